@@ -1,0 +1,129 @@
+"""Write browsable HTML documentation of every ontology term."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from rdflib import BNode, Graph, Literal, Node, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from kg.namespaces import ONTOLOGY_IRI, PREFIXES
+
+SECTIONS = (
+    ("classes", OWL.Class, "Classes", "Classes"),
+    ("object-properties", OWL.ObjectProperty, "Object properties", "Propriétés d'objet"),
+    ("datatype-properties", OWL.DatatypeProperty, "Datatype properties",
+     "Propriétés de données"),
+    ("individuals", OWL.NamedIndividual, "Value sets (individuals)",
+     "Jeux de valeurs (individus)"),
+    ("annotation-properties", OWL.AnnotationProperty, "Annotation properties",
+     "Propriétés d'annotation"),
+)
+
+
+@dataclass
+class Term:
+    """One term as the documentation shows it."""
+
+    iri: str
+    curie: str
+    anchor: str
+    labels: dict[str, str]
+    definitions: dict[str, str]
+    relations: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def curie(iri: Node) -> str:
+    """Shorten an IRI with the project prefixes."""
+    text = str(iri)
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda item: -len(str(item[1]))):
+        if text.startswith(str(ns)) and len(text) > len(str(ns)):
+            return f"{prefix}:{text[len(str(ns)):]}"
+    return f"<{text}>"
+
+
+def anchor(iri: Node) -> str:
+    """Return the HTML anchor of a term: its CURIE with ':' and '/' made safe."""
+    return curie(iri).replace(":", "-").replace("/", "-").strip("<>")
+
+
+def _by_lang(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for value in graph.objects(subject, predicate):
+        if isinstance(value, Literal):
+            values.setdefault(value.language or "", str(value))
+    return values
+
+
+def _describe(graph: Graph, node: Node) -> str:
+    """Render a class expression or data range readably."""
+    if not isinstance(node, BNode):
+        return curie(node)
+    for operator, word in ((OWL.unionOf, " or "), (OWL.intersectionOf, " and ")):
+        members = graph.value(node, operator)
+        if members is not None:
+            return "(" + word.join(_describe(graph, m) for m in Collection(graph, members)) + ")"
+    return "(anonymous)"
+
+
+RELATIONS = (
+    ("subclass of", RDFS.subClassOf, False),
+    ("subclasses", RDFS.subClassOf, True),
+    ("disjoint with", OWL.disjointWith, False),
+    ("subproperty of", RDFS.subPropertyOf, False),
+    ("subproperties", RDFS.subPropertyOf, True),
+    ("domain", RDFS.domain, False),
+    ("range", RDFS.range, False),
+    ("instances", RDF.type, True),
+    ("type", RDF.type, False),
+    ("alternative labels", SKOS.altLabel, False),
+)
+
+
+def _term(graph: Graph, iri: URIRef) -> Term:
+    term = Term(str(iri), curie(iri), anchor(iri), _by_lang(graph, iri, RDFS.label),
+                _by_lang(graph, iri, SKOS.definition))
+    for name, predicate, inverse in RELATIONS:
+        nodes = graph.subjects(predicate, iri) if inverse else graph.objects(iri, predicate)
+        values = sorted({_describe(graph, n) if not isinstance(n, Literal) else str(n)
+                         for n in nodes} - {"owl:NamedIndividual", "owl:Thing"})
+        if values:
+            term.relations.append((name, values))
+    return term
+
+
+def ontology_model(graph: Graph) -> dict[str, object]:
+    """Collect what the documentation page shows."""
+    ontology = URIRef(ONTOLOGY_IRI)
+    sections = []
+    for key, kind, title_en, title_fr in SECTIONS:
+        iris = sorted({s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)},
+                      key=curie)
+        sections.append({"key": key, "title": {"en": title_en, "fr": title_fr},
+                         "terms": [_term(graph, iri) for iri in iris]})
+    header = {
+        "iri": ONTOLOGY_IRI,
+        "version_iri": str(graph.value(ontology, OWL.versionIRI) or ""),
+        "version": str(graph.value(ontology, OWL.versionInfo) or ""),
+        "titles": _by_lang(graph, ontology, URIRef("http://purl.org/dc/terms/title")),
+        "descriptions": _by_lang(graph, ontology, URIRef("http://purl.org/dc/terms/description")),
+        "license": str(graph.value(ontology, URIRef("http://purl.org/dc/terms/license")) or ""),
+    }
+    return {"header": header, "sections": sections}
+
+
+def render_html(graph: Graph, links: dict[str, str] | None = None) -> str:
+    """Render the ontology documentation page."""
+    env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape())
+    return env.get_template("ontology.html").render(links=links or {}, **ontology_model(graph))
+
+
+def write_docs(graph: Graph, target: Path) -> Path:
+    """Write index.html documenting graph's terms into target; return its path."""
+    target.mkdir(parents=True, exist_ok=True)
+    page = target / "index.html"
+    page.write_text(render_html(graph), encoding="utf-8")
+    return page

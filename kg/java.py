@@ -1,0 +1,129 @@
+"""Run the real OWL API (Debian's libowlapi-java) through a small Java helper of this package."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HELPER_SOURCE = Path(__file__).with_name("java") / "OwlApiCheck.java"
+DEFAULT_JAR_DIR = Path("/usr/share/java")
+# Unversioned jar names from Debian's libowlapi-java and what it depends on.
+JAR_PATTERNS = (
+    "owlapi-distribution.jar",
+    "guava.jar",
+    "caffeine.jar",
+    "commons-*.jar",
+    "rdf4j-*.jar",
+    "jsonld-java.jar",
+    "atinject-jsr330-api.jar",
+    "hppcrt.jar",
+    "xz.jar",
+    "slf4j-api.jar",
+    "slf4j-nop.jar",
+    "javax.json*.jar",
+    "jsr305.jar",
+)
+
+
+class JavaUnavailable(RuntimeError):
+    """A Java runtime, compiler or the OWL API jars are missing."""
+
+
+@dataclass
+class OwlApiReport:
+    """What the OWL API said about one ontology document."""
+
+    loaded: bool
+    error: str = ""
+    axioms: int = 0
+    logical_axioms: int = 0
+    violations: list[str] = field(default_factory=list)
+    turtle: Path | None = None
+    rdfxml: Path | None = None
+
+
+def java_executable() -> str | None:
+    """Return the java launcher owlready2 and the helper use, or None."""
+    return shutil.which("java")
+
+
+def owlapi_classpath(jar_dir: Path | None = None) -> list[Path]:
+    """Return the OWL API classpath, or raise JavaUnavailable naming what is missing."""
+    base = Path(os.environ.get("DMKG_OWLAPI_JARS", jar_dir or DEFAULT_JAR_DIR))
+    if not (base / "owlapi-distribution.jar").exists():
+        raise JavaUnavailable(
+            f"the OWL API is not installed: {base / 'owlapi-distribution.jar'} is missing "
+            "(on Debian: apt-get install libowlapi-java)"
+        )
+    jars: list[Path] = []
+    for pattern in JAR_PATTERNS:
+        jars += sorted(p for p in base.glob(pattern) if not _is_versioned_duplicate(p))
+    return jars
+
+
+def _is_versioned_duplicate(jar: Path) -> bool:
+    # Debian ships name-1.2.3.jar beside a name.jar symlink; keep only the symlink.
+    stem = jar.stem
+    return any(part[:1].isdigit() for part in stem.split("-")[1:])
+
+
+def _compiled_helper(classpath: list[Path]) -> Path:
+    javac = shutil.which("javac")
+    if javac is None:
+        raise JavaUnavailable(
+            "javac is not installed (on Debian: apt-get install default-jdk-headless)")
+    digest = hashlib.sha256(HELPER_SOURCE.read_bytes()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"dmkg-owlapi-{digest}"
+    if (target / "OwlApiCheck.class").exists():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix="dmkg-owlapi-build-"))
+    cp = os.pathsep.join(str(p) for p in classpath)
+    result = subprocess.run(
+        [javac, "-nowarn", "-d", str(staging), "-cp", cp, str(HELPER_SOURCE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise JavaUnavailable(f"could not compile the OWL API helper: {result.stderr.strip()}")
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # another process won the race
+    return target
+
+
+def run_owlapi(document: Path, out_dir: Path) -> OwlApiReport:
+    """Load document with the OWL API, check OWL 2 DL and write its Turtle and RDF/XML saves."""
+    java = java_executable()
+    if java is None:
+        raise JavaUnavailable(
+            "no Java runtime found (on Debian: apt-get install default-jre-headless)")
+    classpath = owlapi_classpath()
+    helper = _compiled_helper(classpath)
+    cp = os.pathsep.join([*(str(p) for p in classpath), str(helper)])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [java, "-cp", cp, "OwlApiCheck", str(document), str(out_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout.strip():
+        raise JavaUnavailable(f"the OWL API helper failed: {result.stderr.strip()[-2000:]}")
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    return OwlApiReport(
+        loaded=bool(data["loaded"]),
+        error=str(data.get("error", "")),
+        axioms=int(data.get("axioms", 0)),
+        logical_axioms=int(data.get("logicalAxioms", 0)),
+        violations=list(data.get("violations", [])),
+        turtle=Path(data["turtle"]) if "turtle" in data else None,
+        rdfxml=Path(data["rdfxml"]) if "rdfxml" in data else None,
+    )

@@ -1,0 +1,54 @@
+"""IRIs and prefixes shared by the build, the checks and the service."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+BASE = "https://w3id.org/dmkg/"
+DMO = Namespace(BASE + "ontology#")
+DMR = Namespace(BASE + "id/")
+ONTOLOGY_IRI = BASE + "ontology"
+GRAPH = Namespace(BASE + "graph/")
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+WIKIDATA = Namespace("http://www.wikidata.org/entity/")
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+
+PREFIXES: dict[str, Namespace] = {
+    "dmo": DMO,
+    "dmr": DMR,
+    "owl": Namespace(str(OWL)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "xsd": Namespace(str(XSD)),
+    "skos": Namespace(str(SKOS)),
+    "prov": Namespace(str(PROV)),
+    "dcterms": Namespace(str(DCTERMS)),
+    "schema": SCHEMA,
+    "foaf": Namespace(str(FOAF)),
+    "org": ORG,
+    "vann": VANN,
+    "wd": WIKIDATA,
+    "obo": OBO,
+}
+
+ENTITY_KINDS = (
+    "substance",
+    "channel",
+    "actor",
+    "place",
+    "regulation",
+    "source",
+    "claim",
+    "practice",
+    "risk",
+    "factor",
+    "concept",
+)
+
+
+def sparql_prologue() -> str:
+    """Return PREFIX declarations for every project prefix."""
+    return "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in PREFIXES.items())

@@ -1,0 +1,121 @@
+"""Check the ontology the way its users' tools will read it."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.java import JavaUnavailable, run_owlapi
+from kg.paths import Layout
+from kg.qc import run_qc
+from kg.rdfcompare import describe_difference, same_graph
+from kg.reasoner import check_graph
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: passed, failed or could not run."""
+
+    name: str
+    status: str  # "pass", "fail" or "skip"
+    summary: str
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "pass"
+
+
+def _parse(path: Path) -> Graph:
+    fmt = "xml" if path.suffix in {".owl", ".rdf"} else "turtle"
+    return Graph().parse(path, format=fmt)
+
+
+def check_serializations(layout: Layout) -> CheckResult:
+    """Both serializations parse and hold the same graph."""
+    name = "Turtle and RDF/XML agree"
+    try:
+        turtle = _parse(layout.ontology_ttl)
+        rdfxml = _parse(layout.ontology_owl)
+    except Exception as error:  # rdflib raises parser-specific types; report any of them
+        return CheckResult(name, "fail", f"a serialization does not parse: {error}")
+    if same_graph(turtle, rdfxml):
+        return CheckResult(name, "pass", f"{len(turtle)} triples in each")
+    return CheckResult(
+        name,
+        "fail",
+        f"{layout.ontology_owl.name} has drifted from {layout.ontology_ttl.name}: "
+        "run 'dmkg ontology export'",
+        describe_difference(turtle, rdfxml),
+    )
+
+
+def check_qc(layout: Layout) -> CheckResult:
+    """Every QC query returns no rows."""
+    results = run_qc(_parse(layout.ontology_ttl), layout.qc_dir)
+    failed = [r for r in results if not r.ok]
+    details = []
+    for result in failed:
+        details.append(f"{result.query.name}: {result.query.title} ({len(result.rows)} rows)")
+        details += [f"    {row}" for row in result.rows[:5]]
+    status = "fail" if failed else "pass"
+    return CheckResult("QC queries", status, f"{len(results) - len(failed)}/{len(results)} clean",
+                       details)
+
+
+def check_reasoner(layout: Layout) -> CheckResult:
+    """HermiT finds the ontology consistent and every class satisfiable."""
+    name = "HermiT consistency and satisfiability"
+    try:
+        report = check_graph(_parse(layout.ontology_ttl))
+    except JavaUnavailable as error:
+        return CheckResult(name, "skip", str(error))
+    if not report.consistent:
+        return CheckResult(name, "fail", "the ontology is inconsistent", [report.explanation])
+    if report.unsatisfiable:
+        return CheckResult(name, "fail", f"{len(report.unsatisfiable)} unsatisfiable classes",
+                           report.unsatisfiable)
+    return CheckResult(name, "pass", "consistent, every class satisfiable")
+
+
+def check_owlapi(layout: Layout) -> CheckResult:
+    """The OWL API loads it in OWL 2 DL, and its own saves read back as the same graph."""
+    name = "OWL API: OWL 2 DL profile and Protégé round trip"
+    with tempfile.TemporaryDirectory(prefix="dmkg-owlapi-") as tmp:
+        try:
+            report = run_owlapi(layout.ontology_ttl, Path(tmp))
+        except JavaUnavailable as error:
+            return CheckResult(name, "skip", str(error))
+        if not report.loaded:
+            return CheckResult(name, "fail", f"the OWL API could not load it: {report.error}")
+        if report.violations:
+            return CheckResult(name, "fail", f"{len(report.violations)} OWL 2 DL violations",
+                               report.violations)
+        source = _parse(layout.ontology_ttl)
+        for saved in (report.turtle, report.rdfxml):
+            assert saved is not None
+            written = _parse(saved)
+            if not same_graph(source, written):
+                return CheckResult(name, "fail", f"the OWL API's {saved.suffix} save differs",
+                                   describe_difference(source, written))
+    return CheckResult(name, "pass",
+                       f"{report.axioms} axioms ({report.logical_axioms} logical), no violation, "
+                       "Turtle and RDF/XML saves identical")
+
+
+CHECKS: tuple[Callable[[Layout], CheckResult], ...] = (
+    check_serializations,
+    check_qc,
+    check_reasoner,
+    check_owlapi,
+)
+
+
+def run_checks(layout: Layout) -> Iterator[CheckResult]:
+    """Run every ontology check in turn."""
+    for check in CHECKS:
+        yield check(layout)

@@ -1,0 +1,1 @@
+"""DMKG web service: the Flask application that publishes the knowledge graph."""

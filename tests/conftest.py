@@ -1,0 +1,49 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kg.paths import Layout, default_layout
+from tests.live import LiveServer
+
+
+@pytest.fixture(scope="session")
+def layout() -> Layout:
+    """The project's own layout (read-only use)."""
+    return default_layout()
+
+
+@pytest.fixture
+def ontology_copy(tmp_path: Path, layout: Layout) -> Layout:
+    """A private copy of ontology/ that a test may break."""
+    shutil.copytree(layout.ontology_dir, tmp_path / "ontology")
+    return Layout(tmp_path)
+
+
+EditOntology = Callable[[Callable[[Graph], None]], Layout]
+
+
+@pytest.fixture
+def edit_ontology(ontology_copy: Layout) -> EditOntology:
+    """Apply a change to the copied dmo.ttl and return the copy's layout."""
+
+    def edit(change: Callable[[Graph], None]) -> Layout:
+        graph = Graph().parse(ontology_copy.ontology_ttl, format="turtle")
+        change(graph)
+        graph.serialize(ontology_copy.ontology_ttl, format="turtle")
+        return ontology_copy
+
+    return edit
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real service, started as `dmkg serve` on 127.0.0.1."""
+    with LiveServer(workdir=tmp_path_factory.mktemp("live")) as server:
+        yield server

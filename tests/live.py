@@ -1,0 +1,61 @@
+"""Start the real service in a subprocess on 127.0.0.1 and wait until it answers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """`dmkg serve` running in a child process."""
+
+    def __init__(self, workdir: Path, args: tuple[str, ...] = (), timeout: float = 120.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.args = args
+        self.timeout = timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "server.log"
+
+    def __enter__(self) -> LiveServer:
+        command = [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1",
+                   "--port", str(self.port), *self.args]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=self.workdir, env=os.environ.copy())
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited early:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/ontology?format=turtle", timeout=2):
+                    return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"the server did not answer in {self.timeout}s:\n{self.log.read_text()}")
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
