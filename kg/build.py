@@ -266,3 +266,17 @@ def build(layout: Layout, progress: Progress = lambda _: None) -> BuildResult:
     write_dist(result, layout)
     return result
 
+
+def built_digest(layout: Layout) -> str | None:
+    """Return the input digest recorded by the last build in dist/, if any."""
+    try:
+        report = json.loads((layout.dist_dir / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    digest = report.get("input_digest")
+    return digest if isinstance(digest, str) else None
+
+
+def is_current(layout: Layout) -> bool:
+    """Tell whether dist/ was built from the inputs as they are now."""
+    return built_digest(layout) == input_digest(layout) and (layout.dist_dir / "dmkg.nq").is_file()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
-from kg.console import STATUS_STYLE, console, print_json
+from kg.console import STATUS_STYLE, console, print_json, print_table
 from kg.paths import Layout, default_layout
 
 
@@ -102,14 +107,176 @@ def ontology_export(layout: Layout) -> None:
     console().print(f"wrote {layout.ontology_owl}")
 
 
+def _progress(quiet: bool) -> tuple[Any, Callable[[str], None]]:
+    """Return a rich status spinner (or nothing when quiet) and a callback that updates it."""
+    if quiet:
+        return contextlib.nullcontext(), lambda _: None
+    status = console(stderr=True).status("starting")
+    return status, lambda step: status.update(step)
+
+
+def _fail_build(error: Exception, as_json: bool) -> NoReturn:
+    from kg.build import BuildFailed
+    from kg.facts_loader import FactsInvalid
+
+    if isinstance(error, FactsInvalid):
+        stage, problems = "fact files", [str(e) for e in error.errors]
+    elif isinstance(error, BuildFailed):
+        stage, problems = error.stage, error.problems
+    else:
+        raise error
+    if as_json:
+        print_json({"ok": False, "stage": stage, "problems": problems})
+    else:
+        err = console(stderr=True)
+        err.print(f"[bold red]The build failed at {stage}; nothing was written.[/]")
+        for problem in problems:
+            err.print(f"  {problem}", markup=False)
+    sys.exit(1)
+
+
+def _summarise(report: dict[str, Any]) -> None:
+    out = console()
+    if report["reasoner"]["status"] != "hermit":
+        out.print(f"[bold yellow]WARNING: HermiT did not run ({report['reasoner'].get('detail')})."
+                  " The graph was not checked for consistency and holds no HermiT inferences.[/]")
+    print_table("DMKG knowledge graph", ["", "count"], [
+        *[(f"triples in {name}", n) for name, n in report["triples"].items()],
+        ("entities", report["entities"]), ("claims", report["claims"]),
+        ("reasoner", report["reasoner"]["status"]),
+    ])
+    for warning in report["warnings"]:
+        out.print(f"[yellow]warning:[/] {warning}", markup=True)
+
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.pass_obj
+def build(layout: Layout, quiet: bool, as_json: bool) -> None:
+    """Build the knowledge graph from the ontology and kg/facts/ into dist/.
+
+    Loads and checks the fact files, populates the ontology with owlready2,
+    reasons with HermiT (inferred types go to their own named graph),
+    validates with SHACL and the QC queries, then writes the dataset
+    (N-Quads, TriG), the whole KG (RDF/XML for Protégé, Turtle), a VoID
+    description and a build report. The same input gives byte-identical
+    output; a failed build leaves dist/ as it was.
+    """
+    from kg.build import build as run_build
+
+    status, progress = _progress(quiet or as_json)
+    try:
+        with status:
+            result = run_build(layout, progress)
+    except Exception as error:  # only the build's own failures are reported; others re-raise
+        _fail_build(error, as_json)
+    if as_json:
+        print_json(result.report)
+    elif not quiet:
+        _summarise(result.report)
+        console().print(f"wrote {layout.dist_dir}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def validate(layout: Layout, as_json: bool) -> None:
+    """Run every check of the build without writing anything."""
+    from kg.build import compile_graphs
+
+    status, progress = _progress(as_json)
+    try:
+        with status:
+            result = compile_graphs(layout, progress)
+    except Exception as error:  # only the build's own failures are reported; others re-raise
+        _fail_build(error, as_json)
+    if as_json:
+        print_json({"ok": True, **result.report})
+    else:
+        console().print("[green]valid:[/] the facts load, HermiT, SHACL and the QC queries agree")
+        _summarise(result.report)
+
+
+def _ensure_built(layout: Layout) -> None:
+    from kg.build import build as run_build
+    from kg.build import is_current
+
+    if not is_current(layout):
+        console(stderr=True).print("dist/ is missing or older than its inputs: building first")
+        status, progress = _progress(False)
+        try:
+            with status:
+                run_build(layout, progress)
+        except Exception as error:  # only the build's own failures are reported; others re-raise
+            _fail_build(error, False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_obj
+def stats(layout: Layout, as_json: bool) -> None:
+    """Print counts of the built graph: triples, instances per class, claims per source."""
+    _ensure_built(layout)
+    report = json.loads((layout.dist_dir / "report.json").read_text(encoding="utf-8"))
+    if as_json:
+        print_json({k: report[k] for k in ("triples", "entities", "claims", "instances_per_class",
+                                           "claims_per_source", "claims_per_kind",
+                                           "claims_per_confidence")})
+        return
+    print_table("Triples", ["graph", "triples"], report["triples"].items())
+    print_table("Instances per class", ["class", "instances"],
+                report["instances_per_class"].items())
+    print_table("Claims per source", ["source", "claims"], report["claims_per_source"].items())
+    print_table("Claims per kind", ["kind", "claims"], report["claims_per_kind"].items())
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="How to print the answer.")
+@click.pass_obj
+def query(layout: Layout, query: str, fmt: str) -> None:
+    """Run QUERY on the built graph and print the answer.
+
+    QUERY is a .rq file or the name of a query in queries/ (a unique prefix
+    such as cq02 is enough). The default graph is the union of the named
+    graphs.
+    """
+    from kg.query import load_built, resolve_query, run_table
+
+    try:
+        found = resolve_query(layout, query)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    _ensure_built(layout)
+    try:
+        table = run_table(load_built(layout), found.text)
+    except SyntaxError as error:
+        raise click.ClickException(f"{found.path}: {error}") from error
+    if fmt == "json":
+        print_json([dict(zip(table.columns, row, strict=True)) for row in table.rows])
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+    else:
+        print_table(found.title, table.columns, table.rows)
+        console().print(f"{len(table.rows)} row(s)")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.pass_obj
 def serve(layout: Layout, host: str, port: int) -> None:
-    """Start the DMKG web service (development server)."""
+    """Start the DMKG web service (development server).
+
+    Builds dist/ first when it is missing or older than its inputs.
+    """
     from service.app import create_app
 
+    _ensure_built(layout)
     app = create_app({"HOME": str(layout.root)})
     app.run(host=host, port=port, debug=False, use_reloader=False)
 

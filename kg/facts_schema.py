@@ -16,6 +16,8 @@ EntityId = Annotated[
     Field(pattern=ID_PATTERN,
           description="kind/slug: a kind, a slash, then lower-case ASCII words joined by hyphens"),
 ]
+# A reference to an entity; checked against the known ids (with a suggestion) once all are read.
+Reference = Annotated[str, Field(min_length=1, description="the kind/slug id of another entity")]
 # Identifiers of other vocabularies, as short prefixed names.
 EXTERNAL_ID_PATTERN = r"^(wd:Q[0-9]+|chebi:[0-9]+|addicto:[0-9]{7})$"
 ExternalId = Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN)]
@@ -66,7 +68,7 @@ class Entity(Strict):
     exact_match: list[ExternalId] = Field(default_factory=list)
     close_match: list[ExternalId] = Field(default_factory=list)
     note: Texts | None = None
-    relations: dict[str, list[EntityId]] = Field(
+    relations: dict[str, list[Reference]] = Field(
         default_factory=dict, description="DMO object property name → ids of other entities")
     values: dict[str, DataValue] = Field(
         default_factory=dict, description="DMO datatype property name → a date or a year")
@@ -76,15 +78,15 @@ class Source(Entity):
     """A document that makes claims."""
 
     title: dict[Language, str] = Field(min_length=1)
-    creators: list[EntityId] = Field(default_factory=list)
-    publisher: EntityId | None = None
+    creators: list[Reference] = Field(default_factory=list)
+    publisher: Reference | None = None
     date: dt.date | int | str
     language: Language
     url: str | None = Field(default=None, pattern=r"^https?://")
     part_of: str | None = None
     citation: str | None = None
-    derived_from: list[EntityId] = Field(default_factory=list)
-    comments_on: EntityId | None = None
+    derived_from: list[Reference] = Field(default_factory=list)
+    comments_on: Reference | None = None
 
     @field_validator("date")
     @classmethod
@@ -101,14 +103,14 @@ class Claim(Strict):
     ref: str | None = Field(default=None, description="the row of the curation table (F12, R2)")
     kind: ClaimKind
     label: Labels
-    source: EntityId | None = Field(default=None, description="defaults to the file's source")
-    attributed_to: EntityId | None = None
+    source: Reference | None = Field(default=None, description="defaults to the file's source")
+    attributed_to: Reference | None = None
     quote: dict[Language, str] = Field(default_factory=dict)
     summary: Labels
     confidence: Confidence
     trend: list[Trend] = Field(default_factory=list)
     period: Period | None = None
-    about: list[EntityId] = Field(min_length=1)
+    about: list[Reference] = Field(min_length=1)
     note: Texts | None = None
 
     @model_validator(mode="after")
@@ -121,8 +123,8 @@ class Claim(Strict):
 class ClaimDefaults(Strict):
     """Values every claim of a file shares unless it says otherwise."""
 
-    source: EntityId | None = None
-    attributed_to: EntityId | None = None
+    source: Reference | None = None
+    attributed_to: Reference | None = None
     period: Period | None = None
 
 

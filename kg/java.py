@@ -49,7 +49,10 @@ class OwlApiReport:
 
 
 def java_executable() -> str | None:
-    """Return the java launcher owlready2 and the helper use, or None."""
+    """Return the java launcher (DMKG_JAVA, else java on PATH), or None when there is none."""
+    override = os.environ.get("DMKG_JAVA")
+    if override is not None:
+        return override if os.access(override, os.X_OK) else None
     return shutil.which("java")
 
 

@@ -47,3 +47,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """The real service, started as `dmkg serve` on 127.0.0.1."""
     with LiveServer(workdir=tmp_path_factory.mktemp("live")) as server:
         yield server
+
+
+def copy_sources(root: Path, layout: Layout) -> Layout:
+    """Copy what a build reads (ontology, facts, queries) under root."""
+    shutil.copytree(layout.ontology_dir, root / "ontology")
+    shutil.copytree(layout.facts_dir, root / "kg" / "facts")
+    shutil.copytree(layout.queries_dir, root / "queries")
+    return Layout(root)
+
+
+@pytest.fixture
+def sources_copy(tmp_path: Path, layout: Layout) -> Layout:
+    """A private copy of the build's inputs that a test may break."""
+    return copy_sources(tmp_path, layout)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Layout:
+    """A copy of the inputs, built once for the session (read-only use)."""
+    from kg.build import build
+
+    copy = copy_sources(tmp_path_factory.mktemp("built"), layout)
+    build(copy)
+    return copy

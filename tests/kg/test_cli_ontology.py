@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -12,13 +10,7 @@ from rdflib.namespace import OWL, RDF
 
 from kg.paths import Layout
 from tests.conftest import EditOntology
-
-
-def dmkg(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "kg.cli"]
-    if home is not None:
-        command += ["--home", str(home)]
-    return subprocess.run([*command, *args], capture_output=True, text=True, check=False)
+from tests.kg.cli import dmkg
 
 
 def test_help_explains_each_command() -> None:

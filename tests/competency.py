@@ -1,0 +1,126 @@
+"""The expected answers of the competency questions, shared by every way of asking them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ID = "https://w3id.org/dmkg/id/"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Values a column must hold: at least these (or exactly these when exact)."""
+
+    column: str
+    values: frozenset[str]
+    exact: bool = False
+    listed: bool = False  # the column holds a ", "-separated list in no set order
+
+
+def ids(*slugs: str) -> frozenset[str]:
+    return frozenset(ID + s for s in slugs)
+
+
+EXPECTED: dict[str, list[Expected]] = {
+    "cq01-call-center-substances": [
+        Expected("substance", ids("substance/cocaine", "substance/mdma",
+                                  "substance/herbal-cannabis", "substance/crack"), exact=True)],
+    "cq02-drive-cities": [
+        Expected("label", frozenset({"Paris", "Bordeaux", "Lille", "Rennes", "Toulouse"}),
+                 exact=True)],
+    "cq03-ketamine-measures-france": [
+        Expected("measure", ids("regulation/ketamine-fr-stupefiants-1997",
+                                "regulation/injectable-ketamine-fr-liste-i",
+                                "regulation/injectable-ketamine-fr-stupefiants-2017",
+                                "regulation/ketamine-fr-theft-reporting-2001",
+                                "regulation/ketamine-fr-locked-storage-2003"), exact=True),
+        Expected("from", frozenset({"1997", "2017-04-24", "2001", "2003"}), exact=True),
+        Expected("requirements", frozenset({"secure prescription", "special register",
+                                            "theft reporting", "locked storage"}), exact=True,
+                 listed=True),
+    ],
+    "cq04-claims-relayed-from-report": [
+        Expected("ref", frozenset({f"F{n}" for n in range(4, 19)} | {"F21"}), exact=True)],
+    "cq05-growing-channels": [
+        Expected("channel", ids("channel/sms-ordering", "channel/dark-web")),
+    ],
+    "cq06-practices-online-channels-risks": [
+        Expected("practice", ids("practice/chemsex", "practice/slam"), exact=True),
+        Expected("risks", frozenset({"HIV transmission", "exhaustion"}), exact=True,
+                 listed=True),
+    ],
+    "cq07-misuse-by-non-users": [
+        Expected("substance", ids("substance/codeine-medicines", "substance/strong-opioids",
+                                  "substance/weak-opioids"), exact=True)],
+    "cq08-trafficking-murders-cities": [
+        Expected("label", frozenset({"Lille", "Rennes", "Bordeaux"}))],
+    "cq09-opinions-and-authors": [
+        Expected("ref", frozenset({"F20", "F23", "F24"}), exact=True),
+        Expected("author", frozenset({"Aurélie Haroche", "Dr F. Chassaing"}), exact=True),
+    ],
+    "cq10-substance-names-identifiers": [
+        Expected("wikidata_ids", frozenset({"Q41576", "Q69488", "Q243547", "Q174723", "Q81225",
+                                            "Q407592"})),
+        Expected("chebi_ids", frozenset({"CHEBI:27958", "CHEBI:1391", "CHEBI:6121",
+                                         "CHEBI:16714", "CHEBI:17303"})),
+        Expected("label_fr", frozenset({"cocaïne", "kétamine", "codéine", "herbe de cannabis"})),
+    ],
+    "cq11-drivers-of-distribution-change": [
+        Expected("factor", ids("factor/buyers-reluctance", "factor/violence-near-selling-points",
+                               "factor/police-presence-state-of-emergency"), exact=True)],
+    "cq12-dark-web-requirements": [
+        Expected("requirement", ids("concept/planning-ahead", "concept/computer-equipment",
+                                    "concept/minimal-know-how",
+                                    "concept/protection-against-scams"), exact=True)],
+    "cq13-claim-provenance": [
+        Expected("article_date", frozenset({"2017-03-14"}), exact=True),
+        Expected("article_author", frozenset({"Aurélie Haroche"}), exact=True),
+        Expected("report_date", frozenset({"2016-12"}), exact=True),
+        Expected("report_publisher",
+                 frozenset({"French Monitoring Centre for Drugs and Drug Addiction (OFDT)"}),
+                 exact=True),
+        Expected("report_author", frozenset({"Agnès Cadet-Taïrou", "Michel Gandilhon",
+                                             "Magali Martinez", "Thomas Néfau",
+                                             "Maitena Milhet"}), exact=True),
+    ],
+    "cq14-french-medicine-measures-2017": [
+        Expected("from", frozenset({"2017-04-24", "2017-07-14"}), exact=True)],
+    "cq15-international-control-status": [
+        Expected("status", frozenset({"UN 1961 Convention, Schedule I",
+                                      "UN 1961 Convention, Schedule II",
+                                      "UN 1971 Convention, Schedule I",
+                                      "not under international control"}), exact=True),
+    ],
+}
+
+# Pairs a row must hold together: (column, value, column, value).
+PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
+    "cq05-growing-channels": [("channel", ID + "channel/dark-web", "marginal", "true"),
+                              ("channel", ID + "channel/sms-ordering", "marginal", "false")],
+    "cq15-international-control-status": [
+        ("label", "cocaine", "status", "UN 1961 Convention, Schedule I"),
+        ("label", "herbal cannabis", "status", "UN 1961 Convention, Schedule I"),
+        ("label", "codeine", "status", "UN 1961 Convention, Schedule II"),
+        ("label", "MDMA", "status", "UN 1971 Convention, Schedule I"),
+        ("label", "ketamine", "status", "not under international control"),
+    ],
+    "cq14-french-medicine-measures-2017": [
+        ("from", "2017-04-24", "medicines", "injectable ketamine preparations"),
+    ],
+}
+
+
+def check_answer(name: str, rows: list[dict[str, str]]) -> None:
+    """Assert that rows answer the competency question name as expected."""
+    assert rows, f"{name} returned no rows"
+    for expected in EXPECTED[name]:
+        found = {row[expected.column] for row in rows if row.get(expected.column)}
+        if expected.listed:
+            found = {part for value in found for part in value.split(", ")}
+        if expected.exact:
+            assert found == expected.values, (name, expected.column, found)
+        else:
+            assert expected.values <= found, (name, expected.column, found)
+    for left, left_value, right, right_value in PAIRS.get(name, []):
+        assert any(row.get(left) == left_value and row.get(right) == right_value
+                   for row in rows), (name, left_value, right_value)

@@ -1,0 +1,125 @@
+"""The build: its outputs, their determinism, and what it records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from kg.build import build
+from kg.java import run_owlapi
+from kg.namespaces import DMO, DMR, GRAPH
+from kg.paths import Layout
+from kg.rdfcompare import same_graph
+from tests.conftest import copy_sources
+from tests.kg.cli import dmkg
+
+OUTPUTS = ["dmkg.nq", "dmkg.trig", "dmkg.ttl", "dmkg.owl", "void.ttl", "report.json",
+           "report.txt", "ontology/dmo.ttl", "ontology/dmo.owl"]
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(tmp_path: Path, layout: Layout,
+                                                         built: Layout) -> None:
+    again = copy_sources(tmp_path, layout)
+    build(again)
+    for name in OUTPUTS:
+        assert (again.dist_dir / name).read_bytes() == (built.dist_dir / name).read_bytes(), name
+
+
+def test_dataset_holds_three_named_graphs(built: Layout) -> None:
+    data = Dataset()
+    data.parse(built.dist_dir / "dmkg.nq", format="nquads")
+    names = {str(g.identifier) for g in data.graphs() if len(g)}
+    assert names == {str(GRAPH.ontology), str(GRAPH.facts), str(GRAPH.inferred)}
+    facts = data.graph(GRAPH.facts)
+    inferred = data.graph(GRAPH.inferred)
+    cocaine = DMR["substance/cocaine"]
+    assert (cocaine, RDF.type, DMO.Stimulant) in facts
+    assert (cocaine, RDF.type, DMO.Substance) in inferred
+    assert (cocaine, RDF.type, DMO.Substance) not in facts
+    claim = DMR["claim/ofdt-t115-drive-cities"]
+    assert (claim, DMO.about, DMR["place/lille"]) in inferred
+
+
+def test_trig_and_nquads_hold_the_same_dataset(built: Layout) -> None:
+    nq, trig = Dataset(), Dataset()
+    nq.parse(built.dist_dir / "dmkg.nq", format="nquads")
+    trig.parse(built.dist_dir / "dmkg.trig", format="trig")
+    for name in (GRAPH.ontology, GRAPH.facts, GRAPH.inferred):
+        assert same_graph(nq.graph(name), trig.graph(name)), name
+
+
+def test_whole_kg_turtle_and_rdfxml_agree(built: Layout) -> None:
+    turtle = Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+    rdfxml = Graph().parse(built.dist_dir / "dmkg.owl", format="xml")
+    assert same_graph(turtle, rdfxml)
+    assert (DMR["substance/ketamine"], RDF.type, DMO.Dissociative) in rdfxml
+    assert (DMO.Substance, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in rdfxml
+
+
+# xsd:date and xsd:gYear literals are outside the OWL 2 datatype map; Protégé reads them, and
+# they are the only departure from OWL 2 DL that the KG file is allowed.
+ALLOWED_DL_DEPARTURE = "Use of defined datatype in datatype restriction"
+
+
+def test_protege_file_loads_through_the_owl_api(built: Layout, tmp_path: Path) -> None:
+    report = run_owlapi(built.dist_dir / "dmkg.owl", tmp_path)
+    assert report.loaded, report.error
+    assert report.axioms > 2000
+    others = [v for v in report.violations if not v.startswith(ALLOWED_DL_DEPARTURE)]
+    assert others == []
+    for violation in report.violations:
+        assert any(f"^^xsd:{t}" in violation for t in ("date", "gYear", "gYearMonth"))
+    saved = Graph().parse(report.rdfxml, format="xml")  # type: ignore[arg-type]
+    assert (DMR["claim/ofdt-t115-drive-cities"], DMO.statedIn,
+            DMR["source/jim-2017-03-14-dealers-nouveaux-canaux"]) in saved
+
+
+def test_void_counts_match_the_dataset(built: Layout) -> None:
+    void = Graph().parse(built.dist_dir / "void.ttl", format="turtle")
+    voidns = "http://rdfs.org/ns/void#"
+    dataset = URIRef("https://w3id.org/dmkg/dataset")
+    triples = int(void.value(dataset, URIRef(voidns + "triples")))  # type: ignore[arg-type]
+    lines = (built.dist_dir / "dmkg.nq").read_text(encoding="utf-8").strip().splitlines()
+    assert triples == len(lines)
+    subsets = list(void.objects(dataset, URIRef(voidns + "subset")))
+    assert len(subsets) == 3
+
+
+def test_report_records_counts_and_the_reasoner(built: Layout) -> None:
+    report = json.loads((built.dist_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["reasoner"]["status"] == "hermit"
+    assert report["claims"] == 32
+    assert report["claims_per_source"]["source/jim-2017-03-14-dealers-nouveaux-canaux"] == 21
+    assert report["instances_per_class"]["dmo:City"] == 8
+    assert "Claims per source" in (built.dist_dir / "report.txt").read_text(encoding="utf-8")
+
+
+def test_without_java_the_build_completes_and_says_so(sources_copy: Layout) -> None:
+    result = dmkg("build", home=sources_copy.root, env={"DMKG_JAVA": "/nonexistent/java"})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: HermiT did not run" in " ".join(result.stdout.split())
+    report = json.loads((sources_copy.dist_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["reasoner"]["status"] == "skipped"
+    assert any("HermiT did not run" in w for w in report["warnings"])
+
+
+@pytest.fixture(scope="module")
+def kg_graph(built: Layout) -> Graph:
+    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+
+
+def test_people_can_type_the_alternative_labels(kg_graph: Graph) -> None:
+    def alternatives(ident: str) -> set[str]:
+        return {str(v) for v in kg_graph.objects(DMR[ident], SKOS.altLabel)}
+
+    assert "ecstasy" in alternatives("substance/mdma")
+    assert "crack cocaine" in alternatives("substance/crack")
+    assert "Drive" in alternatives("channel/drive")
+    assert "kétamine" in {str(v) for v in kg_graph.objects(DMR["substance/ketamine"],
+                                                             URIRef(str(SKOS) + "prefLabel"))} | {
+        str(v) for v in kg_graph.objects(DMR["substance/ketamine"],
+                                         URIRef("http://www.w3.org/2000/01/rdf-schema#label"))}
