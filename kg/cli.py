@@ -268,17 +268,37 @@ def query(layout: Layout, query: str, fmt: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Serve with gunicorn and this many sync worker processes, sharing one "
+                   "on-disk store (default: the development server).")
+@click.option("--data", "data", multiple=True, metavar="FILE[=GRAPH]",
+              help="Serve these RDF files instead of the built graph; a triple file goes to "
+                   "GRAPH when given, else to the default graph. Repeat for several files.")
+@click.option("--store", type=click.Choice(["oxigraph", "memory", "rdflib"]),
+              help="Store engine (default: the STORE setting, oxigraph).")
 @click.pass_obj
-def serve(layout: Layout, host: str, port: int) -> None:
-    """Start the DMKG web service (development server).
+def serve(layout: Layout, host: str, port: int, workers: int | None, data: tuple[str, ...],
+          store: str | None) -> None:
+    """Start the DMKG web service.
 
-    Builds dist/ first when it is missing or older than its inputs.
+    Serves the built graph (building dist/ first when it is missing or older
+    than its inputs), or the files given with --data.
     """
-    from service.app import create_app
+    from service.config import load_config
+    from service.server import run
 
-    _ensure_built(layout)
-    app = create_app({"HOME": str(layout.root)})
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    overrides: dict[str, Any] = {"HOME": str(layout.root)}
+    if data:
+        overrides["DATA"] = list(data)
+    if store:
+        overrides["STORE"] = store
+    if not data:
+        _ensure_built(layout)
+    try:
+        settings = load_config(overrides)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    run(settings, host, port, workers)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,12 @@ DEFAULTS: dict[str, Any] = {
     "HOME": str(default_layout().root),
     # Public base of the IRIs; the service answers for them on any host.
     "IRI_BASE": "https://w3id.org/dmkg/",
+    # Store engine: oxigraph (on disk, loaded from dist/), memory (Oxigraph in memory), rdflib.
+    "STORE": "oxigraph",
+    # Folder of the on-disk store (default: HOME/var/store).
+    "STORE_DIR": "",
+    # RDF files to serve instead of the built graph, each FILE or FILE=GRAPH-IRI.
+    "DATA": [],
 }
 
 ENV_PREFIX = "DMKG_"
@@ -33,9 +39,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     for key in DEFAULTS:
         value = os.environ.get(ENV_PREFIX + key)
         if value is not None:
-            config[key] = value
+            config[key] = value.split(os.pathsep) if isinstance(DEFAULTS[key], list) else value
     config.update(overrides or {})
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(unknown)}")
+    if not config["STORE_DIR"]:
+        config["STORE_DIR"] = str(Path(config["HOME"]) / "var" / "store")
     return config

@@ -1,42 +1,62 @@
-"""One table of RDF media types, used by content negotiation, the service description and docs."""
+"""Content negotiation over the one format table of kg.formats."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from werkzeug.datastructures import MIMEAccept
 
-
-@dataclass(frozen=True)
-class RdfFormat:
-    """An RDF serialization: its media type, rdflib name, file extension and format keyword."""
-
-    media_type: str
-    rdflib_name: str
-    extension: str
-    keyword: str
-
-
-GRAPH_FORMATS: tuple[RdfFormat, ...] = (
-    RdfFormat("text/turtle", "turtle", "ttl", "turtle"),
-    RdfFormat("application/ld+json", "json-ld", "jsonld", "jsonld"),
-    RdfFormat("application/rdf+xml", "xml", "rdf", "rdfxml"),
-    RdfFormat("application/n-triples", "nt", "nt", "ntriples"),
-)
+from kg.formats import ALIASES, GRAPH_FORMATS, Format, find
 
 HTML = "text/html"
 
 
-def by_keyword(keyword: str) -> RdfFormat | None:
-    """Return the graph format named by a ?format= value (keyword, extension or media type)."""
-    for fmt in GRAPH_FORMATS:
-        if keyword in {fmt.keyword, fmt.extension, fmt.media_type}:
-            return fmt
-    return None
+class NotAcceptable(Exception):
+    """Nothing the client accepts can be produced."""
+
+    def __init__(self, offered: Sequence[str]) -> None:
+        self.offered = list(offered)
+        super().__init__("none of the accepted media types can be produced; available: "
+                         + ", ".join(self.offered))
 
 
-def negotiate(accept: MIMEAccept, offers: list[str]) -> str | None:
-    """Pick the best of offers for an Accept header; the first offer wins when any is fine."""
-    if not accept:
-        return offers[0]
-    return accept.best_match(offers)
+class UnknownFormat(ValueError):
+    """A ?format= value names no format, or one this answer cannot take."""
+
+
+def choose(accept: MIMEAccept, keyword: str | None, formats: Sequence[Format],
+           html: bool = False) -> Format | None:
+    """Choose a format by ?format= (first) or Accept; None means HTML when html is offered."""
+    if keyword:
+        if html and keyword == "html":
+            return None
+        fmt = find(keyword, tuple(formats))
+        if fmt is None:
+            names = ", ".join([*(["html"] if html else []), *(f.keyword for f in formats)])
+            raise UnknownFormat(f"format {keyword!r} is not available here; use one of {names}")
+        return fmt
+    offers: list[str] = [HTML] if html else []
+    for fmt in formats:
+        offers.append(fmt.media_type)
+        offers += [alias for alias, target in ALIASES.items() if target == fmt.media_type]
+    if not accept or not accept.values():
+        return None if html else formats[0]
+    best = accept.best_match(offers)
+    if best is None:
+        raise NotAcceptable([*(["text/html"] if html else []), *(f.media_type for f in formats)])
+    if best == HTML:
+        return None
+    return find(best, tuple(formats))
+
+
+def link_header(path: str, formats: Sequence[Format] = GRAPH_FORMATS) -> str:
+    """Return a Link header listing the alternate forms of a resource."""
+    sep = "&" if "?" in path else "?"
+    return ", ".join(f'<{path}{sep}format={f.keyword}>; rel="alternate"; type="{f.media_type}"'
+                     for f in formats)
+
+
+def content_type(fmt: Format) -> str:
+    """Return the Content-Type header value for fmt."""
+    textual = fmt.media_type.startswith("text/") or fmt.keyword in {"json", "xml", "jsonld"}
+    return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type

@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, current_app, request
 from rdflib import Graph
 
 from kg.docs import render_html
-from service.media import GRAPH_FORMATS, HTML, by_keyword, negotiate
+from kg.formats import GRAPH_FORMATS
+from service.media import choose, content_type, link_header
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -25,31 +26,18 @@ def ontology_graph() -> Graph:
     return _ontology(path, path.stat().st_mtime)
 
 
-def _alternates() -> dict[str, str]:
-    return {fmt.media_type: f"/ontology?format={fmt.keyword}" for fmt in GRAPH_FORMATS}
-
-
 @blueprint.get("/ontology")
 def ontology() -> Response:
     """Serve the ontology as HTML documentation or RDF, by Accept or ?format=."""
-    keyword = request.args.get("format")
-    if keyword:
-        chosen = HTML if keyword == "html" else getattr(by_keyword(keyword), "media_type", None)
-        if chosen is None:
-            abort(400, f"unknown format {keyword!r}")
-    else:
-        chosen = negotiate(request.accept_mimetypes, [HTML, *(f.media_type for f in GRAPH_FORMATS)])
-        if chosen is None:
-            abort(406)
+    fmt = choose(request.accept_mimetypes, request.args.get("format"), GRAPH_FORMATS, html=True)
     graph = ontology_graph()
-    if chosen == HTML:
-        body = render_html(graph, links=_alternates())
+    links = {f.media_type: f"/ontology?format={f.keyword}" for f in GRAPH_FORMATS}
+    if fmt is None:
+        response = Response(render_html(graph, links=links),
+                            content_type="text/html; charset=utf-8")
     else:
-        fmt = next(f for f in GRAPH_FORMATS if f.media_type == chosen)
-        body = graph.serialize(format=fmt.rdflib_name)
-    response = Response(body, mimetype=chosen)
+        response = Response(graph.serialize(format=fmt.rdflib_name, encoding="utf-8"),
+                            content_type=content_type(fmt))
     response.headers["Vary"] = "Accept"
-    response.headers["Link"] = ", ".join(
-        f'<{href}>; rel="alternate"; type="{media}"' for media, href in _alternates().items()
-    )
+    response.headers["Link"] = link_header("/ontology")
     return response

@@ -1,0 +1,72 @@
+"""Tokenise SPARQL text well enough to tell what a query asks for without running it.
+
+SPARQL processes \\u and \\U escapes before parsing, so they are decoded first; then strings,
+IRIs and comments are recognised as wholes, so that a keyword inside them is not taken for one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<name>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?
+             :(?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?
+             |[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<number>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<punct>\^\^|&&|\|\||<=|>=|!=|[{}()\[\].,;*+\-/<>=!|^@a?])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical token: its kind and its text."""
+
+    kind: str
+    text: str
+
+    def is_keyword(self, word: str) -> bool:
+        return self.kind == "name" and self.text.upper() == word
+
+
+def decode_escapes(text: str) -> str:
+    """Replace \\uXXXX and \\UXXXXXXXX escapes by the characters they stand for."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def tokens(text: str) -> list[Token]:
+    """Split SPARQL text into tokens, dropping white space and comments."""
+    source = decode_escapes(text)
+    found: list[Token] = []
+    position = 0
+    while position < len(source):
+        match = _TOKEN.match(source, position)
+        if match is None:
+            found.append(Token("other", source[position]))
+            position += 1
+            continue
+        kind = match.lastgroup or "other"
+        if kind not in {"ws", "comment"}:
+            found.append(Token(kind, match.group()))
+        position = match.end()
+    return found
+
+
+def keywords(text: str) -> set[str]:
+    """Return the upper-cased bare words of text (keywords, function names, `a`)."""
+    return {t.text.upper() for t in tokens(text) if t.kind == "name" and ":" not in t.text}
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Tell whether a query names its own dataset with FROM or FROM NAMED."""
+    return "FROM" in keywords(text)

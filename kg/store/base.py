@@ -1,0 +1,75 @@
+"""The backend contract every store implements: query, describe, load, size and version."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+
+
+class QuerySyntaxError(ValueError):
+    """The query does not parse; the message is the parser's."""
+
+
+class QueryFailed(RuntimeError):
+    """The query parsed but could not be evaluated."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset named by the protocol (default-graph-uri, named-graph-uri)."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+@dataclass
+class QueryOutcome:
+    """An evaluated query, ready to be written in the format a client accepts."""
+
+    form: str  # "solutions", "boolean" or "graph"
+    payload: object = field(repr=False)
+
+    @property
+    def formats(self) -> tuple[Format, ...]:
+        """The formats this outcome can be written in."""
+        if self.form == "graph":
+            return GRAPH_FORMATS
+        if self.form == "boolean":
+            return tuple(f for f in RESULT_FORMATS if f.keyword in {"json", "xml"})
+        return RESULT_FORMATS
+
+
+class Backend(ABC):
+    """A store of named graphs that answers SPARQL; the default graph is their union."""
+
+    name: str = "backend"
+
+    @abstractmethod
+    def query(self, sparql: str, dataset: DatasetSpec | None = None) -> QueryOutcome:
+        """Evaluate a SPARQL query; raise QuerySyntaxError or QueryFailed."""
+
+    @abstractmethod
+    def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
+        """Write an outcome of this backend in fmt."""
+
+    @abstractmethod
+    def describe(self, iri: str) -> bytes:
+        """Return N-Triples of every triple whose subject or object is iri."""
+
+    @abstractmethod
+    def load(self, path: Path, graph: str | None = None) -> None:
+        """Add an RDF file: a dataset keeps its graphs, triples go to graph (default graph)."""
+
+    @abstractmethod
+    def graph_sizes(self) -> dict[str, int]:
+        """Return the number of triples in each named graph ('' for the default graph)."""
+
+    @abstractmethod
+    def version(self) -> str:
+        """Return a short text that changes whenever the data changes."""

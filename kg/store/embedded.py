@@ -1,0 +1,69 @@
+"""Keep an on-disk Oxigraph store in step with dist/: loaded once, reused, never half-loaded."""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+READY = "READY"
+
+
+def file_digest(path: Path) -> str:
+    """Return the SHA-256 of a file's content."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
+    """Return (store folder, content digest) for dataset, loading a fresh store if needed.
+
+    A store is loaded into a staging folder and renamed into place only once complete, with a
+    READY marker holding the digest of the file it was loaded from; stores of older content are
+    removed.
+    """
+    digest = file_digest(dataset)
+    target = root / f"store-{digest[:16]}"
+    with _locked(root):
+        marker = target / READY
+        if marker.exists() and marker.read_text(encoding="utf-8").strip() == digest:
+            return target, digest
+        shutil.rmtree(target, ignore_errors=True)
+        staging = root / f".loading-{digest[:16]}-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            store = ox.Store(str(staging))
+            store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
+            store.flush()
+            del store
+            gc.collect()  # the store's files close when the object goes
+            (staging / READY).write_text(digest + "\n", encoding="utf-8")
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        for old in root.glob("store-*"):
+            if old != target:
+                shutil.rmtree(old, ignore_errors=True)
+    return target, digest

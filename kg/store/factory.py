@@ -1,0 +1,53 @@
+"""Open the backend a configuration asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from kg.store.base import Backend
+from kg.store.embedded import prepare_store
+from kg.store.oxigraph_backend import OxigraphBackend
+from kg.store.rdflib_backend import RdflibBackend
+
+ENGINES = ("oxigraph", "memory", "rdflib")
+
+
+class StoreUnavailable(RuntimeError):
+    """The configured store cannot be opened; the message says why and what to do."""
+
+
+def parse_data_argument(argument: str) -> tuple[Path, str | None]:
+    """Split FILE[=GRAPH-IRI] into a path and an optional graph name."""
+    path, sep, graph = argument.partition("=")
+    return Path(path), (graph if sep else None)
+
+
+def _memory_backend(engine: str) -> Backend:
+    return RdflibBackend() if engine == "rdflib" else OxigraphBackend.in_memory()
+
+
+def open_backend(settings: Mapping[str, Any]) -> Backend:
+    """Open the store named by STORE, filled from DATA files or from dist/."""
+    engine = str(settings["STORE"])
+    if engine not in ENGINES:
+        raise StoreUnavailable(f"unknown STORE {engine!r}; use one of {', '.join(ENGINES)}")
+    data: Sequence[str] = settings.get("DATA") or ()
+    if data:
+        backend = _memory_backend(engine)
+        for argument in data:
+            path, graph = parse_data_argument(argument)
+            if not path.is_file():
+                raise StoreUnavailable(f"{path}: no such file")
+            backend.load(path, graph)
+        return backend
+    dataset = Path(settings["HOME"]) / "dist" / "dmkg.nq"
+    if not dataset.is_file():
+        raise StoreUnavailable(f"{dataset} does not exist: run 'dmkg build' first")
+    if engine == "oxigraph":
+        folder, digest = prepare_store(dataset, Path(settings["STORE_DIR"]))
+        return OxigraphBackend.on_disk(folder, digest[:16])
+    backend = _memory_backend(engine)
+    backend.load(dataset)
+    return backend

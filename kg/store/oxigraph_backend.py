@@ -1,0 +1,116 @@
+"""The default backend: Oxigraph through pyoxigraph, results written by its own writers."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.formats import Format
+from kg.sparql_text import has_dataset_clause
+from kg.store.base import Backend, DatasetSpec, QueryFailed, QueryOutcome, QuerySyntaxError
+
+
+def rdf_format_of(path: Path) -> ox.RdfFormat:
+    """Guess an RDF format from a file name."""
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
+    if fmt is None:
+        raise ValueError(f"{path}: unknown RDF file extension {path.suffix!r}")
+    return fmt
+
+
+class OxigraphBackend(Backend):
+    """A pyoxigraph Store: in memory, or on disk (read-only when served by several workers)."""
+
+    name = "oxigraph"
+
+    def __init__(self, store: ox.Store, version: str = "") -> None:
+        self.store = store
+        self._version = version
+        self._sizes: dict[str, int] | None = None
+
+    @classmethod
+    def in_memory(cls) -> OxigraphBackend:
+        return cls(ox.Store())
+
+    @classmethod
+    def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
+        """Open a loaded store read-only: several processes may share it."""
+        return cls(ox.Store.read_only(str(path)), version)
+
+    def query(self, sparql: str, dataset: DatasetSpec | None = None) -> QueryOutcome:
+        options: dict[str, object] = {}
+        if dataset:
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+            if dataset.named_graphs:
+                options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+        elif not has_dataset_clause(sparql):
+            # The union default graph would override the query's own FROM clauses.
+            options["use_default_graph_as_union"] = True
+        try:
+            result = self.store.query(sparql, **options)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+        except (OSError, ValueError, TypeError) as error:
+            raise QueryFailed(str(error)) from error
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome("boolean", result)
+        if isinstance(result, ox.QuerySolutions):
+            return QueryOutcome("solutions", result)
+        return QueryOutcome("graph", result)
+
+    def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
+        payload = outcome.payload
+        try:
+            if outcome.form == "graph" and fmt.dataset:
+                quads = (ox.Quad(t.subject, t.predicate, t.object) for t in payload)  # type: ignore[attr-defined]
+                data = ox.serialize(quads, format=fmt.oxigraph)  # type: ignore[arg-type]
+            else:
+                data = payload.serialize(format=fmt.oxigraph)  # type: ignore[attr-defined]
+        except (OSError, ValueError) as error:
+            raise QueryFailed(str(error)) from error
+        return bytes(data or b"")
+
+    def describe(self, iri: str) -> bytes:
+        node = ox.NamedNode(iri)
+        triples = {ox.Triple(q.subject, q.predicate, q.object)
+                   for q in self.store.quads_for_pattern(node, None, None)}
+        triples |= {ox.Triple(q.subject, q.predicate, q.object)
+                    for q in self.store.quads_for_pattern(None, None, node)}
+        ordered = sorted(triples, key=str)
+        return bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES) or b"")
+
+    def load(self, path: Path, graph: str | None = None) -> None:
+        fmt = rdf_format_of(path)
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        if fmt in {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}:
+            self.store.bulk_load(path=str(path), format=fmt)
+        else:
+            self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
+        self._version = ""
+        self._sizes = None
+
+    def graph_sizes(self) -> dict[str, int]:
+        if self._sizes is None:
+            sizes: dict[str, int] = {}
+            named = self.store.query(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            assert isinstance(named, ox.QuerySolutions)
+            for row in named:
+                sizes[row["g"].value] = int(row["n"].value)
+            default = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            assert isinstance(default, ox.QuerySolutions)
+            count = int(next(iter(default))["n"].value)
+            if count:
+                sizes[""] = count
+            self._sizes = dict(sorted(sizes.items()))
+        return self._sizes
+
+    def version(self) -> str:
+        if not self._version:
+            digest = hashlib.sha256()
+            for name, size in self.graph_sizes().items():
+                digest.update(f"{name}\t{size}\n".encode())
+            self._version = digest.hexdigest()[:16]
+        return self._version

@@ -1,0 +1,98 @@
+"""Read a SPARQL 1.1 Protocol request: which operation, which dataset, or why it is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from flask import Request
+
+from kg.store import DatasetSpec
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses, with its status code."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One query or update and the dataset the request names for it."""
+
+    kind: str  # "query" or "update"
+    text: str
+    dataset: DatasetSpec
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the request body is not UTF-8 ({error.reason} at byte "
+                                 f"{error.start})") from error
+
+
+def _form(body: bytes) -> dict[str, list[str]]:
+    try:
+        return parse_qs(_utf8(body), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, "a form field is not UTF-8 once percent-decoded") from error
+
+
+def _charset_is_utf8(request: Request) -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.lower().replace("_", "-") not in {"utf-8", "utf8"}:
+        raise ProtocolError(400, f"the body must be UTF-8, not {charset}")
+
+
+def read_operation(request: Request) -> Operation | None:
+    """Return the request's operation; None for a GET that asks for none (the description)."""
+    params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    body_text: str | None = None
+    body_kind: str | None = None
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == FORM:
+            for key, values in _form(request.get_data()).items():
+                params.setdefault(key, []).extend(values)
+        elif mimetype in {QUERY, UPDATE}:
+            _charset_is_utf8(request)
+            body_text = _utf8(request.get_data())
+            body_kind = "query" if mimetype == QUERY else "update"
+        elif not mimetype:
+            raise ProtocolError(415, f"a POST needs a Content-Type: {FORM}, {QUERY} or {UPDATE}")
+        else:
+            raise ProtocolError(415, f"unsupported Content-Type {mimetype}; use {FORM}, "
+                                     f"{QUERY} or {UPDATE}")
+    queries = params.get("query", [])
+    updates = params.get("update", [])
+    if body_kind == "query":
+        queries = [*queries, body_text or ""]
+    elif body_kind == "update":
+        updates = [*updates, body_text or ""]
+    if queries and updates:
+        raise ProtocolError(400, "a request carries either a query or an update, not both")
+    if len(queries) > 1 or len(updates) > 1:
+        raise ProtocolError(400, "a request carries exactly one query or one update")
+    if updates:
+        if request.method != "POST":
+            raise ProtocolError(405, "an update must be sent with POST")
+        dataset = DatasetSpec(tuple(params.get("using-graph-uri", [])),
+                              tuple(params.get("using-named-graph-uri", [])))
+        return Operation("update", updates[0], dataset)
+    if not queries:
+        if request.method == "POST":
+            raise ProtocolError(400, "the request has no query (a 'query' parameter or a "
+                                     f"{QUERY} body)")
+        return None
+    dataset = DatasetSpec(tuple(params.get("default-graph-uri", [])),
+                          tuple(params.get("named-graph-uri", [])))
+    return Operation("query", queries[0], dataset)

@@ -1,0 +1,50 @@
+"""The SPARQL 1.1 Service Description of the endpoint."""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from kg.store import Backend
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
+
+
+def service_description(endpoint: str, backend: Backend) -> Graph:
+    """Describe the endpoint at the URL it was reached by, with its dataset's graph sizes."""
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("formats", FORMATS)
+    service = BNode("service")
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, URIRef(endpoint)))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    graph.add((service, SD.defaultEntailmentRegime, ENTAILMENT.Simple))
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        if fmt.w3c_format:
+            graph.add((service, SD.resultFormat, FORMATS[fmt.w3c_format]))
+    dataset = BNode("dataset")
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    sizes = backend.graph_sizes()
+    default = BNode("default-graph")
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add((default, VOID.triples, Literal(sum(sizes.values()), datatype=XSD.integer)))
+    for name, size in sizes.items():
+        if not name:
+            continue
+        named, inner = BNode(f"named-{name}"), BNode(f"graph-{name}")
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+        graph.add((named, SD.graph, inner))
+        graph.add((inner, RDF.type, SD.Graph))
+        graph.add((inner, VOID.triples, Literal(size, datatype=XSD.integer)))
+    return graph

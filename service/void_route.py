@@ -1,0 +1,51 @@
+"""The VoID description at /.well-known/void."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg.formats import GRAPH_FORMATS
+from kg.void import DATASET, VOID
+from service.media import choose, content_type, link_header
+from service.sparql import backend
+
+blueprint = Blueprint("void", __name__)
+
+
+def _void_graph() -> Graph:
+    cached = current_app.extensions.get("dmkg.void")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    built = Path(current_app.config["HOME"]) / "dist" / "void.ttl"
+    graph = Graph()
+    if not current_app.config.get("DATA") and built.is_file():
+        graph.parse(built, format="turtle")
+    else:
+        sizes = backend().graph_sizes()
+        graph.add((DATASET, RDF.type, VOID.Dataset))
+        graph.add((DATASET, VOID.triples, Literal(sum(sizes.values()), datatype=XSD.integer)))
+        for name, size in sizes.items():
+            if name:
+                subset = URIRef(name)
+                graph.add((DATASET, VOID.subset, subset))
+                graph.add((subset, VOID.triples, Literal(size, datatype=XSD.integer)))
+    graph.add((DATASET, VOID.sparqlEndpoint, URIRef(request.host_url.rstrip("/") + "/sparql")))
+    current_app.extensions["dmkg.void"] = graph
+    return graph
+
+
+@blueprint.get("/.well-known/void")
+def void() -> Response:
+    """Serve the dataset's VoID description in the RDF format asked for (Turtle by default)."""
+    fmt = choose(request.accept_mimetypes, request.args.get("format"), GRAPH_FORMATS)
+    assert fmt is not None
+    body = _void_graph().serialize(format=fmt.rdflib_name, encoding="utf-8")
+    response = Response(body, content_type=content_type(fmt))
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = link_header("/.well-known/void")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
