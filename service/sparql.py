@@ -63,7 +63,8 @@ def sparql() -> Response:
         return _text(403, "updates are not enabled on this endpoint")
     else:
         try:
-            outcome = backend().query(operation.text, operation.dataset or None)
+            outcome = backend().query(operation.text, operation.dataset or None,
+                                      base=request.base_url)
         except QuerySyntaxError as error:
             return _text(400, f"query syntax error: {error}")
         except QueryFailed as error:

@@ -42,11 +42,6 @@ def edit_ontology(ontology_copy: Layout) -> EditOntology:
     return edit
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real service, started as `dmkg serve` on 127.0.0.1."""
-    with LiveServer(workdir=tmp_path_factory.mktemp("live")) as server:
-        yield server
 
 
 def copy_sources(root: Path, layout: Layout) -> Layout:
@@ -71,3 +66,19 @@ def built(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Layout:
     copy = copy_sources(tmp_path_factory.mktemp("built"), layout)
     build(copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    """The real service on the built graph, started as `dmkg serve` on 127.0.0.1."""
+    with LiveServer(workdir=tmp_path_factory.mktemp("live"), home=built.root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def shared_dir(layout: Layout) -> Path:
+    """The shared design folder beside the checkout (sources, conformance suites)."""
+    folder = layout.root.parent / "shared"
+    if not folder.is_dir():
+        pytest.skip("the shared folder is not beside this checkout")
+    return folder

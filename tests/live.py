@@ -23,18 +23,21 @@ def free_port() -> int:
 class LiveServer:
     """`dmkg serve` running in a child process."""
 
-    def __init__(self, workdir: Path, args: tuple[str, ...] = (), timeout: float = 120.0) -> None:
+    def __init__(self, workdir: Path, args: tuple[str, ...] = (), home: Path | None = None,
+                 timeout: float = 120.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
         self.args = args
+        self.home = home
         self.timeout = timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "server.log"
 
     def __enter__(self) -> LiveServer:
-        command = [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), *self.args]
+        command = [sys.executable, "-m", "kg.cli",
+                   *(["--home", str(self.home)] if self.home else []),
+                   "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                             cwd=self.workdir, env=os.environ.copy())
@@ -43,7 +46,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited early:\n{self.log.read_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/ontology?format=turtle", timeout=2):
+                with urllib.request.urlopen(self.url + "/sparql?format=ntriples", timeout=2):
                     return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)

@@ -51,8 +51,10 @@ class Backend(ABC):
     name: str = "backend"
 
     @abstractmethod
-    def query(self, sparql: str, dataset: DatasetSpec | None = None) -> QueryOutcome:
-        """Evaluate a SPARQL query; raise QuerySyntaxError or QueryFailed."""
+    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+              base: str | None = None) -> QueryOutcome:
+        """Evaluate a SPARQL query (relative IRIs against base); raise QuerySyntaxError or
+        QueryFailed."""
 
     @abstractmethod
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:

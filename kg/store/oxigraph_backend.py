@@ -39,8 +39,9 @@ class OxigraphBackend(Backend):
         """Open a loaded store read-only: several processes may share it."""
         return cls(ox.Store.read_only(str(path)), version)
 
-    def query(self, sparql: str, dataset: DatasetSpec | None = None) -> QueryOutcome:
-        options: dict[str, object] = {}
+    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+              base: str | None = None) -> QueryOutcome:
+        options: dict[str, object] = {"base_iri": base} if base else {}
         if dataset:
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
             if dataset.named_graphs:

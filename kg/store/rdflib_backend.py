@@ -6,9 +6,11 @@ import hashlib
 import threading
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib.plugins.sparql
 from pyparsing import ParseException
 from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from kg.formats import Format
@@ -43,15 +45,23 @@ class RdflibBackend(Backend):
             named += self.data.graph(URIRef(name))
         return view
 
-    def query(self, sparql: str, dataset: DatasetSpec | None = None) -> QueryOutcome:
+    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+              base: str | None = None) -> QueryOutcome:
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:
-                result = target.query(sparql)
-                if result.type == "SELECT":
-                    result.bindings  # noqa: B018 - evaluate now, under the lock
+                prepared = prepareQuery(sparql, base=base)
             except ParseException as error:
                 raise QuerySyntaxError(str(error)) from error
+            except Exception as error:  # unknown prefixes and the like are plain Exceptions
+                raise QuerySyntaxError(str(error)) from error
+            if dataset:
+                # The protocol's dataset replaces the query's FROM and FROM NAMED.
+                prepared.algebra["datasetClause"] = None
+            try:
+                result = target.query(prepared)
+                if result.type == "SELECT":
+                    result.bindings  # noqa: B018 - evaluate now, under the lock
             except Exception as error:  # rdflib raises plain Exceptions during evaluation
                 raise QueryFailed(str(error)) from error
         form = {"SELECT": "solutions", "ASK": "boolean"}.get(str(result.type), "graph")
@@ -68,6 +78,11 @@ class RdflibBackend(Backend):
                 holder.default_graph += graph
                 return holder.serialize(format=fmt.rdflib_name, encoding="utf-8")
             return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+        if fmt.keyword == "tsv":
+            # rdflib has no TSV writer; Oxigraph's writes the JSON results again as TSV.
+            solutions = ox.parse_query_results(result.serialize(format="json"),
+                                               format=ox.QueryResultsFormat.JSON)
+            return bytes(solutions.serialize(format=ox.QueryResultsFormat.TSV) or b"")
         return result.serialize(format=fmt.rdflib_name, encoding="utf-8") or b""
 
     def describe(self, iri: str) -> bytes:

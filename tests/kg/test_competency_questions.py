@@ -1,13 +1,10 @@
-"""Each competency question answers as the design expects, on the built graph."""
+"""The competency questions as files, and through `dmkg query` (HTTP: tests/service)."""
 
 from __future__ import annotations
 
-import pytest
-
 from kg.paths import Layout
-from kg.query import load_built, run_table
 from kg.queryfiles import read_queries
-from tests.competency import EXPECTED, check_answer
+from tests.competency import EXPECTED
 from tests.kg.cli import dmkg
 
 
@@ -16,16 +13,6 @@ def test_every_question_has_a_file_with_headers_and_an_expected_answer(layout: L
     assert {q.name for q in queries} == set(EXPECTED)
     for query in queries:
         assert query.title != query.name and query.description
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_question_answers_on_the_built_graph(built: Layout, name: str) -> None:
-    store = load_built(built)
-    query = next(q for q in read_queries(built.queries_dir) if q.name == name)
-    table = run_table(store, query.text)
-    rows = [{c: v for c, v in zip(table.columns, row, strict=True) if v is not None}
-            for row in table.rows]
-    check_answer(name, rows)
 
 
 def test_dmkg_query_prints_a_table_by_name(built: Layout) -> None:

@@ -1,0 +1,172 @@
+"""One contract, every backend: each test builds its own small store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
+from kg.store import Backend, DatasetSpec, QuerySyntaxError
+from kg.store.embedded import prepare_store
+from kg.store.oxigraph_backend import OxigraphBackend
+from kg.store.rdflib_backend import RdflibBackend
+
+EX = "http://example.org/"
+G1, G2 = EX + "graph/one", EX + "graph/two"
+
+DATA = f"""
+<{EX}alice> <{EX}knows> <{EX}bob> <{G1}> .
+<{EX}alice> <{EX}name> "Alice"@en <{G1}> .
+<{EX}bob> <{EX}name> "Bob"@en <{G2}> .
+<{EX}bob> <{EX}age> "42"^^<http://www.w3.org/2001/XMLSchema#integer> <{G2}> .
+<{EX}carol> <{EX}knows> <{EX}alice> <{G2}> .
+"""
+
+
+def _rows(backend: Backend, query: str, dataset: DatasetSpec | None = None) -> list[dict[str, str]]:
+    outcome = backend.query(query, dataset)
+    data = json.loads(backend.serialize(outcome, RESULT_FORMATS[0]))
+    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+
+def _ask(backend: Backend, query: str, dataset: DatasetSpec | None = None) -> bool:
+    outcome = backend.query(query, dataset)
+    return bool(json.loads(backend.serialize(outcome, RESULT_FORMATS[0]))["boolean"])
+
+
+class BackendContract:
+    """What every backend promises. Subclasses say how to make one holding a file."""
+
+    def make(self, path: Path) -> Backend:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def backend(self, tmp_path: Path) -> Backend:
+        path = tmp_path / "data.nq"
+        path.write_text(DATA, encoding="utf-8")
+        return self.make(path)
+
+    def test_default_graph_is_the_union_of_the_named_graphs(self, backend: Backend) -> None:
+        rows = _rows(backend, f"SELECT ?n WHERE {{ ?s <{EX}name> ?n }} ORDER BY ?n")
+        assert [r["n"] for r in rows] == ["Alice", "Bob"]
+
+    def test_ask_and_construct(self, backend: Backend) -> None:
+        assert _ask(backend, f"ASK {{ <{EX}carol> <{EX}knows> ?x }}")
+        assert not _ask(backend, f"ASK {{ <{EX}bob> <{EX}knows> ?x }}")
+        outcome = backend.query(f"CONSTRUCT {{ ?s <{EX}named> ?n }} WHERE {{ ?s <{EX}name> ?n }}")
+        graph = Graph().parse(data=backend.serialize(outcome, GRAPH_FORMATS[0]), format="turtle")
+        assert (URIRef(EX + "alice"), URIRef(EX + "named"), Literal("Alice", lang="en")) in graph
+        assert len(graph) == 2
+
+    def test_graph_patterns_see_the_named_graphs(self, backend: Backend) -> None:
+        rows = _rows(backend, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{EX}knows> ?o }} }}")
+        assert {r["g"] for r in rows} == {G1, G2}
+
+    def test_from_restricts_the_default_graph(self, backend: Backend) -> None:
+        rows = _rows(backend, f"SELECT ?n FROM <{G2}> WHERE {{ ?s <{EX}name> ?n }}")
+        assert [r["n"] for r in rows] == ["Bob"]
+
+    def test_from_an_unknown_graph_is_an_empty_graph(self, backend: Backend) -> None:
+        assert _rows(backend, "SELECT * FROM <http://127.0.0.1:9/nowhere> WHERE { ?s ?p ?o }") == []
+
+    def test_protocol_dataset_overrides_the_query(self, backend: Backend) -> None:
+        query = f"SELECT ?n FROM <{G2}> WHERE {{ ?s <{EX}name> ?n }}"
+        rows = _rows(backend, query, DatasetSpec(default_graphs=(G1,)))
+        assert [r["n"] for r in rows] == ["Alice"]
+        named = _rows(backend, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                      DatasetSpec(named_graphs=(G2,)))
+        assert {r["g"] for r in named} == {G2}
+
+    def test_syntax_errors_carry_the_parser_message(self, backend: Backend) -> None:
+        with pytest.raises(QuerySyntaxError) as error:
+            backend.query("SELECT * WHERE { ?s ?p }")
+        assert str(error.value)
+
+    @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.keyword)
+    def test_select_results_in_every_format(self, backend: Backend, fmt: object) -> None:
+        from kg.formats import Format
+
+        assert isinstance(fmt, Format)
+        outcome = backend.query(f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n }} ORDER BY ?n")
+        body = backend.serialize(outcome, fmt).decode("utf-8")
+        if fmt.keyword == "json":
+            values = [b["n"]["value"] for b in json.loads(body)["results"]["bindings"]]
+        elif fmt.keyword == "xml":
+            values = [v for v in ("Alice", "Bob") if f">{v}<" in body]
+        else:
+            delimiter = "," if fmt.keyword == "csv" else "\t"
+            rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+            values = [r[1].split("@")[0].strip('"') for r in rows[1:]]
+        assert values == ["Alice", "Bob"]
+
+    @pytest.mark.parametrize("fmt", GRAPH_FORMATS, ids=lambda f: f.keyword)
+    def test_graph_results_in_every_format_parse_back(self, backend: Backend, fmt: object) -> None:
+        from kg.formats import Format
+
+        assert isinstance(fmt, Format)
+        outcome = backend.query("CONSTRUCT WHERE { ?s ?p ?o }")
+        body = backend.serialize(outcome, fmt)
+        if fmt.dataset:
+            data = Dataset()
+            data.parse(data=body, format=fmt.rdflib_name)
+            parsed = Graph()
+            for s, p, o, _ in data.quads((None, None, None, None)):
+                parsed.add((s, p, o))
+        else:
+            parsed = Graph().parse(data=body, format=fmt.rdflib_name)
+        expected = Graph()
+        expected.parse(data=DATA.replace(f" <{G1}> .", " .").replace(f" <{G2}> .", " ."),
+                       format="nt")
+        assert isomorphic(parsed, expected)
+
+    def test_describe_returns_every_triple_about_an_iri(self, backend: Backend) -> None:
+        graph = Graph().parse(data=backend.describe(EX + "alice"), format="nt")
+        assert len(graph) == 3  # two as subject, one as object
+
+    def test_relative_iris_resolve_against_the_base(self, backend: Backend) -> None:
+        outcome = backend.query("CONSTRUCT { <s> <p> 1 } WHERE {}", base=EX + "sparql")
+        graph = Graph().parse(data=backend.serialize(outcome, GRAPH_FORMATS[3]), format="nt")
+        assert (URIRef(EX + "s"), URIRef(EX + "p"), Literal(1)) in graph
+
+    def test_sizes_and_version(self, backend: Backend) -> None:
+        assert backend.graph_sizes() == {G1: 2, G2: 3}
+        assert backend.version()
+
+
+class TestOxigraphInMemory(BackendContract):
+    def make(self, path: Path) -> Backend:
+        backend = OxigraphBackend.in_memory()
+        backend.load(path)
+        return backend
+
+
+class TestOxigraphOnDisk(BackendContract):
+    def make(self, path: Path) -> Backend:
+        folder, digest = prepare_store(path, path.parent / "store")
+        return OxigraphBackend.on_disk(folder, digest[:16])
+
+
+class TestRdflib(BackendContract):
+    def make(self, path: Path) -> Backend:
+        backend = RdflibBackend()
+        backend.load(path)
+        return backend
+
+
+@pytest.mark.parametrize("make", [OxigraphBackend.in_memory, RdflibBackend])
+def test_loading_triples_into_a_named_graph(tmp_path: Path, make: type) -> None:
+    path = tmp_path / "one.nt"
+    path.write_text(f"<{EX}s> <{EX}p> <{EX}o> .\n", encoding="utf-8")
+    backend: Backend = make()
+    backend.load(path, G1)
+    before = backend.version()
+    assert backend.graph_sizes() == {G1: 1}
+    backend.load(path, G2)
+    assert backend.graph_sizes() == {G1: 1, G2: 1}
+    assert backend.version() != before

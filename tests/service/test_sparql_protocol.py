@@ -1,0 +1,193 @@
+"""The SPARQL endpoint over real HTTP: operations, formats, errors, CORS, description."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import quote, urlencode
+
+import pytest
+from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib.namespace import RDF
+
+from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+DMR = "https://w3id.org/dmkg/id/"
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SELECT = f"SELECT ?label WHERE {{ <{DMR}substance/ketamine> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} ORDER BY ?label"
+CONSTRUCT = f"CONSTRUCT WHERE {{ <{DMR}substance/ketamine> ?p ?o }}"
+
+
+def get(server: LiveServer, query: str, accept: str | None = None, **params: str) -> Reply:
+    args = urlencode({"query": query, **params})
+    return request("GET", f"{server.url}/sparql?{args}", headers={"Accept": accept} if accept else {})
+
+
+def labels(reply: Reply) -> list[str]:
+    data = json.loads(reply.body)
+    return [b["label"]["value"] for b in data["results"]["bindings"]]
+
+
+def test_query_by_get_post_form_and_post_direct(live_server: LiveServer) -> None:
+    by_get = get(live_server, SELECT)
+    form = request("POST", f"{live_server.url}/sparql", urlencode({"query": SELECT}),
+                   {"Content-Type": "application/x-www-form-urlencoded"})
+    direct = request("POST", f"{live_server.url}/sparql", SELECT,
+                     {"Content-Type": "application/sparql-query"})
+    for reply in (by_get, form, direct):
+        assert reply.status == 200
+        assert reply.media_type == "application/sparql-results+json"
+        assert labels(reply) == ["ketamine", "kétamine"]
+
+
+def test_trailing_slash_is_the_same_endpoint(live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/sparql/?query={quote('ASK {}')}")
+    assert reply.status == 200 and json.loads(reply.body)["boolean"] is True
+
+
+@pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.keyword)
+def test_select_by_accept_and_by_format_parameter(live_server: LiveServer, fmt: Format) -> None:
+    by_accept = get(live_server, SELECT, f"{fmt.media_type}, */*;q=0.1")
+    by_param = get(live_server, SELECT, "text/html", format=fmt.keyword)
+    for reply in (by_accept, by_param):
+        assert reply.status == 200, reply.body
+        assert reply.media_type == fmt.media_type
+        assert "Accept" in reply.headers["vary"]
+    body = by_accept.text
+    if fmt.keyword == "json":
+        assert labels(by_accept) == ["ketamine", "kétamine"]
+    elif fmt.keyword == "xml":
+        assert ">ketamine<" in body and ">kétamine<" in body
+    else:
+        rows = list(csv.reader(io.StringIO(body), delimiter="," if fmt.keyword == "csv" else "\t"))
+        assert rows[0][0].lstrip("?") == "label" and len(rows) == 3
+
+
+@pytest.mark.parametrize("fmt", GRAPH_FORMATS, ids=lambda f: f.keyword)
+def test_construct_in_every_rdf_format_parses_back_to_the_same_graph(
+        live_server: LiveServer, fmt: Format) -> None:
+    reference = Graph().parse(data=get(live_server, CONSTRUCT, "application/n-triples").body,
+                              format="nt")
+    reply = get(live_server, CONSTRUCT, fmt.media_type)
+    assert reply.status == 200 and reply.media_type == fmt.media_type
+    if fmt.dataset:
+        data = Dataset()
+        data.parse(data=reply.body, format=fmt.rdflib_name)
+        parsed = Graph()
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            parsed.add((s, p, o))
+    else:
+        parsed = Graph().parse(data=reply.body, format=fmt.rdflib_name)
+    assert len(reference) > 10
+    assert set(parsed) == set(reference)
+
+
+def test_quality_values_choose_the_preferred_format(live_server: LiveServer) -> None:
+    reply = get(live_server, SELECT,
+                "application/sparql-results+json;q=0.5, text/csv;q=0.9, text/html;q=1.0")
+    assert reply.media_type == "text/csv"
+
+
+def test_nothing_acceptable_is_406(live_server: LiveServer) -> None:
+    reply = get(live_server, SELECT, "image/png")
+    assert reply.status == 406
+    assert "application/sparql-results+json" in reply.text
+
+
+def test_a_format_that_cannot_express_the_answer_is_400(live_server: LiveServer) -> None:
+    reply = get(live_server, SELECT, format="turtle")
+    assert reply.status == 400 and "json" in reply.text
+
+
+def test_syntax_error_is_400_with_the_parser_message(live_server: LiveServer) -> None:
+    reply = get(live_server, "SELECT * WHERE { ?s ?p }")
+    assert reply.status == 400
+    assert reply.text.startswith("query syntax error:") and len(reply.text) > 30
+    assert "Traceback" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "status", "says"),
+    [
+        ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "exactly one"),
+        ("POST", "/sparql", "query=ASK%7B%7D&update=CLEAR%20ALL",
+         {"Content-Type": "application/x-www-form-urlencoded"}, 400, "not both"),
+        ("POST", "/sparql", "ASK {}", {"Content-Type": "text/plain"}, 415, "Content-Type"),
+        ("POST", "/sparql", "ASK {}", {}, 415, "Content-Type"),
+        ("POST", "/sparql", "ASK {}".encode("utf-16"),
+         {"Content-Type": "application/sparql-query"}, 400, "UTF-8"),
+        ("POST", "/sparql", "ASK {}",
+         {"Content-Type": "application/sparql-query; charset=latin-1"}, 400, "UTF-8"),
+        ("PUT", "/sparql", "ASK {}", {"Content-Type": "application/sparql-query"}, 405, "405"),
+        ("DELETE", "/sparql", None, {}, 405, "405"),
+        ("POST", "/sparql", "CLEAR ALL", {"Content-Type": "application/sparql-update"}, 403,
+         "updates are not enabled"),
+    ],
+)
+def test_protocol_errors(live_server: LiveServer, method: str, path: str,
+                         body: str | bytes | None, headers: dict[str, str], status: int,
+                         says: str) -> None:
+    reply = request(method, live_server.url + path, body, headers)
+    assert reply.status == status, reply.body
+    assert says in reply.text
+    if status == 405:
+        assert "GET" in reply.headers.get("allow", "")
+
+
+def test_cors_on_queries_and_preflight(live_server: LiveServer) -> None:
+    assert get(live_server, "ASK {}").headers["access-control-allow-origin"] == "*"
+    preflight = request("OPTIONS", f"{live_server.url}/sparql",
+                        headers={"Origin": "http://elsewhere.example",
+                                 "Access-Control-Request-Method": "POST",
+                                 "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status in {200, 204}
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+
+
+def test_default_graph_is_the_union_unless_a_dataset_is_given(live_server: LiveServer) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    union = json.loads(get(live_server, count).body)["results"]["bindings"][0]["n"]["value"]
+    facts = json.loads(get(live_server, count, **{
+        "default-graph-uri": "https://w3id.org/dmkg/graph/facts"}).body)
+    only_facts = facts["results"]["bindings"][0]["n"]["value"]
+    assert int(union) > int(only_facts) > 0
+
+
+def test_service_description_for_rdf_clients(live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/sparql", headers={"Accept": "text/turtle"})
+    assert reply.status == 200 and reply.media_type == "text/turtle"
+    graph = Graph().parse(data=reply.body, format="turtle")
+    service = next(graph.subjects(RDF.type, SD.Service))
+    assert graph.value(service, SD.endpoint) == URIRef(f"{live_server.url}/sparql")
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    names = {str(graph.value(n, SD.name)) for n in graph.objects(None, SD.namedGraph)}
+    assert names == {"https://w3id.org/dmkg/graph/ontology", "https://w3id.org/dmkg/graph/facts",
+                     "https://w3id.org/dmkg/graph/inferred"}
+
+
+def test_browsers_get_the_query_editor(live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/sparql",
+                    headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert reply.status == 200 and reply.media_type == "text/html"
+    assert "yasgui-4.6.2/yasgui.min.js" in reply.text
+    assert "Cities with" in reply.text  # the competency questions as example tabs
+    assert "cdn" not in reply.text.lower() and "https://" not in reply.text.split("<body>")[0]
+    script = request("GET", f"{live_server.url}/static/vendor/yasgui-4.6.2/yasgui.min.js")
+    assert script.status == 200 and len(script.body) > 500_000
+
+
+def test_void_description(live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/.well-known/void")
+    assert reply.status == 200 and reply.media_type == "text/turtle"
+    graph = Graph().parse(data=reply.body, format="turtle")
+    void = Namespace("http://rdfs.org/ns/void#")
+    dataset = URIRef("https://w3id.org/dmkg/dataset")
+    assert graph.value(dataset, void.sparqlEndpoint) == URIRef(f"{live_server.url}/sparql")
+    assert int(graph.value(dataset, void.triples)) > 2000  # type: ignore[arg-type]
+    as_jsonld = request("GET", f"{live_server.url}/.well-known/void?format=jsonld")
+    assert as_jsonld.media_type == "application/ld+json"
