@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
@@ -62,11 +63,18 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
-def keywords(text: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def keywords(text: str) -> frozenset[str]:
     """Return the upper-cased bare words of text (keywords, function names, `a`)."""
-    return {t.text.upper() for t in tokens(text) if t.kind == "name" and ":" not in t.text}
+    return frozenset(t.text.upper() for t in tokens(text) if t.kind == "name" and ":" not in t.text)
 
 
 def has_dataset_clause(text: str) -> bool:
     """Tell whether a query names its own dataset with FROM or FROM NAMED."""
     return "FROM" in keywords(text)
+
+
+@lru_cache(maxsize=1024)
+def has_relative_iri(text: str) -> bool:
+    """Tell whether a query holds an IRI without a scheme, which needs a base IRI."""
+    return any(t.kind == "iri" and ":" not in t.text for t in tokens(text))

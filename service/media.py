@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
+from flask import request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from kg.formats import ALIASES, GRAPH_FORMATS, Format, find
 
@@ -24,9 +27,9 @@ class UnknownFormat(ValueError):
     """A ?format= value names no format, or one this answer cannot take."""
 
 
-def choose(accept: MIMEAccept, keyword: str | None, formats: Sequence[Format],
+def choose(accept: str, keyword: str | None, formats: Sequence[Format],
            html: bool = False) -> Format | None:
-    """Choose a format by ?format= (first) or Accept; None means HTML when html is offered."""
+    """Choose a format by ?format= (first) or the Accept header; None means HTML (if offered)."""
     if keyword:
         if html and keyword == "html":
             return None
@@ -35,18 +38,38 @@ def choose(accept: MIMEAccept, keyword: str | None, formats: Sequence[Format],
             names = ", ".join([*(["html"] if html else []), *(f.keyword for f in formats)])
             raise UnknownFormat(f"format {keyword!r} is not available here; use one of {names}")
         return fmt
+    found = _best(accept.strip(), tuple(formats), html)
+    if isinstance(found, bool):
+        raise NotAcceptable([*([HTML] if html else []), *(f.media_type for f in formats)])
+    return found
+
+
+def negotiate(formats: Sequence[Format], html: bool = False,
+              keyword: str | None = None) -> Format | None:
+    """Choose for the current request: ?format= (or keyword), else its Accept header."""
+    return choose(request.headers.get("Accept", ""), keyword or request.args.get("format"),
+                  formats, html)
+
+
+@lru_cache(maxsize=512)
+def _best(accept: str, formats: tuple[Format, ...], html: bool) -> Format | bool | None:
+    """Match one Accept header (clients repeat theirs): a format, None for HTML, False for none."""
+    if not accept:
+        return None if html else formats[0]
+    best = parse_accept_header(accept, MIMEAccept).best_match(_offers(formats, html))
+    if best is None:
+        return False
+    return None if best == HTML else find(best, formats)
+
+
+@lru_cache(maxsize=32)
+def _offers(formats: tuple[Format, ...], html: bool) -> tuple[str, ...]:
+    """Media types to match Accept against, in order of preference, aliases included."""
     offers: list[str] = [HTML] if html else []
     for fmt in formats:
         offers.append(fmt.media_type)
         offers += [alias for alias, target in ALIASES.items() if target == fmt.media_type]
-    if not accept or not accept.values():
-        return None if html else formats[0]
-    best = accept.best_match(offers)
-    if best is None:
-        raise NotAcceptable([*(["text/html"] if html else []), *(f.media_type for f in formats)])
-    if best == HTML:
-        return None
-    return find(best, tuple(formats))
+    return tuple(offers)
 
 
 def link_header(path: str, formats: Sequence[Format] = GRAPH_FORMATS) -> str:

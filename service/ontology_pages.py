@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 from rdflib import Graph
 
 from kg.docs import render_html
 from kg.formats import GRAPH_FORMATS
-from service.media import choose, content_type, link_header
+from service.media import content_type, link_header, negotiate
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -29,7 +29,7 @@ def ontology_graph() -> Graph:
 @blueprint.get("/ontology")
 def ontology() -> Response:
     """Serve the ontology as HTML documentation or RDF, by Accept or ?format=."""
-    fmt = choose(request.accept_mimetypes, request.args.get("format"), GRAPH_FORMATS, html=True)
+    fmt = negotiate(GRAPH_FORMATS, html=True)
     graph = ontology_graph()
     links = {f.media_type: f"/ontology?format={f.keyword}" for f in GRAPH_FORMATS}
     if fmt is None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from flask import Request
+from werkzeug.datastructures import MultiDict
 
 from kg.store import DatasetSpec
 
@@ -30,6 +31,7 @@ class Operation:
     kind: str  # "query" or "update"
     text: str
     dataset: DatasetSpec
+    format: str | None = None  # a ?format= (or form field) choosing the result format
 
 
 def _utf8(body: bytes) -> str:
@@ -55,14 +57,16 @@ def _charset_is_utf8(request: Request) -> None:
 
 def read_operation(request: Request) -> Operation | None:
     """Return the request's operation; None for a GET that asks for none (the description)."""
-    params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    params: MultiDict[str, str] = request.args
     body_text: str | None = None
     body_kind: str | None = None
     if request.method == "POST":
         mimetype = request.mimetype
         if mimetype == FORM:
+            params = MultiDict(request.args)
             for key, values in _form(request.get_data()).items():
-                params.setdefault(key, []).extend(values)
+                for value in values:
+                    params.add(key, value)
         elif mimetype in {QUERY, UPDATE}:
             _charset_is_utf8(request)
             body_text = _utf8(request.get_data())
@@ -72,8 +76,8 @@ def read_operation(request: Request) -> Operation | None:
         else:
             raise ProtocolError(415, f"unsupported Content-Type {mimetype}; use {FORM}, "
                                      f"{QUERY} or {UPDATE}")
-    queries = params.get("query", [])
-    updates = params.get("update", [])
+    queries = params.getlist("query")
+    updates = params.getlist("update")
     if body_kind == "query":
         queries = [*queries, body_text or ""]
     elif body_kind == "update":
@@ -85,14 +89,14 @@ def read_operation(request: Request) -> Operation | None:
     if updates:
         if request.method != "POST":
             raise ProtocolError(405, "an update must be sent with POST")
-        dataset = DatasetSpec(tuple(params.get("using-graph-uri", [])),
-                              tuple(params.get("using-named-graph-uri", [])))
-        return Operation("update", updates[0], dataset)
+        dataset = DatasetSpec(tuple(params.getlist("using-graph-uri")),
+                              tuple(params.getlist("using-named-graph-uri")))
+        return Operation("update", updates[0], dataset, params.get("format"))
     if not queries:
         if request.method == "POST":
             raise ProtocolError(400, "the request has no query (a 'query' parameter or a "
                                      f"{QUERY} body)")
         return None
-    dataset = DatasetSpec(tuple(params.get("default-graph-uri", [])),
-                          tuple(params.get("named-graph-uri", [])))
-    return Operation("query", queries[0], dataset)
+    dataset = DatasetSpec(tuple(params.getlist("default-graph-uri")),
+                          tuple(params.getlist("named-graph-uri")))
+    return Operation("query", queries[0], dataset, params.get("format"))

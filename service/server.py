@@ -21,6 +21,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Mapping[str, Any], options: Mapping[str, Any]) -> None:
         self.settings = dict(settings)
         self.options = dict(options)
+        self.application: Flask | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -28,18 +29,22 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return create_app(self.settings)
+        # With preload_app the master builds the app once and the workers inherit it.
+        if self.application is None:
+            self.application = create_app(self.settings)
+        return self.application
 
 
 def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; fail with a clear message when the store cannot open."""
     if workers:
-        if settings["STORE"] == "oxigraph" and not settings["DATA"]:
-            # Load once here, so that the workers only open it.
+        on_disk = settings["STORE"] == "oxigraph" and not settings["DATA"]
+        if on_disk:
+            # Load once here, so that each worker only opens it read-only.
             prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
+        # An in-memory store is loaded once in the master; forked workers share its pages.
         _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers,
-                             "worker_class": "sync", "accesslog": "-",
-                             "preload_app": False}).run()
+                             "worker_class": "sync", "preload_app": not on_disk}).run()
         return
     try:
         app = create_app(settings)

@@ -10,7 +10,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg.formats import GRAPH_FORMATS
 from kg.void import DATASET, VOID
-from service.media import choose, content_type, link_header
+from service.media import content_type, link_header, negotiate
 from service.sparql import backend
 
 blueprint = Blueprint("void", __name__)
@@ -41,7 +41,7 @@ def _void_graph() -> Graph:
 @blueprint.get("/.well-known/void")
 def void() -> Response:
     """Serve the dataset's VoID description in the RDF format asked for (Turtle by default)."""
-    fmt = choose(request.accept_mimetypes, request.args.get("format"), GRAPH_FORMATS)
+    fmt = negotiate(GRAPH_FORMATS)
     assert fmt is not None
     body = _void_graph().serialize(format=fmt.rdflib_name, encoding="utf-8")
     response = Response(body, content_type=content_type(fmt))

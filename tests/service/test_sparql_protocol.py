@@ -17,13 +17,15 @@ from tests.live import LiveServer
 
 DMR = "https://w3id.org/dmkg/id/"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-SELECT = f"SELECT ?label WHERE {{ <{DMR}substance/ketamine> <http://www.w3.org/2000/01/rdf-schema#label> ?label }} ORDER BY ?label"
+LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+SELECT = f"SELECT ?label WHERE {{ <{DMR}substance/ketamine> {LABEL} ?label }} ORDER BY ?label"
 CONSTRUCT = f"CONSTRUCT WHERE {{ <{DMR}substance/ketamine> ?p ?o }}"
 
 
 def get(server: LiveServer, query: str, accept: str | None = None, **params: str) -> Reply:
     args = urlencode({"query": query, **params})
-    return request("GET", f"{server.url}/sparql?{args}", headers={"Accept": accept} if accept else {})
+    return request("GET", f"{server.url}/sparql?{args}",
+                   headers={"Accept": accept} if accept else {})
 
 
 def labels(reply: Reply) -> list[str]:

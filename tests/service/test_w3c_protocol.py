@@ -68,8 +68,8 @@ def _steps(manifest: Graph, test: URIRef) -> Iterator[Step]:
                     for s in manifest.objects(response, MF.expectedStatus)}
         expected_format = manifest.value(response, MF.expectedFormat)
         expected_boolean = manifest.value(response, MF.expectedBoolean)
-        yield Step(str(manifest.value(req, HT.methodName)), str(manifest.value(req, HT.absolutePath)),
-                   body, headers, statuses,
+        yield Step(str(manifest.value(req, HT.methodName)),
+                   str(manifest.value(req, HT.absolutePath)), body, headers, statuses,
                    str(expected_format) if expected_format is not None else None,
                    bool(expected_boolean.toPython()) if expected_boolean is not None else None)
 

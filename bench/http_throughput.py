@@ -1,0 +1,154 @@
+"""One-entity SELECT over HTTP: DMKG beside a Flask "hello" ceiling and rdflib-endpoint.
+
+DMKG runs twice: with its in-memory Oxigraph store (loaded once in the gunicorn master and
+shared by the forked workers) and with its on-disk store (each worker opens it read-only).
+Every target runs under gunicorn with 2 workers on 127.0.0.1 (sync workers for the WSGI apps,
+uvicorn workers for rdflib-endpoint, which is ASGI) and is driven by wrk with 16 connections,
+in interleaved rounds; the figures are medians over the rounds.
+
+    python -m bench.http_throughput [--rounds 3] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.loadgen import LoadResult, wrk
+from bench.servers import Server, free_port
+from kg.build import build, is_current
+from kg.paths import default_layout
+
+QUERY = ("SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/ketamine> ?p ?o }")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _targets(workers: int, log_dir: Path) -> list[tuple[Server, str, dict[str, str]]]:
+    layout = default_layout()
+    python = sys.executable
+    gunicorn = [python, "-m", "gunicorn", "--workers", str(workers), "--log-level", "warning"]
+    accept = {"Accept": "application/sparql-results+json"}
+    targets = []
+    port = free_port()
+    targets.append((Server("flask-hello", [*gunicorn, "--bind", f"127.0.0.1:{port}",
+                                           "bench.apps:hello()"], "/hello", port,
+                           log=log_dir / "hello.log"), "/hello", {}))
+    for store in ("memory", "oxigraph"):
+        port = free_port()
+        targets.append((Server(f"dmkg-{store}",
+                               [python, "-m", "kg.cli", "serve", "--host", "127.0.0.1",
+                                "--port", str(port), "--workers", str(workers), "--store", store],
+                               "/sparql?" + urlencode({"query": "ASK {}"}), port,
+                               log=log_dir / f"dmkg-{store}.log"),
+                        "/sparql?" + urlencode({"query": QUERY}), accept))
+    port = free_port()
+    targets.append((Server("rdflib-endpoint",
+                           [*gunicorn, "-k", "uvicorn.workers.UvicornWorker", "--bind",
+                            f"127.0.0.1:{port}", "bench.apps:rdflib_endpoint()"],
+                           "/sparql?" + urlencode({"query": "ASK {}"}), port,
+                           env={"DMKG_BENCH_DATA": str(layout.dist_dir / "dmkg.nq")},
+                           log=log_dir / "rdflib-endpoint.log"),
+                    "/sparql?" + urlencode({"query": QUERY}), accept))
+    return targets
+
+
+def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, object]:
+    """Measure every target in interleaved rounds and return the figures."""
+    layout = default_layout()
+    if not is_current(layout):
+        build(layout)
+    log_dir = RESULTS / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, list[LoadResult]] = {}
+    targets = _targets(workers, log_dir)
+    servers = [t[0] for t in targets]
+    try:
+        for server in servers:
+            server.__enter__()
+        for _ in range(rounds):
+            for server, path, headers in targets:
+                wrk(server.base + path, connections, 2, headers=headers)  # warm up
+                result = wrk(server.base + path, connections, seconds, headers=headers)
+                runs.setdefault(server.name, []).append(result)
+    finally:
+        for server in servers:
+            server.__exit__(None, None, None)
+    summary = {}
+    for name, results in runs.items():
+        summary[name] = {
+            "requests_per_second_median": statistics.median(r.requests_per_second for r in results),
+            "latency_p50_ms_median": statistics.median(r.latency_p50_ms for r in results),
+            "latency_p99_ms_median": statistics.median(r.latency_p99_ms for r in results),
+            "errors": sum(r.errors for r in results),
+            "rounds": [r.__dict__ for r in results],
+        }
+    hello = summary["flask-hello"]["requests_per_second_median"]
+    peer = summary["rdflib-endpoint"]["requests_per_second_median"]
+    ratios = {}
+    for store in ("memory", "oxigraph"):
+        dmkg = summary[f"dmkg-{store}"]["requests_per_second_median"]
+        ratios[f"dmkg-{store}_vs_hello"] = dmkg / hello
+        ratios[f"dmkg-{store}_vs_rdflib_endpoint"] = dmkg / peer
+    return {
+        "benchmark": "one-entity SELECT over HTTP",
+        "query": QUERY,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "settings": {"rounds": rounds, "seconds": seconds, "connections": connections,
+                     "workers": workers, "load_generator": "wrk -t2 --latency"},
+        "targets": summary,
+        "ratios": ratios,
+        "targets_to_meet": {"vs_hello": 0.8, "vs_rdflib_endpoint": 4.0},
+    }
+
+
+def markdown(result: dict[str, object]) -> str:
+    """Render the figures as a Markdown table."""
+    targets = result["targets"]
+    assert isinstance(targets, dict)
+    ratios = result["ratios"]
+    assert isinstance(ratios, dict)
+    lines = [f"# {result['benchmark']} ({result['date']})", "",
+             f"Query: `{result['query']}`", "",
+             f"Settings: {result['settings']}", "",
+             "| target | req/s (median) | p50 ms | p99 ms | errors |",
+             "|---|---:|---:|---:|---:|"]
+    for name, row in targets.items():
+        lines.append(f"| {name} | {row['requests_per_second_median']:.0f} | "
+                     f"{row['latency_p50_ms_median']:.2f} | {row['latency_p99_ms_median']:.2f} | "
+                     f"{row['errors']} |")
+    lines.append("")
+    for store in ("memory", "oxigraph"):
+        lines += [f"dmkg-{store} / hello: {ratios[f'dmkg-{store}_vs_hello']:.2f} (target ≥ 0.80)",
+                  f"dmkg-{store} / rdflib-endpoint: "
+                  f"{ratios[f'dmkg-{store}_vs_rdflib_endpoint']:.1f} times (target ≥ 4)", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark and write JSON and Markdown into bench/results/."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    result = run(args.rounds, args.seconds, args.connections, args.workers)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
+    for name in (f"http-throughput-{stamp}", "http-throughput-latest"):
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (RESULTS / f"{name}.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""`dmkg serve` in its forms: gunicorn workers on either store, and errors at start."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kg.paths import Layout
+from tests.http import request
+from tests.kg.cli import dmkg
+from tests.live import LiveServer
+
+COUNT = quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph", "rdflib"])
+def test_gunicorn_workers_answer_on_every_store(tmp_path: Path, built: Layout,
+                                                store: str) -> None:
+    args = ("--workers", "2", "--store", store)
+    with LiveServer(tmp_path, args=args, home=built.root) as server:
+        counts = set()
+        for _ in range(6):  # several requests reach both workers
+            reply = request("GET", f"{server.url}/sparql?query={COUNT}")
+            assert reply.status == 200
+            counts.add(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
+    report = json.loads((built.dist_dir / "report.json").read_text())
+    assert counts == {str(report["triples"]["total"])}
+
+
+def test_serving_a_missing_data_file_fails_clearly(tmp_path: Path) -> None:
+    result = dmkg("serve", "--port", "1", "--data", str(tmp_path / "missing.ttl"))
+    assert result.returncode != 0
+    assert "missing.ttl: no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_builds_dist_first_when_it_is_missing(tmp_path: Path, sources_copy: Layout) -> None:
+    assert not sources_copy.dist_dir.exists()
+    with LiveServer(tmp_path, home=sources_copy.root) as server:
+        reply = request("GET", f"{server.url}/sparql?query={COUNT}")
+        assert reply.status == 200
+    assert (sources_copy.dist_dir / "dmkg.nq").is_file()
