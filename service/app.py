@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from kg.catalogue import Catalogue
 from kg.paths import Layout
 from kg.store.factory import open_backend
 from service.config import load_config
@@ -35,6 +37,18 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if request.path.startswith(("/api/", "/reconcile")):
+            # Machine clients get JSON errors, shaped like flask-smorest's own.
+            data = getattr(error, "data", None) or {}
+            body: dict[str, Any] = {"code": error.code, "status": error.name,
+                                    "message": data.get("message", error.description)}
+            if "messages" in data:
+                body["errors"] = data["messages"]
+                fields = [f"'{name}'" for where in data["messages"].values()
+                          for name in where]
+                body["message"] = f"invalid parameter {', '.join(fields)}"
+            return Response(json.dumps(body, ensure_ascii=False), status=error.code or 500,
+                            content_type="application/json")
         response = _plain(error.code or 500, f"{error.code} {error.name}: {error.description}")
         for header in ("Allow",):
             if error.get_response().headers.get(header):
@@ -53,11 +67,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(overrides)
     app.config.update(settings)
     app.extensions["dmkg.layout"] = Layout(Path(settings["HOME"]))
-    app.extensions["dmkg.backend"] = open_backend(settings)
+    backend = open_backend(settings)
+    app.extensions["dmkg.backend"] = backend
+    app.extensions["dmkg.catalogue"] = Catalogue.from_backend(backend)
 
-    from service import home, ontology_pages, sparql, void_route
+    from service import api, home, ontology_pages, sparql, void_route
 
     for module in (home, ontology_pages, sparql, void_route):
         app.register_blueprint(module.blueprint)
+    api.init_app(app)
     register_errors(app)
     return app

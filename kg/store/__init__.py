@@ -1,5 +1,12 @@
 """The store layer: one small backend contract, several engines behind it."""
 
-from kg.store.base import Backend, DatasetSpec, QueryFailed, QueryOutcome, QuerySyntaxError
+from kg.store.base import (
+    Backend,
+    DatasetSpec,
+    QueryFailed,
+    QueryOutcome,
+    QuerySyntaxError,
+    Rows,
+)
 
-__all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QuerySyntaxError"]
+__all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QuerySyntaxError", "Rows"]

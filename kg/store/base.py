@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rdflib import BNode, Literal, URIRef
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 
@@ -45,6 +48,19 @@ class QueryOutcome:
         return RESULT_FORMATS
 
 
+# Terms exchanged with every backend: bound into queries, returned by select().
+Term = URIRef | Literal | BNode
+Bindings = Mapping[str, URIRef | Literal]
+
+
+class Rows(list[dict[str, Term]]):
+    """The rows of a SELECT answer, with its variables in projection order."""
+
+    def __init__(self, columns: list[str], rows: list[dict[str, Term]]) -> None:
+        super().__init__(rows)
+        self.columns = columns
+
+
 class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""
 
@@ -52,9 +68,17 @@ class Backend(ABC):
 
     @abstractmethod
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
-              base: str | None = None) -> QueryOutcome:
-        """Evaluate a SPARQL query (relative IRIs against base); raise QuerySyntaxError or
-        QueryFailed."""
+              base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
+        """Evaluate a SPARQL query; raise QuerySyntaxError or QueryFailed.
+
+        Relative IRIs resolve against base; bindings give variables values as RDF terms
+        (never pasted into the text); a bound variable must be in the SELECT projection.
+        """
+
+    @abstractmethod
+    def select(self, sparql: str, bindings: Bindings | None = None,
+               dataset: DatasetSpec | None = None) -> Rows:
+        """Run a SELECT query and return its rows as rdflib terms (unbound variables left out)."""
 
     @abstractmethod
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:

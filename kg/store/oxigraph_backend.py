@@ -6,10 +6,42 @@ import hashlib
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
 
 from kg.formats import Format
 from kg.sparql_text import has_dataset_clause
-from kg.store.base import Backend, DatasetSpec, QueryFailed, QueryOutcome, QuerySyntaxError
+from kg.store.base import (
+    Backend,
+    Bindings,
+    DatasetSpec,
+    QueryFailed,
+    QueryOutcome,
+    QuerySyntaxError,
+    Rows,
+    Term,
+)
+
+
+def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
+    """Convert an rdflib IRI or literal to pyoxigraph's."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+
+
+def from_oxigraph(term: object) -> Term:
+    """Convert a pyoxigraph term to rdflib's."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    assert isinstance(term, ox.Literal)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def rdf_format_of(path: Path) -> ox.RdfFormat:
@@ -40,8 +72,11 @@ class OxigraphBackend(Backend):
         return cls(ox.Store.read_only(str(path)), version)
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
-              base: str | None = None) -> QueryOutcome:
+              base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         options: dict[str, object] = {"base_iri": base} if base else {}
+        if bindings:
+            options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
+                                        for name, term in bindings.items()}
         if dataset:
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
             if dataset.named_graphs:
@@ -60,6 +95,16 @@ class OxigraphBackend(Backend):
         if isinstance(result, ox.QuerySolutions):
             return QueryOutcome("solutions", result)
         return QueryOutcome("graph", result)
+
+    def select(self, sparql: str, bindings: Bindings | None = None,
+               dataset: DatasetSpec | None = None) -> Rows:
+        outcome = self.query(sparql, dataset, bindings=bindings)
+        solutions = outcome.payload
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryFailed("select() needs a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return Rows(names, [{name: from_oxigraph(row[name]) for name in names
+                             if row[name] is not None} for row in solutions])
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         payload = outcome.payload

@@ -9,12 +9,21 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib.plugins.sparql
 from pyparsing import ParseException
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from kg.formats import Format
-from kg.store.base import Backend, DatasetSpec, QueryFailed, QueryOutcome, QuerySyntaxError
+from kg.store.base import (
+    Backend,
+    Bindings,
+    DatasetSpec,
+    QueryFailed,
+    QueryOutcome,
+    QuerySyntaxError,
+    Rows,
+    Term,
+)
 
 # rdflib would fetch a FROM graph it does not hold from the web; a graph the store does not
 # hold is an empty graph instead.
@@ -46,7 +55,7 @@ class RdflibBackend(Backend):
         return view
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
-              base: str | None = None) -> QueryOutcome:
+              base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:
@@ -59,13 +68,25 @@ class RdflibBackend(Backend):
                 # The protocol's dataset replaces the query's FROM and FROM NAMED.
                 prepared.algebra["datasetClause"] = None
             try:
-                result = target.query(prepared)
+                result = target.query(prepared, initBindings=dict(bindings or {}))
                 if result.type == "SELECT":
                     result.bindings  # noqa: B018 - evaluate now, under the lock
             except Exception as error:  # rdflib raises plain Exceptions during evaluation
                 raise QueryFailed(str(error)) from error
         form = {"SELECT": "solutions", "ASK": "boolean"}.get(str(result.type), "graph")
         return QueryOutcome(form, result)
+
+    def select(self, sparql: str, bindings: Bindings | None = None,
+               dataset: DatasetSpec | None = None) -> Rows:
+        result = self.query(sparql, dataset, bindings=bindings).payload
+        assert isinstance(result, Result)
+        if result.type != "SELECT":
+            raise QueryFailed("select() needs a SELECT query")
+        rows: list[dict[str, Term]] = []
+        for row in result.bindings:
+            rows.append({str(name): value for name, value in row.items()
+                         if isinstance(value, URIRef | Literal | BNode)})
+        return Rows([str(v) for v in result.vars or []], rows)
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         result = outcome.payload

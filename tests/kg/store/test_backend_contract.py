@@ -134,6 +134,16 @@ class BackendContract:
         graph = Graph().parse(data=backend.serialize(outcome, GRAPH_FORMATS[3]), format="nt")
         assert (URIRef(EX + "s"), URIRef(EX + "p"), Literal(1)) in graph
 
+    def test_select_binds_terms_without_touching_the_text(self, backend: Backend) -> None:
+        bob = URIRef(EX + "bob")
+        query = f"SELECT ?person ?n WHERE {{ ?person <{EX}name> ?n }}"
+        rows = backend.select(query, {"person": bob})
+        assert rows == [{"person": bob, "n": Literal("Bob", lang="en")}]
+        hostile = Literal('x" } ?s ?p ?o { "')
+        assert backend.select(f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n }}", {"n": hostile}) == []
+        typed = backend.select(f"SELECT ?s ?a WHERE {{ ?s <{EX}age> ?a }}", {"a": Literal(42)})
+        assert [row["s"] for row in typed] == [bob]
+
     def test_sizes_and_version(self, backend: Backend) -> None:
         assert backend.graph_sizes() == {G1: 2, G2: 3}
         assert backend.version()

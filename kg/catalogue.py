@@ -1,0 +1,219 @@
+"""The entity catalogue: names, kinds and types of every individual, with a search index.
+
+Built once from the store through SPARQL (any backend), it answers label look-ups without
+scanning triples: exact names from a dictionary, prefixes from a sorted list, substrings from
+a trigram index.
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+
+from kg.namespaces import DMO, DMR
+from kg.store import Backend
+
+NAMES_QUERY = f"""
+SELECT ?entity ?property ?name WHERE {{
+  VALUES ?property {{ <http://www.w3.org/2000/01/rdf-schema#label>
+                     <http://www.w3.org/2004/02/skos/core#altLabel> }}
+  ?entity ?property ?name .
+  FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}") && isLiteral(?name))
+}}"""
+TYPES_QUERY = f"""
+SELECT DISTINCT ?entity ?type WHERE {{
+  ?entity a ?type .
+  FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}") && STRSTARTS(STR(?type), "{DMO}"))
+}}"""
+TERMS_QUERY = f"""
+SELECT ?term ?name WHERE {{
+  ?term <http://www.w3.org/2000/01/rdf-schema#label> ?name .
+  FILTER(isIRI(?term) && STRSTARTS(STR(?term), "{DMO}"))
+}}"""
+LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+
+# Tiers of a match, best first.
+EXACT, PREFIX, SUBSTRING = 3, 2, 1
+
+
+def fold(text: str) -> str:
+    """Fold case, accents, apostrophes and spacing, so that Kétamine finds ketamine."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
+    return " ".join(plain.split())
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f"  {text} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+@dataclass
+class Entity:
+    """An individual: its IRI, kind, names and DMO types (asserted and inferred)."""
+
+    iri: str
+    labels: dict[str, str] = field(default_factory=dict)
+    alt_labels: list[tuple[str, str]] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)
+
+    @property
+    def id(self) -> str:
+        return self.iri.removeprefix(str(DMR))
+
+    @property
+    def kind(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    def label(self, lang: str = "en") -> str:
+        """Return the label in lang, else in the other language, else the id."""
+        other = "fr" if lang == "en" else "en"
+        return self.labels.get(lang) or self.labels.get(other) or self.id
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: the entity, the name that matched and how well."""
+
+    entity: Entity
+    name: str
+    tier: int
+    preferred: bool
+
+    @property
+    def score(self) -> float:
+        """A score in 0-100: the tier first, then a preferred label, then closeness in length."""
+        base = {EXACT: 90.0, PREFIX: 60.0, SUBSTRING: 30.0}[self.tier]
+        return base + (8.0 if self.preferred else 0.0)
+
+
+@dataclass
+class Catalogue:
+    """Every individual by IRI, and the index of their names."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    terms: dict[str, dict[str, str]] = field(default_factory=dict)  # DMO term IRI → labels
+    # (folded name, entity IRI, name, is a preferred label), sorted
+    _names: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    _exact: dict[str, list[int]] = field(default_factory=dict)
+    _sorted: list[tuple[str, int]] = field(default_factory=list)
+    _trigrams: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_backend(cls, backend: Backend) -> Catalogue:
+        """Read names and types from the store and index them."""
+        catalogue = cls()
+        for row in backend.select(NAMES_QUERY):
+            entity = catalogue._entity(str(row["entity"]))
+            name = row["name"]
+            assert isinstance(name, Literal)
+            lang = name.language or ""
+            if row["property"] == LABEL:
+                entity.labels.setdefault(lang, str(name))
+            else:
+                entity.alt_labels.append((lang, str(name)))
+        for row in backend.select(TYPES_QUERY):
+            entity = catalogue._entity(str(row["entity"]))
+            entity.types.add(str(row["type"]).removeprefix(str(DMO)))
+        for row in backend.select(TERMS_QUERY):
+            name = row["name"]
+            assert isinstance(name, Literal)
+            catalogue.terms.setdefault(str(row["term"]), {}).setdefault(name.language or "",
+                                                                         str(name))
+        catalogue._index()
+        return catalogue
+
+    def _entity(self, iri: str) -> Entity:
+        if iri not in self.entities:
+            self.entities[iri] = Entity(iri)
+        return self.entities[iri]
+
+    def _index(self) -> None:
+        names: set[tuple[str, str, str, bool]] = set()
+        for entity in self.entities.values():
+            for label in entity.labels.values():
+                names.add((fold(label), entity.iri, label, True))
+            for _, label in entity.alt_labels:
+                names.add((fold(label), entity.iri, label, False))
+        self._names = sorted(names)
+        exact: dict[str, list[int]] = defaultdict(list)
+        trigrams: dict[str, set[int]] = defaultdict(set)
+        for position, (folded, *_rest) in enumerate(self._names):
+            exact[folded].append(position)
+            for gram in _trigrams(folded):
+                trigrams[gram].add(position)
+        self._exact = dict(exact)
+        self._trigrams = dict(trigrams)
+        self._sorted = [(folded, i) for i, (folded, *_r) in enumerate(self._names)]
+
+    def get(self, iri: str) -> Entity | None:
+        return self.entities.get(iri)
+
+    def by_id(self, ident: str) -> Entity | None:
+        return self.entities.get(str(DMR) + ident)
+
+    def label(self, iri: str, lang: str = "en") -> str | None:
+        """Return the label of an individual or a DMO term, in lang when there is one."""
+        entity = self.entities.get(iri)
+        if entity:
+            return entity.label(lang)
+        labels = self.terms.get(iri)
+        if labels:
+            return labels.get(lang) or labels.get("en") or next(iter(labels.values()))
+        return None
+
+    def type_counts(self) -> dict[str, int]:
+        """Return how many individuals each DMO class has (inferred types included)."""
+        counts: dict[str, int] = defaultdict(int)
+        for entity in self.entities.values():
+            for name in entity.types:
+                counts[name] += 1
+        return dict(sorted(counts.items()))
+
+    def _candidates(self, folded: str) -> dict[int, int]:
+        found: dict[int, int] = {i: EXACT for i in self._exact.get(folded, [])}
+        start = bisect.bisect_left(self._sorted, (folded, -1))
+        for name, position in self._sorted[start:]:
+            if not name.startswith(folded):
+                break
+            found.setdefault(position, PREFIX)
+        grams = sorted(_trigrams(folded) - {f"  {folded[:1]}"}, key=lambda g: len(
+            self._trigrams.get(g, ())))
+        if grams and len(folded) >= 3:
+            pool: set[int] | None = None
+            for gram in grams:
+                pool = set(self._trigrams.get(gram, set())) if pool is None else \
+                    pool & self._trigrams.get(gram, set())
+                if not pool:
+                    break
+            for position in pool or ():
+                if folded in self._names[position][0]:
+                    found.setdefault(position, SUBSTRING)
+        elif folded:
+            for position, (name, *_r) in enumerate(self._names):
+                if folded in name:
+                    found.setdefault(position, SUBSTRING)
+        return found
+
+    def search(self, text: str, types: set[str] | None = None) -> list[Hit]:
+        """Find entities whose names match text, best first, one hit per entity."""
+        folded = fold(text)
+        if not folded:
+            return []
+        best: dict[str, Hit] = {}
+        for position, tier in self._candidates(folded).items():
+            _, iri, name, preferred = self._names[position]
+            entity = self.entities[iri]
+            if types and not entity.types & types:
+                continue
+            hit = Hit(entity, name, tier, preferred)
+            current = best.get(iri)
+            if current is None or (hit.tier, hit.preferred) > (current.tier, current.preferred):
+                best[iri] = hit
+        return sorted(best.values(), key=lambda h: (-h.tier, not h.preferred, len(h.name),
+                                                    fold(h.entity.label()), h.entity.iri))

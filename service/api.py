@@ -1,0 +1,308 @@
+"""The REST API under /api: look-ups, search, lists, canned queries, with an OpenAPI document."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, render_template, request
+from flask.views import MethodView
+from flask_smorest import Api, Blueprint, abort
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from webargs.flaskparser import FlaskParser
+
+from kg.catalogue import EXACT, PREFIX, Catalogue
+from kg.namespaces import DMO, DMR
+from kg.queryfiles import QueryFile, QueryParameter, read_queries
+from kg.store import Backend, QueryFailed, QuerySyntaxError
+from service import api_schemas as schemas
+from service.resources import NotFound, Resources
+
+
+class _Parser(FlaskParser):
+    # Bad parameters are the client's error: 400, naming the parameter.
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class ApiBlueprint(Blueprint):  # type: ignore[misc]
+    """A flask-smorest blueprint whose argument errors are 400s."""
+
+    ARGUMENTS_PARSER = _Parser()
+
+
+blueprint = ApiBlueprint("api", __name__, url_prefix="/api",
+                         description="Look up, search and list the knowledge graph.")
+
+MATCH = {EXACT: "exact", PREFIX: "prefix"}
+
+
+def _backend() -> Backend:
+    found: Backend = current_app.extensions["dmkg.backend"]
+    return found
+
+
+def _catalogue() -> Catalogue:
+    found: Catalogue = current_app.extensions["dmkg.catalogue"]
+    return found
+
+
+def _resources() -> Resources:
+    return Resources(_backend(), _catalogue())
+
+
+def _describe(ident: str, lang: str) -> dict[str, Any]:
+    try:
+        return _resources().describe(ident, lang)
+    except NotFound:
+        abort(404, message=f"no entity {ident!r}")
+        raise  # abort raises; this line keeps type checkers informed
+
+
+def _page_link(page: int, per_page: int, total: int, args: dict[str, Any]) -> str | None:
+    if page * per_page >= total:
+        return None
+    params = {k: v for k, v in args.items() if v not in (None, [], "")}
+    params.update(page=page + 1, per_page=per_page)
+    return f"{request.path}?{urlencode(params, doseq=True)}"
+
+
+def _paged(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    return {"total": len(items), "page": page, "per_page": per_page,
+            "results": items[start:start + per_page],
+            "next": _page_link(page, per_page, len(items), args)}
+
+
+ENTITY_EXAMPLE = {
+    "iri": f"{DMR}place/lille", "id": "place/lille", "kind": "place", "label": "Lille",
+    "labels": {"en": "Lille", "fr": "Lille"}, "alt_labels": [],
+    "types": [{"name": "City", "iri": str(DMO.City), "label": "city"}],
+    "definition": None, "note": None,
+    "identifiers": [{"scheme": "wikidata", "scheme_name": "Wikidata", "id": "Q648",
+                     "iri": "http://www.wikidata.org/entity/Q648", "match": "exact"}],
+    "relations": [{"property": {"iri": str(DMO.locatedIn), "label": "located in"},
+                   "value": {"iri": f"{DMR}place/france", "id": "place/france",
+                             "label": "France"}}],
+    "incoming": [], "claims": [], "measures": [],
+}
+
+
+@blueprint.route("/entities/<string:kind>/<string:slug>")
+class EntityById(MethodView):
+    @blueprint.arguments(schemas.EntityArgs, location="query")
+    @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
+    @blueprint.alt_response(404, description="no entity with this id")
+    def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
+        """Look up an entity by kind and slug.
+
+        Labels in both languages, types, identifiers, relations in both
+        directions, control measures, and the claims about it with their
+        quotes and sources.
+        """
+        return _describe(f"{kind}/{slug}", args["lang"])
+
+
+@blueprint.route("/entity")
+class EntityByIri(MethodView):
+    @blueprint.arguments(schemas.EntityByIriArgs, location="query")
+    @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
+    @blueprint.alt_response(404, description="no entity with this IRI")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Look up an entity by its IRI."""
+        iri = args["iri"]
+        if not iri.startswith(str(DMR)):
+            abort(404, message=f"{iri!r} is not an IRI of this graph")
+        return _describe(iri.removeprefix(str(DMR)), args["lang"])
+
+
+SEARCH_EXAMPLE = {"total": 1, "page": 1, "per_page": 20, "next": None, "results": [
+    {"iri": f"{DMR}substance/mdma", "id": "substance/mdma", "kind": "substance",
+     "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
+     "match": "exact", "score": 90.0}]}
+
+
+@blueprint.route("/search")
+class Search(MethodView):
+    @blueprint.arguments(schemas.SearchArgs, location="query")
+    @blueprint.response(200, schemas.SearchSchema, example=SEARCH_EXAMPLE)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search entities by name in English and French.
+
+        Case and accents do not matter; alternative names count (ecstasy
+        finds MDMA). Exact names rank before prefixes, prefixes before
+        substrings.
+        """
+        types = set(args["type"])
+        unknown = sorted(t for t in types if str(DMO[t]) not in _catalogue().terms)
+        if unknown:
+            abort(400, message=f"parameter 'type': unknown DMO class {', '.join(unknown)}")
+        lang = args["lang"]
+        hits = [{"iri": h.entity.iri, "id": h.entity.id, "kind": h.entity.kind,
+                 "label": h.entity.label(lang), "types": sorted(h.entity.types),
+                 "matched": h.name, "match": MATCH.get(h.tier, "substring"), "score": h.score}
+                for h in _catalogue().search(args["q"], types or None)]
+        return _paged(hits, args)
+
+
+@blueprint.route("/types")
+class Types(MethodView):
+    @blueprint.arguments(schemas.EntityArgs, location="query")
+    @blueprint.response(200, schemas.TypeCountSchema(many=True), example=[
+        {"name": "City", "iri": str(DMO.City), "label": "city", "count": 8}])
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """List the DMO classes that have individuals, with how many each has."""
+        catalogue = _catalogue()
+        return [{"name": name, "iri": str(DMO[name]), "count": count,
+                 "label": catalogue.label(str(DMO[name]), args["lang"]) or name}
+                for name, count in catalogue.type_counts().items()]
+
+
+@blueprint.route("/sources")
+class Sources(MethodView):
+    @blueprint.arguments(schemas.PageArgs, location="query")
+    @blueprint.response(200, schemas.SourceListSchema, example={
+        "total": 1, "page": 1, "per_page": 20, "next": None, "results": [
+            {"iri": f"{DMR}source/ofdt-tendances-115", "id": "source/ofdt-tendances-115",
+             "label": "OFDT Tendances no. 115: recent trends (2015-2016)",
+             "title": "Substances psychoactives, usagers et marchés : les tendances récentes "
+                      "(2015-2016)", "date": "2016-12", "creators": []}]})
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the sources: documents, reports, comments and legal texts."""
+        resources = _resources()
+        sources = sorted((e for e in _catalogue().entities.values() if "Source" in e.types),
+                         key=lambda e: e.id)
+        return _paged([resources.source(e.iri, args["lang"]) for e in sources], args)
+
+
+CLAIM_FILTERS = {"substance": DMO.aboutSubstance, "channel": DMO.aboutChannel,
+                 "place": DMO.aboutPlace, "source": DMO.statedIn}
+
+
+@blueprint.route("/claims")
+class Claims(MethodView):
+    @blueprint.arguments(schemas.ClaimArgs, location="query")
+    @blueprint.response(200, schemas.ClaimListSchema)
+    @blueprint.alt_response(404, description="a filter names an unknown entity")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List claims, filtered by what they are about, their kind, trend or source."""
+        catalogue = _catalogue()
+        patterns = ["?claim a <https://w3id.org/dmkg/ontology#Claim> ."]
+        bindings: dict[str, URIRef | Literal] = {}
+        for name, predicate in CLAIM_FILTERS.items():
+            ident = args.get(name)
+            if ident:
+                if catalogue.by_id(ident) is None:
+                    abort(404, message=f"parameter '{name}': no entity {ident!r}")
+                patterns.append(f"?claim <{predicate}> ?{name} .")
+                bindings[name] = URIRef(str(DMR) + ident)
+        if args.get("kind"):
+            patterns.append("?claim a ?kind .")
+            bindings["kind"] = DMO[args["kind"]]
+        if args.get("trend"):
+            patterns.append(f"?claim <{DMO.trend}> ?trend .")
+            bindings["trend"] = URIRef(f"{DMR}concept/{args['trend']}")
+        projection = " ".join(["?claim", *(f"?{name}" for name in bindings)])
+        query = f"SELECT DISTINCT {projection} WHERE {{ {' '.join(patterns)} }}"
+        rows = _backend().select(query, bindings)
+        resources = _resources()
+        claims = [resources.claim(iri, args["lang"])
+                  for iri in sorted({str(r["claim"]) for r in rows})]
+        return _paged(claims, args)
+
+
+def _queries() -> dict[str, QueryFile]:
+    layout = current_app.extensions["dmkg.layout"]
+    return {q.name: q for q in read_queries(layout.queries_dir)}
+
+
+def _info(query: QueryFile) -> dict[str, Any]:
+    return {"name": query.name, "title": query.title, "description": query.description,
+            "sparql": query.text,
+            "parameters": [{"name": p.name, "type": p.type, "default": p.default,
+                            "description": p.description} for p in query.parameters]}
+
+
+def _term(parameter: QueryParameter, raw: str) -> URIRef | Literal:
+    """Turn a parameter's text into an RDF term of its declared type, or abort with 400."""
+    where = f"parameter '{parameter.name}'"
+    if parameter.type == "iri":
+        if not raw.startswith(("http://", "https://")) or any(c in raw for c in ' <>"{}|\\^`'):
+            abort(400, message=f"{where}: expected an absolute http(s) IRI")
+        return URIRef(raw)
+    if parameter.type == "integer":
+        try:
+            return Literal(int(raw))
+        except ValueError:
+            abort(400, message=f"{where}: expected an integer")
+    if parameter.type == "date":
+        try:
+            return Literal(dt.date.fromisoformat(raw), datatype=XSD.date)
+        except ValueError:
+            abort(400, message=f"{where}: expected a date YYYY-MM-DD")
+    return Literal(raw)
+
+
+@blueprint.route("/queries")
+class Queries(MethodView):
+    @blueprint.response(200, schemas.QueryInfoSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """List the competency questions that can be run, with their parameters."""
+        return [_info(q) for q in _queries().values()]
+
+
+@blueprint.route("/queries/<string:name>")
+class RunQuery(MethodView):
+    @blueprint.response(200, schemas.QueryResultSchema, example={
+        "name": "cq02-drive-cities", "columns": ["city", "label"],
+        "rows": [{"city": f"{DMR}place/lille", "label": "Lille"}]})
+    @blueprint.alt_response(404, description="no query with this name")
+    @blueprint.alt_response(400, description="a parameter is unknown or malformed")
+    def get(self, name: str) -> dict[str, Any]:
+        """Run a competency question; its parameters are bound as RDF terms."""
+        query = _queries().get(name)
+        if query is None:
+            abort(404, message=f"no query {name!r}")
+            raise AssertionError
+        declared = {p.name: p for p in query.parameters}
+        unknown = sorted(set(request.args) - set(declared))
+        if unknown:
+            abort(400, message=f"parameter '{unknown[0]}': not a parameter of {name}")
+        bindings: dict[str, URIRef | Literal] = {}
+        for parameter in query.parameters:
+            raw = request.args.get(parameter.name, parameter.default)
+            if raw is not None:
+                bindings[parameter.name] = _term(parameter, raw)
+        try:
+            rows = _backend().select(query.text, bindings)
+        except (QuerySyntaxError, QueryFailed) as error:
+            abort(500, message=f"the query {name} failed: {error}")
+            raise
+        columns = rows.columns
+        return {"name": name, "columns": columns,
+                "rows": [{c: (str(row[c]) if c in row else None) for c in columns}
+                         for row in rows]}
+
+
+def init_app(app: Flask) -> None:
+    """Attach the REST API, its OpenAPI document and its docs page."""
+    app.config.update(
+        API_TITLE="DMKG REST API",
+        API_VERSION="0.1.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": (
+            "Look up, search and list the Drug-Market Knowledge Graph. Every answer is JSON; "
+            "errors are JSON objects with code, status and message.")}},
+    )
+    api = Api(app)
+    api.register_blueprint(blueprint)
+
+    @app.get("/api/docs")
+    def api_docs() -> Response:
+        """Interactive documentation of the REST API (Swagger UI, served from here)."""
+        return Response(render_template("api_docs.html"),
+                        content_type="text/html; charset=utf-8")

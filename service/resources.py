@@ -1,0 +1,256 @@
+"""What the graph says about one individual, gathered for the REST API and the HTML pages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+
+from kg.catalogue import Catalogue, Entity
+from kg.namespaces import DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
+from kg.store import Backend, DatasetSpec
+
+# The curated graphs: the facts, and the ontology for its value sets.
+CURATED = DatasetSpec(default_graphs=(str(GRAPH.facts), str(GRAPH.ontology)))
+OUT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+IN = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+ABOUT = {str(DMO.about), *(str(DMO[f"about{k}"]) for k in (
+    "Substance", "Channel", "Actor", "Place", "Practice", "Regulation", "Risk", "Factor",
+    "Requirement"))}
+HIDDEN = {str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(SKOS.definition),
+          str(SKOS.note), str(SKOS.exactMatch), str(SKOS.closeMatch)}
+SCHEMES = ((str(WIKIDATA), "wikidata", "Wikidata"),
+           (f"{OBO}CHEBI_", "chebi", "ChEBI"),
+           (f"{OBO}ADDICTO_", "addicto", "Addiction Ontology"))
+
+
+class NotFound(LookupError):
+    """No individual has this id or IRI."""
+
+
+def texts(values: list[Any]) -> dict[str, str]:
+    """Map language tags to texts ('' for untagged)."""
+    found: dict[str, str] = {}
+    for value in values:
+        if isinstance(value, Literal):
+            found.setdefault(value.language or "", str(value))
+    return found
+
+
+def pick(by_lang: dict[str, str], lang: str) -> str | None:
+    """Choose the text in lang, else the other language, else any."""
+    other = "fr" if lang == "en" else "en"
+    return by_lang.get(lang) or by_lang.get(other) or by_lang.get("") or (
+        next(iter(by_lang.values())) if by_lang else None)
+
+
+def identifier(iri: str) -> dict[str, str] | None:
+    """Describe an external identifier IRI (Wikidata, ChEBI, ADDICTO)."""
+    for prefix, scheme, name in SCHEMES:
+        if iri.startswith(prefix):
+            local = iri.removeprefix(prefix)
+            shown = f"CHEBI:{local}" if scheme == "chebi" else (
+                f"ADDICTO:{local}" if scheme == "addicto" else local)
+            return {"scheme": scheme, "scheme_name": name, "id": shown, "iri": iri}
+    return None
+
+
+@dataclass
+class Resources:
+    """Reads individuals from the store and shapes them for people and programs."""
+
+    backend: Backend
+    catalogue: Catalogue
+    _cache: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def outgoing(self, iri: str) -> dict[str, list[Any]]:
+        """Return predicate → objects of iri in the curated graphs."""
+        if iri not in self._cache:
+            values: dict[str, list[Any]] = defaultdict(list)
+            for row in self.backend.select(OUT, {"s": URIRef(iri)}, CURATED):
+                values[str(row["p"])].append(row["o"])
+            self._cache[iri] = dict(values)
+        return self._cache[iri]
+
+    def incoming(self, iri: str) -> list[tuple[str, str]]:
+        """Return (subject, predicate) pairs pointing at iri in the curated graphs."""
+        return [(str(r["s"]), str(r["p"]))
+                for r in self.backend.select(IN, {"o": URIRef(iri)}, CURATED)
+                if not isinstance(r["s"], BNode)]
+
+    def entity(self, ident: str) -> Entity:
+        found = self.catalogue.by_id(ident) or self.catalogue.get(ident)
+        if found is None:
+            raise NotFound(ident)
+        return found
+
+    def link(self, iri: str, lang: str) -> dict[str, Any]:
+        """A reference to another resource: IRI, id when it is ours, label."""
+        entity = self.catalogue.get(iri)
+        link: dict[str, Any] = {"iri": iri, "label": self.catalogue.label(iri, lang) or iri}
+        if entity is not None:
+            link["id"] = entity.id
+        return link
+
+    def value(self, node: Any, lang: str) -> dict[str, Any]:
+        if isinstance(node, URIRef):
+            return self.link(str(node), lang)
+        if isinstance(node, Literal):
+            shown: dict[str, Any] = {"value": str(node)}
+            if node.language:
+                shown["lang"] = node.language
+            elif node.datatype is not None:
+                shown["datatype"] = str(node.datatype)
+            return shown
+        return {"value": str(node)}
+
+    def source(self, iri: str, lang: str) -> dict[str, Any]:
+        """The bibliographic facts of a source."""
+        out = self.outgoing(iri)
+        found: dict[str, Any] = self.link(iri, lang)
+        title = pick(texts(out.get(str(DCTERMS.title), [])), lang)
+        found["title"] = title or found["label"]
+        for key, predicate in (("date", DCTERMS.date), ("language", DCTERMS.language),
+                               ("part_of", DCTERMS.isPartOf),
+                               ("citation", DCTERMS.bibliographicCitation),
+                               ("url", SCHEMA.url)):
+            values = out.get(str(predicate), [])
+            if values:
+                found[key] = str(values[0])
+        found["creators"] = [self.link(str(c), lang) for c in out.get(str(DCTERMS.creator), [])]
+        publishers = out.get(str(DCTERMS.publisher), [])
+        if publishers:
+            found["publisher"] = self.link(str(publishers[0]), lang)
+        derived = out.get(str(PROV.wasDerivedFrom), [])
+        if derived:
+            found["derived_from"] = [self.link(str(d), lang) for d in derived]
+        return found
+
+    def claim(self, iri: str, lang: str) -> dict[str, Any]:
+        """A claim with its quote, summary, kind, confidence and source."""
+        out = self.outgoing(iri)
+        entity = self.catalogue.get(iri)
+        kinds = [t for t in (entity.types if entity else set())
+                 if t in {"ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"}]
+        found: dict[str, Any] = self.link(iri, lang)
+        notation = out.get(str(SKOS.notation), [])
+        if notation:
+            found["ref"] = str(notation[0])
+        found["kind"] = kinds[0] if kinds else "Claim"
+        found["kind_label"] = self.catalogue.label(str(DMO[found["kind"]]), lang)
+        quote = texts(out.get(str(DMO.quote), []))
+        if quote:
+            quote_lang, quote_text = next(iter(quote.items()))
+            found["quote"] = {"value": quote_text, "lang": quote_lang}
+        found["summary"] = pick(texts(out.get(str(DMO.summary), [])), lang)
+        confidence = out.get(str(DMO.confidence), [])
+        if confidence:
+            found["confidence"] = self.link(str(confidence[0]), lang)
+        found["trend"] = [self.link(str(t), lang) for t in out.get(str(DMO.trend), [])]
+        for key, predicate in (("period_start", DMO.periodStart), ("period_end", DMO.periodEnd)):
+            if out.get(str(predicate)):
+                found[key] = str(out[str(predicate)][0])
+        attributed = out.get(str(DMO.attributedTo), [])
+        if attributed:
+            found["attributed_to"] = self.link(str(attributed[0]), lang)
+        note = pick(texts(out.get(str(SKOS.note), [])), lang)
+        if note:
+            found["note"] = note
+        sources = out.get(str(DMO.statedIn), [])
+        if sources:
+            found["source"] = self.source(str(sources[0]), lang)
+        found["about"] = sorted((self.link(str(a), lang) for p, values in out.items()
+                                 if p in ABOUT for a in values), key=lambda x: x["label"])
+        return found
+
+    def describe(self, ident: str, lang: str = "en") -> dict[str, Any]:
+        """Everything a page or a client shows about one individual."""
+        entity = self.entity(ident)
+        out = self.outgoing(entity.iri)
+        alt = [{"value": v, "lang": lg} for lg, v in sorted(entity.alt_labels)]
+        identifiers = []
+        for match, match_property in (("exact", SKOS.exactMatch), ("close", SKOS.closeMatch)):
+            for value in out.get(str(match_property), []):
+                scheme = identifier(str(value))
+                if scheme:
+                    identifiers.append({**scheme, "match": match})
+        relations = []
+        for name, values in sorted(out.items()):
+            if name in HIDDEN or name.startswith(str(DCTERMS)):
+                continue
+            if name in {str(DMO.quote), str(DMO.summary), str(SKOS.notation)}:
+                continue
+            for node in values:
+                relations.append({"property": self.link(name, lang),
+                                  "value": self.value(node, lang)})
+        incoming = []
+        claim_iris = []
+        for subject, name in self.incoming(entity.iri):
+            if name in ABOUT:
+                claim_iris.append(subject)
+                continue
+            incoming.append({"property": self.link(name, lang),
+                             "subject": self.link(subject, lang)})
+        incoming.sort(key=lambda r: (r["property"]["label"], r["subject"]["label"]))
+        types = sorted(entity.types)
+        described: dict[str, Any] = {
+            "iri": entity.iri,
+            "id": entity.id,
+            "kind": entity.kind,
+            "label": entity.label(lang),
+            "labels": dict(sorted(entity.labels.items())),
+            "alt_labels": alt,
+            "types": [{"name": t, "iri": str(DMO[t]),
+                       "label": self.catalogue.label(str(DMO[t]), lang) or t} for t in types],
+            "definition": pick(texts(out.get(str(SKOS.definition), [])), lang),
+            "note": pick(texts(out.get(str(SKOS.note), [])), lang),
+            "identifiers": identifiers,
+            "relations": relations,
+            "incoming": incoming,
+            "claims": [self.claim(c, lang) for c in sorted(set(claim_iris))],
+        }
+        if entity.kind == "source" or "Source" in entity.types:
+            described["source"] = self.source(entity.iri, lang)
+            described["claims_stated"] = [
+                self.claim(s, lang) for s, p in self.incoming(entity.iri)
+                if p == str(DMO.statedIn)]
+        if entity.kind == "claim":
+            described["claim"] = self.claim(entity.iri, lang)
+        measures = [s for s, p in self.incoming(entity.iri) if p == str(DMO.regulates)]
+        if entity.kind == "regulation" and "ControlMeasure" in entity.types:
+            measures.append(entity.iri)
+        described["measures"] = sorted((self.measure(m, lang) for m in set(measures)),
+                                       key=lambda m: str(m.get("effective_from", "")))
+        return described
+
+    def measure(self, iri: str, lang: str) -> dict[str, Any]:
+        """A control measure: its dates, status, requirements, text and the sources saying so."""
+        out = self.outgoing(iri)
+        found: dict[str, Any] = self.link(iri, lang)
+        for key, predicate in (("effective_from", DMO.effectiveFrom),
+                               ("effective_until", DMO.effectiveUntil)):
+            if out.get(str(predicate)):
+                found[key] = str(out[str(predicate)][0])
+        for key, predicate in (("status", DMO.controlStatus), ("jurisdiction", DMO.jurisdiction),
+                               ("established_by", DMO.establishedBy)):
+            if out.get(str(predicate)):
+                found[key] = self.link(str(out[str(predicate)][0]), lang)
+        found["regulates"] = [self.link(str(v), lang) for v in out.get(str(DMO.regulates), [])]
+        found["requirements"] = [self.link(str(v), lang)
+                                 for v in out.get(str(DMO.imposesRequirement), [])]
+        sources: dict[str, dict[str, Any]] = {}
+        for subject, name in self.incoming(iri):
+            if name in ABOUT:
+                claim = self.claim(subject, lang)
+                if "source" in claim:
+                    sources.setdefault(claim["source"]["iri"], claim["source"])
+        found["sources"] = list(sources.values())
+        return found
+
+
+def entity_iri(kind: str, slug: str) -> str:
+    """Return the IRI of kind/slug."""
+    return f"{DMR}{kind}/{slug}"
