@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app
-from rdflib import Graph
+from flask import Blueprint, Response, abort, current_app
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL
 
 from kg.docs import render_html
 from kg.formats import GRAPH_FORMATS
+from kg.namespaces import ONTOLOGY_IRI
 from service.media import content_type, link_header, negotiate
 
 blueprint = Blueprint("ontology", __name__)
@@ -27,10 +29,15 @@ def ontology_graph() -> Graph:
 
 
 @blueprint.get("/ontology")
-def ontology() -> Response:
-    """Serve the ontology as HTML documentation or RDF, by Accept or ?format=."""
-    fmt = negotiate(GRAPH_FORMATS, html=True)
+@blueprint.get("/ontology/<string:version>")
+def ontology(version: str | None = None) -> Response:
+    """Serve the ontology (also at its version IRI) as HTML documentation or RDF."""
     graph = ontology_graph()
+    if version is not None:
+        declared = str(graph.value(URIRef(ONTOLOGY_IRI), OWL.versionInfo))
+        if version != declared:
+            abort(404, f"this service has version {declared} of the ontology, not {version}")
+    fmt = negotiate(GRAPH_FORMATS, html=True)
     links = {f.media_type: f"/ontology?format={f.keyword}" for f in GRAPH_FORMATS}
     if fmt is None:
         response = Response(render_html(graph, links=links),

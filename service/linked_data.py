@@ -1,0 +1,105 @@
+"""Dereferenceable IRIs: /id/{kind}/{slug} as an HTML page or RDF, and the HTML search page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+from rdflib import Graph
+
+from kg.catalogue import Catalogue
+from kg.formats import GRAPH_FORMATS
+from kg.namespaces import ENTITY_KINDS, PREFIXES
+from kg.store import Backend
+from service.i18n import WORDS, page_language
+from service.media import content_type, link_header, negotiate
+from service.neighbourhood import svg
+from service.resources import NotFound, Resources
+
+blueprint = Blueprint("linked_data", __name__)
+
+# The JSON-LD context of every JSON-LD answer, also published at /context.jsonld.
+CONTEXT: dict[str, Any] = {name: str(ns) for name, ns in PREFIXES.items()}
+
+
+def _services() -> tuple[Backend, Catalogue]:
+    return current_app.extensions["dmkg.backend"], current_app.extensions["dmkg.catalogue"]
+
+
+def _page(template: str, lang: str, alternates: str, **context: Any) -> Response:
+    html = render_template(template, lang=lang, words=WORDS[lang], **context)
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Link"] = alternates
+    response.headers["Content-Language"] = lang
+    return response
+
+
+def entity_graph(iri: str) -> Graph:
+    """Every triple of the store with iri as subject or object."""
+    backend, _ = _services()
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    graph.parse(data=backend.describe(iri), format="nt")
+    return graph
+
+
+@blueprint.get("/id/<string:kind>/<string:slug>")
+def entity(kind: str, slug: str) -> Response:
+    """Serve an individual: an HTML page for people, RDF for machines."""
+    backend, catalogue = _services()
+    found = catalogue.by_id(f"{kind}/{slug}") if kind in ENTITY_KINDS else None
+    if found is None:
+        abort(404, f"no entity {kind}/{slug} in this graph")
+    path = f"/id/{kind}/{slug}"
+    fmt = negotiate(GRAPH_FORMATS, html=True)
+    alternates = link_header(path)
+    if fmt is not None:
+        graph = entity_graph(found.iri)
+        if fmt.keyword == "jsonld":
+            body = graph.serialize(format="json-ld", context=CONTEXT, encoding="utf-8")
+        else:
+            body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+        response = Response(body, content_type=content_type(fmt))
+        response.headers["Vary"] = "Accept"
+        response.headers["Link"] = alternates
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+    lang = page_language()
+    try:
+        described = Resources(backend, catalogue).describe(found.id, lang)
+    except NotFound:
+        abort(404)
+    forms = [{"label": f.label, "href": f"{path}?format={f.keyword}"} for f in GRAPH_FORMATS]
+    forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}"})
+    other = "fr" if lang == "en" else "en"
+    return _page("entity.html", lang, alternates, entity=described, forms=forms,
+                 picture=Markup(svg(described)),  # built from escaped parts
+                 switch=f"{path}?lang={other}")
+
+
+@blueprint.get("/context.jsonld")
+def context() -> Response:
+    """The JSON-LD context used by every JSON-LD answer."""
+    response = Response(json.dumps({"@context": CONTEXT}, indent=2),
+                        content_type="application/ld+json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    """Search names in English and French, as a page (the REST API has the same as JSON)."""
+    _, catalogue = _services()
+    lang = page_language()
+    text = request.args.get("q", "").strip()[:200]
+    hits = catalogue.search(text)[:50] if text else []
+    api = "/api/search?" + urlencode({"q": text, "lang": lang})
+    alternates = f'<{api}>; rel="alternate"; type="application/json"'
+    other = "fr" if lang == "en" else "en"
+    return _page("search.html", lang, alternates, text=text, hits=hits,
+                 switch="/search?" + urlencode({"q": text, "lang": other}))

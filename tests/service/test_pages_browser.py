@@ -1,0 +1,53 @@
+"""The pages people use, rendered in a real headless Chromium; screenshots kept as artifacts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from kg.paths import Layout
+from tests.browser import artifacts_dir, browser
+from tests.live import LiveServer
+
+
+def test_a_newcomer_finds_ketamine_and_its_2017_measure(live_server: LiveServer,
+                                                       layout: Layout) -> None:
+    requested: list[str] = []
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1200, "height": 900},
+                                 extra_http_headers={"Accept-Language": "fr"})
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(f"{live_server.url}/", wait_until="networkidle")
+        assert "Drug-Market Knowledge Graph" in page.title()
+        page.screenshot(path=str(artifacts_dir(layout.root) / "home.png"), full_page=True)
+        page.locator("main input[name=q]").fill("kétamine")
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state("networkidle")
+        page.get_by_role("link", name="kétamine", exact=True).click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").inner_text() == "kétamine"
+        measures = page.locator(".claim", has_text="2017-04-24")
+        assert measures.count() >= 1
+        assert "ANSM" in measures.first.inner_text()
+        assert page.locator("figure.neighbourhood svg circle").count() > 3
+        page.screenshot(path=str(artifacts_dir(layout.root) / "entity-ketamine.png"),
+                        full_page=True)
+        page.get_by_role("link", name="Turtle", exact=True).click()
+        body = page.locator("body").inner_text()
+        assert "<https://w3id.org/dmkg/id/substance/ketamine>" in body or "dmr:" in body
+    hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
+    assert hosts == {"127.0.0.1"}
+
+
+def test_api_docs_render_from_the_vendored_swagger_ui(live_server: LiveServer,
+                                                      layout: Layout) -> None:
+    requested: list[str] = []
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
+        page.wait_for_selector(".opblock", timeout=20_000)
+        assert page.locator(".opblock").count() >= 8
+        assert "/api/search" in page.locator("body").inner_text()
+        page.screenshot(path=str(artifacts_dir(layout.root) / "api-docs.png"), full_page=True)
+    hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
+    assert hosts == {"127.0.0.1"}
