@@ -71,9 +71,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["dmkg.backend"] = backend
     app.extensions["dmkg.catalogue"] = Catalogue.from_backend(backend)
 
-    from service import api, home, linked_data, ontology_pages, sparql, void_route
+    from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route
 
-    for module in (home, linked_data, ontology_pages, sparql, void_route):
+    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route):
         app.register_blueprint(module.blueprint)
     api.init_app(app)
     register_errors(app)
