@@ -78,3 +78,53 @@ def has_dataset_clause(text: str) -> bool:
 def has_relative_iri(text: str) -> bool:
     """Tell whether a query holds an IRI without a scheme, which needs a base IRI."""
     return any(t.kind == "iri" and ":" not in t.text for t in tokens(text))
+
+
+# Words that make an engine reach out over the network.
+REMOTE_KEYWORDS = frozenset({"SERVICE", "LOAD"})
+_MENTIONS_REMOTE = re.compile(r"service|load", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def remote_operations(text: str) -> tuple[str, ...]:
+    """Return the operations of text that would fetch from the network (SERVICE, LOAD).
+
+    The tokens decide; when the words appear only where the tokens say they are harmless
+    (strings, comments, IRIs, prefixed names), a full SPARQL parser confirms it, so that a
+    trick the tokeniser misreads cannot slip through.
+    """
+    decoded = decode_escapes(text)
+    if not _MENTIONS_REMOTE.search(decoded):
+        return ()
+    found = sorted({t.text.upper() for t in tokens(text)
+                    if t.kind == "name" and t.text.upper() in REMOTE_KEYWORDS})
+    if found:
+        return tuple(found)
+    return _parsed_remote_operations(decoded)
+
+
+def _parsed_remote_operations(text: str) -> tuple[str, ...]:
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    tree: object
+    try:
+        tree = parseQuery(text)
+    except Exception:  # not a query: try it as an update, else refuse to guess
+        try:
+            tree = parseUpdate(text)
+        except Exception:
+            return ("UNCHECKABLE",)
+    names = set()
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        name = getattr(node, "name", None)
+        if name == "ServiceGraphPattern":
+            names.add("SERVICE")
+        elif name == "Load":
+            names.add("LOAD")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return tuple(sorted(names))

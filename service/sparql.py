@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg.formats import GRAPH_FORMATS
 from kg.queryfiles import read_queries
 from kg.sparql_text import has_relative_iri
-from kg.store import Backend, QueryFailed, QuerySyntaxError
+from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
 from service.media import choose, content_type, negotiate
 from service.protocol import ProtocolError, read_operation
 from service.service_description import service_description
@@ -78,6 +78,8 @@ def sparql() -> Response:
         outcome = store.query(operation.text, operation.dataset or None, base=base)
     except QuerySyntaxError as error:
         return _text(400, f"query syntax error: {error}")
+    except QueryRefused as error:
+        return _text(400, f"query refused: {error}")
     except QueryFailed as error:
         return _text(500, f"the query could not be evaluated: {error}")
     fmt = choose(request.headers.get("Accept", ""), operation.format, outcome.formats)

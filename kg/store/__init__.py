@@ -5,8 +5,10 @@ from kg.store.base import (
     DatasetSpec,
     QueryFailed,
     QueryOutcome,
+    QueryRefused,
     QuerySyntaxError,
     Rows,
 )
 
-__all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QuerySyntaxError", "Rows"]
+__all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QueryRefused",
+           "QuerySyntaxError", "Rows"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from rdflib import BNode, Literal, URIRef
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from kg.sparql_text import remote_operations
 
 
 class QuerySyntaxError(ValueError):
@@ -18,6 +19,20 @@ class QuerySyntaxError(ValueError):
 
 class QueryFailed(RuntimeError):
     """The query parsed but could not be evaluated."""
+
+
+class QueryRefused(ValueError):
+    """The query asks for something this service never does (reach other servers)."""
+
+
+def guard(sparql: str) -> None:
+    """Refuse SERVICE and LOAD, however written: no query makes the server reach out."""
+    found = remote_operations(sparql)
+    if found == ("UNCHECKABLE",):
+        raise QueryRefused("the query mentions SERVICE or LOAD and could not be checked")
+    if found:
+        raise QueryRefused(f"{' and '.join(found)} refused: this endpoint never fetches "
+                           "data from other servers")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
+    guard,
 )
 
 
@@ -73,6 +74,7 @@ class OxigraphBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
+        guard(sparql)
         options: dict[str, object] = {"base_iri": base} if base else {}
         if bindings:
             options["substitutions"] = {ox.Variable(name): to_oxigraph(term)

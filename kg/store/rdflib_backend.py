@@ -23,6 +23,7 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
+    guard,
 )
 
 # rdflib would fetch a FROM graph it does not hold from the web; a graph the store does not
@@ -56,6 +57,7 @@ class RdflibBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
+        guard(sparql)
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:

@@ -1,0 +1,51 @@
+"""The SPARQL tokeniser: what it finds, and what it refuses to be fooled by."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.sparql_text import has_dataset_clause, has_relative_iri, remote_operations, tokens
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("SELECT * FROM <g> { ?s ?p ?o }", True),
+     ("select * from named <g> { graph ?g { ?s ?p ?o } }", True),
+     ("SELECT * \\u0046ROM <g> { ?s ?p ?o }", True),
+     ('SELECT * { ?s ?p "FROM" }', False),
+     ("SELECT * { ?s <http://x/FROM> ?o } # FROM", False),
+     ("SELECT * { ?s ex:from ?o }", False)],
+)
+def test_dataset_clauses(query: str, expected: bool) -> None:
+    assert has_dataset_clause(query) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("SELECT * { SERVICE <http://x> { ?s ?p ?o } }", ("SERVICE",)),
+     ("select * { service silent <http://x> { ?s ?p ?o } }", ("SERVICE",)),
+     ("SELECT * { \\u0053ERVICE <http://x> { ?s ?p ?o } }", ("SERVICE",)),
+     ("SELECT * { \\U00000053ERVICE <http://x> { ?s ?p ?o } }", ("SERVICE",)),
+     ("SELECT * { SERVICE#c\n<http://x> { ?s ?p ?o } }", ("SERVICE",)),
+     ("LOAD <http://x> INTO GRAPH <g>", ("LOAD",)),
+     ('SELECT * { ?s ?p "SERVICE <http://x>" }', ()),
+     ("SELECT * { ?s <http://x/service> ?o } # LOAD <http://y>", ()),
+     ("SELECT * { ?s ?p ?o }", ())],
+)
+def test_remote_operations(query: str, expected: tuple[str, ...]) -> None:
+    assert remote_operations(query) == expected
+
+
+def test_long_strings_and_escapes_do_not_hide_keywords() -> None:
+    query = "SELECT * { ?s ?p '''a ' b''' . SERVICE <http://x> { ?a ?b ?c } }"
+    assert remote_operations(query) == ("SERVICE",)
+    assert [t.kind for t in tokens('"a\\"b" ?x')] == ["string", "var"]
+
+
+def test_an_uncheckable_mention_is_refused() -> None:
+    assert remote_operations('SELECT * { ?s ?p "service" ') == ("UNCHECKABLE",)
+
+
+def test_relative_iris() -> None:
+    assert has_relative_iri("CONSTRUCT { <s> <p> 1 } WHERE {}")
+    assert not has_relative_iri("SELECT * { <http://x/s> ?p ?o FILTER(?o < 3) }")
