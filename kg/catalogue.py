@@ -49,8 +49,7 @@ def fold(text: str) -> str:
 
 
 def _trigrams(text: str) -> set[str]:
-    padded = f"  {text} "
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+    return {text[i:i + 3] for i in range(len(text) - 2)}
 
 
 @dataclass
@@ -182,38 +181,50 @@ class Catalogue:
             if not name.startswith(folded):
                 break
             found.setdefault(position, PREFIX)
-        grams = sorted(_trigrams(folded) - {f"  {folded[:1]}"}, key=lambda g: len(
-            self._trigrams.get(g, ())))
-        if grams and len(folded) >= 3:
-            pool: set[int] | None = None
-            for gram in grams:
-                pool = set(self._trigrams.get(gram, set())) if pool is None else \
-                    pool & self._trigrams.get(gram, set())
-                if not pool:
-                    break
-            for position in pool or ():
-                if folded in self._names[position][0]:
-                    found.setdefault(position, SUBSTRING)
-        elif folded:
-            for position, (name, *_r) in enumerate(self._names):
-                if folded in name:
-                    found.setdefault(position, SUBSTRING)
+        if len(folded) < 3:
+            return found  # one or two letters: names that start with them, not inside
+        # Names holding every trigram of the text, rarest trigram first, then checked whole.
+        grams = sorted(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
+        pool: set[int] = set(self._trigrams.get(grams[0], set()))
+        for gram in grams[1:]:
+            if not pool:
+                break
+            pool &= self._trigrams.get(gram, set())
+        for position in pool:
+            if position not in found and folded in self._names[position][0]:
+                found[position] = SUBSTRING
         return found
 
-    def search(self, text: str, types: set[str] | None = None) -> list[Hit]:
-        """Find entities whose names match text, best first, one hit per entity."""
+    def find(self, text: str, types: set[str] | None = None, offset: int = 0,
+             limit: int | None = None) -> tuple[int, list[Hit]]:
+        """Return how many entities match text and the hits from offset (limit, or all).
+
+        Hits come best first, one per entity.
+        """
+        ranked = self._ranked(text, types)
+        end = None if limit is None else offset + limit
+        return len(ranked), [Hit(self.entities[iri], self._names[key[4]][2], key[0], key[1])
+                             for iri, key in ranked[offset:end]]
+
+    def search(self, text: str, types: set[str] | None = None, offset: int = 0,
+               limit: int | None = None) -> list[Hit]:
+        """The hits alone of find()."""
+        return self.find(text, types, offset, limit)[1]
+
+    def _ranked(self, text: str, types: set[str] | None
+                ) -> list[tuple[str, tuple[int, bool, int, str, int]]]:
         folded = fold(text)
         if not folded:
             return []
-        best: dict[str, Hit] = {}
+        # Per entity keep its best name: higher tier, then a preferred label, then shorter.
+        best: dict[str, tuple[int, bool, int, str, int]] = {}
         for position, tier in self._candidates(folded).items():
-            _, iri, name, preferred = self._names[position]
-            entity = self.entities[iri]
-            if types and not entity.types & types:
+            name_folded, iri, _, preferred = self._names[position]
+            if types and not self.entities[iri].types & types:
                 continue
-            hit = Hit(entity, name, tier, preferred)
+            key = (tier, preferred, -len(name_folded), name_folded, position)
             current = best.get(iri)
-            if current is None or (hit.tier, hit.preferred) > (current.tier, current.preferred):
-                best[iri] = hit
-        return sorted(best.values(), key=lambda h: (-h.tier, not h.preferred, len(h.name),
-                                                    fold(h.entity.label()), h.entity.iri))
+            if current is None or key[:3] > current[:3]:
+                best[iri] = key
+        return sorted(best.items(), key=lambda item: (-item[1][0], not item[1][1],
+                                                      -item[1][2], item[1][3], item[0]))

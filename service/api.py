@@ -139,12 +139,15 @@ class Search(MethodView):
         unknown = sorted(t for t in types if str(DMO[t]) not in _catalogue().terms)
         if unknown:
             abort(400, message=f"parameter 'type': unknown DMO class {', '.join(unknown)}")
-        lang = args["lang"]
-        hits = [{"iri": h.entity.iri, "id": h.entity.id, "kind": h.entity.kind,
-                 "label": h.entity.label(lang), "types": sorted(h.entity.types),
-                 "matched": h.name, "match": MATCH.get(h.tier, "substring"), "score": h.score}
-                for h in _catalogue().search(args["q"], types or None)]
-        return _paged(hits, args)
+        lang, page, per_page = args["lang"], args["page"], args["per_page"]
+        catalogue = _catalogue()
+        total, hits = catalogue.find(args["q"], types or None, (page - 1) * per_page, per_page)
+        results = [{"iri": h.entity.iri, "id": h.entity.id, "kind": h.entity.kind,
+                    "label": h.entity.label(lang), "types": sorted(h.entity.types),
+                    "matched": h.name, "match": MATCH.get(h.tier, "substring"),
+                    "score": h.score} for h in hits]
+        return {"total": total, "page": page, "per_page": per_page, "results": results,
+                "next": _page_link(page, per_page, total, args)}
 
 
 @blueprint.route("/types")

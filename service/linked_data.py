@@ -97,7 +97,7 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
-    hits = catalogue.search(text)[:50] if text else []
+    hits = catalogue.search(text, limit=50) if text else []
     api = "/api/search?" + urlencode({"q": text, "lang": lang})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"

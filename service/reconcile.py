@@ -162,7 +162,7 @@ def reconcile_one(query: dict[str, Any]) -> dict[str, Any]:
         raise BadRequest(f"'limit' is a whole number from 1 to {MAX_LIMIT}")
     conditions = _conditions(query.get("properties"))
     results: list[tuple[Hit, float, list[dict[str, Any]]]] = []
-    for hit in _catalogue().search(text, types or None)[: max(limit * 3, 20)]:
+    for hit in _catalogue().search(text, types or None, limit=max(limit * 3, 20)):
         score = hit.score
         features = [{"id": "name_tier", "value": hit.tier}]
         if conditions:
@@ -232,7 +232,7 @@ def suggest_entity() -> Response:
     except BadRequest as error:
         return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
     wanted = request.args.get("type")
-    hits = _catalogue().search(prefix, {wanted} if wanted else None)[:10]
+    hits = _catalogue().search(prefix, {wanted} if wanted else None, limit=10)
     return _json({"result": [{"id": h.entity.id, "name": h.entity.label(),
                               "description": h.entity.kind,
                               "notable": [_type(t) for t in sorted(h.entity.types)]}
