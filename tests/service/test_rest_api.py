@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from kg.paths import Layout
 from tests.http import request
 from tests.live import LiveServer
 
@@ -201,10 +202,10 @@ def spec(live_server: LiveServer) -> dict[str, Any]:
     return document
 
 
-def test_every_api_route_is_in_the_document(spec: dict[str, Any]) -> None:
+def test_every_api_route_is_in_the_document(spec: dict[str, Any], built: Layout) -> None:
     from service.app import create_app
 
-    app = create_app({"STORE": "memory"})
+    app = create_app({"HOME": str(built.root), "STORE": "memory"})
     routes = {rule.rule.replace("<string:", "{").replace(">", "}")
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
     routes -= {"/api/openapi.json", "/api/docs"}
