@@ -266,6 +266,50 @@ def query(layout: Layout, query: str, fmt: str) -> None:
 
 
 @main.command()
+@click.option("--target", required=True, metavar="URL",
+              help="The SPARQL query endpoint of the server (e.g. http://127.0.0.1:8890/sparql).")
+@click.option("--update-url", metavar="URL",
+              help="Its SPARQL Update endpoint (default: the query endpoint; Virtuoso: "
+                   "…/sparql-auth).")
+@click.option("--user", envvar="DMKG_STORE_USER", help="User for HTTP digest authentication.")
+@click.option("--password", envvar="DMKG_STORE_PASSWORD",
+              help="Password (or the DMKG_STORE_PASSWORD environment variable).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.pass_obj
+def load(layout: Layout, target: str, update_url: str | None, user: str | None,
+         password: str | None, quiet: bool) -> None:
+    """Push the built dataset (dist/dmkg.nq) into a SPARQL server, graph by graph.
+
+    Each named graph is written into a staging graph and moved into place once
+    complete, so a failed load leaves the previous graphs as they were and
+    loading twice leaves one copy.
+    """
+    from rich.progress import Progress
+
+    from kg.store.base import QueryFailed
+    from kg.store.loader import push
+    from kg.store.remote import RemoteBackend
+
+    _ensure_built(layout)
+    backend = RemoteBackend(target, update_url, user, password)
+    with Progress(disable=quiet, console=console(stderr=True)) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name.rsplit("/", 1)[-1], total=total)
+            bar.update(tasks[name], completed=done)
+
+        try:
+            written = push(backend, layout.dist_dir / "dmkg.nq", progress=progress)
+        except QueryFailed as error:
+            raise click.ClickException(f"the load failed; the server's graphs are as they "
+                                       f"were: {error}") from error
+    if not quiet:
+        print_table(f"Loaded into {target}", ["graph", "triples"], written.items())
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1),
@@ -274,8 +318,9 @@ def query(layout: Layout, query: str, fmt: str) -> None:
 @click.option("--data", "data", multiple=True, metavar="FILE[=GRAPH]",
               help="Serve these RDF files instead of the built graph; a triple file goes to "
                    "GRAPH when given, else to the default graph. Repeat for several files.")
-@click.option("--store", type=click.Choice(["oxigraph", "memory", "rdflib"]),
-              help="Store engine (default: the STORE setting, oxigraph).")
+@click.option("--store", metavar="ENGINE",
+              help="oxigraph, memory, rdflib, or sparql+http://HOST/PATH for a SPARQL server "
+                   "(default: the STORE setting, oxigraph).")
 @click.pass_obj
 def serve(layout: Layout, host: str, port: int, workers: int | None, data: tuple[str, ...],
           store: str | None) -> None:
@@ -292,7 +337,7 @@ def serve(layout: Layout, host: str, port: int, workers: int | None, data: tuple
         overrides["DATA"] = list(data)
     if store:
         overrides["STORE"] = store
-    if not data:
+    if not data and not (store or "").startswith("sparql+"):
         _ensure_built(layout)
     try:
         settings = load_config(overrides)

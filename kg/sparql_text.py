@@ -35,6 +35,8 @@ class Token:
 
     kind: str
     text: str
+    start: int = 0  # offsets in the escape-decoded text
+    end: int = 0
 
     def is_keyword(self, word: str) -> bool:
         return self.kind == "name" and self.text.upper() == word
@@ -53,12 +55,12 @@ def tokens(text: str) -> list[Token]:
     while position < len(source):
         match = _TOKEN.match(source, position)
         if match is None:
-            found.append(Token("other", source[position]))
+            found.append(Token("other", source[position], position, position + 1))
             position += 1
             continue
         kind = match.lastgroup or "other"
         if kind not in {"ws", "comment"}:
-            found.append(Token(kind, match.group()))
+            found.append(Token(kind, match.group(), match.start(), match.end()))
         position = match.end()
     return found
 
@@ -128,3 +130,25 @@ def _parsed_remote_operations(text: str) -> tuple[str, ...]:
         elif isinstance(node, list | tuple):
             stack.extend(node)
     return tuple(sorted(names))
+
+
+def without_dataset_clauses(text: str) -> str:
+    """Return the query (escapes decoded) without its FROM and FROM NAMED clauses.
+
+    The SPARQL Protocol says a dataset given with the request replaces the query's own;
+    servers that merge the two instead are sent the query without it.
+    """
+    source = decode_escapes(text)
+    cuts: list[tuple[int, int]] = []
+    found = tokens(source)
+    for index, token in enumerate(found):
+        if not token.is_keyword("FROM"):
+            continue
+        end = index + 1
+        if end < len(found) and found[end].is_keyword("NAMED"):
+            end += 1
+        if end < len(found) and found[end].kind in {"iri", "name"}:
+            cuts.append((token.start, found[end].end))
+    for start, end in reversed(cuts):
+        source = source[:start] + source[end:]
+    return source

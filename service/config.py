@@ -16,8 +16,13 @@ DEFAULTS: dict[str, Any] = {
     "HOME": str(default_layout().root),
     # Public base of the IRIs; the service answers for them on any host.
     "IRI_BASE": "https://w3id.org/dmkg/",
-    # Store engine: oxigraph (on disk, loaded from dist/), memory (Oxigraph in memory), rdflib.
+    # Store: oxigraph (on disk, loaded from dist/), memory (Oxigraph in memory), rdflib, or a
+    # SPARQL server as sparql+http://HOST/PATH.
     "STORE": "oxigraph",
+    # A SPARQL server's update endpoint (default: the query endpoint) and credentials.
+    "STORE_UPDATE_URL": "",
+    "STORE_USER": "",
+    "STORE_PASSWORD": "",
     # Folder of the on-disk store (default: HOME/var/store).
     "STORE_DIR": "",
     # RDF files to serve instead of the built graph, each FILE or FILE=GRAPH-IRI.

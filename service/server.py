@@ -39,12 +39,14 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     """Serve until interrupted; fail with a clear message when the store cannot open."""
     if workers:
         on_disk = settings["STORE"] == "oxigraph" and not settings["DATA"]
+        remote = str(settings["STORE"]).startswith("sparql+")
         if on_disk:
             # Load once here, so that each worker only opens it read-only.
             prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
         # An in-memory store is loaded once in the master; forked workers share its pages.
         _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers,
-                             "worker_class": "sync", "preload_app": not on_disk}).run()
+                             "worker_class": "sync",
+                             "preload_app": not (on_disk or remote)}).run()
         return
     try:
         app = create_app(settings)

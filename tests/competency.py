@@ -43,6 +43,7 @@ EXPECTED: dict[str, list[Expected]] = {
         Expected("ref", frozenset({f"F{n}" for n in range(4, 19)} | {"F21"}), exact=True)],
     "cq05-growing-channels": [
         Expected("channel", ids("channel/sms-ordering", "channel/dark-web")),
+        Expected("extent", frozenset({"marginal"}), exact=True),
     ],
     "cq06-practices-online-channels-risks": [
         Expected("practice", ids("practice/chemsex", "practice/slam"), exact=True),
@@ -94,8 +95,7 @@ EXPECTED: dict[str, list[Expected]] = {
 
 # Pairs a row must hold together: (column, value, column, value).
 PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
-    "cq05-growing-channels": [("channel", ID + "channel/dark-web", "marginal", "true"),
-                              ("channel", ID + "channel/sms-ordering", "marginal", "false")],
+    "cq05-growing-channels": [("channel", ID + "channel/dark-web", "extent", "marginal")],
     "cq15-international-control-status": [
         ("label", "cocaine", "status", "UN 1961 Convention, Schedule I"),
         ("label", "herbal cannabis", "status", "UN 1961 Convention, Schedule I"),
@@ -113,6 +113,12 @@ PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
 }
 
 
+# Rows where a column holds a value must leave another column empty: (column, value, column).
+ABSENT: dict[str, list[tuple[str, str, str]]] = {
+    "cq05-growing-channels": [("channel", ID + "channel/sms-ordering", "extent")],
+}
+
+
 def check_answer(name: str, rows: list[dict[str, str]]) -> None:
     """Assert that rows answer the competency question name as expected."""
     assert rows, f"{name} returned no rows"
@@ -127,3 +133,5 @@ def check_answer(name: str, rows: list[dict[str, str]]) -> None:
     for left, left_value, right, right_value in PAIRS.get(name, []):
         assert any(row.get(left) == left_value and row.get(right) == right_value
                    for row in rows), (name, left_value, right_value)
+    for column, value, empty in ABSENT.get(name, []):
+        assert all(not row.get(empty) for row in rows if row.get(column) == value), (name, value)

@@ -11,6 +11,7 @@ from rdflib import Graph
 
 from kg.paths import Layout, default_layout
 from tests.live import LiveServer
+from tests.virtuoso import Virtuoso
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +83,10 @@ def shared_dir(layout: Layout) -> Path:
     if not folder.is_dir():
         pytest.skip("the shared folder is not beside this checkout")
     return folder
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A real Virtuoso server on 127.0.0.1 for the session."""
+    with Virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server

@@ -10,6 +10,7 @@ from kg.store.base import Backend
 from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
+from kg.store.remote import RemoteBackend
 
 ENGINES = ("oxigraph", "memory", "rdflib")
 
@@ -28,11 +29,25 @@ def _memory_backend(engine: str) -> Backend:
     return RdflibBackend() if engine == "rdflib" else OxigraphBackend.in_memory()
 
 
+def remote_backend(settings: Mapping[str, Any], url: str | None = None) -> RemoteBackend:
+    """The SPARQL server named by STORE (sparql+http://…) or url, with its credentials."""
+    target = url or str(settings["STORE"]).removeprefix("sparql+")
+    return RemoteBackend(target, settings.get("STORE_UPDATE_URL") or None,
+                         settings.get("STORE_USER") or None,
+                         settings.get("STORE_PASSWORD") or None)
+
+
 def open_backend(settings: Mapping[str, Any]) -> Backend:
     """Open the store named by STORE, filled from DATA files or from dist/."""
     engine = str(settings["STORE"])
+    if engine.startswith(("sparql+http://", "sparql+https://")):
+        if settings.get("DATA"):
+            raise StoreUnavailable("DATA files are served from a local store; load them into "
+                                   "the SPARQL server with 'dmkg load' instead")
+        return remote_backend(settings)
     if engine not in ENGINES:
-        raise StoreUnavailable(f"unknown STORE {engine!r}; use one of {', '.join(ENGINES)}")
+        raise StoreUnavailable(f"unknown STORE {engine!r}; use one of {', '.join(ENGINES)} "
+                               "or sparql+http://HOST/PATH")
     data: Sequence[str] = settings.get("DATA") or ()
     if data:
         backend = _memory_backend(engine)

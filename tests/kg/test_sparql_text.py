@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kg.sparql_text import has_dataset_clause, has_relative_iri, remote_operations, tokens
+from kg.sparql_text import (
+    has_dataset_clause,
+    has_relative_iri,
+    remote_operations,
+    tokens,
+    without_dataset_clauses,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +55,11 @@ def test_an_uncheckable_mention_is_refused() -> None:
 def test_relative_iris() -> None:
     assert has_relative_iri("CONSTRUCT { <s> <p> 1 } WHERE {}")
     assert not has_relative_iri("SELECT * { <http://x/s> ?p ?o FILTER(?o < 3) }")
+
+
+def test_dataset_clauses_can_be_removed() -> None:
+    query = ('PREFIX g: <http://g/> SELECT * FROM <http://g/a> FROM NAMED g:b '
+             'WHERE { ?s ?p "FROM <x>" }')
+    stripped = without_dataset_clauses(query)
+    assert not has_dataset_clause(stripped)
+    assert '"FROM <x>"' in stripped and "PREFIX g: <http://g/>" in stripped

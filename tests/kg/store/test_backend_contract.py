@@ -16,6 +16,8 @@ from kg.store import Backend, DatasetSpec, QuerySyntaxError
 from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
+from kg.store.remote import RemoteBackend
+from tests.virtuoso import Virtuoso
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
@@ -160,6 +162,22 @@ class TestOxigraphOnDisk(BackendContract):
     def make(self, path: Path) -> Backend:
         folder, digest = prepare_store(path, path.parent / "store")
         return OxigraphBackend.on_disk(folder, digest[:16])
+
+
+class TestVirtuoso(BackendContract):
+    """The remote backend against a real Virtuoso: the same contract as the embedded stores."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, virtuoso: Virtuoso) -> None:
+        self.server = virtuoso
+
+    def make(self, path: Path) -> Backend:
+        backend = RemoteBackend(self.server.endpoint, self.server.update_endpoint,
+                                self.server.user, self.server.password)
+        for graph in backend.graph_sizes():  # each test starts from an empty server
+            backend.update(f"DROP SILENT GRAPH <{graph}>")
+        backend.load(path)
+        return backend
 
 
 class TestRdflib(BackendContract):

@@ -1,0 +1,209 @@
+"""A backend that speaks the SPARQL 1.1 Protocol to an external server (Virtuoso, Fuseki, …).
+
+Answers are fetched in one well-defined format (SPARQL JSON results, N-Triples) and written
+in the format asked for by Oxigraph's writers, so that every server's quirks stay behind this
+class. Bindings travel as a VALUES block of terms serialised by rdflib: the protocol has no
+other way to send them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.error
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from kg.formats import Format
+from kg.sparql_text import has_dataset_clause, tokens, without_dataset_clauses
+from kg.store.base import (
+    Backend,
+    Bindings,
+    DatasetSpec,
+    QueryFailed,
+    QueryOutcome,
+    QuerySyntaxError,
+    Rows,
+    Term,
+    guard,
+)
+from kg.store.oxigraph_backend import from_oxigraph
+
+TRUNCATION_HEADERS = ("x-sparql-maxrows",)
+
+
+def with_values(sparql: str, bindings: Bindings) -> str:
+    """Append a VALUES block binding variables to terms (written by rdflib, fully escaped)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(term.n3() for term in bindings.values())
+    return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
+
+
+def query_form(sparql: str) -> str:
+    """Return SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them among the tokens."""
+    for token in tokens(sparql):
+        for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            if token.is_keyword(form):
+                return form
+    raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
+class RemoteBackend(Backend):
+    """A SPARQL 1.1 server reached over HTTP; read-only unless an update endpoint is given."""
+
+    name = "sparql"
+
+    def __init__(self, endpoint: str, update_endpoint: str | None = None,
+                 user: str | None = None, password: str | None = None,
+                 timeout: int = 60) -> None:
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or endpoint
+        self.user = user
+        self.password = password
+        self.timeout = timeout
+        self._sizes: dict[str, int] | None = None
+
+    def _client(self, url: str) -> SPARQLWrapper:
+        client = SPARQLWrapper(url)
+        client.setTimeout(self.timeout)
+        client.setMethod(POST)
+        if self.user:
+            client.setHTTPAuth(DIGEST)
+            client.setCredentials(self.user, self.password or "")
+        return client
+
+    def _fetch(self, sparql: str, dataset: DatasetSpec | None, accept: str) -> bytes:
+        client = self._client(self.endpoint)
+        client.setQuery(sparql)
+        client.setReturnFormat(accept)
+        for graph in (dataset.default_graphs if dataset else ()):
+            client.addDefaultGraph(graph)
+        for graph in (dataset.named_graphs if dataset else ()):
+            client.addNamedGraph(graph)
+        try:
+            response = client.query().response
+        except QueryBadFormed as error:
+            raise QuerySyntaxError(str(error).split("Response:", 1)[-1].strip()) from error
+        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+            raise QueryFailed(f"{self.endpoint}: {error}") from error
+        for header in TRUNCATION_HEADERS:
+            if response.headers.get(header):
+                raise QueryFailed(f"{self.endpoint} truncated the answer at "
+                                  f"{response.headers[header]} rows")
+        data: bytes = response.read()
+        return data
+
+    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+              base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
+        guard(sparql)
+        form = query_form(sparql)
+        if dataset and has_dataset_clause(sparql):
+            sparql = without_dataset_clauses(sparql)
+        elif not dataset and not has_dataset_clause(sparql):
+            # The union of the served graphs, not the server's own default graph (Virtuoso's
+            # holds its system graphs too).
+            graphs = tuple(self.graph_sizes())
+            dataset = DatasetSpec(graphs, graphs) if graphs else None
+        if base:
+            sparql = f"BASE <{URIRef(base)}>\n{sparql}"
+        if bindings:
+            sparql = with_values(sparql, bindings)
+        if form in {"SELECT", "ASK"}:
+            raw = self._fetch(sparql, dataset, JSON)
+            try:
+                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+            except (SyntaxError, ValueError) as error:
+                raise QueryFailed(f"{self.endpoint} sent unreadable results: {error}") from error
+            if isinstance(parsed, ox.QueryBoolean):
+                return QueryOutcome("boolean", parsed)
+            return QueryOutcome("solutions", parsed)
+        raw = self._fetch(sparql, dataset, TURTLE)
+        try:
+            triples = list(ox.parse(raw, format=ox.RdfFormat.TURTLE))
+        except SyntaxError as error:
+            raise QueryFailed(f"{self.endpoint} sent unreadable RDF: {error}") from error
+        return QueryOutcome("graph", triples)
+
+    def select(self, sparql: str, bindings: Bindings | None = None,
+               dataset: DatasetSpec | None = None) -> Rows:
+        outcome = self.query(sparql, dataset, bindings=bindings)
+        solutions = outcome.payload
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryFailed("select() needs a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return Rows(names, [{n: from_oxigraph(row[n]) for n in names if row[n] is not None}
+                            for row in solutions])
+
+    def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
+        payload = outcome.payload
+        if outcome.form == "graph":
+            triples: list[ox.Triple] = payload  # type: ignore[assignment]
+            items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] \
+                if fmt.dataset else triples
+            return bytes(ox.serialize(items, format=fmt.oxigraph) or b"")  # type: ignore[arg-type]
+        return bytes(payload.serialize(format=fmt.oxigraph) or b"")  # type: ignore[attr-defined]
+
+    def describe(self, iri: str) -> bytes:
+        node = URIRef(iri)
+        found: set[ox.Triple] = set()
+        for row in self._solutions("SELECT ?p ?o ?x WHERE { ?x ?p ?o }", {"x": node}):
+            found.add(ox.Triple(ox.NamedNode(iri), row["p"], row["o"]))
+        for row in self._solutions("SELECT ?s ?p ?x WHERE { ?s ?p ?x }", {"x": node}):
+            found.add(ox.Triple(row["s"], row["p"], ox.NamedNode(iri)))
+        return bytes(ox.serialize(sorted(found, key=str), format=ox.RdfFormat.N_TRIPLES) or b"")
+
+    def _solutions(self, sparql: str, bindings: Bindings) -> ox.QuerySolutions:
+        outcome = self.query(sparql, bindings=bindings)
+        assert isinstance(outcome.payload, ox.QuerySolutions)
+        return outcome.payload
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update on the server (needs the update endpoint and credentials)."""
+        client = self._client(self.update_endpoint)
+        client.setRequestMethod(POSTDIRECTLY)
+        client.setQuery(sparql)
+        try:
+            client.query()
+        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+            message = str(error)
+            if len(message) > 600:
+                message = message[:600] + " …"
+            raise QueryFailed(f"{self.update_endpoint}: {message}") from error
+        self._sizes = None
+
+    def load(self, path: Path, graph: str | None = None) -> None:
+        from kg.store.loader import push
+
+        push(self, path, graph)
+
+    def graph_sizes(self) -> dict[str, int]:
+        if self._sizes is None:
+            raw = self._fetch("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
+                              "GROUP BY ?g", None, JSON)
+            parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+            assert isinstance(parsed, ox.QuerySolutions)
+            rows = [{"g": row["g"].value, "n": row["n"].value} for row in parsed]
+            sizes = {str(r["g"]): int(str(r["n"])) for r in rows}
+            self._sizes = {name: size for name, size in sorted(sizes.items())
+                           if not _system_graph(name) and "#dmkg-staging-" not in name}
+        return self._sizes
+
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for name, size in self.graph_sizes().items():
+            digest.update(f"{name}\t{size}\n".encode())
+        return digest.hexdigest()[:16]
+
+
+def _system_graph(name: str) -> bool:
+    # Virtuoso keeps its own graphs (schemas, system data) beside the user's.
+    return name.startswith(("http://www.openlinksw.com/", "http://localhost:8890/",
+                            "http://localuriqaserver/", "http://www.w3.org/ns/ldp#",
+                            "urn:activitystreams-owl:map", "http://www.w3.org/2002/07/owl#",
+                            "urn:core:services:sparql"))
+
+
+__all__ = ["Literal", "RemoteBackend", "Term", "query_form", "with_values"]
