@@ -309,6 +309,22 @@ def load(layout: Layout, target: str, update_url: str | None, user: str | None,
         print_table(f"Loaded into {target}", ["graph", "triples"], written.items())
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--quick", is_flag=True, help="A smoke run: 10k triples, short runs (< 2 min).")
+@click.argument("options", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def bench(layout: Layout, quick: bool, options: tuple[str, ...]) -> None:
+    """Measure how cost grows with the graph (bench/scale.py; needs the bench extra and wrk).
+
+    Writes JSON, Markdown and a plot into bench/results/. Other OPTIONS go to
+    bench.scale: --scales 10000 100000 1000000, --seconds, --no-virtuoso.
+    """
+    import subprocess
+
+    command = [sys.executable, "-m", "bench.scale", *(["--quick"] if quick else []), *options]
+    sys.exit(subprocess.run(command, check=False, cwd=layout.root).returncode)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")

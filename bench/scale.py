@@ -1,0 +1,271 @@
+"""How cost grows with the graph: every backend, over HTTP, at 10k to 10M triples.
+
+For each scale: a synthetic graph (bench.synthetic) plus the curated one, so that the
+competency questions have answers, is served by DMKG on the in-memory Oxigraph store, on the
+rdflib reference store (up to --rdflib-max triples) and on Virtuoso (after `dmkg load`), beside
+a Flask "hello" ceiling and rdflib-endpoint on the same data (up to --rdflib-max). Each is
+driven with wrk on 127.0.0.1: REST look-up, REST search, each competency question, and four
+SPARQL shapes. Load time and resident memory are recorded.
+
+Results: bench/results/scale-*.json and .md, and plots (latency against triples, log-log).
+
+    python -m bench.scale --quick                 # 10k triples, short runs: under two minutes
+    python -m bench.scale --scales 10000 100000 1000000 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.loadgen import wrk
+from bench.servers import Server, free_port
+from bench.synthetic import write
+from kg.build import build, is_current
+from kg.paths import default_layout
+from kg.queryfiles import read_queries
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SHAPES = {
+    "one-entity": "SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/synthetic-1> ?p ?o }",
+    "label-search": ('SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l '
+                     'FILTER(CONTAINS(LCASE(STR(?l)), "ketamine")) } LIMIT 20'),
+    "two-hop": ("SELECT ?claim ?place WHERE { ?claim "
+                "<https://w3id.org/dmkg/ontology#aboutSubstance> "
+                "<https://w3id.org/dmkg/id/substance/synthetic-1> ; "
+                "<https://w3id.org/dmkg/ontology#aboutPlace> ?place } LIMIT 100"),
+    "aggregate": ("SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type "
+                  "ORDER BY DESC(?n) LIMIT 10"),
+}
+JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc."""
+    total = 0
+    pids = [pid]
+    for child in Path("/proc").iterdir():
+        if child.name.isdigit():
+            try:
+                stat = (child / "stat").read_text().split()
+                if int(stat[3]) == pid:
+                    pids.append(int(child.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    for one in pids:
+        try:
+            for line in (Path("/proc") / str(one) / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+def _targets(quick: bool) -> dict[str, str]:
+    """Named request paths driven on every DMKG target."""
+    paths = {
+        "rest-lookup": "/api/entities/substance/synthetic-1",
+        "rest-search": "/api/search?q=ketamine",
+    }
+    for name, query in SHAPES.items():
+        paths[f"sparql-{name}"] = "/sparql?" + urlencode({"query": query})
+    queries = read_queries(default_layout().queries_dir)
+    for query in queries[:3] if quick else queries:
+        paths[query.name] = "/sparql?" + urlencode({"query": query.text})
+    return paths
+
+
+@contextmanager
+def _virtuoso(folder: Path, data: list[Path]) -> Iterator[tuple[str, float]]:
+    from tests.virtuoso import Virtuoso
+
+    with Virtuoso(folder) as server:
+        start = time.perf_counter()
+        from kg.store.loader import push
+        from kg.store.remote import RemoteBackend
+
+        backend = RemoteBackend(server.endpoint, server.update_endpoint, server.user,
+                                server.password, timeout=600)
+        for path in data:
+            push(backend, path)
+        yield server.endpoint, time.perf_counter() - start
+
+
+def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Serve one scale on every target and drive each request."""
+    layout = default_layout()
+    synthetic = work / f"synthetic-{triples}.nq"
+    if not synthetic.exists():
+        write(triples, synthetic, seed=1)
+    data = [layout.dist_dir / "dmkg.nq", synthetic]
+    lines = sum(1 for _ in synthetic.open()) + sum(1 for _ in data[0].open())
+    python = sys.executable
+    paths = _targets(args.quick)
+    figures: dict[str, Any] = {"triples": lines, "targets": {}}
+    data_args = [f"--data={p}" for p in data]
+    plan: list[tuple[str, list[str], dict[str, str]]] = [
+        ("dmkg-memory", [python, "-m", "kg.cli", "serve", *data_args, "--store", "memory",
+                         "--workers", "2"], {}),
+    ]
+    if lines <= args.rdflib_max:
+        plan.append(("dmkg-rdflib", [python, "-m", "kg.cli", "serve", *data_args, "--store",
+                                     "rdflib", "--workers", "2"], {}))
+    with ExitStack() as stack:
+        if args.virtuoso and shutil.which("virtuoso-t"):
+            endpoint, load_s = stack.enter_context(_virtuoso(work / f"virtuoso-{triples}", data))
+            figures["targets"]["dmkg-virtuoso"] = {"load_seconds": round(load_s, 2)}
+            plan.append(("dmkg-virtuoso", [python, "-m", "kg.cli", "serve", "--store",
+                                           f"sparql+{endpoint}", "--workers", "2"], {}))
+        for name, command, env in plan:
+            port = free_port()
+            start = time.perf_counter()
+            server = Server(name, [*command, "--host", "127.0.0.1", "--port", str(port)],
+                            "/sparql?" + urlencode({"query": "ASK {}"}), port, env=env,
+                            log=work / f"{name}-{triples}.log")
+            with server:
+                started = time.perf_counter() - start
+                entry = figures["targets"].setdefault(name, {})
+                entry.update({"start_seconds": round(started, 2),
+                              "rss_mb": _rss_mb(server.process.pid),  # type: ignore[union-attr]
+                              "requests": {}})
+                for label, path in paths.items():
+                    headers = JSON_ACCEPT if path.startswith("/sparql") else {}
+                    result = wrk(server.base + path, args.connections, args.seconds,
+                                 headers=headers)
+                    entry["requests"][label] = result.__dict__
+        figures["targets"].update(_peers(data, lines, args, work, triples))
+    return figures
+
+
+def _peers(data: list[Path], lines: int, args: argparse.Namespace, work: Path,
+           triples: int) -> dict[str, Any]:
+    python = sys.executable
+    gunicorn = [python, "-m", "gunicorn", "--workers", "2", "--log-level", "warning"]
+    peers: dict[str, Any] = {}
+    port = free_port()
+    with Server("flask-hello", [*gunicorn, "--bind", f"127.0.0.1:{port}",
+                                "bench.apps:hello()"], "/hello", port) as hello:
+        result = wrk(hello.base + "/hello", args.connections, args.seconds)
+        peers["flask-hello"] = {"requests": {"hello": result.__dict__}}
+    if lines <= args.rdflib_max:
+        merged = work / f"merged-{triples}.nq"
+        with merged.open("w") as out:
+            for path in data:
+                out.write(path.read_text())
+        port = free_port()
+        start = time.perf_counter()
+        with Server("rdflib-endpoint", [*gunicorn, "-k", "uvicorn.workers.UvicornWorker",
+                                        "--bind", f"127.0.0.1:{port}",
+                                        "bench.apps:rdflib_endpoint()"],
+                    "/sparql?" + urlencode({"query": "ASK {}"}), port,
+                    env={"DMKG_BENCH_DATA": str(merged)}) as peer:
+            started = time.perf_counter() - start
+            path = "/sparql?" + urlencode({"query": SHAPES["one-entity"]})
+            result = wrk(peer.base + path, args.connections, args.seconds, headers=JSON_ACCEPT)
+            peers["rdflib-endpoint"] = {"start_seconds": round(started, 2),
+                                        "rss_mb": _rss_mb(peer.process.pid),  # type: ignore[union-attr]
+                                        "requests": {"sparql-one-entity": result.__dict__}}
+    return peers
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """One table per scale: p50/p99 latency and throughput of every request on every target."""
+    lines = [f"# {result['benchmark']} ({result['date']})", "", f"Settings: {result['settings']}",
+             ""]
+    for scale in result["scales"]:
+        lines += [f"## {scale['triples']} triples", "",
+                  "| target | start s | load s | RSS MB |", "|---|---:|---:|---:|"]
+        for name, target in scale["targets"].items():
+            lines.append(f"| {name} | {target.get('start_seconds', '')} | "
+                         f"{target.get('load_seconds', '')} | {target.get('rss_mb', '')} |")
+        lines += ["", "| request | target | req/s | p50 ms | p99 ms | errors |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for name, target in scale["targets"].items():
+            for label, row in target.get("requests", {}).items():
+                lines.append(f"| {label} | {name} | {row['requests_per_second']:.0f} | "
+                             f"{row['latency_p50_ms']:.2f} | {row['latency_p99_ms']:.2f} | "
+                             f"{row['errors']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(result: dict[str, Any], target: Path) -> None:
+    """Latency (p50) against triples, log-log, one line per target and request."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for scale in result["scales"]:
+        for name, entry in scale["targets"].items():
+            for label, row in entry.get("requests", {}).items():
+                series.setdefault((name, label), []).append(
+                    (scale["triples"], max(row["latency_p50_ms"], 0.01)))
+    figure, axes = plt.subplots(figsize=(11, 7))
+    for (name, label), points in sorted(series.items()):
+        xs, ys = zip(*sorted(points), strict=True)
+        axes.plot(xs, ys, marker="o", label=f"{name}: {label}", linewidth=1)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("triples")
+    axes.set_ylabel("p50 latency under load (ms)")
+    axes.set_title("DMKG: latency as the graph grows")
+    axes.legend(fontsize=6, ncol=2)
+    figure.tight_layout()
+    figure.savefig(target, dpi=120)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--quick", action="store_true",
+                        help="10k triples, 2 s per request, 3 competency questions")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rdflib-max", type=int, default=150_000)
+    parser.add_argument("--no-virtuoso", dest="virtuoso", action="store_false")
+    args = parser.parse_args()
+    if args.quick:
+        args.scales, args.seconds = [10_000], 2
+    layout = default_layout()
+    if not is_current(layout):
+        build(layout)
+    result: dict[str, Any] = {
+        "benchmark": "DMKG at scale over HTTP",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "settings": {"scales": args.scales, "seconds": args.seconds,
+                     "connections": args.connections, "cpus": os.cpu_count(),
+                     "workers": 2, "quick": args.quick},
+        "scales": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="dmkg-scale-") as tmp:
+        for triples in args.scales:
+            result["scales"].append(measure_scale(triples, args, Path(tmp)))
+            print(json.dumps({"triples": result["scales"][-1]["triples"]}), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = result["date"].replace(":", "").replace("-", "")[:15]
+    kind = "scale-quick" if args.quick else "scale"
+    for name in (f"{kind}-{stamp}", f"{kind}-latest"):
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (RESULTS / f"{name}.md").write_text(markdown(result))
+        plot(result, RESULTS / f"{name}.png")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
