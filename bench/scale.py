@@ -73,6 +73,23 @@ def _rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def _drain(server: Server, limit: float = 300.0) -> None:
+    """Wait until the server has worked off what the last run left queued."""
+    import urllib.request
+
+    deadline = time.monotonic() + limit
+    probe = server.base + "/sparql?" + urlencode({"query": "ASK {}"})
+    while time.monotonic() < deadline:
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(probe, timeout=30):
+                pass
+        except OSError:
+            continue
+        if time.monotonic() - start < 0.5:
+            return
+
+
 def _targets(quick: bool) -> dict[str, str]:
     """Named request paths driven on every DMKG target."""
     paths = {
@@ -110,7 +127,12 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
     if not synthetic.exists():
         write(triples, synthetic, seed=1)
     data = [layout.dist_dir / "dmkg.nq", synthetic]
-    lines = sum(1 for _ in synthetic.open()) + sum(1 for _ in data[0].open())
+    # One file for the stores that replace whole graphs (Virtuoso through dmkg load).
+    merged = work / f"merged-{triples}.nq"
+    with merged.open("w") as out:
+        for path in data:
+            out.write(path.read_text())
+    lines = sum(1 for _ in merged.open())
     python = sys.executable
     paths = _targets(args.quick)
     figures: dict[str, Any] = {"triples": lines, "targets": {}}
@@ -124,7 +146,8 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
                                      "rdflib", "--workers", "2"], {}))
     with ExitStack() as stack:
         if args.virtuoso and shutil.which("virtuoso-t"):
-            endpoint, load_s = stack.enter_context(_virtuoso(work / f"virtuoso-{triples}", data))
+            endpoint, load_s = stack.enter_context(_virtuoso(work / f"virtuoso-{triples}",
+                                                             [merged]))
             figures["targets"]["dmkg-virtuoso"] = {"load_seconds": round(load_s, 2)}
             plan.append(("dmkg-virtuoso", [python, "-m", "kg.cli", "serve", "--store",
                                            f"sparql+{endpoint}", "--workers", "2"], {}))
@@ -145,12 +168,12 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
                     result = wrk(server.base + path, args.connections, args.seconds,
                                  headers=headers)
                     entry["requests"][label] = result.__dict__
-        figures["targets"].update(_peers(data, lines, args, work, triples))
+                    _drain(server)
+        figures["targets"].update(_peers(merged, lines, args))
     return figures
 
 
-def _peers(data: list[Path], lines: int, args: argparse.Namespace, work: Path,
-           triples: int) -> dict[str, Any]:
+def _peers(merged: Path, lines: int, args: argparse.Namespace) -> dict[str, Any]:
     python = sys.executable
     gunicorn = [python, "-m", "gunicorn", "--workers", "2", "--log-level", "warning"]
     peers: dict[str, Any] = {}
@@ -160,10 +183,6 @@ def _peers(data: list[Path], lines: int, args: argparse.Namespace, work: Path,
         result = wrk(hello.base + "/hello", args.connections, args.seconds)
         peers["flask-hello"] = {"requests": {"hello": result.__dict__}}
     if lines <= args.rdflib_max:
-        merged = work / f"merged-{triples}.nq"
-        with merged.open("w") as out:
-            for path in data:
-                out.write(path.read_text())
         port = free_port()
         start = time.perf_counter()
         with Server("rdflib-endpoint", [*gunicorn, "-k", "uvicorn.workers.UvicornWorker",

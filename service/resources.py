@@ -22,6 +22,19 @@ ABOUT = {str(DMO.about), *(str(DMO[f"about{k}"]) for k in (
     "Requirement"))}
 HIDDEN = {str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(SKOS.definition),
           str(SKOS.note), str(SKOS.exactMatch), str(SKOS.closeMatch)}
+_ABOUT_VALUES = " ".join(f"<{a}>" for a in sorted(ABOUT))
+# Neighbours whose own triples a description shows, as patterns binding ?x from ?e.
+PREFETCH = (
+    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?x ?a ?e .",  # claims about the entity
+    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?c ?a ?e . ?c <{DMO.statedIn}> ?x .",  # their sources
+    f"?x <{DMO.statedIn}> ?e .",  # claims stated in it (a source)
+    f"?x <{DMO.regulates}> ?e .",  # measures regulating it
+    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?m <{DMO.regulates}> ?e . ?x ?a ?m .",  # claims on those
+    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?m <{DMO.regulates}> ?e . ?c ?a ?m . "
+    f"?c <{DMO.statedIn}> ?x .",  # and their sources
+)
+MEASURE_CLAIMS = (f"SELECT ?e ?m ?c ?a WHERE {{ VALUES ?a {{ {_ABOUT_VALUES} }} "
+                  f"?m <{DMO.regulates}> ?e . ?c ?a ?m }}")
 SCHEMES = ((str(WIKIDATA), "wikidata", "Wikidata"),
            (f"{OBO}CHEBI_", "chebi", "ChEBI"),
            (f"{OBO}ADDICTO_", "addicto", "Addiction Ontology"))
@@ -65,6 +78,7 @@ class Resources:
     backend: Backend
     catalogue: Catalogue
     _cache: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    _incoming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def outgoing(self, iri: str) -> dict[str, list[Any]]:
         """Return predicate → objects of iri in the curated graphs."""
@@ -77,9 +91,34 @@ class Resources:
 
     def incoming(self, iri: str) -> list[tuple[str, str]]:
         """Return (subject, predicate) pairs pointing at iri in the curated graphs."""
-        return [(str(r["s"]), str(r["p"]))
+        if iri not in self._incoming:
+            self._incoming[iri] = [
+                (str(r["s"]), str(r["p"]))
                 for r in self.backend.select(IN, {"o": URIRef(iri)}, CURATED)
                 if not isinstance(r["s"], BNode)]
+        return self._incoming[iri]
+
+    def prefetch(self, iri: str) -> None:
+        """Read, in a few queries, what a description of iri will need about its neighbours.
+
+        Without it each claim, source and measure would cost its own round trip, which a
+        remote store makes slow.
+        """
+        node = {"e": URIRef(iri)}
+        for pattern in PREFETCH:
+            rows = self.backend.select(f"SELECT ?e ?x ?p ?o WHERE {{ {pattern} ?x ?p ?o }}",
+                                       node, CURATED)
+            found: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+            for row in rows:
+                if not isinstance(row["x"], BNode):
+                    found[str(row["x"])][str(row["p"])].append(row["o"])
+            for subject, values in found.items():
+                self._cache.setdefault(subject, dict(values))
+        for row in self.backend.select(MEASURE_CLAIMS, node, CURATED):
+            self._incoming.setdefault(str(row["m"]), [])
+            pair = (str(row["c"]), str(row["a"]))
+            if pair not in self._incoming[str(row["m"])]:
+                self._incoming[str(row["m"])].append(pair)
 
     def entity(self, ident: str) -> Entity:
         found = self.catalogue.by_id(ident) or self.catalogue.get(ident)
@@ -169,6 +208,7 @@ class Resources:
     def describe(self, ident: str, lang: str = "en") -> dict[str, Any]:
         """Everything a page or a client shows about one individual."""
         entity = self.entity(ident)
+        self.prefetch(entity.iri)
         out = self.outgoing(entity.iri)
         alt = [{"value": v, "lang": lg} for lg, v in sorted(entity.alt_labels)]
         identifiers = []

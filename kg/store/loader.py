@@ -21,7 +21,7 @@ from kg.store.oxigraph_backend import rdf_format_of
 if TYPE_CHECKING:
     from kg.store.remote import RemoteBackend
 
-CHUNK = 5000
+CHUNK = 1000  # Virtuoso's SPARQL compiler runs out of memory on much larger requests
 Progress = Callable[[str, int, int], None]
 
 
