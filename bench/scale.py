@@ -231,8 +231,9 @@ def plot(result: dict[str, Any], target: Path) -> None:
     for scale in result["scales"]:
         for name, entry in scale["targets"].items():
             for label, row in entry.get("requests", {}).items():
-                series.setdefault((name, label), []).append(
-                    (scale["triples"], max(row["latency_p50_ms"], 0.01)))
+                if row["requests"]:  # a run that completed nothing has no latency to plot
+                    series.setdefault((name, label), []).append(
+                        (scale["triples"], row["latency_p50_ms"]))
     figure, axes = plt.subplots(figsize=(11, 7))
     for (name, label), points in sorted(series.items()):
         xs, ys = zip(*sorted(points), strict=True)
@@ -272,17 +273,18 @@ def main() -> None:
                      "workers": 2, "quick": args.quick},
         "scales": [],
     }
+    RESULTS.mkdir(exist_ok=True)
+    stamp = result["date"].replace(":", "").replace("-", "")[:15]
+    kind = "scale-quick" if args.quick else "scale"
     with tempfile.TemporaryDirectory(prefix="dmkg-scale-") as tmp:
         for triples in args.scales:
             result["scales"].append(measure_scale(triples, args, Path(tmp)))
             print(json.dumps({"triples": result["scales"][-1]["triples"]}), flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = result["date"].replace(":", "").replace("-", "")[:15]
-    kind = "scale-quick" if args.quick else "scale"
-    for name in (f"{kind}-{stamp}", f"{kind}-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{name}.md").write_text(markdown(result))
-        plot(result, RESULTS / f"{name}.png")
+            # Written after every scale, so that a long run that stops keeps what it measured.
+            for name in (f"{kind}-{stamp}", f"{kind}-latest"):
+                (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+                (RESULTS / f"{name}.md").write_text(markdown(result))
+                plot(result, RESULTS / f"{name}.png")
     print(markdown(result))
 
 

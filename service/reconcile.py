@@ -205,16 +205,19 @@ def _queries_payload() -> dict[str, Any] | None:
     return data
 
 
+@blueprint.errorhandler(BadRequest)
+def bad_request(error: BadRequest) -> Response:
+    """Answer a request that cannot be read with 400 and what is wrong."""
+    return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
+
+
 @blueprint.route("/reconcile", methods=["GET", "POST"])
 def reconcile() -> Response:
     """The manifest, or the answers to a batch of queries (GET or POST, 'queries' as JSON)."""
-    try:
-        batch = _queries_payload()
-        if batch is None:
-            return _json(manifest())
-        return _json({key: reconcile_one(query) for key, query in batch.items()})
-    except BadRequest as error:
-        return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
+    batch = _queries_payload()
+    if batch is None:
+        return _json(manifest())
+    return _json({key: reconcile_one(query) for key, query in batch.items()})
 
 
 def _prefix() -> str:
@@ -227,10 +230,7 @@ def _prefix() -> str:
 @blueprint.get("/reconcile/suggest/entity")
 def suggest_entity() -> Response:
     """Auto-complete entity names."""
-    try:
-        prefix = _prefix()
-    except BadRequest as error:
-        return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
+    prefix = _prefix()
     wanted = request.args.get("type")
     hits = _catalogue().search(prefix, {wanted} if wanted else None, limit=10)
     return _json({"result": [{"id": h.entity.id, "name": h.entity.label(),
@@ -242,10 +242,7 @@ def suggest_entity() -> Response:
 @blueprint.get("/reconcile/suggest/type")
 def suggest_type() -> Response:
     """Auto-complete type names (DMO classes with individuals)."""
-    try:
-        prefix = fold(_prefix())
-    except BadRequest as error:
-        return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
+    prefix = fold(_prefix())
     names = _catalogue().type_counts()
     found = [_type(n) for n in names
              if prefix in fold(n) or prefix in fold(_type(n)["name"])]
@@ -255,10 +252,7 @@ def suggest_type() -> Response:
 @blueprint.get("/reconcile/suggest/property")
 def suggest_property() -> Response:
     """Auto-complete property names usable in reconciliation conditions."""
-    try:
-        prefix = fold(_prefix())
-    except BadRequest as error:
-        return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
+    prefix = fold(_prefix())
     candidates = {**_object_properties(), **IDENTIFIER_PROPERTIES}
     found = [{"id": pid, "name": name} for pid, name in sorted(candidates.items())
              if prefix in fold(pid) or prefix in fold(name)]

@@ -35,6 +35,8 @@ DirsAllowed = .
 NumberOfBuffers = 50000
 MaxDirtyBuffers = 30000
 ThreadsPerQuery = 2
+; Moving a large staged graph into place is one transaction: allow it a large log.
+TransactionAfterImageLimit = 1500000000
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = /var/lib/virtuoso-opensource-7/vsp

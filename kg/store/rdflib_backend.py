@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from pathlib import Path
 
@@ -44,7 +43,6 @@ class RdflibBackend(Backend):
         self.data = Dataset(default_union=True)
         # rdflib's SPARQL parser is not thread-safe.
         self._lock = threading.Lock()
-        self._version = ""
 
     def _view(self, dataset: DatasetSpec) -> Dataset:
         view = Dataset()
@@ -127,7 +125,6 @@ class RdflibBackend(Backend):
             target.parse(path, format=GRAPH_SUFFIXES[suffix])
         else:
             raise ValueError(f"{path}: unknown RDF file extension {path.suffix!r}")
-        self._version = ""
 
     def graph_sizes(self) -> dict[str, int]:
         sizes = {}
@@ -138,10 +135,3 @@ class RdflibBackend(Backend):
                 sizes[name] = len(graph)
         return dict(sorted(sizes.items()))
 
-    def version(self) -> str:
-        if not self._version:
-            digest = hashlib.sha256()
-            for name, size in self.graph_sizes().items():
-                digest.update(f"{name}\t{size}\n".encode())
-            self._version = digest.hexdigest()[:16]
-        return self._version

@@ -8,7 +8,6 @@ other way to send them.
 
 from __future__ import annotations
 
-import hashlib
 import urllib.error
 from pathlib import Path
 
@@ -191,11 +190,6 @@ class RemoteBackend(Backend):
                            if not _system_graph(name) and "#dmkg-staging-" not in name}
         return self._sizes
 
-    def version(self) -> str:
-        digest = hashlib.sha256()
-        for name, size in self.graph_sizes().items():
-            digest.update(f"{name}\t{size}\n".encode())
-        return digest.hexdigest()[:16]
 
 
 def _system_graph(name: str) -> bool:
