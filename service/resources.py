@@ -22,19 +22,18 @@ ABOUT = {str(DMO.about), *(str(DMO[f"about{k}"]) for k in (
     "Requirement"))}
 HIDDEN = {str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(SKOS.definition),
           str(SKOS.note), str(SKOS.exactMatch), str(SKOS.closeMatch)}
-_ABOUT_VALUES = " ".join(f"<{a}>" for a in sorted(ABOUT))
-# Neighbours whose own triples a description shows, as patterns binding ?x from ?e.
+_ABOUT_IN = "FILTER(?a IN (" + ", ".join(f"<{a}>" for a in sorted(ABOUT)) + "))"
+# Neighbours whose own triples a description shows, as patterns binding ?x from ?e. (A FILTER,
+# not VALUES, for the about-properties: with VALUES Oxigraph starts from every claim.)
 PREFETCH = (
-    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?x ?a ?e .",  # claims about the entity
-    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?c ?a ?e . ?c <{DMO.statedIn}> ?x .",  # their sources
+    f"?x ?a ?e . {_ABOUT_IN}",  # claims about the entity
+    f"?c ?a ?e . {_ABOUT_IN} ?c <{DMO.statedIn}> ?x .",  # their sources
     f"?x <{DMO.statedIn}> ?e .",  # claims stated in it (a source)
     f"?x <{DMO.regulates}> ?e .",  # measures regulating it
-    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?m <{DMO.regulates}> ?e . ?x ?a ?m .",  # claims on those
-    f"VALUES ?a {{ {_ABOUT_VALUES} }} ?m <{DMO.regulates}> ?e . ?c ?a ?m . "
-    f"?c <{DMO.statedIn}> ?x .",  # and their sources
+    f"?m <{DMO.regulates}> ?e . ?x ?a ?m . {_ABOUT_IN}",  # claims about those measures
+    f"?m <{DMO.regulates}> ?e . ?c ?a ?m . {_ABOUT_IN} ?c <{DMO.statedIn}> ?x .",  # sources
 )
-MEASURE_CLAIMS = (f"SELECT ?e ?m ?c ?a WHERE {{ VALUES ?a {{ {_ABOUT_VALUES} }} "
-                  f"?m <{DMO.regulates}> ?e . ?c ?a ?m }}")
+MEASURE_CLAIMS = f"SELECT ?e ?m ?c ?a WHERE {{ ?m <{DMO.regulates}> ?e . ?c ?a ?m . {_ABOUT_IN} }}"
 SCHEMES = ((str(WIKIDATA), "wikidata", "Wikidata"),
            (f"{OBO}CHEBI_", "chebi", "ChEBI"),
            (f"{OBO}ADDICTO_", "addicto", "Addiction Ontology"))
