@@ -44,6 +44,16 @@ def from_oxigraph(term: object) -> Term:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def rows_of(outcome: QueryOutcome) -> Rows:
+    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+    solutions = outcome.payload
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryFailed("select() needs a SELECT query")
+    names = [v.value for v in solutions.variables]
+    return Rows(names, [{name: from_oxigraph(row[name]) for name in names
+                         if row[name] is not None} for row in solutions])
+
+
 def rdf_format_of(path: Path) -> ox.RdfFormat:
     """Guess an RDF format from a file name."""
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
@@ -99,13 +109,7 @@ class OxigraphBackend(Backend):
 
     def select(self, sparql: str, bindings: Bindings | None = None,
                dataset: DatasetSpec | None = None) -> Rows:
-        outcome = self.query(sparql, dataset, bindings=bindings)
-        solutions = outcome.payload
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QueryFailed("select() needs a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return Rows(names, [{name: from_oxigraph(row[name]) for name in names
-                             if row[name] is not None} for row in solutions])
+        return rows_of(self.query(sparql, dataset, bindings=bindings))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         payload = outcome.payload

@@ -29,7 +29,7 @@ from kg.store.base import (
     Term,
     guard,
 )
-from kg.store.oxigraph_backend import from_oxigraph
+from kg.store.oxigraph_backend import rows_of
 
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
@@ -128,13 +128,7 @@ class RemoteBackend(Backend):
 
     def select(self, sparql: str, bindings: Bindings | None = None,
                dataset: DatasetSpec | None = None) -> Rows:
-        outcome = self.query(sparql, dataset, bindings=bindings)
-        solutions = outcome.payload
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QueryFailed("select() needs a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return Rows(names, [{n: from_oxigraph(row[n]) for n in names if row[n] is not None}
-                            for row in solutions])
+        return rows_of(self.query(sparql, dataset, bindings=bindings))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         payload = outcome.payload
