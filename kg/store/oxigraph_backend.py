@@ -44,6 +44,22 @@ def from_oxigraph(term: object) -> Term:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
+    """Write pyoxigraph solutions, a boolean or triples with Oxigraph's own writers."""
+    payload = outcome.payload
+    try:
+        if outcome.form == "graph":
+            triples = list(payload)  # type: ignore[call-overload]
+            items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] \
+                if fmt.dataset else triples
+            data = ox.serialize(items, format=fmt.oxigraph)  # type: ignore[arg-type]
+        else:
+            data = payload.serialize(format=fmt.oxigraph)  # type: ignore[attr-defined]
+    except (OSError, ValueError) as error:
+        raise QueryFailed(str(error)) from error
+    return bytes(data or b"")
+
+
 def rows_of(outcome: QueryOutcome) -> Rows:
     """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
     solutions = outcome.payload
@@ -112,16 +128,7 @@ class OxigraphBackend(Backend):
         return rows_of(self.query(sparql, dataset, bindings=bindings))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
-        payload = outcome.payload
-        try:
-            if outcome.form == "graph" and fmt.dataset:
-                quads = (ox.Quad(t.subject, t.predicate, t.object) for t in payload)  # type: ignore[attr-defined]
-                data = ox.serialize(quads, format=fmt.oxigraph)  # type: ignore[arg-type]
-            else:
-                data = payload.serialize(format=fmt.oxigraph)  # type: ignore[attr-defined]
-        except (OSError, ValueError) as error:
-            raise QueryFailed(str(error)) from error
-        return bytes(data or b"")
+        return write_outcome(outcome, fmt)
 
     def describe(self, iri: str) -> bytes:
         node = ox.NamedNode(iri)

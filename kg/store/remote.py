@@ -12,7 +12,7 @@ import urllib.error
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
@@ -26,10 +26,9 @@ from kg.store.base import (
     QueryOutcome,
     QuerySyntaxError,
     Rows,
-    Term,
     guard,
 )
-from kg.store.oxigraph_backend import rows_of
+from kg.store.oxigraph_backend import rows_of, write_outcome
 
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
@@ -131,13 +130,7 @@ class RemoteBackend(Backend):
         return rows_of(self.query(sparql, dataset, bindings=bindings))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
-        payload = outcome.payload
-        if outcome.form == "graph":
-            triples: list[ox.Triple] = payload  # type: ignore[assignment]
-            items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] \
-                if fmt.dataset else triples
-            return bytes(ox.serialize(items, format=fmt.oxigraph) or b"")  # type: ignore[arg-type]
-        return bytes(payload.serialize(format=fmt.oxigraph) or b"")  # type: ignore[attr-defined]
+        return write_outcome(outcome, fmt)
 
     def describe(self, iri: str) -> bytes:
         node = URIRef(iri)
@@ -193,5 +186,3 @@ def _system_graph(name: str) -> bool:
                             "urn:activitystreams-owl:map", "http://www.w3.org/2002/07/owl#",
                             "urn:core:services:sparql"))
 
-
-__all__ = ["Literal", "RemoteBackend", "Term", "query_form", "with_values"]
