@@ -329,8 +329,8 @@ def bench(layout: Layout, quick: bool, options: tuple[str, ...]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Serve with gunicorn and this many sync worker processes, sharing one "
-                   "on-disk store (default: the development server).")
+              help="Serve with this many single-threaded worker processes, sharing one "
+                   "store (default: one process with 8 threads).")
 @click.option("--data", "data", multiple=True, metavar="FILE[=GRAPH]",
               help="Serve these RDF files instead of the built graph; a triple file goes to "
                    "GRAPH when given, else to the default graph. Repeat for several files.")

@@ -152,3 +152,142 @@ def without_dataset_clauses(text: str) -> str:
     for start, end in reversed(cuts):
         source = source[:start] + source[end:]
     return source
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def query_form(text: str) -> str | None:
+    """Return SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them among the tokens."""
+    for token in tokens(text):
+        for form in QUERY_FORMS:
+            if token.is_keyword(form):
+                return form
+    return None
+
+
+@lru_cache(maxsize=1024)
+def with_row_limit(text: str, limit: int) -> str:
+    """Return a SELECT query (escapes decoded) that yields at most limit solutions.
+
+    The outermost query's LIMIT is lowered to limit, or one is added after its solution
+    modifiers (before a trailing VALUES block). Other queries come back unchanged.
+    """
+    if query_form(text) != "SELECT":
+        return text
+    source = decode_escapes(text)
+    found = tokens(source)
+    depth = 0
+    closes: list[int] = []  # indexes of the tokens closing a group at the top level
+    trailing_values: int | None = None
+    for index, token in enumerate(found):
+        if token.text == "{" and token.kind == "punct":
+            depth += 1
+        elif token.text == "}" and token.kind == "punct":
+            depth -= 1
+            if depth == 0:
+                closes.append(index)
+        elif depth == 0 and token.is_keyword("VALUES") and closes:
+            trailing_values = index
+    if not closes:
+        return text
+    where_end = closes[-1]
+    if trailing_values is not None:
+        before = [c for c in closes if c < trailing_values]
+        if not before:
+            return text
+        where_end = before[-1]
+    stop = trailing_values if trailing_values is not None else len(found)
+    for index in range(where_end + 1, stop - 1):
+        if found[index].is_keyword("LIMIT") and found[index + 1].kind == "number":
+            number = found[index + 1]
+            if int(number.text) <= limit:
+                return text
+            return source[:number.start] + str(limit) + source[number.end:]
+    cut = found[stop].start if stop < len(found) else len(source)
+    return f"{source[:cut].rstrip()}\nLIMIT {limit}\n{source[cut:]}"
+
+
+# Graph operands of an update that stand for more than one graph or none by name.
+DEFAULT, ALL, NAMED = "DEFAULT", "ALL", "NAMED"
+
+
+class UpdateSyntaxError(ValueError):
+    """An update that does not parse; the message is the parser's."""
+
+
+def update_targets(text: str) -> set[str]:
+    """Return the graphs an update may write: IRIs, DEFAULT, ALL, NAMED, or '?' for a variable.
+
+    Read from the parsed update (rdflib), so that no spelling hides a target.
+    """
+    from rdflib import URIRef
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        operations = translateUpdate(parseUpdate(decode_escapes(text))).algebra
+    except Exception as error:  # pyparsing and rdflib raise assorted exceptions
+        raise UpdateSyntaxError(str(error)) from error
+
+    def name(graph: object) -> str:
+        if isinstance(graph, URIRef):
+            return str(graph)
+        if isinstance(graph, str) and graph.upper() in {DEFAULT, ALL, NAMED}:
+            return graph.upper()
+        return "?"
+
+    found: set[str] = set()
+    for operation in operations:
+        kind = operation.name
+        clauses: list[tuple[dict[str, object], str]] = []
+        if kind in {"InsertData", "DeleteData", "DeleteWhere"}:
+            clauses = [(dict(operation), DEFAULT)]
+        elif kind == "Modify":
+            fallback = name(operation.withClause) if operation.withClause else DEFAULT
+            # CompValue.get answers a missing key with its name: read a plain dict instead.
+            fields = dict(operation)
+            clauses = [(dict(fields[key]), fallback) for key in ("delete", "insert")
+                       if fields.get(key)]
+        elif kind in {"Clear", "Drop", "Create"}:
+            found.add(name(operation.graphiri))
+        elif kind in {"Add", "Copy"}:
+            found.add(name(operation.graph[1]))
+        elif kind == "Move":
+            found.update(name(graph) for graph in operation.graph)
+        else:  # Load, refused elsewhere; anything new is treated as touching everything
+            found.add(ALL)
+        for clause, fallback in clauses:
+            found.update(name(graph) for graph in clause.get("quads") or {})  # type: ignore[attr-defined]
+            if clause.get("triples"):
+                found.add(fallback)
+    return found
+
+
+def has_update_dataset(text: str) -> bool:
+    """Tell whether an update names its own dataset with USING or WITH."""
+    words = keywords(text)
+    return "USING" in words or "WITH" in words
+
+
+def with_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
+    """Give every DELETE/INSERT … WHERE operation of an update USING (NAMED) clauses."""
+    clauses = " ".join([*(f"USING <{g}>" for g in default_graphs),
+                        *(f"USING NAMED <{g}>" for g in named_graphs)])
+    if not clauses:
+        return text
+    source = decode_escapes(text)
+    found = tokens(source)
+    depth = 0
+    cuts: list[int] = []
+    for index, token in enumerate(found):
+        if token.kind == "punct" and token.text == "{":
+            depth += 1
+        elif token.kind == "punct" and token.text == "}":
+            depth -= 1
+        elif depth == 0 and token.is_keyword("WHERE") and index > 0 \
+                and not found[index - 1].is_keyword("DELETE"):
+            cuts.append(token.start)
+    for cut in reversed(cuts):
+        source = f"{source[:cut]}{clauses} {source[cut:]}"
+    return source

@@ -27,6 +27,19 @@ DEFAULTS: dict[str, Any] = {
     "STORE_DIR": "",
     # RDF files to serve instead of the built graph, each FILE or FILE=GRAPH-IRI.
     "DATA": [],
+    # Seconds a query may run before it is stopped with a 503 (0: no limit).
+    "QUERY_TIMEOUT": 10.0,
+    # Rows (or triples) an answer may hold; longer answers are cut and say so (0: no cap).
+    "RESULT_LIMIT": 100_000,
+    # Bytes a request body may hold (413 beyond).
+    "MAX_REQUEST_BYTES": 10 * 1024 * 1024,
+    # Requests per second each client may make, with bursts up to RATE_BURST (0: no limit).
+    "RATE_LIMIT": 50.0,
+    "RATE_BURST": 200,
+    # Requests one client may have in progress at once (0: no limit).
+    "CONCURRENCY_LIMIT": 8,
+    # Proxies in front of the service whose X-Forwarded-For names the client (0: none).
+    "PROXY_HOPS": 0,
 }
 
 ENV_PREFIX = "DMKG_"
@@ -49,6 +62,14 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(unknown)}")
+    for key, default in DEFAULTS.items():
+        if isinstance(default, int | float) and not isinstance(config[key], bool):
+            try:
+                config[key] = type(default)(config[key])
+            except (TypeError, ValueError):
+                raise ValueError(f"setting {key} must be a number, not {config[key]!r}") from None
+            if config[key] < 0:
+                raise ValueError(f"setting {key} must not be negative")
     if not config["STORE_DIR"]:
         config["STORE_DIR"] = str(Path(config["HOME"]) / "var" / "store")
     return config

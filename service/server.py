@@ -1,7 +1,12 @@
-"""Run the application: Werkzeug's development server, or gunicorn with sync workers."""
+"""Run the application under gunicorn: threads in one process, or sync worker processes.
+
+Both let a query that outlives its time limit be stopped: its process is retired and gunicorn
+starts a fresh one (see service/limits.py).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,15 +18,31 @@ from gunicorn.app.base import BaseApplication
 from kg.store.embedded import prepare_store
 from kg.store.factory import StoreUnavailable
 from service.app import create_app
+from service.limits import RUNNER
+
+# Threads of the single process that serves when no worker count is given.
+THREADS = 8
+
+
+def _post_fork(_server: object, _worker: object) -> None:
+    # Tells the time limit it may retire this process: gunicorn will replace it.
+    os.environ["DMKG_GUNICORN_WORKER"] = str(os.getpid())
+
+
+def _worker_exit(_server: object, _worker: object) -> None:
+    if RUNNER.retiring:
+        # A query thread may still be inside the store: leave without finalising Python.
+        os._exit(0)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """gunicorn serving create_app(settings); each worker opens the shared store read-only."""
+    """gunicorn serving create_app(settings)."""
 
-    def __init__(self, settings: Mapping[str, Any], options: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any], options: Mapping[str, Any],
+                 application: Flask | None = None) -> None:
         self.settings = dict(settings)
         self.options = dict(options)
-        self.application: Flask | None = None
+        self.application = application
         super().__init__()
 
     def load_config(self) -> None:
@@ -37,19 +58,33 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; fail with a clear message when the store cannot open."""
-    if workers:
-        on_disk = settings["STORE"] == "oxigraph" and not settings["DATA"]
-        remote = str(settings["STORE"]).startswith("sparql+")
-        if on_disk:
-            # Load once here, so that each worker only opens it read-only.
-            prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
-        # An in-memory store is loaded once in the master; forked workers share its pages.
-        _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers,
-                             "worker_class": "sync",
-                             "preload_app": not (on_disk or remote)}).run()
-        return
+    engine = str(settings["STORE"])
+    on_disk = engine == "oxigraph" and not settings["DATA"]
+    remote = engine.startswith("sparql+")
+    application = None
     try:
-        app = create_app(settings)
+        if on_disk:
+            # Load once here, so that each worker only opens it.
+            prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
+        elif not remote:
+            # An in-memory store is loaded once, here; forked workers share its pages.
+            application = create_app(settings)
     except StoreUnavailable as error:
         raise click.ClickException(str(error)) from error
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    timeout = float(settings["QUERY_TIMEOUT"]) or 60.0
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers or 1,
+        "worker_class": "sync" if workers else "gthread",
+        "threads": 1 if workers else THREADS,
+        "preload_app": application is not None,
+        # A worker silent for this long is killed by gunicorn itself, a last resort.
+        "timeout": max(30, int(timeout * 3)),
+        "graceful_timeout": max(30, int(timeout * 3)),
+        "limit_request_line": 8190,
+        "post_fork": _post_fork,
+        "worker_exit": _worker_exit,
+        "accesslog": None,
+        "control_socket_disable": True,
+    }
+    _Gunicorn(settings, options, application).run()

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kg.formats import GRAPH_FORMATS
+from kg.formats import GRAPH_FORMATS, Format
 from kg.queryfiles import read_queries
-from kg.sparql_text import has_relative_iri
+from kg.sparql_text import has_relative_iri, with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
+from service.limits import RUNNER, QueryTimeout
 from service.media import choose, content_type, negotiate
-from service.protocol import ProtocolError, read_operation
+from service.protocol import Operation, ProtocolError, read_operation
 from service.service_description import service_description
 
 blueprint = Blueprint("sparql", __name__)
 
 # Answers carry the origin header; preflight answers also say what a request may use.
-CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),)
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "DMKG-Result-Truncated, DMKG-Result-Limit"))
 PREFLIGHT_HEADERS = (
     ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
     ("Access-Control-Allow-Headers", "Content-Type, Accept"),
@@ -69,22 +72,57 @@ def sparql() -> Response:
         return _description()
     if operation.kind == "update":
         return _text(403, "updates are not enabled on this endpoint")
-    store = backend()
     base = None
     if has_relative_iri(operation.text):
         # The endpoint is the base IRI of relative IRIs (built directly: base_url is slow).
         base = f"{request.scheme}://{request.host}{request.path}"
+    accept = request.headers.get("Accept", "")
+    store, config = backend(), current_app.config
+    cap = int(config["RESULT_LIMIT"])
     try:
-        outcome = store.query(operation.text, operation.dataset or None, base=base)
+        # The helper thread has no application context: it gets what it needs here.
+        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, cap),
+                            float(config["QUERY_TIMEOUT"]))
     except QuerySyntaxError as error:
         return _text(400, f"query syntax error: {error}")
     except QueryRefused as error:
         return _text(400, f"query refused: {error}")
     except QueryFailed as error:
         return _text(500, f"the query could not be evaluated: {error}")
-    fmt = choose(request.headers.get("Accept", ""), operation.format, outcome.formats)
+    except QueryTimeout as error:
+        return _text(503, str(error))
+    response = _respond(answer.body, content_type(answer.format))
+    if answer.truncated:
+        response.headers["DMKG-Result-Truncated"] = "true"
+        response.headers["DMKG-Result-Limit"] = str(cap)
+    return response
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    format: Format
+    truncated: bool
+
+
+def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
+              cap: int) -> Answer:
+    """Run a query and write its answer, keeping at most cap rows or triples (0: all)."""
+    dataset = operation.dataset or None
+    text = with_row_limit(operation.text, cap + 1) if cap else operation.text
+    outcome = store.query(text, dataset, base=base)
+    outcome.limit = cap or None
+    fmt = choose(accept, operation.format, outcome.formats)
     assert fmt is not None
-    return _respond(store.serialize(outcome, fmt), content_type(fmt))
+    body = store.serialize(outcome, fmt)
+    truncated = outcome.truncated
+    if cap and outcome.form == "solutions" and len(body) > cap:
+        # Every row takes at least one byte: only an answer this long can exceed the cap.
+        counted = f"BASE <{base}>\n{text}" if base else text
+        if len(store.select(counted, dataset=dataset)) > cap:
+            outcome = store.query(with_row_limit(operation.text, cap), dataset, base=base)
+            body, truncated = store.serialize(outcome, fmt), True
+    return Answer(body, fmt, truncated)
 
 
 @blueprint.route("/sparql", methods=["OPTIONS"], strict_slashes=False)

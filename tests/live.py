@@ -24,13 +24,15 @@ class LiveServer:
     """`dmkg serve` running in a child process."""
 
     def __init__(self, workdir: Path, args: tuple[str, ...] = (), home: Path | None = None,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, settings: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
         self.args = args
         self.home = home
         self.timeout = timeout
+        # Tests send requests back to back from one address: no rate limits unless asked.
+        self.settings = {"RATE_LIMIT": "0", "CONCURRENCY_LIMIT": "0", **(settings or {})}
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "server.log"
 
@@ -40,7 +42,7 @@ class LiveServer:
                    "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.workdir, env=os.environ.copy())
+                                            cwd=self.workdir, env=self.environment())
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -52,6 +54,16 @@ class LiveServer:
                 time.sleep(0.2)
         self.__exit__(None, None, None)
         raise RuntimeError(f"the server did not answer in {self.timeout}s:\n{self.log.read_text()}")
+
+    def environment(self) -> dict[str, str]:
+        """The environment of the server: this one, with the settings as DMKG_* variables."""
+        return {**os.environ, **{f"DMKG_{key}": value for key, value in self.settings.items()}}
+
+    def workers(self) -> set[int]:
+        """The process ids of the server's gunicorn workers."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return {int(pid) for pid in children.read_text().split()}
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

@@ -37,6 +37,8 @@ MaxDirtyBuffers = 30000
 ThreadsPerQuery = 2
 ; Moving a large staged graph into place is one transaction: allow it a large log.
 TransactionAfterImageLimit = 1500000000
+; The service caps answers with a LIMIT; Virtuoso sorts at most this many rows for one.
+MaxSortedTopRows = 100000000
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = /var/lib/virtuoso-opensource-7/vsp

@@ -53,6 +53,9 @@ class QueryOutcome:
 
     form: str  # "solutions", "boolean" or "graph"
     payload: object = field(repr=False)
+    # At most this many triples are written; truncated tells whether some were left out.
+    limit: int | None = None
+    truncated: bool = False
 
     @property
     def formats(self) -> tuple[Format, ...]:

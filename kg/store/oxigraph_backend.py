@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,7 +51,12 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
     payload = outcome.payload
     try:
         if outcome.form == "graph":
-            triples = list(payload)  # type: ignore[call-overload]
+            assert isinstance(payload, Iterable)
+            triples = list(islice(payload, outcome.limit + 1) if outcome.limit is not None
+                           else payload)
+            if outcome.limit is not None and len(triples) > outcome.limit:
+                triples = triples[:outcome.limit]
+                outcome.truncated = True
             items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] \
                 if fmt.dataset else triples
             data = ox.serialize(items, format=fmt.oxigraph)  # type: ignore[arg-type]

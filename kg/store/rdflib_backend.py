@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -94,6 +95,11 @@ class RdflibBackend(Backend):
         if outcome.form == "graph":
             graph = result.graph
             assert graph is not None
+            if outcome.limit is not None and len(graph) > outcome.limit:
+                kept = Graph(namespace_manager=graph.namespace_manager)
+                for triple in islice(graph, outcome.limit):
+                    kept.add(triple)
+                graph, outcome.truncated = kept, True
             if fmt.dataset:
                 holder = Dataset()
                 holder.default_graph += graph

@@ -17,7 +17,7 @@ from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrappe
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause, tokens, without_dataset_clauses
+from kg.sparql_text import has_dataset_clause, query_form, without_dataset_clauses
 from kg.store.base import (
     Backend,
     Bindings,
@@ -38,15 +38,6 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(term.n3() for term in bindings.values())
     return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
-
-
-def query_form(sparql: str) -> str:
-    """Return SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them among the tokens."""
-    for token in tokens(sparql):
-        for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            if token.is_keyword(form):
-                return form
-    raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
 
 
 class RemoteBackend(Backend):
@@ -98,6 +89,8 @@ class RemoteBackend(Backend):
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         guard(sparql)
         form = query_form(sparql)
+        if form is None:
+            raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         if dataset and has_dataset_clause(sparql):
             sparql = without_dataset_clauses(sparql)
         elif not dataset and not has_dataset_clause(sparql):

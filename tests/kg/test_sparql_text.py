@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 
 from kg.sparql_text import (
+    decode_escapes,
     has_dataset_clause,
     has_relative_iri,
     remote_operations,
     tokens,
+    with_row_limit,
     without_dataset_clauses,
 )
 
@@ -63,3 +66,31 @@ def test_dataset_clauses_can_be_removed() -> None:
     stripped = without_dataset_clauses(query)
     assert not has_dataset_clause(stripped)
     assert '"FROM <x>"' in stripped and "PREFIX g: <http://g/>" in stripped
+
+
+@pytest.mark.parametrize("query,limit", [
+    ("SELECT * { ?s ?p ?o }", 10),
+    ("SELECT * { ?s ?p ?o } LIMIT 500 OFFSET 3", 10),
+    ("SELECT * { ?s ?p ?o } OFFSET 3", 10),
+    ("SELECT * WHERE { { SELECT ?s { ?s ?p ?o } LIMIT 900 } } ORDER BY ?s", 10),
+    ("SELECT * { ?s ?p ?o } VALUES ?s { <urn:a> }", 10),
+    ("SELECT (EXISTS { ?a ?b ?c } AS ?e) {} # LIMIT 1000", 10),
+    ("PREFIX : <urn:> SELECT ?s (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s HAVING (?n > 1)", 10),
+    ("\\u0053ELECT * {?s ?p ?o}", 10),
+])
+def test_a_row_limit_caps_the_outermost_query(query: str, limit: int) -> None:
+    limited = with_row_limit(query, limit)
+    store = ox.Store()
+    for i in range(40):
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(i)))
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:q"), ox.Literal(i)))
+    answered = list(store.query(limited))  # type: ignore[arg-type]
+    assert len(answered) <= limit
+    whole = list(store.query(decode_escapes(query)))  # type: ignore[arg-type]
+    assert len(answered) == min(limit, len(whole))
+
+
+@pytest.mark.parametrize("query", ["SELECT * { ?s ?p ?o } LIMIT 5", "ASK {}",
+                                   "CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <urn:a>"])
+def test_a_query_within_the_limit_or_not_a_select_is_unchanged(query: str) -> None:
+    assert with_row_limit(query, 10) == query
