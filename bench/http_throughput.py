@@ -33,7 +33,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def _targets(workers: int, log_dir: Path) -> list[tuple[Server, str, dict[str, str]]]:
     layout = default_layout()
     python = sys.executable
-    gunicorn = [python, "-m", "gunicorn", "--workers", str(workers), "--log-level", "warning"]
+    gunicorn = [python, "-m", "gunicorn", "--workers", str(workers), "--log-level", "warning",
+                "--no-control-socket"]
     accept = {"Accept": "application/sparql-results+json"}
     targets = []
     port = free_port()

@@ -175,7 +175,8 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
 
 def _peers(merged: Path, lines: int, args: argparse.Namespace) -> dict[str, Any]:
     python = sys.executable
-    gunicorn = [python, "-m", "gunicorn", "--workers", "2", "--log-level", "warning"]
+    gunicorn = [python, "-m", "gunicorn", "--workers", "2", "--log-level", "warning",
+                "--no-control-socket"]
     peers: dict[str, Any] = {}
     port = free_port()
     with Server("flask-hello", [*gunicorn, "--bind", f"127.0.0.1:{port}",

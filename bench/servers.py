@@ -30,7 +30,10 @@ class Server:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.probe = self.base + probe
-        self.env = {**os.environ, **(env or {})}
+        # The load generator is one client sending thousands of requests a second: DMKG's
+        # per-client limits are lifted (other servers ignore the variables).
+        self.env = {**os.environ, "DMKG_RATE_LIMIT": "0", "DMKG_CONCURRENCY_LIMIT": "0",
+                    **(env or {})}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
