@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.catalogue import Catalogue
 from kg.paths import Layout
+from kg.store import Backend
 from kg.store.factory import open_backend
 from service.config import load_config
 from service.limits import ClientLimiter
 from service.media import NotAcceptable, UnknownFormat
+from service.writes import init_writes
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,35 @@ def register_limits(app: Flask) -> None:
         return response
 
 
+class CatalogueRefresher:
+    """After writes, rebuild the search catalogue on a background thread, at most once a second."""
+
+    def __init__(self, app: Flask, backend: Backend) -> None:
+        self.app = app
+        self.backend = backend
+        self.wanted = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self) -> None:
+        self.app.extensions.pop("dmkg.void", None)
+        self.wanted.set()
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="catalogue", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.wanted.wait()
+            time.sleep(1.0)  # let a burst of writes land first
+            self.wanted.clear()
+            try:
+                self.app.extensions["dmkg.catalogue"] = Catalogue.from_backend(self.backend)
+            except Exception:  # the old catalogue keeps serving; the next write retries
+                log.exception("the search catalogue could not be rebuilt")
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the DMKG application from its configuration and open its store."""
     app = Flask(__name__)
@@ -128,12 +161,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     backend = open_backend(settings)
     app.extensions["dmkg.backend"] = backend
     app.extensions["dmkg.catalogue"] = Catalogue.from_backend(backend)
+    app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
 
     from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route
 
     for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route):
         app.register_blueprint(module.blueprint)
     api.init_app(app)
+    init_writes(app, backend)
     register_errors(app)
     register_limits(app)
     return app

@@ -38,6 +38,11 @@ DEFAULTS: dict[str, Any] = {
     "RATE_BURST": 200,
     # Requests one client may have in progress at once (0: no limit).
     "CONCURRENCY_LIMIT": 8,
+    # A file of `NAME TOKEN` lines: writes (SPARQL Update, Graph Store Protocol) are enabled
+    # for the holders of these bearer tokens. Empty: the service is read-only.
+    "WRITE_TOKENS": "",
+    # Where every write is recorded (default: HOME/var/audit.log).
+    "AUDIT_LOG": "",
     # Proxies in front of the service whose X-Forwarded-For names the client (0: none).
     "PROXY_HOPS": 0,
 }

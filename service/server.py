@@ -16,9 +16,10 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from kg.store.embedded import prepare_store
-from kg.store.factory import StoreUnavailable
+from kg.store.factory import StoreUnavailable, prepare_writable
 from service.app import create_app
 from service.limits import RUNNER
+from service.writes import read_tokens
 
 # Threads of the single process that serves when no worker count is given.
 THREADS = 8
@@ -59,17 +60,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; fail with a clear message when the store cannot open."""
     engine = str(settings["STORE"])
+    writable = bool(settings["WRITE_TOKENS"])
     on_disk = engine == "oxigraph" and not settings["DATA"]
     remote = engine.startswith("sparql+")
     application = None
+    if writable and workers and workers > 1:
+        raise click.ClickException("writes (WRITE_TOKENS) are served by one process, which "
+                                   "alone opens the store for writing: drop --workers")
     try:
-        if on_disk:
+        if writable:
+            read_tokens(Path(settings["WRITE_TOKENS"]))
+            prepare_writable(settings)  # the worker opens it; fail here, clearly, if it cannot
+        elif on_disk:
             # Load once here, so that each worker only opens it.
             prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
         elif not remote:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
-    except StoreUnavailable as error:
+    except (StoreUnavailable, OSError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     timeout = float(settings["QUERY_TIMEOUT"]) or 60.0
     options: dict[str, Any] = {

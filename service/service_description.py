@@ -14,7 +14,7 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 
 
-def service_description(endpoint: str, backend: Backend) -> Graph:
+def service_description(endpoint: str, backend: Backend, updates: bool = False) -> Graph:
     """Describe the endpoint at the URL it was reached by, with its dataset's graph sizes."""
     graph = Graph()
     graph.bind("sd", SD)
@@ -24,6 +24,8 @@ def service_description(endpoint: str, backend: Backend) -> Graph:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, URIRef(endpoint)))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if updates:
+        graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     graph.add((service, SD.defaultEntailmentRegime, ENTAILMENT.Simple))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):

@@ -15,6 +15,7 @@ from service.limits import RUNNER, QueryTimeout
 from service.media import choose, content_type, negotiate
 from service.protocol import Operation, ProtocolError, read_operation
 from service.service_description import service_description
+from service.writes import sparql_update
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -56,7 +57,8 @@ def _description() -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     if fmt is None:
         return _editor()
-    graph = service_description(request.base_url, backend())
+    graph = service_description(request.base_url, backend(),
+                                updates="dmkg.writes" in current_app.extensions)
     return _respond(graph.serialize(format=fmt.rdflib_name, encoding="utf-8"), content_type(fmt))
 
 
@@ -70,12 +72,12 @@ def sparql() -> Response:
         return _text(error.status, error.message)
     if operation is None:
         return _description()
-    if operation.kind == "update":
-        return _text(403, "updates are not enabled on this endpoint")
     base = None
     if has_relative_iri(operation.text):
         # The endpoint is the base IRI of relative IRIs (built directly: base_url is slow).
         base = f"{request.scheme}://{request.host}{request.path}"
+    if operation.kind == "update":
+        return sparql_update(operation, base)
     accept = request.headers.get("Accept", "")
     store, config = backend(), current_app.config
     cap = int(config["RESULT_LIMIT"])

@@ -11,6 +11,7 @@ from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
 from kg.store.remote import RemoteBackend
+from kg.store.writable import Source, prepare_writable_store
 
 ENGINES = ("oxigraph", "memory", "rdflib")
 
@@ -37,6 +38,30 @@ def remote_backend(settings: Mapping[str, Any], url: str | None = None) -> Remot
                          settings.get("STORE_PASSWORD") or None)
 
 
+def _data_files(data: Sequence[str]) -> list[tuple[Path, str | None]]:
+    files = [parse_data_argument(argument) for argument in data]
+    for path, _graph in files:
+        if not path.is_file():
+            raise StoreUnavailable(f"{path}: no such file")
+    return files
+
+
+def prepare_writable(settings: Mapping[str, Any]) -> tuple[Path, Source]:
+    """Ready the on-disk store for writing: seeded from DATA, or kept in step with dist/."""
+    engine = str(settings["STORE"])
+    data: Sequence[str] = settings.get("DATA") or ()
+    if engine != "oxigraph":
+        raise StoreUnavailable(f"writes (WRITE_TOKENS) need the on-disk oxigraph store, "
+                               f"not {engine}: their durability rests on its log")
+    root = Path(settings["STORE_DIR"]) / "writable"
+    if data:
+        return prepare_writable_store(root, _data_files(data), built=False)
+    dataset = Path(settings["HOME"]) / "dist" / "dmkg.nq"
+    if not dataset.is_file():
+        raise StoreUnavailable(f"{dataset} does not exist: run 'dmkg build' first")
+    return prepare_writable_store(root, [(dataset, None)], built=True)
+
+
 def open_backend(settings: Mapping[str, Any]) -> Backend:
     """Open the store named by STORE, filled from DATA files or from dist/."""
     engine = str(settings["STORE"])
@@ -49,12 +74,12 @@ def open_backend(settings: Mapping[str, Any]) -> Backend:
         raise StoreUnavailable(f"unknown STORE {engine!r}; use one of {', '.join(ENGINES)} "
                                "or sparql+http://HOST/PATH")
     data: Sequence[str] = settings.get("DATA") or ()
+    if settings.get("WRITE_TOKENS"):
+        folder, source = prepare_writable(settings)
+        return OxigraphBackend.writable(folder, source.protected)
     if data:
         backend = _memory_backend(engine)
-        for argument in data:
-            path, graph = parse_data_argument(argument)
-            if not path.is_file():
-                raise StoreUnavailable(f"{path}: no such file")
+        for path, graph in _data_files(data):
             backend.load(path, graph)
         return backend
     dataset = Path(settings["HOME"]) / "dist" / "dmkg.nq"

@@ -11,7 +11,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause
+from kg.sparql_text import has_dataset_clause, with_using
 from kg.store.base import (
     Backend,
     Bindings,
@@ -104,6 +104,70 @@ class OxigraphBackend(Backend):
         """Open a loaded store read-only: several processes may share it."""
         return cls(ox.Store.read_only(str(path)), version)
 
+    @classmethod
+    def writable(cls, path: Path, protected: tuple[str, ...] = ()) -> OxigraphBackend:
+        """Open a store read-write (one process only); protected graphs refuse writes."""
+        backend = cls(ox.Store(str(path)))
+        backend.protected = frozenset(protected)
+        backend.accepts_writes = True
+        return backend
+
+    accepts_writes = False
+    protected: frozenset[str] = frozenset()
+
+    writes = 0
+
+    def _changed(self) -> None:
+        self.writes += 1
+        self._version = ""
+        self._sizes = None
+
+    def update(self, sparql: str, dataset: DatasetSpec | None = None,
+               base: str | None = None) -> None:
+        """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
+        guard(sparql)
+        if dataset:
+            sparql = with_using(sparql, dataset.default_graphs, dataset.named_graphs)
+        try:
+            self.store.update(sparql, base_iri=base)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+        except (OSError, ValueError, TypeError) as error:
+            raise QueryFailed(str(error)) from error
+        finally:
+            self._changed()
+
+    def graph_triples(self, graph: str | None) -> list[ox.Triple]:
+        """The triples of a named graph, or of the union of the graphs (graph None)."""
+        if graph is None:
+            found = {ox.Triple(q.subject, q.predicate, q.object)
+                     for q in self.store.quads_for_pattern(None, None, None)}
+            return sorted(found, key=str)
+        return [ox.Triple(q.subject, q.predicate, q.object)
+                for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def has_graph(self, graph: str) -> bool:
+        return self.store.contains_named_graph(ox.NamedNode(graph))
+
+    def write_graph(self, graph: str, triples: list[ox.Triple], replace: bool) -> None:
+        """Add triples to a named graph, or replace its content, in one transaction."""
+        name = ox.NamedNode(graph)
+        body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+        steps = [f"DROP SILENT GRAPH {name}"] if replace else []
+        steps.append(f"CREATE SILENT GRAPH {name}")
+        if body:
+            steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+        try:
+            self.store.update(" ;\n".join(steps))
+        finally:
+            self._changed()
+
+    def drop_graph(self, graph: str) -> None:
+        try:
+            self.store.update(f"DROP GRAPH {ox.NamedNode(graph)}")
+        finally:
+            self._changed()
+
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         guard(sparql)
@@ -175,5 +239,6 @@ class OxigraphBackend(Backend):
     def version(self) -> str:
         # A store loaded from dist/ is named by the digest of that file; others by their sizes.
         if not self._version:
-            self._version = super().version()
+            base = super().version()
+            self._version = f"{base[:12]}-{self.writes}" if self.writes else base
         return self._version

@@ -24,7 +24,7 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "w3c-sparql11-protocol"
 GRAPHS = {f"data{n}.nt": f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3)}
-UPDATES_PENDING = "SPARQL Update arrives with authenticated writes; until then it is refused"
+TOKEN = "w3c-protocol-suite-token-0123456789"
 
 
 @dataclass
@@ -91,21 +91,34 @@ TESTS = _load_suite()
 
 
 def _params() -> list[object]:
-    params: list[object] = []
-    for test in TESTS:
-        marks = []
-        if test.name.startswith("update_"):
-            marks.append(pytest.mark.xfail(reason=UPDATES_PENDING, strict=True))
-        params.append(pytest.param(test, id=test.name, marks=marks))
-    return params
+    return [pytest.param(test, id=test.name) for test in TESTS]
+
+
+def _is_update(test: ProtocolTest) -> bool:
+    return test.name.startswith(("update_", "bad_update", "bad_multiple_updates"))
 
 
 @pytest.fixture(scope="module")
 def data_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The test data, served read-only (updates refused)."""
     if not SUITE.exists():
         pytest.skip("the W3C protocol suite is not beside this checkout")
     data = [f"--data={SUITE / name}={iri}" for name, iri in GRAPHS.items()]
     with LiveServer(tmp_path_factory.mktemp("w3c"), args=tuple(data)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def writable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The test data in a writable on-disk store; the update tests' token is known to it."""
+    if not SUITE.exists():
+        pytest.skip("the W3C protocol suite is not beside this checkout")
+    folder = tmp_path_factory.mktemp("w3c-writable")
+    (folder / "tokens").write_text(f"w3c-suite {TOKEN}\n", encoding="utf-8")
+    data = [f"--data={SUITE / name}={iri}" for name, iri in GRAPHS.items()]
+    settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
+                "AUDIT_LOG": str(folder / "audit.log")}
+    with LiveServer(folder, args=tuple(data), settings=settings) as server:
         yield server
 
 
@@ -131,9 +144,14 @@ def test_the_suite_is_present_and_complete() -> None:
 
 
 @pytest.mark.parametrize("test", _params())
-def test_protocol(data_server: LiveServer, test: ProtocolTest) -> None:
+def test_protocol(request_fixture: pytest.FixtureRequest, test: ProtocolTest) -> None:
+    # Update tests run against the writable server, sending its bearer token.
+    writable = _is_update(test)
+    server: LiveServer = request_fixture.getfixturevalue(
+        "writable_server" if writable else "data_server")
     for step in test.steps:
-        reply = request(step.method, data_server.url + step.path, step.body, step.headers)
+        headers = {**step.headers, **({"Authorization": f"Bearer {TOKEN}"} if writable else {})}
+        reply = request(step.method, server.url + step.path, step.body, headers)
         assert reply.status // 100 in step.statuses, (test.title, reply.status, reply.body)
         if step.result_format == "boolean":
             assert reply.media_type in BOOLEAN
@@ -154,6 +172,18 @@ def _description(server: LiveServer) -> tuple[Reply, Graph]:
                     headers={"Accept": "text/turtle, application/rdf+xml;q=0.9"})
     graph = Graph().parse(data=reply.body, format="turtle")
     return reply, graph
+
+
+@pytest.fixture
+def request_fixture(request: pytest.FixtureRequest) -> pytest.FixtureRequest:
+    return request
+
+
+def test_updates_are_refused_when_writes_are_off(data_server: LiveServer) -> None:
+    reply = request("POST", f"{data_server.url}/sparql", "CLEAR ALL",
+                    {"Content-Type": "application/sparql-update",
+                     "Authorization": f"Bearer {TOKEN}"})
+    assert reply.status == 403
 
 
 def test_sd_returns_rdf(data_server: LiveServer) -> None:
@@ -185,3 +215,10 @@ def test_sd_conforms_to_schema(data_server: LiveServer) -> None:
         assert (graph.value(named, SD.graph), RDF.type, SD.Graph) in graph
         names.add(str(graph.value(named, SD.name)))
     assert names == set(GRAPHS.values())
+
+
+def test_sd_names_update_only_when_writes_are_on(data_server: LiveServer,
+                                                 writable_server: LiveServer) -> None:
+    for server, expected in ((data_server, False), (writable_server, True)):
+        _, graph = _description(server)
+        assert ((None, SD.supportedLanguage, SD.SPARQL11Update) in graph) is expected

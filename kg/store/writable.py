@@ -1,0 +1,117 @@
+"""The writable on-disk store: the build's graphs, plus the graphs clients write.
+
+The build owns the graphs of dist/dmkg.nq (`ontology`, `facts`, `inferred`). Clients write other
+named graphs. When dist/ changes, a new store is loaded from it beside the live one, the
+clients' graphs are copied over, and the new store is swapped in: a rebuild never loses a
+written graph, and a crash at any moment leaves either the old store or the new one.
+
+Oxigraph commits every update to RocksDB's write-ahead log before it returns, so an
+acknowledged write survives the process being killed.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.store.embedded import _locked, file_digest
+from kg.store.oxigraph_backend import rdf_format_of
+
+LIVE = "live"
+PREVIOUS = "previous"
+MARKER = "SOURCE.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the build put in the store: the digest of its input and the graphs it owns."""
+
+    digest: str
+    protected: tuple[str, ...]
+
+    def dump(self) -> str:
+        return json.dumps({"digest": self.digest, "protected": list(self.protected)}) + "\n"
+
+    @classmethod
+    def read(cls, folder: Path) -> Source | None:
+        try:
+            data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+            return cls(str(data["digest"]), tuple(data["protected"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _close(store: ox.Store) -> None:
+    store.flush()
+    del store
+    gc.collect()  # RocksDB closes its files when the object goes
+
+
+def _graphs_of(store: ox.Store) -> set[str]:
+    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+
+
+def _fill(staging: Path, files: Sequence[tuple[Path, str | None]]) -> ox.Store:
+    store = ox.Store(str(staging))
+    for path, graph in files:
+        fmt = rdf_format_of(path)
+        if fmt in {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}:
+            store.bulk_load(path=str(path), format=fmt)
+        else:
+            target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+            store.bulk_load(path=str(path), format=fmt, to_graph=target)
+    return store
+
+
+def _digest(files: Sequence[tuple[Path, str | None]]) -> str:
+    return ",".join(f"{file_digest(path)}={graph or ''}" for path, graph in files)
+
+
+def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
+                           built: bool) -> tuple[Path, Source]:
+    """Return the live store folder, loading or refreshing it from files when they changed.
+
+    built: the files are the build's output, whose graphs the build owns (and a change of
+    them replaces those graphs); otherwise the files only seed a new store.
+    """
+    with _locked(root):
+        live, previous = root / LIVE, root / PREVIOUS
+        if not live.exists() and previous.exists():
+            previous.rename(live)  # a swap was interrupted after its first step
+        shutil.rmtree(previous, ignore_errors=True)
+        current = Source.read(live)
+        if current is not None and not built:
+            return live, current
+        digest = _digest(files)
+        if current is not None and current.digest == digest:
+            return live, current
+        staging = root / ".staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            store = _fill(staging, files)
+            protected = tuple(sorted(_graphs_of(store))) if built else ()
+            if current is not None:
+                old = ox.Store(str(live))
+                kept = [g for g in _graphs_of(old)
+                        if g not in current.protected and g not in protected]
+                for graph in kept:
+                    store.bulk_extend(old.quads_for_pattern(None, None, None,
+                                                            ox.NamedNode(graph)))
+                _close(old)
+            _close(store)
+            source = Source(digest, protected)
+            (staging / MARKER).write_text(source.dump(), encoding="utf-8")
+            if live.exists():
+                live.rename(previous)
+            staging.rename(live)
+            shutil.rmtree(previous, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return live, source

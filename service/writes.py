@@ -1,0 +1,324 @@
+"""Authenticated writes: SPARQL 1.1 Update on /sparql and the Graph Store Protocol.
+
+Writes are off unless WRITE_TOKENS names a file of `NAME TOKEN` lines. A write carries
+`Authorization: Bearer TOKEN`; the token is compared in constant time with every known one,
+and the name it belongs to is recorded with the write in the audit log. The build owns the
+graphs of dist/ (ontology, facts, inferred): writes go to other named graphs only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, request
+
+from kg.formats import GRAPH_FORMATS
+from kg.sparql_text import (
+    ALL,
+    DEFAULT,
+    NAMED,
+    UpdateSyntaxError,
+    has_update_dataset,
+    update_targets,
+)
+from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
+from kg.store.oxigraph_backend import OxigraphBackend
+from service.limits import RUNNER, QueryTimeout
+from service.media import content_type, negotiate
+from service.protocol import Operation
+
+blueprint = Blueprint("writes", __name__)
+
+GRAPH_STORE = "/rdf-graphs/service"
+MIN_TOKEN_LENGTH = 16
+# Media types a graph may be written in (Oxigraph's parsers, none of which fetches anything).
+WRITABLE = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+            "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json":
+            ox.RdfFormat.JSON_LD, "text/n3": ox.RdfFormat.N3}
+# RDF/XML may declare entities; these bound what their references may expand to.
+_ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s>]+)\s+(?:\"([^\"]*)\"|'([^']*)'|[^>]*)>")
+MAX_ENTITY_EXPANSION = 1 << 20
+
+
+class WriteRefused(Exception):
+    """A write that is not allowed, with its status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+def read_tokens(path: Path) -> dict[bytes, str]:
+    """Read `NAME TOKEN` lines into {sha256(token): name}; refuse short or repeated tokens."""
+    tokens: dict[bytes, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValueError(f"{path}:{number}: expected NAME TOKEN")
+        name, token = parts
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"{path}:{number}: the token of {name} is shorter than "
+                             f"{MIN_TOKEN_LENGTH} characters")
+        digest = hashlib.sha256(token.encode()).digest()
+        if digest in tokens:
+            raise ValueError(f"{path}:{number}: the token of {name} is already given to "
+                             f"{tokens[digest]}")
+        tokens[digest] = name
+    return tokens
+
+
+@dataclass
+class Writes:
+    """The write side of the service: its store, tokens, audit log and lock."""
+
+    store: OxigraphBackend
+    tokens: dict[bytes, str]
+    audit: Path
+    lock: threading.Lock
+
+    def who(self) -> str:
+        """Return the name behind the request's bearer token, or refuse with 401."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise WriteRefused(401, "writes need an Authorization: Bearer token")
+        offered = hashlib.sha256(token.strip().encode()).digest()
+        found = ""
+        for digest, name in self.tokens.items():  # every one compared, in constant time
+            if hmac.compare_digest(digest, offered):
+                found = name
+        if not found:
+            raise WriteRefused(401, "the bearer token is not valid")
+        return found
+
+    def check_targets(self, targets: set[str]) -> None:
+        """Refuse a write that could touch a graph the build owns."""
+        if not self.store.protected:
+            return
+        wide = {DEFAULT: "the default graph (the union of the named graphs)",
+                ALL: "ALL graphs", NAMED: "all NAMED graphs",
+                "?": "a graph chosen by a variable"}
+        for target in sorted(targets):
+            if target in wide:
+                raise WriteRefused(403, f"this write would reach {wide[target]}; writes name "
+                                        "the graphs they change, outside the built ones")
+            if target in self.store.protected:
+                raise WriteRefused(403, f"<{target}> belongs to the build and cannot be "
+                                        "written; write to another named graph")
+
+    def record(self, who: str, operation: str, status: str, **details: Any) -> None:
+        """Append one line to the audit log and make it durable before answering."""
+        entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
+                 "client": request.remote_addr, "operation": operation, "status": status,
+                 **details}
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+        self.audit.parent.mkdir(parents=True, exist_ok=True)
+        with self.audit.open("a", encoding="utf-8") as log:
+            log.write(line)
+            log.flush()
+            os.fsync(log.fileno())
+
+
+def writes() -> Writes | None:
+    found: Writes | None = current_app.extensions.get("dmkg.writes")
+    return found
+
+
+def _text(status: int, message: str) -> Response:
+    response = Response(message + "\n", status=status,
+                        content_type="text/plain; charset=utf-8")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="dmkg"'
+    return response
+
+
+def sparql_update(operation: Operation, base: str | None) -> Response:
+    """Apply an update sent to /sparql (answers carry no CORS headers)."""
+    side = writes()
+    if side is None:
+        return _text(403, "updates are not enabled on this endpoint")
+    try:
+        who = side.who()
+    except WriteRefused as refusal:
+        return _text(refusal.status, refusal.message)
+    text, dataset = operation.text, operation.dataset
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        if dataset and has_update_dataset(text):
+            raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
+                                    "combined with USING or WITH in the update")
+        try:
+            targets = update_targets(text)
+        except UpdateSyntaxError as error:
+            raise WriteRefused(400, f"update syntax error: {error}") from error
+        side.check_targets(targets)
+        if not dataset and side.store.protected and not has_update_dataset(text):
+            # As for queries, the default graph of WHERE is the union of the named graphs.
+            graphs = tuple(g for g in side.store.graph_sizes() if g)
+            dataset = DatasetSpec(graphs)
+        store = side.store
+        with side.lock:
+            RUNNER.run(lambda: store.update(text, dataset or None, base),
+                       float(current_app.config["QUERY_TIMEOUT"]))
+            side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
+                        text=text)
+    except WriteRefused as refusal:
+        side.record(who, "update", "refused", sha256=digest, reason=refusal.message)
+        return _text(refusal.status, refusal.message)
+    except (QuerySyntaxError, QueryRefused) as error:
+        side.record(who, "update", "refused", sha256=digest, reason=str(error))
+        return _text(400, f"update refused: {error}")
+    except QueryFailed as error:
+        side.record(who, "update", "failed", sha256=digest, reason=str(error))
+        return _text(500, f"the update could not be applied: {error}")
+    except QueryTimeout as error:
+        return _text(503, str(error))
+    current_app.extensions["dmkg.catalogue_refresh"]()
+    return Response(status=204)
+
+
+def _graph_argument(side: Writes | None) -> str | None:
+    """Return the graph IRI named by ?graph=, or None for ?default; refuse anything else."""
+    graph = request.args.getlist("graph")
+    default = "default" in request.args
+    if len(graph) + default != 1:
+        raise WriteRefused(400, "name one graph: ?graph=IRI or ?default")
+    if default:
+        return None
+    iri = graph[0]
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        raise WriteRefused(400, f"?graph= is not an absolute IRI: {error}") from error
+    if ":" not in iri:
+        raise WriteRefused(400, "?graph= is not an absolute IRI")
+    return iri
+
+
+def _check_entities(body: bytes) -> None:
+    """Refuse RDF/XML whose entities could expand far beyond the body (entity bombs)."""
+    if b"<!ENTITY" not in body:
+        return
+    if b"\x00" in body:
+        raise WriteRefused(400, "RDF/XML with entity declarations must be UTF-8")
+    values: dict[bytes, bytes] = {}
+    for match in _ENTITY.finditer(body):
+        parameter, name, double, single = match.groups()
+        value = double if double is not None else single
+        if parameter or value is None:
+            raise WriteRefused(400, "RDF/XML may declare only internal general entities "
+                                    "(no external or parameter entities)")
+        if b"&" in value or b"%" in value:
+            raise WriteRefused(400, "RDF/XML entities may not refer to other entities")
+        values[name] = value
+    if body.count(b"<!ENTITY") != len(values):
+        raise WriteRefused(400, "RDF/XML entity declarations could not be checked")
+    expansion = sum(len(value) * body.count(b"&" + name + b";") for name, value in values.items())
+    if expansion > MAX_ENTITY_EXPANSION:
+        raise WriteRefused(413, f"RDF/XML entities would expand to {expansion} bytes "
+                                f"(at most {MAX_ENTITY_EXPANSION})")
+
+
+def _parse_body(graph: str) -> list[ox.Triple]:
+    mimetype = request.mimetype
+    fmt = WRITABLE.get(mimetype)
+    if fmt is None:
+        raise WriteRefused(415, f"send the graph as one of {', '.join(WRITABLE)}"
+                                + (f", not {mimetype}" if mimetype else ""))
+    body = request.get_data()
+    if fmt == ox.RdfFormat.RDF_XML:
+        _check_entities(body)
+    try:
+        return [t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object)
+                for t in ox.parse(body, format=fmt, base_iri=graph)]
+    except (SyntaxError, ValueError) as error:
+        raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
+
+
+@blueprint.route(GRAPH_STORE, methods=["GET", "HEAD"])
+def read_graph() -> Response:
+    """Graph Store Protocol GET: a named graph, or the default graph (the union)."""
+    backend = current_app.extensions["dmkg.backend"]
+    if not isinstance(backend, OxigraphBackend):
+        return _text(404, "the Graph Store Protocol needs the embedded store")
+    try:
+        graph = _graph_argument(writes())
+    except WriteRefused as refusal:
+        return _text(refusal.status, refusal.message)
+    if graph is not None and not backend.has_graph(graph):
+        return _text(404, f"no graph <{graph}> in the store")
+    fmt = negotiate(GRAPH_FORMATS)
+    assert fmt is not None
+    triples = backend.graph_triples(graph)
+    items: list[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] \
+        if fmt.dataset else triples
+    body = ox.serialize(items, format=fmt.oxigraph)  # type: ignore[arg-type]
+    return Response(body, headers=[("Content-Type", content_type(fmt)), ("Vary", "Accept"),
+                                   ("Access-Control-Allow-Origin", "*")])
+
+
+@blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
+def write_graph() -> Response:
+    """Graph Store Protocol writes: PUT replaces a graph, POST adds to it, DELETE drops it."""
+    side = writes()
+    if side is None:
+        return _text(403, "writes are not enabled on this service")
+    try:
+        who = side.who()
+    except WriteRefused as refusal:
+        return _text(refusal.status, refusal.message)
+    operation = request.method.lower()
+    graph: str | None = None
+    try:
+        graph = _graph_argument(side)
+        if graph is None:
+            raise WriteRefused(403, "the default graph is the union of the named graphs and "
+                                    "cannot be written; name a graph with ?graph=")
+        side.check_targets({graph})
+        store = side.store
+        with side.lock:
+            existed = store.has_graph(graph)
+            if operation == "delete":
+                if not existed:
+                    raise WriteRefused(404, f"no graph <{graph}> in the store")
+                store.drop_graph(graph)
+                side.record(who, operation, "applied", graph=graph)
+                status = 204
+            else:
+                triples = _parse_body(graph)
+                store.write_graph(graph, triples, replace=operation == "put")
+                side.record(who, operation, "applied", graph=graph, triples=len(triples),
+                            sha256=hashlib.sha256(request.get_data()).hexdigest())
+                status = 204 if existed else 201
+    except WriteRefused as refusal:
+        side.record(who, operation, "refused", graph=graph, reason=refusal.message)
+        return _text(refusal.status, refusal.message)
+    current_app.extensions["dmkg.catalogue_refresh"]()
+    return Response(status=status)
+
+
+def init_writes(app: Flask, backend: object) -> None:
+    """Turn writes on when WRITE_TOKENS names a token file and the store can take them."""
+    app.register_blueprint(blueprint)
+    tokens_file = str(app.config["WRITE_TOKENS"] or "")
+    if not tokens_file:
+        return
+    if not isinstance(backend, OxigraphBackend) or not backend.accepts_writes:
+        raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
+    audit = Path(app.config["AUDIT_LOG"] or Path(app.config["HOME"]) / "var" / "audit.log")
+    app.extensions["dmkg.writes"] = Writes(backend, read_tokens(Path(tokens_file)), audit,
+                                           threading.Lock())
