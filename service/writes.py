@@ -32,6 +32,7 @@ from kg.sparql_text import (
     update_targets,
 )
 from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
+from kg.store.base import guard
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.limits import RUNNER, QueryTimeout
 from service.media import content_type, negotiate
@@ -158,6 +159,7 @@ def sparql_update(operation: Operation, base: str | None) -> Response:
     text, dataset = operation.text, operation.dataset
     digest = hashlib.sha256(text.encode()).hexdigest()
     try:
+        guard(text)
         if dataset and has_update_dataset(text):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")

@@ -47,12 +47,6 @@ class Source:
             return None
 
 
-def _close(store: ox.Store) -> None:
-    store.flush()
-    del store
-    gc.collect()  # RocksDB closes its files when the object goes
-
-
 def _graphs_of(store: ox.Store) -> set[str]:
     return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
 
@@ -103,8 +97,11 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
                 for graph in kept:
                     store.bulk_extend(old.quads_for_pattern(None, None, None,
                                                             ox.NamedNode(graph)))
-                _close(old)
-            _close(store)
+                del old
+            store.flush()
+            # RocksDB closes its files only when the last reference goes: before any rename.
+            del store
+            gc.collect()
             source = Source(digest, protected)
             (staging / MARKER).write_text(source.dump(), encoding="utf-8")
             if live.exists():
