@@ -309,6 +309,52 @@ def load(layout: Layout, target: str, update_url: str | None, user: str | None,
         print_table(f"Loaded into {target}", ["graph", "triples"], written.items())
 
 
+_SERVICE = click.option("--url", required=True, metavar="URL",
+                        help="The running service (e.g. http://127.0.0.1:8000).")
+_TOKEN = click.option("--token", envvar="DMKG_TOKEN", required=True,
+                      help="A write token of the service (or the DMKG_TOKEN variable).")
+
+
+@main.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@_SERVICE
+@_TOKEN
+def backup(destination: Path, url: str, token: str) -> None:
+    """Save the graphs written to a running service into DESTINATION (N-Quads).
+
+    The graphs come from one snapshot of the store; the file appears only once
+    complete and checked, so an interrupted backup leaves none.
+    """
+    from kg.backup import BackupFailed
+    from kg.backup import backup as save
+
+    try:
+        summary = save(url, token, destination)
+    except BackupFailed as error:
+        raise click.ClickException(f"no backup written: {error}") from error
+    console().print(f"{destination}: {summary.quads} quads in {summary.graphs} graph(s)")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_SERVICE
+@_TOKEN
+def restore(source: Path, url: str, token: str) -> None:
+    """Make the graphs written to a running service exactly those of SOURCE.
+
+    One transaction: the service holds either its graphs as they were or the
+    backup's, never a mix. The build's graphs are not touched.
+    """
+    from kg.backup import BackupFailed
+    from kg.backup import restore as put_back
+
+    try:
+        summary = put_back(url, token, source)
+    except BackupFailed as error:
+        raise click.ClickException(f"nothing restored: {error}") from error
+    console().print(f"restored {summary.quads} quads in {summary.graphs} graph(s)")
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--quick", is_flag=True, help="A smoke run: 10k triples, short runs (< 2 min).")
 @click.argument("options", nargs=-1, type=click.UNPROCESSED)

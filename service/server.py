@@ -77,7 +77,7 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         elif not remote:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
-    except (StoreUnavailable, OSError, ValueError) as error:
+    except (StoreUnavailable, OSError, ValueError, SyntaxError) as error:
         raise click.ClickException(str(error)) from error
     timeout = float(settings["QUERY_TIMEOUT"]) or 60.0
     options: dict[str, Any] = {

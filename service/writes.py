@@ -324,3 +324,58 @@ def init_writes(app: Flask, backend: object) -> None:
     audit = Path(app.config["AUDIT_LOG"] or Path(app.config["HOME"]) / "var" / "audit.log")
     app.extensions["dmkg.writes"] = Writes(backend, read_tokens(Path(tokens_file)), audit,
                                            threading.Lock())
+
+
+@blueprint.route("/admin/backup", methods=["GET"])
+def backup() -> Response:
+    """Every written graph as N-Quads, read from one snapshot of the store."""
+    side = writes()
+    if side is None:
+        return _text(403, "writes are not enabled on this service")
+    try:
+        who = side.who()
+    except WriteRefused as refusal:
+        return _text(refusal.status, refusal.message)
+    quads = side.store.written_quads()
+    body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    graphs = len({q.graph_name.value for q in quads})  # type: ignore[union-attr]
+    side.record(who, "backup", "applied", quads=len(quads), graphs=graphs)
+    return Response(body, headers=[("Content-Type", "application/n-quads"),
+                                   ("DMKG-Quads", str(len(quads))),
+                                   ("DMKG-Graphs", str(graphs))])
+
+
+@blueprint.route("/admin/restore", methods=["POST"])
+def restore() -> Response:
+    """Make the written graphs exactly those of an N-Quads backup, in one transaction."""
+    side = writes()
+    if side is None:
+        return _text(403, "writes are not enabled on this service")
+    try:
+        who = side.who()
+    except WriteRefused as refusal:
+        return _text(refusal.status, refusal.message)
+    body = request.get_data()
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        if request.mimetype != "application/n-quads":
+            raise WriteRefused(415, "send the backup as application/n-quads")
+        try:
+            quads = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))
+        except (SyntaxError, ValueError) as error:
+            raise WriteRefused(400, f"the backup does not parse: {error}") from error
+        graphs = set()
+        for quad in quads:
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise WriteRefused(400, "a backup holds named graphs only")
+            graphs.add(quad.graph_name.value)
+        side.check_targets(graphs)
+        with side.lock:
+            side.store.replace_written(quads)
+            side.record(who, "restore", "applied", quads=len(quads), graphs=len(graphs),
+                        sha256=digest)
+    except WriteRefused as refusal:
+        side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
+        return _text(refusal.status, refusal.message)
+    current_app.extensions["dmkg.catalogue_refresh"]()
+    return Response(status=204)

@@ -168,6 +168,26 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
+    def written_quads(self) -> list[ox.Quad]:
+        """The quads of every named graph the build does not own, from one snapshot."""
+        return [q for q in self.store.quads_for_pattern(None, None, None)
+                if isinstance(q.graph_name, ox.NamedNode)
+                and q.graph_name.value not in self.protected]
+
+    def replace_written(self, quads: list[ox.Quad]) -> None:
+        """Make the written graphs exactly quads' graphs, in one transaction."""
+        graphs = {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
+        steps = [f"DROP SILENT GRAPH <{g}>" for g in sorted(graphs - self.protected)]
+        if quads:
+            body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+                             for q in quads)
+            steps.append(f"INSERT DATA {{\n{body}\n}}")
+        try:
+            if steps:
+                self.store.update(" ;\n".join(steps))
+        finally:
+            self._changed()
+
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         guard(sparql)
