@@ -134,7 +134,14 @@ def _schema_errors(path: Path, data: Any, root: yaml.Node | None,
 
 def read_fact_file(path: Path) -> tuple[FactFile | None, list[FactError], yaml.Node | None]:
     """Parse and validate one fact file against the schema."""
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        return None, [FactError(path, line, None, None,
+                                f"not UTF-8: byte {raw[error.start]:#04x} at offset "
+                                f"{error.start} ({error.reason})")], None
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from marshmallow import Schema, fields, validate
+from rdflib import Graph
 
 from kg.namespaces import ENTITY_KINDS
+from kg.ontology_index import OntologyIndex
+from kg.paths import default_layout
+
+
+@cache
+def dmo_classes() -> list[str]:
+    """The local names of the ontology's classes: the values a type filter may take."""
+    graph = Graph().parse(default_layout().ontology_dir / "dmo.ttl", format="turtle")
+    return sorted(OntologyIndex.from_graph(graph).classes)
 
 LANG = fields.String(load_default="en", validate=validate.OneOf(["en", "fr"]),
                      metadata={"description": "language of labels, falling back to the other"})
@@ -136,7 +148,7 @@ class SearchArgs(PageArgs):
     q = fields.String(required=True, validate=validate.Length(min=1, max=200),
                       metadata={"description": "text to find in names, any language, any case, "
                                                "with or without accents"})
-    type = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+    type = fields.List(fields.String(validate=validate.OneOf(dmo_classes())),
                        load_default=list,
                        metadata={"description": "keep entities of these DMO classes"})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from flask import Request
 from werkzeug.datastructures import MultiDict
 
@@ -55,6 +56,18 @@ def _charset_is_utf8(request: Request) -> None:
         raise ProtocolError(400, f"the body must be UTF-8, not {charset}")
 
 
+def _iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    """The values of a graph parameter, each an absolute IRI, or a 400."""
+    values = tuple(params.getlist(name))
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as error:
+            raise ProtocolError(400, f"{name} must be an absolute IRI, not {value!r} "
+                                     f"({error})") from error
+    return values
+
+
 def read_operation(request: Request) -> Operation | None:
     """Return the request's operation; None for a GET that asks for none (the description)."""
     params: MultiDict[str, str] = request.args
@@ -89,14 +102,13 @@ def read_operation(request: Request) -> Operation | None:
     if updates:
         if request.method != "POST":
             raise ProtocolError(405, "an update must be sent with POST")
-        dataset = DatasetSpec(tuple(params.getlist("using-graph-uri")),
-                              tuple(params.getlist("using-named-graph-uri")))
+        dataset = DatasetSpec(_iris(params, "using-graph-uri"),
+                              _iris(params, "using-named-graph-uri"))
         return Operation("update", updates[0], dataset, params.get("format"))
     if not queries:
         if request.method == "POST":
             raise ProtocolError(400, "the request has no query (a 'query' parameter or a "
                                      f"{QUERY} body)")
         return None
-    dataset = DatasetSpec(tuple(params.getlist("default-graph-uri")),
-                          tuple(params.getlist("named-graph-uri")))
+    dataset = DatasetSpec(_iris(params, "default-graph-uri"), _iris(params, "named-graph-uri"))
     return Operation("query", queries[0], dataset, params.get("format"))

@@ -102,8 +102,17 @@ def unknown_field(layout: Layout) -> list[str]:
     return ["places.yaml:", "(place/france)", "field 'lable'", "Extra inputs are not permitted"]
 
 
+def not_utf8(layout: Layout) -> list[str]:
+    path = layout.facts_dir / "places.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if not row.isascii())
+    path.write_bytes(text.encode("latin-1"))
+    return [f"places.yaml:{line}: not UTF-8: byte 0x"]
+
+
 BREAKAGES: dict[str, Breakage] = {
     "yaml syntax": yaml_syntax,
+    "not UTF-8": not_utf8,
     "missing French label": missing_french_label,
     "unknown confidence": unknown_confidence,
     "unknown substance": unknown_substance,

@@ -4,8 +4,6 @@ Protocol, malformed RDF refused, the audit log, and written graphs surviving a r
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -13,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from kg.paths import Layout
+from tests.canary import Canary
 from tests.conftest import copy_sources
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -210,35 +209,6 @@ def test_the_graph_store_refuses_what_it_must(writable: LiveServer) -> None:
     assert count(writable, GRAPH + "/x") == 0
 
 
-class Canary:
-    """A TCP listener on 127.0.0.1 that counts the connections it gets."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen()
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                connection, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.socket.close()
-
-
 BOMB = """<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [
 <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
@@ -259,7 +229,7 @@ QUADRATIC = ('<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY a "' + "a" * 50_0
 
 
 def test_malformed_or_hostile_rdf_is_refused_and_nothing_fetched(writable: LiveServer) -> None:
-    canary = Canary()
+    canary = Canary().__enter__()
     remote = f"http://127.0.0.1:{canary.port}/x"
     external = ('<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "' + remote + '">]>'
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
@@ -289,7 +259,7 @@ def test_malformed_or_hostile_rdf_is_refused_and_nothing_fetched(writable: LiveS
                 assert reply.status == status, (media, body[:80], reply.status, reply.text)
                 assert "Traceback" not in reply.text
     finally:
-        canary.close()
+        canary.__exit__(None, None, None)
     assert canary.connections == 0
     assert gsp(writable, "GET", GRAPH + "/hostile", media=None, token=None).status == 404
 
