@@ -138,8 +138,7 @@ def read_fact_file(path: Path) -> tuple[FactFile | None, list[FactError], yaml.N
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        return None, [FactError(path, line, None, None,
+        return None, [FactError(path, raw[:error.start].count(b"\n") + 1, None, None,
                                 f"not UTF-8: byte {raw[error.start]:#04x} at offset "
                                 f"{error.start} ({error.reason})")], None
     try:

@@ -29,6 +29,7 @@ from kg.sparql_text import (
     NAMED,
     UpdateSyntaxError,
     has_update_dataset,
+    keywords,
     update_targets,
 )
 from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
@@ -168,7 +169,8 @@ def sparql_update(operation: Operation, base: str | None) -> Response:
         except UpdateSyntaxError as error:
             raise WriteRefused(400, f"update syntax error: {error}") from error
         side.check_targets(targets)
-        if not dataset and side.store.protected and not has_update_dataset(text):
+        if (not dataset and side.store.protected and not has_update_dataset(text)
+                and "WHERE" in keywords(text)):
             # As for queries, the default graph of WHERE is the union of the named graphs.
             graphs = tuple(g for g in side.store.graph_sizes() if g)
             dataset = DatasetSpec(graphs)
