@@ -18,6 +18,7 @@ from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.store import Backend, QueryFailed, QuerySyntaxError
 from service import api_schemas as schemas
+from service.limits import RUNNER, QueryTimeout
 from service.resources import NotFound, Resources
 
 
@@ -263,6 +264,7 @@ class RunQuery(MethodView):
         "rows": [{"city": f"{DMR}place/lille", "label": "Lille"}]})
     @blueprint.alt_response(404, description="no query with this name")
     @blueprint.alt_response(400, description="a parameter is unknown or malformed")
+    @blueprint.alt_response(503, description="the query ran past QUERY_TIMEOUT and was stopped")
     def get(self, name: str) -> dict[str, Any]:
         """Run a competency question; its parameters are bound as RDF terms."""
         query = _queries().get(name)
@@ -278,10 +280,15 @@ class RunQuery(MethodView):
             raw = request.args.get(parameter.name, parameter.default)
             if raw is not None:
                 bindings[parameter.name] = _term(parameter, raw)
+        store = _backend()
         try:
-            rows = _backend().select(query.text, bindings)
+            rows = RUNNER.run(lambda: store.select(query.text, bindings),
+                              float(current_app.config["QUERY_TIMEOUT"]))
         except (QuerySyntaxError, QueryFailed) as error:
             abort(500, message=f"the query {name} failed: {error}")
+            raise
+        except QueryTimeout as error:
+            abort(503, message=str(error))
             raise
         columns = rows.columns
         return {"name": name, "columns": columns,
