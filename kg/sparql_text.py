@@ -7,6 +7,7 @@ IRIs and comments are recognised as wholes, so that a keyword inside them is not
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +28,11 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+# rdflib's SPARQL parser (pyparsing) keeps state between calls: two threads parsing at once
+# break it for good. Every use of it in a process takes this lock.
+PARSER_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -109,13 +115,14 @@ def _parsed_remote_operations(text: str) -> tuple[str, ...]:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     tree: object
-    try:
-        tree = parseQuery(text)
-    except Exception:  # not a query: try it as an update, else refuse to guess
+    with PARSER_LOCK:
         try:
-            tree = parseUpdate(text)
-        except Exception:
-            return ("UNCHECKABLE",)
+            tree = parseQuery(text)
+        except Exception:  # not a query: try it as an update, else refuse to guess
+            try:
+                tree = parseUpdate(text)
+            except Exception:
+                return ("UNCHECKABLE",)
     names = set()
     stack: list[object] = [tree]
     while stack:
@@ -225,10 +232,11 @@ def update_targets(text: str) -> set[str]:
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    try:
-        operations = translateUpdate(parseUpdate(decode_escapes(text))).algebra
-    except Exception as error:  # pyparsing and rdflib raise assorted exceptions
-        raise UpdateSyntaxError(str(error)) from error
+    with PARSER_LOCK:
+        try:
+            operations = translateUpdate(parseUpdate(decode_escapes(text))).algebra
+        except Exception as error:  # pyparsing and rdflib raise assorted exceptions
+            raise UpdateSyntaxError(str(error)) from error
 
     def name(graph: object) -> str:
         if isinstance(graph, URIRef):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from itertools import islice
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from kg.formats import Format
+from kg.sparql_text import PARSER_LOCK
 from kg.store.base import (
     Backend,
     Bindings,
@@ -42,8 +42,8 @@ class RdflibBackend(Backend):
 
     def __init__(self) -> None:
         self.data = Dataset(default_union=True)
-        # rdflib's SPARQL parser is not thread-safe.
-        self._lock = threading.Lock()
+        # rdflib's SPARQL parser is not thread-safe: one lock for every user of it.
+        self._lock = PARSER_LOCK
 
     def _view(self, dataset: DatasetSpec) -> Dataset:
         view = Dataset()

@@ -94,3 +94,28 @@ def test_a_row_limit_caps_the_outermost_query(query: str, limit: int) -> None:
                                    "CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <urn:a>"])
 def test_a_query_within_the_limit_or_not_a_select_is_unchanged(query: str) -> None:
     assert with_row_limit(query, 10) == query
+
+
+def test_updates_are_analysed_correctly_from_many_threads_at_once() -> None:
+    # rdflib's parser breaks for good when two threads use it at once, unless locked.
+    import threading
+
+    from kg.sparql_text import update_targets
+
+    failures: list[str] = []
+
+    def analyse(number: int) -> None:
+        for step in range(15):
+            graph = f"urn:g:{number}:{step}"
+            try:
+                assert update_targets(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> "
+                                      f"{step} . }} }}") == {graph}
+            except Exception as error:  # collected, asserted below
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=analyse, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -15,6 +15,7 @@ def test_mixed_load_loses_nothing_and_errs_nowhere(tmp_path: Path, built: Layout
     assert result["server_errors"] == 0, result["statuses"]
     assert result["connection_failures"] == 0, result["failure_samples"]
     assert result["acknowledged_writes"] > 20
+    assert set(result["statuses"]) <= {"200", "204"}, result["statuses"]
     assert result["lost_writes"] == 0 and result["partial_writes"] == 0
     memory = result["memory_mb"]
     assert memory["after_10s"] <= memory["baseline"] * 1.5 + 32, memory
