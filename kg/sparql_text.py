@@ -48,9 +48,16 @@ class Token:
         return self.kind == "name" and self.text.upper() == word
 
 
+def _character(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group()  # no such character: left for the parser to refuse
+    return chr(code)
+
+
 def decode_escapes(text: str) -> str:
     """Replace \\uXXXX and \\UXXXXXXXX escapes by the characters they stand for."""
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return _ESCAPE.sub(_character, text)
 
 
 def tokens(text: str) -> list[Token]:

@@ -28,7 +28,7 @@ def fuzz(folder: Path, runs: int, guarded: bool) -> int:
         env = {**os.environ, **({} if guarded else {"DMKG_FUZZ_UNGUARDED": "1"})}
         run = subprocess.run(
             [sys.executable, "-m", "tests.attack.guard_fuzzer", str(canary.port),
-             f"-runs={runs}", "-max_len=400", "-timeout=10",
+             f"-runs={runs}", "-max_len=400", "-timeout=10", "-seed=1",
              f"-artifact_prefix={folder}/", str(corpus)],
             capture_output=True, text=True, timeout=900, check=False, env=env)
         assert run.returncode == 0, run.stderr[-3000:]

@@ -26,7 +26,7 @@ from tests.canary import Canary
 from tests.http import request
 from tests.live import LiveServer
 
-FUZZ = settings(max_examples=300, deadline=None,
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
@@ -173,7 +173,7 @@ def fact_documents(layout: Layout) -> dict[str, Any]:
 
 
 @given(data=st.data())
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_the_fact_loader_names_what_is_wrong_in_any_mutation(
         tmp_path_factory: pytest.TempPathFactory, layout: Layout,

@@ -119,3 +119,10 @@ def test_updates_are_analysed_correctly_from_many_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+@pytest.mark.parametrize("escape", ["\\U0053EEEE", "\\UFFFFFFFF", "\\uD800", "\\U0000DFFF"])
+def test_an_escape_of_no_character_is_left_for_the_parser(escape: str) -> None:
+    query = f"SELECT * {{ ?s ?p \"{escape}\" }} # SERVICE"
+    assert decode_escapes(query) == query
+    assert remote_operations(query) in {(), ("UNCHECKABLE",)}

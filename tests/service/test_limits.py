@@ -176,6 +176,8 @@ def test_pages_carry_security_headers(live_server: LiveServer) -> None:
 
 @pytest.mark.parametrize("method,path,body,headers", [
     ("GET", "/sparql?query=SELEC", None, {}),
+    ("GET", "/sparql?query=" + quote('SELECT * { ?s ?p "\\U0053EEEE" } # SERVICE'), None, {}),
+    ("GET", "/sparql?query=" + quote('SELECT * { ?s ?p "\\uD800" }'), None, {}),
     ("POST", "/sparql", b"\xff\xfe", {"Content-Type": "application/sparql-query"}),
     ("GET", "/api/entities/%00%ff", None, {}),
     ("GET", "/id/substance/" + "x" * 5000, None, {}),
