@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -20,7 +19,7 @@ from kg.paths import Layout
 from kg.store import Backend
 from kg.store.factory import open_backend
 from service.config import load_config
-from service.limits import ClientLimiter
+from service.limits import ClientLimiter, Guarded
 from service.media import NotAcceptable, UnknownFormat
 from service.writes import init_writes
 
@@ -68,55 +67,6 @@ def register_errors(app: Flask) -> None:
         return _plain(500, "500 Internal Server Error: the server could not answer this request")
 
 
-# Pages may load their own scripts, styles and images only; no page may frame them.
-PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-               "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-               "frame-ancestors 'none'")
-PAGE_HEADERS = (
-    ("Content-Security-Policy", PAGE_POLICY),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "strict-origin-when-cross-origin"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-)
-
-
-def register_limits(app: Flask) -> None:
-    """Admit each client within its rate and concurrency; add the security headers."""
-    limiter = ClientLimiter(float(app.config["RATE_LIMIT"]), int(app.config["RATE_BURST"]),
-                            int(app.config["CONCURRENCY_LIMIT"]))
-    limited = limiter.rate > 0 or limiter.concurrency > 0
-
-    @app.before_request
-    def admit() -> Response | None:
-        if not limited:
-            return None
-        client = request.remote_addr or "-"
-        wait = limiter.acquire(client)
-        if wait:
-            response = _plain(429, "429 Too Many Requests: slow down and retry after the "
-                                   "number of seconds in Retry-After")
-            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            return response
-        g.dmkg_client = client
-        return None
-
-    @app.teardown_request
-    def leave(_error: BaseException | None) -> None:
-        client = g.pop("dmkg_client", None)
-        if client is not None:
-            limiter.release(client)
-
-    @app.after_request
-    def secure(response: Response) -> Response:
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if response.mimetype == "text/html":
-            for name, value in PAGE_HEADERS:
-                response.headers.setdefault(name, value)
-        return response
-
-
 class CatalogueRefresher:
     """After writes, rebuild the search catalogue on a background thread, at most once a second."""
 
@@ -153,10 +103,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_REQUEST_BYTES"]) or None
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
-    if settings["PROXY_HOPS"]:
-        hops = int(settings["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
-                                x_host=hops)
     app.extensions["dmkg.layout"] = Layout(Path(settings["HOME"]))
     backend = open_backend(settings)
     app.extensions["dmkg.backend"] = backend
@@ -170,5 +116,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)
-    register_limits(app)
+    # Outermost: the client's address as the proxies tell it, then admission and headers.
+    limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
+                            int(settings["CONCURRENCY_LIMIT"]))
+    app.wsgi_app = Guarded(app.wsgi_app, limiter)  # type: ignore[method-assign]
+    if settings["PROXY_HOPS"]:
+        hops = int(settings["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops)
     return app

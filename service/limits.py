@@ -9,14 +9,15 @@ thread while the request waits for it until its deadline. A query past its deadl
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -49,33 +50,39 @@ class DeadlineRunner:
     def _serve(self) -> None:
         while True:
             job = self._jobs.get()
-            with self._lock:
-                self._idle -= 1
             try:
                 job.result = job.work()
             except BaseException as error:  # handed to the waiting request
                 job.error = error
-            job.done.set()
+            # Idle again before the request wakes up, so that its next query finds this thread.
             with self._lock:
                 self._idle += 1
+            job.done.set()
 
-    def _ensure_thread(self) -> None:
+    def _reserve_thread(self) -> None:
+        """Set aside an idle helper thread for one job, starting one if none is idle."""
         with self._lock:
             if self._pid != os.getpid():
                 # Threads do not survive a fork: a forked worker starts its own.
                 self._pid, self._threads, self._idle = os.getpid(), 0, 0
             if self._idle > 0:
+                self._idle -= 1
                 return
             self._threads += 1
-            self._idle += 1
-        threading.Thread(target=self._serve, name=f"query-{self._threads}", daemon=True).start()
+            name = f"query-{self._threads}"
+        threading.Thread(target=self._serve, name=name, daemon=True).start()
+
+    @property
+    def threads(self) -> int:
+        """How many helper threads this process has started."""
+        return self._threads
 
     def run(self, work: Callable[[], T], seconds: float) -> T:
         """Return work()'s result, or raise QueryTimeout after seconds (0: no limit)."""
         if seconds <= 0:
             return work()
         job: _Job[T] = _Job(work, threading.Event())
-        self._ensure_thread()
+        self._reserve_thread()
         self._jobs.put(job)  # type: ignore[arg-type]
         if not job.done.wait(seconds):
             self.retire()
@@ -148,6 +155,63 @@ class ClientLimiter:
             refilled = self.rate <= 0 or (now - bucket.stamp) * self.rate >= self.burst
             if bucket.active == 0 and refilled:
                 del self._clients[client]
+
+
+# Pages may load their own scripts, styles and images only; no page may frame them.
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+               "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+               "frame-ancestors 'none'")
+PAGE_HEADERS = [
+    ("Content-Security-Policy", PAGE_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+]
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+TOO_MANY = b"429 Too Many Requests: slow down and retry after Retry-After seconds\n"
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class Guarded:
+    """WSGI middleware: admit each client within its limits; add the security headers.
+
+    Done here rather than with Flask's request hooks, which cost more per request.
+    """
+
+    def __init__(self, app: WSGIApp, limiter: ClientLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.limited = limiter.rate > 0 or limiter.concurrency > 0
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        def with_headers(status: str, headers: list[tuple[str, str]],
+                         exc_info: Any = None) -> Any:
+            headers.append(NOSNIFF)
+            for name, value in headers:
+                if name.lower() == "content-type" and value.startswith("text/html"):
+                    present = {n.lower() for n, _ in headers}
+                    headers.extend(h for h in PAGE_HEADERS if h[0].lower() not in present)
+                    break
+            return start_response(status, headers, exc_info)
+
+        if not self.limited:
+            return self.app(environ, with_headers)
+        client = environ.get("REMOTE_ADDR") or "-"
+        wait = self.limiter.acquire(client)
+        if wait:
+            start_response("429 Too Many Requests", [
+                ("Content-Type", "text/plain; charset=utf-8"), NOSNIFF,
+                ("Content-Length", str(len(TOO_MANY))),
+                ("Retry-After", str(max(1, math.ceil(wait))))])
+            return [TOO_MANY]
+        try:
+            return self.app(environ, with_headers)
+        finally:
+            self.limiter.release(client)
 
 
 # One per process: the server's hooks ask it whether the process is being retired.

@@ -6,7 +6,9 @@ starts a fresh one (see service/limits.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,17 @@ def _post_fork(_server: object, _worker: object) -> None:
     os.environ["DMKG_GUNICORN_WORKER"] = str(os.getpid())
 
 
-def _worker_exit(_server: object, _worker: object) -> None:
-    if RUNNER.retiring:
-        # A query thread may still be inside the store: leave without finalising Python.
-        os._exit(0)
+def _worker_exit(_server: object, worker: Any) -> None:
+    # Leave without finalising Python: a query thread may still be inside the store, and
+    # finalisation with helper threads about can hang. Writes are already in the store's log.
+    backend = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("dmkg.backend")
+    flush = getattr(getattr(backend, "store", None), "flush", None)
+    if flush is not None and not RUNNER.retiring:
+        with contextlib.suppress(OSError, RuntimeError):  # read-only: nothing to flush
+            flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
