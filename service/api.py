@@ -283,7 +283,8 @@ class RunQuery(MethodView):
         store = _backend()
         try:
             rows = RUNNER.run(lambda: store.select(query.text, bindings),
-                              float(current_app.config["QUERY_TIMEOUT"]))
+                              float(current_app.config["QUERY_TIMEOUT"]),
+                              request.environ.get("gunicorn.socket"))
         except (QuerySyntaxError, QueryFailed) as error:
             abort(500, message=f"the query {name} failed: {error}")
             raise

@@ -1,13 +1,16 @@
 """Limits that keep one client from taking the server: time, result size and request rate.
 
-Neither Oxigraph nor rdflib can be interrupted inside a query, so a query runs on a helper
-thread while the request waits for it until its deadline. A query past its deadline gets a
-503 answer; the process it runs in is then retired once it has answered its other requests
-(gunicorn starts a fresh one), which is what stops the work.
+Neither Oxigraph nor rdflib can be interrupted inside a query, so what stops a query past its
+deadline is replacing the process that runs it (gunicorn starts a fresh one). A process that
+answers one request at a time runs the query on the request's thread under a watchdog, which
+answers 503 itself at the deadline and ends the process. A threaded process runs the query on
+a helper thread while the request waits; past the deadline the request answers 503 and the
+process retires once its other answers are sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -77,17 +80,29 @@ class DeadlineRunner:
         """How many helper threads this process has started."""
         return self._threads
 
-    def run(self, work: Callable[[], T], seconds: float) -> T:
-        """Return work()'s result, or raise QueryTimeout after seconds (0: no limit)."""
+    def run(self, work: Callable[[], T], seconds: float, client: Any = None) -> T:
+        """Return work()'s result, or raise QueryTimeout after seconds (0: no limit).
+
+        client: the request's socket. A process that answers one request at a time runs
+        the work on the request's own thread, watched by the watchdog (cheaper than handing
+        it to a helper thread); others hand it to a helper thread and wait.
+        """
         if seconds <= 0:
             return work()
+        message = (f"the query ran longer than the {seconds:g} s time limit and was stopped; "
+                   "narrow it (LIMIT, more specific patterns)")
+        if client is not None and os.environ.get("DMKG_SINGLE_REQUEST") == str(os.getpid()):
+            WATCHDOG.arm(time.monotonic() + seconds, client, message)
+            try:
+                return work()
+            finally:
+                WATCHDOG.disarm()
         job: _Job[T] = _Job(work, threading.Event())
         self._reserve_thread()
         self._jobs.put(job)  # type: ignore[arg-type]
         if not job.done.wait(seconds):
             self.retire()
-            raise QueryTimeout(f"the query ran longer than the {seconds:g} s time limit and "
-                               "was stopped; narrow it (LIMIT, more specific patterns)")
+            raise QueryTimeout(message)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
@@ -104,6 +119,56 @@ class DeadlineRunner:
         else:
             log.warning("a query outlived its time limit; it keeps running on its thread "
                         "because this server cannot replace its process")
+
+
+class Watchdog:
+    """Ends a single-request process whose query outlives its deadline, answering first.
+
+    The request's thread is inside the store and cannot be interrupted, so the watchdog
+    writes the 503 itself on the client's socket, then leaves; gunicorn starts a new worker.
+    """
+
+    POLL = 0.05
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed: tuple[float, Any, bytes] | None = None
+        self._pid = 0
+
+    def arm(self, deadline: float, client: Any, message: str) -> None:
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
+        body = (message + "\n").encode()
+        head = ("HTTP/1.1 503 Service Unavailable\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\n"
+                "Access-Control-Allow-Origin: *\r\n"
+                "X-Content-Type-Options: nosniff\r\n"
+                "Connection: close\r\n\r\n").encode()
+        self._armed = (deadline, client, head + body)
+
+    def disarm(self) -> None:
+        with self._lock:  # never while the watchdog is answering: the process ends first
+            self._armed = None
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.POLL)
+            armed = self._armed
+            if armed is None or time.monotonic() < armed[0]:
+                continue
+            with self._lock:
+                if self._armed is not armed:
+                    continue
+                log.warning("a query outlived its time limit: worker %d answers and exits",
+                            os.getpid())
+                with contextlib.suppress(OSError):
+                    armed[1].sendall(armed[2])
+                os._exit(0)
+
+
+WATCHDOG = Watchdog()
 
 
 @dataclass

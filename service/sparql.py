@@ -84,7 +84,8 @@ def sparql() -> Response:
     try:
         # The helper thread has no application context: it gets what it needs here.
         answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, cap),
-                            float(config["QUERY_TIMEOUT"]))
+                            float(config["QUERY_TIMEOUT"]),
+                            request.environ.get("gunicorn.socket"))
     except QuerySyntaxError as error:
         return _text(400, f"query syntax error: {error}")
     except QueryRefused as error:

@@ -177,7 +177,8 @@ def sparql_update(operation: Operation, base: str | None) -> Response:
         store = side.store
         with side.lock:
             RUNNER.run(lambda: store.update(text, dataset or None, base),
-                       float(current_app.config["QUERY_TIMEOUT"]))
+                       float(current_app.config["QUERY_TIMEOUT"]),
+                       request.environ.get("gunicorn.socket"))
             side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
                         text=text)
     except WriteRefused as refusal:
