@@ -140,6 +140,14 @@ def writes() -> Writes | None:
     return found
 
 
+def _authorise(disabled: str) -> tuple[Writes, str]:
+    """The write side and the name behind the request's token; 403 when writes are off."""
+    side = writes()
+    if side is None:
+        raise WriteRefused(403, disabled)
+    return side, side.who()
+
+
 def _text(status: int, message: str) -> Response:
     response = Response(message + "\n", status=status,
                         content_type="text/plain; charset=utf-8")
@@ -150,11 +158,8 @@ def _text(status: int, message: str) -> Response:
 
 def sparql_update(operation: Operation, base: str | None) -> Response:
     """Apply an update sent to /sparql (answers carry no CORS headers)."""
-    side = writes()
-    if side is None:
-        return _text(403, "updates are not enabled on this endpoint")
     try:
-        who = side.who()
+        side, who = _authorise("updates are not enabled on this endpoint")
     except WriteRefused as refusal:
         return _text(refusal.status, refusal.message)
     text, dataset = operation.text, operation.dataset
@@ -279,11 +284,8 @@ def read_graph() -> Response:
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
 def write_graph() -> Response:
     """Graph Store Protocol writes: PUT replaces a graph, POST adds to it, DELETE drops it."""
-    side = writes()
-    if side is None:
-        return _text(403, "writes are not enabled on this service")
     try:
-        who = side.who()
+        side, who = _authorise("writes are not enabled on this service")
     except WriteRefused as refusal:
         return _text(refusal.status, refusal.message)
     operation = request.method.lower()
@@ -332,11 +334,8 @@ def init_writes(app: Flask, backend: object) -> None:
 @blueprint.route("/admin/backup", methods=["GET"])
 def backup() -> Response:
     """Every written graph as N-Quads, read from one snapshot of the store."""
-    side = writes()
-    if side is None:
-        return _text(403, "writes are not enabled on this service")
     try:
-        who = side.who()
+        side, who = _authorise("writes are not enabled on this service")
     except WriteRefused as refusal:
         return _text(refusal.status, refusal.message)
     quads = side.store.written_quads()
@@ -351,11 +350,8 @@ def backup() -> Response:
 @blueprint.route("/admin/restore", methods=["POST"])
 def restore() -> Response:
     """Make the written graphs exactly those of an N-Quads backup, in one transaction."""
-    side = writes()
-    if side is None:
-        return _text(403, "writes are not enabled on this service")
     try:
-        who = side.who()
+        side, who = _authorise("writes are not enabled on this service")
     except WriteRefused as refusal:
         return _text(refusal.status, refusal.message)
     body = request.get_data()
