@@ -133,6 +133,13 @@ def test_a_body_over_the_size_limit_gets_413(capped: LiveServer) -> None:
     assert json.loads(api.body)["code"] == 413
 
 
+def test_a_request_line_over_the_limit_gets_414(capped: LiveServer) -> None:
+    reply = request("GET", f"{capped.url}/sparql?query=" + "x" * 9000)
+    assert reply.status == 414
+    assert request("GET", f"{capped.url}/sparql?query=" + quote("ASK {} #" + "x" * 7000)
+                   ).status == 200
+
+
 def test_a_client_over_its_rate_gets_429_with_retry_after(tmp_path: Path,
                                                           built: Layout) -> None:
     settings = {"RATE_LIMIT": "1", "RATE_BURST": "3"}
