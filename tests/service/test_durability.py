@@ -139,7 +139,6 @@ def test_backups_are_whole_or_absent_when_killed(tmp_path: Path) -> None:
         for number in range(300):
             assert insert(live, f"b{number}") == 204
         destination = tmp_path / "backup.nq"
-        outcomes = set()
         for _ in range(10):
             destination.unlink(missing_ok=True)
             process = dmkg("backup", str(destination), "--url", live.url, "--token", TOKEN)
@@ -152,14 +151,10 @@ def test_backups_are_whole_or_absent_when_killed(tmp_path: Path) -> None:
             if destination.exists():
                 quads = list(ox.parse(destination.read_bytes(), format=ox.RdfFormat.N_QUADS))
                 assert len(quads) == 300 * PER_WRITE + 1  # and the seed
-                outcomes.add("whole")
-            else:
-                outcomes.add("absent")
         finished = dmkg("backup", str(destination), "--url", live.url, "--token", TOKEN)
         assert finished.wait() == 0, finished.stderr.read() if finished.stderr else b""
         assert len(list(ox.parse(destination.read_bytes(),
                                  format=ox.RdfFormat.N_QUADS))) == 300 * PER_WRITE + 1
-    assert outcomes  # each kill left a whole backup or none
 
 
 def test_restores_are_all_or_nothing_when_the_server_is_killed(tmp_path: Path) -> None:
@@ -170,7 +165,6 @@ def test_restores_are_all_or_nothing_when_the_server_is_killed(tmp_path: Path) -
             assert insert(live, f"old{number}") == 204
         assert dmkg("backup", str(backup), "--url", live.url, "--token", TOKEN).wait() == 0
     before = {f"old{n}" for n in range(200)}
-    seen = set()
     for round_number in range(6):
         with server(tmp_path) as live:
             sizes = graph_sizes(live)
@@ -189,12 +183,10 @@ def test_restores_are_all_or_nothing_when_the_server_is_killed(tmp_path: Path) -
             names = set(graph_sizes(live))
         changed = (before - {"old0"}) | {f"new{round_number}"}
         assert names in (before, changed), sorted(names ^ before)
-        seen.add("restored" if names == before else "unchanged")
         if names != before:  # put the backup back for the next round
             with server(tmp_path) as live:
                 assert dmkg("restore", str(backup), "--url", live.url,
                             "--token", TOKEN).wait() == 0
-    assert seen
 
 
 @pytest.mark.parametrize("args", [("backup", "out.nq"), ("restore", "seed.nt")])

@@ -202,3 +202,15 @@ def test_errors_never_show_tracebacks_or_paths(live_server: LiveServer, method: 
     text = reply.body.decode("utf-8", "replace")
     assert "Traceback" not in text
     assert ".py" not in text and "/work" not in text and "site-packages" not in text
+
+
+def test_queries_reuse_their_helper_threads() -> None:
+    from service.limits import DeadlineRunner
+
+    runner = DeadlineRunner()
+    for number in range(200):
+        assert runner.run(lambda n=number: n * 2, 5) == number * 2  # type: ignore[misc]
+    assert runner.threads == 1
+    with pytest.raises(ZeroDivisionError):
+        runner.run(lambda: 1 // 0, 5)
+    assert runner.threads == 1
