@@ -273,12 +273,26 @@ def read_graph() -> Response:
         return _text(404, f"no graph <{graph}> in the store")
     fmt = negotiate(GRAPH_FORMATS)
     assert fmt is not None
-    triples = backend.graph_triples(graph)
-    items: list[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] \
-        if fmt.dataset else triples
-    body = ox.serialize(items, format=fmt.oxigraph)  # type: ignore[arg-type]
-    return Response(body, headers=[("Content-Type", content_type(fmt)), ("Vary", "Accept"),
-                                   ("Access-Control-Allow-Origin", "*")])
+    # The same path as a SPARQL answer: the union by default, capped, under the time limit.
+    pattern = f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+    cap = int(current_app.config["RESULT_LIMIT"])
+
+    def answer() -> tuple[bytes, bool]:
+        outcome = backend.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}")
+        outcome.limit = cap or None
+        return backend.serialize(outcome, fmt), outcome.truncated
+
+    try:
+        body, truncated = RUNNER.run(answer, float(current_app.config["QUERY_TIMEOUT"]),
+                                     request.environ.get("gunicorn.socket"))
+    except QueryTimeout as error:
+        return _text(503, str(error))
+    response = Response(body, headers=[("Content-Type", content_type(fmt)), ("Vary", "Accept"),
+                                       ("Access-Control-Allow-Origin", "*")])
+    if truncated:
+        response.headers["DMKG-Result-Truncated"] = "true"
+        response.headers["DMKG-Result-Limit"] = str(cap)
+    return response
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])

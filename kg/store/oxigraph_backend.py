@@ -145,15 +145,6 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
-    def graph_triples(self, graph: str | None) -> list[ox.Triple]:
-        """The triples of a named graph, or of the union of the graphs (graph None)."""
-        if graph is None:
-            found = {ox.Triple(q.subject, q.predicate, q.object)
-                     for q in self.store.quads_for_pattern(None, None, None)}
-            return sorted(found, key=str)
-        return [ox.Triple(q.subject, q.predicate, q.object)
-                for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
-
     def has_graph(self, graph: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(graph))
 

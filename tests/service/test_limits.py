@@ -117,6 +117,15 @@ def test_a_long_graph_answer_is_cut_at_the_cap(capped: LiveServer) -> None:
     assert "dmkg-result-truncated" not in whole.headers
 
 
+def test_a_graph_read_through_the_graph_store_is_capped_too(capped: LiveServer) -> None:
+    graph = quote("https://w3id.org/dmkg/graph/facts", safe="")
+    reply = request("GET", f"{capped.url}/rdf-graphs/service?graph={graph}",
+                    headers={"Accept": "application/n-triples"})
+    assert reply.status == 200
+    assert len(reply.body.splitlines()) == 5
+    assert reply.headers["dmkg-result-truncated"] == "true"
+
+
 def test_a_body_over_the_size_limit_gets_413(capped: LiveServer) -> None:
     sparql = "ASK {} #" + "x" * 3000
     for body, media in ((sparql, "application/sparql-query"),
