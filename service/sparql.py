@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kg.formats import GRAPH_FORMATS, Format
 from kg.queryfiles import read_queries
 from kg.sparql_text import has_relative_iri, with_row_limit
-from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
+from kg.store import Backend, DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
+from kg.store.oxigraph_backend import OxigraphBackend
 from service.limits import RUNNER, QueryTimeout
 from service.media import choose, content_type, negotiate
 from service.protocol import Operation, ProtocolError, read_operation
 from service.service_description import service_description
-from service.writes import sparql_update
+from service.writes import GRAPH_STORE, WriteRefused, graph_argument, sparql_update
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -78,6 +80,11 @@ def sparql() -> Response:
         base = f"{request.scheme}://{request.host}{request.path}"
     if operation.kind == "update":
         return sparql_update(operation, base)
+    return answer_query(operation, base)
+
+
+def answer_query(operation: Operation, base: str | None) -> Response:
+    """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
     accept = request.headers.get("Accept", "")
     store, config = backend(), current_app.config
     cap = int(config["RESULT_LIMIT"])
@@ -126,6 +133,24 @@ def _evaluate(store: Backend, operation: Operation, base: str | None, accept: st
             outcome = store.query(with_row_limit(operation.text, cap), dataset, base=base)
             body, truncated = store.serialize(outcome, fmt), True
     return Answer(body, fmt, truncated)
+
+
+@blueprint.route(GRAPH_STORE, methods=["GET", "HEAD"])
+def read_graph() -> Response:
+    """Graph Store Protocol GET: a named graph, or the default graph (the union)."""
+    store = backend()
+    if not isinstance(store, OxigraphBackend):
+        return _text(404, "the Graph Store Protocol needs the embedded store")
+    try:
+        graph = graph_argument()
+    except WriteRefused as refusal:
+        return _text(refusal.status, refusal.message)
+    if graph is not None and not store.has_graph(graph):
+        return _text(404, f"no graph <{graph}> in the store")
+    # The same path as a SPARQL answer: the union by default, capped, under the time limit.
+    pattern = f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+    text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}"
+    return answer_query(Operation("query", text, DatasetSpec()), None)
 
 
 @blueprint.route("/sparql", methods=["OPTIONS"], strict_slashes=False)

@@ -22,7 +22,6 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
-from kg.formats import GRAPH_FORMATS
 from kg.sparql_text import (
     ALL,
     DEFAULT,
@@ -36,7 +35,6 @@ from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
 from kg.store.base import guard
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.limits import RUNNER, QueryTimeout
-from service.media import content_type, negotiate
 from service.protocol import Operation
 
 blueprint = Blueprint("writes", __name__)
@@ -201,7 +199,7 @@ def sparql_update(operation: Operation, base: str | None) -> Response:
     return Response(status=204)
 
 
-def _graph_argument(side: Writes | None) -> str | None:
+def graph_argument() -> str | None:
     """Return the graph IRI named by ?graph=, or None for ?default; refuse anything else."""
     graph = request.args.getlist("graph")
     default = "default" in request.args
@@ -259,42 +257,6 @@ def _parse_body(graph: str) -> list[ox.Triple]:
         raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
 
 
-@blueprint.route(GRAPH_STORE, methods=["GET", "HEAD"])
-def read_graph() -> Response:
-    """Graph Store Protocol GET: a named graph, or the default graph (the union)."""
-    backend = current_app.extensions["dmkg.backend"]
-    if not isinstance(backend, OxigraphBackend):
-        return _text(404, "the Graph Store Protocol needs the embedded store")
-    try:
-        graph = _graph_argument(writes())
-    except WriteRefused as refusal:
-        return _text(refusal.status, refusal.message)
-    if graph is not None and not backend.has_graph(graph):
-        return _text(404, f"no graph <{graph}> in the store")
-    fmt = negotiate(GRAPH_FORMATS)
-    assert fmt is not None
-    # The same path as a SPARQL answer: the union by default, capped, under the time limit.
-    pattern = f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-    cap = int(current_app.config["RESULT_LIMIT"])
-
-    def answer() -> tuple[bytes, bool]:
-        outcome = backend.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}")
-        outcome.limit = cap or None
-        return backend.serialize(outcome, fmt), outcome.truncated
-
-    try:
-        body, truncated = RUNNER.run(answer, float(current_app.config["QUERY_TIMEOUT"]),
-                                     request.environ.get("gunicorn.socket"))
-    except QueryTimeout as error:
-        return _text(503, str(error))
-    response = Response(body, headers=[("Content-Type", content_type(fmt)), ("Vary", "Accept"),
-                                       ("Access-Control-Allow-Origin", "*")])
-    if truncated:
-        response.headers["DMKG-Result-Truncated"] = "true"
-        response.headers["DMKG-Result-Limit"] = str(cap)
-    return response
-
-
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
 def write_graph() -> Response:
     """Graph Store Protocol writes: PUT replaces a graph, POST adds to it, DELETE drops it."""
@@ -305,7 +267,7 @@ def write_graph() -> Response:
     operation = request.method.lower()
     graph: str | None = None
     try:
-        graph = _graph_argument(side)
+        graph = graph_argument()
         if graph is None:
             raise WriteRefused(403, "the default graph is the union of the named graphs and "
                                     "cannot be written; name a graph with ?graph=")
