@@ -18,7 +18,7 @@ from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.store import Backend, QueryFailed, QuerySyntaxError
 from service import api_schemas as schemas
-from service.limits import RUNNER, QueryTimeout
+from service.limits import QueryTimeout, run_timed
 from service.resources import NotFound, Resources
 
 
@@ -282,9 +282,7 @@ class RunQuery(MethodView):
                 bindings[parameter.name] = _term(parameter, raw)
         store = _backend()
         try:
-            rows = RUNNER.run(lambda: store.select(query.text, bindings),
-                              float(current_app.config["QUERY_TIMEOUT"]),
-                              request.environ.get("gunicorn.socket"))
+            rows = run_timed(lambda: store.select(query.text, bindings))
         except (QuerySyntaxError, QueryFailed) as error:
             abort(500, message=f"the query {name} failed: {error}")
             raise

@@ -18,8 +18,9 @@ from kg.catalogue import Catalogue
 from kg.paths import Layout
 from kg.store import Backend
 from kg.store.factory import open_backend
+from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
-from service.limits import ClientLimiter, Guarded
+from service.limits import ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
 from service.writes import init_writes
 
@@ -64,7 +65,7 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unexpected error")
-        return _plain(500, "500 Internal Server Error: the server could not answer this request")
+        return _plain(500, INTERNAL_ERROR)
 
 
 class CatalogueRefresher:
@@ -104,6 +105,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_REQUEST_BYTES"]) or None
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     app.extensions["dmkg.layout"] = Layout(Path(settings["HOME"]))
+    app.extensions["dmkg.query_limits"] = QueryLimits(float(settings["QUERY_TIMEOUT"]),
+                                                      int(settings["RESULT_LIMIT"]))
     backend = open_backend(settings)
     app.extensions["dmkg.backend"] = backend
     app.extensions["dmkg.catalogue"] = Catalogue.from_backend(backend)
@@ -116,10 +119,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)
-    # Outermost: the client's address as the proxies tell it, then admission and headers.
+    # Outermost: the client's address as the proxies tell it, then admission and headers,
+    # then GET queries answered without Flask's dispatch.
     limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
                             int(settings["CONCURRENCY_LIMIT"]))
-    app.wsgi_app = Guarded(app.wsgi_app, limiter)  # type: ignore[method-assign]
+    shortcut = QueryShortcut(app.wsgi_app, app)
+    app.wsgi_app = Guarded(shortcut, limiter)  # type: ignore[method-assign]
     if settings["PROXY_HOPS"]:
         hops = int(settings["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]

@@ -20,7 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
+
+from flask import current_app, request
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,7 @@ class DeadlineRunner:
         """
         if seconds <= 0:
             return work()
-        message = (f"the query ran longer than the {seconds:g} s time limit and was stopped; "
-                   "narrow it (LIMIT, more specific patterns)")
+        message = _timeout_message(seconds)
         if client is not None and os.environ.get("DMKG_SINGLE_REQUEST") == str(os.getpid()):
             WATCHDOG.arm(time.monotonic() + seconds, client, message)
             try:
@@ -139,14 +141,7 @@ class Watchdog:
         if self._pid != os.getpid():
             self._pid = os.getpid()
             threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
-        body = (message + "\n").encode()
-        head = ("HTTP/1.1 503 Service Unavailable\r\n"
-                "Content-Type: text/plain; charset=utf-8\r\n"
-                f"Content-Length: {len(body)}\r\n"
-                "Access-Control-Allow-Origin: *\r\n"
-                "X-Content-Type-Options: nosniff\r\n"
-                "Connection: close\r\n\r\n").encode()
-        self._armed = (deadline, client, head + body)
+        self._armed = (deadline, client, _raw_503(message))
 
     def disarm(self) -> None:
         with self._lock:  # never while the watchdog is answering: the process ends first
@@ -166,6 +161,25 @@ class Watchdog:
                 with contextlib.suppress(OSError):
                     armed[1].sendall(armed[2])
                 os._exit(0)
+
+
+@lru_cache(maxsize=8)
+def _timeout_message(seconds: float) -> str:
+    return (f"the query ran longer than the {seconds:g} s time limit and was stopped; "
+            "narrow it (LIMIT, more specific patterns)")
+
+
+@lru_cache(maxsize=8)
+def _raw_503(message: str) -> bytes:
+    """The whole HTTP answer the watchdog writes (built once: the message rarely changes)."""
+    body = (message + "\n").encode()
+    head = ("HTTP/1.1 503 Service Unavailable\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Access-Control-Allow-Origin: *\r\n"
+            "X-Content-Type-Options: nosniff\r\n"
+            "Connection: close\r\n\r\n").encode()
+    return head + body
 
 
 WATCHDOG = Watchdog()
@@ -281,3 +295,22 @@ class Guarded:
 
 # One per process: the server's hooks ask it whether the process is being retired.
 RUNNER = DeadlineRunner()
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The application's limits on one query: seconds (0: none) and answer rows (0: all)."""
+
+    seconds: float
+    rows: int
+
+
+def query_limits() -> QueryLimits:
+    """Return the current application's query limits."""
+    limits: QueryLimits = current_app.extensions["dmkg.query_limits"]
+    return limits
+
+
+def run_timed(work: Callable[[], T]) -> T:
+    """Run work for the current request under the application's time limit."""
+    return RUNNER.run(work, query_limits().seconds, request.environ.get("gunicorn.socket"))

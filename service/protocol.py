@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from flask import Request
+from werkzeug.wrappers import Request
 from werkzeug.datastructures import MultiDict
 
 from kg.store import DatasetSpec
@@ -14,6 +14,7 @@ from kg.store import DatasetSpec
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
+NO_DATASET = DatasetSpec()
 
 
 class ProtocolError(Exception):
@@ -58,6 +59,8 @@ def _charset_is_utf8(request: Request) -> None:
 
 def _iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
     """The values of a graph parameter, each an absolute IRI, or a 400."""
+    if name not in params:
+        return ()
     values = tuple(params.getlist(name))
     for value in values:
         try:
@@ -68,29 +71,41 @@ def _iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
     return values
 
 
+def _dataset(params: MultiDict[str, str], default: str, named: str) -> DatasetSpec:
+    """The dataset the parameters name (most requests name none)."""
+    if default not in params and named not in params:
+        return NO_DATASET
+    return DatasetSpec(_iris(params, default), _iris(params, named))
+
+
+def _body_operation(request: Request) -> tuple[MultiDict[str, str], str | None, str | None]:
+    """Read a POST: (parameters, body text, "query" or "update" when the body is one)."""
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        params = MultiDict(request.args)
+        for key, values in _form(request.get_data()).items():
+            for value in values:
+                params.add(key, value)
+        return params, None, None
+    if mimetype in {QUERY, UPDATE}:
+        _charset_is_utf8(request)
+        return request.args, _utf8(request.get_data()), "query" if mimetype == QUERY else "update"
+    if not mimetype:
+        raise ProtocolError(415, f"a POST needs a Content-Type: {FORM}, {QUERY} or {UPDATE}")
+    raise ProtocolError(415, f"unsupported Content-Type {mimetype}; use {FORM}, {QUERY} or "
+                             f"{UPDATE}")
+
+
 def read_operation(request: Request) -> Operation | None:
     """Return the request's operation; None for a GET that asks for none (the description)."""
-    params: MultiDict[str, str] = request.args
-    body_text: str | None = None
-    body_kind: str | None = None
-    if request.method == "POST":
-        mimetype = request.mimetype
-        if mimetype == FORM:
-            params = MultiDict(request.args)
-            for key, values in _form(request.get_data()).items():
-                for value in values:
-                    params.add(key, value)
-        elif mimetype in {QUERY, UPDATE}:
-            _charset_is_utf8(request)
-            body_text = _utf8(request.get_data())
-            body_kind = "query" if mimetype == QUERY else "update"
-        elif not mimetype:
-            raise ProtocolError(415, f"a POST needs a Content-Type: {FORM}, {QUERY} or {UPDATE}")
-        else:
-            raise ProtocolError(415, f"unsupported Content-Type {mimetype}; use {FORM}, "
-                                     f"{QUERY} or {UPDATE}")
+    post = request.method == "POST"
+    body_text = body_kind = None
+    if post:
+        params, body_text, body_kind = _body_operation(request)
+    else:
+        params = request.args
     queries = params.getlist("query")
-    updates = params.getlist("update")
+    updates = params.getlist("update") if "update" in params else []
     if body_kind == "query":
         queries = [*queries, body_text or ""]
     elif body_kind == "update":
@@ -100,15 +115,14 @@ def read_operation(request: Request) -> Operation | None:
     if len(queries) > 1 or len(updates) > 1:
         raise ProtocolError(400, "a request carries exactly one query or one update")
     if updates:
-        if request.method != "POST":
+        if not post:
             raise ProtocolError(405, "an update must be sent with POST")
-        dataset = DatasetSpec(_iris(params, "using-graph-uri"),
-                              _iris(params, "using-named-graph-uri"))
+        dataset = _dataset(params, "using-graph-uri", "using-named-graph-uri")
         return Operation("update", updates[0], dataset, params.get("format"))
     if not queries:
-        if request.method == "POST":
+        if post:
             raise ProtocolError(400, "the request has no query (a 'query' parameter or a "
                                      f"{QUERY} body)")
         return None
-    dataset = DatasetSpec(_iris(params, "default-graph-uri"), _iris(params, "named-graph-uri"))
+    dataset = _dataset(params, "default-graph-uri", "named-graph-uri")
     return Operation("query", queries[0], dataset, params.get("format"))

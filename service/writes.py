@@ -34,7 +34,7 @@ from kg.sparql_text import (
 from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
 from kg.store.base import guard
 from kg.store.oxigraph_backend import OxigraphBackend
-from service.limits import RUNNER, QueryTimeout
+from service.limits import QueryTimeout, run_timed
 from service.protocol import Operation
 
 blueprint = Blueprint("writes", __name__)
@@ -179,9 +179,7 @@ def sparql_update(operation: Operation, base: str | None) -> Response:
             dataset = DatasetSpec(graphs)
         store = side.store
         with side.lock:
-            RUNNER.run(lambda: store.update(text, dataset or None, base),
-                       float(current_app.config["QUERY_TIMEOUT"]),
-                       request.environ.get("gunicorn.socket"))
+            run_timed(lambda: store.update(text, dataset or None, base))
             side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
                         text=text)
     except WriteRefused as refusal:

@@ -45,6 +45,27 @@ def test_query_by_get_post_form_and_post_direct(live_server: LiveServer) -> None
         assert labels(reply) == ["ketamine", "kétamine"]
 
 
+@pytest.mark.parametrize(("query", "accept", "status"), [
+    (SELECT, "text/csv", 200),
+    (CONSTRUCT, "text/turtle", 200),
+    ("ASK {}", "application/sparql-results+xml", 200),
+    ("SELECT * WHERE { ?s ?p }", "", 400),
+    (SELECT, "image/png", 406),
+])
+def test_get_and_post_queries_get_the_same_answer(live_server: LiveServer, query: str,
+                                                  accept: str, status: int) -> None:
+    # A GET query is answered before Flask's dispatch, a POST through it: same answer.
+    by_get = get(live_server, query, accept)
+    by_post = request("POST", f"{live_server.url}/sparql", query,
+                      {"Content-Type": "application/sparql-query", "Accept": accept})
+    assert by_get.status == by_post.status == status
+    assert by_get.body == by_post.body
+    for header in ("content-type", "vary", "access-control-allow-origin",
+                   "access-control-expose-headers", "x-content-type-options"):
+        assert by_get.headers.get(header) == by_post.headers.get(header), header
+    assert by_get.headers["access-control-allow-origin"] == "*"
+
+
 def test_trailing_slash_is_the_same_endpoint(live_server: LiveServer) -> None:
     reply = request("GET", f"{live_server.url}/sparql/?query={quote('ASK {}')}")
     assert reply.status == 200 and json.loads(reply.body)["boolean"] is True

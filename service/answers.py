@@ -1,0 +1,134 @@
+"""Answer a SPARQL query: evaluate it under the limits, cap it, write it in the accepted format.
+
+The endpoint's busiest request, a GET carrying a query, is answered by QueryShortcut straight
+from WSGI: Flask's request dispatch costs more than evaluating a small query. Every other
+request to /sparql (POST, updates, the description, the editor) goes through Flask, and both
+paths answer queries with answer_query.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.wrappers import Request
+
+from kg.formats import Format
+from kg.sparql_text import has_relative_iri, with_row_limit
+from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
+from service.limits import RUNNER, QueryLimits, QueryTimeout, StartResponse, WSGIApp
+from service.media import NotAcceptable, UnknownFormat, choose, content_type
+from service.protocol import Operation, ProtocolError, read_operation
+
+log = logging.getLogger(__name__)
+
+# Answers carry the origin header; preflight answers also say what a request may use.
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "DMKG-Result-Truncated, DMKG-Result-Limit"))
+ENDPOINT_HEADERS = (("Vary", "Accept"), *CORS_HEADERS)
+ENDPOINT = "/sparql"
+INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
+
+
+def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
+    """Build a response with the CORS and Vary headers every endpoint answer carries."""
+    response = Response(body, status=status, content_type=content_type)
+    response.headers.extend(ENDPOINT_HEADERS)
+    return response
+
+
+def text(status: int, message: str) -> Response:
+    """Answer with a status and a one-line plain-text message."""
+    return respond(message + "\n", "text/plain; charset=utf-8", status)
+
+
+def base_iri(request: Request, operation: Operation) -> str | None:
+    """The endpoint's own IRI when the operation has relative IRIs to resolve, else None."""
+    if not has_relative_iri(operation.text):
+        return None
+    # Built directly: werkzeug's base_url is slow.
+    return f"{request.scheme}://{request.host}{request.path}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    format: Format
+    truncated: bool
+
+
+def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base: str | None,
+                 environ: dict[str, Any]) -> Response:
+    """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
+    accept = environ.get("HTTP_ACCEPT", "")
+    try:
+        # The query may run on a helper thread, outside any application context.
+        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits.rows),
+                            limits.seconds, environ.get("gunicorn.socket"))
+    except QuerySyntaxError as error:
+        return text(400, f"query syntax error: {error}")
+    except QueryRefused as error:
+        return text(400, f"query refused: {error}")
+    except UnknownFormat as error:
+        return text(400, str(error))
+    except NotAcceptable as error:
+        return text(406, str(error))
+    except QueryFailed as error:
+        return text(500, f"the query could not be evaluated: {error}")
+    except QueryTimeout as error:
+        return text(503, str(error))
+    response = respond(answer.body, content_type(answer.format))
+    if answer.truncated:
+        response.headers["DMKG-Result-Truncated"] = "true"
+        response.headers["DMKG-Result-Limit"] = str(limits.rows)
+    return response
+
+
+def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
+              cap: int) -> Answer:
+    """Run a query and write its answer, keeping at most cap rows or triples (0: all)."""
+    dataset = operation.dataset or None
+    query = with_row_limit(operation.text, cap + 1) if cap else operation.text
+    outcome = store.query(query, dataset, base=base)
+    outcome.limit = cap or None
+    fmt = choose(accept, operation.format, outcome.formats)
+    assert fmt is not None
+    body = store.serialize(outcome, fmt)
+    truncated = outcome.truncated
+    if cap and outcome.form == "solutions" and len(body) > cap:
+        # Every row takes at least one byte: only an answer this long can exceed the cap.
+        counted = f"BASE <{base}>\n{query}" if base else query
+        if len(store.select(counted, dataset=dataset)) > cap:
+            outcome = store.query(with_row_limit(operation.text, cap), dataset, base=base)
+            body, truncated = store.serialize(outcome, fmt), True
+    return Answer(body, fmt, truncated)
+
+
+class QueryShortcut:
+    """WSGI middleware answering GET /sparql?query=… itself; anything else goes to Flask."""
+
+    def __init__(self, app: WSGIApp, flask_app: Flask) -> None:
+        self.app = app
+        self.store: Backend = flask_app.extensions["dmkg.backend"]
+        self.limits: QueryLimits = flask_app.extensions["dmkg.query_limits"]
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+        if (environ.get("PATH_INFO") != ENDPOINT or environ.get("REQUEST_METHOD") != "GET"
+                or "query=" not in environ.get("QUERY_STRING", "")):
+            return self.app(environ, start_response)
+        request = Request(environ)
+        try:
+            operation = read_operation(request)
+        except ProtocolError as error:
+            return text(error.status, error.message)(environ, start_response)
+        if operation is None or operation.kind != "query":
+            return self.app(environ, start_response)
+        try:
+            response = answer_query(self.store, self.limits, operation,
+                                    base_iri(request, operation), environ)
+        except Exception:  # as Flask's own error handler answers
+            log.exception("unexpected error")
+            response = text(500, INTERNAL_ERROR)
+        return response(environ, start_response)
