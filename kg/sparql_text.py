@@ -222,6 +222,31 @@ def with_row_limit(text: str, limit: int) -> str:
     return f"{source[:cut].rstrip()}\nLIMIT {limit}\n{source[cut:]}"
 
 
+@lru_cache(maxsize=256)
+def values_slot(text: str) -> tuple[str, int] | None:
+    """Where a VALUES block may open a query's WHERE group: (escape-decoded text, offset).
+
+    Only for a SELECT or ASK without subqueries (a VALUES block does not reach into them);
+    None otherwise. Bound this way, Oxigraph plans the query from the bound values, which
+    it does not do for values given as substitutions.
+    """
+    found = tokens(text)
+    forms = [t for t in found if any(t.is_keyword(form) for form in QUERY_FORMS)]
+    if not forms or forms[0].text.upper() not in {"SELECT", "ASK"} or len(forms) > 1:
+        return None
+    braces = parens = 0
+    for index, token in enumerate(found[:-1]):
+        if token.kind == "punct":
+            braces += {"{": 1, "}": -1}.get(token.text, 0)
+            parens += {"(": 1, ")": -1}.get(token.text, 0)
+        elif token.is_keyword("WHERE") and braces == 0 and parens == 0:
+            opening = found[index + 1]
+            if opening.kind == "punct" and opening.text == "{":
+                return decode_escapes(text), opening.end
+            return None
+    return None
+
+
 # Graph operands of an update that stand for more than one graph or none by name.
 DEFAULT, ALL, NAMED = "DEFAULT", "ALL", "NAMED"
 

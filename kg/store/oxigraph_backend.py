@@ -12,7 +12,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause, with_using
+from kg.sparql_text import has_dataset_clause, values_slot, with_using
 from kg.store.base import (
     Backend,
     Bindings,
@@ -83,6 +83,21 @@ def rows_of(outcome: QueryOutcome) -> Rows:
     return Rows(names, [{name: _converted(value)
                          for name, value in zip(names, solution, strict=True)
                          if value is not None} for solution in solutions])
+
+
+def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
+    """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
+    then starts from the bound terms), else by substitutions in the options."""
+    slot = values_slot(sparql)
+    if slot is None:
+        options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
+                                    for name, term in bindings.items()}
+        return sparql
+    source, at = slot
+    # The terms are written by Oxigraph (N-Triples syntax, escaped): safe in the query text.
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(to_oxigraph(term)) for term in bindings.values())
+    return f"{source[:at]} VALUES ({names}) {{ ({terms}) }} {source[at:]}"
 
 
 def rdf_format_of(path: Path) -> ox.RdfFormat:
@@ -191,9 +206,6 @@ class OxigraphBackend(Backend):
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         guard(sparql)
         options: dict[str, object] = {"base_iri": base} if base else {}
-        if bindings:
-            options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
-                                        for name, term in bindings.items()}
         if dataset:
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
             if dataset.named_graphs:
@@ -201,6 +213,8 @@ class OxigraphBackend(Backend):
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
             options["use_default_graph_as_union"] = True
+        if bindings:
+            sparql = _bind(sparql, bindings, options)
         try:
             result = self.store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:

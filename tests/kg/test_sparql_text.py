@@ -11,6 +11,7 @@ from kg.sparql_text import (
     has_relative_iri,
     remote_operations,
     tokens,
+    values_slot,
     with_row_limit,
     without_dataset_clauses,
 )
@@ -126,3 +127,30 @@ def test_an_escape_of_no_character_is_left_for_the_parser(escape: str) -> None:
     query = f"SELECT * {{ ?s ?p \"{escape}\" }} # SERVICE"
     assert decode_escapes(query) == query
     assert remote_operations(query) in {(), ("UNCHECKABLE",)}
+
+
+@pytest.mark.parametrize(
+    ("query", "opens"),
+    [("SELECT ?s WHERE { ?s ?p ?o }", "SELECT ?s WHERE {"),
+     ("ASK WHERE { ?s ?p ?o }", "ASK WHERE {"),
+     ("PREFIX ex: <http://ex/> # WHERE {\nSELECT (COUNT(*) AS ?n) WHERE { ?s ex:p ?o }",
+      "SELECT (COUNT(*) AS ?n) WHERE {"),
+     ('SELECT ?s \u0057HERE { ?s ?p "WHERE {" }', "SELECT ?s WHERE {")],
+)
+def test_values_slot_opens_the_where_group(query: str, opens: str) -> None:
+    found = values_slot(query)
+    assert found is not None
+    source, at = found
+    assert source[:at].endswith(opens)
+    # The slot really takes a VALUES block: Oxigraph parses the result.
+    ox.Store().query(f"{source[:at]} VALUES ?s {{ <http://ex/a> }} {source[at:]}")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }",  # a subquery: not reached by VALUES
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "SELECT ?s { ?s ?p ?o }",  # no WHERE keyword: left to substitutions
+    "DESCRIBE ?s WHERE { ?s ?p ?o }",
+])
+def test_values_slot_declines_what_it_cannot_bind_safely(query: str) -> None:
+    assert values_slot(query) is None
