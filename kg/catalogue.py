@@ -12,13 +12,13 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from kg.namespaces import DMO, DMR
 from kg.store import Backend
 
 NAMES_QUERY = f"""
-SELECT ?entity ?property ?name WHERE {{
+SELECT ?entity ?property ?name (LANG(?name) AS ?lang) WHERE {{
   VALUES ?property {{ <http://www.w3.org/2000/01/rdf-schema#label>
                      <http://www.w3.org/2004/02/skos/core#altLabel> }}
   ?entity ?property ?name .
@@ -30,7 +30,7 @@ SELECT DISTINCT ?entity ?type WHERE {{
   FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}") && STRSTARTS(STR(?type), "{DMO}"))
 }}"""
 TERMS_QUERY = f"""
-SELECT ?term ?name WHERE {{
+SELECT ?term ?name (LANG(?name) AS ?lang) WHERE {{
   ?term <http://www.w3.org/2000/01/rdf-schema#label> ?name .
   FILTER(isIRI(?term) && STRSTARTS(STR(?term), "{DMO}"))
 }}"""
@@ -42,8 +42,11 @@ EXACT, PREFIX, SUBSTRING = 3, 2, 1
 
 def fold(text: str) -> str:
     """Fold case, accents, apostrophes and spacing, so that Kétamine finds ketamine."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        plain = text.casefold()  # nothing to decompose
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
     return " ".join(plain.split())
 
@@ -101,29 +104,23 @@ class Catalogue:
     _names: list[tuple[str, str, str, bool]] = field(default_factory=list)
     _exact: dict[str, list[int]] = field(default_factory=dict)
     _sorted: list[tuple[str, int]] = field(default_factory=list)
-    _trigrams: dict[str, set[int]] = field(default_factory=dict)
+    _trigrams: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def from_backend(cls, backend: Backend) -> Catalogue:
         """Read names and types from the store and index them."""
         catalogue = cls()
-        for row in backend.select(NAMES_QUERY):
-            entity = catalogue._entity(str(row["entity"]))
-            name = row["name"]
-            assert isinstance(name, Literal)
-            lang = name.language or ""
-            if row["property"] == LABEL:
-                entity.labels.setdefault(lang, str(name))
+        label = str(LABEL)
+        for iri, prop, name, lang in backend.select_values(NAMES_QUERY):
+            entity = catalogue._entity(str(iri))
+            if prop == label:
+                entity.labels.setdefault(lang or "", str(name))
             else:
-                entity.alt_labels.append((lang, str(name)))
-        for row in backend.select(TYPES_QUERY):
-            entity = catalogue._entity(str(row["entity"]))
-            entity.types.add(str(row["type"]).removeprefix(str(DMO)))
-        for row in backend.select(TERMS_QUERY):
-            name = row["name"]
-            assert isinstance(name, Literal)
-            catalogue.terms.setdefault(str(row["term"]), {}).setdefault(name.language or "",
-                                                                         str(name))
+                entity.alt_labels.append((lang or "", str(name)))
+        for iri, kind in backend.select_values(TYPES_QUERY):
+            catalogue._entity(str(iri)).types.add(str(kind).removeprefix(str(DMO)))
+        for term, name, lang in backend.select_values(TERMS_QUERY):
+            catalogue.terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
         catalogue._index()
         return catalogue
 
@@ -141,11 +138,11 @@ class Catalogue:
                 names.add((fold(label), entity.iri, label, False))
         self._names = sorted(names)
         exact: dict[str, list[int]] = defaultdict(list)
-        trigrams: dict[str, set[int]] = defaultdict(set)
+        trigrams: dict[str, list[int]] = defaultdict(list)
         for position, (folded, *_rest) in enumerate(self._names):
             exact[folded].append(position)
             for gram in _trigrams(folded):
-                trigrams[gram].add(position)
+                trigrams[gram].append(position)
         self._exact = dict(exact)
         self._trigrams = dict(trigrams)
         self._sorted = [(folded, i) for i, (folded, *_r) in enumerate(self._names)]
@@ -183,14 +180,9 @@ class Catalogue:
             found.setdefault(position, PREFIX)
         if len(folded) < 3:
             return found  # one or two letters: names that start with them, not inside
-        # Names holding every trigram of the text, rarest trigram first, then checked whole.
-        grams = sorted(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
-        pool: set[int] = set(self._trigrams.get(grams[0], set()))
-        for gram in grams[1:]:
-            if not pool:
-                break
-            pool &= self._trigrams.get(gram, set())
-        for position in pool:
+        # The names holding the text's rarest trigram, each checked whole.
+        rarest = min(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
+        for position in self._trigrams.get(rarest, ()):
             if position not in found and folded in self._names[position][0]:
                 found[position] = SUBSTRING
         return found

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from werkzeug.wrappers import Request
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request
 
 from kg.store import DatasetSpec
 

@@ -99,6 +99,12 @@ class Backend(ABC):
                dataset: DatasetSpec | None = None) -> Rows:
         """Run a SELECT query and return its rows as rdflib terms (unbound variables left out)."""
 
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """Run a SELECT query; return each row's lexical values in projection order (None if
+        unbound). For bulk reads that need no RDF terms: converting to rdflib costs more."""
+        rows = self.select(sparql)
+        return [tuple(str(row[c]) if c in row else None for c in rows.columns) for row in rows]
+
     @abstractmethod
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         """Write an outcome of this backend in fmt."""

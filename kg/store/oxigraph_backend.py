@@ -85,6 +85,15 @@ def rows_of(outcome: QueryOutcome) -> Rows:
                          if value is not None} for solution in solutions])
 
 
+def values_of(outcome: QueryOutcome) -> list[tuple[str | None, ...]]:
+    """Turn an outcome holding pyoxigraph solutions into rows of lexical values."""
+    solutions = outcome.payload
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryFailed("select_values() needs a SELECT query")
+    return [tuple(None if value is None else value.value for value in solution)
+            for solution in solutions]
+
+
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
     then starts from the bound terms), else by substitutions in the options."""
@@ -230,6 +239,9 @@ class OxigraphBackend(Backend):
     def select(self, sparql: str, bindings: Bindings | None = None,
                dataset: DatasetSpec | None = None) -> Rows:
         return rows_of(self.query(sparql, dataset, bindings=bindings))
+
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        return values_of(self.query(sparql))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)

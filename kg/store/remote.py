@@ -28,7 +28,7 @@ from kg.store.base import (
     Rows,
     guard,
 )
-from kg.store.oxigraph_backend import rows_of, write_outcome
+from kg.store.oxigraph_backend import rows_of, values_of, write_outcome
 
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
@@ -121,6 +121,9 @@ class RemoteBackend(Backend):
     def select(self, sparql: str, bindings: Bindings | None = None,
                dataset: DatasetSpec | None = None) -> Rows:
         return rows_of(self.query(sparql, dataset, bindings=bindings))
+
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        return values_of(self.query(sparql))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)

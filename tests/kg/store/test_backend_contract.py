@@ -166,6 +166,13 @@ class BackendContract:
         quote = Literal('Bob" } ?s ?p ?o { "', lang="en")
         assert backend.select(query, {"person": bob, "n": quote}) == []
 
+    def test_select_values_gives_lexical_forms_in_projection_order(self,
+                                                                   backend: Backend) -> None:
+        rows = backend.select_values(
+            f"SELECT ?n ?s (LANG(?n) AS ?lang) ?a WHERE {{ ?s <{EX}name> ?n "
+            f"OPTIONAL {{ ?s <{EX}age> ?a }} }} ORDER BY ?n")
+        assert rows == [("Alice", EX + "alice", "en", None), ("Bob", EX + "bob", "en", "42")]
+
     def test_sizes_and_version(self, backend: Backend) -> None:
         assert backend.graph_sizes() == {G1: 2, G2: 3}
         assert backend.version()
