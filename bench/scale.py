@@ -188,7 +188,7 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
 def _drive(url: str, args: argparse.Namespace, headers: dict[str, str] | None = None
            ) -> dict[str, Any]:
     """Latency of one request alone (1 connection), then throughput under load."""
-    alone = wrk(url, 1, args.seconds, threads=1, headers=headers)
+    alone = wrk(url, 1, 1 if args.quick else args.seconds, threads=1, headers=headers)
     loaded = wrk(url, args.connections, args.seconds, headers=headers)
     return {**loaded.__dict__, "alone_p50_ms": alone.latency_p50_ms,
             "alone_p99_ms": alone.latency_p99_ms, "errors": loaded.errors + alone.errors}

@@ -363,7 +363,7 @@ def bench(layout: Layout, quick: bool, options: tuple[str, ...]) -> None:
     """Measure how cost grows with the graph (bench/scale.py; needs the bench extra and wrk).
 
     Writes JSON, Markdown and a plot into bench/results/. Other OPTIONS go to
-    bench.scale: --scales 10000 100000 1000000, --seconds, --no-virtuoso.
+    bench.scale: --scales 10000 100000 1000000, --seconds, --no-virtuoso, --virtuoso-max N.
     """
     import subprocess
 

@@ -247,6 +247,15 @@ def values_slot(text: str) -> tuple[str, int] | None:
     return None
 
 
+def with_leading_values(text: str, block: str) -> str | None:
+    """Return text with a VALUES block opening its WHERE group, or None where none can go."""
+    slot = values_slot(text)
+    if slot is None:
+        return None
+    source, at = slot
+    return f"{source[:at]} {block} {source[at:]}"
+
+
 # Graph operands of an update that stand for more than one graph or none by name.
 DEFAULT, ALL, NAMED = "DEFAULT", "ALL", "NAMED"
 

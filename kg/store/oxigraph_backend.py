@@ -12,7 +12,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause, values_slot, with_using
+from kg.sparql_text import has_dataset_clause, with_leading_values, with_using
 from kg.store.base import (
     Backend,
     Bindings,
@@ -97,16 +97,15 @@ def values_of(outcome: QueryOutcome) -> list[tuple[str | None, ...]]:
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
     then starts from the bound terms), else by substitutions in the options."""
-    slot = values_slot(sparql)
-    if slot is None:
-        options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
-                                    for name, term in bindings.items()}
-        return sparql
-    source, at = slot
     # The terms are written by Oxigraph (N-Triples syntax, escaped): safe in the query text.
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(str(to_oxigraph(term)) for term in bindings.values())
-    return f"{source[:at]} VALUES ({names}) {{ ({terms}) }} {source[at:]}"
+    bound = with_leading_values(sparql, f"VALUES ({names}) {{ ({terms}) }}")
+    if bound is None:
+        options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
+                                    for name, term in bindings.items()}
+        return sparql
+    return bound
 
 
 def rdf_format_of(path: Path) -> ox.RdfFormat:

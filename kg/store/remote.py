@@ -17,7 +17,12 @@ from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrappe
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause, query_form, without_dataset_clauses
+from kg.sparql_text import (
+    has_dataset_clause,
+    query_form,
+    with_leading_values,
+    without_dataset_clauses,
+)
 from kg.store.base import (
     Backend,
     Bindings,
@@ -34,10 +39,13 @@ TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
 
 def with_values(sparql: str, bindings: Bindings) -> str:
-    """Append a VALUES block binding variables to terms (written by rdflib, fully escaped)."""
+    """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
+    the WHERE group where one can go, so that the server starts from them; else after the
+    query."""
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(term.n3() for term in bindings.values())
-    return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
+    block = f"VALUES ({names}) {{ ({terms}) }}"
+    return with_leading_values(sparql, block) or f"{sparql}\n{block}"
 
 
 class RemoteBackend(Backend):
