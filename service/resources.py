@@ -34,6 +34,10 @@ PREFETCH = (
     f"?m <{DMO.regulates}> ?e . ?c ?a ?m . {_ABOUT_IN} ?c <{DMO.statedIn}> ?x .",  # sources
 )
 MEASURE_CLAIMS = f"SELECT ?e ?m ?c ?a WHERE {{ ?m <{DMO.regulates}> ?e . ?c ?a ?m . {_ABOUT_IN} }}"
+# One query a pattern: as branches of a UNION, Oxigraph would not start them from ?e.
+NEIGHBOURS = tuple(f"SELECT DISTINCT ?e ?x WHERE {{ {pattern} }}" for pattern in PREFETCH)
+# Neighbours whose triples are read in one query: a VALUES block of this many IRIs at most.
+BATCH = 200
 SCHEMES = ((str(WIKIDATA), "wikidata", "Wikidata"),
            (f"{OBO}CHEBI_", "chebi", "ChEBI"),
            (f"{OBO}ADDICTO_", "addicto", "Addiction Ontology"))
@@ -101,18 +105,25 @@ class Resources:
         """Read, in a few queries, what a description of iri will need about its neighbours.
 
         Without it each claim, source and measure would cost its own round trip, which a
-        remote store makes slow.
+        remote store makes slow. The neighbours are found first, then their triples read by
+        name: joined in one query, Virtuoso reads whole graphs (1.5 s against 15 ms).
         """
         node = {"e": URIRef(iri)}
-        for pattern in PREFETCH:
-            rows = self.backend.select(f"SELECT ?e ?x ?p ?o WHERE {{ {pattern} ?x ?p ?o }}",
-                                       node, CURATED)
-            found: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-            for row in rows:
-                if not isinstance(row["x"], BNode):
-                    found[str(row["x"])][str(row["p"])].append(row["o"])
-            for subject, values in found.items():
-                self._cache.setdefault(subject, dict(values))
+        found = {str(row["x"]) for query in NEIGHBOURS
+                 for row in self.backend.select(query, node, CURATED)
+                 if isinstance(row["x"], URIRef)}
+        wanted = sorted(found - self._cache.keys())
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted[start:start + BATCH]
+            # IRIs read back from the store, hence valid: safe to write into the query.
+            names = " ".join(URIRef(x).n3() for x in batch)
+            values: dict[str, dict[str, list[Any]]] = {x: defaultdict(list) for x in batch}
+            for row in self.backend.select(
+                    f"SELECT ?x ?p ?o WHERE {{ VALUES ?x {{ {names} }} ?x ?p ?o }}",
+                    dataset=CURATED):
+                values[str(row["x"])][str(row["p"])].append(row["o"])
+            for subject in batch:
+                self._cache[subject] = dict(values[subject])
         for row in self.backend.select(MEASURE_CLAIMS, node, CURATED):
             self._incoming.setdefault(str(row["m"]), [])
             pair = (str(row["c"]), str(row["a"]))
