@@ -24,8 +24,10 @@ class Server:
     """A server command run in its own process group; `url` answers once it is up."""
 
     def __init__(self, name: str, command: list[str], probe: str, port: int,
-                 env: dict[str, str] | None = None, log: Path | None = None) -> None:
+                 env: dict[str, str] | None = None, log: Path | None = None,
+                 start_seconds: float = 180) -> None:
         self.name = name
+        self.start_seconds = start_seconds
         self.command = command
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
@@ -41,7 +43,7 @@ class Server:
         out = self.log.open("wb") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
                                         env=self.env, start_new_session=True)
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
