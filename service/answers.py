@@ -3,7 +3,8 @@
 The endpoint's busiest request, a GET carrying a query, is answered by QueryShortcut straight
 from WSGI: Flask's request dispatch costs more than evaluating a small query. Every other
 request to /sparql (POST, updates, the description, the editor) goes through Flask, and both
-paths answer queries with answer_query.
+paths answer queries with answer_query. Flask's request hooks do not run for a shortcut answer:
+what every answer needs (limits, security headers) is done in WSGI middleware.
 """
 
 from __future__ import annotations
