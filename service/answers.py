@@ -25,7 +25,7 @@ from service.protocol import Operation, ProtocolError, read_operation
 
 log = logging.getLogger(__name__)
 
-# Answers carry the origin header; preflight answers also say what a request may use.
+# Every endpoint answer carries these: any origin may read it, the cap headers included.
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "DMKG-Result-Truncated, DMKG-Result-Limit"))
 ENDPOINT_HEADERS = (("Vary", "Accept"), *CORS_HEADERS)
