@@ -174,7 +174,8 @@ class Catalogue:
     def _candidates(self, folded: str) -> dict[int, int]:
         found: dict[int, int] = {i: EXACT for i in self._exact.get(folded, [])}
         start = bisect.bisect_left(self._sorted, (folded, -1))
-        for name, position in self._sorted[start:]:
+        for index in range(start, len(self._sorted)):  # a slice would copy the rest
+            name, position = self._sorted[index]
             if not name.startswith(folded):
                 break
             found.setdefault(position, PREFIX)
