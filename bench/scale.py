@@ -23,11 +23,13 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from rdflib import XSD, Literal, URIRef
 
 from bench.loadgen import wrk
 from bench.servers import Server, free_port
@@ -35,6 +37,7 @@ from bench.synthetic import write
 from kg.build import build, is_current
 from kg.paths import default_layout
 from kg.queryfiles import QueryFile, read_queries
+from kg.sparql_text import values_block
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHAPES = {
@@ -109,12 +112,11 @@ def bound(query: QueryFile) -> str:
     given = [p for p in query.parameters if p.default is not None]
     if not given:
         return query.text
-    terms = {"iri": "<{}>", "string": "{}", "integer": "{}",
-             "date": '"{}"^^<http://www.w3.org/2001/XMLSchema#date>'}
-    values = " ".join(terms[p.type].format(json.dumps(p.default) if p.type == "string"
-                                           else p.default) for p in given)
-    names = " ".join(f"?{p.name}" for p in given)
-    return f"{query.text}\nVALUES ({names}) {{ ({values}) }}\n"
+    terms: dict[str, Callable[[str], URIRef | Literal]] = {
+        "iri": URIRef, "string": Literal, "integer": lambda v: Literal(int(v)),
+        "date": lambda v: Literal(v, datatype=XSD.date)}
+    block = values_block({p.name: terms[p.type](p.default).n3() for p in given})
+    return f"{query.text}\n{block}\n"
 
 
 @contextmanager

@@ -247,6 +247,11 @@ def values_slot(text: str) -> tuple[str, int] | None:
     return None
 
 
+def values_block(terms: dict[str, str]) -> str:
+    """A one-row VALUES block binding each variable to a term already written as SPARQL."""
+    return f"VALUES ({' '.join(f'?{name}' for name in terms)}) {{ ({' '.join(terms.values())}) }}"
+
+
 def with_leading_values(text: str, block: str) -> str | None:
     """Return text with a VALUES block opening its WHERE group, or None where none can go."""
     slot = values_slot(text)

@@ -12,7 +12,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause, with_leading_values, with_using
+from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
 from kg.store.base import (
     Backend,
     Bindings,
@@ -98,9 +98,8 @@ def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
     then starts from the bound terms), else by substitutions in the options."""
     # The terms are written by Oxigraph (N-Triples syntax, escaped): safe in the query text.
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(str(to_oxigraph(term)) for term in bindings.values())
-    bound = with_leading_values(sparql, f"VALUES ({names}) {{ ({terms}) }}")
+    block = values_block({name: str(to_oxigraph(term)) for name, term in bindings.items()})
+    bound = with_leading_values(sparql, block)
     if bound is None:
         options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
                                     for name, term in bindings.items()}

@@ -20,6 +20,7 @@ from kg.formats import Format
 from kg.sparql_text import (
     has_dataset_clause,
     query_form,
+    values_block,
     with_leading_values,
     without_dataset_clauses,
 )
@@ -42,9 +43,7 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
     the WHERE group where one can go, so that the server starts from them; else after the
     query."""
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(term.n3() for term in bindings.values())
-    block = f"VALUES ({names}) {{ ({terms}) }}"
+    block = values_block({name: term.n3() for name, term in bindings.items()})
     return with_leading_values(sparql, block) or f"{sparql}\n{block}"
 
 
