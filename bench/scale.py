@@ -115,7 +115,7 @@ def bound(query: QueryFile) -> str:
     terms: dict[str, Callable[[str], URIRef | Literal]] = {
         "iri": URIRef, "string": Literal, "integer": lambda v: Literal(int(v)),
         "date": lambda v: Literal(v, datatype=XSD.date)}
-    block = values_block({p.name: terms[p.type](p.default).n3() for p in given})
+    block = values_block({p.name: terms[p.type](str(p.default)).n3() for p in given})
     return f"{query.text}\n{block}\n"
 
 
