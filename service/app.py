@@ -22,6 +22,7 @@ from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
 from service.limits import ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
+from service.response_cache import ResponseCache
 from service.writes import init_writes
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class CatalogueRefresher:
 
     def __call__(self) -> None:
         self.app.extensions.pop("dmkg.void", None)
+        self.app.extensions["dmkg.response_cache"].clear()
         self.wanted.set()
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
@@ -93,6 +95,8 @@ class CatalogueRefresher:
             self.wanted.clear()
             try:
                 self.app.extensions["dmkg.catalogue"] = Catalogue.from_backend(self.backend)
+                # Answers made meanwhile read the old catalogue's labels.
+                self.app.extensions["dmkg.response_cache"].clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
                 log.exception("the search catalogue could not be rebuilt")
 
@@ -120,11 +124,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_writes(app, backend)
     register_errors(app)
     # Outermost: the client's address as the proxies tell it, then admission and headers,
-    # then GET queries answered without Flask's dispatch.
+    # then kept entity answers, then GET queries answered without Flask's dispatch.
     limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
                             int(settings["CONCURRENCY_LIMIT"]))
-    shortcut = QueryShortcut(app.wsgi_app, app)
-    app.wsgi_app = Guarded(shortcut, limiter)  # type: ignore[method-assign]
+    cache = ResponseCache(QueryShortcut(app.wsgi_app, app),
+                          int(settings["RESPONSE_CACHE_MB"]) * 1024 * 1024)
+    app.extensions["dmkg.response_cache"] = cache
+    app.wsgi_app = Guarded(cache, limiter)  # type: ignore[method-assign]
     if settings["PROXY_HOPS"]:
         hops = int(settings["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]

@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 10.0,
     # Rows (or triples) an answer may hold; longer answers are cut and say so (0: no cap).
     "RESULT_LIMIT": 100_000,
+    # Megabytes of entity answers (REST look-ups, IRI pages) kept until the data changes
+    # (0: none kept).
+    "RESPONSE_CACHE_MB": 64,
     # Bytes a request body may hold (413 beyond).
     "MAX_REQUEST_BYTES": 10 * 1024 * 1024,
     # Requests per second each client may make, with bursts up to RATE_BURST (0: no limit).

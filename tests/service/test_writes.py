@@ -4,6 +4,7 @@ Protocol, malformed RDF refused, the audit log, and written graphs surviving a r
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -295,3 +296,28 @@ def test_written_graphs_survive_a_rebuild(tmp_path: Path, layout: Layout) -> Non
     with LiveServer(tmp_path, home=home.root, settings=settings) as server:
         assert ask(server, 'ASK { ?s ?p "kétamine rebuilt"@fr }')  # the new build is served
         assert ask(server, f"ASK {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:note> {note} }} }}")
+
+
+def test_a_write_drops_the_kept_answers_it_changes(writable: LiveServer) -> None:
+    lookup = writable.url + "/api/entities/substance/ketamine"
+    graph = GRAPH + "/cache"
+    kept = [request("GET", lookup) for _ in range(2)]
+    assert kept[1].headers["dmkg-cache"] == "hit"
+    reply = update(writable, f'INSERT DATA {{ GRAPH <{graph}> {{ '
+                             f'<https://w3id.org/dmkg/id/substance/ketamine> '
+                             f'<http://www.w3.org/2004/02/skos/core#altLabel> "ket-check"@en }} }}')
+    assert reply.status == 204, reply.text
+    assert request("GET", lookup).headers["dmkg-cache"] == "miss"
+    # Names come from the search catalogue, rebuilt about a second after a write: the answers
+    # kept meanwhile are dropped again once it is.
+    deadline = time.monotonic() + 20
+    while "ket-check" not in (changed := request("GET", lookup)).text:
+        assert time.monotonic() < deadline, "the new name never reached the look-up"
+        time.sleep(0.2)
+    assert changed.headers["etag"] != kept[0].headers["etag"]
+    assert request("GET", lookup, headers={"If-None-Match": kept[0].headers["etag"]}).status == 200
+    assert update(writable, f"DROP GRAPH <{graph}>").status == 204
+    while "ket-check" in (restored := request("GET", lookup)).text:
+        assert time.monotonic() < deadline + 20, "the dropped name stayed in the look-up"
+        time.sleep(0.2)
+    assert restored.body == kept[0].body and restored.headers["etag"] == kept[0].headers["etag"]

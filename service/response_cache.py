@@ -1,0 +1,146 @@
+"""Rendered entity answers, kept until the data changes, with ETags for conditional requests.
+
+Describing an entity takes about nine queries and a serialization; between two writes the
+answer is the same. ResponseCache is WSGI middleware that keeps the bytes of each 200 answer of
+the entity routes (REST look-ups and dereferenced IRIs), keyed by everything the answer depends
+on: path, query string, Accept and Accept-Language. Entries are dropped, least recently used
+first, past a budget in bytes, and all of them whenever the data changes (clear(), called on
+every write and again once the search catalogue has been rebuilt from the new data).
+
+Every answer it keeps carries a strong ETag (a hash of its bytes); a request whose
+If-None-Match names it gets a 304 without a body, and DMKG-Cache says hit or miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.http import parse_etags, quote_etag
+
+from service.limits import StartResponse, WSGIApp
+
+# Routes whose answers depend on the data and the request's key alone.
+CACHED_PREFIXES = ("/api/entities/", "/api/entity", "/id/")
+# An answer is revalidated before reuse: a write may change it at any time.
+CACHE_CONTROL = ("Cache-Control", "no-cache")
+# Headers a 304 leaves out: they describe the body it does not have.
+BODY_HEADERS = frozenset({"content-length", "content-type", "content-encoding"})
+# Says whether an answer was kept from before or made for this request.
+HIT, MISS = ("DMKG-Cache", "hit"), ("DMKG-Cache", "miss")
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One kept answer: status line, headers (ETag included) and body."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str
+
+
+class ResponseCache:
+    """WSGI middleware keeping the entity routes' answers, up to budget bytes (0: off)."""
+
+    def __init__(self, app: WSGIApp, budget: int) -> None:
+        self.app = app
+        self.budget = budget
+        self.largest = budget // 8  # no one answer may push out most of the others
+        self.entries: OrderedDict[Key, Stored] = OrderedDict()
+        self.size = 0
+        self.generation = 0
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every answer: the data has changed."""
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+            self.generation += 1
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        if not self.budget or method not in ("GET", "HEAD") or not path.startswith(CACHED_PREFIXES):
+            return self.app(environ, start_response)
+        key = (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""),
+               environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        with self.lock:
+            stored = self.entries.get(key)
+            if stored is not None:
+                self.entries.move_to_end(key)
+            generation = self.generation
+        if stored is None:
+            if method == "HEAD":  # nothing to keep without a body
+                return self.app(environ, start_response)
+            rendered = self._render(environ, key, generation)
+            if isinstance(rendered, _Passed):
+                start_response(rendered.status, rendered.headers)
+                return [rendered.body]
+            return self._answer(rendered, MISS, environ, start_response)
+        return self._answer(stored, HIT, environ, start_response)
+
+    def _render(self, environ: dict[str, Any], key: Key, generation: int) -> Stored | _Passed:
+        """Run the application, keep its answer when it is a plain 200."""
+        seen: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return chunks.append
+
+        result = self.app(environ, capture)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers, body = seen["status"], list(seen["headers"]), b"".join(chunks)
+        names = {name.lower() for name, _ in headers}
+        if not status.startswith("200 ") or "set-cookie" in names or "etag" in names:
+            return _Passed(status, headers, body)
+        etag = quote_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
+        headers += [("ETag", etag), CACHE_CONTROL]
+        stored = Stored(status, headers, body, etag)
+        if len(body) <= self.largest:
+            self._keep(key, stored, generation)
+        return stored
+
+    def _keep(self, key: Key, stored: Stored, generation: int) -> None:
+        with self.lock:
+            if generation != self.generation or key in self.entries:
+                return  # rendered from data that has since changed, or by another thread
+            self.entries[key] = stored
+            self.size += len(stored.body)
+            while self.size > self.budget:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    @staticmethod
+    def _answer(stored: Stored, how: tuple[str, str], environ: dict[str, Any],
+                start_response: StartResponse) -> Iterable[bytes]:
+        asked = environ.get("HTTP_IF_NONE_MATCH")
+        if asked and parse_etags(asked).contains_weak(stored.etag.strip('"')):
+            start_response("304 Not Modified", [
+                *((name, value) for name, value in stored.headers
+                  if name.lower() not in BODY_HEADERS), how])
+            return []
+        start_response(stored.status, [*stored.headers, how])
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [stored.body]
+
+
+@dataclass(frozen=True)
+class _Passed:
+    """An answer not kept (an error, a redirect, a cookie): sent as the application made it."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes

@@ -1,0 +1,63 @@
+"""Kept entity answers over real HTTP: the same bytes again, ETags and 304s, errors not kept."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from tests.http import request
+from tests.live import LiveServer
+
+LOOKUP = "/api/entities/substance/ketamine"
+
+
+def test_a_look_up_is_kept_and_answered_again_byte_for_byte(live_server: LiveServer) -> None:
+    path = f"{LOOKUP}?lang=fr&unique={uuid.uuid4()}"  # a key no other request has used
+    first = request("GET", live_server.url + path)
+    again = request("GET", live_server.url + path)
+    assert (first.status, again.status) == (200, 200)
+    assert (first.headers["dmkg-cache"], again.headers["dmkg-cache"]) == ("miss", "hit")
+    assert again.body == first.body
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert json.loads(again.body)["label"] == "kétamine"
+
+
+def test_a_conditional_request_for_an_unchanged_answer_gets_a_304(live_server: LiveServer) -> None:
+    etag = request("GET", live_server.url + LOOKUP).headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    for asked in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        reply = request("GET", live_server.url + LOOKUP, headers={"If-None-Match": asked})
+        assert reply.status == 304, asked
+        assert reply.body == b""
+        assert reply.headers["etag"] == etag
+        assert "content-length" not in reply.headers or reply.headers["content-length"] == "0"
+    stale = request("GET", live_server.url + LOOKUP, headers={"If-None-Match": '"other"'})
+    assert stale.status == 200 and json.loads(stale.body)["id"] == "substance/ketamine"
+
+
+def test_negotiated_pages_are_kept_per_format_and_language(live_server: LiveServer) -> None:
+    path = live_server.url + "/id/substance/ketamine"
+    turtle = [request("GET", path, headers={"Accept": "text/turtle"}) for _ in range(2)]
+    french = [request("GET", path, headers={"Accept": "text/html", "Accept-Language": "fr"})
+              for _ in range(2)]
+    assert [r.media_type for r in turtle] == ["text/turtle"] * 2
+    assert [r.media_type for r in french] == ["text/html"] * 2
+    assert turtle[1].headers["dmkg-cache"] == french[1].headers["dmkg-cache"] == "hit"
+    assert turtle[1].body == turtle[0].body
+    assert turtle[0].headers["etag"] != french[0].headers["etag"]
+    assert '<html lang="fr"' in french[1].text
+    # The security headers of a page are added to every answer, kept or not.
+    assert "default-src" in french[1].headers["content-security-policy"]
+    head = request("HEAD", path, headers={"Accept": "text/turtle"})
+    assert head.status == 200 and head.body == b""
+    assert head.headers["content-length"] == str(len(turtle[0].body))
+
+
+def test_errors_are_not_kept(live_server: LiveServer) -> None:
+    for _ in range(2):
+        missing = request("GET", live_server.url + "/api/entities/substance/no-such-thing")
+        assert missing.status == 404
+        assert "dmkg-cache" not in missing.headers and "etag" not in missing.headers
+    bad = request("GET", live_server.url + LOOKUP + "?lang=xx")
+    assert bad.status == 400 and "dmkg-cache" not in bad.headers
