@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from itertools import islice
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from kg.store.base import (
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 DATASET_SUFFIXES = {".nq": "nquads", ".trig": "trig"}
+# Datasets named by queries, kept: building one copies every triple of its graphs.
+VIEWS_KEPT = 4
 GRAPH_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
                   ".jsonld": "json-ld", ".n3": "n3"}
 
@@ -44,15 +47,24 @@ class RdflibBackend(Backend):
         self.data = Dataset(default_union=True)
         # rdflib's SPARQL parser is not thread-safe: one lock for every user of it.
         self._lock = PARSER_LOCK
+        self._views: OrderedDict[DatasetSpec, Dataset] = OrderedDict()
 
     def _view(self, dataset: DatasetSpec) -> Dataset:
-        view = Dataset()
-        for name in dataset.default_graphs:
-            view.default_graph += self.data.graph(URIRef(name))
-        for name in dataset.named_graphs:
-            named = view.graph(URIRef(name))
-            named += self.data.graph(URIRef(name))
-        return view
+        """The dataset as its own rdflib Dataset, kept for the next query naming it."""
+        with self._lock:
+            if dataset in self._views:
+                self._views.move_to_end(dataset)
+                return self._views[dataset]
+            view = Dataset()
+            for name in dataset.default_graphs:
+                view.default_graph += self.data.graph(URIRef(name))
+            for name in dataset.named_graphs:
+                named = view.graph(URIRef(name))
+                named += self.data.graph(URIRef(name))
+            self._views[dataset] = view
+            if len(self._views) > VIEWS_KEPT:
+                self._views.popitem(last=False)
+            return view
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
@@ -123,6 +135,8 @@ class RdflibBackend(Backend):
         return ("\n".join(line for line in lines if line) + "\n").encode()
 
     def load(self, path: Path, graph: str | None = None) -> None:
+        with self._lock:
+            self._views.clear()  # copies of the data before this load
         suffix = path.suffix.lower()
         if suffix in DATASET_SUFFIXES:
             self.data.parse(path, format=DATASET_SUFFIXES[suffix])

@@ -225,3 +225,20 @@ def test_loading_triples_into_a_named_graph(tmp_path: Path, make: type) -> None:
     backend.load(path, G2)
     assert backend.graph_sizes() == {G1: 1, G2: 1}
     assert backend.version() != before
+
+
+@pytest.mark.parametrize("make", [OxigraphBackend.in_memory, RdflibBackend])
+def test_a_named_dataset_sees_what_was_loaded_after_it_was_asked(tmp_path: Path,
+                                                                  make: type) -> None:
+    backend: Backend = make()
+    first, more = tmp_path / "data.nq", tmp_path / "more.nq"
+    first.write_text(DATA, encoding="utf-8")
+    more.write_text(f'<{EX}dan> <{EX}name> "Dan"@en <{G1}> .\n'
+                    f'<{EX}eve> <{EX}name> "Eve"@en <{G2}> .\n', encoding="utf-8")
+    spec = DatasetSpec(default_graphs=(G1,), named_graphs=(G2,))
+    query = (f"SELECT ?n WHERE {{ {{ ?s <{EX}name> ?n }} "
+             f"UNION {{ GRAPH ?g {{ ?s <{EX}name> ?n }} }} }}")
+    backend.load(first)
+    assert sorted(r["n"] for r in _rows(backend, query, spec)) == ["Alice", "Bob"]
+    backend.load(more)
+    assert sorted(r["n"] for r in _rows(backend, query, spec)) == ["Alice", "Bob", "Dan", "Eve"]
