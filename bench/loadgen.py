@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -29,14 +30,19 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, connections: int = 16, seconds: int = 10, threads: int = 2,
-        headers: dict[str, str] | None = None) -> LoadResult:
-    """Run wrk against url on 127.0.0.1 for a bounded time and parse its report."""
+        headers: dict[str, str] | None = None, script: Path | None = None) -> LoadResult:
+    """Run wrk against url on 127.0.0.1 for a bounded time and parse its report.
+
+    A Lua script, when given, writes each request (bench/unique.lua: a fresh query string).
+    """
     binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed (on Debian: apt-get install wrk)")
     command = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                             timeout=seconds + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
