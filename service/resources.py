@@ -16,7 +16,11 @@ from kg.store import Backend, DatasetSpec
 # The curated graphs: the facts, and the ontology for its value sets.
 CURATED = DatasetSpec(default_graphs=(str(GRAPH.facts), str(GRAPH.ontology)))
 OUT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-IN = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+# Each curated graph named in the query: over a dataset of them, Virtuoso answers a bound
+# object with any predicate 30 times slower (150 ms against 5 ms at 13k triples).
+IN = ("SELECT DISTINCT ?s ?p WHERE { "
+      + " UNION ".join(f"{{ GRAPH <{name}> {{ ?s ?p ?o }} }}" for name in CURATED.default_graphs)
+      + " }")
 ABOUT = {str(DMO.about), *(str(DMO[f"about{k}"]) for k in (
     "Substance", "Channel", "Actor", "Place", "Practice", "Regulation", "Risk", "Factor",
     "Requirement"))}
@@ -97,7 +101,7 @@ class Resources:
         if iri not in self._incoming:
             self._incoming[iri] = [
                 (str(r["s"]), str(r["p"]))
-                for r in self.backend.select(IN, {"o": URIRef(iri)}, CURATED)
+                for r in self.backend.select(IN, {"o": URIRef(iri)})
                 if not isinstance(r["s"], BNode)]
         return self._incoming[iri]
 
