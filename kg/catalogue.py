@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -38,6 +39,8 @@ LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 # Tiers of a match, best first.
 EXACT, PREFIX, SUBSTRING = 3, 2, 1
+# Sorts after every folded name that starts with a given text followed by it.
+LAST = "\U0010ffff"
 
 
 def fold(text: str) -> str:
@@ -100,10 +103,15 @@ class Catalogue:
 
     entities: dict[str, Entity] = field(default_factory=dict)
     terms: dict[str, dict[str, str]] = field(default_factory=dict)  # DMO term IRI → labels
-    # (folded name, entity IRI, name, is a preferred label), sorted
+    # (folded name, entity IRI, name, is a preferred label), sorted: a name's position
     _names: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    _folded: list[str] = field(default_factory=list)  # the folded names alone, by position
+    _owner: list[int] = field(default_factory=list)  # position → number of its entity
+    # Positions ranked within a tier (preferred label first, then shorter, then by name), and
+    # each position's place in that ranking.
+    _order: list[int] = field(default_factory=list)
+    _rank: list[int] = field(default_factory=list)
     _exact: dict[str, list[int]] = field(default_factory=dict)
-    _sorted: list[tuple[str, int]] = field(default_factory=list)
     _trigrams: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
@@ -137,15 +145,25 @@ class Catalogue:
             for _, label in entity.alt_labels:
                 names.add((fold(label), entity.iri, label, False))
         self._names = sorted(names)
+        self._folded = [folded for folded, *_ in self._names]
+        numbers: dict[str, int] = {}
+        self._owner = [numbers.setdefault(iri, len(numbers)) for _, iri, _, _ in self._names]
+        # Sorted by name already: a stable sort on (not preferred, length) breaks ties by name.
+        longest = max(map(len, self._folded), default=0) + 1
+        within = [(not preferred) * longest + len(folded)
+                  for folded, _, _, preferred in self._names]
+        self._order = sorted(range(len(within)), key=within.__getitem__)
+        self._rank = [0] * len(self._order)
+        for rank, position in enumerate(self._order):
+            self._rank[position] = rank
         exact: dict[str, list[int]] = defaultdict(list)
         trigrams: dict[str, list[int]] = defaultdict(list)
-        for position, (folded, *_rest) in enumerate(self._names):
+        for position, folded in enumerate(self._folded):
             exact[folded].append(position)
             for gram in _trigrams(folded):
                 trigrams[gram].append(position)
         self._exact = dict(exact)
         self._trigrams = dict(trigrams)
-        self._sorted = [(folded, i) for i, (folded, *_r) in enumerate(self._names)]
 
     def get(self, iri: str) -> Entity | None:
         return self.entities.get(iri)
@@ -171,53 +189,61 @@ class Catalogue:
                 counts[name] += 1
         return dict(sorted(counts.items()))
 
-    def _candidates(self, folded: str) -> dict[int, int]:
-        found: dict[int, int] = {i: EXACT for i in self._exact.get(folded, [])}
-        start = bisect.bisect_left(self._sorted, (folded, -1))
-        for index in range(start, len(self._sorted)):  # a slice would copy the rest
-            name, position = self._sorted[index]
-            if not name.startswith(folded):
-                break
-            found.setdefault(position, PREFIX)
-        if len(folded) < 3:
-            return found  # one or two letters: names that start with them, not inside
-        # The names holding the text's rarest trigram, each checked whole.
-        rarest = min(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
-        for position in self._trigrams.get(rarest, ()):
-            if position not in found and folded in self._names[position][0]:
-                found[position] = SUBSTRING
+    def _candidates(self, folded: str) -> list[tuple[int, Sequence[int]]]:
+        """Positions of the names matching folded, by tier (a name may recur in a lower one)."""
+        start = bisect.bisect_left(self._folded, folded)
+        end = bisect.bisect_left(self._folded, folded + LAST, start)
+        found: list[tuple[int, Sequence[int]]] = [(EXACT, self._exact.get(folded, ())),
+                                                  (PREFIX, range(start, end))]
+        if len(folded) >= 3:  # one or two letters: names that start with them, not inside
+            # The names holding the text's rarest trigram, each checked whole (a trigram's
+            # names all hold it).
+            rarest = min(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
+            holding = self._trigrams.get(rarest, [])
+            if len(folded) > 3:
+                names = self._folded
+                holding = [p for p in holding if folded in names[p]]
+            found.append((SUBSTRING, holding))
         return found
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,
              limit: int | None = None) -> tuple[int, list[Hit]]:
         """Return how many entities match text and the hits from offset (limit, or all).
 
-        Hits come best first, one per entity.
+        Hits come best first, one per entity: a higher tier, then a preferred label, then a
+        shorter name, then by name and IRI.
         """
-        ranked = self._ranked(text, types)
+        folded = fold(text)
+        if not folded:
+            return 0, []
+        size, rank = len(self._names), self._rank
+        keys: list[int] = []
+        matched: set[int] = set()
+        for tier, positions in self._candidates(folded):
+            if types:
+                positions = [p for p in positions
+                             if self.entities[self._names[p][1]].types & types]
+            matched.update(map(self._owner.__getitem__, positions))
+            base = (EXACT - tier) * size  # a higher tier comes first whatever the rank
+            keys += [base + r for r in map(rank.__getitem__, positions)]
+        keys.sort()
         end = None if limit is None else offset + limit
-        return len(ranked), [Hit(self.entities[iri], self._names[key[4]][2], key[0], key[1])
-                             for iri, key in ranked[offset:end]]
+        hits: list[Hit] = []
+        seen: set[int] = set()
+        for key in keys:
+            if end is not None and len(seen) >= end:
+                break
+            position = self._order[key % size]
+            owner = self._owner[position]
+            if owner in seen:
+                continue
+            seen.add(owner)
+            if len(seen) > offset:
+                _, iri, name, preferred = self._names[position]
+                hits.append(Hit(self.entities[iri], name, EXACT - key // size, preferred))
+        return len(matched), hits
 
     def search(self, text: str, types: set[str] | None = None, offset: int = 0,
                limit: int | None = None) -> list[Hit]:
         """The hits alone of find()."""
         return self.find(text, types, offset, limit)[1]
-
-    def _ranked(self, text: str, types: set[str] | None
-                ) -> list[tuple[str, tuple[int, bool, int, str, int]]]:
-        folded = fold(text)
-        if not folded:
-            return []
-        # Per entity keep its best name: higher tier, then a preferred label, then shorter.
-        best: dict[str, tuple[int, bool, int, str, int]] = {}
-        for position, tier in self._candidates(folded).items():
-            name_folded, iri, _, preferred = self._names[position]
-            if types and not self.entities[iri].types & types:
-                continue
-            key = (tier, preferred, -len(name_folded), name_folded, position)
-            current = best.get(iri)
-            if current is None or key[:3] > current[:3]:
-                best[iri] = key
-        return sorted(best.items(), key=lambda item: (-item[1][0], not item[1][1],
-                                                      -item[1][2], item[1][3], item[0]))
