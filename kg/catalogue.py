@@ -165,6 +165,11 @@ class Catalogue:
         self._exact = dict(exact)
         self._trigrams = dict(trigrams)
 
+    @property
+    def size(self) -> int:
+        """How many names are indexed."""
+        return len(self._names)
+
     def get(self, iri: str) -> Entity | None:
         return self.entities.get(iri)
 

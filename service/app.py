@@ -111,9 +111,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["dmkg.layout"] = Layout(Path(settings["HOME"]))
     app.extensions["dmkg.query_limits"] = QueryLimits(float(settings["QUERY_TIMEOUT"]),
                                                       int(settings["RESULT_LIMIT"]))
+    started = time.perf_counter()
     backend = open_backend(settings)
+    opened = time.perf_counter()
+    log.info("store %s open in %.1f s", backend.name, opened - started)
+    catalogue = Catalogue.from_backend(backend)
+    log.info("search index: %d names of %d entities in %.1f s", catalogue.size,
+             len(catalogue.entities), time.perf_counter() - opened)
     app.extensions["dmkg.backend"] = backend
-    app.extensions["dmkg.catalogue"] = Catalogue.from_backend(backend)
+    app.extensions["dmkg.catalogue"] = catalogue
     app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
 
     from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route

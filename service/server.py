@@ -7,6 +7,7 @@ starts a fresh one (see service/limits.py).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -72,6 +73,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; fail with a clear message when the store cannot open."""
+    # What the service says while it starts (how long the store and the index took), and
+    # its errors, on standard error beside gunicorn's own lines.
+    logging.basicConfig(format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: "
+                               "%(message)s", datefmt="%Y-%m-%d %H:%M:%S %z")
+    logging.getLogger("service").setLevel(logging.INFO)
     engine = str(settings["STORE"])
     writable = bool(settings["WRITE_TOKENS"])
     on_disk = engine == "oxigraph" and not settings["DATA"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +29,13 @@ def test_gunicorn_workers_answer_on_every_store(tmp_path: Path, built: Layout,
             counts.add(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
     report = json.loads((built.dist_dir / "report.json").read_text())
     assert counts == {str(report["triples"]["total"])}
+    # The start says how long the store and the search index took (once per process that
+    # opened them), on the server's standard error.
+    said = server.log.read_text()
+    engine = "rdflib" if store == "rdflib" else "oxigraph"
+    assert re.search(rf"\[INFO\] service\.app: store {engine} open in [0-9.]+ s", said), said
+    assert re.search(r"\[INFO\] service\.app: search index: [1-9][0-9]* names of [1-9][0-9]* "
+                     r"entities in [0-9.]+ s", said), said
 
 
 def test_serving_a_missing_data_file_fails_clearly(tmp_path: Path) -> None:
