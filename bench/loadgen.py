@@ -30,21 +30,24 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, connections: int = 16, seconds: int = 10, threads: int = 2,
-        headers: dict[str, str] | None = None, script: Path | None = None) -> LoadResult:
+        headers: dict[str, str] | None = None, script: Path | None = None,
+        timeout: int = 2) -> LoadResult:
     """Run wrk against url on 127.0.0.1 for a bounded time and parse its report.
 
     A Lua script, when given, writes each request (bench/unique.lua: a fresh query string).
+    A request unanswered after timeout seconds counts as an error, not in the latencies.
     """
     binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed (on Debian: apt-get install wrk)")
-    command = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               f"--timeout={timeout}s"]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     if script is not None:
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True,
-                            timeout=seconds + 60).stdout
+                            timeout=seconds + timeout + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
