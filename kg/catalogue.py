@@ -1,8 +1,8 @@
 """The entity catalogue: names, kinds and types of every individual, with a search index.
 
 Built once from the store through SPARQL (any backend), it answers label look-ups without
-scanning triples: exact names from a dictionary, prefixes from a sorted list, substrings from
-a trigram index.
+scanning triples: exact names and prefixes from the sorted list of names, substrings from a
+trigram index.
 """
 
 from __future__ import annotations
@@ -111,7 +111,6 @@ class Catalogue:
     # each position's place in that ranking.
     _order: list[int] = field(default_factory=list)
     _rank: list[int] = field(default_factory=list)
-    _exact: dict[str, list[int]] = field(default_factory=dict)
     _trigrams: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
@@ -156,13 +155,10 @@ class Catalogue:
         self._rank = [0] * len(self._order)
         for rank, position in enumerate(self._order):
             self._rank[position] = rank
-        exact: dict[str, list[int]] = defaultdict(list)
         trigrams: dict[str, list[int]] = defaultdict(list)
         for position, folded in enumerate(self._folded):
-            exact[folded].append(position)
             for gram in _trigrams(folded):
                 trigrams[gram].append(position)
-        self._exact = dict(exact)
         self._trigrams = dict(trigrams)
 
     @property
@@ -195,11 +191,12 @@ class Catalogue:
         return dict(sorted(counts.items()))
 
     def _candidates(self, folded: str) -> list[tuple[int, Sequence[int]]]:
-        """Positions of the names matching folded, by tier (a name may recur in a lower one)."""
+        """Positions of the names matching folded, by tier (a substring may also be a prefix)."""
         start = bisect.bisect_left(self._folded, folded)
-        end = bisect.bisect_left(self._folded, folded + LAST, start)
-        found: list[tuple[int, Sequence[int]]] = [(EXACT, self._exact.get(folded, ())),
-                                                  (PREFIX, range(start, end))]
+        same = bisect.bisect_right(self._folded, folded, start)
+        end = bisect.bisect_left(self._folded, folded + LAST, same)
+        found: list[tuple[int, Sequence[int]]] = [(EXACT, range(start, same)),
+                                                  (PREFIX, range(same, end))]
         if len(folded) >= 3:  # one or two letters: names that start with them, not inside
             # The names holding the text's rarest trigram, each checked whole (a trigram's
             # names all hold it).
