@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -253,7 +254,8 @@ def _peers(merged: Path, lines: int, args: argparse.Namespace) -> dict[str, Any]
 
 def markdown(result: dict[str, Any]) -> str:
     """One table per scale: latency alone and under load, and throughput, of every request."""
-    lines = [f"# {result['benchmark']} ({result['date']})", "", f"Settings: {result['settings']}",
+    lines = [f"# {result['benchmark']} ({result['date']})", "",
+             f"Commit: {result.get('commit', 'unknown')}. Settings: {result['settings']}",
              "", "Latency alone: one connection. Under load: "
              f"{result['settings']['connections']} connections, which also give req/s.", ""]
     lines += targets(result)
@@ -353,6 +355,20 @@ def plot(result: dict[str, Any], target: Path) -> None:
     plt.close(figure)
 
 
+def _commit() -> str:
+    """The commit measured, with + when the checkout has changes of its own."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                  ".", ":!bench/results"],
+                                 cwd=root, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if changed.strip() else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -380,6 +396,7 @@ def main() -> None:
                      "virtuoso_max": args.virtuoso_max,
                      "connections": args.connections, "cpus": os.cpu_count(),
                      "workers": 2, "quick": args.quick},
+        "commit": _commit(),
         "scales": [],
     }
     RESULTS.mkdir(exist_ok=True)
