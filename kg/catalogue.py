@@ -1,8 +1,8 @@
 """The entity catalogue: names, kinds and types of every individual, with a search index.
 
 Built once from the store through SPARQL (any backend), it answers label look-ups without
-scanning triples: exact names and prefixes from the sorted list of names, substrings from the
-words of the names (found by their trigrams) and the names using each word.
+scanning triples: exact names and prefixes from the sorted list of names, substrings from a
+trigram index.
 """
 
 from __future__ import annotations
@@ -111,11 +111,7 @@ class Catalogue:
     # each position's place in that ranking.
     _order: list[int] = field(default_factory=list)
     _rank: list[int] = field(default_factory=list)
-    # Every distinct word of the names with the positions of the names using it, and the
-    # trigrams of those words (there are far fewer words than names).
-    _uses: dict[str, list[int]] = field(default_factory=dict)
-    _words: list[str] = field(default_factory=list)
-    _trigrams: dict[str, list[int]] = field(default_factory=dict)  # trigram → word numbers
+    _trigrams: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def from_backend(cls, backend: Backend) -> Catalogue:
@@ -159,16 +155,10 @@ class Catalogue:
         self._rank = [0] * len(self._order)
         for rank, position in enumerate(self._order):
             self._rank[position] = rank
-        uses: dict[str, list[int]] = defaultdict(list)
-        for position, folded in enumerate(self._folded):
-            for word in folded.split(" "):
-                uses[word].append(position)  # twice for a word said twice: harmless
-        self._uses = dict(uses)
-        self._words = list(self._uses)
         trigrams: dict[str, list[int]] = defaultdict(list)
-        for number, word in enumerate(self._words):
-            for gram in _trigrams(word):
-                trigrams[gram].append(number)
+        for position, folded in enumerate(self._folded):
+            for gram in _trigrams(folded):
+                trigrams[gram].append(position)
         self._trigrams = dict(trigrams)
 
     @property
@@ -208,32 +198,15 @@ class Catalogue:
         found: list[tuple[int, Sequence[int]]] = [(EXACT, range(start, same)),
                                                   (PREFIX, range(same, end))]
         if len(folded) >= 3:  # one or two letters: names that start with them, not inside
-            found.append((SUBSTRING, self._holding(folded)))
+            # The names holding the text's rarest trigram, each checked whole (a trigram's
+            # names all hold it).
+            rarest = min(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
+            holding = self._trigrams.get(rarest, [])
+            if len(folded) > 3:
+                names = self._folded
+                holding = [p for p in holding if folded in names[p]]
+            found.append((SUBSTRING, holding))
         return found
-
-    def _holding(self, folded: str) -> Sequence[int]:
-        """Positions of the names that hold folded anywhere."""
-        # Each piece of the text between spaces lies inside one word of a name holding it.
-        pieces = [piece for piece in folded.split(" ") if len(piece) >= 3]
-        if not pieces:  # only short pieces ("a b c"): every name is read
-            return [p for p, name in enumerate(self._folded) if folded in name]
-        # The piece whose rarest trigram the fewest words have; the words holding it.
-        piece, gram = min(((piece, min(_trigrams(piece), key=self._word_count))
-                           for piece in pieces), key=lambda pair: self._word_count(pair[1]))
-        words = [self._words[n] for n in self._trigrams.get(gram, ())
-                 if piece in self._words[n]]
-        if len(words) == 1 and folded == piece:
-            return self._uses[words[0]]
-        positions = set()
-        for word in words:
-            positions.update(self._uses[word])
-        if folded == piece:  # a name using one of these words holds the text
-            return list(positions)
-        names = self._folded
-        return [p for p in positions if folded in names[p]]
-
-    def _word_count(self, gram: str) -> int:
-        return len(self._trigrams.get(gram, ()))
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,
              limit: int | None = None) -> tuple[int, list[Hit]]:
