@@ -51,7 +51,8 @@ def expected(catalogue: Catalogue, text: str, types: set[str] | None
 
 
 @pytest.mark.parametrize("text", ["ket", "Kétamine", "ka", "k", "dark web", "tomi", "drive",
-                                  "finding ka", "  MDMA ", "zzzz", "ecstasy", "e"])
+                                  "finding ka", "  MDMA ", "zzzz", "ecstasy", "e", "g ka",
+                                  "ding kato", "a b", "ka to", "web", "ne de"])
 @pytest.mark.parametrize("types", [None, {"Stimulant"}, {"City", "Dissociative"}])
 def test_search_follows_its_rules(catalogue: Catalogue, text: str,
                                   types: set[str] | None) -> None:
