@@ -38,12 +38,13 @@ Key = tuple[str, str, str, str]
 
 @dataclass(frozen=True)
 class Stored:
-    """One kept answer: status line, headers (ETag included) and body."""
+    """An answer: status line, headers and body, and the ETag (unquoted) of one that can be
+    kept; None for one sent as the application made it (an error, a redirect, a cookie)."""
 
     status: str
     headers: list[tuple[str, str]]
     body: bytes
-    etag: str
+    etag: str | None
 
 
 class ResponseCache:
@@ -81,13 +82,13 @@ class ResponseCache:
             if method == "HEAD":  # nothing to keep without a body
                 return self.app(environ, start_response)
             rendered = self._render(environ, key, generation)
-            if isinstance(rendered, _Passed):
+            if rendered.etag is None:
                 start_response(rendered.status, rendered.headers)
                 return [rendered.body]
             return self._answer(rendered, MISS, environ, start_response)
         return self._answer(stored, HIT, environ, start_response)
 
-    def _render(self, environ: dict[str, Any], key: Key, generation: int) -> Stored | _Passed:
+    def _render(self, environ: dict[str, Any], key: Key, generation: int) -> Stored:
         """Run the application, keep its answer when it is a plain 200."""
         seen: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -106,9 +107,9 @@ class ResponseCache:
         status, headers, body = seen["status"], list(seen["headers"]), b"".join(chunks)
         names = {name.lower() for name, _ in headers}
         if not status.startswith("200 ") or "set-cookie" in names or "etag" in names:
-            return _Passed(status, headers, body)
-        etag = quote_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
-        headers += [("ETag", etag), CACHE_CONTROL]
+            return Stored(status, headers, body, None)
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        headers += [("ETag", quote_etag(etag)), CACHE_CONTROL]
         stored = Stored(status, headers, body, etag)
         if len(body) <= self.largest:
             self._keep(key, stored, generation)
@@ -128,19 +129,10 @@ class ResponseCache:
     def _answer(stored: Stored, how: tuple[str, str], environ: dict[str, Any],
                 start_response: StartResponse) -> Iterable[bytes]:
         asked = environ.get("HTTP_IF_NONE_MATCH")
-        if asked and parse_etags(asked).contains_weak(stored.etag.strip('"')):
+        if asked and stored.etag and parse_etags(asked).contains_weak(stored.etag):
             start_response("304 Not Modified", [
                 *((name, value) for name, value in stored.headers
                   if name.lower() not in BODY_HEADERS), how])
             return []
         start_response(stored.status, [*stored.headers, how])
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [stored.body]
-
-
-@dataclass(frozen=True)
-class _Passed:
-    """An answer not kept (an error, a redirect, a cookie): sent as the application made it."""
-
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
