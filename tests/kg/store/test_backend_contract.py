@@ -242,3 +242,20 @@ def test_a_named_dataset_sees_what_was_loaded_after_it_was_asked(tmp_path: Path,
     assert sorted(r["n"] for r in _rows(backend, query, spec)) == ["Alice", "Bob"]
     backend.load(more)
     assert sorted(r["n"] for r in _rows(backend, query, spec)) == ["Alice", "Bob", "Dan", "Eve"]
+
+
+@pytest.mark.parametrize("make", [OxigraphBackend.in_memory, RdflibBackend])
+def test_a_merged_default_graph_is_a_set_and_a_dataset_is_whole(tmp_path: Path,
+                                                                make: type) -> None:
+    backend: Backend = make()
+    path = tmp_path / "overlap.nq"
+    path.write_text(f'<{EX}s> <{EX}p> "1" <{G1}> .\n<{EX}s> <{EX}p> "2" <{G1}> .\n'
+                    f'<{EX}s> <{EX}p> "1" <{G2}> .\n', encoding="utf-8")
+    backend.load(path)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert _rows(backend, count) == [{"n": "2"}]
+    assert _rows(backend, count, DatasetSpec(default_graphs=(G1, G2))) == [{"n": "2"}]
+    assert _rows(backend, graphs, DatasetSpec(default_graphs=(G1,))) == [{"n": "0"}]
+    assert _rows(backend, count, DatasetSpec(named_graphs=(G1,))) == [{"n": "0"}]
+    assert _rows(backend, graphs) == [{"n": "3"}]
