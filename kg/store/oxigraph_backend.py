@@ -139,7 +139,9 @@ class OxigraphBackend(Backend):
     @classmethod
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
         """Open a loaded store read-only: several processes may share it."""
-        return cls(ox.Store.read_only(str(path)), version)
+        backend = cls(ox.Store.read_only(str(path)), version)
+        backend._union_is_set()  # now, not on the first request
+        return backend
 
     @classmethod
     def writable(cls, path: Path, protected: tuple[str, ...] = ()) -> OxigraphBackend:
@@ -333,6 +335,7 @@ class OxigraphBackend(Backend):
             self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
         self._version = ""
         self._forget()
+        self._union_is_set()  # now, not on the first request
 
     def graph_sizes(self) -> dict[str, int]:
         if self._sizes is None:
