@@ -22,7 +22,7 @@ from bench.synthetic import write
 from kg.store.oxigraph_backend import OxigraphBackend
 
 RESULTS = Path(__file__).with_name("results")
-SIZES = (10_000, 100_000, 1_000_000)
+SIZES = (10_000, 100_000)
 LOOKUP = "SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/synthetic-1> ?p ?o }"
 ROUNDS = 2000
 
@@ -42,7 +42,7 @@ def _measure(size: int, folder: Path) -> dict[str, float]:
     backend = OxigraphBackend.in_memory()
     backend.load(path)
     start = time.perf_counter()
-    disjoint = backend._union_is_set()
+    disjoint = not backend._overlap(None)  # load() did it once already; timed again here
     check_ms = (time.perf_counter() - start) * 1000
     store = backend.store
     direct = _median_ms(lambda: list(store.query(LOOKUP, use_default_graph_as_union=True)))  # type: ignore[arg-type]

@@ -54,7 +54,8 @@ RESULT_TYPES = (("application/sparql-results+json", "json"),
                 ("application/sparql-results+xml", "xml"))
 GRAPH_TYPES = (("text/turtle", "turtle"), ("application/n-triples", "nt"))
 REMOTE = re.compile(r"\bLOAD\b", re.IGNORECASE)
-GRAPH_NAME = "urn:x-w3c-suite:graph"  # the column that says which graph a quad is in
+GRAPH_NAME = "urn:x-w3c-suite:graph"
+VARIES = "(some runs) "  # the column that says which graph a quad is in
 
 
 def _engine_failures() -> dict[str, str]:
@@ -227,8 +228,14 @@ def _verdict(case: Case, engine_passes: bool, why: str) -> None:
     """After the service matched the engine: pass, or xfail when the engine is listed."""
     listed = ENGINE_FAILURES.get(case.name)
     if listed is not None:
-        assert not engine_passes, f"{case.name} is listed as failed by the engine, but passes"
-        pytest.xfail(listed)
+        # Blank nodes get new labels at each load, and ORDER BY orders them by label: a listed
+        # test that orders blank nodes among tied rows may pass on some runs.
+        varies = listed.startswith(VARIES)
+        assert varies or not engine_passes, f"{case.name} is listed as failed by the engine, " \
+                                            "but passes"
+        if not engine_passes:
+            pytest.xfail(listed)
+        return
     assert engine_passes, f"the engine itself fails {case.name} (list it): {why}"
 
 
