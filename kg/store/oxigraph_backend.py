@@ -30,6 +30,24 @@ from kg.store.base import (
 VIEWS_KEPT = 2
 
 
+# The file beside an on-disk store that says whether its union default graph is a set.
+UNION_NOTE = "UNION"
+
+
+def overlaps(store: ox.Store, graphs: tuple[str, ...] | None = None) -> bool:
+    """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
+    if graphs is None:
+        found = store.query(
+            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
+            "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
+    else:
+        names = " ".join(str(ox.NamedNode(g)) for g in graphs)
+        found = store.query(
+            f"ASK {{ VALUES ?a {{ {names} }} VALUES ?b {{ {names} }} "
+            "GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
+    return bool(found)
+
+
 def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
     """Convert an rdflib IRI or literal to pyoxigraph's."""
     if isinstance(term, URIRef):
@@ -140,7 +158,11 @@ class OxigraphBackend(Backend):
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
         """Open a loaded store read-only: several processes may share it."""
         backend = cls(ox.Store.read_only(str(path)), version)
-        backend._union_is_set()  # now, not on the first request
+        # Loaders note whether the union holds a triple twice (a check that reads every quad).
+        noted = path / UNION_NOTE
+        if noted.is_file():
+            backend._disjoint = noted.read_text(encoding="utf-8").strip() == "set"
+        backend._prepare_union()
         return backend
 
     @classmethod
@@ -253,16 +275,12 @@ class OxigraphBackend(Backend):
 
     def _overlap(self, graphs: tuple[str, ...] | None) -> bool:
         """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
-        if graphs is None:
-            found = self.store.query(
-                "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
-                "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
-        else:
-            names = " ".join(str(ox.NamedNode(g)) for g in graphs)
-            found = self.store.query(
-                f"ASK {{ VALUES ?a {{ {names} }} VALUES ?b {{ {names} }} "
-                "GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
-        return bool(found)
+        return overlaps(self.store, graphs)
+
+    def _prepare_union(self) -> None:
+        """Settle, before any request, whether the union needs a merged copy, and make it."""
+        if not self._union_is_set():
+            self._merged(None)
 
     def _merged(self, dataset: DatasetSpec | None) -> ox.Store:
         """A copy whose default graph is the set of the dataset's default triples (the union
@@ -335,7 +353,7 @@ class OxigraphBackend(Backend):
             self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
         self._version = ""
         self._forget()
-        self._union_is_set()  # now, not on the first request
+        self._prepare_union()
 
     def graph_sizes(self) -> dict[str, int]:
         if self._sizes is None:

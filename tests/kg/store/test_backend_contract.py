@@ -259,3 +259,13 @@ def test_a_merged_default_graph_is_a_set_and_a_dataset_is_whole(tmp_path: Path,
     assert _rows(backend, graphs, DatasetSpec(default_graphs=(G1,))) == [{"n": "0"}]
     assert _rows(backend, count, DatasetSpec(named_graphs=(G1,))) == [{"n": "0"}]
     assert _rows(backend, graphs) == [{"n": "3"}]
+
+
+def test_an_on_disk_store_notes_once_whether_its_union_is_a_set(tmp_path: Path) -> None:
+    path = tmp_path / "overlap.nq"
+    path.write_text(f'<{EX}s> <{EX}p> "1" <{G1}> .\n<{EX}s> <{EX}p> "1" <{G2}> .\n',
+                    encoding="utf-8")
+    folder, digest = prepare_store(path, tmp_path / "store")
+    assert (folder / "UNION").read_text(encoding="utf-8") == "multiset\n"
+    backend = OxigraphBackend.on_disk(folder, digest[:16])
+    assert _rows(backend, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == [{"n": "1"}]
