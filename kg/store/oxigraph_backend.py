@@ -182,6 +182,8 @@ class OxigraphBackend(Backend):
         self.writes += 1
         self._version = ""
         self._forget()
+        # The write pays for the check (it reads every quad), not the next query.
+        self._prepare_union()
 
     def _forget(self) -> None:
         """Drop what was derived from the data: sizes, overlap, merged copies."""
