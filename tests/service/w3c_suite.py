@@ -250,3 +250,41 @@ def same(left: Answer, right: Answer, ordered: bool) -> bool:
                 and isomorphic(left.graph, right.graph))
     assert left.rows is not None and right.rows is not None
     return _match_rows(left.rows, right.rows, ordered)
+
+
+SYNTAX_MANIFESTS = ("sparql10/manifest-syntax.ttl", "sparql11/manifest-sparql11-query.ttl",
+                    "sparql11/manifest-sparql11-update.ttl")
+# Test type -> (query or update, whether the text is valid).
+SYNTAX_KINDS = {MF.PositiveSyntaxTest: ("query", True), MF.NegativeSyntaxTest: ("query", False),
+                MF.PositiveSyntaxTest11: ("query", True), MF.NegativeSyntaxTest11: ("query", False),
+                MF.PositiveUpdateSyntaxTest11: ("update", True),
+                MF.NegativeUpdateSyntaxTest11: ("update", False)}
+
+
+@dataclass
+class SyntaxCase:
+    """One syntax test: a query or update text, valid or not."""
+
+    name: str
+    kind: str
+    valid: bool
+    text: str
+    text_iri: str
+
+
+def load_syntax_cases() -> list[SyntaxCase]:
+    """Every syntax test of the SPARQL 1.0 and 1.1 query and update manifests."""
+    if not SUITE.is_dir():
+        return []
+    cases = []
+    for manifest in SYNTAX_MANIFESTS:
+        for graph, entry, path in _manifests(SUITE / manifest):
+            found = SYNTAX_KINDS.get(graph.value(entry, RDF.type))  # type: ignore[call-overload]
+            if found is None:
+                continue
+            iri = str(graph.value(entry, MF.action))
+            name = f"{path.relative_to(SUITE).parent}#{str(entry).rsplit('#', 1)[-1]}"
+            # Bytes decoded leniently: some negative tests are not UTF-8 on purpose.
+            text = path_of(iri).read_bytes().decode("utf-8", errors="replace")
+            cases.append(SyntaxCase(name, found[0], found[1], text, iri))
+    return cases
