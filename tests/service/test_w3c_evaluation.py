@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from itertools import count
 from pathlib import Path
@@ -42,6 +43,7 @@ from tests.service.w3c_suite import (
     path_of,
     plain,
     same,
+    shape,
 )
 
 TOKEN = "w3c-evaluation-suite-token-0123456789"
@@ -55,8 +57,9 @@ RESULT_TYPES = (("application/sparql-results+json", "json"),
                 ("application/sparql-results+xml", "xml"))
 GRAPH_TYPES = (("text/turtle", "turtle"), ("application/n-triples", "nt"))
 REMOTE = re.compile(r"\bLOAD\b", re.IGNORECASE)
-GRAPH_NAME = "urn:x-w3c-suite:graph"
-VARIES = "(some runs) "  # the column that says which graph a quad is in
+GRAPH_NAME = "urn:x-w3c-suite:graph"  # the column that says which graph a quad is in
+VARIES = "(some runs) "
+CAP = 2  # rows kept by the capped server: most of the suite's answers are longer
 
 
 def _engine_failures() -> dict[str, str]:
@@ -82,19 +85,29 @@ def _lexical_forms() -> Iterator[None]:
     rdflib.NORMALIZE_LITERALS = saved
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A writable on-disk store, empty, that each test fills with its own data."""
+def _serve(factory: pytest.TempPathFactory, **settings: str) -> Iterator[LiveServer]:
     if not SUITE.is_dir():
         pytest.skip("the W3C SPARQL test suites are not beside this checkout")
-    folder = tmp_path_factory.mktemp("w3c-evaluation")
+    folder = factory.mktemp("w3c-evaluation")
     (folder / "tokens").write_text(f"w3c-suite {TOKEN}\n", encoding="utf-8")
     (folder / "empty.nt").write_text("", encoding="utf-8")
     settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log")}
+                "AUDIT_LOG": str(folder / "audit.log"), **settings}
     with LiveServer(folder, args=(f"--data={folder / 'empty.nt'}",),
                     settings=settings) as live:
         yield live
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A writable on-disk store, empty, that each test fills with its own data."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def capped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same, with answers capped at CAP rows."""
+    yield from _serve(tmp_path_factory, RESULT_LIMIT=str(CAP))
 
 
 # --- the service side -------------------------------------------------------------------------
@@ -286,6 +299,37 @@ def test_query(server: LiveServer, case: Case) -> None:
     expected = _expected(case, form)
     _verdict(case, same(engine, expected, case.ordered),
              f"engine: {engine.describe()}\nexpected: {expected.describe()}")
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in QUERIES])
+def test_a_capped_answer_is_the_start_of_the_answer(capped_server: LiveServer,
+                                                    case: Case) -> None:
+    """The row cap (a LIMIT added to the outermost query) keeps rows of the engine's answer,
+    as many as the cap allows, and says when it left some out: it changes nothing else."""
+    turn = next(_turn)
+    held, params = _query_params(case, turn)
+    from_default, from_named = case.from_clauses()
+    engine_graphs = {**dict(case.graphs),
+                     **{iri: iri for iri in {*from_default, *from_named} if path_of(iri).is_file()}}
+    try:
+        result = _engine_store(case.data, engine_graphs).query(case.text, base_iri=case.text_iri)
+    except SyntaxError:
+        pytest.skip("the engine refuses the query (test_query checks the service does too)")
+    form, engine = _engine_answer(result)
+    if form != "solutions":
+        pytest.skip("the cap rewrites SELECT queries only")
+    _reset(capped_server, held)
+    reply = _send_query(capped_server, f"BASE <{case.text_iri}>\n{case.text}", params,
+                        RESULT_TYPES[turn % 2][0], turn % 3)
+    service = _reply_answer(reply, form)
+    assert engine.rows is not None and service.rows is not None
+    kept = min(CAP, len(engine.rows))
+    assert len(service.rows) == kept, service.describe()
+    assert not Counter(map(shape, service.rows)) - Counter(map(shape, engine.rows)), (
+        f"rows the engine does not give\nservice: {service.describe()}\n"
+        f"engine: {engine.describe()}")
+    truncated = reply.headers.get("dmkg-result-truncated") == "true"
+    assert truncated == (len(engine.rows) > CAP), reply.headers
 
 
 # --- updates ----------------------------------------------------------------------------------

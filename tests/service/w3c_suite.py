@@ -184,14 +184,16 @@ def answer_of_result_set(graph: Graph) -> Answer:
 
 # --- comparison -------------------------------------------------------------------------------
 
+def shape(row: Row) -> frozenset[tuple[str, object]]:
+    """A row with its blank nodes made alike: what rows must share to be matched at all."""
+    return frozenset((k, "_" if isinstance(v, BNode) else v) for k, v in row.items())
+
+
 def _match_rows(left: Sequence[Row], right: Sequence[Row], ordered: bool) -> bool:
     """Whether the rows are the same multiset (same sequence when ordered) up to a bijection of
     blank nodes."""
     if len(left) != len(right):
         return False
-
-    def shape(row: Row) -> frozenset[tuple[str, object]]:
-        return frozenset((k, "_" if isinstance(v, BNode) else v) for k, v in row.items())
 
     if not ordered and Counter(map(shape, left)) != Counter(map(shape, right)):
         return False
