@@ -171,6 +171,7 @@ class OxigraphBackend(Backend):
         backend = cls(ox.Store(str(path)))
         backend.protected = frozenset(protected)
         backend.accepts_writes = True
+        backend._prepare_union()
         return backend
 
     accepts_writes = False
