@@ -33,6 +33,7 @@ def editor_page(query: str | None = None) -> Response:
     examples = [{"name": q.title, "description": q.description, "query": q.text}
                 for q in read_queries(layout.queries_dir)]
     html = render_template("editor.html", examples=examples, query=query)
-    response = Response(html, content_type="text/html; charset=utf-8")
-    response.vary.add("Accept")
+    from service.answers import respond  # answers reads prefers_html from here
+
+    response: Response = respond(html, "text/html; charset=utf-8")
     return response

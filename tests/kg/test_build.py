@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg.build import build
 from kg.java import run_hermit_default, run_owlapi
@@ -142,3 +142,16 @@ def test_people_can_type_the_alternative_labels(kg_graph: Graph) -> None:
                                                              URIRef(str(SKOS) + "prefLabel"))} | {
         str(v) for v in kg_graph.objects(DMR["substance/ketamine"],
                                          URIRef("http://www.w3.org/2000/01/rdf-schema#label"))}
+
+
+def test_a_build_whose_dates_hermit_refuses_fails(sources_copy: Layout) -> None:
+    # Dates as datatype properties again: HermiT's default configuration refuses xsd:date,
+    # and the build must say so rather than ship a graph Protégé's reasoner cannot read.
+    graph = Graph().parse(sources_copy.ontology_ttl, format="turtle")
+    graph.remove((DMO.effectiveFrom, RDF.type, OWL.AnnotationProperty))
+    graph.add((DMO.effectiveFrom, RDF.type, OWL.DatatypeProperty))
+    graph.serialize(sources_copy.ontology_ttl, format="turtle")
+    result = dmkg("build", "--json", home=sources_copy.root)
+    assert result.returncode == 1
+    assert "UnsupportedDatatypeException" in result.stdout + result.stderr
+    assert not (sources_copy.dist_dir / "dmkg.nq").exists()

@@ -90,6 +90,7 @@ def test_a_query_link_still_answers_sparql_clients(live_server: LiveServer) -> N
     assert reply.media_type == "application/sparql-results+json"
     reply = request("GET", link, headers={"Accept": browser_accept})
     assert reply.media_type == "text/html" and "Accept" in reply.headers["vary"]
+    assert reply.headers["access-control-allow-origin"] == "*"
     hostile = request("GET", f"{live_server.url}/sparql?" + urlencode(
         {"query": "SELECT * WHERE { ?s ?p '</script><script>alert(1)</script>' }"}),
         headers={"Accept": browser_accept})
