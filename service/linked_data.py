@@ -97,9 +97,15 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
-    hits = catalogue.search(text, limit=50) if text else []
+    kind = request.args.get("kind", "").strip()[:100]
+    found = catalogue.query(text, {"kind": [kind]} if kind else None, limit=50,
+                            facets=True) if text else None
     api = "/api/search?" + urlencode({"q": text, "lang": lang})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
-    return _page("search.html", lang, alternates, text=text, hits=hits,
+    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
+    snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
+        if found else {}
+    return _page("search.html", lang, alternates, text=text, found=found, kind=kind,
+                 hits=found.hits if found else [], snippets=snippets,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

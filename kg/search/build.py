@@ -14,6 +14,7 @@ import tantivy
 from kg.namespaces import DMO, DMR
 from kg.search.fields import CLAIM_KINDS, fold, register, schema, sound_key, word_sound_keys
 from kg.store import Backend
+from kg.store.embedded import _locked
 
 _IN_DMR = f'isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}")'
 NAMES_QUERY = f"""
@@ -152,7 +153,13 @@ def build_into(root: Path, key: str, backend: Backend) -> Path:
     target = root / f"search-{key}"
     if (target / READY).exists():
         return target
-    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):  # several processes may start on the same store at once
+        return _build(root, key, target, backend)
+
+
+def _build(root: Path, key: str, target: Path, backend: Backend) -> Path:
+    if (target / READY).exists():
+        return target
     staging = root / f".search-{key}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
