@@ -258,11 +258,10 @@ class Catalogue:
         if not wanted:
             return Results(0, [])
         query = filtered(self.schema, tiers_query(self.schema, wanted), filters or {})
-        count = self.searcher.search(query, 1, count=True, weight_by_field="weight")
-        total = _count(count)
-        page = self.searcher.search(query, max(1, total if limit is None else limit),
-                                    count=False, offset=offset,
-                                    weight_by_field="weight").hits if total else []
+        # One search gives the page and the total (a count alone costs as much again).
+        found = self.searcher.search(query, max(1, self.size if limit is None else limit),
+                                     count=True, offset=offset, weight_by_field="weight")
+        total, page = _count(found), found.hits
         snippets: tantivy.SnippetGenerator | None = None
         hits = []
         for score, address in page:
@@ -280,11 +279,12 @@ class Catalogue:
             close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
             hits.append(Hit(entity, name, tier, preferred, snippet, close))
         results = Results(total, hits)
-        if count.hits and tier_of(count.hits[0][0]) == FUZZY:
+        top = page[:1] if offset == 0 else self.searcher.search(
+            query, 1, count=False, weight_by_field="weight").hits if total else []
+        if top and tier_of(top[0][0]) == FUZZY:
             # Nothing found as typed: the closest spelling of the best entity, a word of its
             # name for a one-word text.
-            top = self._entity(count.hits[0][1])
-            name, _ = matched_name(top, wanted, FUZZY)
+            name, _ = matched_name(self._entity(top[0][1]), wanted, FUZZY)
             results.did_you_mean = closeness(fold(name), wanted)[1]
         if facets and total:
             results.facets = {f: sorted(self.counts(f, query, 50).items(),
