@@ -18,7 +18,7 @@ import tantivy
 
 from kg.namespaces import DMO, DMR
 from kg.search import build
-from kg.search.fields import FACETS, fold, register, sound_key, words
+from kg.search.fields import FACETS, fold, register, sound_key, trigrams, words
 from kg.search.query import (
     EXACT,
     FUZZY,
@@ -117,6 +117,15 @@ def name_tier(folded_name: str, wanted: str) -> int | None:
     return None
 
 
+def _pieces_tier(names: list[tuple[str, bool]], wanted: str) -> tuple[str, bool] | None:
+    """The name holding most of the text's three-letter pieces (a SUBSTRING hit holds them
+    all, though maybe not in the text's order)."""
+    pieces = trigrams(wanted)
+    scored = [(-len(pieces & trigrams(fold(n))), not p, len(n), n, p) for n, p in names]
+    best = min(scored, default=None)
+    return (best[3], best[4]) if best else None
+
+
 def _similarity(one: str, other: str) -> float:
     return 1.0 - jellyfish.levenshtein_distance(one, other) / max(len(one), len(other), 1)
 
@@ -128,13 +137,14 @@ def closeness(folded_name: str, wanted: str) -> tuple[float, str]:
     """
     whole = folded_name.replace(" ", "")
     plain = wanted.replace(" ", "")
+    key = sound_key(plain)
     best = (_similarity(whole, plain), folded_name)
-    if sound_key(whole) == sound_key(plain):
+    if sound_key(whole) == key:
         best = max(best, (0.8, folded_name))
-    if len(words(wanted)) == 1:
+    if " " not in wanted:
         for word in words(folded_name):
             close = 0.9 * _similarity(word, plain)
-            if len(word) >= 4 and sound_key(word) == sound_key(plain):
+            if len(word) >= 4 and sound_key(word) == key:
                 close = max(close, 0.7)
             best = max(best, (close, word))
     return best
@@ -149,7 +159,8 @@ def matched_name(entity: Entity, wanted: str, tier: int) -> tuple[str, bool]:
     best = [(not preferred, len(fold(name)), fold(name), name, preferred)
             for name, preferred in names if name_tier(fold(name), wanted) == tier]
     if not best:
-        return entity.label(), True
+        spread = _pieces_tier(names, wanted) if tier == SUBSTRING else None
+        return spread or (entity.label(), True)
     chosen = min(best)
     return chosen[3], chosen[4]
 
@@ -196,7 +207,7 @@ class Catalogue:
 
     def _entity(self, address: tantivy.DocAddress) -> Entity:
         doc = self.searcher.doc(address)
-        labels, alt_labels, types = json.loads(bytes(doc["entity"][0]))
+        labels, alt_labels, types = json.loads(bytes(doc["entity"][0]).decode())
         return Entity(doc["iri"][0], labels, [tuple(a) for a in alt_labels], set(types))
 
     def get(self, iri: str) -> Entity | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import tantivy
 
 from kg.namespaces import DMO, DMR
-from kg.search.fields import CLAIM_KINDS, fold, register, schema, sound_key, word_sound_keys
+from kg.search.fields import CLAIM_KINDS, fold, register, schema, sound_key, word_sound_keys, words
 from kg.store import Backend
 from kg.store.embedded import _locked
 
@@ -103,7 +103,11 @@ def _document(iri: str, record: Record, weight: float) -> tantivy.Document:
     names = {fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]}
     for name in names:
         doc.add_text("name", name)
+        doc.add_text("name_start", name)
+        doc.add_text("name_grams", name)
         doc.add_text("words", name)
+        for word in words(name):
+            doc.add_text("word_start", word)
         doc.add_text("sound", sound_key(name))
         for key in word_sound_keys(name):
             doc.add_text("word_sound", key)

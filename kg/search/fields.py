@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 import jellyfish
 import tantivy
 
-# Analyzers registered on every index: words folded to lower-case ASCII.
+# Analyzers registered on every index: words folded to lower-case ASCII; the starts of a text
+# up to START_MAX characters; its pieces of three characters.
 FOLDING = "dmkg_fold"
+STARTS = "dmkg_starts"
+GRAMS = "dmkg_grams"
+START_MAX = 24
 
 # Facets: the API's name of each and the field that holds its values.
 FACETS = ("kind", "class", "source", "claim_kind", "confidence", "trend")
@@ -26,11 +32,20 @@ def fold(text: str) -> str:
     return " ".join(plain.split())
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
 def words(folded: str) -> list[str]:
-    """Split folded text into words, as the folding analyzer does."""
-    return "".join(c if c.isalnum() else " " for c in folded).split()
+    """Split folded text into words (runs of letters and digits), as the folding analyzer does."""
+    return _WORD.findall(folded)
 
 
+def trigrams(folded: str) -> set[str]:
+    """The pieces of three characters of a folded text, spaces included."""
+    return {folded[i:i + 3] for i in range(len(folded) - 2)}
+
+
+@lru_cache(maxsize=1 << 16)
 def sound_key(folded: str) -> str:
     """The Metaphone key of a text whole, spaces dropped.
 
@@ -51,7 +66,12 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("iri", stored=True, tokenizer_name="raw", index_option="basic")
     # Each folded name whole: exact names, prefixes and substrings.
     builder.add_text_field("name", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("name_start", tokenizer_name=STARTS, index_option="basic")
+    # Tantivy puts a name's pieces at one position, each name at its own: a phrase of pieces
+    # all at offset 0 finds them in one same name.
+    builder.add_text_field("name_grams", tokenizer_name=GRAMS, index_option="position")
     builder.add_text_field("words", tokenizer_name=FOLDING, index_option="basic")
+    builder.add_text_field("word_start", tokenizer_name=STARTS, index_option="basic")
     builder.add_text_field("sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("word_sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="position")
@@ -72,3 +92,7 @@ def register(index: tantivy.Index) -> None:
                 .filter(tantivy.Filter.ascii_fold())
                 .build())
     index.register_tokenizer(FOLDING, analyzer)
+    index.register_tokenizer(STARTS, tantivy.TextAnalyzerBuilder(
+        tantivy.Tokenizer.ngram(1, START_MAX, True)).build())
+    index.register_tokenizer(GRAMS, tantivy.TextAnalyzerBuilder(
+        tantivy.Tokenizer.ngram(3, 3, False)).build())

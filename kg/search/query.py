@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import tantivy
 
-from kg.search.fields import sound_key, words
+from kg.search.fields import START_MAX, sound_key, trigrams, words
 
 # Tiers of a match, best first: the whole name, the start of a name, every word in a name, a
 # piece of a name, the texts (quotes, summaries, notes), a name spelt alike.
@@ -79,20 +79,29 @@ def text_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
     return _all([tantivy.Query.term_query(schema, "text", w) for w in terms])
 
 
+def starting(schema: tantivy.Schema, field: str, starts: str, folded: str) -> tantivy.Query:
+    """Terms of field beginning with folded: from the starts indexed, else by a pattern."""
+    if len(folded) <= START_MAX:
+        return tantivy.Query.term_query(schema, starts, folded)
+    return tantivy.Query.regex_query(schema, field, escape(folded) + ".*")
+
+
 def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tantivy.Query:
     """The best tier of each individual matching the folded text, as its score."""
-    pattern = escape(folded)
     found = [_scored(tantivy.Query.term_query(schema, "name", folded), BASE ** EXACT),
-             _scored(tantivy.Query.regex_query(schema, "name", pattern + ".+"), BASE ** PREFIX)]
+             _scored(starting(schema, "name", "name_start", folded), BASE ** PREFIX)]
     terms = words(folded)
     if terms:
         # Every word, the last one possibly unfinished (as typed so far).
         each = [tantivy.Query.term_query(schema, "words", w) for w in terms[:-1]]
-        each.append(tantivy.Query.regex_query(schema, "words", escape(terms[-1]) + ".*"))
+        each.append(starting(schema, "words", "word_start", terms[-1]))
         found.append(_scored(_all(each), BASE ** WORDS))
     if len(folded) >= 3:  # one or two letters: names that start with them, not inside
-        found.append(_scored(tantivy.Query.regex_query(schema, "name", f".+{pattern}.*"),
-                             BASE ** SUBSTRING))
+        # Every three-letter piece of the text in one same name.
+        pieces = sorted(trigrams(folded))
+        inside = tantivy.Query.term_query(schema, "name_grams", pieces[0]) if len(pieces) == 1 \
+            else tantivy.Query.phrase_query(schema, "name_grams", [(0, g) for g in pieces])
+        found.append(_scored(inside, BASE ** SUBSTRING))
     text = text_query(schema, folded)
     if text is not None:
         found.append(_scored(text, BASE ** TEXT))

@@ -49,8 +49,10 @@ def tier(record: build.Record, wanted: str) -> int | None:
     terms = _words(wanted)
     if terms and set(terms[:-1]) <= have and any(h.startswith(terms[-1]) for h in have):
         return WORDS
-    if len(wanted) >= 3 and any(wanted in n for n in names):
-        return SUBSTRING
+    pieces = {wanted[i:i + 3] for i in range(len(wanted) - 2)}
+    if len(wanted) >= 3 and any(pieces <= {n[i:i + 3] for i in range(len(n) - 2)}
+                                for n in names):
+        return SUBSTRING  # every three-letter piece of the text in one name
     texts = {w for t in record.texts for w in _words(t)}
     if terms and set(terms) <= texts:
         return TEXT
