@@ -55,6 +55,7 @@ FACET_OF = {f"{DMO}statedIn": "source", f"{DMO}confidence": "confidence",
 READY = "READY"
 TERMS = "terms.json"
 WRITER_HEAP = 256 * 1024 * 1024
+WRITER_THREADS = 2
 
 
 @dataclass
@@ -137,7 +138,7 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     # log2(2 + weight) multiplies a tier's score by a factor in (1, 2]: the first-ranked
     # entity gets the largest, and tiers lie a factor 8 apart, so a tier always wins.
     top = max(len(ranked), 1)
-    writer = index.writer(WRITER_HEAP, 1)
+    writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
         writer.add_document(_document(iri, records[iri], 2.0 * (top - position) / top))
     writer.commit()

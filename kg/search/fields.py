@@ -14,7 +14,7 @@ import tantivy
 FOLDING = "dmkg_fold"
 STARTS = "dmkg_starts"
 GRAMS = "dmkg_grams"
-START_MAX = 24
+START_MAX = 16
 
 # Facets: the API's name of each and the field that holds its values.
 FACETS = ("kind", "class", "source", "claim_kind", "confidence", "trend")
@@ -57,7 +57,7 @@ def sound_key(folded: str) -> str:
 
 def word_sound_keys(folded: str) -> set[str]:
     """The Metaphone keys of the words of four letters or more."""
-    return {jellyfish.metaphone(word) for word in words(folded) if len(word) >= 4} - {""}
+    return {sound_key(word) for word in words(folded) if len(word) >= 4} - {""}
 
 
 def schema() -> tantivy.Schema:
