@@ -4,6 +4,7 @@ with misspellings, facets and snippets; and the index kept beside the store."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -122,3 +123,24 @@ def test_the_index_is_kept_beside_the_store_and_reused(tmp_path: Path, built: La
             "substance/mdma"
     again = (indexes[0] / "READY").stat()
     assert (again.st_ino, again.st_mtime_ns) == (ready.st_ino, ready.st_mtime_ns)
+
+
+def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layout) -> None:
+    from tests.service.test_writes import GRAPH, update, writable_settings
+
+    with LiveServer(tmp_path, home=built.root, settings=writable_settings(tmp_path)) as server:
+        assert get_json(server, "/api/search", q="zorglubine")["total"] == 0
+        reply = update(server, f'INSERT DATA {{ GRAPH <{GRAPH}> {{ '
+                               f'<https://w3id.org/dmkg/id/substance/ketamine> '
+                               f'<http://www.w3.org/2004/02/skos/core#altLabel> '
+                               f'"zorglubine"@fr }} }}')
+        assert reply.status == 204, reply.text
+        deadline = time.monotonic() + 30
+        while not (found := get_json(server, "/api/search", q="zorglubine"))["total"]:
+            assert time.monotonic() < deadline, "the written name never reached the index"
+            time.sleep(0.2)
+        assert found["results"][0]["id"] == "substance/ketamine"
+        assert get_json(server, "/api/search", q="zorglubin")["results"][0]["match"] == "prefix"
+        assert get_json(server, "/api/search", q="zorglubien")["did_you_mean"] == "zorglubine"
+    # Kept on disk beside the writable store, for the content as written.
+    assert len(list((tmp_path / "store" / "writable").glob("search-*"))) == 1
