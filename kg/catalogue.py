@@ -236,6 +236,14 @@ class Catalogue:
         entity = self.get(iri) if iri.startswith(str(DMR)) else None
         return entity.label(lang) if entity else None
 
+    def facet_label(self, facet: str, value: str, lang: str = "en") -> str:
+        """The label of a facet's value: a DMO class, a kind, or an individual's id."""
+        if facet in {"class", "claim_kind"}:
+            return self.label(str(DMO[value]), lang) or value
+        if facet == "kind":
+            return value
+        return self.label(str(DMR) + value, lang) or value
+
     def counts(self, facet: str, query: tantivy.Query | None = None,
                size: int = 10_000) -> dict[str, int]:
         """How many individuals (of those query matches) have each value of a facet."""
@@ -260,7 +268,7 @@ class Catalogue:
 
     def query(self, text: str, filters: Mapping[str, Iterable[str]] | None = None,
               offset: int = 0, limit: int | None = None, facets: bool = False) -> Results:
-        """Search names, then texts, then spellings alike; one page, best first.
+        """Search names, then texts, then (when no name matches) spellings alike; one page.
 
         Hits come one per entity: a higher tier first, then the entity with the shorter
         shortest name, then by that name and IRI.
@@ -268,11 +276,19 @@ class Catalogue:
         wanted = fold(text)
         if not wanted:
             return Results(0, [])
-        query = filtered(self.schema, tiers_query(self.schema, wanted), filters or {})
-        # One search gives the page and the total (a count alone costs as much again).
-        found = self.searcher.search(query, max(1, self.size if limit is None else limit),
-                                     count=True, offset=offset, weight_by_field="weight")
-        total, page = _count(found), found.hits
+        size = max(1, self.size if limit is None else limit)
+        # Names spelt alike are looked for only when no name matches as typed: a name found
+        # needs no guess, and the guesses would outnumber it.
+        for fuzzy in (False, True):
+            query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy), filters or {})
+            # One search gives the page and the total (a count alone costs as much again).
+            found = self.searcher.search(query, size, count=True, offset=offset,
+                                         weight_by_field="weight")
+            total, page = _count(found), found.hits
+            first = page[:1] if offset == 0 else self.searcher.search(
+                query, 1, count=False, weight_by_field="weight").hits if total else []
+            if first and tier_of(first[0][0]) >= SUBSTRING:
+                break
         snippets: tantivy.SnippetGenerator | None = None
         hits = []
         for score, address in page:

@@ -130,15 +130,6 @@ SEARCH_EXAMPLE = {"total": 1, "page": 1, "per_page": 20, "next": None, "results"
 FILTERS = {"type": "class", **{name: name for name in FACETS if name != "class"}}
 
 
-def _facet_label(facet: str, value: str, lang: str) -> str:
-    catalogue = _catalogue()
-    if facet in {"class", "claim_kind"}:
-        return catalogue.label(str(DMO[value]), lang) or value
-    if facet == "kind":
-        return value
-    return catalogue.label(str(DMR) + value, lang) or value
-
-
 def hit_json(hit: Hit, lang: str) -> dict[str, Any]:
     """One search result as the API gives it."""
     return {"iri": hit.entity.iri, "id": hit.entity.id, "kind": hit.entity.kind,
@@ -168,7 +159,8 @@ class Search(MethodView):
         filters = {field: args[name] for name, field in FILTERS.items() if args[name]}
         found = _catalogue().query(args["q"], filters, (page - 1) * per_page, per_page,
                                    facets=args["facets"])
-        facets = {name: [{"value": value, "label": _facet_label(name, value, lang),
+        catalogue = _catalogue()
+        facets = {name: [{"value": value, "label": catalogue.facet_label(name, value, lang),
                           "count": count} for value, count in values]
                   for name, values in found.facets.items()}
         return {"total": found.total, "page": page, "per_page": per_page,

@@ -89,6 +89,9 @@ def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveSer
     assert "<b>montagne</b>" in quoted and 'class="snippet"' in quoted
     claims = request("GET", f"{live_server.url}/search?q=cocaine&kind=claim").body.decode()
     assert "/id/claim/" in claims and "/id/substance/cocaine?" not in claims
+    # Each facet links to the search narrowed by one of its values, with its count.
+    assert 'href="/search?kind=claim&amp;q=cocaine&amp;lang=en&amp;confidence=concept' in claims
+    assert "<h2>Claim kind</h2>" in claims and "<h2>Source</h2>" in claims
     hostile = request("GET", f"{live_server.url}/search?q=%3Cscript%3Ex").body.decode()
     assert "<script>x" not in hostile
 
