@@ -20,7 +20,8 @@ WORDS: dict[str, dict[str, str]] = {
         "editor": "SPARQL editor", "api": "REST API", "ontology": "Ontology",
         "attributed": "attributed to", "exact": "exact match", "close": "close match (to verify)",
         "note": "Note", "by": "by", "published_by": "published by", "derived": "derived from",
-        "switch": "Français",
+        "switch": "Français", "timeline": "Control measures over time", "measure": "measure",
+        "duties_only": "duties only",
     },
     "fr": {
         "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
@@ -37,6 +38,8 @@ WORDS: dict[str, dict[str, str]] = {
         "attributed": "attribuée à", "exact": "correspondance exacte",
         "close": "correspondance proche (à vérifier)", "note": "Note", "by": "par",
         "published_by": "publié par", "derived": "dérivé de", "switch": "English",
+        "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
+        "duties_only": "obligations seules",
     },
 }
 

@@ -279,7 +279,8 @@ class Resources:
         if entity.kind == "regulation" and "ControlMeasure" in entity.types:
             measures.append(entity.iri)
         described["measures"] = sorted((self.measure(m, lang) for m in set(measures)),
-                                       key=lambda m: str(m.get("effective_from", "")))
+                                       key=lambda m: str(m.get("effective_from",
+                                                               m.get("as_of", ""))))
         return described
 
     def measure(self, iri: str, lang: str) -> dict[str, Any]:
@@ -287,11 +288,13 @@ class Resources:
         out = self.outgoing(iri)
         found: dict[str, Any] = self.link(iri, lang)
         for key, predicate in (("effective_from", DMO.effectiveFrom),
-                               ("effective_until", DMO.effectiveUntil)):
+                               ("effective_until", DMO.effectiveUntil),
+                               ("as_of", DMO.statusAsOf)):
             if out.get(str(predicate)):
                 found[key] = str(out[str(predicate)][0])
         for key, predicate in (("status", DMO.controlStatus), ("jurisdiction", DMO.jurisdiction),
-                               ("established_by", DMO.establishedBy)):
+                               ("established_by", DMO.establishedBy),
+                               ("ended_by", DMO.endedBy)):
             if out.get(str(predicate)):
                 found[key] = self.link(str(out[str(predicate)][0]), lang)
         found["regulates"] = [self.link(str(v), lang) for v in out.get(str(DMO.regulates), [])]
