@@ -133,7 +133,7 @@ def test_entity_page_draws_the_time_line_with_a_table(live_server: LiveServer) -
     svg = figure.group(1)
     bars = re.findall(r'<rect x="([0-9.]+)" y="[0-9.]+" width="([0-9.]+)"[^>]*fill="(#\w+)"', svg)
     assert len(bars) == 2
-    (x1, w1, c1), (x2, w2, c2) = sorted(bars, key=lambda b: float(b[0]))
+    (x1, w1, c1), (x2, _, c2) = sorted(bars, key=lambda b: float(b[0]))
     # Liste I ends where the narcotics listing starts; each category has its colour.
     assert abs(float(x1) + float(w1) - float(x2)) < 0.5 and c1 != c2
     assert "arrêté of 4 December 1997" in svg
