@@ -138,9 +138,6 @@ class Claim(Strict):
             raise ValueError("a trend needs trend_of: the thing that rises or falls")
         if self.trend_of and not self.trend:
             raise ValueError("trend_of needs a trend")
-        unknown = [t for t in self.trend_of if t not in self.about]
-        if unknown:
-            raise ValueError(f"trend_of names {unknown}, which the claim is not about")
         if self.quote_origin and not self.quote:
             raise ValueError("quote_origin needs a quote")
         return self
