@@ -40,7 +40,8 @@ EXPECTED: dict[str, list[Expected]] = {
                  listed=True),
     ],
     "cq04-claims-relayed-from-report": [
-        Expected("ref", frozenset({f"F{n}" for n in range(4, 19)} | {"F21"}), exact=True)],
+        Expected("ref", frozenset({f"F{n}" for n in range(4, 19)} | {"F21", "F26"}),
+                 exact=True)],
     "cq05-growing-channels": [
         Expected("channel", ids("channel/sms-ordering", "channel/dark-web")),
         Expected("extent", frozenset({"marginal"}), exact=True),
@@ -56,7 +57,7 @@ EXPECTED: dict[str, list[Expected]] = {
     "cq08-trafficking-murders-cities": [
         Expected("label", frozenset({"Lille", "Rennes", "Bordeaux"}))],
     "cq09-opinions-and-authors": [
-        Expected("ref", frozenset({"F20", "F23", "F24"}), exact=True),
+        Expected("ref", frozenset({"F20", "F23", "F24", "F27", "F28"}), exact=True),
         Expected("author", frozenset({"Aurélie Haroche", "Dr F. Chassaing"}), exact=True),
     ],
     "cq10-substance-names-identifiers": [

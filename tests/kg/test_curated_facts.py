@@ -24,7 +24,7 @@ def _claims_by_ref(graph: Graph) -> dict[str, list[URIRef]]:
 
 def test_every_claim_and_regulation_row_is_curated(kg_graph: Graph) -> None:
     refs = set(_claims_by_ref(kg_graph))
-    expected = {f"F{n}" for n in range(3, 25)} | {f"R{n}" for n in range(1, 10)}
+    expected = {f"F{n}" for n in range(3, 30)} | {f"R{n}" for n in range(1, 10)}
     assert expected <= refs
 
 
@@ -46,7 +46,7 @@ def test_quotes_are_verbatim_french_from_the_article(kg_graph: Graph, layout: La
                DMR["source/chassaing-2017-03-14-comment"])
     quotes = [q for source in sources for c in kg_graph.subjects(DMO.statedIn, source)
               for q in kg_graph.objects(c, DMO.quote)]
-    assert len(quotes) == 22
+    assert len(quotes) == 27
     assert all(isinstance(q, Literal) and q.language == "fr" for q in quotes)
     if not source_text.exists():
         pytest.skip("the shared source documents are not beside this checkout")
