@@ -21,7 +21,7 @@ WORDS: dict[str, dict[str, str]] = {
         "attributed": "attributed to", "exact": "exact match", "close": "close match (to verify)",
         "note": "Note", "by": "by", "published_by": "published by", "derived": "derived from",
         "switch": "Français", "timeline": "Control measures over time", "measure": "measure",
-        "duties_only": "duties only",
+        "duties_only": "duties only", "regulates": "applies to",
     },
     "fr": {
         "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
@@ -39,7 +39,7 @@ WORDS: dict[str, dict[str, str]] = {
         "close": "correspondance proche (à vérifier)", "note": "Note", "by": "par",
         "published_by": "publié par", "derived": "dérivé de", "switch": "English",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
-        "duties_only": "obligations seules",
+        "duties_only": "obligations seules", "regulates": "s\u2019applique à",
     },
 }
 

@@ -276,6 +276,10 @@ class Resources:
         if entity.kind == "claim":
             described["claim"] = self.claim(entity.iri, lang)
         measures = [s for s, p in self.incoming(entity.iri) if p == str(DMO.regulates)]
+        # A substance's page also shows the measures on the medicines made from it.
+        for product, name in self.incoming(entity.iri):
+            if name == str(DMO.activeIngredient):
+                measures += [s for s, p in self.incoming(product) if p == str(DMO.regulates)]
         if entity.kind == "regulation" and "ControlMeasure" in entity.types:
             measures.append(entity.iri)
         described["measures"] = sorted((self.measure(m, lang) for m in set(measures)),

@@ -48,6 +48,7 @@ def bars(measures: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "colour": CATEGORY_COLOURS.get(status["iri"], "#5d6d7e") if status else DUTIES_ONLY,
             "category": status["label"] if status else None,
             "instrument": instrument["label"] if instrument else None,
+            "regulates": ", ".join(r["label"] for r in m.get("regulates", [])),
             "from": m.get("effective_from") or m.get("as_of"),
             "until": m.get("effective_until")})
     return sorted(rows, key=lambda r: (r["start"], r["label"]))
