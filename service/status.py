@@ -14,6 +14,7 @@ from kg.queryfiles import read_query
 from kg.store import Backend
 
 QUERY = "cq16-status-at-date.rq"
+HELD = {"in force", "uncertain", "confirmed"}  # the states in which a measure may apply
 COLUMNS = ("measure", "label", "status", "from", "until", "as_of", "state", "instrument",
            "jurisdiction")
 
@@ -29,6 +30,8 @@ def status_at(backend: Backend, queries_dir: Path, entity: str, day: dt.date,
     rows = backend.select(query.text, bindings)
     found = []
     for row in rows:
+        if str(row["state"]) not in HELD:
+            continue
         item: dict[str, Any] = {c: (str(row[c]) if c in row else None) for c in COLUMNS}
         item["id"] = item["measure"].removeprefix(str(DMR))
         item["jurisdiction"] = item["jurisdiction"].removeprefix(str(DMR))

@@ -97,7 +97,7 @@ EXPECTED: dict[str, list[Expected]] = {
         Expected("from", frozenset({"1964-12-13", "1986"}), exact=True),
     ],
     "cq16-status-at-date": [
-        Expected("state", frozenset({"in force", "confirmed"}), exact=True),
+        Expected("state", frozenset({"in force", "not in force", "confirmed"}), exact=True),
     ],
 }
 
@@ -127,6 +127,9 @@ PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
         ("measure", ID + "regulation/ketamine-not-internationally-controlled",
          "state", "confirmed"),
         ("measure", ID + "regulation/un-1961-schedule-iv-cannabis", "state", "in force"),
+        # Ended on 24 April 2017, so not in force on 1 May 2017.
+        ("measure", ID + "regulation/injectable-ketamine-fr-liste-i", "state", "not in force"),
+        ("measure", ID + "regulation/injectable-ketamine-fr-stupefiants-2017", "state", "in force"),
     ],
     "cq13-claim-provenance": [
         ("claim", ID + "claim/ofdt-t115-drive-cities", "report_author", "Thomas Néfau"),
@@ -145,8 +148,6 @@ ABSENT: dict[str, list[tuple[str, str, str]]] = {
 NEVER: dict[str, list[tuple[str, str]]] = {
     # Dating sites are mentioned by F17, but what rises there is the users' strategies.
     "cq05-growing-channels": [("channel", ID + "channel/dating-sites")],
-    # Ended on 24 April 2017, so not in force on 1 May 2017.
-    "cq16-status-at-date": [("measure", ID + "regulation/injectable-ketamine-fr-liste-i")],
 }
 
 
