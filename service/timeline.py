@@ -75,6 +75,8 @@ def svg(measures: list[dict[str, Any]], title: str, today: dt.date,
     step = max(1, (last - first) // 10)
     for year in range(first, last + 1, step):
         gx = x(dt.date(year, 1, 1))
+        if gx > WIDTH - RIGHT - 30:  # no room for the year's number
+            continue
         parts.append(f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" y2="{height - 6}" '
                      f'stroke="#e1e4e8"/><text x="{gx + 2:.1f}" y="{TOP - 10}" '
                      f'fill="#586069">{year}</text>')
@@ -91,8 +93,9 @@ def svg(measures: list[dict[str, Any]], title: str, today: dt.date,
         else:
             shape = (f'<rect x="{start:.1f}" y="{y + 4}" width="{max(end - start, 2):.1f}" '
                      f'height="12" rx="2" fill="{row["colour"]}"/>')
-        anchor = "end" if start > WIDTH * 0.6 else "start"
-        tx = start - 4 if anchor == "end" else start + 2
+        # Labels of bars that start far right end at the bar's right end, inside the picture.
+        anchor = "end" if start > WIDTH * 0.5 else "start"
+        tx = min(end, WIDTH - RIGHT) if anchor == "end" else start + 2
         parts.append(f'<a href="{link}"><title>{escape(title_text)}</title>{shape}'
                      f'<text x="{tx:.1f}" y="{y + 28}" text-anchor="{anchor}" '
                      f'fill="#1d2330">{escape(text)}</text></a>')
