@@ -106,6 +106,8 @@ class MeasureSchema(LinkSchema):
     jurisdiction = fields.Nested(LinkSchema)
     established_by = fields.Nested(LinkSchema)
     ended_by = fields.Nested(LinkSchema)
+    checked = fields.List(fields.String(), metadata={
+        "description": "addresses of the documents the curators read to check the measure"})
     regulates = fields.List(fields.Nested(LinkSchema), required=True)
     requirements = fields.List(fields.Nested(LinkSchema), required=True)
     sources = fields.List(fields.Nested(SourceSchema), required=True)

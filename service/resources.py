@@ -302,6 +302,7 @@ class Resources:
             if out.get(str(predicate)):
                 found[key] = self.link(str(out[str(predicate)][0]), lang)
         found["regulates"] = [self.link(str(v), lang) for v in out.get(str(DMO.regulates), [])]
+        found["checked"] = sorted(str(v) for v in out.get(str(DMO.checkedIn), []))
         found["requirements"] = [self.link(str(v), lang)
                                  for v in out.get(str(DMO.imposesRequirement), [])]
         sources: dict[str, dict[str, Any]] = {}

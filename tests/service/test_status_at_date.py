@@ -142,3 +142,11 @@ def test_entity_page_draws_the_time_line_with_a_table(live_server: LiveServer) -
     assert [(r[1], r[2], r[3]) for r in rows] == [
         ("French List I of poisonous substances", "1997", "2017-04-24"),
         ("French narcotics list (stupéfiants)", "2017-04-24", "")]
+
+
+def test_a_measure_says_which_documents_were_read(live_server: LiveServer) -> None:
+    status, body = api(live_server, "/entities/regulation/ketamine-fr-stupefiants-1997")
+    assert status == 200
+    measure = body["measures"][0]
+    assert measure["established_by"]["id"] == "regulation/arrete-1997-08-08-ketamine"
+    assert measure["checked"] == ["https://senat.fr/questions/base/2001/qSEQ011035603.html"]
