@@ -23,6 +23,7 @@ from service.config import load_config
 from service.limits import ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
 from service.response_cache import ResponseCache
+from service.route_families import RouteFamilies
 from service.writes import init_writes
 
 log = logging.getLogger(__name__)
@@ -129,14 +130,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)
-    # Outermost: the client's address as the proxies tell it, then admission and headers,
+    # Outermost: the client's address as the proxies tell it, then each route family's
+    # headers (CORS), then admission and security headers,
     # then kept entity answers, then GET queries answered without Flask's dispatch.
     limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
                             int(settings["CONCURRENCY_LIMIT"]))
     cache = ResponseCache(QueryShortcut(app.wsgi_app, app),
                           int(settings["RESPONSE_CACHE_MB"]) * 1024 * 1024)
     app.extensions["dmkg.response_cache"] = cache
-    app.wsgi_app = Guarded(cache, limiter)  # type: ignore[method-assign]
+    app.wsgi_app = RouteFamilies(Guarded(cache, limiter))  # type: ignore[method-assign]
     if settings["PROXY_HOPS"]:
         hops = int(settings["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]

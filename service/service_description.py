@@ -39,10 +39,11 @@ def service_description(endpoint: str, backend: Backend, updates: bool = False) 
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, VOID.triples, Literal(sum(sizes.values()), datatype=XSD.integer)))
-    for name, size in sizes.items():
+    for number, (name, size) in enumerate(sorted(sizes.items())):
         if not name:
             continue
-        named, inner = BNode(f"named-{name}"), BNode(f"graph-{name}")
+        # Blank node labels must be names in RDF/XML (NCName) and N-Triples: numbered.
+        named, inner = BNode(f"named{number}"), BNode(f"graph{number}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(name)))

@@ -10,7 +10,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg.formats import GRAPH_FORMATS
 from kg.void import DATASET, VOID
-from service.media import content_type, link_header, negotiate
+from service.media import content_type, link_header, negotiate, write_graph
 from service.sparql import backend
 
 blueprint = Blueprint("void", __name__)
@@ -43,9 +43,8 @@ def void() -> Response:
     """Serve the dataset's VoID description in the RDF format asked for (Turtle by default)."""
     fmt = negotiate(GRAPH_FORMATS)
     assert fmt is not None
-    body = _void_graph().serialize(format=fmt.rdflib_name, encoding="utf-8")
+    body = write_graph(_void_graph(), fmt)
     response = Response(body, content_type=content_type(fmt))
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/.well-known/void")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
