@@ -20,6 +20,7 @@ from kg.store import Backend
 from kg.store.factory import open_backend
 from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
+from service.dataset_info import DatasetInfo
 from service.limits import ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
 from service.response_cache import ResponseCache
@@ -81,6 +82,7 @@ class CatalogueRefresher:
         self.lock = threading.Lock()
 
     def __call__(self) -> None:
+        self.app.extensions["dmkg.dataset_info"].changed()
         self.app.extensions.pop("dmkg.void", None)
         self.app.extensions["dmkg.response_cache"].clear()
         self.wanted.set()
@@ -120,12 +122,25 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     log.info("search index: %d names of %d entities in %.1f s", catalogue.size,
              len(catalogue.entities), time.perf_counter() - opened)
     app.extensions["dmkg.backend"] = backend
+    app.extensions["dmkg.dataset_info"] = DatasetInfo.of(
+        Path(settings["HOME"]), serves_dist=not settings["DATA"])
     app.extensions["dmkg.catalogue"] = catalogue
     app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
 
-    from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route
+    from service import (
+        api,
+        home,
+        linked_data,
+        ontology_pages,
+        operator,
+        publishing,
+        reconcile,
+        sparql,
+        void_route,
+    )
 
-    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route):
+    for module in (home, linked_data, ontology_pages, operator, publishing, reconcile, sparql,
+                   void_route):
         app.register_blueprint(module.blueprint)
     api.init_app(app)
     init_writes(app, backend)

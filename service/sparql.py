@@ -12,6 +12,7 @@ from kg.queryfiles import read_queries
 from kg.store import Backend, DatasetSpec
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.answers import answer_query, base_iri, respond, text
+from service.dataset_info import dataset_info
 from service.limits import query_limits
 from service.media import content_type, negotiate, write_graph
 from service.protocol import Operation, ProtocolError, read_operation
@@ -39,7 +40,8 @@ def _description() -> Response:
     if fmt is None:
         return _editor()
     graph = service_description(request.base_url, backend(),
-                                updates="dmkg.writes" in current_app.extensions)
+                                updates="dmkg.writes" in current_app.extensions,
+                                info=dataset_info())
     return respond(write_graph(graph, fmt), content_type(fmt))
 
 

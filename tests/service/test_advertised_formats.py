@@ -21,7 +21,7 @@ PAGES = (
     "/",
     "/id/substance/ketamine",
     "/id/source/jim-2017-03-14-dealers-nouveaux-canaux",
-    "/id/claim/f12",
+    "/id/claim/brigade-paris-overdose-profile",
     "/id/place/paris",
     "/ontology",
     "/sparql",
