@@ -134,3 +134,20 @@ def test_no_unsendable_errors_under_concurrent_load(live_server: LiveServer) -> 
     request("GET", f"{live_server.url}/health")
     logged = live_server.log.read_text()[len(before):]
     assert "unsendable" not in logged and "Traceback" not in logged, logged[:2000]
+
+
+def test_ready_says_503_when_the_sparql_server_stops_answering(tmp_path: Path,
+                                                                built: Layout) -> None:
+    # The store of the second service is the first one's endpoint: a real SPARQL server.
+    (tmp_path / "server").mkdir()
+    (tmp_path / "client").mkdir()
+    store = LiveServer(tmp_path / "server", home=built.root, args=("--store", "memory"))
+    with store, LiveServer(tmp_path / "client", home=built.root,
+                           args=("--store", f"sparql+{store.url}/sparql")) as service:
+        assert request("GET", f"{service.url}/ready").status == 200
+        store.__exit__(None, None, None)
+        reply = request("GET", f"{service.url}/ready")
+        assert request("GET", f"{service.url}/health").status == 200
+    body = json.loads(reply.body)
+    assert reply.status == 503 and body["status"] == "not ready"
+    assert body["checks"]["store"].startswith("not ready")
