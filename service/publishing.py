@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import shutil
+import threading
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request
-from werkzeug.http import parse_etags, quote_etag
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import GRAPH
@@ -31,13 +32,31 @@ from service.void_route import void_graph
 blueprint = Blueprint("publishing", __name__)
 
 
-@lru_cache(maxsize=8)
-def _dump_bytes(path: Path, mtime: float, size: int, compressed: bool) -> tuple[bytes, str]:
-    """A dump's bytes (gzip-compressed, deterministically, when asked) and their digest."""
-    data = path.read_bytes()
-    if compressed:
-        data = gzip.compress(data, compresslevel=6, mtime=0)
-    return data, hashlib.sha256(data).hexdigest()[:32]
+@lru_cache(maxsize=16)
+def _digest(path: Path, mtime: float, size: int) -> str:
+    """The SHA-256 of a file, read in pieces (a dump may be larger than memory allows)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while piece := stream.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def _compressed(path: Path, digest: str) -> Path:
+    """A gzip copy of a dump, made once (deterministically) beside the store's folder."""
+    folder = Path(current_app.config["STORE_DIR"]).parent / "dumps"
+    target = folder / f"{path.name}.{digest[:16]}.gz"
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{threading.get_ident()}.partial")
+        with path.open("rb") as source, partial.open("wb") as raw, \
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
+            shutil.copyfileobj(source, packed, 1 << 20)
+        partial.replace(target)  # whole or absent, whoever else made it meanwhile
+        for stale in folder.glob(f"{path.name}.*.gz"):
+            if stale != target:
+                stale.unlink(missing_ok=True)
+    return target
 
 
 @blueprint.route("/dumps/<string:name>", methods=["GET", "HEAD"])
@@ -49,14 +68,13 @@ def dump(name: str) -> Response:
         abort(404, f"no dump {name}; this service has: "
                    + (", ".join(dataset_info().dump_names()) or "none (it serves other data)"))
     stat = path.stat()
-    data, digest = _dump_bytes(path, stat.st_mtime, stat.st_size, compressed)
-    media_type = "application/gzip" if compressed else DUMPS[path.name]
-    if digest in parse_etags(request.headers.get("If-None-Match")):
-        response = Response(status=304)
-    else:
-        response = Response(data, content_type=media_type)
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["ETag"] = quote_etag(digest)
+    digest = _digest(path, stat.st_mtime, stat.st_size)
+    served = _compressed(path, digest) if compressed else path
+    # Streamed from disk, with Content-Length, ETag, 304 and ranges done by werkzeug.
+    response = send_file(served, mimetype="application/gzip" if compressed
+                         else DUMPS[path.name], as_attachment=True, download_name=name,
+                         conditional=True, etag=f"{digest[:32]}{'-gz' if compressed else ''}",
+                         max_age=None)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
