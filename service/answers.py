@@ -93,10 +93,12 @@ def _evaluate(store: Backend, operation: Operation, base: str | None, accept: st
     except Exception as error:
         # The error goes to the request's thread; the frames of its traceback hold pyoxigraph
         # results, which may only be dropped on the thread that made them: this one.
-        cause: BaseException | None = error
-        while cause is not None:
+        chained: list[BaseException] = [error]
+        while chained:
+            cause = chained.pop()
             cause.__traceback__ = None
-            cause = cause.__cause__ or cause.__context__
+            chained += [c for c in (cause.__cause__, cause.__context__)
+                        if c is not None and c.__traceback__ is not None]
         raise
 
 

@@ -3,15 +3,12 @@ on the default store and on Virtuoso behind the service."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kg.paths import Layout
 from tests import jena
 from tests.live import LiveServer
-from tests.virtuoso import Virtuoso
 
 pytestmark = pytest.mark.skipif(not jena.available(), reason="Java or Debian's Jena is missing")
 
@@ -55,20 +52,7 @@ def test_every_form_in_jena_result_formats(tmp_path: Path, live_server: LiveServ
     assert "tamine" in printed or "true" in printed, printed
 
 
-@pytest.fixture(scope="module")
-def on_virtuoso(tmp_path_factory: pytest.TempPathFactory, built: Layout,
-                virtuoso: Virtuoso) -> Iterator[LiveServer]:
-    from tests.service.test_virtuoso_backend import GRAPHS, _load
-
-    code, errors = _load(built, virtuoso)
-    assert code == 0, errors
-    assert GRAPHS
-    with LiveServer(tmp_path_factory.mktemp("jena-virtuoso"),
-                    args=("--store", f"sparql+{virtuoso.endpoint}"), home=built.root) as server:
-        yield server
-
-
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_every_form_with_jena_on_virtuoso(tmp_path: Path, on_virtuoso: LiveServer,
+def test_every_form_with_jena_on_virtuoso(tmp_path: Path, service_on_virtuoso: LiveServer,
                                           form: str) -> None:
-    _run(tmp_path, on_virtuoso, form)
+    _run(tmp_path, service_on_virtuoso, form)

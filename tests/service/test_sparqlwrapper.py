@@ -39,7 +39,18 @@ def _expected(form: str, fmt: str) -> str:
 @pytest.mark.parametrize("form", sorted(QUERIES))
 def test_every_form_in_every_return_format_converts(live_server: LiveServer, form: str,
                                                     fmt: str | None) -> None:
-    client = SPARQLWrapper(f"{live_server.url}/sparql")
+    _convert(live_server, form, fmt)
+
+
+@pytest.mark.parametrize("fmt", [None, *_allowedFormats], ids=lambda f: f or "default")
+@pytest.mark.parametrize("form", sorted(QUERIES))
+def test_every_form_in_every_return_format_on_virtuoso(service_on_virtuoso: LiveServer,
+                                                       form: str, fmt: str | None) -> None:
+    _convert(service_on_virtuoso, form, fmt)
+
+
+def _convert(server: LiveServer, form: str, fmt: str | None) -> None:
+    client = SPARQLWrapper(f"{server.url}/sparql")
     client.setQuery(QUERIES[form])
     if fmt is not None:
         client.setReturnFormat(fmt)
