@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from service.limits import StartResponse, WSGIApp
@@ -65,6 +66,7 @@ def family_of(path: str) -> Family:
     return best[1]
 
 
+@lru_cache(maxsize=4096)
 def _family(path: str) -> Family | None:
     try:
         return family_of(path)
