@@ -17,7 +17,8 @@ from tests.http import Reply, request
 from tests.live import LiveServer
 
 SAMPLES = {"kind": "substance", "slug": "ketamine", "version": "0.1.0",
-           "name": "cq02-drive-cities", "filename": "vendor/yasgui-4.6.2/LICENSE"}
+           "name": "cq02-drive-cities", "filename": "vendor/yasgui-4.6.2/LICENSE",
+           "part": "graph/facts"}
 # Query strings a route needs to succeed.
 ARGUMENTS = {"/rdf-graphs/service": "?default", "/api/entity":
              "?iri=https%3A%2F%2Fw3id.org%2Fdmkg%2Fid%2Fsubstance%2Fketamine"}
