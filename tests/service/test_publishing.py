@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import time
 import tomllib
 from pathlib import Path
 
@@ -134,3 +135,23 @@ def test_home_page_embeds_a_schema_org_dataset(live_server: LiveServer) -> None:
     for download in downloads:
         url = str(graph.value(download, SCHEMA.contentUrl))
         assert request("GET", url).status == 200
+
+
+def test_a_write_moves_dcterms_modified(tmp_path: Path, built: Layout) -> None:
+    from tests.service.test_writes import update, writable_settings
+
+    def modified(server: LiveServer) -> Literal:
+        void = Graph().parse(data=request("GET", f"{server.url}/.well-known/void").body,
+                             format="turtle")
+        found = void.value(DATASET, DCTERMS.modified)
+        assert isinstance(found, Literal)
+        return found
+
+    with LiveServer(tmp_path, home=built.root, settings=writable_settings(tmp_path)) as server:
+        before = modified(server)
+        time.sleep(1.1)  # the date is given to the second
+        reply = update(server, "INSERT DATA { GRAPH <https://w3id.org/dmkg/graph/contrib/x> "
+                               "{ <urn:a> <urn:b> 1 } }")
+        assert reply.status == 204
+        after = modified(server)
+    assert after.toPython() > before.toPython()
