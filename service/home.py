@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
@@ -48,7 +47,7 @@ def schema_dataset() -> str:
 def home() -> Response:
     """Explain the graph, give its size and link to its parts."""
     catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
-    kinds = sorted(Counter(e.kind for e in catalogue.entities.values()).items())
+    kinds = sorted(catalogue.kind_counts().items())
     lang = page_language()
     html = render_template("home.html", lang=lang, words=WORDS[lang], kinds=kinds,
                            dataset=Markup(schema_dataset()),  # JSON with "<" escaped

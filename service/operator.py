@@ -38,8 +38,8 @@ def ready() -> Response:
         checks["store"] = f"{backend.name}: answers"
     except (QueryFailed, OSError) as error:
         checks["store"] = f"not ready: {error}"
-    checks["search_index"] = (f"{len(catalogue.entities)} entities" if catalogue is not None
-                              and catalogue.entities else "not ready: no entity indexed")
+    checks["search_index"] = (f"{catalogue.size} entities" if catalogue is not None
+                              and catalogue.size else "not ready: no entity indexed")
     ok = not any(value.startswith("not ready") for value in checks.values())
     return _json(200 if ok else 503, {"status": "ready" if ok else "not ready",
                                       "version": dataset_info().version, "checks": checks})
