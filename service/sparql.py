@@ -61,10 +61,9 @@ def sparql() -> Response:
         return text(error.status, error.message)
     if operation is None:
         return _description()
-    base = base_iri(request, operation)
     if operation.kind == "update":
-        return sparql_update(operation, base)
-    return _answer(operation, base)
+        return sparql_update(operation)
+    return _answer(operation, base_iri(request, operation))
 
 
 def _answer(operation: Operation, base: str | None) -> Response:

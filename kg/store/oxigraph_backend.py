@@ -22,7 +22,6 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
-    guard,
 )
 
 
@@ -119,6 +118,7 @@ class OxigraphBackend(Backend):
     """A pyoxigraph Store: in memory, or on disk (read-only when served by several workers)."""
 
     name = "oxigraph"
+    only_oxigraph = True
 
     def __init__(self, store: ox.Store, version: str = "") -> None:
         self.store = store
@@ -152,14 +152,21 @@ class OxigraphBackend(Backend):
         self._version = ""
         self._sizes = None
 
+    def update_text(self, sparql: str, dataset: DatasetSpec | None = None,
+                    base: str | None = None) -> str:
+        """Return the text update() executes for sparql: its plain form, USING clauses added."""
+        sparql = self.checked(sparql, base)
+        if dataset:
+            sparql = self.checked(with_using(sparql, dataset.default_graphs,
+                                             dataset.named_graphs))
+        return sparql
+
     def update(self, sparql: str, dataset: DatasetSpec | None = None,
                base: str | None = None) -> None:
         """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
-        guard(sparql)
-        if dataset:
-            sparql = with_using(sparql, dataset.default_graphs, dataset.named_graphs)
+        sparql = self.update_text(sparql, dataset, base)
         try:
-            self.store.update(sparql, base_iri=base)
+            self.store.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError) as error:
@@ -211,8 +218,8 @@ class OxigraphBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
-        options: dict[str, object] = {"base_iri": base} if base else {}
+        sparql = self.checked(sparql, base)
+        options: dict[str, object] = {}
         if dataset:
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
             if dataset.named_graphs:
@@ -221,7 +228,7 @@ class OxigraphBackend(Backend):
             # The union default graph would override the query's own FROM clauses.
             options["use_default_graph_as_union"] = True
         if bindings:
-            sparql = _bind(sparql, bindings, options)
+            sparql = self.checked(_bind(sparql, bindings, options))
         try:
             result = self.store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:

@@ -32,7 +32,6 @@ from kg.store.base import (
     QueryOutcome,
     QuerySyntaxError,
     Rows,
-    guard,
 )
 from kg.store.oxigraph_backend import rows_of, values_of, write_outcome
 
@@ -94,7 +93,7 @@ class RemoteBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
+        sparql = self.checked(sparql, base)
         form = query_form(sparql)
         if form is None:
             raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
@@ -105,10 +104,8 @@ class RemoteBackend(Backend):
             # holds its system graphs too).
             graphs = tuple(self.graph_sizes())
             dataset = DatasetSpec(graphs, graphs) if graphs else None
-        if base:
-            sparql = f"BASE <{URIRef(base)}>\n{sparql}"
         if bindings:
-            sparql = with_values(sparql, bindings)
+            sparql = self.checked(with_values(sparql, bindings))
         if form in {"SELECT", "ASK"}:
             raw = self._fetch(sparql, dataset, JSON)
             try:
