@@ -169,7 +169,7 @@ class OxigraphBackend(Backend):
             self.store.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
             raise QueryFailed(str(error)) from error
         finally:
             self._changed()
