@@ -167,6 +167,11 @@ def _iri(text: str, token: Token, base: str | None) -> str:
     return resolve(value, base)
 
 
+def _would_merge(before: str, after: str) -> bool:
+    """Tell whether two written tokens side by side could read as other tokens."""
+    return (before[-1], after[0]) in {("<", "<"), ('"', '"'), (">", ">")}
+
+
 def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> str:
     """Return text in the plain form (see the module), relative IRIs resolved against base.
 
@@ -184,7 +189,8 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
     while index < len(found):
         token = found[index]
         kind = token.kind
-        gap = "\n" * text.count("\n", last, token.start) or " "
+        # Oxigraph refuses some spaces (`CONCAT (`, `( )`): no space is added where none was.
+        gap = ("\n" * text.count("\n", last, token.start) or " ") if token.start > last else ""
         following = found[index + 1] if index + 1 < len(found) else None
         if kind == "other":
             raise Unreadable(f"{_where(text, token)}: unexpected {token.text!r}")
@@ -219,8 +225,8 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
             written = plain_string(string_value(token.text))
         else:
             written = token.text
-        if out and kind != "lang":  # a language tag stays on its string, for every reader
-            out.append(gap)
+        if out and (gap or _would_merge(out[-1], written)):
+            out.append(gap or " ")
         out.append(written)
         last = token.end
         index += 1
