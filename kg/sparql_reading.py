@@ -192,6 +192,9 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
         # Oxigraph refuses some spaces (`CONCAT (`, `( )`): no space is added where none was.
         gap = ("\n" * text.count("\n", last, token.start) or " ") if token.start > last else ""
         following = found[index + 1] if index + 1 < len(found) else None
+        if kind == "other" and token.text == "\\":
+            raise Unreadable(f"{_where(text, token)}: an escape outside strings and IRIs (\\u "
+                             "escapes are read only inside them)")
         if kind == "other":
             raise Unreadable(f"{_where(text, token)}: unexpected {token.text!r}")
         if kind == "word" and token.text.upper() not in KEYWORDS:

@@ -39,8 +39,8 @@ def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
     try:
         text = plain(sparql, base, only_oxigraph)
     except Unreadable as error:
-        raise QuerySyntaxError(f"{error} (the text must read the same way to every SPARQL "
-                               "parser)") from error
+        raise QueryRefused(f"{error}; a text is run only when every SPARQL parser reads it "
+                           "the same way") from error
     found = remote_operations(text)
     if found and refuse_remote:
         raise QueryRefused(f"{' and '.join(found)} refused: this endpoint never fetches "

@@ -133,7 +133,7 @@ def test_updates_are_analysed_correctly_from_many_threads_at_once() -> None:
 
 @pytest.mark.parametrize("escape", ["\\U0053EEEE", "\\UFFFFFFFF", "\\uD800", "\\U0000DFFF"])
 def test_an_escape_of_no_character_is_refused(escape: str) -> None:
-    with pytest.raises(QuerySyntaxError, match="no character"):
+    with pytest.raises(QueryRefused, match="no character"):
         guard(f"SELECT * {{ ?s ?p \"{escape}\" }} # SERVICE")
 
 

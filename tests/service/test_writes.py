@@ -141,7 +141,8 @@ def test_an_update_sees_the_union_in_where(writable: LiveServer) -> None:
 def test_the_builds_graphs_cannot_be_written(writable: LiveServer, text: str) -> None:
     before = {g: count(writable, g) for g in (FACTS, GRAPH)}
     reply = update(writable, text)
-    assert reply.status == 403, (reply.status, reply.text)
+    # 400 for a text with no single reading (an escape outside strings), 403 otherwise.
+    assert reply.status in {400, 403}, (reply.status, reply.text)
     assert {g: count(writable, g) for g in (FACTS, GRAPH)} == before
     assert audit(writable)[-1]["status"] == "refused"
 
