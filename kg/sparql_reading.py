@@ -5,9 +5,10 @@ comment at a carriage return or a line feed, and reads a keyword wherever its le
 with no word boundary (`SERVICESILENT` is `SERVICE SILENT`). Other readers (rdflib, remote
 servers) differ on each point. So a text is not analysed as it came: it is rewritten once into
 a plain form that every reader reads the same way, and that form is what is analysed and what
-is executed. The plain form has no comments, no PREFIX or BASE declarations (prefixed names are
-written out, relative IRIs resolved), no escapes outside ECHARs of strings, and one space or
-line break between tokens. Whatever cannot be put in that form is refused.
+is executed. The plain form has no comments, no PREFIX declarations (prefixed names are
+written out), only absolute IRIs (BASE declarations resolved, and kept for the IRI function),
+no escapes outside the ECHARs of strings, and white space only where the text had some.
+Whatever cannot be put in that form is refused.
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
     """
     found = tokens(text)
     prefixes: dict[str, str] = {}
-    out: list[str] = []
+    out: list[str] = [f"BASE <{base}>"] if base is not None else []
     last = 0
     index = 0
     while index < len(found):
@@ -203,12 +204,14 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
             if following is None or following.kind != "iri":
                 raise Unreadable(f"{_where(text, token)}: BASE needs an IRI")
             base = _iri(text, following, base)
+            # Kept, resolved: the IRI() function resolves against it when the query runs.
+            out.append(f"{gap if out else ''}BASE <{base}>")
             index, last = index + 2, following.end
             continue
         if token.is_keyword("PREFIX"):
             after = found[index + 2] if index + 2 < len(found) else None
             if (following is None or following.kind != "pname"
-                    or not following.text.endswith(":") or after is None
+                    or following.text.index(":") != len(following.text) - 1 or after is None
                     or after.kind != "iri"):
                 raise Unreadable(f"{_where(text, token)}: PREFIX needs a name and an IRI")
             prefixes[following.text[:-1]] = _iri(text, after, base)
