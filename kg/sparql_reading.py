@@ -184,7 +184,8 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
     """
     found = tokens(text)
     prefixes: dict[str, str] = {}
-    out: list[str] = [f"BASE <{base}>"] if base is not None else []
+    leads_with_base = bool(found) and found[0].is_keyword("BASE")
+    out: list[str] = [f"BASE <{base}>"] if base is not None and not leads_with_base else []
     last = 0
     index = 0
     while index < len(found):
