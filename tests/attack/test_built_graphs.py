@@ -76,8 +76,8 @@ def test_the_audit_log_names_the_text_that_ran(writable: LiveServer) -> None:
     assert reply.status == 204, reply.text
     entry = audit(writable)[-1]
     assert entry["status"] == "applied" and entry["targets"] == ["urn:mine:g"]
-    assert entry["text"] == "INSERT DATA { GRAPH <urn:mine:g> { <urn:mine:a> <urn:mine:b> " \
-                            "\"x'y\" } }"
+    assert entry["text"] == "BASE <https://w3id.org/dmkg/>\nINSERT DATA { GRAPH <urn:mine:g> " \
+                            "{ <urn:mine:a> <urn:mine:b> \"x'y\" } }"
 
 
 def test_an_update_that_fails_is_audited(writable: LiveServer) -> None:
