@@ -14,7 +14,7 @@ Whatever cannot be put in that form is refused.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -26,7 +26,8 @@ _CHARS = _U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ECHAR = r"\\[tbnrf\\\"']"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PREFIX = f"[{_BASE_CHARS}](?:[{_CHARS}.]*[{_CHARS}])?"
+# Possessive, then "not ending with a dot": no backtracking through every bare word.
+_PREFIX = f"[{_BASE_CHARS}][{_CHARS}.]*+(?<!\\.)"
 _LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
 _EXPONENT = r"[eE][+-]?[0-9]+"
 
@@ -47,9 +48,11 @@ _TOKEN = re.compile(
   | (?P<number>[+-]?(?:[0-9]+\.[0-9]*{_EXPONENT}|\.[0-9]+{_EXPONENT}|[0-9]+{_EXPONENT}
                      |[0-9]*\.[0-9]+|[0-9]+))
   | (?P<punct><<\(|\)>>|<<|>>|\{{\||\|}}|\^\^|&&|\|\||<=|>=|!=|[{{}}()\[\].,;*+\-/<>=!|^?~])
+  | (?P<other>.)
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,
 )
+_SKIPPED = frozenset({"ws", "comment"})
 
 # Every bare word SPARQL 1.1 and 1.2 have (keywords, built-in functions, `a`); any other word
 # could be split by one reader and not by another.
@@ -78,8 +81,7 @@ class Unreadable(ValueError):
     """A text that cannot be put in the plain form; the message says where and why."""
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One lexical token: its kind, its text and where it stands in the text read."""
 
     kind: str
@@ -96,19 +98,8 @@ def tokens(text: str) -> list[Token]:
 
     A character no token starts with is an `other` token.
     """
-    found: list[Token] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            found.append(Token("other", text[position], position, position + 1))
-            position += 1
-            continue
-        kind = match.lastgroup or "other"
-        if kind not in {"ws", "comment"}:
-            found.append(Token(kind, match.group(), match.start(), match.end()))
-        position = match.end()
-    return found
+    return [Token(match.lastgroup or "other", match.group(), match.start(), match.end())
+            for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED]
 
 
 def _where(text: str, token: Token) -> str:

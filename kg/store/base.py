@@ -6,6 +6,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
@@ -36,6 +37,17 @@ def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
     refuse_remote=False is for the tests of the network isolation only; only_oxigraph: see
     plain().
     """
+    if len(sparql) <= KEPT_TEXT:
+        return _kept_guard(sparql, base, refuse_remote, only_oxigraph)
+    return _guard(sparql, base, refuse_remote, only_oxigraph)
+
+
+# The same queries come back again and again; texts this short have their answer kept (at
+# most 512 of them, so a few megabytes).
+KEPT_TEXT = 4096
+
+
+def _guard(sparql: str, base: str | None, refuse_remote: bool, only_oxigraph: bool) -> str:
     try:
         text = plain(sparql, base, only_oxigraph)
     except Unreadable as error:
@@ -46,6 +58,9 @@ def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
         raise QueryRefused(f"{' and '.join(found)} refused: this endpoint never fetches "
                            "data from other servers")
     return text
+
+
+_kept_guard = lru_cache(maxsize=512)(_guard)
 
 
 @dataclass(frozen=True)

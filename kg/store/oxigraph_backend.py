@@ -22,6 +22,7 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
+    guard,
 )
 
 
@@ -95,10 +96,14 @@ def values_of(outcome: QueryOutcome) -> list[tuple[str | None, ...]]:
 
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
-    then starts from the bound terms), else by substitutions in the options."""
-    # The terms are written by Oxigraph (N-Triples syntax, escaped): safe in the query text.
+    then starts from the bound terms), else by substitutions in the options.
+
+    sparql is in plain form; the block, checked on its own, goes between two of its tokens
+    with a space on each side, so the whole reads as the two read apart.
+    """
+    # The terms are written by Oxigraph (N-Triples syntax, escaped).
     block = values_block({name: str(to_oxigraph(term)) for name, term in bindings.items()})
-    bound = with_leading_values(sparql, block)
+    bound = with_leading_values(sparql, guard(block, only_oxigraph=True))
     if bound is None:
         options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
                                     for name, term in bindings.items()}
@@ -228,7 +233,7 @@ class OxigraphBackend(Backend):
             # The union default graph would override the query's own FROM clauses.
             options["use_default_graph_as_union"] = True
         if bindings:
-            sparql = self.checked(_bind(sparql, bindings, options))
+            sparql = _bind(sparql, bindings, options)
         try:
             result = self.store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:

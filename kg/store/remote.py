@@ -32,6 +32,7 @@ from kg.store.base import (
     QueryOutcome,
     QuerySyntaxError,
     Rows,
+    guard,
 )
 from kg.store.oxigraph_backend import rows_of, values_of, write_outcome
 
@@ -42,7 +43,7 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
     the WHERE group where one can go, so that the server starts from them; else after the
     query."""
-    block = values_block({name: term.n3() for name, term in bindings.items()})
+    block = guard(values_block({name: term.n3() for name, term in bindings.items()}))
     return with_leading_values(sparql, block) or f"{sparql}\n{block}"
 
 
@@ -105,7 +106,7 @@ class RemoteBackend(Backend):
             graphs = tuple(self.graph_sizes())
             dataset = DatasetSpec(graphs, graphs) if graphs else None
         if bindings:
-            sparql = self.checked(with_values(sparql, bindings))
+            sparql = with_values(sparql, bindings)
         if form in {"SELECT", "ASK"}:
             raw = self._fetch(sparql, dataset, JSON)
             try:
