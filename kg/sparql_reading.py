@@ -223,7 +223,7 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
             written = plain_string(string_value(token.text))
         else:
             written = token.text
-        if out and (gap or _would_merge(out[-1], written)):
+        if out and (gap or _would_merge(out[-1], written) or out[-1].startswith("BASE <")):
             out.append(gap or " ")
         out.append(written)
         last = token.end

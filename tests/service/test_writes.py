@@ -103,7 +103,9 @@ def test_an_update_lands_in_its_graph_is_queryable_and_audited(writable: LiveSer
     assert ask(writable, 'ASK { ?s ?p "seen in Lyon, 2026"@en }')  # the union default graph
     entry = audit(writable)[-1]
     assert entry["who"] == "alice" and entry["status"] == "applied"
-    assert entry["operation"] == "update" and entry["text"] == text
+    # The text as executed: relative IRIs resolve against the IRI base, never the Host.
+    assert entry["operation"] == "update"
+    assert entry["text"] == f"BASE <https://w3id.org/dmkg/> {text}"
     assert entry["targets"] == [GRAPH] and entry["time"]
 
 
