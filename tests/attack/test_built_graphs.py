@@ -149,3 +149,19 @@ def test_forwarded_headers_are_believed_from_trusted_proxies_only(
     settings = {"TRUSTED_PROXIES": "127.0.0.1", "PROXY_HOPS": "1"}
     with LiveServer(tmp_path, home=built.root, settings=settings) as proxied:
         assert _resolved(proxied, forged) == "https://elsewhere.example/x"
+
+
+def test_the_issue_queries_through_the_endpoint(live_server: LiveServer) -> None:
+    with Canary() as canary:
+        ssrf = ('ASK { BIND(1 AS ?a) # \\u000A BIND("""\n'
+                f'SERVICE <http://127.0.0.1:{canary.port}/internal> {{ ?s ?p ?o }} '
+                '# """ AS ?b)\n}')
+        reply = request("POST", f"{live_server.url}/sparql", ssrf,
+                        {"Content-Type": "application/sparql-query"})
+        assert reply.status == 400 and "SERVICE refused" in reply.text, reply.text
+        assert canary.connections == 0
+    two_quotes = 'SELECT ?x WHERE { VALUES ?x { "a\\u0022 \\u0022b" } }'
+    reply = request("GET", f"{live_server.url}/sparql?query={quote(two_quotes)}",
+                    headers={"Accept": "application/sparql-results+json"})
+    rows = json.loads(reply.body)["results"]["bindings"]
+    assert [row["x"]["value"] for row in rows] == ['a" "b']

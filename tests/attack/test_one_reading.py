@@ -283,3 +283,19 @@ def test_w3c_queries_answer_the_same_in_plain_form(shared_dir: Path) -> None:
     # form) as an IRI: the suite's negative test syn-bad-26 is right to be refused.
     assert differ == ["syn-bad-26.rq"]
     assert refused_but_ran == []
+
+
+@pytest.mark.parametrize(("text", "base"), [
+    ("BASE <http://a/x/> BASE <y/> SELECT ?i WHERE { BIND(<z> AS ?i) }", None),
+    ("BASE <http://a/x/#f> SELECT ?i WHERE { BIND(<z#g> AS ?i) }", None),
+    ("SELECT ?i WHERE { BIND(<../z?q#h> AS ?i) }", "http://h/a/b#frag"),
+    ("SELECT ?i WHERE { BIND(<//other/p> AS ?i) }", "https://h/sparql"),
+    ("PREFIX e: <http://e/> SELECT ?i WHERE { BIND(e:a\\#b\\~c%41 AS ?i) }", None),
+    ("BASE <http://a/> PREFIX e: <p/> SELECT ?i WHERE { BIND(e:x AS ?i) }", None),
+    ("BASE <http://a/> SELECT ?i WHERE { BIND(IRI(\"rel\") AS ?i) }", None),
+])
+def test_iris_resolve_as_the_engine_resolves_them(text: str, base: str | None) -> None:
+    store = ox.Store()
+    expected = [str(row[0]) for row in store.query(text, base_iri=base)]  # type: ignore[union-attr]
+    executed = plain(text, base)
+    assert [str(row[0]) for row in store.query(executed)] == expected  # type: ignore[union-attr]
