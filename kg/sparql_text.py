@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+
+from kg.text_cache import text_cache
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
@@ -78,7 +79,7 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def keywords(text: str) -> frozenset[str]:
     """Return the upper-cased bare words of text (keywords, function names, `a`)."""
     return frozenset(t.text.upper() for t in tokens(text) if t.kind == "name" and ":" not in t.text)
@@ -89,7 +90,7 @@ def has_dataset_clause(text: str) -> bool:
     return "FROM" in keywords(text)
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def has_relative_iri(text: str) -> bool:
     """Tell whether a query holds an IRI without a scheme, which needs a base IRI."""
     return any(t.kind == "iri" and ":" not in t.text for t in tokens(text))
@@ -100,7 +101,7 @@ REMOTE_KEYWORDS = frozenset({"SERVICE", "LOAD"})
 _MENTIONS_REMOTE = re.compile(r"service|load", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def remote_operations(text: str) -> tuple[str, ...]:
     """Return the operations of text that would fetch from the network (SERVICE, LOAD).
 
@@ -180,7 +181,7 @@ def query_form(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def with_row_limit(text: str, limit: int) -> str:
     """Return a SELECT query (escapes decoded) that yields at most limit solutions.
 
@@ -222,7 +223,7 @@ def with_row_limit(text: str, limit: int) -> str:
     return f"{source[:cut].rstrip()}\nLIMIT {limit}\n{source[cut:]}"
 
 
-@lru_cache(maxsize=256)
+@text_cache(256)
 def values_slot(text: str) -> tuple[str, int] | None:
     """Where a VALUES block may open a query's WHERE group: (escape-decoded text, offset).
 

@@ -13,13 +13,23 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Flask, Response
 from werkzeug.wrappers import Request
 
-from kg.formats import Format
+from kg.formats import RESULT_FORMATS, Format
+from kg.nesting import TooDeep
 from kg.sparql_text import has_relative_iri, with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
-from service.limits import RUNNER, QueryLimits, QueryTimeout, StartResponse, WSGIApp
+from service.limits import (
+    RUNNER,
+    QueryLimits,
+    QueryTimeout,
+    StartResponse,
+    TextTooLong,
+    WSGIApp,
+    check_text,
+)
 from service.media import NotAcceptable, UnknownFormat, choose, content_type
 from service.protocol import Operation, ProtocolError, read_operation
 
@@ -30,6 +40,7 @@ CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "DMKG-Result-Truncated, DMKG-Result-Limit"))
 ENDPOINT_HEADERS = (("Vary", "Accept"), *CORS_HEADERS)
 ENDPOINT = "/sparql"
+TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
 INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
 
 
@@ -45,10 +56,8 @@ def text(status: int, message: str) -> Response:
     return respond(message + "\n", "text/plain; charset=utf-8", status)
 
 
-def base_iri(request: Request, operation: Operation) -> str | None:
-    """The endpoint's own IRI when the operation has relative IRIs to resolve, else None."""
-    if not has_relative_iri(operation.text):
-        return None
+def base_iri(request: Request, operation: Operation) -> str:
+    """The endpoint's own IRI, against which the operation's relative IRIs resolve."""
     # Built directly: werkzeug's base_url is slow.
     return f"{request.scheme}://{request.host}{request.path}"
 
@@ -66,8 +75,13 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
     accept = environ.get("HTTP_ACCEPT", "")
     try:
         # The query may run on a helper thread, outside any application context.
-        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits.rows),
+        # Every step, from reading the text on, counts against the time limit.
+        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
                             limits.seconds, environ.get("gunicorn.socket"))
+    except TextTooLong as error:
+        return text(413, str(error))
+    except TooDeep as error:
+        return text(400, f"query refused: {error}")
     except QuerySyntaxError as error:
         return text(400, f"query syntax error: {error}")
     except QueryRefused as error:
@@ -88,9 +102,12 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
 
 
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
-              cap: int) -> Answer:
-    """Run a query and write its answer, keeping at most cap rows or triples (0: all)."""
+              limits: QueryLimits) -> Answer:
+    """Run a query and write its answer, keeping at most the cap's rows or triples."""
+    check_text(operation.text, limits.text_bytes)
+    cap = limits.rows
     dataset = operation.dataset or None
+    base = base if base and has_relative_iri(operation.text) else None
     query = with_row_limit(operation.text, cap + 1) if cap else operation.text
     outcome = store.query(query, dataset, base=base)
     outcome.limit = cap or None
@@ -100,10 +117,13 @@ def _evaluate(store: Backend, operation: Operation, base: str | None, accept: st
     truncated = outcome.truncated
     if cap and outcome.form == "solutions" and len(body) > cap:
         # Every row takes at least one byte: only an answer this long can exceed the cap.
-        counted = f"BASE <{base}>\n{query}" if base else query
-        if len(store.select(counted, dataset=dataset)) > cap:
-            outcome = store.query(with_row_limit(operation.text, cap), dataset, base=base)
-            body, truncated = store.serialize(outcome, fmt), True
+        # The rows are counted as written, whatever the rewrite above made of the query.
+        rows = store.serialize(store.query(query, dataset, base=base), TSV).split(b"\n")
+        if len(rows) - 2 > cap:  # the header, and the empty piece after the last newline
+            kept = ox.parse_query_results(b"\n".join(rows[:cap + 1]) + b"\n",
+                                          format=ox.QueryResultsFormat.TSV)
+            assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
+            body, truncated = bytes(kept.serialize(format=fmt.oxigraph) or b""), True
     return Answer(body, fmt, truncated)
 
 

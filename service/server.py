@@ -17,7 +17,6 @@ from typing import Any
 import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.sync import SyncWorker
 
 from kg.store.embedded import prepare_store
 from kg.store.factory import StoreUnavailable, prepare_writable
@@ -29,12 +28,9 @@ from service.writes import read_tokens
 THREADS = 8
 
 
-def _post_fork(_server: object, worker: object) -> None:
+def _post_fork(_server: object, _worker: object) -> None:
     # Tells the time limit it may retire this process: gunicorn will replace it.
     os.environ["DMKG_GUNICORN_WORKER"] = str(os.getpid())
-    if isinstance(worker, SyncWorker):
-        # One request at a time: queries run on the request's thread under the watchdog.
-        os.environ["DMKG_SINGLE_REQUEST"] = str(os.getpid())
 
 
 def _worker_exit(_server: object, worker: Any) -> None:
