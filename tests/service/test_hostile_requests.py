@@ -49,7 +49,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator
     tokens.write_text(f"tester {TOKEN}\n", encoding="utf-8")
     settings = {"WRITE_TOKENS": str(tokens), "STORE_DIR": str(folder / "store"),
                 "AUDIT_LOG": str(folder / "audit.log"), "QUERY_TIMEOUT": "60",
-                "RESULT_LIMIT": "5"}
+                "RESULT_LIMIT": "5", "QUERY_MEMORY_MB": "400"}
     with LiveServer(folder, home=built.root, settings=settings) as server:
         yield server
 
@@ -87,12 +87,12 @@ def test_deep_nesting_is_refused_by_get_too(hostile: LiveServer, name: str) -> N
     alive(hostile, workers)
 
 
+# Each overflows an 8 MiB thread stack (the default) and is answered in seconds.
 CHAINS = {
-    "UNION": "SELECT * WHERE { " + " UNION ".join(["{}"] * 30000) + " }",
-    "+": "SELECT * WHERE { FILTER(" + "+".join(["1"] * 100000) + " > 0) }",
-    "&&": "SELECT * WHERE { FILTER(" + "&&".join(["true"] * 30000) + ") }",
-    "OPTIONAL": "SELECT * WHERE { " + "OPTIONAL { } " * 30000 + "}",
-    "BIND": "SELECT * WHERE { " + "".join(f"BIND({i} AS ?v{i}) " for i in range(5000)) + "}",
+    "UNION": "SELECT * WHERE { " + " UNION ".join(["{}"] * 10000) + " }",
+    "&&": "SELECT * WHERE { FILTER(" + "&&".join(["true"] * 10000) + ") }",
+    "OPTIONAL": "SELECT * WHERE { " + "OPTIONAL { } " * 10000 + "}",
+    "BIND": "SELECT * WHERE { " + "".join(f"BIND({i} AS ?v{i}) " for i in range(3000)) + "}",
 }
 
 
@@ -156,10 +156,10 @@ def test_the_result_cap_holds_however_the_query_is_written(hostile: LiveServer) 
     # where the query ends: the cap is enforced again where the rows are written.
     values = " ".join(str(n) for n in range(1, 21))
     for sparql in (
-        f"PREFIX ex: <urn:x#> SELECT ?x WHERE {{ VALUES ?x {{ {values} }} "
+        f"PREFIX ex: <urn:x/> SELECT ?x WHERE {{ VALUES ?x {{ {values} }} "
         r"FILTER(?x != ex:a\#b) }",
-        f"PREFIX ex: <urn:x#> SELECT ?x WHERE {{ {{ SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}"
-        r" LIMIT 15 }} FILTER(?x != ex:a\#b) }",
+        f"PREFIX ex: <urn:x/> SELECT ?x WHERE {{ {{ SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}"
+        r" LIMIT 15 } FILTER(?x != ex:a\#b) }",
     ):
         for accept, count in (
                 ("application/sparql-results+json",
@@ -175,8 +175,7 @@ def test_the_result_cap_holds_however_the_query_is_written(hostile: LiveServer) 
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    settings = {"QUERY_TIMEOUT": "1", "MAX_QUERY_BYTES": "600000",
-                "QUERY_MEMORY_MB": "300"}
+    settings = {"QUERY_TIMEOUT": "1", "MAX_QUERY_BYTES": "600000"}
     with LiveServer(tmp_path_factory.mktemp("strict"), home=built.root,
                     settings=settings) as server:
         yield server
@@ -200,19 +199,19 @@ def test_the_time_limit_covers_reading_the_query(strict: LiveServer) -> None:
 
 
 def test_a_query_that_grows_without_end_gets_503_and_its_worker_is_replaced(
-        strict: LiveServer) -> None:
+        hostile: LiveServer) -> None:
     binds = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))
     sparql = (f"SELECT (STRLEN(?s26) AS ?n) WHERE {{ BIND(\"0123456789abcdef\" AS ?s0) "
               f"{binds} }}")
-    before = strict.workers()
-    reply = get(strict, sparql, timeout=60)
+    before = hostile.workers()
+    reply = get(hostile, sparql, timeout=60)
     assert reply.status == 503, reply.text
-    assert "300 MB" in reply.text
+    assert "400 MB" in reply.text
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and before & strict.workers():
+    while time.monotonic() < deadline and before & hostile.workers():
         time.sleep(0.2)
-    assert not before & strict.workers()
-    assert get(strict, "ASK {}").status == 200
+    assert not before & hostile.workers()
+    assert get(hostile, "ASK {}").status == 200
 
 
 def test_query_caches_hold_bounded_bytes() -> None:
@@ -238,6 +237,6 @@ def test_helper_threads_have_deep_stacks(tmp_path: Path) -> None:
     from service.limits import HELPER_STACK, RUNNER
 
     store = ox.Store()
-    chain = "SELECT * WHERE { " + " UNION ".join(["{}"] * 30000) + " }"
+    chain = "SELECT * WHERE { " + "OPTIONAL { } " * 20000 + "}"
     assert HELPER_STACK >= 256 << 20
-    assert len(RUNNER.run(lambda: list(store.query(chain)), 0)) == 30000
+    assert len(RUNNER.run(lambda: list(store.query(chain)), 0)) == 1  # type: ignore[arg-type]
