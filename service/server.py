@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,17 @@ from service.writes import read_tokens
 
 # Threads of the single process that serves when no worker count is given.
 THREADS = 8
+
+
+def _in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
+    """Run function in a new interpreter and return its result (or raise its error).
+
+    Opening RocksDB starts its background threads (flushes, compactions) once per process;
+    workers forked from a master that opened it inherit the belief that they exist, not the
+    threads, and then wait for a flush that never comes when they stop.
+    """
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
 
 
 def _post_fork(_server: object, _worker: object) -> None:
@@ -85,10 +98,12 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     try:
         if writable:
             read_tokens(Path(settings["WRITE_TOKENS"]))
-            prepare_writable(settings)  # the worker opens it; fail here, clearly, if it cannot
+            # The worker opens it; fail here, clearly, if it cannot.
+            _in_fresh_process(prepare_writable, dict(settings))
         elif on_disk:
             # Load once here, so that each worker only opens it.
-            prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
+            _in_fresh_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
+                              Path(settings["STORE_DIR"]))
         elif not remote:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
