@@ -246,10 +246,13 @@ class OxigraphBackend(Backend):
 
     def describe(self, iri: str) -> bytes:
         node = ox.NamedNode(iri)
-        triples = {ox.Triple(q.subject, q.predicate, q.object)
-                   for q in self.store.quads_for_pattern(node, None, None)}
-        triples |= {ox.Triple(q.subject, q.predicate, q.object)
-                    for q in self.store.quads_for_pattern(None, None, node)}
+        quads = [*self.store.quads_for_pattern(node, None, None),
+                 *self.store.quads_for_pattern(None, None, node)]
+        if self.protected:
+            # What the build says: written graphs are read through queries, never as the
+            # description of a curated entity.
+            quads = [q for q in quads if getattr(q.graph_name, "value", "") in self.protected]
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
         ordered = sorted(triples, key=str)
         return bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES) or b"")
 

@@ -51,3 +51,34 @@ def test_a_writable_service_stops_promptly_after_writes(tmp_path: Path, built: L
                                "%20WHERE%20%7B%20GRAPH%20%3Curn:g%3E%20%7B?s%20?p%20?o%7D%7D",
                         headers={"Accept": "text/csv"})
         assert reply.body.split()[-1] == b"3"
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("faults")
+    with LiveServer(folder, home=built.root, settings=writable_settings(folder)) as server:
+        yield server
+
+
+ENTITY = "https://w3id.org/dmkg/id/substance/ketamine"
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples",
+                                    "application/ld+json", "application/rdf+xml", "text/html"])
+def test_contributed_triples_stay_out_of_a_curated_entitys_description(
+        writable: LiveServer, accept: str) -> None:
+    marker = "contributed-only-3f9a"
+    assert update(writable, f'INSERT DATA {{ GRAPH <urn:contrib:x> {{ <{ENTITY}> '
+                            f'<http://www.w3.org/2000/01/rdf-schema#label> "{marker}"@en . '
+                            f'<urn:other> <urn:mentions> <{ENTITY}> }} }}') == 204
+    # Queries see the union, contributed graphs included.
+    ask = request("GET", f"{writable.url}/sparql?query=ASK%7B%3Curn:other%3E%20?p%20?o%7D",
+                  headers={"Accept": "application/sparql-results+json"})
+    assert b"true" in ask.body
+    path = ENTITY.removeprefix("https://w3id.org/dmkg")
+    for url in (f"{writable.url}{path}", f"{writable.url}/api{path.replace('/id/', '/entities/')}"):
+        reply = request("GET", url, headers={"Accept": accept})
+        assert reply.status == 200, (url, reply.status)
+        assert b"ketamine" in reply.body.lower()  # the curated description is there
+        assert marker.encode() not in reply.body
+        assert b"urn:other" not in reply.body
