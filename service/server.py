@@ -1,4 +1,4 @@
-"""Run the application under gunicorn: threads in one process, or sync worker processes.
+"""Run the application under gunicorn: threads in one process, or single-thread processes.
 
 Both let a query that outlives its time limit be stopped: its process is retired and gunicorn
 starts a fresh one (see service/limits.py).
@@ -113,7 +113,8 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers or 1,
-        "worker_class": "sync" if workers else "gthread",
+        # Every request is read whole before a thread sees it (see buffered_worker.py).
+        "worker_class": "service.buffered_worker.BufferedThreadWorker",
         "threads": 1 if workers else THREADS,
         "preload_app": application is not None,
         # A worker silent for this long is killed by gunicorn itself, a last resort.
