@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import islice
@@ -140,10 +141,36 @@ class OxigraphBackend(Backend):
         backend = cls(ox.Store(str(path)))
         backend.protected = frozenset(protected)
         backend.accepts_writes = True
+        backend.path = path
         return backend
 
     accepts_writes = False
     protected: frozenset[str] = frozenset()
+    path: Path | None = None
+    # A write failed on the disk: RocksDB then refuses every write until it is reopened.
+    failed = False
+
+    def _writable(self) -> ox.Store:
+        """The store to write to, reopened first if a write failed (the disk filled up)."""
+        if self.failed and self.path is not None:
+            # RocksDB holds its folder's lock until the old store is gone.
+            self.store = None  # type: ignore[assignment]
+            gc.collect()
+            try:
+                self.store = ox.Store(str(self.path))
+            except OSError:
+                # Still no room, or a query still holds the old store: read on, retry later.
+                self.store = ox.Store.read_only(str(self.path))
+                raise
+            self.failed = False
+        return self.store
+
+    def _write(self, sparql: str, base: str | None = None) -> None:
+        try:
+            self._writable().update(sparql, base_iri=base)
+        except OSError:
+            self.failed = True
+            raise
 
     writes = 0
 
@@ -159,7 +186,7 @@ class OxigraphBackend(Backend):
         if dataset:
             sparql = with_using(sparql, dataset.default_graphs, dataset.named_graphs)
         try:
-            self.store.update(sparql, base_iri=base)
+            self._write(sparql, base)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError) as error:
@@ -179,13 +206,13 @@ class OxigraphBackend(Backend):
         if body:
             steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
         try:
-            self.store.update(" ;\n".join(steps))
+            self._write(" ;\n".join(steps))
         finally:
             self._changed()
 
     def drop_graph(self, graph: str) -> None:
         try:
-            self.store.update(f"DROP GRAPH {ox.NamedNode(graph)}")
+            self._write(f"DROP GRAPH {ox.NamedNode(graph)}")
         finally:
             self._changed()
 
@@ -205,7 +232,7 @@ class OxigraphBackend(Backend):
             steps.append(f"INSERT DATA {{\n{body}\n}}")
         try:
             if steps:
-                self.store.update(" ;\n".join(steps))
+                self._write(" ;\n".join(steps))
         finally:
             self._changed()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,53 @@ def test_contributed_triples_stay_out_of_a_curated_entitys_description(
         assert b"ketamine" in reply.body.lower()  # the curated description is there
         assert marker.encode() not in reply.body
         assert b"urn:other" not in reply.body
+
+
+@contextmanager
+def small_disk(folder: Path, megabytes: int) -> Iterator[Path]:
+    """A tmpfs of the given size mounted on folder, removed afterwards."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs",
+                              str(folder)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(path: Path) -> None:
+    with path.open("wb") as filler, contextlib.suppress(OSError):
+        while True:
+            filler.write(b"\0" * (1 << 20))
+            filler.flush()
+
+
+def test_writes_recover_once_the_full_disk_has_room_again(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.nt"
+    seed.write_text("<urn:seed> <urn:p> \"1\" .\n", encoding="utf-8")
+    with small_disk(tmp_path / "disk", 40) as disk:
+        settings = {**writable_settings(tmp_path), "STORE_DIR": str(disk / "store")}
+        with LiveServer(tmp_path, args=(f"--data={seed}=urn:seed-graph",),
+                        settings=settings) as server:
+            pad = "x" * 4000
+
+            def write(n: int) -> int:
+                return update(server, f'INSERT DATA {{ GRAPH <urn:g> {{ <urn:a> <urn:b> '
+                                      f'"{n} {pad}" }} }}')
+
+            acknowledged = [n for n in range(5) if write(n) == 204]
+            assert acknowledged == list(range(5))
+            fill(disk / "filler")
+            failed = [n for n in range(5, 40) if write(n) != 204]
+            assert failed, "the full disk refused no write"
+            acknowledged += [n for n in range(5, 40) if n not in failed]
+            (disk / "filler").unlink()
+            # Room again: writes succeed without a restart.
+            assert [write(n) for n in range(100, 103)] == [204, 204, 204]
+            acknowledged += [100, 101, 102]
+            reply = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:g",
+                            headers={"Accept": "application/n-triples"})
+            found = sorted(int(line.split(b'"')[1].split()[0]) for line in reply.body.splitlines())
+            assert found == sorted(acknowledged)
