@@ -26,6 +26,7 @@ BODY_SECONDS = 30.0
 # Longest head read before handing over (gunicorn refuses longer ones itself).
 HEAD_LIMIT = 64 * 1024
 _LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)", re.IGNORECASE)
+_CONTINUE = re.compile(rb"\r\nexpect[ \t]*:[ \t]*100-continue", re.IGNORECASE)
 _CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:[^\r\n]*chunked", re.IGNORECASE)
 
 
@@ -102,7 +103,7 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
             reading.data += conn.parser.unreader.take_buffered()  # read ahead last time
         conn.sock.setblocking(False)
         self.reading[conn] = reading
-        if self._whole(reading):
+        if self._whole(conn, reading):
             self._hand_over(conn, reading)
         else:
             self.poller.register(conn.sock, selectors.EVENT_READ,
@@ -128,11 +129,11 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
             reading.data += chunk
             if len(chunk) < 65536:
                 break
-        if self._whole(reading):
+        if self._whole(conn, reading):
             self.poller.unregister(conn.sock)
             self._hand_over(conn, reading)
 
-    def _whole(self, reading: _Reading) -> bool:
+    def _whole(self, conn: Any, reading: _Reading) -> bool:
         """Tell whether the request read so far is whole; start the body's clock."""
         if reading.total is not None:
             return len(reading.data) >= reading.total
@@ -143,6 +144,10 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
             reading.head_done = True
             reading.deadline = time.monotonic() + BODY_SECONDS
             reading.total = _announced_total(bytes(reading.data))
+            if _CONTINUE.search(b"\r\n" + bytes(reading.data[:reading.data.find(b"\r\n\r\n")])):
+                # The client waits for this before it sends the body.
+                with contextlib.suppress(OSError):
+                    conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
         return bool(complete)
 
     def _hand_over(self, conn: Any, reading: _Reading) -> None:

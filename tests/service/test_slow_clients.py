@@ -67,3 +67,22 @@ def test_slow_clients_do_not_starve_others(tmp_path: Path, built: Layout,
             stop.set()
             for thread in threads:
                 thread.join(timeout=5)
+
+
+def test_a_client_expecting_100_continue_is_told_to_send_its_body(live_server: LiveServer) -> None:
+    # The whole request is read first, so the go-ahead comes before the body is read.
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=5) as sock:
+        body = b"ASK {}"
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                     b"Content-Type: application/sparql-query\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        started = time.monotonic()
+        assert sock.recv(64).startswith(b"HTTP/1.1 100 Continue")
+        assert time.monotonic() - started < 1
+        sock.sendall(body)
+        answer = b""
+        while b"true" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, answer
+            answer += chunk
+        assert b"200 OK" in answer
