@@ -21,6 +21,7 @@ from kg.formats import RESULT_FORMATS, Format
 from kg.nesting import TooDeep
 from kg.sparql_text import has_relative_iri, with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
+from service.editor import prefers_html
 from service.limits import (
     RUNNER,
     QueryLimits,
@@ -144,8 +145,8 @@ class QueryShortcut:
             operation = read_operation(request)
         except ProtocolError as error:
             return text(error.status, error.message)(environ, start_response)
-        if operation is None or operation.kind != "query":
-            return self.app(environ, start_response)
+        if operation is None or operation.kind != "query" or prefers_html(request):
+            return self.app(environ, start_response)  # a browser's link: the editor page
         try:
             response = answer_query(self.store, self.limits, operation,
                                     base_iri(request, operation), environ)
