@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +28,31 @@ from service.writes import read_tokens
 THREADS = 8
 
 
-def _in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
-    """Run function in a new interpreter and return its result (or raise its error).
+def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
+    """Run function in a forked child process; raise StoreUnavailable with its error.
 
     Opening RocksDB starts its background threads (flushes, compactions) once per process;
     workers forked from a master that opened it inherit the belief that they exist, not the
-    threads, and then wait for a flush that never comes when they stop.
+    threads, and then wait for a flush that never comes when they stop. The master never
+    opens it: a child loads or refreshes the store, and the workers open it.
     """
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read)
+        message = b""
+        try:
+            function(*args)
+        except BaseException as error:  # handed to the parent as its message
+            message = (str(error) or type(error).__name__).encode()
+        os.write(write, message)
+        os._exit(1 if message else 0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        message = pipe.read()
+    os.waitpid(child, 0)
+    if message:
+        raise StoreUnavailable(message.decode(errors="replace"))
 
 
 def _post_fork(_server: object, _worker: object) -> None:
@@ -99,10 +113,10 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         if writable:
             read_tokens(Path(settings["WRITE_TOKENS"]))
             # The worker opens it; fail here, clearly, if it cannot.
-            _in_fresh_process(prepare_writable, dict(settings))
+            _in_child_process(prepare_writable, dict(settings))
         elif on_disk:
             # Load once here, so that each worker only opens it.
-            _in_fresh_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
+            _in_child_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
                               Path(settings["STORE_DIR"]))
         elif not remote:
             # An in-memory store is loaded once, here; forked workers share its pages.
