@@ -20,9 +20,11 @@ from kg.store import Backend
 from kg.store.factory import open_backend
 from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
+from service.dataset_info import DatasetInfo
 from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
 from service.response_cache import ResponseCache
+from service.route_families import RouteFamilies
 from service.writes import init_writes
 
 log = logging.getLogger(__name__)
@@ -69,17 +71,37 @@ def register_errors(app: Flask) -> None:
         return _plain(500, INTERNAL_ERROR)
 
 
+def index_folder(settings: Mapping[str, Any]) -> Path | None:
+    """Where the search index of the configured store is kept, or None to keep it in memory.
+
+    Indexes are kept for the on-disk store, beside it and named by its content: data files
+    (DATA), in-memory engines and remote servers are indexed when the service starts.
+    """
+    if str(settings["STORE"]) != "oxigraph" or settings.get("DATA"):
+        return None
+    return Path(settings["STORE_DIR"]) / ("writable" if settings.get("WRITE_TOKENS") else "")
+
+
+def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
+    """Open the search index of the store's content, building it only when there is none."""
+    if folder is None:
+        return Catalogue.from_backend(backend)
+    return Catalogue.for_store(backend, folder, backend.version())
+
+
 class CatalogueRefresher:
     """After writes, rebuild the search catalogue on a background thread, at most once a second."""
 
-    def __init__(self, app: Flask, backend: Backend) -> None:
+    def __init__(self, app: Flask, backend: Backend, folder: Path | None) -> None:
         self.app = app
         self.backend = backend
+        self.folder = folder
         self.wanted = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
     def __call__(self) -> None:
+        self.app.extensions["dmkg.dataset_info"].changed()
         self.app.extensions.pop("dmkg.void", None)
         self.app.extensions["dmkg.response_cache"].clear()
         self.wanted.set()
@@ -94,7 +116,7 @@ class CatalogueRefresher:
             time.sleep(1.0)  # let a burst of writes land first
             self.wanted.clear()
             try:
-                self.app.extensions["dmkg.catalogue"] = Catalogue.from_backend(self.backend)
+                self.app.extensions["dmkg.catalogue"] = open_catalogue(self.backend, self.folder)
                 # Answers made meanwhile read the old catalogue's labels.
                 self.app.extensions["dmkg.response_cache"].clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
@@ -117,28 +139,43 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     backend = open_backend(settings)
     opened = time.perf_counter()
     log.info("store %s open in %.1f s", backend.name, opened - started)
-    catalogue = Catalogue.from_backend(backend)
-    log.info("search index: %d names of %d entities in %.1f s", catalogue.size,
-             len(catalogue.entities), time.perf_counter() - opened)
+    folder = index_folder(settings)
+    catalogue = open_catalogue(backend, folder)
+    log.info("search index of %d entities ready in %.1f s", catalogue.size,
+             time.perf_counter() - opened)
     app.extensions["dmkg.backend"] = backend
+    app.extensions["dmkg.dataset_info"] = DatasetInfo.of(
+        Path(settings["HOME"]), serves_dist=not settings["DATA"])
     app.extensions["dmkg.catalogue"] = catalogue
-    app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
+    app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend, folder)
 
-    from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route
+    from service import (
+        api,
+        home,
+        linked_data,
+        ontology_pages,
+        operator,
+        publishing,
+        reconcile,
+        sparql,
+        void_route,
+    )
 
-    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route):
+    for module in (home, linked_data, ontology_pages, operator, publishing, reconcile, sparql,
+                   void_route):
         app.register_blueprint(module.blueprint)
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)
-    # Outermost: the client's address as the proxies tell it, then admission and headers,
+    # Outermost: the client's address as the proxies tell it, then each route family's
+    # headers (CORS), then admission and security headers,
     # then kept entity answers, then GET queries answered without Flask's dispatch.
     limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
                             int(settings["CONCURRENCY_LIMIT"]))
     cache = ResponseCache(QueryShortcut(app.wsgi_app, app),
                           int(settings["RESPONSE_CACHE_MB"]) * 1024 * 1024)
     app.extensions["dmkg.response_cache"] = cache
-    app.wsgi_app = Guarded(cache, limiter)  # type: ignore[method-assign]
+    app.wsgi_app = RouteFamilies(Guarded(cache, limiter))  # type: ignore[method-assign]
     if settings["PROXY_HOPS"]:
         hops = int(settings["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -13,11 +14,14 @@ from rdflib import Graph
 from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import ENTITY_KINDS, PREFIXES
+from kg.search.fields import FACETS
 from kg.store import Backend
 from service.i18n import WORDS, page_language
-from service.media import content_type, link_header, negotiate
+from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import svg
 from service.resources import NotFound, Resources
+from service.timeline import bars as timeline_bars
+from service.timeline import svg as timeline_svg
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -59,26 +63,26 @@ def entity(kind: str, slug: str) -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header(path)
     if fmt is not None:
-        graph = entity_graph(found.iri)
-        if fmt.keyword == "jsonld":
-            body = graph.serialize(format="json-ld", context=CONTEXT, encoding="utf-8")
-        else:
-            body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+        body = write_graph(entity_graph(found.iri), fmt, CONTEXT)
         response = Response(body, content_type=content_type(fmt))
         response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates
-        response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     lang = page_language()
     try:
         described = Resources(backend, catalogue).describe(found.id, lang)
     except NotFound:
         abort(404)
-    forms = [{"label": f.label, "href": f"{path}?format={f.keyword}"} for f in GRAPH_FORMATS]
-    forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}"})
+    forms = [{"label": f.label, "href": f"{path}?format={f.keyword}", "type": f.media_type}
+             for f in GRAPH_FORMATS]
+    forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}",
+                  "type": "application/json"})
     other = "fr" if lang == "en" else "en"
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described)),  # built from escaped parts
+                 timeline=Markup(timeline_svg(described["measures"], described["label"],
+                                              dt.date.today())),  # escaped parts too
+                 timeline_rows=timeline_bars(described["measures"]),
                  switch=f"{path}?lang={other}")
 
 
@@ -87,7 +91,6 @@ def context() -> Response:
     """The JSON-LD context used by every JSON-LD answer."""
     response = Response(json.dumps({"@context": CONTEXT}, indent=2),
                         content_type="application/ld+json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -97,9 +100,22 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
-    hits = catalogue.search(text, limit=50) if text else []
-    api = "/api/search?" + urlencode({"q": text, "lang": lang})
+    chosen = {name: value[:300] for name in FACETS
+              if (value := request.args.get(name, "").strip())}
+    found = catalogue.query(text, {k: [v] for k, v in chosen.items()}, limit=50,
+                            facets=True) if text else None
+    api = "/api/search?" + urlencode({"q": text, "lang": lang, **chosen})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
-    return _page("search.html", lang, alternates, text=text, hits=hits,
+    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
+    snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
+        if found else {}
+    facets = [(name, [(catalogue.facet_label(name, value, lang), count, value == chosen.get(name),
+                       "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
+                      for value, count in values[:12]],
+               "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
+                                       "q": text, "lang": lang}) if name in chosen else None)
+              for name, values in (found.facets.items() if found else ()) if values]
+    return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
+                 hits=found.hits if found else [], snippets=snippets,
                  switch="/search?" + urlencode({"q": text, "lang": other}))
