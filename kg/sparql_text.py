@@ -8,9 +8,9 @@ query (kg.sparql_reading.plain), which is also what it executes.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
 from kg.sparql_reading import Token, is_absolute, tokens
+from kg.text_cache import text_cache
 
 __all__ = ["Token", "tokens"]
 
@@ -19,7 +19,7 @@ __all__ = ["Token", "tokens"]
 PARSER_LOCK = threading.RLock()
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def keywords(text: str) -> frozenset[str]:
     """Return the upper-cased bare words of text (keywords, function names, `a`)."""
     return frozenset(t.text.upper() for t in tokens(text) if t.kind == "word")
@@ -30,7 +30,7 @@ def has_dataset_clause(text: str) -> bool:
     return "FROM" in keywords(text)
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def has_relative_iri(text: str) -> bool:
     """Tell whether a query holds an IRI without a scheme, which needs a base IRI."""
     return any(t.kind == "iri" and not is_absolute(t.text[1:-1]) for t in tokens(text))
@@ -84,7 +84,7 @@ def query_form(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+@text_cache(1024)
 def with_row_limit(text: str, limit: int) -> str:
     """Return a SELECT query that yields at most limit solutions.
 
@@ -126,7 +126,7 @@ def with_row_limit(text: str, limit: int) -> str:
     return f"{source[:cut].rstrip()}\nLIMIT {limit}\n{source[cut:]}"
 
 
-@lru_cache(maxsize=256)
+@text_cache(256)
 def values_slot(text: str) -> tuple[str, int] | None:
     """Where a VALUES block may open a query's WHERE group: (the text, offset).
 

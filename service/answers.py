@@ -13,14 +13,24 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Flask, Response
 from werkzeug.wrappers import Request
 
-from kg.formats import Format
-from kg.sparql_text import has_relative_iri, with_row_limit
+from kg.formats import RESULT_FORMATS, Format
+from kg.nesting import TooDeep
+from kg.sparql_text import with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
 from service.editor import prefers_html
-from service.limits import RUNNER, QueryLimits, QueryTimeout, StartResponse, WSGIApp
+from service.limits import (
+    RUNNER,
+    QueryLimits,
+    QueryTimeout,
+    StartResponse,
+    TextTooLong,
+    WSGIApp,
+    check_text,
+)
 from service.media import NotAcceptable, UnknownFormat, choose, content_type
 from service.protocol import Operation, ProtocolError, read_operation
 
@@ -29,6 +39,7 @@ log = logging.getLogger(__name__)
 # Every endpoint answer carries these (CORS comes from its route family).
 ENDPOINT_HEADERS = (("Vary", "Accept"),)
 ENDPOINT = "/sparql"
+TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
 INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
 
 
@@ -44,10 +55,8 @@ def text(status: int, message: str) -> Response:
     return respond(message + "\n", "text/plain; charset=utf-8", status)
 
 
-def base_iri(request: Request, operation: Operation) -> str | None:
-    """The endpoint's own IRI when the operation has relative IRIs to resolve, else None."""
-    if not has_relative_iri(operation.text):
-        return None
+def base_iri(request: Request, operation: Operation) -> str:
+    """The endpoint's own IRI, against which the operation's relative IRIs resolve."""
     # Built directly: werkzeug's base_url is slow.
     return f"{request.scheme}://{request.host}{request.path}"
 
@@ -65,8 +74,13 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
     accept = environ.get("HTTP_ACCEPT", "")
     try:
         # The query may run on a helper thread, outside any application context.
-        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits.rows),
+        # Every step, from reading the text on, counts against the time limit.
+        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
                             limits.seconds, environ.get("gunicorn.socket"))
+    except TextTooLong as error:
+        return text(413, str(error))
+    except TooDeep as error:
+        return text(400, f"query refused: {error}")
     except QuerySyntaxError as error:
         return text(400, f"query syntax error: {error}")
     except QueryRefused as error:
@@ -87,10 +101,10 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
 
 
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
-              cap: int) -> Answer:
-    """Run a query and write its answer, keeping at most cap rows or triples (0: all)."""
+              limits: QueryLimits) -> Answer:
+    """Run a query and write its answer, keeping at most the cap's rows or triples."""
     try:
-        return _evaluate_here(store, operation, base, accept, cap)
+        return _evaluate_here(store, operation, base, accept, limits)
     except Exception as error:
         # The error goes to the request's thread; the frames of its traceback hold pyoxigraph
         # results, which may only be dropped on the thread that made them: this one.
@@ -104,7 +118,9 @@ def _evaluate(store: Backend, operation: Operation, base: str | None, accept: st
 
 
 def _evaluate_here(store: Backend, operation: Operation, base: str | None, accept: str,
-                   cap: int) -> Answer:
+                   limits: QueryLimits) -> Answer:
+    check_text(operation.text, limits.text_bytes)
+    cap = limits.rows
     dataset = operation.dataset or None
     # One text is checked, rewritten and executed: the plain form of the query.
     text = store.checked(operation.text, base)
@@ -115,11 +131,15 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
     assert fmt is not None
     body = store.serialize(outcome, fmt)
     truncated = outcome.truncated
-    # Every row takes at least one byte: only an answer this long can exceed the cap.
-    if (cap and outcome.form == "solutions" and len(body) > cap
-            and len(store.select(query, dataset=dataset)) > cap):
-        outcome = store.query(with_row_limit(text, cap), dataset)
-        body, truncated = store.serialize(outcome, fmt), True
+    if cap and outcome.form == "solutions" and len(body) > cap:
+        # Every row takes at least one byte: only an answer this long can exceed the cap.
+        # The rows are counted as written, whatever the rewrite above made of the query.
+        rows = store.serialize(store.query(query, dataset), TSV).split(b"\n")
+        if len(rows) - 2 > cap:  # the header, and the empty piece after the last newline
+            kept = ox.parse_query_results(b"\n".join(rows[:cap + 1]) + b"\n",
+                                          format=ox.QueryResultsFormat.TSV)
+            assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
+            body, truncated = bytes(kept.serialize(format=fmt.oxigraph) or b""), True
     return Answer(body, fmt, truncated)
 
 

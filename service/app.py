@@ -21,7 +21,7 @@ from kg.store.factory import open_backend
 from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
 from service.dataset_info import DatasetInfo
-from service.limits import ClientLimiter, Guarded, QueryLimits
+from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
 from service.response_cache import ResponseCache
 from service.route_families import RouteFamilies
@@ -132,7 +132,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     app.extensions["dmkg.layout"] = Layout(Path(settings["HOME"]))
     app.extensions["dmkg.query_limits"] = QueryLimits(float(settings["QUERY_TIMEOUT"]),
-                                                      int(settings["RESULT_LIMIT"]))
+                                                      int(settings["RESULT_LIMIT"]),
+                                                      int(settings["MAX_QUERY_BYTES"]))
+    RUNNER.memory.limit = int(settings["QUERY_MEMORY_MB"]) << 20
     started = time.perf_counter()
     backend = open_backend(settings)
     opened = time.perf_counter()

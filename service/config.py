@@ -29,6 +29,12 @@ DEFAULTS: dict[str, Any] = {
     "DATA": [],
     # Seconds a query may run before it is stopped with a 503 (0: no limit).
     "QUERY_TIMEOUT": 10.0,
+    # Megabytes of memory the queries running in one process may hold beyond what it held
+    # before they started; past it they get a 503 and the process is replaced (0: no cap).
+    "QUERY_MEMORY_MB": 1024,
+    # Bytes a query or update text may hold (413 beyond); bulk data goes through the Graph
+    # Store Protocol.
+    "MAX_QUERY_BYTES": 1024 * 1024,
     # Rows (or triples) an answer may hold; longer answers are cut and say so (0: no cap).
     "RESULT_LIMIT": 100_000,
     # Megabytes of entity answers (REST look-ups, IRI pages) kept until the data changes

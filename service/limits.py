@@ -1,11 +1,9 @@
 """Limits that keep one client from taking the server: time, result size and request rate.
 
 Neither Oxigraph nor rdflib can be interrupted inside a query, so what stops a query past its
-deadline is replacing the process that runs it (gunicorn starts a fresh one). A process that
-answers one request at a time runs the query on the request's thread under a watchdog, which
-answers 503 itself at the deadline and ends the process. A threaded process runs the query on
-a helper thread while the request waits; past the deadline the request answers 503 and the
-process retires once its other answers are sent.
+deadline, or holding too much memory, is replacing the process that runs it (gunicorn starts a
+fresh one). The query runs on a helper thread while the request waits; past the deadline the
+request answers 503 and the process retires once its other answers are sent.
 """
 
 from __future__ import annotations
@@ -25,6 +23,8 @@ from typing import Any, Generic, TypeVar
 
 from flask import current_app, request
 
+from kg.nesting import check_sparql
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -34,10 +34,17 @@ class QueryTimeout(RuntimeError):
     """The work did not finish before its deadline; its process will be retired."""
 
 
+# Parsers and evaluators recurse once per level of the algebra (a chain of BINDs, UNIONs or
+# `+` nests as deep as it is long). Helper threads get a stack that such chains cannot
+# overflow within MAX_QUERY_BYTES; it is reserved address space, used only as deep as needed.
+HELPER_STACK = 1 << 30
+
+
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[], T]
     done: threading.Event
+    client: Any = None
     result: T | None = None
     error: BaseException | None = None
 
@@ -52,6 +59,7 @@ class DeadlineRunner:
         self._idle = 0
         self._pid = 0
         self.retiring = False
+        self.memory = MemoryWatch()
 
     def _serve(self) -> None:
         while True:
@@ -76,7 +84,11 @@ class DeadlineRunner:
                 return
             self._threads += 1
             name = f"query-{self._threads}"
-        threading.Thread(target=self._serve, name=name, daemon=True).start()
+            previous = threading.stack_size(HELPER_STACK)
+            try:
+                threading.Thread(target=self._serve, name=name, daemon=True).start()
+            finally:
+                threading.stack_size(previous)
 
     @property
     def threads(self) -> int:
@@ -86,25 +98,20 @@ class DeadlineRunner:
     def run(self, work: Callable[[], T], seconds: float, client: Any = None) -> T:
         """Return work()'s result, or raise QueryTimeout after seconds (0: no limit).
 
-        client: the request's socket. A process that answers one request at a time runs
-        the work on the request's own thread, watched by the watchdog (cheaper than handing
-        it to a helper thread); others hand it to a helper thread and wait.
+        The work runs on a helper thread (with a deep stack) while the request waits.
+        client: the request's socket, answered with a 503 if the process must end because
+        the work holds more memory than allowed.
         """
-        if seconds <= 0:
-            return work()
-        message = _timeout_message(seconds)
-        if client is not None and os.environ.get("DMKG_SINGLE_REQUEST") == str(os.getpid()):
-            WATCHDOG.arm(time.monotonic() + seconds, client, message)
-            try:
-                return work()
-            finally:
-                WATCHDOG.disarm()
-        job: _Job[T] = _Job(work, threading.Event())
+        job: _Job[T] = _Job(work, threading.Event(), client)
         self._reserve_thread()
-        self._jobs.put(job)  # type: ignore[arg-type]
-        if not job.done.wait(seconds):
-            self.retire()
-            raise QueryTimeout(message)
+        self.memory.started(job)
+        try:
+            self._jobs.put(job)  # type: ignore[arg-type]
+            if not job.done.wait(seconds if seconds > 0 else None):
+                self.retire()
+                raise QueryTimeout(_timeout_message(seconds))
+        finally:
+            self.memory.finished(job)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
@@ -123,44 +130,72 @@ class DeadlineRunner:
                         "because this server cannot replace its process")
 
 
-class Watchdog:
-    """Ends a single-request process whose query outlives its deadline, answering first.
+def resident_bytes() -> int:
+    """Return the memory this process holds (its resident set)."""
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * PAGE
 
-    The request's thread is inside the store and cannot be interrupted, so the watchdog
-    writes the 503 itself on the client's socket, then leaves; gunicorn starts a new worker.
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MEMORY_MESSAGE = ("the query needed more memory than the {mb:g} MB a query may use and was "
+                  "stopped; narrow it (LIMIT, fewer or shorter values)")
+
+
+class MemoryWatch:
+    """Ends a process whose queries hold more memory than allowed, answering them first.
+
+    Neither store can be interrupted or refused an allocation cleanly (Oxigraph aborts the
+    process when one fails), so a thread measures the process while queries run: past the
+    cap it writes a 503 on the socket of every query in progress and ends the process;
+    gunicorn starts a fresh one. The cap bounds growth over what the process held when the
+    first of the running queries started.
     """
 
-    POLL = 0.05
+    POLL = 0.02
 
     def __init__(self) -> None:
+        self.limit = 0  # bytes; 0: no cap
         self._lock = threading.Lock()
-        self._armed: tuple[float, Any, bytes] | None = None
+        self._running: dict[int, Any] = {}
+        self._baseline = 0
+        self._wake = threading.Event()
         self._pid = 0
 
-    def arm(self, deadline: float, client: Any, message: str) -> None:
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
-        self._armed = (deadline, client, _raw_503(message))
+    def started(self, job: _Job[Any]) -> None:
+        if not self.limit:
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._running = os.getpid(), {}
+                threading.Thread(target=self._watch, name="memory", daemon=True).start()
+            if not self._running:
+                self._baseline = resident_bytes()
+            self._running[id(job)] = job.client
+        self._wake.set()
 
-    def disarm(self) -> None:
-        with self._lock:  # never while the watchdog is answering: the process ends first
-            self._armed = None
+    def finished(self, job: _Job[Any]) -> None:
+        if not self.limit:
+            return
+        with self._lock:
+            self._running.pop(id(job), None)
 
     def _watch(self) -> None:
         while True:
+            self._wake.wait()
             time.sleep(self.POLL)
-            armed = self._armed
-            if armed is None or time.monotonic() < armed[0]:
-                continue
             with self._lock:
-                if self._armed is not armed:
+                if not self._running:
+                    self._wake.clear()
                     continue
-                log.warning("a query outlived its time limit: worker %d answers and exits",
-                            os.getpid())
-                with contextlib.suppress(OSError):
-                    armed[1].sendall(armed[2])
-                os._exit(0)
+                if resident_bytes() - self._baseline <= self.limit:
+                    continue
+                log.warning("queries held more than %d MB: worker %d answers and exits",
+                            self.limit >> 20, os.getpid())
+                answer = _raw_503(MEMORY_MESSAGE.format(mb=self.limit / (1 << 20)))
+                for client in self._running.values():
+                    with contextlib.suppress(OSError, AttributeError):
+                        client.sendall(answer)
+                os._exit(1)
 
 
 @lru_cache(maxsize=8)
@@ -171,7 +206,7 @@ def _timeout_message(seconds: float) -> str:
 
 @lru_cache(maxsize=8)
 def _raw_503(message: str) -> bytes:
-    """The whole HTTP answer the watchdog writes (built once: the message rarely changes)."""
+    """The whole HTTP answer written on a socket when the process ends under a request."""
     body = (message + "\n").encode()
     head = ("HTTP/1.1 503 Service Unavailable\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n"
@@ -180,9 +215,6 @@ def _raw_503(message: str) -> bytes:
             "X-Content-Type-Options: nosniff\r\n"
             "Connection: close\r\n\r\n").encode()
     return head + body
-
-
-WATCHDOG = Watchdog()
 
 
 @dataclass
@@ -303,10 +335,28 @@ RUNNER = DeadlineRunner()
 
 @dataclass(frozen=True)
 class QueryLimits:
-    """The application's limits on one query: seconds (0: none) and answer rows (0: all)."""
+    """The application's limits on one query: seconds (0: none), answer rows (0: all) and
+    the length of its text in bytes (0: any)."""
 
     seconds: float
     rows: int
+    text_bytes: int = 0
+
+
+class TextTooLong(ValueError):
+    """A query or update longer than the service reads."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"413 Content Too Large: the text holds {size} bytes, more than the "
+                         f"{limit} a query or update may hold (send data through the Graph "
+                         "Store Protocol)")
+
+
+def check_text(sparql: str, limit: int, what: str = "query") -> None:
+    """Refuse a query or update before any parser reads it: too long, or nested too deep."""
+    if limit and len(sparql) > limit // 4 and len(sparql.encode()) > limit:
+        raise TextTooLong(len(sparql.encode()), limit)
+    check_sparql(sparql, what)
 
 
 def query_limits() -> QueryLimits:

@@ -1,4 +1,4 @@
-"""Run the application under gunicorn: threads in one process, or sync worker processes.
+"""Run the application under gunicorn: threads in one process, or single-thread processes.
 
 Both let a query that outlives its time limit be stopped: its process is retired and gunicorn
 starts a fresh one (see service/limits.py).
@@ -10,14 +10,13 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.sync import SyncWorker
 
 from kg.store.embedded import prepare_store
 from kg.store.factory import StoreUnavailable, prepare_writable
@@ -30,14 +29,38 @@ from service.writes import read_tokens
 THREADS = 8
 
 
-def _post_fork(_server: object, worker: object) -> None:
+def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
+    """Run function in a forked child process; raise StoreUnavailable with its error.
+
+    Opening RocksDB starts its background threads (flushes, compactions) once per process;
+    workers forked from a master that opened it inherit the belief that they exist, not the
+    threads, and then wait for a flush that never comes when they stop. The master never
+    opens it: a child loads or refreshes the store, and the workers open it.
+    """
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read)
+        message = b""
+        try:
+            function(*args)
+        except BaseException as error:  # handed to the parent as its message
+            message = (str(error) or type(error).__name__).encode()
+        os.write(write, message)
+        os._exit(1 if message else 0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        message = pipe.read()
+    os.waitpid(child, 0)
+    if message:
+        raise StoreUnavailable(message.decode(errors="replace"))
+
+
+def _post_fork(_server: object, _worker: object) -> None:
     # Tells the time limit it may retire this process: gunicorn will replace it.
     os.environ["DMKG_GUNICORN_WORKER"] = str(os.getpid())
     if os.environ.get("DMKG_ISOLATE") == "1":
         leave_network()
-    if isinstance(worker, SyncWorker):
-        # One request at a time: queries run on the request's thread under the watchdog.
-        os.environ["DMKG_SINGLE_REQUEST"] = str(os.getpid())
 
 
 def _worker_exit(_server: object, worker: Any) -> None:
@@ -93,10 +116,12 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     try:
         if writable:
             read_tokens(Path(settings["WRITE_TOKENS"]))
-            prepare_writable(settings)  # the worker opens it; fail here, clearly, if it cannot
+            # The worker opens it; fail here, clearly, if it cannot.
+            _in_child_process(prepare_writable, dict(settings))
         elif on_disk:
             # Load once here, so that each worker only opens it.
-            prepare_store(Path(settings["HOME"]) / "dist" / "dmkg.nq", Path(settings["STORE_DIR"]))
+            _in_child_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
+                              Path(settings["STORE_DIR"]))
         elif not remote:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
@@ -108,7 +133,8 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers or 1,
-        "worker_class": "sync" if workers else "gthread",
+        # Every request is read whole before a thread sees it (see buffered_worker.py).
+        "worker_class": "service.buffered_worker.BufferedThreadWorker",
         "threads": 1 if workers else THREADS,
         "preload_app": application is not None,
         # A worker silent for this long is killed by gunicorn itself, a last resort.

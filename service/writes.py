@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
+from kg.nesting import TooDeep, check_rdf
 from kg.sparql_text import (
     ALL,
     DEFAULT,
@@ -35,7 +36,7 @@ from kg.sparql_text import (
 from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
 from kg.store.base import guard
 from kg.store.oxigraph_backend import OxigraphBackend
-from service.limits import QueryTimeout, run_timed
+from service.limits import QueryTimeout, TextTooLong, check_text, query_limits, run_timed
 from service.protocol import Operation
 
 blueprint = Blueprint("writes", __name__)
@@ -183,6 +184,11 @@ def sparql_update(operation: Operation) -> Response:
     executed = ""
     targets: set[str] = set()
     try:
+        try:
+            check_text(operation.text, query_limits().text_bytes, "update")
+        except (TextTooLong, TooDeep) as error:
+            raise WriteRefused(413 if isinstance(error, TextTooLong) else 400,
+                               str(error)) from error
         # The plain form for every reader: rdflib reads the targets from it below.
         text = guard(operation.text, side.base, store.refuse_remote)
         if dataset and has_update_dataset(text):
@@ -273,8 +279,18 @@ def _parse_body(graph: str) -> list[ox.Triple]:
         raise WriteRefused(415, f"send the graph as one of {', '.join(WRITABLE)}"
                                 + (f", not {mimetype}" if mimetype else ""))
     body = request.get_data()
+    # Parsing counts against the time limit, like evaluating.
+    return run_timed(lambda: _parse(body, fmt, mimetype, graph))
+
+
+def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox.Triple]:
     if fmt == ox.RdfFormat.RDF_XML:
         _check_entities(body)
+    syntax = {ox.RdfFormat.JSON_LD: "json", ox.RdfFormat.RDF_XML: "xml"}.get(fmt, "text")
+    try:
+        check_rdf(body, syntax)
+    except TooDeep as error:
+        raise WriteRefused(400, str(error)) from error
     try:
         return [t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object)
                 for t in ox.parse(body, format=fmt, base_iri=graph)]
@@ -315,6 +331,9 @@ def write_graph() -> Response:
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
         return _text(refusal.status, refusal.message)
+    except QueryTimeout as error:
+        side.record(who, operation, "timed out", graph=graph, reason=str(error))
+        return _text(503, str(error))
     except (OSError, ValueError) as error:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
         return _text(500, f"the write could not be applied: {error}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -176,11 +177,37 @@ class OxigraphBackend(Backend):
         backend = cls(ox.Store(str(path)))
         backend.protected = frozenset(protected)
         backend.accepts_writes = True
+        backend.path = path
         backend._prepare_union()
         return backend
 
     accepts_writes = False
     protected: frozenset[str] = frozenset()
+    path: Path | None = None
+    # A write failed on the disk: RocksDB then refuses every write until it is reopened.
+    failed = False
+
+    def _writable(self) -> ox.Store:
+        """The store to write to, reopened first if a write failed (the disk filled up)."""
+        if self.failed and self.path is not None:
+            # RocksDB holds its folder's lock until the old store is gone.
+            self.store = None  # type: ignore[assignment]
+            gc.collect()
+            try:
+                self.store = ox.Store(str(self.path))
+            except OSError:
+                # Still no room, or a query still holds the old store: read on, retry later.
+                self.store = ox.Store.read_only(str(self.path))
+                raise
+            self.failed = False
+        return self.store
+
+    def _write(self, sparql: str, base: str | None = None) -> None:
+        try:
+            self._writable().update(sparql, base_iri=base)
+        except OSError:
+            self.failed = True
+            raise
 
     writes = 0
 
@@ -212,7 +239,7 @@ class OxigraphBackend(Backend):
         """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
         sparql = self.update_text(sparql, dataset, base)
         try:
-            self.store.update(sparql)
+            self._write(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -232,13 +259,13 @@ class OxigraphBackend(Backend):
         if body:
             steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
         try:
-            self.store.update(" ;\n".join(steps))
+            self._write(" ;\n".join(steps))
         finally:
             self._changed()
 
     def drop_graph(self, graph: str) -> None:
         try:
-            self.store.update(f"DROP GRAPH {ox.NamedNode(graph)}")
+            self._write(f"DROP GRAPH {ox.NamedNode(graph)}")
         finally:
             self._changed()
 
@@ -258,7 +285,7 @@ class OxigraphBackend(Backend):
             steps.append(f"INSERT DATA {{\n{body}\n}}")
         try:
             if steps:
-                self.store.update(" ;\n".join(steps))
+                self._write(" ;\n".join(steps))
         finally:
             self._changed()
 
@@ -352,10 +379,13 @@ class OxigraphBackend(Backend):
 
     def describe(self, iri: str) -> bytes:
         node = ox.NamedNode(iri)
-        triples = {ox.Triple(q.subject, q.predicate, q.object)
-                   for q in self.store.quads_for_pattern(node, None, None)}
-        triples |= {ox.Triple(q.subject, q.predicate, q.object)
-                    for q in self.store.quads_for_pattern(None, None, node)}
+        quads = [*self.store.quads_for_pattern(node, None, None),
+                 *self.store.quads_for_pattern(None, None, node)]
+        if self.protected:
+            # What the build says: written graphs are read through queries, never as the
+            # description of a curated entity.
+            quads = [q for q in quads if getattr(q.graph_name, "value", "") in self.protected]
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
         ordered = sorted(triples, key=str)
         return bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES) or b"")
 

@@ -1,0 +1,127 @@
+"""Bound how deeply a text nests before any parser reads it: parsers recurse on nesting.
+
+Oxigraph's SPARQL and JSON-LD parsers recurse once per level of nesting, and a few thousand
+levels overflow a thread's stack, which kills the whole process. The depth is measured here
+by a reading that never finds less nesting than the parser does: brackets inside strings and
+comments are ignored only where every reading agrees that they are inside one, and an
+opening bracket that might be code (inside an IRI) counts even so.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+
+# Deeper than anything written by hand or by the usual tools; far below what overflows.
+MAX_DEPTH = 100
+
+# SPARQL, Turtle, TriG, N3 and N-Triples share their strings, comments and IRIs. Strings
+# run to their closing quote, newlines included, and an unclosed one to the end of the text;
+# a comment runs to the end of its line; a backslash takes the next character with it.
+_SPARQL = re.compile(
+    r"""
+    (?P<skip>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
+           |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
+           |'(?:[^'\\]|\\.)*(?:'|\Z)
+           |"(?:[^"\\]|\\.)*(?:"|\Z)
+           |\#[^\n\r]*
+           |\\.)
+  | (?P<iri><[^<>"{}|^`\x00-\x20]*>)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.DOTALL)
+_NOT_BRACKET = bytes(c for c in range(256) if c not in b"[]{}")
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
+# The rest of a start or end tag, quoted attribute values whole, without backtracking.
+_TAG_END = re.compile(rb"""(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+# Markup that holds no elements, and what ends it.
+_OPAQUE = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+
+
+class TooDeep(ValueError):
+    """The text nests deeper than a parser may be asked to follow."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"the {what} nests deeper than {limit} levels (brackets, braces, "
+                         "blank nodes or elements); flatten it")
+
+
+def sparql_depth(text: str) -> int:
+    """Return an upper bound of the nesting depth of SPARQL, Turtle or N3 text."""
+    depth = deepest = 0
+    for match in _SPARQL.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        elif kind == "iri":
+            # `<` may be a comparison to the parser: its brackets may be code.
+            depth += sum(match.group().count(c) for c in "([")
+        else:
+            continue
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def json_depth(data: bytes) -> int:
+    """Return the nesting depth of JSON (objects and arrays)."""
+    # A closing bracket with none open is an error where the parser stops: no need to clamp.
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET)
+    steps = brackets.translate(_STEP)
+    return max(accumulate(1 if step == 1 else -1 for step in steps), default=0)
+
+
+def xml_depth(data: bytes) -> int:
+    """Return the element nesting depth of XML (an unterminated construct ends the count)."""
+    depth = deepest = 0
+    position = data.find(b"<")
+    while position >= 0:
+        for opening, closing in _OPAQUE:
+            if data.startswith(opening, position):
+                end = data.find(closing, position + len(opening))
+                position = -1 if end < 0 else end + len(closing)
+                break
+        else:
+            if data.startswith(b"<!", position):  # a DOCTYPE, perhaps with declarations
+                bracket, close = data.find(b"[", position), data.find(b">", position)
+                if 0 <= bracket < close:
+                    close = data.find(b">", max(data.find(b"]", bracket), bracket))
+                position = -1 if close < 0 else close + 1
+            else:
+                tag = _TAG_END.match(data, position + 1)
+                if tag is None:
+                    break
+                if data.startswith(b"</", position):
+                    depth = max(depth - 1, 0)
+                elif not tag.group().endswith(b"/>"):
+                    depth += 1
+                    deepest = max(deepest, depth)
+                position = tag.end()
+        if position >= 0:
+            position = data.find(b"<", position)
+    return deepest
+
+
+def check_sparql(text: str, what: str = "query", limit: int = MAX_DEPTH) -> None:
+    """Raise TooDeep when SPARQL (or Turtle) text nests deeper than limit."""
+    if sparql_depth(text) > limit:
+        raise TooDeep(what, limit)
+
+
+def check_rdf(data: bytes, syntax: str, limit: int = MAX_DEPTH) -> None:
+    """Raise TooDeep when an RDF document nests deeper than limit.
+
+    syntax: "json" (JSON-LD), "xml" (RDF/XML) or "text" (Turtle, N-Triples, N3, TriG).
+    """
+    if syntax == "json":
+        depth = json_depth(data)
+    elif syntax == "xml":
+        depth = xml_depth(data)
+    else:
+        depth = sparql_depth(data.decode("utf-8", errors="replace"))
+    if depth > limit:
+        raise TooDeep("document", limit)
