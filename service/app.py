@@ -26,6 +26,8 @@ from service.response_cache import ResponseCache
 from service.writes import init_writes
 
 log = logging.getLogger(__name__)
+# What pages compute from the data once, forgotten when the data changes.
+DERIVED = ("dmkg.claim_facets", "dmkg.class_parents")
 
 
 def _plain(status: int, message: str) -> Response:
@@ -95,6 +97,8 @@ class CatalogueRefresher:
             self.wanted.clear()
             try:
                 self.app.extensions["dmkg.catalogue"] = Catalogue.from_backend(self.backend)
+                for derived in DERIVED:
+                    self.app.extensions.pop(derived, None)
                 # Answers made meanwhile read the old catalogue's labels.
                 self.app.extensions["dmkg.response_cache"].clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
@@ -122,10 +126,24 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["dmkg.catalogue"] = catalogue
     app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
 
-    from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route
+    from service import (
+        api,
+        browse,
+        claims_browser,
+        home,
+        i18n,
+        linked_data,
+        map_page,
+        ontology_pages,
+        reconcile,
+        sparql,
+        void_route,
+    )
 
-    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route):
+    for module in (home, browse, claims_browser, map_page, linked_data, ontology_pages,
+                   reconcile, sparql, void_route):
         app.register_blueprint(module.blueprint)
+    i18n.init_app(app)
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)

@@ -12,11 +12,14 @@ from rdflib import Graph
 
 from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
-from kg.namespaces import ENTITY_KINDS, PREFIXES
+from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.store import Backend
-from service.i18n import WORDS, page_language
+from service.claim_selection import select
+from service.claims_browser import all_facets
+from service.claims_browser import charts as claim_charts
+from service.i18n import KIND_NAMES, WORDS, page_language
 from service.media import content_type, link_header, negotiate
-from service.neighbourhood import svg
+from service.neighbourhood import Group, svg
 from service.resources import NotFound, Resources
 
 blueprint = Blueprint("linked_data", __name__)
@@ -77,9 +80,21 @@ def entity(kind: str, slug: str) -> Response:
     forms = [{"label": f.label, "href": f"{path}?format={f.keyword}"} for f in GRAPH_FORMATS]
     forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}"})
     other = "fr" if lang == "en" else "en"
+    words = {**WORDS[lang], **{f"kind_{k}": v for k, v in KIND_NAMES[lang].items()}}
+
+    def more(group: Group) -> str:
+        if described["kind"] == "source" and group.property_iri == str(DMO.statedIn):
+            return f"/claims?{urlencode({'source': found.id, 'lang': lang})}"
+        return "#relations" if group.outgoing else "#incoming"
+
+    charts = []
+    if described.get("claims_stated"):
+        stated = select(all_facets(), {"source": found.id})
+        charts = claim_charts(stated, lang, ("kind", "trend", "confidence"),
+                              {"source": found.id})
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
-                 picture=Markup(svg(described)),  # built from escaped parts
-                 switch=f"{path}?lang={other}")
+                 picture=Markup(svg(described, more=more, words=words)),  # escaped parts
+                 charts=charts, switch=f"{path}?lang={other}")
 
 
 @blueprint.get("/context.jsonld")
