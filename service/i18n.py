@@ -93,6 +93,33 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+# The chrome of the query editor (YASGUI's own controls stay in English).
+EDITOR_WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "DMKG SPARQL query editor", "heading": "DMKG SPARQL endpoint",
+           "examples": "Examples: the competency questions, one per tab.", "home": "Home",
+           "ontology": "Ontology", "description": "Service description",
+           "handed": "Selected claims", "switch": "Français", "other": "fr"},
+    "fr": {"title": "Éditeur de requêtes SPARQL de DMKG", "heading": "Point d'accès SPARQL de DMKG",
+           "examples": "Exemples : les questions de compétence, une par onglet.",
+           "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
+           "handed": "Affirmations choisies", "switch": "English", "other": "en"},
+}
+
+# The introduction of the REST API's documentation page (Swagger UI's controls stay English).
+API_WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "DMKG REST API", "home": "Home", "switch": "Français", "other": "fr",
+           "intro": "Look up, search and list the Drug-Market Knowledge Graph. Every answer is "
+                    "JSON; errors are JSON objects with code, status and message. Entity "
+                    "look-ups take lang=en or lang=fr for the labels they show. Try any route "
+                    "below with “Try it out”."},
+    "fr": {"title": "API REST de DMKG", "home": "Accueil", "switch": "English", "other": "en",
+           "intro": "Consulter, rechercher et lister le graphe de connaissances sur les marchés "
+                    "des drogues. Toutes les réponses sont en JSON ; les erreurs sont des objets "
+                    "JSON avec code, status et message. Les consultations d'entités acceptent "
+                    "lang=fr ou lang=en pour la langue des libellés. Chaque route ci-dessous se "
+                    "teste avec « Try it out »."},
+}
+
 # Names of the kinds of individuals (the first part of their ids).
 KIND_NAMES: dict[str, dict[str, str]] = {
     "en": {"substance": "substances", "channel": "channels", "actor": "actors",

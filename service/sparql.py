@@ -12,6 +12,7 @@ from kg.queryfiles import read_queries
 from kg.store import Backend, DatasetSpec
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.answers import answer_query, base_iri, respond, text
+from service.i18n import EDITOR_WORDS, page_language
 from service.limits import query_limits
 from service.media import content_type, negotiate
 from service.protocol import Operation, ProtocolError, read_operation
@@ -38,7 +39,9 @@ def _editor() -> Response:
     layout = current_app.extensions["dmkg.layout"]
     examples = [{"name": q.title, "description": q.description, "query": q.text}
                 for q in read_queries(layout.queries_dir)]
-    html = render_template("editor.html", examples=json.dumps(examples, ensure_ascii=False))
+    lang = page_language()
+    html = render_template("editor.html", examples=json.dumps(examples, ensure_ascii=False),
+                           lang=lang, words=EDITOR_WORDS[lang])
     return respond(html, "text/html; charset=utf-8")
 
 
