@@ -98,11 +98,11 @@ EDITOR_WORDS: dict[str, dict[str, str]] = {
     "en": {"title": "DMKG SPARQL query editor", "heading": "DMKG SPARQL endpoint",
            "examples": "Examples: the competency questions, one per tab.", "home": "Home",
            "ontology": "Ontology", "description": "Service description",
-           "handed": "Selected claims", "switch": "Français", "other": "fr"},
+           "handed": "Query from a link", "switch": "Français", "other": "fr"},
     "fr": {"title": "Éditeur de requêtes SPARQL de DMKG", "heading": "Point d'accès SPARQL de DMKG",
            "examples": "Exemples : les questions de compétence, une par onglet.",
            "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
-           "handed": "Affirmations choisies", "switch": "English", "other": "en"},
+           "handed": "Requête transmise", "switch": "English", "other": "en"},
 }
 
 # The introduction of the REST API's documentation page (Swagger UI's controls stay English).

@@ -88,6 +88,7 @@ def test_a_researcher_goes_from_a_count_to_a_csv(live_server: LiveServer, layout
         for index in range(rows.count()):
             assert rows.nth(index).locator(f"a.source[href^='/id/{source_id}']").count() == 1
         page.screenshot(path=str(shots / "claims-browser.png"), full_page=True)
+        page.screenshot(path=str(shots / "claims-browser-top.png"))
         with page.expect_download() as download:
             page.get_by_role("link", name="CSV", exact=True).click()
         saved = tmp_path / "claims.csv"
@@ -103,6 +104,14 @@ def test_a_researcher_goes_from_a_count_to_a_csv(live_server: LiveServer, layout
         editor_text = page.locator(".CodeMirror").first.inner_text()
         assert source_id in editor_text
         page.screenshot(path=str(shots / "editor-handed-query.png"))
+
+        # A source with many claims: its neighbourhood caps them and links to the rest.
+        page.goto(f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux?lang=en",
+                  wait_until="networkidle")
+        more = page.locator("figure.neighbourhood svg a.more")
+        assert more.count() == 1 and "more" in more.inner_text()
+        page.locator("figure.neighbourhood").screenshot(
+            path=str(shots / "neighbourhood-source.png"))
 
         # The map, with its table.
         page.goto(f"{live_server.url}/map?lang=en", wait_until="networkidle")

@@ -1,0 +1,56 @@
+"""The query editor's chart and map views in a real headless Chromium, offline."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from playwright.sync_api import Page
+
+from kg.paths import Layout
+from tests.browser import artifacts_dir, browser
+from tests.live import LiveServer
+
+PER_SOURCE = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
+SELECT ?source (COUNT(?claim) AS ?claims) WHERE { ?claim dmo:statedIn ?source }
+GROUP BY ?source ORDER BY DESC(?claims)"""
+DRIVE_CITIES = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
+SELECT ?city WHERE { <https://w3id.org/dmkg/id/channel/drive> dmo:operatesIn ?city }"""
+
+
+def run(page: Page, url: str, query: str, view: str) -> None:
+    page.goto("about:blank")  # a new editor, not a change of the address's fragment
+    page.goto(f"{url}/sparql#query={quote(query, safe='')}", wait_until="networkidle")
+    page.locator(".yasqe_queryButton").first.click()
+    page.wait_for_selector(".yasr td", timeout=20_000)
+    page.locator(f".yasr .select_{view}").first.click()
+
+
+def test_answers_show_as_a_chart_and_as_a_map(live_server: LiveServer, layout: Layout) -> None:
+    requested: list[str] = []
+    errors: list[str] = []
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requested.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        run(page, live_server.url, PER_SOURCE, "chart")
+        page.wait_for_selector("svg.dmkg-chart g.bar", timeout=10_000)
+        bars = page.locator("svg.dmkg-chart g.bar")
+        rows = page.locator("table.dmkg-view-table tr")
+        assert bars.count() >= 6 and rows.count() == bars.count() + 1  # and a header row
+        assert bars.first.locator("title").text_content().endswith(": 21")  # the JIM article
+        page.locator(".yasr").first.screenshot(
+            path=str(artifacts_dir(layout.root) / "editor-chart.png"))
+        run(page, live_server.url, DRIVE_CITIES, "map")
+        page.wait_for_selector(".dmkg-map svg g.point", timeout=10_000)
+        points = page.locator(".dmkg-map svg g.point")
+        assert points.count() == 5
+        assert page.locator(".dmkg-map svg path").count() > 5
+        assert page.locator(".dmkg-map table.dmkg-view-table tr").count() == 6
+        names = " ".join(points.all_text_contents())
+        for city in ("Paris", "Lille", "Bordeaux", "Rennes", "Toulouse"):
+            assert city in names
+        page.locator(".yasr").first.screenshot(
+            path=str(artifacts_dir(layout.root) / "editor-map.png"))
+    assert errors == []
+    hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
+    assert hosts == {"127.0.0.1"}, hosts
