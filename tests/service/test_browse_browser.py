@@ -109,7 +109,7 @@ def test_a_researcher_goes_from_a_count_to_a_csv(live_server: LiveServer, layout
         page.goto(f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux?lang=en",
                   wait_until="networkidle")
         more = page.locator("figure.neighbourhood svg a.more")
-        assert more.count() == 1 and "more" in more.inner_text()
+        assert more.count() == 1 and "more" in (more.text_content() or "")
         page.locator("figure.neighbourhood").screenshot(
             path=str(shots / "neighbourhood-source.png"))
 
