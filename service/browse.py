@@ -128,8 +128,11 @@ def _listing(entities: list[Entity], title: str, lang: str, **context: Any) -> R
     entities.sort(key=(lambda e: (fold(e.label(lang)), e.id)) if sort == "name"
                   else (lambda e: e.id), reverse=order == "desc")
     shown = paging.cut(entities)
+    catalogue = _catalogue()
     rows = [{"id": e.id, "iri": e.iri, "label": e.label(lang), "kind": e.kind,
-             "types": sorted(e.types)} for e in shown]
+             "types": sorted(e.types),
+             "type_labels": sorted(catalogue.label(str(DMO[t]), lang) or t for t in e.types)}
+            for e in shown]
     if request.args.get("format") == "json":
         return _json({**paging.links(len(entities)), "results": rows})
     return _page("browse_list.html", lang, _twin(), title=title, rows=rows, filter_text=text,

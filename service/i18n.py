@@ -44,6 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
         "legend": "Legend", "outgoing": "from this entity", "incoming_link": "to this entity",
         "and_more": "and {n} more", "claims_table": "Claims stated in this source",
         "year": "year", "none": "none",
+        "site_name": "DMKG, the Drug-Market Knowledge Graph",
         "neighbourhood_text": "The same links are listed in the Relations and Referred to by "
                               "tables above.",
         "facet_source": "source", "facet_kind": "kind", "facet_confidence": "confidence",
@@ -85,6 +86,8 @@ WORDS: dict[str, dict[str, str]] = {
         "incoming_link": "vers cette entité",
         "and_more": "et {n} de plus", "claims_table": "Affirmations énoncées dans cette source",
         "year": "année", "none": "aucune",
+        "site_name": "DMKG, le graphe de connaissances des marchés des drogues "
+                     "(Drug-Market Knowledge Graph)",
         "neighbourhood_text": "Les mêmes liens figurent dans les tableaux Relations et Cité par "
                               "ci-dessus.",
         "facet_source": "source", "facet_kind": "nature", "facet_confidence": "confiance",
