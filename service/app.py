@@ -27,7 +27,7 @@ from service.writes import init_writes
 
 log = logging.getLogger(__name__)
 # What pages compute from the data once, forgotten when the data changes.
-DERIVED = ("dmkg.claim_facets", "dmkg.class_parents")
+DERIVED = ("dmkg.claim_facets", "dmkg.class_parents", "dmkg.home_counts")
 
 
 def _plain(status: int, message: str) -> Response:

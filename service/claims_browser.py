@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -80,11 +81,10 @@ def chosen_facets() -> dict[str, str]:
     return chosen
 
 
-def charts(claims: list[ClaimFacets], lang: str, facets: tuple[str, ...] = CHARTED,
+def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = CHARTED,
            base: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """A bar chart per facet, with the rows it draws (its text equivalent)."""
     words = WORDS[lang]
-    found = counts(claims)
     drawn = []
     for name in facets:
         rows = []
@@ -169,7 +169,7 @@ def claims_page() -> Response:
         paging=paging.links(len(selected)), with_args=with_args,
         downloads={f: with_args(format=f) for f in ("csv", "json")},
         editor="/sparql?" + urlencode({"lang": lang}) + "#query=" + quote(query, safe=""),
-        query=query, charts=charts(selected, lang, base=chosen), date_text=date_text,
+        query=query, charts=charts(found, lang, base=chosen), date_text=date_text,
         switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept-Language, Cookie"

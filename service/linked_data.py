@@ -14,8 +14,7 @@ from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.store import Backend
-from service.claim_selection import select
-from service.claims_browser import all_facets
+from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
 from service.i18n import KIND_NAMES, WORDS, page_language
 from service.media import content_type, link_header, negotiate
@@ -89,9 +88,9 @@ def entity(kind: str, slug: str) -> Response:
 
     charts = []
     if described.get("claims_stated"):
-        stated = select(all_facets(), {"source": found.id})
-        charts = claim_charts(stated, lang, ("kind", "trend", "confidence"),
-                              {"source": found.id})
+        chosen = {"source": found.id}
+        facets = ("kind", "trend", "confidence")
+        charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described, more=more, words=words)),  # escaped parts
                  charts=charts, switch=f"{path}?lang={other}")

@@ -221,3 +221,16 @@ def test_french_pages_say_french_words(live_server: LiveServer) -> None:
     assert "Télécharger cette sélection" in claims and "(14 mars 2017)" in claims
     api = get(live_server, "/api/docs?lang=fr").text
     assert "Consulter, rechercher et lister" in api
+
+
+@pytest.mark.parametrize("facet", ["source", "kind", "trend", "confidence"])
+def test_home_charts_count_what_the_claims_browser_selects(live_server: LiveServer,
+                                                           facet: str) -> None:
+    home = get(live_server, "/?lang=en").text
+    figure = home.split(f'<figure class="chart" data-chart="{facet}">')[1].split("</figure>")[0]
+    rows = re.findall(r'<a href="/claims\?([^"]+)">[^<]*</a></td><td>(\d+)</td>', figure)
+    assert rows
+    for query, count in rows:
+        facets = dict(part.split("=", 1) for part in query.replace("&amp;", "&").split("&"))
+        facets = {k: v.replace("%2F", "/") for k, v in facets.items() if k != "lang"}
+        assert claims_json(live_server, **facets)["total"] == int(count), facets
