@@ -234,3 +234,15 @@ def test_home_charts_count_what_the_claims_browser_selects(live_server: LiveServ
         facets = dict(part.split("=", 1) for part in query.replace("&amp;", "&").split("&"))
         facets = {k: v.replace("%2F", "/") for k, v in facets.items() if k != "lang"}
         assert claims_json(live_server, **facets)["total"] == int(count), facets
+
+
+@pytest.mark.parametrize("value", ['"> <script>alert(1)</script>', "} ; DROP ALL ; {",
+                                   "x" * 5000, "é\u202e\u0000", "../../etc/passwd", "-1"])
+def test_odd_input_gets_an_answer_never_a_traceback(live_server: LiveServer, value: str) -> None:
+    for path in ("/browse/substance", "/browse/class/Substance", "/claims", "/map"):
+        for name in ("q", "source", "kind", "period", "page", "sort", "lang", "format"):
+            reply = get(live_server, f"{path}?{urlencode({name: value})}")
+            assert reply.status in (200, 400), (path, name, reply.status)
+            assert "Traceback" not in reply.text
+            if reply.media_type == "text/html":  # errors are plain text, sent with nosniff
+                assert "<script>alert" not in reply.text
