@@ -35,7 +35,7 @@ WORDS: dict[str, dict[str, str]] = {
         "all_claims": "All claims", "facets": "Narrow down", "any": "any",
         "substance": "substance", "channel": "channel", "place": "place",
         "download": "Download this selection", "open_in_editor": "Open as a SPARQL query",
-        "clear": "Clear every filter", "count": "count", "claims_per": "Claims per",
+        "clear_filters": "Clear every filter", "count": "count", "claims_per": "Claims per",
         "charts": "Claims at a glance", "as_table": "The same as a table",
         "map_intro": "Places of the graph: cities with Drive points, trafficking murders and "
                      "reporting sites. Boundaries: Natural Earth (public domain).",
@@ -76,7 +76,7 @@ WORDS: dict[str, dict[str, str]] = {
         "all_claims": "Toutes les affirmations", "facets": "Affiner", "any": "toutes",
         "substance": "substance", "channel": "canal", "place": "lieu",
         "download": "Télécharger cette sélection", "open_in_editor": "Ouvrir en requête SPARQL",
-        "clear": "Retirer tous les filtres", "count": "nombre", "claims_per": "Affirmations par",
+        "clear_filters": "Retirer tous les filtres", "count": "nombre", "claims_per": "Affirmations par",
         "charts": "Les affirmations en un coup d'œil", "as_table": "Les mêmes données en tableau",
         "map_intro": "Les lieux du graphe : villes où opèrent des « Drive », meurtres liés au "
                      "trafic et sites d'observation. Frontières : Natural Earth (domaine public).",

@@ -219,6 +219,7 @@ def test_french_pages_say_french_words(live_server: LiveServer) -> None:
     assert "Affirmations par source" in home and "Parcourir" in home
     claims = get(live_server, "/claims?" + urlencode({"source": JIM, "lang": "fr"})).text
     assert "Télécharger cette sélection" in claims and "(14 mars 2017)" in claims
+    assert "Retirer tous les filtres" in claims and "built-in method" not in claims
     api = get(live_server, "/api/docs?lang=fr").text
     assert "Consulter, rechercher et lister" in api
 
