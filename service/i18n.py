@@ -76,7 +76,8 @@ WORDS: dict[str, dict[str, str]] = {
         "all_claims": "Toutes les affirmations", "facets": "Affiner", "any": "toutes",
         "substance": "substance", "channel": "canal", "place": "lieu",
         "download": "Télécharger cette sélection", "open_in_editor": "Ouvrir en requête SPARQL",
-        "clear_filters": "Retirer tous les filtres", "count": "nombre", "claims_per": "Affirmations par",
+        "clear_filters": "Retirer tous les filtres", "count": "nombre",
+        "claims_per": "Affirmations par",
         "charts": "Les affirmations en un coup d'œil", "as_table": "Les mêmes données en tableau",
         "map_intro": "Les lieux du graphe : villes où opèrent des « Drive », meurtres liés au "
                      "trafic et sites d'observation. Frontières : Natural Earth (domaine public).",
