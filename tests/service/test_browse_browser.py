@@ -148,3 +148,17 @@ def test_french_stays_chosen_across_the_site(live_server: LiveServer, layout: La
         context.close()
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}
+
+
+def test_pictures_show_without_javascript(live_server: LiveServer) -> None:
+    with browser() as chromium:
+        context = chromium.new_context(java_script_enabled=False,
+                                       viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        for path, selector in (("/?lang=en", "figure.chart svg"), ("/map", "figure.map svg"),
+                               ("/id/substance/ketamine", "figure.neighbourhood svg"),
+                               ("/claims?kind=ReportedFinding", "figure.chart svg")):
+            page.goto(live_server.url + path)
+            box = page.locator(selector).first.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 50, path
+        context.close()
