@@ -34,7 +34,7 @@ def _services() -> tuple[Backend, Catalogue]:
 def _page(template: str, lang: str, alternates: str, **context: Any) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang], **context)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"  # the lang cookie too
     response.headers["Link"] = alternates
     response.headers["Content-Language"] = lang
     return response
