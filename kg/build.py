@@ -25,7 +25,7 @@ from kg.ontology_index import OntologyIndex
 from kg.paths import Layout
 from kg.populate import populate
 from kg.qc import run_qc
-from kg.reasoner import load_world, run_hermit
+from kg.reasoner import ReasonerFailed, load_world, run_hermit
 from kg.serialize import dataset, nquads, text
 from kg.void import void_description
 
@@ -103,6 +103,8 @@ def _reason(layout: Layout, ontology: Graph, facts: Facts, progress: Progress
             if verdict.unsatisfiable:
                 raise BuildFailed("reasoning", [f"unsatisfiable class {c}"
                                                 for c in verdict.unsatisfiable])
+        except ReasonerFailed as error:
+            raise BuildFailed("reasoning", [str(error)]) from error
         except JavaUnavailable as error:
             status = {"status": "skipped", "detail": str(error)}
         with tempfile.TemporaryDirectory(prefix="dmkg-build-") as tmp:

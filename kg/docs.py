@@ -10,7 +10,7 @@ from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.namespaces import ONTOLOGY_IRI, PREFIXES
+from kg.namespaces import DMO, ONTOLOGY_IRI, PREFIXES
 
 SECTIONS = (
     ("classes", OWL.Class, "Classes", "Classes"),
@@ -34,6 +34,7 @@ class Term:
     labels: dict[str, str]
     definitions: dict[str, str]
     relations: list[tuple[str, list[str]]] = field(default_factory=list)
+    legacy_anchor: str = ""
 
 
 def curie(iri: Node) -> str:
@@ -46,7 +47,19 @@ def curie(iri: Node) -> str:
 
 
 def anchor(iri: Node) -> str:
-    """Return the HTML anchor of a term: its CURIE with ':' and '/' made safe."""
+    """Return the HTML anchor of a term: a DMO term's own fragment, else its CURIE made safe.
+
+    DMO terms are `…/ontology#Name`: with the anchor `Name`, the term's IRI opened in a
+    browser lands on its entry.
+    """
+    text = str(iri)
+    if text.startswith(str(DMO)) and len(text) > len(str(DMO)):
+        return text[len(str(DMO)):]
+    return legacy_anchor(iri)
+
+
+def legacy_anchor(iri: Node) -> str:
+    """Return the anchor earlier pages used (`dmo-Name`), kept so that old links still land."""
     return curie(iri).replace(":", "-").replace("/", "-").strip("<>")
 
 
@@ -86,6 +99,8 @@ RELATIONS = (
 def _term(graph: Graph, iri: URIRef) -> Term:
     term = Term(str(iri), curie(iri), anchor(iri), _by_lang(graph, iri, RDFS.label),
                 _by_lang(graph, iri, SKOS.definition))
+    if legacy_anchor(iri) != term.anchor:
+        term.legacy_anchor = legacy_anchor(iri)
     for name, predicate, inverse in RELATIONS:
         nodes = graph.subjects(predicate, iri) if inverse else graph.objects(iri, predicate)
         values = sorted({_describe(graph, n) if not isinstance(n, Literal) else str(n)

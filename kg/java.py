@@ -10,8 +10,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HELPER_SOURCE = Path(__file__).with_name("java") / "OwlApiCheck.java"
+HERMIT_SOURCE = Path(__file__).with_name("java") / "HermitDefault.java"
 DEFAULT_JAR_DIR = Path("/usr/share/java")
 # Unversioned jar names from Debian's libowlapi-java and what it depends on.
 JAR_PATTERNS = (
@@ -76,25 +78,36 @@ def _is_versioned_duplicate(jar: Path) -> bool:
     return any(part[:1].isdigit() for part in stem.split("-")[1:])
 
 
-def _compiled_helper(classpath: list[Path]) -> Path:
+def hermit_classpath() -> list[Path]:
+    """Return the HermiT jar owlready2 ships (the Protégé plug-in build, with its own OWL API)."""
+    import owlready2
+
+    jar = Path(owlready2.__file__).with_name("hermit") / "HermiT.jar"
+    if not jar.exists():
+        raise JavaUnavailable(f"HermiT is not installed: {jar} is missing")
+    return [jar]
+
+
+def compiled_helper(source: Path, classpath: list[Path]) -> Path:
+    """Compile a Java helper against classpath (once for each) and return its folder."""
     javac = shutil.which("javac")
     if javac is None:
         raise JavaUnavailable(
             "javac is not installed (on Debian: apt-get install default-jdk-headless)")
-    digest = hashlib.sha256(HELPER_SOURCE.read_bytes()).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / f"dmkg-owlapi-{digest}"
-    if (target / "OwlApiCheck.class").exists():
-        return target
-    staging = Path(tempfile.mkdtemp(prefix="dmkg-owlapi-build-"))
     cp = os.pathsep.join(str(p) for p in classpath)
+    digest = hashlib.sha256(source.read_bytes() + cp.encode()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"dmkg-{source.stem.lower()}-{digest}"
+    if (target / f"{source.stem}.class").exists():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix="dmkg-java-build-"))
     result = subprocess.run(
-        [javac, "-nowarn", "-d", str(staging), "-cp", cp, str(HELPER_SOURCE)],
+        [javac, "-nowarn", "-d", str(staging), "-cp", cp, str(source)],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
-        raise JavaUnavailable(f"could not compile the OWL API helper: {result.stderr.strip()}")
+        raise JavaUnavailable(f"could not compile {source.name}: {result.stderr.strip()}")
     try:
         staging.rename(target)
     except OSError:
@@ -102,25 +115,52 @@ def _compiled_helper(classpath: list[Path]) -> Path:
     return target
 
 
-def run_owlapi(document: Path, out_dir: Path) -> OwlApiReport:
-    """Load document with the OWL API, check OWL 2 DL and write its Turtle and RDF/XML saves."""
+def run_helper(source: Path, classpath: list[Path], args: list[str]) -> dict[str, Any]:
+    """Compile and run a Java helper that prints one JSON object last; return that object."""
     java = java_executable()
     if java is None:
         raise JavaUnavailable(
             "no Java runtime found (on Debian: apt-get install default-jre-headless)")
-    classpath = owlapi_classpath()
-    helper = _compiled_helper(classpath)
+    helper = compiled_helper(source, classpath)
     cp = os.pathsep.join([*(str(p) for p in classpath), str(helper)])
-    out_dir.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [java, "-cp", cp, "OwlApiCheck", str(document), str(out_dir)],
+        [java, "-cp", cp, source.stem, *args],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0 or not result.stdout.strip():
-        raise JavaUnavailable(f"the OWL API helper failed: {result.stderr.strip()[-2000:]}")
-    data = json.loads(result.stdout.strip().splitlines()[-1])
+        raise JavaUnavailable(f"{source.stem} failed: {result.stderr.strip()[-2000:]}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+@dataclass
+class HermitReport:
+    """What HermiT in its default configuration said about one ontology document."""
+
+    loaded: bool
+    consistent: bool = False
+    unsatisfiable: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def run_hermit_default(document: Path) -> HermitReport:
+    """Classify an RDF/XML document with HermiT's default configuration, as Protégé does."""
+    data = run_helper(HERMIT_SOURCE, hermit_classpath(), [str(document)])
+    unsatisfiable = data.get("unsatisfiable", [])
+    return HermitReport(
+        loaded=bool(data["loaded"]),
+        consistent=bool(data.get("consistent", False)),
+        unsatisfiable=[str(c) for c in unsatisfiable] if isinstance(unsatisfiable, list) else [],
+        error=str(data.get("error", "")),
+    )
+
+
+def run_owlapi(document: Path, out_dir: Path) -> OwlApiReport:
+    """Load document with the OWL API, check OWL 2 DL and write its Turtle and RDF/XML saves."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = run_helper(HELPER_SOURCE, owlapi_classpath(), [str(document), str(out_dir)])
     return OwlApiReport(
         loaded=bool(data["loaded"]),
         error=str(data.get("error", "")),

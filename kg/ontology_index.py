@@ -41,8 +41,11 @@ class OntologyIndex:
                     index.classes[term.removeprefix(str(DMO))] = term
                 index.parents[term] = {p for p in graph.objects(term, RDFS.subClassOf)
                                        if isinstance(p, URIRef)}
+        # Dates are annotation properties (HermiT does not implement xsd:date); facts value
+        # them like datatype properties.
         for kind, target in ((OWL.ObjectProperty, index.object_properties),
-                             (OWL.DatatypeProperty, index.datatype_properties)):
+                             (OWL.DatatypeProperty, index.datatype_properties),
+                             (OWL.AnnotationProperty, index.datatype_properties)):
             for prop in graph.subjects(RDF.type, kind):
                 if isinstance(prop, URIRef) and prop.startswith(str(DMO)):
                     target[prop.removeprefix(str(DMO))] = PropertyInfo(

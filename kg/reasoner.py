@@ -12,6 +12,17 @@ from rdflib import Graph
 from kg.java import JavaUnavailable, java_executable
 
 
+class ReasonerFailed(RuntimeError):
+    """HermiT ran and refused the input (an unsupported datatype, a malformed axiom)."""
+
+
+def _java_message(output: str) -> str:
+    # The exception's own line, not the Java stack trace under it.
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    causes = [line for line in lines if "Exception" in line and not line.startswith("at ")]
+    return " ".join(causes[:1] or lines[-1:])[:2000]
+
+
 @dataclass
 class ReasonerReport:
     """HermiT's verdict on a graph."""
@@ -38,25 +49,14 @@ def run_hermit(world: owlready2.World, ontology: owlready2.Ontology) -> Reasoner
     owlready2.JAVA_EXE = java_executable()
     try:
         with ontology:
-            # xsd:date and xsd:gYear are outside the OWL 2 datatype map that HermiT implements;
-            # it skips reasoning over their values and keeps the rest.
-            owlready2.sync_reasoner_hermit(
-                world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
-            )
+            # HermiT's default configuration, as Protégé runs it: a datatype outside the OWL 2
+            # datatype map is an error, not something to skip.
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as error:
         return ReasonerReport(consistent=False, explanation=str(error) or "inconsistent ontology")
     except owlready2.OwlReadyJavaError as error:
-        raise JavaUnavailable(f"HermiT failed: {str(error)[-2000:]}") from error
+        raise ReasonerFailed(f"HermiT failed: {_java_message(str(error))}") from error
     unsatisfiable = sorted(
         c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing
     )
     return ReasonerReport(consistent=True, unsatisfiable=unsatisfiable)
-
-
-def check_graph(graph: Graph) -> ReasonerReport:
-    """Load graph and report HermiT's consistency and satisfiability verdict."""
-    world, ontology = load_world(graph)
-    try:
-        return run_hermit(world, ontology)
-    finally:
-        world.close()

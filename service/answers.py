@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request
 from kg.formats import Format
 from kg.sparql_text import has_relative_iri, with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
+from service.editor import prefers_html
 from service.limits import RUNNER, QueryLimits, QueryTimeout, StartResponse, WSGIApp
 from service.media import NotAcceptable, UnknownFormat, choose, content_type
 from service.protocol import Operation, ProtocolError, read_operation
@@ -124,8 +125,8 @@ class QueryShortcut:
             operation = read_operation(request)
         except ProtocolError as error:
             return text(error.status, error.message)(environ, start_response)
-        if operation is None or operation.kind != "query":
-            return self.app(environ, start_response)
+        if operation is None or operation.kind != "query" or prefers_html(request):
+            return self.app(environ, start_response)  # a browser's link: the editor page
         try:
             response = answer_query(self.store, self.limits, operation,
                                     base_iri(request, operation), environ)

@@ -100,11 +100,13 @@ WORDS: dict[str, dict[str, str]] = {
 # The chrome of the query editor (YASGUI's own controls stay in English).
 EDITOR_WORDS: dict[str, dict[str, str]] = {
     "en": {"title": "DMKG SPARQL query editor", "heading": "DMKG SPARQL endpoint",
-           "examples": "Examples: the competency questions, one per tab.", "home": "Home",
+           "examples": "Examples:", "examples_prompt": "the competency questions…",
+           "examples_label": "Open an example query in a new tab", "home": "Home",
            "ontology": "Ontology", "description": "Service description",
            "handed": "Query from a link", "switch": "Français", "other": "fr"},
     "fr": {"title": "Éditeur de requêtes SPARQL de DMKG", "heading": "Point d'accès SPARQL de DMKG",
-           "examples": "Exemples : les questions de compétence, une par onglet.",
+           "examples": "Exemples :", "examples_prompt": "les questions de compétence…",
+           "examples_label": "Ouvrir un exemple de requête dans un nouvel onglet",
            "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
            "handed": "Requête transmise", "switch": "English", "other": "en"},
 }

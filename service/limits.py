@@ -273,6 +273,10 @@ class Guarded:
             for name, value in headers:
                 if name.lower() == "content-type" and value.startswith("text/html"):
                     present = {n.lower() for n, _ in headers}
+                    if "content-security-policy" in present:
+                        # A page with a policy of its own (the framable reconciliation
+                        # preview) lets its frame-ancestors decide, not X-Frame-Options.
+                        present.add("x-frame-options")
                     headers.extend(h for h in PAGE_HEADERS if h[0].lower() not in present)
                     break
             return start_response(status, headers, exc_info)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,10 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from kg.catalogue import EXACT, Catalogue, Entity, Hit, fold
 from kg.namespaces import DMO, DMR
+from kg.store import Backend
 from service.i18n import WORDS
+from service.reconcile_extend import SETTINGS, ExtendError, extend, propose
+from service.reconcile_ids import IdentifierHit, by_identifier
 
 blueprint = Blueprint("reconcile", __name__)
 
@@ -21,6 +25,9 @@ IDENTIFIER_PROPERTIES = {"wikidata": "Wikidata identifier (Q…)",
                          "chebi": "ChEBI identifier (CHEBI:…)"}
 MAX_QUERIES = 100
 MAX_LIMIT = 50
+SUGGEST_SIZE = 10
+PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                  "base-uri 'none'; form-action 'none'; frame-ancestors *")
 
 
 class BadRequest(ValueError):
@@ -76,6 +83,11 @@ def manifest() -> dict[str, Any]:
             "entity": {"service_url": base, "service_path": "/reconcile/suggest/entity"},
             "type": {"service_url": base, "service_path": "/reconcile/suggest/type"},
             "property": {"service_url": base, "service_path": "/reconcile/suggest/property"},
+        },
+        "extend": {
+            "propose_properties": {"service_url": base,
+                                   "service_path": "/reconcile/propose_properties"},
+            "property_settings": SETTINGS,
         },
     }
 
@@ -161,6 +173,9 @@ def reconcile_one(query: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"'limit' is a whole number from 1 to {MAX_LIMIT}")
     conditions = _conditions(query.get("properties"))
+    named = by_identifier(text, _catalogue(), current_app.extensions["dmkg.backend"])
+    if named:
+        return {"result": _identified(named, types, limit)}
     results: list[tuple[Hit, float, list[dict[str, Any]]]] = []
     for hit in _catalogue().search(text, types or None, limit=max(limit * 3, 20)):
         score = hit.score
@@ -190,6 +205,23 @@ def reconcile_one(query: dict[str, Any]) -> dict[str, Any]:
     return {"result": answer}
 
 
+def _identified(named: list[IdentifierHit], types: set[str], limit: int
+                ) -> list[dict[str, Any]]:
+    """Candidates for a query that is an identifier: an exact link is a match when alone."""
+    kept = [h for h in named if not types or h.entity.types & types][:limit]
+    exact = [h for h in kept if h.exact]
+    return [{
+        "id": hit.entity.id,
+        "name": hit.entity.label(),
+        "description": f"{hit.entity.kind}; {'same as' if hit.exact else 'close to'} "
+                       f"{hit.identifier}",
+        "type": [_type(t) for t in sorted(hit.entity.types)],
+        "score": 100.0 if hit.exact else 80.0,
+        "match": hit.exact and len(exact) == 1,
+        "features": [{"id": "identifier", "value": hit.exact}],
+    } for hit in kept]
+
+
 def _queries_payload() -> dict[str, Any] | None:
     raw = request.values.get("queries")
     if raw is None:
@@ -213,11 +245,36 @@ def bad_request(error: BadRequest) -> Response:
 
 @blueprint.route("/reconcile", methods=["GET", "POST"])
 def reconcile() -> Response:
-    """The manifest, or the answers to a batch of queries (GET or POST, 'queries' as JSON)."""
+    """The manifest, or the answers to a batch of queries or to a data extension query."""
+    extension = request.values.get("extend")
+    if extension is not None:
+        try:
+            wanted = json.loads(extension)
+        except json.JSONDecodeError as error:
+            raise BadRequest(f"'extend' is not JSON: {error.msg} at character {error.pos}"
+                             ) from error
+        return _json(_extension(lambda c, b: extend(c, b, wanted)))
     batch = _queries_payload()
     if batch is None:
         return _json(manifest())
     return _json({key: reconcile_one(query) for key, query in batch.items()})
+
+
+def _extension(answer: Callable[[Catalogue, Backend], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return answer(_catalogue(), current_app.extensions["dmkg.backend"])
+    except ExtendError as error:
+        raise BadRequest(str(error)) from error
+
+
+@blueprint.get("/reconcile/propose_properties")
+def propose_properties() -> Response:
+    """Properties to fetch for entities of a type (data extension)."""
+    type_id = request.args.get("type", "")
+    raw = request.args.get("limit", "0")
+    if not raw.isdigit() or len(raw) > 6:
+        raise BadRequest("'limit' is a whole number, 0 or more")
+    return _json(_extension(lambda c, b: propose(c, b, type_id, int(raw))))
 
 
 def _prefix() -> str:
@@ -227,36 +284,49 @@ def _prefix() -> str:
     return prefix[:200]
 
 
+def _cursor() -> int:
+    """The position of the first suggestion wanted (Suggest API 'cursor', default 0)."""
+    raw = request.args.get("cursor", "0")
+    if not raw.isdigit() or len(raw) > 9:
+        raise BadRequest("'cursor' is a whole number, 0 or more")
+    return int(raw)
+
+
 @blueprint.get("/reconcile/suggest/entity")
 def suggest_entity() -> Response:
-    """Auto-complete entity names."""
-    prefix = _prefix()
+    """Auto-complete entity names (or an identifier), SUGGEST_SIZE from the cursor."""
+    prefix, cursor = _prefix(), _cursor()
     wanted = request.args.get("type")
-    hits = _catalogue().search(prefix, {wanted} if wanted else None, limit=10)
-    return _json({"result": [{"id": h.entity.id, "name": h.entity.label(),
-                              "description": h.entity.kind,
-                              "notable": [_type(t) for t in sorted(h.entity.types)]}
-                             for h in hits]})
+    named = by_identifier(prefix, _catalogue(), current_app.extensions["dmkg.backend"])
+    if named:
+        entities = [h.entity for h in named if not wanted or wanted in h.entity.types]
+        entities = entities[cursor:cursor + SUGGEST_SIZE]
+    else:
+        entities = [h.entity for h in _catalogue().search(
+            prefix, {wanted} if wanted else None, offset=cursor, limit=SUGGEST_SIZE)]
+    return _json({"result": [{"id": e.id, "name": e.label(), "description": e.kind,
+                              "notable": [_type(t) for t in sorted(e.types)]}
+                             for e in entities]})
 
 
 @blueprint.get("/reconcile/suggest/type")
 def suggest_type() -> Response:
     """Auto-complete type names (DMO classes with individuals)."""
-    prefix = fold(_prefix())
+    prefix, cursor = fold(_prefix()), _cursor()
     names = _catalogue().type_counts()
     found = [_type(n) for n in names
              if prefix in fold(n) or prefix in fold(_type(n)["name"])]
-    return _json({"result": found[:20]})
+    return _json({"result": found[cursor:cursor + SUGGEST_SIZE]})
 
 
 @blueprint.get("/reconcile/suggest/property")
 def suggest_property() -> Response:
     """Auto-complete property names usable in reconciliation conditions."""
-    prefix = fold(_prefix())
+    prefix, cursor = fold(_prefix()), _cursor()
     candidates = {**_object_properties(), **IDENTIFIER_PROPERTIES}
     found = [{"id": pid, "name": name} for pid, name in sorted(candidates.items())
              if prefix in fold(pid) or prefix in fold(name)]
-    return _json({"result": found[:20]})
+    return _json({"result": found[cursor:cursor + SUGGEST_SIZE]})
 
 
 @blueprint.get("/reconcile/preview")
@@ -267,4 +337,7 @@ def preview() -> Response:
     if entity is None:
         return Response("no such entity\n", status=404, content_type="text/plain; charset=utf-8")
     html = render_template("preview.html", entity=entity, words=WORDS["en"])
-    return Response(html, content_type="text/html; charset=utf-8")
+    response = Response(html, content_type="text/html; charset=utf-8")
+    # OpenRefine shows the preview in an iframe of its own page, wherever it runs.
+    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
+    return response

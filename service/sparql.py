@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 
 from kg.formats import GRAPH_FORMATS
-from kg.queryfiles import read_queries
 from kg.store import Backend, DatasetSpec
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.answers import answer_query, base_iri, respond, text
-from service.i18n import EDITOR_WORDS, page_language
+from service.editor import editor_page, prefers_html
 from service.limits import query_limits
 from service.media import content_type, negotiate
 from service.protocol import Operation, ProtocolError, read_operation
@@ -35,20 +32,10 @@ def backend() -> Backend:
     return found
 
 
-def _editor() -> Response:
-    layout = current_app.extensions["dmkg.layout"]
-    examples = [{"name": q.title, "description": q.description, "query": q.text}
-                for q in read_queries(layout.queries_dir)]
-    lang = page_language()
-    html = render_template("editor.html", examples=json.dumps(examples, ensure_ascii=False),
-                           lang=lang, words=EDITOR_WORDS[lang])
-    return respond(html, "text/html; charset=utf-8")
-
-
 def _description() -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     if fmt is None:
-        return _editor()
+        return editor_page()
     graph = service_description(request.base_url, backend(),
                                 updates="dmkg.writes" in current_app.extensions)
     return respond(graph.serialize(format=fmt.rdflib_name, encoding="utf-8"), content_type(fmt))
@@ -64,6 +51,9 @@ def sparql() -> Response:
         return text(error.status, error.message)
     if operation is None:
         return _description()
+    if operation.kind == "query" and prefers_html(request):
+        # A link to the endpoint opened in a browser: the query in the editor, with its results.
+        return editor_page(operation.text)
     base = base_iri(request, operation)
     if operation.kind == "update":
         return sparql_update(operation, base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,7 +80,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iter
 @pytest.fixture(scope="session")
 def shared_dir(layout: Layout) -> Path:
     """The shared design folder beside the checkout (sources, conformance suites)."""
-    folder = layout.root.parent / "shared"
+    folder = Path(os.environ.get("DMKG_SHARED", layout.root.parent / "shared"))
     if not folder.is_dir():
         pytest.skip("the shared folder is not beside this checkout")
     return folder

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyoxigraph
 import pytest
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, SKOS, XSD
 
 from kg.build import build
-from kg.java import run_owlapi
+from kg.java import run_hermit_default, run_owlapi
 from kg.namespaces import DMO, DMR, GRAPH
 from kg.paths import Layout
 from kg.rdfcompare import same_graph
@@ -60,22 +61,40 @@ def test_whole_kg_turtle_and_rdfxml_agree(built: Layout) -> None:
     assert (DMO.Substance, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in rdfxml
 
 
-# xsd:date and xsd:gYear literals are outside the OWL 2 datatype map; Protégé reads them, and
-# they are the only departure from OWL 2 DL that the KG file is allowed.
-ALLOWED_DL_DEPARTURE = "Use of defined datatype in datatype restriction"
-
-
-def test_protege_file_loads_through_the_owl_api(built: Layout, tmp_path: Path) -> None:
+def test_protege_file_loads_through_the_owl_api_in_owl2_dl(built: Layout, tmp_path: Path) -> None:
     report = run_owlapi(built.dist_dir / "dmkg.owl", tmp_path)
     assert report.loaded, report.error
     assert report.axioms > 2000
-    others = [v for v in report.violations if not v.startswith(ALLOWED_DL_DEPARTURE)]
-    assert others == []
-    for violation in report.violations:
-        assert any(f"^^xsd:{t}" in violation for t in ("date", "gYear", "gYearMonth"))
+    assert report.violations == []
     saved = Graph().parse(report.rdfxml, format="xml")  # type: ignore[arg-type]
     assert (DMR["claim/ofdt-t115-drive-cities"], DMO.statedIn,
             DMR["source/jim-2017-03-14-dealers-nouveaux-canaux"]) in saved
+
+
+def test_hermit_default_configuration_classifies_the_protege_file(built: Layout) -> None:
+    verdict = run_hermit_default(built.dist_dir / "dmkg.owl")
+    assert verdict.error == ""
+    assert verdict.loaded and verdict.consistent and verdict.unsatisfiable == []
+
+
+def test_dates_stay_typed_for_sparql_users(built: Layout) -> None:
+    store = Dataset()
+    store.parse(built.dist_dir / "dmkg.nq", format="nquads")
+    rows = {(str(s).rsplit("/", 1)[-1], o.datatype) for s, _, o, _ in
+            store.quads((None, DMO.effectiveFrom, None, None)) if isinstance(o, Literal)}
+    assert ("injectable-ketamine-fr-liste-i", XSD.gYear) in rows
+    assert ("codeine-medicines-fr-prescription-only-2017", XSD.date) in rows
+    oxigraph = pyoxigraph.Store()
+    oxigraph.load(path=str(built.dist_dir / "dmkg.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    answer = oxigraph.query(
+        "PREFIX dmo: <https://w3id.org/dmkg/ontology#> "
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+        "SELECT ?m WHERE { ?m dmo:effectiveFrom ?d "
+        "FILTER(datatype(?d) = xsd:date && ?d >= '2017-07-01'^^xsd:date) }",
+        use_default_graph_as_union=True)
+    found = {row["m"].value for row in answer}  # type: ignore[union-attr]
+    assert str(DMR["regulation/codeine-medicines-fr-prescription-only-2017"]) in found
+    assert str(DMR["regulation/injectable-ketamine-fr-liste-i"]) not in found
 
 
 def test_void_counts_match_the_dataset(built: Layout) -> None:
@@ -123,3 +142,16 @@ def test_people_can_type_the_alternative_labels(kg_graph: Graph) -> None:
                                                              URIRef(str(SKOS) + "prefLabel"))} | {
         str(v) for v in kg_graph.objects(DMR["substance/ketamine"],
                                          URIRef("http://www.w3.org/2000/01/rdf-schema#label"))}
+
+
+def test_a_build_whose_dates_hermit_refuses_fails(sources_copy: Layout) -> None:
+    # Dates as datatype properties again: HermiT's default configuration refuses xsd:date,
+    # and the build must say so rather than ship a graph Protégé's reasoner cannot read.
+    graph = Graph().parse(sources_copy.ontology_ttl, format="turtle")
+    graph.remove((DMO.effectiveFrom, RDF.type, OWL.AnnotationProperty))
+    graph.add((DMO.effectiveFrom, RDF.type, OWL.DatatypeProperty))
+    graph.serialize(sources_copy.ontology_ttl, format="turtle")
+    result = dmkg("build", "--json", home=sources_copy.root)
+    assert result.returncode == 1
+    assert "UnsupportedDatatypeException" in result.stdout + result.stderr
+    assert not (sources_copy.dist_dir / "dmkg.nq").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from kg.namespaces import DMO, DMR, ONTOLOGY_IRI
 from kg.ontology_checks import (
@@ -122,3 +122,15 @@ def test_owlapi_reports_a_dl_violation(edit_ontology: EditOntology) -> None:
     assert result.status == "fail"
     assert "violation" in result.summary
     assert any("locatedIn" in line for line in result.details)
+
+
+def test_hermit_default_configuration_refuses_an_xsd_date_range(
+        edit_ontology: EditOntology) -> None:
+    # What the ontology had before dates became annotations: Protégé's HermiT stops on it.
+    broken = edit_ontology(_add((DMO.decidedOn, RDF.type, OWL.DatatypeProperty),
+                                (DMO.decidedOn, RDFS.domain, DMO.Regulation),
+                                (DMO.decidedOn, RDFS.range, XSD.date)))
+    result = check_reasoner(broken)
+    assert result.status == "fail"
+    assert any("UnsupportedDatatypeException" in line and "XMLSchema#date" in line
+               for line in result.details)

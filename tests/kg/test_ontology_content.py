@@ -26,7 +26,9 @@ imposesRequirement establishedBy jurisdiction statedIn attributedTo about aboutS
 aboutChannel aboutActor aboutPlace aboutPractice aboutRegulation aboutRisk aboutFactor trend
 confidence commentsOn""".split()
 
-CORE_DATA_PROPERTIES = "quote summary effectiveFrom effectiveUntil periodStart periodEnd".split()
+CORE_DATA_PROPERTIES = "quote summary".split()
+# Dates are annotations: HermiT's default configuration (Protégé's) refuses xsd:date in axioms.
+DATE_PROPERTIES = "effectiveFrom effectiveUntil periodStart periodEnd".split()
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,13 @@ def test_core_object_property_is_declared(ontology: Graph, name: str) -> None:
 @pytest.mark.parametrize("name", CORE_DATA_PROPERTIES)
 def test_core_data_property_is_declared(ontology: Graph, name: str) -> None:
     assert (DMO[name], RDF.type, OWL.DatatypeProperty) in ontology
+
+
+@pytest.mark.parametrize("name", DATE_PROPERTIES)
+def test_date_property_is_an_annotation_with_a_domain(ontology: Graph, name: str) -> None:
+    assert (DMO[name], RDF.type, OWL.AnnotationProperty) in ontology
+    assert (DMO[name], RDF.type, OWL.DatatypeProperty) not in ontology
+    assert ontology.value(DMO[name], RDFS.domain) is not None
 
 
 def test_about_properties_sit_under_about(ontology: Graph) -> None:

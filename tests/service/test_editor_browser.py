@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import urlencode, urlsplit
+
+from playwright.sync_api import Page
 
 from kg.paths import Layout
+from kg.queryfiles import read_queries
 from tests.browser import artifacts_dir, browser
+from tests.http import request
 from tests.live import LiveServer
 
 
@@ -19,15 +25,161 @@ def test_editor_runs_an_example_query_and_shows_rows(live_server: LiveServer,
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{live_server.url}/sparql", wait_until="networkidle")
         assert page.locator(".CodeMirror").first.is_visible()
-        assert page.get_by_text("Substances sold through SMS ordering").first.is_visible()
+        assert page.locator(".tabPanel.active .CodeMirror").count() == 1
+        assert "SMS" in _editor_text(page)
         page.locator(".yasqe_queryButton").first.click()
         page.wait_for_selector(".yasr td", timeout=20_000)
         cells = page.locator(".yasr td").all_inner_texts()
         page.screenshot(path=str(artifacts_dir(layout.root) / "sparql-editor.png"), full_page=True)
-        assert page.get_by_text("International (UN) control status").first.is_visible()
+        # The competency questions sit in a menu, not in fifteen tabs.
+        assert page.locator("#examples-menu option").count() == len(read_queries(
+            layout.queries_dir)) + 1
+        assert "International (UN) control status" in page.locator(
+            "#examples-menu").inner_text()
     text = " ".join(cells)
     for substance in ("cocaine", "MDMA", "crack", "herbal cannabis"):
         assert substance in text
     assert errors == []
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}, hosts
+
+
+QUERY = ("PREFIX dmo: <https://w3id.org/dmkg/ontology#>\n"
+         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+         "SELECT ?label WHERE { ?s a dmo:City ; rdfs:label ?label FILTER(lang(?label) = 'fr') }\n"
+         "ORDER BY ?label")
+
+
+def _editor_text(page: Page) -> str:
+    value: str = page.evaluate("() => window.dmkgYasgui.getTab().getYasqe().getValue()")
+    return value
+
+
+def _tab_names(page: Page) -> list[str]:
+    # Each tab shows its name, then its close button.
+    return [t.splitlines()[0].strip() for t in page.locator(".tabsList .tab").all_inner_texts()]
+
+
+def test_a_query_link_opened_in_a_browser_shows_the_query_and_its_results(
+        live_server: LiveServer, layout: Layout) -> None:
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        # The browser sends its own Accept (text/html first, application/xml at 0.9).
+        response = page.goto(f"{live_server.url}/sparql?{urlencode({'query': QUERY})}",
+                             wait_until="networkidle")
+        assert response is not None
+        assert response.headers["content-type"].startswith("text/html")
+        assert "text/html" in response.request.all_headers()["accept"]
+        page.wait_for_selector(".yasr td", timeout=20_000)
+        assert _editor_text(page) == QUERY
+        cells = " ".join(page.locator(".yasr td").all_inner_texts())
+        page.screenshot(path=str(artifacts_dir(layout.root) / "sparql-linked-query.png"))
+        assert "Lille" in cells and "Paris" in cells
+        # A reload keeps the tab but does not open a second copy of the query.
+        page.reload(wait_until="networkidle")
+        assert _tab_names(page).count("Shared query") == 1
+
+
+def test_a_query_link_still_answers_sparql_clients(live_server: LiveServer) -> None:
+    link = f"{live_server.url}/sparql?{urlencode({'query': QUERY})}"
+    for accept in ("", "*/*", "application/sparql-results+xml", "application/xml"):
+        reply = request("GET", link, headers={"Accept": accept} if accept else {})
+        assert reply.status == 200 and reply.media_type != "text/html", accept
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    reply = request("GET", link + "&format=json", headers={"Accept": browser_accept})
+    assert reply.media_type == "application/sparql-results+json"
+    reply = request("GET", link, headers={"Accept": browser_accept})
+    assert reply.media_type == "text/html" and "Accept" in reply.headers["vary"]
+    assert reply.headers["access-control-allow-origin"] == "*"
+    hostile = request("GET", f"{live_server.url}/sparql?" + urlencode(
+        {"query": "SELECT * WHERE { ?s ?p '</script><script>alert(1)</script>' }"}),
+        headers={"Accept": browser_accept})
+    assert "<script>alert(1)" not in hostile.text
+
+
+def test_a_shared_link_opens_the_shared_query_and_edits_survive_a_reload(
+        live_server: LiveServer) -> None:
+    with browser() as chromium:
+        author = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        author.goto(f"{live_server.url}/sparql", wait_until="networkidle")
+        assert len(_tab_names(author)) == 1
+        author.locator("#examples-menu").select_option(
+            label="International (UN) control status of each substance")
+        assert len(_tab_names(author)) == 2
+        assert "International (UN) control status of each substance" in _tab_names(author)
+        # The curator edits the query by typing, then reloads the page.
+        author.locator(".tabPanel.active .CodeMirror").click()
+        author.keyboard.press("Control+End")
+        author.keyboard.type("\n# kept across reloads")
+        author.wait_for_timeout(500)
+        author.reload(wait_until="networkidle")
+        assert len(_tab_names(author)) == 2
+        assert _editor_text(author).endswith("# kept across reloads")
+        author.locator(".tabPanel.active .yasqe_share").click()
+        link = author.locator(".yasqe_sharePopup input").input_value()
+        assert "#query=" in link
+
+        # Someone else, with nothing stored, opens the link.
+        reader = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        reader.goto(link, wait_until="networkidle")
+        reader.wait_for_selector(".yasr td", timeout=20_000)
+        assert _editor_text(reader).endswith("# kept across reloads")
+        assert "control status" in _editor_text(reader).lower() or "UN" in _editor_text(reader)
+        assert "#query=" not in reader.url
+
+
+def test_an_ontology_term_iri_lands_on_its_entry(live_server: LiveServer) -> None:
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(f"{live_server.url}/ontology#Substance", wait_until="networkidle")
+        entry = page.locator("section.term:target")
+        assert entry.count() == 1
+        assert "https://w3id.org/dmkg/ontology#Substance" in entry.inner_text()
+        box = entry.bounding_box()
+        assert box is not None and 0 <= box["y"] < 100
+        assert page.evaluate("() => window.scrollY") > 500
+        # The anchors earlier pages linked to still land on the same entry.
+        page.goto(f"{live_server.url}/ontology#dmo-ControlMeasure", wait_until="networkidle")
+        assert "ontology#ControlMeasure" in page.locator("span:target").evaluate(
+            "e => e.parentElement.innerText")
+
+
+class _Embedder(BaseHTTPRequestHandler):
+    """A page of another origin that frames DMKG pages, as OpenRefine does its preview."""
+
+    target = ""
+
+    def do_GET(self) -> None:
+        body = (f'<iframe id="preview" src="{self.target}/reconcile/preview?id=substance/mdma">'
+                f'</iframe><iframe id="entity" src="{self.target}/id/substance/mdma"></iframe>'
+                ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_openrefine_may_frame_the_preview_and_only_it(live_server: LiveServer) -> None:
+    handler = type("Embedder", (_Embedder,), {"target": live_server.url})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with browser() as chromium:
+            page = chromium.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/", wait_until="networkidle")
+            preview = page.frame_locator("#preview")
+            assert "MDMA" in preview.locator("strong").inner_text(timeout=10_000)
+            handle = page.locator("#entity").element_handle()
+            assert handle is not None
+            entity = handle.content_frame()
+            # Chromium refuses to show a page that forbids framing: its error page instead.
+            assert entity is not None and entity.url.startswith("chrome-error:")
+            assert "MDMA" not in entity.content()
+    finally:
+        server.shutdown()
+        thread.join()

@@ -136,3 +136,139 @@ def test_malformed_batches_are_400(live_server: LiveServer, payload: str) -> Non
     reply = request("GET", f"{live_server.url}/reconcile?{urlencode({'queries': payload})}")
     assert reply.status == 400
     assert json.loads(reply.body)["message"]
+
+
+def _form(server: LiveServer, field: str, value: Any) -> Any:
+    """POST one form field to /reconcile as OpenRefine does; return the JSON answer."""
+    reply = request("POST", f"{server.url}/reconcile", urlencode({field: json.dumps(value)}),
+                    {"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 200, reply.body
+    return json.loads(reply.body)
+
+
+@pytest.mark.parametrize("query", [
+    "Q243547", "wd:Q243547", "http://www.wikidata.org/entity/Q243547",
+    "https://www.wikidata.org/wiki/Q243547", "CHEBI:6121", "chebi:6121",
+    "http://purl.obolibrary.org/obo/CHEBI_6121", "substance/ketamine",
+    "https://w3id.org/dmkg/id/substance/ketamine"])
+def test_reconciling_by_identifier_matches_the_entity(live_server: LiveServer,
+                                                      validate: Validate, query: str) -> None:
+    queries = {"q0": {"query": query}}
+    validate("reconciliation-query-batch.json", queries)
+    answer = _form(live_server, "queries", queries)
+    validate("reconciliation-result-batch.json", answer)
+    result = answer["q0"]["result"]
+    assert [r["id"] for r in result] == ["substance/ketamine"]
+    assert result[0]["match"] is True and result[0]["score"] == 100
+
+
+def test_identifier_of_another_type_or_a_close_match_is_no_match(
+        live_server: LiveServer) -> None:
+    other_type = _form(live_server, "queries", {"q": {"query": "Q243547", "type": "City"}})
+    assert other_type["q"]["result"] == []
+    # chebi:75722 is only a close match (still to verify) of one substance.
+    close = _form(live_server, "queries", {"q": {"query": "CHEBI:75722"}})["q"]["result"]
+    assert len(close) == 1 and close[0]["match"] is False and close[0]["score"] < 100
+    unknown = _form(live_server, "queries", {"q": {"query": "Q1"}})["q"]["result"]
+    assert unknown == []
+
+
+def test_suggest_honours_the_cursor(live_server: LiveServer, validate: Validate) -> None:
+    pages = []
+    for cursor in (0, 10):
+        status, body = get_json(live_server, "/reconcile/suggest/entity", prefix="a",
+                                cursor=cursor)
+        assert status == 200
+        validate("suggest-entities-response.json", body)
+        pages.append([r["id"] for r in body["result"]])
+    assert len(pages[0]) == 10 and pages[1]
+    assert not set(pages[0]) & set(pages[1])
+    status, whole = get_json(live_server, "/reconcile/suggest/entity", prefix="a")
+    assert [r["id"] for r in whole["result"]] == pages[0]
+    status, _ = get_json(live_server, "/reconcile/suggest/entity", prefix="a", cursor="-1")
+    assert status == 400
+    status, body = get_json(live_server, "/reconcile/suggest/entity", prefix="Q243547")
+    assert [r["id"] for r in body["result"]] == ["substance/ketamine"]
+
+
+def test_manifest_offers_data_extension(live_server: LiveServer, validate: Validate) -> None:
+    _, manifest = get_json(live_server, "/reconcile")
+    validate("manifest.json", manifest)
+    extend = manifest["extend"]
+    assert extend["propose_properties"]["service_path"] == "/reconcile/propose_properties"
+
+
+def test_property_proposals_for_a_type(live_server: LiveServer, validate: Validate) -> None:
+    status, body = get_json(live_server, "/reconcile/propose_properties", type="Substance")
+    assert status == 200
+    validate("data-extension-property-proposal.json", body)
+    assert body["type"] == "Substance"
+    assert {"wikidata", "chebi", "^regulates"} <= {p["id"] for p in body["properties"]}
+    _, regulations = get_json(live_server, "/reconcile/propose_properties", type="Regulation")
+    assert {"regulates", "effectiveFrom", "jurisdiction"} <= {
+        p["id"] for p in regulations["properties"]}
+    _, limited = get_json(live_server, "/reconcile/propose_properties", type="Substance",
+                          limit=2)
+    assert len(limited["properties"]) == 2
+    reply = request("GET", f"{live_server.url}/reconcile/propose_properties?"
+                    + urlencode({"type": "Substance", "callback": "jsonp123"}))
+    assert reply.text.startswith("jsonp123(") and "^regulates" in reply.text
+    status, body = get_json(live_server, "/reconcile/propose_properties", type="Nothing")
+    assert status == 400 and "type" in body["message"]
+
+
+def test_data_extension_fetches_values(live_server: LiveServer, validate: Validate) -> None:
+    query = {"ids": ["substance/ketamine", "regulation/injectable-ketamine-fr-liste-i",
+                     "substance/unknown"],
+             "properties": [{"id": "wikidata"}, {"id": "chebi"}, {"id": "effectiveFrom"},
+                            {"id": "regulates", "settings": {"limit": "1"}},
+                            {"id": "^regulates"}]}
+    validate("data-extension-query.json", query)
+    answer = _form(live_server, "extend", query)
+    validate("data-extension-response.json", answer)
+    assert [m["id"] for m in answer["meta"]] == ["wikidata", "chebi", "effectiveFrom",
+                                                 "regulates", "^regulates"]
+    ketamine = answer["rows"]["substance/ketamine"]
+    assert ketamine["wikidata"] == [{"str": "Q243547"}]
+    assert ketamine["chebi"] == [{"str": "6121"}]
+    assert {"regulation/ketamine-fr-stupefiants-1997",
+            "regulation/injectable-ketamine-fr-stupefiants-2017"} <= {
+        v["id"] for v in ketamine["^regulates"]}
+    measure = answer["rows"]["regulation/injectable-ketamine-fr-liste-i"]
+    assert measure["effectiveFrom"] == [{"str": "1997"}]
+    assert measure["regulates"] == [{"id": "substance/injectable-ketamine",
+                                     "name": "injectable ketamine preparations"}]
+    assert answer["rows"]["substance/unknown"] == {
+        "wikidata": [], "chebi": [], "effectiveFrom": [], "regulates": [], "^regulates": []}
+
+
+def test_data_extension_gives_full_dates_as_dates(live_server: LiveServer,
+                                                  validate: Validate) -> None:
+    query = {"ids": ["regulation/codeine-medicines-fr-prescription-only-2017"],
+             "properties": [{"id": "effectiveFrom"}]}
+    answer = _form(live_server, "extend", query)
+    validate("data-extension-response.json", answer)
+    row = answer["rows"]["regulation/codeine-medicines-fr-prescription-only-2017"]
+    assert row["effectiveFrom"] == [{"date": "2017-07-14T00:00:00"}]
+
+
+@pytest.mark.parametrize("extend", [
+    "not json", json.dumps({"ids": "x"}), json.dumps({"ids": [], "properties": []}),
+    json.dumps({"ids": ["substance/ketamine"], "properties": [{"id": "noSuchProperty"}]}),
+    json.dumps({"ids": [], "properties": [{"id": "regulates", "settings": {"limit": -1}}]})])
+def test_malformed_extension_queries_are_400(live_server: LiveServer, extend: str) -> None:
+    reply = request("POST", f"{live_server.url}/reconcile", urlencode({"extend": extend}),
+                    {"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 400
+    assert json.loads(reply.body)["message"]
+
+
+def test_preview_may_be_framed_and_other_pages_may_not(live_server: LiveServer) -> None:
+    preview = request("GET", f"{live_server.url}/reconcile/preview?id=substance/mdma")
+    assert "x-frame-options" not in preview.headers
+    assert "frame-ancestors *" in preview.headers["content-security-policy"]
+    for path in ("/", "/id/substance/mdma", "/reconcile/preview?id=x/y"):
+        reply = request("GET", f"{live_server.url}{path}", headers={"Accept": "text/html"})
+        if reply.media_type == "text/html":
+            assert reply.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in reply.headers["content-security-policy"]

@@ -19,9 +19,9 @@ SELECT ?city WHERE { <https://w3id.org/dmkg/id/channel/drive> dmo:operatesIn ?ci
 
 def run(page: Page, url: str, query: str, view: str) -> None:
     page.goto("about:blank")  # a new editor, not a change of the address's fragment
+    # A shared query opens in its own tab and runs.
     page.goto(f"{url}/sparql#query={quote(query, safe='')}", wait_until="networkidle")
-    page.locator(".yasqe_queryButton").first.click()
-    page.wait_for_selector(".yasr td", timeout=20_000)
+    page.wait_for_selector(".yasr .select_" + view, timeout=20_000)
     page.locator(f".yasr .select_{view}").first.click()
 
 

@@ -110,8 +110,11 @@ def test_construct_in_every_rdf_format_parses_back_to_the_same_graph(
 
 def test_quality_values_choose_the_preferred_format(live_server: LiveServer) -> None:
     reply = get(live_server, SELECT,
-                "application/sparql-results+json;q=0.5, text/csv;q=0.9, text/html;q=1.0")
+                "application/sparql-results+json;q=0.5, text/csv;q=0.9, text/html;q=0.8")
     assert reply.media_type == "text/csv"
+    # Ranked first, HTML is the editor page showing the query (what a browser gets).
+    page = get(live_server, SELECT, "application/sparql-results+json;q=0.5, text/html")
+    assert page.media_type == "text/html" and "examples-menu" in page.text
 
 
 def test_nothing_acceptable_is_406(live_server: LiveServer) -> None:

@@ -1,0 +1,65 @@
+"""Read a reconciliation query as an identifier: a DMKG id or IRI, a Wikidata or ChEBI id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import URIRef
+from rdflib.namespace import SKOS
+
+from kg.catalogue import Catalogue, Entity
+from kg.namespaces import DMR, OBO, WIKIDATA
+from kg.store.base import Backend
+
+WIKIDATA_ID = re.compile(
+    r"^(?:wd:|https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/)?(Q[1-9][0-9]*)$", re.I)
+CHEBI_ID = re.compile(
+    r"^(?:chebi:|https?://purl\.obolibrary\.org/obo/chebi_|https?://identifiers\.org/chebi:"
+    r"|https?://identifiers\.org/chebi/chebi:)([0-9]+)$", re.I)
+DMKG_ID = re.compile(r"^(?:https?://w3id\.org/dmkg/id/|dmr:)?([a-z]+/[a-z0-9][a-z0-9-]*)$")
+# Who is linked to an outside identifier, and how firmly.
+LINKED = ("SELECT ?s ?how WHERE { VALUES ?how { <" + str(SKOS.exactMatch) + "> <"
+          + str(SKOS.closeMatch) + "> } ?s ?how ?x }")
+
+
+@dataclass(frozen=True)
+class IdentifierHit:
+    """An entity named by an identifier, and whether the link is exact or close."""
+
+    entity: Entity
+    identifier: str
+    exact: bool
+
+
+def external_iri(text: str) -> str | None:
+    """Return the Wikidata or ChEBI IRI that text names, or None."""
+    wikidata = WIKIDATA_ID.match(text)
+    if wikidata:
+        return f"{WIKIDATA}{wikidata.group(1).upper()}"
+    chebi = CHEBI_ID.match(text)
+    if chebi:
+        return f"{OBO}CHEBI_{chebi.group(1)}"
+    return None
+
+
+def by_identifier(text: str, catalogue: Catalogue, backend: Backend) -> list[IdentifierHit]:
+    """Return the entities text names as an identifier, exact links first; [] for a name."""
+    text = text.strip()
+    local = DMKG_ID.match(text)
+    if local:
+        entity = catalogue.by_id(local.group(1))
+        return [IdentifierHit(entity, str(DMR[local.group(1)]), True)] if entity else []
+    iri = external_iri(text)
+    if iri is None:
+        return []
+    hits = []
+    for row in backend.select(LINKED, {"x": URIRef(iri)}):
+        entity = catalogue.get(str(row["s"]))
+        if entity is not None:
+            hits.append(IdentifierHit(entity, iri, row["how"] == SKOS.exactMatch))
+    hits.sort(key=lambda h: (not h.exact, h.entity.id))
+    unique: dict[str, IdentifierHit] = {}
+    for hit in hits:
+        unique.setdefault(hit.entity.id, hit)
+    return list(unique.values())
