@@ -21,8 +21,10 @@ def run(page: Page, url: str, query: str, view: str) -> None:
     page.goto("about:blank")  # a new editor, not a change of the address's fragment
     # A shared query opens in its own tab and runs.
     page.goto(f"{url}/sparql#query={quote(query, safe='')}", wait_until="networkidle")
-    page.wait_for_selector(".yasr .select_" + view, timeout=20_000)
-    page.locator(f".yasr .select_{view}").first.click()
+    # Earlier tabs are kept (hidden) across loads: the visible one is the shared query's.
+    button = page.locator(f".yasr .select_{view}:visible").first
+    button.wait_for(timeout=20_000)
+    button.click()
 
 
 def test_answers_show_as_a_chart_and_as_a_map(live_server: LiveServer, layout: Layout) -> None:
@@ -34,22 +36,22 @@ def test_answers_show_as_a_chart_and_as_a_map(live_server: LiveServer, layout: L
         page.on("pageerror", lambda e: errors.append(str(e)))
         run(page, live_server.url, PER_SOURCE, "chart")
         page.wait_for_selector("svg.dmkg-chart g.bar", timeout=10_000)
-        bars = page.locator("svg.dmkg-chart g.bar")
-        rows = page.locator("table.dmkg-view-table tr")
+        bars = page.locator("svg.dmkg-chart:visible g.bar")
+        rows = page.locator(".yasr:visible table.dmkg-view-table tr")  # in closed details
         assert bars.count() >= 6 and rows.count() == bars.count() + 1  # and a header row
         assert bars.first.locator("title").text_content().endswith(": 21")  # the JIM article
-        page.locator(".yasr").first.screenshot(
+        page.locator(".yasr:visible").first.screenshot(
             path=str(artifacts_dir(layout.root) / "editor-chart.png"))
         run(page, live_server.url, DRIVE_CITIES, "map")
-        page.wait_for_selector(".dmkg-map svg g.point", timeout=10_000)
-        points = page.locator(".dmkg-map svg g.point")
+        page.locator(".dmkg-map:visible svg g.point").first.wait_for(timeout=10_000)
+        points = page.locator(".dmkg-map:visible svg g.point")
         assert points.count() == 5
-        assert page.locator(".dmkg-map svg path").count() > 5
-        assert page.locator(".dmkg-map table.dmkg-view-table tr").count() == 6
+        assert page.locator(".dmkg-map:visible svg path").count() > 5
+        assert page.locator(".dmkg-map:visible table.dmkg-view-table tr").count() == 6
         names = " ".join(points.all_text_contents())
         for city in ("Paris", "Lille", "Bordeaux", "Rennes", "Toulouse"):
             assert city in names
-        page.locator(".yasr").first.screenshot(
+        page.locator(".yasr:visible").first.screenshot(
             path=str(artifacts_dir(layout.root) / "editor-map.png"))
     assert errors == []
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
