@@ -103,12 +103,12 @@ EDITOR_WORDS: dict[str, dict[str, str]] = {
            "examples": "Examples:", "examples_prompt": "the competency questions…",
            "examples_label": "Open an example query in a new tab", "home": "Home",
            "ontology": "Ontology", "description": "Service description",
-           "handed": "Query from a link", "switch": "Français", "other": "fr"},
+           "handed": "Shared query", "switch": "Français", "other": "fr"},
     "fr": {"title": "Éditeur de requêtes SPARQL de DMKG", "heading": "Point d'accès SPARQL de DMKG",
            "examples": "Exemples :", "examples_prompt": "les questions de compétence…",
            "examples_label": "Ouvrir un exemple de requête dans un nouvel onglet",
            "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
-           "handed": "Requête transmise", "switch": "English", "other": "en"},
+           "handed": "Requête partagée", "switch": "English", "other": "en"},
 }
 
 # The introduction of the REST API's documentation page (Swagger UI's controls stay English).
