@@ -105,7 +105,7 @@
     });
     return hasLatLong || hasPlace;
   };
-  MapView.prototype.getIcon = function () { return icon("⌖"); };
+  MapView.prototype.getIcon = function () { return icon("●"); };
   MapView.prototype.draw = function () {
     var yasr = this.yasr, vars = yasr.results.getVariables(), rows = yasr.results.getBindings();
     var holder = document.createElement("div");
