@@ -151,6 +151,42 @@ class SearchArgs(PageArgs):
     type = fields.List(fields.String(validate=validate.OneOf(dmo_classes())),
                        load_default=list,
                        metadata={"description": "keep entities of these DMO classes"})
+    kind = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,
+                       metadata={"description": "keep entities of these kinds (claim, …)"})
+    source = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list,
+                         metadata={"description": "keep claims stated in these sources (ids)"})
+    claim_kind = fields.List(fields.String(validate=validate.Length(max=100)),
+                             load_default=list,
+                             metadata={"description": "keep claims of these kinds "
+                                                      "(ReportedFinding, Opinion, …)"})
+    confidence = fields.List(fields.String(validate=validate.Length(max=100)),
+                             load_default=list,
+                             metadata={"description": "keep claims of these confidences "
+                                                      "(concept/high-confidence, …)"})
+    trend = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,
+                        metadata={"description": "keep claims with these trends "
+                                                 "(concept/increasing, …)"})
+    facets = fields.Boolean(load_default=True,
+                            metadata={"description": "count the matches by facet"})
+
+
+class SuggestArgs(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lang = LANG
+    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
+
+
+class SuggestionSchema(Schema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    kind = fields.String(required=True)
+    matched = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class SuggestSchema(Schema):
+    query = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
 
 
 class EntitySummarySchema(Schema):
@@ -163,9 +199,12 @@ class EntitySummarySchema(Schema):
 
 class HitSchema(EntitySummarySchema):
     matched = fields.String(required=True, metadata={"description": "the name that matched"})
-    match = fields.String(required=True, validate=validate.OneOf(["exact", "prefix",
-                                                                  "substring"]))
+    match = fields.String(required=True, validate=validate.OneOf(
+        ["exact", "prefix", "words", "substring", "text", "fuzzy"]))
     score = fields.Float(required=True)
+    snippet = fields.String(allow_none=True, metadata={
+        "description": "for matches in a quote, summary or note: an HTML excerpt, the "
+                       "matched words in <b>"})
 
 
 class PageSchema(Schema):
@@ -175,8 +214,20 @@ class PageSchema(Schema):
     next = fields.String(allow_none=True, required=True)
 
 
+class FacetValueSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
 class SearchSchema(PageSchema):
     results = fields.List(fields.Nested(HitSchema), required=True)
+    did_you_mean = fields.String(allow_none=True, metadata={
+        "description": "when nothing matches as typed: the closest spelling found"})
+    facets = fields.Dict(keys=fields.String(),
+                         values=fields.List(fields.Nested(FacetValueSchema)),
+                         metadata={"description": "matches by kind, class, source, claim "
+                                                  "kind, confidence and trend"})
 
 
 class TypeCountSchema(Schema):

@@ -73,10 +73,7 @@ def class_tree(catalogue: Catalogue, backend: Backend, lang: str) -> list[ClassN
 
 def kind_counts(catalogue: Catalogue) -> list[tuple[str, int]]:
     """How many individuals of each kind (the first part of their ids)."""
-    counts: dict[str, int] = {}
-    for entity in catalogue.entities.values():
-        counts[entity.kind] = counts.get(entity.kind, 0) + 1
-    return sorted(counts.items())
+    return sorted(catalogue.kind_counts().items())
 
 
 def _page(template: str, lang: str, twin: str, **context: Any) -> Response:
@@ -145,7 +142,7 @@ def by_kind(kind: str) -> Response:
     if kind not in ENTITY_KINDS:
         abort(404, f"no kind {kind!r}; kinds: {', '.join(ENTITY_KINDS)}")
     lang = page_language()
-    entities = [e for e in _catalogue().entities.values() if e.kind == kind]
+    entities = _catalogue().of_kind(kind)
     return _listing(entities, KIND_NAMES[lang].get(kind, kind), lang, kind=kind)
 
 
@@ -156,7 +153,7 @@ def by_class(name: str) -> Response:
     if str(DMO[name]) not in catalogue.terms:
         abort(404, f"no DMO class {name!r}")
     lang = page_language()
-    entities = [e for e in catalogue.entities.values() if name in e.types]
+    entities = catalogue.of_type(name)
     found = [n for n in _walk(class_tree(catalogue, backend, lang)) if n.name == name]
     label = catalogue.label(str(DMO[name]), lang) or name
     return _listing(entities, label, lang, node=found[0] if found else None, class_name=name)

@@ -93,7 +93,7 @@ def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = 
             rows.append(Bar(value_label(name, value, lang), count, href))
         if not rows:
             continue
-        title = f"{words['claims_per']} {words['facet_' + name]}"
+        title = f"{words['claims_per']} {words['claim_facet_' + name]}"
         drawn.append({"name": name, "title": title, "rows": rows,
                       "svg": Markup(bar_chart(title, rows))})  # built from escaped parts
     return drawn
@@ -156,7 +156,7 @@ def claims_page() -> Response:
         values = sorted(found[name].items(), key=lambda x: (-x[1], x[0]))
         if name == "period":
             values = sorted(found[name].items())
-        facets.append({"name": name, "label": WORDS[lang]["facet_" + name],
+        facets.append({"name": name, "label": WORDS[lang]["claim_facet_" + name],
                        "chosen": chosen.get(name),
                        "values": [{"value": v, "count": n, "label": value_label(name, v, lang),
                                    "href": with_args(**{name: None if chosen.get(name) == v

@@ -13,6 +13,7 @@ from rdflib import Graph
 from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
+from kg.search.fields import FACETS
 from kg.store import Backend
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
@@ -111,9 +112,22 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
-    hits = catalogue.search(text, limit=50) if text else []
-    api = "/api/search?" + urlencode({"q": text, "lang": lang})
+    chosen = {name: value[:300] for name in FACETS
+              if (value := request.args.get(name, "").strip())}
+    found = catalogue.query(text, {k: [v] for k, v in chosen.items()}, limit=50,
+                            facets=True) if text else None
+    api = "/api/search?" + urlencode({"q": text, "lang": lang, **chosen})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
-    return _page("search.html", lang, alternates, text=text, hits=hits,
+    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
+    snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
+        if found else {}
+    facets = [(name, [(catalogue.facet_label(name, value, lang), count, value == chosen.get(name),
+                       "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
+                      for value, count in values[:12]],
+               "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
+                                       "q": text, "lang": lang}) if name in chosen else None)
+              for name, values in (found.facets.items() if found else ()) if values]
+    return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
+                 hits=found.hits if found else [], snippets=snippets,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

@@ -106,9 +106,7 @@ def places(lang: str) -> list[dict[str, Any]]:
         layout.facts_dir / "geo" / "coordinates.yaml")
     roles = place_roles()
     found = []
-    for entity in catalogue.entities.values():
-        if entity.kind != "place":
-            continue
+    for entity in catalogue.of_kind("place"):
         where = coordinates.get(entity.id)
         held = roles.get(entity.id, {})
         row: dict[str, Any] = {

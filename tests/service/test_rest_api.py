@@ -83,13 +83,13 @@ def test_search_finds_alternative_names_and_filters_by_type(live_server: LiveSer
     assert {r["id"] for r in cities["results"]} == {"place/paris"}
 
 
-def test_search_ranks_exact_then_prefix_then_substring(live_server: LiveServer) -> None:
+def test_search_ranks_exact_then_prefix_then_words(live_server: LiveServer) -> None:
     _, body = api(live_server, "/search", q="cocaine", per_page=100)
     tiers = [r["match"] for r in body["results"]]
-    order = {"exact": 0, "prefix": 1, "substring": 2}
+    order = {"exact": 0, "prefix": 1, "words": 2, "substring": 3, "text": 4, "fuzzy": 5}
     assert tiers == sorted(tiers, key=order.__getitem__)
     assert body["results"][0]["id"] == "substance/cocaine"
-    assert "substring" in tiers
+    assert "words" in tiers
 
 
 def test_search_pages_carry_totals_and_next_links(live_server: LiveServer) -> None:
