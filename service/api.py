@@ -22,6 +22,7 @@ from service import api_schemas as schemas
 from service.i18n import API_WORDS, page_language
 from service.limits import QueryTimeout, run_timed
 from service.resources import NotFound, Resources
+from service.status import status_at
 
 
 class _Parser(FlaskParser):
@@ -105,6 +106,43 @@ class EntityById(MethodView):
         quotes and sources.
         """
         return _describe(f"{kind}/{slug}", args["lang"])
+
+
+@blueprint.route("/entities/<string:kind>/<string:slug>/status")
+class EntityStatus(MethodView):
+    @blueprint.arguments(schemas.StatusArgs, location="query")
+    @blueprint.response(200, schemas.StatusSchema)
+    @blueprint.alt_response(404, description="no entity, or no jurisdiction, with this id")
+    @blueprint.alt_response(400, description="a parameter is missing or malformed")
+    def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
+        """The legal status of an entity on a day: the control measures in force.
+
+        Measures that regulate the entity itself (a substance, or a medicinal
+        product such as injectable ketamine preparations), each with its
+        category, its legal text and its state that day.
+        """
+        catalogue = _catalogue()
+        entity = catalogue.by_id(f"{kind}/{slug}")
+        if entity is None:
+            abort(404, message=f"no entity '{kind}/{slug}'")
+            raise AssertionError
+        jurisdiction = args.get("jurisdiction")
+        if jurisdiction is not None:
+            jurisdiction = jurisdiction if "/" in jurisdiction else f"place/{jurisdiction}"
+            if catalogue.by_id(jurisdiction) is None or not jurisdiction.startswith("place/"):
+                abort(404, message=f"parameter 'jurisdiction': no place {jurisdiction!r}")
+        layout = current_app.extensions["dmkg.layout"]
+        store = _backend()
+        try:
+            measures = run_timed(lambda: status_at(
+                store, layout.queries_dir, entity.iri, args["at"],
+                f"{DMR}{jurisdiction}" if jurisdiction else None))
+        except QueryTimeout as error:
+            abort(503, message=str(error))
+            raise
+        return {"entity": {"iri": entity.iri, "id": entity.id, "label": entity.label("en")},
+                "at": args["at"].isoformat(), "jurisdiction": jurisdiction,
+                "measures": measures}
 
 
 @blueprint.route("/entity")

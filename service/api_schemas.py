@@ -100,9 +100,14 @@ class IncomingSchema(Schema):
 class MeasureSchema(LinkSchema):
     effective_from = fields.String()
     effective_until = fields.String()
+    as_of = fields.String(metadata={"description": "for a status no text set in force: the "
+                                                   "date of the decisions that confirm it"})
     status = fields.Nested(LinkSchema)
     jurisdiction = fields.Nested(LinkSchema)
     established_by = fields.Nested(LinkSchema)
+    ended_by = fields.Nested(LinkSchema)
+    checked = fields.List(fields.String(), metadata={
+        "description": "addresses of the documents the curators read to check the measure"})
     regulates = fields.List(fields.Nested(LinkSchema), required=True)
     requirements = fields.List(fields.Nested(LinkSchema), required=True)
     sources = fields.List(fields.Nested(SourceSchema), required=True)
@@ -278,3 +283,33 @@ class QueryResultSchema(Schema):
     columns = fields.List(fields.String(), required=True)
     rows = fields.List(fields.Dict(keys=fields.String(), values=fields.String(allow_none=True)),
                        required=True)
+
+
+class StatusArgs(Schema):
+    at = fields.Date(required=True, metadata={"description": "the day asked about, YYYY-MM-DD"})
+    jurisdiction = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "place id such as place/france or place/international; "
+                                 "every jurisdiction when absent"})
+
+
+class StatusMeasureSchema(Schema):
+    id = fields.String(required=True)
+    measure = fields.String(required=True, metadata={"description": "the measure's IRI"})
+    label = fields.String(required=True)
+    jurisdiction = fields.String(required=True)
+    status = fields.String(allow_none=True, metadata={"description": "the control category"})
+    state = fields.String(required=True, metadata={
+        "description": "in force; uncertain (a date known to the year only); confirmed (a "
+                       "status resting on dated decisions, confirmed by that day)"})
+    instrument = fields.String(allow_none=True, metadata={"description": "the legal text(s)"})
+    as_of = fields.String(allow_none=True)
+    until = fields.String(allow_none=True)
+    from_ = fields.String(allow_none=True, data_key="from")
+
+
+class StatusSchema(Schema):
+    entity = fields.Nested(LinkSchema, required=True)
+    at = fields.String(required=True)
+    jurisdiction = fields.String(allow_none=True)
+    measures = fields.List(fields.Nested(StatusMeasureSchema), required=True)

@@ -54,6 +54,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_kind": "Kind", "facet_class": "Class", "facet_source": "Source",
         "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
         "facet_trend": "Trend", "facet_all": "any",
+        "timeline": "Control measures over time", "measure": "measure",
+        "duties_only": "duties only", "regulates": "applies to",
     },
     "fr": {
         "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
@@ -103,6 +105,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_class": "Classe", "facet_source": "Source",
         "facet_claim_kind": "Type d'affirmation", "facet_confidence": "Confiance",
         "facet_trend": "Tendance", "facet_all": "toutes",
+        "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
+        "duties_only": "obligations seules", "regulates": "s\u2019applique à",
     },
 }
 

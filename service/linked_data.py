@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,8 @@ from service.i18n import KIND_NAMES, WORDS, page_language
 from service.media import content_type, link_header, negotiate
 from service.neighbourhood import Group, svg
 from service.resources import NotFound, Resources
+from service.timeline import bars as timeline_bars
+from service.timeline import svg as timeline_svg
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -94,6 +97,9 @@ def entity(kind: str, slug: str) -> Response:
         charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described, more=more, words=words)),  # escaped parts
+                 timeline=Markup(timeline_svg(described["measures"], described["label"],
+                                              dt.date.today())),  # escaped parts too
+                 timeline_rows=timeline_bars(described["measures"]),
                  charts=charts, switch=f"{path}?lang={other}")
 
 

@@ -75,3 +75,23 @@ def test_search_boxes_suggest_names_as_typed(live_server: LiveServer, layout: La
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}
     assert any("/api/suggest?q=k%C3%A9ta" in url for url in requested)
+
+
+def test_the_time_line_of_injectable_ketamine_renders(live_server: LiveServer,
+                                                      layout: Layout) -> None:
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{live_server.url}/id/substance/injectable-ketamine?lang=fr",
+                  wait_until="networkidle")
+        bars = page.locator("figure.timeline svg rect")
+        assert bars.count() == 2
+        first, second = (bars.nth(i).bounding_box() for i in range(2))
+        assert first is not None and second is not None
+        # Liste I (1997-2017) is drawn long and left of the narcotics listing (2017-).
+        assert first["width"] > second["width"] and first["x"] < second["x"]
+        table = page.locator("figure.timeline table")
+        assert table.locator("caption").inner_text() == "Mesures de contrôle dans le temps"
+        assert table.locator("tbody tr").count() == 2
+        assert "2017-04-24" in table.inner_text()
+        page.locator("figure.timeline").screenshot(
+            path=str(artifacts_dir(layout.root) / "timeline-injectable-ketamine.png"))
