@@ -157,11 +157,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         ontology_pages,
         reconcile,
         sparql,
+        timeline_pages,
         void_route,
     )
 
-    for module in (home, browse, claims_browser, map_page, linked_data, ontology_pages,
-                   reconcile, sparql, void_route):
+    for module in (home, browse, claims_browser, map_page, timeline_pages, linked_data,
+                   ontology_pages, reconcile, sparql, void_route):
         app.register_blueprint(module.blueprint)
     i18n.init_app(app)
     api.init_app(app)

@@ -247,3 +247,21 @@ def test_odd_input_gets_an_answer_never_a_traceback(live_server: LiveServer, val
             assert "Traceback" not in reply.text
             if reply.media_type == "text/html":  # errors are plain text, sent with nosniff
                 assert "<script>alert" not in reply.text
+
+
+def test_timelines_for_the_whole_graph_and_per_jurisdiction(live_server: LiveServer) -> None:
+    whole = get(live_server, "/timeline?lang=en").text
+    rows = whole.split('class="timeline-table"')[1].count("<tr><td>")
+    measures = json.loads(get(live_server, "/browse/class/ControlMeasure?format=json"
+                                           "&per_page=500").body)["total"]
+    assert 0 < rows <= measures
+    assert "<svg" in whole.split('<figure class="timeline">')[1]
+    links = re.findall(r'href="/timeline\?jurisdiction=([^&"]+)&amp;lang=en"[^>]*>[^<]*\((\d+)\)',
+                       whole)
+    assert links
+    for place, count in links:
+        page = get(live_server, f"/timeline?jurisdiction={place}&lang=en").text
+        table = page.split('class="timeline-table"')[1].split("</table>")[0]
+        assert 0 < table.count("<tr><td>") <= int(count)
+    assert get(live_server, "/timeline?jurisdiction=substance%2Fketamine").status == 400
+    assert "24 avril 2017" in get(live_server, "/timeline?lang=fr").text

@@ -157,7 +157,8 @@ def test_pictures_show_without_javascript(live_server: LiveServer) -> None:
         page = context.new_page()
         for path, selector in (("/?lang=en", "figure.chart svg"), ("/map", "figure.map svg"),
                                ("/id/substance/ketamine", "figure.neighbourhood svg"),
-                               ("/claims?kind=ReportedFinding", "figure.chart svg")):
+                               ("/claims?kind=ReportedFinding", "figure.chart svg"),
+                               ("/timeline?jurisdiction=place%2Ffrance", "figure.timeline svg")):
             page.goto(live_server.url + path)
             box = page.locator(selector).first.bounding_box()
             assert box is not None and box["width"] > 200 and box["height"] > 20, path
