@@ -78,6 +78,7 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     logging.basicConfig(format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: "
                                "%(message)s", datefmt="%Y-%m-%d %H:%M:%S %z")
     logging.getLogger("service").setLevel(logging.INFO)
+    logging.getLogger("kg.store").setLevel(logging.INFO)  # says when a new store is swapped in
     engine = str(settings["STORE"])
     writable = bool(settings["WRITE_TOKENS"])
     on_disk = engine == "oxigraph" and not settings["DATA"]
@@ -111,7 +112,7 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         "limit_request_line": 8190,
         "post_fork": _post_fork,
         "worker_exit": _worker_exit,
-        "accesslog": None,
+        "accesslog": settings["ACCESS_LOG"] or None,
         "control_socket_disable": True,
     }
     _Gunicorn(settings, options, application).run()

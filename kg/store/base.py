@@ -62,8 +62,6 @@ class QueryOutcome:
         """The formats this outcome can be written in."""
         if self.form == "graph":
             return GRAPH_FORMATS
-        if self.form == "boolean":
-            return tuple(f for f in RESULT_FORMATS if f.keyword in {"json", "xml"})
         return RESULT_FORMATS
 
 

@@ -117,11 +117,12 @@ class RdflibBackend(Backend):
                 holder.default_graph += graph
                 return holder.serialize(format=fmt.rdflib_name, encoding="utf-8")
             return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-        if fmt.keyword == "tsv":
-            # rdflib has no TSV writer; Oxigraph's writes the JSON results again as TSV.
+        if fmt.keyword == "tsv" or (outcome.form == "boolean" and fmt.keyword == "csv"):
+            # rdflib has no TSV writer, nor CSV for a boolean; Oxigraph's writes the JSON
+            # results again.
             solutions = ox.parse_query_results(result.serialize(format="json"),
                                                format=ox.QueryResultsFormat.JSON)
-            return bytes(solutions.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+            return bytes(solutions.serialize(format=fmt.oxigraph) or b"")  # type: ignore[arg-type]
         return result.serialize(format=fmt.rdflib_name, encoding="utf-8") or b""
 
     def describe(self, iri: str) -> bytes:

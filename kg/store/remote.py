@@ -124,6 +124,8 @@ class RemoteBackend(Backend):
                 raise QueryFailed(f"{self.endpoint} sent unreadable results: {error}") from error
             if isinstance(parsed, ox.QueryBoolean):
                 return QueryOutcome("boolean", parsed)
+            if form == "ASK":
+                return QueryOutcome("boolean", _as_boolean(parsed))
             return QueryOutcome("solutions", parsed)
         raw = self._fetch(sparql, dataset, TURTLE)
         try:
@@ -187,6 +189,17 @@ class RemoteBackend(Backend):
                            if not _system_graph(name) and "#dmkg-staging-" not in name}
         return self._sizes
 
+
+
+def _as_boolean(table: ox.QuerySolutions) -> ox.QueryBoolean:
+    """Read an ASK answered as a table, as Virtuoso may (`SELECT TOP 1 1 AS __ask_retval`):
+    true when a row holds a value other than 0 or false."""
+    found = any(value is not None and value.value not in {"0", "false"}
+                for row in table for value in row)
+    answer = ox.parse_query_results(f'{{"head": {{}}, "boolean": {str(found).lower()}}}',
+                                    format=ox.QueryResultsFormat.JSON)
+    assert isinstance(answer, ox.QueryBoolean)
+    return answer
 
 
 def _system_graph(name: str) -> bool:
