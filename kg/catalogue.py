@@ -261,7 +261,14 @@ class Catalogue:
 
     def of_type(self, name: str) -> list[Entity]:
         """Every individual of a DMO class."""
-        query = tantivy.Query.term_query(self.schema, "class", name)
+        return self._having("class", name)
+
+    def of_kind(self, kind: str) -> list[Entity]:
+        """Every individual of a kind (substance, claim, …)."""
+        return self._having("kind", kind)
+
+    def _having(self, facet: str, value: str) -> list[Entity]:
+        query = tantivy.Query.term_query(self.schema, facet, value)
         total = _count(self.searcher.search(query, 1, count=True))
         hits = self.searcher.search(query, max(total, 1), count=False).hits
         return [self._entity(address) for _, address in hits]

@@ -19,6 +19,7 @@ from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.search.fields import FACETS
 from kg.store import Backend, QueryFailed, QuerySyntaxError
 from service import api_schemas as schemas
+from service.i18n import API_WORDS, page_language
 from service.limits import QueryTimeout, run_timed
 from service.resources import NotFound, Resources
 from service.status import status_at
@@ -384,5 +385,6 @@ def init_app(app: Flask) -> None:
     @app.get("/api/docs")
     def api_docs() -> Response:
         """Interactive documentation of the REST API (Swagger UI, served from here)."""
-        return Response(render_template("api_docs.html"),
+        lang = page_language()
+        return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang]),
                         content_type="text/html; charset=utf-8")

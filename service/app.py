@@ -28,6 +28,8 @@ from service.route_families import RouteFamilies
 from service.writes import init_writes
 
 log = logging.getLogger(__name__)
+# What pages compute from the data once, forgotten when the data changes.
+DERIVED = ("dmkg.claim_facets", "dmkg.class_parents", "dmkg.home_counts")
 
 
 def _plain(status: int, message: str) -> Response:
@@ -117,6 +119,8 @@ class CatalogueRefresher:
             self.wanted.clear()
             try:
                 self.app.extensions["dmkg.catalogue"] = open_catalogue(self.backend, self.folder)
+                for derived in DERIVED:
+                    self.app.extensions.pop(derived, None)
                 # Answers made meanwhile read the old catalogue's labels.
                 self.app.extensions["dmkg.response_cache"].clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
@@ -152,19 +156,25 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from service import (
         api,
+        browse,
+        claims_browser,
         home,
+        i18n,
         linked_data,
+        map_page,
         ontology_pages,
         operator,
         publishing,
         reconcile,
         sparql,
+        timeline_pages,
         void_route,
     )
 
-    for module in (home, linked_data, ontology_pages, operator, publishing, reconcile, sparql,
-                   void_route):
+    for module in (home, browse, claims_browser, map_page, timeline_pages, linked_data,
+                   ontology_pages, operator, publishing, reconcile, sparql, void_route):
         app.register_blueprint(module.blueprint)
+    i18n.init_app(app)
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)

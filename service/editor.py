@@ -9,6 +9,7 @@ from werkzeug.http import parse_accept_header
 
 from kg.formats import ALIASES, FORMAT_PARAMETERS, GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
+from service.i18n import EDITOR_WORDS, page_language
 
 PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 ANSWER_TYPES = frozenset({f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)} | set(ALIASES))
@@ -30,7 +31,9 @@ def editor_page(query: str | None = None) -> Response:
     layout = current_app.extensions["dmkg.layout"]
     examples = [{"name": q.title, "description": q.description, "query": q.text}
                 for q in read_queries(layout.queries_dir)]
-    html = render_template("editor.html", examples=examples, query=query)
+    lang = page_language()
+    html = render_template("editor.html", examples=examples, query=query, lang=lang,
+                           words=EDITOR_WORDS[lang])
     from service.answers import respond  # answers reads prefers_html from here
 
     response: Response = respond(html, "text/html; charset=utf-8")

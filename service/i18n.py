@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import request
+import datetime as dt
+import re
+
+from flask import Flask, Response, request
 
 LANGUAGES = ("en", "fr")
+# Remembers the language a reader chose with ?lang=, so that every later page keeps it.
+LANG_COOKIE = "dmkg_lang"
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -20,6 +25,31 @@ WORDS: dict[str, dict[str, str]] = {
         "editor": "SPARQL editor", "api": "REST API", "ontology": "Ontology",
         "attributed": "attributed to", "exact": "exact match", "close": "close match (to verify)",
         "note": "Note", "by": "by", "published_by": "published by", "derived": "derived from",
+        "browse": "Browse", "claims_browser": "Claims", "map": "Map",
+        "contents": "Contents", "triples": "triples", "kinds": "By kind", "classes": "By class",
+        "entities": "entities", "filter": "Filter", "filter_placeholder": "part of a name",
+        "sort": "Sort by", "name": "name", "identifier": "identifier", "ascending": "A → Z",
+        "descending": "Z → A", "apply": "Apply", "page": "Page", "previous": "Previous",
+        "next": "Next", "of": "of", "shown": "shown", "subclasses": "subclasses",
+        "all_claims": "All claims", "any": "any",
+        "substance": "substance", "channel": "channel", "place": "place",
+        "download": "Download this selection", "open_in_editor": "Open as a SPARQL query",
+        "clear_filters": "Clear every filter", "count": "count", "claims_per": "Claims per",
+        "charts": "Claims at a glance", "as_table": "The same as a table",
+        "map_intro": "Places of the graph: cities with Drive points, trafficking murders and "
+                     "reporting sites. Boundaries: Natural Earth (public domain).",
+        "coordinates": "coordinates", "coordinates_source": "source of the coordinates",
+        "unverified": "unverified", "not_drawn": "not on this map",
+        "legend": "Legend", "outgoing": "from this entity", "incoming_link": "to this entity",
+        "and_more": "and {n} more", "claims_table": "Claims stated in this source",
+        "year": "year", "none": "none",
+        "site_name": "DMKG, the Drug-Market Knowledge Graph",
+        "neighbourhood_text": "The same links are listed in the Relations and Referred to by "
+                              "tables above.",
+        "claim_facet_source": "source", "claim_facet_kind": "kind",
+        "claim_facet_confidence": "confidence", "claim_facet_trend": "trend",
+        "claim_facet_substance": "substance", "claim_facet_channel": "channel",
+        "claim_facet_place": "place", "claim_facet_period": "period (year)",
         "switch": "Français", "did_you_mean": "Did you mean", "facets": "Refine",
         "facet_kind": "Kind", "facet_class": "Class", "facet_source": "Source",
         "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
@@ -42,6 +72,35 @@ WORDS: dict[str, dict[str, str]] = {
         "attributed": "attribuée à", "exact": "correspondance exacte",
         "close": "correspondance proche (à vérifier)", "note": "Note", "by": "par",
         "published_by": "publié par", "derived": "dérivé de", "switch": "English",
+        "browse": "Parcourir", "claims_browser": "Affirmations", "map": "Carte",
+        "contents": "Contenu", "triples": "triplets", "kinds": "Par catégorie",
+        "classes": "Par classe", "entities": "entités", "filter": "Filtrer",
+        "filter_placeholder": "une partie du nom", "sort": "Trier par", "name": "nom",
+        "identifier": "identifiant", "ascending": "A → Z", "descending": "Z → A",
+        "apply": "Appliquer", "page": "Page", "previous": "Précédente", "next": "Suivante",
+        "of": "sur", "shown": "affichées", "subclasses": "sous-classes",
+        "all_claims": "Toutes les affirmations", "any": "toutes",
+        "substance": "substance", "channel": "canal", "place": "lieu",
+        "download": "Télécharger cette sélection", "open_in_editor": "Ouvrir en requête SPARQL",
+        "clear_filters": "Retirer tous les filtres", "count": "nombre",
+        "claims_per": "Affirmations par",
+        "charts": "Les affirmations en un coup d'œil", "as_table": "Les mêmes données en tableau",
+        "map_intro": "Les lieux du graphe : villes où opèrent des « Drive », meurtres liés au "
+                     "trafic et sites d'observation. Frontières : Natural Earth (domaine public).",
+        "coordinates": "coordonnées", "coordinates_source": "source des coordonnées",
+        "unverified": "non vérifié", "not_drawn": "hors de cette carte",
+        "legend": "Légende", "outgoing": "depuis cette entité",
+        "incoming_link": "vers cette entité",
+        "and_more": "et {n} de plus", "claims_table": "Affirmations énoncées dans cette source",
+        "year": "année", "none": "aucune",
+        "site_name": "DMKG, le graphe de connaissances des marchés des drogues "
+                     "(Drug-Market Knowledge Graph)",
+        "neighbourhood_text": "Les mêmes liens figurent dans les tableaux Relations et Cité par "
+                              "ci-dessus.",
+        "claim_facet_source": "source", "claim_facet_kind": "nature",
+        "claim_facet_confidence": "confiance", "claim_facet_trend": "tendance",
+        "claim_facet_substance": "substance", "claim_facet_channel": "canal",
+        "claim_facet_place": "lieu", "claim_facet_period": "période (année)",
         "did_you_mean": "Vouliez-vous dire", "facets": "Affiner", "facet_kind": "Nature",
         "facet_class": "Classe", "facet_source": "Source",
         "facet_claim_kind": "Type d'affirmation", "facet_confidence": "Confiance",
@@ -51,11 +110,127 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+# The chrome of the query editor (YASGUI's own controls stay in English).
+EDITOR_WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "DMKG SPARQL query editor", "heading": "DMKG SPARQL endpoint",
+           "examples": "Examples:", "examples_prompt": "the competency questions…",
+           "examples_label": "Open an example query in a new tab", "home": "Home",
+           "ontology": "Ontology", "description": "Service description",
+           "handed": "Shared query", "switch": "Français", "other": "fr"},
+    "fr": {"title": "Éditeur de requêtes SPARQL de DMKG", "heading": "Point d'accès SPARQL de DMKG",
+           "examples": "Exemples :", "examples_prompt": "les questions de compétence…",
+           "examples_label": "Ouvrir un exemple de requête dans un nouvel onglet",
+           "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
+           "handed": "Requête partagée", "switch": "English", "other": "en"},
+}
+
+# The introduction of the REST API's documentation page (Swagger UI's controls stay English).
+API_WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "DMKG REST API", "home": "Home", "switch": "Français", "other": "fr",
+           "intro": "Look up, search and list the Drug-Market Knowledge Graph. Every answer is "
+                    "JSON; errors are JSON objects with code, status and message. Entity "
+                    "look-ups take lang=en or lang=fr for the labels they show. Try any route "
+                    "below with “Try it out”."},
+    "fr": {"title": "API REST de DMKG", "home": "Accueil", "switch": "English", "other": "en",
+           "intro": "Consulter, rechercher et lister le graphe de connaissances sur les marchés "
+                    "des drogues. Toutes les réponses sont en JSON ; les erreurs sont des objets "
+                    "JSON avec code, status et message. Les consultations d'entités acceptent "
+                    "lang=fr ou lang=en pour la langue des libellés. Chaque route ci-dessous se "
+                    "teste avec « Try it out »."},
+}
+
+# Names of the kinds of individuals (the first part of their ids).
+KIND_NAMES: dict[str, dict[str, str]] = {
+    "en": {"substance": "substances", "channel": "channels", "actor": "actors",
+           "place": "places", "regulation": "regulations", "source": "sources",
+           "claim": "claims", "practice": "practices", "risk": "risks", "factor": "factors",
+           "concept": "concepts"},
+    "fr": {"substance": "substances", "channel": "canaux", "actor": "acteurs",
+           "place": "lieux", "regulation": "réglementations", "source": "sources",
+           "claim": "affirmations", "practice": "pratiques", "risk": "risques",
+           "factor": "facteurs", "concept": "concepts"},
+}
+
+# Labels of the properties the graph borrows from other vocabularies (DMO's come from the
+# ontology), so that no reader sees a bare IRI.
+PROPERTY_LABELS: dict[str, dict[str, str]] = {
+    "http://www.w3.org/ns/prov#wasDerivedFrom": {"en": "derived from", "fr": "dérivé de"},
+    "http://www.w3.org/ns/prov#wasAttributedTo": {"en": "attributed to", "fr": "attribué à"},
+    "https://schema.org/url": {"en": "web address", "fr": "adresse web"},
+    "http://schema.org/url": {"en": "web address", "fr": "adresse web"},
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"en": "see also", "fr": "voir aussi"},
+    "http://www.w3.org/2002/07/owl#sameAs": {"en": "same as", "fr": "identique à"},
+    "http://www.w3.org/2004/02/skos/core#notation": {"en": "reference", "fr": "référence"},
+    "http://www.w3.org/2004/02/skos/core#related": {"en": "related to", "fr": "lié à"},
+    "http://purl.org/dc/terms/title": {"en": "title", "fr": "titre"},
+    "http://purl.org/dc/terms/creator": {"en": "author", "fr": "auteur"},
+    "http://purl.org/dc/terms/publisher": {"en": "publisher", "fr": "éditeur"},
+    "http://purl.org/dc/terms/date": {"en": "date", "fr": "date"},
+    "http://purl.org/dc/terms/isPartOf": {"en": "part of", "fr": "partie de"},
+    "http://purl.org/dc/terms/language": {"en": "language", "fr": "langue"},
+    "http://purl.org/dc/terms/bibliographicCitation": {"en": "citation", "fr": "référence"},
+}
+
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+}
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def property_label(iri: str, lang: str) -> str | None:
+    """The label of a borrowed property in lang, or None when it is not one we name."""
+    labels = PROPERTY_LABELS.get(iri)
+    return labels[lang] if labels else None
+
+
+def date_text(value: object, lang: str) -> str:
+    """Write an ISO date, year-month or year as people read it: 24 avril 2017, 1er mai."""
+    text = str(value or "")
+    match = _DATE.match(text)
+    if not match:
+        return text
+    year, month, day = match.groups()
+    if month is None:
+        return year
+    try:
+        dt.date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return text
+    name = MONTHS[lang][int(month) - 1]
+    if day is None:
+        return f"{name} {year}"
+    number = int(day)
+    if lang == "fr":
+        return f"{'1er' if number == 1 else number} {name} {year}"
+    return f"{number} {name} {year}"
+
 
 def page_language() -> str:
-    """Pick the page language: ?lang= first, then Accept-Language, then English."""
+    """Pick the page language: ?lang= first, then the reader's choice, then Accept-Language."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
+    kept = request.cookies.get(LANG_COOKIE)
+    if kept in LANGUAGES:
+        return kept
     best = request.accept_languages.best_match(LANGUAGES)
     return best or "en"
+
+
+def _remember(response: Response) -> Response:
+    asked = request.args.get("lang")
+    if (asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked
+            and response.mimetype == "text/html"):
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Keep a reader's language across pages and give templates French dates."""
+    app.after_request(_remember)
+    app.add_template_filter(date_text, "date_text")
+    app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES

@@ -13,12 +13,14 @@ from rdflib import Graph
 
 from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
-from kg.namespaces import ENTITY_KINDS, PREFIXES
+from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
 from kg.store import Backend
-from service.i18n import WORDS, page_language
+from service.claim_selection import aggregate_counts
+from service.claims_browser import charts as claim_charts
+from service.i18n import KIND_NAMES, WORDS, page_language
 from service.media import content_type, link_header, negotiate, write_graph
-from service.neighbourhood import svg
+from service.neighbourhood import Group, svg
 from service.resources import NotFound, Resources
 from service.timeline import bars as timeline_bars
 from service.timeline import svg as timeline_svg
@@ -36,7 +38,7 @@ def _services() -> tuple[Backend, Catalogue]:
 def _page(template: str, lang: str, alternates: str, **context: Any) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang], **context)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"  # the lang cookie too
     response.headers["Link"] = alternates
     response.headers["Content-Language"] = lang
     return response
@@ -78,12 +80,24 @@ def entity(kind: str, slug: str) -> Response:
     forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}",
                   "type": "application/json"})
     other = "fr" if lang == "en" else "en"
+    words = {**WORDS[lang], **{f"kind_{k}": v for k, v in KIND_NAMES[lang].items()}}
+
+    def more(group: Group) -> str:
+        if described["kind"] == "source" and group.property_iri == str(DMO.statedIn):
+            return f"/claims?{urlencode({'source': found.id, 'lang': lang})}"
+        return "#relations" if group.outgoing else "#incoming"
+
+    charts = []
+    if described.get("claims_stated"):
+        chosen = {"source": found.id}
+        facets = ("kind", "trend", "confidence")
+        charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
-                 picture=Markup(svg(described)),  # built from escaped parts
+                 picture=Markup(svg(described, more=more, words=words)),  # escaped parts
                  timeline=Markup(timeline_svg(described["measures"], described["label"],
                                               dt.date.today())),  # escaped parts too
                  timeline_rows=timeline_bars(described["measures"]),
-                 switch=f"{path}?lang={other}")
+                 charts=charts, switch=f"{path}?lang={other}")
 
 
 @blueprint.get("/context.jsonld")

@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from kg.catalogue import Catalogue, Entity
 from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
 from kg.store import Backend, DatasetSpec
+from service.i18n import property_label
 
 # The curated graphs: the facts, and the ontology for its value sets.
 CURATED = DatasetSpec(default_graphs=(str(GRAPH.facts), str(GRAPH.ontology)))
@@ -144,7 +145,8 @@ class Resources:
     def link(self, iri: str, lang: str) -> dict[str, Any]:
         """A reference to another resource: IRI, id when it is ours, label."""
         entity = self.catalogue.get(iri)
-        link: dict[str, Any] = {"iri": iri, "label": self.catalogue.label(iri, lang) or iri}
+        label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
+        link: dict[str, Any] = {"iri": iri, "label": label}
         if entity is not None:
             link["id"] = entity.id
         return link

@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.http import parse_etags, quote_etag
+from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
+from service.i18n import LANG_COOKIE
 from service.limits import StartResponse, WSGIApp
 
 # Routes whose answers depend on the data and the request's key alone.
@@ -71,8 +72,10 @@ class ResponseCache:
         path = environ.get("PATH_INFO", "")
         if not self.budget or method not in ("GET", "HEAD") or not path.startswith(CACHED_PREFIXES):
             return self.app(environ, start_response)
-        key = (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""),
-               environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        # The language a page is shown in comes from Accept-Language or the lang cookie.
+        language = (environ.get("HTTP_ACCEPT_LANGUAGE", "") + "|"
+                    + parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE, ""))
+        key = (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), language)
         with self.lock:
             stored = self.entries.get(key)
             if stored is not None:

@@ -30,7 +30,7 @@ class Family:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("pages", ("/", "/search", "/static/")),
+    Family("pages", ("/", "/search", "/static/", "/browse", "/claims", "/map", "/timeline")),
     Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
            expose=("DMKG-Result-Truncated", "DMKG-Result-Limit")),
     Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=("GET", "HEAD", "OPTIONS"),

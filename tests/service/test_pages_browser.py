@@ -25,7 +25,7 @@ def test_a_newcomer_finds_ketamine_and_its_2017_measure(live_server: LiveServer,
         page.get_by_role("link", name="kétamine", exact=True).click()
         page.wait_for_load_state("networkidle")
         assert page.locator("h1").inner_text() == "kétamine"
-        measures = page.locator(".claim", has_text="2017-04-24")
+        measures = page.locator(".claim", has_text="24 avril 2017")  # French dates
         assert measures.count() >= 1
         assert "ANSM" in measures.first.inner_text()
         assert page.locator("figure.neighbourhood svg circle").count() > 3

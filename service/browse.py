@@ -1,0 +1,163 @@
+"""Lists to browse: individuals per kind and per class, and the class tree with its counts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from kg.catalogue import Catalogue, Entity, fold
+from kg.namespaces import DMO, ENTITY_KINDS, GRAPH
+from kg.store import Backend
+from service.i18n import KIND_NAMES, WORDS, page_language
+from service.paging import Paging, choice, with_args
+
+blueprint = Blueprint("browse", __name__)
+
+SUBCLASSES = f"""
+SELECT DISTINCT ?class ?parent WHERE {{
+  GRAPH <{GRAPH.ontology}> {{ ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?parent }}
+  FILTER(isIRI(?parent) && STRSTARTS(STR(?class), "{DMO}") && STRSTARTS(STR(?parent), "{DMO}"))
+}}"""
+
+
+@dataclass
+class ClassNode:
+    """A DMO class with how many individuals it has (its subclasses' included)."""
+
+    name: str
+    label: str
+    count: int
+    children: list[ClassNode] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "iri": str(DMO[self.name]), "label": self.label,
+                "count": self.count, "subclasses": [c.as_json() for c in self.children]}
+
+
+def _catalogue() -> Catalogue:
+    found: Catalogue = current_app.extensions["dmkg.catalogue"]
+    return found
+
+
+def _parents(backend: Backend) -> dict[str, set[str]]:
+    """Each DMO class's direct DMO superclasses (read once per data version)."""
+    kept = current_app.extensions.get("dmkg.class_parents")
+    if kept is None:
+        kept = {}
+        for child, parent in backend.select_values(SUBCLASSES):
+            name, above = str(child).removeprefix(str(DMO)), str(parent).removeprefix(str(DMO))
+            if name != above:
+                kept.setdefault(name, set()).add(above)
+        current_app.extensions["dmkg.class_parents"] = kept
+    return kept
+
+
+def class_tree(catalogue: Catalogue, backend: Backend, lang: str) -> list[ClassNode]:
+    """The classes that have individuals, as a tree from the most general ones."""
+    counts = catalogue.type_counts()
+    parents = {name: {p for p in above if p in counts}
+               for name, above in _parents(backend).items() if name in counts}
+
+    def node(name: str, path: frozenset[str]) -> ClassNode:
+        children = sorted((c for c, above in parents.items() if name in above and c not in path),
+                          key=lambda c: (-counts[c], c))
+        return ClassNode(name, catalogue.label(str(DMO[name]), lang) or name, counts[name],
+                         [node(c, path | {c}) for c in children])
+
+    roots = sorted((n for n in counts if not parents.get(n)), key=lambda n: (-counts[n], n))
+    return [node(name, frozenset({name})) for name in roots]
+
+
+def kind_counts(catalogue: Catalogue) -> list[tuple[str, int]]:
+    """How many individuals of each kind (the first part of their ids)."""
+    return sorted(catalogue.kind_counts().items())
+
+
+def _page(template: str, lang: str, twin: str, **context: Any) -> Response:
+    other = "fr" if lang == "en" else "en"
+    html = render_template(template, lang=lang, words=WORDS[lang],
+                           switch=with_args(lang=other), with_args=with_args, **context)
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Content-Language"] = lang
+    response.headers["Link"] = f'<{twin}>; rel="alternate"; type="application/json"'
+    return response
+
+
+def _json(data: Any) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False, indent=1),
+                    content_type="application/json")
+
+
+def _twin() -> str:
+    return with_args(format="json")
+
+
+@blueprint.get("/browse")
+def overview() -> Response:
+    """Every kind and every class, with how many individuals each has."""
+    catalogue, backend = _catalogue(), current_app.extensions["dmkg.backend"]
+    lang = page_language()
+    kinds, tree = kind_counts(catalogue), class_tree(catalogue, backend, lang)
+    if request.args.get("format") == "json":
+        return _json({"kinds": [{"kind": k, "count": n, "list": f"/browse/{k}"}
+                                for k, n in kinds],
+                      "classes": [n.as_json() for n in tree]})
+    return _page("browse.html", lang, _twin(), kinds=kinds, tree=tree)
+
+
+def _matches(entity: Entity, folded: str) -> bool:
+    names = [*entity.labels.values(), *(name for _, name in entity.alt_labels), entity.id]
+    return any(folded in fold(name) for name in names)
+
+
+def _listing(entities: list[Entity], title: str, lang: str, **context: Any) -> Response:
+    text = request.args.get("q", "").strip()[:200]
+    sort = choice("sort", ("name", "id"))
+    order = choice("order", ("asc", "desc"))
+    paging = Paging.from_request()
+    if text:
+        folded = fold(text)
+        entities = [e for e in entities if _matches(e, folded)]
+    entities.sort(key=(lambda e: (fold(e.label(lang)), e.id)) if sort == "name"
+                  else (lambda e: e.id), reverse=order == "desc")
+    shown = paging.cut(entities)
+    catalogue = _catalogue()
+    rows = [{"id": e.id, "iri": e.iri, "label": e.label(lang), "kind": e.kind,
+             "types": sorted(e.types),
+             "type_labels": sorted(catalogue.label(str(DMO[t]), lang) or t for t in e.types)}
+            for e in shown]
+    if request.args.get("format") == "json":
+        return _json({**paging.links(len(entities)), "results": rows})
+    return _page("browse_list.html", lang, _twin(), title=title, rows=rows, filter_text=text,
+                 sort=sort, order=order, paging=paging.links(len(entities)), **context)
+
+
+@blueprint.get("/browse/<string:kind>")
+def by_kind(kind: str) -> Response:
+    """The individuals of one kind, paged, sortable and filterable by name."""
+    if kind not in ENTITY_KINDS:
+        abort(404, f"no kind {kind!r}; kinds: {', '.join(ENTITY_KINDS)}")
+    lang = page_language()
+    entities = _catalogue().of_kind(kind)
+    return _listing(entities, KIND_NAMES[lang].get(kind, kind), lang, kind=kind)
+
+
+@blueprint.get("/browse/class/<string:name>")
+def by_class(name: str) -> Response:
+    """The individuals of one DMO class (its subclasses' included), with its subclasses."""
+    catalogue, backend = _catalogue(), current_app.extensions["dmkg.backend"]
+    if str(DMO[name]) not in catalogue.terms:
+        abort(404, f"no DMO class {name!r}")
+    lang = page_language()
+    entities = catalogue.of_type(name)
+    found = [n for n in _walk(class_tree(catalogue, backend, lang)) if n.name == name]
+    label = catalogue.label(str(DMO[name]), lang) or name
+    return _listing(entities, label, lang, node=found[0] if found else None, class_name=name)
+
+
+def _walk(nodes: list[ClassNode]) -> list[ClassNode]:
+    return [m for n in nodes for m in (n, *_walk(n.children))]

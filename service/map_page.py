@@ -1,0 +1,163 @@
+"""The map of the places: cities where Drive points operate, where trafficking murders are
+reported, and the places claims report on, drawn as SVG over Natural Earth boundaries."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
+
+from kg.catalogue import Catalogue
+from kg.geo import Coordinate, View, boundary_paths, read_coordinates
+from kg.namespaces import DMO, DMR
+from service.i18n import WORDS, page_language
+from service.paging import with_args
+
+blueprint = Blueprint("map_page", __name__)
+
+BOUNDARIES = (Path(__file__).parent / "static" / "vendor" / "world-atlas-2.0.2"
+              / "countries-50m.json")
+# Metropolitan France and its neighbours' edges.
+FRANCE = View(west=-5.6, south=41.2, east=10.0, north=51.4, width=640)
+MURDERS = f"{DMR}risk/violence-and-homicide"
+ROLES_QUERY = f"""SELECT DISTINCT ?place ?role ?by WHERE {{
+  {{ ?by <{DMO.operatesIn}> ?place . ?by a <{DMO.PointOfSale}> . BIND("drive" AS ?role) }}
+  UNION {{ ?by <{DMO.aboutPlace}> ?place . ?by <{DMO.aboutRisk}> <{MURDERS}> .
+          BIND("murders" AS ?role) }}
+  UNION {{ ?by <{DMO.aboutPlace}> ?place . BIND("reported" AS ?role) }}
+}}"""
+# Roles, most telling first: a place is drawn in the colour of its first role.
+ROLES = ("drive", "murders", "reported")
+ROLE_COLOURS = {"drive": "#2471a3", "murders": "#c0392b", "reported": "#e08e0b",
+                "other": "#9aa3ad"}
+LEGEND = (*ROLES, "other")
+ROLE_WORDS = {
+    "en": {"drive": "Drive points operate here", "murders": "trafficking murders reported",
+           "reported": "claims report on this place", "other": "a place of the graph"},
+    "fr": {"drive": "des « Drive » y opèrent", "murders": "meurtres liés aux trafics signalés",
+           "reported": "des affirmations portent sur ce lieu", "other": "un lieu du graphe"},
+}
+
+
+def place_roles() -> dict[str, dict[str, list[str]]]:
+    """Place id → role → ids of the entities or claims giving it that role."""
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    backend = current_app.extensions["dmkg.backend"]
+    for place, role, by in backend.select_values(ROLES_QUERY):
+        ident = str(place).removeprefix(str(DMR))
+        found[ident][str(role)].append(str(by).removeprefix(str(DMR)))
+    return found
+
+
+def _marker(x: float, y: float, label: str, roles: list[str], href: str, words: dict[str, str],
+            title: str) -> str:
+    colour = ROLE_COLOURS[roles[0]]
+    ring = ""
+    if "murders" in roles and roles[0] != "murders":  # a red ring: murders reported too
+        ring = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="11" fill="none" '
+                f'stroke="{ROLE_COLOURS["murders"]}" stroke-width="2.5"/>')
+    return (f'<a href="{escape(href)}" class="place"><title>{escape(title)}</title>{ring}'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6.5" fill="{colour}" stroke="#fff" '
+            f'stroke-width="1.5"/><text x="{x + 10:.1f}" y="{y - 8:.1f}" font-size="13" '
+            f'font-weight="600" fill="#1d2330" paint-order="stroke" stroke="#fff" '
+            f'stroke-width="3">{escape(label)}</text></a>')
+
+
+def draw(places: list[dict[str, Any]], lang: str) -> str:
+    """The SVG map: boundaries, one marker per place with coordinates, and a legend."""
+    view = FRANCE
+    words = ROLE_WORDS[lang]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view.width} {view.height}" '
+             f'width="{view.width}" height="{view.height}" role="img" '
+             f'aria-label="{escape(WORDS[lang]["map"])}" font-family="system-ui, sans-serif">',
+             f'<rect width="{view.width}" height="{view.height}" fill="#e8f0f8"/>']
+    for name, path in boundary_paths(BOUNDARIES, view):
+        fill = "#fbfaf5" if name == "France" else "#eceae3"
+        parts.append(f'<path d="{path}" fill="{fill}" stroke="#9aa3ad" stroke-width="0.7">'
+                     f"<title>{escape(name)}</title></path>")
+    for place in places:
+        if place["drawn"]:
+            x, y = view.project(place["longitude"], place["latitude"])
+            roles = place["roles"] or ["other"]
+            title = place["label"] + ": " + "; ".join(words[r] for r in roles)
+            parts.append(_marker(x, y, place["label"], place["roles"] or ["other"],
+                                 place["href"], words, title))
+    legend_y = view.height - 14 - 20 * len(LEGEND)
+    parts.append(f'<g class="legend"><rect x="8" y="{legend_y - 6}" width="270" '
+                 f'height="{20 * len(LEGEND) + 12}" fill="#fff" fill-opacity="0.9" rx="4"/>')
+    for index, role in enumerate(LEGEND):
+        y = legend_y + 8 + 20 * index
+        parts.append(f'<circle cx="22" cy="{y}" r="6" fill="{ROLE_COLOURS[role]}"/>'
+                     f'<text x="34" y="{y + 4}" font-size="12">{escape(words[role])}</text>')
+    parts.append("</g></svg>")
+    return "".join(parts)
+
+
+def places(lang: str) -> list[dict[str, Any]]:
+    """Every place of the graph with its roles and, when curated, its coordinates."""
+    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    layout = current_app.extensions["dmkg.layout"]
+    coordinates: dict[str, Coordinate] = read_coordinates(
+        layout.facts_dir / "geo" / "coordinates.yaml")
+    roles = place_roles()
+    found = []
+    for entity in catalogue.of_kind("place"):
+        where = coordinates.get(entity.id)
+        held = roles.get(entity.id, {})
+        row: dict[str, Any] = {
+            "id": entity.id, "label": entity.label(lang), "href": f"/id/{entity.id}?lang={lang}",
+            "roles": [r for r in ROLES if r in held],
+            "by": {r: sorted(set(held[r])) for r in ROLES if r in held},
+            "drawn": bool(where and FRANCE.holds(where.longitude, where.latitude))}
+        if where:
+            row.update(latitude=where.latitude, longitude=where.longitude, source=where.source,
+                       read=where.read, verified=where.verified)
+        found.append(row)
+    found.sort(key=lambda p: (not p["drawn"], p["label"]))
+    return found
+
+
+def base_map(view: View = FRANCE) -> str:
+    """The boundaries alone, with what a script needs to place points on them."""
+    scale = view.width / ((view.east - view.west) * view.factor)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view.width} {view.height}" '
+             f'width="{view.width}" height="{view.height}" role="img" data-west="{view.west}" '
+             f'data-north="{view.north}" data-factor="{view.factor:.6f}" data-scale="{scale:.6f}">'
+             f'<rect width="{view.width}" height="{view.height}" fill="#e8f0f8"/>']
+    for name, path in boundary_paths(BOUNDARIES, view):
+        parts.append(f'<path d="{path}" fill="#fbfaf5" stroke="#9aa3ad" stroke-width="0.7">'
+                     f"<title>{escape(name)}</title></path>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@blueprint.get("/map/base.svg")
+def base_svg() -> Response:
+    """The background of the query editor's map view: boundaries only."""
+    return Response(base_map(), content_type="image/svg+xml")
+
+
+@blueprint.get("/map")
+def map_page() -> Response:
+    """The map of the places, with the same facts as a table beneath it."""
+    lang = page_language()
+    rows = places(lang)
+    if request.args.get("format") == "json":
+        return Response(json.dumps(rows, ensure_ascii=False, indent=1),
+                        content_type="application/json")
+    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    other = "fr" if lang == "en" else "en"
+    html = render_template("map.html", lang=lang, words=WORDS[lang], places=rows,
+                           role_words=ROLE_WORDS[lang], picture=Markup(draw(rows, lang)),
+                           label=lambda ident: catalogue.label(f"{DMR}{ident}", lang) or ident,
+                           switch=with_args(lang=other))
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Content-Language"] = lang
+    response.headers["Link"] = '</map?format=json>; rel="alternate"; type="application/json"'
+    return response

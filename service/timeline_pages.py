@@ -1,0 +1,54 @@
+"""Time lines of control measures for the whole graph and per jurisdiction, drawn by
+service.timeline (the one an entity page shows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from kg.catalogue import Catalogue
+from service.i18n import WORDS, page_language
+from service.paging import with_args
+from service.resources import Resources
+from service.timeline import bars, svg
+
+blueprint = Blueprint("timeline_pages", __name__)
+
+
+def _measures(lang: str) -> list[dict[str, Any]]:
+    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    resources = Resources(current_app.extensions["dmkg.backend"], catalogue)
+    return [resources.measure(e.iri, lang) for e in catalogue.of_type("ControlMeasure")]
+
+
+@blueprint.get("/timeline")
+def timeline() -> Response:
+    """Every control measure as a bar in time, or those of one jurisdiction (?jurisdiction=)."""
+    lang = page_language()
+    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    measures = _measures(lang)
+    where = request.args.get("jurisdiction", "").strip()
+    place = None
+    if where:
+        place = catalogue.by_id(where)
+        if place is None or place.kind != "place":
+            abort(400, f"parameter 'jurisdiction': {where!r} is not a place of this graph")
+    places = Counter((m["jurisdiction"]["id"], m["jurisdiction"]["label"])
+                     for m in measures if "id" in m.get("jurisdiction", {}))
+    if place is not None:
+        measures = [m for m in measures if m.get("jurisdiction", {}).get("id") == where]
+    title = WORDS[lang]["timeline"] + (f" · {place.label(lang)}" if place else "")
+    other = "fr" if lang == "en" else "en"
+    html = render_template(
+        "timeline.html", lang=lang, words=WORDS[lang], title=title, chosen=where,
+        places=sorted(places.items(), key=lambda x: (-x[1], x[0][1])),
+        timeline=Markup(svg(measures, title, dt.date.today())),  # built from escaped parts
+        timeline_rows=bars(measures), switch=with_args(lang=other))
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Content-Language"] = lang
+    return response
