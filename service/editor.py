@@ -9,6 +9,7 @@ from werkzeug.http import parse_accept_header
 
 from kg.formats import ALIASES, GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
+from kg.store import DatasetSpec
 
 PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 ANSWER_TYPES = frozenset({f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)} | set(ALIASES))
@@ -27,12 +28,14 @@ def prefers_html(request: Request) -> bool:
     return html > 0 and html > answers
 
 
-def editor_page(query: str | None = None) -> Response:
-    """The editor; with query, open it in a tab and run it."""
+def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) -> Response:
+    """The editor; with query, open it in a tab and run it on the dataset the link names."""
     layout = current_app.extensions["dmkg.layout"]
     examples = [{"name": q.title, "description": q.description, "query": q.text}
                 for q in read_queries(layout.queries_dir)]
-    html = render_template("editor.html", examples=examples, query=query)
+    graphs = dataset or DatasetSpec()
+    html = render_template("editor.html", examples=examples, query=query, dataset={
+        "defaultGraphs": list(graphs.default_graphs), "namedGraphs": list(graphs.named_graphs)})
     from service.answers import respond  # answers reads prefers_html from here
 
     response: Response = respond(html, "text/html; charset=utf-8")

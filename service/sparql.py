@@ -53,7 +53,7 @@ def sparql() -> Response:
         return _description()
     if operation.kind == "query" and prefers_html(request):
         # A link to the endpoint opened in a browser: the query in the editor, with its results.
-        return editor_page(operation.text)
+        return editor_page(operation.text, operation.dataset)
     base = base_iri(request, operation)
     if operation.kind == "update":
         return sparql_update(operation, base)
