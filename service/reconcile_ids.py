@@ -1,4 +1,5 @@
-"""Read a reconciliation query as an identifier: a DMKG id or IRI, a Wikidata or ChEBI id."""
+"""Read a reconciliation query as an identifier: a DMKG id or IRI, a Wikidata, ChEBI or
+Addiction Ontology id."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ WIKIDATA_ID = re.compile(
 CHEBI_ID = re.compile(
     r"^(?:chebi:|https?://purl\.obolibrary\.org/obo/chebi_|https?://identifiers\.org/chebi:"
     r"|https?://identifiers\.org/chebi/chebi:)([0-9]+)$", re.I)
+# A bare number is a ChEBI id only where a ChEBI id is expected (a 'chebi' condition).
+BARE_CHEBI = re.compile(r"^(?:chebi:)?([0-9]+)$", re.I)
+ADDICTO_ID = re.compile(r"^(?:addicto[:_]|https?://purl\.obolibrary\.org/obo/addicto_)([0-9]+)$",
+                        re.I)
 DMKG_ID = re.compile(r"^(?:https?://w3id\.org/dmkg/id/|dmr:)?([a-z]+/[a-z0-9][a-z0-9-]*)$")
 # Who is linked to an outside identifier, and how firmly.
 LINKED = ("SELECT ?s ?how WHERE { VALUES ?how { <" + str(SKOS.exactMatch) + "> <"
@@ -33,26 +38,40 @@ class IdentifierHit:
 
 
 def external_iri(text: str) -> str | None:
-    """Return the Wikidata or ChEBI IRI that text names, or None."""
+    """Return the Wikidata, ChEBI or Addiction Ontology IRI that text names, or None."""
+    text = text.strip()
     wikidata = WIKIDATA_ID.match(text)
     if wikidata:
         return f"{WIKIDATA}{wikidata.group(1).upper()}"
     chebi = CHEBI_ID.match(text)
     if chebi:
         return f"{OBO}CHEBI_{chebi.group(1)}"
+    addicto = ADDICTO_ID.match(text)
+    if addicto:
+        return f"{OBO}ADDICTO_{addicto.group(1)}"
     return None
 
 
-def by_identifier(text: str, catalogue: Catalogue, backend: Backend) -> list[IdentifierHit]:
-    """Return the entities text names as an identifier, exact links first; [] for a name."""
-    text = text.strip()
-    local = DMKG_ID.match(text)
-    if local:
-        entity = catalogue.by_id(local.group(1))
-        return [IdentifierHit(entity, str(DMR[local.group(1)]), True)] if entity else []
+def chebi_iri(text: str) -> str | None:
+    """Return the ChEBI IRI of a ChEBI id given as CHEBI:6121, its IRI, or 6121 alone."""
+    bare = BARE_CHEBI.match(text.strip())
+    iri = f"{OBO}CHEBI_{bare.group(1)}" if bare else external_iri(text)
+    return iri if iri and iri.startswith(f"{OBO}CHEBI_") else None
+
+
+def wikidata_iri(text: str) -> str | None:
+    """Return the Wikidata IRI of a Wikidata id or IRI."""
     iri = external_iri(text)
-    if iri is None:
-        return []
+    return iri if iri and iri.startswith(str(WIKIDATA)) else None
+
+
+def chebi_id(iri: str) -> str:
+    """Write a ChEBI IRI as the CHEBI:6121 form used everywhere in the service."""
+    return "CHEBI:" + iri.removeprefix(f"{OBO}CHEBI_")
+
+
+def linked(iri: str, catalogue: Catalogue, backend: Backend) -> list[IdentifierHit]:
+    """Return the entities linked to an outside IRI, exact links first, each once."""
     hits = []
     for row in backend.select(LINKED, {"x": URIRef(iri)}):
         entity = catalogue.get(str(row["s"]))
@@ -63,3 +82,14 @@ def by_identifier(text: str, catalogue: Catalogue, backend: Backend) -> list[Ide
     for hit in hits:
         unique.setdefault(hit.entity.id, hit)
     return list(unique.values())
+
+
+def by_identifier(text: str, catalogue: Catalogue, backend: Backend) -> list[IdentifierHit]:
+    """Return the entities text names as an identifier, exact links first; [] for a name."""
+    text = text.strip()
+    local = DMKG_ID.match(text)
+    if local:
+        entity = catalogue.by_id(local.group(1))
+        return [IdentifierHit(entity, str(DMR[local.group(1)]), True)] if entity else []
+    iri = external_iri(text)
+    return linked(iri, catalogue, backend) if iri else []
