@@ -122,9 +122,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["dmkg.catalogue"] = catalogue
     app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
 
-    from service import api, home, linked_data, ontology_pages, reconcile, sparql, void_route
+    from service import (
+        api,
+        favicon,
+        home,
+        linked_data,
+        ontology_pages,
+        reconcile,
+        sparql,
+        void_route,
+    )
 
-    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route):
+    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route, favicon):
         app.register_blueprint(module.blueprint)
     api.init_app(app)
     init_writes(app, backend)
