@@ -207,7 +207,8 @@ def _start_phases(log: Path | None) -> dict[str, float]:
     phases: dict[str, float] = {}
     text = log.read_text(errors="replace") if log and log.exists() else ""
     for key, pattern in (("load_seconds", r"service\.app: store \S+ open in ([0-9.]+) s"),
-                         ("index_seconds", r"service\.app: search index: .* in ([0-9.]+) s")):
+                         ("index_seconds",
+                          r"service\.app: search index of .* ready in ([0-9.]+) s")):
         found = re.search(pattern, text)
         if found:
             phases[key] = float(found.group(1))

@@ -54,7 +54,7 @@ def measure(triples: int, folder: Path) -> dict[str, object]:
     resources = Resources(backend, catalogue)
     return {
         "triples": lines,
-        "entities": len(catalogue.entities),
+        "entities": catalogue.size,
         "load_seconds": round(load_s, 2),
         "index_seconds": round(index_s, 2),
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,

@@ -1,61 +1,44 @@
-"""The entity catalogue: names, kinds and types of every individual, with a search index.
+"""The entity catalogue: names, kinds and types of every individual, and search over them.
 
-Built once from the store through SPARQL (any backend), it answers label look-ups without
-scanning triples: exact names and prefixes from the sorted list of names, substrings from a
-trigram index.
+It reads a Tantivy index (kg.search) built once per store content and kept on disk beside the
+store, so a service starting on built data opens it instead of indexing.
 """
 
 from __future__ import annotations
 
-import bisect
-import unicodedata
-from collections import defaultdict
-from collections.abc import Sequence
+import json
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
 
-from rdflib import URIRef
+import jellyfish
+import tantivy
 
 from kg.namespaces import DMO, DMR
+from kg.search import build
+from kg.search.fields import FACETS, fold, register, sound_key, trigrams, words
+from kg.search.query import (
+    EXACT,
+    FUZZY,
+    PREFIX,
+    SUBSTRING,
+    TEXT,
+    WORDS,
+    filtered,
+    text_query,
+    tier_of,
+    tiers_query,
+)
 from kg.store import Backend
 
-NAMES_QUERY = f"""
-SELECT ?entity ?property ?name (LANG(?name) AS ?lang) WHERE {{
-  VALUES ?property {{ <http://www.w3.org/2000/01/rdf-schema#label>
-                     <http://www.w3.org/2004/02/skos/core#altLabel> }}
-  ?entity ?property ?name .
-  FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}") && isLiteral(?name))
-}}"""
-TYPES_QUERY = f"""
-SELECT DISTINCT ?entity ?type WHERE {{
-  ?entity a ?type .
-  FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}") && STRSTARTS(STR(?type), "{DMO}"))
-}}"""
-TERMS_QUERY = f"""
-SELECT ?term ?name (LANG(?name) AS ?lang) WHERE {{
-  ?term <http://www.w3.org/2000/01/rdf-schema#label> ?name .
-  FILTER(isIRI(?term) && STRSTARTS(STR(?term), "{DMO}"))
-}}"""
-LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
-
-# Tiers of a match, best first.
-EXACT, PREFIX, SUBSTRING = 3, 2, 1
-# Sorts after every folded name that starts with a given text followed by it.
-LAST = "\U0010ffff"
-
-
-def fold(text: str) -> str:
-    """Fold case, accents, apostrophes and spacing, so that Kétamine finds ketamine."""
-    if text.isascii():
-        plain = text.casefold()  # nothing to decompose
-    else:
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
-    return " ".join(plain.split())
-
-
-def _trigrams(text: str) -> set[str]:
-    return {text[i:i + 3] for i in range(len(text) - 2)}
+__all__ = ["EXACT", "FUZZY", "PREFIX", "SUBSTRING", "TEXT", "WORDS", "Catalogue", "Entity",
+           "Hit", "Results", "fold"]
+SCORES = {EXACT: 90.0, PREFIX: 60.0, WORDS: 45.0, SUBSTRING: 30.0, TEXT: 20.0, FUZZY: 10.0}
+MATCH_NAMES = {EXACT: "exact", PREFIX: "prefix", WORDS: "words", SUBSTRING: "substring",
+               TEXT: "text", FUZZY: "fuzzy"}
+CACHED = 1 << 14
 
 
 @dataclass
@@ -80,172 +63,277 @@ class Entity:
         other = "fr" if lang == "en" else "en"
         return self.labels.get(lang) or self.labels.get(other) or self.id
 
+    def names(self) -> list[tuple[str, bool]]:
+        """Every name with whether it is a preferred label."""
+        return ([(n, True) for n in self.labels.values()]
+                + [(n, False) for _, n in self.alt_labels])
+
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: the entity, the name that matched and how well."""
+    """A search result: the entity, the name that matched, how well, and a text excerpt."""
 
     entity: Entity
     name: str
     tier: int
     preferred: bool
+    snippet: str | None = None  # HTML, matched words in <b>, for matches in the texts
+    closeness: float = 0.0  # for spellings alike: how close, from 0 to 1
 
     @property
     def score(self) -> float:
-        """A score in 0-100: the tier first, then a preferred label, then closeness in length."""
-        base = {EXACT: 90.0, PREFIX: 60.0, SUBSTRING: 30.0}[self.tier]
-        return base + (8.0 if self.preferred else 0.0)
+        """A score in 0-100: the tier first, then a preferred label or a closer spelling."""
+        if self.tier == FUZZY:
+            return round(SCORES[FUZZY] - 5.0 + 12.0 * self.closeness, 2)
+        return SCORES[self.tier] + (8.0 if self.preferred else 0.0)
+
+    @property
+    def match(self) -> str:
+        return MATCH_NAMES[self.tier]
 
 
 @dataclass
-class Catalogue:
-    """Every individual by IRI, and the index of their names."""
+class Results:
+    """One page of a search, with the count, facet counts and a spelling to suggest."""
 
-    entities: dict[str, Entity] = field(default_factory=dict)
-    terms: dict[str, dict[str, str]] = field(default_factory=dict)  # DMO term IRI → labels
-    # (folded name, entity IRI, name, is a preferred label), sorted: a name's position
-    _names: list[tuple[str, str, str, bool]] = field(default_factory=list)
-    _folded: list[str] = field(default_factory=list)  # the folded names alone, by position
-    _owner: list[int] = field(default_factory=list)  # position → number of its entity
-    # Positions ranked within a tier (preferred label first, then shorter, then by name), and
-    # each position's place in that ranking.
-    _order: list[int] = field(default_factory=list)
-    _rank: list[int] = field(default_factory=list)
-    _trigrams: dict[str, list[int]] = field(default_factory=dict)
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    did_you_mean: str | None = None
+
+
+def name_tier(folded_name: str, wanted: str) -> int | None:
+    """The tier of one name for a folded text, read from the rules, or None."""
+    if folded_name == wanted:
+        return EXACT
+    if folded_name.startswith(wanted):
+        return PREFIX
+    terms, have = words(wanted), words(folded_name)
+    if terms and all(t in have for t in terms[:-1]) and any(
+            h.startswith(terms[-1]) for h in have):
+        return WORDS
+    if len(wanted) >= 3 and wanted in folded_name:
+        return SUBSTRING
+    return None
+
+
+def _pieces_tier(names: list[tuple[str, bool]], wanted: str) -> tuple[str, bool] | None:
+    """The name holding most of the text's three-letter pieces (a SUBSTRING hit holds them
+    all, though maybe not in the text's order)."""
+    pieces = trigrams(wanted)
+    scored = [(-len(pieces & trigrams(fold(n))), not p, len(n), n, p) for n, p in names]
+    best = min(scored, default=None)
+    return (best[3], best[4]) if best else None
+
+
+def _similarity(one: str, other: str) -> float:
+    return 1.0 - jellyfish.levenshtein_distance(one, other) / max(len(one), len(other), 1)
+
+
+def closeness(folded_name: str, wanted: str) -> tuple[float, str]:
+    """How close a name is to a misspelt text (0 to 1), and the part of it that is closest.
+
+    The whole name counts most; for a one-word text, the name's closest word counts too.
+    """
+    whole = folded_name.replace(" ", "")
+    plain = wanted.replace(" ", "")
+    key = sound_key(plain)
+    best = (_similarity(whole, plain), folded_name)
+    if sound_key(whole) == key:
+        best = max(best, (0.8, folded_name))
+    if " " not in wanted:
+        for word in words(folded_name):
+            close = 0.9 * _similarity(word, plain)
+            if len(word) >= 4 and sound_key(word) == key:
+                close = max(close, 0.7)
+            best = max(best, (close, word))
+    return best
+
+
+def matched_name(entity: Entity, wanted: str, tier: int) -> tuple[str, bool]:
+    """The entity's name a hit of this tier stands for: the best one, or the closest spelt."""
+    names = entity.names()
+    if tier == FUZZY:
+        return min(names, key=lambda n: (-closeness(fold(n[0]), wanted)[0], not n[1], n[0]),
+                   default=(entity.id, True))
+    best = [(not preferred, len(fold(name)), fold(name), name, preferred)
+            for name, preferred in names if name_tier(fold(name), wanted) == tier]
+    if not best:
+        spread = _pieces_tier(names, wanted) if tier == SUBSTRING else None
+        return spread or (entity.label(), True)
+    chosen = min(best)
+    return chosen[3], chosen[4]
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    # Tantivy's type stubs leave out the count it returns.
+    return int(getattr(result, "count", None) or 0)
+
+
+class Catalogue:
+    """Every individual by IRI, and the search index of their names and texts."""
+
+    def __init__(self, index: tantivy.Index, terms: dict[str, dict[str, str]]) -> None:
+        register(index)
+        index.reload()
+        self.index = index
+        self.schema = index.schema
+        self.searcher = index.searcher()
+        self.terms = terms  # DMO term IRI → labels by language
+        self._cache: OrderedDict[str, Entity | None] = OrderedDict()
+        self._lock = Lock()
 
     @classmethod
     def from_backend(cls, backend: Backend) -> Catalogue:
-        """Read names and types from the store and index them."""
-        catalogue = cls()
-        label = str(LABEL)
-        for iri, prop, name, lang in backend.select_values(NAMES_QUERY):
-            entity = catalogue._entity(str(iri))
-            if prop == label:
-                entity.labels.setdefault(lang or "", str(name))
-            else:
-                entity.alt_labels.append((lang or "", str(name)))
-        for iri, kind in backend.select_values(TYPES_QUERY):
-            catalogue._entity(str(iri)).types.add(str(kind).removeprefix(str(DMO)))
-        for term, name, lang in backend.select_values(TERMS_QUERY):
-            catalogue.terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
-        catalogue._index()
-        return catalogue
+        """Read the store and index it in memory."""
+        records, terms = build.read(backend)
+        return cls(build.write(records, terms, None), terms)
 
-    def _entity(self, iri: str) -> Entity:
-        if iri not in self.entities:
-            self.entities[iri] = Entity(iri)
-        return self.entities[iri]
+    @classmethod
+    def open(cls, folder: Path) -> Catalogue:
+        """Open an index written by build.build_into."""
+        terms = json.loads((folder / build.TERMS).read_text(encoding="utf-8"))
+        return cls(tantivy.Index.open(str(folder)), terms)
 
-    def _index(self) -> None:
-        names: set[tuple[str, str, str, bool]] = set()
-        for entity in self.entities.values():
-            for label in entity.labels.values():
-                names.add((fold(label), entity.iri, label, True))
-            for _, label in entity.alt_labels:
-                names.add((fold(label), entity.iri, label, False))
-        self._names = sorted(names)
-        self._folded = [folded for folded, *_ in self._names]
-        numbers: dict[str, int] = {}
-        self._owner = [numbers.setdefault(iri, len(numbers)) for _, iri, _, _ in self._names]
-        # Sorted by name already: a stable sort on (not preferred, length) breaks ties by name.
-        longest = max(map(len, self._folded), default=0) + 1
-        within = [(not preferred) * longest + len(folded)
-                  for folded, _, _, preferred in self._names]
-        self._order = sorted(range(len(within)), key=within.__getitem__)
-        self._rank = [0] * len(self._order)
-        for rank, position in enumerate(self._order):
-            self._rank[position] = rank
-        trigrams: dict[str, list[int]] = defaultdict(list)
-        for position, folded in enumerate(self._folded):
-            for gram in _trigrams(folded):
-                trigrams[gram].append(position)
-        self._trigrams = dict(trigrams)
+    @classmethod
+    def for_store(cls, backend: Backend, root: Path, key: str) -> Catalogue:
+        """Open the index of this store content under root, building it first if missing."""
+        return cls.open(build.build_into(root, key, backend))
 
     @property
     def size(self) -> int:
-        """How many names are indexed."""
-        return len(self._names)
+        """How many individuals are indexed."""
+        return int(self.searcher.num_docs)
+
+    def _entity(self, address: tantivy.DocAddress) -> Entity:
+        doc = self.searcher.doc(address)
+        labels, alt_labels, types = json.loads(bytes(doc["entity"][0]).decode())
+        return Entity(doc["iri"][0], labels, [tuple(a) for a in alt_labels], set(types))
 
     def get(self, iri: str) -> Entity | None:
-        return self.entities.get(iri)
+        """The individual with this IRI, or None."""
+        with self._lock:
+            if iri in self._cache:
+                self._cache.move_to_end(iri)
+                return self._cache[iri]
+        found = self.searcher.search(tantivy.Query.term_query(self.schema, "iri", iri), 1,
+                                     count=False).hits
+        entity = self._entity(found[0][1]) if found else None
+        with self._lock:
+            self._cache[iri] = entity
+            if len(self._cache) > CACHED:
+                self._cache.popitem(last=False)
+        return entity
 
     def by_id(self, ident: str) -> Entity | None:
-        return self.entities.get(str(DMR) + ident)
+        return self.get(str(DMR) + ident)
 
     def label(self, iri: str, lang: str = "en") -> str | None:
         """Return the label of an individual or a DMO term, in lang when there is one."""
-        entity = self.entities.get(iri)
-        if entity:
-            return entity.label(lang)
         labels = self.terms.get(iri)
         if labels:
             return labels.get(lang) or labels.get("en") or next(iter(labels.values()))
-        return None
+        entity = self.get(iri) if iri.startswith(str(DMR)) else None
+        return entity.label(lang) if entity else None
+
+    def facet_label(self, facet: str, value: str, lang: str = "en") -> str:
+        """The label of a facet's value: a DMO class, a kind, or an individual's id."""
+        if facet in {"class", "claim_kind"}:
+            return self.label(str(DMO[value]), lang) or value
+        if facet == "kind":
+            return value
+        return self.label(str(DMR) + value, lang) or value
+
+    def counts(self, facet: str, query: tantivy.Query | None = None,
+               size: int = 10_000) -> dict[str, int]:
+        """How many individuals (of those query matches) have each value of a facet."""
+        found = self.searcher.aggregate(query or tantivy.Query.all_query(),
+                                        {facet: {"terms": {"field": facet, "size": size}}})
+        return {b["key"]: b["doc_count"] for b in found[facet]["buckets"]}
 
     def type_counts(self) -> dict[str, int]:
         """Return how many individuals each DMO class has (inferred types included)."""
-        counts: dict[str, int] = defaultdict(int)
-        for entity in self.entities.values():
-            for name in entity.types:
-                counts[name] += 1
-        return dict(sorted(counts.items()))
+        return dict(sorted(self.counts("class").items()))
 
-    def _candidates(self, folded: str) -> list[tuple[int, Sequence[int]]]:
-        """Positions of the names matching folded, by tier (a substring may also be a prefix)."""
-        start = bisect.bisect_left(self._folded, folded)
-        same = bisect.bisect_right(self._folded, folded, start)
-        end = bisect.bisect_left(self._folded, folded + LAST, same)
-        found: list[tuple[int, Sequence[int]]] = [(EXACT, range(start, same)),
-                                                  (PREFIX, range(same, end))]
-        if len(folded) >= 3:  # one or two letters: names that start with them, not inside
-            # The names holding the text's rarest trigram, each checked whole (a trigram's
-            # names all hold it).
-            rarest = min(_trigrams(folded), key=lambda g: len(self._trigrams.get(g, ())))
-            holding = self._trigrams.get(rarest, [])
-            if len(folded) > 3:
-                names = self._folded
-                holding = [p for p in holding if folded in names[p]]
-            found.append((SUBSTRING, holding))
-        return found
+    def kind_counts(self) -> dict[str, int]:
+        """Return how many individuals each kind (substance, claim, …) has."""
+        return dict(sorted(self.counts("kind").items()))
+
+    def of_type(self, name: str) -> list[Entity]:
+        """Every individual of a DMO class."""
+        query = tantivy.Query.term_query(self.schema, "class", name)
+        total = _count(self.searcher.search(query, 1, count=True))
+        hits = self.searcher.search(query, max(total, 1), count=False).hits
+        return [self._entity(address) for _, address in hits]
+
+    def query(self, text: str, filters: Mapping[str, Iterable[str]] | None = None,
+              offset: int = 0, limit: int | None = None, facets: bool = False) -> Results:
+        """Search names, then texts, then (when no name matches) spellings alike; one page.
+
+        Hits come one per entity: a higher tier first, then the entity with the shorter
+        shortest name, then by that name and IRI.
+        """
+        wanted = fold(text)
+        if not wanted:
+            return Results(0, [])
+        size = max(1, self.size if limit is None else limit)
+        # Names spelt alike are looked for only when no name matches as typed: a name found
+        # needs no guess, and the guesses would outnumber it.
+        for fuzzy in (False, True):
+            query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy), filters or {})
+            # One search gives the page and the total (a count alone costs as much again).
+            found = self.searcher.search(query, size, count=True, offset=offset,
+                                         weight_by_field="weight")
+            total, page = _count(found), found.hits
+            first = page[:1] if offset == 0 else self.searcher.search(
+                query, 1, count=False, weight_by_field="weight").hits if total else []
+            if first and tier_of(first[0][0]) >= SUBSTRING:
+                break
+        snippets: tantivy.SnippetGenerator | None = None
+        hits = []
+        for score, address in page:
+            entity, tier = self._entity(address), tier_of(score)
+            name, preferred = matched_name(entity, wanted, tier)
+            snippet = None
+            if tier == TEXT:
+                if snippets is None:
+                    texts = text_query(self.schema, wanted)
+                    assert texts is not None  # a text match has words
+                    snippets = tantivy.SnippetGenerator.create(self.searcher, texts,
+                                                               self.schema, "text")
+                    snippets.set_max_num_chars(180)
+                snippet = snippets.snippet_from_doc(self.searcher.doc(address)).to_html()
+            close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
+            hits.append(Hit(entity, name, tier, preferred, snippet, close))
+        results = Results(total, hits)
+        top = page[:1] if offset == 0 else self.searcher.search(
+            query, 1, count=False, weight_by_field="weight").hits if total else []
+        if top and tier_of(top[0][0]) == FUZZY:
+            # Nothing found as typed: the closest spelling of the best entity, a word of its
+            # name for a one-word text.
+            name, _ = matched_name(self._entity(top[0][1]), wanted, FUZZY)
+            results.did_you_mean = closeness(fold(name), wanted)[1]
+        if facets and total:
+            results.facets = {f: sorted(self.counts(f, query, 50).items(),
+                                        key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
+        return results
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,
              limit: int | None = None) -> tuple[int, list[Hit]]:
-        """Return how many entities match text and the hits from offset (limit, or all).
-
-        Hits come best first, one per entity: a higher tier, then a preferred label, then a
-        shorter name, then by name and IRI.
-        """
-        folded = fold(text)
-        if not folded:
-            return 0, []
-        size, rank = len(self._names), self._rank
-        keys: list[int] = []
-        matched: set[int] = set()
-        for tier, positions in self._candidates(folded):
-            if types:
-                positions = [p for p in positions
-                             if self.entities[self._names[p][1]].types & types]
-            matched.update(map(self._owner.__getitem__, positions))
-            base = (EXACT - tier) * size  # a higher tier comes first whatever the rank
-            keys += [base + r for r in map(rank.__getitem__, positions)]
-        keys.sort()
-        end = None if limit is None else offset + limit
-        hits: list[Hit] = []
-        seen: set[int] = set()
-        for key in keys:
-            if end is not None and len(seen) >= end:
-                break
-            position = self._order[key % size]
-            owner = self._owner[position]
-            if owner in seen:
-                continue
-            seen.add(owner)
-            if len(seen) > offset:
-                _, iri, name, preferred = self._names[position]
-                hits.append(Hit(self.entities[iri], name, EXACT - key // size, preferred))
-        return len(matched), hits
+        """Return how many entities match text and the hits from offset (limit, or all)."""
+        found = self.query(text, {"class": types} if types else None, offset, limit)
+        return found.total, found.hits
 
     def search(self, text: str, types: set[str] | None = None, offset: int = 0,
                limit: int | None = None) -> list[Hit]:
         """The hits alone of find()."""
         return self.find(text, types, offset, limit)[1]
+
+    def suggest(self, text: str, limit: int = 8) -> list[Hit]:
+        """Names as typed so far: exact names, starts of names, then words begun."""
+        return [h for h in self.search(text, limit=limit) if h.tier >= WORDS]
+
+
+def term_iri(name: str) -> str:
+    """The IRI of a DMO term."""
+    return str(DMO[name])

@@ -251,6 +251,13 @@ class _Checker:
             self.reference(ident, "attributed_to", claim.attributed_to, frozenset({DMO.Actor}))
         for target in claim.about:
             self.reference(ident, "about", target)
+        for target in claim.trend_of:
+            if target not in claim.about:
+                self.error(ident, "trend_of", f"'{target}' is not among what the claim is about")
+        for other in claim.corroborated_by:
+            self.reference(ident, "corroborated_by", other, frozenset({DMO.Source}))
+            if other == claim.source:
+                self.error(ident, "corroborated_by", f"'{other}' is the claim's own source")
 
     def run(self) -> list[FactError]:
         self.resolve_types()

@@ -25,6 +25,8 @@ Language = Literal["en", "fr"]
 Confidence = Literal["high", "medium", "low"]
 Trend = Literal["increasing", "strongly-increasing", "decreasing", "stable", "emerging",
                 "marginal"]
+QuoteOrigin = Literal["direct-quotation", "paraphrase"]
+Url = Annotated[str, Field(pattern=r"^https?://[^\s<>\"{}|\\^`]+$")]
 ClaimKind = Literal["ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"]
 DataValue = dt.date | int | str
 YEAR_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
@@ -67,6 +69,12 @@ class Entity(Strict):
     definition: Texts | None = None
     exact_match: list[ExternalId] = Field(default_factory=list)
     close_match: list[ExternalId] = Field(default_factory=list)
+    broad_match: list[ExternalId] = Field(
+        default_factory=list, description="identifiers of broader concepts (skos:broadMatch)")
+    narrow_match: list[ExternalId] = Field(
+        default_factory=list, description="identifiers of narrower concepts (skos:narrowMatch)")
+    checked: list[Url] = Field(
+        default_factory=list, description="addresses of the documents read to check this entry")
     note: Texts | None = None
     relations: dict[str, list[Reference]] = Field(
         default_factory=dict, description="DMO object property name → ids of other entities")
@@ -109,6 +117,15 @@ class Claim(Strict):
     summary: Labels
     confidence: Confidence
     trend: list[Trend] = Field(default_factory=list)
+    trend_of: list[Reference] = Field(
+        default_factory=list, description="what the trend is the trend of, among `about`")
+    quote_origin: QuoteOrigin | None = Field(
+        default=None, description="the reported document's own words (between « ») or the "
+                                  "relaying author's paraphrase")
+    corroborated_by: list[Reference] = Field(
+        default_factory=list, description="other, independent sources that say the same")
+    checked: list[Url] = Field(
+        default_factory=list, description="addresses of the documents read to check this claim")
     period: Period | None = None
     about: list[Reference] = Field(min_length=1)
     note: Texts | None = None
@@ -117,6 +134,12 @@ class Claim(Strict):
     def _claim_kind(self) -> Claim:
         if not self.id.startswith("claim/"):
             raise ValueError("a claim's id starts with claim/")
+        if self.trend and not self.trend_of:
+            raise ValueError("a trend needs trend_of: the thing that rises or falls")
+        if self.trend_of and not self.trend:
+            raise ValueError("trend_of needs a trend")
+        if self.quote_origin and not self.quote:
+            raise ValueError("quote_origin needs a quote")
         return self
 
 

@@ -15,6 +15,8 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
+# AddictO mints its terms outside the OBO PURLs (addicto.owl, http://addictovocab.org/).
+ADDICTO = Namespace("http://addictovocab.org/")
 
 PREFIXES: dict[str, Namespace] = {
     "dmo": DMO,

@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
 
 from kg.facts_loader import Facts
 from kg.facts_schema import Claim, Entity, Source, Texts
-from kg.namespaces import DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
+from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
 
 CLAIM_ABOUT = {
     "substance": DMO.aboutSubstance,
@@ -32,7 +32,7 @@ def external_iri(short: str) -> str:
     return {
         "wd": f"{WIKIDATA}{local}",
         "chebi": f"{OBO}CHEBI_{local}",
-        "addicto": f"{OBO}ADDICTO_{local}",
+        "addicto": f"{ADDICTO}ADDICTO_{local}",
     }[prefix]
 
 
@@ -105,8 +105,13 @@ class Populator:
         self.add_texts(individual, SKOS.note, entity.note)
         for short in entity.exact_match:
             self.add_iri(individual, SKOS.exactMatch, external_iri(short))
-        for short in entity.close_match:
-            self.add_iri(individual, SKOS.closeMatch, external_iri(short))
+        for predicate, shorts in ((SKOS.closeMatch, entity.close_match),
+                                  (SKOS.broadMatch, entity.broad_match),
+                                  (SKOS.narrowMatch, entity.narrow_match)):
+            for short in shorts:
+                self.add_iri(individual, predicate, external_iri(short))
+        for address in entity.checked:
+            self.add_iri(individual, DMO.checkedIn, address)
         for name, value in sorted(entity.values.items()):
             self.add_literal(individual, DMO[name], value)
         if isinstance(entity, Source):
@@ -153,6 +158,14 @@ class Populator:
         self.relate(individual, DMO.confidence, f"concept/{claim.confidence}-confidence")
         for trend in claim.trend:
             self.relate(individual, DMO.trend, f"concept/{trend}")
+        for target in claim.trend_of:
+            self.relate(individual, DMO.trendOf, target)
+        if claim.quote_origin:
+            self.relate(individual, DMO.quoteOrigin, f"concept/{claim.quote_origin}")
+        for other in claim.corroborated_by:
+            self.relate(individual, DMO.corroboratedBy, other)
+        for address in claim.checked:
+            self.add_iri(individual, DMO.checkedIn, address)
         if claim.period and claim.period.start is not None:
             self.add_literal(individual, DMO.periodStart, claim.period.start)
         if claim.period and claim.period.end is not None:

@@ -13,13 +13,15 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from webargs.flaskparser import FlaskParser
 
-from kg.catalogue import EXACT, PREFIX, Catalogue
+from kg.catalogue import Catalogue, Hit
 from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
+from kg.search.fields import FACETS
 from kg.store import Backend, QueryFailed, QuerySyntaxError
 from service import api_schemas as schemas
 from service.limits import QueryTimeout, run_timed
 from service.resources import NotFound, Resources
+from service.status import status_at
 
 
 class _Parser(FlaskParser):
@@ -36,7 +38,6 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]
 blueprint = ApiBlueprint("api", __name__, url_prefix="/api",
                          description="Look up, search and list the knowledge graph.")
 
-MATCH = {EXACT: "exact", PREFIX: "prefix"}
 
 
 def _backend() -> Backend:
@@ -106,6 +107,43 @@ class EntityById(MethodView):
         return _describe(f"{kind}/{slug}", args["lang"])
 
 
+@blueprint.route("/entities/<string:kind>/<string:slug>/status")
+class EntityStatus(MethodView):
+    @blueprint.arguments(schemas.StatusArgs, location="query")
+    @blueprint.response(200, schemas.StatusSchema)
+    @blueprint.alt_response(404, description="no entity, or no jurisdiction, with this id")
+    @blueprint.alt_response(400, description="a parameter is missing or malformed")
+    def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
+        """The legal status of an entity on a day: the control measures in force.
+
+        Measures that regulate the entity itself (a substance, or a medicinal
+        product such as injectable ketamine preparations), each with its
+        category, its legal text and its state that day.
+        """
+        catalogue = _catalogue()
+        entity = catalogue.by_id(f"{kind}/{slug}")
+        if entity is None:
+            abort(404, message=f"no entity '{kind}/{slug}'")
+            raise AssertionError
+        jurisdiction = args.get("jurisdiction")
+        if jurisdiction is not None:
+            jurisdiction = jurisdiction if "/" in jurisdiction else f"place/{jurisdiction}"
+            if catalogue.by_id(jurisdiction) is None or not jurisdiction.startswith("place/"):
+                abort(404, message=f"parameter 'jurisdiction': no place {jurisdiction!r}")
+        layout = current_app.extensions["dmkg.layout"]
+        store = _backend()
+        try:
+            measures = run_timed(lambda: status_at(
+                store, layout.queries_dir, entity.iri, args["at"],
+                f"{DMR}{jurisdiction}" if jurisdiction else None))
+        except QueryTimeout as error:
+            abort(503, message=str(error))
+            raise
+        return {"entity": {"iri": entity.iri, "id": entity.id, "label": entity.label("en")},
+                "at": args["at"].isoformat(), "jurisdiction": jurisdiction,
+                "measures": measures}
+
+
 @blueprint.route("/entity")
 class EntityByIri(MethodView):
     @blueprint.arguments(schemas.EntityByIriArgs, location="query")
@@ -122,7 +160,20 @@ class EntityByIri(MethodView):
 SEARCH_EXAMPLE = {"total": 1, "page": 1, "per_page": 20, "next": None, "results": [
     {"iri": f"{DMR}substance/mdma", "id": "substance/mdma", "kind": "substance",
      "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
-     "match": "exact", "score": 90.0}]}
+     "match": "exact", "score": 90.0, "snippet": None}],
+    "did_you_mean": None, "facets": {"kind": [
+        {"value": "substance", "label": "substance", "count": 1}]}}
+
+
+FILTERS = {"type": "class", **{name: name for name in FACETS if name != "class"}}
+
+
+def hit_json(hit: Hit, lang: str) -> dict[str, Any]:
+    """One search result as the API gives it."""
+    return {"iri": hit.entity.iri, "id": hit.entity.id, "kind": hit.entity.kind,
+            "label": hit.entity.label(lang), "types": sorted(hit.entity.types),
+            "matched": hit.name, "match": hit.match, "score": hit.score,
+            "snippet": hit.snippet}
 
 
 @blueprint.route("/search")
@@ -130,25 +181,46 @@ class Search(MethodView):
     @blueprint.arguments(schemas.SearchArgs, location="query")
     @blueprint.response(200, schemas.SearchSchema, example=SEARCH_EXAMPLE)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Search entities by name in English and French.
+        """Search names, alternative names, quotes, summaries and notes, in English and French.
 
         Case and accents do not matter; alternative names count (ecstasy
-        finds MDMA). Exact names rank before prefixes, prefixes before
-        substrings.
+        finds MDMA). Exact names rank first, then starts of names, names
+        holding every word, pieces of names, the texts, and last names
+        spelt alike (kokain finds cocaine, with did_you_mean). Facets
+        count the matches; the filters keep some of them.
         """
         types = set(args["type"])
         unknown = sorted(t for t in types if str(DMO[t]) not in _catalogue().terms)
         if unknown:
             abort(400, message=f"parameter 'type': unknown DMO class {', '.join(unknown)}")
         lang, page, per_page = args["lang"], args["page"], args["per_page"]
+        filters = {field: args[name] for name, field in FILTERS.items() if args[name]}
+        found = _catalogue().query(args["q"], filters, (page - 1) * per_page, per_page,
+                                   facets=args["facets"])
         catalogue = _catalogue()
-        total, hits = catalogue.find(args["q"], types or None, (page - 1) * per_page, per_page)
-        results = [{"iri": h.entity.iri, "id": h.entity.id, "kind": h.entity.kind,
-                    "label": h.entity.label(lang), "types": sorted(h.entity.types),
-                    "matched": h.name, "match": MATCH.get(h.tier, "substring"),
-                    "score": h.score} for h in hits]
-        return {"total": total, "page": page, "per_page": per_page, "results": results,
-                "next": _page_link(page, per_page, total, args)}
+        facets = {name: [{"value": value, "label": catalogue.facet_label(name, value, lang),
+                          "count": count} for value, count in values]
+                  for name, values in found.facets.items()}
+        return {"total": found.total, "page": page, "per_page": per_page,
+                "results": [hit_json(h, lang) for h in found.hits],
+                "did_you_mean": found.did_you_mean, "facets": facets,
+                "next": _page_link(page, per_page, found.total, args)}
+
+
+@blueprint.route("/suggest")
+class Suggest(MethodView):
+    @blueprint.arguments(schemas.SuggestArgs, location="query")
+    @blueprint.response(200, schemas.SuggestSchema, example={"query": "keta", "suggestions": [
+        {"id": "substance/ketamine", "label": "ketamine", "kind": "substance",
+         "matched": "ketamine", "url": "/id/substance/ketamine"}]})
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Names beginning as typed so far, for search boxes."""
+        lang = args["lang"]
+        hits = _catalogue().suggest(args["q"], args["limit"])
+        return {"query": args["q"], "suggestions": [
+            {"id": h.entity.id, "label": h.entity.label(lang), "kind": h.entity.kind,
+             "matched": h.name, "url": f"/id/{h.entity.id}?{urlencode({'lang': lang})}"}
+            for h in hits]}
 
 
 @blueprint.route("/types")
@@ -176,8 +248,7 @@ class Sources(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the sources: documents, reports, comments and legal texts."""
         resources = _resources()
-        sources = sorted((e for e in _catalogue().entities.values() if "Source" in e.types),
-                         key=lambda e: e.id)
+        sources = sorted(_catalogue().of_type("Source"), key=lambda e: e.id)
         return _paged([resources.source(e.iri, args["lang"]) for e in sources], args)
 
 

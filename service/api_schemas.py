@@ -100,9 +100,14 @@ class IncomingSchema(Schema):
 class MeasureSchema(LinkSchema):
     effective_from = fields.String()
     effective_until = fields.String()
+    as_of = fields.String(metadata={"description": "for a status no text set in force: the "
+                                                   "date of the decisions that confirm it"})
     status = fields.Nested(LinkSchema)
     jurisdiction = fields.Nested(LinkSchema)
     established_by = fields.Nested(LinkSchema)
+    ended_by = fields.Nested(LinkSchema)
+    checked = fields.List(fields.String(), metadata={
+        "description": "addresses of the documents the curators read to check the measure"})
     regulates = fields.List(fields.Nested(LinkSchema), required=True)
     requirements = fields.List(fields.Nested(LinkSchema), required=True)
     sources = fields.List(fields.Nested(SourceSchema), required=True)
@@ -151,6 +156,42 @@ class SearchArgs(PageArgs):
     type = fields.List(fields.String(validate=validate.OneOf(dmo_classes())),
                        load_default=list,
                        metadata={"description": "keep entities of these DMO classes"})
+    kind = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,
+                       metadata={"description": "keep entities of these kinds (claim, …)"})
+    source = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list,
+                         metadata={"description": "keep claims stated in these sources (ids)"})
+    claim_kind = fields.List(fields.String(validate=validate.Length(max=100)),
+                             load_default=list,
+                             metadata={"description": "keep claims of these kinds "
+                                                      "(ReportedFinding, Opinion, …)"})
+    confidence = fields.List(fields.String(validate=validate.Length(max=100)),
+                             load_default=list,
+                             metadata={"description": "keep claims of these confidences "
+                                                      "(concept/high-confidence, …)"})
+    trend = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,
+                        metadata={"description": "keep claims with these trends "
+                                                 "(concept/increasing, …)"})
+    facets = fields.Boolean(load_default=True,
+                            metadata={"description": "count the matches by facet"})
+
+
+class SuggestArgs(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lang = LANG
+    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
+
+
+class SuggestionSchema(Schema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    kind = fields.String(required=True)
+    matched = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class SuggestSchema(Schema):
+    query = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
 
 
 class EntitySummarySchema(Schema):
@@ -163,9 +204,12 @@ class EntitySummarySchema(Schema):
 
 class HitSchema(EntitySummarySchema):
     matched = fields.String(required=True, metadata={"description": "the name that matched"})
-    match = fields.String(required=True, validate=validate.OneOf(["exact", "prefix",
-                                                                  "substring"]))
+    match = fields.String(required=True, validate=validate.OneOf(
+        ["exact", "prefix", "words", "substring", "text", "fuzzy"]))
     score = fields.Float(required=True)
+    snippet = fields.String(allow_none=True, metadata={
+        "description": "for matches in a quote, summary or note: an HTML excerpt, the "
+                       "matched words in <b>"})
 
 
 class PageSchema(Schema):
@@ -175,8 +219,20 @@ class PageSchema(Schema):
     next = fields.String(allow_none=True, required=True)
 
 
+class FacetValueSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
 class SearchSchema(PageSchema):
     results = fields.List(fields.Nested(HitSchema), required=True)
+    did_you_mean = fields.String(allow_none=True, metadata={
+        "description": "when nothing matches as typed: the closest spelling found"})
+    facets = fields.Dict(keys=fields.String(),
+                         values=fields.List(fields.Nested(FacetValueSchema)),
+                         metadata={"description": "matches by kind, class, source, claim "
+                                                  "kind, confidence and trend"})
 
 
 class TypeCountSchema(Schema):
@@ -227,3 +283,33 @@ class QueryResultSchema(Schema):
     columns = fields.List(fields.String(), required=True)
     rows = fields.List(fields.Dict(keys=fields.String(), values=fields.String(allow_none=True)),
                        required=True)
+
+
+class StatusArgs(Schema):
+    at = fields.Date(required=True, metadata={"description": "the day asked about, YYYY-MM-DD"})
+    jurisdiction = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "place id such as place/france or place/international; "
+                                 "every jurisdiction when absent"})
+
+
+class StatusMeasureSchema(Schema):
+    id = fields.String(required=True)
+    measure = fields.String(required=True, metadata={"description": "the measure's IRI"})
+    label = fields.String(required=True)
+    jurisdiction = fields.String(required=True)
+    status = fields.String(allow_none=True, metadata={"description": "the control category"})
+    state = fields.String(required=True, metadata={
+        "description": "in force; uncertain (a date known to the year only); confirmed (a "
+                       "status resting on dated decisions, confirmed by that day)"})
+    instrument = fields.String(allow_none=True, metadata={"description": "the legal text(s)"})
+    as_of = fields.String(allow_none=True)
+    until = fields.String(allow_none=True)
+    from_ = fields.String(allow_none=True, data_key="from")
+
+
+class StatusSchema(Schema):
+    entity = fields.Nested(LinkSchema, required=True)
+    at = fields.String(required=True)
+    jurisdiction = fields.String(allow_none=True)
+    measures = fields.List(fields.Nested(StatusMeasureSchema), required=True)

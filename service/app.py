@@ -69,12 +69,31 @@ def register_errors(app: Flask) -> None:
         return _plain(500, INTERNAL_ERROR)
 
 
+def index_folder(settings: Mapping[str, Any]) -> Path | None:
+    """Where the search index of the configured store is kept, or None to keep it in memory.
+
+    Indexes are kept for the on-disk store, beside it and named by its content: data files
+    (DATA), in-memory engines and remote servers are indexed when the service starts.
+    """
+    if str(settings["STORE"]) != "oxigraph" or settings.get("DATA"):
+        return None
+    return Path(settings["STORE_DIR"]) / ("writable" if settings.get("WRITE_TOKENS") else "")
+
+
+def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
+    """Open the search index of the store's content, building it only when there is none."""
+    if folder is None:
+        return Catalogue.from_backend(backend)
+    return Catalogue.for_store(backend, folder, backend.version())
+
+
 class CatalogueRefresher:
     """After writes, rebuild the search catalogue on a background thread, at most once a second."""
 
-    def __init__(self, app: Flask, backend: Backend) -> None:
+    def __init__(self, app: Flask, backend: Backend, folder: Path | None) -> None:
         self.app = app
         self.backend = backend
+        self.folder = folder
         self.wanted = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -94,7 +113,7 @@ class CatalogueRefresher:
             time.sleep(1.0)  # let a burst of writes land first
             self.wanted.clear()
             try:
-                self.app.extensions["dmkg.catalogue"] = Catalogue.from_backend(self.backend)
+                self.app.extensions["dmkg.catalogue"] = open_catalogue(self.backend, self.folder)
                 # Answers made meanwhile read the old catalogue's labels.
                 self.app.extensions["dmkg.response_cache"].clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
@@ -115,12 +134,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     backend = open_backend(settings)
     opened = time.perf_counter()
     log.info("store %s open in %.1f s", backend.name, opened - started)
-    catalogue = Catalogue.from_backend(backend)
-    log.info("search index: %d names of %d entities in %.1f s", catalogue.size,
-             len(catalogue.entities), time.perf_counter() - opened)
+    folder = index_folder(settings)
+    catalogue = open_catalogue(backend, folder)
+    log.info("search index of %d entities ready in %.1f s", catalogue.size,
+             time.perf_counter() - opened)
     app.extensions["dmkg.backend"] = backend
     app.extensions["dmkg.catalogue"] = catalogue
-    app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend)
+    app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend, folder)
 
     from service import (
         api,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Blueprint, Response, current_app, render_template
 
 from kg.catalogue import Catalogue
@@ -17,7 +15,7 @@ blueprint = Blueprint("home", __name__)
 def home() -> Response:
     """Explain the graph, give its size and link to its parts."""
     catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
-    kinds = sorted(Counter(e.kind for e in catalogue.entities.values()).items())
+    kinds = sorted(catalogue.kind_counts().items())
     lang = page_language()
     html = render_template("home.html", lang=lang, words=WORDS[lang], kinds=kinds,
                            total=sum(backend().graph_sizes().values()),

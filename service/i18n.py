@@ -20,7 +20,12 @@ WORDS: dict[str, dict[str, str]] = {
         "editor": "SPARQL editor", "api": "REST API", "ontology": "Ontology",
         "attributed": "attributed to", "exact": "exact match", "close": "close match (to verify)",
         "note": "Note", "by": "by", "published_by": "published by", "derived": "derived from",
-        "switch": "Français",
+        "switch": "Français", "did_you_mean": "Did you mean", "facets": "Refine",
+        "facet_kind": "Kind", "facet_class": "Class", "facet_source": "Source",
+        "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
+        "facet_trend": "Trend", "facet_all": "any",
+        "timeline": "Control measures over time", "measure": "measure",
+        "duties_only": "duties only", "regulates": "applies to",
     },
     "fr": {
         "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
@@ -37,6 +42,12 @@ WORDS: dict[str, dict[str, str]] = {
         "attributed": "attribuée à", "exact": "correspondance exacte",
         "close": "correspondance proche (à vérifier)", "note": "Note", "by": "par",
         "published_by": "publié par", "derived": "dérivé de", "switch": "English",
+        "did_you_mean": "Vouliez-vous dire", "facets": "Affiner", "facet_kind": "Nature",
+        "facet_class": "Classe", "facet_source": "Source",
+        "facet_claim_kind": "Type d'affirmation", "facet_confidence": "Confiance",
+        "facet_trend": "Tendance", "facet_all": "toutes",
+        "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
+        "duties_only": "obligations seules", "regulates": "s\u2019applique à",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -13,11 +14,14 @@ from rdflib import Graph
 from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import ENTITY_KINDS, PREFIXES
+from kg.search.fields import FACETS
 from kg.store import Backend
 from service.i18n import WORDS, page_language
 from service.media import content_type, link_header, negotiate
 from service.neighbourhood import svg
 from service.resources import NotFound, Resources
+from service.timeline import bars as timeline_bars
+from service.timeline import svg as timeline_svg
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -79,6 +83,9 @@ def entity(kind: str, slug: str) -> Response:
     other = "fr" if lang == "en" else "en"
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described)),  # built from escaped parts
+                 timeline=Markup(timeline_svg(described["measures"], described["label"],
+                                              dt.date.today())),  # escaped parts too
+                 timeline_rows=timeline_bars(described["measures"]),
                  switch=f"{path}?lang={other}")
 
 
@@ -97,9 +104,22 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
-    hits = catalogue.search(text, limit=50) if text else []
-    api = "/api/search?" + urlencode({"q": text, "lang": lang})
+    chosen = {name: value[:300] for name in FACETS
+              if (value := request.args.get(name, "").strip())}
+    found = catalogue.query(text, {k: [v] for k, v in chosen.items()}, limit=50,
+                            facets=True) if text else None
+    api = "/api/search?" + urlencode({"q": text, "lang": lang, **chosen})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
-    return _page("search.html", lang, alternates, text=text, hits=hits,
+    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
+    snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
+        if found else {}
+    facets = [(name, [(catalogue.facet_label(name, value, lang), count, value == chosen.get(name),
+                       "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
+                      for value, count in values[:12]],
+               "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
+                                       "q": text, "lang": lang}) if name in chosen else None)
+              for name, values in (found.facets.items() if found else ()) if values]
+    return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
+                 hits=found.hits if found else [], snippets=snippets,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

@@ -10,7 +10,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from kg.catalogue import Catalogue, Entity
-from kg.namespaces import DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
+from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
 from kg.store import Backend, DatasetSpec
 
 # The curated graphs: the facts, and the ontology for its value sets.
@@ -25,7 +25,8 @@ ABOUT = {str(DMO.about), *(str(DMO[f"about{k}"]) for k in (
     "Substance", "Channel", "Actor", "Place", "Practice", "Regulation", "Risk", "Factor",
     "Requirement"))}
 HIDDEN = {str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(SKOS.definition),
-          str(SKOS.note), str(SKOS.exactMatch), str(SKOS.closeMatch)}
+          str(SKOS.note), str(SKOS.exactMatch), str(SKOS.closeMatch),
+          str(SKOS.broadMatch), str(SKOS.narrowMatch), str(DMO.checkedIn)}
 _ABOUT_IN = "FILTER(?a IN (" + ", ".join(f"<{a}>" for a in sorted(ABOUT)) + "))"
 # Neighbours whose own triples a description shows, as patterns binding ?x from ?e. (A FILTER,
 # not VALUES, for the about-properties: with VALUES Oxigraph starts from every claim.)
@@ -44,7 +45,7 @@ NEIGHBOURS = tuple(f"SELECT DISTINCT ?e ?x WHERE {{ {pattern} }}" for pattern in
 BATCH = 200
 SCHEMES = ((str(WIKIDATA), "wikidata", "Wikidata"),
            (f"{OBO}CHEBI_", "chebi", "ChEBI"),
-           (f"{OBO}ADDICTO_", "addicto", "Addiction Ontology"))
+           (f"{ADDICTO}ADDICTO_", "addicto", "Addiction Ontology"))
 
 
 class NotFound(LookupError):
@@ -226,7 +227,8 @@ class Resources:
         out = self.outgoing(entity.iri)
         alt = [{"value": v, "lang": lg} for lg, v in sorted(entity.alt_labels)]
         identifiers = []
-        for match, match_property in (("exact", SKOS.exactMatch), ("close", SKOS.closeMatch)):
+        for match, match_property in (("exact", SKOS.exactMatch), ("close", SKOS.closeMatch),
+                                      ("broad", SKOS.broadMatch), ("narrow", SKOS.narrowMatch)):
             for value in out.get(str(match_property), []):
                 scheme = identifier(str(value))
                 if scheme:
@@ -274,10 +276,15 @@ class Resources:
         if entity.kind == "claim":
             described["claim"] = self.claim(entity.iri, lang)
         measures = [s for s, p in self.incoming(entity.iri) if p == str(DMO.regulates)]
+        # A substance's page also shows the measures on the medicines made from it.
+        for product, name in self.incoming(entity.iri):
+            if name == str(DMO.activeIngredient):
+                measures += [s for s, p in self.incoming(product) if p == str(DMO.regulates)]
         if entity.kind == "regulation" and "ControlMeasure" in entity.types:
             measures.append(entity.iri)
         described["measures"] = sorted((self.measure(m, lang) for m in set(measures)),
-                                       key=lambda m: str(m.get("effective_from", "")))
+                                       key=lambda m: str(m.get("effective_from",
+                                                               m.get("as_of", ""))))
         return described
 
     def measure(self, iri: str, lang: str) -> dict[str, Any]:
@@ -285,14 +292,17 @@ class Resources:
         out = self.outgoing(iri)
         found: dict[str, Any] = self.link(iri, lang)
         for key, predicate in (("effective_from", DMO.effectiveFrom),
-                               ("effective_until", DMO.effectiveUntil)):
+                               ("effective_until", DMO.effectiveUntil),
+                               ("as_of", DMO.statusAsOf)):
             if out.get(str(predicate)):
                 found[key] = str(out[str(predicate)][0])
         for key, predicate in (("status", DMO.controlStatus), ("jurisdiction", DMO.jurisdiction),
-                               ("established_by", DMO.establishedBy)):
+                               ("established_by", DMO.establishedBy),
+                               ("ended_by", DMO.endedBy)):
             if out.get(str(predicate)):
                 found[key] = self.link(str(out[str(predicate)][0]), lang)
         found["regulates"] = [self.link(str(v), lang) for v in out.get(str(DMO.regulates), [])]
+        found["checked"] = sorted(str(v) for v in out.get(str(DMO.checkedIn), []))
         found["requirements"] = [self.link(str(v), lang)
                                  for v in out.get(str(DMO.imposesRequirement), [])]
         sources: dict[str, dict[str, Any]] = {}

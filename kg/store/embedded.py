@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.store.oxigraph_backend import UNION_NOTE, overlaps
+
 READY = "READY"
 
 
@@ -56,6 +58,9 @@ def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
             store = ox.Store(str(staging))
             store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
             store.flush()
+            # Once here rather than in every process that opens it.
+            union = "multiset" if overlaps(store) else "set"
+            (staging / UNION_NOTE).write_text(union + "\n", encoding="utf-8")
             del store
             gc.collect()  # the store's files close when the object goes
             (staging / READY).write_text(digest + "\n", encoding="utf-8")

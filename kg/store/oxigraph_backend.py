@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import islice
@@ -24,6 +25,27 @@ from kg.store.base import (
     Term,
     guard,
 )
+
+# Merged copies kept for datasets whose graphs overlap (each holds their triples).
+VIEWS_KEPT = 2
+
+
+# The file beside an on-disk store that says whether its union default graph is a set.
+UNION_NOTE = "UNION"
+
+
+def overlaps(store: ox.Store, graphs: tuple[str, ...] | None = None) -> bool:
+    """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
+    if graphs is None:
+        found = store.query(
+            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
+            "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
+    else:
+        names = " ".join(str(ox.NamedNode(g)) for g in graphs)
+        found = store.query(
+            f"ASK {{ VALUES ?a {{ {names} }} VALUES ?b {{ {names} }} "
+            "GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
+    return bool(found)
 
 
 def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
@@ -124,6 +146,9 @@ class OxigraphBackend(Backend):
         self.store = store
         self._version = version
         self._sizes: dict[str, int] | None = None
+        self._disjoint: bool | None = None  # no triple in two graphs; None: not known yet
+        self._views: dict[DatasetSpec, ox.Store] = {}
+        self._views_lock = threading.Lock()
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
@@ -132,7 +157,13 @@ class OxigraphBackend(Backend):
     @classmethod
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
         """Open a loaded store read-only: several processes may share it."""
-        return cls(ox.Store.read_only(str(path)), version)
+        backend = cls(ox.Store.read_only(str(path)), version)
+        # Loaders note whether the union holds a triple twice (a check that reads every quad).
+        noted = path / UNION_NOTE
+        if noted.is_file():
+            backend._disjoint = noted.read_text(encoding="utf-8").strip() == "set"
+        backend._prepare_union()
+        return backend
 
     @classmethod
     def writable(cls, path: Path, protected: tuple[str, ...] = ()) -> OxigraphBackend:
@@ -140,6 +171,7 @@ class OxigraphBackend(Backend):
         backend = cls(ox.Store(str(path)))
         backend.protected = frozenset(protected)
         backend.accepts_writes = True
+        backend._prepare_union()
         return backend
 
     accepts_writes = False
@@ -150,7 +182,16 @@ class OxigraphBackend(Backend):
     def _changed(self) -> None:
         self.writes += 1
         self._version = ""
+        self._forget()
+        # The write pays for the check (it reads every quad), not the next query.
+        self._prepare_union()
+
+    def _forget(self) -> None:
+        """Drop what was derived from the data: sizes, overlap, merged copies."""
         self._sizes = None
+        self._disjoint = None
+        with self._views_lock:
+            self._views.clear()
 
     def update(self, sparql: str, dataset: DatasetSpec | None = None,
                base: str | None = None) -> None:
@@ -209,21 +250,74 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
+    def _target(self, sparql: str, dataset: DatasetSpec | None,
+                options: dict[str, object]) -> ox.Store:
+        """The store to run on and the dataset options that make its default graph a set.
+
+        Oxigraph 0.5 merges several graphs into the default graph as a multiset: a triple held
+        by two of them matches twice. Where graphs overlap, the query runs on a merged copy.
+        """
+        if dataset:
+            # A protocol dataset is the whole dataset: no other named graph is visible.
+            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+            if len(dataset.default_graphs) > 1 and self._overlap(dataset.default_graphs):
+                return self._merged(dataset)
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+        elif not has_dataset_clause(sparql):
+            # The union default graph would override the query's own FROM clauses.
+            if not self._union_is_set():
+                return self._merged(None)
+            options["use_default_graph_as_union"] = True
+        return self.store
+
+    def _union_is_set(self) -> bool:
+        """Tell whether no triple is held twice (by two graphs), checked once per change."""
+        if self._disjoint is None:
+            self._disjoint = not self._overlap(None)
+        return self._disjoint
+
+    def _overlap(self, graphs: tuple[str, ...] | None) -> bool:
+        """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
+        return overlaps(self.store, graphs)
+
+    def _prepare_union(self) -> None:
+        """Settle, before any request, whether the union needs a merged copy, and make it."""
+        if not self._union_is_set():
+            self._merged(None)
+
+    def _merged(self, dataset: DatasetSpec | None) -> ox.Store:
+        """A copy whose default graph is the set of the dataset's default triples (the union
+        of every graph for None), with its named graphs; kept until the data changes."""
+        key = dataset or DatasetSpec()
+        with self._views_lock:
+            view = self._views.get(key)
+            if view is not None:
+                return view
+        view = ox.Store()
+        if dataset is None:
+            quads = list(self.store.quads_for_pattern(None, None, None))
+            view.extend(q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph))
+        else:
+            quads = [q for g in dataset.default_graphs
+                     for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+            for name in dataset.named_graphs:
+                view.extend(self.store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
+        view.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+        with self._views_lock:
+            self._views[key] = view
+            while len(self._views) > VIEWS_KEPT:
+                del self._views[next(iter(self._views))]
+        return view
+
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         guard(sparql)
         options: dict[str, object] = {"base_iri": base} if base else {}
-        if dataset:
-            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
-            if dataset.named_graphs:
-                options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
-        elif not has_dataset_clause(sparql):
-            # The union default graph would override the query's own FROM clauses.
-            options["use_default_graph_as_union"] = True
+        target = self._target(sparql, dataset, options)
         if bindings:
             sparql = _bind(sparql, bindings, options)
         try:
-            result = self.store.query(sparql, **options)  # type: ignore[arg-type]
+            result = target.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError) as error:
@@ -261,7 +355,8 @@ class OxigraphBackend(Backend):
         else:
             self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
         self._version = ""
-        self._sizes = None
+        self._forget()
+        self._prepare_union()
 
     def graph_sizes(self) -> dict[str, int]:
         if self._sizes is None:

@@ -47,6 +47,9 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     return with_leading_values(sparql, block) or f"{sparql}\n{block}"
 
 
+# A graph no store holds: named where a dataset has no default graph or no named graph.
+NO_GRAPH = "urn:x-dmkg:no-graph"
+
 class RemoteBackend(Backend):
     """A SPARQL 1.1 server reached over HTTP; read-only unless an update endpoint is given."""
 
@@ -75,10 +78,14 @@ class RemoteBackend(Backend):
         client = self._client(self.endpoint)
         client.setQuery(sparql)
         client.setReturnFormat(accept)
-        for graph in (dataset.default_graphs if dataset else ()):
-            client.addDefaultGraph(graph)
-        for graph in (dataset.named_graphs if dataset else ()):
-            client.addNamedGraph(graph)
+        if dataset:
+            # A dataset names every graph the query sees, but a server given only one of the
+            # two parameters fills the other with its own graphs (Virtuoso does): a graph it
+            # does not hold stands for "none".
+            for graph in dataset.default_graphs or (NO_GRAPH,):
+                client.addDefaultGraph(graph)
+            for graph in dataset.named_graphs or (NO_GRAPH,):
+                client.addNamedGraph(graph)
         try:
             response = client.query().response
         except QueryBadFormed as error:

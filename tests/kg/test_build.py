@@ -111,8 +111,8 @@ def test_void_counts_match_the_dataset(built: Layout) -> None:
 def test_report_records_counts_and_the_reasoner(built: Layout) -> None:
     report = json.loads((built.dist_dir / "report.json").read_text(encoding="utf-8"))
     assert report["reasoner"]["status"] == "hermit"
-    assert report["claims"] == 32
-    assert report["claims_per_source"]["source/jim-2017-03-14-dealers-nouveaux-canaux"] == 21
+    assert report["claims"] == 37
+    assert report["claims_per_source"]["source/jim-2017-03-14-dealers-nouveaux-canaux"] == 25
     assert report["instances_per_class"]["dmo:City"] == 8
     assert "Claims per source" in (built.dist_dir / "report.txt").read_text(encoding="utf-8")
 

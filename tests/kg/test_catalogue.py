@@ -1,4 +1,4 @@
-"""The search index against a plain reading of its rules, name by name, on a real store."""
+"""The search index against a plain reading of its rules, entity by entity, on a real store."""
 
 from __future__ import annotations
 
@@ -7,59 +7,111 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import write
-from kg.catalogue import EXACT, PREFIX, SUBSTRING, Catalogue, fold
+from kg.catalogue import EXACT, FUZZY, PREFIX, SUBSTRING, TEXT, WORDS, Catalogue, fold
 from kg.paths import Layout
+from kg.search import build
 from kg.store.oxigraph_backend import OxigraphBackend
 
 
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Catalogue:
+def store(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> OxigraphBackend:
     """The curated graph and 20k synthetic triples (many shared syllables, many ties)."""
     synthetic = tmp_path_factory.mktemp("catalogue") / "synthetic.nq"
     write(20_000, synthetic, seed=7)
     backend = OxigraphBackend.in_memory()
     for path in (built.dist_dir / "dmkg.nq", synthetic):
         backend.load(Path(path))
-    return Catalogue.from_backend(backend)
+    return backend
 
 
-def expected(catalogue: Catalogue, text: str, types: set[str] | None
-             ) -> list[tuple[str, str, int, bool]]:
-    """Every matching entity, best first, with its best name: the rules read literally."""
+@pytest.fixture(scope="module")
+def catalogue(store: OxigraphBackend) -> Catalogue:
+    return Catalogue.from_backend(store)
+
+
+@pytest.fixture(scope="module")
+def records(store: OxigraphBackend) -> dict[str, build.Record]:
+    return build.read(store)[0]
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in fold(text)).split()
+
+
+def tier(record: build.Record, wanted: str) -> int | None:
+    """The best tier of an entity for a folded text, the rules read literally."""
+    names = [fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]]
+    if wanted in names:
+        return EXACT
+    if any(n.startswith(wanted) for n in names):
+        return PREFIX
+    have = {w for n in names for w in _words(n)}
+    terms = _words(wanted)
+    if terms and set(terms[:-1]) <= have and any(h.startswith(terms[-1]) for h in have):
+        return WORDS
+    pieces = {wanted[i:i + 3] for i in range(len(wanted) - 2)}
+    if len(wanted) >= 3 and any(pieces <= {n[i:i + 3] for i in range(len(n) - 2)}
+                                for n in names):
+        return SUBSTRING  # every three-letter piece of the text in one name
+    texts = {w for t in record.texts for w in _words(t)}
+    if terms and set(terms) <= texts:
+        return TEXT
+    return None
+
+
+def expected(records: dict[str, build.Record], text: str, types: set[str] | None
+             ) -> list[tuple[str, int]]:
+    """Every entity matching without misspelling, best first: tier, then rank_key."""
     wanted = fold(text)
-    best: dict[str, tuple[int, bool, int, str, str]] = {}
-    for entity in catalogue.entities.values():
-        if types and not entity.types & types:
+    found = []
+    for iri, record in records.items():
+        if types and not record.types & types:
             continue
-        names = [(n, True) for n in entity.labels.values()]
-        names += [(n, False) for _, n in entity.alt_labels]
-        for name, preferred in names:
-            folded = fold(name)
-            if folded == wanted:
-                tier = EXACT
-            elif folded.startswith(wanted):
-                tier = PREFIX
-            elif len(wanted) >= 3 and wanted in folded:
-                tier = SUBSTRING
-            else:
-                continue
-            key = (-tier, not preferred, len(folded), folded, name)
-            if entity.iri not in best or key < best[entity.iri][:5]:
-                best[entity.iri] = key
-    ranked = sorted(best.items(), key=lambda item: (item[1][:4], item[0]))
-    return [(iri, key[4], -key[0], not key[1]) for iri, key in ranked]
+        best = tier(record, wanted)
+        if best is not None:
+            found.append((-best, build.rank_key(iri, record.labels, record.alt_labels), iri))
+    return [(iri, -negative) for negative, _, iri in sorted(found)]
 
 
 @pytest.mark.parametrize("text", ["ket", "Kétamine", "ka", "k", "dark web", "tomi", "drive",
                                   "finding ka", "  MDMA ", "zzzz", "ecstasy", "e", "g ka",
-                                  "ding kato", "a b", "ka to", "web", "ne de"])
+                                  "ding kato", "a b", "ka to", "web", "ne de", "montagne"])
 @pytest.mark.parametrize("types", [None, {"Stimulant"}, {"City", "Dissociative"}])
-def test_search_follows_its_rules(catalogue: Catalogue, text: str,
-                                  types: set[str] | None) -> None:
-    want = expected(catalogue, text, types)
+def test_search_follows_its_rules(catalogue: Catalogue, records: dict[str, build.Record],
+                                  text: str, types: set[str] | None) -> None:
+    want = expected(records, text, types)
     total, hits = catalogue.find(text, types)
-    assert total == len(want)
-    assert [(h.entity.iri, h.name, h.tier, h.preferred) for h in hits] == want
+    exact = [(h.entity.iri, h.tier) for h in hits if h.tier != FUZZY]
+    assert exact == want
+    assert total == len(hits)
+    # Spellings alike come only when no name matches as typed, and after the texts.
+    alike = hits[len(want):]
+    assert all(h.tier == FUZZY for h in alike)
+    assert not alike or not want or want[0][1] < SUBSTRING
+
+
+def test_hits_name_what_matched(catalogue: Catalogue) -> None:
+    hit = catalogue.search("Ecstasy")[0]
+    assert (hit.entity.id, hit.name, hit.tier, hit.preferred) == ("substance/mdma", "ecstasy",
+                                                                   EXACT, False)
+    quote = catalogue.search("montagne archives")[0]
+    assert quote.tier == TEXT and quote.snippet
+    assert "<b>montagne</b>" in quote.snippet and "<b>archives</b>" in quote.snippet
+
+
+@pytest.mark.parametrize(("typed", "entity", "meant"), [
+    ("extasy", "substance/mdma", "ecstasy"), ("kokain", "substance/cocaine", "cocaine"),
+    ("canabis", "substance/herbal-cannabis", "cannabis"), ("darkweb", "channel/dark-web",
+                                                           "dark web")])
+def test_misspellings_find_what_was_meant(catalogue: Catalogue, typed: str, entity: str,
+                                          meant: str) -> None:
+    found = catalogue.query(typed)
+    assert found.hits[0].entity.id == entity
+    assert found.did_you_mean == meant
+    assert found.hits[0].score >= max(h.score for h in found.hits)
+    # The right spelling ranks its entity first, well above any spelling alike.
+    right = catalogue.search(meant)[0]
+    assert right.tier > FUZZY and right.score > found.hits[0].score
 
 
 def test_pages_are_slices_of_the_whole_ranking(catalogue: Catalogue) -> None:
@@ -69,3 +121,36 @@ def test_pages_are_slices_of_the_whole_ranking(catalogue: Catalogue) -> None:
         count, page = catalogue.find("ket", offset=offset, limit=limit)
         assert count == total
         assert page == everything[offset:offset + limit]
+
+
+def test_facets_count_the_matching_entities(catalogue: Catalogue,
+                                            records: dict[str, build.Record]) -> None:
+    found = catalogue.query("cocaine", facets=True, limit=1000)
+    kinds = dict(found.facets["kind"])
+    assert sum(kinds.values()) == found.total
+    assert kinds["substance"] == sum(h.entity.kind == "substance" for h in found.hits)
+    claims = catalogue.query("cocaine", {"kind": ["claim"]}, limit=1000)
+    assert claims.total == kinds["claim"]
+    assert {h.entity.kind for h in claims.hits} == {"claim"}
+
+
+def test_look_ups_read_the_index(catalogue: Catalogue, records: dict[str, build.Record]) -> None:
+    entity = catalogue.by_id("substance/cocaine")
+    assert entity is not None and entity.label("fr") == "cocaïne"
+    assert catalogue.get("https://w3id.org/dmkg/id/substance/nothing") is None
+    counts = catalogue.type_counts()
+    assert counts["Substance"] == sum("Substance" in r.types for r in records.values())
+    assert catalogue.size == len(records)
+
+
+def test_the_index_on_disk_opens_without_reading_the_store(
+        tmp_path: Path, store: OxigraphBackend, catalogue: Catalogue) -> None:
+    folder = build.build_into(tmp_path, "abc", store)
+    assert (folder / build.READY).read_text().strip() == "abc"
+
+    class Closed(OxigraphBackend):
+        def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+            raise AssertionError("the store was read")
+
+    reopened = Catalogue.for_store(Closed(store.store), tmp_path, "abc")
+    assert reopened.find("ket", limit=30) == catalogue.find("ket", limit=30)

@@ -45,6 +45,6 @@ def test_dmkg_query_explains_a_syntax_error_and_an_unknown_name(built: Layout,
 
 def test_stats_and_validate_through_the_cli(built: Layout) -> None:
     stats = dmkg("stats", "--json", home=built.root)
-    assert stats.returncode == 0 and '"claims": 32' in stats.stdout
+    assert stats.returncode == 0 and '"claims": 37' in stats.stdout
     valid = dmkg("validate", home=built.root)
     assert valid.returncode == 0 and "valid" in valid.stdout

@@ -110,7 +110,31 @@ def not_utf8(layout: Layout) -> list[str]:
     return [f"places.yaml:{line}: not UTF-8: byte 0x"]
 
 
+def trend_without_subject(layout: Layout) -> list[str]:
+    _replace(layout, "claims-jim-2017-03-14.yaml", "    trend_of: [substance/crack]\n", "")
+    return ["claims-jim-2017-03-14.yaml:", "(claim/ofdt-t115-crack-paris)",
+            "a trend needs trend_of: the thing that rises or falls"]
+
+
+def trend_of_outside_about(layout: Layout) -> list[str]:
+    _replace(layout, "claims-jim-2017-03-14.yaml", "    trend_of: [substance/crack]\n",
+             "    trend_of: [place/lille]\n")
+    return ["claims-jim-2017-03-14.yaml:", "(claim/ofdt-t115-crack-paris)", "field 'trend_of'",
+            "'place/lille' is not among what the claim is about"]
+
+
+def corroborated_by_itself(layout: Layout) -> list[str]:
+    _replace(layout, "claims-regulation.yaml",
+             "    corroborated_by: [source/senat-qe-35603-2002]\n",
+             "    corroborated_by: [source/ansm-2017-01-26-ketamine]\n")
+    return ["claims-regulation.yaml:", "(claim/ansm-ketamine-fr-stupefiants-1997)",
+            "field 'corroborated_by'", "is the claim's own source"]
+
+
 BREAKAGES: dict[str, Breakage] = {
+    "trend without its subject": trend_without_subject,
+    "trend of something the claim is not about": trend_of_outside_about,
+    "corroborated by its own source": corroborated_by_itself,
     "yaml syntax": yaml_syntax,
     "not UTF-8": not_utf8,
     "missing French label": missing_french_label,

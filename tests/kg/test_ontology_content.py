@@ -76,7 +76,9 @@ def test_value_sets_are_individuals(ontology: Graph) -> None:
         DMO.ConfidenceLevel: {"high-confidence", "medium-confidence", "low-confidence"},
         DMO.ControlCategory: {"fr-stupefiants", "fr-liste-i", "fr-liste-ii",
                               "un-1961-schedule-i", "un-1961-schedule-ii",
+                              "un-1961-schedule-iii", "un-1961-schedule-iv",
                               "un-1971-schedule-i", "not-internationally-controlled"},
+        DMO.QuoteOrigin: {"direct-quotation", "paraphrase"},
     }
     for cls, slugs in members.items():
         prefix = str(DMR) + "concept/"

@@ -51,3 +51,47 @@ def test_api_docs_render_from_the_vendored_swagger_ui(live_server: LiveServer,
         page.screenshot(path=str(artifacts_dir(layout.root) / "api-docs.png"), full_page=True)
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}
+
+
+def test_search_boxes_suggest_names_as_typed(live_server: LiveServer, layout: Layout) -> None:
+    requested: list[str] = []
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(f"{live_server.url}/search?q=kokain&lang=fr", wait_until="networkidle")
+        assert page.locator(".did-you-mean a").inner_text() == "cocaine"
+        box = page.locator("header input[name=q]")
+        box.fill("")
+        box.press_sequentially("kéta", delay=40)
+        page.wait_for_selector('header datalist option[value="kétamine"]', state="attached",
+                               timeout=10_000)
+        page.screenshot(path=str(artifacts_dir(layout.root) / "search-kokain.png"),
+                        full_page=True)
+        # A suggestion picked from the list opens its page.
+        box.evaluate("(b) => { b.value = 'kétamine'; "
+                     "b.dispatchEvent(new InputEvent('input', {inputType: "
+                     "'insertReplacementText'})); }")
+        page.wait_for_url("**/id/substance/ketamine?lang=fr")
+    hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
+    assert hosts == {"127.0.0.1"}
+    assert any("/api/suggest?q=k%C3%A9ta" in url for url in requested)
+
+
+def test_the_time_line_of_injectable_ketamine_renders(live_server: LiveServer,
+                                                      layout: Layout) -> None:
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{live_server.url}/id/substance/injectable-ketamine?lang=fr",
+                  wait_until="networkidle")
+        bars = page.locator("figure.timeline svg rect")
+        assert bars.count() == 2
+        first, second = (bars.nth(i).bounding_box() for i in range(2))
+        assert first is not None and second is not None
+        # Liste I (1997-2017) is drawn long and left of the narcotics listing (2017-).
+        assert first["width"] > second["width"] and first["x"] < second["x"]
+        table = page.locator("figure.timeline table")
+        assert table.locator("caption").inner_text() == "Mesures de contrôle dans le temps"
+        assert table.locator("tbody tr").count() == 2
+        assert "2017-04-24" in table.inner_text()
+        page.locator("figure.timeline").screenshot(
+            path=str(artifacts_dir(layout.root) / "timeline-injectable-ketamine.png"))

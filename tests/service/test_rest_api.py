@@ -28,7 +28,8 @@ def test_entity_by_id_holds_names_types_identifiers_relations_and_claims(
         live_server: LiveServer) -> None:
     status, body = api(live_server, "/entities/channel/drive")
     assert status == 200
-    assert body["labels"] == {"en": "drive-through selling point", "fr": "point de vente « Drive »"}
+    assert body["labels"] == {"en": "drive-through selling point",
+                              "fr": "point de vente «\u00a0Drive\u00a0»"}
     assert {t["name"] for t in body["types"]} >= {"PointOfSale", "Channel"}
     places = {r["value"]["id"] for r in body["relations"]
               if r["property"]["iri"].endswith("#operatesIn")}
@@ -83,13 +84,13 @@ def test_search_finds_alternative_names_and_filters_by_type(live_server: LiveSer
     assert {r["id"] for r in cities["results"]} == {"place/paris"}
 
 
-def test_search_ranks_exact_then_prefix_then_substring(live_server: LiveServer) -> None:
+def test_search_ranks_exact_then_prefix_then_words(live_server: LiveServer) -> None:
     _, body = api(live_server, "/search", q="cocaine", per_page=100)
     tiers = [r["match"] for r in body["results"]]
-    order = {"exact": 0, "prefix": 1, "substring": 2}
+    order = {"exact": 0, "prefix": 1, "words": 2, "substring": 3, "text": 4, "fuzzy": 5}
     assert tiers == sorted(tiers, key=order.__getitem__)
     assert body["results"][0]["id"] == "substance/cocaine"
-    assert "substring" in tiers
+    assert "words" in tiers
 
 
 def test_search_pages_carry_totals_and_next_links(live_server: LiveServer) -> None:
@@ -120,7 +121,7 @@ def test_bad_parameters_are_400_naming_the_parameter(live_server: LiveServer, pa
 def test_types_with_counts(live_server: LiveServer) -> None:
     _, body = api(live_server, "/types")
     counts = {t["name"]: t["count"] for t in body}
-    assert counts["City"] == 8 and counts["Claim"] == 32
+    assert counts["City"] == 8 and counts["Claim"] == 37
 
 
 def test_sources_list(live_server: LiveServer) -> None:
@@ -133,11 +134,11 @@ def test_sources_list(live_server: LiveServer) -> None:
 @pytest.mark.parametrize(
     ("params", "refs"),
     [({"substance": "substance/crack"}, {"F10", "F11", "R6"}),
-     ({"kind": "Opinion"}, {"F20", "F23", "F24"}),
+     ({"kind": "Opinion"}, {"F20", "F23", "F24", "F27", "F28"}),
      ({"trend": "marginal"}, {"F13"}),
      ({"place": "place/lille", "trend": "strongly-increasing"}, {"F6"}),
-     ({"source": "source/chassaing-2017-03-14-comment"}, {"F24"}),
-     ({"channel": "channel/dark-web"}, {"F13", "F14"})],
+     ({"source": "source/chassaing-2017-03-14-comment"}, {"F24", "F29"}),
+     ({"channel": "channel/dark-web"}, {"F13", "F14", "F26", "F27"})],
 )
 def test_claims_filtered(live_server: LiveServer, params: dict[str, str], refs: set[str]) -> None:
     status, body = api(live_server, "/claims", per_page=100, **params)
@@ -153,7 +154,10 @@ def test_claims_filter_on_an_unknown_entity_is_404(live_server: LiveServer) -> N
 def test_canned_queries_are_listed_with_their_parameters(live_server: LiveServer) -> None:
     _, body = api(live_server, "/queries")
     by_name = {q["name"]: q for q in body}
-    assert len(by_name) == 15
+    assert len(by_name) == 16
+    status = by_name["cq16-status-at-date"]["parameters"]
+    assert [(p["name"], p["type"]) for p in status] == [
+        ("entity", "iri"), ("at", "date"), ("jurisdiction", "iri")]
     assert by_name["cq13-claim-provenance"]["parameters"][0]["name"] == "claim"
     assert by_name["cq02-drive-cities"]["title"].startswith("Cities")
 

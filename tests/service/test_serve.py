@@ -34,8 +34,8 @@ def test_gunicorn_workers_answer_on_every_store(tmp_path: Path, built: Layout,
     said = server.log.read_text()
     engine = "rdflib" if store == "rdflib" else "oxigraph"
     assert re.search(rf"\[INFO\] service\.app: store {engine} open in [0-9.]+ s", said), said
-    assert re.search(r"\[INFO\] service\.app: search index: [1-9][0-9]* names of [1-9][0-9]* "
-                     r"entities in [0-9.]+ s", said), said
+    assert re.search(r"\[INFO\] service\.app: search index of [1-9][0-9]* entities ready in "
+                     r"[0-9.]+ s", said), said
 
 
 def test_serving_a_missing_data_file_fails_clearly(tmp_path: Path) -> None:

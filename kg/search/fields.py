@@ -1,0 +1,98 @@
+"""The index's schema and the text normalisations its fields share."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import jellyfish
+import tantivy
+
+# Analyzers registered on every index: words folded to lower-case ASCII; the starts of a text
+# up to START_MAX characters; its pieces of three characters.
+FOLDING = "dmkg_fold"
+STARTS = "dmkg_starts"
+GRAMS = "dmkg_grams"
+START_MAX = 16
+
+# Facets: the API's name of each and the field that holds its values.
+FACETS = ("kind", "class", "source", "claim_kind", "confidence", "trend")
+CLAIM_KINDS = frozenset({"ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"})
+
+
+def fold(text: str) -> str:
+    """Fold case, accents, apostrophes and spacing, so that Kétamine finds ketamine."""
+    if text.isascii():
+        plain = text.casefold()  # nothing to decompose
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
+    return " ".join(plain.split())
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(folded: str) -> list[str]:
+    """Split folded text into words (runs of letters and digits), as the folding analyzer does."""
+    return _WORD.findall(folded)
+
+
+def trigrams(folded: str) -> set[str]:
+    """The pieces of three characters of a folded text, spaces included."""
+    return {folded[i:i + 3] for i in range(len(folded) - 2)}
+
+
+@lru_cache(maxsize=1 << 16)
+def sound_key(folded: str) -> str:
+    """The Metaphone key of a text whole, spaces dropped.
+
+    Misspellings that sound alike share a key (kokain, cocaine), which edit distance alone
+    misses when they are three edits apart.
+    """
+    return jellyfish.metaphone(folded.replace(" ", ""))
+
+
+def word_sound_keys(folded: str) -> set[str]:
+    """The Metaphone keys of the words of four letters or more."""
+    return {sound_key(word) for word in words(folded) if len(word) >= 4} - {""}
+
+
+def schema() -> tantivy.Schema:
+    """One document per individual: names, texts, facets and what a hit shows."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("iri", stored=True, tokenizer_name="raw", index_option="basic")
+    # Each folded name whole: exact names, prefixes and substrings.
+    builder.add_text_field("name", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("name_start", tokenizer_name=STARTS, index_option="basic")
+    # Tantivy puts a name's pieces at one position, each name at its own: a phrase of pieces
+    # all at offset 0 finds them in one same name.
+    builder.add_text_field("name_grams", tokenizer_name=GRAMS, index_option="position")
+    builder.add_text_field("words", tokenizer_name=FOLDING, index_option="basic")
+    builder.add_text_field("word_start", tokenizer_name=STARTS, index_option="basic")
+    builder.add_text_field("sound", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("word_sound", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="position")
+    for facet in FACETS:
+        builder.add_text_field(facet, stored=True, fast=True, tokenizer_name="raw",
+                               index_option="basic")
+    builder.add_bytes_field("entity", stored=True, indexed=False, fast=False)
+    # Orders hits within a tier: shorter names first (see build.rank_weights).
+    builder.add_float_field("weight", stored=False, indexed=False, fast=True)
+    return builder.build()
+
+
+def register(index: tantivy.Index) -> None:
+    """Register the analyzers the schema names (they are not stored with the index)."""
+    analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                .filter(tantivy.Filter.remove_long(60))
+                .filter(tantivy.Filter.lowercase())
+                .filter(tantivy.Filter.ascii_fold())
+                .build())
+    index.register_tokenizer(FOLDING, analyzer)
+    index.register_tokenizer(STARTS, tantivy.TextAnalyzerBuilder(
+        tantivy.Tokenizer.ngram(1, START_MAX, True)).build())
+    index.register_tokenizer(GRAMS, tantivy.TextAnalyzerBuilder(
+        tantivy.Tokenizer.ngram(3, 3, False)).build())

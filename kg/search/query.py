@@ -1,0 +1,125 @@
+"""Turn a search text into one Tantivy query whose score says the tier of each match."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import tantivy
+
+from kg.search.fields import START_MAX, sound_key, trigrams, words
+
+# Tiers of a match, best first: the whole name, the start of a name, every word in a name, a
+# piece of a name, the texts (quotes, summaries, notes), a name spelt alike.
+EXACT, PREFIX, WORDS, SUBSTRING, TEXT, FUZZY = 6, 5, 4, 3, 2, 1
+# A tier's score is 8**tier, times at most 2 (its place within the tier, see build.write) and
+# at most 3 for the closest spellings in FUZZY: never as much as the next tier's. Within FUZZY:
+# a whole name one or two edits away, then a whole name that sounds alike, then a word that
+# does, then words a few edits away.
+BASE = 8.0
+_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def escape(text: str) -> str:
+    """Escape text for Tantivy's regular expressions."""
+    return "".join("\\" + c if c in _META else c for c in text)
+
+
+def tier_of(score: float) -> int:
+    """The tier a document's score stands for."""
+    tier = 0
+    while score >= BASE ** (tier + 1):
+        tier += 1
+    return tier
+
+
+def _scored(query: tantivy.Query, score: float) -> tantivy.Query:
+    return tantivy.Query.const_score_query(query, score)
+
+
+def _all(queries: list[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def _any(queries: list[tantivy.Query]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def distance(word: str) -> int:
+    """Edits a misspelling of word may have: none under four letters, two from seven."""
+    return 0 if len(word) < 4 else 1 if len(word) < 7 else 2
+
+
+def fuzzy_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
+    """Names one or two edits away, whole or word by word, or that sound alike."""
+    if len(folded.replace(" ", "")) < 4:
+        return None
+    found = [_scored(tantivy.Query.term_query(schema, "sound", sound_key(folded)),
+                     2.5 * BASE ** FUZZY)]
+    if len(words(folded)) == 1:
+        found.append(_scored(tantivy.Query.term_query(schema, "word_sound", sound_key(folded)),
+                             1.5 * BASE ** FUZZY))
+    whole = distance(folded)
+    if whole:
+        found.append(_scored(tantivy.Query.fuzzy_term_query(schema, "name", folded, whole),
+                             3 * BASE ** FUZZY))
+    each = [tantivy.Query.fuzzy_term_query(schema, "words", w, distance(w)) if distance(w)
+            else tantivy.Query.term_query(schema, "words", w) for w in words(folded)]
+    if each:
+        found.append(_scored(_all(each), BASE ** FUZZY))
+    return tantivy.Query.disjunction_max_query(found)
+
+
+def text_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
+    """Every word of the text in an individual's quotes, summaries, notes or titles."""
+    terms = words(folded)
+    if not terms:
+        return None
+    return _all([tantivy.Query.term_query(schema, "text", w) for w in terms])
+
+
+def starting(schema: tantivy.Schema, field: str, starts: str, folded: str) -> tantivy.Query:
+    """Terms of field beginning with folded: from the starts indexed, else by a pattern."""
+    if len(folded) <= START_MAX:
+        return tantivy.Query.term_query(schema, starts, folded)
+    return tantivy.Query.regex_query(schema, field, escape(folded) + ".*")
+
+
+def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tantivy.Query:
+    """The best tier of each individual matching the folded text, as its score."""
+    found = [_scored(tantivy.Query.term_query(schema, "name", folded), BASE ** EXACT),
+             _scored(starting(schema, "name", "name_start", folded), BASE ** PREFIX)]
+    terms = words(folded)
+    if terms:
+        # Every word, the last one possibly unfinished (as typed so far).
+        each = [tantivy.Query.term_query(schema, "words", w) for w in terms[:-1]]
+        each.append(starting(schema, "words", "word_start", terms[-1]))
+        found.append(_scored(_all(each), BASE ** WORDS))
+    if len(folded) >= 3:  # one or two letters: names that start with them, not inside
+        # Every three-letter piece of the text in one same name.
+        pieces = sorted(trigrams(folded))
+        inside = tantivy.Query.term_query(schema, "name_grams", pieces[0]) if len(pieces) == 1 \
+            else tantivy.Query.phrase_query(schema, "name_grams", [(0, g) for g in pieces])
+        found.append(_scored(inside, BASE ** SUBSTRING))
+    text = text_query(schema, folded)
+    if text is not None:
+        found.append(_scored(text, BASE ** TEXT))
+    similar = fuzzy_query(schema, folded) if fuzzy else None
+    if similar is not None:
+        found.append(similar)
+    return tantivy.Query.disjunction_max_query(found)
+
+
+def filtered(schema: tantivy.Schema, query: tantivy.Query,
+             filters: Mapping[str, Iterable[str]]) -> tantivy.Query:
+    """Keep the documents having, for each facet, one of the values asked for."""
+    wanted = [(tantivy.Occur.Must, query)]
+    for facet, values in filters.items():
+        values = list(values)
+        if values:
+            # Scored 0: a filter must not move a document out of its tier.
+            wanted.append((tantivy.Occur.Must, _scored(_any(
+                [tantivy.Query.term_query(schema, facet, v) for v in values]), 0.0)))
+    return query if len(wanted) == 1 else tantivy.Query.boolean_query(wanted)
+

@@ -1,0 +1,103 @@
+"""Draw an entity's control measures on a time line, as an SVG picture built server-side."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+
+from kg.namespaces import DMR
+
+# One colour per control category; measures that only impose duties share the last one.
+CATEGORY_COLOURS = {
+    f"{DMR}concept/fr-stupefiants": "#b03a2e",
+    f"{DMR}concept/fr-liste-i": "#d68910",
+    f"{DMR}concept/fr-liste-ii": "#d4ac0d",
+    f"{DMR}concept/un-1961-schedule-i": "#1f618d",
+    f"{DMR}concept/un-1961-schedule-ii": "#2e86c1",
+    f"{DMR}concept/un-1961-schedule-iii": "#5dade2",
+    f"{DMR}concept/un-1961-schedule-iv": "#154360",
+    f"{DMR}concept/un-1971-schedule-i": "#6c3483",
+    f"{DMR}concept/not-internationally-controlled": "#7f8c8d",
+}
+DUTIES_ONLY = "#1e8449"
+WIDTH, LEFT, RIGHT, ROW, TOP = 760, 12, 12, 34, 28
+
+
+def _day(value: str | None, last: bool = False) -> dt.date | None:
+    """Read an xsd:date or xsd:gYear as a day (a year as its first, or last, day)."""
+    if not value:
+        return None
+    if len(value) == 4:
+        return dt.date(int(value), 12, 31) if last else dt.date(int(value), 1, 1)
+    return dt.date.fromisoformat(value[:10])
+
+
+def bars(measures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per measure: start, end, colour, category and text, oldest first."""
+    rows = []
+    for m in measures:
+        start = _day(m.get("effective_from")) or _day(m.get("as_of"))
+        if start is None:
+            continue
+        status = m.get("status")
+        instrument = m.get("established_by")
+        rows.append({
+            "id": m["id"], "label": m["label"], "start": start,
+            "end": _day(m.get("effective_until")), "point": "as_of" in m,
+            "colour": CATEGORY_COLOURS.get(status["iri"], "#5d6d7e") if status else DUTIES_ONLY,
+            "category": status["label"] if status else None,
+            "instrument": instrument["label"] if instrument else None,
+            "regulates": ", ".join(r["label"] for r in m.get("regulates", [])),
+            "from": m.get("effective_from") or m.get("as_of"),
+            "until": m.get("effective_until")})
+    return sorted(rows, key=lambda r: (r["start"], r["label"]))
+
+
+def svg(measures: list[dict[str, Any]], title: str, today: dt.date,
+        href: str = "/id/{id}") -> str:
+    """Return the time line: a bar per measure from its entry into force to its end."""
+    rows = bars(measures)
+    if not rows:
+        return ""
+    first = min(r["start"] for r in rows).year
+    last = max([today.year, *(r["end"].year for r in rows if r["end"])]) + 1
+    span = (dt.date(last, 1, 1) - dt.date(first, 1, 1)).days
+    usable = WIDTH - LEFT - RIGHT
+
+    def x(day: dt.date) -> float:
+        return LEFT + usable * (day - dt.date(first, 1, 1)).days / span
+
+    height = TOP + ROW * len(rows) + 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+             f'width="100%" role="img" aria-label="{escape(title)}" '
+             'font-family="system-ui, sans-serif" font-size="11">']
+    step = max(1, (last - first) // 10)
+    for year in range(first, last + 1, step):
+        gx = x(dt.date(year, 1, 1))
+        if gx > WIDTH - RIGHT - 30:  # no room for the year's number
+            continue
+        parts.append(f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" y2="{height - 6}" '
+                     f'stroke="#e1e4e8"/><text x="{gx + 2:.1f}" y="{TOP - 10}" '
+                     f'fill="#586069">{year}</text>')
+    for index, row in enumerate(rows):
+        y = TOP + index * ROW
+        start = x(row["start"])
+        end = x(row["end"]) if row["end"] else x(dt.date(last, 1, 1))
+        text = row["instrument"] or row["label"]
+        title_text = f'{row["label"]} ({row["from"]} to {row["until"] or "…"})'
+        link = escape(href.format(id=row["id"]))
+        if row["point"]:
+            shape = (f'<path d="M{start:.1f},{y + 4} l6,6 l-6,6 l-6,-6 z" '
+                     f'fill="{row["colour"]}"/>')
+        else:
+            shape = (f'<rect x="{start:.1f}" y="{y + 4}" width="{max(end - start, 2):.1f}" '
+                     f'height="12" rx="2" fill="{row["colour"]}"/>')
+        # Labels of bars that start far right end at the bar's right end, inside the picture.
+        anchor = "end" if start > WIDTH * 0.5 else "start"
+        tx = min(end, WIDTH - RIGHT) if anchor == "end" else start + 2
+        parts.append(f'<a href="{link}"><title>{escape(title_text)}</title>{shape}'
+                     f'<text x="{tx:.1f}" y="{y + 28}" text-anchor="{anchor}" '
+                     f'fill="#1d2330">{escape(text)}</text></a>')
+    parts.append("</svg>")
+    return "".join(parts)

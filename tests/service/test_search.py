@@ -1,0 +1,149 @@
+"""Search over real HTTP: the REST search, suggestions, the search page and reconciliation,
+with misspellings, facets and snippets; and the index kept beside the store."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from kg.paths import Layout
+from tests.http import request
+from tests.live import LiveServer
+
+MISSPELT = [("extasy", "substance/mdma", "ecstasy"), ("kokain", "substance/cocaine", "cocaine"),
+            ("canabis", "substance/herbal-cannabis", "cannabis"),
+            ("darkweb", "channel/dark-web", "dark web")]
+
+
+def get_json(server: LiveServer, path: str, **params: Any) -> Any:
+    reply = request("GET", f"{server.url}{path}?{urlencode(params, doseq=True)}")
+    assert reply.status == 200, reply.body
+    return json.loads(reply.body)
+
+
+@pytest.mark.parametrize(("typed", "entity", "meant"), MISSPELT)
+def test_api_search_forgives_misspellings(live_server: LiveServer, typed: str, entity: str,
+                                          meant: str) -> None:
+    body = get_json(live_server, "/api/search", q=typed)
+    assert body["results"][0]["id"] == entity
+    assert body["results"][0]["match"] == "fuzzy"
+    assert body["did_you_mean"] == meant
+    right = get_json(live_server, "/api/search", q=meant)
+    assert right["did_you_mean"] is None
+    assert right["results"][0]["score"] > body["results"][0]["score"]
+
+
+def test_api_search_finds_words_of_quotes_with_snippets(live_server: LiveServer) -> None:
+    for word in ("montagne", "ARCHIVES"):
+        body = get_json(live_server, "/api/search", q=word)
+        hit = body["results"][0]
+        assert hit["id"] == "claim/chassaing-2017-ketamine-registers"
+        assert hit["match"] == "text"
+        assert f"<b>{word.lower()}</b>" in hit["snippet"]
+
+
+def test_api_search_ranks_tiers_in_order(live_server: LiveServer) -> None:
+    body = get_json(live_server, "/api/search", q="cannabis", per_page=100)
+    order = ["exact", "prefix", "words", "substring", "text", "fuzzy"]
+    tiers = [order.index(r["match"]) for r in body["results"]]
+    assert tiers == sorted(tiers) and len(set(tiers)) >= 2
+
+
+def test_api_search_facets_and_filters(live_server: LiveServer) -> None:
+    body = get_json(live_server, "/api/search", q="cocaine", per_page=100)
+    facets = body["facets"]
+    assert set(facets) == {"kind", "class", "source", "claim_kind", "confidence", "trend"}
+    kinds = {f["value"]: f["count"] for f in facets["kind"]}
+    assert sum(kinds.values()) == body["total"]
+    assert kinds["claim"] == sum(r["kind"] == "claim" for r in body["results"])
+    high = next(f for f in facets["confidence"] if f["value"] == "concept/high-confidence")
+    assert high["label"] and high["label"] != high["value"]
+    kept = get_json(live_server, "/api/search", q="cocaine", confidence=high["value"],
+                    kind="claim", per_page=100)
+    assert kept["total"] == high["count"] or kept["total"] <= high["count"]
+    assert kept["total"] >= 1 and {r["kind"] for r in kept["results"]} == {"claim"}
+    source = facets["source"][0]
+    by_source = get_json(live_server, "/api/search", q="cocaine", source=source["value"])
+    assert by_source["total"] == source["count"]
+
+
+def test_suggestions_as_typed(live_server: LiveServer) -> None:
+    body = get_json(live_server, "/api/suggest", q="kéta", lang="fr")
+    assert body["suggestions"][0]["id"] == "substance/ketamine"
+    assert body["suggestions"][0]["url"] == "/id/substance/ketamine?lang=fr"
+    assert get_json(live_server, "/api/suggest", q="zzzzqx")["suggestions"] == []
+    reply = request("GET", f"{live_server.url}/api/suggest?limit=3")
+    assert reply.status == 400 and "q" in json.loads(reply.body)["message"]
+
+
+def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveServer) -> None:
+    page = request("GET", f"{live_server.url}/search?q=kokain&lang=fr").body.decode()
+    assert "Vouliez-vous dire" in page and 'href="/search?q=cocaine&lang=fr"' in page
+    assert 'href="/id/substance/cocaine?lang=fr"' in page
+    quoted = request("GET", f"{live_server.url}/search?q=montagne").body.decode()
+    assert "<b>montagne</b>" in quoted and 'class="snippet"' in quoted
+    claims = request("GET", f"{live_server.url}/search?q=cocaine&kind=claim").body.decode()
+    assert "/id/claim/" in claims and "/id/substance/cocaine?" not in claims
+    # Each facet links to the search narrowed by one of its values, with its count.
+    assert 'href="/search?kind=claim&amp;q=cocaine&amp;lang=en&amp;confidence=concept' in claims
+    assert "<h2>Claim kind</h2>" in claims and "<h2>Source</h2>" in claims
+    hostile = request("GET", f"{live_server.url}/search?q=%3Cscript%3Ex").body.decode()
+    assert "<script>x" not in hostile
+
+
+@pytest.mark.parametrize(("typed", "entity", "meant"), MISSPELT)
+def test_reconciliation_tolerates_typos_and_ranks_the_exact_name_first(
+        live_server: LiveServer, typed: str, entity: str, meant: str) -> None:
+    queries = {"q0": {"query": typed}, "q1": {"query": meant}}
+    reply = request("POST", f"{live_server.url}/reconcile",
+                    body=urlencode({"queries": json.dumps(queries)}).encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 200, reply.body
+    answers = json.loads(reply.body)
+    misspelt, exact = answers["q0"]["result"], answers["q1"]["result"]
+    assert misspelt[0]["id"] == entity and not misspelt[0]["match"]
+    assert misspelt[0]["score"] >= max(c["score"] for c in misspelt)
+    assert exact[0]["score"] > misspelt[0]["score"]
+
+
+def test_the_index_is_kept_beside_the_store_and_reused(tmp_path: Path, built: Layout) -> None:
+    store = tmp_path / "store"
+    settings = {"STORE_DIR": str(store)}
+    with LiveServer(workdir=tmp_path, home=built.root, settings=settings) as server:
+        assert get_json(server, "/api/search", q="kokain")["did_you_mean"] == "cocaine"
+    indexes = list(store.glob("search-*"))
+    (stores,) = list(store.glob("store-*"))
+    assert len(indexes) == 1 and indexes[0].name == "search-" + stores.name[len("store-"):]
+    ready = (indexes[0] / "READY").stat()
+    (tmp_path / "again").mkdir()
+    with LiveServer(workdir=tmp_path / "again", home=built.root, settings=settings) as server:
+        assert get_json(server, "/api/search", q="ecstasy")["results"][0]["id"] == \
+            "substance/mdma"
+    again = (indexes[0] / "READY").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (ready.st_ino, ready.st_mtime_ns)
+
+
+def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layout) -> None:
+    from tests.service.test_writes import GRAPH, update, writable_settings
+
+    with LiveServer(tmp_path, home=built.root, settings=writable_settings(tmp_path)) as server:
+        assert get_json(server, "/api/search", q="zorglubine")["total"] == 0
+        reply = update(server, f'INSERT DATA {{ GRAPH <{GRAPH}> {{ '
+                               f'<https://w3id.org/dmkg/id/substance/ketamine> '
+                               f'<http://www.w3.org/2004/02/skos/core#altLabel> '
+                               f'"zorglubine"@fr }} }}')
+        assert reply.status == 204, reply.text
+        deadline = time.monotonic() + 30
+        while not (found := get_json(server, "/api/search", q="zorglubine"))["total"]:
+            assert time.monotonic() < deadline, "the written name never reached the index"
+            time.sleep(0.2)
+        assert found["results"][0]["id"] == "substance/ketamine"
+        assert get_json(server, "/api/search", q="zorglubin")["results"][0]["match"] == "prefix"
+        assert get_json(server, "/api/search", q="zorglubien")["did_you_mean"] == "zorglubine"
+    # Kept on disk beside the writable store, for the content as written.
+    assert len(list((tmp_path / "store" / "writable").glob("search-*"))) == 1
