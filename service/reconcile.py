@@ -237,10 +237,9 @@ def _identified(named: list[IdentifierHit], types: set[str], limit: int
     return [{
         "id": hit.entity.id,
         "name": hit.entity.label(),
-        "description": f"{hit.entity.kind}; {'same as' if hit.exact else 'close to'} "
-                       f"{hit.identifier}",
+        "description": f"{hit.entity.kind}; {hit.relation} {hit.identifier}",
         "type": [_type(t) for t in sorted(hit.entity.types)],
-        "score": 100.0 if hit.exact else 80.0,
+        "score": hit.score,
         "match": hit.exact and len(exact) == 1,
         "features": [{"id": "identifier", "value": hit.exact}],
     } for hit in kept]
