@@ -198,7 +198,7 @@ def _candidates(query: Query) -> list[Scored]:
             score = 100 * share if not query.text else (
                 name_score * (0.5 + 0.5 * share) if hit else 50 * share)
         scored.append((entity, hit, round(score, 2), features))
-    scored.sort(key=lambda s: (-s[2], s[0].id))
+    scored.sort(key=lambda s: -s[2])  # stable: equal scores keep the search engine's order
     return scored
 
 
