@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_LIMIT = 50
+# Longer than any name; the search engine is not asked to parse a page of text.
+MAX_QUERY_CHARS = 500
 DEFAULT_LIMIT = 10
 TYPE_STRICT = ("any", "should", "all")
 
@@ -95,6 +97,8 @@ def read_query(raw: Any) -> Query:
     text = raw.get("query", "")
     if not isinstance(text, str):
         raise BadQuery("'query' is a string")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadQuery(f"'query' is at most {MAX_QUERY_CHARS} characters")
     strict = raw.get("type_strict")
     if strict is not None and strict not in TYPE_STRICT:
         raise BadQuery(f"'type_strict' is one of {', '.join(TYPE_STRICT)}")

@@ -242,3 +242,10 @@ def test_the_readme_proposal_example_is_what_the_service_proposes(
     named = set(re.findall(r"`([\^a-zA-Z]+)`", regulation))
     assert named and named <= proposed("Regulation")
     assert not {"wikidata", "chebi"} & proposed("Regulation")
+
+
+def test_a_query_longer_than_any_name_is_refused_clearly(live_server: LiveServer) -> None:
+    status, body = batch(live_server, {"q": {"query": "x" * 10_000}})
+    assert status == 400 and "500 characters" in body["message"]
+    status, body = batch(live_server, {"q": {"query": "ketamine " * 55}})
+    assert status == 200
