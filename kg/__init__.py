@@ -1,3 +1,5 @@
 """DMKG knowledge-graph toolkit: ontology checks, fact loading, the build and the store layer."""
 
-__version__ = "0.1.0"
+from kg.version import project_version
+
+__version__ = project_version()

@@ -399,7 +399,8 @@ def bench(layout: Layout, quick: bool, options: tuple[str, ...]) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Serve with this many single-threaded worker processes, sharing one "
                    "store (default: one process with 8 threads).")
@@ -431,7 +432,21 @@ def serve(layout: Layout, host: str, port: int, workers: int | None, data: tuple
         settings = load_config(overrides)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
+    _check_address(host, port)
     run(settings, host, port, workers)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail in one line when the address cannot be listened on (in use, unknown, refused)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: "
+                                   f"{error.strerror or error}") from None
 
 
 if __name__ == "__main__":

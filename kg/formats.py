@@ -59,6 +59,56 @@ ALIASES: dict[str, str] = {
 }
 
 
+# Names of the format parameter: Virtuoso reads `format`, Fuseki `output`, others `results`;
+# SPARQLWrapper sends all three.
+FORMAT_PARAMETERS = ("format", "output", "results")
+
+# Format parameter values clients send, beside the keywords, extensions and media types.
+KEYWORD_ALIASES: dict[str, str] = {
+    "json-ld": "jsonld",
+    "application/x-json+ld": "jsonld",
+    "rdf": "rdfxml",
+    "rdf+xml": "rdfxml",
+    "rdf/xml": "rdfxml",
+    "n3": "turtle",  # Turtle is N3
+    "text/n3": "turtle",
+    "text/rdf+n3": "turtle",
+    "application/n3": "turtle",
+    "application/turtle": "turtle",
+    "n-triples": "ntriples",
+    "n-quads": "nquads",
+    "text/x-nquads": "nquads",
+}
+
+# Values that name one format for results and another for a graph, read per query form as
+# Fuseki and Virtuoso do: `xml` is SPARQL XML for SELECT and ASK, RDF/XML for CONSTRUCT.
+BY_FORM: dict[str, tuple[str, str]] = {
+    "xml": ("xml", "rdfxml"),
+    "text/xml": ("xml", "rdfxml"),
+    "application/xml": ("xml", "rdfxml"),
+    "json": ("json", "jsonld"),
+    "application/json": ("json", "jsonld"),
+}
+
+
+def by_parameter(value: str, table: tuple[Format, ...]) -> Format | None:
+    """Return the format of table a format parameter names (a list of media types allowed)."""
+    results = any(fmt in RESULT_FORMATS for fmt in table)
+    for candidate in value.split(","):
+        name = candidate.split(";")[0].strip().lower()
+        if name in BY_FORM:
+            name = BY_FORM[name][0 if results else 1]
+        found = find(KEYWORD_ALIASES.get(name, name), table)
+        if found is not None:
+            return found
+    return None
+
+
+def names_a_format(value: str) -> bool:
+    """Tell whether a format parameter names any format, for results or for graphs."""
+    return any(by_parameter(value, table) for table in (RESULT_FORMATS, GRAPH_FORMATS))
+
+
 def find(keyword_or_type: str, table: tuple[Format, ...]) -> Format | None:
     """Return the format of table named by a keyword, an extension or a media type."""
     wanted = ALIASES.get(keyword_or_type.lower(), keyword_or_type.lower())

@@ -26,16 +26,14 @@ from service.protocol import Operation, ProtocolError, read_operation
 
 log = logging.getLogger(__name__)
 
-# Every endpoint answer carries these: any origin may read it, the cap headers included.
-CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
-                ("Access-Control-Expose-Headers", "DMKG-Result-Truncated, DMKG-Result-Limit"))
-ENDPOINT_HEADERS = (("Vary", "Accept"), *CORS_HEADERS)
+# Every endpoint answer carries these (CORS comes from its route family).
+ENDPOINT_HEADERS = (("Vary", "Accept"),)
 ENDPOINT = "/sparql"
 INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
 
 
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
-    """Build a response with the CORS and Vary headers every endpoint answer carries."""
+    """Build a response with the headers every endpoint answer carries."""
     response = Response(body, status=status, content_type=content_type)
     response.headers.extend(ENDPOINT_HEADERS)
     return response
@@ -91,20 +89,37 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
               cap: int) -> Answer:
     """Run a query and write its answer, keeping at most cap rows or triples (0: all)."""
+    try:
+        return _evaluate_here(store, operation, base, accept, cap)
+    except Exception as error:
+        # The error goes to the request's thread; the frames of its traceback hold pyoxigraph
+        # results, which may only be dropped on the thread that made them: this one.
+        chained: list[BaseException] = [error]
+        while chained:
+            cause = chained.pop()
+            cause.__traceback__ = None
+            chained += [c for c in (cause.__cause__, cause.__context__)
+                        if c is not None and c.__traceback__ is not None]
+        raise
+
+
+def _evaluate_here(store: Backend, operation: Operation, base: str | None, accept: str,
+                   cap: int) -> Answer:
     dataset = operation.dataset or None
-    query = with_row_limit(operation.text, cap + 1) if cap else operation.text
-    outcome = store.query(query, dataset, base=base)
+    # One text is checked, rewritten and executed: the plain form of the query.
+    text = store.checked(operation.text, base)
+    query = with_row_limit(text, cap + 1) if cap else text
+    outcome = store.query(query, dataset)
     outcome.limit = cap or None
     fmt = choose(accept, operation.format, outcome.formats)
     assert fmt is not None
     body = store.serialize(outcome, fmt)
     truncated = outcome.truncated
-    if cap and outcome.form == "solutions" and len(body) > cap:
-        # Every row takes at least one byte: only an answer this long can exceed the cap.
-        counted = f"BASE <{base}>\n{query}" if base else query
-        if len(store.select(counted, dataset=dataset)) > cap:
-            outcome = store.query(with_row_limit(operation.text, cap), dataset, base=base)
-            body, truncated = store.serialize(outcome, fmt), True
+    # Every row takes at least one byte: only an answer this long can exceed the cap.
+    if (cap and outcome.form == "solutions" and len(body) > cap
+            and len(store.select(query, dataset=dataset)) > cap):
+        outcome = store.query(with_row_limit(text, cap), dataset)
+        body, truncated = store.serialize(outcome, fmt), True
     return Answer(body, fmt, truncated)
 
 

@@ -20,9 +20,11 @@ from kg.store import Backend
 from kg.store.factory import open_backend
 from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
+from service.dataset_info import DatasetInfo
 from service.limits import ClientLimiter, Guarded, QueryLimits
 from service.media import NotAcceptable, UnknownFormat
 from service.response_cache import ResponseCache
+from service.route_families import RouteFamilies
 from service.writes import init_writes
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ class CatalogueRefresher:
         self.lock = threading.Lock()
 
     def __call__(self) -> None:
+        self.app.extensions["dmkg.dataset_info"].changed()
         self.app.extensions.pop("dmkg.void", None)
         self.app.extensions["dmkg.response_cache"].clear()
         self.wanted.set()
@@ -138,7 +141,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     catalogue = open_catalogue(backend, folder)
     log.info("search index of %d entities ready in %.1f s", catalogue.size,
              time.perf_counter() - opened)
+    backend.refuse_remote = not settings["TEST_WITHOUT_GUARD"]
     app.extensions["dmkg.backend"] = backend
+    app.extensions["dmkg.dataset_info"] = DatasetInfo.of(
+        Path(settings["HOME"]), serves_dist=not settings["DATA"])
     app.extensions["dmkg.catalogue"] = catalogue
     app.extensions["dmkg.catalogue_refresh"] = CatalogueRefresher(app, backend, folder)
 
@@ -148,26 +154,45 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         home,
         linked_data,
         ontology_pages,
+        operator,
+        publishing,
         reconcile,
         sparql,
         void_route,
     )
 
-    for module in (home, linked_data, ontology_pages, reconcile, sparql, void_route, favicon):
+    for module in (home, linked_data, ontology_pages, operator, publishing, reconcile, sparql,
+                   void_route, favicon):
         app.register_blueprint(module.blueprint)
     api.init_app(app)
     init_writes(app, backend)
     register_errors(app)
-    # Outermost: the client's address as the proxies tell it, then admission and headers,
+    # Outermost: the client's address as the proxies tell it, then each route family's
+    # headers (CORS), then admission and security headers,
     # then kept entity answers, then GET queries answered without Flask's dispatch.
     limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
                             int(settings["CONCURRENCY_LIMIT"]))
     cache = ResponseCache(QueryShortcut(app.wsgi_app, app),
                           int(settings["RESPONSE_CACHE_MB"]) * 1024 * 1024)
     app.extensions["dmkg.response_cache"] = cache
-    app.wsgi_app = Guarded(cache, limiter)  # type: ignore[method-assign]
-    if settings["PROXY_HOPS"]:
+    app.wsgi_app = RouteFamilies(Guarded(cache, limiter))  # type: ignore[method-assign]
+    if settings["PROXY_HOPS"] and settings["TRUSTED_PROXIES"]:
         hops = int(settings["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
-                                x_host=hops)
+        app.wsgi_app = FromTrustedProxies(  # type: ignore[method-assign]
+            ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops), app.wsgi_app,
+            frozenset(str(settings["TRUSTED_PROXIES"]).split(",")))
     return app
+
+
+class FromTrustedProxies:
+    """Believe X-Forwarded-* headers (through ProxyFix) only from the configured proxies."""
+
+    def __init__(self, trusting: Any, plain: Any, proxies: frozenset[str]) -> None:
+        self.trusting = trusting
+        self.plain = plain
+        self.proxies = proxies
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REMOTE_ADDR") in self.proxies:
+            return self.trusting(environ, start_response)
+        return self.plain(environ, start_response)

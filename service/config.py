@@ -48,9 +48,36 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_LOG": "",
     # Proxies in front of the service whose X-Forwarded-For names the client (0: none).
     "PROXY_HOPS": 0,
+    # Where each request is logged, in the Combined Log Format: a file, or "-" for standard
+    # error. Empty: no access log.
+    "ACCESS_LOG": "",
+    # Addresses of those proxies, separated by commas: X-Forwarded-* headers are believed
+    # from them only.
+    "TRUSTED_PROXIES": "",
+    # Tests only: let SERVICE and LOAD through the query guard (1), to show that query
+    # processes have no network of their own. Never set it on a real service.
+    "TEST_WITHOUT_GUARD": 0,
 }
 
 ENV_PREFIX = "DMKG_"
+
+
+def _read_file(path: Path) -> Any:
+    """Read a YAML configuration file, or say in one line why it cannot be read."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise ValueError(f"{path}: the configuration file cannot be read "
+                         f"({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: the configuration file is not UTF-8 ({error.reason} at "
+                         f"byte {error.start})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "not YAML"
+        raise ValueError(f"{path}: the configuration file is not valid YAML{where}: "
+                         f"{problem}") from None
 
 
 def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -58,7 +85,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     config = dict(DEFAULTS)
     config_file = os.environ.get(ENV_PREFIX + "CONFIG")
     if config_file:
-        data = yaml.safe_load(Path(config_file).read_text(encoding="utf-8")) or {}
+        data = _read_file(Path(config_file))
         if not isinstance(data, dict):
             raise ValueError(f"{config_file}: the configuration must be a mapping of settings")
         config.update({str(k).upper(): v for k, v in data.items()})
@@ -78,6 +105,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
                 raise ValueError(f"setting {key} must be a number, not {config[key]!r}") from None
             if config[key] < 0:
                 raise ValueError(f"setting {key} must not be negative")
+    config["TRUSTED_PROXIES"] = ",".join(
+        a.strip() for a in str(config["TRUSTED_PROXIES"] or "").split(",") if a.strip())
     if not config["STORE_DIR"]:
         config["STORE_DIR"] = str(Path(config["HOME"]) / "var" / "store")
     return config

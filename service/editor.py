@@ -7,14 +7,12 @@ from werkzeug import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from kg.formats import ALIASES, GRAPH_FORMATS, RESULT_FORMATS
+from kg.formats import ALIASES, FORMAT_PARAMETERS, GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
 from kg.store import DatasetSpec
 
 PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 ANSWER_TYPES = frozenset({f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)} | set(ALIASES))
-# Parameters by which a client names the answer's format: a link carrying one is not a page.
-FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 def prefers_html(request: Request) -> bool:

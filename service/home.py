@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+import json
+
+from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
 
 from kg.catalogue import Catalogue
+from service.dataset_info import DUMPS, dataset_info
 from service.i18n import WORDS, page_language
 from service.sparql import backend
 
 blueprint = Blueprint("home", __name__)
+
+
+def schema_dataset() -> str:
+    """The dataset as a schema.org Dataset in JSON-LD, for search engines' dataset indexes."""
+    info = dataset_info()
+    site = request.host_url.rstrip("/")
+    described = {
+        "@context": {"@vocab": "https://schema.org/"},
+        "@type": "Dataset",
+        "@id": f"{current_app.config['IRI_BASE']}dataset",
+        "name": "DMKG, the Drug-Market Knowledge Graph",
+        "description": "How drugs reach people in France: substances, sales channels (SMS "
+                       "ordering, home delivery, Drive points, the dark web, dating apps), "
+                       "actors, places and regulations, each statement traced to the source "
+                       "that made it, with its verbatim quote.",
+        "url": f"{site}/dataset",
+        "version": info.version,
+        "dateModified": info.modified.isoformat(),
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "isAccessibleForFree": True,
+        "inLanguage": ["en", "fr"],
+        "keywords": ["drug markets", "drug supply", "knowledge graph", "linked data"],
+        "distribution": [
+            {"@type": "DataDownload", "contentUrl": f"{site}/dumps/{name}",
+             "encodingFormat": DUMPS.get(name, "application/gzip")}
+            for name in info.dump_names()],
+    }
+    return json.dumps(described, ensure_ascii=False, indent=1).replace("<", "\\u003c")
 
 
 @blueprint.get("/")
@@ -18,6 +50,7 @@ def home() -> Response:
     kinds = sorted(catalogue.kind_counts().items())
     lang = page_language()
     html = render_template("home.html", lang=lang, words=WORDS[lang], kinds=kinds,
+                           dataset=Markup(schema_dataset()),  # JSON with "<" escaped
                            total=sum(backend().graph_sizes().values()),
                            switch=f"/?lang={'fr' if lang == 'en' else 'en'}")
     response = Response(html, content_type="text/html; charset=utf-8")

@@ -17,7 +17,7 @@ from kg.namespaces import ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
 from kg.store import Backend
 from service.i18n import WORDS, page_language
-from service.media import content_type, link_header, negotiate
+from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import svg
 from service.resources import NotFound, Resources
 from service.timeline import bars as timeline_bars
@@ -63,23 +63,20 @@ def entity(kind: str, slug: str) -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header(path)
     if fmt is not None:
-        graph = entity_graph(found.iri)
-        if fmt.keyword == "jsonld":
-            body = graph.serialize(format="json-ld", context=CONTEXT, encoding="utf-8")
-        else:
-            body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+        body = write_graph(entity_graph(found.iri), fmt, CONTEXT)
         response = Response(body, content_type=content_type(fmt))
         response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates
-        response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     lang = page_language()
     try:
         described = Resources(backend, catalogue).describe(found.id, lang)
     except NotFound:
         abort(404)
-    forms = [{"label": f.label, "href": f"{path}?format={f.keyword}"} for f in GRAPH_FORMATS]
-    forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}"})
+    forms = [{"label": f.label, "href": f"{path}?format={f.keyword}", "type": f.media_type}
+             for f in GRAPH_FORMATS]
+    forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}",
+                  "type": "application/json"})
     other = "fr" if lang == "en" else "en"
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described)),  # built from escaped parts
@@ -94,7 +91,6 @@ def context() -> Response:
     """The JSON-LD context used by every JSON-LD answer."""
     response = Response(json.dumps({"@context": CONTEXT}, indent=2),
                         content_type="application/ld+json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from flask import request
-from werkzeug.datastructures import MIMEAccept
+from rdflib import Dataset, Graph
+from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
-from kg.formats import ALIASES, GRAPH_FORMATS, Format, find
+from kg.formats import (
+    ALIASES,
+    FORMAT_PARAMETERS,
+    GRAPH_FORMATS,
+    Format,
+    by_parameter,
+    find,
+    names_a_format,
+)
 
 HTML = "text/html"
 
@@ -29,15 +39,20 @@ class UnknownFormat(ValueError):
 
 def choose(accept: str, keyword: str | None, formats: Sequence[Format],
            html: bool = False) -> Format | None:
-    """Choose a format by ?format= (first) or the Accept header; None means HTML (if offered)."""
+    """Choose a format by ?format= (first) or the Accept header; None means HTML (if offered).
+
+    A keyword naming a format of the other kind (Turtle for a SELECT) leaves the choice to the
+    Accept header, as Fuseki does: clients send one keyword whatever the query form.
+    """
     if keyword:
         if html and keyword == "html":
             return None
-        fmt = find(keyword, tuple(formats))
-        if fmt is None:
+        fmt = by_parameter(keyword, tuple(formats))
+        if fmt is not None:
+            return fmt
+        if not names_a_format(keyword):
             names = ", ".join([*(["html"] if html else []), *(f.keyword for f in formats)])
             raise UnknownFormat(f"format {keyword!r} is not available here; use one of {names}")
-        return fmt
     found = _best(accept.strip(), tuple(formats), html)
     if isinstance(found, bool):
         raise NotAcceptable([*([HTML] if html else []), *(f.media_type for f in formats)])
@@ -47,8 +62,17 @@ def choose(accept: str, keyword: str | None, formats: Sequence[Format],
 def negotiate(formats: Sequence[Format], html: bool = False,
               keyword: str | None = None) -> Format | None:
     """Choose for the current request: ?format= (or keyword), else its Accept header."""
-    return choose(request.headers.get("Accept", ""), keyword or request.args.get("format"),
+    return choose(request.headers.get("Accept", ""), keyword or format_parameter(request.args),
                   formats, html)
+
+
+def format_parameter(params: MultiDict[str, str]) -> str | None:
+    """The first non-empty value of the format parameters clients send (format, output…)."""
+    for name in FORMAT_PARAMETERS:
+        for value in params.getlist(name):
+            if value:
+                return value
+    return None
 
 
 @lru_cache(maxsize=512)
@@ -77,6 +101,19 @@ def link_header(path: str, formats: Sequence[Format] = GRAPH_FORMATS) -> str:
     sep = "&" if "?" in path else "?"
     return ", ".join(f'<{path}{sep}format={f.keyword}>; rel="alternate"; type="{f.media_type}"'
                      for f in formats)
+
+
+def write_graph(graph: Graph, fmt: Format, context: Mapping[str, Any] | None = None) -> bytes:
+    """Serialize an rdflib graph in fmt: a dataset format holds it as its default graph."""
+    if fmt.dataset:
+        holder = Dataset()
+        for prefix, namespace in graph.namespaces():
+            holder.bind(prefix, namespace)
+        holder.default_graph += graph
+        graph = holder
+    if fmt.keyword == "jsonld" and context is not None:
+        return graph.serialize(format="json-ld", context=dict(context), encoding="utf-8")
+    return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
 
 
 def content_type(fmt: Format) -> str:

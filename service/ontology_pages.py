@@ -12,7 +12,7 @@ from rdflib.namespace import OWL
 from kg.docs import render_html
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import ONTOLOGY_IRI
-from service.media import content_type, link_header, negotiate
+from service.media import content_type, link_header, negotiate, write_graph
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -43,8 +43,7 @@ def ontology(version: str | None = None) -> Response:
         response = Response(render_html(graph, links=links),
                             content_type="text/html; charset=utf-8")
     else:
-        response = Response(graph.serialize(format=fmt.rdflib_name, encoding="utf-8"),
-                            content_type=content_type(fmt))
+        response = Response(write_graph(graph, fmt), content_type=content_type(fmt))
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/ontology")
     return response

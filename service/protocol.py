@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 from kg.store import DatasetSpec
+from service.media import format_parameter
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
@@ -118,11 +119,11 @@ def read_operation(request: Request) -> Operation | None:
         if not post:
             raise ProtocolError(405, "an update must be sent with POST")
         dataset = _dataset(params, "using-graph-uri", "using-named-graph-uri")
-        return Operation("update", updates[0], dataset, params.get("format"))
+        return Operation("update", updates[0], dataset, format_parameter(params))
     if not queries:
         if post:
             raise ProtocolError(400, "the request has no query (a 'query' parameter or a "
                                      f"{QUERY} body)")
         return None
     dataset = _dataset(params, "default-graph-uri", "named-graph-uri")
-    return Operation("query", queries[0], dataset, params.get("format"))
+    return Operation("query", queries[0], dataset, format_parameter(params))

@@ -7,6 +7,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kg.store import Backend
+from service.dataset_info import DatasetInfo
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -14,7 +15,8 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 
 
-def service_description(endpoint: str, backend: Backend, updates: bool = False) -> Graph:
+def service_description(endpoint: str, backend: Backend, updates: bool = False,
+                        info: DatasetInfo | None = None) -> Graph:
     """Describe the endpoint at the URL it was reached by, with its dataset's graph sizes."""
     graph = Graph()
     graph.bind("sd", SD)
@@ -34,15 +36,18 @@ def service_description(endpoint: str, backend: Backend, updates: bool = False) 
     dataset = BNode("dataset")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
+    if info is not None:
+        info.describe(graph, dataset, endpoint.rsplit("/", 1)[0])
     sizes = backend.graph_sizes()
     default = BNode("default-graph")
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, VOID.triples, Literal(sum(sizes.values()), datatype=XSD.integer)))
-    for name, size in sizes.items():
+    for number, (name, size) in enumerate(sorted(sizes.items())):
         if not name:
             continue
-        named, inner = BNode(f"named-{name}"), BNode(f"graph-{name}")
+        # Blank node labels must be names in RDF/XML (NCName) and N-Triples: numbered.
+        named, inner = BNode(f"named{number}"), BNode(f"graph{number}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(name)))

@@ -9,22 +9,15 @@ from kg.formats import GRAPH_FORMATS
 from kg.store import Backend, DatasetSpec
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.answers import answer_query, base_iri, respond, text
+from service.dataset_info import dataset_info
 from service.editor import editor_page, prefers_html
 from service.limits import query_limits
-from service.media import content_type, negotiate
+from service.media import content_type, negotiate, write_graph
 from service.protocol import Operation, ProtocolError, read_operation
 from service.service_description import service_description
 from service.writes import GRAPH_STORE, WriteRefused, graph_argument, sparql_update
 
 blueprint = Blueprint("sparql", __name__)
-
-# Preflight answers also say what a request may use.
-PREFLIGHT_HEADERS = (
-    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-    ("Access-Control-Allow-Headers", "Content-Type, Accept"),
-    ("Access-Control-Max-Age", "86400"),
-)
-
 
 def backend() -> Backend:
     """Return the application's store."""
@@ -37,12 +30,12 @@ def _description() -> Response:
     if fmt is None:
         return editor_page()
     graph = service_description(request.base_url, backend(),
-                                updates="dmkg.writes" in current_app.extensions)
-    return respond(graph.serialize(format=fmt.rdflib_name, encoding="utf-8"), content_type(fmt))
+                                updates="dmkg.writes" in current_app.extensions,
+                                info=dataset_info())
+    return respond(write_graph(graph, fmt), content_type(fmt))
 
 
-@blueprint.route("/sparql", methods=["GET", "POST"], strict_slashes=False,
-                 provide_automatic_options=False)
+@blueprint.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
 def sparql() -> Response:
     """Answer a SPARQL 1.1 Protocol request."""
     try:
@@ -54,10 +47,9 @@ def sparql() -> Response:
     if operation.kind == "query" and prefers_html(request):
         # A link to the endpoint opened in a browser: the query in the editor, with its results.
         return editor_page(operation.text, operation.dataset)
-    base = base_iri(request, operation)
     if operation.kind == "update":
-        return sparql_update(operation, base)
-    return _answer(operation, base)
+        return sparql_update(operation)
+    return _answer(operation, base_iri(request, operation))
 
 
 def _answer(operation: Operation, base: str | None) -> Response:
@@ -81,10 +73,3 @@ def read_graph() -> Response:
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}"
     return _answer(Operation("query", query, DatasetSpec()), None)
 
-
-@blueprint.route("/sparql", methods=["OPTIONS"], strict_slashes=False)
-def preflight() -> Response:
-    """Answer a CORS preflight request: pages of any origin may query the endpoint."""
-    response = respond(b"", "text/plain; charset=utf-8", 204)
-    response.headers.extend(PREFLIGHT_HEADERS)
-    return response

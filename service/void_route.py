@@ -10,13 +10,15 @@ from rdflib.namespace import RDF, XSD
 
 from kg.formats import GRAPH_FORMATS
 from kg.void import DATASET, VOID
-from service.media import content_type, link_header, negotiate
+from service.dataset_info import dataset_info
+from service.media import content_type, link_header, negotiate, write_graph
 from service.sparql import backend
 
 blueprint = Blueprint("void", __name__)
 
 
-def _void_graph() -> Graph:
+def void_graph() -> Graph:
+    """The VoID description of the dataset served (kept until the data changes)."""
     cached = current_app.extensions.get("dmkg.void")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -34,6 +36,7 @@ def _void_graph() -> Graph:
                 graph.add((DATASET, VOID.subset, subset))
                 graph.add((subset, VOID.triples, Literal(size, datatype=XSD.integer)))
     graph.add((DATASET, VOID.sparqlEndpoint, URIRef(request.host_url.rstrip("/") + "/sparql")))
+    dataset_info().describe(graph, DATASET, str(current_app.config["IRI_BASE"]).rstrip("/"))
     current_app.extensions["dmkg.void"] = graph
     return graph
 
@@ -43,9 +46,8 @@ def void() -> Response:
     """Serve the dataset's VoID description in the RDF format asked for (Turtle by default)."""
     fmt = negotiate(GRAPH_FORMATS)
     assert fmt is not None
-    body = _void_graph().serialize(format=fmt.rdflib_name, encoding="utf-8")
+    body = write_graph(void_graph(), fmt)
     response = Response(body, content_type=content_type(fmt))
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/.well-known/void")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import hashlib
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.store.oxigraph_backend import UNION_NOTE, overlaps
+
+log = logging.getLogger(__name__)
 
 READY = "READY"
 
@@ -68,7 +71,9 @@ def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        for old in root.glob("store-*"):
-            if old != target:
-                shutil.rmtree(old, ignore_errors=True)
+        replaced = [old for old in root.glob("store-*") if old != target]
+        for old in replaced:
+            shutil.rmtree(old, ignore_errors=True)
+        log.info("store %s loaded from %s (%s) and swapped in%s", target.name, dataset,
+                 digest[:16], f" for {', '.join(o.name for o in replaced)}" if replaced else "")
     return target, digest

@@ -24,7 +24,6 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
-    guard,
 )
 
 # rdflib would fetch a FROM graph it does not hold from the web; a graph the store does not
@@ -68,11 +67,11 @@ class RdflibBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
+        sparql = self.checked(sparql, base)
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:
-                prepared = prepareQuery(sparql, base=base)
+                prepared = prepareQuery(sparql)
             except ParseException as error:
                 raise QuerySyntaxError(str(error)) from error
             except Exception as error:  # unknown prefixes and the like are plain Exceptions
@@ -117,11 +116,12 @@ class RdflibBackend(Backend):
                 holder.default_graph += graph
                 return holder.serialize(format=fmt.rdflib_name, encoding="utf-8")
             return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-        if fmt.keyword == "tsv":
-            # rdflib has no TSV writer; Oxigraph's writes the JSON results again as TSV.
+        if fmt.keyword == "tsv" or (outcome.form == "boolean" and fmt.keyword == "csv"):
+            # rdflib has no TSV writer, nor CSV for a boolean; Oxigraph's writes the JSON
+            # results again.
             solutions = ox.parse_query_results(result.serialize(format="json"),
                                                format=ox.QueryResultsFormat.JSON)
-            return bytes(solutions.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+            return bytes(solutions.serialize(format=fmt.oxigraph) or b"")  # type: ignore[arg-type]
         return result.serialize(format=fmt.rdflib_name, encoding="utf-8") or b""
 
     def describe(self, iri: str) -> bytes:

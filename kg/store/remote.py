@@ -43,7 +43,7 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
     the WHERE group where one can go, so that the server starts from them; else after the
     query."""
-    block = values_block({name: term.n3() for name, term in bindings.items()})
+    block = guard(values_block({name: term.n3() for name, term in bindings.items()}))
     return with_leading_values(sparql, block) or f"{sparql}\n{block}"
 
 
@@ -101,7 +101,7 @@ class RemoteBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
+        sparql = self.checked(sparql, base)
         form = query_form(sparql)
         if form is None:
             raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
@@ -112,8 +112,6 @@ class RemoteBackend(Backend):
             # holds its system graphs too).
             graphs = tuple(self.graph_sizes())
             dataset = DatasetSpec(graphs, graphs) if graphs else None
-        if base:
-            sparql = f"BASE <{URIRef(base)}>\n{sparql}"
         if bindings:
             sparql = with_values(sparql, bindings)
         if form in {"SELECT", "ASK"}:
@@ -124,6 +122,8 @@ class RemoteBackend(Backend):
                 raise QueryFailed(f"{self.endpoint} sent unreadable results: {error}") from error
             if isinstance(parsed, ox.QueryBoolean):
                 return QueryOutcome("boolean", parsed)
+            if form == "ASK":
+                return QueryOutcome("boolean", _as_boolean(parsed))
             return QueryOutcome("solutions", parsed)
         raw = self._fetch(sparql, dataset, TURTLE)
         try:
@@ -187,6 +187,17 @@ class RemoteBackend(Backend):
                            if not _system_graph(name) and "#dmkg-staging-" not in name}
         return self._sizes
 
+
+
+def _as_boolean(table: ox.QuerySolutions) -> ox.QueryBoolean:
+    """Read an ASK answered as a table, as Virtuoso may (`SELECT TOP 1 1 AS __ask_retval`):
+    true when a row holds a value other than 0 or false."""
+    found = any(value is not None and value.value not in {"0", "false"}
+                for row in table for value in row)
+    answer = ox.parse_query_results(f'{{"head": {{}}, "boolean": {str(found).lower()}}}',
+                                    format=ox.QueryResultsFormat.JSON)
+    assert isinstance(answer, ox.QueryBoolean)
+    return answer
 
 
 def _system_graph(name: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ import pyoxigraph as ox
 
 from kg.store.embedded import _locked, file_digest
 from kg.store.oxigraph_backend import rdf_format_of
+
+log = logging.getLogger(__name__)
 
 LIVE = "live"
 PREVIOUS = "previous"
@@ -108,6 +111,9 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
                 live.rename(previous)
             staging.rename(live)
             shutil.rmtree(previous, ignore_errors=True)
+            log.info("writable store swapped in at %s, loaded from %s (%s)%s", live,
+                     ", ".join(str(path) for path, _ in files), digest[:16],
+                     f"; {len(kept)} contributed graphs carried over" if current else "")
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

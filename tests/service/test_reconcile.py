@@ -87,7 +87,7 @@ def test_type_filter_excludes_other_types(live_server: LiveServer) -> None:
 def test_property_conditions_raise_the_matching_candidate(live_server: LiveServer,
                                                           validate: Validate) -> None:
     plain = _batch(live_server, {"q": {"query": "cannabis", "type": "Substance"}})["q"]["result"]
-    queries = {"q": {"query": "cannabis",
+    queries = {"q": {"query": "cannabis", "type": "Substance",
                      "properties": [{"pid": "wikidata", "v": "Q2845"}]}}
     validate("reconciliation-query-batch.json", queries)
     conditioned = _batch(live_server, queries)["q"]["result"]
@@ -231,7 +231,10 @@ def test_data_extension_fetches_values(live_server: LiveServer, validate: Valida
     ketamine = answer["rows"]["substance/ketamine"]
     assert ketamine["wikidata"] == [{"str": "Q243547"}]
     assert ketamine["chebi"] == [{"str": "CHEBI:6121"}]
-    assert "regulation/ketamine-fr-stupefiants-1997" in {v["id"] for v in ketamine["^regulates"]}
+    regulating = {v["id"] for v in ketamine["^regulates"]}
+    # The 2017 listing regulates the injectable preparations, not the substance.
+    assert "regulation/ketamine-fr-stupefiants-1997" in regulating
+    assert "regulation/injectable-ketamine-fr-stupefiants-2017" not in regulating
     measure = answer["rows"]["regulation/injectable-ketamine-fr-liste-i"]
     assert measure["effectiveFrom"] == [{"str": "1997"}]
     assert measure["regulates"] == [{"id": "substance/injectable-ketamine",
@@ -247,7 +250,7 @@ def test_data_extension_gives_full_dates_as_dates(live_server: LiveServer,
     answer = _form(live_server, "extend", query)
     validate("data-extension-response.json", answer)
     row = answer["rows"]["regulation/codeine-medicines-fr-prescription-only-2017"]
-    assert row["effectiveFrom"] == [{"date": "2017-07-17T00:00:00"}]
+    assert row["effectiveFrom"] == [{"date": "2017-07-17T00:00:00"}]  # the date the graph keeps
 
 
 @pytest.mark.parametrize("extend", [

@@ -123,9 +123,31 @@ def test_nothing_acceptable_is_406(live_server: LiveServer) -> None:
     assert "application/sparql-results+json" in reply.text
 
 
-def test_a_format_that_cannot_express_the_answer_is_400(live_server: LiveServer) -> None:
-    reply = get(live_server, SELECT, format="turtle")
+def test_an_unknown_format_is_400(live_server: LiveServer) -> None:
+    reply = get(live_server, SELECT, format="png")
     assert reply.status == 400 and "json" in reply.text
+
+
+def test_a_format_of_the_other_kind_leaves_the_choice_to_accept(live_server: LiveServer) -> None:
+    assert get(live_server, SELECT, format="turtle").media_type == \
+        "application/sparql-results+json"
+    assert get(live_server, SELECT, "text/csv", output="turtle").media_type == "text/csv"
+    assert get(live_server, CONSTRUCT, format="csv").media_type == "text/turtle"
+
+
+@pytest.mark.parametrize(("name", "value", "select", "construct"), [
+    ("format", "xml", "application/sparql-results+xml", "application/rdf+xml"),
+    ("output", "json", "application/sparql-results+json", "application/ld+json"),
+    ("results", "application/xml", "application/sparql-results+xml", "application/rdf+xml"),
+    ("format", "text/turtle", "application/sparql-results+json", "text/turtle"),
+    ("output", "application/ld+json,application/x-json+ld", "application/sparql-results+json",
+     "application/ld+json"),
+])
+def test_format_parameters_are_read_per_query_form(live_server: LiveServer, name: str,
+                                                   value: str, select: str,
+                                                   construct: str) -> None:
+    assert get(live_server, SELECT, **{name: value}).media_type == select
+    assert get(live_server, CONSTRUCT, **{name: value}).media_type == construct
 
 
 def test_syntax_error_is_400_with_the_parser_message(live_server: LiveServer) -> None:

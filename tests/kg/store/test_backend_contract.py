@@ -66,6 +66,35 @@ class BackendContract:
         assert (URIRef(EX + "alice"), URIRef(EX + "named"), Literal("Alice", lang="en")) in graph
         assert len(graph) == 2
 
+    @pytest.mark.parametrize("fmt", RESULT_FORMATS, ids=lambda f: f.keyword)
+    def test_ask_is_a_boolean_in_every_result_format(self, backend: Backend, fmt: object) -> None:
+        from kg.formats import Format
+
+        assert isinstance(fmt, Format)
+        for query, expected in ((f"ASK {{ <{EX}carol> <{EX}knows> ?x }}", "true"),
+                                (f"ASK {{ <{EX}bob> <{EX}knows> ?x }}", "false"),
+                                (f"ASK FROM <{G1}> {{ <{EX}alice> ?p ?o }}", "true"),
+                                ("ASK {}", "true")):
+            outcome = backend.query(query)
+            assert outcome.form == "boolean", query
+            body = backend.serialize(outcome, fmt).decode("utf-8")
+            if fmt.keyword == "json":
+                assert json.loads(body)["boolean"] is (expected == "true")
+            else:
+                assert expected in body and ("true" if expected == "false" else "false") \
+                    not in body, (query, body)
+
+    def test_construct_and_describe_query_forms(self, backend: Backend) -> None:
+        for query in (f"DESCRIBE <{EX}alice>", f"CONSTRUCT WHERE {{ <{EX}alice> ?p ?o }}",
+                      f"CONSTRUCT {{ <{EX}alice> ?p ?o }} WHERE {{ GRAPH <{G1}> "
+                      f"{{ <{EX}alice> ?p ?o }} }}"):
+            outcome = backend.query(query)
+            assert outcome.form == "graph", query
+            graph = Graph().parse(data=backend.serialize(outcome, GRAPH_FORMATS[3]), format="nt")
+            assert (URIRef(EX + "alice"), URIRef(EX + "name"), Literal("Alice", lang="en")) \
+                in graph, query
+            assert (URIRef(EX + "alice"), URIRef(EX + "knows"), URIRef(EX + "bob")) in graph
+
     def test_graph_patterns_see_the_named_graphs(self, backend: Backend) -> None:
         rows = _rows(backend, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{EX}knows> ?o }} }}")
         assert {r["g"] for r in rows} == {G1, G2}
@@ -268,6 +297,24 @@ def test_a_named_dataset_sees_what_was_loaded_after_it_was_asked(tmp_path: Path,
     assert sorted(r["n"] for r in _rows(backend, query, spec)) == ["Alice", "Bob"]
     backend.load(more)
     assert sorted(r["n"] for r in _rows(backend, query, spec)) == ["Alice", "Bob", "Dan", "Eve"]
+
+
+@pytest.mark.parametrize(("rows", "expected"), [([{"__ask_retval": "1"}], True), ([], False),
+                                                ([{"__ask_retval": "0"}], False)])
+def test_an_ask_answered_as_virtuoso_s_table_is_a_boolean(rows: list[dict[str, str]],
+                                                          expected: bool) -> None:
+    import pyoxigraph as ox
+
+    from kg.store.remote import _as_boolean
+
+    # The one-row table Virtuoso's SQL rewriting of ASK yields: SELECT TOP 1 1 AS __ask_retval.
+    integer = "http://www.w3.org/2001/XMLSchema#integer"
+    body = json.dumps({"head": {"vars": ["__ask_retval"]}, "results": {"bindings": [
+        {k: {"type": "literal", "datatype": integer, "value": v} for k, v in row.items()}
+        for row in rows]}})
+    table = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(table, ox.QuerySolutions)
+    assert bool(_as_boolean(table)) is expected
 
 
 def test_an_on_disk_store_notes_once_whether_its_union_is_a_set(tmp_path: Path) -> None:
