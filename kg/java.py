@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -88,18 +89,45 @@ def hermit_classpath() -> list[Path]:
     return [jar]
 
 
+def cache_dir() -> Path | None:
+    """Return this user's private folder for compiled helpers, or None when none can be had.
+
+    Only a folder the user owns and no one else may write is trusted: classes found in a
+    shared folder (such as /tmp) could have been put there by anyone."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dmkg" / "java"
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = base.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return base
+
+
+def _trusted(folder: Path) -> bool:
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
 def compiled_helper(source: Path, classpath: list[Path]) -> Path:
-    """Compile a Java helper against classpath (once for each) and return its folder."""
+    """Compile a Java helper against classpath and return its folder: kept in the user's
+    private cache (once for each source and classpath), else fresh each time."""
     javac = shutil.which("javac")
     if javac is None:
         raise JavaUnavailable(
             "javac is not installed (on Debian: apt-get install default-jdk-headless)")
     cp = os.pathsep.join(str(p) for p in classpath)
     digest = hashlib.sha256(source.read_bytes() + cp.encode()).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / f"dmkg-{source.stem.lower()}-{digest}"
-    if (target / f"{source.stem}.class").exists():
+    cache = cache_dir()
+    target = cache / f"{source.stem.lower()}-{digest}" if cache else None
+    if target and _trusted(target) and (target / f"{source.stem}.class").exists():
         return target
-    staging = Path(tempfile.mkdtemp(prefix="dmkg-java-build-"))
+    # mkdtemp makes a folder only this user can enter.
+    staging = Path(tempfile.mkdtemp(prefix="dmkg-java-build-", dir=cache))
     result = subprocess.run(
         [javac, "-nowarn", "-d", str(staging), "-cp", cp, str(source)],
         capture_output=True,
@@ -107,7 +135,10 @@ def compiled_helper(source: Path, classpath: list[Path]) -> Path:
         check=False,
     )
     if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
         raise JavaUnavailable(f"could not compile {source.name}: {result.stderr.strip()}")
+    if target is None:
+        return staging
     try:
         staging.rename(target)
     except OSError:
@@ -130,7 +161,9 @@ def run_helper(source: Path, classpath: list[Path], args: list[str]) -> dict[str
         check=False,
     )
     if result.returncode != 0 or not result.stdout.strip():
-        raise JavaUnavailable(f"{source.stem} failed: {result.stderr.strip()[-2000:]}")
+        said = result.stderr.strip()[-2000:] or "no error output"
+        raise JavaUnavailable(
+            f"{source.stem} failed ({java} exit status {result.returncode}): {said}")
     data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return data
 

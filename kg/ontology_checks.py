@@ -74,7 +74,11 @@ def check_reasoner(layout: Layout) -> CheckResult:
         try:
             # HermiT reads the OWL API's own RDF/XML save of dmo.ttl, which is what Protégé
             # hands it after opening the Turtle.
-            saved = run_owlapi(layout.ontology_ttl, Path(tmp))
+            try:
+                saved = run_owlapi(layout.ontology_ttl, Path(tmp))
+            except JavaUnavailable as error:
+                return CheckResult(name, "skip", "HermiT's input, the OWL API's RDF/XML save, "
+                                                 f"could not be made: {error}")
             if not saved.loaded or saved.rdfxml is None:
                 return CheckResult(name, "fail", f"the OWL API could not load it: {saved.error}")
             verdict = run_hermit_default(saved.rdfxml)

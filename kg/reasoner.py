@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,19 @@ class ReasonerFailed(RuntimeError):
 
 
 def _java_message(output: str) -> str:
-    # The exception's own line, not the Java stack trace under it.
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    # The exception's own line, not the Java stack trace under it, nor owlready2's heading.
+    lines = [line.strip() for line in output.splitlines()
+             if line.strip() and line.strip() != "Java error message is:"]
     causes = [line for line in lines if "Exception" in line and not line.startswith("at ")]
     return " ".join(causes[:1] or lines[-1:])[:2000]
+
+
+def _failure(error: owlready2.OwlReadyJavaError) -> str:
+    """Say how Java ended: its exit status and what it wrote (owlready2 keeps only the text)."""
+    run = error.__context__
+    status = (f" ({run.cmd[0]} exit status {run.returncode})"
+              if isinstance(run, subprocess.CalledProcessError) else "")
+    return f"HermiT failed{status}: {_java_message(str(error)) or 'no error output'}"
 
 
 @dataclass
@@ -55,7 +65,7 @@ def run_hermit(world: owlready2.World, ontology: owlready2.Ontology) -> Reasoner
     except owlready2.OwlReadyInconsistentOntologyError as error:
         return ReasonerReport(consistent=False, explanation=str(error) or "inconsistent ontology")
     except owlready2.OwlReadyJavaError as error:
-        raise ReasonerFailed(f"HermiT failed: {_java_message(str(error))}") from error
+        raise ReasonerFailed(_failure(error)) from error
     unsatisfiable = sorted(
         c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing
     )

@@ -158,6 +158,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         api,
         browse,
         claims_browser,
+        favicon,
         home,
         i18n,
         linked_data,
@@ -172,7 +173,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
 
     for module in (home, browse, claims_browser, map_page, timeline_pages, linked_data,
-                   ontology_pages, operator, publishing, reconcile, sparql, void_route):
+                   ontology_pages, operator, publishing, reconcile, sparql, void_route, favicon):
         app.register_blueprint(module.blueprint)
     i18n.init_app(app)
     api.init_app(app)

@@ -9,6 +9,7 @@ from werkzeug.http import parse_accept_header
 
 from kg.formats import ALIASES, FORMAT_PARAMETERS, GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
+from kg.store import DatasetSpec
 from service.i18n import EDITOR_WORDS, page_language
 
 PAGE_TYPES = {"text/html", "application/xhtml+xml"}
@@ -26,14 +27,17 @@ def prefers_html(request: Request) -> bool:
     return html > 0 and html > answers
 
 
-def editor_page(query: str | None = None) -> Response:
-    """The editor; with query, open it in a tab and run it."""
+def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) -> Response:
+    """The editor; with query, open it in a tab and run it on the dataset the link names."""
     layout = current_app.extensions["dmkg.layout"]
     examples = [{"name": q.title, "description": q.description, "query": q.text}
                 for q in read_queries(layout.queries_dir)]
     lang = page_language()
+    graphs = dataset or DatasetSpec()
     html = render_template("editor.html", examples=examples, query=query, lang=lang,
-                           words=EDITOR_WORDS[lang])
+                           words=EDITOR_WORDS[lang], dataset={
+                               "defaultGraphs": list(graphs.default_graphs),
+                               "namedGraphs": list(graphs.named_graphs)})
     from service.answers import respond  # answers reads prefers_html from here
 
     response: Response = respond(html, "text/html; charset=utf-8")

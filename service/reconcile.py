@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, render_template, request
+from rdflib import URIRef
+from rdflib.namespace import SKOS
 
 from kg.catalogue import EXACT, Catalogue, Entity, Hit, fold
-from kg.namespaces import DMO, DMR
+from kg.namespaces import DMO, DMR, OBO, WIKIDATA
 from kg.store import Backend
 from service.i18n import WORDS
 from service.reconcile_extend import SETTINGS, ExtendError, extend, propose
-from service.reconcile_ids import IdentifierHit, by_identifier
+from service.reconcile_ids import IdentifierHit, by_identifier, chebi_iri, linked, wikidata_iri
+from service.reconcile_query import BadQuery, Condition, Query, read_query
 
 blueprint = Blueprint("reconcile", __name__)
 
@@ -24,7 +27,8 @@ DEFAULT_TYPES = ("Substance", "Channel", "Actor", "Place", "Regulation", "Source
 IDENTIFIER_PROPERTIES = {"wikidata": "Wikidata identifier (Q…)",
                          "chebi": "ChEBI identifier (CHEBI:…)"}
 MAX_QUERIES = 100
-MAX_LIMIT = 50
+# Who has a DMO property value.
+HAVING = "SELECT DISTINCT ?s WHERE { ?s ?p ?o }"
 SUGGEST_SIZE = 10
 PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
                   "base-uri 'none'; form-action 'none'; frame-ancestors *")
@@ -92,46 +96,20 @@ def manifest() -> dict[str, Any]:
     }
 
 
-@dataclass
-class Condition:
-    """A property value a candidate should have."""
-
-    pid: str
-    values: list[str]
-
-
-def _conditions(raw: Any) -> list[Condition]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise BadRequest("'properties' must be a list of {pid, v}")
-    conditions = []
-    for item in raw:
-        if not isinstance(item, dict) or "pid" not in item or "v" not in item:
-            raise BadRequest("each property condition needs 'pid' and 'v'")
-        value = item["v"]
-        values = value if isinstance(value, list) else [value]
-        texts = []
-        for v in values:
-            if isinstance(v, dict):
-                if "id" not in v:
-                    raise BadRequest("an entity value needs an 'id'")
-                texts.append(str(v["id"]))
-            elif isinstance(v, str | int | float | bool):
-                texts.append(str(v))
-            else:
-                raise BadRequest("a property value is a string, number, boolean or {id}")
-        conditions.append(Condition(str(item["pid"]), texts))
-    return conditions
+def _wanted(condition: Condition) -> set[str]:
+    """The condition's values in the form _related gives: outside IRIs, or folded ids/names."""
+    if condition.pid in IDENTIFIER_PROPERTIES:
+        read = chebi_iri if condition.pid == "chebi" else wikidata_iri
+        return {iri for iri in map(read, condition.values) if iri}
+    return {fold(v).removeprefix(fold(str(DMR))) for v in condition.values}
 
 
-def _matches(entity: Entity, condition: Condition, related: dict[str, set[str]]) -> bool:
-    wanted = {fold(v).removeprefix(fold(str(DMR))) for v in condition.values}
+def _matches(condition: Condition, related: dict[str, set[str]]) -> bool:
+    wanted = _wanted(condition)
     if condition.pid in IDENTIFIER_PROPERTIES:
         return bool(wanted & related.get(condition.pid, set()))
-    targets = related.get(condition.pid, set())
     names = set()
-    for target in targets:
+    for target in related.get(condition.pid, set()):
         other = _catalogue().by_id(target)
         names.add(fold(target))
         if other:
@@ -141,63 +119,109 @@ def _matches(entity: Entity, condition: Condition, related: dict[str, set[str]])
 
 
 def _related(entity: Entity) -> dict[str, set[str]]:
-    """The entity's outgoing DMO relations by property name, and its identifiers."""
+    """The entity's outgoing DMO relations by property name, and its identifier IRIs."""
     from service.resources import Resources
 
-    backend = current_app.extensions["dmkg.backend"]
-    out = Resources(backend, _catalogue()).outgoing(entity.iri)
+    out = Resources(_backend(), _catalogue()).outgoing(entity.iri)
     found: dict[str, set[str]] = {}
     for predicate, values in out.items():
         if predicate.startswith(str(DMO)):
             found[predicate.removeprefix(str(DMO))] = {
                 str(v).removeprefix(str(DMR)) for v in values}
-    for value in out.get("http://www.w3.org/2004/02/skos/core#exactMatch", []):
+    for value in out.get(str(SKOS.exactMatch), []):
         text = str(value)
-        if text.startswith("http://www.wikidata.org/entity/"):
-            found.setdefault("wikidata", set()).add(fold(text.rsplit("/", 1)[1]))
-        elif "CHEBI_" in text:
-            found.setdefault("chebi", set()).add(fold("chebi:" + text.rsplit("_", 1)[1]))
+        if text.startswith(str(WIKIDATA)):
+            found.setdefault("wikidata", set()).add(text)
+        elif text.startswith(f"{OBO}CHEBI_"):
+            found.setdefault("chebi", set()).add(text)
     return found
 
 
-def reconcile_one(query: dict[str, Any]) -> dict[str, Any]:
-    """Candidates for one query, best first, with scores and a match flag."""
-    text = query.get("query")
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("each query needs a non-empty 'query' string")
-    wanted_types = query.get("type")
-    types = {wanted_types} if isinstance(wanted_types, str) else set(wanted_types or [])
-    if any(not isinstance(t, str) for t in types):
-        raise BadRequest("'type' is a type id or a list of them")
-    limit = query.get("limit", 10)
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"'limit' is a whole number from 1 to {MAX_LIMIT}")
-    conditions = _conditions(query.get("properties"))
-    named = by_identifier(text, _catalogue(), current_app.extensions["dmkg.backend"])
-    if named:
-        return {"result": _identified(named, types, limit)}
-    results: list[tuple[Hit, float, list[dict[str, Any]]]] = []
-    for hit in _catalogue().search(text, types or None, limit=max(limit * 3, 20)):
-        score = hit.score
-        features = [{"id": "name_tier", "value": hit.tier}]
-        if conditions:
-            related = _related(hit.entity)
-            met = sum(_matches(hit.entity, c, related) for c in conditions)
-            score = score * (0.5 + 0.5 * met / len(conditions))
+def _backend() -> Backend:
+    found: Backend = current_app.extensions["dmkg.backend"]
+    return found
+
+
+def _having(condition: Condition) -> list[Entity]:
+    """Entities that meet a condition: candidates a name search alone would not give."""
+    catalogue, backend = _catalogue(), _backend()
+    if condition.pid in IDENTIFIER_PROPERTIES:
+        return [hit.entity for iri in sorted(_wanted(condition))
+                for hit in linked(iri, catalogue, backend) if hit.exact]
+    found = []
+    for value in condition.values:
+        target = catalogue.by_id(value.removeprefix(str(DMR)))
+        targets = [target] if target else [
+            hit.entity for hit in catalogue.search(value, None, limit=5) if hit.tier == EXACT]
+        for entity in targets:
+            rows = backend.select(HAVING, {"p": DMO[condition.pid], "o": URIRef(entity.iri)})
+            found += [e for e in (catalogue.get(str(row["s"])) for row in rows) if e]
+    return found
+
+
+def _check_properties(conditions: list[Condition]) -> None:
+    known = {**_object_properties(), **IDENTIFIER_PROPERTIES}
+    for condition in conditions:
+        if condition.pid not in known:
+            raise BadQuery(f"unknown property {condition.pid!r}: see /reconcile/suggest/property")
+
+
+Scored = tuple[Entity, Hit | None, float, list[dict[str, Any]]]
+
+
+def _candidates(query: Query) -> list[Scored]:
+    """Entities found by name or by a property condition, with their scores."""
+    by_name: dict[str, Hit] = {}
+    if query.text:
+        for found in _catalogue().search(query.text, query.types or None,
+                                         limit=max(query.limit * 3, 20)):
+            by_name.setdefault(found.entity.iri, found)
+    entities = {found.entity.iri: found.entity for found in by_name.values()}
+    for condition in query.conditions:
+        for entity in _having(condition):
+            if not query.types or entity.types & query.types:
+                entities.setdefault(entity.iri, entity)
+    scored: list[Scored] = []
+    for iri, entity in entities.items():
+        hit: Hit | None = by_name.get(iri)
+        name_score = hit.score if hit else 0.0
+        features: list[dict[str, Any]] = []
+        if hit:
+            features.append({"id": "name_tier", "value": hit.tier})
+        score = name_score
+        if query.conditions:
+            related = _related(entity)
+            met = sum(_matches(c, related) for c in query.conditions)
+            share = met / len(query.conditions)
             features.append({"id": "properties_matched", "value": met})
-        results.append((hit, round(score, 2), features))
-    results.sort(key=lambda r: -r[1])
-    results = results[:limit]
+            # Without a name, the conditions alone score; with one, they weigh half.
+            score = 100 * share if not query.text else (
+                name_score * (0.5 + 0.5 * share) if hit else 50 * share)
+        scored.append((entity, hit, round(score, 2), features))
+    scored.sort(key=lambda s: -s[2])  # stable: equal scores keep the search engine's order
+    return scored
+
+
+def reconcile_one(query: Query) -> dict[str, Any]:
+    """Candidates for one query, best first, with scores and a match flag."""
+    _check_properties(query.conditions)
+    named = by_identifier(query.text, _catalogue(), _backend()) if query.text else []
+    if named:
+        return {"result": _identified(named, query.types, query.limit)}
+    results = _candidates(query)[:query.limit]
     answer = []
-    runner_up = results[1][1] if len(results) > 1 else 0.0
-    for position, (hit, score, features) in enumerate(results):
-        # A match: the best candidate, named exactly, clearly ahead of the next.
-        is_match = position == 0 and hit.tier == EXACT and score >= 85 and score - runner_up >= 5
+    runner_up = results[1][2] if len(results) > 1 else 0.0
+    for position, (entity, hit, score, features) in enumerate(results):
+        # A match: the best candidate, clearly ahead of the next, named exactly or (with no
+        # name given) meeting every condition.
+        exact = hit.tier == EXACT if hit else not query.text
+        is_match = position == 0 and exact and score >= 85 and score - runner_up >= 5
+        described = f"matched “{hit.name}”" if hit else "matched by its properties"
         answer.append({
-            "id": hit.entity.id,
-            "name": hit.entity.label(),
-            "description": f"{hit.entity.kind}; matched “{hit.name}”",
-            "type": [_type(t) for t in sorted(hit.entity.types)],
+            "id": entity.id,
+            "name": entity.label(),
+            "description": f"{entity.kind}; {described}",
+            "type": [_type(t) for t in sorted(entity.types)],
             "score": score,
             "match": is_match,
             "features": features,
@@ -213,28 +237,61 @@ def _identified(named: list[IdentifierHit], types: set[str], limit: int
     return [{
         "id": hit.entity.id,
         "name": hit.entity.label(),
-        "description": f"{hit.entity.kind}; {'same as' if hit.exact else 'close to'} "
-                       f"{hit.identifier}",
+        "description": f"{hit.entity.kind}; {hit.relation} {hit.identifier}",
         "type": [_type(t) for t in sorted(hit.entity.types)],
-        "score": 100.0 if hit.exact else 80.0,
+        "score": hit.score,
         "match": hit.exact and len(exact) == 1,
         "features": [{"id": "identifier", "value": hit.exact}],
     } for hit in kept]
 
 
+def _field(name: str) -> str | None:
+    """A form or URL field, refused when its bytes are not UTF-8 (rather than garbled)."""
+    sources = [request.query_string]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        sources.append(request.get_data(cache=True))
+    for raw in sources:
+        for pair in raw.split(b"&"):
+            key, _, value = pair.partition(b"=")
+            if unquote_to_bytes(key.replace(b"+", b" ")) != name.encode():
+                continue
+            try:
+                unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise BadRequest(f"'{name}' is not UTF-8 (at byte {error.start})") from error
+    found: str | None = request.values.get(name)
+    return found
+
+
 def _queries_payload() -> dict[str, Any] | None:
-    raw = request.values.get("queries")
+    raw = _field("queries")
     if raw is None:
         return None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
         raise BadRequest(f"'queries' is not JSON: {error.msg} at character {error.pos}") from error
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+    if not isinstance(data, dict):
         raise BadRequest("'queries' is an object mapping keys to query objects")
     if len(data) > MAX_QUERIES:
         raise BadRequest(f"at most {MAX_QUERIES} queries in one batch")
     return data
+
+
+def _answer_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """Answer each query; a query that cannot be read gets no candidates and an error, and the
+    batch is refused only when no query in it can be read."""
+    answers: dict[str, Any] = {}
+    errors = []
+    for key, raw in batch.items():
+        try:
+            answers[key] = reconcile_one(read_query(raw))
+        except BadQuery as error:
+            errors.append(f"{key}: {error}")
+            answers[key] = {"result": [], "error": {"code": 400, "message": str(error)}}
+    if errors and len(errors) == len(batch):
+        raise BadRequest("; ".join(errors[:5]))
+    return answers
 
 
 @blueprint.errorhandler(BadRequest)
@@ -246,7 +303,7 @@ def bad_request(error: BadRequest) -> Response:
 @blueprint.route("/reconcile", methods=["GET", "POST"])
 def reconcile() -> Response:
     """The manifest, or the answers to a batch of queries or to a data extension query."""
-    extension = request.values.get("extend")
+    extension = _field("extend")
     if extension is not None:
         try:
             wanted = json.loads(extension)
@@ -256,8 +313,11 @@ def reconcile() -> Response:
         return _json(_extension(lambda c, b: extend(c, b, wanted)))
     batch = _queries_payload()
     if batch is None:
+        if request.method == "POST":
+            raise BadRequest("a POST carries 'queries' or 'extend' as a form field "
+                             "(application/x-www-form-urlencoded)")
         return _json(manifest())
-    return _json({key: reconcile_one(query) for key, query in batch.items()})
+    return _json(_answer_batch(batch))
 
 
 def _extension(answer: Callable[[Catalogue, Backend], dict[str, Any]]) -> dict[str, Any]:
@@ -329,14 +389,29 @@ def suggest_property() -> Response:
     return _json({"result": found[cursor:cursor + SUGGEST_SIZE]})
 
 
+def _aliases(entity: Entity) -> list[str]:
+    """The entity's other names, each once (ignoring case), without its labels."""
+    seen = {fold(label) for label in entity.labels.values()}
+    aliases = []
+    for _, name in entity.alt_labels:
+        if fold(name) not in seen:
+            seen.add(fold(name))
+            aliases.append(name)
+    return aliases
+
+
 @blueprint.get("/reconcile/preview")
 def preview() -> Response:
     """A small HTML card of an entity, for OpenRefine's preview pane."""
-    ident = request.args.get("id", "")
-    entity = _catalogue().by_id(ident)
+    ident = request.args.get("id", "").strip()
+    if not ident:
+        return Response("'id' is required: /reconcile/preview?id=substance/mdma\n", status=400,
+                        content_type="text/plain; charset=utf-8")
+    entity = _catalogue().by_id(ident.removeprefix(str(DMR)))
     if entity is None:
         return Response("no such entity\n", status=404, content_type="text/plain; charset=utf-8")
-    html = render_template("preview.html", entity=entity, words=WORDS["en"])
+    html = render_template("preview.html", entity=entity, words=WORDS["en"],
+                           aliases=_aliases(entity))
     response = Response(html, content_type="text/html; charset=utf-8")
     # OpenRefine shows the preview in an iframe of its own page, wherever it runs.
     response.headers["Content-Security-Policy"] = PREVIEW_POLICY

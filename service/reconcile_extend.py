@@ -10,6 +10,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 from kg.catalogue import Catalogue
 from kg.namespaces import DMO, DMR, GRAPH, OBO, WIKIDATA
 from kg.store import Backend
+from service.reconcile_ids import chebi_id
 from service.resources import Resources
 
 MAX_IDS = 100
@@ -25,6 +26,9 @@ def _used(pattern: str) -> str:
 
 
 USED_FROM, USED_TOWARDS = _used("?s ?p ?o"), _used("?o ?p ?s")
+# Whether some instance of a type has an identifier in a namespace.
+IDENTIFIED = (f"SELECT ?x WHERE {{ ?s a ?type ; <{SKOS.exactMatch}> ?x "
+              "FILTER(STRSTARTS(STR(?x), STR(?namespace))) } LIMIT 1")
 INVERSE = "^"
 SETTINGS = [{"name": "limit", "label": "Limit", "type": "number", "default": 0,
              "help_text": "The most values to fetch for each entity (0: all of them)"}]
@@ -57,7 +61,9 @@ def propose(catalogue: Catalogue, backend: Backend, type_id: str, limit: int
     pids = [str(row["p"]).removeprefix(str(DMO)) for row in backend.select(USED_FROM, bound)]
     pids += [INVERSE + str(row["p"]).removeprefix(str(DMO))
              for row in backend.select(USED_TOWARDS, bound)]
-    pids += list(IDENTIFIERS)
+    pids += [pid for pid, (_, namespace) in IDENTIFIERS.items()
+             if backend.select(IDENTIFIED, {"type": DMO[type_id],
+                                            "namespace": Literal(namespace)})]
     found = [{"id": pid, "name": _name(catalogue, pid)} for pid in pids]
     return {"type": type_id, "limit": limit, "properties": found[:limit] if limit else found}
 
@@ -79,6 +85,11 @@ def _value(catalogue: Catalogue, term: Any) -> dict[str, Any]:
         if term.datatype in DECIMALS:
             return {"float": float(term)}
     return {"str": str(term)}  # years, year-months, texts in either language
+
+
+def _identifier(pid: str, iri: str) -> str:
+    """Write an identifier as reconciliation reads it: Q243547, CHEBI:6121."""
+    return chebi_id(iri) if pid == "chebi" else iri.removeprefix(IDENTIFIERS[pid][1])
 
 
 def _query(raw: Any) -> tuple[list[str], list[tuple[str, int]]]:
@@ -120,7 +131,7 @@ def extend(catalogue: Catalogue, backend: Backend, raw: Any) -> dict[str, Any]:
         for pid, limit in wanted:
             if pid in IDENTIFIERS:
                 prefix = IDENTIFIERS[pid][1]
-                terms: list[Any] = [Literal(str(v).removeprefix(prefix))
+                terms: list[Any] = [Literal(_identifier(pid, str(v)))
                                     for v in out.get(str(SKOS.exactMatch), [])
                                     if str(v).startswith(prefix)]
             elif pid.startswith(INVERSE):

@@ -46,7 +46,7 @@ def sparql() -> Response:
         return _description()
     if operation.kind == "query" and prefers_html(request):
         # A link to the endpoint opened in a browser: the query in the editor, with its results.
-        return editor_page(operation.text)
+        return editor_page(operation.text, operation.dataset)
     if operation.kind == "update":
         return sparql_update(operation)
     return _answer(operation, base_iri(request, operation))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlencode, urlsplit
@@ -183,3 +184,46 @@ def test_openrefine_may_frame_the_preview_and_only_it(live_server: LiveServer) -
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_a_shared_link_followed_in_an_open_editor_opens_the_query(
+        live_server: LiveServer) -> None:
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{live_server.url}/sparql", wait_until="networkidle")
+        assert "Shared query" not in _tab_names(page)
+        # Same document: only the fragment changes, as when a shared link is pasted.
+        page.evaluate("q => { window.location.hash = 'query=' + encodeURIComponent(q); }",
+                      QUERY)
+        page.wait_for_selector(".yasr td", timeout=20_000)
+        assert _editor_text(page) == QUERY
+        assert "Shared query" in _tab_names(page)
+        assert "Lille" in " ".join(page.locator(".yasr td").all_inner_texts())
+        assert "#query=" not in page.url
+
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def test_a_query_link_naming_a_dataset_runs_on_that_dataset(live_server: LiveServer) -> None:
+    facts = "https://w3id.org/dmkg/graph/facts"
+    whole = json.loads(request("GET", f"{live_server.url}/sparql?" + urlencode(
+        {"query": COUNT}), headers={"Accept": "application/sparql-results+json"}).body)
+    sent: list[str] = []
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        sent.clear()
+        params = {"query": COUNT, parameter: facts}
+        reply = request("GET", f"{live_server.url}/sparql?{urlencode(params)}",
+                        headers={"Accept": "application/sparql-results+json"})
+        expected = json.loads(reply.body)["results"]["bindings"][0]["n"]["value"]
+        assert expected != whole["results"]["bindings"][0]["n"]["value"]
+        with browser() as chromium:
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda r: sent.append(r.post_data or "")
+                    if r.method == "POST" else None)
+            page.goto(f"{live_server.url}/sparql?{urlencode(params)}",
+                      wait_until="networkidle")
+            page.wait_for_selector(".yasr td", timeout=20_000)
+            cells = page.locator(".yasr td").all_inner_texts()
+            assert expected in " ".join(cells), (parameter, expected, cells)
+            assert any(urlencode({parameter: facts}) in body for body in sent), sent

@@ -129,7 +129,7 @@ def test_preview(live_server: LiveServer) -> None:
 @pytest.mark.parametrize(
     "payload",
     ["not json", json.dumps([1, 2]), json.dumps({"q": {"query": ""}}),
-     json.dumps({"q": {"query": "x", "limit": 0}}),
+     json.dumps({"q": {"query": "x", "limit": -1}}),
      json.dumps({"q": {"query": "x", "properties": [{"pid": "p"}]}})],
 )
 def test_malformed_batches_are_400(live_server: LiveServer, payload: str) -> None:
@@ -230,7 +230,7 @@ def test_data_extension_fetches_values(live_server: LiveServer, validate: Valida
                                                  "regulates", "^regulates"]
     ketamine = answer["rows"]["substance/ketamine"]
     assert ketamine["wikidata"] == [{"str": "Q243547"}]
-    assert ketamine["chebi"] == [{"str": "6121"}]
+    assert ketamine["chebi"] == [{"str": "CHEBI:6121"}]
     regulating = {v["id"] for v in ketamine["^regulates"]}
     # The 2017 listing regulates the injectable preparations, not the substance.
     assert "regulation/ketamine-fr-stupefiants-1997" in regulating
