@@ -19,6 +19,7 @@ RULES = {
     "no no-break space before »": re.compile(rf"(?<![{SPACES}])»"),
     "n° without a no-break space": re.compile(r"n°(?!\u00a0)"),
     "VIH-Sida outside a quote (use VIH/sida)": re.compile(r"VIH-Sida"),
+    "a spaced hyphen used as a dash (use \u2013)": re.compile(r" - "),
 }
 
 
@@ -30,6 +31,7 @@ def faults(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def french(built: Layout) -> list[tuple[str, str, str]]:
     graph = Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+    # Quotes are exempt: they transcribe the article verbatim, with its own typography.
     return [(str(s), str(p), str(o)) for s, p, o in graph
             if isinstance(o, Literal) and o.language == "fr" and p != DMO.quote]
 
@@ -41,6 +43,8 @@ def test_the_rules_catch_what_they_should() -> None:
     good_but_one = "l\u2019article\u202f: «\u00a0texte\u00a0» ; voir dmo:trendOf, https://x.org"
     assert faults(good_but_one) == ["no no-break space before ; : ! ?"]
     assert faults("Tendances n°115") == ["n° without a no-break space"]
+    assert faults("Non vérifié - connaissance") == ["a spaced hyphen used as a dash (use \u2013)"]
+    assert faults("Non vérifié \u2013 connaissance, 2015-2016") == []
     assert faults("l\u2019article\u202f: «\u00a0texte\u00a0», n°\u00a0115\u202f!") == []
 
 

@@ -61,15 +61,23 @@ def test_injectables_on_liste_i_by_the_arrete_of_4_december_1997_until_24_april_
     assert set(kg_graph.objects(measure, DMO.regulates)) == {DMR["substance/injectable-ketamine"]}
 
 
-def test_2017_listing_concerns_injectables_only_and_no_text_that_does_otherwise(
+def test_2017_listing_concerns_injectables_only_and_is_the_second_arrete_of_19_january(
         kg_graph: Graph) -> None:
     # ANSM via CRPV Tours: the ministry decided "d'inscrire les préparations injectables de
     # kétamine sur la liste des substances classées comme stupéfiant", applicable 24/04/2017.
-    # APM/SOFIA: the January arrêté removes them from liste I; "un autre arrêté" lists them.
+    # Le Point Vétérinaire n° 373: "Deux arrêtés du 19 janvier 2017 ... Le second classe la
+    # kétamine sous toutes ses formes comme stupéfiant ... applicables à compter du 24 avril
+    # 2017"; LeFil.vet: "Le Journal officiel des 24 et 26 janvier 2017 a publié deux arrêtés".
     measure = DMR["regulation/injectable-ketamine-fr-stupefiants-2017"]
     assert set(kg_graph.objects(measure, DMO.regulates)) == {DMR["substance/injectable-ketamine"]}
-    assert kg_graph.value(measure, DMO.establishedBy) is None
-    assert "not identified" in str(kg_graph.value(measure, SKOS.note))
+    instrument = DMR["regulation/arrete-2017-01-19-ketamine-stupefiants"]
+    assert kg_graph.value(measure, DMO.establishedBy) == instrument
+    assert kg_graph.value(instrument, DMO.signedOn) == day("2017-01-19")
+    assert kg_graph.value(instrument, DMO.publishedOn) == day("2017-01-26")
+    assert kg_graph.value(instrument, DMO.inForceFrom) == day("2017-04-24")
+    assert "medium confidence" in str(kg_graph.value(instrument, SKOS.note))
+    removal = DMR["regulation/arrete-2017-01-injectable-ketamine"]
+    assert kg_graph.value(removal, DMO.signedOn) == day("2017-01-19")
     assert kg_graph.value(DMR["substance/injectable-ketamine"], DMO.activeIngredient) == DMR[
         "substance/ketamine"]
 
@@ -79,6 +87,7 @@ def test_2017_listing_concerns_injectables_only_and_no_text_that_does_otherwise(
     # aux médicaments à base de kétamine", NOR SANP0123026A, J.O. n° 196 du 25 août 2001.
     ("regulation/ketamine-fr-theft-reporting-2001",
      {"regulation/arrete-2001-08-16-ketamine-medicines",
+      "regulation/arrete-2001-09-04-ketamine-medicines",
       "regulation/arrete-2003-07-31-ketamine-tiletamine"}, "2001-08-25", "theft-reporting"),
     # infirmiers.com: arrêté du 31 juillet 2003 "aux médicaments à base de kétamine et aux
     # médicaments à base de tilétamine administrés en médecine humaine et vétérinaire";
@@ -138,9 +147,11 @@ def test_codeine_placements_by_form(kg_graph: Graph, measure: str, product: str,
 
 
 @pytest.mark.parametrize(("instrument", "signed", "in_force"), [
-    # Encyclopaedia (UN Treaty Collection): signed 30 March 1961, effective 13 December 1964.
+    # UN Treaty Collection VI-15: New York, 30 March 1961; "Entry into force: 13 December
+    # 1964, in accordance with article 41".
     ("regulation/un-single-convention-1961", "1961-03-30", "1964-12-13"),
-    # Encyclopaedia and CFR: signed 21 February 1971, "came into force on 16 August 1976".
+    # UN Treaty Collection VI-16: Vienna, 21 February 1971; "16 August 1976, in accordance
+    # with article 26(1)".
     ("regulation/un-convention-psychotropic-substances-1971", "1971-02-21", "1976-08-16"),
 ])
 def test_conventions_date_from_entry_into_force(kg_graph: Graph, instrument: str, signed: str,
@@ -229,3 +240,48 @@ def test_herbal_cannabis_is_narrower_than_addicto_cannabis(kg_graph: Graph) -> N
     addicto = URIRef("http://addictovocab.org/ADDICTO_0000919")
     assert (herb, SKOS.broadMatch, addicto) in kg_graph
     assert (herb, SKOS.exactMatch, addicto) not in kg_graph
+
+
+def test_2001_amendment_and_brief_locked_storage(kg_graph: Graph) -> None:
+    # SFAR: "Arrêté du 4 septembre 2001 modifiant l'arrêté du 16 août 2001 ... NOR :
+    # SANP0123127A", "J.O. Numéro 211 du 12 Septembre 2001". Le Moniteur des pharmacies: "classées
+    # comme stupéfiants depuis le 25 août ... doivent être détenues dans des armoires ou des
+    # locaux fermés à clé".
+    amendment = DMR["regulation/arrete-2001-09-04-ketamine-medicines"]
+    assert kg_graph.value(amendment, DMO.publishedOn) == day("2001-09-12")
+    assert "SANP0123127A" in str(kg_graph.value(amendment, URIRef(
+        "http://purl.org/dc/terms/bibliographicCitation")))
+    note = str(kg_graph.value(DMR["regulation/ketamine-fr-theft-reporting-2001"], SKOS.note))
+    assert "from 25 August to 12 September 2001" in note
+
+
+def test_state_of_emergency_instruments_have_their_dates(kg_graph: Graph) -> None:
+    # doctrine.fr: loi n° 2017-1154 "Entrée en vigueur : 13 juillet 2017", "JO, 12 juillet 2017,
+    # texte n°1"; affaires-publiques.org: décret n° 2015-1475 "JO 14/11/2015", "à compter du
+    # samedi 14 novembre 2015, à zéro heure, sur le territoire métropolitain et en Corse".
+    law = DMR["regulation/loi-2017-1154-etat-d-urgence"]
+    assert kg_graph.value(law, DMO.publishedOn) == day("2017-07-12")
+    assert kg_graph.value(law, DMO.inForceFrom) == day("2017-07-13")
+    decree = DMR["regulation/decret-2015-1475-etat-d-urgence"]
+    assert kg_graph.value(decree, DMO.inForceFrom) == day("2015-11-14")
+    assert "2015-1493" in str(kg_graph.value(decree, SKOS.note))
+
+
+def test_cnd_decision_carries_its_adoption_not_its_effect(kg_graph: Graph) -> None:
+    # GPN / CND, 2 December 2020: adopted by 27 votes to 25 with one abstention.
+    decision = DMR["regulation/cnd-decision-63-17"]
+    assert kg_graph.value(decision, DMO.adoptedOn) == day("2020-12-02")
+    assert kg_graph.value(decision, DMO.signedOn) is None
+    assert kg_graph.value(decision, DMO.inForceFrom) is None
+    assert "not read" in str(kg_graph.value(decision, SKOS.note))
+
+
+def test_schedule_i_read_in_the_un_commentary_and_cnd_deferral_in_javma(kg_graph: Graph) -> None:
+    # UN Commentary, schedules: "CANNABIS and CANNABIS RESIN ...", "COCA LEAF", "COCAINE".
+    measure = DMR["regulation/un-1961-schedule-i"]
+    assert "COCA LEAF" in str(kg_graph.value(measure, SKOS.note))
+    # JAVMA News, 1 December 2015: "The commission deferred action and asked for additional
+    # information from the WHO"; the Expert Committee met "Nov. 16-20".
+    note = str(kg_graph.value(DMR["regulation/ketamine-not-internationally-controlled"],
+                              SKOS.note))
+    assert "deferred action" in note and "16-20 November 2015" in note
