@@ -10,6 +10,8 @@ from rdflib import Graph, Literal
 from kg.namespaces import DMO
 from kg.paths import Layout
 
+ARTICLE = "jim-2017-03-14-dealers-nouveaux-canaux.txt"
+
 SPACES = "\u202f\u00a0"  # narrow and ordinary no-break spaces
 RULES = {
     "a straight apostrophe (use \u2019)": re.compile(r"'"),
@@ -61,3 +63,22 @@ def test_the_review_wording_is_used(french: list[tuple[str, str, str]]) -> None:
     assert "soumis à prescription médicale obligatoire" in texts
     assert "sur prescription obligatoire" not in texts
     assert "homosexuels" not in texts
+
+
+def test_quotes_are_exempt_because_they_are_the_article_s_own_characters(
+        built: Layout, layout: Layout) -> None:
+    """Each quote, straight apostrophes and inner quotation marks included, is in the article."""
+    for root in (layout.root.parent, layout.root.parent.parent):
+        path = root / "shared" / "sources" / ARTICLE
+        if path.exists():
+            break
+    else:
+        pytest.skip("the shared source documents are not beside this checkout")
+    article = " ".join(path.read_text(encoding="utf-8").split())
+    graph = Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+    quotes = [str(o) for o in graph.objects(None, DMO.quote)]
+    assert len(quotes) > 20
+    for quote in quotes:
+        for part in quote.strip("«»\u00a0\u202f ").split("(…)"):
+            assert " ".join(part.split()) in article, part
+    assert any("'" in q for q in quotes)  # the article's own straight apostrophe is kept

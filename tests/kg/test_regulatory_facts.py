@@ -213,6 +213,9 @@ def test_state_of_emergency_has_its_period(kg_graph: Graph) -> None:
     factor = DMR["factor/police-presence-state-of-emergency"]
     assert kg_graph.value(factor, DMO.periodStart) == day("2015-11-14")
     assert kg_graph.value(factor, DMO.periodEnd) == day("2017-11-01")
+    assert set(kg_graph.objects(factor, DMO.periodSetBy)) == {
+        DMR["regulation/decret-2015-1475-etat-d-urgence"],
+        DMR["regulation/loi-2017-1154-etat-d-urgence"]}
 
 
 def claims(graph: Graph, ref: str) -> list[URIRef]:
@@ -285,3 +288,47 @@ def test_schedule_i_read_in_the_un_commentary_and_cnd_deferral_in_javma(kg_graph
     note = str(kg_graph.value(DMR["regulation/ketamine-not-internationally-controlled"],
                               SKOS.note))
     assert "deferred action" in note and "16-20 November 2015" in note
+
+
+def test_claims_credit_the_documents_that_say_them(kg_graph: Graph) -> None:
+    # Sénat QE 35603 gives "l'arrêté en date du 8 août 1997" and "l'arrêté du 4 décembre 1997";
+    # the ANSM notice says only "en 1997".
+    r1 = claims(kg_graph, "R1")[0]
+    assert kg_graph.value(r1, DMO.statedIn) == DMR["source/senat-qe-35603-2002"]
+    assert DMR["source/ansm-2017-01-26-ketamine"] in set(kg_graph.objects(r1, DMO.corroboratedBy))
+    # UN Commentary, list of Schedule I: cannabis, coca leaf, cocaine.
+    for claim in claims(kg_graph, "R6"):
+        assert kg_graph.value(claim, DMO.statedIn) == DMR[
+            "source/un-commentary-single-convention-schedules"]
+    # WHO ECDD 2019: "Preparations of codeine listed in Schedule III"; Schedule II not read.
+    r7 = claims(kg_graph, "R7")[0]
+    assert kg_graph.value(r7, DMO.statedIn) == DMR["source/who-ecdd-2019-codeine-preparations"]
+    assert kg_graph.value(r7, DMO.confidence) == DMR["concept/low-confidence"]
+    # ECDD repository: the 1985 Expert Committee "recommended that it be placed in Schedule I".
+    r8 = claims(kg_graph, "R8")[0]
+    assert kg_graph.value(r8, DMO.statedIn) == DMR["source/ecdd-repository-mdma"]
+    assert (None, DMO.statedIn, DMR["source/un-schedules-secondary"]) not in kg_graph
+
+
+def test_press_dispatch_names_apmnews_and_where_it_was_read(kg_graph: Graph) -> None:
+    # SOFIA brève 1228: "a appris APMnews auprès de l'ANSM" ... "Dépêche APM".
+    dispatch = DMR["source/press-dispatch-2017-01-24-ketamine"]
+    assert "APMnews" in " ".join(str(x) for x in kg_graph.objects(
+        dispatch, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+    assert str(kg_graph.value(dispatch, URIRef("https://schema.org/url"))) == \
+        "https://sofia.medicalistes.fr/spip/spip.php?breve1228"
+
+
+def test_codeine_entry_into_force_rests_on_svp_and_the_default_rule(kg_graph: Graph) -> None:
+    # SVP: "Depuis le 17 juillet 2017, les pharmaciens ne peuvent plus donc délivrer sans
+    # ordonnance"; Le Pharmacien de France gives the split by form "d'après le CRPV de Toulouse",
+    # in the future tense.
+    instrument = DMR["regulation/arrete-2017-07-12-codeine"]
+    checked = {str(c) for c in kg_graph.objects(instrument, DMO.checkedIn)}
+    assert not any("pharma365" in c for c in checked)
+    note = " ".join(str(n) for n in kg_graph.objects(instrument, SKOS.note))
+    assert "Code civil" in note and "entry-into-force clause was not read" in note
+    for measure in ("codeine-syrups-fr-liste-ii-2017", "codeine-other-forms-fr-liste-i-2017",
+                    "dextromethorphan-noscapine-fr-liste-i-2017"):
+        assert "wording was not read" in str(kg_graph.value(DMR[f"regulation/{measure}"],
+                                                            SKOS.note))
