@@ -332,3 +332,24 @@ def test_codeine_entry_into_force_rests_on_svp_and_the_default_rule(kg_graph: Gr
                     "dextromethorphan-noscapine-fr-liste-i-2017"):
         assert "wording was not read" in str(kg_graph.value(DMR[f"regulation/{measure}"],
                                                             SKOS.note))
+
+
+def test_conventions_cite_the_un_treaty_collection_only(kg_graph: Graph) -> None:
+    # UNTC VI-15 gives 13 December 1964 and VI-16 16 August 1976; the CFR's "16 December" is
+    # no longer reported as a conflict.
+    for instrument, page in (("un-single-convention-1961", "VI-15"),
+                             ("un-convention-psychotropic-substances-1971", "VI-16")):
+        checked = [str(c) for c in kg_graph.objects(DMR[f"regulation/{instrument}"],
+                                                    DMO.checkedIn)]
+        assert checked and all("treaties.un.org" in c and page in c for c in checked)
+        assert "16 December" not in str(kg_graph.value(DMR[f"regulation/{instrument}"],
+                                                       SKOS.note))
+
+
+def test_the_1990_list_copy_is_a_consolidated_text(kg_graph: Graph) -> None:
+    # The 123dok copy cites article L. 5132-1 of the Public Health Code (numbering from 2000).
+    note = str(kg_graph.value(DMR["regulation/arrete-1990-02-22-stupefiants"], SKOS.note))
+    assert "consolidated" in note and "L. 5132-1" in note
+    measure = str(kg_graph.value(DMR["regulation/fr-stupefiants-cocaine-cannabis-heroin-mdma"],
+                                 SKOS.note))
+    assert "not its entry into force" in measure and "nothing was read" in measure
