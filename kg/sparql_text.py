@@ -1,87 +1,28 @@
-"""Tokenise SPARQL text well enough to tell what a query asks for without running it.
+"""Analyse and rewrite SPARQL text, token by token, as Oxigraph reads it.
 
-SPARQL processes \\u and \\U escapes before parsing, so they are decoded first; then strings,
-IRIs and comments are recognised as wholes, so that a keyword inside them is not taken for one.
+The tokens come from kg.sparql_reading, which reads escapes, comments and keywords as Oxigraph
+does; no escape is decoded here. The store layer hands these functions the plain form of a
+query (kg.sparql_reading.plain), which is also what it executes.
 """
 
 from __future__ import annotations
 
-import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<name>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?
-             :(?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?
-             |[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<number>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<punct>\^\^|&&|\|\||<=|>=|!=|[{}()\[\].,;*+\-/<>=!|^@a?])
-    """,
-    re.VERBOSE,
-)
+from kg.sparql_reading import Token, is_absolute, tokens
 
+__all__ = ["Token", "tokens"]
 
 # rdflib's SPARQL parser (pyparsing) keeps state between calls: two threads parsing at once
 # break it for good. Every use of it in a process takes this lock.
 PARSER_LOCK = threading.RLock()
 
 
-@dataclass(frozen=True)
-class Token:
-    """One lexical token: its kind and its text."""
-
-    kind: str
-    text: str
-    start: int = 0  # offsets in the escape-decoded text
-    end: int = 0
-
-    def is_keyword(self, word: str) -> bool:
-        return self.kind == "name" and self.text.upper() == word
-
-
-def _character(match: re.Match[str]) -> str:
-    code = int(match.group(1) or match.group(2), 16)
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        return match.group()  # no such character: left for the parser to refuse
-    return chr(code)
-
-
-def decode_escapes(text: str) -> str:
-    """Replace \\uXXXX and \\UXXXXXXXX escapes by the characters they stand for."""
-    return _ESCAPE.sub(_character, text)
-
-
-def tokens(text: str) -> list[Token]:
-    """Split SPARQL text into tokens, dropping white space and comments."""
-    source = decode_escapes(text)
-    found: list[Token] = []
-    position = 0
-    while position < len(source):
-        match = _TOKEN.match(source, position)
-        if match is None:
-            found.append(Token("other", source[position], position, position + 1))
-            position += 1
-            continue
-        kind = match.lastgroup or "other"
-        if kind not in {"ws", "comment"}:
-            found.append(Token(kind, match.group(), match.start(), match.end()))
-        position = match.end()
-    return found
-
-
 @lru_cache(maxsize=1024)
 def keywords(text: str) -> frozenset[str]:
     """Return the upper-cased bare words of text (keywords, function names, `a`)."""
-    return frozenset(t.text.upper() for t in tokens(text) if t.kind == "name" and ":" not in t.text)
+    return frozenset(t.text.upper() for t in tokens(text) if t.kind == "word")
 
 
 def has_dataset_clause(text: str) -> bool:
@@ -92,67 +33,30 @@ def has_dataset_clause(text: str) -> bool:
 @lru_cache(maxsize=1024)
 def has_relative_iri(text: str) -> bool:
     """Tell whether a query holds an IRI without a scheme, which needs a base IRI."""
-    return any(t.kind == "iri" and ":" not in t.text for t in tokens(text))
+    return any(t.kind == "iri" and not is_absolute(t.text[1:-1]) for t in tokens(text))
 
 
 # Words that make an engine reach out over the network.
 REMOTE_KEYWORDS = frozenset({"SERVICE", "LOAD"})
-_MENTIONS_REMOTE = re.compile(r"service|load", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1024)
 def remote_operations(text: str) -> tuple[str, ...]:
-    """Return the operations of text that would fetch from the network (SERVICE, LOAD).
+    """Return the operations of a text in plain form that would fetch from the network.
 
-    The tokens decide; when the words appear only where the tokens say they are harmless
-    (strings, comments, IRIs, prefixed names), a full SPARQL parser confirms it, so that a
-    trick the tokeniser misreads cannot slip through.
+    In the plain form every bare word is a whole SPARQL keyword, so SERVICE and LOAD are
+    found as tokens; kg.sparql_reading.plain makes sure no reader splits words otherwise.
     """
-    decoded = decode_escapes(text)
-    if not _MENTIONS_REMOTE.search(decoded):
-        return ()
-    found = sorted({t.text.upper() for t in tokens(text)
-                    if t.kind == "name" and t.text.upper() in REMOTE_KEYWORDS})
-    if found:
-        return tuple(found)
-    return _parsed_remote_operations(decoded)
-
-
-def _parsed_remote_operations(text: str) -> tuple[str, ...]:
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    tree: object
-    with PARSER_LOCK:
-        try:
-            tree = parseQuery(text)
-        except Exception:  # not a query: try it as an update, else refuse to guess
-            try:
-                tree = parseUpdate(text)
-            except Exception:
-                return ("UNCHECKABLE",)
-    names = set()
-    stack: list[object] = [tree]
-    while stack:
-        node = stack.pop()
-        name = getattr(node, "name", None)
-        if name == "ServiceGraphPattern":
-            names.add("SERVICE")
-        elif name == "Load":
-            names.add("LOAD")
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-    return tuple(sorted(names))
+    return tuple(sorted({t.text.upper() for t in tokens(text)
+                         if t.kind == "word" and t.text.upper() in REMOTE_KEYWORDS}))
 
 
 def without_dataset_clauses(text: str) -> str:
-    """Return the query (escapes decoded) without its FROM and FROM NAMED clauses.
+    """Return the query without its FROM and FROM NAMED clauses.
 
     The SPARQL Protocol says a dataset given with the request replaces the query's own;
     servers that merge the two instead are sent the query without it.
     """
-    source = decode_escapes(text)
+    source = text
     cuts: list[tuple[int, int]] = []
     found = tokens(source)
     for index, token in enumerate(found):
@@ -161,7 +65,7 @@ def without_dataset_clauses(text: str) -> str:
         end = index + 1
         if end < len(found) and found[end].is_keyword("NAMED"):
             end += 1
-        if end < len(found) and found[end].kind in {"iri", "name"}:
+        if end < len(found) and found[end].kind in {"iri", "pname"}:
             cuts.append((token.start, found[end].end))
     for start, end in reversed(cuts):
         source = source[:start] + source[end:]
@@ -182,14 +86,14 @@ def query_form(text: str) -> str | None:
 
 @lru_cache(maxsize=1024)
 def with_row_limit(text: str, limit: int) -> str:
-    """Return a SELECT query (escapes decoded) that yields at most limit solutions.
+    """Return a SELECT query that yields at most limit solutions.
 
     The outermost query's LIMIT is lowered to limit, or one is added after its solution
     modifiers (before a trailing VALUES block). Other queries come back unchanged.
     """
     if query_form(text) != "SELECT":
         return text
-    source = decode_escapes(text)
+    source = text
     found = tokens(source)
     depth = 0
     closes: list[int] = []  # indexes of the tokens closing a group at the top level
@@ -213,7 +117,7 @@ def with_row_limit(text: str, limit: int) -> str:
         where_end = before[-1]
     stop = trailing_values if trailing_values is not None else len(found)
     for index in range(where_end + 1, stop - 1):
-        if found[index].is_keyword("LIMIT") and found[index + 1].kind == "number":
+        if found[index].is_keyword("LIMIT") and found[index + 1].text.isdigit():
             number = found[index + 1]
             if int(number.text) <= limit:
                 return text
@@ -224,7 +128,7 @@ def with_row_limit(text: str, limit: int) -> str:
 
 @lru_cache(maxsize=256)
 def values_slot(text: str) -> tuple[str, int] | None:
-    """Where a VALUES block may open a query's WHERE group: (escape-decoded text, offset).
+    """Where a VALUES block may open a query's WHERE group: (the text, offset).
 
     Only for a SELECT or ASK without subqueries (a VALUES block does not reach into them);
     None otherwise. Bound this way, Oxigraph plans the query from the bound values, which
@@ -242,7 +146,7 @@ def values_slot(text: str) -> tuple[str, int] | None:
         elif token.is_keyword("WHERE") and braces == 0 and parens == 0:
             opening = found[index + 1]
             if opening.kind == "punct" and opening.text == "{":
-                return decode_escapes(text), opening.end
+                return text, opening.end
             return None
     return None
 
@@ -280,7 +184,7 @@ def update_targets(text: str) -> set[str]:
 
     with PARSER_LOCK:
         try:
-            operations = translateUpdate(parseUpdate(decode_escapes(text))).algebra
+            operations = translateUpdate(parseUpdate(text)).algebra
         except Exception as error:  # pyparsing and rdflib raise assorted exceptions
             raise UpdateSyntaxError(str(error)) from error
 
@@ -330,7 +234,7 @@ def with_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[s
                         *(f"USING NAMED <{g}>" for g in named_graphs)])
     if not clauses:
         return text
-    source = decode_escapes(text)
+    source = text
     found = tokens(source)
     depth = 0
     cuts: list[int] = []

@@ -106,19 +106,20 @@ def _evaluate(store: Backend, operation: Operation, base: str | None, accept: st
 def _evaluate_here(store: Backend, operation: Operation, base: str | None, accept: str,
                    cap: int) -> Answer:
     dataset = operation.dataset or None
-    query = with_row_limit(operation.text, cap + 1) if cap else operation.text
-    outcome = store.query(query, dataset, base=base)
+    # One text is checked, rewritten and executed: the plain form of the query.
+    text = store.checked(operation.text, base)
+    query = with_row_limit(text, cap + 1) if cap else text
+    outcome = store.query(query, dataset)
     outcome.limit = cap or None
     fmt = choose(accept, operation.format, outcome.formats)
     assert fmt is not None
     body = store.serialize(outcome, fmt)
     truncated = outcome.truncated
-    if cap and outcome.form == "solutions" and len(body) > cap:
-        # Every row takes at least one byte: only an answer this long can exceed the cap.
-        counted = f"BASE <{base}>\n{query}" if base else query
-        if len(store.select(counted, dataset=dataset)) > cap:
-            outcome = store.query(with_row_limit(operation.text, cap), dataset, base=base)
-            body, truncated = store.serialize(outcome, fmt), True
+    # Every row takes at least one byte: only an answer this long can exceed the cap.
+    if (cap and outcome.form == "solutions" and len(body) > cap
+            and len(store.select(query, dataset=dataset)) > cap):
+        outcome = store.query(with_row_limit(text, cap), dataset)
+        body, truncated = store.serialize(outcome, fmt), True
     return Answer(body, fmt, truncated)
 
 

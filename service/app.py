@@ -141,6 +141,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     catalogue = open_catalogue(backend, folder)
     log.info("search index of %d entities ready in %.1f s", catalogue.size,
              time.perf_counter() - opened)
+    backend.refuse_remote = not settings["TEST_WITHOUT_GUARD"]
     app.extensions["dmkg.backend"] = backend
     app.extensions["dmkg.dataset_info"] = DatasetInfo.of(
         Path(settings["HOME"]), serves_dist=not settings["DATA"])
@@ -174,8 +175,23 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
                           int(settings["RESPONSE_CACHE_MB"]) * 1024 * 1024)
     app.extensions["dmkg.response_cache"] = cache
     app.wsgi_app = RouteFamilies(Guarded(cache, limiter))  # type: ignore[method-assign]
-    if settings["PROXY_HOPS"]:
+    if settings["PROXY_HOPS"] and settings["TRUSTED_PROXIES"]:
         hops = int(settings["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
-                                x_host=hops)
+        app.wsgi_app = FromTrustedProxies(  # type: ignore[method-assign]
+            ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops), app.wsgi_app,
+            frozenset(str(settings["TRUSTED_PROXIES"]).split(",")))
     return app
+
+
+class FromTrustedProxies:
+    """Believe X-Forwarded-* headers (through ProxyFix) only from the configured proxies."""
+
+    def __init__(self, trusting: Any, plain: Any, proxies: frozenset[str]) -> None:
+        self.trusting = trusting
+        self.plain = plain
+        self.proxies = proxies
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REMOTE_ADDR") in self.proxies:
+            return self.trusting(environ, start_response)
+        return self.plain(environ, start_response)

@@ -51,6 +51,12 @@ DEFAULTS: dict[str, Any] = {
     # Where each request is logged, in the Combined Log Format: a file, or "-" for standard
     # error. Empty: no access log.
     "ACCESS_LOG": "",
+    # Addresses of those proxies, separated by commas: X-Forwarded-* headers are believed
+    # from them only.
+    "TRUSTED_PROXIES": "",
+    # Tests only: let SERVICE and LOAD through the query guard (1), to show that query
+    # processes have no network of their own. Never set it on a real service.
+    "TEST_WITHOUT_GUARD": 0,
 }
 
 ENV_PREFIX = "DMKG_"
@@ -99,6 +105,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
                 raise ValueError(f"setting {key} must be a number, not {config[key]!r}") from None
             if config[key] < 0:
                 raise ValueError(f"setting {key} must not be negative")
+    config["TRUSTED_PROXIES"] = ",".join(
+        a.strip() for a in str(config["TRUSTED_PROXIES"] or "").split(",") if a.strip())
     if not config["STORE_DIR"]:
         config["STORE_DIR"] = str(Path(config["HOME"]) / "var" / "store")
     return config

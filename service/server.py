@@ -22,6 +22,7 @@ from gunicorn.workers.sync import SyncWorker
 from kg.store.embedded import prepare_store
 from kg.store.factory import StoreUnavailable, prepare_writable
 from service.app import create_app
+from service.isolation import leave_network
 from service.limits import RUNNER
 from service.writes import read_tokens
 
@@ -32,6 +33,8 @@ THREADS = 8
 def _post_fork(_server: object, worker: object) -> None:
     # Tells the time limit it may retire this process: gunicorn will replace it.
     os.environ["DMKG_GUNICORN_WORKER"] = str(os.getpid())
+    if os.environ.get("DMKG_ISOLATE") == "1":
+        leave_network()
     if isinstance(worker, SyncWorker):
         # One request at a time: queries run on the request's thread under the watchdog.
         os.environ["DMKG_SINGLE_REQUEST"] = str(os.getpid())
@@ -99,6 +102,8 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
             application = create_app(settings)
     except (StoreUnavailable, OSError, ValueError, SyntaxError) as error:
         raise click.ClickException(str(error)) from error
+    # Query processes of a local store have no network (see service/isolation.py).
+    os.environ["DMKG_ISOLATE"] = "0" if remote else "1"
     timeout = float(settings["QUERY_TIMEOUT"]) or 60.0
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -111,6 +116,8 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         "graceful_timeout": max(30, int(timeout * 3)),
         "limit_request_line": 8190,
         "post_fork": _post_fork,
+        # X-Forwarded-Proto and the like are believed from these proxies only.
+        "forwarded_allow_ips": str(settings["TRUSTED_PROXIES"]),
         "worker_exit": _worker_exit,
         "accesslog": settings["ACCESS_LOG"] or None,
         "control_socket_disable": True,

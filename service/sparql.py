@@ -47,10 +47,9 @@ def sparql() -> Response:
     if operation.kind == "query" and prefers_html(request):
         # A link to the endpoint opened in a browser: the query in the editor, with its results.
         return editor_page(operation.text)
-    base = base_iri(request, operation)
     if operation.kind == "update":
-        return sparql_update(operation, base)
-    return _answer(operation, base)
+        return sparql_update(operation)
+    return _answer(operation, base_iri(request, operation))
 
 
 def _answer(operation: Operation, base: str | None) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import threading
@@ -38,6 +39,7 @@ from service.limits import QueryTimeout, run_timed
 from service.protocol import Operation
 
 blueprint = Blueprint("writes", __name__)
+log_error = logging.getLogger(__name__)
 
 GRAPH_STORE = "/rdf-graphs/service"
 MIN_TOKEN_LENGTH = 16
@@ -89,6 +91,8 @@ class Writes:
     tokens: dict[bytes, str]
     audit: Path
     lock: threading.Lock
+    # Relative IRIs of updates resolve against this (the configured IRI base).
+    base: str = "https://w3id.org/dmkg/"
 
     def who(self) -> str:
         """Return the name behind the request's bearer token, or refuse with 401."""
@@ -121,16 +125,24 @@ class Writes:
                                         "written; write to another named graph")
 
     def record(self, who: str, operation: str, status: str, **details: Any) -> None:
-        """Append one line to the audit log and make it durable before answering."""
+        """Append one line to the audit log and make it durable before answering.
+
+        A log that cannot be written is reported on the service's log: the write it records
+        may already be applied and durable, and its client must hear so.
+        """
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
                  "client": request.remote_addr, "operation": operation, "status": status,
                  **details}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-        self.audit.parent.mkdir(parents=True, exist_ok=True)
-        with self.audit.open("a", encoding="utf-8") as log:
-            log.write(line)
-            log.flush()
-            os.fsync(log.fileno())
+        try:
+            self.audit.parent.mkdir(parents=True, exist_ok=True)
+            with self.audit.open("a", encoding="utf-8") as log:
+                log.write(line)
+                log.flush()
+                os.fsync(log.fileno())
+        except OSError:
+            log_error.exception("the audit log %s could not record: %s", self.audit,
+                                line.strip())
 
 
 def writes() -> Writes | None:
@@ -154,42 +166,57 @@ def _text(status: int, message: str) -> Response:
     return response
 
 
-def sparql_update(operation: Operation, base: str | None) -> Response:
-    """Apply an update sent to /sparql (answers carry no CORS headers)."""
+def sparql_update(operation: Operation) -> Response:
+    """Apply an update sent to /sparql (answers carry no CORS headers).
+
+    Relative IRIs resolve against the configured IRI base, never against what a client says
+    the service's address is. What is checked, executed and recorded is one text: the plain
+    form of the update (kg.sparql_reading).
+    """
     try:
         side, who = _authorise("updates are not enabled on this endpoint")
     except WriteRefused as refusal:
         return _text(refusal.status, refusal.message)
-    text, dataset = operation.text, operation.dataset
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    dataset = operation.dataset
+    digest = hashlib.sha256(operation.text.encode()).hexdigest()
+    store = side.store
+    executed = ""
+    targets: set[str] = set()
     try:
-        guard(text)
+        # The plain form for every reader: rdflib reads the targets from it below.
+        text = guard(operation.text, side.base, store.refuse_remote)
         if dataset and has_update_dataset(text):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
+        if (not dataset and store.protected and not has_update_dataset(text)
+                and "WHERE" in keywords(text)):
+            # As for queries, the default graph of WHERE is the union of the named graphs.
+            dataset = DatasetSpec(tuple(g for g in store.graph_sizes() if g))
+        executed = store.update_text(text, dataset or None)
         try:
-            targets = update_targets(text)
+            targets = update_targets(executed)
         except UpdateSyntaxError as error:
             raise WriteRefused(400, f"update syntax error: {error}") from error
         side.check_targets(targets)
-        if (not dataset and side.store.protected and not has_update_dataset(text)
-                and "WHERE" in keywords(text)):
-            # As for queries, the default graph of WHERE is the union of the named graphs.
-            graphs = tuple(g for g in side.store.graph_sizes() if g)
-            dataset = DatasetSpec(graphs)
-        store = side.store
         with side.lock:
-            run_timed(lambda: store.update(text, dataset or None, base))
+            try:
+                run_timed(lambda: store.update(executed))
+            except QueryTimeout:
+                side.record(who, "update", "timed out", sha256=digest, targets=sorted(targets),
+                            text=executed)
+                raise
             side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
-                        text=text)
+                        text=executed)
     except WriteRefused as refusal:
-        side.record(who, "update", "refused", sha256=digest, reason=refusal.message)
+        side.record(who, "update", "refused", sha256=digest, reason=refusal.message,
+                    **({"text": executed} if executed else {}))
         return _text(refusal.status, refusal.message)
     except (QuerySyntaxError, QueryRefused) as error:
         side.record(who, "update", "refused", sha256=digest, reason=str(error))
         return _text(400, f"update refused: {error}")
     except QueryFailed as error:
-        side.record(who, "update", "failed", sha256=digest, reason=str(error))
+        side.record(who, "update", "failed", sha256=digest, targets=sorted(targets),
+                    text=executed, reason=str(error))
         return _text(500, f"the update could not be applied: {error}")
     except QueryTimeout as error:
         return _text(503, str(error))
@@ -288,6 +315,9 @@ def write_graph() -> Response:
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
         return _text(refusal.status, refusal.message)
+    except (OSError, ValueError) as error:
+        side.record(who, operation, "failed", graph=graph, reason=str(error))
+        return _text(500, f"the write could not be applied: {error}")
     current_app.extensions["dmkg.catalogue_refresh"]()
     return Response(status=status)
 
@@ -302,7 +332,7 @@ def init_writes(app: Flask, backend: object) -> None:
         raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
     audit = Path(app.config["AUDIT_LOG"] or Path(app.config["HOME"]) / "var" / "audit.log")
     app.extensions["dmkg.writes"] = Writes(backend, read_tokens(Path(tokens_file)), audit,
-                                           threading.Lock())
+                                           threading.Lock(), str(app.config["IRI_BASE"]))
 
 
 @blueprint.route("/admin/backup", methods=["GET"])

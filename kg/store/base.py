@@ -6,11 +6,13 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from kg.sparql_reading import Unreadable, plain
 from kg.sparql_text import remote_operations
 
 
@@ -26,14 +28,39 @@ class QueryRefused(ValueError):
     """The query asks for something this service never does (reach other servers)."""
 
 
-def guard(sparql: str) -> None:
-    """Refuse SERVICE and LOAD, however written: no query makes the server reach out."""
-    found = remote_operations(sparql)
-    if found == ("UNCHECKABLE",):
-        raise QueryRefused("the query mentions SERVICE or LOAD and could not be checked")
-    if found:
+def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
+          only_oxigraph: bool = False) -> str:
+    """Return the text to execute: sparql in plain form, SERVICE and LOAD refused.
+
+    The plain form (kg.sparql_reading) is read the same way by every SPARQL reader, so the
+    text checked here is the text the engine runs; relative IRIs are resolved against base.
+    refuse_remote=False is for the tests of the network isolation only; only_oxigraph: see
+    plain().
+    """
+    if len(sparql) <= KEPT_TEXT:
+        return _kept_guard(sparql, base, refuse_remote, only_oxigraph)
+    return _guard(sparql, base, refuse_remote, only_oxigraph)
+
+
+# The same queries come back again and again; texts this short have their answer kept (at
+# most 512 of them, so a few megabytes).
+KEPT_TEXT = 4096
+
+
+def _guard(sparql: str, base: str | None, refuse_remote: bool, only_oxigraph: bool) -> str:
+    try:
+        text = plain(sparql, base, only_oxigraph)
+    except Unreadable as error:
+        raise QueryRefused(f"{error}; a text is run only when every SPARQL parser reads it "
+                           "the same way") from error
+    found = remote_operations(text)
+    if found and refuse_remote:
         raise QueryRefused(f"{' and '.join(found)} refused: this endpoint never fetches "
                            "data from other servers")
+    return text
+
+
+_kept_guard = lru_cache(maxsize=512)(_guard)
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,14 @@ class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""
 
     name: str = "backend"
+    # False only in tests of the network isolation of query processes (TEST_WITHOUT_GUARD).
+    refuse_remote: bool = True
+    # Oxigraph alone reads the texts this backend executes (see kg.sparql_reading.plain).
+    only_oxigraph: bool = False
+
+    def checked(self, sparql: str, base: str | None = None) -> str:
+        """Return the text this backend executes for sparql (see guard)."""
+        return guard(sparql, base, self.refuse_remote, self.only_oxigraph)
 
     @abstractmethod
     def query(self, sparql: str, dataset: DatasetSpec | None = None,

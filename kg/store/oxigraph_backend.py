@@ -118,10 +118,14 @@ def values_of(outcome: QueryOutcome) -> list[tuple[str | None, ...]]:
 
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
-    then starts from the bound terms), else by substitutions in the options."""
-    # The terms are written by Oxigraph (N-Triples syntax, escaped): safe in the query text.
+    then starts from the bound terms), else by substitutions in the options.
+
+    sparql is in plain form; the block, checked on its own, goes between two of its tokens
+    with a space on each side, so the whole reads as the two read apart.
+    """
+    # The terms are written by Oxigraph (N-Triples syntax, escaped).
     block = values_block({name: str(to_oxigraph(term)) for name, term in bindings.items()})
-    bound = with_leading_values(sparql, block)
+    bound = with_leading_values(sparql, guard(block, only_oxigraph=True))
     if bound is None:
         options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
                                     for name, term in bindings.items()}
@@ -141,6 +145,7 @@ class OxigraphBackend(Backend):
     """A pyoxigraph Store: in memory, or on disk (read-only when served by several workers)."""
 
     name = "oxigraph"
+    only_oxigraph = True
 
     def __init__(self, store: ox.Store, version: str = "") -> None:
         self.store = store
@@ -193,17 +198,24 @@ class OxigraphBackend(Backend):
         with self._views_lock:
             self._views.clear()
 
+    def update_text(self, sparql: str, dataset: DatasetSpec | None = None,
+                    base: str | None = None) -> str:
+        """Return the text update() executes for sparql: its plain form, USING clauses added."""
+        sparql = self.checked(sparql, base)
+        if dataset:
+            sparql = self.checked(with_using(sparql, dataset.default_graphs,
+                                             dataset.named_graphs))
+        return sparql
+
     def update(self, sparql: str, dataset: DatasetSpec | None = None,
                base: str | None = None) -> None:
         """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
-        guard(sparql)
-        if dataset:
-            sparql = with_using(sparql, dataset.default_graphs, dataset.named_graphs)
+        sparql = self.update_text(sparql, dataset, base)
         try:
-            self.store.update(sparql, base_iri=base)
+            self.store.update(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
             raise QueryFailed(str(error)) from error
         finally:
             self._changed()
@@ -311,8 +323,8 @@ class OxigraphBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
-        options: dict[str, object] = {"base_iri": base} if base else {}
+        sparql = self.checked(sparql, base)
+        options: dict[str, object] = {}
         target = self._target(sparql, dataset, options)
         if bindings:
             sparql = _bind(sparql, bindings, options)

@@ -24,7 +24,6 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
-    guard,
 )
 
 # rdflib would fetch a FROM graph it does not hold from the web; a graph the store does not
@@ -68,11 +67,11 @@ class RdflibBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
+        sparql = self.checked(sparql, base)
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:
-                prepared = prepareQuery(sparql, base=base)
+                prepared = prepareQuery(sparql)
             except ParseException as error:
                 raise QuerySyntaxError(str(error)) from error
             except Exception as error:  # unknown prefixes and the like are plain Exceptions

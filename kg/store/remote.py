@@ -43,7 +43,7 @@ def with_values(sparql: str, bindings: Bindings) -> str:
     """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
     the WHERE group where one can go, so that the server starts from them; else after the
     query."""
-    block = values_block({name: term.n3() for name, term in bindings.items()})
+    block = guard(values_block({name: term.n3() for name, term in bindings.items()}))
     return with_leading_values(sparql, block) or f"{sparql}\n{block}"
 
 
@@ -101,7 +101,7 @@ class RemoteBackend(Backend):
 
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        guard(sparql)
+        sparql = self.checked(sparql, base)
         form = query_form(sparql)
         if form is None:
             raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
@@ -112,8 +112,6 @@ class RemoteBackend(Backend):
             # holds its system graphs too).
             graphs = tuple(self.graph_sizes())
             dataset = DatasetSpec(graphs, graphs) if graphs else None
-        if base:
-            sparql = f"BASE <{URIRef(base)}>\n{sparql}"
         if bindings:
             sparql = with_values(sparql, bindings)
         if form in {"SELECT", "ASK"}:

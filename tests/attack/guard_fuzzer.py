@@ -1,7 +1,8 @@
 """Coverage-guided fuzzing of the query guard with atheris (run by test_atheris.py).
 
-Every input the guard lets through is run by Oxigraph, whose SERVICE support would call the
-canary named in the seeds; the canary counting a connection is a guard bypass.
+Every input the guard lets through is run by Oxigraph (the plain form the guard returns, as
+the service runs it), whose SERVICE support would call the canary named in the seeds; the
+canary counting a connection is a guard bypass.
 
     python -m tests.attack.guard_fuzzer PORT -runs=20000
     DMKG_FUZZ_UNGUARDED=1 python -m …   # a control: without the guard, the canary is called
@@ -15,6 +16,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
+    from kg.sparql_reading import Unreadable, plain
     from kg.sparql_text import remote_operations
 
 import pyoxigraph as ox
@@ -28,8 +30,13 @@ GUARDED = not os.environ.get("DMKG_FUZZ_UNGUARDED")
 
 def one_input(data: bytes) -> None:
     text = data.decode("utf-8", "replace")
-    if GUARDED and remote_operations(text):
-        return
+    if GUARDED:
+        try:
+            text = plain(text, only_oxigraph=True)
+        except Unreadable:
+            return
+        if remote_operations(text):
+            return
     try:
         result = STORE.query(text)
         if isinstance(result, ox.QuerySolutions | ox.QueryTriples):

@@ -103,7 +103,9 @@ def test_an_update_lands_in_its_graph_is_queryable_and_audited(writable: LiveSer
     assert ask(writable, 'ASK { ?s ?p "seen in Lyon, 2026"@en }')  # the union default graph
     entry = audit(writable)[-1]
     assert entry["who"] == "alice" and entry["status"] == "applied"
-    assert entry["operation"] == "update" and entry["text"] == text
+    # The text as executed: relative IRIs resolve against the IRI base, never the Host.
+    assert entry["operation"] == "update"
+    assert entry["text"] == f"BASE <https://w3id.org/dmkg/> {text}"
     assert entry["targets"] == [GRAPH] and entry["time"]
 
 
@@ -141,7 +143,8 @@ def test_an_update_sees_the_union_in_where(writable: LiveServer) -> None:
 def test_the_builds_graphs_cannot_be_written(writable: LiveServer, text: str) -> None:
     before = {g: count(writable, g) for g in (FACTS, GRAPH)}
     reply = update(writable, text)
-    assert reply.status == 403, (reply.status, reply.text)
+    # 400 for a text with no single reading (an escape outside strings), 403 otherwise.
+    assert reply.status in {400, 403}, (reply.status, reply.text)
     assert {g: count(writable, g) for g in (FACTS, GRAPH)} == before
     assert audit(writable)[-1]["status"] == "refused"
 

@@ -1,0 +1,236 @@
+"""One reading of a SPARQL text: its tokens as Oxigraph reads them, and the text it executes.
+
+Oxigraph decodes \\u and \\U escapes only inside strings and IRIs (as SPARQL 1.2 says), ends a
+comment at a carriage return or a line feed, and reads a keyword wherever its letters begin,
+with no word boundary (`SERVICESILENT` is `SERVICE SILENT`). Other readers (rdflib, remote
+servers) differ on each point. So a text is not analysed as it came: it is rewritten once into
+a plain form that every reader reads the same way, and that form is what is analysed and what
+is executed. The plain form has no comments, no PREFIX declarations (prefixed names are
+written out), only absolute IRIs (BASE declarations resolved, and kept for the IRI function),
+no escapes outside the ECHARs of strings, and white space only where the text had some.
+Whatever cannot be put in that form is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import pyoxigraph as ox
+
+_BASE_CHARS = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+               "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+               "\U00010000-\U000EFFFF")
+_U = _BASE_CHARS + "_"
+_CHARS = _U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_ECHAR = r"\\[tbnrf\\\"']"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+# Possessive, then "not ending with a dot": no backtracking through every bare word.
+_PREFIX = f"[{_BASE_CHARS}][{_CHARS}.]*+(?<!\\.)"
+_LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
+_EXPONENT = r"[eE][+-]?[0-9]+"
+
+_TOKEN = re.compile(
+    rf"""
+    (?P<ws>[ \t\r\n]+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''
+              |\"\"\"(?:(?:"|"")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*\"\"\"
+              |'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*'
+              |"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*")
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
+  | (?P<var>[?$][{_U}0-9][{_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)
+  | (?P<bnode>_:[{_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)
+  | (?P<pname>(?:{_PREFIX})?:(?:{_LOCAL})?)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?)
+  | (?P<number>[+-]?(?:[0-9]+\.[0-9]*{_EXPONENT}|\.[0-9]+{_EXPONENT}|[0-9]+{_EXPONENT}
+                     |[0-9]*\.[0-9]+|[0-9]+))
+  | (?P<punct><<\(|\)>>|<<|>>|\{{\||\|}}|\^\^|&&|\|\||<=|>=|!=|[{{}}()\[\].,;*+\-/<>=!|^?~])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_SKIPPED = frozenset({"ws", "comment"})
+
+# Every bare word SPARQL 1.1 and 1.2 have (keywords, built-in functions, `a`); any other word
+# could be split by one reader and not by another.
+KEYWORDS = frozenset("""
+    BASE PREFIX VERSION SELECT CONSTRUCT DESCRIBE ASK DISTINCT REDUCED AS FROM NAMED WHERE ORDER
+    BY ASC DESC LIMIT OFFSET VALUES UNDEF LOAD SILENT INTO CLEAR DROP CREATE ADD MOVE COPY TO
+    DATA INSERT DELETE WITH USING DEFAULT ALL GRAPH OPTIONAL SERVICE BIND MINUS UNION FILTER
+    GROUP HAVING A TRUE FALSE NOT IN EXISTS STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE
+    RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS
+    STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID
+    MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
+    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR
+    TRIPLE ISTRIPLE SUBJECT PREDICATE OBJECT LANGDIR HASLANG HASLANGDIR STRLANGDIR ADJUST
+""".split())
+
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+            "\\": "\\"}
+_STRING_ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
+_IRI_ESCAPE = re.compile(_UCHAR)
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+_NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+class Unreadable(ValueError):
+    """A text that cannot be put in the plain form; the message says where and why."""
+
+
+class Token(NamedTuple):
+    """One lexical token: its kind, its text and where it stands in the text read."""
+
+    kind: str
+    text: str
+    start: int = 0
+    end: int = 0
+
+    def is_keyword(self, word: str) -> bool:
+        return self.kind == "word" and self.text.upper() == word
+
+
+def tokens(text: str) -> list[Token]:
+    """Split SPARQL text into tokens as Oxigraph does, dropping white space and comments.
+
+    A character no token starts with is an `other` token.
+    """
+    return [Token(match.lastgroup or "other", match.group(), match.start(), match.end())
+            for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED]
+
+
+def _where(text: str, token: Token) -> str:
+    line = text.count("\n", 0, token.start) + 1
+    column = token.start - (text.rfind("\n", 0, token.start) + 1) + 1
+    return f"at {line}:{column}"
+
+
+def _character(code: int) -> str:
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise Unreadable(f"\\u escape of no character (U+{code:04X})")
+    return chr(code)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    found = match.group()
+    if found[1] in "uU":
+        return _character(int(found[2:], 16))
+    return _ESCAPES[found[1]]
+
+
+def string_value(token: str) -> str:
+    """The characters a string token stands for."""
+    quotes = 3 if token[:3] in {'"""', "'''"} else 1
+    return _STRING_ESCAPE.sub(_unescape, token[quotes:-quotes])
+
+
+def plain_string(value: str) -> str:
+    """Write a string with no escape but those every SPARQL reader takes the same way."""
+    body = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r"))
+    return f'"{body}"'
+
+
+def is_absolute(iri: str) -> bool:
+    """Tell whether an IRI has a scheme (needs no base)."""
+    return _SCHEME.match(iri) is not None
+
+
+def resolve(iri: str, base: str | None) -> str:
+    """Resolve an IRI against base as Oxigraph does (relative IRIs stay so with no base)."""
+    if base is None or is_absolute(iri):
+        return iri
+    try:
+        [triple] = ox.parse(f"<{iri}> <urn:p> <urn:o> .", format=ox.RdfFormat.TURTLE,
+                            base_iri=base)
+    except (SyntaxError, ValueError) as error:
+        raise Unreadable(f"<{iri}> cannot be resolved against <{base}>: {error}") from None
+    return str(triple.subject.value)
+
+
+def _iri(text: str, token: Token, base: str | None) -> str:
+    value = _IRI_ESCAPE.sub(lambda m: _character(int(m.group()[2:], 16)), token.text[1:-1])
+    if _NOT_IN_IRI.search(value):
+        raise Unreadable(f"{_where(text, token)}: an escape in {token.text} stands for a "
+                         "character no IRI may hold")
+    return resolve(value, base)
+
+
+def _would_merge(before: str, after: str) -> bool:
+    """Tell whether two written tokens side by side could read as other tokens."""
+    return (before[-1], after[0]) in {("<", "<"), ('"', '"'), (">", ">")}
+
+
+def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> str:
+    """Return text in the plain form (see the module), relative IRIs resolved against base.
+
+    only_oxigraph: the text is for Oxigraph alone, so a string may hold a backslash and a u
+    (other readers decode it as an escape).
+
+    Raise Unreadable for what has no plain form: characters no token starts with, words that
+    are no SPARQL keyword, undeclared prefixes, escapes of no character.
+    """
+    found = tokens(text)
+    prefixes: dict[str, str] = {}
+    leads_with_base = bool(found) and found[0].is_keyword("BASE")
+    out: list[str] = [f"BASE <{base}>"] if base is not None and not leads_with_base else []
+    last = 0
+    index = 0
+    while index < len(found):
+        token = found[index]
+        kind = token.kind
+        # Oxigraph refuses some spaces (`CONCAT (`, `( )`): no space is added where none was.
+        gap = ("\n" * text.count("\n", last, token.start) or " ") if token.start > last else ""
+        following = found[index + 1] if index + 1 < len(found) else None
+        if kind == "other" and token.text == "\\":
+            raise Unreadable(f"{_where(text, token)}: an escape outside strings and IRIs (\\u "
+                             "escapes are read only inside them)")
+        if kind == "other":
+            raise Unreadable(f"{_where(text, token)}: unexpected {token.text!r}")
+        if kind == "word" and token.text.upper() not in KEYWORDS:
+            raise Unreadable(f"{_where(text, token)}: {token.text!r} is not a SPARQL keyword")
+        if token.is_keyword("BASE"):
+            if following is None or following.kind != "iri":
+                raise Unreadable(f"{_where(text, token)}: BASE needs an IRI")
+            base = _iri(text, following, base)
+            # Kept, resolved: the IRI() function resolves against it when the query runs.
+            out.append(f"{gap if out else ''}BASE <{base}>")
+            index, last = index + 2, following.end
+            continue
+        if token.is_keyword("PREFIX"):
+            after = found[index + 2] if index + 2 < len(found) else None
+            if (following is None or following.kind != "pname"
+                    or following.text.index(":") != len(following.text) - 1 or after is None
+                    or after.kind != "iri"):
+                raise Unreadable(f"{_where(text, token)}: PREFIX needs a name and an IRI")
+            prefixes[following.text[:-1]] = _iri(text, after, base)
+            index, last = index + 3, after.end
+            continue
+        if kind == "iri":
+            written = f"<{_iri(text, token, base)}>"
+        elif kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            if prefix not in prefixes:
+                raise Unreadable(f"{_where(text, token)}: the prefix {prefix}: is not declared")
+            iri = prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+            if _NOT_IN_IRI.search(iri):
+                raise Unreadable(f"{_where(text, token)}: {token.text} is no IRI")
+            written = f"<{iri}>"
+        elif kind == "string":
+            written = plain_string(string_value(token.text))
+        else:
+            written = token.text
+        if out and (gap or _would_merge(out[-1], written) or out[-1].startswith("BASE <")):
+            out.append(gap or " ")
+        out.append(written)
+        last = token.end
+        index += 1
+    result = "".join(out)
+    if not only_oxigraph and re.search(r"\\[uU]", result):
+        # A SPARQL 1.1 reader would decode it, Oxigraph would not.
+        raise Unreadable("a string holds a backslash followed by u or U, which SPARQL readers "
+                         "take in different ways")
+    return result
