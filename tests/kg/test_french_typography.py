@@ -10,6 +10,8 @@ from rdflib import Graph, Literal
 from kg.namespaces import DMO
 from kg.paths import Layout
 
+ARTICLE = "jim-2017-03-14-dealers-nouveaux-canaux.txt"
+
 SPACES = "\u202f\u00a0"  # narrow and ordinary no-break spaces
 RULES = {
     "a straight apostrophe (use \u2019)": re.compile(r"'"),
@@ -19,6 +21,7 @@ RULES = {
     "no no-break space before »": re.compile(rf"(?<![{SPACES}])»"),
     "n° without a no-break space": re.compile(r"n°(?!\u00a0)"),
     "VIH-Sida outside a quote (use VIH/sida)": re.compile(r"VIH-Sida"),
+    "a spaced hyphen used as a dash (use \u2013)": re.compile(r" - "),
 }
 
 
@@ -30,6 +33,7 @@ def faults(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def french(built: Layout) -> list[tuple[str, str, str]]:
     graph = Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+    # Quotes are exempt: they transcribe the article verbatim, with its own typography.
     return [(str(s), str(p), str(o)) for s, p, o in graph
             if isinstance(o, Literal) and o.language == "fr" and p != DMO.quote]
 
@@ -41,6 +45,8 @@ def test_the_rules_catch_what_they_should() -> None:
     good_but_one = "l\u2019article\u202f: «\u00a0texte\u00a0» ; voir dmo:trendOf, https://x.org"
     assert faults(good_but_one) == ["no no-break space before ; : ! ?"]
     assert faults("Tendances n°115") == ["n° without a no-break space"]
+    assert faults("Non vérifié - connaissance") == ["a spaced hyphen used as a dash (use \u2013)"]
+    assert faults("Non vérifié \u2013 connaissance, 2015-2016") == []
     assert faults("l\u2019article\u202f: «\u00a0texte\u00a0», n°\u00a0115\u202f!") == []
 
 
@@ -57,3 +63,22 @@ def test_the_review_wording_is_used(french: list[tuple[str, str, str]]) -> None:
     assert "soumis à prescription médicale obligatoire" in texts
     assert "sur prescription obligatoire" not in texts
     assert "homosexuels" not in texts
+
+
+def test_quotes_are_exempt_because_they_are_the_article_s_own_characters(
+        built: Layout, layout: Layout) -> None:
+    """Each quote, straight apostrophes and inner quotation marks included, is in the article."""
+    for root in (layout.root.parent, layout.root.parent.parent):
+        path = root / "shared" / "sources" / ARTICLE
+        if path.exists():
+            break
+    else:
+        pytest.skip("the shared source documents are not beside this checkout")
+    article = " ".join(path.read_text(encoding="utf-8").split())
+    graph = Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+    quotes = [str(o) for o in graph.objects(None, DMO.quote)]
+    assert len(quotes) > 20
+    for quote in quotes:
+        for part in quote.strip("«»\u00a0\u202f ").split("(…)"):
+            assert " ".join(part.split()) in article, part
+    assert any("'" in q for q in quotes)  # the article's own straight apostrophe is kept

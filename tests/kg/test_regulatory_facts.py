@@ -61,15 +61,23 @@ def test_injectables_on_liste_i_by_the_arrete_of_4_december_1997_until_24_april_
     assert set(kg_graph.objects(measure, DMO.regulates)) == {DMR["substance/injectable-ketamine"]}
 
 
-def test_2017_listing_concerns_injectables_only_and_no_text_that_does_otherwise(
+def test_2017_listing_concerns_injectables_only_and_is_the_second_arrete_of_19_january(
         kg_graph: Graph) -> None:
     # ANSM via CRPV Tours: the ministry decided "d'inscrire les préparations injectables de
     # kétamine sur la liste des substances classées comme stupéfiant", applicable 24/04/2017.
-    # APM/SOFIA: the January arrêté removes them from liste I; "un autre arrêté" lists them.
+    # Le Point Vétérinaire n° 373: "Deux arrêtés du 19 janvier 2017 ... Le second classe la
+    # kétamine sous toutes ses formes comme stupéfiant ... applicables à compter du 24 avril
+    # 2017"; LeFil.vet: "Le Journal officiel des 24 et 26 janvier 2017 a publié deux arrêtés".
     measure = DMR["regulation/injectable-ketamine-fr-stupefiants-2017"]
     assert set(kg_graph.objects(measure, DMO.regulates)) == {DMR["substance/injectable-ketamine"]}
-    assert kg_graph.value(measure, DMO.establishedBy) is None
-    assert "not identified" in str(kg_graph.value(measure, SKOS.note))
+    instrument = DMR["regulation/arrete-2017-01-19-ketamine-stupefiants"]
+    assert kg_graph.value(measure, DMO.establishedBy) == instrument
+    assert kg_graph.value(instrument, DMO.signedOn) == day("2017-01-19")
+    assert kg_graph.value(instrument, DMO.publishedOn) == day("2017-01-26")
+    assert kg_graph.value(instrument, DMO.inForceFrom) == day("2017-04-24")
+    assert "medium confidence" in str(kg_graph.value(instrument, SKOS.note))
+    removal = DMR["regulation/arrete-2017-01-injectable-ketamine"]
+    assert kg_graph.value(removal, DMO.signedOn) == day("2017-01-19")
     assert kg_graph.value(DMR["substance/injectable-ketamine"], DMO.activeIngredient) == DMR[
         "substance/ketamine"]
 
@@ -79,6 +87,7 @@ def test_2017_listing_concerns_injectables_only_and_no_text_that_does_otherwise(
     # aux médicaments à base de kétamine", NOR SANP0123026A, J.O. n° 196 du 25 août 2001.
     ("regulation/ketamine-fr-theft-reporting-2001",
      {"regulation/arrete-2001-08-16-ketamine-medicines",
+      "regulation/arrete-2001-09-04-ketamine-medicines",
       "regulation/arrete-2003-07-31-ketamine-tiletamine"}, "2001-08-25", "theft-reporting"),
     # infirmiers.com: arrêté du 31 juillet 2003 "aux médicaments à base de kétamine et aux
     # médicaments à base de tilétamine administrés en médecine humaine et vétérinaire";
@@ -138,9 +147,11 @@ def test_codeine_placements_by_form(kg_graph: Graph, measure: str, product: str,
 
 
 @pytest.mark.parametrize(("instrument", "signed", "in_force"), [
-    # Encyclopaedia (UN Treaty Collection): signed 30 March 1961, effective 13 December 1964.
+    # UN Treaty Collection VI-15: New York, 30 March 1961; "Entry into force: 13 December
+    # 1964, in accordance with article 41".
     ("regulation/un-single-convention-1961", "1961-03-30", "1964-12-13"),
-    # Encyclopaedia and CFR: signed 21 February 1971, "came into force on 16 August 1976".
+    # UN Treaty Collection VI-16: Vienna, 21 February 1971; "16 August 1976, in accordance
+    # with article 26(1)".
     ("regulation/un-convention-psychotropic-substances-1971", "1971-02-21", "1976-08-16"),
 ])
 def test_conventions_date_from_entry_into_force(kg_graph: Graph, instrument: str, signed: str,
@@ -202,6 +213,9 @@ def test_state_of_emergency_has_its_period(kg_graph: Graph) -> None:
     factor = DMR["factor/police-presence-state-of-emergency"]
     assert kg_graph.value(factor, DMO.periodStart) == day("2015-11-14")
     assert kg_graph.value(factor, DMO.periodEnd) == day("2017-11-01")
+    assert set(kg_graph.objects(factor, DMO.periodSetBy)) == {
+        DMR["regulation/decret-2015-1475-etat-d-urgence"],
+        DMR["regulation/loi-2017-1154-etat-d-urgence"]}
 
 
 def claims(graph: Graph, ref: str) -> list[URIRef]:
@@ -229,3 +243,113 @@ def test_herbal_cannabis_is_narrower_than_addicto_cannabis(kg_graph: Graph) -> N
     addicto = URIRef("http://addictovocab.org/ADDICTO_0000919")
     assert (herb, SKOS.broadMatch, addicto) in kg_graph
     assert (herb, SKOS.exactMatch, addicto) not in kg_graph
+
+
+def test_2001_amendment_and_brief_locked_storage(kg_graph: Graph) -> None:
+    # SFAR: "Arrêté du 4 septembre 2001 modifiant l'arrêté du 16 août 2001 ... NOR :
+    # SANP0123127A", "J.O. Numéro 211 du 12 Septembre 2001". Le Moniteur des pharmacies: "classées
+    # comme stupéfiants depuis le 25 août ... doivent être détenues dans des armoires ou des
+    # locaux fermés à clé".
+    amendment = DMR["regulation/arrete-2001-09-04-ketamine-medicines"]
+    assert kg_graph.value(amendment, DMO.publishedOn) == day("2001-09-12")
+    assert "SANP0123127A" in str(kg_graph.value(amendment, URIRef(
+        "http://purl.org/dc/terms/bibliographicCitation")))
+    note = str(kg_graph.value(DMR["regulation/ketamine-fr-theft-reporting-2001"], SKOS.note))
+    assert "from 25 August to 12 September 2001" in note
+
+
+def test_state_of_emergency_instruments_have_their_dates(kg_graph: Graph) -> None:
+    # doctrine.fr: loi n° 2017-1154 "Entrée en vigueur : 13 juillet 2017", "JO, 12 juillet 2017,
+    # texte n°1"; affaires-publiques.org: décret n° 2015-1475 "JO 14/11/2015", "à compter du
+    # samedi 14 novembre 2015, à zéro heure, sur le territoire métropolitain et en Corse".
+    law = DMR["regulation/loi-2017-1154-etat-d-urgence"]
+    assert kg_graph.value(law, DMO.publishedOn) == day("2017-07-12")
+    assert kg_graph.value(law, DMO.inForceFrom) == day("2017-07-13")
+    decree = DMR["regulation/decret-2015-1475-etat-d-urgence"]
+    assert kg_graph.value(decree, DMO.inForceFrom) == day("2015-11-14")
+    assert "2015-1493" in str(kg_graph.value(decree, SKOS.note))
+
+
+def test_cnd_decision_carries_its_adoption_not_its_effect(kg_graph: Graph) -> None:
+    # GPN / CND, 2 December 2020: adopted by 27 votes to 25 with one abstention.
+    decision = DMR["regulation/cnd-decision-63-17"]
+    assert kg_graph.value(decision, DMO.adoptedOn) == day("2020-12-02")
+    assert kg_graph.value(decision, DMO.signedOn) is None
+    assert kg_graph.value(decision, DMO.inForceFrom) is None
+    assert "not read" in str(kg_graph.value(decision, SKOS.note))
+
+
+def test_schedule_i_read_in_the_un_commentary_and_cnd_deferral_in_javma(kg_graph: Graph) -> None:
+    # UN Commentary, schedules: "CANNABIS and CANNABIS RESIN ...", "COCA LEAF", "COCAINE".
+    measure = DMR["regulation/un-1961-schedule-i"]
+    assert "COCA LEAF" in str(kg_graph.value(measure, SKOS.note))
+    # JAVMA News, 1 December 2015: "The commission deferred action and asked for additional
+    # information from the WHO"; the Expert Committee met "Nov. 16-20".
+    note = str(kg_graph.value(DMR["regulation/ketamine-not-internationally-controlled"],
+                              SKOS.note))
+    assert "deferred action" in note and "16-20 November 2015" in note
+
+
+def test_claims_credit_the_documents_that_say_them(kg_graph: Graph) -> None:
+    # Sénat QE 35603 gives "l'arrêté en date du 8 août 1997" and "l'arrêté du 4 décembre 1997";
+    # the ANSM notice says only "en 1997".
+    r1 = claims(kg_graph, "R1")[0]
+    assert kg_graph.value(r1, DMO.statedIn) == DMR["source/senat-qe-35603-2002"]
+    assert DMR["source/ansm-2017-01-26-ketamine"] in set(kg_graph.objects(r1, DMO.corroboratedBy))
+    # UN Commentary, list of Schedule I: cannabis, coca leaf, cocaine.
+    for claim in claims(kg_graph, "R6"):
+        assert kg_graph.value(claim, DMO.statedIn) == DMR[
+            "source/un-commentary-single-convention-schedules"]
+    # WHO ECDD 2019: "Preparations of codeine listed in Schedule III"; Schedule II not read.
+    r7 = claims(kg_graph, "R7")[0]
+    assert kg_graph.value(r7, DMO.statedIn) == DMR["source/who-ecdd-2019-codeine-preparations"]
+    assert kg_graph.value(r7, DMO.confidence) == DMR["concept/low-confidence"]
+    # ECDD repository: the 1985 Expert Committee "recommended that it be placed in Schedule I".
+    r8 = claims(kg_graph, "R8")[0]
+    assert kg_graph.value(r8, DMO.statedIn) == DMR["source/ecdd-repository-mdma"]
+    assert (None, DMO.statedIn, DMR["source/un-schedules-secondary"]) not in kg_graph
+
+
+def test_press_dispatch_names_apmnews_and_where_it_was_read(kg_graph: Graph) -> None:
+    # SOFIA brève 1228: "a appris APMnews auprès de l'ANSM" ... "Dépêche APM".
+    dispatch = DMR["source/press-dispatch-2017-01-24-ketamine"]
+    assert "APMnews" in " ".join(str(x) for x in kg_graph.objects(
+        dispatch, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+    assert str(kg_graph.value(dispatch, URIRef("https://schema.org/url"))) == \
+        "https://sofia.medicalistes.fr/spip/spip.php?breve1228"
+
+
+def test_codeine_entry_into_force_rests_on_svp_and_the_default_rule(kg_graph: Graph) -> None:
+    # SVP: "Depuis le 17 juillet 2017, les pharmaciens ne peuvent plus donc délivrer sans
+    # ordonnance"; Le Pharmacien de France gives the split by form "d'après le CRPV de Toulouse",
+    # in the future tense.
+    instrument = DMR["regulation/arrete-2017-07-12-codeine"]
+    checked = {str(c) for c in kg_graph.objects(instrument, DMO.checkedIn)}
+    assert not any("pharma365" in c for c in checked)
+    note = " ".join(str(n) for n in kg_graph.objects(instrument, SKOS.note))
+    assert "Code civil" in note and "entry-into-force clause was not read" in note
+    for measure in ("codeine-syrups-fr-liste-ii-2017", "codeine-other-forms-fr-liste-i-2017",
+                    "dextromethorphan-noscapine-fr-liste-i-2017"):
+        assert "wording was not read" in str(kg_graph.value(DMR[f"regulation/{measure}"],
+                                                            SKOS.note))
+
+
+def test_conventions_cite_the_un_treaty_collection_only(kg_graph: Graph) -> None:
+    # UNTC VI-15 gives 13 December 1964 and VI-16 16 August 1976; the CFR's "16 December" is
+    # no longer reported as a conflict.
+    for instrument, page in (("un-single-convention-1961", "VI-15"),
+                             ("un-convention-psychotropic-substances-1971", "VI-16")):
+        checked = [str(c) for c in kg_graph.objects(DMR[f"regulation/{instrument}"],
+                                                    DMO.checkedIn)]
+        assert checked and all("treaties.un.org" in c and page in c for c in checked)
+        assert "16 December" not in str(kg_graph.value(DMR[f"regulation/{instrument}"],
+                                                       SKOS.note))
+
+
+def test_the_1990_list_copy_is_a_consolidated_text(kg_graph: Graph) -> None:
+    # The 123dok copy cites article L. 5132-1 of the Public Health Code (numbering from 2000).
+    note = str(kg_graph.value(DMR["regulation/arrete-1990-02-22-stupefiants"], SKOS.note))
+    assert "consolidated" in note and "L. 5132-1" in note
+    measure = str(kg_graph.value(DMR["regulation/fr-stupefiants-cocaine-cannabis-heroin-mdma"],
+                                 SKOS.note))
+    assert "not its entry into force" in measure and "nothing was read" in measure
