@@ -125,8 +125,8 @@ def trend_of_outside_about(layout: Layout) -> list[str]:
 
 def corroborated_by_itself(layout: Layout) -> list[str]:
     _replace(layout, "claims-regulation.yaml",
-             "    corroborated_by: [source/senat-qe-35603-2002]\n",
-             "    corroborated_by: [source/ansm-2017-01-26-ketamine]\n")
+             "    corroborated_by: [source/ansm-2017-01-26-ketamine]\n",
+             "    corroborated_by: [source/senat-qe-35603-2002]\n")
     return ["claims-regulation.yaml:", "(claim/ansm-ketamine-fr-stupefiants-1997)",
             "field 'corroborated_by'", "is the claim's own source"]
 
