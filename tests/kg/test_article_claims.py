@@ -80,6 +80,14 @@ def test_f8_has_no_invented_start(kg_graph: Graph) -> None:
     assert "depuis plusieurs années" in " ".join(str(n) for n in kg_graph.objects(f8, SKOS.note))
 
 
+def test_f6_cities_read_as_reporting_sites(kg_graph: Graph, article: str) -> None:
+    # The article: the rise « concerne de nombreuses villes et non plus seulement Marseille ».
+    assert "concerne de nombreuses villes" in article
+    notes = " ".join(str(n) for n in kg_graph.objects(claim(kg_graph, "F6"), SKOS.note))
+    assert "TREND sites" in notes and "de nombreuses villes" in notes
+    assert "not the full extent" in notes
+
+
 def test_the_commenter_is_not_made_a_physician(kg_graph: Graph) -> None:
     definitions = " ".join(str(d) for d in kg_graph.objects(DMR["actor/f-chassaing"],
                                                              SKOS.definition))
