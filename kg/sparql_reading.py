@@ -156,7 +156,16 @@ def _iri(text: str, token: Token, base: str | None) -> str:
     if _NOT_IN_IRI.search(value):
         raise Unreadable(f"{_where(text, token)}: an escape in {token.text} stands for a "
                          "character no IRI may hold")
-    return resolve(value, base)
+    resolved = resolve(value, base)
+    # Inside an expression Oxigraph reads `<` after an operand as "less than", so `1<?b&&'>`
+    # is a comparison followed by a string there. Read that way, an IRI token would go on as
+    # other tokens: a quote would open a string and a `#` a comment that the token reading
+    # does not see. An absolute IRI cannot be read so (its scheme is a prefixed name, and the
+    # plain form declares none), a relative one can: it holds neither.
+    if "'" in token.text or ("#" in resolved and not is_absolute(resolved)):
+        raise Unreadable(f"{_where(text, token)}: {token.text} could also be read as `<` "
+                         "followed by other tokens")
+    return resolved
 
 
 def _would_merge(before: str, after: str) -> bool:
