@@ -34,7 +34,7 @@ from kg.sparql_text import (
     update_targets,
 )
 from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
-from kg.store.base import guard
+from kg.store.base import GraphStateError, guard
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.limits import QueryTimeout, TextTooLong, check_text, query_limits, run_timed
 from service.protocol import Operation
@@ -220,6 +220,11 @@ def sparql_update(operation: Operation) -> Response:
     except (QuerySyntaxError, QueryRefused) as error:
         side.record(who, "update", "refused", sha256=digest, reason=str(error))
         return _text(400, f"update refused: {error}")
+    except GraphStateError as error:
+        # Nothing was applied, and a new request can succeed: the client's error.
+        side.record(who, "update", "refused", sha256=digest, targets=sorted(targets),
+                    text=executed, reason=str(error))
+        return _text(error.status, f"the update could not be applied: {error}")
     except QueryFailed as error:
         side.record(who, "update", "failed", sha256=digest, targets=sorted(targets),
                     text=executed, reason=str(error))

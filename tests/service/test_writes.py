@@ -324,3 +324,19 @@ def test_a_write_drops_the_kept_answers_it_changes(writable: LiveServer) -> None
         assert time.monotonic() < deadline + 20, "the dropped name stayed in the look-up"
         time.sleep(0.2)
     assert restored.body == kept[0].body and restored.headers["etag"] == kept[0].headers["etag"]
+
+
+@pytest.mark.parametrize("text,status", [
+    ("DROP GRAPH <urn:dmkg:test:none>", 404),
+    ("CLEAR GRAPH <urn:dmkg:test:none>", 404),
+    ("MOVE <urn:dmkg:test:none> TO <urn:dmkg:test:y>", 404),
+    ("CREATE GRAPH <urn:dmkg:test:twice> ; CREATE GRAPH <urn:dmkg:test:twice>", 409),
+])
+def test_an_update_on_a_graph_in_the_wrong_state_is_the_clients_error(
+        writable: LiveServer, text: str, status: int) -> None:
+    reply = update(writable, text)
+    # The engine's message, which names the graph; nothing applied, audited as refused.
+    assert reply.status == status, (reply.status, reply.text)
+    assert "urn:dmkg:test:" in reply.text and "graph" in reply.text.lower()
+    assert audit(writable)[-1]["status"] == "refused"
+    assert not ask(writable, "ASK { GRAPH <urn:dmkg:test:twice> {} }")
