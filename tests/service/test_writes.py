@@ -4,11 +4,13 @@ Protocol, malformed RDF refused, the audit log, and written graphs surviving a r
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 
 from kg.paths import Layout
@@ -340,3 +342,13 @@ def test_an_update_on_a_graph_in_the_wrong_state_is_the_clients_error(
     assert "urn:dmkg:test:" in reply.text and "graph" in reply.text.lower()
     assert audit(writable)[-1]["status"] == "refused"
     assert not ask(writable, "ASK { GRAPH <urn:dmkg:test:twice> {} }")
+
+
+def test_an_update_syntax_error_is_placed_in_the_clients_text(writable: LiveServer) -> None:
+    text = "PREFIX e: <urn:e:>\nINSERT DATA {\n  GRAPH e:g { e:a e:b } }"
+    with pytest.raises(SyntaxError) as direct:
+        ox.Store().update(text)
+    where = re.search(r"at \d+:\d+", str(direct.value))
+    reply = update(writable, text)
+    assert reply.status == 400 and where is not None and where.group() in reply.text, (
+        str(direct.value), reply.text)
