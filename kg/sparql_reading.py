@@ -156,7 +156,16 @@ def _iri(text: str, token: Token, base: str | None) -> str:
     if _NOT_IN_IRI.search(value):
         raise Unreadable(f"{_where(text, token)}: an escape in {token.text} stands for a "
                          "character no IRI may hold")
-    return resolve(value, base)
+    resolved = resolve(value, base)
+    # Inside an expression Oxigraph reads `<` after an operand as "less than", so `1<?b&&'>`
+    # is a comparison followed by a string there. Read that way, an IRI token would go on as
+    # other tokens: a quote would open a string and a `#` a comment that the token reading
+    # does not see. An absolute IRI cannot be read so (its scheme is a prefixed name, and the
+    # plain form declares none), a relative one can: it holds neither.
+    if "'" in token.text or ("#" in resolved and not is_absolute(resolved)):
+        raise Unreadable(f"{_where(text, token)}: {token.text} could also be read as `<` "
+                         "followed by other tokens")
+    return resolved
 
 
 def _would_merge(before: str, after: str) -> bool:
@@ -234,3 +243,63 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
         raise Unreadable("a string holds a backslash followed by u or U, which SPARQL readers "
                          "take in different ways")
     return result
+
+
+_POSITION = re.compile(r"\b(?:error )?at (\d+):(\d+)")
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    return min(start + column - 1, len(text))
+
+
+def _line_column(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def _without_declarations(found: list[Token]) -> list[Token]:
+    kept: list[Token] = []
+    skip = 0
+    for token in found:
+        if skip:
+            skip -= 1
+        elif token.is_keyword("PREFIX"):
+            skip = 2
+        else:
+            kept.append(token)
+    return kept
+
+
+def in_client_text(message: str, client: str, executed: str) -> str:
+    """Rewrite the line:column of an engine message about executed to the client's text.
+
+    The executed text is the plain form of client, with a leading BASE perhaps and clauses
+    added at the end: its tokens are the client's, PREFIX declarations left out, one by one.
+    """
+    found = _POSITION.search(message)
+    if found is None:
+        return message
+    at = _offset(executed, int(found.group(1)), int(found.group(2)))
+    ran = tokens(executed)
+    mine = _without_declarations(tokens(client))
+    if ran[:1] and ran[0].is_keyword("BASE") and not (mine[:1] and mine[0].is_keyword("BASE")):
+        ran = ran[2:]
+    position = 0
+    pairs = list(zip(ran, mine, strict=False))
+    for index, (theirs, own) in enumerate(pairs):
+        if theirs.start > at:
+            break
+        inside = at - theirs.start
+        # Within a token written the same way the column is kept, else its start is given.
+        position = own.start + (inside if theirs.text == own.text or inside == 0 else 0)
+        if inside >= len(theirs.text):
+            # Past the last token the client wrote, the executed text has only additions.
+            position = (len(client) if index == len(pairs) - 1
+                        else min(own.end + inside - len(theirs.text), len(client)))
+    where = _line_column(client, position)
+    return message[:found.start(1)] + where + message[found.end(2):]

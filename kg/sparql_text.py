@@ -84,6 +84,10 @@ def query_form(text: str) -> str | None:
     return None
 
 
+# Oxigraph reads LIMIT and OFFSET as 64-bit unsigned integers and refuses larger ones.
+ENGINE_COUNT_MAX = 2**64 - 1
+
+
 @text_cache(1024)
 def with_row_limit(text: str, limit: int) -> str:
     """Return a SELECT query that yields at most limit solutions.
@@ -119,7 +123,8 @@ def with_row_limit(text: str, limit: int) -> str:
     for index in range(where_end + 1, stop - 1):
         if found[index].is_keyword("LIMIT") and found[index + 1].text.isdigit():
             number = found[index + 1]
-            if int(number.text) <= limit:
+            if int(number.text) <= limit or int(number.text) > ENGINE_COUNT_MAX:
+                # Above the engine's range the text is left for the engine to refuse.
                 return text
             return source[:number.start] + str(limit) + source[number.end:]
     cut = found[stop].start if stop < len(found) else len(source)

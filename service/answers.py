@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
 from kg.nesting import TooDeep
+from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
 from service.editor import prefers_html
@@ -125,7 +126,11 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
     # One text is checked, rewritten and executed: the plain form of the query.
     text = store.checked(operation.text, base)
     query = with_row_limit(text, cap + 1) if cap else text
-    outcome = store.query(query, dataset)
+    try:
+        outcome = store.query(query, dataset)
+    except QuerySyntaxError as error:
+        # The client is told where in its own text the error is.
+        raise QuerySyntaxError(in_client_text(str(error), operation.text, query)) from None
     outcome.limit = cap or None
     fmt = choose(accept, operation.format, outcome.formats)
     assert fmt is not None

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
 from kg.nesting import TooDeep, check_rdf
+from kg.sparql_reading import in_client_text
 from kg.sparql_text import (
     ALL,
     DEFAULT,
@@ -34,7 +35,7 @@ from kg.sparql_text import (
     update_targets,
 )
 from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
-from kg.store.base import guard
+from kg.store.base import GraphStateError, guard
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.limits import QueryTimeout, TextTooLong, check_text, query_limits, run_timed
 from service.protocol import Operation
@@ -202,7 +203,8 @@ def sparql_update(operation: Operation) -> Response:
         try:
             targets = update_targets(executed)
         except UpdateSyntaxError as error:
-            raise WriteRefused(400, f"update syntax error: {error}") from error
+            raise WriteRefused(400, "update syntax error: " + in_client_text(
+                _engine_message(executed, error), operation.text, executed)) from error
         side.check_targets(targets)
         with side.lock:
             try:
@@ -219,7 +221,15 @@ def sparql_update(operation: Operation) -> Response:
         return _text(refusal.status, refusal.message)
     except (QuerySyntaxError, QueryRefused) as error:
         side.record(who, "update", "refused", sha256=digest, reason=str(error))
-        return _text(400, f"update refused: {error}")
+        reason = str(error)
+        if isinstance(error, QuerySyntaxError) and executed:
+            reason = in_client_text(reason, operation.text, executed)
+        return _text(400, f"update refused: {reason}")
+    except GraphStateError as error:
+        # Nothing was applied, and a new request can succeed: the client's error.
+        side.record(who, "update", "refused", sha256=digest, targets=sorted(targets),
+                    text=executed, reason=str(error))
+        return _text(error.status, f"the update could not be applied: {error}")
     except QueryFailed as error:
         side.record(who, "update", "failed", sha256=digest, targets=sorted(targets),
                     text=executed, reason=str(error))
@@ -228,6 +238,18 @@ def sparql_update(operation: Operation) -> Response:
         return _text(503, str(error))
     current_app.extensions["dmkg.catalogue_refresh"]()
     return Response(status=204)
+
+
+def _engine_message(text: str, error: Exception) -> str:
+    """The engine's syntax error for an update, if it refuses it too, else error's message."""
+    try:
+        # An empty store in memory: only the parse matters, the text has passed the guard.
+        ox.Store().update(text)
+    except SyntaxError as engine:
+        return str(engine)
+    except (OSError, ValueError, RuntimeError):
+        pass
+    return str(error)
 
 
 def graph_argument() -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,30 @@ class QuerySyntaxError(ValueError):
 
 class QueryFailed(RuntimeError):
     """The query parsed but could not be evaluated."""
+
+
+class GraphStateError(QueryFailed):
+    """The update names a graph that must exist and does not, or must not and does.
+
+    The client's fault, not the service's: the engine's message says which graph.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.status = 404 if "does not exist" in message else 409
+
+
+# Oxigraph's messages for the two graph states an update can require (its other evaluation
+# errors are the service's: storage, input/output).
+_GRAPH_STATE = re.compile(r"^The graph \S+ (?:does not exist|already exists)$")
+
+
+def engine_error(error: Exception) -> QueryFailed:
+    """Return the QueryFailed for an engine error, a GraphStateError when the client caused it."""
+    message = str(error)
+    if isinstance(error, RuntimeError) and _GRAPH_STATE.match(message):
+        return GraphStateError(message)
+    return QueryFailed(message)
 
 
 class QueryRefused(ValueError):

@@ -24,6 +24,7 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
+    engine_error,
     guard,
 )
 
@@ -243,7 +244,7 @@ class OxigraphBackend(Backend):
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
-            raise QueryFailed(str(error)) from error
+            raise engine_error(error) from error
         finally:
             self._changed()
 

@@ -80,13 +80,14 @@ def test_the_audit_log_names_the_text_that_ran(writable: LiveServer) -> None:
                             "{ <urn:mine:a> <urn:mine:b> \"x'y\" } }"
 
 
-def test_an_update_that_fails_is_audited(writable: LiveServer) -> None:
+def test_an_update_the_engine_does_not_apply_is_audited(writable: LiveServer) -> None:
     update = "INSERT DATA { GRAPH <urn:mine:f> { <urn:a> <urn:b> <urn:c> } } ; " \
-             "CREATE GRAPH <urn:mine:f>"  # the graph exists: the engine fails
+             "CREATE GRAPH <urn:mine:f>"  # the graph exists: the engine applies nothing
     reply = request("POST", f"{writable.url}/sparql", update, AUTH)
-    assert reply.status == 500
+    assert reply.status == 409 and "urn:mine:f" in reply.text
     entry = audit(writable)[-1]
-    assert entry["status"] == "failed" and entry["targets"] == ["urn:mine:f"]
+    assert entry["status"] == "refused" and entry["targets"] == ["urn:mine:f"]
+    assert "already exists" in str(entry["reason"]) and "CREATE GRAPH" in str(entry["text"])
 
 
 def test_an_update_that_times_out_is_audited(tmp_path: Path, built: Layout) -> None:

@@ -100,6 +100,28 @@ def test_a_row_limit_caps_the_outermost_query(query: str, limit: int) -> None:
     assert len(answered) == min(limit, len(whole))
 
 
+@pytest.mark.parametrize("modifiers", [
+    "LIMIT 18446744073709551615", "LIMIT 18446744073709551616", "LIMIT 99999999999999999999999",
+    "OFFSET 18446744073709551616", "LIMIT 10 OFFSET 99999999999999999999999",
+    "OFFSET 1 LIMIT 99999999999999999999999", "LIMIT 000000000000000000000000000012",
+    "LIMIT 1", "OFFSET 18446744073709551615",
+])
+def test_a_row_limit_refuses_exactly_what_the_engine_refuses(modifiers: str) -> None:
+    store = ox.Store()
+
+    def answer(text: str) -> object:
+        try:
+            return len(list(store.query(text)))  # type: ignore[arg-type]
+        except SyntaxError as error:
+            return str(error).split(": ", 1)[1]  # the message, without its position
+
+    for query in [f"SELECT ?x {{ VALUES ?x {{ 1 2 3 }} }} {modifiers}",
+                  f"SELECT * {{ {{ SELECT ?x {{ VALUES ?x {{ 1 2 3 }} }} {modifiers} }} }}"]:
+        original = answer(query)
+        limited = answer(with_row_limit(guard(query, only_oxigraph=True), 2))
+        assert limited == (original if isinstance(original, str) else min(original, 2)), query
+
+
 @pytest.mark.parametrize("query", ["SELECT * { ?s ?p ?o } LIMIT 5", "ASK {}",
                                    "CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <urn:a>"])
 def test_a_query_within_the_limit_or_not_a_select_is_unchanged(query: str) -> None:

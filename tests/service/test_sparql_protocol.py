@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from urllib.parse import quote, urlencode
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
@@ -155,6 +157,25 @@ def test_syntax_error_is_400_with_the_parser_message(live_server: LiveServer) ->
     assert reply.status == 400
     assert reply.text.startswith("query syntax error:") and len(reply.text) > 30
     assert "Traceback" not in reply.text
+
+
+@pytest.mark.parametrize("query", [
+    'SELECT * { ?s ?p """a""""" }',
+    "PREFIX e: <http://e/>\nSELECT * {\n  ?s e:p ?x ?y }",
+    'SELECT * { ?s ?p "\u00e9\u00e9" . FILTER(?x = ) }',
+    "SELECT ?x { VALUES ?x { 1 2 3 } } LIMIT 99999999999999999999999",
+    "SELECT ?x { VALUES ?x { 1 2 3 } } OFFSET 99999999999999999999999",
+    "SELECT ?x { { SELECT ?x { VALUES ?x { 1 } } LIMIT 18446744073709551616 } }",
+])
+def test_a_syntax_error_is_placed_in_the_clients_text(live_server: LiveServer,
+                                                       query: str) -> None:
+    # The engine's own reading of the client's text: where it fails, the service says 400 there.
+    with pytest.raises(SyntaxError) as direct:
+        ox.Store().query(query, base_iri=live_server.url + "/sparql")
+    where = re.search(r"at \d+:\d+", str(direct.value))
+    reply = get(live_server, query)
+    assert reply.status == 400, (reply.status, reply.text)
+    assert where is not None and where.group() in reply.text, (str(direct.value), reply.text)
 
 
 @pytest.mark.parametrize(

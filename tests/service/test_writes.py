@@ -4,11 +4,13 @@ Protocol, malformed RDF refused, the audit log, and written graphs surviving a r
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 
 from kg.paths import Layout
@@ -324,3 +326,29 @@ def test_a_write_drops_the_kept_answers_it_changes(writable: LiveServer) -> None
         assert time.monotonic() < deadline + 20, "the dropped name stayed in the look-up"
         time.sleep(0.2)
     assert restored.body == kept[0].body and restored.headers["etag"] == kept[0].headers["etag"]
+
+
+@pytest.mark.parametrize("text,status", [
+    ("DROP GRAPH <urn:dmkg:test:none>", 404),
+    ("CLEAR GRAPH <urn:dmkg:test:none>", 404),
+    ("MOVE <urn:dmkg:test:none> TO <urn:dmkg:test:y>", 404),
+    ("CREATE GRAPH <urn:dmkg:test:twice> ; CREATE GRAPH <urn:dmkg:test:twice>", 409),
+])
+def test_an_update_on_a_graph_in_the_wrong_state_is_the_clients_error(
+        writable: LiveServer, text: str, status: int) -> None:
+    reply = update(writable, text)
+    # The engine's message, which names the graph; nothing applied, audited as refused.
+    assert reply.status == status, (reply.status, reply.text)
+    assert "urn:dmkg:test:" in reply.text and "graph" in reply.text.lower()
+    assert audit(writable)[-1]["status"] == "refused"
+    assert not ask(writable, "ASK { GRAPH <urn:dmkg:test:twice> {} }")
+
+
+def test_an_update_syntax_error_is_placed_in_the_clients_text(writable: LiveServer) -> None:
+    text = "PREFIX e: <urn:e:>\nINSERT DATA {\n  GRAPH e:g { e:a e:b } }"
+    with pytest.raises(SyntaxError) as direct:
+        ox.Store().update(text)
+    where = re.search(r"at \d+:\d+", str(direct.value))
+    reply = update(writable, text)
+    assert reply.status == 400 and where is not None and where.group() in reply.text, (
+        str(direct.value), reply.text)
