@@ -17,7 +17,7 @@ from kg.catalogue import Catalogue, Hit
 from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.search.fields import FACETS
-from kg.store import Backend, QueryFailed, QuerySyntaxError
+from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
 from service import api_schemas as schemas
 from service.i18n import API_WORDS, page_language
 from service.limits import QueryTimeout, run_timed
@@ -355,6 +355,9 @@ class RunQuery(MethodView):
         store = _backend()
         try:
             rows = run_timed(lambda: store.select(query.text, bindings))
+        except StoreUnreachable as error:
+            abort(503, message=str(error))
+            raise
         except (QuerySyntaxError, QueryFailed) as error:
             abort(500, message=f"the query {name} failed: {error}")
             raise

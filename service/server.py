@@ -18,8 +18,9 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from kg.store import QueryFailed
 from kg.store.embedded import prepare_store
-from kg.store.factory import StoreUnavailable, prepare_writable
+from kg.store.factory import StoreUnavailable, prepare_writable, remote_backend
 from service.app import create_app
 from service.isolation import leave_network
 from service.limits import RUNNER
@@ -122,10 +123,13 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
             # Load once here, so that each worker only opens it.
             _in_child_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
                               Path(settings["STORE_DIR"]))
-        elif not remote:
+        elif remote:
+            # Workers that cannot reach it would fail and be restarted for ever: say so once.
+            remote_backend(settings).graph_sizes()
+        else:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
-    except (StoreUnavailable, OSError, ValueError, SyntaxError) as error:
+    except (StoreUnavailable, QueryFailed, OSError, ValueError, SyntaxError) as error:
         raise click.ClickException(str(error)) from error
     # Query processes of a local store have no network (see service/isolation.py).
     os.environ["DMKG_ISOLATE"] = "0" if remote else "1"

@@ -24,6 +24,10 @@ class QueryFailed(RuntimeError):
     """The query parsed but could not be evaluated."""
 
 
+class StoreUnreachable(QueryFailed):
+    """The store could not be reached (a remote server down or refusing connections)."""
+
+
 class QueryRefused(ValueError):
     """The query asks for something this service never does (reach other servers)."""
 
