@@ -16,10 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from rdflib import URIRef
 
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import GRAPH
 from kg.store import DatasetSpec
+from kg.void import DATASET
 from service.answers import answer_query
 from service.dataset_info import COMPRESSED, DUMPS, dataset_info
 from service.i18n import WORDS, page_language
@@ -94,6 +96,8 @@ def _page(template: str, alternates: str, **context: object) -> Response:
 @blueprint.get("/dataset/<path:part>")
 def dataset(part: str | None = None) -> Response:
     """The dataset's IRI (and its VoID subsets' and partitions'): a page or its VoID."""
+    if part is not None and (URIRef(f"{DATASET}/{part}"), None, None) not in void_graph():
+        abort(404, f"no resource <{DATASET}/{part}> in this dataset's description")
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header("/dataset")
     if fmt is not None:

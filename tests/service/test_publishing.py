@@ -104,6 +104,17 @@ def test_the_dataset_iri_resolves(live_server: LiveServer) -> None:
     subset = request("GET", f"{live_server.url}/dataset/graph/facts",
                      headers={"Accept": "text/turtle"})
     assert subset.status == 200
+    partition = request("GET", f"{live_server.url}/dataset/class/Substance",
+                        headers={"Accept": "text/turtle"})
+    assert partition.status == 200
+
+
+@pytest.mark.parametrize("path", ["/dataset/nope", "/dataset/anything/at/all",
+                                  "/dataset/graph/nowhere"])
+def test_only_described_dataset_parts_resolve(live_server: LiveServer, path: str) -> None:
+    for accept in ("text/turtle", "text/html"):
+        reply = request("GET", live_server.url + path, headers={"Accept": accept})
+        assert reply.status == 404, (path, accept, reply.status)
 
 
 @pytest.mark.parametrize("name", ["facts", "ontology", "inferred"])
