@@ -18,6 +18,7 @@ from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.search.fields import FACETS
 from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
+from kg.version import project_version
 from service import api_schemas as schemas
 from service.i18n import API_WORDS, page_language
 from service.limits import QueryTimeout, run_timed
@@ -374,7 +375,7 @@ def init_app(app: Flask) -> None:
     """Attach the REST API, its OpenAPI document and its docs page."""
     app.config.update(
         API_TITLE="DMKG REST API",
-        API_VERSION="0.1.0",
+        API_VERSION=project_version(),
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",

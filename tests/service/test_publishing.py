@@ -36,6 +36,11 @@ def test_the_changelog_names_the_version_the_service_reports(live_server: LiveSe
     assert released and released[0] == _version()
     health = json.loads(request("GET", f"{live_server.url}/health").body)
     assert health == {"status": "up", "version": _version()}
+    # Every version the service states is that one.
+    manifest = json.loads(request("GET", f"{live_server.url}/reconcile").body)
+    assert manifest["serviceVersion"] == _version()
+    openapi = json.loads(request("GET", f"{live_server.url}/api/openapi.json").body)
+    assert openapi["info"]["version"] == _version()
 
 
 @pytest.mark.parametrize(("name", "rdflib_format"), [("dmkg.nq", "nquads"),
