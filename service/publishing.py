@@ -15,6 +15,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from rdflib import URIRef
 
@@ -130,8 +131,17 @@ def graph(name: str) -> Response:
         return _page("graph.html", alternates, iri=iri, size=sizes[iri], forms=forms)
     # The same path as a query's answer: capped, under the time limit, in the format chosen.
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+    # A dataset format carries the graph's name: its triples are read, then put in it.
+    keyword = "ntriples" if fmt.dataset else fmt.keyword
     response = answer_query(backend(), query_limits(),
-                            Operation("query", query, DatasetSpec(), fmt.keyword), None,
+                            Operation("query", query, DatasetSpec(), keyword), None,
                             request.environ)
+    if fmt.dataset and response.status_code == 200:
+        assert isinstance(fmt.oxigraph, ox.RdfFormat)
+        named = ox.NamedNode(iri)
+        quads = (ox.Quad(t.subject, t.predicate, t.object, named)
+                 for t in ox.parse(response.get_data(), format=ox.RdfFormat.N_TRIPLES))
+        response.set_data(ox.serialize(quads, format=fmt.oxigraph) or b"")
+        response.headers["Content-Type"] = content_type(fmt)
     response.headers["Link"] = alternates
     return response

@@ -171,3 +171,18 @@ def test_a_write_moves_dcterms_modified(tmp_path: Path, built: Layout) -> None:
         assert reply.status == 204
         after = modified(server)
     assert after.toPython() > before.toPython()
+
+
+@pytest.mark.parametrize(("fmt", "rdflib_format"), [("nquads", "nquads"), ("trig", "trig")])
+@pytest.mark.parametrize("path", ["/graph/facts", "/id/substance/ketamine"])
+def test_quad_formats_carry_the_graph_name(live_server: LiveServer, fmt: str,
+                                           rdflib_format: str, path: str) -> None:
+    reply = request("GET", f"{live_server.url}{path}?format={fmt}")
+    assert reply.status == 200, reply.body[:300]
+    served = Dataset()
+    served.parse(data=reply.body, format=rdflib_format)
+    names = {str(g.identifier) for g in served.graphs() if len(g)}
+    assert names and all(n.startswith("https://w3id.org/dmkg/graph/") for n in names), names
+    assert len(served.default_graph) == 0
+    if path == "/graph/facts":
+        assert names == {"https://w3id.org/dmkg/graph/facts"}
