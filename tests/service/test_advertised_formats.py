@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -102,3 +102,21 @@ def test_every_rdf_format_by_accept(live_server: LiveServer, path: str, fmt: obj
         assert any(True for _ in data.quads((None, RDF.type, None, None)))
     else:
         assert len(Graph().parse(data=reply.body, format=fmt.rdflib_name)) > 0
+
+
+@pytest.mark.parametrize("accept", [BROWSER, "text/turtle"])
+@pytest.mark.parametrize("path", ["/sparql", "/id/substance/ketamine", "/dataset",
+                                  "/.well-known/void"])
+def test_rdf_resources_advertise_every_format(live_server: LiveServer, path: str,
+                                             accept: str) -> None:
+    reply = request("GET", live_server.url + path, headers={"Accept": accept})
+    linked = {link.get("type") for link in requests.utils.parse_header_links(
+        reply.headers.get("link", ""))}
+    assert {f.media_type for f in GRAPH_FORMATS} <= linked, (path, linked)
+    assert "Accept" in reply.headers.get("vary", ""), path
+    if accept == BROWSER and path != "/.well-known/void":
+        parser = _Links()
+        parser.feed(reply.text)
+        keywords = {parse_qs(urlsplit(href).query).get("format", [""])[0]
+                    for href in parser.found}
+        assert {f.keyword for f in GRAPH_FORMATS} <= keywords, (path, parser.found)
