@@ -120,3 +120,18 @@ def test_rdf_resources_advertise_every_format(live_server: LiveServer, path: str
         keywords = {parse_qs(urlsplit(href).query).get("format", [""])[0]
                     for href in parser.found}
         assert {f.keyword for f in GRAPH_FORMATS} <= keywords, (path, parser.found)
+
+
+@pytest.mark.parametrize(("accept", "expected"), [("text/n3", "text/turtle"),
+                                                  ("application/json", "application/ld+json"),
+                                                  ("application/xml", "application/rdf+xml"),
+                                                  ("text/plain", "application/n-triples")])
+@pytest.mark.parametrize("path", ["/id/substance/ketamine", "/ontology", "/dataset"])
+def test_accept_reads_the_aliases_the_format_parameter_reads(live_server: LiveServer, path: str,
+                                                             accept: str, expected: str) -> None:
+    reply = request("GET", live_server.url + path, headers={"Accept": accept})
+    assert reply.status == 200 and reply.media_type == expected, (path, reply.status)
+    keyword = accept.split("/")[-1]
+    if keyword in {"n3", "json", "xml"}:
+        by_parameter = request("GET", f"{live_server.url}{path}?format={keyword}")
+        assert by_parameter.media_type == expected, (path, keyword)
