@@ -75,3 +75,19 @@ def test_a_remote_store_going_down_answers_503(tmp_path: Path, built: Layout) ->
                 reply = request("GET", server.url + path)
                 assert reply.status == 503, (path, reply.status, reply.body[:300])
                 assert b"cannot be reached" in reply.body, reply.body
+
+
+@pytest.mark.parametrize(("args", "env", "said"), [
+    (("--port", "99999"), {}, "'--port': 99999 is not in the range"),
+    (("--port", "1", "--store", "memory"), {"DMKG_ACCESS_LOG": "/nonexistent/access.log"},
+     "DMKG_ACCESS_LOG): cannot write /nonexistent/access.log"),
+    (("--port", "1", "--store", "memory"), {"DMKG_WRITE_TOKENS": "/nonexistent"},
+     "DMKG_WRITE_TOKENS): cannot read /nonexistent"),
+])
+def test_start_up_errors_are_one_line_naming_the_setting(built: Layout, args: tuple[str, ...],
+                                                         env: dict[str, str], said: str) -> None:
+    result = dmkg("serve", *args, home=built.root, env=env)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if "[INFO]" not in line]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and said in lines[0], lines
+    assert "Error: Error" not in lines[0]
