@@ -164,3 +164,15 @@ def test_the_readme_names_settings_as_the_environment_reads_them() -> None:
         assert not [b for pair in bare for b in pair if b in DEFAULTS], (name, bare)
         for variable in re.findall(rf"`{ENV_PREFIX}([A-Z_]+)", text):
             assert variable in DEFAULTS or variable in {"CONFIG", "TOKEN"}, variable
+
+
+def test_health_and_ready_are_outside_the_rate_limit(tmp_path: Path, built: Layout) -> None:
+    settings = {"RATE_LIMIT": "0.1", "RATE_BURST": "2"}
+    with LiveServer(tmp_path, home=built.root, args=("--store", "memory"),
+                    settings=settings) as server:
+        statuses = [request("GET", f"{server.url}{path}").status
+                    for path in ("/health", "/ready") * 6]
+        limited = [request("GET", f"{server.url}/api/entities/substance/ketamine").status
+                   for _ in range(4)]
+    assert set(statuses) == {200}, statuses
+    assert 429 in limited, limited  # the limit is on for the other routes
