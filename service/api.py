@@ -339,10 +339,13 @@ class RunQuery(MethodView):
     @blueprint.alt_response(400, description="a parameter is unknown or malformed")
     @blueprint.alt_response(503, description="the query ran past QUERY_TIMEOUT and was stopped")
     def get(self, name: str) -> dict[str, Any]:
-        """Run a competency question; its parameters are bound as RDF terms."""
-        query = _queries().get(name)
+        """Run a competency question, named in full or by its short name (cq02)."""
+        queries = _queries()
+        # The short name (cq02), as the README and `dmkg query` use it, when it is unique.
+        short = [q for q in queries.values() if q.name.split("-", 1)[0] == name]
+        query = queries.get(name) or (short[0] if len(short) == 1 else None)
         if query is None:
-            abort(404, message=f"no query {name!r}")
+            abort(404, message=f"no query {name!r}; known: {', '.join(sorted(queries))}")
             raise AssertionError
         declared = {p.name: p for p in query.parameters}
         unknown = sorted(set(request.args) - set(declared))
@@ -366,7 +369,7 @@ class RunQuery(MethodView):
             abort(503, message=str(error))
             raise
         columns = rows.columns
-        return {"name": name, "columns": columns,
+        return {"name": query.name, "columns": columns,
                 "rows": [{c: (str(row[c]) if c in row else None) for c in columns}
                          for row in rows]}
 
