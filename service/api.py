@@ -67,7 +67,9 @@ def _describe(ident: str, lang: str) -> dict[str, Any]:
 def _page_link(page: int, per_page: int, total: int, args: dict[str, Any]) -> str | None:
     if page * per_page >= total:
         return None
-    params = {k: v for k, v in args.items() if v not in (None, [], "")}
+    # Booleans in the form the schema reads them back (true, false), not Python's.
+    params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in args.items()
+              if v not in (None, [], "")}
     params.update(page=page + 1, per_page=per_page)
     return f"{request.path}?{urlencode(params, doseq=True)}"
 
