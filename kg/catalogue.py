@@ -280,7 +280,9 @@ class Catalogue:
         Hits come one per entity: a higher tier first, then the entity with the shorter
         shortest name, then by that name and IRI.
         """
-        wanted = fold(text)
+        # The search engine's patterns have a size limit: a longer text is searched by its
+        # beginning, which no name exceeds.
+        wanted = fold(text[:MAX_TEXT])
         if not wanted:
             return Results(0, [])
         size = max(1, self.size if limit is None else limit)
@@ -339,6 +341,10 @@ class Catalogue:
     def suggest(self, text: str, limit: int = 8) -> list[Hit]:
         """Names as typed so far: exact names, starts of names, then words begun."""
         return [h for h in self.search(text, limit=limit) if h.tier >= WORDS]
+
+
+# Characters of a search text read (the REST API and the pages accept 200, reconciliation 500).
+MAX_TEXT = 500
 
 
 def term_iri(name: str) -> str:

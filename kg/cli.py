@@ -18,7 +18,18 @@ from kg.console import STATUS_STYLE, console, print_json, print_table
 from kg.paths import Layout, default_layout
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """A group whose commands report a bad option value in one line, without the usage."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.BadParameter as error:
+            error.ctx = None  # the usage lines are printed only with a context
+            raise
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dmkg")
 @click.option(
     "--home",

@@ -4,6 +4,7 @@ description and the docs alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -107,6 +108,19 @@ def by_parameter(value: str, table: tuple[Format, ...]) -> Format | None:
 def names_a_format(value: str) -> bool:
     """Tell whether a format parameter names any format, for results or for graphs."""
     return any(by_parameter(value, table) for table in (RESULT_FORMATS, GRAPH_FORMATS))
+
+
+@lru_cache(maxsize=8)
+def media_aliases(table: tuple[Format, ...]) -> dict[str, Format]:
+    """Other media types Accept may name for the formats of table (one table for Accept and
+    the format parameter): `text/n3` is Turtle, `application/json` JSON-LD for a graph."""
+    results = any(fmt in RESULT_FORMATS for fmt in table)
+    names = {alias: pair[0 if results else 1] for alias, pair in BY_FORM.items()}
+    names |= {alias: target for alias, target in KEYWORD_ALIASES.items() if alias not in names}
+    names |= {alias: target for alias, target in ALIASES.items() if alias not in names}
+    found = {alias: find(target, table) for alias, target in names.items() if "/" in alias}
+    return {alias: fmt for alias, fmt in found.items()
+            if fmt is not None and alias != fmt.media_type}
 
 
 def find(keyword_or_type: str, table: tuple[Format, ...]) -> Format | None:

@@ -21,7 +21,7 @@ from kg.formats import RESULT_FORMATS, Format
 from kg.nesting import TooDeep
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
-from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError
+from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from service.editor import prefers_html
 from service.limits import (
     RUNNER,
@@ -90,6 +90,8 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
         return text(400, str(error))
     except NotAcceptable as error:
         return text(406, str(error))
+    except StoreUnreachable as error:
+        return text(503, str(error))
     except QueryFailed as error:
         return text(500, f"the query could not be evaluated: {error}")
     except QueryTimeout as error:

@@ -17,7 +17,8 @@ from kg.catalogue import Catalogue, Hit
 from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.search.fields import FACETS
-from kg.store import Backend, QueryFailed, QuerySyntaxError
+from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
+from kg.version import project_version
 from service import api_schemas as schemas
 from service.i18n import API_WORDS, page_language
 from service.limits import QueryTimeout, run_timed
@@ -66,7 +67,9 @@ def _describe(ident: str, lang: str) -> dict[str, Any]:
 def _page_link(page: int, per_page: int, total: int, args: dict[str, Any]) -> str | None:
     if page * per_page >= total:
         return None
-    params = {k: v for k, v in args.items() if v not in (None, [], "")}
+    # Booleans in the form the schema reads them back (true, false), not Python's.
+    params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in args.items()
+              if v not in (None, [], "")}
     params.update(page=page + 1, per_page=per_page)
     return f"{request.path}?{urlencode(params, doseq=True)}"
 
@@ -338,10 +341,13 @@ class RunQuery(MethodView):
     @blueprint.alt_response(400, description="a parameter is unknown or malformed")
     @blueprint.alt_response(503, description="the query ran past QUERY_TIMEOUT and was stopped")
     def get(self, name: str) -> dict[str, Any]:
-        """Run a competency question; its parameters are bound as RDF terms."""
-        query = _queries().get(name)
+        """Run a competency question, named in full or by its short name (cq02)."""
+        queries = _queries()
+        # The short name (cq02), as the README and `dmkg query` use it, when it is unique.
+        short = [q for q in queries.values() if q.name.split("-", 1)[0] == name]
+        query = queries.get(name) or (short[0] if len(short) == 1 else None)
         if query is None:
-            abort(404, message=f"no query {name!r}")
+            abort(404, message=f"no query {name!r}; known: {', '.join(sorted(queries))}")
             raise AssertionError
         declared = {p.name: p for p in query.parameters}
         unknown = sorted(set(request.args) - set(declared))
@@ -355,6 +361,9 @@ class RunQuery(MethodView):
         store = _backend()
         try:
             rows = run_timed(lambda: store.select(query.text, bindings))
+        except StoreUnreachable as error:
+            abort(503, message=str(error))
+            raise
         except (QuerySyntaxError, QueryFailed) as error:
             abort(500, message=f"the query {name} failed: {error}")
             raise
@@ -362,7 +371,7 @@ class RunQuery(MethodView):
             abort(503, message=str(error))
             raise
         columns = rows.columns
-        return {"name": name, "columns": columns,
+        return {"name": query.name, "columns": columns,
                 "rows": [{c: (str(row[c]) if c in row else None) for c in columns}
                          for row in rows]}
 
@@ -371,7 +380,7 @@ def init_app(app: Flask) -> None:
     """Attach the REST API, its OpenAPI document and its docs page."""
     app.config.update(
         API_TITLE="DMKG REST API",
-        API_VERSION="0.1.0",
+        API_VERSION=project_version(),
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",

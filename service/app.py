@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.catalogue import Catalogue
 from kg.paths import Layout
-from kg.store import Backend
+from kg.store import Backend, StoreUnreachable
 from kg.store.factory import open_backend
 from service.answers import INTERNAL_ERROR, QueryShortcut
 from service.config import load_config
@@ -66,6 +66,15 @@ def register_errors(app: Flask) -> None:
             if error.get_response().headers.get(header):
                 response.headers[header] = error.get_response().headers[header]
         return response
+
+    @app.errorhandler(StoreUnreachable)
+    def store_away(error: StoreUnreachable) -> Response:
+        # Every route that reads the store answers alike when a remote store is down.
+        if request.path.startswith(("/api/", "/reconcile")):
+            return Response(json.dumps({"code": 503, "status": "Service Unavailable",
+                                        "message": str(error)}, ensure_ascii=False),
+                            status=503, content_type="application/json")
+        return _plain(503, str(error))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

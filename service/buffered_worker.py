@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from gunicorn.http.errors import LimitRequestLine
+from gunicorn.util import write_nonblock
 from gunicorn.workers.gthread import ThreadWorker
+
+# The answer to a request line over gunicorn's limit (a long query sent by GET).
+TOO_LONG_LINE = (b"414 URI Too Long: the request line is longer than 8190 bytes; send a long "
+                 b"query with POST (application/sparql-query or a form)\n")
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
@@ -90,6 +96,20 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.reading: dict[Any, _Reading] = {}
         self.busy = 0
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        """Answer a request line too long in plain text, readable by a page of any origin."""
+        if not isinstance(exc, LimitRequestLine):
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", addr[0], exc)
+        body = TOO_LONG_LINE
+        head = ("HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n"
+                "X-Content-Type-Options: nosniff\r\nAccess-Control-Allow-Origin: *\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+        with contextlib.suppress(OSError):
+            write_nonblock(client, head + body)
 
     def _max_body(self) -> int | None:
         config = getattr(self.wsgi, "config", None) or {}

@@ -35,6 +35,7 @@ def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) ->
     lang = page_language()
     graphs = dataset or DatasetSpec()
     html = render_template("editor.html", examples=examples, query=query, lang=lang,
+                           description_formats=GRAPH_FORMATS,
                            words=EDITOR_WORDS[lang], dataset={
                                "defaultGraphs": list(graphs.default_graphs),
                                "namedGraphs": list(graphs.named_graphs)})

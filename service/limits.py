@@ -287,6 +287,10 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+# Paths outside the rate and concurrency limits: the operator's health probes.
+UNLIMITED = frozenset({"/health", "/ready"})
+
+
 class Guarded:
     """WSGI middleware: admit each client within its limits; add the security headers.
 
@@ -313,7 +317,8 @@ class Guarded:
                     break
             return start_response(status, headers, exc_info)
 
-        if not self.limited:
+        # Probes of a load balancer or orchestrator must not be refused by the limits.
+        if not self.limited or environ.get("PATH_INFO") in UNLIMITED:
             return self.app(environ, with_headers)
         client = environ.get("REMOTE_ADDR") or "-"
         wait = self.limiter.acquire(client)

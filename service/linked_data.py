@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
 
 from kg.catalogue import Catalogue
 from kg.formats import GRAPH_FORMATS
@@ -54,6 +54,21 @@ def entity_graph(iri: str) -> Graph:
     return graph
 
 
+def entity_quads(iri: str) -> Dataset:
+    """Every quad of the store with iri as subject or object, in its named graph."""
+    backend, _ = _services()
+    node = URIRef(iri).n3()
+    rows = backend.select("SELECT ?s ?p ?o ?g WHERE { "
+                          f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }} UNION "
+                          f"{{ GRAPH ?g {{ ?s ?p {node} }} BIND({node} AS ?o) }} }}")
+    dataset = Dataset()
+    for prefix, ns in PREFIXES.items():
+        dataset.bind(prefix, ns)
+    for row in rows:
+        dataset.graph(URIRef(row["g"])).add((row["s"], row["p"], row["o"]))
+    return dataset
+
+
 @blueprint.get("/id/<string:kind>/<string:slug>")
 def entity(kind: str, slug: str) -> Response:
     """Serve an individual: an HTML page for people, RDF for machines."""
@@ -65,7 +80,10 @@ def entity(kind: str, slug: str) -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header(path)
     if fmt is not None:
-        body = write_graph(entity_graph(found.iri), fmt, CONTEXT)
+        if fmt.dataset:
+            body = entity_quads(found.iri).serialize(format=fmt.rdflib_name, encoding="utf-8")
+        else:
+            body = write_graph(entity_graph(found.iri), fmt, CONTEXT)
         response = Response(body, content_type=content_type(fmt))
         response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
@@ -146,8 +146,11 @@ def base_svg() -> Response:
 def map_page() -> Response:
     """The map of the places, with the same facts as a table beneath it."""
     lang = page_language()
+    wanted = request.args.get("format")
+    if wanted not in (None, "", "json", "html"):
+        abort(400, f"unknown format {wanted!r}: the map is served as html or json")
     rows = places(lang)
-    if request.args.get("format") == "json":
+    if wanted == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=1),
                         content_type="application/json")
     catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]

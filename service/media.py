@@ -12,12 +12,12 @@ from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
 from kg.formats import (
-    ALIASES,
     FORMAT_PARAMETERS,
     GRAPH_FORMATS,
     Format,
     by_parameter,
     find,
+    media_aliases,
     names_a_format,
 )
 
@@ -83,7 +83,9 @@ def _best(accept: str, formats: tuple[Format, ...], html: bool) -> Format | bool
     best = parse_accept_header(accept, MIMEAccept).best_match(_offers(formats, html))
     if best is None:
         return False
-    return None if best == HTML else find(best, formats)
+    if best == HTML:
+        return None
+    return media_aliases(formats).get(best) or find(best, formats)
 
 
 @lru_cache(maxsize=32)
@@ -92,7 +94,7 @@ def _offers(formats: tuple[Format, ...], html: bool) -> tuple[str, ...]:
     offers: list[str] = [HTML] if html else []
     for fmt in formats:
         offers.append(fmt.media_type)
-        offers += [alias for alias, target in ALIASES.items() if target == fmt.media_type]
+        offers += [alias for alias, target in media_aliases(formats).items() if target == fmt]
     return tuple(offers)
 
 

@@ -52,6 +52,11 @@ def _form(body: bytes) -> dict[str, list[str]]:
         raise ProtocolError(400, "a form field is not UTF-8 once percent-decoded") from error
 
 
+# rdflib's name for a Dataset's default graph, sent as default-graph-uri by its SPARQLStore:
+# it means this service's default graph (the union of the served graphs).
+RDFLIB_DEFAULT = "urn:x-rdflib:default"
+
+
 def _charset_is_utf8(request: Request) -> None:
     charset = request.mimetype_params.get("charset")
     if charset is not None and charset.lower().replace("_", "-") not in {"utf-8", "utf8"}:
@@ -75,6 +80,8 @@ def _iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
 def _dataset(params: MultiDict[str, str], default: str, named: str) -> DatasetSpec:
     """The dataset the parameters name (most requests name none)."""
     if default not in params and named not in params:
+        return NO_DATASET
+    if params.getlist(default) == [RDFLIB_DEFAULT] and named not in params:
         return NO_DATASET
     return DatasetSpec(_iris(params, default), _iris(params, named))
 

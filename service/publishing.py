@@ -15,11 +15,14 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from rdflib import URIRef
 
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import GRAPH
 from kg.store import DatasetSpec
+from kg.void import DATASET
 from service.answers import answer_query
 from service.dataset_info import COMPRESSED, DUMPS, dataset_info
 from service.i18n import WORDS, page_language
@@ -94,6 +97,8 @@ def _page(template: str, alternates: str, **context: object) -> Response:
 @blueprint.get("/dataset/<path:part>")
 def dataset(part: str | None = None) -> Response:
     """The dataset's IRI (and its VoID subsets' and partitions'): a page or its VoID."""
+    if part is not None and (URIRef(f"{DATASET}/{part}"), None, None) not in void_graph():
+        abort(404, f"no resource <{DATASET}/{part}> in this dataset's description")
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header("/dataset")
     if fmt is not None:
@@ -126,8 +131,17 @@ def graph(name: str) -> Response:
         return _page("graph.html", alternates, iri=iri, size=sizes[iri], forms=forms)
     # The same path as a query's answer: capped, under the time limit, in the format chosen.
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+    # A dataset format carries the graph's name: its triples are read, then put in it.
+    keyword = "ntriples" if fmt.dataset else fmt.keyword
     response = answer_query(backend(), query_limits(),
-                            Operation("query", query, DatasetSpec(), fmt.keyword), None,
+                            Operation("query", query, DatasetSpec(), keyword), None,
                             request.environ)
+    if fmt.dataset and response.status_code == 200:
+        assert isinstance(fmt.oxigraph, ox.RdfFormat)
+        named = ox.NamedNode(iri)
+        quads = (ox.Quad(t.subject, t.predicate, t.object, named)
+                 for t in ox.parse(response.get_data(), format=ox.RdfFormat.N_TRIPLES))
+        response.set_data(ox.serialize(quads, format=fmt.oxigraph) or b"")
+        response.headers["Content-Type"] = content_type(fmt)
     response.headers["Link"] = alternates
     return response

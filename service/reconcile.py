@@ -14,6 +14,7 @@ from rdflib.namespace import SKOS
 from kg.catalogue import EXACT, Catalogue, Entity, Hit, fold
 from kg.namespaces import DMO, DMR, OBO, WIKIDATA
 from kg.store import Backend
+from kg.version import project_version
 from service.i18n import WORDS
 from service.reconcile_extend import SETTINGS, ExtendError, extend, propose
 from service.reconcile_ids import IdentifierHit, by_identifier, chebi_iri, linked, wikidata_iri
@@ -78,7 +79,7 @@ def manifest() -> dict[str, Any]:
         "identifierSpace": str(DMR),
         "schemaSpace": str(DMO),
         "documentation": f"{base}/api/docs",
-        "serviceVersion": "0.1.0",
+        "serviceVersion": project_version(),
         "defaultTypes": [_type(t) for t in DEFAULT_TYPES],
         "view": {"url": f"{base}/id/{{{{id}}}}"},
         "preview": {"url": f"{base}/reconcile/preview?id={{{{id}}}}", "width": 420,

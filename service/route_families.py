@@ -30,7 +30,8 @@ class Family:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("pages", ("/", "/search", "/static/", "/browse", "/claims", "/map", "/timeline")),
+    Family("pages", ("/", "/search", "/static/", "/browse", "/claims", "/map", "/timeline",
+                     "/favicon.ico")),
     Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
            expose=("DMKG-Result-Truncated", "DMKG-Result-Limit")),
     Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=("GET", "HEAD", "OPTIONS"),

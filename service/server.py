@@ -18,8 +18,9 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from kg.store import QueryFailed
 from kg.store.embedded import prepare_store
-from kg.store.factory import StoreUnavailable, prepare_writable
+from kg.store.factory import StoreUnavailable, prepare_writable, remote_backend
 from service.app import create_app
 from service.isolation import leave_network
 from service.limits import RUNNER
@@ -97,6 +98,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def _check_files(settings: Mapping[str, Any]) -> None:
+    """Fail in one line, naming the setting, when a file the settings name cannot be used."""
+    log = str(settings["ACCESS_LOG"] or "")
+    if log and log != "-":
+        try:
+            with open(log, "a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            raise click.ClickException(f"ACCESS_LOG (DMKG_ACCESS_LOG): cannot write {log}: "
+                                       f"{error.strerror or error}") from None
+    tokens = str(settings["WRITE_TOKENS"] or "")
+    if tokens:
+        try:
+            read_tokens(Path(tokens))
+        except OSError as error:
+            raise click.ClickException(f"WRITE_TOKENS (DMKG_WRITE_TOKENS): cannot read "
+                                       f"{tokens}: {error.strerror or error}") from None
+        except (ValueError, UnicodeDecodeError) as error:
+            raise click.ClickException(f"WRITE_TOKENS (DMKG_WRITE_TOKENS): {error}") from None
+
+
 def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; fail with a clear message when the store cannot open."""
     # What the service says while it starts (how long the store and the index took), and
@@ -113,6 +135,7 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     if writable and workers and workers > 1:
         raise click.ClickException("writes (WRITE_TOKENS) are served by one process, which "
                                    "alone opens the store for writing: drop --workers")
+    _check_files(settings)
     try:
         if writable:
             read_tokens(Path(settings["WRITE_TOKENS"]))
@@ -122,10 +145,13 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
             # Load once here, so that each worker only opens it.
             _in_child_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
                               Path(settings["STORE_DIR"]))
-        elif not remote:
+        elif remote:
+            # Workers that cannot reach it would fail and be restarted for ever: say so once.
+            remote_backend(settings).graph_sizes()
+        else:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
-    except (StoreUnavailable, OSError, ValueError, SyntaxError) as error:
+    except (StoreUnavailable, QueryFailed, OSError, ValueError, SyntaxError) as error:
         raise click.ClickException(str(error)) from error
     # Query processes of a local store have no network (see service/isolation.py).
     os.environ["DMKG_ISOLATE"] = "0" if remote else "1"

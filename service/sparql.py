@@ -12,7 +12,7 @@ from service.answers import answer_query, base_iri, respond, text
 from service.dataset_info import dataset_info
 from service.editor import editor_page, prefers_html
 from service.limits import query_limits
-from service.media import content_type, negotiate, write_graph
+from service.media import content_type, link_header, negotiate, write_graph
 from service.protocol import Operation, ProtocolError, read_operation
 from service.service_description import service_description
 from service.writes import GRAPH_STORE, WriteRefused, graph_argument, sparql_update
@@ -28,11 +28,16 @@ def backend() -> Backend:
 def _description() -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     if fmt is None:
-        return editor_page()
-    graph = service_description(request.base_url, backend(),
-                                updates="dmkg.writes" in current_app.extensions,
-                                info=dataset_info())
-    return respond(write_graph(graph, fmt), content_type(fmt))
+        response = editor_page()
+    else:
+        graph = service_description(request.base_url, backend(),
+                                    updates="dmkg.writes" in current_app.extensions,
+                                    info=dataset_info())
+        response = respond(write_graph(graph, fmt), content_type(fmt))
+    # The description in every RDF format, for clients that follow links.
+    response.headers["Link"] = link_header("/sparql")
+    response.vary.add("Accept")
+    return response
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"], strict_slashes=False)

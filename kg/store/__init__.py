@@ -8,7 +8,9 @@ from kg.store.base import (
     QueryRefused,
     QuerySyntaxError,
     Rows,
+    StoreUnreachable,
 )
 
 __all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QueryRefused",
-           "QuerySyntaxError", "Rows"]
+           "QuerySyntaxError", "Rows",
+           "StoreUnreachable"]

@@ -49,6 +49,10 @@ def engine_error(error: Exception) -> QueryFailed:
     return QueryFailed(message)
 
 
+class StoreUnreachable(QueryFailed):
+    """The store could not be reached (a remote server down or refusing connections)."""
+
+
 class QueryRefused(ValueError):
     """The query asks for something this service never does (reach other servers)."""
 

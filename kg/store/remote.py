@@ -32,6 +32,7 @@ from kg.store.base import (
     QueryOutcome,
     QuerySyntaxError,
     Rows,
+    StoreUnreachable,
     guard,
 )
 from kg.store.oxigraph_backend import rows_of, values_of, write_outcome
@@ -90,8 +91,13 @@ class RemoteBackend(Backend):
             response = client.query().response
         except QueryBadFormed as error:
             raise QuerySyntaxError(str(error).split("Response:", 1)[-1].strip()) from error
-        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+        except (SPARQLWrapperException, urllib.error.HTTPError) as error:
             raise QueryFailed(f"{self.endpoint}: {error}") from error
+        except (urllib.error.URLError, OSError) as error:
+            # No answer at all (refused, unknown host, timed out): the server is away.
+            reason = getattr(error, "reason", None) or error
+            raise StoreUnreachable(f"the SPARQL store {self.endpoint} cannot be reached: "
+                                   f"{reason}") from error
         for header in TRUNCATION_HEADERS:
             if response.headers.get(header):
                 raise QueryFailed(f"{self.endpoint} truncated the answer at "

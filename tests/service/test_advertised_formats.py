@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -102,3 +102,36 @@ def test_every_rdf_format_by_accept(live_server: LiveServer, path: str, fmt: obj
         assert any(True for _ in data.quads((None, RDF.type, None, None)))
     else:
         assert len(Graph().parse(data=reply.body, format=fmt.rdflib_name)) > 0
+
+
+@pytest.mark.parametrize("accept", [BROWSER, "text/turtle"])
+@pytest.mark.parametrize("path", ["/sparql", "/id/substance/ketamine", "/dataset",
+                                  "/.well-known/void"])
+def test_rdf_resources_advertise_every_format(live_server: LiveServer, path: str,
+                                             accept: str) -> None:
+    reply = request("GET", live_server.url + path, headers={"Accept": accept})
+    linked = {link.get("type") for link in requests.utils.parse_header_links(
+        reply.headers.get("link", ""))}
+    assert {f.media_type for f in GRAPH_FORMATS} <= linked, (path, linked)
+    assert "Accept" in reply.headers.get("vary", ""), path
+    if accept == BROWSER and path != "/.well-known/void":
+        parser = _Links()
+        parser.feed(reply.text)
+        keywords = {parse_qs(urlsplit(href).query).get("format", [""])[0]
+                    for href in parser.found}
+        assert {f.keyword for f in GRAPH_FORMATS} <= keywords, (path, parser.found)
+
+
+@pytest.mark.parametrize(("accept", "expected"), [("text/n3", "text/turtle"),
+                                                  ("application/json", "application/ld+json"),
+                                                  ("application/xml", "application/rdf+xml"),
+                                                  ("text/plain", "application/n-triples")])
+@pytest.mark.parametrize("path", ["/id/substance/ketamine", "/ontology", "/dataset"])
+def test_accept_reads_the_aliases_the_format_parameter_reads(live_server: LiveServer, path: str,
+                                                             accept: str, expected: str) -> None:
+    reply = request("GET", live_server.url + path, headers={"Accept": accept})
+    assert reply.status == 200 and reply.media_type == expected, (path, reply.status)
+    keyword = accept.split("/")[-1]
+    if keyword in {"n3", "json", "xml"}:
+        by_parameter = request("GET", f"{live_server.url}{path}?format={keyword}")
+        assert by_parameter.media_type == expected, (path, keyword)

@@ -151,3 +151,28 @@ def test_ready_says_503_when_the_sparql_server_stops_answering(tmp_path: Path,
     body = json.loads(reply.body)
     assert reply.status == 503 and body["status"] == "not ready"
     assert body["checks"]["store"].startswith("not ready")
+
+
+def test_the_readme_names_settings_as_the_environment_reads_them() -> None:
+    from service.config import DEFAULTS, ENV_PREFIX
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ("README.md", "CHANGELOG.md"):
+        text = (root / name).read_text(encoding="utf-8")
+        # `NAME=value` and "set `NAME`" read as environment variables: they carry the prefix.
+        bare = re.findall(r"`([A-Z_]+)=|[Ss]et `([A-Z_]+)`", text)
+        assert not [b for pair in bare for b in pair if b in DEFAULTS], (name, bare)
+        for variable in re.findall(rf"`{ENV_PREFIX}([A-Z_]+)", text):
+            assert variable in DEFAULTS or variable in {"CONFIG", "TOKEN"}, variable
+
+
+def test_health_and_ready_are_outside_the_rate_limit(tmp_path: Path, built: Layout) -> None:
+    settings = {"RATE_LIMIT": "0.1", "RATE_BURST": "2"}
+    with LiveServer(tmp_path, home=built.root, args=("--store", "memory"),
+                    settings=settings) as server:
+        statuses = [request("GET", f"{server.url}{path}").status
+                    for path in ("/health", "/ready") * 6]
+        limited = [request("GET", f"{server.url}/api/entities/substance/ketamine").status
+                   for _ in range(4)]
+    assert set(statuses) == {200}, statuses
+    assert 429 in limited, limited  # the limit is on for the other routes

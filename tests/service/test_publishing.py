@@ -36,6 +36,11 @@ def test_the_changelog_names_the_version_the_service_reports(live_server: LiveSe
     assert released and released[0] == _version()
     health = json.loads(request("GET", f"{live_server.url}/health").body)
     assert health == {"status": "up", "version": _version()}
+    # Every version the service states is that one.
+    manifest = json.loads(request("GET", f"{live_server.url}/reconcile").body)
+    assert manifest["serviceVersion"] == _version()
+    openapi = json.loads(request("GET", f"{live_server.url}/api/openapi.json").body)
+    assert openapi["info"]["version"] == _version()
 
 
 @pytest.mark.parametrize(("name", "rdflib_format"), [("dmkg.nq", "nquads"),
@@ -104,6 +109,17 @@ def test_the_dataset_iri_resolves(live_server: LiveServer) -> None:
     subset = request("GET", f"{live_server.url}/dataset/graph/facts",
                      headers={"Accept": "text/turtle"})
     assert subset.status == 200
+    partition = request("GET", f"{live_server.url}/dataset/class/Substance",
+                        headers={"Accept": "text/turtle"})
+    assert partition.status == 200
+
+
+@pytest.mark.parametrize("path", ["/dataset/nope", "/dataset/anything/at/all",
+                                  "/dataset/graph/nowhere"])
+def test_only_described_dataset_parts_resolve(live_server: LiveServer, path: str) -> None:
+    for accept in ("text/turtle", "text/html"):
+        reply = request("GET", live_server.url + path, headers={"Accept": accept})
+        assert reply.status == 404, (path, accept, reply.status)
 
 
 @pytest.mark.parametrize("name", ["facts", "ontology", "inferred"])
@@ -155,3 +171,18 @@ def test_a_write_moves_dcterms_modified(tmp_path: Path, built: Layout) -> None:
         assert reply.status == 204
         after = modified(server)
     assert after.toPython() > before.toPython()
+
+
+@pytest.mark.parametrize(("fmt", "rdflib_format"), [("nquads", "nquads"), ("trig", "trig")])
+@pytest.mark.parametrize("path", ["/graph/facts", "/id/substance/ketamine"])
+def test_quad_formats_carry_the_graph_name(live_server: LiveServer, fmt: str,
+                                           rdflib_format: str, path: str) -> None:
+    reply = request("GET", f"{live_server.url}{path}?format={fmt}")
+    assert reply.status == 200, reply.body[:300]
+    served = Dataset()
+    served.parse(data=reply.body, format=rdflib_format)
+    names = {str(g.identifier) for g in served.graphs() if len(g)}
+    assert names and all(n.startswith("https://w3id.org/dmkg/graph/") for n in names), names
+    assert len(served.default_graph) == 0
+    if path == "/graph/facts":
+        assert names == {"https://w3id.org/dmkg/graph/facts"}

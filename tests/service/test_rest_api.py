@@ -249,3 +249,21 @@ def test_answers_validate_against_their_schemas(live_server: LiveServer,
         concrete = path.replace("{kind}/{slug}", "substance/ketamine")
         _, body = api(live_server, concrete, **(params or {}))
         Draft202012Validator(schema, registry=registry).validate(body)
+
+
+def test_a_query_runs_by_its_short_name(live_server: LiveServer) -> None:
+    full = request("GET", f"{live_server.url}/api/queries/cq02-drive-cities")
+    short = request("GET", f"{live_server.url}/api/queries/cq02")
+    assert full.status == 200 and short.status == 200, short.body[:200]
+    assert json.loads(short.body) == json.loads(full.body)
+    missing = request("GET", f"{live_server.url}/api/queries/cq99")
+    assert missing.status == 404 and b"cq02-drive-cities" in missing.body
+
+
+def test_search_next_link_and_map_format(live_server: LiveServer) -> None:
+    url = f"{live_server.url}/api/search?q=a&per_page=1&facets=true"
+    found = json.loads(request("GET", url).body)
+    assert found["next"] and "facets=true" in found["next"] and "True" not in found["next"]
+    assert request("GET", live_server.url + found["next"]).status == 200
+    assert request("GET", f"{live_server.url}/map?format=bogus").status == 400
+    assert request("GET", f"{live_server.url}/map?format=json").status == 200

@@ -110,3 +110,14 @@ def test_pages_and_admin_carry_no_cors(live_server: LiveServer) -> None:
     for path in ("/", "/search?q=drive", "/admin/backup"):
         assert "access-control-allow-origin" not in request(
             "GET", live_server.url + path).headers
+
+
+def test_a_request_line_too_long_is_plain_text_readable_cross_origin(
+        live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/sparql?query={'a' * 9000}",
+                    headers={"Origin": "https://example.org"})
+    assert reply.status == 414
+    assert reply.media_type == "text/plain"
+    assert reply.headers.get("x-content-type-options") == "nosniff"
+    assert reply.headers.get("access-control-allow-origin") == "*"
+    assert b"POST" in reply.body and b"<html" not in reply.body

@@ -147,3 +147,26 @@ def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layou
         assert get_json(server, "/api/search", q="zorglubien")["did_you_mean"] == "zorglubine"
     # Kept on disk beside the writable store, for the content as written.
     assert len(list((tmp_path / "store" / "writable").glob("search-*"))) == 1
+
+
+def test_a_very_long_search_text_is_no_server_error(live_server: LiveServer) -> None:
+    text = "a" * 1000
+    reconcile = request("POST", f"{live_server.url}/reconcile",
+                        body=urlencode({"queries": json.dumps({"q0": {"query": text}})}),
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    for reply in (request("GET", f"{live_server.url}/api/search?q={text}"),
+                  request("GET", f"{live_server.url}/search?q={text}"),
+                  request("GET", f"{live_server.url}/reconcile/suggest/entity?prefix={text}"),
+                  reconcile):
+        assert reply.status in {200, 400}, (reply.status, reply.body[:200])
+
+
+def test_the_catalogue_reads_a_very_long_text_by_its_beginning(built: Layout) -> None:
+    from kg.catalogue import Catalogue
+    from kg.store.oxigraph_backend import OxigraphBackend
+
+    backend = OxigraphBackend.in_memory()
+    backend.load(built.dist_dir / "dmkg.nq")
+    catalogue = Catalogue.from_backend(backend)
+    assert catalogue.search("ketamine" + "a" * 10000) == catalogue.search(
+        ("ketamine" + "a" * 10000)[:500])

@@ -51,3 +51,43 @@ def test_serve_builds_dist_first_when_it_is_missing(tmp_path: Path, sources_copy
         reply = request("GET", f"{server.url}/sparql?query={COUNT}")
         assert reply.status == 200
     assert (sources_copy.dist_dir / "dmkg.nq").is_file()
+
+
+def test_serving_an_unreachable_sparql_store_fails_in_one_line(tmp_path: Path) -> None:
+    result = dmkg("serve", "--port", "1", "--store", "sparql+http://127.0.0.1:1/sparql")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("Error: "), result.stderr
+    assert "http://127.0.0.1:1/sparql" in lines[0] and "cannot be reached" in lines[0]
+
+
+def test_a_remote_store_going_down_answers_503(tmp_path: Path, built: Layout) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    remote = LiveServer(tmp_path / "a", args=("--store", "memory"), home=built.root)
+    with remote:
+        args = ("--store", f"sparql+{remote.url}/sparql")
+        with LiveServer(tmp_path / "b", args=args, home=built.root) as server:
+            assert request("GET", f"{server.url}/sparql?query={COUNT}").status == 200
+            remote.__exit__(None, None, None)
+            for path in (f"/sparql?query={COUNT}", "/id/substance/ketamine",
+                         "/api/entities/substance/ketamine"):
+                reply = request("GET", server.url + path)
+                assert reply.status == 503, (path, reply.status, reply.body[:300])
+                assert b"cannot be reached" in reply.body, reply.body
+
+
+@pytest.mark.parametrize(("args", "env", "said"), [
+    (("--port", "99999"), {}, "'--port': 99999 is not in the range"),
+    (("--port", "1", "--store", "memory"), {"DMKG_ACCESS_LOG": "/nonexistent/access.log"},
+     "DMKG_ACCESS_LOG): cannot write /nonexistent/access.log"),
+    (("--port", "1", "--store", "memory"), {"DMKG_WRITE_TOKENS": "/nonexistent"},
+     "DMKG_WRITE_TOKENS): cannot read /nonexistent"),
+])
+def test_start_up_errors_are_one_line_naming_the_setting(built: Layout, args: tuple[str, ...],
+                                                         env: dict[str, str], said: str) -> None:
+    result = dmkg("serve", *args, home=built.root, env=env)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if "[INFO]" not in line]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and said in lines[0], lines
+    assert "Error: Error" not in lines[0]

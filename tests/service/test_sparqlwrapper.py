@@ -70,3 +70,17 @@ def _convert(server: LiveServer, form: str, fmt: str | None) -> None:
         assert len(graph) > 5
     else:
         assert converted  # a parsed XML document, or CSV/TSV text
+
+
+@pytest.mark.parametrize("kind", ["Graph", "Dataset"])
+def test_rdflib_sparqlstore_with_its_defaults_sees_the_data(live_server: LiveServer,
+                                                            kind: str) -> None:
+    from rdflib import Dataset
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    # A Dataset's SPARQLStore names rdflib's own default graph in default-graph-uri.
+    store = SPARQLStore(f"{live_server.url}/sparql")
+    graph = Dataset(store=store) if kind == "Dataset" else Graph(store=store)
+    rows = list(graph.query(QUERIES["SELECT"]))
+    assert len(rows) > 3
+    assert bool(graph.query(QUERIES["ASK"]).askAnswer)
