@@ -62,7 +62,7 @@ WORDS: dict[str, dict[str, str]] = {
         "relations": "Relations", "incoming": "Cité par", "claims": "Affirmations à son sujet",
         "measures": "Mesures de contrôle", "source": "Source", "quote": "Citation",
         "confidence": "confiance", "kind": "nature", "trend": "tendance", "period": "période",
-        "from": "à partir du", "until": "jusqu'au", "requires": "impose",
+        "from": "début", "until": "fin", "requires": "impose",
         "status": "statut", "established_by": "établie par",
         "stated": "Affirmations énoncées dans cette source", "neighbourhood": "Voisinage",
         "other_forms": "Cette page en données", "search": "Rechercher",
