@@ -176,6 +176,7 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
         conn.parser.unreader.unread(bytes(reading.data))
         conn.data_ready = True
         self.busy += 1
+        self._accept_if_free()
         super().enqueue_req(conn)
 
     def _drop(self, conn: Any) -> None:
@@ -187,6 +188,7 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def finish_request(self, conn: Any, fs: Any) -> None:
         self.busy -= 1
+        self._accept_if_free()
         super().finish_request(conn, fs)
 
     def murder_keepalived(self, force: bool = False) -> None:
@@ -196,6 +198,11 @@ class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
         for conn, reading in list(self.reading.items()):
             if force or reading.deadline < now:
                 self._drop(conn)
+
+    def _accept_if_free(self) -> None:
+        """Accept new connections only while a thread is free and the connections allow."""
+        # The event loop only asks again when the connection count crosses its limit.
+        self.set_accept_enabled(self.nr_conns < self.worker_connections)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         # With every thread busy, leave new connections to the other workers.

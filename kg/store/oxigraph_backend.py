@@ -59,6 +59,19 @@ def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
     return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
 
 
+def sparql_term(term: object) -> str:
+    """Write a term as SPARQL data, a triple term between <<( and )>>."""
+    if isinstance(term, ox.Triple):
+        # str() of a triple leaves out the <<( )>> that mark a triple term.
+        return f"<<( {sparql_triple(term)} )>>"
+    return str(term)
+
+
+def sparql_triple(triple: ox.Triple) -> str:
+    """Write a triple as SPARQL data: subject, predicate and object."""
+    return " ".join(sparql_term(t) for t in (triple.subject, triple.predicate, triple.object))
+
+
 def from_oxigraph(term: object) -> Term:
     """Convert a pyoxigraph term to rdflib's."""
     if isinstance(term, ox.NamedNode):
@@ -254,7 +267,7 @@ class OxigraphBackend(Backend):
     def write_graph(self, graph: str, triples: list[ox.Triple], replace: bool) -> None:
         """Add triples to a named graph, or replace its content, in one transaction."""
         name = ox.NamedNode(graph)
-        body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+        body = "\n".join(f"{sparql_triple(t)} ." for t in triples)
         steps = [f"DROP SILENT GRAPH {name}"] if replace else []
         steps.append(f"CREATE SILENT GRAPH {name}")
         if body:
@@ -281,8 +294,8 @@ class OxigraphBackend(Backend):
         graphs = {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
         steps = [f"DROP SILENT GRAPH <{g}>" for g in sorted(graphs - self.protected)]
         if quads:
-            body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
-                             for q in quads)
+            body = "\n".join(f"GRAPH {q.graph_name} {{ {sparql_triple(q.triple)} }}"
+                              for q in quads)
             steps.append(f"INSERT DATA {{\n{body}\n}}")
         try:
             if steps:

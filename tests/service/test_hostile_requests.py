@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kg.nesting import MAX_DEPTH, json_depth, sparql_depth, xml_depth
+from kg.nesting import MAX_DEPTH, QUOTED_WEIGHT, json_depth, sparql_depth, xml_depth
 from kg.paths import Layout
 from kg.sparql_text import has_relative_iri, keywords, remote_operations, with_row_limit
 from tests.http import Reply, request
@@ -65,7 +65,22 @@ NESTED = {
     # Closing brackets where the parser never sees them do not hide the nesting.
     "closers in comments": "SELECT * WHERE " + "{ # }\n" * DEEP + "?s ?p ?o" + "}" * DEEP,
     "closers in strings": "SELECT * WHERE " + "{ FILTER('}') " * DEEP + "}" * DEEP,
+    "triple terms": "SELECT * WHERE { ?s ?p " + "<<( ?s ?p " * DEEP + "?o" + " )>>" * DEEP + " }",
+    # 200 levels are 2.4 KB, and take the parser far longer than the time limit.
+    "reified triples": "SELECT * WHERE { " + "<< " * 200 + "?s ?p ?o" + " >> ?p ?o" * 200 + " }",
 }
+
+
+def quoted(levels: int) -> str:
+    """A query nesting reified triple patterns levels deep."""
+    return "SELECT * WHERE { " + "<< " * levels + "?s ?p ?o" + " >> ?p ?o" * levels + " }"
+
+
+def test_reified_triples_as_deep_as_allowed_are_answered(hostile: LiveServer) -> None:
+    levels = (MAX_DEPTH - 1) // QUOTED_WEIGHT
+    assert sparql_depth(quoted(levels)) <= MAX_DEPTH < sparql_depth(quoted(levels + 1))
+    reply = post(hostile, quoted(levels))
+    assert reply.status == 200, reply.text
 
 
 @pytest.mark.parametrize("name", list(NESTED))
@@ -117,6 +132,18 @@ def test_update_nesting_is_refused_before_parsing(hostile: LiveServer) -> None:
     alive(hostile, workers)
 
 
+def test_update_pattern_nesting_is_refused_before_parsing(hostile: LiveServer) -> None:
+    workers = hostile.workers()
+    update = ("DELETE { ?s ?p ?o } WHERE { " + "<< " * 200 + "?s ?p ?o" + " >> ?p ?o" * 200
+              + " }")
+    reply = request("POST", f"{hostile.url}/sparql", body=update, timeout=120,
+                    headers={"Content-Type": "application/sparql-update",
+                             "Authorization": f"Bearer {TOKEN}"})
+    assert reply.status == 400, reply.text
+    assert "deeper than" in reply.text
+    alive(hostile, workers)
+
+
 DOCUMENTS = {
     "application/ld+json": ('{"@id": "urn:a", "urn:p": ' + '{"urn:p": ' * 6000 + '1'
                             + '}' * 6000 + '}'),
@@ -126,6 +153,8 @@ DOCUMENTS = {
                             + '</rdf:Description></p:p>' * 3000
                             + '</rdf:Description></rdf:RDF>'),
     "text/turtle": "<urn:a> <urn:p> " + "[ <urn:p> " * 6000 + "1" + " ]" * 6000 + " .",
+    "application/n-triples": ("<urn:a> <urn:p> " + "<<( <urn:a> <urn:p> " * 6000 + "<urn:o>"
+                              + " )>>" * 6000 + " ."),
 }
 
 
@@ -149,6 +178,11 @@ def test_the_depth_reading_never_finds_less_than_the_parser() -> None:
     assert sparql_depth("{ '''}''' \"}\" { }") == 2
     assert json_depth(b'{"a\\"]]": [[{"b": "}}"}]]}') == 4
     assert xml_depth(b'<!-- <a><a> --><a x="/>"><b/><c></c></a>') == 2
+    # `<<` opens a reified triple wherever it is code; `<<(` a triple term.
+    assert sparql_depth("{ << ?s ?p ?o >> ?p ?o }") == 1 + QUOTED_WEIGHT
+    assert sparql_depth("{ ?s ?p <<( ?s ?p <<( ?s ?p ?o )>> )>> }") == 3
+    assert sparql_depth("<< '>>' \"<<\" # >> <<\n <<<urn:b> ?p ?o>>") == 2 * QUOTED_WEIGHT
+    assert sparql_depth("ASK { FILTER(?a<<urn:x>) }") >= 2  # two `<` may still be code
 
 
 def test_the_result_cap_holds_however_the_query_is_written(hostile: LiveServer) -> None:

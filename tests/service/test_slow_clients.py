@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -86,3 +87,27 @@ def test_a_client_expecting_100_continue_is_told_to_send_its_body(live_server: L
             assert chunk, answer
             answer += chunk
         assert b"200 OK" in answer
+
+
+def test_a_busy_worker_leaves_new_connections_to_the_others(tmp_path: Path, built: Layout) -> None:
+    settings = {"STORE": "memory", "QUERY_TIMEOUT": "8"}
+    with LiveServer(tmp_path, args=("--workers", "2"), home=built.root, settings=settings) \
+            as server:
+        endless = quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        done = threading.Event()
+
+        def hold() -> None:
+            request("GET", f"{server.url}/sparql?query={endless}", timeout=60)
+            done.set()
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        time.sleep(1)  # one worker's only thread is evaluating
+        for _ in range(6):
+            reply = request("GET", f"{server.url}/sparql?query=ASK%7B%7D",
+                            headers={"Accept": "application/sparql-results+json"},
+                            timeout=30)
+            assert reply.status == 200
+        # Every new connection went to the free worker, none waited for the busy one.
+        assert not done.is_set()
+        holder.join(timeout=60)

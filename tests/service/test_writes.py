@@ -352,3 +352,20 @@ def test_an_update_syntax_error_is_placed_in_the_clients_text(writable: LiveServ
     reply = update(writable, text)
     assert reply.status == 400 and where is not None and where.group() in reply.text, (
         str(direct.value), reply.text)
+
+
+@pytest.mark.parametrize(("body", "media"), [
+    ("@prefix : <http://a/> . << :s :p :o >> :p :o .", "text/turtle"),
+    ("@prefix : <http://a/> . :s :p :o ~ :r {| :q :z |} .", "text/turtle"),
+    ("<http://a/r> <http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies>"
+     " <<( <http://a/s> <http://a/p> <http://a/o> )>> .", "application/n-triples"),
+])
+def test_triple_terms_are_written_through_the_graph_store(writable: LiveServer, body: str,
+                                                         media: str) -> None:
+    graph = GRAPH + "/triple-terms"
+    reply = gsp(writable, "PUT", graph, body, media)
+    assert reply.status in (201, 204), reply.text
+    assert ask(writable, f"ASK {{ GRAPH <{graph}> {{ ?r <http://www.w3.org/1999/02/22-rdf-syntax-ns"
+                         "#reifies> <<( <http://a/s> <http://a/p> <http://a/o> )>> } }")
+    got = gsp(writable, "GET", graph, media=None, token=None)
+    assert got.status == 200 and b"<http://a/s>" in got.body
