@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 from rdflib import Dataset, Graph, URIRef
 
@@ -22,6 +22,7 @@ from service.i18n import KIND_NAMES, WORDS, page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import Group, svg
 from service.resources import NotFound, Resources
+from service.services import services
 from service.timeline import bars as timeline_bars
 from service.timeline import svg as timeline_svg
 
@@ -32,7 +33,7 @@ CONTEXT: dict[str, Any] = {name: str(ns) for name, ns in PREFIXES.items()}
 
 
 def _services() -> tuple[Backend, Catalogue]:
-    return current_app.extensions["dmkg.backend"], current_app.extensions["dmkg.catalogue"]
+    return services().backend, services().catalogue
 
 
 def _page(template: str, lang: str, alternates: str, **context: Any) -> Response:
