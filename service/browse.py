@@ -82,7 +82,6 @@ def _page(template: str, lang: str, twin: str, **context: Any) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang],
                            switch=with_args(lang=other), with_args=with_args, **context)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = f'<{twin}>; rel="alternate"; type="application/json"'
     return response

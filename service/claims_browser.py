@@ -173,7 +173,6 @@ def claims_page() -> Response:
         query=query, charts=charts(found, lang, base=chosen), date_text=date_text,
         switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = (f'<{with_args(format="json")}>; rel="alternate"; '
                                 'type="application/json", '

@@ -70,7 +70,6 @@ def home() -> Response:
                            charts=charts(claim_counts(), lang),
                            switch=f"/?lang={'fr' if lang == 'en' else 'en'}")
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = '</.well-known/void>; rel="describedby"; type="text/turtle"'
     return response

@@ -39,7 +39,6 @@ def _services() -> tuple[Backend, Catalogue]:
 def _page(template: str, lang: str, alternates: str, **context: Any) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang], **context)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept, Accept-Language, Cookie"  # the lang cookie too
     response.headers["Link"] = alternates
     response.headers["Content-Language"] = lang
     return response
@@ -86,7 +85,6 @@ def entity(kind: str, slug: str) -> Response:
         else:
             body = write_graph(entity_graph(found.iri), fmt, CONTEXT)
         response = Response(body, content_type=content_type(fmt))
-        response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates
         return response
     lang = page_language()

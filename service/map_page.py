@@ -161,7 +161,6 @@ def map_page() -> Response:
                            label=lambda ident: catalogue.label(f"{DMR}{ident}", lang) or ident,
                            switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = '</map?format=json>; rel="alternate"; type="application/json"'
     return response

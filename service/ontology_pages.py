@@ -45,6 +45,5 @@ def ontology(version: str | None = None) -> Response:
                             content_type="text/html; charset=utf-8")
     else:
         response = Response(write_graph(graph, fmt), content_type=content_type(fmt))
-    response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/ontology")
     return response

@@ -104,7 +104,6 @@ def dataset(part: str | None = None) -> Response:
     alternates = link_header("/dataset")
     if fmt is not None:
         response = Response(write_graph(void_graph(), fmt), content_type=content_type(fmt))
-        response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates
         return response
     graphs = [(name, name.removeprefix(str(GRAPH)), size)

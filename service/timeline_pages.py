@@ -50,6 +50,5 @@ def timeline() -> Response:
         timeline=Markup(svg(measures, title, dt.date.today())),  # built from escaped parts
         timeline_rows=bars(measures), switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     return response

@@ -46,6 +46,5 @@ def void() -> Response:
     assert fmt is not None
     body = write_graph(void_graph(), fmt)
     response = Response(body, content_type=content_type(fmt))
-    response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/.well-known/void")
     return response
