@@ -10,7 +10,6 @@ its errors are rendered as Flask's error handlers render them (service/errors.py
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +26,6 @@ from service.errors import ServiceError, as_service_error, service_error, wsgi_e
 from service.limits import RUNNER, QueryLimits, StartResponse, WSGIApp, check_text
 from service.media import choose, content_type
 from service.protocol import Operation, read_operation
-
-log = logging.getLogger(__name__)
 
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from flask import Flask, Response, request
 from markupsafe import escape
@@ -23,7 +24,7 @@ from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from kg.store.base import GraphStateError
 from service.media import NotAcceptable, UnknownFormat
-from service.routes import ErrorFormat, Family, StartResponse, family
+from service.routes import ErrorFormat, Family, StartResponse, family, policy_headers
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +167,7 @@ def render(error: ServiceError, chosen: Family,
 
 
 def _query(environ: Mapping[str, Any]) -> dict[str, str]:
-    from urllib.parse import parse_qs
-
+    """The query parameters an error's rendering reads (a JSONP callback)."""
     raw = str(environ.get("QUERY_STRING", ""))
     return {k: v[0] for k, v in parse_qs(raw).items()} if "callback=" in raw else {}
 
@@ -185,11 +185,9 @@ def raw_error(error: ServiceError, path: str) -> bytes:
     """The whole HTTP answer written on a socket when the process ends under a request."""
     chosen = family(path)
     status, headers, body = render(error, chosen, {})
-    if chosen.cors:
-        headers.append(("Access-Control-Allow-Origin", "*"))
+    policy_headers(chosen, headers, chosen.cors)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
-    return (f"HTTP/1.1 {status}\r\n{head}X-Content-Type-Options: nosniff\r\n"
-            "Connection: close\r\n\r\n").encode("latin-1") + body
+    return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 
 
 def flask_error(error: ServiceError) -> Response:
