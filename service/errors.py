@@ -102,7 +102,11 @@ def service_error(error: BaseException, what: str = "query") -> ServiceError | N
 def _from_http(error: HTTPException) -> ServiceError:
     """Flask's and werkzeug's errors (routing, methods, sizes, argument parsing)."""
     data: Mapping[str, Any] = getattr(error, "data", None) or {}
-    message = str(data.get("message", error.description or error.name))
+    message = str(data.get("message") or error.description or error.name)
+    if message == type(error).description:
+        # werkzeug's own words are vague ("The method is not allowed for the requested URL"):
+        # the status they stand for goes with them.
+        message = f"{error.code} {error.name}: {message}"
     details = {}
     if "messages" in data:  # webargs' per-field errors, as flask-smorest reports them
         details["errors"] = data["messages"]
