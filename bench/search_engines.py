@@ -164,8 +164,9 @@ def start(home: Path, case: str) -> dict[str, Any]:
     service's application factory.
     """
     from kg.store.factory import open_backend
-    from service.app import create_app, index_folder, open_catalogue
-    from service.config import load_config
+    from service.app import create_app
+    from service.config import Settings, load_config
+    from service.services import index_folder, open_catalogue
 
     settings = load_config({"HOME": str(home), "STORE_DIR": str(home / "store"),
                             "STORE": "oxigraph"})
@@ -173,7 +174,7 @@ def start(home: Path, case: str) -> dict[str, Any]:
     if case == "application":
         create_app(settings)
     elif case == "tantivy":
-        open_catalogue(open_backend(settings), index_folder(settings))
+        open_catalogue(open_backend(settings), index_folder(Settings.of(settings)))
     else:
         Trigrams.from_backend(open_backend(settings))
     return {"start_s": round(time.perf_counter() - began, 2), "rss_mb": round(rss_mb(), 1)}

@@ -4,56 +4,36 @@ The endpoint's busiest request, a GET carrying a query, is answered by QueryShor
 from WSGI: Flask's request dispatch costs more than evaluating a small query. Every other
 request to /sparql (POST, updates, the description, the editor) goes through Flask, and both
 paths answer queries with answer_query. Flask's request hooks do not run for a shortcut answer:
-what every answer needs (limits, security headers) is done in WSGI middleware.
+what every answer needs (limits, its route family's headers) is done in WSGI middleware, and
+its errors are rendered as Flask's error handlers render them (service/errors.py).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Flask, Response
+from flask import Response
 from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
-from kg.nesting import TooDeep
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
-from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
+from kg.store import Backend, QuerySyntaxError
 from service.editor import prefers_html
-from service.limits import (
-    RUNNER,
-    QueryLimits,
-    QueryTimeout,
-    StartResponse,
-    TextTooLong,
-    WSGIApp,
-    check_text,
-)
-from service.media import NotAcceptable, UnknownFormat, choose, content_type
-from service.protocol import Operation, ProtocolError, read_operation
+from service.errors import ServiceError, as_service_error, service_error, wsgi_error
+from service.limits import RUNNER, QueryLimits, StartResponse, WSGIApp, check_text
+from service.media import choose, content_type
+from service.protocol import Operation, read_operation
 
-log = logging.getLogger(__name__)
-
-# Every endpoint answer carries these (CORS comes from its route family).
-ENDPOINT_HEADERS = (("Vary", "Accept"),)
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
-INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
 
 
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
-    """Build a response with the headers every endpoint answer carries."""
-    response = Response(body, status=status, content_type=content_type)
-    response.headers.extend(ENDPOINT_HEADERS)
-    return response
-
-
-def text(status: int, message: str) -> Response:
-    """Answer with a status and a one-line plain-text message."""
-    return respond(message + "\n", "text/plain; charset=utf-8", status)
+    """Build an endpoint answer (its route family adds the headers every one carries)."""
+    return Response(body, status=status, content_type=content_type)
 
 
 def base_iri(request: Request, operation: Operation) -> str:
@@ -77,25 +57,13 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
         # The query may run on a helper thread, outside any application context.
         # Every step, from reading the text on, counts against the time limit.
         answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
-                            limits.seconds, environ.get("gunicorn.socket"))
-    except TextTooLong as error:
-        return text(413, str(error))
-    except TooDeep as error:
-        return text(400, f"query refused: {error}")
-    except QuerySyntaxError as error:
-        return text(400, f"query syntax error: {error}")
-    except QueryRefused as error:
-        return text(400, f"query refused: {error}")
-    except UnknownFormat as error:
-        return text(400, str(error))
-    except NotAcceptable as error:
-        return text(406, str(error))
-    except StoreUnreachable as error:
-        return text(503, str(error))
-    except QueryFailed as error:
-        return text(500, f"the query could not be evaluated: {error}")
-    except QueryTimeout as error:
-        return text(503, str(error))
+                            limits.seconds, environ.get("gunicorn.socket"),
+                            environ.get("PATH_INFO") or ENDPOINT)
+    except Exception as error:
+        found = service_error(error)
+        if found is None:
+            raise
+        raise found from None
     response = respond(answer.body, content_type(answer.format))
     if answer.truncated:
         response.headers["DMKG-Result-Truncated"] = "true"
@@ -153,10 +121,10 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
 class QueryShortcut:
     """WSGI middleware answering GET /sparql?query=… itself; anything else goes to Flask."""
 
-    def __init__(self, app: WSGIApp, flask_app: Flask) -> None:
+    def __init__(self, app: WSGIApp, store: Backend, limits: QueryLimits) -> None:
         self.app = app
-        self.store: Backend = flask_app.extensions["dmkg.backend"]
-        self.limits: QueryLimits = flask_app.extensions["dmkg.query_limits"]
+        self.store = store
+        self.limits = limits
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
         if (environ.get("PATH_INFO") != ENDPOINT or environ.get("REQUEST_METHOD") != "GET"
@@ -165,14 +133,13 @@ class QueryShortcut:
         request = Request(environ)
         try:
             operation = read_operation(request)
-        except ProtocolError as error:
-            return text(error.status, error.message)(environ, start_response)
+        except ServiceError as error:
+            return wsgi_error(error, environ, start_response)
         if operation is None or operation.kind != "query" or prefers_html(request):
             return self.app(environ, start_response)  # a browser's link: the editor page
         try:
             response = answer_query(self.store, self.limits, operation,
                                     base_iri(request, operation), environ)
-        except Exception:  # as Flask's own error handler answers
-            log.exception("unexpected error")
-            response = text(500, INTERNAL_ERROR)
+        except Exception as error:  # as Flask's own error handler answers
+            return wsgi_error(as_service_error(error), environ, start_response)
         return response(environ, start_response)

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, render_template, request
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint, abort
+from flask_smorest import Api, Blueprint
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from webargs.flaskparser import FlaskParser
@@ -20,9 +20,10 @@ from kg.search.fields import FACETS
 from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
 from kg.version import project_version
 from service import api_schemas as schemas
+from service.errors import ServiceError
 from service.i18n import API_WORDS, page_language
-from service.limits import QueryTimeout, run_timed
 from service.resources import NotFound, Resources
+from service.services import run_timed, services
 from service.status import status_at
 
 
@@ -43,12 +44,12 @@ blueprint = ApiBlueprint("api", __name__, url_prefix="/api",
 
 
 def _backend() -> Backend:
-    found: Backend = current_app.extensions["dmkg.backend"]
+    found: Backend = services().backend
     return found
 
 
 def _catalogue() -> Catalogue:
-    found: Catalogue = current_app.extensions["dmkg.catalogue"]
+    found: Catalogue = services().catalogue
     return found
 
 
@@ -60,8 +61,7 @@ def _describe(ident: str, lang: str) -> dict[str, Any]:
     try:
         return _resources().describe(ident, lang)
     except NotFound:
-        abort(404, message=f"no entity {ident!r}")
-        raise  # abort raises; this line keeps type checkers informed
+        raise ServiceError(404, f"no entity {ident!r}") from None
 
 
 def _page_link(page: int, per_page: int, total: int, args: dict[str, Any]) -> str | None:
@@ -127,22 +127,17 @@ class EntityStatus(MethodView):
         catalogue = _catalogue()
         entity = catalogue.by_id(f"{kind}/{slug}")
         if entity is None:
-            abort(404, message=f"no entity '{kind}/{slug}'")
-            raise AssertionError
+            raise ServiceError(404, f"no entity '{kind}/{slug}'")
         jurisdiction = args.get("jurisdiction")
         if jurisdiction is not None:
             jurisdiction = jurisdiction if "/" in jurisdiction else f"place/{jurisdiction}"
             if catalogue.by_id(jurisdiction) is None or not jurisdiction.startswith("place/"):
-                abort(404, message=f"parameter 'jurisdiction': no place {jurisdiction!r}")
-        layout = current_app.extensions["dmkg.layout"]
+                raise ServiceError(404, f"parameter 'jurisdiction': no place {jurisdiction!r}")
+        layout = services().layout
         store = _backend()
-        try:
-            measures = run_timed(lambda: status_at(
-                store, layout.queries_dir, entity.iri, args["at"],
-                f"{DMR}{jurisdiction}" if jurisdiction else None))
-        except QueryTimeout as error:
-            abort(503, message=str(error))
-            raise
+        measures = run_timed(lambda: status_at(
+            store, layout.queries_dir, entity.iri, args["at"],
+            f"{DMR}{jurisdiction}" if jurisdiction else None))
         return {"entity": {"iri": entity.iri, "id": entity.id, "label": entity.label("en")},
                 "at": args["at"].isoformat(), "jurisdiction": jurisdiction,
                 "measures": measures}
@@ -157,7 +152,7 @@ class EntityByIri(MethodView):
         """Look up an entity by its IRI."""
         iri = args["iri"]
         if not iri.startswith(str(DMR)):
-            abort(404, message=f"{iri!r} is not an IRI of this graph")
+            raise ServiceError(404, f"{iri!r} is not an IRI of this graph")
         return _describe(iri.removeprefix(str(DMR)), args["lang"])
 
 
@@ -196,7 +191,7 @@ class Search(MethodView):
         types = set(args["type"])
         unknown = sorted(t for t in types if str(DMO[t]) not in _catalogue().terms)
         if unknown:
-            abort(400, message=f"parameter 'type': unknown DMO class {', '.join(unknown)}")
+            raise ServiceError(400, f"parameter 'type': unknown DMO class {', '.join(unknown)}")
         lang, page, per_page = args["lang"], args["page"], args["per_page"]
         filters = {field: args[name] for name, field in FILTERS.items() if args[name]}
         found = _catalogue().query(args["q"], filters, (page - 1) * per_page, per_page,
@@ -274,7 +269,7 @@ class Claims(MethodView):
             ident = args.get(name)
             if ident:
                 if catalogue.by_id(ident) is None:
-                    abort(404, message=f"parameter '{name}': no entity {ident!r}")
+                    raise ServiceError(404, f"parameter '{name}': no entity {ident!r}")
                 patterns.append(f"?claim <{predicate}> ?{name} .")
                 bindings[name] = URIRef(str(DMR) + ident)
         if args.get("kind"):
@@ -293,7 +288,7 @@ class Claims(MethodView):
 
 
 def _queries() -> dict[str, QueryFile]:
-    layout = current_app.extensions["dmkg.layout"]
+    layout = services().layout
     return {q.name: q for q in read_queries(layout.queries_dir)}
 
 
@@ -309,18 +304,18 @@ def _term(parameter: QueryParameter, raw: str) -> URIRef | Literal:
     where = f"parameter '{parameter.name}'"
     if parameter.type == "iri":
         if not raw.startswith(("http://", "https://")) or any(c in raw for c in ' <>"{}|\\^`'):
-            abort(400, message=f"{where}: expected an absolute http(s) IRI")
+            raise ServiceError(400, f"{where}: expected an absolute http(s) IRI")
         return URIRef(raw)
     if parameter.type == "integer":
         try:
             return Literal(int(raw))
         except ValueError:
-            abort(400, message=f"{where}: expected an integer")
+            raise ServiceError(400, f"{where}: expected an integer") from None
     if parameter.type == "date":
         try:
             return Literal(dt.date.fromisoformat(raw), datatype=XSD.date)
         except ValueError:
-            abort(400, message=f"{where}: expected a date YYYY-MM-DD")
+            raise ServiceError(400, f"{where}: expected a date YYYY-MM-DD") from None
     return Literal(raw)
 
 
@@ -347,12 +342,11 @@ class RunQuery(MethodView):
         short = [q for q in queries.values() if q.name.split("-", 1)[0] == name]
         query = queries.get(name) or (short[0] if len(short) == 1 else None)
         if query is None:
-            abort(404, message=f"no query {name!r}; known: {', '.join(sorted(queries))}")
-            raise AssertionError
+            raise ServiceError(404, f"no query {name!r}; known: {', '.join(sorted(queries))}")
         declared = {p.name: p for p in query.parameters}
         unknown = sorted(set(request.args) - set(declared))
         if unknown:
-            abort(400, message=f"parameter '{unknown[0]}': not a parameter of {name}")
+            raise ServiceError(400, f"parameter '{unknown[0]}': not a parameter of {name}")
         bindings: dict[str, URIRef | Literal] = {}
         for parameter in query.parameters:
             raw = request.args.get(parameter.name, parameter.default)
@@ -361,15 +355,11 @@ class RunQuery(MethodView):
         store = _backend()
         try:
             rows = run_timed(lambda: store.select(query.text, bindings))
-        except StoreUnreachable as error:
-            abort(503, message=str(error))
-            raise
+        except StoreUnreachable:
+            raise  # a 503, as everywhere
         except (QuerySyntaxError, QueryFailed) as error:
-            abort(500, message=f"the query {name} failed: {error}")
-            raise
-        except QueryTimeout as error:
-            abort(503, message=str(error))
-            raise
+            # The service's own query: whatever fails is the server's error.
+            raise ServiceError(500, f"the query {name} failed: {error}") from error
         columns = rows.columns
         return {"name": query.name, "columns": columns,
                 "rows": [{c: (str(row[c]) if c in row else None) for c in columns}

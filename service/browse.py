@@ -6,13 +6,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from kg.catalogue import Catalogue, Entity, fold
 from kg.namespaces import DMO, ENTITY_KINDS, GRAPH
 from kg.store import Backend
 from service.i18n import KIND_NAMES, WORDS, page_language
 from service.paging import Paging, choice, with_args
+from service.services import services
 
 blueprint = Blueprint("browse", __name__)
 
@@ -38,20 +39,20 @@ class ClassNode:
 
 
 def _catalogue() -> Catalogue:
-    found: Catalogue = current_app.extensions["dmkg.catalogue"]
+    found: Catalogue = services().catalogue
     return found
 
 
 def _parents(backend: Backend) -> dict[str, set[str]]:
     """Each DMO class's direct DMO superclasses (read once per data version)."""
-    kept = current_app.extensions.get("dmkg.class_parents")
+    kept = services().derived.get("class_parents")
     if kept is None:
         kept = {}
         for child, parent in backend.select_values(SUBCLASSES):
             name, above = str(child).removeprefix(str(DMO)), str(parent).removeprefix(str(DMO))
             if name != above:
                 kept.setdefault(name, set()).add(above)
-        current_app.extensions["dmkg.class_parents"] = kept
+        services().derived["class_parents"] = kept
     return kept
 
 
@@ -81,7 +82,6 @@ def _page(template: str, lang: str, twin: str, **context: Any) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang],
                            switch=with_args(lang=other), with_args=with_args, **context)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = f'<{twin}>; rel="alternate"; type="application/json"'
     return response
@@ -99,7 +99,7 @@ def _twin() -> str:
 @blueprint.get("/browse")
 def overview() -> Response:
     """Every kind and every class, with how many individuals each has."""
-    catalogue, backend = _catalogue(), current_app.extensions["dmkg.backend"]
+    catalogue, backend = _catalogue(), services().backend
     lang = page_language()
     kinds, tree = kind_counts(catalogue), class_tree(catalogue, backend, lang)
     if request.args.get("format") == "json":
@@ -149,7 +149,7 @@ def by_kind(kind: str) -> Response:
 @blueprint.get("/browse/class/<string:name>")
 def by_class(name: str) -> Response:
     """The individuals of one DMO class (its subclasses' included), with its subclasses."""
-    catalogue, backend = _catalogue(), current_app.extensions["dmkg.backend"]
+    catalogue, backend = _catalogue(), services().backend
     if str(DMO[name]) not in catalogue.terms:
         abort(404, f"no DMO class {name!r}")
     lang = page_language()

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
@@ -29,6 +29,7 @@ from service.claim_selection import (
 from service.i18n import WORDS, date_text, page_language
 from service.paging import Paging, with_args
 from service.resources import Resources
+from service.services import services
 
 blueprint = Blueprint("claims_browser", __name__)
 
@@ -39,16 +40,16 @@ CHARTED = ("source", "kind", "trend", "confidence")
 
 
 def _catalogue() -> Catalogue:
-    found: Catalogue = current_app.extensions["dmkg.catalogue"]
+    found: Catalogue = services().catalogue
     return found
 
 
 def all_facets() -> list[ClaimFacets]:
     """Every claim's facet values, read once per version of the data."""
-    kept = current_app.extensions.get("dmkg.claim_facets")
+    kept = services().derived.get("claim_facets")
     if kept is None:
-        kept = read_facets(current_app.extensions["dmkg.backend"])
-        current_app.extensions["dmkg.claim_facets"] = kept
+        kept = read_facets(services().backend)
+        services().derived["claim_facets"] = kept
     return kept
 
 
@@ -136,7 +137,7 @@ def claims_page() -> Response:
     everything = all_facets()
     selected = select(everything, chosen)
     fmt = request.args.get("format", "html")
-    resources = Resources(current_app.extensions["dmkg.backend"], _catalogue())
+    resources = Resources(services().backend, _catalogue())
     if fmt in ("csv", "json"):
         records = [_record(resources.claim(c.iri, lang), c, lang) for c in selected]
         if fmt == "csv":
@@ -172,7 +173,6 @@ def claims_page() -> Response:
         query=query, charts=charts(found, lang, base=chosen), date_text=date_text,
         switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = (f'<{with_args(format="json")}>; rel="alternate"; '
                                 'type="application/json", '

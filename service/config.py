@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -116,3 +118,64 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     if not config["STORE_DIR"]:
         config["STORE_DIR"] = str(Path(config["HOME"]) / "var" / "store")
     return config
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's settings, typed, read once when the application is made."""
+
+    home: Path
+    iri_base: str
+    store: str
+    store_update_url: str
+    store_user: str
+    store_password: str
+    store_dir: Path
+    data: tuple[str, ...]
+    query_timeout: float
+    query_memory_mb: int
+    max_query_bytes: int
+    result_limit: int
+    response_cache_mb: int
+    max_request_bytes: int
+    rate_limit: float
+    rate_burst: int
+    concurrency_limit: int
+    write_tokens: str
+    audit_log: Path
+    proxy_hops: int
+    access_log: str
+    trusted_proxies: frozenset[str]
+    test_without_guard: bool
+    # As read, for the store factory (kg.store.factory), which takes the settings by name.
+    mapping: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Settings:
+        """Type the merged settings of load_config."""
+        home = Path(config["HOME"])
+        return cls(
+            home=home, iri_base=str(config["IRI_BASE"]), store=str(config["STORE"]),
+            store_update_url=str(config["STORE_UPDATE_URL"] or ""),
+            store_user=str(config["STORE_USER"] or ""),
+            store_password=str(config["STORE_PASSWORD"] or ""),
+            store_dir=Path(config["STORE_DIR"]), data=tuple(config["DATA"] or ()),
+            query_timeout=float(config["QUERY_TIMEOUT"]),
+            query_memory_mb=int(config["QUERY_MEMORY_MB"]),
+            max_query_bytes=int(config["MAX_QUERY_BYTES"]),
+            result_limit=int(config["RESULT_LIMIT"]),
+            response_cache_mb=int(config["RESPONSE_CACHE_MB"]),
+            max_request_bytes=int(config["MAX_REQUEST_BYTES"]),
+            rate_limit=float(config["RATE_LIMIT"]), rate_burst=int(config["RATE_BURST"]),
+            concurrency_limit=int(config["CONCURRENCY_LIMIT"]),
+            write_tokens=str(config["WRITE_TOKENS"] or ""),
+            audit_log=Path(config["AUDIT_LOG"] or home / "var" / "audit.log"),
+            proxy_hops=int(config["PROXY_HOPS"]), access_log=str(config["ACCESS_LOG"] or ""),
+            trusted_proxies=frozenset(a for a in str(config["TRUSTED_PROXIES"]).split(",") if a),
+            test_without_guard=bool(int(config["TEST_WITHOUT_GUARD"])),
+            mapping=MappingProxyType(dict(config)))
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read the settings once: defaults, the DMKG_CONFIG file, DMKG_* variables, overrides."""
+    return Settings.of(load_config(overrides))

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
@@ -65,9 +64,3 @@ class DatasetInfo:
         graph.add((subject, DCTERMS.hasVersion, Literal(self.version)))
         for name in self.dump_names():
             graph.add((subject, VOID.dataDump, URIRef(f"{base}/dumps/{name}")))
-
-
-def dataset_info() -> DatasetInfo:
-    """The application's DatasetInfo."""
-    info: DatasetInfo = current_app.extensions["dmkg.dataset_info"]
-    return info

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template
+from flask import Response, render_template
 from werkzeug import Request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -11,6 +11,7 @@ from kg.formats import ALIASES, FORMAT_PARAMETERS, GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
 from kg.store import DatasetSpec
 from service.i18n import EDITOR_WORDS, page_language
+from service.services import services
 
 PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 ANSWER_TYPES = frozenset({f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)} | set(ALIASES))
@@ -29,7 +30,7 @@ def prefers_html(request: Request) -> bool:
 
 def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) -> Response:
     """The editor; with query, open it in a tab and run it on the dataset the link names."""
-    layout = current_app.extensions["dmkg.layout"]
+    layout = services().layout
     examples = [{"name": q.title, "description": q.description, "query": q.text}
                 for q in read_queries(layout.queries_dir)]
     lang = page_language()

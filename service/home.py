@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from service.browse import kind_counts
 from service.claim_selection import aggregate_counts
 from service.claims_browser import CHARTED, charts
-from service.dataset_info import DUMPS, dataset_info
+from service.dataset_info import DUMPS
 from service.i18n import WORDS, page_language
+from service.services import services
 from service.sparql import backend
 
 blueprint = Blueprint("home", __name__)
@@ -22,21 +23,21 @@ blueprint = Blueprint("home", __name__)
 def claim_counts() -> dict[str, Counter[str]]:
     """Claims per source, kind, trend and confidence, counted once per version of the data
     (about 2 s at a million triples)."""
-    kept = current_app.extensions.get("dmkg.home_counts")
+    kept = services().derived.get("home_counts")
     if kept is None:
         kept = aggregate_counts(backend(), CHARTED, {})
-        current_app.extensions["dmkg.home_counts"] = kept
+        services().derived["home_counts"] = kept
     return kept
 
 
 def schema_dataset() -> str:
     """The dataset as a schema.org Dataset in JSON-LD, for search engines' dataset indexes."""
-    info = dataset_info()
+    info = services().dataset_info
     site = request.host_url.rstrip("/")
     described = {
         "@context": {"@vocab": "https://schema.org/"},
         "@type": "Dataset",
-        "@id": f"{current_app.config['IRI_BASE']}dataset",
+        "@id": f"{services().settings.iri_base}dataset",
         "name": "DMKG, the Drug-Market Knowledge Graph",
         "description": "How drugs reach people in France: substances, sales channels (SMS "
                        "ordering, home delivery, Drive points, the dark web, dating apps), "
@@ -60,7 +61,7 @@ def schema_dataset() -> str:
 @blueprint.get("/")
 def home() -> Response:
     """Explain the graph, give its size with links to the lists, and chart its claims."""
-    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    catalogue: Catalogue = services().catalogue
     lang = page_language()
     html = render_template("home.html", lang=lang, words=WORDS[lang],
                            kinds=kind_counts(catalogue),
@@ -69,7 +70,6 @@ def home() -> Response:
                            charts=charts(claim_counts(), lang),
                            switch=f"/?lang={'fr' if lang == 'en' else 'en'}")
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = '</.well-known/void>; rel="describedby"; type="text/turtle"'
     return response

@@ -21,17 +21,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from flask import current_app, request
-
 from kg.nesting import check_sparql
+from service.errors import QueryTimeout as QueryTimeout
+from service.errors import ServiceError, raw_error, wsgi_error
+from service.errors import TextTooLong as TextTooLong
+from service.routes import StartResponse as StartResponse
+from service.routes import WSGIApp as WSGIApp
+from service.routes import family
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class QueryTimeout(RuntimeError):
-    """The work did not finish before its deadline; its process will be retired."""
 
 
 # Parsers and evaluators recurse once per level of the algebra (a chain of BINDs, UNIONs or
@@ -45,6 +45,7 @@ class _Job(Generic[T]):
     work: Callable[[], T]
     done: threading.Event
     client: Any = None
+    path: str = "/sparql"  # the request's path: its family says how the 503 looks
     result: T | None = None
     error: BaseException | None = None
 
@@ -59,6 +60,7 @@ class DeadlineRunner:
         self._idle = 0
         self._pid = 0
         self.retiring = False
+        self.replaceable = 0  # the process id of a server worker that may be replaced
         self.memory = MemoryWatch()
 
     def _serve(self) -> None:
@@ -95,14 +97,19 @@ class DeadlineRunner:
         """How many helper threads this process has started."""
         return self._threads
 
-    def run(self, work: Callable[[], T], seconds: float, client: Any = None) -> T:
+    def served_by_replacing_server(self) -> None:
+        """Say that this process is a server worker that the server replaces when it exits."""
+        self.replaceable = os.getpid()
+
+    def run(self, work: Callable[[], T], seconds: float, client: Any = None,
+            path: str = "/sparql") -> T:
         """Return work()'s result, or raise QueryTimeout after seconds (0: no limit).
 
         The work runs on a helper thread (with a deep stack) while the request waits.
         client: the request's socket, answered with a 503 if the process must end because
-        the work holds more memory than allowed.
+        the work holds more memory than allowed; path: the request's path.
         """
-        job: _Job[T] = _Job(work, threading.Event(), client)
+        job: _Job[T] = _Job(work, threading.Event(), client, path)
         self._reserve_thread()
         self.memory.started(job)
         try:
@@ -121,7 +128,7 @@ class DeadlineRunner:
         if self.retiring:
             return
         self.retiring = True
-        if os.environ.get("DMKG_GUNICORN_WORKER") == str(os.getpid()):
+        if self.replaceable == os.getpid():
             log.warning("a query outlived its time limit: retiring worker %d", os.getpid())
             # gunicorn's graceful stop: finish the requests in hand, then exit (see server.py).
             os.kill(os.getpid(), signal.SIGTERM)
@@ -156,7 +163,7 @@ class MemoryWatch:
     def __init__(self) -> None:
         self.limit = 0  # bytes; 0: no cap
         self._lock = threading.Lock()
-        self._running: dict[int, Any] = {}
+        self._running: dict[int, tuple[Any, str]] = {}
         self._baseline = 0
         self._wake = threading.Event()
         self._pid = 0
@@ -170,7 +177,7 @@ class MemoryWatch:
                 threading.Thread(target=self._watch, name="memory", daemon=True).start()
             if not self._running:
                 self._baseline = resident_bytes()
-            self._running[id(job)] = job.client
+            self._running[id(job)] = (job.client, job.path)
         self._wake.set()
 
     def finished(self, job: _Job[Any]) -> None:
@@ -191,10 +198,10 @@ class MemoryWatch:
                     continue
                 log.warning("queries held more than %d MB: worker %d answers and exits",
                             self.limit >> 20, os.getpid())
-                answer = _raw_503(MEMORY_MESSAGE.format(mb=self.limit / (1 << 20)))
-                for client in self._running.values():
+                error = ServiceError(503, MEMORY_MESSAGE.format(mb=self.limit / (1 << 20)))
+                for client, path in self._running.values():
                     with contextlib.suppress(OSError, AttributeError):
-                        client.sendall(answer)
+                        client.sendall(raw_error(error, path))
                 os._exit(1)
 
 
@@ -203,18 +210,6 @@ def _timeout_message(seconds: float) -> str:
     return (f"the query ran longer than the {seconds:g} s time limit and was stopped; "
             "narrow it (LIMIT, more specific patterns)")
 
-
-@lru_cache(maxsize=8)
-def _raw_503(message: str) -> bytes:
-    """The whole HTTP answer written on a socket when the process ends under a request."""
-    body = (message + "\n").encode()
-    head = ("HTTP/1.1 503 Service Unavailable\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "Access-Control-Allow-Origin: *\r\n"
-            "X-Content-Type-Options: nosniff\r\n"
-            "Connection: close\r\n\r\n").encode()
-    return head + body
 
 
 @dataclass
@@ -268,31 +263,10 @@ class ClientLimiter:
                 del self._clients[client]
 
 
-# Pages may load their own scripts, styles and images only; no page may frame them.
-PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-               "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-               "frame-ancestors 'none'")
-PAGE_HEADERS = [
-    ("Content-Security-Policy", PAGE_POLICY),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "strict-origin-when-cross-origin"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-]
-NOSNIFF = ("X-Content-Type-Options", "nosniff")
-TOO_MANY = b"429 Too Many Requests: slow down and retry after Retry-After seconds\n"
-
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-# Paths outside the rate and concurrency limits: the operator's health probes.
-UNLIMITED = frozenset({"/health", "/ready"})
-
+TOO_MANY = "slow down and retry after Retry-After seconds"
 
 class Guarded:
-    """WSGI middleware: admit each client within its limits; add the security headers.
+    """WSGI middleware admitting each client within its limits (its family's, see routes.py).
 
     Done here rather than with Flask's request hooks, which cost more per request.
     """
@@ -303,33 +277,15 @@ class Guarded:
         self.limited = limiter.rate > 0 or limiter.concurrency > 0
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        def with_headers(status: str, headers: list[tuple[str, str]],
-                         exc_info: Any = None) -> Any:
-            headers.append(NOSNIFF)
-            for name, value in headers:
-                if name.lower() == "content-type" and value.startswith("text/html"):
-                    present = {n.lower() for n, _ in headers}
-                    if "content-security-policy" in present:
-                        # A page with a policy of its own (the framable reconciliation
-                        # preview) lets its frame-ancestors decide, not X-Frame-Options.
-                        present.add("x-frame-options")
-                    headers.extend(h for h in PAGE_HEADERS if h[0].lower() not in present)
-                    break
-            return start_response(status, headers, exc_info)
-
-        # Probes of a load balancer or orchestrator must not be refused by the limits.
-        if not self.limited or environ.get("PATH_INFO") in UNLIMITED:
-            return self.app(environ, with_headers)
+        if not self.limited or not family(environ.get("PATH_INFO") or "/").limited:
+            return self.app(environ, start_response)
         client = environ.get("REMOTE_ADDR") or "-"
         wait = self.limiter.acquire(client)
         if wait:
-            start_response("429 Too Many Requests", [
-                ("Content-Type", "text/plain; charset=utf-8"), NOSNIFF,
-                ("Content-Length", str(len(TOO_MANY))),
-                ("Retry-After", str(max(1, math.ceil(wait))))])
-            return [TOO_MANY]
+            retry = ("Retry-After", str(max(1, math.ceil(wait))))
+            return wsgi_error(ServiceError(429, TOO_MANY, [retry]), environ, start_response)
         try:
-            return self.app(environ, with_headers)
+            return self.app(environ, start_response)
         finally:
             self.limiter.release(client)
 
@@ -348,28 +304,8 @@ class QueryLimits:
     text_bytes: int = 0
 
 
-class TextTooLong(ValueError):
-    """A query or update longer than the service reads."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"413 Content Too Large: the text holds {size} bytes, more than the "
-                         f"{limit} a query or update may hold (send data through the Graph "
-                         "Store Protocol)")
-
-
 def check_text(sparql: str, limit: int, what: str = "query") -> None:
     """Refuse a query or update before any parser reads it: too long, or nested too deep."""
     if limit and len(sparql) > limit // 4 and len(sparql.encode()) > limit:
         raise TextTooLong(len(sparql.encode()), limit)
     check_sparql(sparql, what)
-
-
-def query_limits() -> QueryLimits:
-    """Return the current application's query limits."""
-    limits: QueryLimits = current_app.extensions["dmkg.query_limits"]
-    return limits
-
-
-def run_timed(work: Callable[[], T]) -> T:
-    """Run work for the current request under the application's time limit."""
-    return RUNNER.run(work, query_limits().seconds, request.environ.get("gunicorn.socket"))

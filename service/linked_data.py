@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 from rdflib import Dataset, Graph, URIRef
 
@@ -22,6 +22,7 @@ from service.i18n import KIND_NAMES, WORDS, page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import Group, svg
 from service.resources import NotFound, Resources
+from service.services import services
 from service.timeline import bars as timeline_bars
 from service.timeline import svg as timeline_svg
 
@@ -32,13 +33,12 @@ CONTEXT: dict[str, Any] = {name: str(ns) for name, ns in PREFIXES.items()}
 
 
 def _services() -> tuple[Backend, Catalogue]:
-    return current_app.extensions["dmkg.backend"], current_app.extensions["dmkg.catalogue"]
+    return services().backend, services().catalogue
 
 
 def _page(template: str, lang: str, alternates: str, **context: Any) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang], **context)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept, Accept-Language, Cookie"  # the lang cookie too
     response.headers["Link"] = alternates
     response.headers["Content-Language"] = lang
     return response
@@ -85,7 +85,6 @@ def entity(kind: str, slug: str) -> Response:
         else:
             body = write_graph(entity_graph(found.iri), fmt, CONTEXT)
         response = Response(body, content_type=content_type(fmt))
-        response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates
         return response
     lang = page_language()

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
@@ -17,6 +17,7 @@ from kg.geo import Coordinate, View, boundary_paths, read_coordinates
 from kg.namespaces import DMO, DMR
 from service.i18n import WORDS, page_language
 from service.paging import with_args
+from service.services import services
 
 blueprint = Blueprint("map_page", __name__)
 
@@ -47,7 +48,7 @@ ROLE_WORDS = {
 def place_roles() -> dict[str, dict[str, list[str]]]:
     """Place id → role → ids of the entities or claims giving it that role."""
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    backend = current_app.extensions["dmkg.backend"]
+    backend = services().backend
     for place, role, by in backend.select_values(ROLES_QUERY):
         ident = str(place).removeprefix(str(DMR))
         found[ident][str(role)].append(str(by).removeprefix(str(DMR)))
@@ -100,8 +101,8 @@ def draw(places: list[dict[str, Any]], lang: str) -> str:
 
 def places(lang: str) -> list[dict[str, Any]]:
     """Every place of the graph with its roles and, when curated, its coordinates."""
-    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
-    layout = current_app.extensions["dmkg.layout"]
+    catalogue: Catalogue = services().catalogue
+    layout = services().layout
     coordinates: dict[str, Coordinate] = read_coordinates(
         layout.facts_dir / "geo" / "coordinates.yaml")
     roles = place_roles()
@@ -153,14 +154,13 @@ def map_page() -> Response:
     if wanted == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=1),
                         content_type="application/json")
-    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    catalogue: Catalogue = services().catalogue
     other = "fr" if lang == "en" else "en"
     html = render_template("map.html", lang=lang, words=WORDS[lang], places=rows,
                            role_words=ROLE_WORDS[lang], picture=Markup(draw(rows, lang)),
                            label=lambda ident: catalogue.label(f"{DMR}{ident}", lang) or ident,
                            switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     response.headers["Link"] = '</map?format=json>; rel="alternate"; type="application/json"'
     return response

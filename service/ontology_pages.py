@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
@@ -13,6 +13,7 @@ from kg.docs import render_html
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import ONTOLOGY_IRI
 from service.media import content_type, link_header, negotiate, write_graph
+from service.services import services
 
 blueprint = Blueprint("ontology", __name__)
 
@@ -24,7 +25,7 @@ def _ontology(path: Path, mtime: float) -> Graph:
 
 def ontology_graph() -> Graph:
     """Return the ontology graph, re-read when the file changes."""
-    path: Path = current_app.extensions["dmkg.layout"].ontology_ttl
+    path: Path = services().layout.ontology_ttl
     return _ontology(path, path.stat().st_mtime)
 
 
@@ -44,6 +45,5 @@ def ontology(version: str | None = None) -> Response:
                             content_type="text/html; charset=utf-8")
     else:
         response = Response(write_graph(graph, fmt), content_type=content_type(fmt))
-    response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/ontology")
     return response

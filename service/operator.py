@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
-from kg.catalogue import Catalogue
-from kg.store import Backend, QueryFailed
-from service.dataset_info import dataset_info
+from kg.store import QueryFailed
+from service.services import services
 
 blueprint = Blueprint("operator", __name__)
 
@@ -22,24 +21,22 @@ def _json(status: int, body: dict[str, object]) -> Response:
 @blueprint.get("/health")
 def health() -> Response:
     """Say that the process is up and which version it runs."""
-    return _json(200, {"status": "up", "version": dataset_info().version})
+    return _json(200, {"status": "up", "version": services().dataset_info.version})
 
 
 @blueprint.get("/ready")
 def ready() -> Response:
     """Say whether the store answers and the search index is loaded (503 and why if not)."""
-    backend: Backend | None = current_app.extensions.get("dmkg.backend")
-    catalogue: Catalogue | None = current_app.extensions.get("dmkg.catalogue")
+    backend, catalogue = services().backend, services().catalogue
     checks: dict[str, str] = {}
     try:
-        if backend is None:
-            raise QueryFailed("no store is open")
         backend.query("ASK {}")
         checks["store"] = f"{backend.name}: answers"
     except (QueryFailed, OSError) as error:
         checks["store"] = f"not ready: {error}"
-    checks["search_index"] = (f"{catalogue.size} entities" if catalogue is not None
-                              and catalogue.size else "not ready: no entity indexed")
+    checks["search_index"] = (f"{catalogue.size} entities" if catalogue.size
+                              else "not ready: no entity indexed")
     ok = not any(value.startswith("not ready") for value in checks.values())
+    version = services().dataset_info.version
     return _json(200 if ok else 503, {"status": "ready" if ok else "not ready",
-                                      "version": dataset_info().version, "checks": checks})
+                                      "version": version, "checks": checks})

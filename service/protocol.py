@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 from kg.store import DatasetSpec
+from service.errors import ServiceError
 from service.media import format_parameter
 
 FORM = "application/x-www-form-urlencoded"
@@ -18,13 +19,8 @@ UPDATE = "application/sparql-update"
 NO_DATASET = DatasetSpec()
 
 
-class ProtocolError(Exception):
+class ProtocolError(ServiceError):
     """A request the protocol refuses, with its status code."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

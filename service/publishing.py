@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from rdflib import URIRef
 
 from kg.formats import GRAPH_FORMATS
@@ -24,11 +24,11 @@ from kg.namespaces import GRAPH
 from kg.store import DatasetSpec
 from kg.void import DATASET
 from service.answers import answer_query
-from service.dataset_info import COMPRESSED, DUMPS, dataset_info
+from service.dataset_info import COMPRESSED, DUMPS
 from service.i18n import WORDS, page_language
-from service.limits import query_limits
 from service.media import content_type, link_header, negotiate, write_graph
 from service.protocol import Operation
+from service.services import query_limits, services
 from service.sparql import backend
 from service.void_route import void_graph
 
@@ -47,7 +47,7 @@ def _digest(path: Path, mtime: float, size: int) -> str:
 
 def _compressed(path: Path, digest: str) -> Path:
     """A gzip copy of a dump, made once (deterministically) beside the store's folder."""
-    folder = Path(current_app.config["STORE_DIR"]).parent / "dumps"
+    folder = services().settings.store_dir.parent / "dumps"
     target = folder / f"{path.name}.{digest[:16]}.gz"
     if not target.is_file():
         folder.mkdir(parents=True, exist_ok=True)
@@ -66,10 +66,11 @@ def _compressed(path: Path, digest: str) -> Path:
 def dump(name: str) -> Response:
     """Serve a dump of the whole dataset, as built or gzip-compressed."""
     compressed = name.endswith(COMPRESSED)
-    path = dataset_info().dump(name.removesuffix(COMPRESSED))
+    path = services().dataset_info.dump(name.removesuffix(COMPRESSED))
     if path is None:
+        names = services().dataset_info.dump_names()
         abort(404, f"no dump {name}; this service has: "
-                   + (", ".join(dataset_info().dump_names()) or "none (it serves other data)"))
+                   + (", ".join(names) or "none (it serves other data)"))
     stat = path.stat()
     digest = _digest(path, stat.st_mtime, stat.st_size)
     served = _compressed(path, digest) if compressed else path
@@ -84,7 +85,7 @@ def dump(name: str) -> Response:
 
 def _page(template: str, alternates: str, **context: object) -> Response:
     lang = page_language()
-    html = render_template(template, lang=lang, words=WORDS[lang], info=dataset_info(),
+    html = render_template(template, lang=lang, words=WORDS[lang], info=services().dataset_info,
                            switch=f"{request.path}?lang={'fr' if lang == 'en' else 'en'}",
                            **context)
     response = Response(html, content_type="text/html; charset=utf-8")
@@ -103,7 +104,6 @@ def dataset(part: str | None = None) -> Response:
     alternates = link_header("/dataset")
     if fmt is not None:
         response = Response(write_graph(void_graph(), fmt), content_type=content_type(fmt))
-        response.headers["Vary"] = "Accept"
         response.headers["Link"] = alternates
         return response
     graphs = [(name, name.removeprefix(str(GRAPH)), size)
@@ -112,7 +112,7 @@ def dataset(part: str | None = None) -> Response:
              for f in GRAPH_FORMATS]
     return _page("dataset.html", alternates, graphs=graphs, forms=forms,
                  total=sum(backend().graph_sizes().values()),
-                 dumps=dataset_info().dump_names())
+                 dumps=services().dataset_info.dump_names())
 
 
 @blueprint.get("/graph/<path:name>")

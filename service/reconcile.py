@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
@@ -15,10 +15,12 @@ from kg.catalogue import EXACT, Catalogue, Entity, Hit, fold
 from kg.namespaces import DMO, DMR, OBO, WIKIDATA
 from kg.store import Backend
 from kg.version import project_version
+from service.errors import ServiceError, json_answer
 from service.i18n import WORDS
 from service.reconcile_extend import SETTINGS, ExtendError, extend, propose
 from service.reconcile_ids import IdentifierHit, by_identifier, chebi_iri, linked, wikidata_iri
 from service.reconcile_query import BadQuery, Condition, Query, read_query
+from service.services import services
 
 blueprint = Blueprint("reconcile", __name__)
 
@@ -35,24 +37,20 @@ PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'
                   "base-uri 'none'; form-action 'none'; frame-ancestors *")
 
 
-class BadRequest(ValueError):
+class BadRequest(ServiceError):
     """A reconciliation request that cannot be read; the message says what is wrong."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
 
-def _json(data: Any, status: int = 200) -> Response:
-    callback = request.args.get("callback")
-    body = json.dumps(data, ensure_ascii=False)
-    if callback and callback.replace("_", "").replace(".", "").isalnum():
-        # JSONP, which OpenRefine still uses for some cross-origin calls.
-        return Response(f"{callback}({body});", status=status,
-                        content_type="application/javascript; charset=utf-8")
-    response = Response(body, status=status, content_type="application/json; charset=utf-8")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+
+def _json(data: Any) -> Response:
+    media_type, body = json_answer(data, request.args.get("callback"))
+    return Response(body, content_type=media_type)
 
 
 def _catalogue() -> Catalogue:
-    found: Catalogue = current_app.extensions["dmkg.catalogue"]
+    found: Catalogue = services().catalogue
     return found
 
 
@@ -139,7 +137,7 @@ def _related(entity: Entity) -> dict[str, set[str]]:
 
 
 def _backend() -> Backend:
-    found: Backend = current_app.extensions["dmkg.backend"]
+    found: Backend = services().backend
     return found
 
 
@@ -295,12 +293,6 @@ def _answer_batch(batch: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-@blueprint.errorhandler(BadRequest)
-def bad_request(error: BadRequest) -> Response:
-    """Answer a request that cannot be read with 400 and what is wrong."""
-    return _json({"code": 400, "status": "Bad Request", "message": str(error)}, 400)
-
-
 @blueprint.route("/reconcile", methods=["GET", "POST"])
 def reconcile() -> Response:
     """The manifest, or the answers to a batch of queries or to a data extension query."""
@@ -323,7 +315,7 @@ def reconcile() -> Response:
 
 def _extension(answer: Callable[[Catalogue, Backend], dict[str, Any]]) -> dict[str, Any]:
     try:
-        return answer(_catalogue(), current_app.extensions["dmkg.backend"])
+        return answer(_catalogue(), services().backend)
     except ExtendError as error:
         raise BadRequest(str(error)) from error
 
@@ -358,7 +350,7 @@ def suggest_entity() -> Response:
     """Auto-complete entity names (or an identifier), SUGGEST_SIZE from the cursor."""
     prefix, cursor = _prefix(), _cursor()
     wanted = request.args.get("type")
-    named = by_identifier(prefix, _catalogue(), current_app.extensions["dmkg.backend"])
+    named = by_identifier(prefix, _catalogue(), services().backend)
     if named:
         entities = [h.entity for h in named if not wanted or wanted in h.entity.types]
         entities = entities[cursor:cursor + SUGGEST_SIZE]
@@ -406,11 +398,10 @@ def preview() -> Response:
     """A small HTML card of an entity, for OpenRefine's preview pane."""
     ident = request.args.get("id", "").strip()
     if not ident:
-        return Response("'id' is required: /reconcile/preview?id=substance/mdma\n", status=400,
-                        content_type="text/plain; charset=utf-8")
+        raise BadRequest("'id' is required: /reconcile/preview?id=substance/mdma")
     entity = _catalogue().by_id(ident.removeprefix(str(DMR)))
     if entity is None:
-        return Response("no such entity\n", status=404, content_type="text/plain; charset=utf-8")
+        raise ServiceError(404, f"no entity {ident!r}")
     html = render_template("preview.html", entity=entity, words=WORDS["en"],
                            aliases=_aliases(entity))
     response = Response(html, content_type="text/html; charset=utf-8")

@@ -2,10 +2,11 @@
 
 Describing an entity takes about nine queries and a serialization; between two writes the
 answer is the same. ResponseCache is WSGI middleware that keeps the bytes of each 200 answer of
-the entity routes (REST look-ups and dereferenced IRIs), keyed by everything the answer depends
-on: path, query string, Accept and Accept-Language. Entries are dropped, least recently used
-first, past a budget in bytes, and all of them whenever the data changes (clear(), called on
-every write and again once the search catalogue has been rebuilt from the new data).
+the route families declared kept (REST look-ups and dereferenced IRIs, see routes.py), keyed
+by everything the answer depends on: path, query string, Accept and Accept-Language. Entries
+are dropped, least recently used first, past a budget in bytes, and all of them whenever the
+data changes (clear(), called on every write and again once the search catalogue has been
+rebuilt from the new data).
 
 Every answer it keeps carries a strong ETag (a hash of its bytes); a request whose
 If-None-Match names it gets a 304 without a body, and DMKG-Cache says hit or miss.
@@ -23,10 +24,8 @@ from typing import Any
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
 from service.i18n import LANG_COOKIE
-from service.limits import StartResponse, WSGIApp
+from service.routes import StartResponse, WSGIApp, family
 
-# Routes whose answers depend on the data and the request's key alone.
-CACHED_PREFIXES = ("/api/entities/", "/api/entity", "/id/")
 # An answer is revalidated before reuse: a write may change it at any time.
 CACHE_CONTROL = ("Cache-Control", "no-cache")
 # Headers a 304 leaves out: they describe the body it does not have.
@@ -70,7 +69,7 @@ class ResponseCache:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
         path = environ.get("PATH_INFO", "")
-        if not self.budget or method not in ("GET", "HEAD") or not path.startswith(CACHED_PREFIXES):
+        if not self.budget or method not in ("GET", "HEAD") or not family(path).kept:
             return self.app(environ, start_response)
         # The language a page is shown in comes from Accept-Language or the lang cookie.
         language = (environ.get("HTTP_ACCEPT_LANGUAGE", "") + "|"

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from kg.store.factory import StoreUnavailable, prepare_writable, remote_backend
 from service.app import create_app
 from service.isolation import leave_network
 from service.limits import RUNNER
+from service.services import KEY
 from service.writes import read_tokens
 
 # Threads of the single process that serves when no worker count is given.
@@ -57,18 +59,18 @@ def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
         raise StoreUnavailable(message.decode(errors="replace"))
 
 
-def _post_fork(_server: object, _worker: object) -> None:
+def _post_fork(isolate: bool, _server: object, _worker: object) -> None:
     # Tells the time limit it may retire this process: gunicorn will replace it.
-    os.environ["DMKG_GUNICORN_WORKER"] = str(os.getpid())
-    if os.environ.get("DMKG_ISOLATE") == "1":
+    RUNNER.served_by_replacing_server()
+    if isolate:
         leave_network()
 
 
 def _worker_exit(_server: object, worker: Any) -> None:
     # Leave without finalising Python: a query thread may still be inside the store, and
     # finalisation with helper threads about can hang. Writes are already in the store's log.
-    backend = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("dmkg.backend")
-    flush = getattr(getattr(backend, "store", None), "flush", None)
+    found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
+    flush = getattr(getattr(getattr(found, "backend", None), "store", None), "flush", None)
     if flush is not None and not RUNNER.retiring:
         with contextlib.suppress(OSError, RuntimeError):  # read-only: nothing to flush
             flush()
@@ -153,8 +155,6 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
             application = create_app(settings)
     except (StoreUnavailable, QueryFailed, OSError, ValueError, SyntaxError) as error:
         raise click.ClickException(str(error)) from error
-    # Query processes of a local store have no network (see service/isolation.py).
-    os.environ["DMKG_ISOLATE"] = "0" if remote else "1"
     timeout = float(settings["QUERY_TIMEOUT"]) or 60.0
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -167,7 +167,8 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         "timeout": max(30, int(timeout * 3)),
         "graceful_timeout": max(30, int(timeout * 3)),
         "limit_request_line": 8190,
-        "post_fork": _post_fork,
+        # Query processes of a local store have no network (see service/isolation.py).
+        "post_fork": partial(_post_fork, not remote),
         # X-Forwarded-Proto and the like are believed from these proxies only.
         "forwarded_allow_ips": str(settings["TRUSTED_PROXIES"]),
         "worker_exit": _worker_exit,

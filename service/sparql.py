@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from kg.formats import GRAPH_FORMATS
 from kg.store import Backend, DatasetSpec
 from kg.store.oxigraph_backend import OxigraphBackend
-from service.answers import answer_query, base_iri, respond, text
-from service.dataset_info import dataset_info
+from service.answers import answer_query, base_iri, respond
 from service.editor import editor_page, prefers_html
-from service.limits import query_limits
+from service.errors import ServiceError
 from service.media import content_type, link_header, negotiate, write_graph
-from service.protocol import Operation, ProtocolError, read_operation
+from service.protocol import Operation, read_operation
 from service.service_description import service_description
-from service.writes import GRAPH_STORE, WriteRefused, graph_argument, sparql_update
+from service.services import query_limits, services
+from service.writes import GRAPH_STORE, graph_argument, sparql_update
 
 blueprint = Blueprint("sparql", __name__)
 
 def backend() -> Backend:
     """Return the application's store."""
-    found: Backend = current_app.extensions["dmkg.backend"]
+    found: Backend = services().backend
     return found
 
 
@@ -31,22 +31,18 @@ def _description() -> Response:
         response = editor_page()
     else:
         graph = service_description(request.base_url, backend(),
-                                    updates="dmkg.writes" in current_app.extensions,
-                                    info=dataset_info())
+                                    updates=services().writes is not None,
+                                    info=services().dataset_info)
         response = respond(write_graph(graph, fmt), content_type(fmt))
     # The description in every RDF format, for clients that follow links.
     response.headers["Link"] = link_header("/sparql")
-    response.vary.add("Accept")
     return response
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
 def sparql() -> Response:
     """Answer a SPARQL 1.1 Protocol request."""
-    try:
-        operation = read_operation(request)
-    except ProtocolError as error:
-        return text(error.status, error.message)
+    operation = read_operation(request)
     if operation is None:
         return _description()
     if operation.kind == "query" and prefers_html(request):
@@ -66,13 +62,10 @@ def read_graph() -> Response:
     """Graph Store Protocol GET: a named graph, or the default graph (the union)."""
     store = backend()
     if not isinstance(store, OxigraphBackend):
-        return text(404, "the Graph Store Protocol needs the embedded store")
-    try:
-        graph = graph_argument()
-    except WriteRefused as refusal:
-        return text(refusal.status, refusal.message)
+        raise ServiceError(404, "the Graph Store Protocol needs the embedded store")
+    graph = graph_argument()
     if graph is not None and not store.has_graph(graph):
-        return text(404, f"no graph <{graph}> in the store")
+        raise ServiceError(404, f"no graph <{graph}> in the store")
     # The same path as a SPARQL answer: the union by default, capped, under the time limit.
     pattern = f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}"

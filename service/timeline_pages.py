@@ -7,21 +7,22 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from service.i18n import WORDS, page_language
 from service.paging import with_args
 from service.resources import Resources
+from service.services import services
 from service.timeline import bars, svg
 
 blueprint = Blueprint("timeline_pages", __name__)
 
 
 def _measures(lang: str) -> list[dict[str, Any]]:
-    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
-    resources = Resources(current_app.extensions["dmkg.backend"], catalogue)
+    catalogue: Catalogue = services().catalogue
+    resources = Resources(services().backend, catalogue)
     return [resources.measure(e.iri, lang) for e in catalogue.of_type("ControlMeasure")]
 
 
@@ -29,7 +30,7 @@ def _measures(lang: str) -> list[dict[str, Any]]:
 def timeline() -> Response:
     """Every control measure as a bar in time, or those of one jurisdiction (?jurisdiction=)."""
     lang = page_language()
-    catalogue: Catalogue = current_app.extensions["dmkg.catalogue"]
+    catalogue: Catalogue = services().catalogue
     measures = _measures(lang)
     where = request.args.get("jurisdiction", "").strip()
     place = None
@@ -49,6 +50,5 @@ def timeline() -> Response:
         timeline=Markup(svg(measures, title, dt.date.today())),  # built from escaped parts
         timeline_rows=bars(measures), switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Language"] = lang
     return response

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.formats import GRAPH_FORMATS
 from kg.void import DATASET, VOID
-from service.dataset_info import dataset_info
 from service.media import content_type, link_header, negotiate, write_graph
+from service.services import services
 from service.sparql import backend
 
 blueprint = Blueprint("void", __name__)
@@ -19,12 +17,12 @@ blueprint = Blueprint("void", __name__)
 
 def void_graph() -> Graph:
     """The VoID description of the dataset served (kept until the data changes)."""
-    cached = current_app.extensions.get("dmkg.void")
+    cached = services().derived.get("void")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    built = Path(current_app.config["HOME"]) / "dist" / "void.ttl"
+    built = services().settings.home / "dist" / "void.ttl"
     graph = Graph()
-    if not current_app.config.get("DATA") and built.is_file():
+    if not services().settings.data and built.is_file():
         graph.parse(built, format="turtle")
     else:
         sizes = backend().graph_sizes()
@@ -36,8 +34,8 @@ def void_graph() -> Graph:
                 graph.add((DATASET, VOID.subset, subset))
                 graph.add((subset, VOID.triples, Literal(size, datatype=XSD.integer)))
     graph.add((DATASET, VOID.sparqlEndpoint, URIRef(request.host_url.rstrip("/") + "/sparql")))
-    dataset_info().describe(graph, DATASET, str(current_app.config["IRI_BASE"]).rstrip("/"))
-    current_app.extensions["dmkg.void"] = graph
+    services().dataset_info.describe(graph, DATASET, services().settings.iri_base.rstrip("/"))
+    services().derived["void"] = graph
     return graph
 
 
@@ -48,6 +46,5 @@ def void() -> Response:
     assert fmt is not None
     body = write_graph(void_graph(), fmt)
     response = Response(body, content_type=content_type(fmt))
-    response.headers["Vary"] = "Accept"
     response.headers["Link"] = link_header("/.well-known/void")
     return response

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from kg.nesting import TooDeep, check_rdf
 from kg.sparql_reading import in_client_text
@@ -34,11 +34,14 @@ from kg.sparql_text import (
     keywords,
     update_targets,
 )
-from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
-from kg.store.base import GraphStateError, guard
+from kg.store import DatasetSpec, QuerySyntaxError
+from kg.store.base import guard
 from kg.store.oxigraph_backend import OxigraphBackend
-from service.limits import QueryTimeout, TextTooLong, check_text, query_limits, run_timed
+from service.config import Settings
+from service.errors import ServiceError, service_error
+from service.limits import QueryTimeout, check_text
 from service.protocol import Operation
+from service.services import query_limits, run_timed, services
 
 blueprint = Blueprint("writes", __name__)
 log_error = logging.getLogger(__name__)
@@ -54,13 +57,8 @@ _ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s>]+)\s+(?:\"([^\"]*)\"|'([^']*)'|
 MAX_ENTITY_EXPANSION = 1 << 20
 
 
-class WriteRefused(Exception):
+class WriteRefused(ServiceError):
     """A write that is not allowed, with its status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
-        super().__init__(message)
 
 
 def read_tokens(path: Path) -> dict[bytes, str]:
@@ -147,25 +145,20 @@ class Writes:
                                 line.strip())
 
 
-def writes() -> Writes | None:
-    found: Writes | None = current_app.extensions.get("dmkg.writes")
-    return found
-
-
 def _authorise(disabled: str) -> tuple[Writes, str]:
     """The write side and the name behind the request's token; 403 when writes are off."""
-    side = writes()
+    side = services().writes
     if side is None:
         raise WriteRefused(403, disabled)
     return side, side.who()
 
 
-def _text(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status,
-                        content_type="text/plain; charset=utf-8")
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="dmkg"'
-    return response
+def _refusal(error: Exception, what: str) -> ServiceError:
+    """The answer a failed write gets; an error of the server's own is raised as it is."""
+    found = service_error(error, what)
+    if found is None:
+        raise error
+    return found
 
 
 def sparql_update(operation: Operation) -> Response:
@@ -175,21 +168,14 @@ def sparql_update(operation: Operation) -> Response:
     the service's address is. What is checked, executed and recorded is one text: the plain
     form of the update (kg.sparql_reading).
     """
-    try:
-        side, who = _authorise("updates are not enabled on this endpoint")
-    except WriteRefused as refusal:
-        return _text(refusal.status, refusal.message)
+    side, who = _authorise("updates are not enabled on this endpoint")
     dataset = operation.dataset
     digest = hashlib.sha256(operation.text.encode()).hexdigest()
     store = side.store
     executed = ""
     targets: set[str] = set()
     try:
-        try:
-            check_text(operation.text, query_limits().text_bytes, "update")
-        except (TextTooLong, TooDeep) as error:
-            raise WriteRefused(413 if isinstance(error, TextTooLong) else 400,
-                               str(error)) from error
+        check_text(operation.text, query_limits().text_bytes, "update")
         # The plain form for every reader: rdflib reads the targets from it below.
         text = guard(operation.text, side.base, store.refuse_remote)
         if dataset and has_update_dataset(text):
@@ -215,28 +201,20 @@ def sparql_update(operation: Operation) -> Response:
                 raise
             side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
                         text=executed)
-    except WriteRefused as refusal:
-        side.record(who, "update", "refused", sha256=digest, reason=refusal.message,
-                    **({"text": executed} if executed else {}))
-        return _text(refusal.status, refusal.message)
-    except (QuerySyntaxError, QueryRefused) as error:
-        side.record(who, "update", "refused", sha256=digest, reason=str(error))
-        reason = str(error)
+    except QueryTimeout:
+        raise  # recorded above
+    except Exception as error:
         if isinstance(error, QuerySyntaxError) and executed:
-            reason = in_client_text(reason, operation.text, executed)
-        return _text(400, f"update refused: {reason}")
-    except GraphStateError as error:
-        # Nothing was applied, and a new request can succeed: the client's error.
-        side.record(who, "update", "refused", sha256=digest, targets=sorted(targets),
-                    text=executed, reason=str(error))
-        return _text(error.status, f"the update could not be applied: {error}")
-    except QueryFailed as error:
-        side.record(who, "update", "failed", sha256=digest, targets=sorted(targets),
-                    text=executed, reason=str(error))
-        return _text(500, f"the update could not be applied: {error}")
-    except QueryTimeout as error:
-        return _text(503, str(error))
-    current_app.extensions["dmkg.catalogue_refresh"]()
+            # The client is told where in its own text the error is.
+            error = QuerySyntaxError(in_client_text(str(error), operation.text, executed))
+        refusal = _refusal(error, "update")
+        # A graph in the wrong state, like a refusal, is the client's error: nothing applied.
+        side.record(who, "update", "refused" if refusal.status < 500 else "failed",
+                    sha256=digest, reason=str(error),
+                    **({"targets": sorted(targets)} if targets else {}),
+                    **({"text": executed} if executed else {}))
+        raise refusal from error
+    services().data_changed()
     return Response(status=204)
 
 
@@ -323,10 +301,7 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
 def write_graph() -> Response:
     """Graph Store Protocol writes: PUT replaces a graph, POST adds to it, DELETE drops it."""
-    try:
-        side, who = _authorise("writes are not enabled on this service")
-    except WriteRefused as refusal:
-        return _text(refusal.status, refusal.message)
+    side, who = _authorise("writes are not enabled on this service")
     operation = request.method.lower()
     graph: str | None = None
     try:
@@ -352,37 +327,31 @@ def write_graph() -> Response:
                 status = 204 if existed else 201
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
-        return _text(refusal.status, refusal.message)
+        raise
     except QueryTimeout as error:
         side.record(who, operation, "timed out", graph=graph, reason=str(error))
-        return _text(503, str(error))
+        raise
     except (OSError, ValueError) as error:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
-        return _text(500, f"the write could not be applied: {error}")
-    current_app.extensions["dmkg.catalogue_refresh"]()
+        raise ServiceError(500, f"the write could not be applied: {error}") from error
+    services().data_changed()
     return Response(status=status)
 
 
-def init_writes(app: Flask, backend: object) -> None:
-    """Turn writes on when WRITE_TOKENS names a token file and the store can take them."""
-    app.register_blueprint(blueprint)
-    tokens_file = str(app.config["WRITE_TOKENS"] or "")
-    if not tokens_file:
-        return
+def open_writes(settings: Settings, backend: object) -> Writes | None:
+    """The write side when WRITE_TOKENS names a token file and the store can take them."""
+    if not settings.write_tokens:
+        return None
     if not isinstance(backend, OxigraphBackend) or not backend.accepts_writes:
         raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
-    audit = Path(app.config["AUDIT_LOG"] or Path(app.config["HOME"]) / "var" / "audit.log")
-    app.extensions["dmkg.writes"] = Writes(backend, read_tokens(Path(tokens_file)), audit,
-                                           threading.Lock(), str(app.config["IRI_BASE"]))
+    return Writes(backend, read_tokens(Path(settings.write_tokens)), settings.audit_log,
+                  threading.Lock(), settings.iri_base)
 
 
 @blueprint.route("/admin/backup", methods=["GET"])
 def backup() -> Response:
     """Every written graph as N-Quads, read from one snapshot of the store."""
-    try:
-        side, who = _authorise("writes are not enabled on this service")
-    except WriteRefused as refusal:
-        return _text(refusal.status, refusal.message)
+    side, who = _authorise("writes are not enabled on this service")
     quads = side.store.written_quads()
     body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
     graphs = len({q.graph_name.value for q in quads})  # type: ignore[union-attr]
@@ -395,10 +364,7 @@ def backup() -> Response:
 @blueprint.route("/admin/restore", methods=["POST"])
 def restore() -> Response:
     """Make the written graphs exactly those of an N-Quads backup, in one transaction."""
-    try:
-        side, who = _authorise("writes are not enabled on this service")
-    except WriteRefused as refusal:
-        return _text(refusal.status, refusal.message)
+    side, who = _authorise("writes are not enabled on this service")
     body = request.get_data()
     digest = hashlib.sha256(body).hexdigest()
     try:
@@ -420,6 +386,6 @@ def restore() -> Response:
                         sha256=digest)
     except WriteRefused as refusal:
         side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
-        return _text(refusal.status, refusal.message)
-    current_app.extensions["dmkg.catalogue_refresh"]()
+        raise
+    services().data_changed()
     return Response(status=204)

@@ -1,0 +1,214 @@
+"""One error model: ServiceError, the status each domain error means, one renderer per format.
+
+Views and middleware raise; nothing else builds an error answer. An error is rendered in its
+route family's format (service/routes.py): a plain-text line for the SPARQL protocol and the
+linked-data routes, a JSON object for the REST API, the reconciliation service and the probes,
+a page for people. The same renderer writes the answers made outside Flask (the client limits'
+429, the time limits' 503, the one written on a socket when a process must end).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from flask import Flask, Response, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException
+
+from kg.nesting import TooDeep
+from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
+from kg.store.base import GraphStateError
+from service.media import NotAcceptable, UnknownFormat
+from service.routes import ErrorFormat, Family, StartResponse, family, policy_headers
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "the server could not answer this request"
+# Every 401 names the scheme that would be accepted.
+BEARER = ("WWW-Authenticate", 'Bearer realm="dmkg"')
+
+
+class ServiceError(Exception):
+    """An answer other than success: its status, a message for the client, extra headers."""
+
+    def __init__(self, status: int, message: str,
+                 headers: Iterable[tuple[str, str]] = (),
+                 details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = tuple(headers)
+        if status == 401 and not any(n.lower() == "www-authenticate" for n, _ in self.headers):
+            self.headers += (BEARER,)
+        self.details = dict(details or {})  # more fields of a JSON error (per-field errors)
+
+    @property
+    def reason(self) -> str:
+        """The status's reason phrase (Not Found)."""
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return "Error"
+
+
+class QueryTimeout(ServiceError):
+    """The work did not finish before its deadline; its process will be retired."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, message)
+
+
+class TextTooLong(ServiceError):
+    """A query or update longer than the service reads."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(413, f"the text holds {size} bytes, more than the {limit} a query or "
+                              "update may hold (send data through the Graph Store Protocol)")
+
+
+# Domain errors and what each means to a client, most specific first. {what} names the
+# operation (query, update), {error} is the error's own message.
+STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (TooDeep, 400, "{what} refused: {error}"),
+    (QuerySyntaxError, 400, "{what} syntax error: {error}"),
+    (QueryRefused, 400, "{what} refused: {error}"),
+    (UnknownFormat, 400, "{error}"),
+    (NotAcceptable, 406, "{error}"),
+    (StoreUnreachable, 503, "{error}"),
+    (GraphStateError, 409, "the {what} could not be applied: {error}"),
+    (QueryFailed, 500, "the {what} could not be evaluated: {error}"),
+)
+
+
+def service_error(error: BaseException, what: str = "query") -> ServiceError | None:
+    """The answer an error means, or None for an error of the server's own (a bug)."""
+    if isinstance(error, ServiceError):
+        return error
+    if isinstance(error, HTTPException):
+        return _from_http(error)
+    for kind, status, message in STATUSES:
+        if isinstance(error, kind):
+            # A graph-state error says itself which status it is (404 or 409).
+            return ServiceError(getattr(error, "status", status),
+                                message.format(what=what, error=error))
+    return None
+
+
+def _from_http(error: HTTPException) -> ServiceError:
+    """Flask's and werkzeug's errors (routing, methods, sizes, argument parsing)."""
+    data: Mapping[str, Any] = getattr(error, "data", None) or {}
+    message = str(data.get("message") or error.description or error.name)
+    if message == type(error).description:
+        # werkzeug's own words are vague ("The method is not allowed for the requested URL"):
+        # the status they stand for goes with them.
+        message = f"{error.code} {error.name}: {message}"
+    details = {}
+    if "messages" in data:  # webargs' per-field errors, as flask-smorest reports them
+        details["errors"] = data["messages"]
+        fields = [f"'{name}'" for where in data["messages"].values() for name in where]
+        message = f"invalid parameter {', '.join(fields)}"
+    allow = error.get_response().headers.get("Allow")
+    return ServiceError(error.code or 500, message, [("Allow", allow)] if allow else (),
+                        details)
+
+
+def as_service_error(error: BaseException, what: str = "query") -> ServiceError:
+    """The answer any error means; an unexpected one is logged and becomes a 500."""
+    found = service_error(error, what)
+    if found is None:
+        log.error("unexpected error", exc_info=error)
+        return ServiceError(500, INTERNAL_ERROR)
+    return found
+
+
+def _text(error: ServiceError, _query: Mapping[str, str]) -> tuple[str, bytes]:
+    return "text/plain; charset=utf-8", (error.message + "\n").encode()
+
+
+def json_answer(data: Any, callback: str | None) -> tuple[str, bytes]:
+    """The media type and body of JSON data, as JSONP when a callback is named."""
+    body = json.dumps(data, ensure_ascii=False)
+    if callback and callback.replace("_", "").replace(".", "").isalnum():
+        # JSONP, which OpenRefine still uses for some cross-origin calls.
+        return "application/javascript; charset=utf-8", f"{callback}({body});".encode()
+    return "application/json; charset=utf-8", body.encode()
+
+
+def _json(error: ServiceError, query: Mapping[str, str]) -> tuple[str, bytes]:
+    return json_answer({"code": error.status, "status": error.reason, "message": error.message,
+                        **error.details}, query.get("callback"))
+
+
+PAGE = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>{status} {reason} · DMKG</title></head>"
+        '<body style="font: 16px/1.55 system-ui, sans-serif; max-width: 50rem; margin: 2rem auto;'
+        ' padding: 0 1.5rem"><h1>{status} {reason}</h1><p>{message}</p>'
+        '<p><a href="/">DMKG</a> · <a href="/search">Search</a></p></body></html>\n')
+
+
+def _html(error: ServiceError, _query: Mapping[str, str]) -> tuple[str, bytes]:
+    page = PAGE.format(status=error.status, reason=escape(error.reason),
+                       message=escape(error.message))
+    return "text/html; charset=utf-8", page.encode()
+
+
+RENDERERS = {ErrorFormat.TEXT: _text, ErrorFormat.JSON: _json, ErrorFormat.HTML: _html}
+
+
+def render(error: ServiceError, chosen: Family,
+           query: Mapping[str, str]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an error in its family's format."""
+    media_type, body = RENDERERS[chosen.errors](error, query)
+    headers = [("Content-Type", media_type), ("Content-Length", str(len(body))),
+               *error.headers]
+    return f"{error.status} {error.reason}", headers, body
+
+
+def _query(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The query parameters an error's rendering reads (a JSONP callback)."""
+    raw = str(environ.get("QUERY_STRING", ""))
+    return {k: v[0] for k, v in parse_qs(raw).items()} if "callback=" in raw else {}
+
+
+def wsgi_error(error: ServiceError, environ: dict[str, Any],
+               start_response: StartResponse) -> list[bytes]:
+    """Answer a WSGI request with an error (for the middleware in front of Flask)."""
+    status, headers, body = render(error, family(environ.get("PATH_INFO") or "/"),
+                                   _query(environ))
+    start_response(status, headers)
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def raw_error(error: ServiceError, path: str) -> bytes:
+    """The whole HTTP answer written on a socket when the process ends under a request."""
+    chosen = family(path)
+    status, headers, body = render(error, chosen, {})
+    policy_headers(chosen, headers, chosen.cors)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
+
+
+def flask_error(error: ServiceError) -> Response:
+    """Answer the current Flask request with an error."""
+    status, headers, body = render(error, family(request.path), request.args)
+    return Response(body, status=status, headers=headers)
+
+
+def register_errors(app: Flask) -> None:
+    """Answer every error of a view in its family's format, never with a traceback."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response | HTTPException:
+        if error.code is None or error.code < 400:
+            return error  # redirects and the like are answers, not errors
+        return flask_error(as_service_error(error))
+
+    @app.errorhandler(Exception)
+    def any_error(error: Exception) -> Response:
+        return flask_error(as_service_error(error))

@@ -1,0 +1,177 @@
+"""HTTP policy by route family, declared once and read by the middleware and the error renderer.
+
+Every route of the service belongs to one family, named by its path prefixes. A family says
+once what all its answers get, success and error alike, whichever part of the service made
+them (Flask views, error handlers, or the WSGI layers in front of Flask): how an error looks,
+whether pages of other origins may read the answers (CORS), whether answers are kept until the
+data changes (with an ETag), whether its HTML answers get the page headers, which request
+headers the answers vary on, and whether the client limits apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class ErrorFormat(Enum):
+    """How a family's errors look."""
+
+    TEXT = "text"  # one plain-text line: SPARQL protocol clients and command-line tools
+    JSON = "json"  # {"code", "status", "message"}, as flask-smorest writes its own
+    HTML = "html"  # a page in the site's layout, for people
+
+
+@dataclass(frozen=True)
+class Family:
+    """Routes sharing one HTTP policy."""
+
+    name: str
+    prefixes: tuple[str, ...]  # a path belongs to the family of its longest matching prefix
+    errors: ErrorFormat = ErrorFormat.TEXT
+    cors: bool = False  # pages of any origin may read the answers (never those to a write)
+    preflight: tuple[str, ...] = ()  # methods a CORS preflight allows (empty: not answered)
+    expose: tuple[str, ...] = ()  # response headers such pages may read besides the simple ones
+    kept: bool = False  # 200 answers kept until the data changes, with an ETag (see below)
+    page_headers: bool = True  # HTML answers get the content security policy and the like
+    vary: str = ""  # request headers every answer depends on
+    limited: bool = True  # the client's rate and concurrency limits apply
+
+
+READ_ONLY = ("GET", "HEAD", "OPTIONS")
+# What an answer of a kept family depends on besides the data: path, query string, Accept,
+# and the language (Accept-Language or the lang cookie).
+KEPT_VARY = "Accept, Accept-Language, Cookie"
+FAMILIES: tuple[Family, ...] = (
+    Family("pages", ("/", "/search", "/browse", "/claims", "/map", "/timeline"),
+           errors=ErrorFormat.HTML, vary="Accept-Language, Cookie"),
+    Family("static", ("/static/", "/favicon.ico")),
+    Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
+           expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
+    Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=READ_ONLY,
+           expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
+    Family("linked-data", ("/id/",), cors=True, preflight=READ_ONLY, expose=("ETag", "Link"),
+           kept=True, vary=KEPT_VARY),
+    Family("dataset", ("/ontology", "/context.jsonld", "/.well-known/", "/dataset", "/graph/",
+                       "/dumps/"),
+           cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary="Accept"),
+    Family("api", ("/api/",), errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
+           expose=("DMKG-Cache", "ETag", "Link")),
+    # Entity look-ups: about nine queries each, the same until the data changes.
+    Family("api-lookups", ("/api/entities/", "/api/entity"), errors=ErrorFormat.JSON,
+           cors=True, preflight=READ_ONLY, expose=("DMKG-Cache", "ETag", "Link"), kept=True,
+           vary=KEPT_VARY),
+    Family("reconciliation", ("/reconcile",), errors=ErrorFormat.JSON, cors=True,
+           preflight=("GET", "POST", "OPTIONS")),
+    # Probes of a load balancer or orchestrator must not be refused by the limits.
+    Family("operator", ("/health", "/ready"), errors=ErrorFormat.JSON, limited=False),
+    Family("admin", ("/admin/",)),
+)
+# Headers a cross-origin request may send (others need a preflight that refuses them): never
+# Authorization, so that no page of another site can write with a visitor's token.
+ALLOWED_HEADERS = "Content-Type, Accept, Accept-Language, If-None-Match"
+ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+# Pages may load their own scripts, styles and images only; no page may frame them.
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+               "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+               "frame-ancestors 'none'")
+PAGE_HEADERS = (
+    ("Content-Security-Policy", PAGE_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+def family_of(path: str) -> Family:
+    """Return the family of a path: the one with its longest matching prefix."""
+    best: tuple[int, Family] | None = None
+    for family in FAMILIES:
+        for prefix in family.prefixes:
+            matches = path == prefix or (path.startswith(prefix) and (
+                prefix.endswith("/") or path[len(prefix)] in "/?."))
+            if prefix == "/" and path != "/":
+                matches = False
+            if matches and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), family)
+    if best is None:
+        raise LookupError(f"no route family for {path}")
+    return best[1]
+
+
+# Paths no family names (a mistyped address: always a 404) are answered as pages, for people.
+UNROUTED = FAMILIES[0]
+
+
+@lru_cache(maxsize=4096)
+def family(path: str) -> Family:
+    """Return the family of a request's path; UNROUTED for a path no family names."""
+    try:
+        return family_of(path)
+    except LookupError:
+        return UNROUTED
+
+
+def _with_vary(headers: list[tuple[str, str]], vary: str) -> None:
+    """Merge the family's Vary into the answer's own (one header, each name once)."""
+    names = [n.strip() for name, value in headers if name.lower() == "vary"
+             for n in value.split(",") if n.strip()]
+    known = {n.lower() for n in names}
+    names += [n.strip() for n in vary.split(",") if n.strip().lower() not in known]
+    headers[:] = [h for h in headers if h[0].lower() != "vary"]
+    headers.append(("Vary", ", ".join(names)))
+
+
+def policy_headers(chosen: Family, headers: list[tuple[str, str]], cors: bool) -> None:
+    """Add what every answer of the family carries to an answer's headers."""
+    present = {name.lower() for name, _ in headers}
+    if "x-content-type-options" not in present:
+        headers.append(NOSNIFF)
+    if cors and "access-control-allow-origin" not in present:
+        headers.append(ANY_ORIGIN)
+        if chosen.expose:
+            headers.append(("Access-Control-Expose-Headers", ", ".join(chosen.expose)))
+    if chosen.vary:
+        _with_vary(headers, chosen.vary)
+    html = any(name.lower() == "content-type" and value.startswith("text/html")
+               for name, value in headers)
+    if html and chosen.page_headers:
+        if "content-security-policy" in present:
+            # A page with a policy of its own (the framable reconciliation preview) lets its
+            # frame-ancestors decide, not X-Frame-Options.
+            present.add("x-frame-options")
+        headers.extend(h for h in PAGE_HEADERS if h[0].lower() not in present)
+
+
+class RouteFamilies:
+    """WSGI middleware giving every answer its family's headers; answers CORS preflights."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        chosen = family(environ.get("PATH_INFO") or "/")
+        # No CORS for a request carrying credentials: no other site's page may write.
+        cors = chosen.cors and "HTTP_AUTHORIZATION" not in environ
+        if (cors and environ.get("REQUEST_METHOD") == "OPTIONS" and chosen.preflight
+                and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ):
+            start_response("204 No Content", [
+                ANY_ORIGIN, ("Access-Control-Allow-Methods", ", ".join(chosen.preflight)),
+                ("Access-Control-Allow-Headers", ALLOWED_HEADERS),
+                ("Access-Control-Max-Age", "86400"), ("Content-Length", "0"), NOSNIFF])
+            return []
+
+        def with_policy(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            policy_headers(chosen, headers, cors)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, with_policy)

@@ -1,0 +1,111 @@
+"""What the application serves from, in one typed object under one app.extensions key."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask, current_app, request
+
+from kg.catalogue import Catalogue
+from kg.paths import Layout
+from kg.store import Backend
+from service.config import Settings
+from service.dataset_info import DatasetInfo
+from service.limits import ClientLimiter, DeadlineRunner, QueryLimits
+from service.response_cache import ResponseCache
+
+if TYPE_CHECKING:
+    from service.writes import Writes
+
+log = logging.getLogger(__name__)
+KEY = "dmkg"
+T = TypeVar("T")
+
+
+def index_folder(settings: Settings) -> Path | None:
+    """Where the search index of the configured store is kept, or None to keep it in memory.
+
+    Indexes are kept for the on-disk store, beside it and named by its content: data files
+    (DATA), in-memory engines and remote servers are indexed when the service starts.
+    """
+    if settings.store != "oxigraph" or settings.data:
+        return None
+    return settings.store_dir / ("writable" if settings.write_tokens else "")
+
+
+def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
+    """Open the search index of the store's content, building it only when there is none."""
+    if folder is None:
+        return Catalogue.from_backend(backend)
+    return Catalogue.for_store(backend, folder, backend.version())
+
+
+@dataclass
+class Services:
+    """The store, the search index, the limits, the kept answers and the writes of one app."""
+
+    settings: Settings
+    layout: Layout
+    backend: Backend
+    catalogue: Catalogue  # replaced, whole, when the data changes
+    dataset_info: DatasetInfo
+    limits: QueryLimits
+    limiter: ClientLimiter
+    kept: ResponseCache
+    runner: DeadlineRunner
+    writes: Writes | None = None
+    # What pages compute from the data once (facets, class tree, counts, VoID), by name.
+    derived: dict[str, Any] = field(default_factory=dict)
+    _wanted: threading.Event = field(default_factory=threading.Event, repr=False)
+    _rebuilder: threading.Thread | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def data_changed(self) -> None:
+        """Forget what was derived from the data; rebuild the search index in the background."""
+        self.dataset_info.changed()
+        self.derived.clear()
+        self.kept.clear()
+        self._wanted.set()
+        with self._lock:
+            if self._rebuilder is None or not self._rebuilder.is_alive():
+                self._rebuilder = threading.Thread(target=self._rebuild, name="catalogue",
+                                                   daemon=True)
+                self._rebuilder.start()
+
+    def _rebuild(self) -> None:
+        """Rebuild the search index after writes, at most once a second."""
+        while True:
+            self._wanted.wait()
+            time.sleep(1.0)  # let a burst of writes land first
+            self._wanted.clear()
+            try:
+                self.catalogue = open_catalogue(self.backend, index_folder(self.settings))
+                # Pages and answers made meanwhile read the old catalogue's labels.
+                self.derived.clear()
+                self.kept.clear()
+            except Exception:  # the old catalogue keeps serving; the next write retries
+                log.exception("the search catalogue could not be rebuilt")
+
+
+def services(app: Flask | None = None) -> Services:
+    """Return the services of an application (by default the current one)."""
+    found: Services = (app or current_app).extensions[KEY]
+    return found
+
+
+def query_limits() -> QueryLimits:
+    """Return the current application's query limits."""
+    return services().limits
+
+
+def run_timed(work: Callable[[], T]) -> T:
+    """Run work for the current request under the application's time limit."""
+    found = services()
+    return found.runner.run(work, found.limits.seconds, request.environ.get("gunicorn.socket"),
+                            request.path)

@@ -1,0 +1,263 @@
+"""Every route belongs to a family, and every answer of a family, success or error, follows the
+family's rules (error format, CORS, Vary, page headers, kept answers): walked over the
+application's whole URL map and over every error status each family can give, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+
+from kg.paths import Layout
+from service.app import create_app
+from service.routes import FAMILIES, ErrorFormat, family, family_of
+from tests.http import Reply, request
+from tests.live import LiveServer
+from tests.service.test_writes import TOKEN, writable_settings
+
+SAMPLES = {"kind": "substance", "slug": "ketamine", "version": "0.1.0",
+           "name": "cq02-drive-cities", "filename": "vendor/yasgui-4.6.2/LICENSE",
+           "part": "graph/facts"}
+# Query strings a route needs to succeed.
+ARGUMENTS = {"/rdf-graphs/service": "?default", "/api/entity":
+             "?iri=https%3A%2F%2Fw3id.org%2Fdmkg%2Fid%2Fsubstance%2Fketamine"}
+ENDLESS = quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+BEARER = {"Authorization": "Bearer not-a-token-of-anyone"}
+GOOD = {"Authorization": f"Bearer {TOKEN}"}
+IMAGE = {"Accept": "image/png"}
+TOO_BIG = 20 * 1024 * 1024
+GSP = "/rdf-graphs/service?graph=urn:x:g"
+
+# Each error status a family can give, and a request that gets it from the plain service:
+# (status, method, path, body, headers).
+Case = tuple[int, str, str, str | int | None, dict[str, str]]
+ERRORS: dict[str, list[Case]] = {
+    "pages": [(400, "GET", "/browse/substance?page=x", None, {}),
+              (404, "GET", "/browse/nonsense", None, {}),
+              (404, "GET", "/no-such-page", None, {}),
+              (405, "POST", "/search", "", {})],
+    "static": [(404, "GET", "/static/no-such-file.js", None, {}),
+               (405, "POST", "/favicon.ico", "", {})],
+    "endpoint": [(400, "GET", "/sparql?query=ASK%20%7B", None, {}),
+                 (405, "DELETE", "/sparql", None, {}),
+                 (406, "GET", "/sparql?query=ASK%7B%7D", None, IMAGE),
+                 (413, "POST", "/sparql", TOO_BIG, {}),
+                 (415, "POST", "/sparql", "ASK {}", {"Content-Type": "text/plain"})],
+    "graph-store": [(400, "GET", "/rdf-graphs/service", None, {}),
+                    (404, "GET", "/rdf-graphs/service?graph=urn:x:none", None, {}),
+                    (405, "PATCH", "/rdf-graphs/service", None, {}),
+                    (406, "GET", "/rdf-graphs/service?default", None, IMAGE)],
+    "linked-data": [(400, "GET", "/id/substance/ketamine?format=nonsense", None, {}),
+                    (404, "GET", "/id/substance/unobtainium", None, {}),
+                    (405, "POST", "/id/substance/ketamine", "", {}),
+                    (406, "GET", "/id/substance/ketamine", None, IMAGE)],
+    "dataset": [(400, "GET", "/ontology?format=nonsense", None, {}),
+                (404, "GET", "/dumps/no-such-dump.nq", None, {}),
+                (405, "POST", "/dataset", "", {}),
+                (406, "GET", "/ontology", None, IMAGE)],
+    "api": [(400, "GET", "/api/search", None, {}),
+            (404, "GET", "/api/queries/no-such-query", None, {}),
+            (405, "POST", "/api/search?q=x", "", {})],
+    "api-lookups": [(400, "GET", "/api/entities/substance/ketamine?lang=xx", None, {}),
+                    (404, "GET", "/api/entities/substance/unobtainium", None, {}),
+                    (405, "DELETE", "/api/entities/substance/ketamine", None, {})],
+    "reconciliation": [(400, "GET", "/reconcile?queries=not-json", None, {}),
+                       (404, "GET", "/reconcile/no-such-thing", None, {}),
+                       (405, "DELETE", "/reconcile", None, {}),
+                       (413, "POST", "/reconcile", TOO_BIG, {})],
+    "operator": [(405, "POST", "/health", "", {})],
+    "admin": [(403, "GET", "/admin/backup", None, {}),
+              (405, "DELETE", "/admin/backup", None, {})],
+}
+# Those that need writes enabled (401 and 415 of the write routes).
+WRITE_ERRORS: dict[str, list[Case]] = {
+    "endpoint": [(401, "POST", "/sparql", "CLEAR SILENT GRAPH <urn:x:g>",
+                  {"Content-Type": "application/sparql-update", **BEARER})],
+    "graph-store": [(401, "PUT", GSP, "", BEARER),
+                    (415, "PUT", GSP, "x", {"Content-Type": "text/x-nonsense", **GOOD}),
+                    (413, "PUT", GSP, TOO_BIG, {"Content-Type": "text/turtle", **GOOD})],
+    "admin": [(401, "GET", "/admin/backup", None, BEARER),
+              (415, "POST", "/admin/restore", "x", {"Content-Type": "text/plain", **GOOD})],
+}
+
+
+@pytest.fixture(scope="module")
+def app(built: Layout) -> Iterator[Flask]:
+    yield create_app({"HOME": str(built.root), "STORE": "memory"})
+
+
+def _paths(app: Flask) -> list[tuple[str, str]]:
+    """(path, method) for every rule of the URL map and each of its methods."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLES[m.group(1)], rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((path, method))
+    return sorted(set(found))
+
+
+def test_every_route_belongs_to_a_family(app: Flask) -> None:
+    for path, _ in _paths(app):
+        assert family_of(path) in FAMILIES, path
+
+
+def _send(server: LiveServer, method: str, path: str, body: str | int | None,
+          headers: dict[str, str]) -> Reply:
+    if isinstance(body, int):
+        return _announced_too_big(server, method, path, body, headers)
+    return request(method, server.url + path, body, headers)
+
+
+def _announced_too_big(server: LiveServer, method: str, path: str, size: int,
+                       headers: dict[str, str]) -> Reply:
+    """Send a request whose body is announced larger than allowed, and read the answer."""
+    head = {"Content-Type": "application/sparql-query", **headers}
+    lines = "".join(f"{name}: {value}\r\n" for name, value in head.items())
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     f"{lines}Content-Length: {size}\r\n\r\nASK {{}}".encode())
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    top, _, content = raw.partition(b"\r\n\r\n")
+    first, *rest = top.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in rest)
+    return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, content)
+
+
+MEDIA = {ErrorFormat.TEXT: "text/plain", ErrorFormat.JSON: "application/json",
+         ErrorFormat.HTML: "text/html"}
+
+
+def check(reply: Reply, path: str, method: str = "GET", credentials: bool = False) -> None:
+    """Assert that an answer follows the rules of its path's family."""
+    chosen = family(path.split("?")[0])
+    where = (method, path, reply.status, chosen.name, reply.headers)
+    assert reply.headers.get("x-content-type-options") == "nosniff", where
+    cors = reply.headers.get("access-control-allow-origin") == "*"
+    assert cors == (chosen.cors and not credentials), where
+    vary = {v.strip().lower() for v in reply.headers.get("vary", "").split(",")}
+    assert {v.strip().lower() for v in chosen.vary.split(",") if v} <= vary, where
+    if reply.media_type == "text/html" and chosen.page_headers:
+        assert "content-security-policy" in reply.headers, where
+    if chosen.kept and reply.status == 200 and method == "GET":
+        assert "etag" in reply.headers and "dmkg-cache" in reply.headers, where
+    if not chosen.kept:
+        assert "dmkg-cache" not in reply.headers, where
+    if reply.status < 400:
+        return
+    assert reply.media_type == MEDIA[chosen.errors], where
+    assert b"Traceback" not in reply.body, where
+    if chosen.errors is ErrorFormat.JSON:
+        error = json.loads(reply.body)
+        assert error["code"] == reply.status and error["message"] and error["status"], where
+    elif chosen.errors is ErrorFormat.HTML:
+        assert f"<title>{reply.status} ".encode() in reply.body, where
+    else:
+        assert reply.body.strip() and b"<html" not in reply.body, where
+
+
+def test_every_route_follows_its_family_on_success_and_error(
+        app: Flask, live_server: LiveServer) -> None:
+    seen: dict[str, set[int]] = {}
+    for path, method in _paths(app):
+        body = "" if method in {"POST", "PUT"} else None
+        query = ARGUMENTS.get(path, "") if method == "GET" else ""
+        reply = request(method, live_server.url + path + query, body)
+        check(reply, path, method)
+        seen.setdefault(family_of(path).name, set()).add(reply.status)
+        # Errors on the same route: an unknown path below it, and a method it refuses.
+        below = path.rstrip("/") + "/no-such-thing"
+        check(request("GET", live_server.url + below), below)
+        check(request("PATCH", live_server.url + path), path, "PATCH")
+    for chosen in FAMILIES:
+        assert any(s < 300 for s in seen[chosen.name]) or chosen.name == "admin", chosen
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_each_error_status_of_a_family_follows_its_rules(live_server: LiveServer,
+                                                         name: str) -> None:
+    for status, method, path, body, headers in ERRORS[name]:
+        reply = _send(live_server, method, path, body, headers)
+        assert reply.status == status, (method, path, reply.status, reply.body[:200])
+        assert family(path.split("?")[0]).name == name, path
+        check(reply, path, method)
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("writable-routes")
+    with LiveServer(folder, home=built.root, settings=writable_settings(folder)) as server:
+        yield server
+
+
+@pytest.mark.parametrize("name", sorted(WRITE_ERRORS))
+def test_the_write_errors_follow_their_family(writable: LiveServer, name: str) -> None:
+    for status, method, path, body, headers in WRITE_ERRORS[name]:
+        reply = _send(writable, method, path, body, headers)
+        assert reply.status == status, (method, path, reply.status, reply.body[:200])
+        check(reply, path, method, credentials=True)
+        if status == 401:
+            assert reply.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_the_time_limit_and_the_rate_limit_answer_in_the_family_format(
+        tmp_path: Path, built: Layout) -> None:
+    settings = {"QUERY_TIMEOUT": "1", "RATE_LIMIT": "0.2", "RATE_BURST": "2"}
+    with LiveServer(tmp_path, home=built.root, settings=settings) as server:
+        stopped = request("GET", f"{server.url}/sparql?query={ENDLESS}")
+        while stopped.status == 429:  # the start-up probes spent the burst
+            time.sleep(int(stopped.headers["retry-after"]))
+            stopped = request("GET", f"{server.url}/sparql?query={ENDLESS}")
+        assert stopped.status == 503 and "time limit" in stopped.text
+        check(stopped, "/sparql")
+        for chosen in FAMILIES:
+            path = "/api/search?q=x" if chosen.name == "api" else chosen.prefixes[0]
+            path = "/id/substance/ketamine" if chosen.name == "linked-data" else path
+            # The worker that ran the stopped query was replaced: its successor admits two.
+            replies = [request("GET", server.url + path) for _ in range(4)]
+            statuses = [r.status for r in replies]
+            if chosen.limited:
+                assert 429 in statuses, (chosen.name, statuses)
+                refused = replies[statuses.index(429)]
+                assert int(refused.headers["retry-after"]) >= 1
+                check(refused, path)
+            else:
+                assert 429 not in statuses, (chosen.name, statuses)
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/api/search", "/id/substance/ketamine",
+                                  "/reconcile"])
+def test_preflight_by_family(live_server: LiveServer, path: str) -> None:
+    preflight = request("OPTIONS", live_server.url + path,
+                        headers={"Origin": "https://elsewhere.example",
+                                 "Access-Control-Request-Method": "GET",
+                                 "Access-Control-Request-Headers": "accept"})
+    assert preflight.status == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    assert "authorization" not in preflight.headers["access-control-allow-headers"].lower()
+
+
+def test_pages_and_admin_carry_no_cors(live_server: LiveServer) -> None:
+    for path in ("/", "/search?q=drive", "/admin/backup"):
+        assert "access-control-allow-origin" not in request(
+            "GET", live_server.url + path).headers
+
+
+def test_a_request_line_too_long_is_plain_text_readable_cross_origin(
+        live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/sparql?query={'a' * 9000}",
+                    headers={"Origin": "https://example.org"})
+    assert reply.status == 414
+    assert reply.media_type == "text/plain"
+    assert reply.headers.get("x-content-type-options") == "nosniff"
+    assert reply.headers.get("access-control-allow-origin") == "*"
+    assert b"POST" in reply.body and b"<html" not in reply.body

@@ -1,0 +1,45 @@
+"""The settings are typed, frozen and read once; every documented setting is read somewhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from service.config import DEFAULTS, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _sources() -> str:
+    """The code that may read settings: the service (but its configuration) and the stores."""
+    files = [p for p in (ROOT / "service").glob("*.py") if p.name != "config.py"]
+    files += list((ROOT / "kg" / "store").glob("*.py"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def test_every_setting_is_a_typed_field() -> None:
+    names = {f.name for f in dataclasses.fields(Settings)} - {"mapping"}
+    assert names == {key.lower() for key in DEFAULTS}
+
+
+@pytest.mark.parametrize("key", sorted(DEFAULTS))
+def test_every_setting_is_read(key: str) -> None:
+    # Typed, as settings.NAME, or by name where the store factory takes them as a mapping.
+    code = _sources()
+    assert re.search(rf"\.{key.lower()}\b", code) or f'"{key}"' in code, key
+
+
+def test_settings_are_frozen_and_typed(tmp_path: Path) -> None:
+    settings = load_settings({"HOME": str(tmp_path), "QUERY_TIMEOUT": "2.5",
+                              "TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2", "DATA": ["a.ttl"]})
+    assert settings.query_timeout == 2.5 and settings.data == ("a.ttl",)
+    assert settings.trusted_proxies == frozenset({"10.0.0.1", "10.0.0.2"})
+    assert settings.audit_log == tmp_path / "var" / "audit.log"
+    assert settings.store_dir == tmp_path / "var" / "store"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.query_timeout = 1.0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        settings.mapping["STORE"] = "rdflib"  # type: ignore[index]
