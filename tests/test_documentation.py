@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kg.cli import main
+from dmkg_cli.commands import main
 from kg.paths import Layout
 from service.config import DEFAULTS
 

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from kg.console import STATUS_STYLE, console, print_json, print_table
+from dmkg_cli.console import STATUS_STYLE, console, print_json, print_table
 from kg.paths import Layout, default_layout
 
 
@@ -392,22 +392,6 @@ def restore(source: Path, url: str, token: str) -> None:
     console().print(f"restored {summary.quads} quads in {summary.graphs} graph(s)")
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
-@click.option("--quick", is_flag=True, help="A smoke run: 10k triples, short runs (< 2 min).")
-@click.argument("options", nargs=-1, type=click.UNPROCESSED)
-@click.pass_obj
-def bench(layout: Layout, quick: bool, options: tuple[str, ...]) -> None:
-    """Measure how cost grows with the graph (bench/scale.py; needs the bench extra and wrk).
-
-    Writes JSON, Markdown and a plot into bench/results/. Other OPTIONS go to
-    bench.scale: --scales 10000 100000 1000000, --seconds, --no-virtuoso, --virtuoso-max N.
-    """
-    import subprocess
-
-    command = [sys.executable, "-m", "bench.scale", *(["--quick"] if quick else []), *options]
-    sys.exit(subprocess.run(command, check=False, cwd=layout.root).returncode)
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
@@ -459,6 +443,3 @@ def _check_address(host: str, port: int) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: "
                                    f"{error.strerror or error}") from None
 
-
-if __name__ == "__main__":
-    main()
