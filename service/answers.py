@@ -22,7 +22,6 @@ from kg.nesting import TooDeep
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
-from service.editor import prefers_html
 from service.limits import (
     RUNNER,
     QueryLimits,
@@ -32,7 +31,7 @@ from service.limits import (
     WSGIApp,
     check_text,
 )
-from service.media import NotAcceptable, UnknownFormat, choose, content_type
+from service.media import NotAcceptable, UnknownFormat, choose, content_type, prefers_html
 from service.protocol import Operation, ProtocolError, read_operation
 
 log = logging.getLogger(__name__)

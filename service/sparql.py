@@ -10,9 +10,9 @@ from kg.store import Backend, DatasetSpec
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.answers import answer_query, base_iri, respond, text
 from service.dataset_info import dataset_info
-from service.editor import editor_page, prefers_html
+from service.editor import editor_page
 from service.limits import query_limits
-from service.media import content_type, link_header, negotiate, write_graph
+from service.media import content_type, link_header, negotiate, prefers_html, write_graph
 from service.protocol import Operation, ProtocolError, read_operation
 from service.service_description import service_description
 from service.writes import GRAPH_STORE, WriteRefused, graph_argument, sparql_update
