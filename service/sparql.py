@@ -6,8 +6,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from kg.formats import GRAPH_FORMATS
-from kg.store import Backend, DatasetSpec
-from kg.store.oxigraph_backend import OxigraphBackend
+from kg.store import Backend, Capability, DatasetSpec
 from service.answers import answer_query, base_iri, respond, text
 from service.dataset_info import dataset_info
 from service.editor import editor_page
@@ -65,7 +64,7 @@ def _answer(operation: Operation, base: str | None) -> Response:
 def read_graph() -> Response:
     """Graph Store Protocol GET: a named graph, or the default graph (the union)."""
     store = backend()
-    if not isinstance(store, OxigraphBackend):
+    if Capability.GRAPH_STORE not in store.capabilities:
         return text(404, "the Graph Store Protocol needs the embedded store")
     try:
         graph = graph_argument()

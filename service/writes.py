@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
@@ -34,7 +34,7 @@ from kg.sparql_text import (
     keywords,
     update_targets,
 )
-from kg.store import DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
+from kg.store import Backend, Capability, DatasetSpec, QueryFailed, QueryRefused, QuerySyntaxError
 from kg.store.base import GraphStateError, guard
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.limits import QueryTimeout, TextTooLong, check_text, query_limits, run_timed
@@ -363,16 +363,18 @@ def write_graph() -> Response:
     return Response(status=status)
 
 
-def init_writes(app: Flask, backend: object) -> None:
+def init_writes(app: Flask, backend: Backend) -> None:
     """Turn writes on when WRITE_TOKENS names a token file and the store can take them."""
     app.register_blueprint(blueprint)
     tokens_file = str(app.config["WRITE_TOKENS"] or "")
     if not tokens_file:
         return
-    if not isinstance(backend, OxigraphBackend) or not backend.accepts_writes:
+    if Capability.WRITES not in backend.capabilities:
         raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
+    # The embedded store opened for writing is the one engine that declares WRITES.
+    writer = cast(OxigraphBackend, backend)
     audit = Path(app.config["AUDIT_LOG"] or Path(app.config["HOME"]) / "var" / "audit.log")
-    app.extensions["dmkg.writes"] = Writes(backend, read_tokens(Path(tokens_file)), audit,
+    app.extensions["dmkg.writes"] = Writes(writer, read_tokens(Path(tokens_file)), audit,
                                            threading.Lock(), str(app.config["IRI_BASE"]))
 
 
