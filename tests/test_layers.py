@@ -7,6 +7,8 @@ function is still a circle a reader has to follow.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -97,3 +99,30 @@ def test_the_checks_see_a_cycle_and_a_forbidden_import(tmp_path: Path) -> None:
         "import service.app\n")
     assert set(cycle(import_graph(tmp_path, ["kg"])) or []) == {"kg.store.a", "kg.store.b"}
     assert ("kg.store.b", "service") in external_imports(tmp_path, "kg")
+
+
+# Imports every module of the packages and prints each project file opened meanwhile that is
+# not Python code (run in a fresh interpreter, so that nothing is imported already).
+_OPENS = """
+import importlib, pkgutil, sys
+from pathlib import Path
+root = Path.cwd().resolve()
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str):
+        path = Path(args[0]).resolve()
+        if root in path.parents and path.suffix not in {".py", ".pyc", ".so"}:
+            print(path.relative_to(root), flush=True)
+sys.addaudithook(hook)
+for name in sys.argv[1:]:
+    package = importlib.import_module(name)
+    for found in pkgutil.walk_packages(package.__path__, name + "."):
+        if not found.name.endswith("__main__"):
+            importlib.import_module(found.name)
+"""
+
+
+def test_importing_reads_no_file(layout: Layout) -> None:
+    run = subprocess.run([sys.executable, "-c", _OPENS, "kg", "service", "dmkg_cli"],
+                         capture_output=True, text=True, check=False, cwd=layout.root)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == []
