@@ -101,6 +101,16 @@ def test_the_checks_see_a_cycle_and_a_forbidden_import(tmp_path: Path) -> None:
     assert ("kg.store.b", "service") in external_imports(tmp_path, "kg")
 
 
+
+def test_no_two_classes_share_a_name(layout: Layout) -> None:
+    # A reader who meets a type name finds one definition, whichever module it came from.
+    defined: dict[str, list[str]] = {}
+    for name, path in modules(layout.root, ["kg", "service", "dmkg_cli"]).items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                defined.setdefault(node.name, []).append(name)
+    assert {c: where for c, where in defined.items() if len(where) > 1} == {}
+
 # Imports every module of the packages and prints each project file opened meanwhile that is
 # not Python code (run in a fresh interpreter, so that nothing is imported already).
 _OPENS = """

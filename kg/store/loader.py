@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from kg.store.oxigraph_backend import rdf_format_of
 
 CHUNK = 1000  # Virtuoso's SPARQL compiler runs out of memory on much larger requests
-Progress = Callable[[str, int, int], None]
+LoadProgress = Callable[[str, int, int], None]
 
 
 class Updatable(Protocol):
@@ -47,7 +47,7 @@ STAGING = "#dmkg-staging-"
 
 
 def push(backend: Updatable, path: Path, graph: str | None = None,
-         progress: Progress = lambda name, done, total: None) -> dict[str, int]:
+         progress: LoadProgress = lambda name, done, total: None) -> dict[str, int]:
     """Load path into the server behind backend; return the triples written per graph.
 
     Every graph is staged first; one final request moves them all into place, so a load that

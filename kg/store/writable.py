@@ -32,7 +32,7 @@ MARKER = "SOURCE.json"
 
 
 @dataclass(frozen=True)
-class Source:
+class StoreOrigin:
     """What the build put in the store: the digest of its input and the graphs it owns."""
 
     digest: str
@@ -42,7 +42,7 @@ class Source:
         return json.dumps({"digest": self.digest, "protected": list(self.protected)}) + "\n"
 
     @classmethod
-    def read(cls, folder: Path) -> Source | None:
+    def read(cls, folder: Path) -> StoreOrigin | None:
         try:
             data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
             return cls(str(data["digest"]), tuple(data["protected"]))
@@ -71,7 +71,7 @@ def _digest(files: Sequence[tuple[Path, str | None]]) -> str:
 
 
 def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
-                           built: bool) -> tuple[Path, Source]:
+                           built: bool) -> tuple[Path, StoreOrigin]:
     """Return the live store folder, loading or refreshing it from files when they changed.
 
     built: the files are the build's output, whose graphs the build owns (and a change of
@@ -80,7 +80,7 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
     with _locked(root):
         live, previous = root / LIVE, root / PREVIOUS
         finish_interrupted_swap(live, previous)
-        current = Source.read(live)
+        current = StoreOrigin.read(live)
         if current is not None and not built:
             return live, current
         digest = _digest(files)
@@ -101,7 +101,7 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
             # RocksDB closes its files only when the last reference goes: before any rename.
             del store
             gc.collect()
-            source = Source(digest, protected)
+            source = StoreOrigin(digest, protected)
             (staging / MARKER).write_text(source.dump(), encoding="utf-8")
         log.info("writable store swapped in at %s, loaded from %s (%s)%s", live,
                  ", ".join(str(path) for path, _ in files), digest[:16],
