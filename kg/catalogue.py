@@ -345,8 +345,3 @@ class Catalogue:
 
 # Characters of a search text read (the REST API and the pages accept 200, reconciliation 500).
 MAX_TEXT = 500
-
-
-def term_iri(name: str) -> str:
-    """The IRI of a DMO term."""
-    return str(DMO[name])
