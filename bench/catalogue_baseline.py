@@ -43,7 +43,7 @@ EXACT, PREFIX, SUBSTRING = 3, 2, 1
 LAST = "\U0010ffff"
 
 
-def fold(text: str) -> str:
+def baseline_fold(text: str) -> str:
     """Fold case, accents, apostrophes and spacing, so that Kétamine finds ketamine."""
     if text.isascii():
         plain = text.casefold()  # nothing to decompose
@@ -59,7 +59,7 @@ def _trigrams(text: str) -> set[str]:
 
 
 @dataclass
-class Entity:
+class BaselineEntry:
     """An individual: its IRI, kind, names and DMO types (asserted and inferred)."""
 
     iri: str
@@ -85,7 +85,7 @@ class Entity:
 class Hit:
     """A search result: the entity, the name that matched and how well."""
 
-    entity: Entity
+    entity: BaselineEntry
     name: str
     tier: int
     preferred: bool
@@ -101,7 +101,7 @@ class Hit:
 class Catalogue:
     """Every individual by IRI, and the index of their names."""
 
-    entities: dict[str, Entity] = field(default_factory=dict)
+    entities: dict[str, BaselineEntry] = field(default_factory=dict)
     terms: dict[str, dict[str, str]] = field(default_factory=dict)  # DMO term IRI → labels
     # (folded name, entity IRI, name, is a preferred label), sorted: a name's position
     _names: list[tuple[str, str, str, bool]] = field(default_factory=list)
@@ -131,18 +131,18 @@ class Catalogue:
         catalogue._index()
         return catalogue
 
-    def _entity(self, iri: str) -> Entity:
+    def _entity(self, iri: str) -> BaselineEntry:
         if iri not in self.entities:
-            self.entities[iri] = Entity(iri)
+            self.entities[iri] = BaselineEntry(iri)
         return self.entities[iri]
 
     def _index(self) -> None:
         names: set[tuple[str, str, str, bool]] = set()
         for entity in self.entities.values():
             for label in entity.labels.values():
-                names.add((fold(label), entity.iri, label, True))
+                names.add((baseline_fold(label), entity.iri, label, True))
             for _, label in entity.alt_labels:
-                names.add((fold(label), entity.iri, label, False))
+                names.add((baseline_fold(label), entity.iri, label, False))
         self._names = sorted(names)
         self._folded = [folded for folded, *_ in self._names]
         numbers: dict[str, int] = {}
@@ -166,10 +166,10 @@ class Catalogue:
         """How many names are indexed."""
         return len(self._names)
 
-    def get(self, iri: str) -> Entity | None:
+    def get(self, iri: str) -> BaselineEntry | None:
         return self.entities.get(iri)
 
-    def by_id(self, ident: str) -> Entity | None:
+    def by_id(self, ident: str) -> BaselineEntry | None:
         return self.entities.get(str(DMR) + ident)
 
     def label(self, iri: str, lang: str = "en") -> str | None:
@@ -215,7 +215,7 @@ class Catalogue:
         Hits come best first, one per entity: a higher tier, then a preferred label, then a
         shorter name, then by name and IRI.
         """
-        folded = fold(text)
+        folded = baseline_fold(text)
         if not folded:
             return 0, []
         size, rank = len(self._names), self._rank

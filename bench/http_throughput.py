@@ -44,7 +44,7 @@ def _targets(workers: int, log_dir: Path) -> list[tuple[Server, str, dict[str, s
     for store in ("memory", "oxigraph"):
         port = free_port()
         targets.append((Server(f"dmkg-{store}",
-                               [python, "-m", "kg.cli", "serve", "--host", "127.0.0.1",
+                               [python, "-m", "dmkg_cli", "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--workers", str(workers), "--store", store],
                                "/sparql?" + urlencode({"query": "ASK {}"}), port,
                                log=log_dir / f"dmkg-{store}.log"),

@@ -144,7 +144,7 @@ def run(layout: Layout, seconds: float, connections: int, writers: int,
     port = free_port()
     env = {"DMKG_WRITE_TOKENS": str(workdir / "tokens"), "DMKG_STORE_DIR": str(workdir / "store"),
            "DMKG_AUDIT_LOG": str(workdir / "audit.log")}
-    command = [sys.executable, "-m", "kg.cli", "--home", str(layout.root), "serve",
+    command = [sys.executable, "-m", "dmkg_cli", "--home", str(layout.root), "serve",
                "--host", "127.0.0.1", "--port", str(port)]
     tally = Tally()
     with Server("dmkg-writable", command, "/sparql?query=ASK%7B%7D", port, env=env,

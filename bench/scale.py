@@ -162,11 +162,11 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
     figures: dict[str, Any] = {"triples": lines, "targets": {}}
     data_args = [f"--data={p}" for p in data]
     plan: list[tuple[str, list[str], dict[str, str]]] = [
-        ("dmkg-memory", [python, "-m", "kg.cli", "serve", *data_args, "--store", "memory",
+        ("dmkg-memory", [python, "-m", "dmkg_cli", "serve", *data_args, "--store", "memory",
                          "--workers", "2"], {}),
     ]
     if lines <= args.rdflib_max:
-        plan.append(("dmkg-rdflib", [python, "-m", "kg.cli", "serve", *data_args, "--store",
+        plan.append(("dmkg-rdflib", [python, "-m", "dmkg_cli", "serve", *data_args, "--store",
                                      "rdflib", "--workers", "2"], {}))
     with ExitStack() as stack:
         if (args.virtuoso and shutil.which("virtuoso-t")
@@ -174,7 +174,7 @@ def measure_scale(triples: int, args: argparse.Namespace, work: Path) -> dict[st
             endpoint, load_s = stack.enter_context(_virtuoso(work / f"virtuoso-{triples}",
                                                              [merged]))
             figures["targets"]["dmkg-virtuoso"] = {"load_seconds": round(load_s, 2)}
-            plan.append(("dmkg-virtuoso", [python, "-m", "kg.cli", "serve", "--store",
+            plan.append(("dmkg-virtuoso", [python, "-m", "dmkg_cli", "serve", "--store",
                                            f"sparql+{endpoint}", "--workers", "2"], {}))
         for name, command, env in plan:
             port = free_port()

@@ -18,6 +18,7 @@ from rdflib.namespace import OWL, RDF
 
 import kg
 from kg.facts_loader import Facts, load_facts
+from kg.folders import swap_in
 from kg.inference import entailed
 from kg.java import JavaUnavailable
 from kg.namespaces import DMO, GRAPH, ONTOLOGY_IRI
@@ -228,9 +229,7 @@ def report_text(report: dict[str, Any]) -> str:
 def write_dist(result: BuildResult, layout: Layout) -> Path:
     """Write every output into a fresh folder, then swap it for dist/ in one rename."""
     target = layout.dist_dir
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=target.parent))
-    try:
+    with swap_in(target) as staging:
         kg_graph = result.ontology + result.facts
         files = {
             "dmkg.nq": nquads(result.graphs),
@@ -247,17 +246,6 @@ def write_dist(result: BuildResult, layout: Layout) -> Path:
         (staging / "ontology").mkdir()
         shutil.copyfile(layout.ontology_ttl, staging / "ontology" / "dmo.ttl")
         shutil.copyfile(layout.ontology_owl, staging / "ontology" / "dmo.owl")
-        staging.chmod(0o755)
-        previous = target.with_name(target.name + ".previous")
-        if previous.exists():
-            shutil.rmtree(previous)
-        if target.exists():
-            target.rename(previous)
-        staging.rename(target)
-        shutil.rmtree(previous, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 

@@ -33,7 +33,7 @@ from kg.search.query import (
 )
 from kg.store import Backend
 
-__all__ = ["EXACT", "FUZZY", "PREFIX", "SUBSTRING", "TEXT", "WORDS", "Catalogue", "Entity",
+__all__ = ["EXACT", "FUZZY", "PREFIX", "SUBSTRING", "TEXT", "WORDS", "Catalogue", "CatalogueEntry",
            "Hit", "Results", "fold"]
 SCORES = {EXACT: 90.0, PREFIX: 60.0, WORDS: 45.0, SUBSTRING: 30.0, TEXT: 20.0, FUZZY: 10.0}
 MATCH_NAMES = {EXACT: "exact", PREFIX: "prefix", WORDS: "words", SUBSTRING: "substring",
@@ -42,7 +42,7 @@ CACHED = 1 << 14
 
 
 @dataclass
-class Entity:
+class CatalogueEntry:
     """An individual: its IRI, kind, names and DMO types (asserted and inferred)."""
 
     iri: str
@@ -73,7 +73,7 @@ class Entity:
 class Hit:
     """A search result: the entity, the name that matched, how well, and a text excerpt."""
 
-    entity: Entity
+    entity: CatalogueEntry
     name: str
     tier: int
     preferred: bool
@@ -150,7 +150,7 @@ def closeness(folded_name: str, wanted: str) -> tuple[float, str]:
     return best
 
 
-def matched_name(entity: Entity, wanted: str, tier: int) -> tuple[str, bool]:
+def matched_name(entity: CatalogueEntry, wanted: str, tier: int) -> tuple[str, bool]:
     """The entity's name a hit of this tier stands for: the best one, or the closest spelt."""
     names = entity.names()
     if tier == FUZZY:
@@ -180,7 +180,7 @@ class Catalogue:
         self.schema = index.schema
         self.searcher = index.searcher()
         self.terms = terms  # DMO term IRI → labels by language
-        self._cache: OrderedDict[str, Entity | None] = OrderedDict()
+        self._cache: OrderedDict[str, CatalogueEntry | None] = OrderedDict()
         self._lock = Lock()
 
     @classmethod
@@ -205,12 +205,12 @@ class Catalogue:
         """How many individuals are indexed."""
         return int(self.searcher.num_docs)
 
-    def _entity(self, address: tantivy.DocAddress) -> Entity:
+    def _entity(self, address: tantivy.DocAddress) -> CatalogueEntry:
         doc = self.searcher.doc(address)
         labels, alt_labels, types = json.loads(bytes(doc["entity"][0]).decode())
-        return Entity(doc["iri"][0], labels, [tuple(a) for a in alt_labels], set(types))
+        return CatalogueEntry(doc["iri"][0], labels, [tuple(a) for a in alt_labels], set(types))
 
-    def get(self, iri: str) -> Entity | None:
+    def get(self, iri: str) -> CatalogueEntry | None:
         """The individual with this IRI, or None."""
         with self._lock:
             if iri in self._cache:
@@ -225,7 +225,7 @@ class Catalogue:
                 self._cache.popitem(last=False)
         return entity
 
-    def by_id(self, ident: str) -> Entity | None:
+    def by_id(self, ident: str) -> CatalogueEntry | None:
         return self.get(str(DMR) + ident)
 
     def label(self, iri: str, lang: str = "en") -> str | None:
@@ -259,15 +259,15 @@ class Catalogue:
         """Return how many individuals each kind (substance, claim, …) has."""
         return dict(sorted(self.counts("kind").items()))
 
-    def of_type(self, name: str) -> list[Entity]:
+    def of_type(self, name: str) -> list[CatalogueEntry]:
         """Every individual of a DMO class."""
         return self._having("class", name)
 
-    def of_kind(self, kind: str) -> list[Entity]:
+    def of_kind(self, kind: str) -> list[CatalogueEntry]:
         """Every individual of a kind (substance, claim, …)."""
         return self._having("kind", kind)
 
-    def _having(self, facet: str, value: str) -> list[Entity]:
+    def _having(self, facet: str, value: str) -> list[CatalogueEntry]:
         query = tantivy.Query.term_query(self.schema, facet, value)
         total = _count(self.searcher.search(query, 1, count=True))
         hits = self.searcher.search(query, max(total, 1), count=False).hits
@@ -345,8 +345,3 @@ class Catalogue:
 
 # Characters of a search text read (the REST API and the pages accept 200, reconciliation 500).
 MAX_TEXT = 500
-
-
-def term_iri(name: str) -> str:
-    """The IRI of a DMO term."""
-    return str(DMO[name])

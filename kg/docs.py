@@ -25,7 +25,7 @@ SECTIONS = (
 
 
 @dataclass
-class Term:
+class DocumentedTerm:
     """One term as the documentation shows it."""
 
     iri: str
@@ -96,8 +96,8 @@ RELATIONS = (
 )
 
 
-def _term(graph: Graph, iri: URIRef) -> Term:
-    term = Term(str(iri), curie(iri), anchor(iri), _by_lang(graph, iri, RDFS.label),
+def _term(graph: Graph, iri: URIRef) -> DocumentedTerm:
+    term = DocumentedTerm(str(iri), curie(iri), anchor(iri), _by_lang(graph, iri, RDFS.label),
                 _by_lang(graph, iri, SKOS.definition))
     if legacy_anchor(iri) != term.anchor:
         term.legacy_anchor = legacy_anchor(iri)

@@ -49,8 +49,3 @@ ENTITY_KINDS = (
     "factor",
     "concept",
 )
-
-
-def sparql_prologue() -> str:
-    """Return PREFIX declarations for every project prefix."""
-    return "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in PREFIXES.items())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from kg.sparql_reading import Token, is_absolute, tokens
+from kg.sparql_reading import Token, tokens
 from kg.text_cache import text_cache
 
 __all__ = ["Token", "tokens"]
@@ -28,12 +28,6 @@ def keywords(text: str) -> frozenset[str]:
 def has_dataset_clause(text: str) -> bool:
     """Tell whether a query names its own dataset with FROM or FROM NAMED."""
     return "FROM" in keywords(text)
-
-
-@text_cache(1024)
-def has_relative_iri(text: str) -> bool:
-    """Tell whether a query holds an IRI without a scheme, which needs a base IRI."""
-    return any(t.kind == "iri" and not is_absolute(t.text[1:-1]) for t in tokens(text))
 
 
 # Words that make an engine reach out over the network.

@@ -21,10 +21,9 @@ from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, QuerySyntaxError
-from service.editor import prefers_html
 from service.errors import ServiceError, as_service_error, service_error, wsgi_error
 from service.limits import RUNNER, QueryLimits, StartResponse, WSGIApp, check_text
-from service.media import choose, content_type
+from service.media import choose, content_type, prefers_html
 from service.protocol import Operation, read_operation
 
 ENDPOINT = "/sparql"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 from rdflib import Graph
@@ -17,6 +18,18 @@ def dmo_classes() -> list[str]:
     """The local names of the ontology's classes: the values a type filter may take."""
     graph = Graph().parse(default_layout().ontology_dir / "dmo.ttl", format="turtle")
     return sorted(OntologyIndex.from_graph(graph).classes)
+
+
+class OntologyClass(validate.Validator):
+    """One of dmo_classes(), read from the ontology when first needed, not at import."""
+
+    @property
+    def choices(self) -> list[str]:  # what the OpenAPI document lists as the enum
+        return dmo_classes()
+
+    def __call__(self, value: Any) -> Any:
+        return validate.OneOf(self.choices)(value)
+
 
 LANG = fields.String(load_default="en", validate=validate.OneOf(["en", "fr"]),
                      metadata={"description": "language of labels, falling back to the other"})
@@ -153,7 +166,7 @@ class SearchArgs(PageArgs):
     q = fields.String(required=True, validate=validate.Length(min=1, max=200),
                       metadata={"description": "text to find in names, any language, any case, "
                                                "with or without accents"})
-    type = fields.List(fields.String(validate=validate.OneOf(dmo_classes())),
+    type = fields.List(fields.String(validate=OntologyClass()),
                        load_default=list,
                        metadata={"description": "keep entities of these DMO classes"})
     kind = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,

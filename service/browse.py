@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from kg.catalogue import Catalogue, Entity, fold
+from kg.catalogue import Catalogue, CatalogueEntry, fold
 from kg.namespaces import DMO, ENTITY_KINDS, GRAPH
 from kg.store import Backend
 from service.i18n import KIND_NAMES, WORDS, page_language
@@ -109,12 +109,12 @@ def overview() -> Response:
     return _page("browse.html", lang, _twin(), kinds=kinds, tree=tree)
 
 
-def _matches(entity: Entity, folded: str) -> bool:
+def _matches(entity: CatalogueEntry, folded: str) -> bool:
     names = [*entity.labels.values(), *(name for _, name in entity.alt_labels), entity.id]
     return any(folded in fold(name) for name in names)
 
 
-def _listing(entities: list[Entity], title: str, lang: str, **context: Any) -> Response:
+def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: Any) -> Response:
     text = request.args.get("q", "").strip()[:200]
     sort = choice("sort", ("name", "id"))
     order = choice("order", ("asc", "desc"))

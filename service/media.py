@@ -8,12 +8,15 @@ from typing import Any
 
 from flask import request
 from rdflib import Dataset, Graph
+from werkzeug import Request
 from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
 from kg.formats import (
+    ALIASES,
     FORMAT_PARAMETERS,
     GRAPH_FORMATS,
+    RESULT_FORMATS,
     Format,
     by_parameter,
     find,
@@ -22,6 +25,19 @@ from kg.formats import (
 )
 
 HTML = "text/html"
+PAGE_TYPES = {"text/html", "application/xhtml+xml"}
+ANSWER_TYPES = frozenset({f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)} | set(ALIASES))
+
+
+def prefers_html(request: Request) -> bool:
+    """Whether a GET comes from a browser: it ranks an HTML type above every answer type."""
+    if request.method != "GET" or any(p in request.args for p in FORMAT_PARAMETERS):
+        return False
+    accept = parse_accept_header(request.headers.get("Accept", ""), MIMEAccept)
+    html = max((q for value, q in accept if value in PAGE_TYPES), default=0.0)
+    # Only the types an answer could take compete (a browser also names images at q=1).
+    answers = max((q for value, q in accept if value in ANSWER_TYPES), default=0.0)
+    return html > 0 and html > answers
 
 
 class NotAcceptable(Exception):

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
-from kg.catalogue import EXACT, Catalogue, Entity, Hit, fold
+from kg.catalogue import EXACT, Catalogue, CatalogueEntry, Hit, fold
 from kg.namespaces import DMO, DMR, OBO, WIKIDATA
 from kg.store import Backend
 from kg.version import project_version
@@ -117,7 +117,7 @@ def _matches(condition: Condition, related: dict[str, set[str]]) -> bool:
     return bool(wanted & names)
 
 
-def _related(entity: Entity) -> dict[str, set[str]]:
+def _related(entity: CatalogueEntry) -> dict[str, set[str]]:
     """The entity's outgoing DMO relations by property name, and its identifier IRIs."""
     from service.resources import Resources
 
@@ -141,7 +141,7 @@ def _backend() -> Backend:
     return found
 
 
-def _having(condition: Condition) -> list[Entity]:
+def _having(condition: Condition) -> list[CatalogueEntry]:
     """Entities that meet a condition: candidates a name search alone would not give."""
     catalogue, backend = _catalogue(), _backend()
     if condition.pid in IDENTIFIER_PROPERTIES:
@@ -165,7 +165,7 @@ def _check_properties(conditions: list[Condition]) -> None:
             raise BadQuery(f"unknown property {condition.pid!r}: see /reconcile/suggest/property")
 
 
-Scored = tuple[Entity, Hit | None, float, list[dict[str, Any]]]
+Scored = tuple[CatalogueEntry, Hit | None, float, list[dict[str, Any]]]
 
 
 def _candidates(query: Query) -> list[Scored]:
@@ -382,7 +382,7 @@ def suggest_property() -> Response:
     return _json({"result": found[cursor:cursor + SUGGEST_SIZE]})
 
 
-def _aliases(entity: Entity) -> list[str]:
+def _aliases(entity: CatalogueEntry) -> list[str]:
     """The entity's other names, each once (ignoring case), without its labels."""
     seen = {fold(label) for label in entity.labels.values()}
     aliases = []

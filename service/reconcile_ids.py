@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
-from kg.catalogue import Catalogue, Entity
+from kg.catalogue import Catalogue, CatalogueEntry
 from kg.namespaces import ADDICTO, DMR, OBO, WIKIDATA
 from kg.store.base import Backend
 
@@ -36,7 +36,7 @@ LINKED = ("SELECT ?s ?how WHERE { VALUES ?how { " + " ".join(f"<{p}>" for p in L
 class IdentifierHit:
     """An entity named by an identifier, and how it is linked (a SKOS mapping property)."""
 
-    entity: Entity
+    entity: CatalogueEntry
     identifier: str
     how: str
 

@@ -9,7 +9,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from kg.catalogue import Catalogue, Entity
+from kg.catalogue import Catalogue, CatalogueEntry
 from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
 from kg.store import Backend, DatasetSpec
 from service.i18n import property_label
@@ -136,7 +136,7 @@ class Resources:
             if pair not in self._incoming[str(row["m"])]:
                 self._incoming[str(row["m"])].append(pair)
 
-    def entity(self, ident: str) -> Entity:
+    def entity(self, ident: str) -> CatalogueEntry:
         found = self.catalogue.by_id(ident) or self.catalogue.get(ident)
         if found is None:
             raise NotFound(ident)

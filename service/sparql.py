@@ -6,12 +6,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from kg.formats import GRAPH_FORMATS
-from kg.store import Backend, DatasetSpec
-from kg.store.oxigraph_backend import OxigraphBackend
+from kg.store import Backend, Capability, DatasetSpec
 from service.answers import answer_query, base_iri, respond
-from service.editor import editor_page, prefers_html
+from service.editor import editor_page
 from service.errors import ServiceError
-from service.media import content_type, link_header, negotiate, write_graph
+from service.media import content_type, link_header, negotiate, prefers_html, write_graph
 from service.protocol import Operation, read_operation
 from service.service_description import service_description
 from service.services import query_limits, services
@@ -61,7 +60,7 @@ def _answer(operation: Operation, base: str | None) -> Response:
 def read_graph() -> Response:
     """Graph Store Protocol GET: a named graph, or the default graph (the union)."""
     store = backend()
-    if not isinstance(store, OxigraphBackend):
+    if Capability.GRAPH_STORE not in store.capabilities:
         raise ServiceError(404, "the Graph Store Protocol needs the embedded store")
     graph = graph_argument()
     if graph is not None and not store.has_graph(graph):

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -34,7 +34,7 @@ from kg.sparql_text import (
     keywords,
     update_targets,
 )
-from kg.store import DatasetSpec, QuerySyntaxError
+from kg.store import Backend, Capability, DatasetSpec, QuerySyntaxError
 from kg.store.base import guard
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.config import Settings
@@ -338,13 +338,15 @@ def write_graph() -> Response:
     return Response(status=status)
 
 
-def open_writes(settings: Settings, backend: object) -> Writes | None:
+def open_writes(settings: Settings, backend: Backend) -> Writes | None:
     """The write side when WRITE_TOKENS names a token file and the store can take them."""
     if not settings.write_tokens:
         return None
-    if not isinstance(backend, OxigraphBackend) or not backend.accepts_writes:
+    if Capability.WRITES not in backend.capabilities:
         raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
-    return Writes(backend, read_tokens(Path(settings.write_tokens)), settings.audit_log,
+    # The embedded store opened for writing is the one engine that declares WRITES.
+    writer = cast(OxigraphBackend, backend)
+    return Writes(writer, read_tokens(Path(settings.write_tokens)), settings.audit_log,
                   threading.Lock(), settings.iri_base)
 
 

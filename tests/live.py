@@ -39,7 +39,7 @@ class LiveServer:
         self.log = workdir / "server.log"
 
     def __enter__(self) -> LiveServer:
-        command = [sys.executable, "-m", "kg.cli",
+        command = [sys.executable, "-m", "dmkg_cli",
                    *(["--home", str(self.home)] if self.home else []),
                    "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
         with self.log.open("wb") as log:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import tantivy
 
+from kg.folders import swap_in
 from kg.namespaces import DMO, DMR
 from kg.search.fields import CLAIM_KINDS, fold, register, schema, sound_key, word_sound_keys, words
 from kg.store import Backend
@@ -165,19 +165,11 @@ def build_into(root: Path, key: str, backend: Backend) -> Path:
 def _build(root: Path, key: str, target: Path, backend: Backend) -> Path:
     if (target / READY).exists():
         return target
-    staging = root / f".search-{key}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with swap_in(target) as staging:
         records, terms = read(backend)
         index = write(records, terms, staging)
         del index
         (staging / READY).write_text(key + "\n", encoding="utf-8")
-        shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     for old in root.glob("search-*"):
         if old != target:
             shutil.rmtree(old, ignore_errors=True)

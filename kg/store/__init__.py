@@ -2,6 +2,7 @@
 
 from kg.store.base import (
     Backend,
+    Capability,
     DatasetSpec,
     QueryFailed,
     QueryOutcome,
@@ -11,6 +12,6 @@ from kg.store.base import (
     StoreUnreachable,
 )
 
-__all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QueryRefused",
+__all__ = ["Backend", "Capability", "DatasetSpec", "QueryFailed", "QueryOutcome", "QueryRefused",
            "QuerySyntaxError", "Rows",
            "StoreUnreachable"]

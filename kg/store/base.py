@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
@@ -134,10 +135,20 @@ class Rows(list[dict[str, Term]]):
         self.columns = columns
 
 
+class Capability(Enum):
+    """What a backend can do beyond the contract; callers ask for it rather than for an engine."""
+
+    # Takes writes from the service: SPARQL Update and Graph Store PUT, POST and DELETE.
+    WRITES = "writes"
+    # Serves one named graph by name under the Graph Store Protocol (it keeps empty graphs).
+    GRAPH_STORE = "graph-store"
+
+
 class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""
 
     name: str = "backend"
+    capabilities: frozenset[Capability] = frozenset()
     # False only in tests of the network isolation of query processes (TEST_WITHOUT_GUARD).
     refuse_remote: bool = True
     # Oxigraph alone reads the texts this backend executes (see kg.sparql_reading.plain).
@@ -182,6 +193,10 @@ class Backend(ABC):
     @abstractmethod
     def graph_sizes(self) -> dict[str, int]:
         """Return the number of triples in each named graph ('' for the default graph)."""
+
+    def has_graph(self, graph: str) -> bool:
+        """Whether the store holds the named graph (an engine may also keep empty ones)."""
+        return graph in self.graph_sizes()
 
     def version(self) -> str:
         """Return a short text that changes whenever the data changes (from graph sizes)."""

@@ -6,7 +6,6 @@ import fcntl
 import gc
 import hashlib
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.folders import swap_in
 from kg.store.oxigraph_backend import UNION_NOTE, overlaps
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,7 @@ def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
         marker = target / READY
         if marker.exists() and marker.read_text(encoding="utf-8").strip() == digest:
             return target, digest
-        shutil.rmtree(target, ignore_errors=True)
-        staging = root / f".loading-{digest[:16]}-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
+        with swap_in(target) as staging:
             store = ox.Store(str(staging))
             store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
             store.flush()
@@ -67,10 +64,6 @@ def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
             del store
             gc.collect()  # the store's files close when the object goes
             (staging / READY).write_text(digest + "\n", encoding="utf-8")
-            staging.rename(target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         replaced = [old for old in root.glob("store-*") if old != target]
         for old in replaced:
             shutil.rmtree(old, ignore_errors=True)

@@ -11,7 +11,7 @@ from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
 from kg.store.remote import RemoteBackend
-from kg.store.writable import Source, prepare_writable_store
+from kg.store.writable import StoreOrigin, prepare_writable_store
 
 ENGINES = ("oxigraph", "memory", "rdflib")
 
@@ -46,7 +46,7 @@ def _data_files(data: Sequence[str]) -> list[tuple[Path, str | None]]:
     return files
 
 
-def prepare_writable(settings: Mapping[str, Any]) -> tuple[Path, Source]:
+def prepare_writable(settings: Mapping[str, Any]) -> tuple[Path, StoreOrigin]:
     """Ready the on-disk store for writing: seeded from DATA, or kept in step with dist/."""
     engine = str(settings["STORE"])
     data: Sequence[str] = settings.get("DATA") or ()

@@ -12,17 +12,20 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from kg.store.oxigraph_backend import rdf_format_of
 
-if TYPE_CHECKING:
-    from kg.store.remote import RemoteBackend
-
 CHUNK = 1000  # Virtuoso's SPARQL compiler runs out of memory on much larger requests
-Progress = Callable[[str, int, int], None]
+LoadProgress = Callable[[str, int, int], None]
+
+
+class Updatable(Protocol):
+    """A SPARQL server that runs updates (the remote backend, or a test's stand-in)."""
+
+    def update(self, sparql: str) -> None: ...
 
 
 def _graphs(path: Path, graph: str | None) -> dict[str, list[str]]:
@@ -43,8 +46,8 @@ def _graphs(path: Path, graph: str | None) -> dict[str, list[str]]:
 STAGING = "#dmkg-staging-"
 
 
-def push(backend: RemoteBackend, path: Path, graph: str | None = None,
-         progress: Progress = lambda name, done, total: None) -> dict[str, int]:
+def push(backend: Updatable, path: Path, graph: str | None = None,
+         progress: LoadProgress = lambda name, done, total: None) -> dict[str, int]:
     """Load path into the server behind backend; return the triples written per graph.
 
     Every graph is staged first; one final request moves them all into place, so a load that

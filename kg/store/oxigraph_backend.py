@@ -18,6 +18,7 @@ from kg.sparql_text import has_dataset_clause, values_block, with_leading_values
 from kg.store.base import (
     Backend,
     Bindings,
+    Capability,
     DatasetSpec,
     QueryFailed,
     QueryOutcome,
@@ -161,6 +162,7 @@ class OxigraphBackend(Backend):
 
     name = "oxigraph"
     only_oxigraph = True
+    capabilities = frozenset({Capability.GRAPH_STORE})
 
     def __init__(self, store: ox.Store, version: str = "") -> None:
         self.store = store
@@ -190,12 +192,11 @@ class OxigraphBackend(Backend):
         """Open a store read-write (one process only); protected graphs refuse writes."""
         backend = cls(ox.Store(str(path)))
         backend.protected = frozenset(protected)
-        backend.accepts_writes = True
+        backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
         backend._prepare_union()
         return backend
 
-    accepts_writes = False
     protected: frozenset[str] = frozenset()
     path: Path | None = None
     # A write failed on the disk: RocksDB then refuses every write until it is reopened.

@@ -35,6 +35,7 @@ from kg.store.base import (
     StoreUnreachable,
     guard,
 )
+from kg.store.loader import STAGING, push
 from kg.store.oxigraph_backend import rows_of, values_of, write_outcome
 
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
@@ -177,8 +178,6 @@ class RemoteBackend(Backend):
         self._sizes = None
 
     def load(self, path: Path, graph: str | None = None) -> None:
-        from kg.store.loader import push
-
         push(self, path, graph)
 
     def graph_sizes(self) -> dict[str, int]:
@@ -190,7 +189,7 @@ class RemoteBackend(Backend):
             rows = [{"g": row["g"].value, "n": row["n"].value} for row in parsed]
             sizes = {str(r["g"]): int(str(r["n"])) for r in rows}
             self._sizes = {name: size for name, size in sorted(sizes.items())
-                           if not _system_graph(name) and "#dmkg-staging-" not in name}
+                           if not _system_graph(name) and STAGING not in name}
         return self._sizes
 
 

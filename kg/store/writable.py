@@ -14,13 +14,13 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.folders import finish_interrupted_swap, swap_in
 from kg.store.embedded import _locked, file_digest
 from kg.store.oxigraph_backend import rdf_format_of
 
@@ -32,7 +32,7 @@ MARKER = "SOURCE.json"
 
 
 @dataclass(frozen=True)
-class Source:
+class StoreOrigin:
     """What the build put in the store: the digest of its input and the graphs it owns."""
 
     digest: str
@@ -42,7 +42,7 @@ class Source:
         return json.dumps({"digest": self.digest, "protected": list(self.protected)}) + "\n"
 
     @classmethod
-    def read(cls, folder: Path) -> Source | None:
+    def read(cls, folder: Path) -> StoreOrigin | None:
         try:
             data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
             return cls(str(data["digest"]), tuple(data["protected"]))
@@ -71,7 +71,7 @@ def _digest(files: Sequence[tuple[Path, str | None]]) -> str:
 
 
 def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
-                           built: bool) -> tuple[Path, Source]:
+                           built: bool) -> tuple[Path, StoreOrigin]:
     """Return the live store folder, loading or refreshing it from files when they changed.
 
     built: the files are the build's output, whose graphs the build owns (and a change of
@@ -79,18 +79,14 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
     """
     with _locked(root):
         live, previous = root / LIVE, root / PREVIOUS
-        if not live.exists() and previous.exists():
-            previous.rename(live)  # a swap was interrupted after its first step
-        shutil.rmtree(previous, ignore_errors=True)
-        current = Source.read(live)
+        finish_interrupted_swap(live, previous)
+        current = StoreOrigin.read(live)
         if current is not None and not built:
             return live, current
         digest = _digest(files)
         if current is not None and current.digest == digest:
             return live, current
-        staging = root / ".staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
+        with swap_in(live, previous) as staging:
             store = _fill(staging, files)
             protected = tuple(sorted(_graphs_of(store))) if built else ()
             if current is not None:
@@ -105,16 +101,9 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
             # RocksDB closes its files only when the last reference goes: before any rename.
             del store
             gc.collect()
-            source = Source(digest, protected)
+            source = StoreOrigin(digest, protected)
             (staging / MARKER).write_text(source.dump(), encoding="utf-8")
-            if live.exists():
-                live.rename(previous)
-            staging.rename(live)
-            shutil.rmtree(previous, ignore_errors=True)
-            log.info("writable store swapped in at %s, loaded from %s (%s)%s", live,
-                     ", ".join(str(path) for path, _ in files), digest[:16],
-                     f"; {len(kept)} contributed graphs carried over" if current else "")
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        log.info("writable store swapped in at %s, loaded from %s (%s)%s", live,
+                 ", ".join(str(path) for path, _ in files), digest[:16],
+                 f"; {len(kept)} contributed graphs carried over" if current else "")
     return live, source

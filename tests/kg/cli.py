@@ -11,7 +11,7 @@ from pathlib import Path
 def dmkg(*args: str, home: Path | None = None,
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `dmkg ARGS` (with --home when given) and capture its output."""
-    command = [sys.executable, "-m", "kg.cli"]
+    command = [sys.executable, "-m", "dmkg_cli"]
     if home is not None:
         command += ["--home", str(home)]
     environment = {**os.environ, "COLUMNS": "200", **(env or {})}

@@ -7,7 +7,6 @@ import pytest
 
 from kg.sparql_text import (
     has_dataset_clause,
-    has_relative_iri,
     remote_operations,
     tokens,
     values_slot,
@@ -63,11 +62,6 @@ def test_the_guard_refuses_every_spelling_of_service(query: str) -> None:
 def test_strings_are_read_whole() -> None:
     assert [t.kind for t in tokens('"a\\"b" ?x')] == ["string", "var"]
     assert [t.kind for t in tokens('"a\\u0022 \\u0022b" ?x')] == ["string", "var"]
-
-
-def test_relative_iris() -> None:
-    assert has_relative_iri("CONSTRUCT { <s> <p> 1 } WHERE {}")
-    assert not has_relative_iri("SELECT * { <http://x/s> ?p ?o FILTER(?o < 3) }")
 
 
 def test_dataset_clauses_can_be_removed() -> None:

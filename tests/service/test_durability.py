@@ -129,7 +129,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
 
 
 def dmkg(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "kg.cli", *args],
+    return subprocess.Popen([sys.executable, "-m", "dmkg_cli", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -84,6 +84,15 @@ def test_search_finds_alternative_names_and_filters_by_type(live_server: LiveSer
     assert {r["id"] for r in cities["results"]} == {"place/paris"}
 
 
+def test_the_type_filter_takes_the_ontology_classes_only(live_server: LiveServer,
+                                                         spec: dict[str, Any]) -> None:
+    parameter = next(p for p in spec["paths"]["/api/search"]["get"]["parameters"]
+                     if p["name"] == "type")
+    assert {"City", "Substance", "PointOfSale"} <= set(parameter["schema"]["items"]["enum"])
+    status, body = api(live_server, "/search", q="paris", type="Unicorn")
+    assert status == 400 and "Must be one of" in json.dumps(body)
+
+
 def test_search_ranks_exact_then_prefix_then_words(live_server: LiveServer) -> None:
     _, body = api(live_server, "/search", q="cocaine", per_page=100)
     tiers = [r["match"] for r in body["results"]]

@@ -12,7 +12,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from kg.store import Backend, DatasetSpec, QuerySyntaxError
+from kg.store import Backend, Capability, DatasetSpec, QuerySyntaxError
 from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
@@ -227,6 +227,13 @@ class BackendContract:
         assert backend.graph_sizes() == {G1: 2, G2: 3}
         assert backend.version()
 
+    def test_has_graph_names_the_loaded_graphs_only(self, backend: Backend) -> None:
+        assert backend.has_graph(G1) and backend.has_graph(G2)
+        assert not backend.has_graph(EX + "graph/none")
+
+    def test_only_a_store_opened_for_writing_declares_writes(self, backend: Backend) -> None:
+        assert Capability.WRITES not in backend.capabilities
+
 
 class TestOxigraphInMemory(BackendContract):
     def make(self, path: Path) -> Backend:
@@ -325,3 +332,10 @@ def test_an_on_disk_store_notes_once_whether_its_union_is_a_set(tmp_path: Path) 
     assert (folder / "UNION").read_text(encoding="utf-8") == "multiset\n"
     backend = OxigraphBackend.on_disk(folder, digest[:16])
     assert _rows(backend, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == [{"n": "1"}]
+
+
+def test_the_embedded_stores_declare_what_the_service_asks_of_them(tmp_path: Path) -> None:
+    assert OxigraphBackend.in_memory().capabilities == {Capability.GRAPH_STORE}
+    writable = OxigraphBackend.writable(tmp_path / "store")
+    assert writable.capabilities == {Capability.GRAPH_STORE, Capability.WRITES}
+    assert Capability.GRAPH_STORE not in RdflibBackend().capabilities

@@ -10,12 +10,16 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kg.console import STATUS_STYLE, console, print_json, print_table
+from dmkg_cli.console import STATUS_STYLE, console, print_json, print_table
 from kg.paths import Layout, default_layout
+
+if TYPE_CHECKING:
+    from kg.backup import Summary
+    from kg.build import BuildResult
 
 
 class _OneLineErrors(click.Group):
@@ -172,6 +176,17 @@ def _fail_build(error: Exception, as_json: bool) -> NoReturn:
     sys.exit(1)
 
 
+def _build_step(step: Callable[[Layout, Callable[[str], None]], BuildResult], layout: Layout,
+                quiet: bool, as_json: bool) -> BuildResult:
+    """Run the build or its checks under a spinner; the build's own failures end the command."""
+    status, progress = _progress(quiet)
+    try:
+        with status:
+            return step(layout, progress)
+    except Exception as error:  # only the build's own failures are reported; others re-raise
+        _fail_build(error, as_json)
+
+
 def _summarise(report: dict[str, Any]) -> None:
     out = console()
     if report["reasoner"]["status"] != "hermit":
@@ -202,12 +217,7 @@ def build(layout: Layout, quiet: bool, as_json: bool) -> None:
     """
     from kg.build import build as run_build
 
-    status, progress = _progress(quiet or as_json)
-    try:
-        with status:
-            result = run_build(layout, progress)
-    except Exception as error:  # only the build's own failures are reported; others re-raise
-        _fail_build(error, as_json)
+    result = _build_step(run_build, layout, quiet or as_json, as_json)
     if as_json:
         print_json(result.report)
     elif not quiet:
@@ -222,12 +232,7 @@ def validate(layout: Layout, as_json: bool) -> None:
     """Run every check of the build without writing anything."""
     from kg.build import compile_graphs
 
-    status, progress = _progress(as_json)
-    try:
-        with status:
-            result = compile_graphs(layout, progress)
-    except Exception as error:  # only the build's own failures are reported; others re-raise
-        _fail_build(error, as_json)
+    result = _build_step(compile_graphs, layout, as_json, as_json)
     if as_json:
         print_json({"ok": True, **result.report})
     else:
@@ -352,6 +357,16 @@ _TOKEN = click.option("--token", envvar="DMKG_TOKEN", required=True,
                       help="A write token of the service (or the DMKG_TOKEN variable).")
 
 
+def _or_fail(step: Callable[[], Summary], failed: str) -> Summary:
+    """Run a backup or restore step; its failure becomes one line saying what was not done."""
+    from kg.backup import BackupFailed
+
+    try:
+        return step()
+    except BackupFailed as error:
+        raise click.ClickException(f"{failed}: {error}") from error
+
+
 @main.command()
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 @_SERVICE
@@ -362,13 +377,9 @@ def backup(destination: Path, url: str, token: str) -> None:
     The graphs come from one snapshot of the store; the file appears only once
     complete and checked, so an interrupted backup leaves none.
     """
-    from kg.backup import BackupFailed
     from kg.backup import backup as save
 
-    try:
-        summary = save(url, token, destination)
-    except BackupFailed as error:
-        raise click.ClickException(f"no backup written: {error}") from error
+    summary = _or_fail(lambda: save(url, token, destination), "no backup written")
     console().print(f"{destination}: {summary.quads} quads in {summary.graphs} graph(s)")
 
 
@@ -382,30 +393,10 @@ def restore(source: Path, url: str, token: str) -> None:
     One transaction: the service holds either its graphs as they were or the
     backup's, never a mix. The build's graphs are not touched.
     """
-    from kg.backup import BackupFailed
     from kg.backup import restore as put_back
 
-    try:
-        summary = put_back(url, token, source)
-    except BackupFailed as error:
-        raise click.ClickException(f"nothing restored: {error}") from error
+    summary = _or_fail(lambda: put_back(url, token, source), "nothing restored")
     console().print(f"restored {summary.quads} quads in {summary.graphs} graph(s)")
-
-
-@main.command(context_settings={"ignore_unknown_options": True})
-@click.option("--quick", is_flag=True, help="A smoke run: 10k triples, short runs (< 2 min).")
-@click.argument("options", nargs=-1, type=click.UNPROCESSED)
-@click.pass_obj
-def bench(layout: Layout, quick: bool, options: tuple[str, ...]) -> None:
-    """Measure how cost grows with the graph (bench/scale.py; needs the bench extra and wrk).
-
-    Writes JSON, Markdown and a plot into bench/results/. Other OPTIONS go to
-    bench.scale: --scales 10000 100000 1000000, --seconds, --no-virtuoso, --virtuoso-max N.
-    """
-    import subprocess
-
-    command = [sys.executable, "-m", "bench.scale", *(["--quick"] if quick else []), *options]
-    sys.exit(subprocess.run(command, check=False, cwd=layout.root).returncode)
 
 
 @main.command()
@@ -459,6 +450,3 @@ def _check_address(host: str, port: int) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: "
                                    f"{error.strerror or error}") from None
 
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,1 @@
+"""The dmkg command line, above the graph (kg) and the service (service) it drives."""

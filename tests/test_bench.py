@@ -1,0 +1,34 @@
+"""The benchmarks' own entry point names them and runs one by name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kg.paths import Layout
+
+
+def _bench(layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True,
+                          check=False, cwd=layout.root)
+
+
+def test_list_names_every_benchmark_with_what_it_measures(layout: Layout) -> None:
+    listed = _bench(layout, "list")
+    assert listed.returncode == 0, listed.stderr
+    names = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert {"http_throughput", "scale", "search_scale", "load", "guard_cost"} <= set(names)
+    assert "apps" not in names and "servers" not in names  # helpers, not benchmarks
+    assert "One-entity SELECT over HTTP" in names["http_throughput"]
+
+
+def test_run_hands_the_options_to_the_benchmark(layout: Layout) -> None:
+    helped = _bench(layout, "run", "scale", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "--virtuoso-max" in helped.stdout
+
+
+def test_run_refuses_an_unknown_name_in_one_line(layout: Layout) -> None:
+    refused = _bench(layout, "run", "nothing")
+    assert refused.returncode == 2
+    assert "no benchmark 'nothing'" in refused.stderr
