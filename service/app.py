@@ -20,7 +20,7 @@ from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
 from service.response_cache import ResponseCache
 from service.routes import RouteFamilies
 from service.services import KEY, Services, index_folder, open_catalogue
-from service.writes import open_writes
+from service.write_access import open_writes
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from service.app import create_app
 from service.isolation import leave_network
 from service.limits import RUNNER
 from service.services import KEY
-from service.writes import read_tokens
+from service.write_access import read_tokens
 
 # Threads of the single process that serves when no worker count is given.
 THREADS = 8

@@ -21,7 +21,7 @@ from service.limits import ClientLimiter, DeadlineRunner, QueryLimits
 from service.response_cache import ResponseCache
 
 if TYPE_CHECKING:
-    from service.writes import Writes
+    from service.write_access import Writes
 
 log = logging.getLogger(__name__)
 KEY = "dmkg"

@@ -1,0 +1,132 @@
+"""Who may write: the token file, the bearer token of a request, and the audit log.
+
+Writes are off unless WRITE_TOKENS names a file of `NAME TOKEN` lines. A write carries
+`Authorization: Bearer TOKEN`; the token is compared in constant time with every known one,
+and the name it belongs to is recorded with the write in the audit log (service/writes.py
+holds the routes that write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from flask import request
+
+from kg.sparql_text import ALL, DEFAULT, NAMED
+from kg.store import Backend, Capability
+from kg.store.oxigraph_backend import OxigraphBackend
+from service.config import Settings
+from service.errors import ServiceError
+
+log_error = logging.getLogger(__name__)
+
+MIN_TOKEN_LENGTH = 16
+
+
+class WriteRefused(ServiceError):
+    """A write that is not allowed, with its status and message."""
+
+
+def read_tokens(path: Path) -> dict[bytes, str]:
+    """Read `NAME TOKEN` lines into {sha256(token): name}; refuse short or repeated tokens."""
+    tokens: dict[bytes, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValueError(f"{path}:{number}: expected NAME TOKEN")
+        name, token = parts
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"{path}:{number}: the token of {name} is shorter than "
+                             f"{MIN_TOKEN_LENGTH} characters")
+        digest = hashlib.sha256(token.encode()).digest()
+        if digest in tokens:
+            raise ValueError(f"{path}:{number}: the token of {name} is already given to "
+                             f"{tokens[digest]}")
+        tokens[digest] = name
+    return tokens
+
+
+@dataclass
+class Writes:
+    """The write side of the service: its store, tokens, audit log and lock."""
+
+    store: OxigraphBackend
+    tokens: dict[bytes, str]
+    audit: Path
+    lock: threading.Lock
+    # Relative IRIs of updates resolve against this (the configured IRI base).
+    base: str = "https://w3id.org/dmkg/"
+
+    def who(self) -> str:
+        """Return the name behind the request's bearer token, or refuse with 401."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise WriteRefused(401, "writes need an Authorization: Bearer token")
+        offered = hashlib.sha256(token.strip().encode()).digest()
+        found = ""
+        for digest, name in self.tokens.items():  # every one compared, in constant time
+            if hmac.compare_digest(digest, offered):
+                found = name
+        if not found:
+            raise WriteRefused(401, "the bearer token is not valid")
+        return found
+
+    def check_targets(self, targets: set[str]) -> None:
+        """Refuse a write that could touch a graph the build owns."""
+        if not self.store.protected:
+            return
+        wide = {DEFAULT: "the default graph (the union of the named graphs)",
+                ALL: "ALL graphs", NAMED: "all NAMED graphs",
+                "?": "a graph chosen by a variable"}
+        for target in sorted(targets):
+            if target in wide:
+                raise WriteRefused(403, f"this write would reach {wide[target]}; writes name "
+                                        "the graphs they change, outside the built ones")
+            if target in self.store.protected:
+                raise WriteRefused(403, f"<{target}> belongs to the build and cannot be "
+                                        "written; write to another named graph")
+
+    def record(self, who: str, operation: str, status: str, **details: Any) -> None:
+        """Append one line to the audit log and make it durable before answering.
+
+        A log that cannot be written is reported on the service's log: the write it records
+        may already be applied and durable, and its client must hear so.
+        """
+        entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
+                 "client": request.remote_addr, "operation": operation, "status": status,
+                 **details}
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+        try:
+            self.audit.parent.mkdir(parents=True, exist_ok=True)
+            with self.audit.open("a", encoding="utf-8") as log:
+                log.write(line)
+                log.flush()
+                os.fsync(log.fileno())
+        except OSError:
+            log_error.exception("the audit log %s could not record: %s", self.audit,
+                                line.strip())
+
+
+def open_writes(settings: Settings, backend: Backend) -> Writes | None:
+    """The write side when WRITE_TOKENS names a token file and the store can take them."""
+    if not settings.write_tokens:
+        return None
+    if Capability.WRITES not in backend.capabilities:
+        raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
+    # The embedded store opened for writing is the one engine that declares WRITES.
+    writer = cast(OxigraphBackend, backend)
+    return Writes(writer, read_tokens(Path(settings.write_tokens)), settings.audit_log,
+                  threading.Lock(), settings.iri_base)
