@@ -2,15 +2,19 @@
 
 from kg.store.base import (
     Backend,
+    BlankValue,
     DatasetSpec,
+    LiteralValue,
     QueryFailed,
     QueryOutcome,
     QueryRefused,
     QuerySyntaxError,
     Rows,
     StoreUnreachable,
+    Value,
+    ValueRows,
 )
 
-__all__ = ["Backend", "DatasetSpec", "QueryFailed", "QueryOutcome", "QueryRefused",
-           "QuerySyntaxError", "Rows",
-           "StoreUnreachable"]
+__all__ = ["Backend", "BlankValue", "DatasetSpec", "LiteralValue", "QueryFailed",
+           "QueryOutcome", "QueryRefused", "QuerySyntaxError", "Rows", "StoreUnreachable",
+           "Value", "ValueRows"]

@@ -134,6 +134,54 @@ class Rows(list[dict[str, Term]]):
         self.columns = columns
 
 
+@dataclass(frozen=True, slots=True)
+class LiteralValue:
+    """A literal as plain Python: its lexical form, and a language tag or a datatype IRI."""
+
+    value: str
+    datatype: str | None = None  # None when lang is set
+    lang: str | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class BlankValue:
+    """A blank node (or a triple term) as plain Python: its label."""
+
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# A value as every engine can give it without rdflib: an IRI is its text.
+Value = str | LiteralValue | BlankValue
+
+
+class ValueRows(list[tuple[Value | None, ...]]):
+    """The rows of a SELECT answer as plain values in projection order (None: unbound)."""
+
+    def __init__(self, columns: list[str], rows: list[tuple[Value | None, ...]]) -> None:
+        super().__init__(rows)
+        self.columns = columns
+
+
+def value_of_term(term: Term) -> Value:
+    """Convert an rdflib term to a plain value."""
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return LiteralValue(str(term), None, term.language)
+        return LiteralValue(str(term), str(term.datatype or XSD_STRING))
+    return BlankValue(str(term))
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""
 
@@ -166,6 +214,15 @@ class Backend(ABC):
         unbound). For bulk reads that need no RDF terms: converting to rdflib costs more."""
         rows = self.select(sparql)
         return [tuple(str(row[c]) if c in row else None for c in rows.columns) for row in rows]
+
+    def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
+        """Run a SELECT query; return its rows as plain values, for readers that need no rdflib
+        terms (the REST and page descriptions). This default converts select()'s terms; the
+        engines that answer in their own terms override it to skip rdflib."""
+        rows = self.select(sparql, dataset=dataset)
+        return ValueRows(rows.columns, [
+            tuple(value_of_term(row[c]) if c in row else None for c in rows.columns)
+            for row in rows])
 
     @abstractmethod
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:

@@ -17,13 +17,17 @@ from kg.formats import Format
 from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
 from kg.store.base import (
     Backend,
+    BlankValue,
     Bindings,
     DatasetSpec,
+    LiteralValue,
     QueryFailed,
     QueryOutcome,
     QuerySyntaxError,
     Rows,
     Term,
+    Value,
+    ValueRows,
     engine_error,
     guard,
 )
@@ -129,6 +133,34 @@ def values_of(outcome: QueryOutcome) -> list[tuple[str | None, ...]]:
         raise QueryFailed("select_values() needs a SELECT query")
     return [tuple(None if value is None else value.value for value in solution)
             for solution in solutions]
+
+
+def plain_value(term: object) -> Value:
+    """Convert a pyoxigraph term to a plain value (an IRI is its text)."""
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        language = term.language
+        if language:
+            return LiteralValue(term.value, None, language)
+        return LiteralValue(term.value, term.datatype.value)
+    if isinstance(term, ox.BlankNode):
+        return BlankValue(term.value)
+    return BlankValue(str(term))  # a triple term: no description reads one
+
+
+# Kept like _converted: most values of a description come back in the next one.
+_plain = lru_cache(maxsize=1 << 16)(plain_value)
+
+
+def value_rows_of(outcome: QueryOutcome) -> ValueRows:
+    """Turn an outcome holding pyoxigraph solutions into rows of plain values."""
+    solutions = outcome.payload
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryFailed("select_rows() needs a SELECT query")
+    names = [v.value for v in solutions.variables]
+    return ValueRows(names, [tuple(None if value is None else _plain(value)
+                                   for value in solution) for solution in solutions])
 
 
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
@@ -387,6 +419,9 @@ class OxigraphBackend(Backend):
 
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         return values_of(self.query(sparql))
+
+    def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
+        return value_rows_of(self.query(sparql, dataset))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)

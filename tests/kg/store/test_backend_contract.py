@@ -12,7 +12,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from kg.store import Backend, DatasetSpec, QuerySyntaxError
+from kg.store import Backend, DatasetSpec, LiteralValue, QuerySyntaxError
 from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
@@ -21,6 +21,7 @@ from tests.virtuoso import Virtuoso
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 DATA = f"""
 <{EX}alice> <{EX}knows> <{EX}bob> <{G1}> .
@@ -222,6 +223,19 @@ class BackendContract:
             f"SELECT ?n ?s (LANG(?n) AS ?lang) ?a WHERE {{ ?s <{EX}name> ?n "
             f"OPTIONAL {{ ?s <{EX}age> ?a }} }} ORDER BY ?n")
         assert rows == [("Alice", EX + "alice", "en", None), ("Bob", EX + "bob", "en", "42")]
+
+    def test_select_rows_gives_plain_values_in_projection_order(self,
+                                                                backend: Backend) -> None:
+        rows = backend.select_rows(
+            f"SELECT ?s ?n ?a WHERE {{ ?s <{EX}name> ?n OPTIONAL {{ ?s <{EX}age> ?a }} }} "
+            "ORDER BY ?n")
+        assert rows.columns == ["s", "n", "a"]
+        assert rows == [(EX + "alice", LiteralValue("Alice", None, "en"), None),
+                        (EX + "bob", LiteralValue("Bob", None, "en"),
+                         LiteralValue("42", XSD_INTEGER))]
+        only_g2 = backend.select_rows(f"SELECT ?s WHERE {{ ?s <{EX}knows> ?o }}",
+                                      DatasetSpec(default_graphs=(G2,)))
+        assert only_g2 == [(EX + "carol",)]
 
     def test_sizes_and_version(self, backend: Backend) -> None:
         assert backend.graph_sizes() == {G1: 2, G2: 3}
