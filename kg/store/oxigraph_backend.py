@@ -17,8 +17,8 @@ from kg.formats import Format
 from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
 from kg.store.base import (
     Backend,
-    BlankValue,
     Bindings,
+    BlankValue,
     DatasetSpec,
     LiteralValue,
     QueryFailed,
@@ -425,6 +425,23 @@ class OxigraphBackend(Backend):
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)
+
+    def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
+                 objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
+        # Straight from the indexes: a SPARQL text would cost more to check than to run.
+        found: dict[tuple[Value, str, Value], None] = {}
+        names = [ox.NamedNode(g) for g in graphs]
+        for subject in dict.fromkeys(subjects):
+            node = ox.NamedNode(subject)
+            for graph in names:
+                for quad in self.store.quads_for_pattern(node, None, None, graph):
+                    found.setdefault((subject, quad.predicate.value, _plain(quad.object)), None)
+        for obj in dict.fromkeys(objects):
+            node = ox.NamedNode(obj)
+            for graph in names:
+                for quad in self.store.quads_for_pattern(None, None, node, graph):
+                    found.setdefault((_plain(quad.subject), quad.predicate.value, obj), None)
+        return list(found)
 
     def describe(self, iri: str) -> bytes:
         node = ox.NamedNode(iri)

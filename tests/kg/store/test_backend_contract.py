@@ -237,6 +237,20 @@ class BackendContract:
                                       DatasetSpec(default_graphs=(G2,)))
         assert only_g2 == [(EX + "carol",)]
 
+    def test_adjacent_gives_the_triples_touching_iris_in_the_graphs_named(
+            self, backend: Backend) -> None:
+        bob, alice = LiteralValue("Bob", None, "en"), LiteralValue("Alice", None, "en")
+        found = backend.adjacent((G1, G2), subjects=[EX + "bob"], objects=[EX + "alice"])
+        assert sorted(found, key=str) == sorted([
+            (EX + "bob", EX + "name", bob),
+            (EX + "bob", EX + "age", LiteralValue("42", XSD_INTEGER)),
+            (EX + "carol", EX + "knows", EX + "alice")], key=str)
+        in_g1 = backend.adjacent((G1,), subjects=[EX + "alice", EX + "bob"])
+        assert sorted(in_g1, key=str) == sorted(
+            [(EX + "alice", EX + "knows", EX + "bob"), (EX + "alice", EX + "name", alice)],
+            key=str)
+        assert backend.adjacent((G2,), objects=[EX + "bob"]) == []
+
     def test_sizes_and_version(self, backend: Backend) -> None:
         assert backend.graph_sizes() == {G1: 2, G2: 3}
         assert backend.version()
