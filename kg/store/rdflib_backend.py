@@ -135,9 +135,11 @@ class RdflibBackend(Backend):
                 held = self.data.graph(URIRef(graph))
                 for subject in dict.fromkeys(subjects):
                     for _, p, o in held.triples((URIRef(subject), None, None)):
+                        assert isinstance(o, URIRef | Literal | BNode)
                         found.setdefault((subject, str(p), value_of_term(o)), None)
                 for obj in dict.fromkeys(objects):
                     for s, p, _ in held.triples((None, None, URIRef(obj))):
+                        assert isinstance(s, URIRef | BNode)
                         found.setdefault((value_of_term(s), str(p), obj), None)
         return list(found)
 
