@@ -199,6 +199,8 @@ class OxigraphBackend(Backend):
         self._version = version
         self._sizes: dict[str, int] | None = None
         self._disjoint: bool | None = None  # no triple in two graphs; None: not known yet
+        # Whether the graphs of a dataset overlap, by graphs: a check that joins them.
+        self._overlaps: dict[tuple[str, ...], bool] = {}
         self._views: dict[DatasetSpec, ox.Store] = {}
         self._views_lock = threading.Lock()
 
@@ -268,6 +270,7 @@ class OxigraphBackend(Backend):
         """Drop what was derived from the data: sizes, overlap, merged copies."""
         self._sizes = None
         self._disjoint = None
+        self._overlaps = {}
         with self._views_lock:
             self._views.clear()
 
@@ -362,8 +365,14 @@ class OxigraphBackend(Backend):
         return self._disjoint
 
     def _overlap(self, graphs: tuple[str, ...] | None) -> bool:
-        """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
-        return overlaps(self.store, graphs)
+        """Tell whether some triple is in two of graphs (None: any graphs, default included);
+        checked once per graphs until the data changes (the check joins the graphs)."""
+        if graphs is None:
+            return overlaps(self.store, None)
+        found = self._overlaps.get(graphs)
+        if found is None:
+            found = self._overlaps[graphs] = overlaps(self.store, graphs)
+        return found
 
     def _prepare_union(self) -> None:
         """Settle, before any request, whether the union needs a merged copy, and make it."""
