@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from kg.namespaces import ENTITY_KINDS
@@ -158,24 +157,33 @@ class EntityDescription:
     claim: Claim | None = None
 
 
-@cache
-def _written(cls: type) -> tuple[tuple[str, bool], ...]:
-    """The fields of a description class, each with whether it is written when None."""
-    return tuple((f.name, bool(f.metadata.get("nullable"))) for f in dataclasses.fields(cls))
+# The fields of each description class, each with whether it is written when None.
+_WRITTEN: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _written(cls: type) -> tuple[tuple[str, bool], ...] | None:
+    found = _WRITTEN.get(cls)
+    if found is None and dataclasses.is_dataclass(cls):
+        found = _WRITTEN[cls] = tuple((f.name, bool(f.metadata.get("nullable")))
+                                      for f in dataclasses.fields(cls))
+    return found
 
 
 def as_json(value: Any) -> Any:
     """The JSON form of a description (nested dataclasses, lists, dicts of texts)."""
     kind = type(value)
+    if kind is str:
+        return value
     if kind is list:
         return [as_json(item) for item in value]
-    if not dataclasses.is_dataclass(kind):
-        return value  # a text, or a dict of texts
+    written = _written(kind)
+    if written is None:
+        return value  # a dict of texts
     found: dict[str, Any] = {}
-    for name, nullable in _written(kind):
+    for name, nullable in written:
         item = getattr(value, name)
         if item is not None:
-            found[name] = as_json(item)
+            found[name] = item if type(item) is str else as_json(item)
         elif nullable:
             found[name] = None
     return found

@@ -54,6 +54,36 @@ CLAIM_KINDS = ("ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFa
 
 class NotFound(LookupError):
     """No individual has this id or IRI."""
+# Predicates read for every description, as texts (an rdflib Namespace makes a term a call).
+DMO_NS, DCTERMS_NS = str(DMO), str(DCTERMS)
+DCTERMS_BIBLIOGRAPHICCITATION = str(DCTERMS.bibliographicCitation)
+DCTERMS_CREATOR = str(DCTERMS.creator)
+DCTERMS_DATE = str(DCTERMS.date)
+DCTERMS_ISPARTOF = str(DCTERMS.isPartOf)
+DCTERMS_LANGUAGE = str(DCTERMS.language)
+DCTERMS_PUBLISHER = str(DCTERMS.publisher)
+DCTERMS_TITLE = str(DCTERMS.title)
+DMO_ATTRIBUTEDTO = str(DMO.attributedTo)
+DMO_CHECKEDIN = str(DMO.checkedIn)
+DMO_CONFIDENCE = str(DMO.confidence)
+DMO_CONTROLSTATUS = str(DMO.controlStatus)
+DMO_EFFECTIVEFROM = str(DMO.effectiveFrom)
+DMO_EFFECTIVEUNTIL = str(DMO.effectiveUntil)
+DMO_ENDEDBY = str(DMO.endedBy)
+DMO_ESTABLISHEDBY = str(DMO.establishedBy)
+DMO_IMPOSESREQUIREMENT = str(DMO.imposesRequirement)
+DMO_JURISDICTION = str(DMO.jurisdiction)
+DMO_PERIODEND = str(DMO.periodEnd)
+DMO_PERIODSTART = str(DMO.periodStart)
+DMO_QUOTE = str(DMO.quote)
+DMO_STATUSASOF = str(DMO.statusAsOf)
+DMO_SUMMARY = str(DMO.summary)
+DMO_TREND = str(DMO.trend)
+PROV_WASDERIVEDFROM = str(PROV.wasDerivedFrom)
+SCHEMA_URL = str(SCHEMA.url)
+SKOS_DEFINITION = str(SKOS.definition)
+SKOS_NOTATION = str(SKOS.notation)
+SKOS_NOTE = str(SKOS.note)
 
 
 def texts(values: Iterable[Value]) -> dict[str, str]:
@@ -100,6 +130,9 @@ class Resources:
     catalogue: Catalogue
     _cache: dict[str, Outgoing] = field(default_factory=dict)
     _incoming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # What one description shows several times (a source under each of its claims, a claim
+    # under each measure it is about), made once: (IRI, language) → shaped.
+    _shaped: dict[tuple[str, str, str], Link] = field(default_factory=dict)
 
     def read(self, subjects: Iterable[str] = (), objects: Iterable[str] = ()) -> None:
         """Read, in one call to the store, the triples of the subjects and the objects not yet
@@ -164,9 +197,14 @@ class Resources:
 
     def link(self, iri: str, lang: str) -> Link:
         """A reference to another resource: IRI, id when it is ours, label."""
-        entity = self.catalogue.get(iri)
-        label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
-        return Link(iri=iri, label=label, id=entity.id if entity is not None else None)
+        key = ("link", iri, lang)
+        found = self._shaped.get(key)
+        if found is None:
+            entity = self.catalogue.get(iri)
+            label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
+            found = self._shaped[key] = Link(
+                iri=iri, label=label, id=entity.id if entity is not None else None)
+        return found
 
     def links(self, values: Iterable[Value], lang: str) -> list[Link]:
         return [self.link(str(v), lang) for v in values]
@@ -182,17 +220,24 @@ class Resources:
 
     def source(self, iri: str, lang: str) -> Source:
         """The bibliographic facts of a source."""
+        found = self._shaped.get(("source", iri, lang))
+        if found is None:
+            found = self._shaped[("source", iri, lang)] = self._source(iri, lang)
+        assert isinstance(found, Source)
+        return found
+
+    def _source(self, iri: str, lang: str) -> Source:
         out = self.outgoing(iri)
         link = self.link(iri, lang)
-        publishers = out.get(str(DCTERMS.publisher), [])
-        derived = out.get(str(PROV.wasDerivedFrom), [])
+        publishers = out.get(DCTERMS_PUBLISHER, [])
+        derived = out.get(PROV_WASDERIVEDFROM, [])
         return Source(
             iri=iri, id=link.id, label=link.label,
-            title=pick(texts(out.get(str(DCTERMS.title), [])), lang) or link.label,
-            date=first(out, DCTERMS.date), language=first(out, DCTERMS.language),
-            part_of=first(out, DCTERMS.isPartOf),
-            citation=first(out, DCTERMS.bibliographicCitation), url=first(out, SCHEMA.url),
-            creators=self.links(out.get(str(DCTERMS.creator), []), lang),
+            title=pick(texts(out.get(DCTERMS_TITLE, [])), lang) or link.label,
+            date=first(out, DCTERMS_DATE), language=first(out, DCTERMS_LANGUAGE),
+            part_of=first(out, DCTERMS_ISPARTOF),
+            citation=first(out, DCTERMS_BIBLIOGRAPHICCITATION), url=first(out, SCHEMA_URL),
+            creators=self.links(out.get(DCTERMS_CREATOR, []), lang),
             publisher=self.link(str(publishers[0]), lang) if publishers else None,
             derived_from=self.links(derived, lang) if derived else None)
 
@@ -202,24 +247,31 @@ class Resources:
 
     def claim(self, iri: str, lang: str) -> Claim:
         """A claim with its quote, summary, kind, confidence and source."""
+        found = self._shaped.get(("claim", iri, lang))
+        if found is None:
+            found = self._shaped[("claim", iri, lang)] = self._claim(iri, lang)
+        assert isinstance(found, Claim)
+        return found
+
+    def _claim(self, iri: str, lang: str) -> Claim:
         out = self.outgoing(iri)
         entity = self.catalogue.get(iri)
         kinds = [t for t in (entity.types if entity else set()) if t in CLAIM_KINDS]
         kind = kinds[0] if kinds else "Claim"
         link = self.link(iri, lang)
-        quote = texts(out.get(str(DMO.quote), []))
+        quote = texts(out.get(DMO_QUOTE, []))
         quoted = next(iter(quote.items()), None)
-        stated = first(out, DMO.statedIn)
+        stated = first(out, STATED_IN)
         return Claim(
-            iri=iri, id=link.id, label=link.label, ref=first(out, SKOS.notation),
-            kind=kind, kind_label=self.catalogue.label(str(DMO[kind]), lang),
+            iri=iri, id=link.id, label=link.label, ref=first(out, SKOS_NOTATION),
+            kind=kind, kind_label=self.catalogue.label(DMO_NS + kind, lang),
             quote=Quote(value=quoted[1], lang=quoted[0]) if quoted else None,
-            summary=pick(texts(out.get(str(DMO.summary), [])), lang),
-            confidence=self._maybe_link(out, DMO.confidence, lang),
-            trend=self.links(out.get(str(DMO.trend), []), lang),
-            period_start=first(out, DMO.periodStart), period_end=first(out, DMO.periodEnd),
-            attributed_to=self._maybe_link(out, DMO.attributedTo, lang),
-            note=pick(texts(out.get(str(SKOS.note), [])), lang) or None,
+            summary=pick(texts(out.get(DMO_SUMMARY, [])), lang),
+            confidence=self._maybe_link(out, DMO_CONFIDENCE, lang),
+            trend=self.links(out.get(DMO_TREND, []), lang),
+            period_start=first(out, DMO_PERIODSTART), period_end=first(out, DMO_PERIODEND),
+            attributed_to=self._maybe_link(out, DMO_ATTRIBUTEDTO, lang),
+            note=pick(texts(out.get(SKOS_NOTE, [])), lang) or None,
             source=self.source(stated, lang) if stated is not None else None,
             about=sorted((self.link(str(a), lang) for p, values in out.items()
                           if p in ABOUT for a in values), key=lambda x: x.label))
@@ -233,7 +285,7 @@ class Resources:
                        if (found := identifier(str(value), match)) is not None]
         relations = [Relation(property=self.link(name, lang), value=self.value(node, lang))
                      for name, values in sorted(out.items())
-                     if name not in HIDDEN and not name.startswith(str(DCTERMS))
+                     if name not in HIDDEN and not name.startswith(DCTERMS_NS)
                      and name not in SHOWN_ELSEWHERE for node in values]
         incoming = []
         claim_iris = []
@@ -248,11 +300,11 @@ class Resources:
             iri=entity.iri, id=entity.id, kind=entity.kind, label=entity.label(lang),
             labels=dict(sorted(entity.labels.items())),
             alt_labels=[Label(value=v, lang=lg) for lg, v in sorted(entity.alt_labels)],
-            types=[TypeRef(name=t, iri=str(DMO[t]),
-                           label=self.catalogue.label(str(DMO[t]), lang) or t)
+            types=[TypeRef(name=t, iri=DMO_NS + t,
+                           label=self.catalogue.label(DMO_NS + t, lang) or t)
                    for t in sorted(entity.types)],
-            definition=pick(texts(out.get(str(SKOS.definition), [])), lang),
-            note=pick(texts(out.get(str(SKOS.note), [])), lang),
+            definition=pick(texts(out.get(SKOS_DEFINITION, [])), lang),
+            note=pick(texts(out.get(SKOS_NOTE, [])), lang),
             identifiers=identifiers, relations=relations, incoming=incoming,
             claims=[self.claim(c, lang) for c in sorted(set(claim_iris))],
             measures=self._measures(entity, lang))
@@ -289,15 +341,15 @@ class Resources:
                     sources.setdefault(claim.source.iri, claim.source)
         return Measure(
             iri=iri, id=link.id, label=link.label,
-            effective_from=first(out, DMO.effectiveFrom),
-            effective_until=first(out, DMO.effectiveUntil), as_of=first(out, DMO.statusAsOf),
-            status=self._maybe_link(out, DMO.controlStatus, lang),
-            jurisdiction=self._maybe_link(out, DMO.jurisdiction, lang),
-            established_by=self._maybe_link(out, DMO.establishedBy, lang),
-            ended_by=self._maybe_link(out, DMO.endedBy, lang),
+            effective_from=first(out, DMO_EFFECTIVEFROM),
+            effective_until=first(out, DMO_EFFECTIVEUNTIL), as_of=first(out, DMO_STATUSASOF),
+            status=self._maybe_link(out, DMO_CONTROLSTATUS, lang),
+            jurisdiction=self._maybe_link(out, DMO_JURISDICTION, lang),
+            established_by=self._maybe_link(out, DMO_ESTABLISHEDBY, lang),
+            ended_by=self._maybe_link(out, DMO_ENDEDBY, lang),
             regulates=self.links(out.get(REGULATES, []), lang),
-            checked=sorted(str(v) for v in out.get(str(DMO.checkedIn), [])),
-            requirements=self.links(out.get(str(DMO.imposesRequirement), []), lang),
+            checked=sorted(str(v) for v in out.get(DMO_CHECKEDIN, [])),
+            requirements=self.links(out.get(DMO_IMPOSESREQUIREMENT, []), lang),
             sources=list(sources.values()))
 
 
