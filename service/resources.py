@@ -8,8 +8,9 @@ them as the typed classes of service.description.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
@@ -218,13 +219,15 @@ class Resources:
             return LiteralText(value=node.value, datatype=node.datatype)
         return LiteralText(value=str(node))
 
+    def _once(self, kind: str, iri: str, lang: str, make: Callable[[str, str], Link]) -> Link:
+        found = self._shaped.get((kind, iri, lang))
+        if found is None:
+            found = self._shaped[(kind, iri, lang)] = make(iri, lang)
+        return found
+
     def source(self, iri: str, lang: str) -> Source:
         """The bibliographic facts of a source."""
-        found = self._shaped.get(("source", iri, lang))
-        if found is None:
-            found = self._shaped[("source", iri, lang)] = self._source(iri, lang)
-        assert isinstance(found, Source)
-        return found
+        return cast(Source, self._once("source", iri, lang, self._source))
 
     def _source(self, iri: str, lang: str) -> Source:
         out = self.outgoing(iri)
@@ -247,11 +250,7 @@ class Resources:
 
     def claim(self, iri: str, lang: str) -> Claim:
         """A claim with its quote, summary, kind, confidence and source."""
-        found = self._shaped.get(("claim", iri, lang))
-        if found is None:
-            found = self._shaped[("claim", iri, lang)] = self._claim(iri, lang)
-        assert isinstance(found, Claim)
-        return found
+        return cast(Claim, self._once("claim", iri, lang, self._claim))
 
     def _claim(self, iri: str, lang: str) -> Claim:
         out = self.outgoing(iri)

@@ -114,12 +114,17 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
 _converted = lru_cache(maxsize=1 << 16)(from_oxigraph)
 
 
-def rows_of(outcome: QueryOutcome) -> Rows:
-    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+def _solutions(outcome: QueryOutcome, reader: str) -> tuple[list[str], ox.QuerySolutions]:
+    """The variables and the solutions of an outcome, which reader needs to be a SELECT's."""
     solutions = outcome.payload
     if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryFailed("select() needs a SELECT query")
-    names = [v.value for v in solutions.variables]
+        raise QueryFailed(f"{reader}() needs a SELECT query")
+    return [v.value for v in solutions.variables], solutions
+
+
+def rows_of(outcome: QueryOutcome) -> Rows:
+    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+    names, solutions = _solutions(outcome, "select")
     # A solution unpacks in variable order, far faster than looking each variable up.
     return Rows(names, [{name: _converted(value)
                          for name, value in zip(names, solution, strict=True)
@@ -155,10 +160,7 @@ _plain = lru_cache(maxsize=1 << 16)(plain_value)
 
 def value_rows_of(outcome: QueryOutcome) -> ValueRows:
     """Turn an outcome holding pyoxigraph solutions into rows of plain values."""
-    solutions = outcome.payload
-    if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryFailed("select_rows() needs a SELECT query")
-    names = [v.value for v in solutions.variables]
+    names, solutions = _solutions(outcome, "select_rows")
     return ValueRows(names, [tuple(None if value is None else _plain(value)
                                    for value in solution) for solution in solutions])
 
