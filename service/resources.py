@@ -56,7 +56,7 @@ CLAIM_KINDS = ("ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFa
 class NotFound(LookupError):
     """No individual has this id or IRI."""
 # Predicates read for every description, as texts (an rdflib Namespace makes a term a call).
-DMO_NS, DCTERMS_NS = str(DMO), str(DCTERMS)
+DMO_NS, DCTERMS_NS, DMR_NS = str(DMO), str(DCTERMS), str(DMR)
 DCTERMS_BIBLIOGRAPHICCITATION = str(DCTERMS.bibliographicCitation)
 DCTERMS_CREATOR = str(DCTERMS.creator)
 DCTERMS_DATE = str(DCTERMS.date)
@@ -201,7 +201,8 @@ class Resources:
         key = ("link", iri, lang)
         found = self._shaped.get(key)
         if found is None:
-            entity = self.catalogue.get(iri)
+            # Only IRIs of this graph name individuals (Catalogue.label reads them so too).
+            entity = self.catalogue.get(iri) if iri.startswith(DMR_NS) else None
             label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
             found = self._shaped[key] = Link(
                 iri=iri, label=label, id=entity.id if entity is not None else None)
