@@ -165,6 +165,15 @@ def value_rows_of(outcome: QueryOutcome) -> ValueRows:
                                    for value in solution) for solution in solutions])
 
 
+def _once(by_graph: list[list[tuple[Value, str, Value]]]) -> list[tuple[Value, str, Value]]:
+    """The triples found in several graphs, each once (most are found in one graph only:
+    they need no hashing)."""
+    found = [triples for triples in by_graph if triples]
+    if len(found) == 1:
+        return found[0]
+    return list(dict.fromkeys(t for triples in found for t in triples))
+
+
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
     then starts from the bound terms), else by substitutions in the options.
@@ -440,19 +449,19 @@ class OxigraphBackend(Backend):
     def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
                  objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
         # Straight from the indexes: a SPARQL text would cost more to check than to run.
-        found: dict[tuple[Value, str, Value], None] = {}
         names = [ox.NamedNode(g) for g in graphs]
+        found: list[tuple[Value, str, Value]] = []
         for subject in dict.fromkeys(subjects):
             node = ox.NamedNode(subject)
-            for graph in names:
-                for quad in self.store.quads_for_pattern(node, None, None, graph):
-                    found.setdefault((subject, quad.predicate.value, _plain(quad.object)), None)
+            found += _once([[(subject, q.predicate.value, _plain(q.object))
+                             for q in self.store.quads_for_pattern(node, None, None, graph)]
+                            for graph in names])
         for obj in dict.fromkeys(objects):
             node = ox.NamedNode(obj)
-            for graph in names:
-                for quad in self.store.quads_for_pattern(None, None, node, graph):
-                    found.setdefault((_plain(quad.subject), quad.predicate.value, obj), None)
-        return list(found)
+            found += _once([[(_plain(q.subject), q.predicate.value, obj)
+                             for q in self.store.quads_for_pattern(None, None, node, graph)]
+                            for graph in names])
+        return found
 
     def describe(self, iri: str) -> bytes:
         node = ox.NamedNode(iri)
