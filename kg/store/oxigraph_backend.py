@@ -451,15 +451,18 @@ class OxigraphBackend(Backend):
         # Straight from the indexes: a SPARQL text would cost more to check than to run.
         names = [ox.NamedNode(g) for g in graphs]
         found: list[tuple[Value, str, Value]] = []
-        for subject in dict.fromkeys(subjects):
+        read = dict.fromkeys(subjects)
+        for subject in read:
             node = ox.NamedNode(subject)
             found += _once([[(subject, q.predicate.value, _plain(q.object))
                              for q in self.store.quads_for_pattern(node, None, None, graph)]
                             for graph in names])
         for obj in dict.fromkeys(objects):
             node = ox.NamedNode(obj)
-            found += _once([[(_plain(q.subject), q.predicate.value, obj)
-                             for q in self.store.quads_for_pattern(None, None, node, graph)]
+            # A triple whose subject was read above is there already.
+            found += _once([[(s, q.predicate.value, obj)
+                             for q in self.store.quads_for_pattern(None, None, node, graph)
+                             if (s := _plain(q.subject)) not in read]
                             for graph in names])
         return found
 

@@ -250,6 +250,9 @@ class BackendContract:
             [(EX + "alice", EX + "knows", EX + "bob"), (EX + "alice", EX + "name", alice)],
             key=str)
         assert backend.adjacent((G2,), objects=[EX + "bob"]) == []
+        # A triple touching both a subject and an object asked about comes once.
+        assert backend.adjacent((G1, G2), subjects=[EX + "alice"], objects=[EX + "bob"]) \
+            .count((EX + "alice", EX + "knows", EX + "bob")) == 1
 
     def test_sizes_and_version(self, backend: Backend) -> None:
         assert backend.graph_sizes() == {G1: 2, G2: 3}
