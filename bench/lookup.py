@@ -7,7 +7,7 @@ git revision (the rdflib rows, dicts and marshmallow of service.resources and
 service.api_schemas there), "after" the working tree's. Both answers are checked equal first.
 Medians, p90 and store calls per look-up go to bench/results/lookup-*.json and .md.
 
-    python -m bench.lookup [--triples 1000000] [--before main] [--repeat 100]
+    python -m bench.lookup [--triples 1000000] [--before REVISION] [--repeat 100]
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # One of each kind a look-up meets: claims about it, sources, measures, a claim, a source.
 ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
             "source/synthetic-1", "claim/synthetic-1", "regulation/synthetic-measure-1")
+# The last revision whose look-ups read rdflib rows and wrote dicts through marshmallow.
+BEFORE = "4a9f5bc"
 # The store calls each side makes (SPARQL queries before; index reads after).
 CALLS = ("select", "select_rows", "adjacent", "query")
 
@@ -93,7 +95,7 @@ def _measures_sorted(answer: Any) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--triples", type=int, default=1_000_000)
-    parser.add_argument("--before", default="main", help="git revision of the old code")
+    parser.add_argument("--before", default=BEFORE, help="git revision of the old code")
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args()
     old_resources = _module(args.before, "service/resources.py", "before_resources")
