@@ -18,12 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import save_results
 from bench.synthetic import write
 from kg.catalogue import Catalogue
 from kg.store.oxigraph_backend import OxigraphBackend
 from service.resources import Resources
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _timed(action, repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -95,12 +94,7 @@ def main() -> None:
             f"{row['search_substring']['p50_ms']:.3f} | "  # type: ignore[index]
             f"{row['search_broad']['p50_ms']:.1f} ({row['matches_broad']}) | "  # type: ignore[index]
             f"{row['lookup']['p50_ms']:.2f} | {row['lookup']['p99_ms']:.2f} |")  # type: ignore[index]
-    RESULTS.mkdir(exist_ok=True)
-    stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
-    for name in (f"search-scale-{stamp}", "search-scale-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results("search-scale", result, lines)
 
 
 if __name__ == "__main__":

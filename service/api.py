@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from rdflib import Literal, URIRef
@@ -20,6 +20,7 @@ from kg.search.fields import FACETS
 from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
 from kg.version import project_version
 from service import api_schemas as schemas
+from service.description import as_json
 from service.errors import ServiceError
 from service.i18n import API_WORDS, page_language
 from service.resources import NotFound, Resources
@@ -57,11 +58,14 @@ def _resources() -> Resources:
     return Resources(_backend(), _catalogue())
 
 
-def _describe(ident: str, lang: str) -> dict[str, Any]:
+def _describe(ident: str, lang: str) -> Response:
+    """The JSON of a look-up, written from the typed description (the schema documents it)."""
     try:
-        return _resources().describe(ident, lang)
+        described = _resources().describe(ident, lang)
     except NotFound:
         raise ServiceError(404, f"no entity {ident!r}") from None
+    # Written as every JSON answer of the app is (the same bytes as before, the same ETags).
+    return cast(Response, current_app.json.response(as_json(described)))
 
 
 def _page_link(page: int, per_page: int, total: int, args: dict[str, Any]) -> str | None:
@@ -101,7 +105,7 @@ class EntityById(MethodView):
     @blueprint.arguments(schemas.EntityArgs, location="query")
     @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
     @blueprint.alt_response(404, description="no entity with this id")
-    def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], kind: str, slug: str) -> Response:
         """Look up an entity by kind and slug.
 
         Labels in both languages, types, identifiers, relations in both
@@ -148,7 +152,7 @@ class EntityByIri(MethodView):
     @blueprint.arguments(schemas.EntityByIriArgs, location="query")
     @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
     @blueprint.alt_response(404, description="no entity with this IRI")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Look up an entity by its IRI."""
         iri = args["iri"]
         if not iri.startswith(str(DMR)):
@@ -248,7 +252,7 @@ class Sources(MethodView):
         """List the sources: documents, reports, comments and legal texts."""
         resources = _resources()
         sources = sorted(_catalogue().of_type("Source"), key=lambda e: e.id)
-        return _paged([resources.source(e.iri, args["lang"]) for e in sources], args)
+        return _paged([as_json(resources.source(e.iri, args["lang"])) for e in sources], args)
 
 
 CLAIM_FILTERS = {"substance": DMO.aboutSubstance, "channel": DMO.aboutChannel,
@@ -282,7 +286,7 @@ class Claims(MethodView):
         query = f"SELECT DISTINCT {projection} WHERE {{ {' '.join(patterns)} }}"
         rows = _backend().select(query, bindings)
         resources = _resources()
-        claims = [resources.claim(iri, args["lang"])
+        claims = [as_json(resources.claim(iri, args["lang"]))
                   for iri in sorted({str(r["claim"]) for r in rows})]
         return _paged(claims, args)
 

@@ -1,16 +1,22 @@
-"""Schemas of the REST API: they validate parameters and document every answer."""
+"""Schemas of the REST API: they validate parameters and document every answer.
+
+The schemas of look-ups (an entity, a claim, a source) are derived from the typed description
+in service.description; those of parameters and of the other answers are written here.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from functools import cache
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 from marshmallow import Schema, fields, validate
 from rdflib import Graph
 
-from kg.namespaces import ENTITY_KINDS
 from kg.ontology_index import OntologyIndex
 from kg.paths import default_layout
+from service.description import Claim, EntityDescription, Link, SourceLink
 
 
 @cache
@@ -35,115 +41,49 @@ LANG = fields.String(load_default="en", validate=validate.OneOf(["en", "fr"]),
                      metadata={"description": "language of labels, falling back to the other"})
 
 
-class LinkSchema(Schema):
-    iri = fields.String(required=True)
-    id = fields.String(metadata={"description": "kind/slug, for individuals of DMKG"})
-    label = fields.String(required=True)
+def _field(hint: Any, meta: dict[str, Any], required: bool) -> fields.Field[Any]:
+    """The marshmallow field documenting one attribute of a description class."""
+    options: dict[str, Any] = {"required": required}
+    if meta.get("nullable"):
+        options["allow_none"] = True
+    if "description" in meta:
+        options["metadata"] = {"description": meta["description"]}
+    if "enum" in meta:
+        options["validate"] = validate.OneOf(meta["enum"])
+    args = [a for a in get_args(hint) if a is not type(None)]
+    if isinstance(hint, types.UnionType) and len(args) == 1:
+        hint = args[0]  # X | None: optional, or nullable as the metadata says
+    elif isinstance(hint, types.UnionType):  # a link or a literal: no one shape to name
+        return fields.Dict(**options)
+    origin = get_origin(hint)
+    if origin is list:
+        return fields.List(_field(get_args(hint)[0], {}, True), **options)
+    if origin is dict:
+        return fields.Dict(keys=fields.String(), values=fields.String(), **options)
+    if dataclasses.is_dataclass(hint):
+        return fields.Nested(schema_of(hint), **options)  # type: ignore[arg-type]
+    return fields.String(**options)
 
 
-class LiteralSchema(Schema):
-    value = fields.String(required=True)
-    lang = fields.String()
-    datatype = fields.String()
+@cache
+def schema_of(cls: type) -> type[Schema]:
+    """The marshmallow schema of a description class, for the OpenAPI document only: the
+    answers are written from the classes themselves (service.description.as_json)."""
+    hints = get_type_hints(cls)
+    found = {f.name: _field(hints[f.name], dict(f.metadata),
+                            f.default is dataclasses.MISSING
+                            and f.default_factory is dataclasses.MISSING)
+             for f in dataclasses.fields(cls)}
+    return Schema.from_dict(found, name=f"{SCHEMA_NAMES.get(cls.__name__, cls.__name__)}Schema")
 
 
-class LabelSchema(Schema):
-    value = fields.String(required=True)
-    lang = fields.String(required=True)
-
-
-class TypeSchema(Schema):
-    name = fields.String(required=True)
-    iri = fields.String(required=True)
-    label = fields.String(required=True)
-
-
-class IdentifierSchema(Schema):
-    scheme = fields.String(required=True, metadata={"description": "wikidata, chebi, addicto"})
-    scheme_name = fields.String(required=True)
-    id = fields.String(required=True)
-    iri = fields.String(required=True)
-    match = fields.String(required=True, validate=validate.OneOf(["exact", "close"]),
-                          metadata={"description": "close: still to be verified"})
-
-
-class SourceSchema(LinkSchema):
-    title = fields.String(required=True)
-    date = fields.String()
-    language = fields.String()
-    part_of = fields.String()
-    citation = fields.String()
-    url = fields.String()
-    creators = fields.List(fields.Nested(LinkSchema), required=True)
-    publisher = fields.Nested(LinkSchema)
-    derived_from = fields.List(fields.Nested(LinkSchema))
-
-
-class QuoteSchema(Schema):
-    value = fields.String(required=True)
-    lang = fields.String(required=True)
-
-
-class ClaimSchema(LinkSchema):
-    ref = fields.String(metadata={"description": "row of the curation table, such as F12"})
-    kind = fields.String(required=True)
-    kind_label = fields.String(allow_none=True)
-    quote = fields.Nested(QuoteSchema)
-    summary = fields.String(allow_none=True)
-    confidence = fields.Nested(LinkSchema)
-    trend = fields.List(fields.Nested(LinkSchema), required=True)
-    period_start = fields.String()
-    period_end = fields.String()
-    attributed_to = fields.Nested(LinkSchema)
-    note = fields.String()
-    source = fields.Nested(SourceSchema)
-    about = fields.List(fields.Nested(LinkSchema), required=True)
-
-
-class RelationSchema(Schema):
-    property = fields.Nested(LinkSchema, required=True)
-    value = fields.Dict(required=True, metadata={"description": "a link or a literal"})
-
-
-class IncomingSchema(Schema):
-    property = fields.Nested(LinkSchema, required=True)
-    subject = fields.Nested(LinkSchema, required=True)
-
-
-class MeasureSchema(LinkSchema):
-    effective_from = fields.String()
-    effective_until = fields.String()
-    as_of = fields.String(metadata={"description": "for a status no text set in force: the "
-                                                   "date of the decisions that confirm it"})
-    status = fields.Nested(LinkSchema)
-    jurisdiction = fields.Nested(LinkSchema)
-    established_by = fields.Nested(LinkSchema)
-    ended_by = fields.Nested(LinkSchema)
-    checked = fields.List(fields.String(), metadata={
-        "description": "addresses of the documents the curators read to check the measure"})
-    regulates = fields.List(fields.Nested(LinkSchema), required=True)
-    requirements = fields.List(fields.Nested(LinkSchema), required=True)
-    sources = fields.List(fields.Nested(SourceSchema), required=True)
-
-
-class EntitySchema(Schema):
-    iri = fields.String(required=True)
-    id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(ENTITY_KINDS))
-    label = fields.String(required=True)
-    labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    alt_labels = fields.List(fields.Nested(LabelSchema), required=True)
-    types = fields.List(fields.Nested(TypeSchema), required=True)
-    definition = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    identifiers = fields.List(fields.Nested(IdentifierSchema), required=True)
-    relations = fields.List(fields.Nested(RelationSchema), required=True)
-    incoming = fields.List(fields.Nested(IncomingSchema), required=True)
-    claims = fields.List(fields.Nested(ClaimSchema), required=True)
-    measures = fields.List(fields.Nested(MeasureSchema), required=True)
-    source = fields.Nested(SourceSchema)
-    claims_stated = fields.List(fields.Nested(ClaimSchema))
-    claim = fields.Nested(ClaimSchema)
+# Component names the OpenAPI document has always used.
+SCHEMA_NAMES = {"EntityDescription": "Entity", "TypeRef": "Type", "LiteralText": "Literal",
+                "SourceLink": "Source"}
+LinkSchema = schema_of(Link)
+SourceSchema = schema_of(SourceLink)
+ClaimSchema = schema_of(Claim)
+EntitySchema = schema_of(EntityDescription)
 
 
 class EntityArgs(Schema):

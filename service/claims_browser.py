@@ -26,6 +26,7 @@ from service.claim_selection import (
     select,
     sparql,
 )
+from service.description import Claim
 from service.i18n import WORDS, date_text, page_language
 from service.paging import Paging, with_args
 from service.resources import Resources
@@ -100,18 +101,18 @@ def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = 
     return drawn
 
 
-def _record(claim: dict[str, Any], facets: ClaimFacets, lang: str) -> dict[str, Any]:
-    source = claim.get("source") or {}
-    quote = claim.get("quote") or {}
+def _record(claim: Claim, facets: ClaimFacets, lang: str) -> dict[str, Any]:
+    source, quote = claim.source, claim.quote
     return {
-        "id": claim.get("id"), "iri": claim["iri"], "ref": claim.get("ref", ""),
-        "kind": claim.get("kind"), "label": claim["label"], "quote": quote.get("value", ""),
-        "quote_lang": quote.get("lang", ""), "summary": claim.get("summary") or "",
-        "confidence": (claim.get("confidence") or {}).get("label", ""),
-        "trend": [t["label"] for t in claim.get("trend", [])],
-        "period_start": claim.get("period_start", ""), "period_end": claim.get("period_end", ""),
-        "source": source.get("id", ""), "source_title": source.get("title", ""),
-        "source_date": source.get("date", ""),
+        "id": claim.id, "iri": claim.iri, "ref": claim.ref or "",
+        "kind": claim.kind, "label": claim.label, "quote": quote.value if quote else "",
+        "quote_lang": quote.lang if quote else "", "summary": claim.summary or "",
+        "confidence": claim.confidence.label if claim.confidence else "",
+        "trend": [t.label for t in claim.trend],
+        "period_start": claim.period_start or "", "period_end": claim.period_end or "",
+        "source": (source.id or "") if source else "",
+        "source_title": source.title if source else "",
+        "source_date": (source.date or "") if source else "",
         **{name: sorted(value_label(name, v, lang) for v in facets.values.get(name, ()))
            for name in ("substance", "channel", "place")},
     }

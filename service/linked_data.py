@@ -100,20 +100,20 @@ def entity(kind: str, slug: str) -> Response:
     words = {**WORDS[lang], **{f"kind_{k}": v for k, v in KIND_NAMES[lang].items()}}
 
     def more(group: Group) -> str:
-        if described["kind"] == "source" and group.property_iri == str(DMO.statedIn):
+        if described.kind == "source" and group.property_iri == str(DMO.statedIn):
             return f"/claims?{urlencode({'source': found.id, 'lang': lang})}"
         return "#relations" if group.outgoing else "#incoming"
 
     charts = []
-    if described.get("claims_stated"):
+    if described.claims_stated:
         chosen = {"source": found.id}
         facets = ("kind", "trend", "confidence")
         charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described, more=more, words=words)),  # escaped parts
-                 timeline=Markup(timeline_svg(described["measures"], described["label"],
+                 timeline=Markup(timeline_svg(described.measures, described.label,
                                               dt.date.today())),  # escaped parts too
-                 timeline_rows=timeline_bars(described["measures"]),
+                 timeline_rows=timeline_bars(described.measures),
                  charts=charts, switch=f"{path}?lang={other}")
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+
+from service.description import EntityDescription, Link
 
 KIND_COLOURS = {
     "substance": "#c0392b", "channel": "#2471a3", "actor": "#7d3c98", "place": "#1e8449",
@@ -29,10 +30,10 @@ class Group:
     label: str
     outgoing: bool
     property_iri: str
-    members: list[dict[str, Any]] = field(default_factory=list)
+    members: list[Link] = field(default_factory=list)
 
     @property
-    def shown(self) -> list[dict[str, Any]]:
+    def shown(self) -> list[Link]:
         return self.members[:CAP]
 
     @property
@@ -44,27 +45,24 @@ class Group:
         return HEAD + ROW * (len(self.shown) + (1 if self.hidden else 0)) + 6
 
 
-def groups(described: dict[str, Any]) -> list[Group]:
+def groups(described: EntityDescription) -> list[Group]:
     """The entity's linked individuals, grouped by relation and direction (claims about it
     are left to the claims list)."""
     found: dict[tuple[str, bool], Group] = {}
-    for outgoing, key, relations in ((True, "value", described["relations"]),
-                                     (False, "subject", described["incoming"])):
-        for relation in relations:
-            target = relation[key]
-            if "iri" not in target or "id" not in target:
-                continue
-            prop = relation["property"]
-            group = found.setdefault((prop["iri"], outgoing),
-                                     Group(prop["label"], outgoing, prop["iri"]))
-            if all(m["iri"] != target["iri"] for m in group.members):
-                group.members.append(target)
+    pairs = [(True, r.property, r.value) for r in described.relations] + [
+        (False, r.property, r.subject) for r in described.incoming]
+    for outgoing, prop, target in pairs:
+        if not isinstance(target, Link) or target.id is None:
+            continue
+        group = found.setdefault((prop.iri, outgoing), Group(prop.label, outgoing, prop.iri))
+        if all(m.iri != target.iri for m in group.members):
+            group.members.append(target)
     for group in found.values():
-        group.members.sort(key=lambda m: m["label"].casefold())
+        group.members.sort(key=lambda m: m.label.casefold())
     return sorted(found.values(), key=lambda g: (-len(g.members), g.label))
 
 
-def neighbours(described: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+def neighbours(described: EntityDescription) -> list[tuple[str, Link, bool]]:
     """(relation label, linked resource, outgoing?) for every neighbour drawn or counted."""
     return [(g.label, m, g.outgoing) for g in groups(described) for m in g.members]
 
@@ -88,12 +86,12 @@ def _column(items: list[Group], x: float, href: str, more: Callable[[Group], str
                      f"({len(group.members)})</text>")
         row = y + HEAD
         for member in group.shown:
-            colour = KIND_COLOURS.get(member["id"].split("/")[0], "#5d6d7e")
-            parts.append(f'<a href="{escape(href.format(id=member["id"]))}">'
-                         f'<title>{escape(member["label"])}</title>'
+            colour = KIND_COLOURS.get(str(member.id).split("/")[0], "#5d6d7e")
+            parts.append(f'<a href="{escape(href.format(id=member.id))}">'
+                         f'<title>{escape(member.label)}</title>'
                          f'<circle cx="{x + 16}" cy="{row + 8}" r="5" fill="{colour}"/>'
                          f'<text x="{x + 28}" y="{row + 12}" fill="#1d2330">'
-                         f'{escape(_short(member["label"], 36))}</text></a>')
+                         f'{escape(_short(member.label, 36))}</text></a>')
             row += ROW
         if group.hidden:
             parts.append(f'<a href="{escape(more(group))}" class="more"><text x="{x + 28}" '
@@ -105,7 +103,7 @@ def _column(items: list[Group], x: float, href: str, more: Callable[[Group], str
     return parts, anchors, y
 
 
-def svg(described: dict[str, Any], href: str = "/id/{id}",
+def svg(described: EntityDescription, href: str = "/id/{id}",
         more: Callable[[Group], str] | None = None, words: dict[str, str] | None = None) -> str:
     """Return the SVG of the entity and its neighbours grouped by relation, as links."""
     words = words or {"and_more": "and {n} more", "outgoing": "from this entity",
@@ -116,14 +114,14 @@ def svg(described: dict[str, Any], href: str = "/id/{id}",
     left, left_x = [g for g in found if not g.outgoing], 10
     left_parts, left_anchors, left_end = _column(left, left_x, href, more, words["and_more"])
     right_parts, right_anchors, right_end = _column(right, right_x, href, more, words["and_more"])
-    kinds = sorted({m["id"].split("/")[0] for g in found for m in g.members}
-                   | {described["kind"]})
+    kinds = sorted({str(m.id).split("/")[0] for g in found for m in g.members}
+                   | {described.kind})
     body_height = max(left_end, right_end, 120)
     height = body_height + 30 + 18 * ((len(kinds) + 4) // 5)
     cx, cy = WIDTH / 2, body_height / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
              f'width="{WIDTH}" height="{height}" role="img" '
-             f'aria-label="{escape(described["label"])}" '
+             f'aria-label="{escape(described.label)}" '
              'font-family="system-ui, sans-serif" font-size="12">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" '
@@ -139,11 +137,11 @@ def svg(described: dict[str, Any], href: str = "/id/{id}",
                      f'stroke="#8a94a3" stroke-width="1.4" stroke-dasharray="5 3" '
                      f'marker-end="url(#arrow)"><title>{escape(group.label)}</title></path>')
     parts += left_parts + right_parts
-    colour = KIND_COLOURS.get(described["kind"], "#5d6d7e")
-    parts.append(f'<g class="centre"><title>{escape(described["label"])}</title>'
+    colour = KIND_COLOURS.get(described.kind, "#5d6d7e")
+    parts.append(f'<g class="centre"><title>{escape(described.label)}</title>'
                  f'<circle cx="{cx:.0f}" cy="{cy:.0f}" r="16" fill="{colour}"/>'
                  f'<text x="{cx:.0f}" y="{cy + 34:.0f}" text-anchor="middle" font-weight="bold" '
-                 f'font-size="14">{escape(_short(described["label"], 30))}</text></g>')
+                 f'font-size="14">{escape(_short(described.label, 30))}</text></g>')
     legend_y = body_height + 18
     parts.append(f'<g class="legend"><text x="10" y="{legend_y}" font-weight="600">'
                  f'{escape(words["legend"])}:</text>'

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import RDF, SKOS, XSD
 
 from kg.catalogue import Catalogue
 from kg.namespaces import DMO, DMR, GRAPH, OBO, WIKIDATA
-from kg.store import Backend
+from kg.store import Backend, LiteralValue, Value
 from service.reconcile_ids import chebi_id
 from service.resources import Resources
 
@@ -32,8 +32,10 @@ IDENTIFIED = (f"SELECT ?x WHERE {{ ?s a ?type ; <{SKOS.exactMatch}> ?x "
 INVERSE = "^"
 SETTINGS = [{"name": "limit", "label": "Limit", "type": "number", "default": 0,
              "help_text": "The most values to fetch for each entity (0: all of them)"}]
-INTEGERS = {XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger}
-DECIMALS = {XSD.decimal, XSD.double, XSD.float}
+INTEGERS = {str(t) for t in (XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger,
+                             XSD.positiveInteger)}
+DECIMALS = {str(t) for t in (XSD.decimal, XSD.double, XSD.float)}
+DATE, DATE_TIME, NIL = str(XSD.date), str(XSD.dateTime), str(RDF.nil)
 
 
 class ExtendError(ValueError):
@@ -68,22 +70,22 @@ def propose(catalogue: Catalogue, backend: Backend, type_id: str, limit: int
     return {"type": type_id, "limit": limit, "properties": found[:limit] if limit else found}
 
 
-def _value(catalogue: Catalogue, term: Any) -> dict[str, Any]:
+def _value(catalogue: Catalogue, term: Value) -> dict[str, Any]:
     """One value as the extension format writes it: an entity, a date, a number or a string."""
-    if isinstance(term, URIRef):
-        entity = catalogue.get(str(term))
+    if isinstance(term, str):  # an IRI
+        entity = catalogue.get(term)
         if entity is not None:
             return {"id": entity.id, "name": entity.label()}
-        return {"str": str(term)}
-    if isinstance(term, Literal):
-        if term.datatype == XSD.date:
+        return {"str": term}
+    if isinstance(term, LiteralValue):
+        if term.datatype == DATE:
             return {"date": f"{term}T00:00:00"}
-        if term.datatype == XSD.dateTime:
+        if term.datatype == DATE_TIME:
             return {"date": str(term)}
         if term.datatype in INTEGERS:
-            return {"int": int(term)}
+            return {"int": int(term.value)}
         if term.datatype in DECIMALS:
-            return {"float": float(term)}
+            return {"float": float(term.value)}
     return {"str": str(term)}  # years, year-months, texts in either language
 
 
@@ -131,16 +133,16 @@ def extend(catalogue: Catalogue, backend: Backend, raw: Any) -> dict[str, Any]:
         for pid, limit in wanted:
             if pid in IDENTIFIERS:
                 prefix = IDENTIFIERS[pid][1]
-                terms: list[Any] = [Literal(_identifier(pid, str(v)))
+                terms: list[Value] = [LiteralValue(_identifier(pid, str(v)))
                                     for v in out.get(str(SKOS.exactMatch), [])
                                     if str(v).startswith(prefix)]
             elif pid.startswith(INVERSE):
                 predicate = str(DMO[pid.removeprefix(INVERSE)])
-                terms = [URIRef(subject) for subject, p in resources.incoming(entity.iri)
+                terms = [subject for subject, p in resources.incoming(entity.iri)
                          if p == predicate] if entity is not None else []
             else:
                 terms = out.get(str(DMO[pid]), [])
-            values = sorted((_value(catalogue, t) for t in terms if t != RDF.nil), key=str)
+            values = sorted((_value(catalogue, t) for t in terms if t != NIL), key=str)
             row[pid] = values[:limit] if limit else values
         rows[ident] = row
     meta = [{"id": pid, "name": _name(catalogue, pid)} for pid, _ in wanted]

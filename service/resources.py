@@ -1,64 +1,98 @@
-"""What the graph says about one individual, gathered for the REST API and the HTML pages."""
+"""What the graph says about one individual, gathered for the REST API and the HTML pages.
+
+The store is read through adjacent() (the triples touching a set of IRIs): a description reads
+its entity, then the claims, measures and sources around it, a few batches in all, and shapes
+them as the typed classes of service.description.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
-from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from kg.catalogue import Catalogue, CatalogueEntry
 from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
-from kg.store import Backend, DatasetSpec
+from kg.store import Backend, BlankValue, DatasetSpec, LiteralValue, Value
+from service.description import (
+    Claim,
+    EntityDescription,
+    Identifier,
+    Incoming,
+    Label,
+    Link,
+    LiteralText,
+    Measure,
+    Quote,
+    Relation,
+    SourceLink,
+    TypeRef,
+)
 from service.i18n import property_label
 
 # The curated graphs: the facts, and the ontology for its value sets.
 CURATED = DatasetSpec(default_graphs=(str(GRAPH.facts), str(GRAPH.ontology)))
-OUT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-# Each curated graph named in the query: over a dataset of them, Virtuoso answers a bound
-# object with any predicate 30 times slower (150 ms against 5 ms at 13k triples).
-IN = ("SELECT DISTINCT ?s ?p WHERE { "
-      + " UNION ".join(f"{{ GRAPH <{name}> {{ ?s ?p ?o }} }}" for name in CURATED.default_graphs)
-      + " }")
+GRAPHS = CURATED.default_graphs
 ABOUT = {str(DMO.about), *(str(DMO[f"about{k}"]) for k in (
     "Substance", "Channel", "Actor", "Place", "Practice", "Regulation", "Risk", "Factor",
     "Requirement"))}
 HIDDEN = {str(RDF.type), str(RDFS.label), str(SKOS.altLabel), str(SKOS.definition),
           str(SKOS.note), str(SKOS.exactMatch), str(SKOS.closeMatch),
           str(SKOS.broadMatch), str(SKOS.narrowMatch), str(DMO.checkedIn)}
-_ABOUT_IN = "FILTER(?a IN (" + ", ".join(f"<{a}>" for a in sorted(ABOUT)) + "))"
-# Neighbours whose own triples a description shows, as patterns binding ?x from ?e. (A FILTER,
-# not VALUES, for the about-properties: with VALUES Oxigraph starts from every claim.)
-PREFETCH = (
-    f"?x ?a ?e . {_ABOUT_IN}",  # claims about the entity
-    f"?c ?a ?e . {_ABOUT_IN} ?c <{DMO.statedIn}> ?x .",  # their sources
-    f"?x <{DMO.statedIn}> ?e .",  # claims stated in it (a source)
-    f"?x <{DMO.regulates}> ?e .",  # measures regulating it
-    f"?m <{DMO.regulates}> ?e . ?x ?a ?m . {_ABOUT_IN}",  # claims about those measures
-    f"?m <{DMO.regulates}> ?e . ?c ?a ?m . {_ABOUT_IN} ?c <{DMO.statedIn}> ?x .",  # sources
-)
-MEASURE_CLAIMS = f"SELECT ?e ?m ?c ?a WHERE {{ ?m <{DMO.regulates}> ?e . ?c ?a ?m . {_ABOUT_IN} }}"
-# One query a pattern: as branches of a UNION, Oxigraph would not start them from ?e.
-NEIGHBOURS = tuple(f"SELECT DISTINCT ?e ?x WHERE {{ {pattern} }}" for pattern in PREFETCH)
-# Neighbours whose triples are read in one query: a VALUES block of this many IRIs at most.
-BATCH = 200
+STATED_IN, REGULATES = str(DMO.statedIn), str(DMO.regulates)
+INGREDIENT = str(DMO.activeIngredient)
 SCHEMES = ((str(WIKIDATA), "wikidata", "Wikidata"),
            (f"{OBO}CHEBI_", "chebi", "ChEBI"),
            (f"{ADDICTO}ADDICTO_", "addicto", "Addiction Ontology"))
+MATCHES = (("exact", str(SKOS.exactMatch)), ("close", str(SKOS.closeMatch)),
+           ("broad", str(SKOS.broadMatch)), ("narrow", str(SKOS.narrowMatch)))
+SHOWN_ELSEWHERE = {str(DMO.quote), str(DMO.summary), str(SKOS.notation)}
+CLAIM_KINDS = ("ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact")
 
 
 class NotFound(LookupError):
     """No individual has this id or IRI."""
+# Predicates read for every description, as texts (an rdflib Namespace makes a term a call).
+DMO_NS, DCTERMS_NS, DMR_NS = str(DMO), str(DCTERMS), str(DMR)
+DCTERMS_BIBLIOGRAPHICCITATION = str(DCTERMS.bibliographicCitation)
+DCTERMS_CREATOR = str(DCTERMS.creator)
+DCTERMS_DATE = str(DCTERMS.date)
+DCTERMS_ISPARTOF = str(DCTERMS.isPartOf)
+DCTERMS_LANGUAGE = str(DCTERMS.language)
+DCTERMS_PUBLISHER = str(DCTERMS.publisher)
+DCTERMS_TITLE = str(DCTERMS.title)
+DMO_ATTRIBUTEDTO = str(DMO.attributedTo)
+DMO_CHECKEDIN = str(DMO.checkedIn)
+DMO_CONFIDENCE = str(DMO.confidence)
+DMO_CONTROLSTATUS = str(DMO.controlStatus)
+DMO_EFFECTIVEFROM = str(DMO.effectiveFrom)
+DMO_EFFECTIVEUNTIL = str(DMO.effectiveUntil)
+DMO_ENDEDBY = str(DMO.endedBy)
+DMO_ESTABLISHEDBY = str(DMO.establishedBy)
+DMO_IMPOSESREQUIREMENT = str(DMO.imposesRequirement)
+DMO_JURISDICTION = str(DMO.jurisdiction)
+DMO_PERIODEND = str(DMO.periodEnd)
+DMO_PERIODSTART = str(DMO.periodStart)
+DMO_QUOTE = str(DMO.quote)
+DMO_STATUSASOF = str(DMO.statusAsOf)
+DMO_SUMMARY = str(DMO.summary)
+DMO_TREND = str(DMO.trend)
+PROV_WASDERIVEDFROM = str(PROV.wasDerivedFrom)
+SCHEMA_URL = str(SCHEMA.url)
+SKOS_DEFINITION = str(SKOS.definition)
+SKOS_NOTATION = str(SKOS.notation)
+SKOS_NOTE = str(SKOS.note)
 
 
-def texts(values: list[Any]) -> dict[str, str]:
+def texts(values: Iterable[Value]) -> dict[str, str]:
     """Map language tags to texts ('' for untagged)."""
     found: dict[str, str] = {}
     for value in values:
-        if isinstance(value, Literal):
-            found.setdefault(value.language or "", str(value))
+        if isinstance(value, LiteralValue):
+            found.setdefault(value.lang or "", value.value)
     return found
 
 
@@ -69,15 +103,24 @@ def pick(by_lang: dict[str, str], lang: str) -> str | None:
         next(iter(by_lang.values())) if by_lang else None)
 
 
-def identifier(iri: str) -> dict[str, str] | None:
+def identifier(iri: str, match: str) -> Identifier | None:
     """Describe an external identifier IRI (Wikidata, ChEBI, ADDICTO)."""
     for prefix, scheme, name in SCHEMES:
         if iri.startswith(prefix):
             local = iri.removeprefix(prefix)
             shown = f"CHEBI:{local}" if scheme == "chebi" else (
                 f"ADDICTO:{local}" if scheme == "addicto" else local)
-            return {"scheme": scheme, "scheme_name": name, "id": shown, "iri": iri}
+            return Identifier(scheme=scheme, scheme_name=name, id=shown, iri=iri, match=match)
     return None
+
+
+def first(out: dict[str, list[Value]], predicate: object) -> str | None:
+    """The text of the first value of predicate, if any."""
+    values = out.get(str(predicate))
+    return str(values[0]) if values else None
+
+
+Outgoing = dict[str, list[Value]]
 
 
 @dataclass
@@ -86,55 +129,66 @@ class Resources:
 
     backend: Backend
     catalogue: Catalogue
-    _cache: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    _cache: dict[str, Outgoing] = field(default_factory=dict)
     _incoming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # What one description shows several times (a source under each of its claims, a claim
+    # under each measure it is about), made once: (IRI, language) → shaped.
+    _shaped: dict[tuple[str, str, str], Link] = field(default_factory=dict)
 
-    def outgoing(self, iri: str) -> dict[str, list[Any]]:
+    def read(self, subjects: Iterable[str] = (), objects: Iterable[str] = ()) -> None:
+        """Read, in one call to the store, the triples of the subjects and the objects not yet
+        read (for a remote store, a round trip for each batch instead of one per resource)."""
+        wanted = [s for s in dict.fromkeys(subjects) if s not in self._cache]
+        pointed = [o for o in dict.fromkeys(objects) if o not in self._incoming]
+        if not wanted and not pointed:
+            return
+        out: dict[str, dict[str, list[Value]]] = {s: defaultdict(list) for s in wanted}
+        into: dict[str, dict[tuple[str, str], None]] = {o: {} for o in pointed}
+        for s, p, o in self.backend.adjacent(GRAPHS, wanted, pointed):
+            if s in out:
+                out[s][p].append(o)
+            if isinstance(o, str) and o in into and not isinstance(s, BlankValue):
+                into[o].setdefault((str(s), p), None)
+        for subject, values in out.items():
+            self._cache[subject] = dict(values)
+        for obj, pairs in into.items():
+            self._incoming[obj] = list(pairs)
+
+    def outgoing(self, iri: str) -> Outgoing:
         """Return predicate → objects of iri in the curated graphs."""
         if iri not in self._cache:
-            values: dict[str, list[Any]] = defaultdict(list)
-            for row in self.backend.select(OUT, {"s": URIRef(iri)}, CURATED):
-                values[str(row["p"])].append(row["o"])
-            self._cache[iri] = dict(values)
+            self.read(subjects=[iri])
         return self._cache[iri]
 
     def incoming(self, iri: str) -> list[tuple[str, str]]:
         """Return (subject, predicate) pairs pointing at iri in the curated graphs."""
         if iri not in self._incoming:
-            self._incoming[iri] = [
-                (str(r["s"]), str(r["p"]))
-                for r in self.backend.select(IN, {"o": URIRef(iri)})
-                if not isinstance(r["s"], BNode)]
+            self.read(objects=[iri])
         return self._incoming[iri]
 
-    def prefetch(self, iri: str) -> None:
-        """Read, in a few queries, what a description of iri will need about its neighbours.
+    def _pointing(self, iris: Iterable[str], predicates: set[str]) -> list[str]:
+        return [s for iri in iris for s, p in self._incoming[iri] if p in predicates]
 
-        Without it each claim, source and measure would cost its own round trip, which a
-        remote store makes slow. The neighbours are found first, then their triples read by
-        name: joined in one query, Virtuoso reads whole graphs (1.5 s against 15 ms).
-        """
-        node = {"e": URIRef(iri)}
-        found = {str(row["x"]) for query in NEIGHBOURS
-                 for row in self.backend.select(query, node, CURATED)
-                 if isinstance(row["x"], URIRef)}
-        wanted = sorted(found - self._cache.keys())
-        for start in range(0, len(wanted), BATCH):
-            batch = wanted[start:start + BATCH]
-            # IRIs read back from the store, hence valid: safe to write into the query.
-            names = " ".join(URIRef(x).n3() for x in batch)
-            values: dict[str, dict[str, list[Any]]] = {x: defaultdict(list) for x in batch}
-            for row in self.backend.select(
-                    f"SELECT ?x ?p ?o WHERE {{ VALUES ?x {{ {names} }} ?x ?p ?o }}",
-                    dataset=CURATED):
-                values[str(row["x"])][str(row["p"])].append(row["o"])
-            for subject in batch:
-                self._cache[subject] = dict(values[subject])
-        for row in self.backend.select(MEASURE_CLAIMS, node, CURATED):
-            self._incoming.setdefault(str(row["m"]), [])
-            pair = (str(row["c"]), str(row["a"]))
-            if pair not in self._incoming[str(row["m"])]:
-                self._incoming[str(row["m"])].append(pair)
+    def _values(self, iris: Iterable[str], predicate: str) -> list[str]:
+        return [v for iri in iris for v in self._cache[iri].get(predicate, [])
+                if isinstance(v, str)]
+
+    def prefetch(self, iri: str) -> None:
+        """Read, level by level, what a description of iri will need about its neighbours:
+        its claims, measures and products, then their sources and claims, and theirs."""
+        self.read([iri], [iri])
+        around = self._incoming[iri]
+        claims = [s for s, p in around if p in ABOUT or p == STATED_IN] + [iri]
+        measures = [s for s, p in around if p == REGULATES] + [iri]
+        products = [s for s, p in around if p == INGREDIENT]
+        self.read(claims + measures, measures + products)
+        measure_claims = self._pointing(measures, ABOUT)
+        product_measures = self._pointing(products, {REGULATES})
+        self.read([*self._values(claims, STATED_IN), *measure_claims, *product_measures],
+                  product_measures)
+        product_claims = self._pointing(product_measures, ABOUT)
+        self.read([*self._values(measure_claims, STATED_IN), *product_claims])
+        self.read(self._values(product_claims, STATED_IN))
 
     def entity(self, ident: str) -> CatalogueEntry:
         found = self.catalogue.by_id(ident) or self.catalogue.get(ident)
@@ -142,179 +196,161 @@ class Resources:
             raise NotFound(ident)
         return found
 
-    def link(self, iri: str, lang: str) -> dict[str, Any]:
+    def link(self, iri: str, lang: str) -> Link:
         """A reference to another resource: IRI, id when it is ours, label."""
-        entity = self.catalogue.get(iri)
-        label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
-        link: dict[str, Any] = {"iri": iri, "label": label}
-        if entity is not None:
-            link["id"] = entity.id
-        return link
+        key = ("link", iri, lang)
+        found = self._shaped.get(key)
+        if found is None:
+            # Only IRIs of this graph name individuals (Catalogue.label reads them so too).
+            entity = self.catalogue.get(iri) if iri.startswith(DMR_NS) else None
+            label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
+            found = self._shaped[key] = Link(
+                iri=iri, label=label, id=entity.id if entity is not None else None)
+        return found
 
-    def value(self, node: Any, lang: str) -> dict[str, Any]:
-        if isinstance(node, URIRef):
-            return self.link(str(node), lang)
-        if isinstance(node, Literal):
-            shown: dict[str, Any] = {"value": str(node)}
-            if node.language:
-                shown["lang"] = node.language
-            elif node.datatype is not None:
-                shown["datatype"] = str(node.datatype)
-            return shown
-        return {"value": str(node)}
+    def links(self, values: Iterable[Value], lang: str) -> list[Link]:
+        return [self.link(str(v), lang) for v in values]
 
-    def source(self, iri: str, lang: str) -> dict[str, Any]:
+    def value(self, node: Value, lang: str) -> Link | LiteralText:
+        if isinstance(node, str):
+            return self.link(node, lang)
+        if isinstance(node, LiteralValue):
+            if node.lang:
+                return LiteralText(value=node.value, lang=node.lang)
+            return LiteralText(value=node.value, datatype=node.datatype)
+        return LiteralText(value=str(node))
+
+    def _once(self, kind: str, iri: str, lang: str, make: Callable[[str, str], Link]) -> Link:
+        found = self._shaped.get((kind, iri, lang))
+        if found is None:
+            found = self._shaped[(kind, iri, lang)] = make(iri, lang)
+        return found
+
+    def source(self, iri: str, lang: str) -> SourceLink:
         """The bibliographic facts of a source."""
-        out = self.outgoing(iri)
-        found: dict[str, Any] = self.link(iri, lang)
-        title = pick(texts(out.get(str(DCTERMS.title), [])), lang)
-        found["title"] = title or found["label"]
-        for key, predicate in (("date", DCTERMS.date), ("language", DCTERMS.language),
-                               ("part_of", DCTERMS.isPartOf),
-                               ("citation", DCTERMS.bibliographicCitation),
-                               ("url", SCHEMA.url)):
-            values = out.get(str(predicate), [])
-            if values:
-                found[key] = str(values[0])
-        found["creators"] = [self.link(str(c), lang) for c in out.get(str(DCTERMS.creator), [])]
-        publishers = out.get(str(DCTERMS.publisher), [])
-        if publishers:
-            found["publisher"] = self.link(str(publishers[0]), lang)
-        derived = out.get(str(PROV.wasDerivedFrom), [])
-        if derived:
-            found["derived_from"] = [self.link(str(d), lang) for d in derived]
-        return found
+        return cast(SourceLink, self._once("source", iri, lang, self._source))
 
-    def claim(self, iri: str, lang: str) -> dict[str, Any]:
+    def _source(self, iri: str, lang: str) -> SourceLink:
+        out = self.outgoing(iri)
+        link = self.link(iri, lang)
+        publishers = out.get(DCTERMS_PUBLISHER, [])
+        derived = out.get(PROV_WASDERIVEDFROM, [])
+        return SourceLink(
+            iri=iri, id=link.id, label=link.label,
+            title=pick(texts(out.get(DCTERMS_TITLE, [])), lang) or link.label,
+            date=first(out, DCTERMS_DATE), language=first(out, DCTERMS_LANGUAGE),
+            part_of=first(out, DCTERMS_ISPARTOF),
+            citation=first(out, DCTERMS_BIBLIOGRAPHICCITATION), url=first(out, SCHEMA_URL),
+            creators=self.links(out.get(DCTERMS_CREATOR, []), lang),
+            publisher=self.link(str(publishers[0]), lang) if publishers else None,
+            derived_from=self.links(derived, lang) if derived else None)
+
+    def _maybe_link(self, out: Outgoing, predicate: object, lang: str) -> Link | None:
+        found = first(out, predicate)
+        return self.link(found, lang) if found is not None else None
+
+    def claim(self, iri: str, lang: str) -> Claim:
         """A claim with its quote, summary, kind, confidence and source."""
+        return cast(Claim, self._once("claim", iri, lang, self._claim))
+
+    def _claim(self, iri: str, lang: str) -> Claim:
         out = self.outgoing(iri)
         entity = self.catalogue.get(iri)
-        kinds = [t for t in (entity.types if entity else set())
-                 if t in {"ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"}]
-        found: dict[str, Any] = self.link(iri, lang)
-        notation = out.get(str(SKOS.notation), [])
-        if notation:
-            found["ref"] = str(notation[0])
-        found["kind"] = kinds[0] if kinds else "Claim"
-        found["kind_label"] = self.catalogue.label(str(DMO[found["kind"]]), lang)
-        quote = texts(out.get(str(DMO.quote), []))
-        if quote:
-            quote_lang, quote_text = next(iter(quote.items()))
-            found["quote"] = {"value": quote_text, "lang": quote_lang}
-        found["summary"] = pick(texts(out.get(str(DMO.summary), [])), lang)
-        confidence = out.get(str(DMO.confidence), [])
-        if confidence:
-            found["confidence"] = self.link(str(confidence[0]), lang)
-        found["trend"] = [self.link(str(t), lang) for t in out.get(str(DMO.trend), [])]
-        for key, predicate in (("period_start", DMO.periodStart), ("period_end", DMO.periodEnd)):
-            if out.get(str(predicate)):
-                found[key] = str(out[str(predicate)][0])
-        attributed = out.get(str(DMO.attributedTo), [])
-        if attributed:
-            found["attributed_to"] = self.link(str(attributed[0]), lang)
-        note = pick(texts(out.get(str(SKOS.note), [])), lang)
-        if note:
-            found["note"] = note
-        sources = out.get(str(DMO.statedIn), [])
-        if sources:
-            found["source"] = self.source(str(sources[0]), lang)
-        found["about"] = sorted((self.link(str(a), lang) for p, values in out.items()
-                                 if p in ABOUT for a in values), key=lambda x: x["label"])
-        return found
+        kinds = [t for t in (entity.types if entity else set()) if t in CLAIM_KINDS]
+        kind = kinds[0] if kinds else "Claim"
+        link = self.link(iri, lang)
+        quote = texts(out.get(DMO_QUOTE, []))
+        quoted = next(iter(quote.items()), None)
+        stated = first(out, STATED_IN)
+        return Claim(
+            iri=iri, id=link.id, label=link.label, ref=first(out, SKOS_NOTATION),
+            kind=kind, kind_label=self.catalogue.label(DMO_NS + kind, lang),
+            quote=Quote(value=quoted[1], lang=quoted[0]) if quoted else None,
+            summary=pick(texts(out.get(DMO_SUMMARY, [])), lang),
+            confidence=self._maybe_link(out, DMO_CONFIDENCE, lang),
+            trend=self.links(out.get(DMO_TREND, []), lang),
+            period_start=first(out, DMO_PERIODSTART), period_end=first(out, DMO_PERIODEND),
+            attributed_to=self._maybe_link(out, DMO_ATTRIBUTEDTO, lang),
+            note=pick(texts(out.get(SKOS_NOTE, [])), lang) or None,
+            source=self.source(stated, lang) if stated is not None else None,
+            about=sorted((self.link(str(a), lang) for p, values in out.items()
+                          if p in ABOUT for a in values), key=lambda x: x.label))
 
-    def describe(self, ident: str, lang: str = "en") -> dict[str, Any]:
+    def describe(self, ident: str, lang: str = "en") -> EntityDescription:
         """Everything a page or a client shows about one individual."""
         entity = self.entity(ident)
         self.prefetch(entity.iri)
         out = self.outgoing(entity.iri)
-        alt = [{"value": v, "lang": lg} for lg, v in sorted(entity.alt_labels)]
-        identifiers = []
-        for match, match_property in (("exact", SKOS.exactMatch), ("close", SKOS.closeMatch),
-                                      ("broad", SKOS.broadMatch), ("narrow", SKOS.narrowMatch)):
-            for value in out.get(str(match_property), []):
-                scheme = identifier(str(value))
-                if scheme:
-                    identifiers.append({**scheme, "match": match})
-        relations = []
-        for name, values in sorted(out.items()):
-            if name in HIDDEN or name.startswith(str(DCTERMS)):
-                continue
-            if name in {str(DMO.quote), str(DMO.summary), str(SKOS.notation)}:
-                continue
-            for node in values:
-                relations.append({"property": self.link(name, lang),
-                                  "value": self.value(node, lang)})
+        identifiers = [found for match, predicate in MATCHES for value in out.get(predicate, [])
+                       if (found := identifier(str(value), match)) is not None]
+        relations = [Relation(property=self.link(name, lang), value=self.value(node, lang))
+                     for name, values in sorted(out.items())
+                     if name not in HIDDEN and not name.startswith(DCTERMS_NS)
+                     and name not in SHOWN_ELSEWHERE for node in values]
         incoming = []
         claim_iris = []
         for subject, name in self.incoming(entity.iri):
             if name in ABOUT:
                 claim_iris.append(subject)
                 continue
-            incoming.append({"property": self.link(name, lang),
-                             "subject": self.link(subject, lang)})
-        incoming.sort(key=lambda r: (r["property"]["label"], r["subject"]["label"]))
-        types = sorted(entity.types)
-        described: dict[str, Any] = {
-            "iri": entity.iri,
-            "id": entity.id,
-            "kind": entity.kind,
-            "label": entity.label(lang),
-            "labels": dict(sorted(entity.labels.items())),
-            "alt_labels": alt,
-            "types": [{"name": t, "iri": str(DMO[t]),
-                       "label": self.catalogue.label(str(DMO[t]), lang) or t} for t in types],
-            "definition": pick(texts(out.get(str(SKOS.definition), [])), lang),
-            "note": pick(texts(out.get(str(SKOS.note), [])), lang),
-            "identifiers": identifiers,
-            "relations": relations,
-            "incoming": incoming,
-            "claims": [self.claim(c, lang) for c in sorted(set(claim_iris))],
-        }
+            incoming.append(Incoming(property=self.link(name, lang),
+                                     subject=self.link(subject, lang)))
+        incoming.sort(key=lambda r: (r.property.label, r.subject.label))
+        described = EntityDescription(
+            iri=entity.iri, id=entity.id, kind=entity.kind, label=entity.label(lang),
+            labels=dict(sorted(entity.labels.items())),
+            alt_labels=[Label(value=v, lang=lg) for lg, v in sorted(entity.alt_labels)],
+            types=[TypeRef(name=t, iri=DMO_NS + t,
+                           label=self.catalogue.label(DMO_NS + t, lang) or t)
+                   for t in sorted(entity.types)],
+            definition=pick(texts(out.get(SKOS_DEFINITION, [])), lang),
+            note=pick(texts(out.get(SKOS_NOTE, [])), lang),
+            identifiers=identifiers, relations=relations, incoming=incoming,
+            claims=[self.claim(c, lang) for c in sorted(set(claim_iris))],
+            measures=self._measures(entity, lang))
         if entity.kind == "source" or "Source" in entity.types:
-            described["source"] = self.source(entity.iri, lang)
-            described["claims_stated"] = [
-                self.claim(s, lang) for s, p in self.incoming(entity.iri)
-                if p == str(DMO.statedIn)]
+            described.source = self.source(entity.iri, lang)
+            described.claims_stated = [self.claim(s, lang) for s, p in self.incoming(entity.iri)
+                                       if p == STATED_IN]
         if entity.kind == "claim":
-            described["claim"] = self.claim(entity.iri, lang)
-        measures = [s for s, p in self.incoming(entity.iri) if p == str(DMO.regulates)]
-        # A substance's page also shows the measures on the medicines made from it.
-        for product, name in self.incoming(entity.iri):
-            if name == str(DMO.activeIngredient):
-                measures += [s for s, p in self.incoming(product) if p == str(DMO.regulates)]
-        if entity.kind == "regulation" and "ControlMeasure" in entity.types:
-            measures.append(entity.iri)
-        described["measures"] = sorted((self.measure(m, lang) for m in set(measures)),
-                                       key=lambda m: str(m.get("effective_from",
-                                                               m.get("as_of", ""))))
+            described.claim = self.claim(entity.iri, lang)
         return described
 
-    def measure(self, iri: str, lang: str) -> dict[str, Any]:
+    def _measures(self, entity: CatalogueEntry, lang: str) -> list[Measure]:
+        """The measures on the entity, on the medicines made from it, or the entity itself."""
+        measures = [s for s, p in self.incoming(entity.iri) if p == REGULATES]
+        for product, name in self.incoming(entity.iri):
+            if name == INGREDIENT:
+                measures += [s for s, p in self.incoming(product) if p == REGULATES]
+        if entity.kind == "regulation" and "ControlMeasure" in entity.types:
+            measures.append(entity.iri)
+        # Ties in date by IRI: a set's order changes from one process to the next, and the
+        # answer's bytes (its ETag) must not.
+        return sorted((self.measure(m, lang) for m in set(measures)),
+                      key=lambda m: (m.effective_from or m.as_of or "", m.iri))
+
+    def measure(self, iri: str, lang: str) -> Measure:
         """A control measure: its dates, status, requirements, text and the sources saying so."""
         out = self.outgoing(iri)
-        found: dict[str, Any] = self.link(iri, lang)
-        for key, predicate in (("effective_from", DMO.effectiveFrom),
-                               ("effective_until", DMO.effectiveUntil),
-                               ("as_of", DMO.statusAsOf)):
-            if out.get(str(predicate)):
-                found[key] = str(out[str(predicate)][0])
-        for key, predicate in (("status", DMO.controlStatus), ("jurisdiction", DMO.jurisdiction),
-                               ("established_by", DMO.establishedBy),
-                               ("ended_by", DMO.endedBy)):
-            if out.get(str(predicate)):
-                found[key] = self.link(str(out[str(predicate)][0]), lang)
-        found["regulates"] = [self.link(str(v), lang) for v in out.get(str(DMO.regulates), [])]
-        found["checked"] = sorted(str(v) for v in out.get(str(DMO.checkedIn), []))
-        found["requirements"] = [self.link(str(v), lang)
-                                 for v in out.get(str(DMO.imposesRequirement), [])]
-        sources: dict[str, dict[str, Any]] = {}
+        link = self.link(iri, lang)
+        sources: dict[str, SourceLink] = {}
         for subject, name in self.incoming(iri):
             if name in ABOUT:
                 claim = self.claim(subject, lang)
-                if "source" in claim:
-                    sources.setdefault(claim["source"]["iri"], claim["source"])
-        found["sources"] = list(sources.values())
-        return found
+                if claim.source is not None:
+                    sources.setdefault(claim.source.iri, claim.source)
+        return Measure(
+            iri=iri, id=link.id, label=link.label,
+            effective_from=first(out, DMO_EFFECTIVEFROM),
+            effective_until=first(out, DMO_EFFECTIVEUNTIL), as_of=first(out, DMO_STATUSASOF),
+            status=self._maybe_link(out, DMO_CONTROLSTATUS, lang),
+            jurisdiction=self._maybe_link(out, DMO_JURISDICTION, lang),
+            established_by=self._maybe_link(out, DMO_ESTABLISHEDBY, lang),
+            ended_by=self._maybe_link(out, DMO_ENDEDBY, lang),
+            regulates=self.links(out.get(REGULATES, []), lang),
+            checked=sorted(str(v) for v in out.get(DMO_CHECKEDIN, [])),
+            requirements=self.links(out.get(DMO_IMPOSESREQUIREMENT, []), lang),
+            sources=list(sources.values()))
 
 
 def entity_iri(kind: str, slug: str) -> str:

@@ -1,8 +1,8 @@
 """Rendered entity answers, kept until the data changes, with ETags for conditional requests.
 
-Describing an entity takes about nine queries and a serialization; between two writes the
-answer is the same. ResponseCache is WSGI middleware that keeps the bytes of each 200 answer of
-the route families declared kept (REST look-ups and dereferenced IRIs, see routes.py), keyed
+Describing an entity takes a few reads of the store and a serialization; between two writes
+the answer is the same. ResponseCache is WSGI middleware that keeps the bytes of each 200 answer
+of the route families declared kept (REST look-ups and dereferenced IRIs, see routes.py), keyed
 by everything the answer depends on: path, query string, Accept and Accept-Language. Entries
 are dropped, least recently used first, past a budget in bytes, and all of them whenever the
 data changes (clear(), called on every write and again once the search catalogue has been

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from kg.namespaces import DMR
+from service.description import Measure
 
 # One colour per control category; measures that only impose duties share the last one.
 CATEGORY_COLOURS = {
@@ -33,28 +34,28 @@ def _day(value: str | None, last: bool = False) -> dt.date | None:
     return dt.date.fromisoformat(value[:10])
 
 
-def bars(measures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def bars(measures: list[Measure]) -> list[dict[str, Any]]:
     """One row per measure: start, end, colour, category and text, oldest first."""
     rows = []
     for m in measures:
-        start = _day(m.get("effective_from")) or _day(m.get("as_of"))
+        start = _day(m.effective_from) or _day(m.as_of)
         if start is None:
             continue
-        status = m.get("status")
-        instrument = m.get("established_by")
+        status = m.status
+        instrument = m.established_by
         rows.append({
-            "id": m["id"], "label": m["label"], "start": start,
-            "end": _day(m.get("effective_until")), "point": "as_of" in m,
-            "colour": CATEGORY_COLOURS.get(status["iri"], "#5d6d7e") if status else DUTIES_ONLY,
-            "category": status["label"] if status else None,
-            "instrument": instrument["label"] if instrument else None,
-            "regulates": ", ".join(r["label"] for r in m.get("regulates", [])),
-            "from": m.get("effective_from") or m.get("as_of"),
-            "until": m.get("effective_until")})
+            "id": m.id, "label": m.label, "start": start,
+            "end": _day(m.effective_until), "point": m.as_of is not None,
+            "colour": CATEGORY_COLOURS.get(status.iri, "#5d6d7e") if status else DUTIES_ONLY,
+            "category": status.label if status else None,
+            "instrument": instrument.label if instrument else None,
+            "regulates": ", ".join(r.label for r in m.regulates),
+            "from": m.effective_from or m.as_of,
+            "until": m.effective_until})
     return sorted(rows, key=lambda r: (r["start"], r["label"]))
 
 
-def svg(measures: list[dict[str, Any]], title: str, today: dt.date,
+def svg(measures: list[Measure], title: str, today: dt.date,
         href: str = "/id/{id}") -> str:
     """Return the time line: a bar per measure from its entry into force to its end."""
     rows = bars(measures)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
+from service.description import Measure
 from service.i18n import WORDS, page_language
 from service.paging import with_args
 from service.resources import Resources
@@ -20,7 +20,7 @@ from service.timeline import bars, svg
 blueprint = Blueprint("timeline_pages", __name__)
 
 
-def _measures(lang: str) -> list[dict[str, Any]]:
+def _measures(lang: str) -> list[Measure]:
     catalogue: Catalogue = services().catalogue
     resources = Resources(services().backend, catalogue)
     return [resources.measure(e.iri, lang) for e in catalogue.of_type("ControlMeasure")]
@@ -38,10 +38,10 @@ def timeline() -> Response:
         place = catalogue.by_id(where)
         if place is None or place.kind != "place":
             abort(400, f"parameter 'jurisdiction': {where!r} is not a place of this graph")
-    places = Counter((m["jurisdiction"]["id"], m["jurisdiction"]["label"])
-                     for m in measures if "id" in m.get("jurisdiction", {}))
+    places = Counter((m.jurisdiction.id, m.jurisdiction.label)
+                     for m in measures if m.jurisdiction and m.jurisdiction.id)
     if place is not None:
-        measures = [m for m in measures if m.get("jurisdiction", {}).get("id") == where]
+        measures = [m for m in measures if m.jurisdiction and m.jurisdiction.id == where]
     title = WORDS[lang]["timeline"] + (f" · {place.label(lang)}" if place else "")
     other = "fr" if lang == "en" else "en"
     html = render_template(

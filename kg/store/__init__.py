@@ -2,16 +2,20 @@
 
 from kg.store.base import (
     Backend,
+    BlankValue,
     Capability,
     DatasetSpec,
+    LiteralValue,
     QueryFailed,
     QueryOutcome,
     QueryRefused,
     QuerySyntaxError,
     Rows,
     StoreUnreachable,
+    Value,
+    ValueRows,
 )
 
-__all__ = ["Backend", "Capability", "DatasetSpec", "QueryFailed", "QueryOutcome", "QueryRefused",
-           "QuerySyntaxError", "Rows",
-           "StoreUnreachable"]
+__all__ = ["Backend", "BlankValue", "Capability", "DatasetSpec", "LiteralValue", "QueryFailed",
+           "QueryOutcome", "QueryRefused", "QuerySyntaxError", "Rows", "StoreUnreachable",
+           "Value", "ValueRows"]

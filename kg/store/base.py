@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -142,6 +142,56 @@ class Capability(Enum):
     WRITES = "writes"
     # Serves one named graph by name under the Graph Store Protocol (it keeps empty graphs).
     GRAPH_STORE = "graph-store"
+@dataclass(frozen=True, slots=True)
+class LiteralValue:
+    """A literal as plain Python: its lexical form, and a language tag or a datatype IRI."""
+
+    value: str
+    datatype: str | None = None  # None when lang is set
+    lang: str | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class BlankValue:
+    """A blank node (or a triple term) as plain Python: its label."""
+
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# A value as every engine can give it without rdflib: an IRI is its text.
+Value = str | LiteralValue | BlankValue
+
+
+class ValueRows(list[tuple[Value | None, ...]]):
+    """The rows of a SELECT answer as plain values in projection order (None: unbound)."""
+
+    def __init__(self, columns: list[str], rows: list[tuple[Value | None, ...]]) -> None:
+        super().__init__(rows)
+        self.columns = columns
+
+
+def value_of_term(term: Term) -> Value:
+    """Convert an rdflib term to a plain value."""
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return LiteralValue(str(term), None, term.language)
+        return LiteralValue(str(term), str(term.datatype or XSD_STRING))
+    return BlankValue(str(term))
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+# IRIs named in one query by the default adjacent().
+ADJACENT_BATCH = 200
 
 
 class Backend(ABC):
@@ -177,6 +227,37 @@ class Backend(ABC):
         unbound). For bulk reads that need no RDF terms: converting to rdflib costs more."""
         rows = self.select(sparql)
         return [tuple(str(row[c]) if c in row else None for c in rows.columns) for row in rows]
+
+    def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
+        """Run a SELECT query; return its rows as plain values, for readers that need no rdflib
+        terms (the REST and page descriptions). This default converts select()'s terms; the
+        engines that answer in their own terms override it to skip rdflib."""
+        rows = self.select(sparql, dataset=dataset)
+        return ValueRows(rows.columns, [
+            tuple(value_of_term(row[c]) if c in row else None for c in rows.columns)
+            for row in rows])
+
+    def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
+                 objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
+        """Return the triples of graphs whose subject is one of subjects or whose object is
+        one of objects (IRIs), each once, as plain values: what a description of those
+        resources reads. This default asks SPARQL, ADJACENT_BATCH IRIs a query; the embedded
+        engines override it with their indexes (no query text to parse)."""
+        found: dict[tuple[Value, str, Value], None] = {}
+        for variable, iris in (("s", sorted(set(subjects))), ("o", sorted(set(objects)))):
+            for start in range(0, len(iris), ADJACENT_BATCH):
+                # IRIs that the store gave or the catalogue holds, written by rdflib: safe.
+                names = " ".join(URIRef(iri).n3() for iri in iris[start:start + ADJACENT_BATCH])
+                # Each graph named, not a dataset of them: Virtuoso answers a bound object
+                # over a dataset 30 times slower.
+                branches = " UNION ".join(f"{{ GRAPH {URIRef(g).n3()} {{ ?s ?p ?o }} }}"
+                                          for g in graphs)
+                for s, p, o in self.select_rows(
+                        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?{variable} {{ {names} }} "
+                        f"{branches} }}"):
+                    assert isinstance(p, str) and s is not None and o is not None
+                    found.setdefault((s, p, o), None)
+        return list(found)
 
     @abstractmethod
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:

@@ -18,13 +18,17 @@ from kg.sparql_text import has_dataset_clause, values_block, with_leading_values
 from kg.store.base import (
     Backend,
     Bindings,
+    BlankValue,
     Capability,
     DatasetSpec,
+    LiteralValue,
     QueryFailed,
     QueryOutcome,
     QuerySyntaxError,
     Rows,
     Term,
+    Value,
+    ValueRows,
     engine_error,
     guard,
 )
@@ -111,12 +115,17 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
 _converted = lru_cache(maxsize=1 << 16)(from_oxigraph)
 
 
-def rows_of(outcome: QueryOutcome) -> Rows:
-    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+def _solutions(outcome: QueryOutcome, reader: str) -> tuple[list[str], ox.QuerySolutions]:
+    """The variables and the solutions of an outcome, which reader needs to be a SELECT's."""
     solutions = outcome.payload
     if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryFailed("select() needs a SELECT query")
-    names = [v.value for v in solutions.variables]
+        raise QueryFailed(f"{reader}() needs a SELECT query")
+    return [v.value for v in solutions.variables], solutions
+
+
+def rows_of(outcome: QueryOutcome) -> Rows:
+    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+    names, solutions = _solutions(outcome, "select")
     # A solution unpacks in variable order, far faster than looking each variable up.
     return Rows(names, [{name: _converted(value)
                          for name, value in zip(names, solution, strict=True)
@@ -130,6 +139,40 @@ def values_of(outcome: QueryOutcome) -> list[tuple[str | None, ...]]:
         raise QueryFailed("select_values() needs a SELECT query")
     return [tuple(None if value is None else value.value for value in solution)
             for solution in solutions]
+
+
+def plain_value(term: object) -> Value:
+    """Convert a pyoxigraph term to a plain value (an IRI is its text)."""
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        language = term.language
+        if language:
+            return LiteralValue(term.value, None, language)
+        return LiteralValue(term.value, term.datatype.value)
+    if isinstance(term, ox.BlankNode):
+        return BlankValue(term.value)
+    return BlankValue(str(term))  # a triple term: no description reads one
+
+
+# Kept like _converted: most values of a description come back in the next one.
+_plain = lru_cache(maxsize=1 << 16)(plain_value)
+
+
+def value_rows_of(outcome: QueryOutcome) -> ValueRows:
+    """Turn an outcome holding pyoxigraph solutions into rows of plain values."""
+    names, solutions = _solutions(outcome, "select_rows")
+    return ValueRows(names, [tuple(None if value is None else _plain(value)
+                                   for value in solution) for solution in solutions])
+
+
+def _once(by_graph: list[list[tuple[Value, str, Value]]]) -> list[tuple[Value, str, Value]]:
+    """The triples found in several graphs, each once (most are found in one graph only:
+    they need no hashing)."""
+    found = [triples for triples in by_graph if triples]
+    if len(found) == 1:
+        return found[0]
+    return list(dict.fromkeys(t for triples in found for t in triples))
 
 
 def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
@@ -169,6 +212,8 @@ class OxigraphBackend(Backend):
         self._version = version
         self._sizes: dict[str, int] | None = None
         self._disjoint: bool | None = None  # no triple in two graphs; None: not known yet
+        # Whether the graphs of a dataset overlap, by graphs: a check that joins them.
+        self._overlaps: dict[tuple[str, ...], bool] = {}
         self._views: dict[DatasetSpec, ox.Store] = {}
         self._views_lock = threading.Lock()
 
@@ -237,6 +282,7 @@ class OxigraphBackend(Backend):
         """Drop what was derived from the data: sizes, overlap, merged copies."""
         self._sizes = None
         self._disjoint = None
+        self._overlaps = {}
         with self._views_lock:
             self._views.clear()
 
@@ -331,8 +377,14 @@ class OxigraphBackend(Backend):
         return self._disjoint
 
     def _overlap(self, graphs: tuple[str, ...] | None) -> bool:
-        """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
-        return overlaps(self.store, graphs)
+        """Tell whether some triple is in two of graphs (None: any graphs, default included);
+        checked once per graphs until the data changes (the check joins the graphs)."""
+        if graphs is None:
+            return overlaps(self.store, None)
+        found = self._overlaps.get(graphs)
+        if found is None:
+            found = self._overlaps[graphs] = overlaps(self.store, graphs)
+        return found
 
     def _prepare_union(self) -> None:
         """Settle, before any request, whether the union needs a merged copy, and make it."""
@@ -389,8 +441,31 @@ class OxigraphBackend(Backend):
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         return values_of(self.query(sparql))
 
+    def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
+        return value_rows_of(self.query(sparql, dataset))
+
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)
+
+    def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
+                 objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
+        # Straight from the indexes: a SPARQL text would cost more to check than to run.
+        names = [ox.NamedNode(g) for g in graphs]
+        found: list[tuple[Value, str, Value]] = []
+        read = dict.fromkeys(subjects)
+        for subject in read:
+            node = ox.NamedNode(subject)
+            found += _once([[(subject, q.predicate.value, _plain(q.object))
+                             for q in self.store.quads_for_pattern(node, None, None, graph)]
+                            for graph in names])
+        for obj in dict.fromkeys(objects):
+            node = ox.NamedNode(obj)
+            # A triple whose subject was read above is there already.
+            found += _once([[(s, q.predicate.value, obj)
+                             for q in self.store.quads_for_pattern(None, None, node, graph)
+                             if (s := _plain(q.subject)) not in read]
+                            for graph in names])
+        return found
 
     def describe(self, iri: str) -> bytes:
         node = ox.NamedNode(iri)

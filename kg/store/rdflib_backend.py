@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     Term,
+    Value,
+    value_of_term,
 )
 
 # rdflib would fetch a FROM graph it does not hold from the web; a graph the store does not
@@ -123,6 +126,22 @@ class RdflibBackend(Backend):
                                                format=ox.QueryResultsFormat.JSON)
             return bytes(solutions.serialize(format=fmt.oxigraph) or b"")  # type: ignore[arg-type]
         return result.serialize(format=fmt.rdflib_name, encoding="utf-8") or b""
+
+    def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
+                 objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
+        found: dict[tuple[Value, str, Value], None] = {}
+        with self._lock:
+            for graph in graphs:
+                held = self.data.graph(URIRef(graph))
+                for subject in dict.fromkeys(subjects):
+                    for _, p, o in held.triples((URIRef(subject), None, None)):
+                        assert isinstance(o, URIRef | Literal | BNode)
+                        found.setdefault((subject, str(p), value_of_term(o)), None)
+                for obj in dict.fromkeys(objects):
+                    for s, p, _ in held.triples((None, None, URIRef(obj))):
+                        assert isinstance(s, URIRef | BNode)
+                        found.setdefault((value_of_term(s), str(p), obj), None)
+        return list(found)
 
     def describe(self, iri: str) -> bytes:
         node = URIRef(iri)

@@ -33,10 +33,11 @@ from kg.store.base import (
     QuerySyntaxError,
     Rows,
     StoreUnreachable,
+    ValueRows,
     guard,
 )
 from kg.store.loader import STAGING, push
-from kg.store.oxigraph_backend import rows_of, values_of, write_outcome
+from kg.store.oxigraph_backend import rows_of, value_rows_of, values_of, write_outcome
 
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
@@ -145,6 +146,9 @@ class RemoteBackend(Backend):
 
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         return values_of(self.query(sparql))
+
+    def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
+        return value_rows_of(self.query(sparql, dataset))
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)

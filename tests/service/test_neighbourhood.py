@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from service.description import EntityDescription, Incoming, Link, Relation
 from service.neighbourhood import CAP, svg
 
 
-def described(relations: int, members: int) -> dict[str, Any]:
+def described(relations: int, members: int) -> EntityDescription:
     """An entity pointing to members neighbours through each of relations properties, and
     pointed at by as many."""
-    def link(i: int, j: int) -> dict[str, str]:
-        return {"iri": f"https://w3id.org/dmkg/id/place/p{i}-{j}", "id": f"place/p{i}-{j}",
-                "label": f"a place with a rather long name number {i}-{j}"}
+    def link(i: int, j: int) -> Link:
+        return Link(iri=f"https://w3id.org/dmkg/id/place/p{i}-{j}", id=f"place/p{i}-{j}",
+                    label=f"a place with a rather long name number {i}-{j}")
 
-    return {
-        "label": "Centre", "kind": "substance",
-        "relations": [{"property": {"iri": f"urn:p{i}", "label": f"relation {i}"},
-                       "value": link(i, j)} for i in range(relations) for j in range(members)],
-        "incoming": [{"property": {"iri": f"urn:q{i}", "label": f"inverse {i}"},
-                      "subject": link(100 + i, j)}
-                     for i in range(relations) for j in range(members)],
-    }
+    return EntityDescription(
+        iri="https://w3id.org/dmkg/id/substance/centre", id="substance/centre",
+        label="Centre", kind="substance", labels={}, alt_labels=[], types=[],
+        identifiers=[], claims=[], measures=[],
+        relations=[Relation(property=Link(iri=f"urn:p{i}", label=f"relation {i}"),
+                            value=link(i, j)) for i in range(relations) for j in range(members)],
+        incoming=[Incoming(property=Link(iri=f"urn:q{i}", label=f"inverse {i}"),
+                           subject=link(100 + i, j))
+                  for i in range(relations) for j in range(members)])
 
 
 def test_each_relation_is_a_capped_box_with_a_link_to_the_rest() -> None:

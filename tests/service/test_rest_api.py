@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -11,6 +12,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from kg.paths import Layout
+from service.description import Claim, EntityDescription, Measure, SourceLink
 from tests.http import request
 from tests.live import LiveServer
 
@@ -258,6 +260,29 @@ def test_answers_validate_against_their_schemas(live_server: LiveServer,
         concrete = path.replace("{kind}/{slug}", "substance/ketamine")
         _, body = api(live_server, concrete, **(params or {}))
         Draft202012Validator(schema, registry=registry).validate(body)
+
+
+def test_the_look_up_schemas_are_those_of_the_typed_description(
+        spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for component, cls in (("Entity", EntityDescription), ("Claim", Claim),
+                           ("Source", SourceLink), ("Measure", Measure)):
+        fields = dataclasses.fields(cls)
+        assert set(schemas[component]["properties"]) == {f.name for f in fields}
+        assert set(schemas[component]["required"]) == {
+            f.name for f in fields if f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING}
+    # Written null when unknown, not left out.
+    assert "null" in schemas["Entity"]["properties"]["definition"]["type"]
+
+
+def test_a_look_up_leaves_out_what_is_unknown(live_server: LiveServer) -> None:
+    _, place = api(live_server, "/entities/place/lille")
+    assert place["definition"] is None or isinstance(place["definition"], str)
+    assert "claim" not in place and "source" not in place and "claims_stated" not in place
+    assert place["relations"] and all("id" not in r["property"] for r in place["relations"])
+    assert all(set(r["value"]) <= {"iri", "id", "label", "value", "lang", "datatype"}
+               for r in place["relations"])
 
 
 def test_a_query_runs_by_its_short_name(live_server: LiveServer) -> None:

@@ -12,7 +12,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
-from kg.store import Backend, Capability, DatasetSpec, QuerySyntaxError
+from kg.store import Backend, Capability, DatasetSpec, LiteralValue, QuerySyntaxError
 from kg.store.embedded import prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
@@ -21,6 +21,7 @@ from tests.virtuoso import Virtuoso
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 DATA = f"""
 <{EX}alice> <{EX}knows> <{EX}bob> <{G1}> .
@@ -222,6 +223,36 @@ class BackendContract:
             f"SELECT ?n ?s (LANG(?n) AS ?lang) ?a WHERE {{ ?s <{EX}name> ?n "
             f"OPTIONAL {{ ?s <{EX}age> ?a }} }} ORDER BY ?n")
         assert rows == [("Alice", EX + "alice", "en", None), ("Bob", EX + "bob", "en", "42")]
+
+    def test_select_rows_gives_plain_values_in_projection_order(self,
+                                                                backend: Backend) -> None:
+        rows = backend.select_rows(
+            f"SELECT ?s ?n ?a WHERE {{ ?s <{EX}name> ?n OPTIONAL {{ ?s <{EX}age> ?a }} }} "
+            "ORDER BY ?n")
+        assert rows.columns == ["s", "n", "a"]
+        assert rows == [(EX + "alice", LiteralValue("Alice", None, "en"), None),
+                        (EX + "bob", LiteralValue("Bob", None, "en"),
+                         LiteralValue("42", XSD_INTEGER))]
+        only_g2 = backend.select_rows(f"SELECT ?s WHERE {{ ?s <{EX}knows> ?o }}",
+                                      DatasetSpec(default_graphs=(G2,)))
+        assert only_g2 == [(EX + "carol",)]
+
+    def test_adjacent_gives_the_triples_touching_iris_in_the_graphs_named(
+            self, backend: Backend) -> None:
+        bob, alice = LiteralValue("Bob", None, "en"), LiteralValue("Alice", None, "en")
+        found = backend.adjacent((G1, G2), subjects=[EX + "bob"], objects=[EX + "alice"])
+        assert sorted(found, key=str) == sorted([
+            (EX + "bob", EX + "name", bob),
+            (EX + "bob", EX + "age", LiteralValue("42", XSD_INTEGER)),
+            (EX + "carol", EX + "knows", EX + "alice")], key=str)
+        in_g1 = backend.adjacent((G1,), subjects=[EX + "alice", EX + "bob"])
+        assert sorted(in_g1, key=str) == sorted(
+            [(EX + "alice", EX + "knows", EX + "bob"), (EX + "alice", EX + "name", alice)],
+            key=str)
+        assert backend.adjacent((G2,), objects=[EX + "bob"]) == []
+        # A triple touching both a subject and an object asked about comes once.
+        assert backend.adjacent((G1, G2), subjects=[EX + "alice"], objects=[EX + "bob"]) \
+            .count((EX + "alice", EX + "knows", EX + "bob")) == 1
 
     def test_sizes_and_version(self, backend: Backend) -> None:
         assert backend.graph_sizes() == {G1: 2, G2: 3}

@@ -1,0 +1,185 @@
+"""A REST look-up composed afresh, before and after the typed description, side by side.
+
+Loads a synthetic graph (1M triples by default) into the embedded store, builds its search
+catalogue, then times, in process and interleaved, what GET /api/entities/{kind}/{slug} does
+when the kept answers miss: describe the entity and write its JSON. "before" is the code of a
+git revision (the rdflib rows, dicts and marshmallow of service.resources and
+service.api_schemas there), "after" the working tree's. Both answers are checked equal first.
+Medians, p90 and store calls per look-up go to bench/results/lookup-*.json and .md.
+
+    python -m bench.lookup [--triples 1000000] [--before REVISION] [--repeat 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bench import save_results
+from bench.synthetic import write
+from kg.catalogue import Catalogue
+from kg.store.oxigraph_backend import OxigraphBackend
+from service.description import as_json
+from service.resources import Resources
+
+ROOT = Path(__file__).resolve().parent.parent
+# One of each kind a look-up meets: claims about it, sources, measures, a claim, a source.
+ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
+            "source/synthetic-1", "claim/synthetic-1", "regulation/synthetic-measure-1")
+# The last revision whose look-ups read rdflib rows and wrote dicts through marshmallow.
+BEFORE = "4a9f5bc"
+# The store calls each side makes (SPARQL queries before; index reads after).
+CALLS = ("select", "select_rows", "adjacent", "query")
+
+
+def _module(revision: str, path: str, name: str) -> ModuleType:
+    """Import a module of the service as it is at a git revision, under another name."""
+    text = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    exec(compile(text, f"{revision}:{path}", "exec"), module.__dict__)
+    return module
+
+
+def _counted(backend: OxigraphBackend, counts: Counter[str]) -> None:
+    """Count the store calls made through backend."""
+    for name in CALLS:
+        method = getattr(backend, name)
+
+        def wrapper(*args: Any, _method: Any = method, _name: str = name, **kw: Any) -> Any:
+            counts[_name] += 1
+            depth = counts["depth"]
+            counts["depth"] += 1
+            try:
+                return _method(*args, **kw)
+            finally:
+                counts["depth"] = depth
+                if depth:  # a call made by another counted call (select runs query)
+                    counts[_name] -= 1
+
+        setattr(backend, name, wrapper)
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    return {"p50_ms": round(statistics.median(samples), 3),
+            "p90_ms": round(samples[int(len(samples) * 0.9)], 3),
+            "mean_ms": round(statistics.fmean(samples), 3)}
+
+
+def _measures_sorted(answer: Any) -> Any:
+    # Before, measures dated alike came in a set's order, which changes between processes.
+    if isinstance(answer, dict):
+        return {k: (sorted((_measures_sorted(x) for x in v), key=lambda m: m["iri"])
+                    if k == "measures" else _measures_sorted(v)) for k, v in answer.items()}
+    if isinstance(answer, list):
+        return [_measures_sorted(x) for x in answer]
+    return answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--before", default=BEFORE, help="git revision of the old code")
+    parser.add_argument("--repeat", type=int, default=100)
+    args = parser.parse_args()
+    old_resources = _module(args.before, "service/resources.py", "before_resources")
+    old_schemas = _module(args.before, "service/api_schemas.py", "before_api_schemas")
+    backend = OxigraphBackend.in_memory()
+    with tempfile.TemporaryDirectory(prefix="dmkg-bench-") as tmp:
+        data = Path(tmp) / "synthetic.nq"
+        lines = write(args.triples, data)
+        backend.load(data)
+    catalogue = Catalogue.from_backend(backend)
+    counts: Counter[str] = Counter()
+    _counted(backend, counts)
+    schema = old_schemas.EntitySchema()
+
+    def before(ident: str) -> bytes:
+        described = old_resources.Resources(backend, catalogue).describe(ident, "en")
+        return json.dumps(schema.dump(described), sort_keys=True).encode()
+
+    def after(ident: str) -> bytes:
+        described = Resources(backend, catalogue).describe(ident, "en")
+        return json.dumps(as_json(described), sort_keys=True).encode()
+
+    sides: dict[str, Callable[[str], bytes]] = {"before": before, "after": after}
+    figures: dict[str, dict[str, Any]] = {}
+    for ident in ENTITIES:
+        answers = {name: json.loads(side(ident)) for name, side in sides.items()}
+        assert _measures_sorted(answers["before"]) == _measures_sorted(answers["after"]), ident
+        row: dict[str, Any] = {"bytes": len(after(ident))}
+        for name, side in sides.items():
+            counts.clear()
+            side(ident)
+            row[f"{name}_calls"] = {k: n for k, n in counts.items() if k != "depth" and n}
+        figures[ident] = row
+    # Wall time, and the thread's CPU time: on a machine shared with other work, the second
+    # leaves out the waits for a core.
+    samples: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    for _ in range(args.repeat):
+        for ident in ENTITIES:
+            for name, side in sides.items():
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                side(ident)
+                samples.setdefault((ident, name), []).append(
+                    (time.perf_counter() - start) * 1000)
+                cpu.setdefault((ident, name), []).append((time.thread_time() - start_cpu) * 1000)
+    for (ident, name), found in samples.items():
+        figures[ident][name] = _stats(found)
+        figures[ident][f"{name}_cpu"] = _stats(cpu[ident, name])
+    every = {name: _stats([s for (_, n), found in samples.items() if n == name for s in found])
+             for name in sides}
+    every.update({f"{name}_cpu": _stats([s for (_, n), found in cpu.items() if n == name
+                                         for s in found]) for name in sides})
+    result = {"benchmark": "REST look-up composed afresh, in process (embedded Oxigraph)",
+              "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "triples": lines, "entities": catalogue.size, "before": args.before,
+              "repeat": args.repeat, "all": every, "lookups": figures}
+    _write(result)
+
+
+def _calls(found: dict[str, int]) -> str:
+    return " + ".join(f"{n} {name}" for name, n in sorted(found.items())) or "0"
+
+
+def _write(result: dict[str, Any]) -> None:
+    every = result["all"]
+    lines = [f"# {result['benchmark']} ({result['date']})", "",
+             f"{result['triples']} triples, {result['entities']} entities; before = "
+             f"`{result['before']}`, {result['repeat']} look-ups of each entity a side, "
+             "interleaved.", "",
+             "Wall time (CPU time of the thread in brackets), milliseconds.", "",
+             "| entity | JSON bytes | before p50 | before p90 | before store calls | "
+             "after p50 | after p90 | after store calls |",
+             "|---|---:|---:|---:|---|---:|---:|---|"]
+
+    def cell(row: dict[str, Any], side: str, stat: str) -> str:
+        return f"{row[side][stat]} ({row[side + '_cpu'][stat]})"
+
+    for ident, row in [*result["lookups"].items(), ("all", {**every, "bytes": ""})]:
+        lines.append(f"| {ident} | {row['bytes']} | {cell(row, 'before', 'p50_ms')} | "
+                     f"{cell(row, 'before', 'p90_ms')} | {_calls(row.get('before_calls', {}))} | "
+                     f"{cell(row, 'after', 'p50_ms')} | {cell(row, 'after', 'p90_ms')} | "
+                     f"{_calls(row.get('after_calls', {}))} |")
+    save_results("lookup", result, lines)
+
+
+if __name__ == "__main__":
+    main()
