@@ -27,6 +27,7 @@ from kg.search.query import (
     TEXT,
     WORDS,
     filtered,
+    names_query,
     text_query,
     tier_of,
     tiers_query,
@@ -39,6 +40,8 @@ SCORES = {EXACT: 90.0, PREFIX: 60.0, WORDS: 45.0, SUBSTRING: 30.0, TEXT: 20.0, F
 MATCH_NAMES = {EXACT: "exact", PREFIX: "prefix", WORDS: "words", SUBSTRING: "substring",
                TEXT: "text", FUZZY: "fuzzy"}
 CACHED = 1 << 14
+# Matches of names as typed past which pieces of names and texts are no longer counted.
+COUNTED = 10_000
 
 
 @dataclass
@@ -100,6 +103,9 @@ class Results:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     did_you_mean: str | None = None
+    # False when names matched as typed alone passed COUNTED: total counts those, and the
+    # facets too; pieces of names and the texts would add to them.
+    total_exact: bool = True
 
 
 def name_tier(folded_name: str, wanted: str) -> int | None:
@@ -273,6 +279,21 @@ class Catalogue:
         hits = self.searcher.search(query, max(total, 1), count=False).hits
         return [self._entity(address) for _, address in hits]
 
+    def _ranked(self, query: tantivy.Query, size: int, offset: int, count: bool = True
+                ) -> tuple[int, list[tuple[float, tantivy.DocAddress]]]:
+        """The total (when counted) and one page of a query's hits, best first."""
+        found = self.searcher.search(query, size, count=count, offset=offset,
+                                     weight_by_field="weight")
+        return _count(found), found.hits
+
+    def _best_tier(self, query: tantivy.Query, total: int,
+                   page: list[tuple[float, tantivy.DocAddress]], offset: int
+                   ) -> tuple[int, tantivy.DocAddress] | None:
+        """The tier and address of the first hit of the whole ranking, or None."""
+        first = page[:1] if offset == 0 else (
+            self._ranked(query, 1, 0, count=False)[1] if total else [])
+        return (tier_of(first[0][0]), first[0][1]) if first else None
+
     def query(self, text: str, filters: Mapping[str, Iterable[str]] | None = None,
               offset: int = 0, limit: int | None = None, facets: bool = False) -> Results:
         """Search names, then texts, then (when no name matches) spellings alike; one page.
@@ -286,18 +307,38 @@ class Catalogue:
         if not wanted:
             return Results(0, [])
         size = max(1, self.size if limit is None else limit)
-        # Names spelt alike are looked for only when no name matches as typed: a name found
-        # needs no guess, and the guesses would outnumber it.
-        for fuzzy in (False, True):
-            query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy), filters or {})
-            # One search gives the page and the total (a count alone costs as much again).
-            found = self.searcher.search(query, size, count=True, offset=offset,
-                                         weight_by_field="weight")
-            total, page = _count(found), found.hits
-            first = page[:1] if offset == 0 else self.searcher.search(
-                query, 1, count=False, weight_by_field="weight").hits if total else []
-            if first and tier_of(first[0][0]) >= SUBSTRING:
-                break
+        # A name matched whole, by its start or word by word outranks every piece of a name
+        # and every text: when those matches alone fill the page and pass COUNTED, the page
+        # and the count come from them, and the costly tiers (pieces of names, read with their
+        # positions) are not read at all.
+        query = filtered(self.schema, names_query(self.schema, wanted), filters or {})
+        total, page = self._ranked(query, size, offset)
+        exact = total < COUNTED or total < offset + size
+        if exact:
+            # Names spelt alike are looked for only when no name matches as typed: a name
+            # found needs no guess, and the guesses would outnumber it.
+            for fuzzy in (False, True):
+                query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy),
+                                 filters or {})
+                total, page = self._ranked(query, size, offset)
+                best = self._best_tier(query, total, page, offset)
+                if best and best[0] >= SUBSTRING:
+                    break
+        else:
+            best = self._best_tier(query, total, page, offset)
+        results = Results(total, self._hits(page, wanted), total_exact=exact)
+        if best and best[0] == FUZZY:
+            # Nothing found as typed: the closest spelling of the best entity, a word of its
+            # name for a one-word text.
+            name, _ = matched_name(self._entity(best[1]), wanted, FUZZY)
+            results.did_you_mean = closeness(fold(name), wanted)[1]
+        if facets and total:
+            results.facets = {f: sorted(self.counts(f, query, 50).items(),
+                                        key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
+        return results
+
+    def _hits(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str) -> list[Hit]:
+        """The hits of one page: the name each matched by, snippets of the texts matched."""
         snippets: tantivy.SnippetGenerator | None = None
         hits = []
         for score, address in page:
@@ -314,18 +355,7 @@ class Catalogue:
                 snippet = snippets.snippet_from_doc(self.searcher.doc(address)).to_html()
             close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
             hits.append(Hit(entity, name, tier, preferred, snippet, close))
-        results = Results(total, hits)
-        top = page[:1] if offset == 0 else self.searcher.search(
-            query, 1, count=False, weight_by_field="weight").hits if total else []
-        if top and tier_of(top[0][0]) == FUZZY:
-            # Nothing found as typed: the closest spelling of the best entity, a word of its
-            # name for a one-word text.
-            name, _ = matched_name(self._entity(top[0][1]), wanted, FUZZY)
-            results.did_you_mean = closeness(fold(name), wanted)[1]
-        if facets and total:
-            results.facets = {f: sorted(self.counts(f, query, 50).items(),
-                                        key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
-        return results
+        return hits
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,
              limit: int | None = None) -> tuple[int, list[Hit]]:

@@ -161,7 +161,8 @@ class EntityByIri(MethodView):
         return _describe(iri.removeprefix(str(DMR)), args["lang"])
 
 
-SEARCH_EXAMPLE = {"total": 1, "page": 1, "per_page": 20, "next": None, "results": [
+SEARCH_EXAMPLE = {"total": 1, "total_exact": True, "page": 1, "per_page": 20, "next": None,
+                  "results": [
     {"iri": f"{DMR}substance/mdma", "id": "substance/mdma", "kind": "substance",
      "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
      "match": "exact", "score": 90.0, "snippet": None}],
@@ -205,8 +206,8 @@ class Search(MethodView):
         facets = {name: [{"value": value, "label": catalogue.facet_label(name, value, lang),
                           "count": count} for value, count in values]
                   for name, values in found.facets.items()}
-        return {"total": found.total, "page": page, "per_page": per_page,
-                "results": [hit_json(h, lang) for h in found.hits],
+        return {"total": found.total, "total_exact": found.total_exact, "page": page,
+                "per_page": per_page, "results": [hit_json(h, lang) for h in found.hits],
                 "did_you_mean": found.did_you_mean, "facets": facets,
                 "next": _page_link(page, per_page, found.total, args)}
 
