@@ -17,7 +17,7 @@ import jellyfish
 import tantivy
 
 from kg.namespaces import DMO, DMR
-from kg.search import build
+from kg.search import build, updates
 from kg.search.fields import FACETS, fold, register, sound_key, trigrams, words
 from kg.search.query import (
     EXACT,
@@ -179,8 +179,10 @@ def _count(result: tantivy.SearchResult) -> int:
 class Catalogue:
     """Every individual by IRI, and the search index of their names and texts."""
 
-    def __init__(self, index: tantivy.Index, terms: dict[str, dict[str, str]]) -> None:
+    def __init__(self, index: tantivy.Index, terms: dict[str, dict[str, str]],
+                 folder: Path | None = None) -> None:
         register(index)
+        self.folder = folder  # where the index is kept, None in memory
         index.reload()
         self.index = index
         self.schema = index.schema
@@ -199,12 +201,29 @@ class Catalogue:
     def open(cls, folder: Path) -> Catalogue:
         """Open an index written by build.build_into."""
         terms = json.loads((folder / build.TERMS).read_text(encoding="utf-8"))
-        return cls(tantivy.Index.open(str(folder)), terms)
+        return cls(tantivy.Index.open(str(folder)), terms, folder)
 
     @classmethod
     def for_store(cls, backend: Backend, root: Path, key: str) -> Catalogue:
         """Open the index of this store content under root, building it first if missing."""
         return cls.open(build.build_into(root, key, backend))
+
+    def stale(self) -> None:
+        """Note that the store changed: until update() is done, the index is not opened again."""
+        if self.folder is not None:
+            (self.folder / build.PENDING).touch()
+
+    def update(self, backend: Backend) -> int:
+        """Index again the individuals writes may have changed; return how many there were."""
+        changed = updates.apply(self.index, backend)
+        searcher = self.index.searcher()
+        with self._lock:
+            self.searcher = searcher
+            self._cache.clear()
+        if self.folder is not None:
+            build.mark(self.folder, updates.content_key(backend))
+            (self.folder / build.PENDING).unlink(missing_ok=True)
+        return changed
 
     @property
     def size(self) -> int:

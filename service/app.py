@@ -101,7 +101,8 @@ def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
 
 
 class CatalogueRefresher:
-    """After writes, rebuild the search catalogue on a background thread, at most once a second."""
+    """After writes, index again what they changed on a background thread, at most once a
+    second."""
 
     def __init__(self, app: Flask, backend: Backend, folder: Path | None) -> None:
         self.app = app
@@ -115,6 +116,7 @@ class CatalogueRefresher:
         self.app.extensions["dmkg.dataset_info"].changed()
         self.app.extensions.pop("dmkg.void", None)
         self.app.extensions["dmkg.response_cache"].clear()
+        self.app.extensions["dmkg.catalogue"].stale()
         self.wanted.set()
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
@@ -127,13 +129,13 @@ class CatalogueRefresher:
             time.sleep(1.0)  # let a burst of writes land first
             self.wanted.clear()
             try:
-                self.app.extensions["dmkg.catalogue"] = open_catalogue(self.backend, self.folder)
+                self.app.extensions["dmkg.catalogue"].update(self.backend)
                 for derived in DERIVED:
                     self.app.extensions.pop(derived, None)
                 # Answers made meanwhile read the old catalogue's labels.
                 self.app.extensions["dmkg.response_cache"].clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
-                log.exception("the search catalogue could not be rebuilt")
+                log.exception("the search catalogue could not be updated")
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
