@@ -92,7 +92,9 @@ def main() -> None:
             lines = write(scale, home / "dist" / "dmkg.nq")
             row: dict[str, Any] = {"triples": lines,
                                    "generate_s": round(time.perf_counter() - started, 1)}
+            print(json.dumps(row), flush=True)
             row.update(_in_process(context, first, home))
+            print(json.dumps(row), flush=True)  # the first start alone takes long at scale
             row.update(_in_process(context, again, home))
             rows.append(row)
             print(json.dumps(row), flush=True)
