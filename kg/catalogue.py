@@ -41,7 +41,7 @@ MATCH_NAMES = {EXACT: "exact", PREFIX: "prefix", WORDS: "words", SUBSTRING: "sub
                TEXT: "text", FUZZY: "fuzzy"}
 CACHED = 1 << 14
 # Matches of names as typed past which pieces of names and texts are no longer counted.
-COUNTED = 10_000
+COUNTED = 1_000
 
 
 @dataclass

@@ -192,7 +192,7 @@ class Search(MethodView):
         finds MDMA). Exact names rank first, then starts of names, names
         holding every word, pieces of names, the texts, and last names
         spelt alike (kokain finds cocaine, with did_you_mean). Facets
-        count the matches; the filters keep some of them. Past ten
+        count the matches; the filters keep some of them. Past a
         thousand names matched as typed, total and facets count those
         alone (total_exact is then false).
         """
