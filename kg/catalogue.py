@@ -190,6 +190,7 @@ class Catalogue:
         self.terms = terms  # DMO term IRI → labels by language
         self._cache: OrderedDict[str, Entity | None] = OrderedDict()
         self._lock = Lock()
+        self._changes = 0  # writes noted by stale()
 
     @classmethod
     def from_backend(cls, backend: Backend) -> Catalogue:
@@ -210,19 +211,28 @@ class Catalogue:
 
     def stale(self) -> None:
         """Note that the store changed: until update() is done, the index is not opened again."""
+        with self._lock:
+            self._changes += 1
         if self.folder is not None:
             (self.folder / build.PENDING).touch()
 
     def update(self, backend: Backend) -> int:
         """Index again the individuals writes may have changed; return how many there were."""
+        with self._lock:
+            seen = self._changes
+        # The key of the content before it is read: a write landing meanwhile leaves the
+        # index under an older key, built again at the next start rather than opened stale.
+        key = updates.content_key(backend) if self.folder is not None else ""
         changed = updates.apply(self.index, backend)
         searcher = self.index.searcher()
         with self._lock:
             self.searcher = searcher
             self._cache.clear()
         if self.folder is not None:
-            build.mark(self.folder, updates.content_key(backend))
-            (self.folder / build.PENDING).unlink(missing_ok=True)
+            build.mark(self.folder, key)
+            with self._lock:
+                if self._changes == seen:  # no write since this update began
+                    (self.folder / build.PENDING).unlink(missing_ok=True)
         return changed
 
     @property
