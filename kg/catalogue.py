@@ -17,7 +17,7 @@ import jellyfish
 import tantivy
 
 from kg.namespaces import DMO, DMR
-from kg.search import build
+from kg.search import build, updates
 from kg.search.fields import FACETS, fold, register, sound_key, trigrams, words
 from kg.search.query import (
     EXACT,
@@ -27,6 +27,7 @@ from kg.search.query import (
     TEXT,
     WORDS,
     filtered,
+    names_query,
     text_query,
     tier_of,
     tiers_query,
@@ -39,6 +40,8 @@ SCORES = {EXACT: 90.0, PREFIX: 60.0, WORDS: 45.0, SUBSTRING: 30.0, TEXT: 20.0, F
 MATCH_NAMES = {EXACT: "exact", PREFIX: "prefix", WORDS: "words", SUBSTRING: "substring",
                TEXT: "text", FUZZY: "fuzzy"}
 CACHED = 1 << 14
+# Matches of names as typed past which pieces of names and texts are no longer counted.
+COUNTED = 1_000
 
 
 @dataclass
@@ -100,6 +103,9 @@ class Results:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     did_you_mean: str | None = None
+    # False when names matched as typed alone passed COUNTED: total counts those, and the
+    # facets too; pieces of names and the texts would add to them.
+    total_exact: bool = True
 
 
 def name_tier(folded_name: str, wanted: str) -> int | None:
@@ -173,8 +179,10 @@ def _count(result: tantivy.SearchResult) -> int:
 class Catalogue:
     """Every individual by IRI, and the search index of their names and texts."""
 
-    def __init__(self, index: tantivy.Index, terms: dict[str, dict[str, str]]) -> None:
+    def __init__(self, index: tantivy.Index, terms: dict[str, dict[str, str]],
+                 folder: Path | None = None) -> None:
         register(index)
+        self.folder = folder  # where the index is kept, None in memory
         index.reload()
         self.index = index
         self.schema = index.schema
@@ -182,6 +190,7 @@ class Catalogue:
         self.terms = terms  # DMO term IRI → labels by language
         self._cache: OrderedDict[str, CatalogueEntry | None] = OrderedDict()
         self._lock = Lock()
+        self._changes = 0  # writes noted by stale()
 
     @classmethod
     def from_backend(cls, backend: Backend) -> Catalogue:
@@ -193,12 +202,38 @@ class Catalogue:
     def open(cls, folder: Path) -> Catalogue:
         """Open an index written by build.build_into."""
         terms = json.loads((folder / build.TERMS).read_text(encoding="utf-8"))
-        return cls(tantivy.Index.open(str(folder)), terms)
+        return cls(tantivy.Index.open(str(folder)), terms, folder)
 
     @classmethod
     def for_store(cls, backend: Backend, root: Path, key: str) -> Catalogue:
         """Open the index of this store content under root, building it first if missing."""
         return cls.open(build.build_into(root, key, backend))
+
+    def stale(self) -> None:
+        """Note that the store changed: until update() is done, the index is not opened again."""
+        with self._lock:
+            self._changes += 1
+        if self.folder is not None:
+            (self.folder / build.PENDING).touch()
+
+    def update(self, backend: Backend) -> int:
+        """Index again the individuals writes may have changed; return how many there were."""
+        with self._lock:
+            seen = self._changes
+        # The key of the content before it is read: a write landing meanwhile leaves the
+        # index under an older key, built again at the next start rather than opened stale.
+        key = updates.content_key(backend) if self.folder is not None else ""
+        changed = updates.apply(self.index, backend)
+        searcher = self.index.searcher()
+        with self._lock:
+            self.searcher = searcher
+            self._cache.clear()
+        if self.folder is not None:
+            build.mark(self.folder, key)
+            with self._lock:
+                if self._changes == seen:  # no write since this update began
+                    (self.folder / build.PENDING).unlink(missing_ok=True)
+        return changed
 
     @property
     def size(self) -> int:
@@ -273,6 +308,21 @@ class Catalogue:
         hits = self.searcher.search(query, max(total, 1), count=False).hits
         return [self._entity(address) for _, address in hits]
 
+    def _ranked(self, query: tantivy.Query, size: int, offset: int, count: bool = True
+                ) -> tuple[int, list[tuple[float, tantivy.DocAddress]]]:
+        """The total (when counted) and one page of a query's hits, best first."""
+        found = self.searcher.search(query, size, count=count, offset=offset,
+                                     weight_by_field="weight")
+        return _count(found), found.hits
+
+    def _best_tier(self, query: tantivy.Query, total: int,
+                   page: list[tuple[float, tantivy.DocAddress]], offset: int
+                   ) -> tuple[int, tantivy.DocAddress] | None:
+        """The tier and address of the first hit of the whole ranking, or None."""
+        first = page[:1] if offset == 0 else (
+            self._ranked(query, 1, 0, count=False)[1] if total else [])
+        return (tier_of(first[0][0]), first[0][1]) if first else None
+
     def query(self, text: str, filters: Mapping[str, Iterable[str]] | None = None,
               offset: int = 0, limit: int | None = None, facets: bool = False) -> Results:
         """Search names, then texts, then (when no name matches) spellings alike; one page.
@@ -286,18 +336,38 @@ class Catalogue:
         if not wanted:
             return Results(0, [])
         size = max(1, self.size if limit is None else limit)
-        # Names spelt alike are looked for only when no name matches as typed: a name found
-        # needs no guess, and the guesses would outnumber it.
-        for fuzzy in (False, True):
-            query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy), filters or {})
-            # One search gives the page and the total (a count alone costs as much again).
-            found = self.searcher.search(query, size, count=True, offset=offset,
-                                         weight_by_field="weight")
-            total, page = _count(found), found.hits
-            first = page[:1] if offset == 0 else self.searcher.search(
-                query, 1, count=False, weight_by_field="weight").hits if total else []
-            if first and tier_of(first[0][0]) >= SUBSTRING:
-                break
+        # A name matched whole, by its start or word by word outranks every piece of a name
+        # and every text: when those matches alone fill the page and pass COUNTED, the page
+        # and the count come from them, and the costly tiers (pieces of names, read with their
+        # positions) are not read at all.
+        query = filtered(self.schema, names_query(self.schema, wanted), filters or {})
+        total, page = self._ranked(query, size, offset)
+        exact = total < COUNTED or total < offset + size
+        if exact:
+            # Names spelt alike are looked for only when no name matches as typed: a name
+            # found needs no guess, and the guesses would outnumber it.
+            for fuzzy in (False, True):
+                query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy),
+                                 filters or {})
+                total, page = self._ranked(query, size, offset)
+                best = self._best_tier(query, total, page, offset)
+                if best and best[0] >= SUBSTRING:
+                    break
+        else:
+            best = self._best_tier(query, total, page, offset)
+        results = Results(total, self._hits(page, wanted), total_exact=exact)
+        if best and best[0] == FUZZY:
+            # Nothing found as typed: the closest spelling of the best entity, a word of its
+            # name for a one-word text.
+            name, _ = matched_name(self._entity(best[1]), wanted, FUZZY)
+            results.did_you_mean = closeness(fold(name), wanted)[1]
+        if facets and total:
+            results.facets = {f: sorted(self.counts(f, query, 50).items(),
+                                        key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
+        return results
+
+    def _hits(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str) -> list[Hit]:
+        """The hits of one page: the name each matched by, snippets of the texts matched."""
         snippets: tantivy.SnippetGenerator | None = None
         hits = []
         for score, address in page:
@@ -314,18 +384,7 @@ class Catalogue:
                 snippet = snippets.snippet_from_doc(self.searcher.doc(address)).to_html()
             close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
             hits.append(Hit(entity, name, tier, preferred, snippet, close))
-        results = Results(total, hits)
-        top = page[:1] if offset == 0 else self.searcher.search(
-            query, 1, count=False, weight_by_field="weight").hits if total else []
-        if top and tier_of(top[0][0]) == FUZZY:
-            # Nothing found as typed: the closest spelling of the best entity, a word of its
-            # name for a one-word text.
-            name, _ = matched_name(self._entity(top[0][1]), wanted, FUZZY)
-            results.did_you_mean = closeness(fold(name), wanted)[1]
-        if facets and total:
-            results.facets = {f: sorted(self.counts(f, query, 50).items(),
-                                        key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
-        return results
+        return hits
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,
              limit: int | None = None) -> tuple[int, list[Hit]]:

@@ -160,7 +160,8 @@ class EntityByIri(MethodView):
         return _describe(iri.removeprefix(str(DMR)), args["lang"])
 
 
-SEARCH_EXAMPLE = {"total": 1, "page": 1, "per_page": 20, "next": None, "results": [
+SEARCH_EXAMPLE = {"total": 1, "total_exact": True, "page": 1, "per_page": 20, "next": None,
+                  "results": [
     {"iri": f"{DMR}substance/mdma", "id": "substance/mdma", "kind": "substance",
      "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
      "match": "exact", "score": 90.0, "snippet": None}],
@@ -190,7 +191,9 @@ class Search(MethodView):
         finds MDMA). Exact names rank first, then starts of names, names
         holding every word, pieces of names, the texts, and last names
         spelt alike (kokain finds cocaine, with did_you_mean). Facets
-        count the matches; the filters keep some of them.
+        count the matches; the filters keep some of them. Past a
+        thousand names matched as typed, total and facets count those
+        alone (total_exact is then false).
         """
         types = set(args["type"])
         unknown = sorted(t for t in types if str(DMO[t]) not in _catalogue().terms)
@@ -204,8 +207,8 @@ class Search(MethodView):
         facets = {name: [{"value": value, "label": catalogue.facet_label(name, value, lang),
                           "count": count} for value, count in values]
                   for name, values in found.facets.items()}
-        return {"total": found.total, "page": page, "per_page": per_page,
-                "results": [hit_json(h, lang) for h in found.hits],
+        return {"total": found.total, "total_exact": found.total_exact, "page": page,
+                "per_page": per_page, "results": [hit_json(h, lang) for h in found.hits],
                 "did_you_mean": found.did_you_mean, "facets": facets,
                 "next": _page_link(page, per_page, found.total, args)}
 

@@ -180,6 +180,9 @@ class FacetValueSchema(Schema):
 
 class SearchSchema(PageSchema):
     results = fields.List(fields.Nested(HitSchema), required=True)
+    total_exact = fields.Boolean(metadata={
+        "description": "false when names matched as typed alone are past a thousand: total "
+                       "and facets count those, not pieces of names and texts"})
     did_you_mean = fields.String(allow_none=True, metadata={
         "description": "when nothing matches as typed: the closest spelling found"})
     facets = fields.Dict(keys=fields.String(),

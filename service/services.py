@@ -53,7 +53,7 @@ class Services:
     settings: Settings
     layout: Layout
     backend: Backend
-    catalogue: Catalogue  # replaced, whole, when the data changes
+    catalogue: Catalogue  # updated in place when the data changes
     dataset_info: DatasetInfo
     limits: QueryLimits
     limiter: ClientLimiter
@@ -71,6 +71,7 @@ class Services:
         self.dataset_info.changed()
         self.derived.clear()
         self.kept.clear()
+        self.catalogue.stale()
         self._wanted.set()
         with self._lock:
             if self._rebuilder is None or not self._rebuilder.is_alive():
@@ -79,18 +80,18 @@ class Services:
                 self._rebuilder.start()
 
     def _rebuild(self) -> None:
-        """Rebuild the search index after writes, at most once a second."""
+        """Index again what writes changed, on a background thread, at most once a second."""
         while True:
             self._wanted.wait()
             time.sleep(1.0)  # let a burst of writes land first
             self._wanted.clear()
             try:
-                self.catalogue = open_catalogue(self.backend, index_folder(self.settings))
+                self.catalogue.update(self.backend)
                 # Pages and answers made meanwhile read the old catalogue's labels.
                 self.derived.clear()
                 self.kept.clear()
             except Exception:  # the old catalogue keeps serving; the next write retries
-                log.exception("the search catalogue could not be rebuilt")
+                log.exception("the search catalogue could not be updated")
 
 
 def services(app: Flask | None = None) -> Services:

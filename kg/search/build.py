@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tantivy
 
 from kg.folders import swap_in
 from kg.namespaces import DMO, DMR
-from kg.search.fields import CLAIM_KINDS, fold, register, schema, sound_key, word_sound_keys, words
+from kg.search.fields import (
+    CLAIM_KINDS,
+    WRITTEN,
+    fold,
+    register,
+    schema,
+    sound_key,
+    word_sound_keys,
+    words,
+)
 from kg.store import Backend
 from kg.store.embedded import _locked
 
@@ -52,7 +64,18 @@ SELECT ?term ?name (LANG(?name) AS ?lang) WHERE {{
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 FACET_OF = {f"{DMO}statedIn": "source", f"{DMO}confidence": "confidence",
             f"{DMO}trend": "trend"}
+# Where an individual is described, among the graphs open to writes.
+GRAPHS_QUERY = f"""
+SELECT DISTINCT ?entity ?graph WHERE {{
+  GRAPH ?graph {{ ?entity ?property ?value }}
+  FILTER({_IN_DMR})
+}}"""
 READY = "READY"
+# Written beside READY: indexes of another layout are built again, not opened.
+FORMAT = "FORMAT"
+LAYOUT = "2"
+# Written while a write is not yet in the index: the index is built again on opening.
+PENDING = "PENDING"
 TERMS = "terms.json"
 WRITER_HEAP = 256 * 1024 * 1024
 WRITER_THREADS = 2
@@ -67,23 +90,59 @@ class Record:
     types: set[str] = field(default_factory=set)
     texts: list[str] = field(default_factory=list)
     facets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    graphs: set[str] = field(default_factory=set)
 
 
-def read(backend: Backend) -> tuple[dict[str, Record], dict[str, dict[str, str]]]:
-    """Read every individual's names, types, texts and facet values, and the DMO terms' labels."""
+def _iri(value: str) -> str:
+    return "<" + value.replace(">", "%3E") + ">"
+
+
+def restricted(query: str, variable: str, values: Iterable[str] | None) -> str:
+    """The query with its variable bound to values (all of its values when None)."""
+    if values is None:
+        return query
+    bound = f"VALUES ?{variable} {{ {' '.join(map(_iri, sorted(values)))} }}"
+    return query.replace("WHERE {", "WHERE {\n  " + bound, 1)
+
+
+def written_graphs(backend: Backend) -> list[str]:
+    """The named graphs a store takes writes to: none for a store read only."""
+    if not getattr(backend, "accepts_writes", False):
+        return []
+    protected: frozenset[str] = getattr(backend, "protected", frozenset())
+    return [g for g in backend.graph_sizes() if g and g not in protected]
+
+
+def read(backend: Backend, entities: Iterable[str] | None = None
+         ) -> tuple[dict[str, Record], dict[str, dict[str, str]]]:
+    """Read the individuals' names, types, texts, facet values and written graphs (of those
+    entities only, when given), and the DMO terms' labels."""
+    chosen = None if entities is None else sorted(set(entities))
+    if chosen == []:
+        return {}, {}
     records: dict[str, Record] = defaultdict(Record)
-    for iri, prop, name, lang in backend.select_values(NAMES_QUERY):
+    names = backend.select_values(restricted(NAMES_QUERY, "entity", chosen))
+    for iri, prop, name, lang in names:
         record = records[str(iri)]
         if prop == LABEL:
             record.labels.setdefault(lang or "", str(name))
         else:
             record.alt_labels.append((lang or "", str(name)))
-    for iri, kind in backend.select_values(TYPES_QUERY):
+    for iri, kind in backend.select_values(restricted(TYPES_QUERY, "entity", chosen)):
         records[str(iri)].types.add(str(kind).removeprefix(str(DMO)))
-    for iri, text in backend.select_values(TEXTS_QUERY):
+    for iri, text in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
         records[str(iri)].texts.append(str(text))
-    for iri, prop, value in backend.select_values(FACETS_QUERY):
+    facets = backend.select_values(restricted(FACETS_QUERY, "entity", chosen))
+    for iri, prop, value in facets:
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
+    written = written_graphs(backend)
+    if written:
+        graphs = restricted(restricted(GRAPHS_QUERY, "graph", written), "entity", chosen)
+        for iri, graph in backend.select_values(graphs):
+            if str(iri) in records:  # described in the graph, though not by what is indexed
+                records[str(iri)].graphs.add(str(graph))
+    if chosen is not None:
+        return dict(records), {}
     terms: dict[str, dict[str, str]] = {}
     for term, name, lang in backend.select_values(TERMS_QUERY):
         terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
@@ -98,35 +157,27 @@ def rank_key(iri: str, labels: dict[str, str], alt_labels: list[tuple[str, str]]
     return length, first, iri
 
 
-def _document(iri: str, record: Record, weight: float) -> tantivy.Document:
-    doc = tantivy.Document()
-    doc.add_text("iri", iri)
-    names = {fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]}
-    for name in names:
-        doc.add_text("name", name)
-        doc.add_text("name_start", name)
-        doc.add_text("name_grams", name)
-        doc.add_text("words", name)
-        for word in words(name):
-            doc.add_text("word_start", word)
-        doc.add_text("sound", sound_key(name))
-        for key in word_sound_keys(name):
-            doc.add_text("word_sound", key)
-    for text in record.texts:
-        doc.add_text("text", text)
-    ident = iri.removeprefix(str(DMR))
-    doc.add_text("kind", ident.split("/", 1)[0])
-    for name in record.types:
-        doc.add_text("class", name)
-        if name in CLAIM_KINDS:
-            doc.add_text("claim_kind", name)
+def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
+             ) -> tantivy.Document:
+    """The index's document of one individual (made whole from one mapping: the quickest)."""
+    names = sorted({fold(n) for n in [*record.labels.values(),
+                                      *(n for _, n in record.alt_labels)]})
+    fields: dict[str, list[Any]] = {
+        "iri": [iri], "name": names, "name_start": names, "name_grams": names, "words": names,
+        "word_start": [word for name in names for word in words(name)],
+        "sound": [sound_key(name) for name in names],
+        "word_sound": [key for name in names for key in word_sound_keys(name)],
+        "text": record.texts,
+        "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
+        "class": sorted(record.types),
+        "claim_kind": sorted(record.types & CLAIM_KINDS),
+        "graph": [*sorted(record.graphs), WRITTEN] if record.graphs else [],
+        "entity": [json.dumps([record.labels, record.alt_labels, sorted(record.types)],
+                              ensure_ascii=False, separators=(",", ":")).encode()],
+        "weight": [weight]}
     for facet, values in record.facets.items():
-        for value in values:
-            doc.add_text(facet, value)
-    doc.add_bytes("entity", json.dumps([record.labels, record.alt_labels, sorted(record.types)],
-                                       ensure_ascii=False, separators=(",", ":")).encode())
-    doc.add_float("weight", weight)
-    return doc
+        fields[facet] = sorted(values)
+    return tantivy.Document.from_dict(fields, layout)
 
 
 def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
@@ -140,7 +191,8 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     top = max(len(ranked), 1)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
-        writer.add_document(_document(iri, records[iri], 2.0 * (top - position) / top))
+        writer.add_document(document(iri, records[iri], 2.0 * (top - position) / top,
+                                     index.schema))
     writer.commit()
     writer.wait_merging_threads()
     if folder:
@@ -149,26 +201,56 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     return index
 
 
-def build_into(root: Path, key: str, backend: Backend) -> Path:
-    """Build the index of backend under root/search-KEY, whole or not at all; return it.
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
-    Written to a staging folder and renamed into place with a READY marker; indexes of other
-    keys are removed.
+
+def find(root: Path, key: str) -> Path | None:
+    """The index of the store content KEY under root, complete and up to date, or None.
+
+    An index is named by the key it was built for, and its READY marker holds the key of the
+    content it now indexes (the same, unless writes were indexed since).
     """
-    target = root / f"search-{key}"
-    if (target / READY).exists():
-        return target
+    for folder in sorted(root.glob("search-*")):
+        if (_text(folder / READY) == key and _text(folder / FORMAT) == LAYOUT
+                and not (folder / PENDING).exists()):
+            return folder
+    return None
+
+
+def mark(folder: Path, key: str) -> None:
+    """Note in folder that its index holds the store content KEY (replacing the note whole)."""
+    staging = folder / f".{READY}-{os.getpid()}"
+    staging.write_text(key + "\n", encoding="utf-8")
+    staging.replace(folder / READY)
+
+
+def build_into(root: Path, key: str, backend: Backend) -> Path:
+    """Open or build the index of backend under root, whole or not at all; return its folder.
+
+    An index of this key is opened as it is. Else one is written to a staging folder and
+    renamed into place as search-KEY with READY and FORMAT markers; the other indexes are
+    removed.
+    """
+    found = find(root, key)
+    if found:
+        return found
     with _locked(root):  # several processes may start on the same store at once
-        return _build(root, key, target, backend)
+        return _build(root, key, root / f"search-{key}", backend)
 
 
 def _build(root: Path, key: str, target: Path, backend: Backend) -> Path:
-    if (target / READY).exists():
-        return target
+    found = find(root, key)
+    if found:
+        return found
     with swap_in(target) as staging:
         records, terms = read(backend)
         index = write(records, terms, staging)
         del index
+        (staging / FORMAT).write_text(LAYOUT + "\n", encoding="utf-8")
         (staging / READY).write_text(key + "\n", encoding="utf-8")
     for old in root.glob("search-*"):
         if old != target:

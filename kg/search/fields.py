@@ -18,6 +18,7 @@ START_MAX = 16
 
 # Facets: the API's name of each and the field that holds its values.
 FACETS = ("kind", "class", "source", "claim_kind", "confidence", "trend")
+WRITTEN = "*"
 CLAIM_KINDS = frozenset({"ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"})
 
 
@@ -79,8 +80,12 @@ def schema() -> tantivy.Schema:
         builder.add_text_field(facet, stored=True, fast=True, tokenizer_name="raw",
                                index_option="basic")
     builder.add_bytes_field("entity", stored=True, indexed=False, fast=False)
-    # Orders hits within a tier: shorter names first (see build.rank_weights).
-    builder.add_float_field("weight", stored=False, indexed=False, fast=True)
+    # The graphs open to writes an individual is described in, and WRITTEN for any: what a
+    # write may have changed (see kg.search.updates).
+    builder.add_text_field("graph", tokenizer_name="raw", index_option="basic")
+    # Orders hits within a tier: shorter names first (see build.write); stored, so that a
+    # document written again after a write keeps its place.
+    builder.add_float_field("weight", stored=True, indexed=False, fast=True)
     return builder.build()
 
 

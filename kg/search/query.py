@@ -86,8 +86,12 @@ def starting(schema: tantivy.Schema, field: str, starts: str, folded: str) -> ta
     return tantivy.Query.regex_query(schema, field, escape(folded) + ".*")
 
 
-def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tantivy.Query:
-    """The best tier of each individual matching the folded text, as its score."""
+def names_query(schema: tantivy.Schema, folded: str) -> tantivy.Query:
+    """The best of the first three tiers: the whole name, its start, every word in a name.
+
+    Term look-ups only, cheap at any number of matches: the page of a broad word comes from
+    them alone when they fill it (see Catalogue.query).
+    """
     found = [_scored(tantivy.Query.term_query(schema, "name", folded), BASE ** EXACT),
              _scored(starting(schema, "name", "name_start", folded), BASE ** PREFIX)]
     terms = words(folded)
@@ -96,6 +100,12 @@ def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tant
         each = [tantivy.Query.term_query(schema, "words", w) for w in terms[:-1]]
         each.append(starting(schema, "words", "word_start", terms[-1]))
         found.append(_scored(_all(each), BASE ** WORDS))
+    return tantivy.Query.disjunction_max_query(found)
+
+
+def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tantivy.Query:
+    """The best tier of each individual matching the folded text, as its score."""
+    found = [names_query(schema, folded)]
     if len(folded) >= 3:  # one or two letters: names that start with them, not inside
         # Every three-letter piece of the text in one same name.
         pieces = sorted(trigrams(folded))

@@ -154,3 +154,21 @@ def test_the_index_on_disk_opens_without_reading_the_store(
 
     reopened = Catalogue.for_store(Closed(store.store), tmp_path, "abc")
     assert reopened.find("ket", limit=30) == catalogue.find("ket", limit=30)
+
+
+def test_a_broad_word_is_paged_and_counted_from_the_names_matched_as_typed(
+        catalogue: Catalogue, records: dict[str, build.Record],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.catalogue
+
+    want = expected(records, "ket", None)
+    as_typed = [iri for iri, best in want if best >= WORDS]
+    assert len(want) > len(as_typed) > 40  # pieces of names and texts match too
+    monkeypatch.setattr(kg.catalogue, "COUNTED", 40)
+    for offset in (0, 20):
+        found = catalogue.query("ket", offset=offset, limit=20)
+        # The page is that of the whole ranking; the count leaves the other tiers out.
+        assert [h.entity.iri for h in found.hits] == [i for i, _ in want[offset:offset + 20]]
+        assert (found.total, found.total_exact) == (len(as_typed), False)
+    everything = catalogue.query("ket", limit=len(as_typed) + 1)
+    assert (everything.total, everything.total_exact) == (len(want), True)

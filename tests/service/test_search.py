@@ -128,11 +128,20 @@ def test_the_index_is_kept_beside_the_store_and_reused(tmp_path: Path, built: La
     assert (again.st_ino, again.st_mtime_ns) == (ready.st_ino, ready.st_mtime_ns)
 
 
+def _index_state(folder: Path) -> tuple[int, set[tuple[str, int, int]]]:
+    """The index folder's inode and each file's name, inode and modification time."""
+    return folder.stat().st_ino, {(f.name, f.stat().st_ino, f.stat().st_mtime_ns)
+                                  for f in folder.iterdir()}
+
+
 def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layout) -> None:
     from tests.service.test_writes import GRAPH, update, writable_settings
 
-    with LiveServer(tmp_path, home=built.root, settings=writable_settings(tmp_path)) as server:
+    settings = writable_settings(tmp_path)
+    with LiveServer(tmp_path, home=built.root, settings=settings) as server:
         assert get_json(server, "/api/search", q="zorglubine")["total"] == 0
+        (folder,) = (tmp_path / "store" / "writable").glob("search-*")
+        inode = folder.stat().st_ino
         reply = update(server, f'INSERT DATA {{ GRAPH <{GRAPH}> {{ '
                                f'<https://w3id.org/dmkg/id/substance/ketamine> '
                                f'<http://www.w3.org/2004/02/skos/core#altLabel> '
@@ -145,8 +154,19 @@ def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layou
         assert found["results"][0]["id"] == "substance/ketamine"
         assert get_json(server, "/api/search", q="zorglubin")["results"][0]["match"] == "prefix"
         assert get_json(server, "/api/search", q="zorglubien")["did_you_mean"] == "zorglubine"
-    # Kept on disk beside the writable store, for the content as written.
-    assert len(list((tmp_path / "store" / "writable").glob("search-*"))) == 1
+        while (folder / "PENDING").exists():
+            assert time.monotonic() < deadline, "the index never noted the write"
+            time.sleep(0.2)
+        # The write was added to the index in place: no other index was built.
+        assert list((tmp_path / "store" / "writable").glob("search-*")) == [folder]
+        assert folder.stat().st_ino == inode
+        state = _index_state(folder)
+    # Started again on the store as written: the index is opened, not written again.
+    (tmp_path / "again").mkdir()
+    with LiveServer(tmp_path / "again", home=built.root, settings=settings) as server:
+        assert get_json(server, "/api/search", q="zorglubine")["results"][0]["id"] == \
+            "substance/ketamine"
+    assert _index_state(folder) == state
 
 
 def test_a_very_long_search_text_is_no_server_error(live_server: LiveServer) -> None:
