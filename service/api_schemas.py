@@ -16,7 +16,7 @@ from rdflib import Graph
 
 from kg.ontology_index import OntologyIndex
 from kg.paths import default_layout
-from service.description import Claim, EntityDescription, Link, SourceLink
+from service.description import ClaimLink, EntityDescription, Link, SourceLink
 
 
 @cache
@@ -79,10 +79,10 @@ def schema_of(cls: type) -> type[Schema]:
 
 # Component names the OpenAPI document has always used.
 SCHEMA_NAMES = {"EntityDescription": "Entity", "TypeRef": "Type", "LiteralText": "Literal",
-                "SourceLink": "Source"}
+                "SourceLink": "Source", "ClaimLink": "Claim"}
 LinkSchema = schema_of(Link)
 SourceSchema = schema_of(SourceLink)
-ClaimSchema = schema_of(Claim)
+ClaimSchema = schema_of(ClaimLink)
 EntitySchema = schema_of(EntityDescription)
 
 

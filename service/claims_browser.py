@@ -26,7 +26,7 @@ from service.claim_selection import (
     select,
     sparql,
 )
-from service.description import Claim
+from service.description import ClaimLink
 from service.i18n import WORDS, date_text, page_language
 from service.paging import Paging, with_args
 from service.resources import Resources
@@ -101,7 +101,7 @@ def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = 
     return drawn
 
 
-def _record(claim: Claim, facets: ClaimFacets, lang: str) -> dict[str, Any]:
+def _record(claim: ClaimLink, facets: ClaimFacets, lang: str) -> dict[str, Any]:
     source, quote = claim.source, claim.quote
     return {
         "id": claim.id, "iri": claim.iri, "ref": claim.ref or "",

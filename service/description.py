@@ -84,7 +84,7 @@ class SourceLink(Link):
 
 
 @dataclass(slots=True, kw_only=True)
-class Claim(Link):
+class ClaimLink(Link):
     """A claim with its quote, summary, kind, confidence and source."""
 
     ref: str | None = field(default=None,
@@ -150,11 +150,11 @@ class EntityDescription:
     identifiers: list[Identifier]
     relations: list[Relation]
     incoming: list[Incoming]
-    claims: list[Claim]
+    claims: list[ClaimLink]
     measures: list[Measure]
     source: SourceLink | None = None
-    claims_stated: list[Claim] | None = None
-    claim: Claim | None = None
+    claims_stated: list[ClaimLink] | None = None
+    claim: ClaimLink | None = None
 
 
 # The fields of each description class, each with whether it is written when None.

@@ -18,7 +18,7 @@ from kg.catalogue import Catalogue, CatalogueEntry
 from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
 from kg.store import Backend, BlankValue, DatasetSpec, LiteralValue, Value
 from service.description import (
-    Claim,
+    ClaimLink,
     EntityDescription,
     Identifier,
     Incoming,
@@ -249,11 +249,11 @@ class Resources:
         found = first(out, predicate)
         return self.link(found, lang) if found is not None else None
 
-    def claim(self, iri: str, lang: str) -> Claim:
+    def claim(self, iri: str, lang: str) -> ClaimLink:
         """A claim with its quote, summary, kind, confidence and source."""
-        return cast(Claim, self._once("claim", iri, lang, self._claim))
+        return cast(ClaimLink, self._once("claim", iri, lang, self._claim))
 
-    def _claim(self, iri: str, lang: str) -> Claim:
+    def _claim(self, iri: str, lang: str) -> ClaimLink:
         out = self.outgoing(iri)
         entity = self.catalogue.get(iri)
         kinds = [t for t in (entity.types if entity else set()) if t in CLAIM_KINDS]
@@ -262,7 +262,7 @@ class Resources:
         quote = texts(out.get(DMO_QUOTE, []))
         quoted = next(iter(quote.items()), None)
         stated = first(out, STATED_IN)
-        return Claim(
+        return ClaimLink(
             iri=iri, id=link.id, label=link.label, ref=first(out, SKOS_NOTATION),
             kind=kind, kind_label=self.catalogue.label(DMO_NS + kind, lang),
             quote=Quote(value=quoted[1], lang=quoted[0]) if quoted else None,

@@ -25,7 +25,7 @@ from kg.search.fields import (
     word_sound_keys,
     words,
 )
-from kg.store import Backend
+from kg.store import Backend, Capability
 from kg.store.embedded import _locked
 
 _IN_DMR = f'isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}")'
@@ -107,7 +107,7 @@ def restricted(query: str, variable: str, values: Iterable[str] | None) -> str:
 
 def written_graphs(backend: Backend) -> list[str]:
     """The named graphs a store takes writes to: none for a store read only."""
-    if not getattr(backend, "accepts_writes", False):
+    if Capability.WRITES not in backend.capabilities:
         return []
     protected: frozenset[str] = getattr(backend, "protected", frozenset())
     return [g for g in backend.graph_sizes() if g and g not in protected]

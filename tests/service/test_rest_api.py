@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from kg.paths import Layout
-from service.description import Claim, EntityDescription, Measure, SourceLink
+from service.description import ClaimLink, EntityDescription, Measure, SourceLink
 from tests.http import request
 from tests.live import LiveServer
 
@@ -265,7 +265,7 @@ def test_answers_validate_against_their_schemas(live_server: LiveServer,
 def test_the_look_up_schemas_are_those_of_the_typed_description(
         spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
-    for component, cls in (("Entity", EntityDescription), ("Claim", Claim),
+    for component, cls in (("Entity", EntityDescription), ("Claim", ClaimLink),
                            ("Source", SourceLink), ("Measure", Measure)):
         fields = dataclasses.fields(cls)
         assert set(schemas[component]["properties"]) == {f.name for f in fields}
