@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request
 from kg.formats import RESULT_FORMATS, Format
 from kg.nesting import TooDeep
 from kg.sparql_reading import in_client_text
-from kg.sparql_text import with_row_limit
+from kg.sparql_text import keywords, with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from service.editor import prefers_html
 from service.limits import (
@@ -42,6 +42,9 @@ ENDPOINT_HEADERS = (("Vary", "Accept"),)
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
 INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
+# Functions whose value changes from one evaluation to the next: such answers are not kept.
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+NOT_KEPT = ("Cache-Control", "no-store")
 
 
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
@@ -67,6 +70,7 @@ class Answer:
     body: bytes
     format: Format
     truncated: bool
+    volatile: bool = False  # evaluated again, the query could answer otherwise
 
 
 def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base: str | None,
@@ -100,6 +104,8 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
     if answer.truncated:
         response.headers["DMKG-Result-Truncated"] = "true"
         response.headers["DMKG-Result-Limit"] = str(limits.rows)
+    if answer.volatile:
+        response.headers.set(*NOT_KEPT)
     return response
 
 
@@ -147,7 +153,7 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
                                           format=ox.QueryResultsFormat.TSV)
             assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
             body, truncated = bytes(kept.serialize(format=fmt.oxigraph) or b""), True
-    return Answer(body, fmt, truncated)
+    return Answer(body, fmt, truncated, not VOLATILE.isdisjoint(keywords(text)))
 
 
 class QueryShortcut:
