@@ -1,20 +1,16 @@
 """Answer a SPARQL query: evaluate it under the limits, cap it, write it in the accepted format.
 
-The endpoint's busiest request, a GET carrying a query, is answered by QueryShortcut straight
-from WSGI: Flask's request dispatch costs more than evaluating a small query. Every other
-request to /sparql (POST, updates, the description, the editor) goes through Flask, and both
-paths answer queries with answer_query. Flask's request hooks do not run for a shortcut answer:
-what every answer needs (limits, security headers) is done in WSGI middleware.
+Used by the endpoint (service/sparql.py), the Graph Store Protocol and the graph pages; it needs
+no Flask context, so that the endpoint answers queries straight from WSGI.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Flask, Response
+from flask import Response
 from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
@@ -22,27 +18,24 @@ from kg.nesting import TooDeep
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import keywords, with_row_limit
 from kg.store import Backend, QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
-from service.editor import prefers_html
+from kg.store.remote import RemoteBackend
 from service.limits import (
     RUNNER,
     QueryLimits,
     QueryTimeout,
-    StartResponse,
     TextTooLong,
-    WSGIApp,
     check_text,
 )
 from service.media import NotAcceptable, UnknownFormat, choose, content_type
-from service.protocol import Operation, ProtocolError, read_operation
-
-log = logging.getLogger(__name__)
+from service.protocol import Operation
 
 # Every endpoint answer carries these (CORS comes from its route family).
 ENDPOINT_HEADERS = (("Vary", "Accept"),)
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
 INTERNAL_ERROR = "500 Internal Server Error: the server could not answer this request"
-# Functions whose value changes from one evaluation to the next: such answers are not kept.
+# Functions whose value changes from one evaluation to the next: such answers are not kept,
+# nor those of a SPARQL server, whose data may change without this service knowing.
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 NOT_KEPT = ("Cache-Control", "no-store")
 
@@ -59,7 +52,7 @@ def text(status: int, message: str) -> Response:
     return respond(message + "\n", "text/plain; charset=utf-8", status)
 
 
-def base_iri(request: Request, operation: Operation) -> str:
+def base_iri(request: Request) -> str:
     """The endpoint's own IRI, against which the operation's relative IRIs resolve."""
     # Built directly: werkzeug's base_url is slow.
     return f"{request.scheme}://{request.host}{request.path}"
@@ -153,32 +146,5 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
                                           format=ox.QueryResultsFormat.TSV)
             assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
             body, truncated = bytes(kept.serialize(format=fmt.oxigraph) or b""), True
-    return Answer(body, fmt, truncated, not VOLATILE.isdisjoint(keywords(text)))
-
-
-class QueryShortcut:
-    """WSGI middleware answering GET /sparql?query=… itself; anything else goes to Flask."""
-
-    def __init__(self, app: WSGIApp, flask_app: Flask) -> None:
-        self.app = app
-        self.store: Backend = flask_app.extensions["dmkg.backend"]
-        self.limits: QueryLimits = flask_app.extensions["dmkg.query_limits"]
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
-        if (environ.get("PATH_INFO") != ENDPOINT or environ.get("REQUEST_METHOD") != "GET"
-                or "query=" not in environ.get("QUERY_STRING", "")):
-            return self.app(environ, start_response)
-        request = Request(environ)
-        try:
-            operation = read_operation(request)
-        except ProtocolError as error:
-            return text(error.status, error.message)(environ, start_response)
-        if operation is None or operation.kind != "query" or prefers_html(request):
-            return self.app(environ, start_response)  # a browser's link: the editor page
-        try:
-            response = answer_query(self.store, self.limits, operation,
-                                    base_iri(request, operation), environ)
-        except Exception:  # as Flask's own error handler answers
-            log.exception("unexpected error")
-            response = text(500, INTERNAL_ERROR)
-        return response(environ, start_response)
+    volatile = isinstance(store, RemoteBackend) or not VOLATILE.isdisjoint(keywords(text))
+    return Answer(body, fmt, truncated, volatile)

@@ -18,7 +18,7 @@ from kg.catalogue import Catalogue
 from kg.paths import Layout
 from kg.store import Backend, StoreUnreachable
 from kg.store.factory import open_backend
-from service.answers import INTERNAL_ERROR, QueryShortcut
+from service.answers import INTERNAL_ERROR
 from service.config import load_config
 from service.dataset_info import DatasetInfo
 from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
@@ -190,10 +190,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_errors(app)
     # Outermost: the client's address as the proxies tell it, then each route family's
     # headers (CORS), then admission and security headers,
-    # then kept entity answers, then GET queries answered without Flask's dispatch.
+    # then kept answers, then the SPARQL endpoint (queries answered without Flask's dispatch).
     limiter = ClientLimiter(float(settings["RATE_LIMIT"]), int(settings["RATE_BURST"]),
                             int(settings["CONCURRENCY_LIMIT"]))
-    cache = ResponseCache(QueryShortcut(app.wsgi_app, app),
+    cache = ResponseCache(sparql.Endpoint(app.wsgi_app, app),
                           int(settings["RESPONSE_CACHE_MB"]) * 1024 * 1024)
     app.extensions["dmkg.response_cache"] = cache
     app.wsgi_app = RouteFamilies(Guarded(cache, limiter))  # type: ignore[method-assign]

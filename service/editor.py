@@ -10,6 +10,7 @@ from werkzeug.http import parse_accept_header
 from kg.formats import ALIASES, FORMAT_PARAMETERS, GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
 from kg.store import DatasetSpec
+from service.answers import respond
 from service.i18n import EDITOR_WORDS, page_language
 
 PAGE_TYPES = {"text/html", "application/xhtml+xml"}
@@ -39,7 +40,4 @@ def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) ->
                            words=EDITOR_WORDS[lang], dataset={
                                "defaultGraphs": list(graphs.default_graphs),
                                "namedGraphs": list(graphs.named_graphs)})
-    from service.answers import respond  # answers reads prefers_html from here
-
-    response: Response = respond(html, "text/html; charset=utf-8")
-    return response
+    return respond(html, "text/html; charset=utf-8")
