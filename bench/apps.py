@@ -34,7 +34,11 @@ def dmkg_under_granian() -> None:
 
     python -m bench.apps PORT WORKERS: the application is built once and the forked workers
     share it, as under gunicorn; none of the server's process hooks (network isolation, time
-    limit, memory cap) is installed.
+    limit, memory cap) is installed. Not the service's front (granian 2.8): it calls the
+    application before a request's body has arrived, so a client sending its body slowly
+    holds a thread; it gives the application no socket on which the memory cap can answer
+    before the process ends; its main process stops serving altogether when a worker ends
+    twice within 5.5 s, which queries outliving the time limit would make happen.
     """
     import sys
 
