@@ -56,12 +56,13 @@ def _state(home: Path) -> list[tuple[str, int, int]]:
 def again(home: Path) -> dict[str, Any]:
     """Start the whole application on the built store and index, then search."""
     from service.app import create_app
+    from service.services import services
 
     before = _state(home)
     began = time.perf_counter()
     app = create_app(_settings(home))
     started = time.perf_counter() - began
-    catalogue = app.extensions["dmkg.catalogue"]
+    catalogue = services(app).catalogue
     probe = catalogue.by_id("substance/synthetic-1").label()
     searches = {"broad": "finding", "exact": probe, "prefix": probe[:4],
                 "misspelt": misspell(probe), "text": "tomika"}

@@ -14,9 +14,12 @@ Whatever cannot be put in that form is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import pyoxigraph as ox
+
+from kg.text_cache import text_cache
 
 _BASE_CHARS = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
                "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
@@ -93,13 +96,16 @@ class Token(NamedTuple):
         return self.kind == "word" and self.text.upper() == word
 
 
-def tokens(text: str) -> list[Token]:
+# The texts of the requests in hand: a query is lexed once, then its plain form once, however
+# many steps read them (the guard, the row limit, the query form, the dataset clauses).
+@text_cache(32)
+def tokens(text: str) -> tuple[Token, ...]:
     """Split SPARQL text into tokens as Oxigraph does, dropping white space and comments.
 
     A character no token starts with is an `other` token.
     """
-    return [Token(match.lastgroup or "other", match.group(), match.start(), match.end())
-            for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED]
+    return tuple(Token(match.lastgroup or "other", match.group(), match.start(), match.end())
+                 for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED)
 
 
 def _where(text: str, token: Token) -> str:
@@ -262,7 +268,7 @@ def _line_column(text: str, offset: int) -> str:
     return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
-def _without_declarations(found: list[Token]) -> list[Token]:
+def _without_declarations(found: Sequence[Token]) -> list[Token]:
     kept: list[Token] = []
     skip = 0
     for token in found:

@@ -1,11 +1,7 @@
 """Answer a SPARQL query: evaluate it under the limits, cap it, write it in the accepted format.
 
-The endpoint's busiest request, a GET carrying a query, is answered by QueryShortcut straight
-from WSGI: Flask's request dispatch costs more than evaluating a small query. Every other
-request to /sparql (POST, updates, the description, the editor) goes through Flask, and both
-paths answer queries with answer_query. Flask's request hooks do not run for a shortcut answer:
-what every answer needs (limits, its route family's headers) is done in WSGI middleware, and
-its errors are rendered as Flask's error handlers render them (service/errors.py).
+Used by the endpoint (service/sparql.py), the Graph Store Protocol and the graph pages; it needs
+no Flask context, so that the endpoint answers queries straight from WSGI.
 """
 
 from __future__ import annotations
@@ -19,15 +15,19 @@ from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
-from kg.sparql_text import with_row_limit
-from kg.store import Backend, QuerySyntaxError
-from service.errors import ServiceError, as_service_error, service_error, wsgi_error
-from service.limits import RUNNER, QueryLimits, StartResponse, WSGIApp, check_text
-from service.media import choose, content_type, prefers_html
-from service.protocol import Operation, read_operation
+from kg.sparql_text import keywords, with_row_limit
+from kg.store import Backend, Capability, QuerySyntaxError
+from service.errors import service_error
+from service.limits import RUNNER, QueryLimits, check_text
+from service.media import choose, content_type
+from service.protocol import Operation
 
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
+# Functions whose value changes from one evaluation to the next: such answers are not kept,
+# nor those of a store whose data may change without this service knowing.
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+NOT_KEPT = ("Cache-Control", "no-store")
 
 
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
@@ -35,7 +35,7 @@ def respond(body: bytes | str, content_type: str, status: int = 200) -> Response
     return Response(body, status=status, content_type=content_type)
 
 
-def base_iri(request: Request, operation: Operation) -> str:
+def base_iri(request: Request) -> str:
     """The endpoint's own IRI, against which the operation's relative IRIs resolve."""
     # Built directly: werkzeug's base_url is slow.
     return f"{request.scheme}://{request.host}{request.path}"
@@ -46,6 +46,7 @@ class Answer:
     body: bytes
     format: Format
     truncated: bool
+    volatile: bool = False  # evaluated again, the query could answer otherwise
 
 
 def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base: str | None,
@@ -67,6 +68,8 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
     if answer.truncated:
         response.headers["DMKG-Result-Truncated"] = "true"
         response.headers["DMKG-Result-Limit"] = str(limits.rows)
+    if answer.volatile:
+        response.headers.set(*NOT_KEPT)
     return response
 
 
@@ -114,31 +117,6 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
                                           format=ox.QueryResultsFormat.TSV)
             assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
             body, truncated = bytes(kept.serialize(format=fmt.oxigraph) or b""), True
-    return Answer(body, fmt, truncated)
-
-
-class QueryShortcut:
-    """WSGI middleware answering GET /sparql?query=… itself; anything else goes to Flask."""
-
-    def __init__(self, app: WSGIApp, store: Backend, limits: QueryLimits) -> None:
-        self.app = app
-        self.store = store
-        self.limits = limits
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
-        if (environ.get("PATH_INFO") != ENDPOINT or environ.get("REQUEST_METHOD") != "GET"
-                or "query=" not in environ.get("QUERY_STRING", "")):
-            return self.app(environ, start_response)
-        request = Request(environ)
-        try:
-            operation = read_operation(request)
-        except ServiceError as error:
-            return wsgi_error(error, environ, start_response)
-        if operation is None or operation.kind != "query" or prefers_html(request):
-            return self.app(environ, start_response)  # a browser's link: the editor page
-        try:
-            response = answer_query(self.store, self.limits, operation,
-                                    base_iri(request, operation), environ)
-        except Exception as error:  # as Flask's own error handler answers
-            return wsgi_error(as_service_error(error), environ, start_response)
-        return response(environ, start_response)
+    volatile = (Capability.SEES_EVERY_CHANGE not in store.capabilities
+                or not VOLATILE.isdisjoint(keywords(text)))
+    return Answer(body, fmt, truncated, volatile)

@@ -12,7 +12,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.paths import Layout
 from kg.store.factory import open_backend
-from service.answers import QueryShortcut
 from service.config import load_settings
 from service.dataset_info import DatasetInfo
 from service.errors import register_errors
@@ -20,6 +19,7 @@ from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
 from service.response_cache import ResponseCache
 from service.routes import RouteFamilies
 from service.services import KEY, Services, index_folder, open_catalogue
+from service.sparql import Endpoint
 from service.write_access import open_writes
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     backend.refuse_remote = not settings.test_without_guard
     # Outermost: the client's address as the proxies tell it, then each route family's
     # headers (CORS, Vary, page headers), then admission within the client limits,
-    # then kept entity answers, then GET queries answered without Flask's dispatch.
-    kept = ResponseCache(QueryShortcut(app.wsgi_app, backend, limits),
-                         settings.response_cache_mb * 1024 * 1024)
+    # then kept answers, then the SPARQL endpoint (queries answered without Flask's dispatch).
+    endpoint = Endpoint(app.wsgi_app, backend, limits, app.config["MAX_CONTENT_LENGTH"])
+    kept = ResponseCache(endpoint, settings.response_cache_mb * 1024 * 1024)
     limiter = ClientLimiter(settings.rate_limit, settings.rate_burst,
                             settings.concurrency_limit)
     app.extensions[KEY] = Services(

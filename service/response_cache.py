@@ -1,12 +1,14 @@
-"""Rendered entity answers, kept until the data changes, with ETags for conditional requests.
+"""Rendered answers, kept until the data changes, with ETags for conditional requests.
 
 Describing an entity takes a few reads of the store and a serialization; between two writes
-the answer is the same. ResponseCache is WSGI middleware that keeps the bytes of each 200 answer
-of the route families declared kept (REST look-ups and dereferenced IRIs, see routes.py), keyed
-by everything the answer depends on: path, query string, Accept and Accept-Language. Entries
-are dropped, least recently used first, past a budget in bytes, and all of them whenever the
-data changes (clear(), called on every write and again once the search catalogue has been
-rebuilt from the new data).
+the answer is the same, and so is the answer to a SPARQL query sent by GET. ResponseCache is
+WSGI middleware that keeps the bytes of each 200 answer of the route families declared kept
+(the endpoint, REST look-ups and dereferenced IRIs, see routes.py), keyed by everything the
+answer depends on: scheme, host, path, query string, Accept and Accept-Language. An answer that
+says how it may be kept (Cache-Control: a query reading the clock or a random number) is not
+kept. Entries are dropped, least recently used first, past a budget in bytes, and all of them
+whenever the data changes (clear(), called on every write and again once the search catalogue
+has been updated from the new data).
 
 Every answer it keeps carries a strong ETag (a hash of its bytes); a request whose
 If-None-Match names it gets a 304 without a body, and DMKG-Cache says hit or miss.
@@ -74,7 +76,9 @@ class ResponseCache:
         # The language a page is shown in comes from Accept-Language or the lang cookie.
         language = (environ.get("HTTP_ACCEPT_LANGUAGE", "") + "|"
                     + parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE, ""))
-        key = (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), language)
+        # Answers name the host they were reached at (the endpoint's base IRI, links).
+        where = f"{environ.get('wsgi.url_scheme')}://{environ.get('HTTP_HOST', '')}{path}"
+        key = (where, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), language)
         with self.lock:
             stored = self.entries.get(key)
             if stored is not None:
@@ -108,7 +112,7 @@ class ResponseCache:
                 close()
         status, headers, body = seen["status"], list(seen["headers"]), b"".join(chunks)
         names = {name.lower() for name, _ in headers}
-        if not status.startswith("200 ") or "set-cookie" in names or "etag" in names:
+        if not status.startswith("200 ") or names & {"set-cookie", "etag", "cache-control"}:
             return Stored(status, headers, body, None)
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         headers += [("ETag", quote_etag(etag)), CACHE_CONTROL]

@@ -52,8 +52,10 @@ FAMILIES: tuple[Family, ...] = (
     Family("pages", ("/", "/search", "/browse", "/claims", "/map", "/timeline"),
            errors=ErrorFormat.HTML, vary="Accept-Language, Cookie"),
     Family("static", ("/static/", "/favicon.ico")),
+    # Query answers sent by GET are kept too (not those reading the clock or a random number).
     Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
-           expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
+           expose=("DMKG-Cache", "DMKG-Result-Truncated", "DMKG-Result-Limit", "ETag"),
+           kept=True, vary="Accept"),
     Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=READ_ONLY,
            expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
     Family("linked-data", ("/id/",), cors=True, preflight=READ_ONLY, expose=("ETag", "Link"),

@@ -142,6 +142,9 @@ class Capability(Enum):
     WRITES = "writes"
     # Serves one named graph by name under the Graph Store Protocol (it keeps empty graphs).
     GRAPH_STORE = "graph-store"
+    # Its data changes only through this service, which can then say when answers go stale
+    # (a SPARQL server elsewhere may be written to by others).
+    SEES_EVERY_CHANGE = "sees-every-change"
 @dataclass(frozen=True, slots=True)
 class LiteralValue:
     """A literal as plain Python: its lexical form, and a language tag or a datatype IRI."""

@@ -205,7 +205,7 @@ class OxigraphBackend(Backend):
 
     name = "oxigraph"
     only_oxigraph = True
-    capabilities = frozenset({Capability.GRAPH_STORE})
+    capabilities = frozenset({Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE})
 
     def __init__(self, store: ox.Store, version: str = "") -> None:
         self.store = store

@@ -19,6 +19,7 @@ from kg.sparql_text import PARSER_LOCK
 from kg.store.base import (
     Backend,
     Bindings,
+    Capability,
     DatasetSpec,
     QueryFailed,
     QueryOutcome,
@@ -44,6 +45,7 @@ class RdflibBackend(Backend):
     """An rdflib Dataset whose default graph is the union of its graphs."""
 
     name = "rdflib"
+    capabilities = frozenset({Capability.SEES_EVERY_CHANGE})
 
     def __init__(self) -> None:
         self.data = Dataset(default_union=True)

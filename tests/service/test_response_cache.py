@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import urlencode
 
-from tests.http import request
+from tests.http import Reply, request
 from tests.live import LiveServer
 
+ID = "https://w3id.org/dmkg/id/"
 LOOKUP = "/api/entities/substance/ketamine"
 
 
@@ -61,3 +63,39 @@ def test_errors_are_not_kept(live_server: LiveServer) -> None:
         assert "dmkg-cache" not in missing.headers and "etag" not in missing.headers
     bad = request("GET", live_server.url + LOOKUP + "?lang=xx")
     assert bad.status == 400 and "dmkg-cache" not in bad.headers
+
+
+def _sparql(live_server: LiveServer, query: str, headers: dict[str, str] | None = None) -> Reply:
+    return request("GET", f"{live_server.url}/sparql?{urlencode({'query': query})}",
+                   headers={"Accept": "application/sparql-results+json", **(headers or {})})
+
+
+def test_a_query_sent_by_get_is_kept_until_the_data_changes(live_server: LiveServer) -> None:
+    query = f"SELECT ?p ?o WHERE {{ <{ID}substance/ketamine> ?p ?o }} # {uuid.uuid4()}"
+    first, again = _sparql(live_server, query), _sparql(live_server, query)
+    assert (first.status, again.status) == (200, 200)
+    assert (first.headers["dmkg-cache"], again.headers["dmkg-cache"]) == ("miss", "hit")
+    assert again.body == first.body and json.loads(again.body)["results"]["bindings"]
+    # Every endpoint answer keeps its headers when it is kept.
+    assert again.headers["access-control-allow-origin"] == "*"
+    assert again.headers["vary"] == "Accept"
+
+
+def test_a_query_reading_the_clock_is_evaluated_each_time(live_server: LiveServer) -> None:
+    query = f'SELECT (STR(NOW()) AS ?now) (STRUUID() AS ?id) WHERE {{}} # {uuid.uuid4()}'
+    first, again = _sparql(live_server, query), _sparql(live_server, query)
+    assert (first.status, again.status) == (200, 200)
+    assert "dmkg-cache" not in again.headers
+    assert again.headers["cache-control"] == "no-store"
+    assert json.loads(again.body) != json.loads(first.body)
+
+
+def test_answers_reached_at_another_host_are_kept_apart(live_server: LiveServer) -> None:
+    # A relative IRI resolves against the endpoint's IRI, which names the host.
+    query = f'SELECT (IRI("x") AS ?x) WHERE {{}} # {uuid.uuid4()}'
+    here = _sparql(live_server, query, {"Host": "one.example"})
+    there = _sparql(live_server, query, {"Host": "two.example"})
+    assert (here.status, there.status) == (200, 200)
+    assert there.headers["dmkg-cache"] == "miss"
+    values = [json.loads(r.body)["results"]["bindings"][0]["x"]["value"] for r in (here, there)]
+    assert values == ["http://one.example/x", "http://two.example/x"]
