@@ -63,3 +63,21 @@ def test_answers_show_as_a_chart_and_as_a_map(live_server: LiveServer, layout: L
     assert errors == []
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_the_editor_chrome_speaks_french(live_server: LiveServer) -> None:
+    with browser() as chromium:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+        page = context.new_page()
+        run(page, live_server.url, DRIVE_CITIES, "table")
+        page.locator(".yasr:visible .dt-info").first.wait_for(timeout=20_000)
+        header = page.locator(".yasr:visible .yasr_header").first.inner_text()
+        for words in ("Tableau", "Réponse", "Graphique", "Carte", "5 résultats en"):
+            assert words in header, (words, header)
+        assert "Lignes 1 à 5 sur 5" in page.locator(".yasr:visible").first.inner_text()
+        titles = page.locator("#yasgui [title]").evaluate_all(
+            "nodes => nodes.map(n => n.getAttribute('title'))")
+        assert "Fermer l’onglet" in titles and "Télécharger le résultat" in titles
+        assert not {"Close tab", "Add tab", "Download result"} & set(titles)
+        context.close()
