@@ -141,26 +141,6 @@ def places(lang: str) -> list[dict[str, Any]]:
     return found
 
 
-def base_map(view: View = FRANCE) -> str:
-    """The boundaries alone, with what a script needs to place points on them."""
-    scale = view.width / ((view.east - view.west) * view.factor)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view.width} {view.height}" '
-             f'width="{view.width}" height="{view.height}" role="img" data-west="{view.west}" '
-             f'data-north="{view.north}" data-factor="{view.factor:.6f}" data-scale="{scale:.6f}">'
-             f'<rect width="{view.width}" height="{view.height}" fill="#e8f0f8"/>']
-    for name, path in boundary_paths(BOUNDARIES, view):
-        parts.append(f'<path d="{path}" fill="#fbfaf5" stroke="#9aa3ad" stroke-width="0.7">'
-                     f"<title>{escape(name)}</title></path>")
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-@blueprint.get("/map/base.svg")
-def base_svg() -> Response:
-    """The background of the query editor's map view: boundaries only."""
-    return Response(base_map(), content_type="image/svg+xml")
-
-
 @blueprint.get("/map")
 def map_page() -> Response:
     """The map of the places, with the same facts as a table beneath it."""
