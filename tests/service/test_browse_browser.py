@@ -4,14 +4,13 @@ no request leaving 127.0.0.1. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, browser
+from tests.browser import artifacts_dir, browser, download_csv
 from tests.live import LiveServer
 
 
@@ -89,12 +88,7 @@ def test_a_researcher_goes_from_a_count_to_a_csv(live_server: LiveServer, layout
             assert rows.nth(index).locator(f"a.source[href^='/id/{source_id}']").count() == 1
         page.screenshot(path=str(shots / "claims-browser.png"), full_page=True)
         page.screenshot(path=str(shots / "claims-browser-top.png"))
-        with page.expect_download() as download:
-            page.get_by_role("link", name="CSV", exact=True).click()
-        saved = tmp_path / "claims.csv"
-        download.value.save_as(saved)
-        with saved.open(encoding="utf-8") as handle:
-            table = list(csv.DictReader(handle))
+        table = download_csv(page, tmp_path)
         assert len(table) == stated and {r["source"] for r in table} == {source_id}
         assert all(r["label"] and r["summary"] and r["source_title"] for r in table)
 

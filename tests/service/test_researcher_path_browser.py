@@ -5,12 +5,11 @@ screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, browser
+from tests.browser import artifacts_dir, browser, download_csv
 from tests.live import LiveServer
 
 
@@ -57,12 +56,7 @@ def test_from_kokain_to_the_csv_of_a_source(live_server: LiveServer, layout: Lay
         page.locator("a.claims-of-source").click()
         page.wait_for_load_state("networkidle")
         assert f"({stated})" in page.locator("h1").inner_text()
-        with page.expect_download() as download:
-            page.get_by_role("link", name="CSV", exact=True).click()
-        saved = tmp_path / "claims.csv"
-        download.value.save_as(saved)
-        with saved.open(encoding="utf-8") as handle:
-            table = list(csv.DictReader(handle))
+        table = download_csv(page, tmp_path)
         assert len(table) == stated and {r["source"] for r in table} == {source_id}
         context.close()
     assert errors == []
