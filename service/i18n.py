@@ -138,7 +138,7 @@ API_WORDS: dict[str, dict[str, str]] = {
                     "des drogues. Toutes les réponses sont en JSON ; les erreurs sont des objets "
                     "JSON avec code, status et message. Les consultations d'entités acceptent "
                     "lang=fr ou lang=en pour la langue des libellés. Chaque route ci-dessous se "
-                    "teste avec « Try it out »."},
+                    "teste avec « Essayer »."},
 }
 
 # Names of the kinds of individuals (the first part of their ids).

@@ -81,3 +81,19 @@ def test_the_editor_chrome_speaks_french(live_server: LiveServer) -> None:
         assert "Fermer l\u2019onglet" in titles and "Télécharger le résultat" in titles
         assert not {"Close tab", "Add tab", "Download result"} & set(titles)
         context.close()
+
+
+def test_the_api_docs_buttons_speak_french(live_server: LiveServer) -> None:
+    with browser() as chromium:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
+        page.locator(".opblock-summary").first.click()
+        page.get_by_role("button", name="Essayer").first.click()
+        page.get_by_role("button", name="Exécuter").first.wait_for(timeout=10_000)
+        shown = page.locator("#swagger-ui").inner_text()
+        assert "Paramètres" in shown and "Réponses" in shown
+        assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
+        assert "« Essayer »" in page.locator("#api-intro").inner_text()
+        context.close()

@@ -1,6 +1,7 @@
-/* The query editor's chrome in French. YASGUI 4.6 has no translations of its own, so its
-   buttons, labels, titles and placeholders are rewritten from this table as they are drawn
-   (a MutationObserver on the editor), leaving queries and answers untouched. */
+/* The chrome of the vendored query editor and API docs in French. Neither YASGUI 4.6 nor
+   Swagger UI 5 has translations of its own, so the buttons, labels, titles and placeholders
+   inside each element marked data-french-chrome are rewritten from this table as they are
+   drawn (a MutationObserver), leaving queries, answers and API descriptions untouched. */
 (function () {
   "use strict";
   if (document.documentElement.lang !== "fr") { return; }
@@ -24,7 +25,19 @@
     "Construct / Describe": "Construct / Describe", "Fullscreen": "Plein écran",
     "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
     "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
-    "Showing 0 to 0 of 0 entries": "Aucune ligne"
+    "Showing 0 to 0 of 0 entries": "Aucune ligne",
+    // Swagger UI
+    "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
+    "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
+    "Name": "Nom", "Description": "Description", "Code": "Code", "Links": "Liens",
+    "No links": "Aucun lien", "Media type": "Type de média", "Example Value": "Exemple",
+    "Schema": "Schéma", "Schemas": "Schémas", "Response body": "Corps de la réponse",
+    "Response headers": "En-têtes de la réponse", "Request URL": "URL de la requête",
+    "Server response": "Réponse du serveur", "Details": "Détails", "Download": "Télécharger",
+    "Controls Accept header.": "Règle l’en-tête Accept.", "Available values": "Valeurs possibles",
+    "Default value": "Valeur par défaut", "Loading...": "Chargement…", "Servers": "Serveurs",
+    "Request body": "Corps de la requête", "required": "obligatoire",
+    "Expand all": "Tout déplier", "Collapse all": "Tout replier"
   };
   var PATTERNS = [
     [/^(\d+) results? in ([\d.]+) seconds?$/, function (m) {
@@ -36,7 +49,8 @@
       return "Documentation de la vue " + (EXACT[m[1]] || m[1]); }],
     [/^(.+): Activate to sort$/, function (m) { return m[1] + " : cliquer pour trier"; }]
   ];
-  var SKIP = ".CodeMirror, .dataTable tbody, .yasr_results pre, .dmkg-chart, .dmkg-map";
+  var SKIP = ".CodeMirror, .dataTable tbody, .yasr_results pre, .dmkg-chart, .dmkg-map, " +
+             ".markdown, .renderedMarkdown, .microlight, .highlight-code, .response-col_description";
 
   function french(text) {
     var trimmed = text.trim();
@@ -72,8 +86,10 @@
   }
 
   function start() {
-    var root = document.getElementById("yasgui");
-    if (!root) { return; }
+    document.querySelectorAll("[data-french-chrome]").forEach(watch);
+  }
+
+  function watch(root) {
     translate(root);
     new MutationObserver(function (records) {
       records.forEach(function (record) {
