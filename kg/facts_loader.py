@@ -232,6 +232,11 @@ class _Checker:
             if name not in self.index.datatype_properties:
                 self.error(ident, f"values.{name}", "unknown DMO datatype property"
                            + suggest(name, self.index.datatype_properties))
+        if entity.location is not None:
+            if not self.types[ident] & {DMO.Place}:
+                self.error(ident, "location", f"only a place has coordinates, not {ident}")
+            self.reference(ident, "location.source", entity.location.source,
+                           frozenset({DMO.Source}))
         if isinstance(entity, Source):
             for creator in entity.creators:
                 self.reference(ident, "creators", creator, frozenset({DMO.Actor}))

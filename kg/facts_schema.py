@@ -19,7 +19,7 @@ EntityId = Annotated[
 # A reference to an entity; checked against the known ids (with a suggestion) once all are read.
 Reference = Annotated[str, Field(min_length=1, description="the kind/slug id of another entity")]
 # Identifiers of other vocabularies, as short prefixed names.
-EXTERNAL_ID_PATTERN = r"^(wd:Q[0-9]+|chebi:[0-9]+|addicto:[0-9]{7})$"
+EXTERNAL_ID_PATTERN = r"^(wd:Q[0-9]+|chebi:[0-9]+|addicto:[0-9]{7}|geonames:[0-9]+)$"
 ExternalId = Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN)]
 Language = Literal["en", "fr"]
 Confidence = Literal["high", "medium", "low"]
@@ -59,6 +59,15 @@ class Period(Strict):
     end: dt.date | int | None = None
 
 
+class Location(Strict):
+    """Where a place is (WGS 84 decimal degrees), as read in a cited source."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    source: Reference = Field(description="the source (a data set) the values were read from")
+    confidence: Confidence
+
+
 class Entity(Strict):
     """An individual of the graph: a substance, channel, actor, place, regulation …"""
 
@@ -80,6 +89,7 @@ class Entity(Strict):
         default_factory=dict, description="DMO object property name → ids of other entities")
     values: dict[str, DataValue] = Field(
         default_factory=dict, description="DMO datatype property name → a date or a year")
+    location: Location | None = Field(default=None, description="a place's coordinates")
 
 
 class Source(Entity):

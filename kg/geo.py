@@ -1,5 +1,5 @@
-"""Curated coordinates of places (kg/facts/geo/coordinates.yaml) and the boundary dataset,
-projected for drawing: Natural Earth countries from the vendored world-atlas TopoJSON."""
+"""The boundary dataset, projected for drawing: Natural Earth countries from the vendored
+world-atlas TopoJSON. The places' coordinates are facts of the graph (geo:lat, geo:long)."""
 
 from __future__ import annotations
 
@@ -9,43 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-
-from kg.facts_schema import EntityId
-
-
-class Coordinate(BaseModel):
-    """Where a place is, and the page this was read from."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    place: EntityId
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-    source: str = Field(pattern=r"^https?://")
-    read: str = Field(min_length=1, description="what the source shows, as read")
-    verified: bool = Field(description="checked against an authority such as Wikidata")
-
-
-class CoordinateFile(BaseModel):
-    """The coordinates file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    coordinates: list[Coordinate]
-
-
-def read_coordinates(path: Path) -> dict[str, Coordinate]:
-    """Read and check the coordinates file: place id → its coordinate."""
-    data = CoordinateFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    found: dict[str, Coordinate] = {}
-    for entry in data.coordinates:
-        if entry.place in found:
-            raise ValueError(f"{path}: {entry.place} has two coordinates")
-        found[entry.place] = entry
-    return found
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
 # AddictO mints its terms outside the OBO PURLs (addicto.owl, http://addictovocab.org/).
 ADDICTO = Namespace("http://addictovocab.org/")
+# W3C Basic Geo (WGS 84) for coordinates; GeoNames for the features they are read from.
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEONAMES = Namespace("https://sws.geonames.org/")
 
 PREFIXES: dict[str, Namespace] = {
     "dmo": DMO,
@@ -34,6 +37,7 @@ PREFIXES: dict[str, Namespace] = {
     "vann": VANN,
     "wd": WIKIDATA,
     "obo": OBO,
+    "geo": GEO,
 }
 
 ENTITY_KINDS = (

@@ -11,8 +11,8 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
 
 from kg.facts_loader import Facts
-from kg.facts_schema import Claim, Entity, Source, Texts
-from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
+from kg.facts_schema import Claim, Entity, Location, Source, Texts
+from kg.namespaces import ADDICTO, DMO, DMR, GEO, GEONAMES, GRAPH, OBO, SCHEMA, WIKIDATA
 
 CLAIM_ABOUT = {
     "substance": DMO.aboutSubstance,
@@ -27,12 +27,13 @@ CLAIM_ABOUT = {
 
 
 def external_iri(short: str) -> str:
-    """Expand wd:Q…, chebi:N and addicto:N to their IRIs."""
+    """Expand wd:Q…, chebi:N, addicto:N and geonames:N to their IRIs."""
     prefix, _, local = short.partition(":")
     return {
         "wd": f"{WIKIDATA}{local}",
         "chebi": f"{OBO}CHEBI_{local}",
         "addicto": f"{ADDICTO}ADDICTO_{local}",
+        "geonames": f"{GEONAMES}{local}/",
     }[prefix]
 
 
@@ -71,6 +72,10 @@ class Populator:
         lexical, datatype = _xsd_value(value)
         self.graph._add_data_triple_spod(subject.storid, self.term(str(predicate)).storid,
                                          lexical, self.world._abbreviate(str(datatype)))
+
+    def add_decimal(self, subject: Any, predicate: URIRef, value: float) -> None:
+        self.graph._add_data_triple_spod(subject.storid, self.term(str(predicate)).storid,
+                                         repr(value), self.world._abbreviate(str(XSD.decimal)))
 
     def add_text(self, subject: Any, predicate: URIRef, text: str, lang: str | None) -> None:
         value = owlready2.locstr(text, lang) if lang else text
@@ -122,11 +127,20 @@ class Populator:
         for name, targets in sorted(entity.relations.items()):
             for target in targets:
                 self.relate(individual, DMO[name], target)
+        if entity.location is not None:
+            self.location(individual, entity.location)
         if isinstance(entity, Source):
             for origin in entity.derived_from:
                 self.relate(individual, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), origin)
             if entity.comments_on:
                 self.relate(individual, DMO.commentsOn, entity.comments_on)
+
+    def location(self, individual: Any, location: Location) -> None:
+        self.add_decimal(individual, GEO.lat, location.latitude)
+        self.add_decimal(individual, GEO.long, location.longitude)
+        self.relate(individual, DMO.coordinatesSource, location.source)
+        self.relate(individual, DMO.coordinatesConfidence,
+                    f"concept/{location.confidence}-confidence")
 
     def source_metadata(self, individual: Any, source: Source) -> None:
         self.add_texts(individual, DCTERMS.title, source.title)

@@ -37,9 +37,10 @@ WORDS: dict[str, dict[str, str]] = {
         "clear_filters": "Clear every filter", "count": "count", "claims_per": "Claims per",
         "charts": "Claims at a glance", "as_table": "The same as a table",
         "map_intro": "Places of the graph: cities with Drive points, trafficking murders and "
-                     "reporting sites. Boundaries: Natural Earth (public domain).",
+                     "reporting sites. Coordinates: GeoNames (CC BY 4.0), facts of the graph with "
+                     "their source. Boundaries: Natural Earth (public domain).",
         "coordinates": "coordinates", "coordinates_source": "source of the coordinates",
-        "unverified": "unverified", "not_drawn": "not on this map",
+        "not_drawn": "not on this map",
         "legend": "Legend", "outgoing": "from this entity", "incoming_link": "to this entity",
         "and_more": "and {n} more", "claims_table": "Claims stated in this source",
         "year": "year", "none": "none",
@@ -86,9 +87,10 @@ WORDS: dict[str, dict[str, str]] = {
         "claims_per": "Affirmations par",
         "charts": "Les affirmations en un coup d'œil", "as_table": "Les mêmes données en tableau",
         "map_intro": "Les lieux du graphe : villes où opèrent des « Drive », meurtres liés au "
-                     "trafic et sites d'observation. Frontières : Natural Earth (domaine public).",
+                     "trafic et sites d'observation. Coordonnées : GeoNames (CC BY 4.0), faits du "
+                     "graphe avec leur source. Frontières : Natural Earth (domaine public).",
         "coordinates": "coordonnées", "coordinates_source": "source des coordonnées",
-        "unverified": "non vérifié", "not_drawn": "hors de cette carte",
+        "not_drawn": "hors de cette carte",
         "legend": "Légende", "outgoing": "depuis cette entité",
         "incoming_link": "vers cette entité",
         "and_more": "et {n} de plus", "claims_table": "Affirmations énoncées dans cette source",
@@ -136,7 +138,7 @@ API_WORDS: dict[str, dict[str, str]] = {
                     "des drogues. Toutes les réponses sont en JSON ; les erreurs sont des objets "
                     "JSON avec code, status et message. Les consultations d'entités acceptent "
                     "lang=fr ou lang=en pour la langue des libellés. Chaque route ci-dessous se "
-                    "teste avec « Try it out »."},
+                    "teste avec « Essayer »."},
 }
 
 # Names of the kinds of individuals (the first part of their ids).

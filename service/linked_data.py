@@ -112,7 +112,7 @@ def entity(kind: str, slug: str) -> Response:
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described, more=more, words=words)),  # escaped parts
                  timeline=Markup(timeline_svg(described.measures, described.label,
-                                              dt.date.today())),  # escaped parts too
+                                              dt.date.today(), lang=lang)),  # escaped parts
                  timeline_rows=timeline_bars(described.measures),
                  charts=charts, switch=f"{path}?lang={other}")
 

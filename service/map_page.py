@@ -13,8 +13,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
-from kg.geo import Coordinate, View, boundary_paths, read_coordinates
-from kg.namespaces import DMO, DMR
+from kg.geo import View, boundary_paths
+from kg.namespaces import DMO, DMR, GEO, GEONAMES
 from service.i18n import WORDS, page_language
 from service.paging import with_args
 from service.services import services
@@ -31,6 +31,13 @@ ROLES_QUERY = f"""SELECT DISTINCT ?place ?role ?by WHERE {{
   UNION {{ ?by <{DMO.aboutPlace}> ?place . ?by <{DMO.aboutRisk}> <{MURDERS}> .
           BIND("murders" AS ?role) }}
   UNION {{ ?by <{DMO.aboutPlace}> ?place . BIND("reported" AS ?role) }}
+}}"""
+# Coordinates are facts of the graph, each with the data set it was read from.
+COORDINATES_QUERY = f"""SELECT ?place ?lat ?long ?source ?confidence ?feature WHERE {{
+  ?place <{GEO.lat}> ?lat ; <{GEO.long}> ?long ; <{DMO.coordinatesSource}> ?source ;
+         <{DMO.coordinatesConfidence}> ?confidence .
+  OPTIONAL {{ ?place <http://www.w3.org/2004/02/skos/core#exactMatch> ?feature .
+             FILTER(STRSTARTS(STR(?feature), "{GEONAMES}")) }}
 }}"""
 # Roles, most telling first: a place is drawn in the colour of its first role.
 ROLES = ("drive", "murders", "reported")
@@ -99,48 +106,40 @@ def draw(places: list[dict[str, Any]], lang: str) -> str:
     return "".join(parts)
 
 
+def coordinates() -> dict[str, dict[str, Any]]:
+    """Place id → its latitude, longitude, source, confidence and GeoNames feature."""
+    backend = services().backend
+    found: dict[str, dict[str, Any]] = {}
+    for place, lat, long, source, confidence, feature in backend.select_values(
+            COORDINATES_QUERY):
+        assert place and lat and long and source and confidence  # bound by the query
+        found[place.removeprefix(str(DMR))] = {
+            "latitude": float(lat), "longitude": float(long),
+            "source": source.removeprefix(str(DMR)),
+            "confidence": confidence.removeprefix(f"{DMR}concept/").removesuffix("-confidence"),
+            "geonames": feature}
+    return found
+
+
 def places(lang: str) -> list[dict[str, Any]]:
     """Every place of the graph with its roles and, when curated, its coordinates."""
     catalogue: Catalogue = services().catalogue
-    layout = services().layout
-    coordinates: dict[str, Coordinate] = read_coordinates(
-        layout.facts_dir / "geo" / "coordinates.yaml")
+    located = coordinates()
     roles = place_roles()
     found = []
     for entity in catalogue.of_kind("place"):
-        where = coordinates.get(entity.id)
+        where = located.get(entity.id)
         held = roles.get(entity.id, {})
         row: dict[str, Any] = {
             "id": entity.id, "label": entity.label(lang), "href": f"/id/{entity.id}?lang={lang}",
             "roles": [r for r in ROLES if r in held],
             "by": {r: sorted(set(held[r])) for r in ROLES if r in held},
-            "drawn": bool(where and FRANCE.holds(where.longitude, where.latitude))}
+            "drawn": bool(where and FRANCE.holds(where["longitude"], where["latitude"]))}
         if where:
-            row.update(latitude=where.latitude, longitude=where.longitude, source=where.source,
-                       read=where.read, verified=where.verified)
+            row.update(where)
         found.append(row)
     found.sort(key=lambda p: (not p["drawn"], p["label"]))
     return found
-
-
-def base_map(view: View = FRANCE) -> str:
-    """The boundaries alone, with what a script needs to place points on them."""
-    scale = view.width / ((view.east - view.west) * view.factor)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view.width} {view.height}" '
-             f'width="{view.width}" height="{view.height}" role="img" data-west="{view.west}" '
-             f'data-north="{view.north}" data-factor="{view.factor:.6f}" data-scale="{scale:.6f}">'
-             f'<rect width="{view.width}" height="{view.height}" fill="#e8f0f8"/>']
-    for name, path in boundary_paths(BOUNDARIES, view):
-        parts.append(f'<path d="{path}" fill="#fbfaf5" stroke="#9aa3ad" stroke-width="0.7">'
-                     f"<title>{escape(name)}</title></path>")
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-@blueprint.get("/map/base.svg")
-def base_svg() -> Response:
-    """The background of the query editor's map view: boundaries only."""
-    return Response(base_map(), content_type="image/svg+xml")
 
 
 @blueprint.get("/map")

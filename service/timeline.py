@@ -8,6 +8,9 @@ from typing import Any
 
 from kg.namespaces import DMR
 from service.description import Measure
+from service.i18n import date_text
+
+TO = {"en": "to", "fr": "au"}
 
 # One colour per control category; measures that only impose duties share the last one.
 CATEGORY_COLOURS = {
@@ -56,8 +59,9 @@ def bars(measures: list[Measure]) -> list[dict[str, Any]]:
 
 
 def svg(measures: list[Measure], title: str, today: dt.date,
-        href: str = "/id/{id}") -> str:
-    """Return the time line: a bar per measure from its entry into force to its end."""
+        href: str = "/id/{id}", lang: str = "en") -> str:
+    """Return the time line: a bar per measure from its entry into force to its end, its
+    hover titles dated as people of lang read dates."""
     rows = bars(measures)
     if not rows:
         return ""
@@ -86,7 +90,8 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         start = x(row["start"])
         end = x(row["end"]) if row["end"] else x(dt.date(last, 1, 1))
         text = row["instrument"] or row["label"]
-        title_text = f'{row["label"]} ({row["from"]} to {row["until"] or "…"})'
+        until = date_text(row["until"], lang) if row["until"] else "…"
+        title_text = f'{row["label"]} ({date_text(row["from"], lang)} {TO[lang]} {until})'
         link = escape(href.format(id=row["id"]))
         if row["point"]:
             shape = (f'<path d="M{start:.1f},{y + 4} l6,6 l-6,6 l-6,-6 z" '

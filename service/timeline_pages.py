@@ -47,7 +47,7 @@ def timeline() -> Response:
     html = render_template(
         "timeline.html", lang=lang, words=WORDS[lang], title=title, chosen=where,
         places=sorted(places.items(), key=lambda x: (-x[1], x[0][1])),
-        timeline=Markup(svg(measures, title, dt.date.today())),  # built from escaped parts
+        timeline=Markup(svg(measures, title, dt.date.today(), lang=lang)),  # escaped parts
         timeline_rows=bars(measures), switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Content-Language"] = lang

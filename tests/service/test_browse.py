@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from kg.geo import read_coordinates
 from kg.paths import Layout
 from service.i18n import date_text
 from tests.http import Reply, request
@@ -174,11 +173,11 @@ def test_the_neighbourhood_caps_groups_and_links_to_the_rest(live_server: LiveSe
 
 def test_the_map_draws_every_curated_city_with_its_source(live_server: LiveServer,
                                                           layout: Layout) -> None:
-    coordinates = read_coordinates(layout.facts_dir / "geo" / "coordinates.yaml")
     rows = json.loads(get(live_server, "/map?format=json").body)
     by_id = {row["id"]: row for row in rows}
-    assert set(coordinates) <= set(by_id)  # every coordinate is of a place of the graph
-    assert all(by_id[p]["drawn"] for p in coordinates)
+    coordinates = [row["id"] for row in rows if "latitude" in row]
+    assert len(coordinates) >= 8 and all(by_id[p]["drawn"] for p in coordinates)
+    assert all(by_id[p]["source"] == "source/geonames-cities15000" for p in coordinates)
     assert "drive" in by_id["place/lille"]["roles"] and "murders" in by_id["place/lille"]["roles"]
     page = get(live_server, "/map?lang=fr").text
     picture = page.split('<figure class="map">')[1].split("</figure>")[0]
@@ -187,7 +186,7 @@ def test_the_map_draws_every_curated_city_with_its_source(live_server: LiveServe
     assert "des « Drive » y opèrent" in picture
     table = page.split('class="compact places"')[1]
     assert table.count("<tr data-place=") == len(rows)
-    assert "non vérifié" in table
+    assert "GeoNames cities15000" in table and "GeoNames 2998324" in table  # Lille
 
 
 def test_the_chosen_language_persists(live_server: LiveServer) -> None:

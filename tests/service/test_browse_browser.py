@@ -4,14 +4,13 @@ no request leaving 127.0.0.1. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, browser
+from tests.browser import artifacts_dir, browser, download_csv
 from tests.live import LiveServer
 
 
@@ -89,12 +88,7 @@ def test_a_researcher_goes_from_a_count_to_a_csv(live_server: LiveServer, layout
             assert rows.nth(index).locator(f"a.source[href^='/id/{source_id}']").count() == 1
         page.screenshot(path=str(shots / "claims-browser.png"), full_page=True)
         page.screenshot(path=str(shots / "claims-browser-top.png"))
-        with page.expect_download() as download:
-            page.get_by_role("link", name="CSV", exact=True).click()
-        saved = tmp_path / "claims.csv"
-        download.value.save_as(saved)
-        with saved.open(encoding="utf-8") as handle:
-            table = list(csv.DictReader(handle))
+        table = download_csv(page, tmp_path)
         assert len(table) == stated and {r["source"] for r in table} == {source_id}
         assert all(r["label"] and r["summary"] and r["source_title"] for r in table)
 
@@ -150,16 +144,31 @@ def test_french_stays_chosen_across_the_site(live_server: LiveServer, layout: La
     assert hosts == {"127.0.0.1"}
 
 
-def test_pictures_show_without_javascript(live_server: LiveServer) -> None:
+def test_pictures_show_without_javascript(live_server: LiveServer, layout: Layout) -> None:
+    """Every picture is server-drawn SVG with its text equivalent, in a browser without
+    JavaScript, in English and in French."""
+    pictures = (
+        ("/", "figure.chart svg", "figure.chart details.text-equivalent table tbody tr"),
+        ("/map", "figure.map svg", "table.places tbody tr"),
+        ("/id/substance/ketamine", "figure.neighbourhood svg", "#incoming + table tr"),
+        ("/id/substance/ketamine", "figure.timeline svg", "table.timeline-table tbody tr"),
+        ("/id/source/jim-2017-03-14-dealers-nouveaux-canaux", "figure.chart svg",
+         "figure.chart details.text-equivalent table tbody tr"),
+        ("/claims?kind=ReportedFinding", "figure.chart svg",
+         "figure.chart details.text-equivalent table tbody tr"),
+        ("/timeline?jurisdiction=place%2Ffrance", "figure.timeline svg",
+         "table.timeline-table tbody tr"))
     with browser() as chromium:
         context = chromium.new_context(java_script_enabled=False,
                                        viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        for path, selector in (("/?lang=en", "figure.chart svg"), ("/map", "figure.map svg"),
-                               ("/id/substance/ketamine", "figure.neighbourhood svg"),
-                               ("/claims?kind=ReportedFinding", "figure.chart svg"),
-                               ("/timeline?jurisdiction=place%2Ffrance", "figure.timeline svg")):
-            page.goto(live_server.url + path)
-            box = page.locator(selector).first.bounding_box()
-            assert box is not None and box["width"] > 200 and box["height"] > 20, path
+        for lang in ("en", "fr"):
+            for path, picture, text in pictures:
+                page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+                box = page.locator(picture).first.bounding_box()
+                assert box is not None and box["width"] > 200 and box["height"] > 20, path
+                assert page.locator(text).count() >= 1, (path, text)
+        page.goto(f"{live_server.url}/timeline?lang=fr")
+        page.locator("figure.timeline").screenshot(
+            path=str(artifacts_dir(layout.root) / "timeline-no-javascript.png"))
         context.close()

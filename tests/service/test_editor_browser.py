@@ -25,7 +25,8 @@ def test_editor_runs_an_example_query_and_shows_rows(live_server: LiveServer,
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{live_server.url}/sparql", wait_until="networkidle")
-        assert page.locator(".CodeMirror").first.is_visible()
+        # On a busy machine the editor may be drawn a moment after the network is idle.
+        page.locator(".CodeMirror").first.wait_for(state="visible", timeout=20_000)
         assert page.locator(".tabPanel.active .CodeMirror").count() == 1
         assert "SMS" in _editor_text(page)
         page.locator(".yasqe_queryButton").first.click()

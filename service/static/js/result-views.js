@@ -1,24 +1,27 @@
-/* Two more ways to see a SELECT answer in the query editor, drawn as SVG with no library and
-   no request beyond this service: "chart" (bars for a label column and a number column) and
-   "map" (places of the graph with curated coordinates, or latitude/longitude columns, over the
-   boundaries the service draws from Natural Earth). Each keeps a table of what it draws. */
+/* Two more ways to see a SELECT answer in the query editor, registered as YASR plugins and
+   drawn as SVG by the vendored Vega-Lite (vendor/vega-*, no request beyond this service):
+   "chart" (bars for a label column and a number column) and "map" (places of the graph with
+   their coordinates as the graph states them, or latitude/longitude columns, over the Natural
+   Earth boundaries of the vendored world-atlas). Each keeps a table of what it draws. */
 (function () {
   "use strict";
-  var SVG = "http://www.w3.org/2000/svg";
   var NUMERIC = /#(integer|decimal|double|float|long|int|short|nonNegativeInteger)$/;
-
-  function el(name, attrs, text) {
-    var node = document.createElementNS(SVG, name);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
+  var BOUNDARIES = "/static/vendor/world-atlas-2.0.2/countries-50m.json";
+  var FRENCH = document.documentElement.lang === "fr";
+  var WORDS = FRENCH
+    ? { chart: "Graphique", map: "Carte", table: "Tableau", latitude: "latitude",
+        longitude: "longitude", place: "lieu" }
+    : { chart: "Chart", map: "Map", table: "Table", latitude: "latitude",
+        longitude: "longitude", place: "place" };
+  // Drawn as SVG (a text-bearing picture), with no menu linking to outside editors; the
+  // expressions are interpreted (ast), since the pages' policy forbids evaluating strings.
+  var EMBED = { renderer: "svg", actions: false, tooltip: true, ast: true };
 
   function shown(term) {
     if (!term) { return ""; }
     if (term.type === "uri") {
-      var hash = term.value.split(/[#\/]/);
-      return hash[hash.length - 1] || term.value;
+      var parts = term.value.split(/[#\/]/);
+      return parts[parts.length - 1] || term.value;
     }
     return term.value;
   }
@@ -37,10 +40,23 @@
     return t;
   }
 
+  /* The picture's holder and, beneath it, the same data as a table (for screen readers). */
+  function holders(yasr, kind, head, rows) {
+    var picture = document.createElement("div");
+    picture.className = "dmkg-" + kind;
+    yasr.resultsEl.appendChild(picture);
+    var details = document.createElement("details"), summary = document.createElement("summary");
+    summary.textContent = WORDS.table;
+    details.appendChild(summary);
+    details.appendChild(table(head, rows));
+    yasr.resultsEl.appendChild(details);
+    return picture;
+  }
+
   function icon(text) { var s = document.createElement("span"); s.textContent = text; return s; }
 
   /* Bars: the first column holding numbers against the first other column. */
-  function ChartView(yasr) { this.yasr = yasr; this.priority = 8; this.label = "Chart"; }
+  function ChartView(yasr) { this.yasr = yasr; this.priority = 8; this.label = WORDS.chart; }
   ChartView.prototype.columns = function () {
     var results = this.yasr.results, vars = results && results.getVariables();
     var rows = results && results.getBindings && results.getBindings();
@@ -54,33 +70,28 @@
   ChartView.prototype.canHandleResults = function () { return this.columns() !== null; };
   ChartView.prototype.getIcon = function () { return icon("▮"); };
   ChartView.prototype.draw = function () {
-    var c = this.columns(), rows = c.rows.slice(0, 60);
-    var top = Math.max.apply(null, rows.map(function (r) { return Number(r[c.number].value); }).concat([1]));
-    var height = rows.length * 22 + 10, svg = el("svg", { viewBox: "0 0 760 " + height, width: "760",
-      height: String(height), role: "img", "aria-label": c.number + " / " + c.label,
-      "class": "dmkg-chart", "font-family": "system-ui, sans-serif", "font-size": "12" });
-    rows.forEach(function (r, i) {
-      var value = Number(r[c.number].value), name = shown(r[c.label]), y = 5 + i * 22;
-      var g = el("g", { "class": "bar" });
-      g.appendChild(el("title", {}, name + ": " + value));
-      g.appendChild(el("text", { x: "244", y: String(y + 14), "text-anchor": "end" },
-                       name.length > 34 ? name.slice(0, 33) + "…" : name));
-      g.appendChild(el("rect", { x: "250", y: String(y + 3), height: "15", fill: "#3d6aa8",
-                                 width: String(Math.max(2, 440 * value / top)) }));
-      g.appendChild(el("text", { x: String(256 + 440 * value / top), y: String(y + 14) }, String(value)));
-      svg.appendChild(g);
+    var c = this.columns();
+    var values = c.rows.slice(0, 60).map(function (r) {
+      return { name: shown(r[c.label]), value: Number(r[c.number].value) };
     });
-    this.yasr.resultsEl.appendChild(svg);
-    var details = document.createElement("details"), summary = document.createElement("summary");
-    summary.textContent = "Table";
-    details.appendChild(summary);
-    details.appendChild(table([c.label, c.number], rows.map(function (r) {
-      return [shown(r[c.label]), r[c.number].value];
-    })));
-    this.yasr.resultsEl.appendChild(details);
+    var picture = holders(this.yasr, "chart", [c.label, c.number], values.map(function (v) {
+      return [v.name, String(v.value)];
+    }));
+    var spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      description: c.number + " / " + c.label,
+      data: { values: values }, width: 440, mark: { type: "bar", color: "#3d6aa8" },
+      encoding: {
+        y: { field: "name", type: "nominal", sort: null, title: c.label,
+             axis: { labelLimit: 240 } },
+        x: { field: "value", type: "quantitative", title: c.number },
+        tooltip: [{ field: "name", title: c.label }, { field: "value", title: c.number }]
+      }
+    };
+    return window.vegaEmbed(picture, spec, EMBED);
   };
 
-  /* Points: IRIs of places with curated coordinates, or latitude/longitude columns. */
+  /* Points: IRIs of places whose coordinates the graph states, or latitude/longitude columns. */
   var places = null;
   function loadPlaces() {
     if (!places) {
@@ -94,7 +105,7 @@
     }
     return places;
   }
-  function MapView(yasr) { this.yasr = yasr; this.priority = 7; this.label = "Map"; }
+  function MapView(yasr) { this.yasr = yasr; this.priority = 7; this.label = WORDS.map; }
   MapView.prototype.canHandleResults = function () {
     var results = this.yasr.results, vars = results && results.getVariables();
     var rows = results && results.getBindings && results.getBindings();
@@ -106,45 +117,74 @@
     return hasLatLong || hasPlace;
   };
   MapView.prototype.getIcon = function () { return icon("●"); };
-  MapView.prototype.draw = function () {
-    var yasr = this.yasr, vars = yasr.results.getVariables(), rows = yasr.results.getBindings();
-    var holder = document.createElement("div");
-    holder.className = "dmkg-map";
-    yasr.resultsEl.appendChild(holder);
+  MapView.prototype.points = function (known) {
+    var vars = this.yasr.results.getVariables(), rows = this.yasr.results.getBindings();
     var lat = vars.find(function (v) { return /^lat(itude)?$/i.test(v); });
     var lon = vars.find(function (v) { return /^(long|lon|lng|longitude)$/i.test(v); });
-    Promise.all([fetch("/map/base.svg").then(function (r) { return r.text(); }), loadPlaces()])
-      .then(function (got) {
-        holder.innerHTML = got[0];  // drawn by this service from escaped parts
-        var svg = holder.querySelector("svg"), d = svg.dataset;
-        var west = +d.west, north = +d.north, factor = +d.factor, scale = +d.scale;
-        var points = [];
-        rows.forEach(function (r) {
-          if (lat && lon && r[lat] && r[lon]) {
-            var name = vars.filter(function (v) { return v !== lat && v !== lon; }).map(function (v) { return shown(r[v]); }).join(" ");
-            points.push({ name: name, latitude: +r[lat].value, longitude: +r[lon].value });
-          }
-          vars.forEach(function (v) {
-            var place = r[v] && r[v].type === "uri" && got[1][r[v].value];
-            if (place) { points.push({ name: place.label, latitude: place.latitude, longitude: place.longitude }); }
-          });
-        });
-        var seen = {};
-        points = points.filter(function (p) { var k = p.name + p.latitude + p.longitude; return seen[k] ? false : (seen[k] = true); });
-        points.forEach(function (p) {
-          var x = (p.longitude - west) * factor * scale, y = (north - p.latitude) * scale;
-          var g = el("g", { "class": "point" });
-          g.appendChild(el("title", {}, p.name + " (" + p.latitude + ", " + p.longitude + ")"));
-          g.appendChild(el("circle", { cx: String(x), cy: String(y), r: "6", fill: "#c0392b", stroke: "#fff" }));
-          g.appendChild(el("text", { x: String(x + 9), y: String(y - 6), "font-size": "12",
-                                     "font-family": "system-ui, sans-serif" }, p.name));
-          svg.appendChild(g);
-        });
-        holder.appendChild(table(["", "latitude", "longitude"], points.map(function (p) {
-          return [p.name, String(p.latitude), String(p.longitude)];
-        })));
+    var points = [];
+    rows.forEach(function (r) {
+      if (lat && lon && r[lat] && r[lon]) {
+        var name = vars.filter(function (v) { return v !== lat && v !== lon; })
+          .map(function (v) { return shown(r[v]); }).join(" ");
+        points.push({ name: name, latitude: +r[lat].value, longitude: +r[lon].value });
+      }
+      vars.forEach(function (v) {
+        var place = r[v] && r[v].type === "uri" && known[r[v].value];
+        if (place) { points.push({ name: place.label, latitude: place.latitude, longitude: place.longitude }); }
       });
+    });
+    var seen = {};
+    return points.filter(function (p) {
+      var k = p.name + p.latitude + p.longitude;
+      return seen[k] ? false : (seen[k] = true);
+    });
   };
+  MapView.prototype.draw = function () {
+    var view = this;
+    return loadPlaces().then(function (known) {
+      var points = view.points(known);
+      var picture = holders(view.yasr, "map", [WORDS.place, WORDS.latitude, WORDS.longitude],
+                            points.map(function (p) { return [p.name, String(p.latitude), String(p.longitude)]; }));
+      return window.vegaEmbed(picture, mapSpec(points), EMBED);
+    });
+  };
+
+  /* The area the points span, at least metropolitan France, as a shape to fit the projection to. */
+  function extent(points) {
+    var west = -5, east = 9.6, south = 41.3, north = 51.2;
+    points.forEach(function (p) {
+      west = Math.min(west, p.longitude - 1); east = Math.max(east, p.longitude + 1);
+      south = Math.min(south, p.latitude - 1); north = Math.max(north, p.latitude + 1);
+    });
+    return { type: "Feature", properties: {}, geometry: { type: "Polygon", coordinates: [[
+      [west, south], [west, north], [east, north], [east, south], [west, south]]] } };
+  }
+
+  function mapSpec(points) {
+    return {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: 640, height: 560,
+      projection: { type: "mercator", fit: extent(points) },
+      layer: [
+        { data: { url: BOUNDARIES, format: { type: "topojson", feature: "countries" } },
+          mark: { type: "geoshape", fill: "#fbfaf5", stroke: "#9aa3ad", strokeWidth: 0.7, clip: true } },
+        { data: { values: points },
+          mark: { type: "circle", size: 120, color: "#c0392b", stroke: "#fff", opacity: 1 },
+          encoding: {
+            longitude: { field: "longitude", type: "quantitative" },
+            latitude: { field: "latitude", type: "quantitative" },
+            tooltip: [{ field: "name", title: WORDS.place }, { field: "latitude" }, { field: "longitude" }]
+          } },
+        { data: { values: points },
+          mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 12, fontWeight: 600 },
+          encoding: {
+            longitude: { field: "longitude", type: "quantitative" },
+            latitude: { field: "latitude", type: "quantitative" },
+            text: { field: "name" }
+          } }
+      ]
+    };
+  }
 
   window.Yasr.registerPlugin("chart", ChartView);
   window.Yasr.registerPlugin("map", MapView);
