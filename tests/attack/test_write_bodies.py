@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
+from kg.nesting import MAX_TERMS
 from kg.paths import Layout
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -109,3 +110,14 @@ def test_a_body_that_outlives_the_time_limit_writes_nothing(
         assert entry["status"] == "failed" and entry["graph"] == GRAPH
         time.sleep(3)  # the abandoned work would have committed by now
         assert size(server, GRAPH) == 0
+
+
+def test_an_update_with_a_long_chain_is_refused_before_it_is_read(writable: LiveServer) -> None:
+    chain = "+".join(["1"] * (MAX_TERMS + 10))
+    reply = request("POST", f"{writable.url}/sparql",
+                    f"INSERT {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> ?x }} }} "
+                    f"WHERE {{ BIND({chain} AS ?x) }}",
+                    {"Content-Type": "application/sparql-update",
+                     "Authorization": f"Bearer {TOKEN}"})
+    assert reply.status == 400 and f"more than the {MAX_TERMS}" in reply.text, reply.text
+    assert last_audit(writable)["status"] == "refused"
