@@ -11,20 +11,17 @@ open did before) and opening with the note, medians of a few opens each.
 from __future__ import annotations
 
 import gc
-import json
 import statistics
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench.report import measure_sizes, write_rows
 from bench.synthetic import write
 from kg.store import union_note
 from kg.store.oxigraph_backend import OxigraphBackend
 
-RESULTS = Path(__file__).with_name("results")
 SIZES = (100_000, 1_000_000)
 ROUNDS = 3
 CONTRIBUTED = ox.NamedNode("https://w3id.org/dmkg/graph/contrib/bench")
@@ -70,22 +67,9 @@ def _measure(size: int, folder: Path) -> dict[str, object]:
 
 def main() -> None:
     """Measure each size and write bench/results/store-open-{stamp,latest}.{json,md}."""
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for size in SIZES:
-            rows.append(_measure(size, Path(folder)))
-            print(rows[-1], flush=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    RESULTS.mkdir(exist_ok=True)
-    header = list(rows[0])
-    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(str(row[k]) for k in header) + " |" for row in rows]
-    text = ("# Opening the writable store with a large contributed graph (on-disk Oxigraph, "
-            f"median of {ROUNDS} opens)\n\n" + "\n".join(table))
-    for name in (f"store-open-{stamp}", "store-open-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-        (RESULTS / f"{name}.md").write_text(text + "\n", encoding="utf-8")
-
+    rows = measure_sizes(SIZES, _measure)
+    write_rows("store-open", "Opening the writable store with a large contributed graph "
+               f"(on-disk Oxigraph, median of {ROUNDS} opens)", rows)
 
 if __name__ == "__main__":
     main()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import writable_server
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -20,11 +20,7 @@ TOKEN = "positions-token-0123456789abc"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder: Path = tmp_path_factory.mktemp("positions")
-    (folder / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log")}
-    with LiveServer(folder, home=built.root, settings=settings) as live:
+    with writable_server(tmp_path_factory, built, "positions", TOKEN) as live:
         yield live
 
 

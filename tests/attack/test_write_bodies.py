@@ -14,6 +14,7 @@ import pytest
 
 from kg.nesting import MAX_TERMS
 from kg.paths import Layout
+from tests.attack.writable import writable_server, write_settings
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -21,16 +22,9 @@ TOKEN = "bodies-token-0123456789abcdef"
 GRAPH = "https://w3id.org/dmkg/graph/contrib/bodies"
 
 
-def settings(folder: Path, **extra: str) -> dict[str, str]:
-    (folder / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    return {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
-            "AUDIT_LOG": str(folder / "audit.log"), **extra}
-
-
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("bodies")
-    with LiveServer(folder, home=built.root, settings=settings(folder)) as server:
+    with writable_server(tmp_path_factory, built, "bodies", TOKEN) as server:
         yield server
 
 
@@ -102,7 +96,7 @@ def test_a_body_that_outlives_the_time_limit_writes_nothing(
     is a 503, the graph is as it was, and the audit log says the write failed."""
     body = "".join(f'<urn:s{i}> <urn:p> "value {i}" .\n' for i in range(200_000)).encode()
     with LiveServer(tmp_path, home=built.root,
-                    settings=settings(tmp_path, QUERY_TIMEOUT="0.3")) as server:
+                    settings=write_settings(tmp_path, TOKEN, QUERY_TIMEOUT="0.3")) as server:
         reply = put(server, body, "application/n-triples")
         assert reply.status == 503, reply.text
         assert "time limit" in reply.text and "nothing was written" in reply.text
