@@ -199,7 +199,8 @@ class OxigraphBackend(Backend):
         backend = cls(ox.Store.read_only(str(path)), version)
         # The loader noted whether the union holds a triple twice (a check that reads every
         # quad); without a note the check is made here, as the store cannot take one.
-        backend._disjoint = union_note.read(path, backend.store)
+        note = union_note.read(path, backend.store)
+        backend._disjoint = None if note is None else note.is_set
         backend._prepare_union()
         return backend
 
@@ -211,9 +212,11 @@ class OxigraphBackend(Backend):
         backend.accepts_writes = True
         backend.path = path
         # Read from the note its writes keep: opening reads no quad (see union_note).
-        backend._disjoint = union_note.read(path, backend.store)
-        if backend._disjoint is None:
+        note = union_note.read(path, backend.store)
+        if note is None:
             backend._note_union(not backend._overlap(None))
+        else:
+            backend._disjoint, backend._generation = note.is_set, note.generation
         backend._prepare_union()
         return backend
 
@@ -266,8 +269,10 @@ class OxigraphBackend(Backend):
 
     def _note_union(self, disjoint: bool) -> None:
         self._disjoint = disjoint
+        self._generation = ""
         if self.accepts_writes and self.path is not None:
-            union_note.settle(self.path, self.store, disjoint)
+            note = union_note.settle(self.path, self.store, disjoint)
+            self._generation = "" if note is None else note.generation
 
     def _forget(self) -> None:
         """Drop what was derived from the data: sizes, overlap, merged copies."""
@@ -483,8 +488,14 @@ class OxigraphBackend(Backend):
             self._sizes = dict(sorted(sizes.items()))
         return self._sizes
 
+    # The writable store's state as its note names it: new at every write.
+    _generation = ""
+
     def version(self) -> str:
-        # A store loaded from dist/ is named by the digest of that file; others by their sizes.
+        # A store loaded from dist/ is named by the digest of that file, the writable store by
+        # its note (counting its quads would read them all); others by their sizes.
+        if not self._version and self._generation:
+            self._version = self._generation[:16]
         if not self._version:
             base = super().version()
             self._version = f"{base[:12]}-{self.writes}" if self.writes else base

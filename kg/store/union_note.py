@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -65,31 +67,45 @@ def _write(folder: Path, content: dict[str, str]) -> None:
     staged.replace(path)
 
 
-def read(folder: Path, store: ox.Store) -> bool | None:
-    """Return whether the union is a set as noted, or None when the note is not to be trusted."""
+@dataclass(frozen=True)
+class Note:
+    """What the note says: whether the union is a set, and a name for the store's state
+    (new at every write: the store's version, with no count of its quads)."""
+
+    is_set: bool
+    generation: str
+
+
+def read(folder: Path, store: ox.Store) -> Note | None:
+    """Return the note, or None when it is not to be trusted."""
     try:
         noted = json.loads((folder / NOTE).read_text(encoding="utf-8"))
-        union, key = noted["union"], noted["graphs"]
+        union, key, generation = noted["union"], noted["graphs"], str(noted["generation"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if union not in {SET, MULTISET} or key != graphs_key(store):
+    if union not in {SET, MULTISET} or key != graphs_key(store) or not generation:
         return None
-    return bool(union == SET)
+    return Note(union == SET, generation)
 
 
 def changing(folder: Path) -> None:
     """Mark the note as not to be trusted until the write about to start is settled."""
     try:
-        _write(folder, {"union": "changing", "graphs": ""})
+        _write(folder, {"union": "changing", "graphs": "", "generation": ""})
     except OSError:
         # No room for it (a full disk): no note is as safe, and removing takes no room.
         (folder / NOTE).unlink(missing_ok=True)
 
 
-def settle(folder: Path, store: ox.Store, is_set: bool) -> None:
-    """Note whether the union is a set, for the store as it is now (if the disk has room:
-    else the note stays marked as changing, and is found again when the store is opened)."""
+def settle(folder: Path, store: ox.Store, is_set: bool) -> Note | None:
+    """Note whether the union is a set, for the store as it is now, and return the note (None
+    if the disk had no room: the note stays marked as changing, and is found again when the
+    store is opened)."""
+    note = Note(is_set, uuid.uuid4().hex)
     try:
-        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(store)})
+        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(store),
+                        "generation": note.generation})
     except OSError:
         (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)
+        return None
+    return note

@@ -65,3 +65,14 @@ def test_a_note_left_changing_or_stale_is_found_again(tmp_path: Path) -> None:
     del backend
     backend = reopened(tmp_path)
     assert backend._disjoint is True and noted(tmp_path) == "set"
+
+
+def test_the_version_comes_from_the_note_new_at_every_write(tmp_path: Path) -> None:
+    backend = reopened(tmp_path)
+    backend.write_graph(G1, [triple("1")], replace=False)
+    first = backend.version()
+    del backend
+    backend = reopened(tmp_path)
+    assert backend.version() == first  # the same state, named without counting quads
+    backend.write_graph(G1, [triple("2")], replace=False)
+    assert backend.version() != first
