@@ -56,14 +56,15 @@ def graphs_key(store: ox.Store) -> str:
     return digest.hexdigest()[:32]
 
 
-def _write(folder: Path, content: dict[str, str]) -> None:
-    """Replace the note in one step (written aside, synced, renamed over)."""
+def _write(folder: Path, content: dict[str, str], durable: bool) -> None:
+    """Replace the note in one step (written aside, renamed over); durable: synced first."""
     path = folder / NOTE
     staged = folder / f".{NOTE}.{os.getpid()}"
     with staged.open("w", encoding="utf-8") as out:
         out.write(json.dumps(content) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
     staged.replace(path)
 
 
@@ -91,7 +92,8 @@ def read(folder: Path, store: ox.Store) -> Note | None:
 def changing(folder: Path) -> None:
     """Mark the note as not to be trusted until the write about to start is settled."""
     try:
-        _write(folder, {"union": "changing", "graphs": "", "generation": ""})
+        # On disk before the write commits, power cut or not.
+        _write(folder, {"union": "changing", "graphs": "", "generation": ""}, durable=True)
     except OSError:
         # No room for it (a full disk): no note is as safe, and removing takes no room.
         (folder / NOTE).unlink(missing_ok=True)
@@ -103,8 +105,9 @@ def settle(folder: Path, store: ox.Store, is_set: bool) -> Note | None:
     store is opened)."""
     note = Note(is_set, uuid.uuid4().hex)
     try:
+        # Not synced: lost in a power cut, it leaves the note marked as changing, which is safe.
         _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(store),
-                        "generation": note.generation})
+                        "generation": note.generation}, durable=False)
     except OSError:
         (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)
         return None
