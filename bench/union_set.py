@@ -8,20 +8,17 @@ query runs on a merged copy (the copy's one-time cost reported apart).
 
 from __future__ import annotations
 
-import json
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench.report import measure_sizes, write_rows
 from bench.synthetic import write
 from kg.store.oxigraph_backend import OxigraphBackend
 
-RESULTS = Path(__file__).with_name("results")
 SIZES = (10_000, 100_000)
 LOOKUP = "SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/synthetic-1> ?p ?o }"
 ROUNDS = 2000
@@ -63,21 +60,8 @@ def _measure(size: int, folder: Path) -> dict[str, float]:
 
 def main() -> None:
     """Measure each size and write bench/results/union-set-{stamp,latest}.{json,md}."""
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for size in SIZES:
-            rows.append(_measure(size, Path(folder)))
-            print(rows[-1], flush=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    RESULTS.mkdir(exist_ok=True)
-    header = list(rows[0])
-    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(str(row[k]) for k in header) + " |" for row in rows]
-    text = "# Union default graph as a set (in-memory Oxigraph, medians)\n\n" + "\n".join(table)
-    for name in (f"union-set-{stamp}", "union-set-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-        (RESULTS / f"{name}.md").write_text(text + "\n", encoding="utf-8")
-
+    rows = measure_sizes(SIZES, _measure)
+    write_rows("union-set", "Union default graph as a set (in-memory Oxigraph, medians)", rows)
 
 if __name__ == "__main__":
     main()

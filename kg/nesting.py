@@ -1,4 +1,8 @@
-"""Bound how deeply a text nests before any parser reads it: parsers recurse on nesting.
+"""Bound how deeply and how widely a text nests before any parser reads it.
+
+Parsers recurse on nesting; and Oxigraph's query parser takes time quadratic in the length
+of one chain of operators (`1+1+…+1`, `{} UNION {} UNION …`), so that a 40 kB query costs
+seconds before it is evaluated.
 
 Oxigraph's SPARQL and JSON-LD parsers recurse once per level of nesting, and a few thousand
 levels overflow a thread's stack, which kills the whole process. The depth is measured here
@@ -54,6 +58,74 @@ class TooDeep(ValueError):
     def __init__(self, what: str, limit: int) -> None:
         super().__init__(f"the {what} nests deeper than {limit} levels (brackets, braces, "
                          "blank nodes or elements); flatten it")
+
+
+# Operators and commas directly inside one pair of parentheses (a nested pair counts one):
+# what one expression, argument list or IN list may hold. Longer lists of values are
+# written as VALUES blocks, which have no such bound.
+MAX_TERMS = 1000
+# The sum of their squares over the whole text: a few expressions as long as allowed, or
+# many short ones. At these limits Oxigraph's parser takes well under a second.
+MAX_COST = 4 * MAX_TERMS**2
+# What Oxigraph reads as one token is skipped whole (strings, comments, IRIs, the escaped
+# characters of prefixed names); then brackets and the operators counted: inside
+# parentheses every operator and comma, inside braces the chains of UNION and of paths.
+_BREADTH = re.compile(
+    r"""
+    (?P<skip>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
+           |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
+           |'(?:[^'\\\n\r]|\\.)*'
+           |"(?:[^"\\\n\r]|\\.)*"
+           |\#[^\n\r]*
+           |\\.
+           |<[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<open>[({\[])
+  | (?P<close>[)}\]])
+  | (?P<chain>(?i:UNION)|[|/^])
+  | (?P<operator>[-+*,=<>&!])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class TooWide(TooDeep):
+    """The text holds an expression or chain too long for a parser to read quickly."""
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+
+
+def sparql_breadth(text: str) -> tuple[int, int]:
+    """Return the most operators directly inside one pair of parentheses (or chained
+    directly inside one pair of braces) and the sum of their squares over the text."""
+    counts: list[int] = []  # per bracket open: 1 + what it holds, negated inside braces
+    widest = cost = 0
+    for match in _BREADTH.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            counts.append(1 if match.group() == "(" else -1)
+        elif kind == "close":
+            if counts:
+                held = abs(counts.pop()) - 1
+                widest, cost = max(widest, held), cost + held * held
+        elif counts and (kind == "chain" or (kind == "operator" and counts[-1] > 0)):
+            counts[-1] += 1 if counts[-1] > 0 else -1
+    for held in (abs(c) - 1 for c in counts):  # left open: the parser reads them even so
+        widest, cost = max(widest, held), cost + held * held
+    return widest, cost
+
+
+def check_breadth(text: str, what: str = "query") -> None:
+    """Raise TooWide when one expression of SPARQL text, or all of them, are too long."""
+    widest, cost = sparql_breadth(text)
+    if widest > MAX_TERMS:
+        raise TooWide(f"the {what} holds an expression, argument list or chain of UNION or "
+                      f"path operators with {widest} operators or commas, more than the "
+                      f"{MAX_TERMS} one may hold; give long lists of values as a VALUES block")
+    if cost > MAX_COST:
+        raise TooWide(f"the {what} holds too many long expressions (their operators and commas "
+                      f"weigh {cost}, squared per expression; at most {MAX_COST}); split it "
+                      "or give long lists of values as VALUES blocks")
 
 
 def sparql_depth(text: str) -> int:
@@ -118,9 +190,10 @@ def xml_depth(data: bytes) -> int:
 
 
 def check_sparql(text: str, what: str = "query", limit: int = MAX_DEPTH) -> None:
-    """Raise TooDeep when SPARQL (or Turtle) text nests deeper than limit."""
+    """Raise TooDeep when SPARQL text nests deeper than limit, TooWide when it is too wide."""
     if sparql_depth(text) > limit:
         raise TooDeep(what, limit)
+    check_breadth(text, what)
 
 
 def check_rdf(data: bytes, syntax: str, limit: int = MAX_DEPTH) -> None:

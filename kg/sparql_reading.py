@@ -281,31 +281,59 @@ def _without_declarations(found: Sequence[Token]) -> list[Token]:
     return kept
 
 
+def _key(token: Token) -> str:
+    """What a token of the client's text and its plain form have in common."""
+    if token.kind in {"iri", "pname"}:
+        return "iri"
+    if token.kind == "string":
+        return "string"
+    return token.text.upper() if token.kind == "word" else token.text
+
+
+def _paired(ran: Sequence[Token], mine: Sequence[Token]) -> list[tuple[Token, Token | None]]:
+    """Pair each executed token with the client's token it was written from (None for the
+    clauses the service added: a leading BASE, a LIMIT, USING clauses).
+
+    The executed text holds the client's tokens, PREFIX declarations left out, in order, with
+    whole clauses added between them: a token that does not match the client's next one was
+    added.
+    """
+    pairs: list[tuple[Token, Token | None]] = []
+    index = 0
+    for token in ran:
+        if index < len(mine) and _key(token) == _key(mine[index]):
+            pairs.append((token, mine[index]))
+            index += 1
+        else:
+            pairs.append((token, None))
+    return pairs
+
+
 def in_client_text(message: str, client: str, executed: str) -> str:
     """Rewrite the line:column of an engine message about executed to the client's text.
 
-    The executed text is the plain form of client, with a leading BASE perhaps and clauses
-    added at the end: its tokens are the client's, PREFIX declarations left out, one by one.
+    The executed text is the plain form of client, with clauses added (see _paired).
     """
     found = _POSITION.search(message)
     if found is None:
         return message
     at = _offset(executed, int(found.group(1)), int(found.group(2)))
-    ran = tokens(executed)
-    mine = _without_declarations(tokens(client))
-    if ran[:1] and ran[0].is_keyword("BASE") and not (mine[:1] and mine[0].is_keyword("BASE")):
-        ran = ran[2:]
     position = 0
-    pairs = list(zip(ran, mine, strict=False))
+    pairs = _paired(tokens(executed), _without_declarations(tokens(client)))
     for index, (theirs, own) in enumerate(pairs):
         if theirs.start > at:
             break
+        if own is None:
+            # In a clause the service added: the error is where the client's next token is.
+            following = (o for _, o in pairs[index:] if o is not None)
+            position = next((o.start for o in following), len(client))
+            continue
         inside = at - theirs.start
-        # Within a token written the same way the column is kept, else its start is given.
-        position = own.start + (inside if theirs.text == own.text or inside == 0 else 0)
+        # Within a token written the same way the column is kept, else its start is given;
+        # past it, the white space after it.
         if inside >= len(theirs.text):
-            # Past the last token the client wrote, the executed text has only additions.
-            position = (len(client) if index == len(pairs) - 1
-                        else min(own.end + inside - len(theirs.text), len(client)))
+            position = min(own.end + inside - len(theirs.text), len(client))
+        else:
+            position = own.start + (inside if theirs.text == own.text else 0)
     where = _line_column(client, position)
     return message[:found.start(1)] + where + message[found.end(2):]

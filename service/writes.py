@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -25,6 +26,7 @@ from kg.sparql_text import (
 )
 from kg.store import DatasetSpec, QuerySyntaxError
 from kg.store.base import guard
+from kg.store.oxigraph_backend import GraphWrite, OxigraphBackend
 from service.errors import ServiceError, service_error
 from service.limits import QueryTimeout, check_text
 from service.protocol import Operation
@@ -38,7 +40,7 @@ GRAPH_STORE = "/rdf-graphs/service"
 # Media types a graph may be written in (Oxigraph's parsers, none of which fetches anything).
 WRITABLE = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
             "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json":
-            ox.RdfFormat.JSON_LD, "text/n3": ox.RdfFormat.N3}
+            ox.RdfFormat.JSON_LD, "text/n3": ox.RdfFormat.N3, "application/trig": ox.RdfFormat.TRIG}
 # RDF/XML may declare entities; these bound what their references may expand to.
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s>]+)\s+(?:\"([^\"]*)\"|'([^']*)'|[^>]*)>")
 MAX_ENTITY_EXPANSION = 1 << 20
@@ -171,15 +173,13 @@ def _check_entities(body: bytes) -> None:
                                 f"(at most {MAX_ENTITY_EXPANSION})")
 
 
-def _parse_body(graph: str) -> list[ox.Triple]:
+def _body_format() -> tuple[ox.RdfFormat, str]:
     mimetype = request.mimetype
     fmt = WRITABLE.get(mimetype)
     if fmt is None:
         raise WriteRefused(415, f"send the graph as one of {', '.join(WRITABLE)}"
                                 + (f", not {mimetype}" if mimetype else ""))
-    body = request.get_data()
-    # Parsing counts against the time limit, like evaluating.
-    return run_timed(lambda: _parse(body, fmt, mimetype, graph))
+    return fmt, mimetype
 
 
 def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox.Triple]:
@@ -191,10 +191,79 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
     except TooDeep as error:
         raise WriteRefused(400, str(error)) from error
     try:
-        return [t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object)
-                for t in ox.parse(body, format=fmt, base_iri=graph)]
-    except (SyntaxError, ValueError) as error:
+        quads = list(ox.parse(body, format=fmt, base_iri=graph))
+    except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
         raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
+    if fmt == ox.RdfFormat.TRIG and any(not isinstance(q.graph_name, ox.DefaultGraph)
+                                        for q in quads):
+        raise WriteRefused(400, "the application/trig body names graphs: a write fills the "
+                                "one graph of ?graph=, so send its triples only")
+    # N3 formulas come as quads in blank-node graphs: their triples go to the graph.
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+class CommitGate:
+    """Lets a write commit only before its request gave up waiting, so that an answer of
+    "not applied" is true: past the deadline a write that has not started committing never
+    will, and one already committing is waited for (its commit is the engine's alone).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "preparing"
+        self._done = threading.Event()
+        self.error: BaseException | None = None
+        self.count = 0
+
+    def enter(self) -> None:
+        """Start committing, or raise QueryTimeout if the request has given up."""
+        with self._lock:
+            if self._state == "abandoned":
+                raise QueryTimeout("the write was abandoned at its deadline")
+            self._state = "committing"
+
+    def left(self) -> None:
+        self._done.set()
+
+    def abandon(self) -> bool:
+        """Give up on a write not yet committing (True); else wait for its commit (False)."""
+        with self._lock:
+            if self._state == "preparing":
+                self._state = "abandoned"
+                return True
+        self._done.wait()
+        return False
+
+
+def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
+    """Parse the body and write it to graph within the time limit, or leave the store as it
+    was; return the triples written. Parsing and preparing count against the limit too."""
+    fmt, mimetype = _body_format()
+    body = request.get_data()
+    gate = CommitGate()
+
+    def work() -> int:
+        prepared = GraphWrite.of(graph, _parse(body, fmt, mimetype, graph), replace)
+        gate.enter()
+        gate.count = len(prepared.triples)
+        try:
+            store.commit(prepared)
+        except BaseException as error:
+            gate.error = error
+            raise
+        finally:
+            gate.left()
+        return len(prepared.triples)
+
+    try:
+        return run_timed(work)
+    except QueryTimeout:
+        if gate.abandon():
+            raise
+    # The commit had begun when the request gave up waiting: its outcome is the answer.
+    if gate.error is not None:
+        raise gate.error
+    return gate.count
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
@@ -219,18 +288,22 @@ def write_graph() -> Response:
                 side.record(who, operation, "applied", graph=graph)
                 status = 204
             else:
-                triples = _parse_body(graph)
-                store.write_graph(graph, triples, replace=operation == "put")
-                side.record(who, operation, "applied", graph=graph, triples=len(triples),
+                written = _write_body(store, graph, replace=operation == "put")
+                side.record(who, operation, "applied", graph=graph, triples=written,
                             sha256=hashlib.sha256(request.get_data()).hexdigest())
                 status = 204 if existed else 201
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
         raise
     except QueryTimeout as error:
-        side.record(who, operation, "timed out", graph=graph, reason=str(error))
-        raise
-    except (OSError, ValueError) as error:
+        # Nothing was committed (see CommitGate).
+        side.record(who, operation, "failed", graph=graph, reason=str(error))
+        raise ServiceError(503, f"{error}; nothing was written") from error
+    except QuerySyntaxError as error:
+        # The body parsed, but holds something the store cannot take.
+        side.record(who, operation, "refused", graph=graph, reason=str(error))
+        raise ServiceError(400, f"the {request.mimetype} body cannot be stored: {error}") from error
+    except (OSError, ValueError, TypeError, RuntimeError) as error:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
         raise ServiceError(500, f"the write could not be applied: {error}") from error
     services().data_changed()

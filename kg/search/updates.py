@@ -21,10 +21,12 @@ UPDATE_HEAP = 32 * 1024 * 1024
 def content_key(backend: Backend) -> str:
     """The key the store's content will have when the store is opened again.
 
-    A running store adds its count of writes to its version; opened again, the count starts
-    from nothing and the version is that of its graph sizes alone.
+    A writable store is named by the note its writes keep (see kg.store.union_note), which
+    a store opened again reads back: its version now is its version then. A store whose
+    note could not be written is named otherwise when opened again, and its index is then
+    built anew rather than opened stale.
     """
-    return Backend.version(backend)
+    return backend.version()
 
 
 def _indexed(searcher: tantivy.Searcher, schema: tantivy.Schema) -> dict[str, float]:

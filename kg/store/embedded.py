@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.folders import swap_in
-from kg.store.oxigraph_backend import UNION_NOTE, overlaps
+from kg.store import union_note
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,7 @@ def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
             store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
             store.flush()
             # Once here rather than in every process that opens it.
-            union = "multiset" if overlaps(store) else "set"
-            (staging / UNION_NOTE).write_text(union + "\n", encoding="utf-8")
+            union_note.settle(staging, store, not union_note.overlaps(store))
             del store
             gc.collect()  # the store's files close when the object goes
             (staging / READY).write_text(digest + "\n", encoding="utf-8")

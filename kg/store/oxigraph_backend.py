@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -15,6 +16,7 @@ from rdflib.namespace import XSD
 
 from kg.formats import Format
 from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
+from kg.store import union_note
 from kg.store.base import (
     Backend,
     Bindings,
@@ -37,24 +39,6 @@ from kg.store.base import (
 VIEWS_KEPT = 2
 
 
-# The file beside an on-disk store that says whether its union default graph is a set.
-UNION_NOTE = "UNION"
-
-
-def overlaps(store: ox.Store, graphs: tuple[str, ...] | None = None) -> bool:
-    """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
-    if graphs is None:
-        found = store.query(
-            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
-            "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
-    else:
-        names = " ".join(str(ox.NamedNode(g)) for g in graphs)
-        found = store.query(
-            f"ASK {{ VALUES ?a {{ {names} }} VALUES ?b {{ {names} }} "
-            "GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
-    return bool(found)
-
-
 def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
     """Convert an rdflib IRI or literal to pyoxigraph's."""
     if isinstance(term, URIRef):
@@ -75,6 +59,41 @@ def sparql_term(term: object) -> str:
 def sparql_triple(triple: ox.Triple) -> str:
     """Write a triple as SPARQL data: subject, predicate and object."""
     return " ".join(sparql_term(t) for t in (triple.subject, triple.predicate, triple.object))
+
+
+def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
+    if isinstance(term, ox.BlankNode):
+        return fresh.setdefault(term, ox.BlankNode())
+    if isinstance(term, ox.Triple):
+        return ox.Triple(*(_relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
+    return term
+
+
+@dataclass(frozen=True)
+class GraphWrite:
+    """A graph write ready to commit: its triples, and the update text that writes them."""
+
+    graph: str
+    triples: list[ox.Triple]
+    replace: bool
+    text: str
+
+    @classmethod
+    def of(cls, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
+        """Prepare adding triples to a named graph, or replacing its content with them.
+
+        Blank nodes get fresh labels of the engine's own making: a parser may keep labels
+        (JSON-LD's `_:a:b`) that SPARQL cannot write.
+        """
+        fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+        triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
+        name = ox.NamedNode(graph)
+        body = "\n".join(f"{sparql_triple(t)} ." for t in triples)
+        steps = [f"DROP SILENT GRAPH {name}"] if replace else []
+        steps.append(f"CREATE SILENT GRAPH {name}")
+        if body:
+            steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+        return cls(graph, triples, replace, " ;\n".join(steps))
 
 
 def from_oxigraph(term: object) -> Term:
@@ -225,10 +244,10 @@ class OxigraphBackend(Backend):
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
         """Open a loaded store read-only: several processes may share it."""
         backend = cls(ox.Store.read_only(str(path)), version)
-        # Loaders note whether the union holds a triple twice (a check that reads every quad).
-        noted = path / UNION_NOTE
-        if noted.is_file():
-            backend._disjoint = noted.read_text(encoding="utf-8").strip() == "set"
+        # The loader noted whether the union holds a triple twice (a check that reads every
+        # quad); without a note the check is made here, as the store cannot take one.
+        note = union_note.read(path, backend.store)
+        backend._disjoint = None if note is None else note.is_set
         backend._prepare_union()
         return backend
 
@@ -239,6 +258,12 @@ class OxigraphBackend(Backend):
         backend.protected = frozenset(protected)
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
+        # Read from the note its writes keep: opening reads no quad (see union_note).
+        note = union_note.read(path, backend.store)
+        if note is None:
+            backend._note_union(not backend._overlap(None))
+        else:
+            backend._disjoint, backend._generation = note.is_set, note.generation
         backend._prepare_union()
         return backend
 
@@ -271,12 +296,29 @@ class OxigraphBackend(Backend):
 
     writes = 0
 
-    def _changed(self) -> None:
+    def _changing(self) -> None:
+        """Before a write: the union note is not to be trusted until the write is settled."""
+        if Capability.WRITES in self.capabilities and self.path is not None:
+            union_note.changing(self.path)
+
+    def _changed(self, disjoint: bool | None = None) -> None:
+        """After a write: drop what was derived from the data, and settle the union note.
+
+        disjoint: whether the union is a set, when the write tells without reading the
+        store; otherwise the write pays for the check (it reads every quad), not a query.
+        """
         self.writes += 1
         self._version = ""
         self._forget()
-        # The write pays for the check (it reads every quad), not the next query.
+        self._note_union(not self._overlap(None) if disjoint is None else disjoint)
         self._prepare_union()
+
+    def _note_union(self, disjoint: bool) -> None:
+        self._disjoint = disjoint
+        self._generation = ""
+        if Capability.WRITES in self.capabilities and self.path is not None:
+            note = union_note.settle(self.path, self.store, disjoint)
+            self._generation = "" if note is None else note.generation
 
     def _forget(self) -> None:
         """Drop what was derived from the data: sizes, overlap, merged copies."""
@@ -299,6 +341,7 @@ class OxigraphBackend(Backend):
                base: str | None = None) -> None:
         """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
         sparql = self.update_text(sparql, dataset, base)
+        self._changing()
         try:
             self._write(sparql)
         except SyntaxError as error:
@@ -313,22 +356,35 @@ class OxigraphBackend(Backend):
 
     def write_graph(self, graph: str, triples: list[ox.Triple], replace: bool) -> None:
         """Add triples to a named graph, or replace its content, in one transaction."""
-        name = ox.NamedNode(graph)
-        body = "\n".join(f"{sparql_triple(t)} ." for t in triples)
-        steps = [f"DROP SILENT GRAPH {name}"] if replace else []
-        steps.append(f"CREATE SILENT GRAPH {name}")
-        if body:
-            steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+        self.commit(GraphWrite.of(graph, triples, replace))
+
+    def commit(self, write: GraphWrite) -> None:
+        """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
+        before = self._disjoint
+        self._changing()
         try:
-            self._write(" ;\n".join(steps))
+            self._write(write.text)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            raise engine_error(error) from error
         finally:
-            self._changed()
+            # Triples added make the union a multiset only if another graph holds one of
+            # them (one look-up each); only removing triples can make it a set again.
+            if before is True:
+                after: bool | None = not union_note.held_elsewhere(
+                    self.store, write.triples, write.graph)
+            else:
+                after = False if before is False and not write.replace else None
+            self._changed(after)
 
     def drop_graph(self, graph: str) -> None:
+        before = self._disjoint
+        self._changing()
         try:
             self._write(f"DROP GRAPH {ox.NamedNode(graph)}")
         finally:
-            self._changed()
+            self._changed(True if before is True else None)
 
     def written_quads(self) -> list[ox.Quad]:
         """The quads of every named graph the build does not own, from one snapshot."""
@@ -344,6 +400,7 @@ class OxigraphBackend(Backend):
             body = "\n".join(f"GRAPH {q.graph_name} {{ {sparql_triple(q.triple)} }}"
                               for q in quads)
             steps.append(f"INSERT DATA {{\n{body}\n}}")
+        self._changing()
         try:
             if steps:
                 self._write(" ;\n".join(steps))
@@ -380,10 +437,10 @@ class OxigraphBackend(Backend):
         """Tell whether some triple is in two of graphs (None: any graphs, default included);
         checked once per graphs until the data changes (the check joins the graphs)."""
         if graphs is None:
-            return overlaps(self.store, None)
+            return union_note.overlaps(self.store, None)
         found = self._overlaps.get(graphs)
         if found is None:
-            found = self._overlaps[graphs] = overlaps(self.store, graphs)
+            found = self._overlaps[graphs] = union_note.overlaps(self.store, graphs)
         return found
 
     def _prepare_union(self) -> None:
@@ -488,6 +545,7 @@ class OxigraphBackend(Backend):
             self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
         self._version = ""
         self._forget()
+        self._note_union(not self._overlap(None))  # the load pays for the check
         self._prepare_union()
 
     def graph_sizes(self) -> dict[str, int]:
@@ -506,8 +564,14 @@ class OxigraphBackend(Backend):
             self._sizes = dict(sorted(sizes.items()))
         return self._sizes
 
+    # The writable store's state as its note names it: new at every write.
+    _generation = ""
+
     def version(self) -> str:
-        # A store loaded from dist/ is named by the digest of that file; others by their sizes.
+        # A store loaded from dist/ is named by the digest of that file, the writable store by
+        # its note (counting its quads would read them all); others by their sizes.
+        if not self._version and self._generation:
+            self._version = self._generation[:16]
         if not self._version:
             base = super().version()
             self._version = f"{base[:12]}-{self.writes}" if self.writes else base

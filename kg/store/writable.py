@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.folders import finish_interrupted_swap, swap_in
+from kg.store import union_note
 from kg.store.embedded import _locked, file_digest
 from kg.store.oxigraph_backend import rdf_format_of
 
@@ -98,6 +99,8 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
                                                             ox.NamedNode(graph)))
                 del old
             store.flush()
+            # The load pays for the check once; opening the store then reads the note.
+            union_note.settle(staging, store, not union_note.overlaps(store))
             # RocksDB closes its files only when the last reference goes: before any rename.
             del store
             gc.collect()

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import writable_server, write_settings
 from tests.canary import Canary
 from tests.http import request
 from tests.live import LiveServer
@@ -24,11 +25,7 @@ ONTOLOGY = "https://w3id.org/dmkg/graph/ontology"
 
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("built-graphs")
-    (folder / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log")}
-    with LiveServer(folder, home=built.root, settings=settings) as server:
+    with writable_server(tmp_path_factory, built, "built-graphs", TOKEN) as server:
         yield server
 
 
@@ -91,9 +88,7 @@ def test_an_update_the_engine_does_not_apply_is_audited(writable: LiveServer) ->
 
 
 def test_an_update_that_times_out_is_audited(tmp_path: Path, built: Layout) -> None:
-    (tmp_path / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(tmp_path / "tokens"), "STORE_DIR": str(tmp_path / "store"),
-                "AUDIT_LOG": str(tmp_path / "audit.log"), "QUERY_TIMEOUT": "1"}
+    settings = write_settings(tmp_path, TOKEN, QUERY_TIMEOUT="1")
     with LiveServer(tmp_path, home=built.root, settings=settings) as server:
         update = ("INSERT { GRAPH <urn:mine:slow> { ?a <urn:p> ?n } } WHERE { ?a ?b ?c . "
                   "?d ?e ?f . ?g ?h ?i . BIND(CONCAT(STR(?c), STR(?f), STR(?i)) AS ?n) }")
@@ -105,10 +100,8 @@ def test_an_update_that_times_out_is_audited(tmp_path: Path, built: Layout) -> N
 
 def test_an_audit_log_that_cannot_be_written_does_not_undo_the_answer(
         tmp_path: Path, built: Layout) -> None:
-    (tmp_path / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
     log = tmp_path / "audit.log"
-    settings = {"WRITE_TOKENS": str(tmp_path / "tokens"), "STORE_DIR": str(tmp_path / "store"),
-                "AUDIT_LOG": str(log)}
+    settings = write_settings(tmp_path, TOKEN)
     with LiveServer(tmp_path, home=built.root, settings=settings) as server:
         log.mkdir()  # a folder where the log should be: every append fails
         update = "INSERT DATA { GRAPH <urn:mine:kept> { <urn:a> <urn:b> <urn:c> } }"

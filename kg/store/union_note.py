@@ -1,0 +1,114 @@
+"""Whether a store's union default graph is a set, noted beside the store as it changes.
+
+Finding out reads every quad (is some triple held by two graphs?), which takes minutes on a
+large store; opening a store must not. So whoever writes the store keeps the answer in a file
+in the store's folder: settled after each write, marked as changing before it, so that a
+write cut short (the process killed between the store's commit and the note) leaves a note
+that is not trusted. The note also names the store's graphs: a store changed by anything that
+does not keep the note (graphs added or removed) no longer matches it. A note that is missing,
+changing or stale is not trusted, and the answer is found again by reading the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+NOTE = "UNION"
+SET, MULTISET = "set", "multiset"
+
+
+def overlaps(store: ox.Store, graphs: tuple[str, ...] | None = None) -> bool:
+    """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
+    if graphs is None:
+        found = store.query(
+            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
+            "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
+    else:
+        names = " ".join(str(ox.NamedNode(g)) for g in graphs)
+        found = store.query(
+            f"ASK {{ VALUES ?a {{ {names} }} VALUES ?b {{ {names} }} "
+            "GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
+    return bool(found)
+
+
+def held_elsewhere(store: ox.Store, triples: list[ox.Triple], graph: str) -> bool:
+    """Tell whether one of triples is in a graph other than graph (one look-up each)."""
+    name = ox.NamedNode(graph)
+    for triple in triples:
+        for quad in store.quads_for_pattern(triple.subject, triple.predicate, triple.object):
+            if quad.graph_name != name:
+                return True
+    return False
+
+
+def graphs_key(store: ox.Store) -> str:
+    """A digest of the store's graph names (read from its graph list, not from its quads)."""
+    digest = hashlib.sha256()
+    for name in sorted(str(g) for g in store.named_graphs()):
+        digest.update(name.encode() + b"\n")
+    return digest.hexdigest()[:32]
+
+
+def _write(folder: Path, content: dict[str, str], durable: bool) -> None:
+    """Replace the note in one step (written aside, renamed over); durable: synced first."""
+    path = folder / NOTE
+    staged = folder / f".{NOTE}.{os.getpid()}"
+    with staged.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(content) + "\n")
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
+    staged.replace(path)
+
+
+@dataclass(frozen=True)
+class Note:
+    """What the note says: whether the union is a set, and a name for the store's state
+    (new at every write: the store's version, with no count of its quads)."""
+
+    is_set: bool
+    generation: str
+
+
+def read(folder: Path, store: ox.Store) -> Note | None:
+    """Return the note, or None when it is not to be trusted."""
+    try:
+        noted = json.loads((folder / NOTE).read_text(encoding="utf-8"))
+        union, key, generation = noted["union"], noted["graphs"], str(noted["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if union not in {SET, MULTISET} or key != graphs_key(store) or not generation:
+        return None
+    return Note(union == SET, generation)
+
+
+def changing(folder: Path) -> None:
+    """Mark the note as not to be trusted until the write about to start is settled."""
+    try:
+        # On disk before the write commits, power cut or not.
+        _write(folder, {"union": "changing", "graphs": "", "generation": ""}, durable=True)
+    except OSError:
+        # No room for it (a full disk): no note is as safe, and removing takes no room.
+        (folder / NOTE).unlink(missing_ok=True)
+
+
+def settle(folder: Path, store: ox.Store, is_set: bool) -> Note | None:
+    """Note whether the union is a set, for the store as it is now, and return the note (None
+    if the disk had no room: the note stays marked as changing, and is found again when the
+    store is opened)."""
+    note = Note(is_set, uuid.uuid4().hex)
+    try:
+        # Not synced: lost in a power cut, it leaves the note marked as changing, which is safe.
+        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(store),
+                        "generation": note.generation}, durable=False)
+    except OSError:
+        (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)
+        return None
+    return note

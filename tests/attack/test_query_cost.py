@@ -1,0 +1,90 @@
+"""Over HTTP: a short text that would cost the parser seconds (one long chain of operators,
+argument list or UNION chain, or many long ones) is refused before the engine reads it, with
+a 400 that names the limit; long lists given as VALUES, and ordinary queries, are not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg.nesting import MAX_COST, MAX_TERMS
+from kg.paths import Layout
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+LONG = MAX_TERMS + 10
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    with LiveServer(tmp_path_factory.mktemp("cost"), home=built.root) as live:
+        yield live
+
+
+def post(server: LiveServer, query: str) -> Reply:
+    return request("POST", f"{server.url}/sparql", query,
+                   {"Content-Type": "application/sparql-query",
+                    "Accept": "application/sparql-results+json"})
+
+
+def chain(operator: str, term: str, count: int) -> str:
+    return operator.join([term] * count)
+
+
+WIDE = {
+    "sum": f"SELECT ({chain('+', '1', LONG)} AS ?x) {{}}",
+    "product": f"SELECT ({chain(' * ', '?a', LONG)} AS ?x) {{}}",
+    "or": f"ASK {{ FILTER({chain(' || ', 'true', LONG)}) }}",
+    "and": f"ASK {{ FILTER({chain('&&', '(1 = 1)', LONG)}) }}",
+    "in": f"SELECT * {{ ?s ?p ?o FILTER(?o IN ({chain(', ', '<urn:x>', LONG)})) }}",
+    "concat": "SELECT (CONCAT(" + chain(",", '"a"', LONG) + ") AS ?x) {}",
+    "coalesce": f"SELECT (COALESCE({chain(',', '?u', LONG)}) AS ?x) {{}}",
+    "union": f"SELECT * {{ {chain(' UNION ', '{}', LONG)} }}",
+    "glued union": f"SELECT * {{ {chain('union', '{}', LONG)} }}",
+    "alternative path": f"SELECT * {{ ?s {chain('|', '<urn:p>', LONG)} ?o }}",
+    "sequence path": f"SELECT * {{ ?s {chain('/', '<urn:p>', LONG)} ?o }}",
+    "commented": f"SELECT ({chain('+', '1', LONG // 2)} # a comment\n"
+                 f"+ {chain('+', '1', LONG // 2)} AS ?x) {{}}",
+    "escaped name": "PREFIX x: <urn:x#> SELECT (x:a\\# " + chain("+", "1", LONG) + " AS ?x) {}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WIDE))
+def test_a_long_chain_is_refused_with_the_limit_it_passed(server: LiveServer, name: str) -> None:
+    reply = post(server, WIDE[name])
+    assert reply.status == 400, (reply.status, reply.text[:300])
+    assert f"more than the {MAX_TERMS}" in reply.text and "VALUES" in reply.text, reply.text
+
+
+def test_many_long_expressions_are_refused_together(server: LiveServer) -> None:
+    one = chain("+", "1", MAX_TERMS - 10)
+    count = MAX_COST // (MAX_TERMS - 10) ** 2 + 1
+    query = "SELECT " + " ".join(f"({one} AS ?x{i})" for i in range(count)) + " {}"
+    reply = post(server, query)
+    assert reply.status == 400, (reply.status, reply.text[:300])
+    assert "too many long expressions" in reply.text and str(MAX_COST) in reply.text
+
+
+@pytest.mark.parametrize("query", [
+    f"SELECT ({chain('+', '1', MAX_TERMS // 2)} AS ?x) {{}}",
+    f"SELECT * {{ ?s ?p ?o FILTER(?o IN ({chain(', ', '<urn:x>', MAX_TERMS // 2)})) }}",
+    # Long lists of values go as VALUES blocks, rows as short as they are many.
+    "SELECT ?x { VALUES ?x { " + " ".join(f'"{i}"' for i in range(3_000)) + " } }",
+    "SELECT ?x ?y { VALUES (?x ?y) { " + " ".join(f"({i} {i})" for i in range(3_000)) + " } }",
+    # Operators inside strings, comments and IRIs are not operators.
+    'SELECT ?x { BIND("' + chain("+", "1", 3 * MAX_TERMS) + '" AS ?x) }',
+    "SELECT ?x { BIND(<urn:" + chain(",", "1", 3 * MAX_TERMS) + "> AS ?x) }",
+    "SELECT ?x # " + chain("+", "1", 3 * MAX_TERMS) + "\n{ BIND(1 AS ?x) }",
+])
+def test_ordinary_and_long_valued_queries_are_answered(server: LiveServer, query: str) -> None:
+    reply = post(server, query)
+    assert reply.status == 200, (reply.status, reply.text[:300])
+    assert json.loads(reply.body)["results"]["bindings"] is not None
+
+
+def test_the_readme_states_the_bound() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"{MAX_TERMS} operators" in readme
