@@ -366,7 +366,8 @@ def test_an_on_disk_store_notes_once_whether_its_union_is_a_set(tmp_path: Path) 
 
 
 def test_the_embedded_stores_declare_what_the_service_asks_of_them(tmp_path: Path) -> None:
-    assert OxigraphBackend.in_memory().capabilities == {Capability.GRAPH_STORE}
+    own = {Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE}
+    assert OxigraphBackend.in_memory().capabilities == own
     writable = OxigraphBackend.writable(tmp_path / "store")
-    assert writable.capabilities == {Capability.GRAPH_STORE, Capability.WRITES}
-    assert Capability.GRAPH_STORE not in RdflibBackend().capabilities
+    assert writable.capabilities == own | {Capability.WRITES}
+    assert RdflibBackend().capabilities == {Capability.SEES_EVERY_CHANGE}
