@@ -74,6 +74,18 @@ def test_a_source_page_lists_its_claims(live_server: LiveServer) -> None:
     assert "Aurélie Haroche" in page.text
 
 
+def test_an_entity_of_two_classes_names_them_apart(live_server: LiveServer) -> None:
+    # The page read as text (by a screen reader, or copied) keeps the class names apart.
+    page = request("GET", f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux"
+                          "?lang=fr").text
+    line = page.split("<p>Nature: ")[1].split("</p>")[0]
+    names = [part.split(">")[-1] for part in line.split("</a>")[:-1]]
+    assert len(names) >= 2, line
+    text = "".join(part.split("<a")[0] + name for part, name in zip(
+        line.split("</a>"), names, strict=False))
+    assert all(f"{a} {b}" in text for a, b in zip(names, names[1:], strict=False)), text
+
+
 def test_unknown_ids_are_404(live_server: LiveServer) -> None:
     for path in ("/id/substance/unobtainium", "/id/galaxy/andromeda"):
         reply = request("GET", live_server.url + path)
