@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from kg.ontology_checks import CheckResult, run_checks
 from kg.paths import Layout, default_layout
+from tests import profiles  # noqa: F401  (registers the Hypothesis profiles)
 from tests.live import LiveServer
 from tests.virtuoso import Virtuoso
 
@@ -68,6 +70,18 @@ def built(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Layout:
     copy = copy_sources(tmp_path_factory.mktemp("built"), layout)
     build(copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def kg_graph(built: Layout) -> Graph:
+    """The built knowledge graph as one rdflib graph (read-only use)."""
+    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+
+
+@pytest.fixture(scope="session")
+def ontology_checks(layout: Layout) -> dict[str, CheckResult]:
+    """Every check of the project's ontology by name, run once (the Java ones are slow)."""
+    return {result.name: result for result in run_checks(layout)}
 
 
 @pytest.fixture(scope="session")

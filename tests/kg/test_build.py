@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pyoxigraph
-import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
@@ -124,11 +123,6 @@ def test_without_java_the_build_completes_and_says_so(sources_copy: Layout) -> N
     report = json.loads((sources_copy.dist_dir / "report.json").read_text(encoding="utf-8"))
     assert report["reasoner"]["status"] == "skipped"
     assert any("HermiT did not run" in w for w in report["warnings"])
-
-
-@pytest.fixture(scope="module")
-def kg_graph(built: Layout) -> Graph:
-    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
 
 
 def test_people_can_type_the_alternative_labels(kg_graph: Graph) -> None:
