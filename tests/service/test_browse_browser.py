@@ -8,11 +8,14 @@ import csv
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Page
 
 from kg.paths import Layout
 from tests.browser import artifacts_dir, browser
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def check_charts(page: Page, least: int) -> None:

@@ -241,7 +241,6 @@ class TestOxigraphOnDisk(BackendContract):
         return OxigraphBackend.on_disk(folder, digest[:16])
 
 
-@pytest.mark.slow
 class TestVirtuoso(BackendContract):
     """The remote backend against a real Virtuoso: the same contract as the embedded stores."""
 
