@@ -111,6 +111,7 @@ CHAINS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CHAINS))
 def test_long_chains_do_not_overflow_the_stack(hostile: LiveServer, name: str) -> None:
     # Flat text, but the parser and the evaluator recurse once per link.
