@@ -132,9 +132,17 @@ def _schema_errors(path: Path, data: Any, root: yaml.Node | None,
     return errors
 
 
-def read_fact_file(path: Path) -> tuple[FactFile | None, list[FactError], yaml.Node | None]:
+# A fact file as read: its validated content (None when unreadable), its errors, its YAML tree.
+ReadFactFile = tuple[FactFile | None, list[FactError], yaml.Node | None]
+
+
+def read_fact_file(path: Path) -> ReadFactFile:
     """Parse and validate one fact file against the schema."""
-    raw = path.read_bytes()
+    return read_fact_bytes(path, path.read_bytes())
+
+
+def read_fact_bytes(path: Path, raw: bytes) -> ReadFactFile:
+    """Parse and validate the content of the fact file at path."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -142,8 +150,13 @@ def read_fact_file(path: Path) -> tuple[FactFile | None, list[FactError], yaml.N
                                 f"not UTF-8: byte {raw[error.start]:#04x} at offset "
                                 f"{error.start} ({error.reason})")], None
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        # One parse gives both the tree (for line numbers) and the data built from it.
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -286,14 +299,18 @@ def _with_defaults(claim: Claim, fact_file: FactFile) -> Claim:
 
 def load_facts(facts_dir: Path, index: OntologyIndex) -> Facts:
     """Load every *.yaml file of facts_dir; raise FactsInvalid listing every problem."""
-    facts = Facts()
-    errors: list[FactError] = []
     files = sorted(facts_dir.glob("*.yaml"))
     if not files:
         raise FactsInvalid([FactError(facts_dir, None, None, None, "no *.yaml fact files")])
-    for path in files:
+    return combine_facts([(path, read_fact_file(path)) for path in files], index)
+
+
+def combine_facts(files: Sequence[tuple[Path, ReadFactFile]], index: OntologyIndex) -> Facts:
+    """Gather fact files already read, in order; raise FactsInvalid listing every problem."""
+    facts = Facts()
+    errors: list[FactError] = []
+    for path, (fact_file, file_errors, root) in files:
         facts.files.append(path)
-        fact_file, file_errors, root = read_fact_file(path)
         errors += file_errors
         if fact_file is None:
             continue

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg.java import JavaUnavailable, run_hermit_default, run_owlapi
+from kg.java import JavaUnavailable, OwlApiReport, run_hermit_default, run_owlapi
 from kg.normalize import changed_lines
 from kg.paths import Layout
 from kg.qc import run_qc
@@ -67,20 +68,39 @@ def check_qc(layout: Layout) -> CheckResult:
                        details)
 
 
-def check_reasoner(layout: Layout) -> CheckResult:
+# What the OWL API made of dmo.ttl (its saves in a folder the caller keeps), or why it could not.
+OwlApiRun = OwlApiReport | JavaUnavailable
+
+
+def _owlapi_run(layout: Layout, out_dir: Path) -> OwlApiRun:
+    try:
+        return run_owlapi(layout.ontology_ttl, out_dir)
+    except JavaUnavailable as error:
+        return error
+
+
+@contextmanager
+def _owlapi_saves(layout: Layout, given: OwlApiRun | None, prefix: str) -> Iterator[OwlApiRun]:
+    """The run given, else a fresh OWL API run whose saves live as long as the block."""
+    if given is not None:
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield _owlapi_run(layout, Path(tmp))
+
+
+def check_reasoner(layout: Layout, owlapi: OwlApiRun | None = None) -> CheckResult:
     """HermiT, configured as in Protégé, finds the ontology consistent and satisfiable."""
     name = "HermiT (default configuration, as in Protégé): consistency and satisfiability"
-    with tempfile.TemporaryDirectory(prefix="dmkg-hermit-") as tmp:
+    # HermiT reads the OWL API's own RDF/XML save of dmo.ttl, which is what Protégé
+    # hands it after opening the Turtle.
+    with _owlapi_saves(layout, owlapi, "dmkg-hermit-") as saved:
+        if isinstance(saved, JavaUnavailable):
+            return CheckResult(name, "skip", "HermiT's input, the OWL API's RDF/XML save, "
+                                             f"could not be made: {saved}")
+        if not saved.loaded or saved.rdfxml is None:
+            return CheckResult(name, "fail", f"the OWL API could not load it: {saved.error}")
         try:
-            # HermiT reads the OWL API's own RDF/XML save of dmo.ttl, which is what Protégé
-            # hands it after opening the Turtle.
-            try:
-                saved = run_owlapi(layout.ontology_ttl, Path(tmp))
-            except JavaUnavailable as error:
-                return CheckResult(name, "skip", "HermiT's input, the OWL API's RDF/XML save, "
-                                                 f"could not be made: {error}")
-            if not saved.loaded or saved.rdfxml is None:
-                return CheckResult(name, "fail", f"the OWL API could not load it: {saved.error}")
             verdict = run_hermit_default(saved.rdfxml)
         except JavaUnavailable as error:
             return CheckResult(name, "skip", str(error))
@@ -94,14 +114,12 @@ def check_reasoner(layout: Layout) -> CheckResult:
     return CheckResult(name, "pass", "consistent, every class satisfiable")
 
 
-def check_owlapi(layout: Layout) -> CheckResult:
+def check_owlapi(layout: Layout, owlapi: OwlApiRun | None = None) -> CheckResult:
     """The OWL API loads it in OWL 2 DL, and its own saves read back as the same graph."""
     name = "OWL API: OWL 2 DL profile and Protégé round trip"
-    with tempfile.TemporaryDirectory(prefix="dmkg-owlapi-") as tmp:
-        try:
-            report = run_owlapi(layout.ontology_ttl, Path(tmp))
-        except JavaUnavailable as error:
-            return CheckResult(name, "skip", str(error))
+    with _owlapi_saves(layout, owlapi, "dmkg-owlapi-") as report:
+        if isinstance(report, JavaUnavailable):
+            return CheckResult(name, "skip", str(report))
         if not report.loaded:
             return CheckResult(name, "fail", f"the OWL API could not load it: {report.error}")
         if report.violations:
@@ -126,15 +144,11 @@ def check_owlapi(layout: Layout) -> CheckResult:
                        "saved by the OWL API unchanged")
 
 
-CHECKS: tuple[Callable[[Layout], CheckResult], ...] = (
-    check_serializations,
-    check_qc,
-    check_reasoner,
-    check_owlapi,
-)
-
-
 def run_checks(layout: Layout) -> Iterator[CheckResult]:
-    """Run every ontology check in turn."""
-    for check in CHECKS:
-        yield check(layout)
+    """Run every ontology check in turn; the two Java checks share one OWL API run."""
+    yield check_serializations(layout)
+    yield check_qc(layout)
+    with tempfile.TemporaryDirectory(prefix="dmkg-owlapi-") as tmp:
+        owlapi = _owlapi_run(layout, Path(tmp))
+        yield check_reasoner(layout, owlapi)
+        yield check_owlapi(layout, owlapi)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -10,9 +11,21 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from kg.ontology_checks import CheckResult, run_checks
 from kg.paths import Layout, default_layout
+from tests import profiles  # noqa: F401  (registers the Hypothesis profiles)
 from tests.live import LiveServer
 from tests.virtuoso import Virtuoso
+
+# A test that needs one of these starts a server of seconds or more: it belongs to the slow tier.
+SLOW_FIXTURES = frozenset({"virtuoso", "service_on_virtuoso"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m "not slow" chooses
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -60,14 +73,46 @@ def sources_copy(tmp_path: Path, layout: Layout) -> Layout:
     return copy_sources(tmp_path, layout)
 
 
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that make fills once per run: with pytest-xdist, the first worker to ask makes
+    it in the run's own temporary folder and the others wait for it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = factory.mktemp(name)
+        make(folder)
+        return folder
+    run = factory.getbasetemp().parent  # each worker's folder lies in the run's
+    folder, done = run / name, run / f"{name}.done"
+    with (run / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Layout:
-    """A copy of the inputs, built once for the session (read-only use)."""
+    """A copy of the inputs, built once for the run (read-only use)."""
     from kg.build import build
 
-    copy = copy_sources(tmp_path_factory.mktemp("built"), layout)
-    build(copy)
-    return copy
+    def make(folder: Path) -> None:
+        build(copy_sources(folder, layout))
+
+    return Layout(made_once(tmp_path_factory, "built", make))
+
+
+@pytest.fixture(scope="session")
+def kg_graph(built: Layout) -> Graph:
+    """The built knowledge graph as one rdflib graph (read-only use)."""
+    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
+
+
+@pytest.fixture(scope="session")
+def ontology_checks(layout: Layout) -> dict[str, CheckResult]:
+    """Every check of the project's ontology by name, run once (the Java ones are slow)."""
+    return {result.name: result for result in run_checks(layout)}
 
 
 @pytest.fixture(scope="session")

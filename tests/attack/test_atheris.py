@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.canary import Canary
+
+pytestmark = pytest.mark.slow  # tens of thousands of fuzzing runs
 
 SEEDS = [
     "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",

@@ -17,6 +17,8 @@ from tests.canary import Canary
 from tests.http import request
 from tests.live import LiveServer
 
+pytestmark = pytest.mark.slow  # servers of their own
+
 TOKEN = "built-graphs-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
 FACTS = "https://w3id.org/dmkg/graph/facts"

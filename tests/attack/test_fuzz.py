@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import shutil
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
-from kg.facts_loader import FactsInvalid, load_facts
+from kg.facts_loader import (
+    FactsInvalid,
+    ReadFactFile,
+    combine_facts,
+    read_fact_bytes,
+    read_fact_file,
+)
 from kg.ontology_index import OntologyIndex
 from kg.paths import Layout
 from kg.sparql_text import UpdateSyntaxError, remote_operations, update_targets, with_row_limit
@@ -25,8 +31,9 @@ from kg.store.oxigraph_backend import OxigraphBackend
 from tests.canary import Canary
 from tests.http import request
 from tests.live import LiveServer
+from tests.profiles import examples
 
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=examples(300), deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
@@ -172,24 +179,27 @@ def fact_documents(layout: Layout) -> dict[str, Any]:
             for p in sorted(layout.facts_dir.glob("*.yaml"))}
 
 
+@pytest.fixture(scope="module")
+def fact_files(layout: Layout) -> dict[Path, ReadFactFile]:
+    # Each example changes one file: the others are read once, here.
+    return {p: read_fact_file(p) for p in sorted(layout.facts_dir.glob("*.yaml"))}
+
+
 @given(data=st.data())
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=examples(150), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_the_fact_loader_names_what_is_wrong_in_any_mutation(
-        tmp_path_factory: pytest.TempPathFactory, layout: Layout,
         ontology_index: OntologyIndex, fact_documents: dict[str, Any],
-        data: st.DataObject) -> None:
-    folder = tmp_path_factory.mktemp("facts")
-    shutil.copytree(layout.facts_dir, folder, dirs_exist_ok=True)
-    name = data.draw(st.sampled_from(sorted(fact_documents)))
+        fact_files: dict[Path, ReadFactFile], data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(sorted(fact_files)))
     if data.draw(st.integers(0, 5)) == 0:
-        (folder / name).write_bytes(data.draw(st.binary(max_size=200)))
+        raw = data.draw(st.binary(max_size=200))
     else:
-        mutated = _mutate(copy.deepcopy(fact_documents[name]), data.draw)
-        (folder / name).write_text(yaml.safe_dump(mutated, allow_unicode=True),
-                                   encoding="utf-8")
+        mutated = _mutate(copy.deepcopy(fact_documents[path.name]), data.draw)
+        raw = yaml.safe_dump(mutated, allow_unicode=True).encode("utf-8")
     try:
-        load_facts(folder, ontology_index)
+        combine_facts(sorted({**fact_files, path: read_fact_bytes(path, raw)}.items()),
+                      ontology_index)
     except FactsInvalid as invalid:
         assert invalid.errors
         for error in invalid.errors:

@@ -130,6 +130,7 @@ def test_every_rest_parameter_takes_the_corpus(writable: LiveServer) -> None:
         assert snapshot(writable) == before
 
 
+@pytest.mark.slow
 def test_the_reconciliation_api_takes_the_corpus(writable: LiveServer) -> None:
     with Canary() as canary:
         before = snapshot(writable)

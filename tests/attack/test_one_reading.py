@@ -19,8 +19,9 @@ from kg.sparql_text import update_targets, with_row_limit
 from kg.store import QueryRefused, QuerySyntaxError
 from kg.store.base import guard
 from tests.canary import Canary
+from tests.profiles import examples
 
-SEARCH = settings(max_examples=600, deadline=None, derandomize=True,
+SEARCH = settings(max_examples=examples(600), deadline=None, derandomize=True,
                   suppress_health_check=[HealthCheck.function_scoped_fixture,
                                          HealthCheck.too_slow])
 BUILT = "https://w3id.org/dmkg/graph/facts"

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.live import LiveServer
+from tests.profiles import examples
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def operations(live_server: LiveServer) -> list[Any]:
 
 
 @given(data=st.data())
-@settings(max_examples=400, deadline=None, derandomize=True,
+@settings(max_examples=examples(400), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_the_api_keeps_to_its_schema(live_server: LiveServer, operations: list[Any],

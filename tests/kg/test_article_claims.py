@@ -16,11 +16,6 @@ ARTICLE = "jim-2017-03-14-dealers-nouveaux-canaux.txt"
 
 
 @pytest.fixture(scope="module")
-def kg_graph(built: Layout) -> Graph:
-    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
 def article(layout: Layout) -> str:
     for root in (layout.root.parent, layout.root.parent.parent):
         path = root / "shared" / "sources" / ARTICLE

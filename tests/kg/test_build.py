@@ -22,6 +22,7 @@ OUTPUTS = ["dmkg.nq", "dmkg.trig", "dmkg.ttl", "dmkg.owl", "void.ttl", "report.j
            "report.txt", "ontology/dmo.ttl", "ontology/dmo.owl"]
 
 
+@pytest.mark.slow
 def test_two_builds_of_the_same_input_are_byte_identical(tmp_path: Path, layout: Layout,
                                                          built: Layout) -> None:
     again = copy_sources(tmp_path, layout)
@@ -61,6 +62,7 @@ def test_whole_kg_turtle_and_rdfxml_agree(built: Layout) -> None:
     assert (DMO.Substance, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in rdfxml
 
 
+@pytest.mark.slow
 def test_protege_file_loads_through_the_owl_api_in_owl2_dl(built: Layout, tmp_path: Path) -> None:
     report = run_owlapi(built.dist_dir / "dmkg.owl", tmp_path)
     assert report.loaded, report.error
@@ -71,6 +73,7 @@ def test_protege_file_loads_through_the_owl_api_in_owl2_dl(built: Layout, tmp_pa
             DMR["source/jim-2017-03-14-dealers-nouveaux-canaux"]) in saved
 
 
+@pytest.mark.slow
 def test_hermit_default_configuration_classifies_the_protege_file(built: Layout) -> None:
     verdict = run_hermit_default(built.dist_dir / "dmkg.owl")
     assert verdict.error == ""
@@ -117,6 +120,7 @@ def test_report_records_counts_and_the_reasoner(built: Layout) -> None:
     assert "Claims per source" in (built.dist_dir / "report.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_without_java_the_build_completes_and_says_so(sources_copy: Layout) -> None:
     result = dmkg("build", home=sources_copy.root, env={"DMKG_JAVA": "/nonexistent/java"})
     assert result.returncode == 0, result.stderr
@@ -124,11 +128,6 @@ def test_without_java_the_build_completes_and_says_so(sources_copy: Layout) -> N
     report = json.loads((sources_copy.dist_dir / "report.json").read_text(encoding="utf-8"))
     assert report["reasoner"]["status"] == "skipped"
     assert any("HermiT did not run" in w for w in report["warnings"])
-
-
-@pytest.fixture(scope="module")
-def kg_graph(built: Layout) -> Graph:
-    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
 
 
 def test_people_can_type_the_alternative_labels(kg_graph: Graph) -> None:
@@ -144,6 +143,7 @@ def test_people_can_type_the_alternative_labels(kg_graph: Graph) -> None:
                                          URIRef("http://www.w3.org/2000/01/rdf-schema#label"))}
 
 
+@pytest.mark.slow
 def test_a_build_whose_dates_hermit_refuses_fails(sources_copy: Layout) -> None:
     # Dates as datatype properties again: HermiT's default configuration refuses xsd:date,
     # and the build must say so rather than ship a graph Protégé's reasoner cannot read.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
@@ -25,12 +26,14 @@ def test_help_explains_each_command() -> None:
         assert command in sub.stdout
 
 
+@pytest.mark.slow
 def test_check_passes_on_the_ontology_and_prints_a_report() -> None:
     result = dmkg("ontology", "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("pass ") == 4
 
 
+@pytest.mark.slow
 def test_check_fails_with_a_readable_report_on_a_broken_copy(
         edit_ontology: EditOntology) -> None:
     broken = edit_ontology(lambda g: g.remove((None, OWL.versionIRI, None)))
@@ -54,6 +57,7 @@ def test_docs_document_every_term(tmp_path: Path, layout: Layout) -> None:
     assert 'id="dmo-Substance"' in page  # the anchor earlier pages linked to
 
 
+@pytest.mark.slow
 def test_export_rewrites_the_rdfxml_copy_in_agreement(ontology_copy: Layout) -> None:
     ontology_copy.ontology_owl.write_text("stale", encoding="utf-8")
     result = dmkg("ontology", "export", home=ontology_copy.root)
@@ -72,6 +76,7 @@ def _save_in_protege_with_a_new_class(source: Path, target: Path) -> None:
     assert done == {"saved": True}
 
 
+@pytest.mark.slow
 def test_a_class_added_in_protege_is_a_diff_of_a_few_lines(
         ontology_copy: Layout, tmp_path: Path) -> None:
     saved = tmp_path / "protege-save.ttl"
@@ -82,6 +87,7 @@ def test_a_class_added_in_protege_is_a_diff_of_a_few_lines(
     assert any("dmo:Nitrous" in line for line in changed)
 
 
+@pytest.mark.slow
 def test_normalize_brings_a_reformatted_file_back_to_the_protege_form(
         ontology_copy: Layout, tmp_path: Path, layout: Layout) -> None:
     saved = tmp_path / "protege-save.ttl"
@@ -103,6 +109,7 @@ def test_normalize_brings_a_reformatted_file_back_to_the_protege_form(
     assert "already normal" in again.stdout
 
 
+@pytest.mark.slow
 def test_check_names_a_file_not_in_the_protege_form(ontology_copy: Layout) -> None:
     Graph().parse(ontology_copy.ontology_ttl).serialize(ontology_copy.ontology_ttl,
                                                           format="turtle")

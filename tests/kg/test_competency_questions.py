@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kg.paths import Layout
 from kg.queryfiles import read_queries
 from tests.competency import EXPECTED
@@ -43,6 +45,7 @@ def test_dmkg_query_explains_a_syntax_error_and_an_unknown_name(built: Layout,
     assert "broken.rq" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_stats_and_validate_through_the_cli(built: Layout) -> None:
     stats = dmkg("stats", "--json", home=built.root)
     assert stats.returncode == 0 and '"claims": 37' in stats.stdout

@@ -10,11 +10,6 @@ from kg.namespaces import DMO, DMR, GEONAMES, OBO, PROV, WIKIDATA
 from kg.paths import Layout
 
 
-@pytest.fixture(scope="module")
-def kg_graph(built: Layout) -> Graph:
-    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
-
-
 def _claims_by_ref(graph: Graph) -> dict[str, list[URIRef]]:
     found: dict[str, list[URIRef]] = {}
     for claim, ref in graph.subject_objects(SKOS.notation):

@@ -158,6 +158,7 @@ BREAKAGES: dict[str, Breakage] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BREAKAGES))
 def test_broken_fact_file_is_named_precisely_and_nothing_is_written(
         previous_dist: Layout, name: str) -> None:
@@ -173,6 +174,7 @@ def test_broken_fact_file_is_named_precisely_and_nothing_is_written(
     assert [p.name for p in previous_dist.root.iterdir() if p.name.startswith(".dist")] == []
 
 
+@pytest.mark.slow
 def test_an_inconsistency_found_by_hermit_fails_the_build(previous_dist: Layout) -> None:
     _replace(previous_dist, "actors.yaml", "    types: [Person]\n    label: {en: Michel Gandilhon",
              "    types: [Person, Organisation]\n    label: {en: Michel Gandilhon")
@@ -183,6 +185,7 @@ def test_an_inconsistency_found_by_hermit_fails_the_build(previous_dist: Layout)
     assert _snapshot(previous_dist.dist_dir) == before
 
 
+@pytest.mark.slow
 def test_a_shacl_violation_fails_the_build(previous_dist: Layout) -> None:
     _replace(previous_dist, "regulations.yaml", "    values:\n      effectiveFrom: 2001\n", "")
     before = _snapshot(previous_dist.dist_dir)

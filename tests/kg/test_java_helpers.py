@@ -8,9 +8,13 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from kg.java import HELPER_SOURCE, owlapi_classpath
 from kg.paths import Layout
 from tests.kg.cli import dmkg
+
+pytestmark = pytest.mark.slow  # Java compiled and run through the command line
 
 CHECK_NAME = "OWL API: OWL 2 DL profile and Protégé round trip"
 

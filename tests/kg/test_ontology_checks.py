@@ -8,6 +8,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from kg.namespaces import DMO, DMR, ONTOLOGY_IRI
 from kg.ontology_checks import (
+    CheckResult,
     check_owlapi,
     check_qc,
     check_reasoner,
@@ -83,11 +84,18 @@ def test_every_qc_query_has_a_breakage_test(layout: Layout) -> None:
     assert {p.stem for p in layout.qc_dir.glob("*.rq")} == set(BREAKAGES)
 
 
-def test_hermit_finds_the_ontology_consistent_and_satisfiable(layout: Layout) -> None:
-    result = check_reasoner(layout)
+def _named(checks: dict[str, CheckResult], start: str) -> CheckResult:
+    return next(result for name, result in checks.items() if name.startswith(start))
+
+
+@pytest.mark.slow
+def test_hermit_finds_the_ontology_consistent_and_satisfiable(
+        ontology_checks: dict[str, CheckResult]) -> None:
+    result = _named(ontology_checks, "HermiT")
     assert result.status == "pass", (result.summary, result.details)
 
 
+@pytest.mark.slow
 def test_hermit_catches_an_inconsistency(edit_ontology: EditOntology) -> None:
     thing = DMR["place/nowhere"]
     broken = edit_ontology(_add((thing, RDF.type, DMO.City), (thing, RDF.type, DMO.Substance)))
@@ -96,6 +104,7 @@ def test_hermit_catches_an_inconsistency(edit_ontology: EditOntology) -> None:
     assert "inconsistent" in result.summary
 
 
+@pytest.mark.slow
 def test_hermit_catches_an_unsatisfiable_class(edit_ontology: EditOntology) -> None:
     broken = edit_ontology(_add((DMO.Impossible, RDF.type, OWL.Class),
                                 (DMO.Impossible, RDFS.subClassOf, DMO.Person),
@@ -105,11 +114,14 @@ def test_hermit_catches_an_unsatisfiable_class(edit_ontology: EditOntology) -> N
     assert str(DMO.Impossible) in result.details
 
 
-def test_owlapi_loads_it_in_owl2_dl_and_round_trips(layout: Layout) -> None:
-    result = check_owlapi(layout)
+@pytest.mark.slow
+def test_owlapi_loads_it_in_owl2_dl_and_round_trips(
+        ontology_checks: dict[str, CheckResult]) -> None:
+    result = _named(ontology_checks, "OWL API")
     assert result.status == "pass", (result.summary, result.details)
 
 
+@pytest.mark.slow
 def test_owlapi_reports_a_dl_violation(edit_ontology: EditOntology) -> None:
     def cardinality_on_transitive_property(graph: Graph) -> None:
         restriction = BNode()
@@ -124,6 +136,7 @@ def test_owlapi_reports_a_dl_violation(edit_ontology: EditOntology) -> None:
     assert any("locatedIn" in line for line in result.details)
 
 
+@pytest.mark.slow
 def test_hermit_default_configuration_refuses_an_xsd_date_range(
         edit_ontology: EditOntology) -> None:
     # What the ontology had before dates became annotations: Protégé's HermiT stops on it.

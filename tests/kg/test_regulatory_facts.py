@@ -7,12 +7,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 
 from kg.namespaces import DMO, DMR
-from kg.paths import Layout
-
-
-@pytest.fixture(scope="module")
-def kg_graph(built: Layout) -> Graph:
-    return Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
 
 
 def day(text: str) -> Literal:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Page
 
 from kg.paths import Layout
 from tests.browser import artifacts_dir, browser, download_csv
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def check_charts(page: Page, least: int) -> None:

@@ -24,6 +24,8 @@ import pytest
 from tests.http import request
 from tests.live import LiveServer
 
+pytestmark = pytest.mark.slow  # servers killed and restarted
+
 TOKEN = "durability-token-0123456789"
 PER_WRITE = 25  # triples per update: a partial update would leave fewer
 ROUNDS = 12

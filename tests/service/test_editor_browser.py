@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlencode, urlsplit
 
+import pytest
 from playwright.sync_api import Page
 
 from kg.paths import Layout
@@ -14,6 +15,8 @@ from kg.queryfiles import read_queries
 from tests.browser import artifacts_dir, browser
 from tests.http import request
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def test_editor_runs_an_example_query_and_shows_rows(live_server: LiveServer,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.browser import browser
 from tests.http import request
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def test_the_icon_is_served_and_a_browser_can_draw_it(live_server: LiveServer) -> None:

@@ -111,6 +111,7 @@ CHAINS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CHAINS))
 def test_long_chains_do_not_overflow_the_stack(hostile: LiveServer, name: str) -> None:
     # Flat text, but the parser and the evaluator recurse once per link. Chains of
@@ -236,6 +237,7 @@ def test_the_time_limit_covers_reading_the_query(strict: LiveServer) -> None:
     assert elapsed < 5
 
 
+@pytest.mark.slow
 def test_a_query_that_grows_without_end_gets_503_and_its_worker_is_replaced(
         hostile: LiveServer) -> None:
     binds = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))

@@ -10,7 +10,8 @@ import pytest
 from tests import jena
 from tests.live import LiveServer
 
-pytestmark = pytest.mark.skipif(not jena.available(), reason="Java or Debian's Jena is missing")
+pytestmark = [pytest.mark.skipif(not jena.available(), reason="Java or Debian's Jena is missing"),
+              pytest.mark.slow]  # Jena's command line on Java
 
 KETAMINE = "<https://w3id.org/dmkg/id/substance/ketamine>"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"

@@ -40,6 +40,7 @@ def cpu_seconds(pid: int) -> float:
 @pytest.mark.parametrize("args", [(), ("--store", "memory"), ("--store", "rdflib"),
                                   ("--workers", "2")],
                          ids=["on-disk-threads", "memory", "rdflib", "sync-workers"])
+@pytest.mark.slow
 def test_a_query_past_its_time_limit_is_stopped_and_the_worker_replaced(
         tmp_path: Path, built: Layout, args: tuple[str, ...]) -> None:
     with LiveServer(tmp_path, args=args, home=built.root,
@@ -149,6 +150,7 @@ def test_a_request_line_over_the_limit_gets_414(capped: LiveServer) -> None:
                    ).status == 200
 
 
+@pytest.mark.slow
 def test_a_client_over_its_rate_gets_429_with_retry_after(tmp_path: Path,
                                                           built: Layout) -> None:
     settings = {"RATE_LIMIT": "1", "RATE_BURST": "3"}
@@ -164,6 +166,7 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(tmp_path: Path,
         assert request("GET", f"{server.url}/api/types").status == 200
 
 
+@pytest.mark.slow
 def test_a_client_over_its_concurrency_gets_429(tmp_path: Path, built: Layout) -> None:
     settings = {"CONCURRENCY_LIMIT": "1", "QUERY_TIMEOUT": "4"}
     with LiveServer(tmp_path, home=built.root, settings=settings) as server:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.load import run
 from kg.paths import Layout
+
+pytestmark = pytest.mark.slow  # a load run of its own
 
 
 def test_mixed_load_loses_nothing_and_errs_nowhere(tmp_path: Path, built: Layout) -> None:

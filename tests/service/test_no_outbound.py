@@ -72,6 +72,7 @@ def refused_queries(url: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["memory", "oxigraph", "rdflib"])
 def test_no_query_reaches_the_canary(tmp_path: Path, built: Layout, canary: Canary,
                                      store: str) -> None:

@@ -33,6 +33,7 @@ def test_health_and_ready(live_server: LiveServer) -> None:
     assert int(body["checks"]["search_index"].split()[0]) > 100
 
 
+@pytest.mark.slow
 def test_access_log_in_combined_log_format(tmp_path: Path, built: Layout) -> None:
     log = tmp_path / "access.log"
     with LiveServer(tmp_path, home=built.root, args=("--store", "memory"),
@@ -94,6 +95,7 @@ def test_an_unreadable_configuration_is_a_one_line_error(tmp_path: Path, built: 
     assert str(config) in message and says in message
 
 
+@pytest.mark.slow
 def test_a_rebuilt_dataset_is_swapped_in_with_a_log_line(tmp_path: Path, built: Layout) -> None:
     home = tmp_path / "home"
     shutil.copytree(built.root, home, ignore=shutil.ignore_patterns("var"))
@@ -136,6 +138,7 @@ def test_no_unsendable_errors_under_concurrent_load(live_server: LiveServer) -> 
     assert "unsendable" not in logged and "Traceback" not in logged, logged[:2000]
 
 
+@pytest.mark.slow
 def test_ready_says_503_when_the_sparql_server_stops_answering(tmp_path: Path,
                                                                 built: Layout) -> None:
     # The store of the second service is the first one's endpoint: a real SPARQL server.
@@ -166,6 +169,7 @@ def test_the_readme_names_settings_as_the_environment_reads_them() -> None:
             assert variable in DEFAULTS or variable in {"CONFIG", "TOKEN"}, variable
 
 
+@pytest.mark.slow
 def test_health_and_ready_are_outside_the_rate_limit(tmp_path: Path, built: Layout) -> None:
     settings = {"RATE_LIMIT": "0.1", "RATE_BURST": "2"}
     with LiveServer(tmp_path, home=built.root, args=("--store", "memory"),

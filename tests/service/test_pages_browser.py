@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
+
 from kg.paths import Layout
 from tests.browser import artifacts_dir, browser
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def test_a_newcomer_finds_ketamine_and_its_2017_measure(live_server: LiveServer,

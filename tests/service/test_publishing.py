@@ -153,6 +153,7 @@ def test_home_page_embeds_a_schema_org_dataset(live_server: LiveServer) -> None:
         assert request("GET", url).status == 200
 
 
+@pytest.mark.slow
 def test_a_write_moves_dcterms_modified(tmp_path: Path, built: Layout) -> None:
     from tests.service.test_writes import update, writable_settings
 

@@ -17,6 +17,7 @@ from jsonschema import Draft7Validator
 from kg.paths import Layout
 from tests.http import request
 from tests.live import LiveServer
+from tests.profiles import examples
 from tests.service.test_reconcile import Validate
 from tests.service.test_reconcile import validate as validate  # the fixture
 
@@ -191,7 +192,7 @@ QUERY = st.dictionaries(
     max_size=5)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=examples(150), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(query=st.one_of(QUERY, JSON))
 def test_no_query_shape_gives_a_server_error(live_server: LiveServer, shared_dir: Path,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlsplit
 
+import pytest
 from playwright.sync_api import Page
 
 from kg.paths import Layout
 from tests.browser import artifacts_dir, browser
 from tests.http import request
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 PER_SOURCE = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
 SELECT ?source (COUNT(?claim) AS ?claims) WHERE { ?claim dmo:statedIn ?source }

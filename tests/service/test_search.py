@@ -111,6 +111,7 @@ def test_reconciliation_tolerates_typos_and_ranks_the_exact_name_first(
     assert exact[0]["score"] > misspelt[0]["score"]
 
 
+@pytest.mark.slow
 def test_the_index_is_kept_beside_the_store_and_reused(tmp_path: Path, built: Layout) -> None:
     store = tmp_path / "store"
     settings = {"STORE_DIR": str(store)}
@@ -134,6 +135,7 @@ def _index_state(folder: Path) -> tuple[int, set[tuple[str, int, int]]]:
                                   for f in folder.iterdir()}
 
 
+@pytest.mark.slow
 def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layout) -> None:
     from tests.service.test_writes import GRAPH, update, writable_settings
 

@@ -17,6 +17,7 @@ from tests.live import LiveServer
 COUNT = quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", ["memory", "oxigraph", "rdflib"])
 def test_gunicorn_workers_answer_on_every_store(tmp_path: Path, built: Layout,
                                                 store: str) -> None:
@@ -45,6 +46,7 @@ def test_serving_a_missing_data_file_fails_clearly(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_builds_dist_first_when_it_is_missing(tmp_path: Path, sources_copy: Layout) -> None:
     assert not sources_copy.dist_dir.exists()
     with LiveServer(tmp_path, home=sources_copy.root) as server:
@@ -61,6 +63,7 @@ def test_serving_an_unreachable_sparql_store_fails_in_one_line(tmp_path: Path) -
     assert "http://127.0.0.1:1/sparql" in lines[0] and "cannot be reached" in lines[0]
 
 
+@pytest.mark.slow
 def test_a_remote_store_going_down_answers_503(tmp_path: Path, built: Layout) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

@@ -15,6 +15,8 @@ from service.buffered_worker import HEADER_SECONDS
 from tests.http import request
 from tests.live import LiveServer
 
+pytestmark = pytest.mark.slow  # servers of their own, clients that wait
+
 SLOW = 50
 
 

@@ -46,6 +46,8 @@ from tests.service.w3c_suite import (
     shape,
 )
 
+pytestmark = pytest.mark.slow  # the W3C suites, case by case
+
 TOKEN = "w3c-evaluation-suite-token-0123456789"
 FAILURES_FILE = Path(__file__).with_name("w3c_engine_failures.txt")
 QUERIES = load_cases("query")

@@ -17,6 +17,8 @@ from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from tests.http import Reply, request
 from tests.live import LiveServer
 
+pytestmark = pytest.mark.slow  # the W3C suites, case by case
+
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")

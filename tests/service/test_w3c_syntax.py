@@ -22,6 +22,8 @@ from tests.live import LiveServer
 from tests.service.test_w3c_evaluation import ENGINE_FAILURES, TOKEN, server  # noqa: F401
 from tests.service.w3c_suite import SUITE, SyntaxCase, load_syntax_cases
 
+pytestmark = pytest.mark.slow  # the W3C suites, case by case
+
 CASES = load_syntax_cases()
 REMOTE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
 # Differences the service still introduces, each a defect to fix (an entry that starts to

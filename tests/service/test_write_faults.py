@@ -15,6 +15,8 @@ from kg.paths import Layout
 from tests.http import request
 from tests.live import LiveServer
 
+pytestmark = pytest.mark.slow  # servers of their own
+
 TOKEN = "faults-token-0123456789"
 
 

@@ -283,6 +283,7 @@ def test_the_protocol_dataset_of_an_update_is_honoured(writable: LiveServer) -> 
     assert conflict.status == 400
 
 
+@pytest.mark.slow
 def test_written_graphs_survive_a_rebuild(tmp_path: Path, layout: Layout) -> None:
     from kg.build import build
 
