@@ -8,9 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from kg.paths import Layout
 from tests.browser import artifacts_dir, browser, download_csv
 from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # headless Chromium
 
 
 def test_from_kokain_to_the_csv_of_a_source(live_server: LiveServer, layout: Layout,
