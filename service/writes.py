@@ -96,10 +96,15 @@ def sparql_update(operation: Operation) -> Response:
         with side.lock:
             try:
                 run_timed(lambda: store.update(executed))
-            except QueryTimeout:
+            except QueryTimeout as error:
+                # The engine applies an update in one transaction that cannot be cut short:
+                # stopped while committing, it may still land. The client is told so.
                 side.record(who, "update", "timed out", sha256=digest, targets=sorted(targets),
-                            text=executed)
-                raise
+                            text=executed, outcome="unknown")
+                raise QueryTimeout(
+                    f"the update ran longer than the {query_limits().seconds:g} s time limit "
+                    "and was stopped; if it was already being committed it may still have "
+                    "been applied: read the graphs it writes to know") from error
             side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
                         text=executed)
     except QueryTimeout:

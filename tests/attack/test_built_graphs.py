@@ -96,8 +96,11 @@ def test_an_update_that_times_out_is_audited(tmp_path: Path, built: Layout) -> N
                   "?d ?e ?f . ?g ?h ?i . BIND(CONCAT(STR(?c), STR(?f), STR(?i)) AS ?n) }")
         reply = request("POST", f"{server.url}/sparql", update, AUTH, timeout=60)
         assert reply.status == 503, reply.text
+        # The engine's transaction cannot be cut short: the client is not told it was undone.
+        assert "may still have been applied" in reply.text
         entry = audit(server)[-1]
         assert entry["status"] == "timed out" and entry["targets"] == ["urn:mine:slow"]
+        assert entry["outcome"] == "unknown"
 
 
 def test_an_audit_log_that_cannot_be_written_does_not_undo_the_answer(
