@@ -20,15 +20,6 @@ def test_every_setting_is_documented(layout: Layout) -> None:
 
 
 
-def test_every_setting_is_read_by_the_code(layout: Layout) -> None:
-    # A setting the code never reads would be documented and silently do nothing.
-    code = "\n".join(path.read_text(encoding="utf-8")
-                     for package in ("kg", "service", "dmkg_cli")
-                     for path in (layout.root / package).rglob("*.py")
-                     if path != layout.root / "service" / "config.py")
-    for key in DEFAULTS:
-        assert f'"{key}"' in code or f"'{key}'" in code, key
-
 def _commands(group: click.Group, prefix: str = "dmkg") -> list[str]:
     names = []
     for name, command in group.commands.items():

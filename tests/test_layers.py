@@ -117,10 +117,13 @@ _OPENS = """
 import importlib, pkgutil, sys
 from pathlib import Path
 root = Path.cwd().resolve()
+# Installed packages (a virtual environment may sit inside the project) are not the project's.
+installed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix)}
 def hook(event, args):
     if event == "open" and isinstance(args[0], str):
         path = Path(args[0]).resolve()
-        if root in path.parents and path.suffix not in {".py", ".pyc", ".so"}:
+        if (root in path.parents and not installed & set(path.parents)
+                and path.suffix not in {".py", ".pyc", ".so"}):
             print(path.relative_to(root), flush=True)
 sys.addaudithook(hook)
 for name in sys.argv[1:]:

@@ -17,7 +17,7 @@ import pytest
 
 from kg.nesting import MAX_DEPTH, QUOTED_WEIGHT, json_depth, sparql_depth, xml_depth
 from kg.paths import Layout
-from kg.sparql_text import has_relative_iri, keywords, remote_operations, with_row_limit
+from kg.sparql_text import keywords, remote_operations, with_row_limit
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -255,7 +255,7 @@ def test_a_query_that_grows_without_end_gets_503_and_its_worker_is_replaced(
 
 
 def test_query_caches_hold_bounded_bytes() -> None:
-    functions = (has_relative_iri, keywords, remote_operations,
+    functions = (keywords, remote_operations,
                  lambda text: with_row_limit(text, 10))
     tracemalloc.start()
     try:

@@ -139,9 +139,12 @@ def test_entity_page_draws_the_time_line_with_a_table(live_server: LiveServer) -
     assert "arrêté of 4 December 1997" in svg
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>",
                       figure.group(1), re.S)
+    # Dates read in the page's language, each with its ISO form for machines.
     assert [(r[1], r[2], r[3]) for r in rows] == [
-        ("French List I of poisonous substances", "1997", "2017-04-24"),
-        ("French narcotics list (stupéfiants)", "2017-04-24", "")]
+        ("French List I of poisonous substances", '<time datetime="1997">1997</time>',
+         '<time datetime="2017-04-24">24 April 2017</time>'),
+        ("French narcotics list (stupéfiants)",
+         '<time datetime="2017-04-24">24 April 2017</time>', "")]
 
 
 def test_a_measure_says_which_documents_were_read(live_server: LiveServer) -> None:
