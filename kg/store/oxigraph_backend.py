@@ -26,6 +26,7 @@ from kg.store.base import (
     LiteralValue,
     QueryFailed,
     QueryOutcome,
+    QueryRefused,
     QuerySyntaxError,
     Rows,
     Term,
@@ -483,6 +484,12 @@ class OxigraphBackend(Backend):
             result = target.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
+        except RuntimeError as error:
+            # A function the engine does not know is named while the query is planned: the
+            # query's fault, not the store's.
+            if "is not supported" in str(error):
+                raise QueryRefused(str(error)) from error
+            raise QueryFailed(str(error)) from error
         except (OSError, ValueError, TypeError) as error:
             raise QueryFailed(str(error)) from error
         if isinstance(result, ox.QueryBoolean):

@@ -125,6 +125,15 @@ def test_nothing_acceptable_is_406(live_server: LiveServer) -> None:
     assert "application/sparql-results+json" in reply.text
 
 
+@pytest.mark.parametrize("function", ["<urn:no-such-function>",
+                                      "<http://www.w3.org/2005/xpath-functions#current-dateTime>"])
+def test_a_function_the_engine_does_not_know_is_400(live_server: LiveServer,
+                                                    function: str) -> None:
+    reply = get(live_server, f"SELECT ({function}(1) AS ?n) {{}}")
+    assert reply.status == 400, reply.text
+    assert function in reply.text and "not supported" in reply.text
+
+
 def test_an_unknown_format_is_400(live_server: LiveServer) -> None:
     reply = get(live_server, SELECT, format="png")
     assert reply.status == 400 and "json" in reply.text
