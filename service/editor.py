@@ -25,4 +25,7 @@ def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) ->
                                "defaultGraphs": list(graphs.default_graphs),
                                "namedGraphs": list(graphs.named_graphs)})
     response: Response = respond(html, "text/html; charset=utf-8")
+    # The editor speaks the language the request asks for (header or cookie); the endpoint's
+    # other answers do not.
+    response.vary.update(("Accept-Language", "Cookie"))
     return response

@@ -252,6 +252,9 @@ def test_browsers_get_the_query_editor(live_server: LiveServer) -> None:
     reply = request("GET", f"{live_server.url}/sparql",
                     headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert reply.status == 200 and reply.media_type == "text/html"
+    # Its language follows the request: a cache must keep one copy per language.
+    vary = {v.strip().lower() for v in reply.headers.get("vary", "").split(",")}
+    assert {"accept", "accept-language", "cookie"} <= vary
     assert "yasgui-4.6.2/yasgui.min.js" in reply.text
     assert "Cities with" in reply.text  # the competency questions as example tabs
     assert "cdn" not in reply.text.lower() and "https://" not in reply.text.split("<body>")[0]
