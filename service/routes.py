@@ -81,7 +81,7 @@ ALLOWED_HEADERS = "Content-Type, Accept, Accept-Language, If-None-Match"
 ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
 # Pages may load their own scripts, styles and images only; no page may frame them.
-PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; "
                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
                "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
                "frame-ancestors 'none'")

@@ -261,3 +261,18 @@ def test_a_request_line_too_long_is_plain_text_readable_cross_origin(
     assert reply.headers.get("x-content-type-options") == "nosniff"
     assert reply.headers.get("access-control-allow-origin") == "*"
     assert b"POST" in reply.body and b"<html" not in reply.body
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/api/docs", "/id/substance/ketamine",
+                                  "/timeline", "/map", "/claims", "/search?q=kokain"])
+def test_pages_run_their_own_scripts_only(live_server: LiveServer, path: str) -> None:
+    reply = request("GET", live_server.url + path, headers={"Accept": "text/html"})
+    assert reply.status == 200, reply.text
+    policy = dict(part.strip().split(" ", 1) for part in
+                  reply.headers["content-security-policy"].split(";"))
+    assert policy["script-src"] == "'self'"
+    # Every script is a file of the service's own, or data that no browser runs.
+    for attributes in re.findall(r"<script([^>]*)>", reply.text):
+        assert "src=" in attributes or re.search(r'type="application/(ld\+)?json"', attributes), \
+            attributes
+    assert not re.search(r"<[^>]+\son[a-z]+=", reply.text)  # no inline event handlers
