@@ -262,9 +262,10 @@ def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
 
     try:
         return run_timed(work)
-    except QueryTimeout:
+    except QueryTimeout as error:
         if gate.abandon():
-            raise
+            raise QueryTimeout(f"the write ran longer than the {query_limits().seconds:g} s "
+                               "time limit and was stopped before its commit") from error
     # The commit had begun when the request gave up waiting: its outcome is the answer.
     if gate.error is not None:
         raise gate.error

@@ -100,6 +100,7 @@ def test_a_body_that_outlives_the_time_limit_writes_nothing(
         reply = put(server, body, "application/n-triples")
         assert reply.status == 503, reply.text
         assert "time limit" in reply.text and "nothing was written" in reply.text
+        assert "the write ran longer" in reply.text and "LIMIT" not in reply.text
         entry = last_audit(server)
         assert entry["status"] == "failed" and entry["graph"] == GRAPH
         time.sleep(3)  # the abandoned work would have committed by now
