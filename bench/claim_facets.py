@@ -4,9 +4,9 @@ changes), beside the home page's four per-facet counts done by the store."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,7 +47,10 @@ def measure(triples: int, runs: int = 3) -> dict[str, float | int]:
 
 
 def main() -> None:
-    scales = [int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scales", nargs="*", type=int, metavar="TRIPLES",
+                        help="sizes of the synthetic graph (default: 10k, 100k and 1M)")
+    scales = parser.parse_args().scales or [10_000, 100_000, 1_000_000]
     rows = [measure(n) for n in scales]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "claim-facets-latest.json").write_text(json.dumps(rows, indent=1))

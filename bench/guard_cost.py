@@ -11,9 +11,9 @@ Results: bench/results/guard-cost-latest.json and .md.
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +39,11 @@ def median_us(work: Callable[[], object], runs: int) -> float:
 def main() -> None:
     layout = default_layout()
     store = OxigraphBackend.in_memory()
-    dataset = Path(sys.argv[1]) if len(sys.argv) > 1 else layout.root / "dist" / "dmkg.nq"
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("dataset", nargs="?", type=Path,
+                        default=layout.root / "dist" / "dmkg.nq",
+                        help="N-Quads to load (default: the built dist/dmkg.nq)")
+    dataset = parser.parse_args().dataset
     if not dataset.is_file():
         raise SystemExit(f"{dataset} does not exist: run 'dmkg build' first")
     store.load(dataset)

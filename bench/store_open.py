@@ -10,6 +10,7 @@ open did before) and opening with the note, medians of a few opens each.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import statistics
 import time
@@ -67,6 +68,7 @@ def _measure(size: int, folder: Path) -> dict[str, object]:
 
 def main() -> None:
     """Measure each size and write bench/results/store-open-{stamp,latest}.{json,md}."""
+    argparse.ArgumentParser(description=__doc__).parse_args()  # --help, and no options
     rows = measure_sizes(SIZES, _measure)
     write_rows("store-open", "Opening the writable store with a large contributed graph "
                f"(on-disk Oxigraph, median of {ROUNDS} opens)", rows)

@@ -8,6 +8,7 @@ query runs on a merged copy (the copy's one-time cost reported apart).
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -60,6 +61,7 @@ def _measure(size: int, folder: Path) -> dict[str, float]:
 
 def main() -> None:
     """Measure each size and write bench/results/union-set-{stamp,latest}.{json,md}."""
+    argparse.ArgumentParser(description=__doc__).parse_args()  # --help, and no options
     rows = measure_sizes(SIZES, _measure)
     write_rows("union-set", "Union default graph as a set (in-memory Oxigraph, medians)", rows)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from kg.paths import Layout
 
 
@@ -32,3 +34,11 @@ def test_run_refuses_an_unknown_name_in_one_line(layout: Layout) -> None:
     refused = _bench(layout, "run", "nothing")
     assert refused.returncode == 2
     assert "no benchmark 'nothing'" in refused.stderr
+
+
+@pytest.mark.slow
+def test_every_benchmark_answers_help_without_running(layout: Layout) -> None:
+    names = [line.split()[0] for line in _bench(layout, "list").stdout.splitlines()]
+    for name in names:
+        helped = _bench(layout, "run", name, "--help")
+        assert helped.returncode == 0 and "usage" in helped.stdout.lower(), (name, helped.stderr)
