@@ -50,6 +50,12 @@ def engine_error(error: Exception) -> QueryFailed:
     return QueryFailed(message)
 
 
+def unsupported(error: Exception) -> bool:
+    """Whether the engine refused a function it does not know: the query's fault, named while
+    the query is planned, not the store's."""
+    return isinstance(error, RuntimeError) and "is not supported" in str(error)
+
+
 class StoreUnreachable(QueryFailed):
     """The store could not be reached (a remote server down or refusing connections)."""
 

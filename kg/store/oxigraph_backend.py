@@ -34,6 +34,7 @@ from kg.store.base import (
     ValueRows,
     engine_error,
     guard,
+    unsupported,
 )
 
 # Merged copies kept for datasets whose graphs overlap (each holds their triples).
@@ -485,9 +486,7 @@ class OxigraphBackend(Backend):
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except RuntimeError as error:
-            # A function the engine does not know is named while the query is planned: the
-            # query's fault, not the store's.
-            if "is not supported" in str(error):
+            if unsupported(error):
                 raise QueryRefused(str(error)) from error
             raise QueryFailed(str(error)) from error
         except (OSError, ValueError, TypeError) as error:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import pytest
 
-from kg.store.base import GraphStateError, engine_error
+from kg.store.base import GraphStateError, engine_error, unsupported
 from tests.http import request
 from tests.live import LiveServer
 from tests.service.test_w3c_evaluation import ENGINE_FAILURES, TOKEN, server  # noqa: F401
@@ -48,7 +48,10 @@ def _engine_reading(case: SyntaxCase) -> str:
     except SyntaxError:
         return "refused"
     except (OSError, ValueError, TypeError, RuntimeError) as error:
-        # A graph that must exist and does not (or the reverse) is the client's error.
+        # A function the engine does not know, and a graph that must exist and does not (or
+        # the reverse), are the client's error.
+        if unsupported(error):
+            return "unsupported"
         return "not applicable" if isinstance(engine_error(error), GraphStateError) \
             else "failed"
     return "ran"
@@ -75,7 +78,7 @@ def test_syntax(server: LiveServer, case: SyntaxCase) -> None:  # noqa: F811
         pytest.xfail("SERVICE and LOAD are refused by the service's policy, valid or not")
     reading = _engine_reading(case)
     status, body = _send(server, case)
-    expected = {"refused": {400}, "ran": {200, 204}, "failed": {500},
+    expected = {"refused": {400}, "unsupported": {400}, "ran": {200, 204}, "failed": {500},
                 "not applicable": {404, 409}}[reading]
     known = SERVICE_DIFFERENCES.get(case.name)
     if known is not None and status not in expected:
