@@ -12,10 +12,14 @@ from tests.live import LiveServer
 from tests.virtuoso import Virtuoso
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def service_on_virtuoso(tmp_path_factory: pytest.TempPathFactory, built: Layout,
                         virtuoso: Virtuoso) -> Iterator[LiveServer]:
-    """The service with the built dataset loaded into a real Virtuoso as its store."""
+    """The service with the built dataset loaded into a real Virtuoso as its store.
+
+    Loaded again for each module: the session's Virtuoso is shared with the store contract
+    tests, which empty it, and a worker may run them between two modules that read it.
+    """
     loaded = dmkg("load", "--target", virtuoso.endpoint, "--update-url",
                   virtuoso.update_endpoint, "--user", virtuoso.user, "--password",
                   virtuoso.password, "--quiet", home=built.root)
