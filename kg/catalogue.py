@@ -222,7 +222,9 @@ class Catalogue:
             seen = self._changes
         # The key of the content before it is read: a write landing meanwhile leaves the
         # index under an older key, built again at the next start rather than opened stale.
-        key = updates.content_key(backend) if self.folder is not None else ""
+        # A writable store is named by the note its writes keep, read back when it is opened
+        # again (kg.store.union_note): its version now is the key it will have then.
+        key = backend.version() if self.folder is not None else ""
         changed = updates.apply(self.index, backend)
         searcher = self.index.searcher()
         with self._lock:

@@ -18,17 +18,6 @@ from kg.store import Backend
 UPDATE_HEAP = 32 * 1024 * 1024
 
 
-def content_key(backend: Backend) -> str:
-    """The key the store's content will have when the store is opened again.
-
-    A writable store is named by the note its writes keep (see kg.store.union_note), which
-    a store opened again reads back: its version now is its version then. A store whose
-    note could not be written is named otherwise when opened again, and its index is then
-    built anew rather than opened stale.
-    """
-    return backend.version()
-
-
 def _indexed(searcher: tantivy.Searcher, schema: tantivy.Schema) -> dict[str, float]:
     """The individuals indexed from a graph open to writes, with their weights."""
     query = tantivy.Query.term_query(schema, "graph", WRITTEN)

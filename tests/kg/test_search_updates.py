@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.catalogue import Catalogue
-from kg.search import build, updates
+from kg.search import build
 from kg.store.oxigraph_backend import OxigraphBackend
 
 DMR = "https://w3id.org/dmkg/id/"
@@ -50,12 +50,12 @@ def test_a_write_is_indexed_in_place_and_kept_for_the_next_start(tmp_path: Path)
     _insert(backend, "ketamine", "zorglubine")
     catalogue.stale()
     # A start while the write is not yet in the index builds it again.
-    assert build.find(tmp_path, updates.content_key(backend)) is None
+    assert build.find(tmp_path, backend.version()) is None
     assert catalogue.update(backend) == 1
     assert [h.entity.id for h in catalogue.search("zorglubine")] == ["substance/ketamine"]
     assert [h.entity.id for h in catalogue.search("cocaine")] == ["substance/cocaine"]
     # Opened again on the store as written, by its key: the store is not read.
-    reopened = Catalogue.for_store(Unread(backend.store), tmp_path, updates.content_key(backend))
+    reopened = Catalogue.for_store(Unread(backend.store), tmp_path, backend.version())
     assert reopened.folder == folder
     assert [h.entity.id for h in reopened.search("zorglubine")] == ["substance/ketamine"]
 
