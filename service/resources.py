@@ -351,8 +351,3 @@ class Resources:
             checked=sorted(str(v) for v in out.get(DMO_CHECKEDIN, [])),
             requirements=self.links(out.get(DMO_IMPOSESREQUIREMENT, []), lang),
             sources=list(sources.values()))
-
-
-def entity_iri(kind: str, slug: str) -> str:
-    """Return the IRI of kind/slug."""
-    return f"{DMR}{kind}/{slug}"
