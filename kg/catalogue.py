@@ -71,6 +71,25 @@ class CatalogueEntry:
         return ([(n, True) for n in self.labels.values()]
                 + [(n, False) for _, n in self.alt_labels])
 
+    def foreign(self, name: str, lang: str | None) -> bool:
+        """Whether name is written in another language than lang (False when lang is None)."""
+        if lang is None:
+            return False
+        return not (self.labels.get(lang) == name or (lang, name) in self.alt_labels)
+
+    def written(self, folded: str, lang: str) -> str:
+        """A folded name or word of a name as this entity writes it, in lang when it can.
+
+        A whole name stands for the entity, so its label in lang is shown; a word is shown as
+        a name in lang spells it, else as another name does.
+        """
+        names = sorted(self.names(), key=lambda n: self.foreign(n[0], lang))
+        if any(fold(name) == folded for name, _ in names):
+            return self.label(lang)
+        spelt = (word for name, _ in names for word in words(name)
+                 if fold(word) == folded)
+        return next(spelt, folded)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -102,7 +121,8 @@ class Results:
     total: int
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    did_you_mean: str | None = None
+    did_you_mean: str | None = None  # folded, as the search reads it
+    suggested: CatalogueEntry | None = None  # the entity did_you_mean is a name of
     # False when names matched as typed alone passed COUNTED: total counts those, and the
     # facets too; pieces of names and the texts would add to them.
     total_exact: bool = True
@@ -156,19 +176,23 @@ def closeness(folded_name: str, wanted: str) -> tuple[float, str]:
     return best
 
 
-def matched_name(entity: CatalogueEntry, wanted: str, tier: int) -> tuple[str, bool]:
-    """The entity's name a hit of this tier stands for: the best one, or the closest spelt."""
+def matched_name(entity: CatalogueEntry, wanted: str, tier: int,
+                 lang: str | None = None) -> tuple[str, bool]:
+    """The entity's name a hit of this tier stands for: the best one, or the closest spelt;
+    of names as good, one written in lang."""
     names = entity.names()
     if tier == FUZZY:
-        return min(names, key=lambda n: (-closeness(fold(n[0]), wanted)[0], not n[1], n[0]),
+        return min(names, key=lambda n: (-closeness(fold(n[0]), wanted)[0], not n[1],
+                                         entity.foreign(n[0], lang), n[0]),
                    default=(entity.id, True))
-    best = [(not preferred, len(fold(name)), fold(name), name, preferred)
+    best = [(not preferred, entity.foreign(name, lang), len(fold(name)), fold(name), name,
+             preferred)
             for name, preferred in names if name_tier(fold(name), wanted) == tier]
     if not best:
         spread = _pieces_tier(names, wanted) if tier == SUBSTRING else None
         return spread or (entity.label(), True)
     chosen = min(best)
-    return chosen[3], chosen[4]
+    return chosen[4], chosen[5]
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -326,11 +350,13 @@ class Catalogue:
         return (tier_of(first[0][0]), first[0][1]) if first else None
 
     def query(self, text: str, filters: Mapping[str, Iterable[str]] | None = None,
-              offset: int = 0, limit: int | None = None, facets: bool = False) -> Results:
+              offset: int = 0, limit: int | None = None, facets: bool = False,
+              lang: str | None = None) -> Results:
         """Search names, then texts, then (when no name matches) spellings alike; one page.
 
         Hits come one per entity: a higher tier first, then the entity with the shorter
-        shortest name, then by that name and IRI.
+        shortest name, then by that name and IRI. Each names what it matched, a name in
+        lang when one in lang matches as well as any.
         """
         # The search engine's patterns have a size limit: a longer text is searched by its
         # beginning, which no name exceeds.
@@ -357,24 +383,26 @@ class Catalogue:
                     break
         else:
             best = self._best_tier(query, total, page, offset)
-        results = Results(total, self._hits(page, wanted), total_exact=exact)
+        results = Results(total, self._hits(page, wanted, lang), total_exact=exact)
         if best and best[0] == FUZZY:
             # Nothing found as typed: the closest spelling of the best entity, a word of its
             # name for a one-word text.
-            name, _ = matched_name(self._entity(best[1]), wanted, FUZZY)
+            results.suggested = self._entity(best[1])
+            name, _ = matched_name(results.suggested, wanted, FUZZY)
             results.did_you_mean = closeness(fold(name), wanted)[1]
         if facets and total:
             results.facets = {f: sorted(self.counts(f, query, 50).items(),
                                         key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
         return results
 
-    def _hits(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str) -> list[Hit]:
+    def _hits(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str,
+              lang: str | None) -> list[Hit]:
         """The hits of one page: the name each matched by, snippets of the texts matched."""
         snippets: tantivy.SnippetGenerator | None = None
         hits = []
         for score, address in page:
             entity, tier = self._entity(address), tier_of(score)
-            name, preferred = matched_name(entity, wanted, tier)
+            name, preferred = matched_name(entity, wanted, tier, lang)
             snippet = None
             if tier == TEXT:
                 if snippets is None:

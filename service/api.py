@@ -22,7 +22,7 @@ from kg.version import project_version
 from service import api_schemas as schemas
 from service.description import as_json
 from service.errors import ServiceError
-from service.i18n import API_WORDS, page_language
+from service.i18n import API_WORDS, facet_label, page_language
 from service.resources import NotFound, Resources
 from service.services import run_timed, services
 from service.status import status_at
@@ -202,9 +202,9 @@ class Search(MethodView):
         lang, page, per_page = args["lang"], args["page"], args["per_page"]
         filters = {field: args[name] for name, field in FILTERS.items() if args[name]}
         found = _catalogue().query(args["q"], filters, (page - 1) * per_page, per_page,
-                                   facets=args["facets"])
+                                   facets=args["facets"], lang=lang)
         catalogue = _catalogue()
-        facets = {name: [{"value": value, "label": catalogue.facet_label(name, value, lang),
+        facets = {name: [{"value": value, "label": facet_label(catalogue, name, value, lang),
                           "count": count} for value, count in values]
                   for name, values in found.facets.items()}
         return {"total": found.total, "total_exact": found.total_exact, "page": page,

@@ -6,6 +6,9 @@ import datetime as dt
 import re
 
 from flask import Flask, Response, request
+from werkzeug.wrappers import Request
+
+from kg.catalogue import Catalogue
 
 LANGUAGES = ("en", "fr")
 # Remembers the language a reader chose with ?lang=, so that every later page keeps it.
@@ -57,6 +60,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_trend": "Trend", "facet_all": "any",
         "timeline": "Control measures over time", "measure": "measure",
         "duties_only": "duties only", "regulates": "applies to",
+        # Punctuation: French puts a no-break space before : ; ? ! and inside « ».
+        "colon": ":", "question": "?", "open_quote": "“", "close_quote": "”",
     },
     "fr": {
         "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
@@ -109,6 +114,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
+        "colon": "\u202f:", "question": "\u202f?", "open_quote": "«\u00a0",
+        "close_quote": "\u00a0»",
     },
 }
 
@@ -153,6 +160,16 @@ KIND_NAMES: dict[str, dict[str, str]] = {
            "factor": "facteurs", "concept": "concepts"},
 }
 
+# The same, one of them: the kind of a search result.
+KIND_NAME: dict[str, dict[str, str]] = {
+    "en": {"substance": "substance", "channel": "channel", "actor": "actor", "place": "place",
+           "regulation": "regulation", "source": "source", "claim": "claim",
+           "practice": "practice", "risk": "risk", "factor": "factor", "concept": "concept"},
+    "fr": {"substance": "substance", "channel": "canal", "actor": "acteur", "place": "lieu",
+           "regulation": "réglementation", "source": "source", "claim": "affirmation",
+           "practice": "pratique", "risk": "risque", "factor": "facteur", "concept": "concept"},
+}
+
 # Labels of the properties the graph borrows from other vocabularies (DMO's come from the
 # ontology), so that no reader sees a bare IRI.
 PROPERTY_LABELS: dict[str, dict[str, str]] = {
@@ -171,6 +188,27 @@ PROPERTY_LABELS: dict[str, dict[str, str]] = {
     "http://purl.org/dc/terms/isPartOf": {"en": "part of", "fr": "partie de"},
     "http://purl.org/dc/terms/language": {"en": "language", "fr": "langue"},
     "http://purl.org/dc/terms/bibliographicCitation": {"en": "citation", "fr": "référence"},
+}
+
+# The words of an error page. Its message stays as the service wrote it (in English), so a
+# French page explains the status in French and shows the message as a detail.
+ERROR_WORDS: dict[str, dict[str, str]] = {
+    "en": {"home": "Home", "search": "Search", "detail": ""},
+    "fr": {"home": "Accueil", "search": "Rechercher", "detail": "Détail (en anglais)\u202f:",
+           "400": "Requête incorrecte", "401": "Authentification requise",
+           "403": "Accès refusé", "404": "Page introuvable", "405": "Méthode non autorisée",
+           "406": "Format non disponible", "408": "Délai de la requête dépassé",
+           "409": "Conflit", "411": "Longueur requise", "413": "Requête trop volumineuse",
+           "414": "Adresse trop longue", "415": "Type de contenu non pris en charge",
+           "422": "Requête non traitable", "429": "Trop de requêtes",
+           "431": "En-têtes trop volumineux", "500": "Erreur interne du serveur",
+           "501": "Non implémenté", "502": "Mauvaise passerelle", "503": "Service indisponible",
+           "504": "Délai de la passerelle dépassé",
+           "explain_4": "Cette demande n\u2019a pas pu être satisfaite telle qu\u2019elle est "
+                        "formulée.",
+           "explain_404": "Aucune page ne se trouve à cette adresse.",
+           "explain_405": "Cette adresse ne répond pas à cette méthode.",
+           "explain_5": "Le serveur n\u2019a pas pu répondre à cette demande."},
 }
 
 MONTHS = {
@@ -210,15 +248,27 @@ def date_text(value: object, lang: str) -> str:
     return f"{number} {name} {year}"
 
 
+def facet_label(catalogue: Catalogue, facet: str, value: str, lang: str) -> str:
+    """The label of a search facet's value in lang: kinds named here, the rest by the graph."""
+    if facet == "kind":
+        return KIND_NAMES[lang].get(value, value)
+    return catalogue.facet_label(facet, value, lang)
+
+
 def page_language() -> str:
     """Pick the page language: ?lang= first, then the reader's choice, then Accept-Language."""
-    asked = request.args.get("lang")
+    return language_of(request)
+
+
+def language_of(asking: Request) -> str:
+    """The language a request asks for: ?lang=, then the lang cookie, then Accept-Language."""
+    asked = asking.args.get("lang")
     if asked in LANGUAGES:
         return asked
-    kept = request.cookies.get(LANG_COOKIE)
+    kept = asking.cookies.get(LANG_COOKIE)
     if kept in LANGUAGES:
         return kept
-    best = request.accept_languages.best_match(LANGUAGES)
+    best = asking.accept_languages.best_match(LANGUAGES)
     return best or "en"
 
 
@@ -236,3 +286,4 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember)
     app.add_template_filter(date_text, "date_text")
     app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES
+    app.jinja_env.globals["KIND_NAME"] = KIND_NAME

@@ -18,7 +18,7 @@ from kg.search.fields import FACETS
 from kg.store import Backend
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
-from service.i18n import KIND_NAMES, WORDS, page_language
+from service.i18n import KIND_NAMES, WORDS, facet_label, page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import Group, svg
 from service.resources import NotFound, Resources
@@ -134,19 +134,23 @@ def search() -> Response:
     chosen = {name: value[:300] for name in FACETS
               if (value := request.args.get(name, "").strip())}
     found = catalogue.query(text, {k: [v] for k, v in chosen.items()}, limit=50,
-                            facets=True) if text else None
+                            facets=True, lang=lang) if text else None
     api = "/api/search?" + urlencode({"q": text, "lang": lang, **chosen})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
     # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
     snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
         if found else {}
-    facets = [(name, [(catalogue.facet_label(name, value, lang), count, value == chosen.get(name),
-                       "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
+    facets = [(name, [(facet_label(catalogue, name, value, lang), count,
+                       value == chosen.get(name), "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
                       for value, count in values[:12]],
                "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
                                        "q": text, "lang": lang}) if name in chosen else None)
               for name, values in (found.facets.items() if found else ()) if values]
+    suggestion = None
+    if found and found.suggested and found.did_you_mean:
+        suggestion = found.suggested.written(found.did_you_mean, lang)
     return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
+                 suggestion=suggestion,
                  hits=found.hits if found else [], snippets=snippets,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

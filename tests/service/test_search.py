@@ -83,7 +83,7 @@ def test_suggestions_as_typed(live_server: LiveServer) -> None:
 
 def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveServer) -> None:
     page = request("GET", f"{live_server.url}/search?q=kokain&lang=fr").body.decode()
-    assert "Vouliez-vous dire" in page and 'href="/search?q=cocaine&lang=fr"' in page
+    assert "Vouliez-vous dire" in page and 'href="/search?q=coca%C3%AFne&lang=fr"' in page
     assert 'href="/id/substance/cocaine?lang=fr"' in page
     quoted = request("GET", f"{live_server.url}/search?q=montagne").body.decode()
     assert "<b>montagne</b>" in quoted and 'class="snippet"' in quoted
