@@ -12,16 +12,26 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.namespaces import DMO, ONTOLOGY_IRI, PREFIXES
 
+LANGUAGES = ("en", "fr")
 SECTIONS = (
     ("classes", OWL.Class, "Classes", "Classes"),
-    ("object-properties", OWL.ObjectProperty, "Object properties", "Propriétés d'objet"),
+    ("object-properties", OWL.ObjectProperty, "Object properties", "Propriétés d’objet"),
     ("datatype-properties", OWL.DatatypeProperty, "Datatype properties",
      "Propriétés de données"),
     ("individuals", OWL.NamedIndividual, "Value sets (individuals)",
      "Jeux de valeurs (individus)"),
     ("annotation-properties", OWL.AnnotationProperty, "Annotation properties",
-     "Propriétés d'annotation"),
+     "Propriétés d’annotation"),
 )
+# The words of the page around the terms.
+WORDS = {
+    "en": {"terms": "Terms", "version_iri": "Version IRI", "version": "Version",
+           "licence": "Licence", "anonymous": "(anonymous)", "or": " or ", "and": " and ",
+           "switch": "Français", "home": "Home"},
+    "fr": {"terms": "Termes", "version_iri": "IRI de version", "version": "Version",
+           "licence": "Licence", "anonymous": "(anonyme)", "or": " ou ", "and": " et ",
+           "switch": "English", "home": "Accueil"},
+}
 
 
 @dataclass
@@ -71,54 +81,56 @@ def _by_lang(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
     return values
 
 
-def _describe(graph: Graph, node: Node) -> str:
+def _describe(graph: Graph, node: Node, lang: str) -> str:
     """Render a class expression or data range readably."""
     if not isinstance(node, BNode):
         return curie(node)
-    for operator, word in ((OWL.unionOf, " or "), (OWL.intersectionOf, " and ")):
+    words = WORDS[lang]
+    for operator, word in ((OWL.unionOf, words["or"]), (OWL.intersectionOf, words["and"])):
         members = graph.value(node, operator)
         if members is not None:
-            return "(" + word.join(_describe(graph, m) for m in Collection(graph, members)) + ")"
-    return "(anonymous)"
+            return "(" + word.join(_describe(graph, m, lang)
+                                   for m in Collection(graph, members)) + ")"
+    return words["anonymous"]
 
 
 RELATIONS = (
-    ("subclass of", RDFS.subClassOf, False),
-    ("subclasses", RDFS.subClassOf, True),
-    ("disjoint with", OWL.disjointWith, False),
-    ("subproperty of", RDFS.subPropertyOf, False),
-    ("subproperties", RDFS.subPropertyOf, True),
-    ("domain", RDFS.domain, False),
-    ("range", RDFS.range, False),
-    ("instances", RDF.type, True),
-    ("type", RDF.type, False),
-    ("alternative labels", SKOS.altLabel, False),
+    ({"en": "subclass of", "fr": "sous-classe de"}, RDFS.subClassOf, False),
+    ({"en": "subclasses", "fr": "sous-classes"}, RDFS.subClassOf, True),
+    ({"en": "disjoint with", "fr": "disjointe de"}, OWL.disjointWith, False),
+    ({"en": "subproperty of", "fr": "sous-propriété de"}, RDFS.subPropertyOf, False),
+    ({"en": "subproperties", "fr": "sous-propriétés"}, RDFS.subPropertyOf, True),
+    ({"en": "domain", "fr": "domaine"}, RDFS.domain, False),
+    ({"en": "range", "fr": "co-domaine"}, RDFS.range, False),
+    ({"en": "instances", "fr": "instances"}, RDF.type, True),
+    ({"en": "type", "fr": "type"}, RDF.type, False),
+    ({"en": "alternative labels", "fr": "autres libellés"}, SKOS.altLabel, False),
 )
 
 
-def _term(graph: Graph, iri: URIRef) -> DocumentedTerm:
+def _term(graph: Graph, iri: URIRef, lang: str) -> DocumentedTerm:
     term = DocumentedTerm(str(iri), curie(iri), anchor(iri), _by_lang(graph, iri, RDFS.label),
                 _by_lang(graph, iri, SKOS.definition))
     if legacy_anchor(iri) != term.anchor:
         term.legacy_anchor = legacy_anchor(iri)
-    for name, predicate, inverse in RELATIONS:
+    for names, predicate, inverse in RELATIONS:
         nodes = graph.subjects(predicate, iri) if inverse else graph.objects(iri, predicate)
-        values = sorted({_describe(graph, n) if not isinstance(n, Literal) else str(n)
+        values = sorted({_describe(graph, n, lang) if not isinstance(n, Literal) else str(n)
                          for n in nodes} - {"owl:NamedIndividual", "owl:Thing"})
         if values:
-            term.relations.append((name, values))
+            term.relations.append((names[lang], values))
     return term
 
 
-def ontology_model(graph: Graph) -> dict[str, object]:
-    """Collect what the documentation page shows."""
+def ontology_model(graph: Graph, lang: str = "en") -> dict[str, object]:
+    """Collect what the documentation page shows, its words in lang."""
     ontology = URIRef(ONTOLOGY_IRI)
     sections = []
     for key, kind, title_en, title_fr in SECTIONS:
         iris = sorted({s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)},
                       key=curie)
         sections.append({"key": key, "title": {"en": title_en, "fr": title_fr},
-                         "terms": [_term(graph, iri) for iri in iris]})
+                         "terms": [_term(graph, iri, lang) for iri in iris]})
     header = {
         "iri": ONTOLOGY_IRI,
         "version_iri": str(graph.value(ontology, OWL.versionIRI) or ""),
@@ -130,10 +142,17 @@ def ontology_model(graph: Graph) -> dict[str, object]:
     return {"header": header, "sections": sections}
 
 
-def render_html(graph: Graph, links: dict[str, str] | None = None) -> str:
-    """Render the ontology documentation page."""
+def render_html(graph: Graph, links: dict[str, str] | None = None, lang: str = "en",
+                switch: str | None = None) -> str:
+    """Render the ontology documentation page in lang, the other language's texts beside.
+
+    switch is the address of the same page in the other language, when there is one.
+    """
     env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape())
-    return env.get_template("ontology.html").render(links=links or {}, **ontology_model(graph))
+    other = next(code for code in LANGUAGES if code != lang)
+    return env.get_template("ontology.html").render(
+        links=links or {}, lang=lang, other=other, words=WORDS[lang], switch=switch,
+        **ontology_model(graph, lang))
 
 
 def write_docs(graph: Graph, target: Path) -> Path:

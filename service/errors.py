@@ -19,10 +19,12 @@ from urllib.parse import parse_qs
 from flask import Flask, Response, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from kg.store.base import GraphStateError
+from service.i18n import ERROR_WORDS, language_of, page_language
 from service.media import NotAcceptable, UnknownFormat
 from service.routes import ErrorFormat, Family, StartResponse, family, policy_headers
 
@@ -126,7 +128,7 @@ def as_service_error(error: BaseException, what: str = "query") -> ServiceError:
     return found
 
 
-def _text(error: ServiceError, _query: Mapping[str, str]) -> tuple[str, bytes]:
+def _text(error: ServiceError, _query: Mapping[str, str], _lang: str) -> tuple[str, bytes]:
     return "text/plain; charset=utf-8", (error.message + "\n").encode()
 
 
@@ -139,32 +141,50 @@ def json_answer(data: Any, callback: str | None) -> tuple[str, bytes]:
     return "application/json; charset=utf-8", body.encode()
 
 
-def _json(error: ServiceError, query: Mapping[str, str]) -> tuple[str, bytes]:
+def _json(error: ServiceError, query: Mapping[str, str], _lang: str) -> tuple[str, bytes]:
     return json_answer({"code": error.status, "status": error.reason, "message": error.message,
                         **error.details}, query.get("callback"))
 
 
-PAGE = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+PAGE = ('<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>{status} {reason} · DMKG</title></head>"
         '<body style="font: 16px/1.55 system-ui, sans-serif; max-width: 50rem; margin: 2rem auto;'
-        ' padding: 0 1.5rem"><h1>{status} {reason}</h1><p>{message}</p>'
-        '<p><a href="/">DMKG</a> · <a href="/search">Search</a></p></body></html>\n')
+        ' padding: 0 1.5rem"><h1>{status} {reason}</h1>{explained}'
+        '<p><a href="/?lang={lang}">DMKG</a> · <a href="/search?lang={lang}">{search}</a></p>'
+        "</body></html>\n")
 
 
-def _html(error: ServiceError, _query: Mapping[str, str]) -> tuple[str, bytes]:
-    page = PAGE.format(status=error.status, reason=escape(error.reason),
-                       message=escape(error.message))
+def _explained(error: ServiceError, words: Mapping[str, str]) -> str:
+    """The paragraphs saying what went wrong, in the words of the page's language."""
+    message = f"<p>{escape(error.message)}</p>"
+    if not words["detail"]:
+        return message
+    # werkzeug's own messages and the 500's say no more than the status: a French sentence
+    # replaces them; any other message is a detail, kept as written.
+    generic = error.message.startswith(f"{error.status} ") or error.message == INTERNAL_ERROR
+    explanation = words.get(f"explain_{error.status}") or words[f"explain_{error.status // 100}"]
+    detail = "" if generic else (f'<p>{escape(words["detail"])} '
+                                 f'<span lang="en">{escape(error.message)}</span></p>')
+    return f"<p>{escape(explanation)}</p>{detail}"
+
+
+def _html(error: ServiceError, _query: Mapping[str, str], lang: str) -> tuple[str, bytes]:
+    words = ERROR_WORDS[lang]
+    page = PAGE.format(lang=lang, status=error.status,
+                       reason=escape(words.get(str(error.status), error.reason)),
+                       explained=_explained(error, words), search=escape(words["search"]))
     return "text/html; charset=utf-8", page.encode()
 
 
 RENDERERS = {ErrorFormat.TEXT: _text, ErrorFormat.JSON: _json, ErrorFormat.HTML: _html}
 
 
-def render(error: ServiceError, chosen: Family,
-           query: Mapping[str, str]) -> tuple[str, list[tuple[str, str]], bytes]:
-    """The status line, headers and body of an error in its family's format."""
-    media_type, body = RENDERERS[chosen.errors](error, query)
+def render(error: ServiceError, chosen: Family, query: Mapping[str, str],
+           lang: str = "en") -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an error in its family's format (a page in
+    lang)."""
+    media_type, body = RENDERERS[chosen.errors](error, query, lang)
     headers = [("Content-Type", media_type), ("Content-Length", str(len(body))),
                *error.headers]
     return f"{error.status} {error.reason}", headers, body
@@ -180,7 +200,7 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
                start_response: StartResponse) -> list[bytes]:
     """Answer a WSGI request with an error (for the middleware in front of Flask)."""
     status, headers, body = render(error, family(environ.get("PATH_INFO") or "/"),
-                                   _query(environ))
+                                   _query(environ), language_of(Request(environ)))
     start_response(status, headers)
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
@@ -196,7 +216,8 @@ def raw_error(error: ServiceError, path: str) -> bytes:
 
 def flask_error(error: ServiceError) -> Response:
     """Answer the current Flask request with an error."""
-    status, headers, body = render(error, family(request.path), request.args)
+    status, headers, body = render(error, family(request.path), request.args,
+                                   page_language())
     return Response(body, status=status, headers=headers)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
 from kg.docs import render_html
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import ONTOLOGY_IRI
+from service.i18n import page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.services import services
 
@@ -41,8 +42,12 @@ def ontology(version: str | None = None) -> Response:
     fmt = negotiate(GRAPH_FORMATS, html=True)
     links = {f.media_type: f"/ontology?format={f.keyword}" for f in GRAPH_FORMATS}
     if fmt is None:
-        response = Response(render_html(graph, links=links),
+        lang = page_language()
+        other = "fr" if lang == "en" else "en"
+        response = Response(render_html(graph, links=links, lang=lang,
+                                        switch=f"{request.path}?lang={other}"),
                             content_type="text/html; charset=utf-8")
+        response.headers["Content-Language"] = lang
     else:
         response = Response(write_graph(graph, fmt), content_type=content_type(fmt))
     response.headers["Link"] = link_header("/ontology")

@@ -62,7 +62,7 @@ FAMILIES: tuple[Family, ...] = (
            kept=True, vary=KEPT_VARY),
     Family("dataset", ("/ontology", "/context.jsonld", "/.well-known/", "/dataset", "/graph/",
                        "/dumps/"),
-           cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary="Accept"),
+           cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary=KEPT_VARY),
     Family("api", ("/api/",), errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
            expose=("DMKG-Cache", "ETag", "Link")),
     # Entity look-ups: about nine queries each, the same until the data changes.

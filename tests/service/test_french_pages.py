@@ -1,0 +1,62 @@
+"""The French interface over real HTTP: search, the ontology, error pages, the time line, the
+map, the claims browser's facets and French typography on every kind of page."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+FRENCH = {"Cookie": "dmkg_lang=fr"}
+
+
+def get(server: LiveServer, path: str, headers: dict[str, str] | None = None,
+        method: str = "GET") -> Reply:
+    return request(method, f"{server.url}{path}", headers={**FRENCH, **(headers or {})})
+
+
+def test_french_search_writes_its_suggestion_kinds_and_matches_in_french(
+        live_server: LiveServer) -> None:
+    page = get(live_server, "/search?q=kokain").text
+    # The suggestion is the entity's French label as written, not its folded English name.
+    assert 'href="/search?q=coca%C3%AFne&lang=fr">cocaïne</a>' in page
+    assert ">cocaine</a>" not in page
+    assert '&amp;kind=claim">affirmations</a>' in page
+    assert "· affirmation" in page and "· réglementation" in page
+    assert "· claim" not in page and "· regulation" not in page
+    # Names matched as well in both languages are named in French (the label, so not shown).
+    assert "« Cocaine, cannabis, heroin" not in page and "“cocaine”" not in page
+    english = request("GET", f"{live_server.url}/search?q=kokain&lang=en").text
+    assert 'href="/search?q=cocaine&lang=en">cocaine</a>' in english
+    assert "· claim" in english
+
+
+def test_the_ontology_page_reads_in_the_readers_language(live_server: LiveServer) -> None:
+    reply = get(live_server, "/ontology")
+    assert reply.headers["content-language"] == "fr"
+    assert "Accept-Language" in reply.headers["vary"] and "Cookie" in reply.headers["vary"]
+    page = reply.text
+    assert '<html lang="fr">' in page
+    assert '<h2 id="classes">Classes' in page and "Propriétés d\u2019objet <span" in page
+    assert ("<h3>acteur <span class=\"other\" lang=\"en\">/ actor</span></h3>" in page)
+    assert "<p>Quiconque agit dans ou sur un marché de drogues" in page
+    assert "<dt>sous-classe de</dt>" in page and "<dt>subclass of</dt>" not in page
+    english = request("GET", f"{live_server.url}/ontology?lang=en").text
+    assert "<h3>actor <span class=\"other\" lang=\"fr\">/ acteur</span></h3>" in english
+
+
+def test_error_pages_speak_french(live_server: LiveServer) -> None:
+    missing = get(live_server, "/no-such-page")
+    assert missing.status == 404 and '<html lang="fr">' in missing.text
+    assert "<h1>404 Page introuvable</h1>" in missing.text
+    assert "Not Found" not in missing.text and "requested URL" not in missing.text
+    wrong = get(live_server, "/claims?page=abc")
+    assert wrong.status == 400 and "<h1>400 Requête incorrecte</h1>" in wrong.text
+    # The service's own message is kept, marked as English.
+    assert 'Détail (en anglais)\u202f: <span lang="en">parameter' in wrong.text
+    method = get(live_server, "/browse", method="DELETE")
+    assert method.status == 405 and "Méthode non autorisée" in method.text
+    english = request("GET", f"{live_server.url}/no-such-page?lang=en").text
+    assert "<h1>404 Not Found</h1>" in english
