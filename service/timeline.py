@@ -8,9 +8,15 @@ from typing import Any
 
 from kg.namespaces import DMR
 from service.description import Measure
-from service.i18n import date_text
+from service.i18n import WORDS, date_text
 
 TO = {"en": "to", "fr": "au"}
+# Widths of characters in ems, in the proportions of common sans-serif faces, to measure a
+# label before drawing it: the picture has no font metrics of its own.
+NARROW, WIDE, CAPITAL, OTHER = 0.36, 0.95, 0.76, 0.63
+NARROW_CHARACTERS = frozenset(" .,:;'’|!()[]-/fijlrtI")
+WIDE_CHARACTERS = frozenset("mwMW—%@")
+FONT_SIZE = 11
 
 # One colour per control category; measures that only impose duties share the last one.
 CATEGORY_COLOURS = {
@@ -26,6 +32,58 @@ CATEGORY_COLOURS = {
 }
 DUTIES_ONLY = "#1e8449"
 WIDTH, LEFT, RIGHT, ROW, TOP = 760, 12, 12, 34, 28
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """The width text takes at size, on the generous side."""
+    ems = sum(NARROW if c in NARROW_CHARACTERS else WIDE if c in WIDE_CHARACTERS
+              else CAPITAL if c.isupper() else OTHER for c in text)
+    return ems * size
+
+
+def fitted(text: str, room: float) -> str:
+    """text, or as much of it as fits in room followed by an ellipsis."""
+    if text_width(text) <= room:
+        return text
+    while text and text_width(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _label(text: str, start: float, end: float) -> tuple[float, str, str]:
+    """Where a bar's label goes (x, anchor) and what of it is shown: after the bar's start
+    when it fits there, else ending at the bar's end, else cut to the larger room."""
+    after = WIDTH - RIGHT - (start + 2)
+    right = min(end, WIDTH - RIGHT)
+    before = right - LEFT
+    if text_width(text) <= after or after >= before:
+        return start + 2, "start", fitted(text, after)
+    return right, "end", fitted(text, before)
+
+
+def legend(rows: list[dict[str, Any]], duties_only: str) -> list[tuple[str, str]]:
+    """(colour, category) of each category drawn, in the order they first appear."""
+    seen: dict[str, str] = {}
+    for row in rows:
+        seen.setdefault(row["colour"], row["category"] or duties_only)
+    return list(seen.items())
+
+
+def _legend_svg(entries: list[tuple[str, str]], top: float, title: str) -> tuple[str, float]:
+    """The legend under the bars, entries flowing in lines; and the height it takes."""
+    parts = [f'<g class="legend"><text x="{LEFT}" y="{top + 12}" font-weight="600">'
+             f"{escape(title)}</text>"]
+    x, y = LEFT, top + 20
+    for colour, name in entries:
+        width = 16 + text_width(name) + 14
+        if x + width > WIDTH - RIGHT and x > LEFT:
+            x, y = LEFT, y + 18
+        shown = fitted(name, WIDTH - RIGHT - x - 14)
+        parts.append(f'<path d="M{x:.1f},{y + 2} h10 v10 h-10 z" fill="{colour}"/>'
+                     f'<text x="{x + 14:.1f}" y="{y + 11}">{escape(shown)}</text>')
+        x += width
+    parts.append("</g>")
+    return "".join(parts), y + 18 - top
 
 
 def _day(value: str | None, last: bool = False) -> dt.date | None:
@@ -61,7 +119,7 @@ def bars(measures: list[Measure]) -> list[dict[str, Any]]:
 def svg(measures: list[Measure], title: str, today: dt.date,
         href: str = "/id/{id}", lang: str = "en") -> str:
     """Return the time line: a bar per measure from its entry into force to its end, its
-    hover titles dated as people of lang read dates."""
+    hover titles dated as people of lang read dates, and the legend of its colours."""
     rows = bars(measures)
     if not rows:
         return ""
@@ -73,16 +131,20 @@ def svg(measures: list[Measure], title: str, today: dt.date,
     def x(day: dt.date) -> float:
         return LEFT + usable * (day - dt.date(first, 1, 1)).days / span
 
-    height = TOP + ROW * len(rows) + 10
+    words = WORDS[lang]
+    key, key_height = _legend_svg(legend(rows, words["duties_only"]), TOP + ROW * len(rows),
+                                  words["legend"])
+    height = TOP + ROW * len(rows) + 10 + key_height
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
              f'width="100%" role="img" aria-label="{escape(title)}" '
-             'font-family="system-ui, sans-serif" font-size="11">']
+             f'font-family="system-ui, sans-serif" font-size="{FONT_SIZE}">']
     step = max(1, (last - first) // 10)
     for year in range(first, last + 1, step):
         gx = x(dt.date(year, 1, 1))
         if gx > WIDTH - RIGHT - 30:  # no room for the year's number
             continue
-        parts.append(f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" y2="{height - 6}" '
+        parts.append(f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" '
+                     f'y2="{TOP + ROW * len(rows) + 4}" '
                      f'stroke="#e1e4e8"/><text x="{gx + 2:.1f}" y="{TOP - 10}" '
                      f'fill="#586069">{year}</text>')
     for index, row in enumerate(rows):
@@ -92,6 +154,8 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         text = row["instrument"] or row["label"]
         until = date_text(row["until"], lang) if row["until"] else "…"
         title_text = f'{row["label"]} ({date_text(row["from"], lang)} {TO[lang]} {until})'
+        if text != row["label"]:
+            title_text = f"{text}{words['colon']} {title_text}"
         link = escape(href.format(id=row["id"]))
         if row["point"]:
             shape = (f'<path d="M{start:.1f},{y + 4} l6,6 l-6,6 l-6,-6 z" '
@@ -99,11 +163,10 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         else:
             shape = (f'<rect x="{start:.1f}" y="{y + 4}" width="{max(end - start, 2):.1f}" '
                      f'height="12" rx="2" fill="{row["colour"]}"/>')
-        # Labels of bars that start far right end at the bar's right end, inside the picture.
-        anchor = "end" if start > WIDTH * 0.5 else "start"
-        tx = min(end, WIDTH - RIGHT) if anchor == "end" else start + 2
+        tx, anchor, shown = _label(text, start, end)
         parts.append(f'<a href="{link}"><title>{escape(title_text)}</title>{shape}'
                      f'<text x="{tx:.1f}" y="{y + 28}" text-anchor="{anchor}" '
-                     f'fill="#1d2330">{escape(text)}</text></a>')
+                     f'fill="#1d2330">{escape(shown)}</text></a>')
+    parts.append(key)
     parts.append("</svg>")
     return "".join(parts)

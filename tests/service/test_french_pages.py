@@ -60,3 +60,24 @@ def test_error_pages_speak_french(live_server: LiveServer) -> None:
     assert method.status == 405 and "Méthode non autorisée" in method.text
     english = request("GET", f"{live_server.url}/no-such-page?lang=en").text
     assert "<h1>404 Not Found</h1>" in english
+
+
+def test_the_time_line_has_a_legend_and_keeps_cut_labels_whole(live_server: LiveServer) -> None:
+    page = get(live_server, "/timeline").text
+    figure = page.split('<figure class="timeline">')[1]
+    picture = figure.split("</svg>")[0]
+    drawn = set(re.findall(r'<(?:rect|path d="M[^"]* l6,6[^"]*") [^>]*fill="(#[0-9a-f]{6})"',
+                           picture))
+    legend = re.findall(r'h10 v10 h-10 z" fill="(#[0-9a-f]{6})"/><text[^>]*>([^<]+)</text>',
+                        picture)
+    # One entry per colour drawn, and the same entries in the text equivalent.
+    assert {colour for colour, _ in legend} == drawn and len(legend) == len(drawn) >= 5
+    told = re.findall(r'background: (#[0-9a-f]{6})"></span>([^<]+)</span>', figure)
+    assert sorted(told) == sorted(legend)
+    assert ("#1e8449", "obligations seules") in told
+    # A label too long for the picture is cut, and its hover title holds it whole.
+    bars = re.findall(r"<a [^>]*><title>([^<]+)</title>.*?<text [^>]*>([^<]+)</text></a>",
+                      picture)
+    cut = [(title, shown) for title, shown in bars if shown.endswith("…")]
+    assert cut and all(title.startswith(shown[:-1]) for title, shown in cut)
+    assert all(len(shown) < len(title) for title, shown in cut)
