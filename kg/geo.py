@@ -76,8 +76,9 @@ def _polygons(geometry: dict[str, object]) -> Iterator[list[list[int]]]:
 
 
 @lru_cache(maxsize=4)
-def boundary_paths(topojson: Path, view: View) -> tuple[tuple[str, str], ...]:
-    """(country name, SVG path) of each country seen in view, its rings projected."""
+def boundary_paths(topojson: Path, view: View) -> tuple[tuple[str, str, str], ...]:
+    """(ISO 3166 numeric code, English name, SVG path) of each country seen in view, its
+    rings projected."""
     topology = json.loads(topojson.read_text(encoding="utf-8"))
     arcs = _arcs(topology)
     drawn = []
@@ -95,5 +96,5 @@ def boundary_paths(topojson: Path, view: View) -> tuple[tuple[str, str], ...]:
                 parts.append("M" + "L".join(f"{px:.1f},{py:.1f}" for px, py in points) + "Z")
         if parts:
             name = (geometry.get("properties") or {}).get("name", "")
-            drawn.append((str(name), "".join(parts)))
+            drawn.append((str(geometry.get("id", "")), str(name), "".join(parts)))
     return tuple(drawn)

@@ -61,7 +61,8 @@ WORDS: dict[str, dict[str, str]] = {
         "timeline": "Control measures over time", "measure": "measure",
         "duties_only": "duties only", "regulates": "applies to",
         # Punctuation: French puts a no-break space before : ; ? ! and inside « ».
-        "colon": ":", "question": "?", "open_quote": "“", "close_quote": "”",
+        "colon": ":", "semicolon": ";", "question": "?", "open_quote": "“", "close_quote": "”",
+        "between_coordinates": ", ",
     },
     "fr": {
         "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
@@ -114,7 +115,9 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
-        "colon": "\u202f:", "question": "\u202f?", "open_quote": "«\u00a0",
+        "colon": "\u202f:", "semicolon": "\u202f;", "question": "\u202f?",
+        "between_coordinates": "\u202f; ",
+        "open_quote": "«\u00a0",
         "close_quote": "\u00a0»",
     },
 }

@@ -9,6 +9,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.core import get_global
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
@@ -76,23 +79,37 @@ def _marker(x: float, y: float, label: str, roles: list[str], href: str, words: 
             f'stroke-width="3">{escape(label)}</text></a>')
 
 
+def country_name(code: str, english: str, lang: str) -> str:
+    """A country's name in lang, from CLDR by its ISO 3166 numeric code (else in English)."""
+    if lang == "en":
+        return english
+    alpha = get_global("territory_aliases").get(code, [])
+    return Locale.parse(lang).territories.get(alpha[0], english) if alpha else english
+
+
+def decimal(value: float, lang: str) -> str:
+    """A coordinate as readers of lang write it: 48.8534 or 48,8534."""
+    return format_decimal(value, format="0.0000", locale=lang)
+
+
 def draw(places: list[dict[str, Any]], lang: str) -> str:
     """The SVG map: boundaries, one marker per place with coordinates, and a legend."""
     view = FRANCE
     words = ROLE_WORDS[lang]
+    colon, semicolon = WORDS[lang]["colon"], WORDS[lang]["semicolon"]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {view.width} {view.height}" '
              f'width="{view.width}" height="{view.height}" role="img" '
              f'aria-label="{escape(WORDS[lang]["map"])}" font-family="system-ui, sans-serif">',
              f'<rect width="{view.width}" height="{view.height}" fill="#e8f0f8"/>']
-    for name, path in boundary_paths(BOUNDARIES, view):
+    for code, name, path in boundary_paths(BOUNDARIES, view):
         fill = "#fbfaf5" if name == "France" else "#eceae3"
         parts.append(f'<path d="{path}" fill="{fill}" stroke="#9aa3ad" stroke-width="0.7">'
-                     f"<title>{escape(name)}</title></path>")
+                     f"<title>{escape(country_name(code, name, lang))}</title></path>")
     for place in places:
         if place["drawn"]:
             x, y = view.project(place["longitude"], place["latitude"])
             roles = place["roles"] or ["other"]
-            title = place["label"] + ": " + "; ".join(words[r] for r in roles)
+            title = f"{place['label']}{colon} " + f"{semicolon} ".join(words[r] for r in roles)
             parts.append(_marker(x, y, place["label"], place["roles"] or ["other"],
                                  place["href"], words, title))
     legend_y = view.height - 14 - 20 * len(LEGEND)
@@ -156,6 +173,7 @@ def map_page() -> Response:
     catalogue: Catalogue = services().catalogue
     other = "fr" if lang == "en" else "en"
     html = render_template("map.html", lang=lang, words=WORDS[lang], places=rows,
+                           decimal=lambda value: decimal(value, lang),
                            role_words=ROLE_WORDS[lang], picture=Markup(draw(rows, lang)),
                            label=lambda ident: catalogue.label(f"{DMR}{ident}", lang) or ident,
                            switch=with_args(lang=other))

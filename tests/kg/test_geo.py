@@ -68,7 +68,9 @@ def test_boundaries_project_into_the_picture(layout: Layout) -> None:
     assert view.project(-5.6, 51.4) == (0.0, 0.0)
     x, y = view.project(10.0, 41.2)
     assert abs(x - 640) < 1e-6 and abs(y - view.height) < 1  # height: whole pixels
-    drawn = dict(boundary_paths(boundaries, view))
+    codes = {name: code for code, name, _ in boundary_paths(boundaries, view)}
+    assert codes["France"] == "250" and codes["Germany"] == "276"
+    drawn = {name: path for _, name, path in boundary_paths(boundaries, view)}
     assert {"France", "Spain", "Germany", "Belgium", "Switzerland", "Italy"} <= set(drawn)
     assert "Japan" not in drawn
     # Paris lies inside the bounding box of France's rings as drawn.

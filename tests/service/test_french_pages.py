@@ -81,3 +81,16 @@ def test_the_time_line_has_a_legend_and_keeps_cut_labels_whole(live_server: Live
     cut = [(title, shown) for title, shown in bars if shown.endswith("…")]
     assert cut and all(title.startswith(shown[:-1]) for title, shown in cut)
     assert all(len(shown) < len(title) for title, shown in cut)
+
+
+def test_the_map_names_countries_and_writes_decimals_in_french(live_server: LiveServer) -> None:
+    page = get(live_server, "/map").text
+    picture = page.split('<figure class="map">')[1].split("</svg>")[0]
+    countries = set(re.findall(r'stroke-width="0.7"><title>([^<]+)</title>', picture))
+    assert {"Allemagne", "Espagne", "Royaume-Uni", "Belgique", "Suisse", "Italie"} <= countries
+    assert not {"Germany", "Spain", "United Kingdom", "Belgium", "Switzerland"} & countries
+    assert "<title>Paris\u202f: " in picture
+    # French writes a decimal comma, so the two coordinates are parted by a semicolon.
+    assert "<td>48,85" in page and "\u202f; 2,3" in page and "<td>48.85" not in page
+    english = request("GET", f"{live_server.url}/map?lang=en").text
+    assert "<td>48.85" in english and "<title>Germany</title>" in english
