@@ -94,3 +94,16 @@ def test_the_map_names_countries_and_writes_decimals_in_french(live_server: Live
     assert "<td>48,85" in page and "\u202f; 2,3" in page and "<td>48.85" not in page
     english = request("GET", f"{live_server.url}/map?lang=en").text
     assert "<td>48.85" in english and "<title>Germany</title>" in english
+
+
+def test_long_facet_lists_open_on_the_rest_without_script(live_server: LiveServer) -> None:
+    page = get(live_server, "/claims").text
+    section = page.split('data-facet="substance">')[1].split("</section>")[0]
+    shown, rest = section.split('<details class="more-values">')
+    hidden = re.findall(r'<li><a href="(/claims\?[^"]+)"', rest)
+    assert len(re.findall(r"<li><a ", shown)) == 12 and hidden
+    assert f"<summary>et {len(hidden)} de plus</summary>" in rest
+    assert "<li class=\"muted\">…" not in page
+    # The values behind the disclosure narrow the selection like the others.
+    narrowed = get(live_server, hidden[-1].replace("&amp;", "&"))
+    assert narrowed.status == 200 and 'aria-current="true"' in narrowed.text
