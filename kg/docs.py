@@ -15,13 +15,13 @@ from kg.namespaces import DMO, ONTOLOGY_IRI, PREFIXES
 LANGUAGES = ("en", "fr")
 SECTIONS = (
     ("classes", OWL.Class, "Classes", "Classes"),
-    ("object-properties", OWL.ObjectProperty, "Object properties", "Propriétés d’objet"),
+    ("object-properties", OWL.ObjectProperty, "Object properties", "Propriétés d\u2019objet"),
     ("datatype-properties", OWL.DatatypeProperty, "Datatype properties",
      "Propriétés de données"),
     ("individuals", OWL.NamedIndividual, "Value sets (individuals)",
      "Jeux de valeurs (individus)"),
     ("annotation-properties", OWL.AnnotationProperty, "Annotation properties",
-     "Propriétés d’annotation"),
+     "Propriétés d\u2019annotation"),
 )
 # The words of the page around the terms.
 WORDS = {

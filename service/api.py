@@ -22,7 +22,7 @@ from kg.version import project_version
 from service import api_schemas as schemas
 from service.description import as_json
 from service.errors import ServiceError
-from service.i18n import API_WORDS, facet_label, page_language
+from service.i18n import API_WORDS, chrome_words, facet_label, page_language
 from service.resources import NotFound, Resources
 from service.services import run_timed, services
 from service.status import status_at
@@ -392,5 +392,6 @@ def init_app(app: Flask) -> None:
     def api_docs() -> Response:
         """Interactive documentation of the REST API (Swagger UI, served from here)."""
         lang = page_language()
-        return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang]),
+        return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang],
+                                        chrome=chrome_words(lang)),
                         content_type="text/html; charset=utf-8")

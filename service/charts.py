@@ -22,8 +22,9 @@ def _short(text: str, size: int = 32) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def bar_chart(title: str, bars: list[Bar]) -> str:
-    """Horizontal bars, longest first as given, each a link with its full label on hover."""
+def bar_chart(title: str, bars: list[Bar], colon: str = ":") -> str:
+    """Horizontal bars, longest first as given, each a link with its full label on hover
+    (label, colon as the page's language writes it, count)."""
     height = ROW * max(len(bars), 1) + 8
     width = LABEL_WIDTH + BAR_WIDTH + 50
     top = max((b.count for b in bars), default=0) or 1
@@ -34,7 +35,7 @@ def bar_chart(title: str, bars: list[Bar]) -> str:
     for index, bar in enumerate(bars):
         y = 4 + index * ROW
         length = max(2.0, BAR_WIDTH * bar.count / top)
-        row = (f'<g class="bar"><title>{escape(bar.label)}: {bar.count}</title>'
+        row = (f'<g class="bar"><title>{escape(bar.label)}{colon} {bar.count}</title>'
                f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end" fill="#1d2330">'
                f"{escape(_short(bar.label))}</text>"
                f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" height="{ROW - 8}" '

@@ -96,8 +96,9 @@ def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = 
         if not rows:
             continue
         title = f"{words['claims_per']} {words['claim_facet_' + name]}"
+        chart = bar_chart(title, rows, words["colon"])
         drawn.append({"name": name, "title": title, "rows": rows,
-                      "svg": Markup(bar_chart(title, rows))})  # built from escaped parts
+                      "svg": Markup(chart)})  # built from escaped parts
     return drawn
 
 

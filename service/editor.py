@@ -8,7 +8,7 @@ from kg.formats import GRAPH_FORMATS
 from kg.queryfiles import read_queries
 from kg.store import DatasetSpec
 from service.answers import respond
-from service.i18n import EDITOR_WORDS, page_language
+from service.i18n import EDITOR_WORDS, chrome_words, page_language
 from service.services import services
 
 
@@ -21,7 +21,7 @@ def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) ->
     graphs = dataset or DatasetSpec()
     html = render_template("editor.html", examples=examples, query=query, lang=lang,
                            description_formats=GRAPH_FORMATS,
-                           words=EDITOR_WORDS[lang], dataset={
+                           words=EDITOR_WORDS[lang], chrome=chrome_words(lang), dataset={
                                "defaultGraphs": list(graphs.default_graphs),
                                "namedGraphs": list(graphs.named_graphs)})
     response: Response = respond(html, "text/html; charset=utf-8")

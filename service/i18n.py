@@ -91,10 +91,12 @@ WORDS: dict[str, dict[str, str]] = {
         "download": "Télécharger cette sélection", "open_in_editor": "Ouvrir en requête SPARQL",
         "clear_filters": "Retirer tous les filtres", "count": "nombre",
         "claims_per": "Affirmations par",
-        "charts": "Les affirmations en un coup d'œil", "as_table": "Les mêmes données en tableau",
-        "map_intro": "Les lieux du graphe : villes où opèrent des « Drive », meurtres liés au "
-                     "trafic et sites d'observation. Coordonnées : GeoNames (CC BY 4.0), faits du "
-                     "graphe avec leur source. Frontières : Natural Earth (domaine public).",
+        "charts": "Les affirmations en un coup d\u2019œil",
+        "as_table": "Les mêmes données en tableau",
+        "map_intro": "Les lieux du graphe\u202f: villes où opèrent des «\u00a0Drive\u00a0», "
+                     "meurtres liés au trafic et sites d\u2019observation. Coordonnées\u202f: "
+                     "GeoNames (CC BY 4.0), faits du graphe avec leur source. "
+                     "Frontières\u202f: Natural Earth (domaine public).",
         "coordinates": "coordonnées", "coordinates_source": "source des coordonnées",
         "not_drawn": "hors de cette carte",
         "legend": "Légende", "outgoing": "depuis cette entité",
@@ -111,7 +113,7 @@ WORDS: dict[str, dict[str, str]] = {
         "claim_facet_place": "lieu", "claim_facet_period": "période (année)",
         "did_you_mean": "Vouliez-vous dire", "facets": "Affiner", "facet_kind": "Nature",
         "facet_class": "Classe", "facet_source": "Source",
-        "facet_claim_kind": "Type d'affirmation", "facet_confidence": "Confiance",
+        "facet_claim_kind": "Type d\u2019affirmation", "facet_confidence": "Confiance",
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
@@ -129,8 +131,9 @@ EDITOR_WORDS: dict[str, dict[str, str]] = {
            "examples_label": "Open an example query in a new tab", "home": "Home",
            "ontology": "Ontology", "description": "Service description",
            "handed": "Shared query", "switch": "Français", "other": "fr"},
-    "fr": {"title": "Éditeur de requêtes SPARQL de DMKG", "heading": "Point d'accès SPARQL de DMKG",
-           "examples": "Exemples :", "examples_prompt": "les questions de compétence…",
+    "fr": {"title": "Éditeur de requêtes SPARQL de DMKG",
+           "heading": "Point d\u2019accès SPARQL de DMKG",
+           "examples": "Exemples\u202f:", "examples_prompt": "les questions de compétence…",
            "examples_label": "Ouvrir un exemple de requête dans un nouvel onglet",
            "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
            "handed": "Requête partagée", "switch": "English", "other": "en"},
@@ -145,10 +148,64 @@ API_WORDS: dict[str, dict[str, str]] = {
                     "below with “Try it out”."},
     "fr": {"title": "API REST de DMKG", "home": "Accueil", "switch": "English", "other": "en",
            "intro": "Consulter, rechercher et lister le graphe de connaissances sur les marchés "
-                    "des drogues. Toutes les réponses sont en JSON ; les erreurs sont des objets "
-                    "JSON avec code, status et message. Les consultations d'entités acceptent "
-                    "lang=fr ou lang=en pour la langue des libellés. Chaque route ci-dessous se "
-                    "teste avec « Essayer »."},
+                    "des drogues. Toutes les réponses sont en JSON\u202f; les erreurs sont des "
+                    "objets JSON avec code, status et message. Les consultations d\u2019entités "
+                    "acceptent lang=fr ou lang=en pour la langue des libellés. Chaque route "
+                    "ci-dessous se teste avec «\u00a0Essayer\u00a0»."},
+}
+
+# The controls of the vendored query editor (YASGUI 4.6) and API docs (Swagger UI 5) in French:
+# neither has translations of its own, so service/static/js/chrome-fr.js rewrites them from
+# this table, which the page hands it (chrome_words).
+CHROME_FRENCH: dict[str, str] = {
+    "Close tab": "Fermer l\u2019onglet", "Add tab": "Ajouter un onglet",
+    "Add a new tab": "Ajouter un onglet", "Open settings": "Ouvrir les réglages",
+    "Settings": "Réglages", "Request method": "Méthode de la requête",
+    "Accept Headers": "En-têtes Accept", "Arguments": "Arguments",
+    "Header Arguments": "En-têtes de la requête", "Default Graphs": "Graphes par défaut",
+    "Named Graphs": "Graphes nommés", "Clear endpoint": "Effacer le point d\u2019accès",
+    "Table": "Tableau", "Response": "Réponse", "Simple view": "Vue simple",
+    "Ellipse": "Abréger", "Filter query results": "Filtrer les résultats",
+    "Page size:": "Lignes par page\u202f:", "All": "Toutes",
+    "Download result": "Télécharger le résultat", "Download Results": "Télécharger le résultat",
+    "First": "Première", "Previous": "Précédente", "Next": "Suivante", "Last": "Dernière",
+    "Run query": "Lancer la requête", "Share query": "Partager la requête",
+    "Share your query": "Partager la requête", "Copy to clipboard": "Copier",
+    "Create short link": "Créer un lien court", "Shorten": "Raccourcir", "Cancel": "Annuler",
+    "Save": "Enregistrer", "Close": "Fermer", "Query": "Requête", "Fullscreen": "Plein écran",
+    "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
+    "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
+    "Showing 0 to 0 of 0 entries": "Aucune ligne",
+    # Swagger UI
+    "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
+    "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
+    "Name": "Nom", "Links": "Liens", "No links": "Aucun lien", "Media type": "Type de média",
+    "Example Value": "Exemple", "Schema": "Schéma", "Schemas": "Schémas",
+    "Response body": "Corps de la réponse", "Response headers": "En-têtes de la réponse",
+    "Request URL": "URL de la requête", "Server response": "Réponse du serveur",
+    "Details": "Détails", "Download": "Télécharger",
+    "Controls Accept header.": "Règle l\u2019en-tête Accept.",
+    "Available values": "Valeurs possibles", "Default value": "Valeur par défaut",
+    "Loading...": "Chargement…", "Servers": "Serveurs", "Request body": "Corps de la requête",
+    "required": "obligatoire", "Expand all": "Tout déplier", "Collapse all": "Tout replier",
+}
+# Controls with numbers or names in them: a pattern, and its French in each plural category
+# (Intl.PluralRules' names, of the first number), {1}, {2}… its groups: numbers written as
+# French writes them, words through CHROME_FRENCH.
+CHROME_FRENCH_PATTERNS: tuple[tuple[str, dict[str, str]], ...] = (
+    (r"^(\d+) results? in ([\d.]+) seconds?$",
+     {"one": "{1} résultat en {2} s", "other": "{1} résultats en {2} s"}),
+    (r"^Showing (\d+) to (\d+) of (\d+) entries$", {"other": "Lignes {1} à {2} sur {3}"}),
+    (r"^Shows (.+) view$", {"other": "Montrer la vue {1}"}),
+    (r"^View documentation of (.+)$", {"other": "Documentation de la vue {1}"}),
+    (r"^(.+): Activate to sort$", {"other": "{1}\u202f: cliquer pour trier"}),
+)
+# The names of the query editor's own result views (service/static/js/result-views.js).
+VIEW_WORDS: dict[str, dict[str, str]] = {
+    "en": {"chart": "Chart", "map": "Map", "table": "Table", "latitude": "latitude",
+           "longitude": "longitude", "place": "place"},
+    "fr": {"chart": "Graphique", "map": "Carte", "table": "Tableau", "latitude": "latitude",
+           "longitude": "longitude", "place": "lieu"},
 }
 
 # Names of the kinds of individuals (the first part of their ids).
@@ -249,6 +306,15 @@ def date_text(value: object, lang: str) -> str:
     if lang == "fr":
         return f"{'1er' if number == 1 else number} {name} {year}"
     return f"{number} {name} {year}"
+
+
+def chrome_words(lang: str) -> dict[str, object]:
+    """The words the editor's and API docs' scripts write, handed to them in the page."""
+    words: dict[str, object] = {"views": VIEW_WORDS[lang]}
+    if lang == "fr":
+        words["exact"] = CHROME_FRENCH
+        words["patterns"] = [[pattern, forms] for pattern, forms in CHROME_FRENCH_PATTERNS]
+    return words
 
 
 def facet_label(catalogue: Catalogue, facet: str, value: str, lang: str) -> str:

@@ -142,7 +142,8 @@ def search() -> Response:
     snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
         if found else {}
     facets = [(name, [(facet_label(catalogue, name, value, lang), count,
-                       value == chosen.get(name), "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
+                       value == chosen.get(name),
+                       "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
                       for value, count in values[:12]],
                "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
                                        "q": text, "lang": lang}) if name in chosen else None)

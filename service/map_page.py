@@ -50,7 +50,8 @@ LEGEND = (*ROLES, "other")
 ROLE_WORDS = {
     "en": {"drive": "Drive points operate here", "murders": "trafficking murders reported",
            "reported": "claims report on this place", "other": "a place of the graph"},
-    "fr": {"drive": "des « Drive » y opèrent", "murders": "meurtres liés aux trafics signalés",
+    "fr": {"drive": "des «\u00a0Drive\u00a0» y opèrent",
+           "murders": "meurtres liés aux trafics signalés",
            "reported": "des affirmations portent sur ce lieu", "other": "un lieu du graphe"},
 }
 

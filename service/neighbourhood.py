@@ -107,7 +107,7 @@ def svg(described: EntityDescription, href: str = "/id/{id}",
         more: Callable[[Group], str] | None = None, words: dict[str, str] | None = None) -> str:
     """Return the SVG of the entity and its neighbours grouped by relation, as links."""
     words = words or {"and_more": "and {n} more", "outgoing": "from this entity",
-                      "incoming_link": "to this entity", "legend": "Legend"}
+                      "incoming_link": "to this entity", "legend": "Legend", "colon": ":"}
     found = groups(described)
     more = more or (lambda g: "#relations" if g.outgoing else "#incoming")
     right, right_x = [g for g in found if g.outgoing], WIDTH - COLUMN - 10
@@ -144,7 +144,7 @@ def svg(described: EntityDescription, href: str = "/id/{id}",
                  f'font-size="14">{escape(_short(described.label, 30))}</text></g>')
     legend_y = body_height + 18
     parts.append(f'<g class="legend"><text x="10" y="{legend_y}" font-weight="600">'
-                 f'{escape(words["legend"])}:</text>'
+                 f'{escape(words["legend"] + words["colon"])}</text>'
                  f'<text x="80" y="{legend_y}">→ {escape(words["outgoing"])}   '
                  f'⇠ {escape(words["incoming_link"])}</text>')
     for index, kind in enumerate(kinds):

@@ -14,7 +14,7 @@ TO = {"en": "to", "fr": "au"}
 # Widths of characters in ems, in the proportions of common sans-serif faces, to measure a
 # label before drawing it: the picture has no font metrics of its own.
 NARROW, WIDE, CAPITAL, OTHER = 0.36, 0.95, 0.76, 0.63
-NARROW_CHARACTERS = frozenset(" .,:;'’|!()[]-/fijlrtI")
+NARROW_CHARACTERS = frozenset(" .,:;'\u2019|!()[]-/fijlrtI")
 WIDE_CHARACTERS = frozenset("mwMW—%@")
 FONT_SIZE = 11
 
@@ -73,7 +73,7 @@ def _legend_svg(entries: list[tuple[str, str]], top: float, title: str) -> tuple
     """The legend under the bars, entries flowing in lines; and the height it takes."""
     parts = [f'<g class="legend"><text x="{LEFT}" y="{top + 12}" font-weight="600">'
              f"{escape(title)}</text>"]
-    x, y = LEFT, top + 20
+    x, y = float(LEFT), top + 20
     for colour, name in entries:
         width = 16 + text_width(name) + 14
         if x + width > WIDTH - RIGHT and x > LEFT:

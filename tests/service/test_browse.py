@@ -183,7 +183,7 @@ def test_the_map_draws_every_curated_city_with_its_source(live_server: LiveServe
     picture = page.split('<figure class="map">')[1].split("</figure>")[0]
     assert picture.count('class="place"') == len(coordinates)
     assert picture.count("<path ") > 5  # France and its neighbours
-    assert "des « Drive » y opèrent" in picture
+    assert "des «\u00a0Drive\u00a0» y opèrent" in picture
     table = page.split('class="compact places"')[1]
     assert table.count("<tr data-place=") == len(rows)
     assert "GeoNames cities15000" in table and "GeoNames 2998324" in table  # Lille

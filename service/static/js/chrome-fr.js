@@ -1,54 +1,30 @@
 /* The chrome of the vendored query editor and API docs in French. Neither YASGUI 4.6 nor
    Swagger UI 5 has translations of its own, so the buttons, labels, titles and placeholders
-   inside each element marked data-french-chrome are rewritten from this table as they are
-   drawn (a MutationObserver), leaving queries, answers and API descriptions untouched. */
+   inside each element marked data-french-chrome are rewritten as they are drawn (a
+   MutationObserver), leaving queries, answers and API descriptions untouched. The words come
+   from the page (the JSON block #chrome-words, written from service/i18n.py). */
 (function () {
   "use strict";
-  if (document.documentElement.lang !== "fr") { return; }
-  var EXACT = {
-    "Close tab": "Fermer l’onglet", "Add tab": "Ajouter un onglet",
-    "Add a new tab": "Ajouter un onglet", "Open settings": "Ouvrir les réglages",
-    "Settings": "Réglages", "Request method": "Méthode de la requête",
-    "Accept Headers": "En-têtes Accept", "Arguments": "Arguments",
-    "Header Arguments": "En-têtes de la requête", "Default Graphs": "Graphes par défaut",
-    "Named Graphs": "Graphes nommés", "Clear endpoint": "Effacer le point d’accès",
-    "Table": "Tableau", "Response": "Réponse", "Simple view": "Vue simple",
-    "Ellipse": "Abréger", "Filter query results": "Filtrer les résultats",
-    "Page size:": "Lignes par page :", "All": "Toutes",
-    "Download result": "Télécharger le résultat", "Download Results": "Télécharger le résultat",
-    "First": "Première", "Previous": "Précédente", "Next": "Suivante", "Last": "Dernière",
-    "pagination": "pagination", "Run query": "Lancer la requête",
-    "Share query": "Partager la requête", "Share your query": "Partager la requête",
-    "Copy to clipboard": "Copier", "Create short link": "Créer un lien court",
-    "Shorten": "Raccourcir", "Cancel": "Annuler", "Save": "Enregistrer",
-    "Close": "Fermer", "Query": "Requête", "Ask / Select": "Ask / Select",
-    "Construct / Describe": "Construct / Describe", "Fullscreen": "Plein écran",
-    "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
-    "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
-    "Showing 0 to 0 of 0 entries": "Aucune ligne",
-    // Swagger UI
-    "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
-    "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
-    "Name": "Nom", "Description": "Description", "Code": "Code", "Links": "Liens",
-    "No links": "Aucun lien", "Media type": "Type de média", "Example Value": "Exemple",
-    "Schema": "Schéma", "Schemas": "Schémas", "Response body": "Corps de la réponse",
-    "Response headers": "En-têtes de la réponse", "Request URL": "URL de la requête",
-    "Server response": "Réponse du serveur", "Details": "Détails", "Download": "Télécharger",
-    "Controls Accept header.": "Règle l’en-tête Accept.", "Available values": "Valeurs possibles",
-    "Default value": "Valeur par défaut", "Loading...": "Chargement…", "Servers": "Serveurs",
-    "Request body": "Corps de la requête", "required": "obligatoire",
-    "Expand all": "Tout déplier", "Collapse all": "Tout replier"
-  };
-  var PATTERNS = [
-    [/^(\d+) results? in ([\d.]+) seconds?$/, function (m) {
-      return m[1] + " résultat" + (m[1] === "1" ? "" : "s") + " en " + m[2].replace(".", ",") + " s"; }],
-    [/^Showing (\d+) to (\d+) of (\d+) entries$/, function (m) {
-      return "Lignes " + m[1] + " à " + m[2] + " sur " + m[3]; }],
-    [/^Shows (.+) view$/, function (m) { return "Montrer la vue " + (EXACT[m[1]] || m[1]); }],
-    [/^View documentation of (.+)$/, function (m) {
-      return "Documentation de la vue " + (EXACT[m[1]] || m[1]); }],
-    [/^(.+): Activate to sort$/, function (m) { return m[1] + " : cliquer pour trier"; }]
-  ];
+  var block = document.getElementById("chrome-words");
+  var WORDS = block ? JSON.parse(block.textContent) : {};
+  if (document.documentElement.lang !== "fr" || !WORDS.exact) { return; }
+  var EXACT = WORDS.exact;
+  var NUMBER = /^\d+(\.\d+)?$/;
+  var numbers = new Intl.NumberFormat("fr", { maximumFractionDigits: 6 });
+  var plurals = new Intl.PluralRules("fr");
+  // Each group in its French form: a number as French writes it, a word through EXACT.
+  function group(value) {
+    if (NUMBER.test(value)) { return numbers.format(Number(value)); }
+    return Object.prototype.hasOwnProperty.call(EXACT, value) ? EXACT[value] : value;
+  }
+  var PATTERNS = WORDS.patterns.map(function (entry) {
+    var forms = entry[1];
+    return [new RegExp(entry[0]), function (m) {
+      var first = m.slice(1).filter(function (v) { return NUMBER.test(v); })[0];
+      var form = (first !== undefined && forms[plurals.select(Number(first))]) || forms.other;
+      return form.replace(/\{(\d+)\}/g, function (_, index) { return group(m[Number(index)]); });
+    }];
+  });
   var SKIP = ".CodeMirror, .dataTable tbody, .yasr_results pre, .dmkg-chart, .dmkg-map, " +
              ".markdown, .renderedMarkdown, .microlight, .highlight-code, .response-col_description";
 

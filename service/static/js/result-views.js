@@ -7,12 +7,8 @@
   "use strict";
   var NUMERIC = /#(integer|decimal|double|float|long|int|short|nonNegativeInteger)$/;
   var BOUNDARIES = "/static/vendor/world-atlas-2.0.2/countries-50m.json";
-  var FRENCH = document.documentElement.lang === "fr";
-  var WORDS = FRENCH
-    ? { chart: "Graphique", map: "Carte", table: "Tableau", latitude: "latitude",
-        longitude: "longitude", place: "lieu" }
-    : { chart: "Chart", map: "Map", table: "Table", latitude: "latitude",
-        longitude: "longitude", place: "place" };
+  // The views' names in the page's language, handed over by the page (service/i18n.py).
+  var WORDS = JSON.parse(document.getElementById("chrome-words").textContent).views;
   // Drawn as SVG (a text-bearing picture), with no menu linking to outside editors; the
   // expressions are interpreted (ast), since the pages' policy forbids evaluating strings.
   var EMBED = { renderer: "svg", actions: false, tooltip: true, ast: true };
