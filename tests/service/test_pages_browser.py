@@ -64,7 +64,7 @@ def test_search_boxes_suggest_names_as_typed(live_server: LiveServer, layout: La
         page = chromium.new_page(viewport={"width": 1200, "height": 900})
         page.on("request", lambda r: requested.append(r.url))
         page.goto(f"{live_server.url}/search?q=kokain&lang=fr", wait_until="networkidle")
-        assert page.locator(".did-you-mean a").inner_text() == "cocaine"
+        assert page.locator(".did-you-mean a").inner_text() == "cocaïne"
         box = page.locator("header input[name=q]")
         box.fill("")
         box.press_sequentially("kéta", delay=40)
