@@ -166,7 +166,7 @@ SEARCH_EXAMPLE = {"total": 1, "total_exact": True, "page": 1, "per_page": 20, "n
      "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
      "match": "exact", "score": 90.0, "snippet": None}],
     "did_you_mean": None, "facets": {"kind": [
-        {"value": "substance", "label": "substance", "count": 1}]}}
+        {"value": "substance", "label": "substances", "count": 1}]}}
 
 
 FILTERS = {"type": "class", **{name: name for name in FACETS if name != "class"}}
