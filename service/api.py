@@ -55,7 +55,7 @@ COMMON_ERRORS = {
 }
 
 
-def errors(described: dict[int, str]) -> Callable[[View], View]:
+def documented_errors(described: dict[int, str]) -> Callable[[View], View]:
     """Document an operation's error answers, its own and the common ones, with their body."""
     def document(view: View) -> View:
         for status, description in {**described, **COMMON_ERRORS}.items():
@@ -126,7 +126,7 @@ ENTITY_EXAMPLE = {
 class EntityById(MethodView):
     @blueprint.arguments(schemas.EntityArgs, location="query")
     @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
-    @errors({404: "no entity with this id"})
+    @documented_errors({404: "no entity with this id"})
     def get(self, args: dict[str, Any], kind: str, slug: str) -> Response:
         """Look up an entity by kind and slug.
 
@@ -141,8 +141,8 @@ class EntityById(MethodView):
 class EntityStatus(MethodView):
     @blueprint.arguments(schemas.StatusArgs, location="query")
     @blueprint.response(200, schemas.StatusSchema)
-    @errors({404: "no entity, or no jurisdiction, with this id",
-             400: "a parameter is missing or malformed"})
+    @documented_errors({404: "no entity, or no jurisdiction, with this id",
+                        400: "a parameter is missing or malformed"})
     def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
         """The legal status of an entity on a day: the control measures in force.
 
@@ -173,7 +173,7 @@ class EntityStatus(MethodView):
 class EntityByIri(MethodView):
     @blueprint.arguments(schemas.EntityByIriArgs, location="query")
     @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
-    @errors({404: "no entity with this IRI"})
+    @documented_errors({404: "no entity with this IRI"})
     def get(self, args: dict[str, Any]) -> Response:
         """Look up an entity by its IRI."""
         iri = args["iri"]
@@ -206,7 +206,7 @@ def hit_json(hit: Hit, lang: str) -> dict[str, Any]:
 class Search(MethodView):
     @blueprint.arguments(schemas.SearchArgs, location="query")
     @blueprint.response(200, schemas.SearchSchema, example=SEARCH_EXAMPLE)
-    @errors({})
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search names, alternative names, quotes, summaries and notes, in English and French.
 
@@ -242,7 +242,7 @@ class Suggest(MethodView):
     @blueprint.response(200, schemas.SuggestSchema, example={"query": "keta", "suggestions": [
         {"id": "substance/ketamine", "label": "ketamine", "kind": "substance",
          "matched": "ketamine", "url": "/id/substance/ketamine"}]})
-    @errors({})
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Names beginning as typed so far, for search boxes."""
         lang = args["lang"]
@@ -258,7 +258,7 @@ class Types(MethodView):
     @blueprint.arguments(schemas.EntityArgs, location="query")
     @blueprint.response(200, schemas.TypeCountSchema(many=True), example=[
         {"name": "City", "iri": str(DMO.City), "label": "city", "count": 8}])
-    @errors({})
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List the DMO classes that have individuals, with how many each has."""
         catalogue = _catalogue()
@@ -276,7 +276,7 @@ class Sources(MethodView):
              "label": "OFDT Tendances no. 115: recent trends (2015-2016)",
              "title": "Substances psychoactives, usagers et marchés : les tendances récentes "
                       "(2015-2016)", "date": "2016-12", "creators": []}]})
-    @errors({})
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the sources: documents, reports, comments and legal texts."""
         resources = _resources()
@@ -292,7 +292,7 @@ CLAIM_FILTERS = {"substance": DMO.aboutSubstance, "channel": DMO.aboutChannel,
 class Claims(MethodView):
     @blueprint.arguments(schemas.ClaimArgs, location="query")
     @blueprint.response(200, schemas.ClaimListSchema)
-    @errors({404: "a filter names an unknown entity"})
+    @documented_errors({404: "a filter names an unknown entity"})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List claims, filtered by what they are about, their kind, trend or source."""
         catalogue = _catalogue()
@@ -355,7 +355,7 @@ def _term(parameter: QueryParameter, raw: str) -> URIRef | Literal:
 @blueprint.route("/queries")
 class Queries(MethodView):
     @blueprint.response(200, schemas.QueryInfoSchema(many=True))
-    @errors({})
+    @documented_errors({})
     def get(self) -> list[dict[str, Any]]:
         """List the competency questions that can be run, with their parameters."""
         return [_info(q) for q in _queries().values()]
@@ -366,7 +366,8 @@ class RunQuery(MethodView):
     @blueprint.response(200, schemas.QueryResultSchema, example={
         "name": "cq02-drive-cities", "columns": ["city", "label"],
         "rows": [{"city": f"{DMR}place/lille", "label": "Lille"}]})
-    @errors({404: "no query with this name", 400: "a parameter is unknown or malformed"})
+    @documented_errors({404: "no query with this name",
+                        400: "a parameter is unknown or malformed"})
     def get(self, name: str) -> dict[str, Any]:
         """Run a competency question, named in full or by its short name (cq02)."""
         queries = _queries()
