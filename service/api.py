@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, render_template, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
+from flask_smorest.error_handler import ErrorSchema
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from webargs.flaskparser import FlaskParser
@@ -41,6 +43,26 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]
 
 blueprint = ApiBlueprint("api", __name__, url_prefix="/api",
                          description="Look up, search and list the knowledge graph.")
+
+View = TypeVar("View", bound=Callable[..., Any])
+# Errors any operation may answer, whatever it reads: the methods it does not take, the client
+# limits (service/limits.py) and the time limit or an unreachable store.
+COMMON_ERRORS = {
+    405: "the method is neither GET, HEAD nor OPTIONS (the Allow header lists them)",
+    429: "the client sent requests faster than RATE_LIMIT allows or more at once than "
+         "CONCURRENCY_LIMIT; Retry-After says when to try again",
+    503: "the work ran past QUERY_TIMEOUT and was stopped, or the store could not be reached",
+}
+
+
+def documented_errors(described: dict[int, str]) -> Callable[[View], View]:
+    """Document an operation's error answers, its own and the common ones, with their body."""
+    def document(view: View) -> View:
+        for status, description in {**described, **COMMON_ERRORS}.items():
+            view = blueprint.alt_response(status, schema=ErrorSchema,
+                                          description=description)(view)
+        return view
+    return document
 
 
 
@@ -104,7 +126,7 @@ ENTITY_EXAMPLE = {
 class EntityById(MethodView):
     @blueprint.arguments(schemas.EntityArgs, location="query")
     @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
-    @blueprint.alt_response(404, description="no entity with this id")
+    @documented_errors({404: "no entity with this id"})
     def get(self, args: dict[str, Any], kind: str, slug: str) -> Response:
         """Look up an entity by kind and slug.
 
@@ -119,8 +141,8 @@ class EntityById(MethodView):
 class EntityStatus(MethodView):
     @blueprint.arguments(schemas.StatusArgs, location="query")
     @blueprint.response(200, schemas.StatusSchema)
-    @blueprint.alt_response(404, description="no entity, or no jurisdiction, with this id")
-    @blueprint.alt_response(400, description="a parameter is missing or malformed")
+    @documented_errors({404: "no entity, or no jurisdiction, with this id",
+                        400: "a parameter is missing or malformed"})
     def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
         """The legal status of an entity on a day: the control measures in force.
 
@@ -151,7 +173,7 @@ class EntityStatus(MethodView):
 class EntityByIri(MethodView):
     @blueprint.arguments(schemas.EntityByIriArgs, location="query")
     @blueprint.response(200, schemas.EntitySchema, example=ENTITY_EXAMPLE)
-    @blueprint.alt_response(404, description="no entity with this IRI")
+    @documented_errors({404: "no entity with this IRI"})
     def get(self, args: dict[str, Any]) -> Response:
         """Look up an entity by its IRI."""
         iri = args["iri"]
@@ -184,6 +206,7 @@ def hit_json(hit: Hit, lang: str) -> dict[str, Any]:
 class Search(MethodView):
     @blueprint.arguments(schemas.SearchArgs, location="query")
     @blueprint.response(200, schemas.SearchSchema, example=SEARCH_EXAMPLE)
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search names, alternative names, quotes, summaries and notes, in English and French.
 
@@ -219,6 +242,7 @@ class Suggest(MethodView):
     @blueprint.response(200, schemas.SuggestSchema, example={"query": "keta", "suggestions": [
         {"id": "substance/ketamine", "label": "ketamine", "kind": "substance",
          "matched": "ketamine", "url": "/id/substance/ketamine"}]})
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Names beginning as typed so far, for search boxes."""
         lang = args["lang"]
@@ -234,6 +258,7 @@ class Types(MethodView):
     @blueprint.arguments(schemas.EntityArgs, location="query")
     @blueprint.response(200, schemas.TypeCountSchema(many=True), example=[
         {"name": "City", "iri": str(DMO.City), "label": "city", "count": 8}])
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List the DMO classes that have individuals, with how many each has."""
         catalogue = _catalogue()
@@ -251,6 +276,7 @@ class Sources(MethodView):
              "label": "OFDT Tendances no. 115: recent trends (2015-2016)",
              "title": "Substances psychoactives, usagers et marchés : les tendances récentes "
                       "(2015-2016)", "date": "2016-12", "creators": []}]})
+    @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the sources: documents, reports, comments and legal texts."""
         resources = _resources()
@@ -266,7 +292,7 @@ CLAIM_FILTERS = {"substance": DMO.aboutSubstance, "channel": DMO.aboutChannel,
 class Claims(MethodView):
     @blueprint.arguments(schemas.ClaimArgs, location="query")
     @blueprint.response(200, schemas.ClaimListSchema)
-    @blueprint.alt_response(404, description="a filter names an unknown entity")
+    @documented_errors({404: "a filter names an unknown entity"})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List claims, filtered by what they are about, their kind, trend or source."""
         catalogue = _catalogue()
@@ -329,6 +355,7 @@ def _term(parameter: QueryParameter, raw: str) -> URIRef | Literal:
 @blueprint.route("/queries")
 class Queries(MethodView):
     @blueprint.response(200, schemas.QueryInfoSchema(many=True))
+    @documented_errors({})
     def get(self) -> list[dict[str, Any]]:
         """List the competency questions that can be run, with their parameters."""
         return [_info(q) for q in _queries().values()]
@@ -339,9 +366,8 @@ class RunQuery(MethodView):
     @blueprint.response(200, schemas.QueryResultSchema, example={
         "name": "cq02-drive-cities", "columns": ["city", "label"],
         "rows": [{"city": f"{DMR}place/lille", "label": "Lille"}]})
-    @blueprint.alt_response(404, description="no query with this name")
-    @blueprint.alt_response(400, description="a parameter is unknown or malformed")
-    @blueprint.alt_response(503, description="the query ran past QUERY_TIMEOUT and was stopped")
+    @documented_errors({404: "no query with this name",
+                        400: "a parameter is unknown or malformed"})
     def get(self, name: str) -> dict[str, Any]:
         """Run a competency question, named in full or by its short name (cq02)."""
         queries = _queries()

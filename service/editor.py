@@ -24,8 +24,6 @@ def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) ->
                            words=EDITOR_WORDS[lang], chrome=chrome_words(lang), dataset={
                                "defaultGraphs": list(graphs.default_graphs),
                                "namedGraphs": list(graphs.named_graphs)})
+    # Its Vary names the language's headers: the endpoint's family says so for its pages.
     response: Response = respond(html, "text/html; charset=utf-8")
-    # The editor speaks the language the request asks for (header or cookie); the endpoint's
-    # other answers do not.
-    response.vary.update(("Accept-Language", "Cookie"))
     return response

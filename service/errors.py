@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from flask import Flask, Response, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 
 from kg.nesting import TooDeep
@@ -141,9 +142,15 @@ def json_answer(data: Any, callback: str | None) -> tuple[str, bytes]:
     return "application/json; charset=utf-8", body.encode()
 
 
+def _explanation(error: ServiceError) -> str:
+    """The message without the status _from_http puts before werkzeug's own words."""
+    return error.message.removeprefix(f"{error.status} {HTTP_STATUS_CODES.get(error.status)}: ")
+
+
 def _json(error: ServiceError, query: Mapping[str, str], _lang: str) -> tuple[str, bytes]:
-    return json_answer({"code": error.status, "status": error.reason, "message": error.message,
-                        **error.details}, query.get("callback"))
+    # The status has fields of its own (code, status): the message explains it only.
+    return json_answer({"code": error.status, "status": error.reason,
+                        "message": _explanation(error), **error.details}, query.get("callback"))
 
 
 PAGE = ('<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
@@ -157,7 +164,7 @@ PAGE = ('<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
 
 def _explained(error: ServiceError, words: Mapping[str, str]) -> str:
     """The paragraphs saying what went wrong, in the words of the page's language."""
-    message = f"<p>{escape(error.message)}</p>"
+    message = f"<p>{escape(_explanation(error))}</p>"
     if not words["detail"]:
         return message
     # werkzeug's own messages and the 500's say no more than the status: a French sentence

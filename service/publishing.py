@@ -88,8 +88,8 @@ def _page(template: str, alternates: str, **context: object) -> Response:
     html = render_template(template, lang=lang, words=WORDS[lang], info=services().dataset_info,
                            switch=f"{request.path}?lang={'fr' if lang == 'en' else 'en'}",
                            **context)
+    # Its Vary (Accept and the language's headers) comes from its route family.
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Link"] = alternates
     return response
 

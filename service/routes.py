@@ -41,6 +41,7 @@ class Family:
     kept: bool = False  # 200 answers kept until the data changes, with an ETag (see below)
     page_headers: bool = True  # HTML answers get the content security policy and the like
     vary: str = ""  # request headers every answer depends on
+    pages_vary: str = ""  # request headers its HTML answers (pages for people) also depend on
     limited: bool = True  # the client's rate and concurrency limits apply
 
 
@@ -48,23 +49,27 @@ READ_ONLY = ("GET", "HEAD", "OPTIONS")
 # What an answer of a kept family depends on besides the data: path, query string, Accept,
 # and the language (Accept-Language or the lang cookie).
 KEPT_VARY = "Accept, Accept-Language, Cookie"
+# A page is written in the reader's language: ?lang= (in the query string), the lang cookie,
+# or Accept-Language (service/i18n.py).
+LANGUAGE = "Accept-Language, Cookie"
 FAMILIES: tuple[Family, ...] = (
     Family("pages", ("/", "/search", "/browse", "/claims", "/map", "/timeline"),
-           errors=ErrorFormat.HTML, vary="Accept-Language, Cookie"),
+           errors=ErrorFormat.HTML, vary=LANGUAGE),
     Family("static", ("/static/", "/favicon.ico")),
     # Query answers sent by GET are kept too (not those reading the clock or a random number).
     Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
            expose=("DMKG-Cache", "DMKG-Result-Truncated", "DMKG-Result-Limit", "ETag"),
-           kept=True, vary="Accept"),
+           kept=True, vary="Accept", pages_vary=LANGUAGE),  # the query editor
     Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=READ_ONLY,
            expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
     Family("linked-data", ("/id/",), cors=True, preflight=READ_ONLY, expose=("ETag", "Link"),
            kept=True, vary=KEPT_VARY),
     Family("dataset", ("/ontology", "/context.jsonld", "/.well-known/", "/dataset", "/graph/",
                        "/dumps/"),
-           cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary=KEPT_VARY),
+           cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary="Accept",
+           pages_vary=LANGUAGE),  # the dataset's and its graphs' pages
     Family("api", ("/api/",), errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
-           expose=("DMKG-Cache", "ETag", "Link")),
+           expose=("DMKG-Cache", "ETag", "Link"), pages_vary=LANGUAGE),  # its documentation
     # Entity look-ups: about nine queries each, the same until the data changes.
     Family("api-lookups", ("/api/entities/", "/api/entity"), errors=ErrorFormat.JSON,
            cors=True, preflight=READ_ONLY, expose=("DMKG-Cache", "ETag", "Link"), kept=True,
@@ -142,10 +147,11 @@ def policy_headers(chosen: Family, headers: list[tuple[str, str]], cors: bool) -
         headers.append(ANY_ORIGIN)
         if chosen.expose:
             headers.append(("Access-Control-Expose-Headers", ", ".join(chosen.expose)))
-    if chosen.vary:
-        _with_vary(headers, chosen.vary)
     html = any(name.lower() == "content-type" and value.startswith("text/html")
                for name, value in headers)
+    vary = ", ".join(v for v in (chosen.vary, chosen.pages_vary if html else "") if v)
+    if vary:
+        _with_vary(headers, vary)
     if html and chosen.page_headers:
         if "content-security-policy" in present:
             # A page with a policy of its own (the framable reconciliation preview) lets its

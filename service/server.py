@@ -70,10 +70,9 @@ def _worker_exit(_server: object, worker: Any) -> None:
     # Leave without finalising Python: a query thread may still be inside the store, and
     # finalisation with helper threads about can hang. Writes are already in the store's log.
     found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
-    flush = getattr(getattr(getattr(found, "backend", None), "store", None), "flush", None)
-    if flush is not None and not RUNNER.retiring:
-        with contextlib.suppress(OSError, RuntimeError):  # read-only: nothing to flush
-            flush()
+    if found is not None and not RUNNER.retiring:
+        with contextlib.suppress(OSError):  # a full disk: the store's log keeps the writes
+            found.backend.flush()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from flask import request
 
+from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
 from kg.store import Backend, Capability
 from kg.store.oxigraph_backend import OxigraphBackend
@@ -91,6 +92,9 @@ class Writes:
         wide = {DEFAULT: "the default graph (the union of the named graphs)",
                 ALL: "ALL graphs", NAMED: "all NAMED graphs",
                 "?": "a graph chosen by a variable"}
+        # A graph spelled like a built one (HTTPS://, :443, %66, ./) would be a different graph
+        # to the store but the same address to every reader: refused with the built ones.
+        built = {normal_form(graph): graph for graph in self.store.protected}
         for target in sorted(targets):
             if target in wide:
                 raise WriteRefused(403, f"this write would reach {wide[target]}; writes name "
@@ -98,6 +102,11 @@ class Writes:
             if target in self.store.protected:
                 raise WriteRefused(403, f"<{target}> belongs to the build and cannot be "
                                         "written; write to another named graph")
+            resembled = built.get(normal_form(target))
+            if resembled is not None:
+                raise WriteRefused(403, f"<{target}> is another spelling of <{resembled}>, "
+                                        "which belongs to the build and cannot be written; "
+                                        "write to another named graph")
 
     def record(self, who: str, operation: str, status: str, **details: Any) -> None:
         """Append one line to the audit log and make it durable before answering.

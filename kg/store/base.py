@@ -284,6 +284,14 @@ class Backend(ABC):
     def graph_sizes(self) -> dict[str, int]:
         """Return the number of triples in each named graph ('' for the default graph)."""
 
+    @abstractmethod
+    def flush(self) -> None:
+        """Write to disk what the store still holds in memory, before its process ends.
+
+        Raise OSError when the disk refuses it; a store with nothing of its own to write (read
+        only, in memory, or a server elsewhere) returns at once.
+        """
+
     def has_graph(self, graph: str) -> bool:
         """Whether the store holds the named graph (an engine may also keep empty ones)."""
         return graph in self.graph_sizes()

@@ -353,6 +353,13 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
+    def flush(self) -> None:
+        """Write the memtables of a store opened for writing to its files."""
+        # pyoxigraph refuses to flush a read-only store, which holds nothing to write; a store
+        # whose write failed is reopened by its next write, not here.
+        if Capability.WRITES in self.capabilities and not self.failed:
+            self.store.flush()
+
     def has_graph(self, graph: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(graph))
 

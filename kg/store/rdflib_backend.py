@@ -167,6 +167,9 @@ class RdflibBackend(Backend):
         else:
             raise ValueError(f"{path}: unknown RDF file extension {path.suffix!r}")
 
+    def flush(self) -> None:
+        """Nothing to write: the graphs live in this process's memory only."""
+
     def graph_sizes(self) -> dict[str, int]:
         sizes = {}
         for graph in self.data.graphs():

@@ -10,12 +10,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from kg.paths import Layout
 from tests.attack.writable import writable_server, write_settings
 from tests.canary import Canary
-from tests.http import request
+from tests.http import Reply, request
+from tests.iri_spellings import spellings
 from tests.live import LiveServer
+from tests.profiles import examples
 
 pytestmark = pytest.mark.slow  # servers of their own
 
@@ -66,6 +70,29 @@ def test_no_spelling_writes_a_built_graph(writable: LiveServer, update: str,
     assert reply.status in {400, 403}, reply.text
     after = sizes(writable)
     assert after.get(FACTS) == before[FACTS] and after.get(ONTOLOGY) == before[ONTOLOGY]
+
+
+BUILT = st.sampled_from([FACTS, ONTOLOGY, "https://w3id.org/dmkg/graph/inferred"])
+
+
+def refused_as_a_spelling(reply: Reply, built: str) -> None:
+    assert reply.status == 403, reply.text
+    assert f"<{built}>" in reply.text and "another spelling" in reply.text
+
+
+@given(data=st.data(), built=BUILT)
+@settings(max_examples=examples(40))
+def test_no_other_spelling_of_a_built_graph_is_written(writable: LiveServer, data: st.DataObject,
+                                                       built: str) -> None:
+    """Neither protocol creates a graph that differs from a built one only in spelling."""
+    spelling = data.draw(spellings(built))
+    assume(spelling != built)
+    update = f"INSERT DATA {{ GRAPH <{spelling}> {{ <urn:a> <urn:b> <urn:c> }} }}"
+    refused_as_a_spelling(request("POST", f"{writable.url}/sparql", update, AUTH), built)
+    put = request("PUT", f"{writable.url}/rdf-graphs/service?graph={quote(spelling, safe='')}",
+                  "<urn:a> <urn:b> <urn:c> .", {**AUTH, "Content-Type": "application/n-triples"})
+    refused_as_a_spelling(put, built)
+    assert spelling not in sizes(writable)
 
 
 def test_the_audit_log_names_the_text_that_ran(writable: LiveServer) -> None:

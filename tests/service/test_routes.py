@@ -17,7 +17,8 @@ from flask import Flask
 
 from kg.paths import Layout
 from service.app import create_app
-from service.routes import FAMILIES, ErrorFormat, family, family_of
+from service.i18n import LANG_COOKIE
+from service.routes import FAMILIES, ErrorFormat, Family, family, family_of
 from tests.http import Reply, request
 from tests.live import LiveServer
 from tests.service.test_writes import TOKEN, writable_settings
@@ -132,6 +133,17 @@ def _announced_too_big(server: LiveServer, method: str, path: str, size: int,
     return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, content)
 
 
+def varied_on(reply: Reply) -> set[str]:
+    """The request headers an answer says it depends on, in small letters."""
+    return {v.strip().lower() for v in reply.headers.get("vary", "").split(",") if v.strip()}
+
+
+def declared_vary(chosen: Family, reply: Reply) -> set[str]:
+    """The request headers the family table says such an answer depends on."""
+    declared = chosen.vary + "," + (chosen.pages_vary if reply.media_type == "text/html" else "")
+    return {v.strip().lower() for v in declared.split(",") if v.strip()}
+
+
 MEDIA = {ErrorFormat.TEXT: "text/plain", ErrorFormat.JSON: "application/json",
          ErrorFormat.HTML: "text/html"}
 
@@ -143,8 +155,7 @@ def check(reply: Reply, path: str, method: str = "GET", credentials: bool = Fals
     assert reply.headers.get("x-content-type-options") == "nosniff", where
     cors = reply.headers.get("access-control-allow-origin") == "*"
     assert cors == (chosen.cors and not credentials), where
-    vary = {v.strip().lower() for v in reply.headers.get("vary", "").split(",")}
-    assert {v.strip().lower() for v in chosen.vary.split(",") if v} <= vary, where
+    assert declared_vary(chosen, reply) <= varied_on(reply), where
     if reply.media_type == "text/html" and chosen.page_headers:
         assert "content-security-policy" in reply.headers, where
     if chosen.kept and reply.status == 200 and method == "GET":
@@ -179,6 +190,30 @@ def test_every_route_follows_its_family_on_success_and_error(
         check(request("PATCH", live_server.url + path), path, "PATCH")
     for chosen in FAMILIES:
         assert any(s < 300 for s in seen[chosen.name]) or chosen.name == "admin", chosen
+
+
+def test_every_answer_written_in_the_cookies_language_varies_on_the_cookie(
+        app: Flask, live_server: LiveServer) -> None:
+    """Each GET route with and without the French cookie: where the answers differ, the
+    family table and the answer both name Cookie."""
+    french = {"Cookie": f"{LANG_COOKIE}=fr"}
+    differ = set()
+    # The sample name fits /api/queries/<name>; /graph/<name> is walked with a graph's too.
+    paths = [path for path, method in _paths(app) if method == "GET"] + ["/graph/facts"]
+    for path in paths:
+        url = live_server.url + path + ARGUMENTS.get(path, "")
+        for accept in ("text/html", "*/*"):
+            plain = request("GET", url, headers={"Accept": accept})
+            chosen = request("GET", url, headers={"Accept": accept, **french})
+            if plain.body == chosen.body:
+                continue
+            differ.add(path)
+            where = (path, accept, family(path).name)
+            assert "cookie" in declared_vary(family(path), chosen), where
+            assert "cookie" in varied_on(plain) and "cookie" in varied_on(chosen), where
+    # The walk does see the pages that follow the cookie, of every family that has some.
+    assert {"/", "/sparql", "/dataset", "/graph/facts", "/api/docs",
+            "/id/substance/ketamine"} <= differ, differ
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -265,6 +267,10 @@ class BackendContract:
     def test_only_a_store_opened_for_writing_declares_writes(self, backend: Backend) -> None:
         assert Capability.WRITES not in backend.capabilities
 
+    def test_flush_is_answered_by_every_store_and_keeps_its_data(self, backend: Backend) -> None:
+        backend.flush()  # a read-only, in-memory or remote store has nothing to write
+        assert backend.graph_sizes() == {G1: 2, G2: 3}
+
 
 class TestOxigraphInMemory(BackendContract):
     def make(self, path: Path) -> Backend:
@@ -371,3 +377,28 @@ def test_the_embedded_stores_declare_what_the_service_asks_of_them(tmp_path: Pat
     writable = OxigraphBackend.writable(tmp_path / "store")
     assert writable.capabilities == own | {Capability.WRITES}
     assert RdflibBackend().capabilities == {Capability.SEES_EVERY_CHANGE}
+
+
+# A worker of the service: write, flush, then leave as gunicorn's worker_exit does, without
+# finalising Python (so without closing the store).
+WORKER = f"""
+import os
+import sys
+from pathlib import Path
+import pyoxigraph as ox
+from kg.store.oxigraph_backend import OxigraphBackend
+writer = OxigraphBackend.writable(Path(sys.argv[1]))
+writer.write_graph("{G1}", [ox.Triple(ox.NamedNode("{EX}s"), ox.NamedNode("{EX}p"),
+                                      ox.Literal("kept"))], replace=False)
+writer.flush()
+os._exit(0)
+"""
+
+
+def test_a_flushed_write_outlives_a_process_that_skips_finalisation(tmp_path: Path) -> None:
+    worker = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert worker.returncode == 0, worker.stderr
+    reopened = OxigraphBackend.writable(tmp_path)
+    assert reopened.graph_sizes() == {G1: 1}
+    reopened.flush()
