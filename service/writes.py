@@ -24,9 +24,9 @@ from kg.sparql_text import (
     keywords,
     update_targets,
 )
-from kg.store import DatasetSpec, QuerySyntaxError
+from kg.store import DatasetSpec, QuerySyntaxError, Writable
 from kg.store.base import guard
-from kg.store.oxigraph_backend import GraphWrite, OxigraphBackend
+from kg.store.oxigraph_backend import GraphWrite
 from service.errors import ServiceError, service_error
 from service.limits import QueryTimeout, check_text
 from service.protocol import Operation
@@ -240,7 +240,7 @@ class CommitGate:
         return False
 
 
-def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
+def _write_body(store: Writable, graph: str, replace: bool) -> int:
     """Parse the body and write it to graph within the time limit, or leave the store as it
     was; return the triples written. Parsing and preparing count against the limit too."""
     fmt, mimetype = _body_format()

@@ -10,12 +10,18 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib import BNode, Literal, URIRef
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from kg.sparql_reading import Unreadable, plain
 from kg.sparql_text import remote_operations
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from kg.store.oxigraph_backend import GraphWrite
 
 
 class QuerySyntaxError(ValueError):
@@ -203,6 +209,32 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ADJACENT_BATCH = 200
 
 
+class Writable(Protocol):
+    """A store that takes the service's writes: what a backend declaring WRITES offers."""
+
+    # The graphs the build owns: writes to them are refused.
+    protected: frozenset[str]
+    refuse_remote: bool
+
+    def graph_sizes(self) -> dict[str, int]: ...
+
+    def has_graph(self, graph: str) -> bool: ...
+
+    def update_text(self, sparql: str, dataset: DatasetSpec | None = None,
+                    base: str | None = None) -> str: ...
+
+    def update(self, sparql: str, dataset: DatasetSpec | None = None,
+               base: str | None = None) -> None: ...
+
+    def commit(self, write: GraphWrite) -> None: ...
+
+    def drop_graph(self, graph: str) -> None: ...
+
+    def written_quads(self) -> list[ox.Quad]: ...
+
+    def replace_written(self, quads: list[ox.Quad]) -> None: ...
+
+
 class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""
 
@@ -212,6 +244,11 @@ class Backend(ABC):
     refuse_remote: bool = True
     # Oxigraph alone reads the texts this backend executes (see kg.sparql_reading.plain).
     only_oxigraph: bool = False
+
+    def writer(self) -> Writable | None:
+        """This backend as a store that takes writes when it declares Capability.WRITES, else
+        None: the capability and the type that goes with it in one answer."""
+        return None
 
     def checked(self, sparql: str, base: str | None = None) -> str:
         """Return the text this backend executes for sparql (see guard)."""

@@ -32,6 +32,7 @@ from kg.store.base import (
     Term,
     Value,
     ValueRows,
+    Writable,
     engine_error,
     guard,
     unsupported,
@@ -329,6 +330,9 @@ class OxigraphBackend(Backend):
         self._overlaps = {}
         with self._views_lock:
             self._views.clear()
+
+    def writer(self) -> Writable | None:
+        return self if Capability.WRITES in self.capabilities else None
 
     def update_text(self, sparql: str, dataset: DatasetSpec | None = None,
                     base: str | None = None) -> str:
