@@ -520,9 +520,13 @@ class OxigraphBackend(Backend):
         names = [ox.NamedNode(g) for g in graphs]
         found: list[tuple[Value, str, Value]] = []
         read = dict.fromkeys(subjects)
+        iri = ox.NamedNode
+        # An IRI's text is read straight from it: most values are IRIs, and the kept
+        # conversions would hash each one first.
         for subject in read:
             node = ox.NamedNode(subject)
-            found += _once([[(subject, q.predicate.value, _plain(q.object))
+            found += _once([[(subject, q.predicate.value,
+                              o.value if type(o := q.object) is iri else _plain(o))
                              for q in self.store.quads_for_pattern(node, None, None, graph)]
                             for graph in names])
         for obj in dict.fromkeys(objects):
@@ -530,7 +534,8 @@ class OxigraphBackend(Backend):
             # A triple whose subject was read above is there already.
             found += _once([[(s, q.predicate.value, obj)
                              for q in self.store.quads_for_pattern(None, None, node, graph)
-                             if (s := _plain(q.subject)) not in read]
+                             if (s := (t.value if type(t := q.subject) is iri else _plain(t)))
+                             not in read]
                             for graph in names])
         return found
 
