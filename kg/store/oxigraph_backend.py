@@ -15,6 +15,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
+from kg.sparql_reading import ReadQuery
 from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
 from kg.store import union_note
 from kg.store.base import (
@@ -24,6 +25,7 @@ from kg.store.base import (
     Capability,
     DatasetSpec,
     LiteralValue,
+    PreparedWrite,
     QueryFailed,
     QueryOutcome,
     QueryRefused,
@@ -34,7 +36,7 @@ from kg.store.base import (
     ValueRows,
     Writable,
     engine_error,
-    guard,
+    guarded,
     unsupported,
 )
 
@@ -197,7 +199,7 @@ def _once(by_graph: list[list[tuple[Value, str, Value]]]) -> list[tuple[Value, s
     return list(dict.fromkeys(t for triples in found for t in triples))
 
 
-def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
+def _bind(sparql: ReadQuery, bindings: Bindings, options: dict[str, object]) -> ReadQuery:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
     then starts from the bound terms), else by substitutions in the options.
 
@@ -206,7 +208,7 @@ def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """
     # The terms are written by Oxigraph (N-Triples syntax, escaped).
     block = values_block({name: str(to_oxigraph(term)) for name, term in bindings.items()})
-    bound = with_leading_values(sparql, guard(block, only_oxigraph=True))
+    bound = with_leading_values(sparql, guarded(block, only_oxigraph=True))
     if bound is None:
         options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
                                     for name, term in bindings.items()}
@@ -334,22 +336,23 @@ class OxigraphBackend(Backend):
     def writer(self) -> Writable | None:
         return self if Capability.WRITES in self.capabilities else None
 
-    def update_text(self, sparql: str, dataset: DatasetSpec | None = None,
-                    base: str | None = None) -> str:
-        """Return the text update() executes for sparql: its plain form, USING clauses added."""
-        sparql = self.checked(sparql, base)
+    def update_text(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
+                    base: str | None = None) -> ReadQuery:
+        """Return the update update() executes for sparql: its plain form, USING clauses
+        added (the text with them is new, and read again)."""
+        update = self.checked(sparql, base)
         if dataset:
-            sparql = self.checked(with_using(sparql, dataset.default_graphs,
+            update = self.checked(with_using(update, dataset.default_graphs,
                                              dataset.named_graphs))
-        return sparql
+        return update
 
-    def update(self, sparql: str, dataset: DatasetSpec | None = None,
+    def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                base: str | None = None) -> None:
         """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
-        sparql = self.update_text(sparql, dataset, base)
+        update = self.update_text(sparql, dataset, base)
         self._changing()
         try:
-            self._write(sparql)
+            self._write(update.text)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -364,7 +367,7 @@ class OxigraphBackend(Backend):
         """Add triples to a named graph, or replace its content, in one transaction."""
         self.commit(GraphWrite.of(graph, triples, replace))
 
-    def commit(self, write: GraphWrite) -> None:
+    def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
         before = self._disjoint
         self._changing()
@@ -413,7 +416,7 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
-    def _target(self, sparql: str, dataset: DatasetSpec | None,
+    def _target(self, sparql: ReadQuery, dataset: DatasetSpec | None,
                 options: dict[str, object]) -> ox.Store:
         """The store to run on and the dataset options that make its default graph a set.
 
@@ -478,15 +481,15 @@ class OxigraphBackend(Backend):
                 del self._views[next(iter(self._views))]
         return view
 
-    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        sparql = self.checked(sparql, base)
+        query = self.checked(sparql, base)
         options: dict[str, object] = {}
-        target = self._target(sparql, dataset, options)
+        target = self._target(query, dataset, options)
         if bindings:
-            sparql = _bind(sparql, bindings, options)
+            query = _bind(query, bindings, options)
         try:
-            result = target.query(sparql, **options)  # type: ignore[arg-type]
+            result = target.query(query.text, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except RuntimeError as error:
