@@ -1,11 +1,11 @@
-"""A REST look-up composed afresh, before and after the typed description, side by side.
+"""A REST look-up composed afresh, before and after a change of the code, side by side.
 
 Loads a synthetic graph (1M triples by default) into the embedded store, builds its search
 catalogue, then times, in process and interleaved, what GET /api/entities/{kind}/{slug} does
 when the kept answers miss: describe the entity and write its JSON. "before" is the code of a
-git revision (the rdflib rows, dicts and marshmallow of service.resources and
-service.api_schemas there), "after" the working tree's. Both answers are checked equal first.
-Medians, p90 and store calls per look-up go to bench/results/lookup-*.json and .md.
+git revision (its embedded backend, service.description and service.resources, on the same
+store), "after" the working tree's. Both answers are checked equal first. Medians, p90 and
+store calls per look-up go to bench/results/lookup-*.json and .md.
 
     python -m bench.lookup [--triples 1000000] [--before REVISION] [--repeat 100]
 """
@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -38,25 +39,49 @@ ROOT = Path(__file__).resolve().parent.parent
 # One of each kind a look-up meets: claims about it, sources, measures, a claim, a source.
 ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
             "source/synthetic-1", "claim/synthetic-1", "regulation/synthetic-measure-1")
-# The last revision whose look-ups read rdflib rows and wrote dicts through marshmallow.
-BEFORE = "4a9f5bc"
+# The last revision before the look-up read the store's IRIs straight from their terms and
+# asked the catalogue once per IRI.
+BEFORE = "5100fc5"
+# The modules a look-up is made of, taken from the old revision in this order, each importing
+# the ones before it.
+MODULES = (("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
+           ("service/description.py", "service.description"),
+           ("service/resources.py", "service.resources"))
 # The store calls each side makes (SPARQL queries before; index reads after).
 CALLS = ("select", "select_rows", "adjacent", "query")
 
 
-def _module(revision: str, path: str, name: str) -> ModuleType:
-    """Import a module of the service as it is at a git revision, under another name."""
+def _module(revision: str, path: str, name: str, imports: dict[str, ModuleType]) -> ModuleType:
+    """Import a module of the service as it is at a git revision, under another name, its
+    imports of the modules in imports answered by those."""
     text = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout
-    spec = importlib.util.spec_from_loader(name, loader=None)
+    spec = importlib.util.spec_from_loader(f"before.{name}", loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    exec(compile(text, f"{revision}:{path}", "exec"), module.__dict__)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    saved = {key: sys.modules.get(key) for key in imports}
+    sys.modules.update(imports)
+    try:
+        exec(compile(text, f"{revision}:{path}", "exec"), module.__dict__)
+    finally:
+        for key, found in saved.items():
+            if found is None:
+                del sys.modules[key]
+            else:
+                sys.modules[key] = found
     return module
 
 
-def _counted(backend: OxigraphBackend, counts: Counter[str]) -> None:
+def _old(revision: str) -> dict[str, ModuleType]:
+    """The modules of a look-up as they are at revision."""
+    found: dict[str, ModuleType] = {}
+    for path, name in MODULES:
+        found[name] = _module(revision, path, name, dict(found))
+    return found
+
+
+def _counted(backend: Any, counts: Counter[str]) -> None:
     """Count the store calls made through backend."""
     for name in CALLS:
         method = getattr(backend, name)
@@ -82,37 +107,30 @@ def _stats(samples: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(samples), 3)}
 
 
-def _measures_sorted(answer: Any) -> Any:
-    # Before, measures dated alike came in a set's order, which changes between processes.
-    if isinstance(answer, dict):
-        return {k: (sorted((_measures_sorted(x) for x in v), key=lambda m: m["iri"])
-                    if k == "measures" else _measures_sorted(v)) for k, v in answer.items()}
-    if isinstance(answer, list):
-        return [_measures_sorted(x) for x in answer]
-    return answer
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--before", default=BEFORE, help="git revision of the old code")
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args()
-    old_resources = _module(args.before, "service/resources.py", "before_resources")
-    old_schemas = _module(args.before, "service/api_schemas.py", "before_api_schemas")
+    load = [_load()]
+    old = _old(args.before)
     backend = OxigraphBackend.in_memory()
     with tempfile.TemporaryDirectory(prefix="dmkg-bench-") as tmp:
         data = Path(tmp) / "synthetic.nq"
         lines = write(args.triples, data)
         backend.load(data)
     catalogue = Catalogue.from_backend(backend)
+    old_backend = old["kg.store.oxigraph_backend"].OxigraphBackend(backend.store)
     counts: Counter[str] = Counter()
     _counted(backend, counts)
-    schema = old_schemas.EntitySchema()
+    _counted(old_backend, counts)
 
     def before(ident: str) -> bytes:
-        described = old_resources.Resources(backend, catalogue).describe(ident, "en")
-        return json.dumps(schema.dump(described), sort_keys=True).encode()
+        described = old["service.resources"].Resources(old_backend, catalogue).describe(ident,
+                                                                                        "en")
+        return json.dumps(old["service.description"].as_json(described),
+                          sort_keys=True).encode()
 
     def after(ident: str) -> bytes:
         described = Resources(backend, catalogue).describe(ident, "en")
@@ -122,7 +140,7 @@ def main() -> None:
     figures: dict[str, dict[str, Any]] = {}
     for ident in ENTITIES:
         answers = {name: json.loads(side(ident)) for name, side in sides.items()}
-        assert _measures_sorted(answers["before"]) == _measures_sorted(answers["after"]), ident
+        assert answers["before"] == answers["after"], ident
         row: dict[str, Any] = {"bytes": len(after(ident))}
         for name, side in sides.items():
             counts.clear()
@@ -148,11 +166,17 @@ def main() -> None:
              for name in sides}
     every.update({f"{name}_cpu": _stats([s for (_, n), found in cpu.items() if n == name
                                          for s in found]) for name in sides})
+    load.append(_load())
     result = {"benchmark": "REST look-up composed afresh, in process (embedded Oxigraph)",
               "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "triples": lines, "entities": catalogue.size, "before": args.before,
-              "repeat": args.repeat, "all": every, "lookups": figures}
+              "repeat": args.repeat, "load_average": load, "all": every, "lookups": figures}
     _write(result)
+
+
+def _load() -> tuple[float, ...]:
+    """The machine's load average over 1, 5 and 15 minutes: the timings' context."""
+    return tuple(round(x, 2) for x in os.getloadavg())
 
 
 def _calls(found: dict[str, int]) -> str:
@@ -164,7 +188,9 @@ def _write(result: dict[str, Any]) -> None:
     lines = [f"# {result['benchmark']} ({result['date']})", "",
              f"{result['triples']} triples, {result['entities']} entities; before = "
              f"`{result['before']}`, {result['repeat']} look-ups of each entity a side, "
-             "interleaved.", "",
+             "interleaved; load average (1, 5, 15 min) "
+             f"{' '.join(map(str, result['load_average'][0]))} at the start, "
+             f"{' '.join(map(str, result['load_average'][1]))} at the end.", "",
              "Wall time (CPU time of the thread in brackets), milliseconds.", "",
              "| entity | JSON bytes | before p50 | before p90 | before store calls | "
              "after p50 | after p90 | after store calls |",

@@ -291,11 +291,18 @@ class Catalogue:
 
     def label(self, iri: str, lang: str = "en") -> str | None:
         """Return the label of an individual or a DMO term, in lang when there is one."""
+        found = self.term_label(iri, lang)
+        if found is not None:
+            return found
+        entity = self.get(iri) if iri.startswith(str(DMR)) else None
+        return entity.label(lang) if entity else None
+
+    def term_label(self, iri: str, lang: str = "en") -> str | None:
+        """Return the label of a DMO term, in lang when there is one."""
         labels = self.terms.get(iri)
         if labels:
             return labels.get(lang) or labels.get("en") or next(iter(labels.values()))
-        entity = self.get(iri) if iri.startswith(str(DMR)) else None
-        return entity.label(lang) if entity else None
+        return None
 
     def facet_label(self, facet: str, value: str, lang: str = "en") -> str:
         """The label of a facet's value: a DMO class, a kind, or an individual's id."""

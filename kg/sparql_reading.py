@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pyoxigraph as ox
-
-from kg.text_cache import text_cache
 
 _BASE_CHARS = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
                "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
@@ -96,16 +95,98 @@ class Token(NamedTuple):
         return self.kind == "word" and self.text.upper() == word
 
 
-# The texts of the requests in hand: a query is lexed once, then its plain form once, however
-# many steps read them (the guard, the row limit, the query form, the dataset clauses).
-@text_cache(32)
+# How many texts were lexed in this process: tests count them to show that a request's text
+# is lexed once, whatever steps read it.
+_lexed = 0
+
+
+def lexed() -> int:
+    """Return how many texts tokens() has lexed in this process."""
+    return _lexed
+
+
 def tokens(text: str) -> tuple[Token, ...]:
     """Split SPARQL text into tokens as Oxigraph does, dropping white space and comments.
 
     A character no token starts with is an `other` token.
     """
+    global _lexed
+    _lexed += 1
     return tuple(Token(match.lastgroup or "other", match.group(), match.start(), match.end())
                  for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED)
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+# Texts this short have their reading kept (kg.store.base.guarded) and what is made of it.
+KEPT_TEXT = 4096
+
+
+# Compared by identity: a kept reading and what is made of it are found again by the object,
+# with no hashing of its tokens.
+@dataclass(frozen=True, slots=True, eq=False)
+class ReadQuery:
+    """A SPARQL text lexed once, with what its steps ask of it: each step (the guard, the
+    rewrites, the engine's call) reads this value, none lexes the text again.
+
+    Made by lexed_query() for a text as it came, by read() for its plain form (source is then
+    the client's text, lexed); a rewrite makes another with replaced().
+    """
+
+    text: str
+    tokens: tuple[Token, ...]
+    # The upper-cased bare words (keywords, function names, `a`).
+    words: frozenset[str]
+    # SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them among the tokens (None: an update).
+    form: str | None
+    # Where its FROM and FROM NAMED clauses stand in text: (start, end) of each.
+    dataset_clauses: tuple[tuple[int, int], ...]
+    # The client's text this is the plain form of; None for a text read as it came.
+    source: ReadQuery | None = None
+    # Read for Oxigraph alone (see read()).
+    only_oxigraph: bool = False
+
+    def replaced(self, start: int, end: int, written: str,
+                 added: Sequence[Token] = ()) -> ReadQuery:
+        """This query with text[start:end] replaced by written, whose tokens are added
+        (positions within written): the tokens are moved, not read again."""
+        shift = len(written) - (end - start)
+        found = (*(t for t in self.tokens if t.end <= start),
+                 *(t._replace(start=t.start + start, end=t.end + start) for t in added),
+                 *(t._replace(start=t.start + shift, end=t.end + shift)
+                   for t in self.tokens if t.start >= end))
+        return _summarised(self.text[:start] + written + self.text[end:], found, self.source,
+                           self.only_oxigraph)
+
+
+def _summarised(text: str, found: tuple[Token, ...], source: ReadQuery | None = None,
+                only_oxigraph: bool = False) -> ReadQuery:
+    """A ReadQuery of text and its tokens, its words, form and dataset clauses found in one
+    pass."""
+    words: set[str] = set()
+    form = None
+    clauses: list[tuple[int, int]] = []
+    for index, token in enumerate(found):
+        if token.kind != "word":
+            continue
+        word = token.text.upper()
+        words.add(word)
+        if form is None and word in QUERY_FORMS:
+            form = word
+        elif word == "FROM":
+            end = index + 1
+            if end < len(found) and found[end].is_keyword("NAMED"):
+                end += 1
+            if end < len(found) and found[end].kind in {"iri", "pname"}:
+                clauses.append((token.start, found[end].end))
+    return ReadQuery(text, found, frozenset(words), form, tuple(clauses), source,
+                     only_oxigraph)
+
+
+def lexed_query(text: str) -> ReadQuery:
+    """Lex a text as it came, not put in plain form (read() starts from this)."""
+    return _summarised(text, tokens(text))
 
 
 def _where(text: str, token: Token) -> str:
@@ -180,7 +261,38 @@ def _would_merge(before: str, after: str) -> bool:
 
 
 def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> str:
-    """Return text in the plain form (see the module), relative IRIs resolved against base.
+    """Return text in the plain form (see the module), relative IRIs resolved against base."""
+    return read(text, base, only_oxigraph).text
+
+
+class _Writer:
+    """The plain form as it is written: its pieces, and its tokens where they stand."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.tokens: list[Token] = []
+        self.size = 0
+        self.last = ""  # the last token written
+
+    def space(self, gap: str) -> None:
+        self.pieces.append(gap)
+        self.size += len(gap)
+
+    def token(self, kind: str, written: str) -> None:
+        self.pieces.append(written)
+        self.tokens.append(Token(kind, written, self.size, self.size + len(written)))
+        self.size += len(written)
+        self.last = written
+
+    def base(self, iri: str) -> None:
+        self.token("word", "BASE")
+        self.space(" ")
+        self.token("iri", f"<{iri}>")
+
+
+def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> ReadQuery:
+    """Read text once: its plain form (see the module), relative IRIs resolved against base,
+    with the plain form's tokens as they are written (the plain form is not lexed again).
 
     only_oxigraph: the text is for Oxigraph alone, so a string may hold a backslash and a u
     (other readers decode it as an escape).
@@ -188,10 +300,14 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
     Raise Unreadable for what has no plain form: characters no token starts with, words that
     are no SPARQL keyword, undeclared prefixes, escapes of no character.
     """
-    found = tokens(text)
+    source = lexed_query(text)
+    found = source.tokens
     prefixes: dict[str, str] = {}
     leads_with_base = bool(found) and found[0].is_keyword("BASE")
-    out: list[str] = [f"BASE <{base}>"] if base is not None and not leads_with_base else []
+    out = _Writer()
+    if base is not None and not leads_with_base:
+        out.base(base)
+    after_base = bool(out.tokens)
     last = 0
     index = 0
     while index < len(found):
@@ -212,7 +328,10 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
                 raise Unreadable(f"{_where(text, token)}: BASE needs an IRI")
             base = _iri(text, following, base)
             # Kept, resolved: the IRI() function resolves against it when the query runs.
-            out.append(f"{gap if out else ''}BASE <{base}>")
+            if out.tokens and gap:
+                out.space(gap)
+            out.base(base)
+            after_base = True
             index, last = index + 2, following.end
             continue
         if token.is_keyword("PREFIX"):
@@ -225,7 +344,7 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
             index, last = index + 3, after.end
             continue
         if kind == "iri":
-            written = f"<{_iri(text, token, base)}>"
+            written, kind = f"<{_iri(text, token, base)}>", "iri"
         elif kind == "pname":
             prefix, _, local = token.text.partition(":")
             if prefix not in prefixes:
@@ -233,22 +352,23 @@ def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> st
             iri = prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
             if _NOT_IN_IRI.search(iri):
                 raise Unreadable(f"{_where(text, token)}: {token.text} is no IRI")
-            written = f"<{iri}>"
+            written, kind = f"<{iri}>", "iri"
         elif kind == "string":
             written = plain_string(string_value(token.text))
         else:
             written = token.text
-        if out and (gap or _would_merge(out[-1], written) or out[-1].startswith("BASE <")):
-            out.append(gap or " ")
-        out.append(written)
+        if out.tokens and (gap or _would_merge(out.last, written) or after_base):
+            out.space(gap or " ")
+        after_base = False
+        out.token(kind, written)
         last = token.end
         index += 1
-    result = "".join(out)
+    result = "".join(out.pieces)
     if not only_oxigraph and re.search(r"\\[uU]", result):
         # A SPARQL 1.1 reader would decode it, Oxigraph would not.
         raise Unreadable("a string holds a backslash followed by u or U, which SPARQL readers "
                          "take in different ways")
-    return result
+    return _summarised(result, tuple(out.tokens), source, only_oxigraph)
 
 
 _POSITION = re.compile(r"\b(?:error )?at (\d+):(\d+)")
@@ -309,31 +429,33 @@ def _paired(ran: Sequence[Token], mine: Sequence[Token]) -> list[tuple[Token, To
     return pairs
 
 
-def in_client_text(message: str, client: str, executed: str) -> str:
+def in_client_text(message: str, executed: ReadQuery, client: ReadQuery | None = None) -> str:
     """Rewrite the line:column of an engine message about executed to the client's text.
 
-    The executed text is the plain form of client, with clauses added (see _paired).
+    The executed text is the plain form of the client's (by default its source), with
+    clauses added (see _paired).
     """
     found = _POSITION.search(message)
     if found is None:
         return message
-    at = _offset(executed, int(found.group(1)), int(found.group(2)))
+    client = client or executed.source or executed
+    at = _offset(executed.text, int(found.group(1)), int(found.group(2)))
     position = 0
-    pairs = _paired(tokens(executed), _without_declarations(tokens(client)))
+    pairs = _paired(executed.tokens, _without_declarations(client.tokens))
     for index, (theirs, own) in enumerate(pairs):
         if theirs.start > at:
             break
         if own is None:
             # In a clause the service added: the error is where the client's next token is.
             following = (o for _, o in pairs[index:] if o is not None)
-            position = next((o.start for o in following), len(client))
+            position = next((o.start for o in following), len(client.text))
             continue
         inside = at - theirs.start
         # Within a token written the same way the column is kept, else its start is given;
         # past it, the white space after it.
         if inside >= len(theirs.text):
-            position = min(own.end + inside - len(theirs.text), len(client))
+            position = min(own.end + inside - len(theirs.text), len(client.text))
         else:
             position = own.start + (inside if theirs.text == own.text else 0)
-    where = _line_column(client, position)
+    where = _line_column(client.text, position)
     return message[:found.start(1)] + where + message[found.end(2):]

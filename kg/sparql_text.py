@@ -1,98 +1,73 @@
 """Analyse and rewrite SPARQL text, token by token, as Oxigraph reads it.
 
-The tokens come from kg.sparql_reading, which reads escapes, comments and keywords as Oxigraph
-does; no escape is decoded here. The store layer hands these functions the plain form of a
-query (kg.sparql_reading.plain), which is also what it executes.
+Each function takes a query already lexed (kg.sparql_reading.ReadQuery): the store layer
+hands them the plain form of a query (kg.sparql_reading.read), which is also what it
+executes, and a rewrite gives another such value, its tokens moved rather than read again.
+No escape is decoded here.
 """
 
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
-from kg.sparql_reading import Token, tokens
-from kg.text_cache import text_cache
+from kg.sparql_reading import KEPT_TEXT, QUERY_FORMS, ReadQuery, Token
 
-__all__ = ["Token", "tokens"]
+__all__ = ["QUERY_FORMS", "ReadQuery", "Token"]
 
 # rdflib's SPARQL parser (pyparsing) keeps state between calls: two threads parsing at once
 # break it for good. Every use of it in a process takes this lock.
 PARSER_LOCK = threading.RLock()
 
 
-@text_cache(1024)
-def keywords(text: str) -> frozenset[str]:
-    """Return the upper-cased bare words of text (keywords, function names, `a`)."""
-    return frozenset(t.text.upper() for t in tokens(text) if t.kind == "word")
-
-
-def has_dataset_clause(text: str) -> bool:
+def has_dataset_clause(query: ReadQuery) -> bool:
     """Tell whether a query names its own dataset with FROM or FROM NAMED."""
-    return "FROM" in keywords(text)
+    return "FROM" in query.words
 
 
 # Words that make an engine reach out over the network.
 REMOTE_KEYWORDS = frozenset({"SERVICE", "LOAD"})
 
 
-def remote_operations(text: str) -> tuple[str, ...]:
-    """Return the operations of a text in plain form that would fetch from the network.
+def remote_operations(query: ReadQuery) -> tuple[str, ...]:
+    """Return the operations of a query in plain form that would fetch from the network.
 
     In the plain form every bare word is a whole SPARQL keyword, so SERVICE and LOAD are
-    found as tokens; kg.sparql_reading.plain makes sure no reader splits words otherwise.
+    found as tokens; kg.sparql_reading.read makes sure no reader splits words otherwise.
     """
-    return tuple(sorted({t.text.upper() for t in tokens(text)
-                         if t.kind == "word" and t.text.upper() in REMOTE_KEYWORDS}))
+    return tuple(sorted(query.words & REMOTE_KEYWORDS))
 
 
-def without_dataset_clauses(text: str) -> str:
+def without_dataset_clauses(query: ReadQuery) -> ReadQuery:
     """Return the query without its FROM and FROM NAMED clauses.
 
     The SPARQL Protocol says a dataset given with the request replaces the query's own;
     servers that merge the two instead are sent the query without it.
     """
-    source = text
-    cuts: list[tuple[int, int]] = []
-    found = tokens(source)
-    for index, token in enumerate(found):
-        if not token.is_keyword("FROM"):
-            continue
-        end = index + 1
-        if end < len(found) and found[end].is_keyword("NAMED"):
-            end += 1
-        if end < len(found) and found[end].kind in {"iri", "pname"}:
-            cuts.append((token.start, found[end].end))
-    for start, end in reversed(cuts):
-        source = source[:start] + source[end:]
-    return source
-
-
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-
-
-def query_form(text: str) -> str | None:
-    """Return SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them among the tokens."""
-    for token in tokens(text):
-        for form in QUERY_FORMS:
-            if token.is_keyword(form):
-                return form
-    return None
+    for start, end in reversed(query.dataset_clauses):
+        query = query.replaced(start, end, "")
+    return query
 
 
 # Oxigraph reads LIMIT and OFFSET as 64-bit unsigned integers and refuses larger ones.
 ENGINE_COUNT_MAX = 2**64 - 1
 
 
-@text_cache(1024)
-def with_row_limit(text: str, limit: int) -> str:
+def with_row_limit(query: ReadQuery, limit: int) -> ReadQuery:
     """Return a SELECT query that yields at most limit solutions.
 
     The outermost query's LIMIT is lowered to limit, or one is added after its solution
     modifiers (before a trailing VALUES block). Other queries come back unchanged.
     """
-    if query_form(text) != "SELECT":
-        return text
-    source = text
-    found = tokens(source)
+    if len(query.text) <= KEPT_TEXT:
+        return _kept_row_limit(query, limit)
+    return _row_limit(query, limit)
+
+
+def _row_limit(query: ReadQuery, limit: int) -> ReadQuery:
+    if query.form != "SELECT":
+        return query
+    found = query.tokens
     depth = 0
     closes: list[int] = []  # indexes of the tokens closing a group at the top level
     trailing_values: int | None = None
@@ -106,34 +81,42 @@ def with_row_limit(text: str, limit: int) -> str:
         elif depth == 0 and token.is_keyword("VALUES") and closes:
             trailing_values = index
     if not closes:
-        return text
+        return query
     where_end = closes[-1]
     if trailing_values is not None:
         before = [c for c in closes if c < trailing_values]
         if not before:
-            return text
+            return query
         where_end = before[-1]
     stop = trailing_values if trailing_values is not None else len(found)
+    number = str(limit)
     for index in range(where_end + 1, stop - 1):
         if found[index].is_keyword("LIMIT") and found[index + 1].text.isdigit():
-            number = found[index + 1]
-            if int(number.text) <= limit or int(number.text) > ENGINE_COUNT_MAX:
+            given = found[index + 1]
+            if int(given.text) <= limit or int(given.text) > ENGINE_COUNT_MAX:
                 # Above the engine's range the text is left for the engine to refuse.
-                return text
-            return source[:number.start] + str(limit) + source[number.end:]
-    cut = found[stop].start if stop < len(found) else len(source)
-    return f"{source[:cut].rstrip()}\nLIMIT {limit}\n{source[cut:]}"
+                return query
+            return query.replaced(given.start, given.end, number,
+                                  (Token("number", number, 0, len(number)),))
+    cut = found[stop].start if stop < len(found) else len(query.text)
+    start = len(query.text[:cut].rstrip())
+    return query.replaced(start, cut, f"\nLIMIT {number}\n",
+                          (Token("word", "LIMIT", 1, 6), Token("number", number, 7,
+                                                               7 + len(number))))
 
 
-@text_cache(256)
-def values_slot(text: str) -> tuple[str, int] | None:
-    """Where a VALUES block may open a query's WHERE group: (the text, offset).
+# Kept for the kept readings of short texts (found again by identity: see ReadQuery).
+_kept_row_limit = lru_cache(maxsize=512)(_row_limit)
+
+
+def values_slot(query: ReadQuery) -> int | None:
+    """Where a VALUES block may open a query's WHERE group: the offset in its text.
 
     Only for a SELECT or ASK without subqueries (a VALUES block does not reach into them);
     None otherwise. Bound this way, Oxigraph plans the query from the bound values, which
     it does not do for values given as substitutions.
     """
-    found = tokens(text)
+    found = query.tokens
     forms = [t for t in found if any(t.is_keyword(form) for form in QUERY_FORMS)]
     if not forms or forms[0].text.upper() not in {"SELECT", "ASK"} or len(forms) > 1:
         return None
@@ -145,7 +128,7 @@ def values_slot(text: str) -> tuple[str, int] | None:
         elif token.is_keyword("WHERE") and braces == 0 and parens == 0:
             opening = found[index + 1]
             if opening.kind == "punct" and opening.text == "{":
-                return text, opening.end
+                return opening.end
             return None
     return None
 
@@ -155,13 +138,22 @@ def values_block(terms: dict[str, str]) -> str:
     return f"VALUES ({' '.join(f'?{name}' for name in terms)}) {{ ({' '.join(terms.values())}) }}"
 
 
-def with_leading_values(text: str, block: str) -> str | None:
-    """Return text with a VALUES block opening its WHERE group, or None where none can go."""
-    slot = values_slot(text)
-    if slot is None:
+def with_leading_values(query: ReadQuery, block: ReadQuery) -> ReadQuery | None:
+    """Return query with a VALUES block opening its WHERE group, or None where none can go."""
+    at = values_slot(query)
+    if at is None:
         return None
-    source, at = slot
-    return f"{source[:at]} {block} {source[at:]}"
+    return query.replaced(at, at, f" {block.text} ", _moved(block.tokens, 1))
+
+
+def with_trailing(query: ReadQuery, block: ReadQuery) -> ReadQuery:
+    """Return query with block written after it, on a line of its own."""
+    end = len(query.text)
+    return query.replaced(end, end, f"\n{block.text}", _moved(block.tokens, 1))
+
+
+def _moved(found: tuple[Token, ...], by: int) -> tuple[Token, ...]:
+    return tuple(t._replace(start=t.start + by, end=t.end + by) for t in found)
 
 
 # Graph operands of an update that stand for more than one graph or none by name.
@@ -221,20 +213,24 @@ def update_targets(text: str) -> set[str]:
     return found
 
 
-def has_update_dataset(text: str) -> bool:
+def has_update_dataset(update: ReadQuery) -> bool:
     """Tell whether an update names its own dataset with USING or WITH."""
-    words = keywords(text)
-    return "USING" in words or "WITH" in words
+    return "USING" in update.words or "WITH" in update.words
 
 
-def with_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
-    """Give every DELETE/INSERT … WHERE operation of an update USING (NAMED) clauses."""
+def with_using(update: ReadQuery, default_graphs: tuple[str, ...],
+               named_graphs: tuple[str, ...]) -> str:
+    """Give every DELETE/INSERT … WHERE operation of an update USING (NAMED) clauses.
+
+    The graphs come from the request: the text returned is new and must be read (guarded)
+    as a whole again.
+    """
     clauses = " ".join([*(f"USING <{g}>" for g in default_graphs),
                         *(f"USING NAMED <{g}>" for g in named_graphs)])
+    source = update.text
     if not clauses:
-        return text
-    source = text
-    found = tokens(source)
+        return source
+    found = update.tokens
     depth = 0
     cuts: list[int] = []
     for index, token in enumerate(found):

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
-from kg.sparql_text import keywords, with_row_limit
+from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
 from service.errors import service_error
 from service.limits import RUNNER, QueryLimits, check_text
@@ -95,14 +95,15 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
     check_text(operation.text, limits.text_bytes)
     cap = limits.rows
     dataset = operation.dataset or None
-    # One text is checked, rewritten and executed: the plain form of the query.
-    text = store.checked(operation.text, base)
-    query = with_row_limit(text, cap + 1) if cap else text
+    # One reading is checked, rewritten and executed: the plain form of the query, lexed
+    # once and carried as a value through every step.
+    read = store.checked(operation.text, base)
+    query = with_row_limit(read, cap + 1) if cap else read
     try:
         outcome = store.query(query, dataset)
     except QuerySyntaxError as error:
         # The client is told where in its own text the error is.
-        raise QuerySyntaxError(in_client_text(str(error), operation.text, query)) from None
+        raise QuerySyntaxError(in_client_text(str(error), query)) from None
     outcome.limit = cap or None
     fmt = choose(accept, operation.format, outcome.formats)
     assert fmt is not None
@@ -118,5 +119,5 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
             assert isinstance(fmt.oxigraph, ox.QueryResultsFormat)
             body, truncated = bytes(kept.serialize(format=fmt.oxigraph) or b""), True
     volatile = (Capability.SEES_EVERY_CHANGE not in store.capabilities
-                or not VOLATILE.isdisjoint(keywords(text)))
+                or not VOLATILE.isdisjoint(read.words))
     return Answer(body, fmt, truncated, volatile)

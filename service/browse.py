@@ -45,14 +45,14 @@ def _catalogue() -> Catalogue:
 
 def _parents(backend: Backend) -> dict[str, set[str]]:
     """Each DMO class's direct DMO superclasses (read once per data version)."""
-    kept = services().derived.get("class_parents")
+    kept = services().derived.class_parents
     if kept is None:
         kept = {}
         for child, parent in backend.select_values(SUBCLASSES):
             name, above = str(child).removeprefix(str(DMO)), str(parent).removeprefix(str(DMO))
             if name != above:
                 kept.setdefault(name, set()).add(above)
-        services().derived["class_parents"] = kept
+        services().derived.class_parents = kept
     return kept
 
 

@@ -47,10 +47,9 @@ def _catalogue() -> Catalogue:
 
 def all_facets() -> list[ClaimFacets]:
     """Every claim's facet values, read once per version of the data."""
-    kept = services().derived.get("claim_facets")
+    kept = services().derived.claim_facets
     if kept is None:
-        kept = read_facets(services().backend)
-        services().derived["claim_facets"] = kept
+        kept = services().derived.claim_facets = read_facets(services().backend)
     return kept
 
 

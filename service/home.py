@@ -23,10 +23,9 @@ blueprint = Blueprint("home", __name__)
 def claim_counts() -> dict[str, Counter[str]]:
     """Claims per source, kind, trend and confidence, counted once per version of the data
     (about 2 s at a million triples)."""
-    kept = services().derived.get("home_counts")
+    kept = services().derived.claim_counts
     if kept is None:
-        kept = aggregate_counts(backend(), CHARTED, {})
-        services().derived["home_counts"] = kept
+        kept = services().derived.claim_counts = aggregate_counts(backend(), CHARTED, {})
     return kept
 
 

@@ -134,6 +134,7 @@ class Resources:
     # What one description shows several times (a source under each of its claims, a claim
     # under each measure it is about), made once: (IRI, language) → shaped.
     _shaped: dict[tuple[str, str, str], Link] = field(default_factory=dict)
+    _entries: dict[str, CatalogueEntry | None] = field(default_factory=dict)
 
     def read(self, subjects: Iterable[str] = (), objects: Iterable[str] = ()) -> None:
         """Read, in one call to the store, the triples of the subjects and the objects not yet
@@ -196,14 +197,25 @@ class Resources:
             raise NotFound(ident)
         return found
 
+    def entry(self, iri: str) -> CatalogueEntry | None:
+        """The individual with this IRI, asked of the catalogue once per description."""
+        try:
+            return self._entries[iri]
+        except KeyError:
+            # Only IRIs of this graph name individuals (Catalogue.label reads them so too).
+            found = self._entries[iri] = (self.catalogue.get(iri) if iri.startswith(DMR_NS)
+                                          else None)
+            return found
+
     def link(self, iri: str, lang: str) -> Link:
         """A reference to another resource: IRI, id when it is ours, label."""
         key = ("link", iri, lang)
         found = self._shaped.get(key)
         if found is None:
-            # Only IRIs of this graph name individuals (Catalogue.label reads them so too).
-            entity = self.catalogue.get(iri) if iri.startswith(DMR_NS) else None
-            label = self.catalogue.label(iri, lang) or property_label(iri, lang) or iri
+            entity = self.entry(iri)
+            label = (self.catalogue.term_label(iri, lang)
+                     or (entity.label(lang) if entity is not None else None)
+                     or property_label(iri, lang) or iri)
             found = self._shaped[key] = Link(
                 iri=iri, label=label, id=entity.id if entity is not None else None)
         return found
@@ -255,7 +267,7 @@ class Resources:
 
     def _claim(self, iri: str, lang: str) -> ClaimLink:
         out = self.outgoing(iri)
-        entity = self.catalogue.get(iri)
+        entity = self.entry(iri)
         kinds = [t for t in (entity.types if entity else set()) if t in CLAIM_KINDS]
         kind = kinds[0] if kinds else "Claim"
         link = self.link(iri, lang)

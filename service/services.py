@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, current_app, request
+from rdflib import Graph
 
 from kg.catalogue import Catalogue
 from kg.paths import Layout
@@ -21,6 +23,7 @@ from service.limits import ClientLimiter, DeadlineRunner, QueryLimits
 from service.response_cache import ResponseCache
 
 if TYPE_CHECKING:
+    from service.claim_selection import ClaimFacets
     from service.write_access import Writes
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,21 @@ def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
 
 
 @dataclass
+class Derived:
+    """What pages compute from the data once, kept until the data changes (None: not yet)."""
+
+    claim_counts: dict[str, Counter[str]] | None = None  # the home page's charts
+    void: Graph | None = None  # the VoID description
+    class_parents: dict[str, set[str]] | None = None  # each DMO class's superclasses
+    claim_facets: list[ClaimFacets] | None = None  # the claims browser's facet values
+
+    def clear(self) -> None:
+        """Forget everything computed."""
+        for found in fields(self):
+            setattr(self, found.name, None)
+
+
+@dataclass
 class Services:
     """The store, the search index, the limits, the kept answers and the writes of one app."""
 
@@ -60,8 +78,7 @@ class Services:
     kept: ResponseCache
     runner: DeadlineRunner
     writes: Writes | None = None
-    # What pages compute from the data once (facets, class tree, counts, VoID), by name.
-    derived: dict[str, Any] = field(default_factory=dict)
+    derived: Derived = field(default_factory=Derived)
     _wanted: threading.Event = field(default_factory=threading.Event, repr=False)
     _rebuilder: threading.Thread | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -17,9 +17,9 @@ blueprint = Blueprint("void", __name__)
 
 def void_graph() -> Graph:
     """The VoID description of the dataset served (kept until the data changes)."""
-    cached = services().derived.get("void")
+    cached = services().derived.void
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     built = services().settings.home / "dist" / "void.ttl"
     graph = Graph()
     if not services().settings.data and built.is_file():
@@ -35,7 +35,7 @@ def void_graph() -> Graph:
                 graph.add((subset, VOID.triples, Literal(size, datatype=XSD.integer)))
     graph.add((DATASET, VOID.sparqlEndpoint, URIRef(request.host_url.rstrip("/") + "/sparql")))
     services().dataset_info.describe(graph, DATASET, services().settings.iri_base.rstrip("/"))
-    services().derived["void"] = graph
+    services().derived.void = graph
     return graph
 
 

@@ -17,14 +17,13 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from flask import request
 
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
-from kg.store import Backend, Capability
-from kg.store.oxigraph_backend import OxigraphBackend
+from kg.store import Backend, Writable
 from service.config import Settings
 from service.errors import ServiceError
 
@@ -63,7 +62,7 @@ def read_tokens(path: Path) -> dict[bytes, str]:
 class Writes:
     """The write side of the service: its store, tokens, audit log and lock."""
 
-    store: OxigraphBackend
+    store: Writable
     tokens: dict[bytes, str]
     audit: Path
     lock: threading.Lock
@@ -133,9 +132,8 @@ def open_writes(settings: Settings, backend: Backend) -> Writes | None:
     """The write side when WRITE_TOKENS names a token file and the store can take them."""
     if not settings.write_tokens:
         return None
-    if Capability.WRITES not in backend.capabilities:
+    writer = backend.writer()
+    if writer is None:
         raise ValueError("writes (WRITE_TOKENS) need the on-disk oxigraph store")
-    # The embedded store opened for writing is the one engine that declares WRITES.
-    writer = cast(OxigraphBackend, backend)
     return Writes(writer, read_tokens(Path(settings.write_tokens)), settings.audit_log,
                   threading.Lock(), settings.iri_base)

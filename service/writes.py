@@ -21,12 +21,11 @@ from kg.sparql_reading import in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
     has_update_dataset,
-    keywords,
     update_targets,
 )
-from kg.store import DatasetSpec, QuerySyntaxError
-from kg.store.base import guard
-from kg.store.oxigraph_backend import GraphWrite, OxigraphBackend
+from kg.store import DatasetSpec, QuerySyntaxError, Writable
+from kg.store.base import guarded
+from kg.store.oxigraph_backend import GraphWrite
 from service.errors import ServiceError, service_error
 from service.limits import QueryTimeout, check_text
 from service.protocol import Operation
@@ -78,24 +77,25 @@ def sparql_update(operation: Operation) -> Response:
     try:
         check_text(operation.text, query_limits().text_bytes, "update")
         # The plain form for every reader: rdflib reads the targets from it below.
-        text = guard(operation.text, side.base, store.refuse_remote)
-        if dataset and has_update_dataset(text):
+        update = guarded(operation.text, side.base, store.refuse_remote)
+        if dataset and has_update_dataset(update):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
-        if (not dataset and store.protected and not has_update_dataset(text)
-                and "WHERE" in keywords(text)):
+        if (not dataset and store.protected and not has_update_dataset(update)
+                and "WHERE" in update.words):
             # As for queries, the default graph of WHERE is the union of the named graphs.
             dataset = DatasetSpec(tuple(g for g in store.graph_sizes() if g))
-        executed = store.update_text(text, dataset or None)
+        run = store.update_text(update, dataset or None)
+        executed = run.text
         try:
             targets = update_targets(executed)
         except UpdateSyntaxError as error:
             raise WriteRefused(400, "update syntax error: " + in_client_text(
-                _engine_message(executed, error), operation.text, executed)) from error
+                _engine_message(executed, error), run, update.source)) from error
         side.check_targets(targets)
         with side.lock:
             try:
-                run_timed(lambda: store.update(executed))
+                run_timed(lambda: store.update(run))
             except QueryTimeout as error:
                 # The engine applies an update in one transaction that cannot be cut short:
                 # stopped while committing, it may still land. The client is told so.
@@ -112,7 +112,7 @@ def sparql_update(operation: Operation) -> Response:
     except Exception as error:
         if isinstance(error, QuerySyntaxError) and executed:
             # The client is told where in its own text the error is.
-            error = QuerySyntaxError(in_client_text(str(error), operation.text, executed))
+            error = QuerySyntaxError(in_client_text(str(error), run, update.source))
         refusal = _refusal(error, "update")
         # A graph in the wrong state, like a refusal, is the client's error: nothing applied.
         side.record(who, "update", "refused" if refusal.status < 500 else "failed",
@@ -240,7 +240,7 @@ class CommitGate:
         return False
 
 
-def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
+def _write_body(store: Writable, graph: str, replace: bool) -> int:
     """Parse the body and write it to graph within the time limit, or leave the store as it
     was; return the triples written. Parsing and preparing count against the limit too."""
     fmt, mimetype = _body_format()

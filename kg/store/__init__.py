@@ -14,8 +14,9 @@ from kg.store.base import (
     StoreUnreachable,
     Value,
     ValueRows,
+    Writable,
 )
 
 __all__ = ["Backend", "BlankValue", "Capability", "DatasetSpec", "LiteralValue", "QueryFailed",
            "QueryOutcome", "QueryRefused", "QuerySyntaxError", "Rows", "StoreUnreachable",
-           "Value", "ValueRows"]
+           "Value", "ValueRows", "Writable"]

@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib import BNode, Literal, URIRef
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
-from kg.sparql_reading import Unreadable, plain
+from kg.sparql_reading import KEPT_TEXT, ReadQuery, Unreadable, read
 from kg.sparql_text import remote_operations
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 
 class QuerySyntaxError(ValueError):
@@ -66,36 +70,46 @@ class QueryRefused(ValueError):
 
 def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
           only_oxigraph: bool = False) -> str:
-    """Return the text to execute: sparql in plain form, SERVICE and LOAD refused.
+    """Return the text to execute for sparql (see guarded)."""
+    return guarded(sparql, base, refuse_remote, only_oxigraph).text
+
+
+def guarded(sparql: str, base: str | None = None, refuse_remote: bool = True,
+            only_oxigraph: bool = False) -> ReadQuery:
+    """Return the query to execute: sparql read once, in plain form, SERVICE and LOAD refused.
 
     The plain form (kg.sparql_reading) is read the same way by every SPARQL reader, so the
     text checked here is the text the engine runs; relative IRIs are resolved against base.
     refuse_remote=False is for the tests of the network isolation only; only_oxigraph: see
-    plain().
+    read().
     """
     if len(sparql) <= KEPT_TEXT:
         return _kept_guard(sparql, base, refuse_remote, only_oxigraph)
     return _guard(sparql, base, refuse_remote, only_oxigraph)
 
 
-# The same queries come back again and again; texts this short have their answer kept (at
-# most 512 of them, so a few megabytes).
-KEPT_TEXT = 4096
-
-
-def _guard(sparql: str, base: str | None, refuse_remote: bool, only_oxigraph: bool) -> str:
+def _guard(sparql: str, base: str | None, refuse_remote: bool,
+           only_oxigraph: bool) -> ReadQuery:
     try:
-        text = plain(sparql, base, only_oxigraph)
+        query = read(sparql, base, only_oxigraph)
     except Unreadable as error:
         raise QueryRefused(f"{error}; a text is run only when every SPARQL parser reads it "
                            "the same way") from error
-    found = remote_operations(text)
-    if found and refuse_remote:
+    if refuse_remote:
+        refuse_remote_operations(query)
+    return query
+
+
+def refuse_remote_operations(query: ReadQuery) -> None:
+    """Raise QueryRefused if a query in plain form would fetch from other servers."""
+    found = remote_operations(query)
+    if found:
         raise QueryRefused(f"{' and '.join(found)} refused: this endpoint never fetches "
                            "data from other servers")
-    return text
 
 
+# The same queries come back again and again: the readings of short texts are kept (at most
+# 512 of them, so a few megabytes).
 _kept_guard = lru_cache(maxsize=512)(_guard)
 
 
@@ -203,6 +217,49 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ADJACENT_BATCH = 200
 
 
+class PreparedWrite(Protocol):
+    """A graph write ready to commit: its graph, its triples, and the update text that
+    writes them (kg.store.oxigraph_backend.GraphWrite)."""
+
+    @property
+    def graph(self) -> str: ...
+
+    @property
+    def triples(self) -> list[ox.Triple]: ...
+
+    @property
+    def replace(self) -> bool: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class Writable(Protocol):
+    """A store that takes the service's writes: what a backend declaring WRITES offers."""
+
+    # The graphs the build owns: writes to them are refused.
+    protected: frozenset[str]
+    refuse_remote: bool
+
+    def graph_sizes(self) -> dict[str, int]: ...
+
+    def has_graph(self, graph: str) -> bool: ...
+
+    def update_text(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
+                    base: str | None = None) -> ReadQuery: ...
+
+    def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
+               base: str | None = None) -> None: ...
+
+    def commit(self, write: PreparedWrite) -> None: ...
+
+    def drop_graph(self, graph: str) -> None: ...
+
+    def written_quads(self) -> list[ox.Quad]: ...
+
+    def replace_written(self, quads: list[ox.Quad]) -> None: ...
+
+
 class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""
 
@@ -213,14 +270,31 @@ class Backend(ABC):
     # Oxigraph alone reads the texts this backend executes (see kg.sparql_reading.plain).
     only_oxigraph: bool = False
 
-    def checked(self, sparql: str, base: str | None = None) -> str:
-        """Return the text this backend executes for sparql (see guard)."""
-        return guard(sparql, base, self.refuse_remote, self.only_oxigraph)
+    def writer(self) -> Writable | None:
+        """This backend as a store that takes writes when it declares Capability.WRITES, else
+        None: the capability and the type that goes with it in one answer."""
+        return None
+
+    def checked(self, sparql: str | ReadQuery, base: str | None = None) -> ReadQuery:
+        """Return the query this backend executes for sparql (see guard).
+
+        A query already read in plain form is taken as it is (its relative IRIs were resolved
+        then) when it was read for readers at least this backend's; only the refusal of
+        remote operations, a look at its words, is made again.
+        """
+        if isinstance(sparql, ReadQuery):
+            if sparql.source is not None and (self.only_oxigraph or not sparql.only_oxigraph):
+                if self.refuse_remote:
+                    refuse_remote_operations(sparql)
+                return sparql
+            sparql = (sparql.source or sparql).text
+        return guarded(sparql, base, self.refuse_remote, self.only_oxigraph)
 
     @abstractmethod
-    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        """Evaluate a SPARQL query; raise QuerySyntaxError or QueryFailed.
+        """Evaluate a SPARQL query (a text, or one read already); raise QuerySyntaxError or
+        QueryFailed.
 
         Relative IRIs resolve against base; bindings give variables values as RDF terms
         (never pasted into the text); a bound variable must be in the SELECT projection.

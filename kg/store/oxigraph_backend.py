@@ -15,6 +15,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
+from kg.sparql_reading import ReadQuery
 from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
 from kg.store import union_note
 from kg.store.base import (
@@ -24,6 +25,7 @@ from kg.store.base import (
     Capability,
     DatasetSpec,
     LiteralValue,
+    PreparedWrite,
     QueryFailed,
     QueryOutcome,
     QueryRefused,
@@ -32,8 +34,9 @@ from kg.store.base import (
     Term,
     Value,
     ValueRows,
+    Writable,
     engine_error,
-    guard,
+    guarded,
     unsupported,
 )
 
@@ -196,7 +199,7 @@ def _once(by_graph: list[list[tuple[Value, str, Value]]]) -> list[tuple[Value, s
     return list(dict.fromkeys(t for triples in found for t in triples))
 
 
-def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
+def _bind(sparql: ReadQuery, bindings: Bindings, options: dict[str, object]) -> ReadQuery:
     """Bind variables: by a VALUES block opening the WHERE group where one can go (Oxigraph
     then starts from the bound terms), else by substitutions in the options.
 
@@ -205,7 +208,7 @@ def _bind(sparql: str, bindings: Bindings, options: dict[str, object]) -> str:
     """
     # The terms are written by Oxigraph (N-Triples syntax, escaped).
     block = values_block({name: str(to_oxigraph(term)) for name, term in bindings.items()})
-    bound = with_leading_values(sparql, guard(block, only_oxigraph=True))
+    bound = with_leading_values(sparql, guarded(block, only_oxigraph=True))
     if bound is None:
         options["substitutions"] = {ox.Variable(name): to_oxigraph(term)
                                     for name, term in bindings.items()}
@@ -330,22 +333,26 @@ class OxigraphBackend(Backend):
         with self._views_lock:
             self._views.clear()
 
-    def update_text(self, sparql: str, dataset: DatasetSpec | None = None,
-                    base: str | None = None) -> str:
-        """Return the text update() executes for sparql: its plain form, USING clauses added."""
-        sparql = self.checked(sparql, base)
-        if dataset:
-            sparql = self.checked(with_using(sparql, dataset.default_graphs,
-                                             dataset.named_graphs))
-        return sparql
+    def writer(self) -> Writable | None:
+        return self if Capability.WRITES in self.capabilities else None
 
-    def update(self, sparql: str, dataset: DatasetSpec | None = None,
+    def update_text(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
+                    base: str | None = None) -> ReadQuery:
+        """Return the update update() executes for sparql: its plain form, USING clauses
+        added (the text with them is new, and read again)."""
+        update = self.checked(sparql, base)
+        if dataset:
+            update = self.checked(with_using(update, dataset.default_graphs,
+                                             dataset.named_graphs))
+        return update
+
+    def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                base: str | None = None) -> None:
         """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
-        sparql = self.update_text(sparql, dataset, base)
+        update = self.update_text(sparql, dataset, base)
         self._changing()
         try:
-            self._write(sparql)
+            self._write(update.text)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -367,7 +374,7 @@ class OxigraphBackend(Backend):
         """Add triples to a named graph, or replace its content, in one transaction."""
         self.commit(GraphWrite.of(graph, triples, replace))
 
-    def commit(self, write: GraphWrite) -> None:
+    def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
         before = self._disjoint
         self._changing()
@@ -416,7 +423,7 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
-    def _target(self, sparql: str, dataset: DatasetSpec | None,
+    def _target(self, sparql: ReadQuery, dataset: DatasetSpec | None,
                 options: dict[str, object]) -> ox.Store:
         """The store to run on and the dataset options that make its default graph a set.
 
@@ -481,15 +488,15 @@ class OxigraphBackend(Backend):
                 del self._views[next(iter(self._views))]
         return view
 
-    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        sparql = self.checked(sparql, base)
+        query = self.checked(sparql, base)
         options: dict[str, object] = {}
-        target = self._target(sparql, dataset, options)
+        target = self._target(query, dataset, options)
         if bindings:
-            sparql = _bind(sparql, bindings, options)
+            query = _bind(query, bindings, options)
         try:
-            result = target.query(sparql, **options)  # type: ignore[arg-type]
+            result = target.query(query.text, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except RuntimeError as error:
@@ -523,9 +530,13 @@ class OxigraphBackend(Backend):
         names = [ox.NamedNode(g) for g in graphs]
         found: list[tuple[Value, str, Value]] = []
         read = dict.fromkeys(subjects)
+        iri = ox.NamedNode
+        # An IRI's text is read straight from it: most values are IRIs, and the kept
+        # conversions would hash each one first.
         for subject in read:
             node = ox.NamedNode(subject)
-            found += _once([[(subject, q.predicate.value, _plain(q.object))
+            found += _once([[(subject, q.predicate.value,
+                              o.value if type(o := q.object) is iri else _plain(o))
                              for q in self.store.quads_for_pattern(node, None, None, graph)]
                             for graph in names])
         for obj in dict.fromkeys(objects):
@@ -533,7 +544,8 @@ class OxigraphBackend(Backend):
             # A triple whose subject was read above is there already.
             found += _once([[(s, q.predicate.value, obj)
                              for q in self.store.quads_for_pattern(None, None, node, graph)
-                             if (s := _plain(q.subject)) not in read]
+                             if (s := (t.value if type(t := q.subject) is iri else _plain(t)))
+                             not in read]
                             for graph in names])
         return found
 

@@ -15,6 +15,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from kg.formats import Format
+from kg.sparql_reading import ReadQuery
 from kg.sparql_text import PARSER_LOCK
 from kg.store.base import (
     Backend,
@@ -70,13 +71,13 @@ class RdflibBackend(Backend):
                 self._views.popitem(last=False)
             return view
 
-    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        sparql = self.checked(sparql, base)
+        text = self.checked(sparql, base).text
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:
-                prepared = prepareQuery(sparql)
+                prepared = prepareQuery(text)
             except ParseException as error:
                 raise QuerySyntaxError(str(error)) from error
             except Exception as error:  # unknown prefixes and the like are plain Exceptions

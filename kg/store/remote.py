@@ -17,11 +17,12 @@ from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrappe
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.formats import Format
+from kg.sparql_reading import ReadQuery
 from kg.sparql_text import (
     has_dataset_clause,
-    query_form,
     values_block,
     with_leading_values,
+    with_trailing,
     without_dataset_clauses,
 )
 from kg.store.base import (
@@ -34,7 +35,7 @@ from kg.store.base import (
     Rows,
     StoreUnreachable,
     ValueRows,
-    guard,
+    guarded,
 )
 from kg.store.loader import STAGING, push
 from kg.store.oxigraph_backend import rows_of, value_rows_of, values_of, write_outcome
@@ -42,12 +43,12 @@ from kg.store.oxigraph_backend import rows_of, value_rows_of, values_of, write_o
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
 
-def with_values(sparql: str, bindings: Bindings) -> str:
+def with_values(sparql: ReadQuery, bindings: Bindings) -> ReadQuery:
     """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
     the WHERE group where one can go, so that the server starts from them; else after the
     query."""
-    block = guard(values_block({name: term.n3() for name, term in bindings.items()}))
-    return with_leading_values(sparql, block) or f"{sparql}\n{block}"
+    block = guarded(values_block({name: term.n3() for name, term in bindings.items()}))
+    return with_leading_values(sparql, block) or with_trailing(sparql, block)
 
 
 # A graph no store holds: named where a dataset has no default graph or no named graph.
@@ -107,23 +108,23 @@ class RemoteBackend(Backend):
         data: bytes = response.read()
         return data
 
-    def query(self, sparql: str, dataset: DatasetSpec | None = None,
+    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
-        sparql = self.checked(sparql, base)
-        form = query_form(sparql)
+        query = self.checked(sparql, base)
+        form = query.form
         if form is None:
             raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-        if dataset and has_dataset_clause(sparql):
-            sparql = without_dataset_clauses(sparql)
-        elif not dataset and not has_dataset_clause(sparql):
+        if dataset and has_dataset_clause(query):
+            query = without_dataset_clauses(query)
+        elif not dataset and not has_dataset_clause(query):
             # The union of the served graphs, not the server's own default graph (Virtuoso's
             # holds its system graphs too).
             graphs = tuple(self.graph_sizes())
             dataset = DatasetSpec(graphs, graphs) if graphs else None
         if bindings:
-            sparql = with_values(sparql, bindings)
+            query = with_values(query, bindings)
         if form in {"SELECT", "ASK"}:
-            raw = self._fetch(sparql, dataset, JSON)
+            raw = self._fetch(query.text, dataset, JSON)
             try:
                 parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
             except (SyntaxError, ValueError) as error:
@@ -133,7 +134,7 @@ class RemoteBackend(Backend):
             if form == "ASK":
                 return QueryOutcome("boolean", _as_boolean(parsed))
             return QueryOutcome("solutions", parsed)
-        raw = self._fetch(sparql, dataset, TURTLE)
+        raw = self._fetch(query.text, dataset, TURTLE)
         try:
             triples = list(ox.parse(raw, format=ox.RdfFormat.TURTLE))
         except SyntaxError as error:

@@ -16,7 +16,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from kg.sparql_reading import Unreadable, plain
+    from kg.sparql_reading import Unreadable, read
     from kg.sparql_text import remote_operations
 
 import pyoxigraph as ox
@@ -32,11 +32,12 @@ def one_input(data: bytes) -> None:
     text = data.decode("utf-8", "replace")
     if GUARDED:
         try:
-            text = plain(text, only_oxigraph=True)
+            query = read(text, only_oxigraph=True)
         except Unreadable:
             return
-        if remote_operations(text):
+        if remote_operations(query):
             return
+        text = query.text
     try:
         result = STORE.query(text)
         if isinstance(result, ox.QuerySolutions | ox.QueryTriples):

@@ -25,6 +25,7 @@ from kg.facts_loader import (
 )
 from kg.ontology_index import OntologyIndex
 from kg.paths import Layout
+from kg.sparql_reading import lexed_query
 from kg.sparql_text import UpdateSyntaxError, remote_operations, update_targets, with_row_limit
 from kg.store import QueryRefused, QuerySyntaxError
 from kg.store.oxigraph_backend import OxigraphBackend
@@ -93,7 +94,7 @@ def test_no_disguised_service_reaches_out(canary: Canary, small_store: OxigraphB
 @given(text=st.text(max_size=300))
 @FUZZ
 def test_the_guard_takes_any_text(text: str) -> None:
-    found = remote_operations(text)
+    found = remote_operations(lexed_query(text))
     assert isinstance(found, tuple)
 
 
@@ -108,7 +109,7 @@ SPARQL_WORDS = ["SELECT", "*", "WHERE", "{", "}", "?s", "?p", "?o", "LIMIT", "10
 def test_rewriting_and_analysis_take_any_token_soup(small_store: OxigraphBackend,
                                                     words: list[str]) -> None:
     text = " ".join(words)
-    limited = with_row_limit(text, 5)
+    limited = with_row_limit(lexed_query(text), 5).text
     try:
         answer = small_store.store.query(limited)
     except SyntaxError:
@@ -139,7 +140,7 @@ def test_the_row_limit_never_changes_a_small_answer(modifiers: list[str], nested
     if values:
         query += " VALUES ?p { <urn:p> }"
     whole = list(store.query(query))  # type: ignore[arg-type]
-    capped = list(store.query(with_row_limit(query, 7)))  # type: ignore[arg-type]
+    capped = list(store.query(with_row_limit(lexed_query(query), 7).text))  # type: ignore[arg-type]
     assert len(capped) == min(7, len(whole))
 
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.sparql_reading import Unreadable, plain
+from kg.sparql_reading import Unreadable, plain, read, tokens
 from kg.sparql_text import update_targets, with_row_limit
 from kg.store import QueryRefused, QuerySyntaxError
-from kg.store.base import guard
+from kg.store.base import guard, guarded
 from tests.canary import Canary
 from tests.profiles import examples
 
@@ -171,6 +171,26 @@ def test_an_update_the_guard_passes_never_reaches_out_nor_a_built_graph(
         assert BUILT in targets or {"ALL", "NAMED", "DEFAULT", "?"} & targets, (text, targets)
 
 
+@given(data=st.data())
+@SEARCH
+def test_the_tokens_of_a_reading_are_those_of_its_plain_form(canary: Canary,
+                                                              data: st.DataObject) -> None:
+    declare = data.draw(st.sampled_from(_declarations(canary.port)))
+    shape = data.draw(st.sampled_from(["{}ASK {{ {} }}", "{}SELECT * WHERE {{ {}\n}}",
+                                       "{}INSERT DATA {{ GRAPH <urn:g> {{ {}\n}} }}"]))
+    text = shape.format(declare, data.draw(texts(canary.port)))
+    base = data.draw(st.sampled_from([BASE, None]))
+    try:
+        query = guarded(text, base, only_oxigraph=True)
+    except (QueryRefused, QuerySyntaxError):
+        return
+    # Written with the plain form, never lexed from it: what a lexer finds there.
+    assert query.tokens == tokens(query.text), (text, query.text)
+    # The rewrites move them along.
+    limited = with_row_limit(query, 3)
+    assert limited.tokens == tokens(limited.text), (text, limited.text)
+
+
 ISSUE_SHAPES = [
     # A comment whose escaped line end only a second reader decodes.
     'ASK {{ BIND(1 AS ?a) # \\u000A BIND("""\n{remote} # """ AS ?b)\n}}',
@@ -219,7 +239,7 @@ def test_a_relative_graph_resolves_against_the_fixed_base() -> None:
 def test_the_row_limit_keeps_the_answer(text: str) -> None:
     store = ox.Store()
     whole = list(store.query(text))  # type: ignore[arg-type]
-    executed = with_row_limit(guard(text, only_oxigraph=True), 10)
+    executed = with_row_limit(guarded(text, only_oxigraph=True), 10).text
     capped = list(store.query(executed))  # type: ignore[arg-type]
     assert len(whole) == 1 and [str(r[0]) for r in capped] == [str(r[0]) for r in whole]
 
@@ -271,7 +291,7 @@ def _answer(store: ox.Store, text: str, base: str | None, update: bool) -> objec
 
 def test_w3c_queries_answer_the_same_in_plain_form(shared_dir: Path) -> None:
     suites = shared_dir / "conformance" / "w3c-sparql-tests" / "sparql"
-    differ, refused_but_ran = [], []
+    differ, refused_but_ran, tokens_differ = [], [], []
     stores: dict[Path, ox.Store] = {}
     for path in sorted([*suites.rglob("*.rq"), *suites.rglob("*.ru")]):
         if path.parent not in stores:
@@ -284,17 +304,23 @@ def test_w3c_queries_answer_the_same_in_plain_form(shared_dir: Path) -> None:
         update = path.suffix == ".ru"
         original = _answer(stores[path.parent], text, path.as_uri(), update)
         try:
-            executed = plain(text, path.as_uri(), only_oxigraph=True)
+            query = read(text, path.as_uri(), only_oxigraph=True)
         except Unreadable:
             if original != "error":
                 refused_but_ran.append(path.name)
             continue
+        executed = query.text
+        if query.tokens != tokens(executed):
+            tokens_differ.append(path.name)
         if _answer(stores[path.parent], executed, None, update) != original:
             differ.append(path.name)
     # Oxigraph reads `?x<?a&&?b>?y` as comparisons; SPARQL's longest-token rule (and the plain
     # form) as an IRI: the suite's negative test syn-bad-26 is right to be refused.
     assert differ == ["syn-bad-26.rq"]
     assert refused_but_ran == []
+    # The tokens of a reading are written with its plain form, never lexed from it: they
+    # must be what a lexer finds there.
+    assert tokens_differ == []
 
 
 @pytest.mark.parametrize(("text", "base"), [

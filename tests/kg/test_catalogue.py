@@ -143,6 +143,16 @@ def test_look_ups_read_the_index(catalogue: Catalogue, records: dict[str, build.
     assert catalogue.size == len(records)
 
 
+def test_a_term_label_names_ontology_terms_only(catalogue: Catalogue) -> None:
+    substance = "https://w3id.org/dmkg/ontology#Substance"
+    assert catalogue.term_label(substance, "en") == catalogue.label(substance, "en")
+    assert catalogue.term_label(substance, "en")
+    # An individual is named by its entry, not as a term.
+    individual = "https://w3id.org/dmkg/id/substance/cocaine"
+    assert catalogue.term_label(individual, "fr") is None
+    assert catalogue.label(individual, "fr") == "cocaïne"
+
+
 def test_the_index_on_disk_opens_without_reading_the_store(
         tmp_path: Path, store: OxigraphBackend, catalogue: Catalogue) -> None:
     folder = build.build_into(tmp_path, "abc", store)

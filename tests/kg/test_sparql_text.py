@@ -5,16 +5,16 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from kg.sparql_reading import lexed_query, tokens
 from kg.sparql_text import (
     has_dataset_clause,
     remote_operations,
-    tokens,
     values_slot,
     with_row_limit,
     without_dataset_clauses,
 )
 from kg.store import QueryRefused, QuerySyntaxError
-from kg.store.base import guard
+from kg.store.base import guard, guarded
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ from kg.store.base import guard
      ("SELECT * { ?s ex:from ?o }", False)],
 )
 def test_dataset_clauses(query: str, expected: bool) -> None:
-    assert has_dataset_clause(query) is expected
+    assert has_dataset_clause(lexed_query(query)) is expected
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_dataset_clauses(query: str, expected: bool) -> None:
      ("SELECT * { ?s ?p ?o }", ())],
 )
 def test_remote_operations(query: str, expected: tuple[str, ...]) -> None:
-    assert remote_operations(query) == expected
+    assert remote_operations(lexed_query(query)) == expected
 
 
 @pytest.mark.parametrize("query", [
@@ -67,9 +67,11 @@ def test_strings_are_read_whole() -> None:
 def test_dataset_clauses_can_be_removed() -> None:
     query = ('PREFIX g: <http://g/> SELECT * FROM <http://g/a> FROM NAMED g:b '
              'WHERE { ?s ?p "FROM <x>" }')
-    stripped = without_dataset_clauses(query)
+    stripped = without_dataset_clauses(lexed_query(query))
     assert not has_dataset_clause(stripped)
-    assert '"FROM <x>"' in stripped and "PREFIX g: <http://g/>" in stripped
+    assert '"FROM <x>"' in stripped.text and "PREFIX g: <http://g/>" in stripped.text
+    # The tokens moved with the text: they are those a lexer finds in it.
+    assert stripped.tokens == tokens(stripped.text)
 
 
 @pytest.mark.parametrize("query,limit", [
@@ -83,7 +85,9 @@ def test_dataset_clauses_can_be_removed() -> None:
     ('SELECT ?x { VALUES ?x { "a\\u0022 \\u0022b" } }', 10),
 ])
 def test_a_row_limit_caps_the_outermost_query(query: str, limit: int) -> None:
-    limited = with_row_limit(query, limit)
+    read = with_row_limit(lexed_query(query), limit)
+    assert read.tokens == tokens(read.text)
+    limited = read.text
     store = ox.Store()
     for i in range(40):
         store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(i)))
@@ -112,14 +116,14 @@ def test_a_row_limit_refuses_exactly_what_the_engine_refuses(modifiers: str) -> 
     for query in [f"SELECT ?x {{ VALUES ?x {{ 1 2 3 }} }} {modifiers}",
                   f"SELECT * {{ {{ SELECT ?x {{ VALUES ?x {{ 1 2 3 }} }} {modifiers} }} }}"]:
         original = answer(query)
-        limited = answer(with_row_limit(guard(query, only_oxigraph=True), 2))
+        limited = answer(with_row_limit(guarded(query, only_oxigraph=True), 2).text)
         assert limited == (original if isinstance(original, str) else min(original, 2)), query
 
 
 @pytest.mark.parametrize("query", ["SELECT * { ?s ?p ?o } LIMIT 5", "ASK {}",
                                    "CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <urn:a>"])
 def test_a_query_within_the_limit_or_not_a_select_is_unchanged(query: str) -> None:
-    assert with_row_limit(query, 10) == query
+    assert with_row_limit(lexed_query(query), 10).text == query
 
 
 def test_updates_are_analysed_correctly_from_many_threads_at_once() -> None:
@@ -162,9 +166,9 @@ def test_an_escape_of_no_character_is_refused(escape: str) -> None:
      ('SELECT ?s \u0057HERE { ?s ?p "WHERE {" }', "SELECT ?s WHERE {")],
 )
 def test_values_slot_opens_the_where_group(query: str, opens: str) -> None:
-    found = values_slot(query)
-    assert found is not None
-    source, at = found
+    at = values_slot(lexed_query(query))
+    assert at is not None
+    source = query
     assert source[:at].endswith(opens)
     # The slot really takes a VALUES block: Oxigraph parses the result.
     ox.Store().query(f"{source[:at]} VALUES ?s {{ <http://ex/a> }} {source[at:]}")
@@ -177,4 +181,4 @@ def test_values_slot_opens_the_where_group(query: str, opens: str) -> None:
     "DESCRIBE ?s WHERE { ?s ?p ?o }",
 ])
 def test_values_slot_declines_what_it_cannot_bind_safely(query: str) -> None:
-    assert values_slot(query) is None
+    assert values_slot(lexed_query(query)) is None

@@ -10,10 +10,14 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 import pytest
+from flask import Flask
 from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from kg.paths import Layout
+from kg.sparql_reading import lexed
+from service.app import create_app
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -272,3 +276,27 @@ def test_void_description(live_server: LiveServer) -> None:
     assert int(graph.value(dataset, void.triples)) > 2000  # type: ignore[arg-type]
     as_jsonld = request("GET", f"{live_server.url}/.well-known/void?format=jsonld")
     assert as_jsonld.media_type == "application/ld+json"
+
+
+@pytest.fixture(scope="module")
+def in_process(built: Layout) -> Flask:
+    return create_app({"HOME": str(built.root), "STORE": "memory"})
+
+
+@pytest.mark.parametrize("how", ["GET", "POST form", "POST direct"])
+def test_a_query_is_lexed_once_per_request(in_process: Flask, how: str) -> None:
+    # A text no cache has seen, with no LIMIT: the row limit rewrites it on the way.
+    kind = how.replace(" ", "_")
+    text = f"PREFIX dmo: <https://w3id.org/dmkg/ontology#> SELECT ?s WHERE {{ ?s a dmo:{kind} }}"
+    accept = {"Accept": "application/sparql-results+json"}
+    client = in_process.test_client()
+    before = lexed()
+    if how == "GET":
+        reply = client.get("/sparql", query_string={"query": text}, headers=accept)
+    elif how == "POST form":
+        reply = client.post("/sparql", data={"query": text}, headers=accept)
+    else:
+        reply = client.post("/sparql", data=text.encode(),
+                            headers={**accept, "Content-Type": "application/sparql-query"})
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    assert lexed() - before == 1

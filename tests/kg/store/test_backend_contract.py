@@ -266,6 +266,7 @@ class BackendContract:
 
     def test_only_a_store_opened_for_writing_declares_writes(self, backend: Backend) -> None:
         assert Capability.WRITES not in backend.capabilities
+        assert backend.writer() is None
 
     def test_flush_is_answered_by_every_store_and_keeps_its_data(self, backend: Backend) -> None:
         backend.flush()  # a read-only, in-memory or remote store has nothing to write
@@ -376,6 +377,8 @@ def test_the_embedded_stores_declare_what_the_service_asks_of_them(tmp_path: Pat
     assert OxigraphBackend.in_memory().capabilities == own
     writable = OxigraphBackend.writable(tmp_path / "store")
     assert writable.capabilities == own | {Capability.WRITES}
+    # The store that declares writes is the one writes are given to.
+    assert writable.writer() is writable
     assert RdflibBackend().capabilities == {Capability.SEES_EVERY_CHANGE}
 
 
