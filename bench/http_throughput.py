@@ -1,13 +1,16 @@
 """One-entity SELECT over HTTP: DMKG beside the native Oxigraph server, a Flask "hello"
 route and rdflib-endpoint.
 
-DMKG runs twice: with its in-memory Oxigraph store (loaded once in the master and shared by
-the forked workers) and with its on-disk store (each worker opens it read-only). The Python
-peers run under gunicorn with 2 workers on 127.0.0.1 (sync workers for the WSGI app, uvicorn
-workers for rdflib-endpoint, which is ASGI); the native Oxigraph server (`oxigraph
-serve-read-only`, the `oxigraph` package's command, same data, union default graph) is the
-engine with no Python in front: the figure DMKG is measured against. Each is driven by wrk
-with 16 connections, in interleaved rounds; the figures are medians over the rounds.
+DMKG runs as `dmkg serve --workers 2` (gunicorn's master; in each worker an asyncio loop with
+a C HTTP parser, service/front.py): with its in-memory Oxigraph store (loaded once in the
+master and shared by the forked workers), with its on-disk store (each worker opens it
+read-only), and in memory with its kept answers off. The Python peers run under gunicorn with
+2 workers on 127.0.0.1 (sync workers for the WSGI app, uvicorn workers for rdflib-endpoint,
+which is ASGI), and DMKG once more under granian's Rust front (bench/apps.py, for comparison
+only); the native Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package's
+command, same data, union default graph) is the engine with no Python in front: the figure
+DMKG is measured against. Each is driven by wrk with 16 connections, in interleaved rounds;
+the figures are medians over the rounds.
 
     python -m bench.http_throughput [--rounds 3] [--seconds 10]
 """
