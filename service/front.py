@@ -2,11 +2,11 @@
 
 gunicorn's master forks, watches and replaces the workers as before (the time limit and the
 memory cap retire a worker, see service/limits.py). Each worker runs uvicorn's server with
-httptools, a C HTTP parser, on an asyncio loop: the loop reads every request whole, headers
-and then body, each within a time limit, and so a slow client holds no thread. A complete
-request goes to the WSGI application on one of the worker's threads, except an answer kept
-from before (service/response_cache.py), which the loop writes itself: the thread hop costs
-more than finding it.
+httptools, a C HTTP parser, on uvloop's asyncio loop: the loop reads every request whole,
+headers and then body, each within a time limit, and so a slow client holds no thread. A
+complete request goes to the WSGI application on one of the worker's threads, except an
+answer kept from before (service/response_cache.py), which the loop writes itself: the
+thread hop costs more than finding it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import uvloop
 from gunicorn.workers.base import Worker
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -335,4 +336,4 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                         timeout_graceful_shutdown=int(found.limits.seconds or 60))
         server = Server(config)
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(server.serve(sockets=self.sockets))
+            uvloop.run(server.serve(sockets=self.sockets))
