@@ -116,6 +116,9 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
     log_dir = RESULTS / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[LoadResult]] = {}
+    # The server's CPU time per answer: what the front costs, less moved by other work on
+    # the machine than the rate (which depends on the share of the cores it gets).
+    cpu: dict[str, list[float]] = {}
     native_dir = Path(tempfile.mkdtemp(prefix="dmkg-native-"))
     targets = _targets(workers, log_dir, native_dir)
     servers = [t[0] for t in targets]
@@ -125,8 +128,11 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
         for _ in range(rounds):
             for server, path, headers in targets:
                 wrk(server.base + path, connections, 2, headers=headers)  # warm up
+                before = server.cpu_seconds()
                 result = wrk(server.base + path, connections, seconds, headers=headers)
                 runs.setdefault(server.name, []).append(result)
+                cpu.setdefault(server.name, []).append(
+                    (server.cpu_seconds() - before) / max(result.requests, 1) * 1e6)
     finally:
         for server in servers:
             server.__exit__(None, None, None)
@@ -138,6 +144,7 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
             "latency_p50_ms_median": statistics.median(r.latency_p50_ms for r in results),
             "latency_p99_ms_median": statistics.median(r.latency_p99_ms for r in results),
             "errors": sum(r.errors for r in results),
+            "cpu_us_per_request_median": statistics.median(cpu[name]),
             "rounds": [r.__dict__ for r in results],
         }
     hello = summary["flask-hello"]["requests_per_second_median"]
@@ -180,10 +187,11 @@ def markdown(result: dict[str, object]) -> str:
              f"Settings: {result['settings']}", "",
              f"Load average (1, 5, 15 min) before: {machine['load_average_before']}, after: "
              f"{machine['load_average_after']}", "",
-             "| target | req/s (median) | p50 ms | p99 ms | errors |",
-             "|---|---:|---:|---:|---:|"]
+             "| target | req/s (median) | server CPU µs/request | p50 ms | p99 ms | errors |",
+             "|---|---:|---:|---:|---:|---:|"]
     for name, row in targets.items():
         lines.append(f"| {name} | {row['requests_per_second_median']:.0f} | "
+                     f"{row['cpu_us_per_request_median']:.0f} | "
                      f"{row['latency_p50_ms_median']:.2f} | {row['latency_p99_ms_median']:.2f} | "
                      f"{row['errors']} |")
     lines += ["", f"{NATIVE} is `oxigraph serve-read-only --union-default-graph` (its own "
