@@ -166,6 +166,9 @@ def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
 
     result = app(environ, start_response)
     close = getattr(result, "close", None) or (lambda: None)
+    if isinstance(result, (list, tuple)):  # already whole: no thread needed for the rest
+        close()
+        return _Answer(seen["status"], seen["headers"], b"".join([*written, *result]), None)
     rest = iter(result)
     for chunk in rest:
         if chunk:
