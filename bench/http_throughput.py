@@ -10,7 +10,8 @@ which is ASGI), and DMKG once more under granian's Rust front (bench/apps.py, fo
 only); the native Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package's
 command, same data, union default graph) is the engine with no Python in front: the figure
 DMKG is measured against. Each is driven by wrk with 16 connections, in interleaved rounds;
-the figures are medians over the rounds.
+the figures (rate, latency, and the server's CPU time per answer) are medians over the
+rounds.
 
     python -m bench.http_throughput [--rounds 3] [--seconds 10]
 """
