@@ -1,13 +1,17 @@
 """One-entity SELECT over HTTP: DMKG beside the native Oxigraph server, a Flask "hello"
 route and rdflib-endpoint.
 
-DMKG runs twice: with its in-memory Oxigraph store (loaded once in the master and shared by
-the forked workers) and with its on-disk store (each worker opens it read-only). The Python
-peers run under gunicorn with 2 workers on 127.0.0.1 (sync workers for the WSGI app, uvicorn
-workers for rdflib-endpoint, which is ASGI); the native Oxigraph server (`oxigraph
-serve-read-only`, the `oxigraph` package's command, same data, union default graph) is the
-engine with no Python in front: the figure DMKG is measured against. Each is driven by wrk
-with 16 connections, in interleaved rounds; the figures are medians over the rounds.
+DMKG runs as `dmkg serve --workers 2` (gunicorn's master; in each worker an asyncio loop with
+a C HTTP parser, service/front.py): with its in-memory Oxigraph store (loaded once in the
+master and shared by the forked workers), with its on-disk store (each worker opens it
+read-only), and in memory with its kept answers off. The Python peers run under gunicorn with
+2 workers on 127.0.0.1 (sync workers for the WSGI app, uvicorn workers for rdflib-endpoint,
+which is ASGI), and DMKG once more under granian's Rust front (bench/apps.py, for comparison
+only); the native Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package's
+command, same data, union default graph) is the engine with no Python in front: the figure
+DMKG is measured against. Each is driven by wrk with 16 connections, in interleaved rounds;
+the figures (rate, latency, and the server's CPU time per answer) are medians over the
+rounds.
 
     python -m bench.http_throughput [--rounds 3] [--seconds 10]
 """
@@ -108,9 +112,14 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
     layout = default_layout()
     if not is_current(layout):
         build(layout)
+    # Other work on the machine moves the figures: say how much there was.
+    load_before = os.getloadavg()
     log_dir = RESULTS / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[LoadResult]] = {}
+    # The server's CPU time per answer: what the front costs, less moved by other work on
+    # the machine than the rate (which depends on the share of the cores it gets).
+    cpu: dict[str, list[float]] = {}
     native_dir = Path(tempfile.mkdtemp(prefix="dmkg-native-"))
     targets = _targets(workers, log_dir, native_dir)
     servers = [t[0] for t in targets]
@@ -120,8 +129,11 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
         for _ in range(rounds):
             for server, path, headers in targets:
                 wrk(server.base + path, connections, 2, headers=headers)  # warm up
+                before = server.cpu_seconds()
                 result = wrk(server.base + path, connections, seconds, headers=headers)
                 runs.setdefault(server.name, []).append(result)
+                cpu.setdefault(server.name, []).append(
+                    (server.cpu_seconds() - before) / max(result.requests, 1) * 1e6)
     finally:
         for server in servers:
             server.__exit__(None, None, None)
@@ -133,6 +145,7 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
             "latency_p50_ms_median": statistics.median(r.latency_p50_ms for r in results),
             "latency_p99_ms_median": statistics.median(r.latency_p99_ms for r in results),
             "errors": sum(r.errors for r in results),
+            "cpu_us_per_request_median": statistics.median(cpu[name]),
             "rounds": [r.__dict__ for r in results],
         }
     hello = summary["flask-hello"]["requests_per_second_median"]
@@ -152,7 +165,8 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
         "query": QUERY,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "settings": {"rounds": rounds, "seconds": seconds, "connections": connections,
                      "workers": workers, "load_generator": "wrk -t2 --latency"},
         "targets": summary,
@@ -167,13 +181,18 @@ def markdown(result: dict[str, object]) -> str:
     assert isinstance(targets, dict)
     ratios = result["ratios"]
     assert isinstance(ratios, dict)
+    machine = result["machine"]
+    assert isinstance(machine, dict)
     lines = [f"# {result['benchmark']} ({result['date']})", "",
              f"Query: `{result['query']}`", "",
              f"Settings: {result['settings']}", "",
-             "| target | req/s (median) | p50 ms | p99 ms | errors |",
-             "|---|---:|---:|---:|---:|"]
+             f"Load average (1, 5, 15 min) before: {machine['load_average_before']}, after: "
+             f"{machine['load_average_after']}", "",
+             "| target | req/s (median) | server CPU µs/request | p50 ms | p99 ms | errors |",
+             "|---|---:|---:|---:|---:|---:|"]
     for name, row in targets.items():
         lines.append(f"| {name} | {row['requests_per_second_median']:.0f} | "
+                     f"{row['cpu_us_per_request_median']:.0f} | "
                      f"{row['latency_p50_ms_median']:.2f} | {row['latency_p99_ms_median']:.2f} | "
                      f"{row['errors']} |")
     lines += ["", f"{NATIVE} is `oxigraph serve-read-only --union-default-graph` (its own "
@@ -186,6 +205,8 @@ def markdown(result: dict[str, object]) -> str:
                   f"{ratios[f'dmkg-{store}_vs_rdflib_endpoint']:.1f} times (target ≥ 4)", ""]
     lines += [f"dmkg-{variant} / {NATIVE}: {ratios[f'dmkg-{variant}_vs_native']:.2f}"
               for variant in VARIANTS]
+    lines += ["", "dmkg-memory-granian serves the same application under granian without the "
+              "service's limits (bench/apps.py): a reference, not the service."]
     return "\n".join(lines) + "\n"
 
 

@@ -56,6 +56,19 @@ class Server:
         self.__exit__(None, None, None)
         raise RuntimeError(f"{self.name} did not answer {self.probe}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) used so far by the server's processes still running."""
+        assert self.process is not None
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that ended meanwhile
+                continue
+            if int(fields[3]) == self.process.pid:  # its session: the server and its workers
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         if self.process is None or self.process.poll() is not None:

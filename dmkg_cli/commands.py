@@ -404,8 +404,8 @@ def restore(source: Path, url: str, token: str) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Serve with this many single-threaded worker processes, sharing one "
-                   "store (default: one process with 8 threads).")
+              help="Serve with this many worker processes, sharing one store (default: "
+                   "one); each reads requests on its event loop and answers on 8 threads.")
 @click.option("--data", "data", multiple=True, metavar="FILE[=GRAPH]",
               help="Serve these RDF files instead of the built graph; a triple file goes to "
                    "GRAPH when given, else to the default graph. Repeat for several files.")

@@ -36,6 +36,12 @@ BODY_HEADERS = frozenset({"content-length", "content-type", "content-encoding"})
 HIT, MISS = ("DMKG-Cache", "hit"), ("DMKG-Cache", "miss")
 
 Key = tuple[str, str, str, str]
+# Set by an HTTP front that may only write a kept answer: anything else raises NotKept.
+KEPT_ONLY = "dmkg.kept_only"
+
+
+class NotKept(Exception):
+    """The request asked for a kept answer only, and there is none."""
 
 
 @dataclass(frozen=True)
@@ -68,31 +74,44 @@ class ResponseCache:
             self.size = 0
             self.generation += 1
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD")
+    def _key(self, environ: dict[str, Any]) -> Key | None:
+        """The key of the request's answer; None for one never kept."""
         path = environ.get("PATH_INFO", "")
-        if not self.budget or method not in ("GET", "HEAD") or not family(path).kept:
-            return self.app(environ, start_response)
+        if (not self.budget or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+                or not family(path).kept):
+            return None
         # The language a page is shown in comes from Accept-Language or the lang cookie.
         language = (environ.get("HTTP_ACCEPT_LANGUAGE", "") + "|"
                     + parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE, ""))
         # Answers name the host they were reached at (the endpoint's base IRI, links).
         where = f"{environ.get('wsgi.url_scheme')}://{environ.get('HTTP_HOST', '')}{path}"
-        key = (where, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), language)
-        with self.lock:
-            stored = self.entries.get(key)
-            if stored is not None:
-                self.entries.move_to_end(key)
-            generation = self.generation
-        if stored is None:
-            if method == "HEAD":  # nothing to keep without a body
-                return self.app(environ, start_response)
-            rendered = self._render(environ, key, generation)
-            if rendered.etag is None:
-                start_response(rendered.status, rendered.headers)
-                return [rendered.body]
-            return self._answer(rendered, MISS, environ, start_response)
-        return self._answer(stored, HIT, environ, start_response)
+        return (where, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), language)
+
+    def holds(self, environ: dict[str, Any]) -> bool:
+        """Tell whether an answer to this request is kept now."""
+        key = self._key(environ)
+        return key is not None and key in self.entries
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        key = self._key(environ)
+        stored = None
+        if key is not None:
+            with self.lock:
+                stored = self.entries.get(key)
+                if stored is not None:
+                    self.entries.move_to_end(key)
+                generation = self.generation
+        if stored is not None:
+            return self._answer(stored, HIT, environ, start_response)
+        if environ.get(KEPT_ONLY):
+            raise NotKept
+        if key is None or environ.get("REQUEST_METHOD") == "HEAD":  # HEAD: no body to keep
+            return self.app(environ, start_response)
+        rendered = self._render(environ, key, generation)
+        if rendered.etag is None:
+            start_response(rendered.status, rendered.headers)
+            return [rendered.body]
+        return self._answer(rendered, MISS, environ, start_response)
 
     def _render(self, environ: dict[str, Any], key: Key, generation: int) -> Stored:
         """Run the application, keep its answer when it is a plain 200."""

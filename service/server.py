@@ -1,7 +1,8 @@
-"""Run the application under gunicorn: threads in one process, or single-thread processes.
+"""Run the application under gunicorn: one worker process or several (service/front.py).
 
-Both let a query that outlives its time limit be stopped: its process is retired and gunicorn
-starts a fresh one (see service/limits.py).
+gunicorn's master forks the workers and replaces any that ends, so a query that outlives its
+time limit or holds too much memory is stopped by retiring its process (see
+service/limits.py).
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ from service.isolation import leave_network
 from service.limits import RUNNER
 from service.services import KEY
 from service.write_access import read_tokens
-
-# Threads of the single process that serves when no worker count is given.
-THREADS = 8
 
 
 def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
@@ -158,14 +156,13 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers or 1,
-        # Every request is read whole before a thread sees it (see buffered_worker.py).
-        "worker_class": "service.buffered_worker.BufferedThreadWorker",
-        "threads": 1 if workers else THREADS,
+        # Every request is read whole before a thread sees it (see front.py).
+        "worker_class": "service.front.AsyncWorker",
         "preload_app": application is not None,
         # A worker silent for this long is killed by gunicorn itself, a last resort.
         "timeout": max(30, int(timeout * 3)),
-        "graceful_timeout": max(30, int(timeout * 3)),
-        "limit_request_line": 8190,
+        # Stopping the server cuts the answers still in hand after this long: it stops at once.
+        "graceful_timeout": 1,
         # Query processes of a local store have no network (see service/isolation.py).
         "post_fork": partial(_post_fork, not remote),
         # X-Forwarded-Proto and the like are believed from these proxies only.
@@ -174,4 +171,12 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         "accesslog": settings["ACCESS_LOG"] or None,
         "control_socket_disable": True,
     }
-    _Gunicorn(settings, options, application).run()
+    try:
+        _Gunicorn(settings, options, application).run()
+    except SystemExit as stop:
+        # The master has stopped its workers and has nothing left to write: leave without
+        # Python's finalisation, which takes most of a second over all the modules loaded.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1)

@@ -150,6 +150,17 @@ def test_a_request_line_over_the_limit_gets_414(capped: LiveServer) -> None:
                    ).status == 200
 
 
+def test_headers_over_the_limits_get_431(capped: LiveServer) -> None:
+    url = f"{capped.url}/sparql?query=ASK%7B%7D"
+    many = {f"X-Field-{n}": "1" for n in range(101)}
+    assert request("GET", url, headers=many).status == 431
+    large = {f"X-Field-{n}": "x" * 8000 for n in range(9)}
+    assert request("GET", url, headers=large).status == 431
+    # Within the limits, the same request is answered.
+    fewer = {f"X-Field-{n}": "x" * 1000 for n in range(50)}
+    assert request("GET", url, headers=fewer).status == 200
+
+
 @pytest.mark.slow
 def test_a_client_over_its_rate_gets_429_with_retry_after(tmp_path: Path,
                                                           built: Layout) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from http.client import HTTPMessage
 
 import pytest
 from rdflib import Graph
@@ -12,10 +13,11 @@ from kg.rdfcompare import same_graph
 from tests.live import LiveServer
 
 
-def get(url: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def get(url: str, accept: str | None = None) -> tuple[int, HTTPMessage, bytes]:
     request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, dict(response.headers), response.read()
+        # Header names are matched ignoring case, as HTTP says.
+        return response.status, response.headers, response.read()
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
+from service.response_cache import KEPT_ONLY, NotKept, ResponseCache
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -99,3 +103,26 @@ def test_answers_reached_at_another_host_are_kept_apart(live_server: LiveServer)
     assert there.headers["dmkg-cache"] == "miss"
     values = [json.loads(r.body)["results"]["bindings"][0]["x"]["value"] for r in (here, there)]
     assert values == ["http://one.example/x", "http://two.example/x"]
+
+
+def test_a_front_asking_for_kept_answers_only_gets_one_or_is_told() -> None:
+    rendered: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        rendered.append(environ["QUERY_STRING"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"answer"]
+
+    kept = ResponseCache(app, 1 << 20)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=ASK{}",
+               "wsgi.url_scheme": "http", "HTTP_HOST": "x"}
+    assert not kept.holds(environ)
+    with pytest.raises(NotKept):  # the application is not called: the front calls it
+        kept({**environ, KEPT_ONLY: True}, lambda *_: None)
+    assert rendered == []
+    assert b"".join(kept(dict(environ), lambda *_: None)) == b"answer"
+    assert kept.holds(environ)
+    assert b"".join(kept({**environ, KEPT_ONLY: True}, lambda *_: None)) == b"answer"
+    assert rendered == ["query=ASK{}"]
+    kept.clear()
+    assert not kept.holds(environ)

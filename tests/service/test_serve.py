@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import write_settings
 from tests.http import request
 from tests.kg.cli import dmkg
 from tests.live import LiveServer
@@ -37,6 +40,34 @@ def test_gunicorn_workers_answer_on_every_store(tmp_path: Path, built: Layout,
     assert re.search(rf"\[INFO\] service\.app: store {engine} open in [0-9.]+ s", said), said
     assert re.search(r"\[INFO\] service\.app: search index of [1-9][0-9]* entities ready in "
                      r"[0-9.]+ s", said), said
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("writable", [False, True], ids=["read-only", "after-writes"])
+def test_the_server_stops_within_two_seconds_of_sigterm(tmp_path: Path, built: Layout,
+                                                        writable: bool) -> None:
+    token = "stop-token-0123456789"
+    settings = write_settings(tmp_path, token) if writable else {"STORE": "memory"}
+    args = () if writable else ("--workers", "2")
+    with LiveServer(tmp_path, args=args, home=built.root, settings=settings) as server:
+        if writable:
+            update = "INSERT DATA { GRAPH <urn:stop> { <urn:a> <urn:b> <urn:c> } }"
+            reply = request("POST", f"{server.url}/sparql", body=update,
+                            headers={"Content-Type": "application/sparql-update",
+                                     "Authorization": f"Bearer {token}"})
+            assert reply.status == 204
+        # A client keeping its connection open after its answer, as browsers do.
+        kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        kept.request("GET", "/sparql?query=ASK%7B%7D")
+        assert kept.getresponse().read()
+        workers = server.workers()
+        assert server.process is not None
+        started = time.monotonic()
+        server.process.terminate()
+        server.process.wait(timeout=30)
+        assert time.monotonic() - started < 2
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+        kept.close()
 
 
 def test_serving_a_missing_data_file_fails_clearly(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from kg.paths import Layout
-from service.buffered_worker import HEADER_SECONDS
+from service.front import HEADER_SECONDS
 from tests.http import request
 from tests.live import LiveServer
 
