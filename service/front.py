@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -62,15 +63,28 @@ class _Refused(Exception):
 
 
 class RawSocket:
-    """The client's socket, on which the memory cap writes its 503 before the process ends."""
+    """The client's socket, on which the memory cap writes its 503 before the process ends.
+
+    Written from the memory cap's thread by descriptor number: once the connection is gone
+    the number may already name another client's connection, so the loop forgets it first.
+    """
 
     def __init__(self, descriptor: int) -> None:
         self.descriptor = descriptor
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """The connection is closing: never write on its descriptor again."""
+        with self._lock:
+            self.descriptor = -1
 
     def sendall(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.descriptor, view):]
+        with self._lock:
+            if self.descriptor < 0:
+                raise OSError("the client has gone")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.descriptor, view):]
 
 
 class Protocol(HttpToolsProtocol):
@@ -79,6 +93,7 @@ class Protocol(HttpToolsProtocol):
     head_timer: asyncio.TimerHandle | None = None
     refused: _Refused | None = None
     head_bytes = 0
+    raw: RawSocket | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -95,6 +110,9 @@ class Protocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.head_timer is not None:
             self.head_timer.cancel()
+        # Called before the transport closes the descriptor, which may then be reused.
+        if self.raw is not None:
+            self.raw.forget()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
@@ -102,9 +120,10 @@ class Protocol(HttpToolsProtocol):
         self._time_head()
         self.head_bytes = 0
         socket = self.transport.get_extra_info("socket")
-        raw = RawSocket(socket.fileno()) if socket is not None else None
+        if self.raw is None and socket is not None:
+            self.raw = RawSocket(socket.fileno())  # one per connection, forgotten with it
         # The memory cap's way to answer (an extra key: ASGI has none for it).
-        self.scope["dmkg.socket"] = raw  # type: ignore[typeddict-unknown-key]
+        self.scope["dmkg.socket"] = self.raw  # type: ignore[typeddict-unknown-key]
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)

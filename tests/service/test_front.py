@@ -7,6 +7,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from service.front import Front
 from service.response_cache import ResponseCache
 
@@ -60,3 +62,50 @@ def test_a_kept_answer_is_written_by_the_loop_and_a_whole_body_in_one_piece() ->
     assert pool.jobs == 1 and len(threads) == 1  # the loop wrote the kept answer itself
     assert again[1]["body"] == first[1]["body"] == b'{"boolean": true}'
     assert (b"dmkg-cache", b"hit") in again[0]["headers"]
+
+
+def test_the_memory_caps_socket_is_forgotten_with_its_connection() -> None:
+    """Once a connection is lost its descriptor number may name a new client's connection:
+    the 503 of the memory cap must not reach that one."""
+    import socket
+
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from service.front import Protocol
+
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    config = Config(app=asgi, http="httptools", log_config=None)
+    config.load()
+    loop = asyncio.new_event_loop()
+    server, client = socket.socketpair()
+    try:
+        protocol = Protocol(config=config, server_state=ServerState(), app_state={},
+                            _loop=loop)
+
+        class Transport(asyncio.Transport):
+            def get_extra_info(self, name: str, default: Any = None) -> Any:
+                return server if name == "socket" else default
+
+            def close(self) -> None:
+                pass
+
+            def is_closing(self) -> bool:
+                return False
+
+        protocol.connection_made(Transport())
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n")  # the head has begun
+        raw = protocol.raw
+        assert raw is not None
+        raw.sendall(b"503")
+        protocol.connection_lost(None)
+        with pytest.raises(OSError):
+            raw.sendall(b"to whoever holds the number now")
+        server.shutdown(socket.SHUT_WR)
+        assert client.recv(100) == b"503" and client.recv(100) == b""
+    finally:
+        server.close()
+        client.close()
+        loop.close()
