@@ -26,7 +26,7 @@ from kg.sparql_text import (
 )
 from kg.store import DatasetSpec, QuerySyntaxError
 from kg.store.base import guard
-from kg.store.oxigraph_backend import GraphWrite, OxigraphBackend
+from kg.store.oxigraph_backend import OxigraphBackend
 from service.errors import ServiceError, service_error
 from service.limits import QueryTimeout, check_text
 from service.protocol import Operation
@@ -95,7 +95,7 @@ def sparql_update(operation: Operation) -> Response:
         side.check_targets(targets)
         with side.lock:
             try:
-                run_timed(lambda: store.update(executed))
+                run_timed(lambda: store.update(executed, targets=targets))
             except QueryTimeout as error:
                 # The engine applies an update in one transaction that cannot be cut short:
                 # stopped while committing, it may still land. The client is told so.
@@ -248,7 +248,7 @@ def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
     gate = CommitGate()
 
     def work() -> int:
-        prepared = GraphWrite.of(graph, _parse(body, fmt, mimetype, graph), replace)
+        prepared = store.graph_write(graph, _parse(body, fmt, mimetype, graph), replace)
         gate.enter()
         gate.count = len(prepared.triples)
         try:

@@ -15,8 +15,15 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.formats import Format
-from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
-from kg.store import union_note
+from kg.sparql_text import (
+    UpdateSyntaxError,
+    has_dataset_clause,
+    update_targets,
+    values_block,
+    with_leading_values,
+    with_using,
+)
+from kg.store import union_graph, union_note
 from kg.store.base import (
     Backend,
     Bindings,
@@ -81,8 +88,10 @@ class GraphWrite:
     text: str
 
     @classmethod
-    def of(cls, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
-        """Prepare adding triples to a named graph, or replacing its content with them.
+    def of(cls, graph: str, triples: list[ox.Triple], replace: bool,
+           kept: union_graph.KeptUnion | None = None) -> GraphWrite:
+        """Prepare adding triples to a named graph, or replacing its content with them (and,
+        for a store that keeps its union, the upkeep of the union in the same text).
 
         Blank nodes get fresh labels of the engine's own making: a parser may keep labels
         (JSON-LD's `_:a:b`) that SPARQL cannot write.
@@ -93,9 +102,16 @@ class GraphWrite:
         body = "\n".join(f"{sparql_triple(t)} ." for t in triples)
         steps = [f"DROP SILENT GRAPH {name}"] if replace else []
         steps.append(f"CREATE SILENT GRAPH {name}")
+        # The triples written are the ones that may join the union: copied, in the same
+        # INSERT DATA (a blank node label names one node there), to the scratch graph.
+        copies = [name] if kept is None else [name, union_graph.ADDED]
         if body:
-            steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
-        return cls(graph, triples, replace, " ;\n".join(steps))
+            steps.append("INSERT DATA { " + " ".join(f"GRAPH {g} {{\n{body}\n}}"
+                                                     for g in copies) + " }")
+        text = " ;\n".join(steps)
+        if kept is not None:
+            text = kept.around(text, [graph] if replace else [], [union_graph.ADDED.value])
+        return cls(graph, triples, replace, text)
 
 
 def from_oxigraph(term: object) -> Term:
@@ -237,6 +253,9 @@ class OxigraphBackend(Backend):
         self._overlaps: dict[tuple[str, ...], bool] = {}
         self._views: dict[DatasetSpec, ox.Store] = {}
         self._views_lock = threading.Lock()
+        # Set when the union is kept as a set inside the store (a writable store with built
+        # graphs): queries then read it, and no write or open checks the whole data.
+        self._kept: union_graph.KeptUnion | None = None
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
@@ -262,12 +281,25 @@ class OxigraphBackend(Backend):
         backend.path = path
         # Read from the note its writes keep: opening reads no quad (see union_note).
         note = union_note.read(path, backend.store)
-        if note is None:
+        if protected:
+            backend._keep_union(path, note)
+        elif note is None:
             backend._note_union(not backend._overlap(None))
         else:
             backend._disjoint, backend._generation = note.is_set, note.generation
         backend._prepare_union()
         return backend
+
+    def _keep_union(self, path: Path, note: union_note.Note | None) -> None:
+        """Read the kept union from a trusted note; else repair it (a write cut short, or a
+        store whose union was not kept yet), at the cost of the contributed graphs."""
+        if note is not None and note.kept is not None:
+            self._kept = union_graph.KeptUnion(note.kept)
+            self._disjoint, self._generation = True, note.generation
+            return
+        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)),
+                                      union_note.kept_base(path))
+        self._note_union(True)
 
     protected: frozenset[str] = frozenset()
     path: Path | None = None
@@ -301,7 +333,7 @@ class OxigraphBackend(Backend):
     def _changing(self) -> None:
         """Before a write: the union note is not to be trusted until the write is settled."""
         if Capability.WRITES in self.capabilities and self.path is not None:
-            union_note.changing(self.path)
+            union_note.changing(self.path, self._kept_base())
 
     def _changed(self, disjoint: bool | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
@@ -312,14 +344,19 @@ class OxigraphBackend(Backend):
         self.writes += 1
         self._version = ""
         self._forget()
+        if self._kept is not None:
+            disjoint = True  # each write keeps it so
         self._note_union(not self._overlap(None) if disjoint is None else disjoint)
         self._prepare_union()
+
+    def _kept_base(self) -> tuple[str, ...] | None:
+        return None if self._kept is None else self._kept.base
 
     def _note_union(self, disjoint: bool) -> None:
         self._disjoint = disjoint
         self._generation = ""
         if Capability.WRITES in self.capabilities and self.path is not None:
-            note = union_note.settle(self.path, self.store, disjoint)
+            note = union_note.settle(self.path, self.store, disjoint, self._kept_base())
             self._generation = "" if note is None else note.generation
 
     def _forget(self) -> None:
@@ -340,12 +377,23 @@ class OxigraphBackend(Backend):
         return sparql
 
     def update(self, sparql: str, dataset: DatasetSpec | None = None,
-               base: str | None = None) -> None:
-        """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
+               base: str | None = None, targets: set[str] | None = None) -> None:
+        """Apply a SPARQL update in one transaction; USING graphs come from dataset.
+
+        targets: the graphs the update may write (kg.sparql_text.update_targets), when the
+        caller has read them already; a store that keeps its union needs them.
+        """
         sparql = self.update_text(sparql, dataset, base)
+        rebuild = False
+        if self._kept is not None:
+            sparql, rebuild = self._kept_update(sparql, targets)
         self._changing()
         try:
             self._write(sparql)
+            if rebuild:
+                # The union is made right again in a second transaction: a store killed
+                # between the two is repaired when it is opened (the note says changing).
+                self._write(self._kept_rebuilt())
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -353,12 +401,39 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
+    def _kept_update(self, sparql: str, targets: set[str] | None) -> tuple[str, bool]:
+        """The update with the upkeep of the kept union around it, and whether the union
+        must be rebuilt after it (its targets are not all named contributed graphs)."""
+        assert self._kept is not None
+        if targets is None:
+            try:
+                targets = update_targets(sparql)
+            except UpdateSyntaxError as error:
+                raise QuerySyntaxError(str(error)) from error
+        named = {t for t in targets if ":" in t and t not in self._kept.base}
+        if len(named) != len(targets):
+            return sparql, True  # a wide target, a variable, or a base graph
+        if not named:
+            return sparql, False  # nothing written
+        graphs = sorted(named)
+        return self._kept.around(sparql, graphs, graphs), False
+
+    def _kept_rebuilt(self) -> str:
+        assert self._kept is not None
+        base = set(self._kept.base)
+        return self._kept.rebuilt(sorted(g.value for g in self.store.named_graphs()
+                                         if isinstance(g, ox.NamedNode) and g.value not in base))
+
     def has_graph(self, graph: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(graph))
 
     def write_graph(self, graph: str, triples: list[ox.Triple], replace: bool) -> None:
         """Add triples to a named graph, or replace its content, in one transaction."""
-        self.commit(GraphWrite.of(graph, triples, replace))
+        self.commit(self.graph_write(graph, triples, replace))
+
+    def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
+        """Prepare a graph write for this store (see GraphWrite.of)."""
+        return GraphWrite.of(graph, triples, replace, self._kept)
 
     def commit(self, write: GraphWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
@@ -373,8 +448,10 @@ class OxigraphBackend(Backend):
         finally:
             # Triples added make the union a multiset only if another graph holds one of
             # them (one look-up each); only removing triples can make it a set again.
-            if before is True:
-                after: bool | None = not union_note.held_elsewhere(
+            if self._kept is not None:
+                after: bool | None = True  # kept so by the write itself
+            elif before is True:
+                after = not union_note.held_elsewhere(
                     self.store, write.triples, write.graph)
             else:
                 after = False if before is False and not write.replace else None
@@ -382,9 +459,12 @@ class OxigraphBackend(Backend):
 
     def drop_graph(self, graph: str) -> None:
         before = self._disjoint
+        text = f"DROP GRAPH {ox.NamedNode(graph)}"
+        if self._kept is not None:
+            text = self._kept.around(text, [graph], [])
         self._changing()
         try:
-            self._write(f"DROP GRAPH {ox.NamedNode(graph)}")
+            self._write(text)
         finally:
             self._changed(True if before is True else None)
 
@@ -402,6 +482,10 @@ class OxigraphBackend(Backend):
             body = "\n".join(f"GRAPH {q.graph_name} {{ {sparql_triple(q.triple)} }}"
                               for q in quads)
             steps.append(f"INSERT DATA {{\n{body}\n}}")
+        if self._kept is not None:
+            # The whole of the written graphs is replaced: so is the rest of the union.
+            written = sorted({q.graph_name.value for q in quads})  # type: ignore[union-attr]
+            steps.append(self._kept.rebuilt(written))
         self._changing()
         try:
             if steps:
@@ -424,6 +508,9 @@ class OxigraphBackend(Backend):
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
+            if self._kept is not None:
+                options["default_graph"] = self._kept.default_graph()
+                return self.store
             if not self._union_is_set():
                 return self._merged(None)
             options["use_default_graph_as_union"] = True
@@ -565,7 +652,8 @@ class OxigraphBackend(Backend):
             default = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             assert isinstance(default, ox.QuerySolutions)
             count = int(next(iter(default))["n"].value)
-            if count:
+            # A kept union's default graph is no graph of the dataset (see union_graph).
+            if count and self._kept is None:
                 sizes[""] = count
             self._sizes = dict(sorted(sizes.items()))
         return self._sizes
