@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -44,6 +44,8 @@ from kg.store.base import (
     unsupported,
 )
 
+# The targets of an update after which a kept union is rebuilt, not followed.
+REBUILD = ["*"]
 # Merged copies kept for datasets whose graphs overlap (each holds their triples).
 VIEWS_KEPT = 2
 
@@ -70,6 +72,11 @@ def sparql_triple(triple: ox.Triple) -> str:
     return " ".join(sparql_term(t) for t in (triple.subject, triple.predicate, triple.object))
 
 
+def sparql_lines(triples: Iterable[ox.Triple]) -> str:
+    """Write triples as lines of SPARQL data."""
+    return "\n".join(f"{sparql_triple(t)} ." for t in triples)
+
+
 def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
     if isinstance(term, ox.BlankNode):
         return fresh.setdefault(term, ox.BlankNode())
@@ -86,32 +93,33 @@ class GraphWrite:
     triples: list[ox.Triple]
     replace: bool
     text: str
+    # For a store that keeps its union: its change, the part no text can name left to do.
+    union: union_graph.Change = union_graph.Change()
 
     @classmethod
     def of(cls, graph: str, triples: list[ox.Triple], replace: bool,
-           kept: union_graph.KeptUnion | None = None) -> GraphWrite:
-        """Prepare adding triples to a named graph, or replacing its content with them (and,
-        for a store that keeps its union, the upkeep of the union in the same text).
+           union: Callable[[list[ox.Triple]], union_graph.Change] | None = None) -> GraphWrite:
+        """Prepare adding triples to a named graph, or replacing its content with them.
 
         Blank nodes get fresh labels of the engine's own making: a parser may keep labels
-        (JSON-LD's `_:a:b`) that SPARQL cannot write.
+        (JSON-LD's `_:a:b`) that SPARQL cannot write. union: what the write changes in a
+        kept union, for the relabelled triples; it goes in the same text where it can.
         """
         fresh: dict[ox.BlankNode, ox.BlankNode] = {}
         triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
+        change = union_graph.Change() if union is None else union(triples)
         name = ox.NamedNode(graph)
-        body = "\n".join(f"{sparql_triple(t)} ." for t in triples)
         steps = [f"DROP SILENT GRAPH {name}"] if replace else []
         steps.append(f"CREATE SILENT GRAPH {name}")
-        # The triples written are the ones that may join the union: copied, in the same
-        # INSERT DATA (a blank node label names one node there), to the scratch graph.
-        copies = [name] if kept is None else [name, union_graph.ADDED]
-        if body:
-            steps.append("INSERT DATA { " + " ".join(f"GRAPH {g} {{\n{body}\n}}"
-                                                     for g in copies) + " }")
-        text = " ;\n".join(steps)
-        if kept is not None:
-            text = kept.around(text, [graph] if replace else [], [union_graph.ADDED.value])
-        return cls(graph, triples, replace, text)
+        # In one INSERT DATA, a blank node label names one node in every graph.
+        data = (f"GRAPH {name} {{\n{sparql_lines(triples)}\n}}\n" if triples else "") \
+            + sparql_lines(change.joining)
+        if data.strip():
+            steps.append(f"INSERT DATA {{\n{data}\n}}")
+        named = change.named()
+        if named:
+            steps.append(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
+        return cls(graph, triples, replace, " ;\n".join(steps), change)
 
 
 def from_oxigraph(term: object) -> Term:
@@ -280,7 +288,8 @@ class OxigraphBackend(Backend):
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
         # Read from the note its writes keep: opening reads no quad (see union_note).
-        note = union_note.read(path, backend.store)
+        backend._graphs = union_note.graph_names(backend.store)
+        note = union_note.read(path, backend.store, backend._graphs)
         if protected:
             backend._keep_union(path, note)
         elif note is None:
@@ -303,6 +312,8 @@ class OxigraphBackend(Backend):
 
     protected: frozenset[str] = frozenset()
     path: Path | None = None
+    # The writable store's graph names (as union_note writes them), followed by its writes.
+    _graphs: set[str] | None = None
     # A write failed on the disk: RocksDB then refuses every write until it is reopened.
     failed = False
 
@@ -335,12 +346,14 @@ class OxigraphBackend(Backend):
         if Capability.WRITES in self.capabilities and self.path is not None:
             union_note.changing(self.path, self._kept_base())
 
-    def _changed(self, disjoint: bool | None = None) -> None:
+    def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
 
         disjoint: whether the union is a set, when the write tells without reading the
         store; otherwise the write pays for the check (it reads every quad), not a query.
+        graphs: the only graphs the write may have made or removed (None: any).
         """
+        self._follow_graphs(graphs)
         self.writes += 1
         self._version = ""
         self._forget()
@@ -349,6 +362,20 @@ class OxigraphBackend(Backend):
         self._note_union(not self._overlap(None) if disjoint is None else disjoint)
         self._prepare_union()
 
+    def _follow_graphs(self, graphs: Iterable[str] | None) -> None:
+        """Bring the graph names up to date: by a look-up each for the graphs a write names."""
+        if self._graphs is None:
+            return
+        if graphs is None:
+            self._graphs = union_note.graph_names(self.store)
+            return
+        for graph in graphs:
+            node = ox.NamedNode(graph)
+            if self.store.contains_named_graph(node):
+                self._graphs.add(str(node))
+            else:
+                self._graphs.discard(str(node))
+
     def _kept_base(self) -> tuple[str, ...] | None:
         return None if self._kept is None else self._kept.base
 
@@ -356,7 +383,8 @@ class OxigraphBackend(Backend):
         self._disjoint = disjoint
         self._generation = ""
         if Capability.WRITES in self.capabilities and self.path is not None:
-            note = union_note.settle(self.path, self.store, disjoint, self._kept_base())
+            note = union_note.settle(self.path, self.store, disjoint, self._kept_base(),
+                                     self._graphs)
             self._generation = "" if note is None else note.generation
 
     def _forget(self) -> None:
@@ -384,45 +412,57 @@ class OxigraphBackend(Backend):
         caller has read them already; a store that keeps its union needs them.
         """
         sparql = self.update_text(sparql, dataset, base)
-        rebuild = False
-        if self._kept is not None:
-            sparql, rebuild = self._kept_update(sparql, targets)
+        kept = self._kept_targets(sparql, targets)
+        before = union_graph.triples_of(self.store, kept or ()) if kept != REBUILD else set()
         self._changing()
         try:
             self._write(sparql)
-            if rebuild:
-                # The union is made right again in a second transaction: a store killed
-                # between the two is repaired when it is opened (the note says changing).
-                self._write(self._kept_rebuilt())
+            if kept is not None:
+                self._keep_after_update(kept, before)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
             raise engine_error(error) from error
         finally:
-            self._changed()
+            named = targets is not None and all(":" in t for t in targets)
+            self._changed(graphs=targets if named else None)
 
-    def _kept_update(self, sparql: str, targets: set[str] | None) -> tuple[str, bool]:
-        """The update with the upkeep of the kept union around it, and whether the union
-        must be rebuilt after it (its targets are not all named contributed graphs)."""
-        assert self._kept is not None
+    def _kept_targets(self, sparql: str, targets: set[str] | None) -> list[str] | None:
+        """The graphs an update writes, read before it runs so that the kept union follows
+        it: None if the store keeps no union; REBUILD if the union is to be rebuilt after it
+        (a target is wide, a variable or a base graph: never so through the service)."""
+        if self._kept is None:
+            return None
         if targets is None:
             try:
                 targets = update_targets(sparql)
             except UpdateSyntaxError as error:
                 raise QuerySyntaxError(str(error)) from error
-        named = {t for t in targets if ":" in t and t not in self._kept.base}
-        if len(named) != len(targets):
-            return sparql, True  # a wide target, a variable, or a base graph
-        if not named:
-            return sparql, False  # nothing written
-        graphs = sorted(named)
-        return self._kept.around(sparql, graphs, graphs), False
+        if any(":" not in t or t in self._kept.base for t in targets):
+            return REBUILD
+        return sorted(targets)
 
-    def _kept_rebuilt(self) -> str:
+    def _keep_after_update(self, targets: list[str], before: set[ox.Triple]) -> None:
+        """Bring the kept union in step with an applied update: from what its target graphs
+        gained and lost (a second transaction: the note says changing until it is done)."""
         assert self._kept is not None
-        base = set(self._kept.base)
-        return self._kept.rebuilt(sorted(g.value for g in self.store.named_graphs()
-                                         if isinstance(g, ox.NamedNode) and g.value not in base))
+        store = self._writable()
+        if targets == REBUILD:
+            self._kept.rebuild(store)
+            return
+        after = union_graph.triples_of(store, targets)
+        self._apply(self._kept.change(store, after - before, before - after))
+
+    def _apply(self, change: union_graph.Change) -> None:
+        """Apply a change of the kept union through the store's API."""
+        store = self._writable()
+        if change.joining:
+            store.extend(union_graph.in_default(change.joining))
+        named = change.named()
+        if named:
+            store.update(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
+        for quad in change.unnamed():
+            store.remove(quad)
 
     def has_graph(self, graph: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(graph))
@@ -432,8 +472,19 @@ class OxigraphBackend(Backend):
         self.commit(self.graph_write(graph, triples, replace))
 
     def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
-        """Prepare a graph write for this store (see GraphWrite.of)."""
-        return GraphWrite.of(graph, triples, replace, self._kept)
+        """Prepare a graph write for this store (see GraphWrite.of): a kept union's change is
+        read from the store as it is (the caller holds the write lock until the commit)."""
+        kept = self._kept
+        if kept is None:
+            return GraphWrite.of(graph, triples, replace)
+
+        def change(written: list[ox.Triple]) -> union_graph.Change:
+            assert kept is not None
+            removed = union_graph.triples_of(self.store, [graph]) - set(written) \
+                if replace else set()
+            return kept.change(self.store, written, removed, frozenset({graph}))
+
+        return GraphWrite.of(graph, triples, replace, change)
 
     def commit(self, write: GraphWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
@@ -441,6 +492,9 @@ class OxigraphBackend(Backend):
         self._changing()
         try:
             self._write(write.text)
+            # Triples of blank nodes leaving the kept union: no text can name them.
+            for quad in write.union.unnamed():
+                self._writable().remove(quad)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -455,18 +509,25 @@ class OxigraphBackend(Backend):
                     self.store, write.triples, write.graph)
             else:
                 after = False if before is False and not write.replace else None
-            self._changed(after)
+            self._changed(after, [write.graph])
 
     def drop_graph(self, graph: str) -> None:
         before = self._disjoint
         text = f"DROP GRAPH {ox.NamedNode(graph)}"
+        change = union_graph.Change()
         if self._kept is not None:
-            text = self._kept.around(text, [graph], [])
+            change = self._kept.change(self.store, [], union_graph.triples_of(
+                self.store, [graph]), frozenset({graph}))
+            named = change.named()
+            if named:
+                text += f" ;\nDELETE DATA {{\n{sparql_lines(named)}\n}}"
         self._changing()
         try:
             self._write(text)
+            for quad in change.unnamed():
+                self._writable().remove(quad)
         finally:
-            self._changed(True if before is True else None)
+            self._changed(True if before is True else None, [graph])
 
     def written_quads(self) -> list[ox.Quad]:
         """The quads of every named graph the build does not own, from one snapshot."""
@@ -482,14 +543,14 @@ class OxigraphBackend(Backend):
             body = "\n".join(f"GRAPH {q.graph_name} {{ {sparql_triple(q.triple)} }}"
                               for q in quads)
             steps.append(f"INSERT DATA {{\n{body}\n}}")
-        if self._kept is not None:
-            # The whole of the written graphs is replaced: so is the rest of the union.
-            written = sorted({q.graph_name.value for q in quads})  # type: ignore[union-attr]
-            steps.append(self._kept.rebuilt(written))
         self._changing()
         try:
             if steps:
                 self._write(" ;\n".join(steps))
+            if self._kept is not None:
+                # Every written graph is replaced: so is the rest of the union (a second
+                # transaction, as costly as the backup).
+                self._kept.rebuild(self._writable())
         finally:
             self._changed()
 

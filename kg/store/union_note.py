@@ -52,10 +52,16 @@ def held_elsewhere(store: ox.Store, triples: list[ox.Triple], graph: str) -> boo
     return False
 
 
-def graphs_key(store: ox.Store) -> str:
-    """A digest of the store's graph names (read from its graph list, not from its quads)."""
+def graph_names(store: ox.Store) -> set[str]:
+    """The store's graph names, read from its graph list, not from its quads (which can still
+    take a while in a store with many recent writes: a writer keeps them up to date itself)."""
+    return {str(g) for g in store.named_graphs()}
+
+
+def graphs_key(names: set[str]) -> str:
+    """A digest of graph names."""
     digest = hashlib.sha256()
-    for name in sorted(str(g) for g in store.named_graphs()):
+    for name in sorted(names):
         digest.update(name.encode() + b"\n")
     return digest.hexdigest()[:32]
 
@@ -98,14 +104,14 @@ def kept_base(folder: Path) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
-def read(folder: Path, store: ox.Store) -> Note | None:
-    """Return the note, or None when it is not to be trusted."""
+def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note | None:
+    """Return the note, or None when it is not to be trusted (names: the store's graphs)."""
     noted = _noted(folder)
     try:
         union, key, generation = noted["union"], noted["graphs"], str(noted["generation"])
     except KeyError:
         return None
-    if union not in {SET, MULTISET} or key != graphs_key(store) or not generation:
+    if union not in {SET, MULTISET} or key != graphs_key(graph_names(store) if names is None else names) or not generation:
         return None
     return Note(union == SET, generation, kept_base(folder))
 
@@ -126,14 +132,15 @@ def _kept(kept: tuple[str, ...] | None) -> dict[str, list[str]]:
 
 
 def settle(folder: Path, store: ox.Store, is_set: bool,
-           kept: tuple[str, ...] | None = None) -> Note | None:
-    """Note whether the union is a set, for the store as it is now, and return the note (None
+           kept: tuple[str, ...] | None = None, names: set[str] | None = None) -> Note | None:
+    """Note whether the union is a set, for the store as it is now (names: its graphs, when
+    known), and return the note (None
     if the disk had no room: the note stays marked as changing, and is found again when the
     store is opened)."""
     note = Note(is_set, uuid.uuid4().hex, kept)
     try:
         # Not synced: lost in a power cut, it leaves the note marked as changing, which is safe.
-        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(store),
+        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(graph_names(store) if names is None else names),
                         "generation": note.generation, **_kept(kept)}, durable=False)
     except OSError:
         (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)
