@@ -24,7 +24,6 @@ from flask import request
 from kg.sparql_text import ALL, DEFAULT, NAMED
 from kg.store import Backend, Capability
 from kg.store.oxigraph_backend import OxigraphBackend
-from kg.store.union_graph import RESERVED
 from service.config import Settings
 from service.errors import ServiceError
 
@@ -86,11 +85,7 @@ class Writes:
         return found
 
     def check_targets(self, targets: set[str]) -> None:
-        """Refuse a write that could touch a graph the build owns, or the store's own."""
-        for target in sorted(targets):
-            if target.startswith(RESERVED):
-                raise WriteRefused(403, f"<{target}> is reserved for the store's own use; "
-                                        "write to another named graph")
+        """Refuse a write that could touch a graph the build owns."""
         if not self.store.protected:
             return
         wide = {DEFAULT: "the default graph (the union of the named graphs)",

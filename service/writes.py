@@ -240,6 +240,15 @@ class CommitGate:
         return False
 
 
+class AppliedLate(Exception):
+    """A write whose commit had begun at its request's deadline and ended after it: applied,
+    but never answered as a success past the time limit."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} triples written after the time limit")
+        self.count = count
+
+
 def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
     """Parse the body and write it to graph within the time limit, or leave the store as it
     was; return the triples written. Parsing and preparing count against the limit too."""
@@ -269,7 +278,7 @@ def _write_body(store: OxigraphBackend, graph: str, replace: bool) -> int:
     # The commit had begun when the request gave up waiting: its outcome is the answer.
     if gate.error is not None:
         raise gate.error
-    return gate.count
+    raise AppliedLate(gate.count)
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
@@ -301,6 +310,13 @@ def write_graph() -> Response:
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
         raise
+    except AppliedLate as late:
+        side.record(who, operation, "applied late", graph=graph, triples=late.count,
+                    sha256=hashlib.sha256(request.get_data()).hexdigest())
+        services().data_changed()
+        raise ServiceError(503, f"the write ran longer than the {query_limits().seconds:g} s "
+                                "time limit: it was being committed at the limit and has been "
+                                "applied since; read the graph to see it") from late
     except QueryTimeout as error:
         # Nothing was committed (see CommitGate).
         side.record(who, operation, "failed", graph=graph, reason=str(error))
