@@ -85,7 +85,7 @@ def sparql_update(operation: Operation) -> Response:
         if (not dataset and store.protected and not has_update_dataset(text)
                 and "WHERE" in keywords(text)):
             # As for queries, the default graph of WHERE is the union of the named graphs.
-            dataset = DatasetSpec(tuple(g for g in store.graph_sizes() if g))
+            dataset = DatasetSpec(tuple(store.graph_names()))
         executed = store.update_text(text, dataset or None)
         try:
             targets = update_targets(executed)

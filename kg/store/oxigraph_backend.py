@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -94,7 +94,7 @@ class GraphWrite:
     replace: bool
     text: str
     # For a store that keeps its union: its change, the part no text can name left to do.
-    union: union_graph.Change = union_graph.Change()
+    union: union_graph.Change = field(default_factory=union_graph.Change)
 
     @classmethod
     def of(cls, graph: str, triples: list[ox.Triple], replace: bool,
@@ -463,6 +463,12 @@ class OxigraphBackend(Backend):
             store.update(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
         for quad in change.unnamed():
             store.remove(quad)
+
+    def graph_names(self) -> list[str]:
+        """The IRIs of the store's named graphs (followed by its writes: no quad is read)."""
+        names = self._graphs if self._graphs is not None else \
+            union_note.graph_names(self.store)
+        return sorted(name[1:-1] for name in names if name.startswith("<"))
 
     def has_graph(self, graph: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(graph))

@@ -111,7 +111,8 @@ def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note |
         union, key, generation = noted["union"], noted["graphs"], str(noted["generation"])
     except KeyError:
         return None
-    if union not in {SET, MULTISET} or key != graphs_key(graph_names(store) if names is None else names) or not generation:
+    names = graph_names(store) if names is None else names
+    if union not in {SET, MULTISET} or key != graphs_key(names) or not generation:
         return None
     return Note(union == SET, generation, kept_base(folder))
 
@@ -138,9 +139,10 @@ def settle(folder: Path, store: ox.Store, is_set: bool,
     if the disk had no room: the note stays marked as changing, and is found again when the
     store is opened)."""
     note = Note(is_set, uuid.uuid4().hex, kept)
+    key = graphs_key(graph_names(store) if names is None else names)
     try:
         # Not synced: lost in a power cut, it leaves the note marked as changing, which is safe.
-        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(graph_names(store) if names is None else names),
+        _write(folder, {"union": SET if is_set else MULTISET, "graphs": key,
                         "generation": note.generation, **_kept(kept)}, durable=False)
     except OSError:
         (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)

@@ -31,6 +31,14 @@ def triple(subject: int, value: int) -> ox.Triple:
     return ox.Triple(ox.NamedNode(f"urn:s{subject}"), P, ox.Literal(str(value)))
 
 
+def quad(t: ox.Triple, graph: str) -> ox.Quad:
+    return ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+
+
+def subject_number(t: ox.Triple) -> int:
+    return int(str(t.subject).removeprefix("<urn:s").removesuffix(">"))
+
+
 # Few subjects and values: writes collide with the built graphs and with each other often.
 TRIPLES = st.builds(triple, st.integers(0, 2), st.integers(0, 3))
 BUILT = {BUILT_A: {triple(0, 0), triple(0, 1), triple(1, 0)}, BUILT_B: {triple(2, 0)}}
@@ -41,7 +49,7 @@ def built_store(folder: Path, built: dict[str, set[ox.Triple]],
     """A writable store loaded as from dist/, with contributed graphs written after."""
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "built.nq"
-    source.write_bytes(ox.serialize([ox.Quad(*t, ox.NamedNode(g)) for g, ts in built.items()
+    source.write_bytes(ox.serialize([quad(t, g) for g, ts in built.items()
                                      for t in ts], format=ox.RdfFormat.N_QUADS) or b"")
     live, origin = prepare_writable_store(folder / "root", [(source, None)], built=True)
     backend = OxigraphBackend.writable(live, origin.protected)
@@ -61,15 +69,16 @@ def reopened(backend: OxigraphBackend) -> OxigraphBackend:
 def union(backend: OxigraphBackend) -> Counter[ox.Triple]:
     """Each triple of the union default graph, with the times a query matches it."""
     outcome = backend.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
-    return Counter(ox.Triple(row["s"], row["p"], row["o"])  # type: ignore[index, call-overload]
+    return Counter(ox.Triple(row["s"], row["p"], row["o"])
                    for row in outcome.payload)  # type: ignore[attr-defined]
 
 
-def assert_union(backend: OxigraphBackend, graphs: dict[str, set[ox.Triple]]) -> None:
+def assert_union(backend: OxigraphBackend, graphs: dict[str, set[ox.Triple]],
+                 after: str = "") -> None:
     expected = set().union(*graphs.values())
     found = union(backend)
-    assert set(found) == expected
-    assert set(found.values()) <= {1}, [t for t, n in found.items() if n > 1]
+    assert set(found) == expected, after
+    assert set(found.values()) <= {1}, (after, [t for t, n in found.items() if n > 1])
 
 
 def data(triples: set[ox.Triple]) -> str:
@@ -98,7 +107,9 @@ def _drop(graph: str) -> Operation:
     def store(b: OxigraphBackend) -> None:
         if b.has_graph(graph):
             b.drop_graph(graph)
-    return f"DROP {graph}", store, lambda m: m.pop(graph, None) and None
+    def model(m: Model) -> None:
+        m.pop(graph, None)
+    return f"DROP {graph}", store, model
 
 
 def _update(text: str, model: Callable[[Model], None]) -> Operation:
@@ -121,7 +132,7 @@ def _delete_insert(source: str, target: str) -> Operation:
         found = set(m.get(source, set()))
         if found:
             m.setdefault(target, set()).difference_update(found)
-            m[target].update(triple(int(t.subject.value[5:]), 0) for t in found)
+            m[target].update(triple(subject_number(t), 0) for t in found)
     return _update(f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} INSERT {{ GRAPH <{target}> "
                    f'{{ ?s <urn:p> "0" }} }} WHERE {{ GRAPH <{source}> {{ ?s ?p ?o }} }}', model)
 
@@ -171,7 +182,7 @@ def test_the_union_answers_each_triple_once_after_any_writes(
         for description, write, follow in operations:
             write(backend)
             follow(model)
-            assert_union(backend, {**BUILT, **model}), description
+            assert_union(backend, {**BUILT, **model}, description)
         backend = reopened(backend)
         assert_union(backend, {**BUILT, **model})
         del backend
@@ -191,7 +202,7 @@ def test_the_default_graph_holds_the_rest_of_the_union_and_is_no_graph(
     rest = {q.triple for q in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert rest == {triple(0, 3)}  # (0, 0) is held by a built graph
     assert "" not in store.graph_sizes()
-    assert set(store.written_quads()) == {ox.Quad(*t, ox.NamedNode(CONTRIBUTED[0]))
+    assert set(store.written_quads()) == {quad(t, CONTRIBUTED[0])
                                           for t in (triple(0, 0), triple(0, 3))}
     graphs = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert {str(r["g"]) for r in graphs} == {BUILT_A, BUILT_B, CONTRIBUTED[0]}
@@ -210,8 +221,8 @@ def test_blank_nodes_leave_the_union_with_their_graph(store: OxigraphBackend) ->
 
 
 def test_a_restore_replaces_the_rest_of_the_union(store: OxigraphBackend) -> None:
-    backup = [ox.Quad(*triple(1, 0), ox.NamedNode(CONTRIBUTED[1])),
-              ox.Quad(*triple(1, 3), ox.NamedNode(CONTRIBUTED[1]))]
+    backup = [quad(triple(1, 0), CONTRIBUTED[1]),
+              quad(triple(1, 3), CONTRIBUTED[1])]
     store.replace_written(backup)
     assert_union(store, {**BUILT, CONTRIBUTED[1]: {triple(1, 0), triple(1, 3)}})
     assert set(store.written_quads()) == set(backup)
@@ -268,7 +279,7 @@ def large_store(folder: Path, contributed: int, duplicates: int) -> OxigraphBack
     assert backend.path is not None
     # Written straight to the store (a write through the backend would take longer) and
     # brought into the union as a store left mid-write is.
-    backend.store.extend(ox.Quad(*t, ox.NamedNode(CONTRIBUTED[0]))
+    backend.store.extend(quad(t, CONTRIBUTED[0])
                          for t in own | built[BUILT_A] - {triple(0, 1)})
     union_note.changing(backend.path, (BUILT_A,))
     return reopened(backend)
