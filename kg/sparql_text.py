@@ -66,6 +66,23 @@ def without_dataset_clauses(text: str) -> str:
     return source
 
 
+def dataset_clauses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the graphs a query text in plain form names with FROM and with FROM NAMED."""
+    found = tokens(text)
+    default: list[str] = []
+    named: list[str] = []
+    for index, token in enumerate(found):
+        if not token.is_keyword("FROM"):
+            continue
+        end = index + 1
+        into = default
+        if end < len(found) and found[end].is_keyword("NAMED"):
+            end, into = end + 1, named
+        if end < len(found) and found[end].kind == "iri":
+            into.append(found[end].text[1:-1])
+    return tuple(dict.fromkeys(default)), tuple(dict.fromkeys(named))
+
+
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 

@@ -17,11 +17,13 @@ from rdflib.namespace import XSD
 from kg.formats import Format
 from kg.sparql_text import (
     UpdateSyntaxError,
+    dataset_clauses,
     has_dataset_clause,
     update_targets,
     values_block,
     with_leading_values,
     with_using,
+    without_dataset_clauses,
 )
 from kg.store import union_graph, union_note
 from kg.store.base import (
@@ -631,6 +633,11 @@ class OxigraphBackend(Backend):
     def query(self, sparql: str, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         sparql = self.checked(sparql, base)
+        if not dataset and has_dataset_clause(sparql):
+            # The query's own FROM clauses name a dataset like the protocol's, whose default
+            # graph is then a set too (the engine merges them as a multiset).
+            dataset = DatasetSpec(*dataset_clauses(sparql))
+            sparql = self.checked(without_dataset_clauses(sparql))
         options: dict[str, object] = {}
         target = self._target(sparql, dataset, options)
         if bindings:

@@ -337,3 +337,16 @@ def test_a_write_and_an_open_cost_the_same_whatever_the_data(
         gc.collect()
         opens.append(_open_cost(backend))
     assert opens[1] < 3 * opens[0] + 0.05, opens
+
+
+def test_from_clauses_merge_their_graphs_as_a_set(store: OxigraphBackend) -> None:
+    """A query's own FROM clauses name a dataset as the protocol does: a triple held by two of
+    its graphs is one solution, and FROM NAMED alone leaves an empty default graph."""
+    count = "SELECT (COUNT(*) AS ?n) FROM <{}> FROM <{}> WHERE {{ ?s ?p ?o }}"
+    rows = store.select(count.format(BUILT_A, CONTRIBUTED[0]))
+    assert int(str(rows[0]["n"])) == 4  # (0, 0) is in both
+    named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{BUILT_A}> WHERE {{ ?s ?p ?o }}"
+    assert int(str(store.select(named)[0]["n"])) == 0
+    graphs = (f"SELECT DISTINCT ?g FROM <{BUILT_B}> FROM NAMED <{CONTRIBUTED[0]}> "
+              "WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert [str(r["g"]) for r in store.select(graphs)] == [CONTRIBUTED[0]]
