@@ -360,6 +360,8 @@ class OxigraphBackend(Backend):
         self._version = ""
         self._forget()
         if self._kept is not None:
+            if (not self._upkept or self._broken) and not self._rebuilt():
+                return  # the note stays changing: the next open repairs the union
             disjoint = True  # each write keeps it so
         self._note_union(not self._overlap(None) if disjoint is None else disjoint)
         self._prepare_union()
@@ -377,6 +379,23 @@ class OxigraphBackend(Backend):
                 self._graphs.add(str(node))
             else:
                 self._graphs.discard(str(node))
+
+    # False between a write's commit and the end of its upkeep of the kept union; broken: a
+    # rebuild after a failed upkeep failed too (it is tried again after each write).
+    _upkept = True
+    _broken = False
+
+    def _rebuilt(self) -> bool:
+        """Rebuild the kept union after a write whose upkeep failed past its commit (the disk
+        filled up, say); tell whether it could be."""
+        assert self._kept is not None
+        try:
+            self._kept.rebuild(self._writable())
+        except OSError:
+            self.failed = self._broken = True
+            return False
+        self._upkept, self._broken = True, False
+        return True
 
     def _kept_base(self) -> tuple[str, ...] | None:
         return None if self._kept is None else self._kept.base
@@ -420,7 +439,9 @@ class OxigraphBackend(Backend):
         try:
             self._write(sparql)
             if kept is not None:
+                self._upkept = False
                 self._keep_after_update(kept, before)
+                self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -500,9 +521,11 @@ class OxigraphBackend(Backend):
         self._changing()
         try:
             self._write(write.text)
+            self._upkept = False
             # Triples of blank nodes leaving the kept union: no text can name them.
             for quad in write.union.unnamed():
                 self._writable().remove(quad)
+            self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -532,8 +555,10 @@ class OxigraphBackend(Backend):
         self._changing()
         try:
             self._write(text)
+            self._upkept = False
             for quad in change.unnamed():
                 self._writable().remove(quad)
+            self._upkept = True
         finally:
             self._changed(True if before is True else None, [graph])
 
@@ -558,7 +583,9 @@ class OxigraphBackend(Backend):
             if self._kept is not None:
                 # Every written graph is replaced: so is the rest of the union (a second
                 # transaction, as costly as the backup).
+                self._upkept = False
                 self._kept.rebuild(self._writable())
+                self._upkept = True
         finally:
             self._changed()
 

@@ -350,3 +350,26 @@ def test_from_clauses_merge_their_graphs_as_a_set(store: OxigraphBackend) -> Non
     graphs = (f"SELECT DISTINCT ?g FROM <{BUILT_B}> FROM NAMED <{CONTRIBUTED[0]}> "
               "WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert [str(r["g"]) for r in store.select(graphs)] == [CONTRIBUTED[0]]
+
+
+def test_an_upkeep_cut_short_by_the_disk_is_made_good(store: OxigraphBackend,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step after a commit fails (as on a full disk): the union is rebuilt at once, or,
+    if that fails too, the note stays changing so that the next open repairs it."""
+    def full(*_: object) -> None:
+        raise OSError("No space left on device")
+
+    node = ox.BlankNode()
+    store.write_graph(CONTRIBUTED[1], [ox.Triple(node, P, ox.Literal("b"))], replace=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(union_graph.KeptUnion, "rebuild", full)
+        patched.setattr(ox.Store, "remove", full)
+        with pytest.raises(Exception, match="space"):
+            store.drop_graph(CONTRIBUTED[1])
+        assert noted(store)["union"] == "changing"
+        store.write_graph(CONTRIBUTED[2], [triple(2, 2)], replace=False)
+        assert noted(store)["union"] == "changing"  # still not to be trusted
+    store.write_graph(CONTRIBUTED[2], [triple(2, 3)], replace=False)
+    assert noted(store)["union"] == "set"
+    assert_union(store, {**BUILT, CONTRIBUTED[0]: {triple(0, 0), triple(0, 3)},
+                         CONTRIBUTED[2]: {triple(2, 2), triple(2, 3)}})
