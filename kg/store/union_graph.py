@@ -93,9 +93,15 @@ class KeptUnion:
     def rebuild(self, store: ox.Store) -> None:
         """Make the default graph right from the contributed graphs alone (after a write cut
         short or one that did not keep it): as costly as they are large."""
-        contributed = [g.value for g in store.named_graphs()
-                       if isinstance(g, ox.NamedNode) and g.value not in self.base]
-        joining = self.unheld(store, triples_of(store, contributed))
+        contributed = " ".join(str(g) for g in store.named_graphs()
+                               if isinstance(g, ox.NamedNode) and g.value not in self.base)
+        unheld = " ".join(f"FILTER NOT EXISTS {{ GRAPH {ox.NamedNode(b)} {{ ?s ?p ?o }} }}"
+                          for b in self.base)
+        # One query: the look-ups run in the engine, far faster than one call each.
+        found = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?g {{ {contributed} }} "
+                            f"GRAPH ?g {{ ?s ?p ?o }} {unheld} }}")
+        assert isinstance(found, ox.QuerySolutions)
+        joining = [ox.Triple(*row) for row in found]
         store.clear_graph(ox.DefaultGraph())
         # Not one transaction, but faster: a rebuild cut short is done again at the next open.
         store.bulk_extend(in_default(joining))
