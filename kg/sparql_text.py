@@ -49,6 +49,18 @@ def without_dataset_clauses(query: ReadQuery) -> ReadQuery:
     return query
 
 
+def dataset_clauses(query: ReadQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the graphs a query in plain form names with FROM and with FROM NAMED."""
+    default: list[str] = []
+    named: list[str] = []
+    for start, end in query.dataset_clauses:
+        clause = [t for t in query.tokens if t.start >= start and t.end <= end]
+        if clause[-1].kind == "iri":
+            into = named if clause[1].is_keyword("NAMED") else default
+            into.append(clause[-1].text[1:-1])
+    return tuple(dict.fromkeys(default)), tuple(dict.fromkeys(named))
+
+
 # Oxigraph reads LIMIT and OFFSET as 64-bit unsigned integers and refuses larger ones.
 ENGINE_COUNT_MAX = 2**64 - 1
 

@@ -25,7 +25,6 @@ from kg.sparql_text import (
 )
 from kg.store import DatasetSpec, QuerySyntaxError, Writable
 from kg.store.base import guarded
-from kg.store.oxigraph_backend import GraphWrite
 from service.errors import ServiceError, service_error
 from service.limits import QueryTimeout, check_text
 from service.protocol import Operation
@@ -84,7 +83,7 @@ def sparql_update(operation: Operation) -> Response:
         if (not dataset and store.protected and not has_update_dataset(update)
                 and "WHERE" in update.words):
             # As for queries, the default graph of WHERE is the union of the named graphs.
-            dataset = DatasetSpec(tuple(g for g in store.graph_sizes() if g))
+            dataset = DatasetSpec(tuple(store.graph_names()))
         run = store.update_text(update, dataset or None)
         executed = run.text
         try:
@@ -95,7 +94,7 @@ def sparql_update(operation: Operation) -> Response:
         side.check_targets(targets)
         with side.lock:
             try:
-                run_timed(lambda: store.update(run))
+                run_timed(lambda: store.update(run, targets=targets))
             except QueryTimeout as error:
                 # The engine applies an update in one transaction that cannot be cut short:
                 # stopped while committing, it may still land. The client is told so.
@@ -240,6 +239,15 @@ class CommitGate:
         return False
 
 
+class AppliedLate(Exception):
+    """A write whose commit had begun at its request's deadline and ended after it: applied,
+    but never answered as a success past the time limit."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} triples written after the time limit")
+        self.count = count
+
+
 def _write_body(store: Writable, graph: str, replace: bool) -> int:
     """Parse the body and write it to graph within the time limit, or leave the store as it
     was; return the triples written. Parsing and preparing count against the limit too."""
@@ -248,7 +256,7 @@ def _write_body(store: Writable, graph: str, replace: bool) -> int:
     gate = CommitGate()
 
     def work() -> int:
-        prepared = GraphWrite.of(graph, _parse(body, fmt, mimetype, graph), replace)
+        prepared = store.graph_write(graph, _parse(body, fmt, mimetype, graph), replace)
         gate.enter()
         gate.count = len(prepared.triples)
         try:
@@ -269,7 +277,7 @@ def _write_body(store: Writable, graph: str, replace: bool) -> int:
     # The commit had begun when the request gave up waiting: its outcome is the answer.
     if gate.error is not None:
         raise gate.error
-    return gate.count
+    raise AppliedLate(gate.count)
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
@@ -301,6 +309,13 @@ def write_graph() -> Response:
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
         raise
+    except AppliedLate as late:
+        side.record(who, operation, "applied late", graph=graph, triples=late.count,
+                    sha256=hashlib.sha256(request.get_data()).hexdigest())
+        services().data_changed()
+        raise ServiceError(503, f"the write ran longer than the {query_limits().seconds:g} s "
+                                "time limit: it was being committed at the limit and has been "
+                                "applied since; read the graph to see it") from late
     except QueryTimeout as error:
         # Nothing was committed (see CommitGate).
         side.record(who, operation, "failed", graph=graph, reason=str(error))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -16,8 +16,17 @@ from rdflib.namespace import XSD
 
 from kg.formats import Format
 from kg.sparql_reading import ReadQuery
-from kg.sparql_text import has_dataset_clause, values_block, with_leading_values, with_using
-from kg.store import union_note
+from kg.sparql_text import (
+    UpdateSyntaxError,
+    dataset_clauses,
+    has_dataset_clause,
+    update_targets,
+    values_block,
+    with_leading_values,
+    with_using,
+    without_dataset_clauses,
+)
+from kg.store import union_graph, union_note
 from kg.store.base import (
     Backend,
     Bindings,
@@ -40,6 +49,8 @@ from kg.store.base import (
     unsupported,
 )
 
+# The targets of an update after which a kept union is rebuilt, not followed.
+REBUILD = ["*"]
 # Merged copies kept for datasets whose graphs overlap (each holds their triples).
 VIEWS_KEPT = 2
 
@@ -66,6 +77,11 @@ def sparql_triple(triple: ox.Triple) -> str:
     return " ".join(sparql_term(t) for t in (triple.subject, triple.predicate, triple.object))
 
 
+def sparql_lines(triples: Iterable[ox.Triple]) -> str:
+    """Write triples as lines of SPARQL data."""
+    return "\n".join(f"{sparql_triple(t)} ." for t in triples)
+
+
 def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
     if isinstance(term, ox.BlankNode):
         return fresh.setdefault(term, ox.BlankNode())
@@ -82,23 +98,36 @@ class GraphWrite:
     triples: list[ox.Triple]
     replace: bool
     text: str
+    # For a store that keeps its union: its change, the part no text can name left to do.
+    union: union_graph.Change = field(default_factory=union_graph.Change)
+
+    def unnamed(self) -> list[ox.Quad]:
+        return self.union.unnamed()
 
     @classmethod
-    def of(cls, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
+    def of(cls, graph: str, triples: list[ox.Triple], replace: bool,
+           union: Callable[[list[ox.Triple]], union_graph.Change] | None = None) -> GraphWrite:
         """Prepare adding triples to a named graph, or replacing its content with them.
 
         Blank nodes get fresh labels of the engine's own making: a parser may keep labels
-        (JSON-LD's `_:a:b`) that SPARQL cannot write.
+        (JSON-LD's `_:a:b`) that SPARQL cannot write. union: what the write changes in a
+        kept union, for the relabelled triples; it goes in the same text where it can.
         """
         fresh: dict[ox.BlankNode, ox.BlankNode] = {}
         triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
+        change = union_graph.Change() if union is None else union(triples)
         name = ox.NamedNode(graph)
-        body = "\n".join(f"{sparql_triple(t)} ." for t in triples)
         steps = [f"DROP SILENT GRAPH {name}"] if replace else []
         steps.append(f"CREATE SILENT GRAPH {name}")
-        if body:
-            steps.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
-        return cls(graph, triples, replace, " ;\n".join(steps))
+        # In one INSERT DATA, a blank node label names one node in every graph.
+        data = (f"GRAPH {name} {{\n{sparql_lines(triples)}\n}}\n" if triples else "") \
+            + sparql_lines(change.joining)
+        if data.strip():
+            steps.append(f"INSERT DATA {{\n{data}\n}}")
+        named = change.named()
+        if named:
+            steps.append(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
+        return cls(graph, triples, replace, " ;\n".join(steps), change)
 
 
 def from_oxigraph(term: object) -> Term:
@@ -240,6 +269,9 @@ class OxigraphBackend(Backend):
         self._overlaps: dict[tuple[str, ...], bool] = {}
         self._views: dict[DatasetSpec, ox.Store] = {}
         self._views_lock = threading.Lock()
+        # Set when the union is kept as a set inside the store (a writable store with built
+        # graphs): queries then read it, and no write or open checks the whole data.
+        self._kept: union_graph.KeptUnion | None = None
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
@@ -264,16 +296,32 @@ class OxigraphBackend(Backend):
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
         # Read from the note its writes keep: opening reads no quad (see union_note).
-        note = union_note.read(path, backend.store)
-        if note is None:
+        backend._graphs = union_note.graph_names(backend.store)
+        note = union_note.read(path, backend.store, backend._graphs)
+        if protected:
+            backend._keep_union(path, note)
+        elif note is None:
             backend._note_union(not backend._overlap(None))
         else:
             backend._disjoint, backend._generation = note.is_set, note.generation
         backend._prepare_union()
         return backend
 
+    def _keep_union(self, path: Path, note: union_note.Note | None) -> None:
+        """Read the kept union from a trusted note; else repair it (a write cut short, or a
+        store whose union was not kept yet), at the cost of the contributed graphs."""
+        if note is not None and note.kept is not None:
+            self._kept = union_graph.KeptUnion(note.kept)
+            self._disjoint, self._generation = True, note.generation
+            return
+        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)),
+                                      union_note.kept_base(path))
+        self._note_union(True)
+
     protected: frozenset[str] = frozenset()
     path: Path | None = None
+    # The writable store's graph names (as union_note writes them), followed by its writes.
+    _graphs: set[str] | None = None
     # A write failed on the disk: RocksDB then refuses every write until it is reopened.
     failed = False
 
@@ -304,25 +352,66 @@ class OxigraphBackend(Backend):
     def _changing(self) -> None:
         """Before a write: the union note is not to be trusted until the write is settled."""
         if Capability.WRITES in self.capabilities and self.path is not None:
-            union_note.changing(self.path)
+            union_note.changing(self.path, self._kept_base())
 
-    def _changed(self, disjoint: bool | None = None) -> None:
+    def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
 
         disjoint: whether the union is a set, when the write tells without reading the
         store; otherwise the write pays for the check (it reads every quad), not a query.
+        graphs: the only graphs the write may have made or removed (None: any).
         """
+        self._follow_graphs(graphs)
         self.writes += 1
         self._version = ""
         self._forget()
+        if self._kept is not None:
+            if (not self._upkept or self._broken) and not self._rebuilt():
+                return  # the note stays changing: the next open repairs the union
+            disjoint = True  # each write keeps it so
         self._note_union(not self._overlap(None) if disjoint is None else disjoint)
         self._prepare_union()
+
+    def _follow_graphs(self, graphs: Iterable[str] | None) -> None:
+        """Bring the graph names up to date: by a look-up each for the graphs a write names."""
+        if self._graphs is None:
+            return
+        if graphs is None:
+            self._graphs = union_note.graph_names(self.store)
+            return
+        for graph in graphs:
+            node = ox.NamedNode(graph)
+            if self.store.contains_named_graph(node):
+                self._graphs.add(str(node))
+            else:
+                self._graphs.discard(str(node))
+
+    # False between a write's commit and the end of its upkeep of the kept union; broken: a
+    # rebuild after a failed upkeep failed too (it is tried again after each write).
+    _upkept = True
+    _broken = False
+
+    def _rebuilt(self) -> bool:
+        """Rebuild the kept union after a write whose upkeep failed past its commit (the disk
+        filled up, say); tell whether it could be."""
+        assert self._kept is not None
+        try:
+            self._kept.rebuild(self._writable())
+        except OSError:
+            self.failed = self._broken = True
+            return False
+        self._upkept, self._broken = True, False
+        return True
+
+    def _kept_base(self) -> tuple[str, ...] | None:
+        return None if self._kept is None else self._kept.base
 
     def _note_union(self, disjoint: bool) -> None:
         self._disjoint = disjoint
         self._generation = ""
         if Capability.WRITES in self.capabilities and self.path is not None:
-            note = union_note.settle(self.path, self.store, disjoint)
+            note = union_note.settle(self.path, self.store, disjoint, self._kept_base(),
+                                     self._graphs)
             self._generation = "" if note is None else note.generation
 
     def _forget(self) -> None:
@@ -347,18 +436,72 @@ class OxigraphBackend(Backend):
         return update
 
     def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
-               base: str | None = None) -> None:
-        """Apply a SPARQL update in one transaction; USING graphs come from dataset."""
+               base: str | None = None, targets: set[str] | None = None) -> None:
+        """Apply a SPARQL update in one transaction; USING graphs come from dataset.
+
+        targets: the graphs the update may write (kg.sparql_text.update_targets), when the
+        caller has read them already; a store that keeps its union needs them.
+        """
         update = self.update_text(sparql, dataset, base)
+        kept = self._kept_targets(update, targets)
+        before = union_graph.triples_of(self.store, kept or ()) if kept != REBUILD else set()
         self._changing()
         try:
             self._write(update.text)
+            if kept is not None:
+                self._upkept = False
+                self._keep_after_update(kept, before)
+                self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
             raise engine_error(error) from error
         finally:
-            self._changed()
+            named = targets is not None and all(":" in t for t in targets)
+            self._changed(graphs=targets if named else None)
+
+    def _kept_targets(self, update: ReadQuery, targets: set[str] | None) -> list[str] | None:
+        """The graphs an update writes, read before it runs so that the kept union follows
+        it: None if the store keeps no union; REBUILD if the union is to be rebuilt after it
+        (a target is wide, a variable or a base graph: never so through the service)."""
+        if self._kept is None:
+            return None
+        if targets is None:
+            try:
+                targets = update_targets(update.text)
+            except UpdateSyntaxError as error:
+                raise QuerySyntaxError(str(error)) from error
+        if any(":" not in t or t in self._kept.base for t in targets):
+            return REBUILD
+        return sorted(targets)
+
+    def _keep_after_update(self, targets: list[str], before: set[ox.Triple]) -> None:
+        """Bring the kept union in step with an applied update: from what its target graphs
+        gained and lost (a second transaction: the note says changing until it is done)."""
+        assert self._kept is not None
+        store = self._writable()
+        if targets == REBUILD:
+            self._kept.rebuild(store)
+            return
+        after = union_graph.triples_of(store, targets)
+        self._apply(self._kept.change(store, after - before, before - after))
+
+    def _apply(self, change: union_graph.Change) -> None:
+        """Apply a change of the kept union through the store's API."""
+        store = self._writable()
+        if change.joining:
+            store.extend(union_graph.in_default(change.joining))
+        named = change.named()
+        if named:
+            store.update(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
+        for quad in change.unnamed():
+            store.remove(quad)
+
+    def graph_names(self) -> list[str]:
+        """The IRIs of the store's named graphs (followed by its writes: no quad is read)."""
+        names = self._graphs if self._graphs is not None else \
+            union_note.graph_names(self.store)
+        return sorted(name[1:-1] for name in names if name.startswith("<"))
 
     def flush(self) -> None:
         """Write the memtables of a store opened for writing to its files."""
@@ -372,7 +515,22 @@ class OxigraphBackend(Backend):
 
     def write_graph(self, graph: str, triples: list[ox.Triple], replace: bool) -> None:
         """Add triples to a named graph, or replace its content, in one transaction."""
-        self.commit(GraphWrite.of(graph, triples, replace))
+        self.commit(self.graph_write(graph, triples, replace))
+
+    def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
+        """Prepare a graph write for this store (see GraphWrite.of): a kept union's change is
+        read from the store as it is (the caller holds the write lock until the commit)."""
+        kept = self._kept
+        if kept is None:
+            return GraphWrite.of(graph, triples, replace)
+
+        def change(written: list[ox.Triple]) -> union_graph.Change:
+            assert kept is not None
+            removed = union_graph.triples_of(self.store, [graph]) - set(written) \
+                if replace else set()
+            return kept.change(self.store, written, removed, frozenset({graph}))
+
+        return GraphWrite.of(graph, triples, replace, change)
 
     def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
@@ -380,6 +538,11 @@ class OxigraphBackend(Backend):
         self._changing()
         try:
             self._write(write.text)
+            self._upkept = False
+            # Triples of blank nodes leaving the kept union: no text can name them.
+            for quad in write.unnamed():
+                self._writable().remove(quad)
+            self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except (OSError, ValueError, TypeError, RuntimeError) as error:
@@ -387,20 +550,34 @@ class OxigraphBackend(Backend):
         finally:
             # Triples added make the union a multiset only if another graph holds one of
             # them (one look-up each); only removing triples can make it a set again.
-            if before is True:
-                after: bool | None = not union_note.held_elsewhere(
+            if self._kept is not None:
+                after: bool | None = True  # kept so by the write itself
+            elif before is True:
+                after = not union_note.held_elsewhere(
                     self.store, write.triples, write.graph)
             else:
                 after = False if before is False and not write.replace else None
-            self._changed(after)
+            self._changed(after, [write.graph])
 
     def drop_graph(self, graph: str) -> None:
         before = self._disjoint
+        text = f"DROP GRAPH {ox.NamedNode(graph)}"
+        change = union_graph.Change()
+        if self._kept is not None:
+            change = self._kept.change(self.store, [], union_graph.triples_of(
+                self.store, [graph]), frozenset({graph}))
+            named = change.named()
+            if named:
+                text += f" ;\nDELETE DATA {{\n{sparql_lines(named)}\n}}"
         self._changing()
         try:
-            self._write(f"DROP GRAPH {ox.NamedNode(graph)}")
+            self._write(text)
+            self._upkept = False
+            for quad in change.unnamed():
+                self._writable().remove(quad)
+            self._upkept = True
         finally:
-            self._changed(True if before is True else None)
+            self._changed(True if before is True else None, [graph])
 
     def written_quads(self) -> list[ox.Quad]:
         """The quads of every named graph the build does not own, from one snapshot."""
@@ -420,6 +597,12 @@ class OxigraphBackend(Backend):
         try:
             if steps:
                 self._write(" ;\n".join(steps))
+            if self._kept is not None:
+                # Every written graph is replaced: so is the rest of the union (a second
+                # transaction, as costly as the backup).
+                self._upkept = False
+                self._kept.rebuild(self._writable())
+                self._upkept = True
         finally:
             self._changed()
 
@@ -438,6 +621,9 @@ class OxigraphBackend(Backend):
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
+            if self._kept is not None:
+                options["default_graph"] = self._kept.default_graph()
+                return self.store
             if not self._union_is_set():
                 return self._merged(None)
             options["use_default_graph_as_union"] = True
@@ -491,6 +677,11 @@ class OxigraphBackend(Backend):
     def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         query = self.checked(sparql, base)
+        if not dataset and has_dataset_clause(query):
+            # The query's own FROM clauses name a dataset like the protocol's, whose default
+            # graph is then a set too (the engine merges them as a multiset).
+            dataset = DatasetSpec(*dataset_clauses(query))
+            query = without_dataset_clauses(query)
         options: dict[str, object] = {}
         target = self._target(query, dataset, options)
         if bindings:
@@ -584,7 +775,8 @@ class OxigraphBackend(Backend):
             default = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             assert isinstance(default, ox.QuerySolutions)
             count = int(next(iter(default))["n"].value)
-            if count:
+            # A kept union's default graph is no graph of the dataset (see union_graph).
+            if count and self._kept is None:
                 sizes[""] = count
             self._sizes = dict(sorted(sizes.items()))
         return self._sizes

@@ -7,6 +7,10 @@ write cut short (the process killed between the store's commit and the note) lea
 that is not trusted. The note also names the store's graphs: a store changed by anything that
 does not keep the note (graphs added or removed) no longer matches it. A note that is missing,
 changing or stale is not trusted, and the answer is found again by reading the store.
+
+A store whose union is kept as a set inside it (kg.store.union_graph) notes its base graphs,
+also while it changes: they never change after the load, and a store cut short mid-write is
+repaired from them and its contributed graphs without reading the built data.
 """
 
 from __future__ import annotations
@@ -48,15 +52,21 @@ def held_elsewhere(store: ox.Store, triples: list[ox.Triple], graph: str) -> boo
     return False
 
 
-def graphs_key(store: ox.Store) -> str:
-    """A digest of the store's graph names (read from its graph list, not from its quads)."""
+def graph_names(store: ox.Store) -> set[str]:
+    """The store's graph names, read from its graph list, not from its quads (which can still
+    take a while in a store with many recent writes: a writer keeps them up to date itself)."""
+    return {str(g) for g in store.named_graphs()}
+
+
+def graphs_key(names: set[str]) -> str:
+    """A digest of graph names."""
     digest = hashlib.sha256()
-    for name in sorted(str(g) for g in store.named_graphs()):
+    for name in sorted(names):
         digest.update(name.encode() + b"\n")
     return digest.hexdigest()[:32]
 
 
-def _write(folder: Path, content: dict[str, str], durable: bool) -> None:
+def _write(folder: Path, content: dict[str, object], durable: bool) -> None:
     """Replace the note in one step (written aside, renamed over); durable: synced first."""
     path = folder / NOTE
     staged = folder / f".{NOTE}.{os.getpid()}"
@@ -75,39 +85,65 @@ class Note:
 
     is_set: bool
     generation: str
+    kept: tuple[str, ...] | None = None  # the base graphs, when the union is kept
 
 
-def read(folder: Path, store: ox.Store) -> Note | None:
-    """Return the note, or None when it is not to be trusted."""
+def _noted(folder: Path) -> dict[str, object]:
     try:
         noted = json.loads((folder / NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return noted if isinstance(noted, dict) else {}
+
+
+def kept_base(folder: Path) -> tuple[str, ...] | None:
+    """The base graphs of a kept union, as noted whether or not the note is trusted."""
+    kept = _noted(folder).get("kept")
+    if not isinstance(kept, list) or not all(isinstance(g, str) for g in kept):
+        return None
+    return tuple(kept)
+
+
+def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note | None:
+    """Return the note, or None when it is not to be trusted (names: the store's graphs)."""
+    noted = _noted(folder)
+    try:
         union, key, generation = noted["union"], noted["graphs"], str(noted["generation"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except KeyError:
         return None
-    if union not in {SET, MULTISET} or key != graphs_key(store) or not generation:
+    names = graph_names(store) if names is None else names
+    if union not in {SET, MULTISET} or key != graphs_key(names) or not generation:
         return None
-    return Note(union == SET, generation)
+    return Note(union == SET, generation, kept_base(folder))
 
 
-def changing(folder: Path) -> None:
+def changing(folder: Path, kept: tuple[str, ...] | None = None) -> None:
     """Mark the note as not to be trusted until the write about to start is settled."""
     try:
         # On disk before the write commits, power cut or not.
-        _write(folder, {"union": "changing", "graphs": "", "generation": ""}, durable=True)
+        _write(folder, {"union": "changing", "graphs": "", "generation": "",
+                        **_kept(kept)}, durable=True)
     except OSError:
         # No room for it (a full disk): no note is as safe, and removing takes no room.
         (folder / NOTE).unlink(missing_ok=True)
 
 
-def settle(folder: Path, store: ox.Store, is_set: bool) -> Note | None:
-    """Note whether the union is a set, for the store as it is now, and return the note (None
+def _kept(kept: tuple[str, ...] | None) -> dict[str, list[str]]:
+    return {} if kept is None else {"kept": list(kept)}
+
+
+def settle(folder: Path, store: ox.Store, is_set: bool,
+           kept: tuple[str, ...] | None = None, names: set[str] | None = None) -> Note | None:
+    """Note whether the union is a set, for the store as it is now (names: its graphs, when
+    known), and return the note (None
     if the disk had no room: the note stays marked as changing, and is found again when the
     store is opened)."""
-    note = Note(is_set, uuid.uuid4().hex)
+    note = Note(is_set, uuid.uuid4().hex, kept)
+    key = graphs_key(graph_names(store) if names is None else names)
     try:
         # Not synced: lost in a power cut, it leaves the note marked as changing, which is safe.
-        _write(folder, {"union": SET if is_set else MULTISET, "graphs": graphs_key(store),
-                        "generation": note.generation}, durable=False)
+        _write(folder, {"union": SET if is_set else MULTISET, "graphs": key,
+                        "generation": note.generation, **_kept(kept)}, durable=False)
     except OSError:
         (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)
         return None

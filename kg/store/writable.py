@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.folders import finish_interrupted_swap, swap_in
-from kg.store import union_note
+from kg.store import union_graph, union_note
 from kg.store.embedded import _locked, file_digest
 from kg.store.oxigraph_backend import rdf_format_of
 
@@ -98,9 +98,19 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
                     store.bulk_extend(old.quads_for_pattern(None, None, None,
                                                             ox.NamedNode(graph)))
                 del old
+            if built and next(iter(store.quads_for_pattern(None, None, None,
+                                                           ox.DefaultGraph())), None):
+                raise ValueError(f"{files[0][0]} puts triples in the default graph: the "
+                                 "store keeps the union there, the build writes named graphs")
+            if built:
+                # The union is kept as a set inside the store; the load pays for checking
+                # the built graphs once, and for the contributed graphs carried over.
+                union = union_graph.keep(store, protected)
+                union_note.settle(staging, store, True, union.base)
+            else:
+                # The load pays for the check once; opening the store then reads the note.
+                union_note.settle(staging, store, not union_note.overlaps(store))
             store.flush()
-            # The load pays for the check once; opening the store then reads the note.
-            union_note.settle(staging, store, not union_note.overlaps(store))
             # RocksDB closes its files only when the last reference goes: before any rename.
             del store
             gc.collect()

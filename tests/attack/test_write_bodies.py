@@ -107,6 +107,35 @@ def test_a_body_that_outlives_the_time_limit_writes_nothing(
         assert size(server, GRAPH) == 0
 
 
+def test_no_graph_write_is_a_success_past_the_time_limit(tmp_path: Path, built: Layout) -> None:
+    """With contributed triples that built graphs hold too, bodies of growing size: each is
+    answered within the limit, or with a 503 that says what became of it."""
+    limit = 1.0
+    with LiveServer(tmp_path, home=built.root, settings=write_settings(
+            tmp_path, TOKEN, QUERY_TIMEOUT=str(limit))) as server:
+        facts = request("GET", f"{server.url}/rdf-graphs/service?graph="
+                               f"{quote('https://w3id.org/dmkg/graph/facts', safe='')}",
+                        headers={"Accept": "application/n-triples"})
+        assert put(server, facts.body, "application/n-triples", GRAPH + "-copy").status == 201
+        answers = []
+        for count in (1_000, 20_000, 60_000):
+            body = "".join(f'<urn:s{i}> <urn:p> "value {i}" .\n' for i in range(count)).encode()
+            start = time.monotonic()
+            reply = put(server, body, "application/n-triples", f"{GRAPH}-{count}")
+            elapsed = time.monotonic() - start
+            answers.append((count, reply.status, round(elapsed, 2)))
+            if reply.status in {201, 204}:
+                # The answer's own travel aside, it left within the limit.
+                assert elapsed < limit + 0.5, answers
+            else:
+                assert reply.status == 503, reply.text
+                applied = "has been applied" in reply.text
+                assert applied or "nothing was written" in reply.text, reply.text
+                time.sleep(3)  # an abandoned write would have committed by now
+                assert size(server, f"{GRAPH}-{count}") == (count if applied else 0)
+        assert any(status == 503 for _, status, _ in answers), answers
+
+
 def test_an_update_with_a_long_chain_is_refused_before_it_is_read(writable: LiveServer) -> None:
     chain = "+".join(["1"] * (MAX_TERMS + 10))
     reply = request("POST", f"{writable.url}/sparql",

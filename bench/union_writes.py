@@ -1,0 +1,142 @@
+"""What keeping the union default graph a set costs a write and an open, as the data grows.
+
+A writable store with built graphs and a contributed graph of N triples, 1,000 of which the
+built graphs hold too (so the union would be a multiset), at two sizes: the median time of a
+one-triple write to another graph, of opening the store, and of the first one-entity query
+after opening. With --before DIR (a checkout of an earlier version), the same is measured with
+that version's code, side by side in the same run (each in its own process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+if TYPE_CHECKING:  # imported where measured: the code measured is the one on the path
+    from kg.store.oxigraph_backend import OxigraphBackend
+
+SIZES = (10_000, 100_000)
+DUPLICATES = 1000
+BUILT, CONTRIBUTED = "https://w3id.org/dmkg/graph/facts", "urn:bench:contributed"
+LOOKUP = "SELECT ?p ?o WHERE { <urn:s1> ?p ?o }"
+
+
+def _triple(subject: int, value: int) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(f"urn:s{subject}"), ox.NamedNode("urn:p"),
+                     ox.Literal(str(value)))
+
+
+def _quad(triple: ox.Triple, graph: str) -> ox.Quad:
+    return ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(graph))
+
+
+def _median_ms(run: Callable[[], object], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1000, 2)
+
+
+def _store(folder: Path, size: int) -> tuple[Path, tuple[str, ...]]:
+    """The store, loaded as from dist/; the contributed graph is put in directly, and the
+    store's note removed so that opening it finds the union again (each version its way)."""
+    from kg.store import union_note
+    from kg.store.writable import prepare_writable_store
+
+    source = folder / "built.nq"
+    built = [_quad(_triple(i, 0), BUILT) for i in range(DUPLICATES)]
+    source.write_bytes(ox.serialize(built, format=ox.RdfFormat.N_QUADS) or b"")
+    live, origin = prepare_writable_store(folder / "root", [(source, None)], built=True)
+    store = ox.Store(str(live))
+    store.extend(_quad(_triple(i, i % 2), CONTRIBUTED) for i in range(size))
+    del store
+    gc.collect()
+    (live / union_note.NOTE).unlink()
+    return live, origin.protected
+
+
+def _write_ms(backend: OxigraphBackend) -> float:
+    count = iter(range(10**6))
+    return _median_ms(lambda: backend.write_graph(
+        "urn:bench:small", [_triple(10**7, next(count))], replace=False), 20)
+
+
+def measure(size: int) -> dict[str, object]:
+    """Measure one size with the code on the path."""
+    from kg.store.oxigraph_backend import OxigraphBackend
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path, protected = _store(Path(scratch), size)
+        start = time.perf_counter()
+        backend = OxigraphBackend.writable(path, protected)  # finds the union: once
+        first_ms = round((time.perf_counter() - start) * 1000, 1)
+        write = _write_ms(backend)
+        backend.store = None  # type: ignore[assignment]
+        del backend
+        gc.collect()
+        opens, lookups = [], []
+        for _ in range(5):
+            start = time.perf_counter()
+            backend = OxigraphBackend.writable(path, protected)
+            opens.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            list(backend.query(LOOKUP).payload)  # type: ignore[call-overload]
+            lookups.append(time.perf_counter() - start)
+            backend.store = None  # type: ignore[assignment]
+            del backend
+            gc.collect()
+        return {"contributed": size, "duplicates": DUPLICATES, "first_open_ms": first_ms,
+                "one_triple_write_ms": write,
+                "open_ms": round(statistics.median(opens) * 1000, 1),
+                "first_lookup_ms": round(statistics.median(lookups) * 1000, 2)}
+
+
+def _run(tree: Path, size: int) -> dict[str, object]:
+    """Measure one size in a process whose code comes from tree."""
+    done = subprocess.run([sys.executable, __file__, "--measure", str(size)], check=True,
+                          capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tree)})
+    row: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
+
+
+def main() -> None:
+    """Measure each size (and the earlier version's); write bench/results/union-writes-*."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--before", type=Path, help="a checkout of the version to compare")
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.measure:
+        print(json.dumps(measure(options.measure)))
+        return
+    from bench.report import write_rows
+
+    trees = [("before", options.before)] if options.before else []
+    trees.append(("after", Path(__file__).resolve().parent.parent))
+    rows = []
+    for size in SIZES:
+        for label, tree in trees:
+            rows.append({"code": label, **_run(tree, size)})
+            print(rows[-1], flush=True)
+    with open("/proc/loadavg", encoding="utf-8") as load:
+        average = load.read().split()[0]
+    write_rows("union-writes", "A one-triple write and an open with duplicated triples "
+                               f"(writable store, medians; load average {average})", rows)
+
+
+if __name__ == "__main__":
+    main()
