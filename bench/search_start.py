@@ -11,7 +11,7 @@ until a first search does, resident memory of the serving process after start an
 some hundred searches over HTTP); and the trigram catalogue built on the same store, as
 every start built it. Results go to bench/results/search-start-*.json and .md.
 
-    python -m bench.search_start [--scales 1000000 10000000] [--cache DIR]
+    python -m bench.search_start [--scales 1000000 10000000] [--cache DIR] [--engines ...]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bench.servers import Server, free_port
 from bench.synthetic import write
 
 NAMES = ("broad", "exact", "prefix", "misspelt", "text")
+ENGINES = ("tantivy", "trigrams")
 
 
 def _settings(home: Path) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def again(home: Path) -> dict[str, Any]:
     return figures
 
 
-def baseline(home: Path, probe: str) -> dict[str, Any]:
+def baseline(home: Path) -> dict[str, Any]:
     """The trigram catalogue on the built store: built at every start, then searched."""
     from bench.catalogue_baseline import Catalogue as Trigrams
     from kg.store.factory import open_backend
@@ -104,6 +105,7 @@ def baseline(home: Path, probe: str) -> dict[str, Any]:
     began = time.perf_counter()
     trigrams = Trigrams.from_backend(open_backend(_settings(home)))
     figures: dict[str, Any] = {"baseline_start_s": round(time.perf_counter() - began, 1)}
+    probe = trigrams.by_id("substance/synthetic-1").label()  # type: ignore[union-attr]
     for name, text in searches(probe).items():
         figures[f"baseline_{name}"] = timed(lambda t=text: trigrams.find(t, limit=20), 50)
     figures["baseline_rss_mb"] = round(rss_mb(), 1)
@@ -175,26 +177,36 @@ def _home(root: Path, scale: int) -> tuple[Path, dict[str, Any]]:
     return home, {"triples": lines, "generate_s": round(time.perf_counter() - started, 1)}
 
 
-def measure(root: Path, scale: int, count: int, with_baseline: bool) -> dict[str, Any]:
-    """Every figure of one scale, each step in a process of its own."""
+def measure(root: Path, scale: int, count: int, engines: tuple[str, ...]) -> dict[str, Any]:
+    """Every figure of one scale for the engines asked for, each step in a process of its own."""
     context = multiprocessing.get_context("spawn")
     home, row = _home(root, scale)
-    for index in (home / "store").glob("search-*"):
-        shutil.rmtree(index)  # the build is measured at every run, a kept store or not
     print(json.dumps(row), flush=True)
-    for step, args in ((first, (home,)), (again, (home,))):
-        row.update(_in_process(context, step, *args))
-        print(json.dumps(row), flush=True)  # the first start alone takes long at scale
-    row.update(serve(home, row["probe"], count))
-    print(json.dumps(row), flush=True)
-    if with_baseline:
-        row.update(_in_process(context, baseline, home, row["probe"]))
+    if "tantivy" in engines:
+        for index in (home / "store").glob("search-*"):
+            shutil.rmtree(index)  # the build is measured at every run, a kept store or not
+        for step in (first, again):
+            row.update(_in_process(context, step, home))
+            print(json.dumps(row), flush=True)  # the first start alone takes long at scale
+        row.update(serve(home, row["probe"], count))
+        print(json.dumps(row), flush=True)
+    if "trigrams" in engines:
+        row.update(_in_process(context, baseline, home))
         print(json.dumps(row), flush=True)
     return row
 
 
 def _cell(figure: dict[str, float] | None) -> str:
     return f"{figure['p50_ms']:.2f} / {figure['p90_ms']:.2f}" if figure else "-"
+
+
+def _tantivy_rows(row: dict[str, Any]) -> list[str]:
+    totals = [f" ({'' if row[n + '_total_exact'] else '~'}{row[n + '_total']})" for n in NAMES]
+    return [f"| {row['triples']} | tantivy | {row['start_s']} | {row['rss_mb']} | "
+            + " | ".join(_cell(row[n]) + t for n, t in zip(NAMES, totals, strict=True)) + " |",
+            f"| {row['triples']} | tantivy over HTTP | {row['serve_ready_s']} | "
+            f"{row['serve_rss_after_mb']} | "
+            + " | ".join(_cell(row[f"serve_{n}"]) for n in NAMES) + " |"]
 
 
 def report(result: dict[str, Any]) -> list[str]:
@@ -209,7 +221,7 @@ def report(result: dict[str, Any]) -> list[str]:
              "| triples | entities | store load s | index build s | start s | indexed on start "
              "| ready s | first search s | resident MB | after searches MB |",
              "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
-    for row in rows:
+    for row in (r for r in rows if "start_s" in r):
         lines.append(f"| {row['triples']} | {row['entities']} | {row['store_load_s'] or '-'} | "
                      f"{row['index_build_s']} | {row['start_s']} | "
                      f"{'yes' if row['indexed_on_start'] else 'no'} | {row['serve_ready_s']} | "
@@ -221,14 +233,8 @@ def report(result: dict[str, Any]) -> list[str]:
               "| triples | engine | start s | resident MB | " + " | ".join(NAMES) + " |",
               "|---:|---|---:|---:|" + "---|" * len(NAMES)]
     for row in rows:
-        totals = [f" ({'' if row[n + '_total_exact'] else '~'}{row[n + '_total']})"
-                  for n in NAMES]
-        lines.append(f"| {row['triples']} | tantivy | {row['start_s']} | {row['rss_mb']} | "
-                     + " | ".join(_cell(row[n]) + t for n, t in zip(NAMES, totals, strict=True))
-                     + " |")
-        lines.append(f"| {row['triples']} | tantivy over HTTP | {row['serve_ready_s']} | "
-                     f"{row['serve_rss_after_mb']} | "
-                     + " | ".join(_cell(row[f"serve_{n}"]) for n in NAMES) + " |")
+        if "start_s" in row:
+            lines += _tantivy_rows(row)
         if "baseline_start_s" in row:
             lines.append(f"| {row['triples']} | trigram catalogue | {row['baseline_start_s']} "
                          f"| {row['baseline_rss_mb']} | "
@@ -244,14 +250,15 @@ def main() -> None:
                              "a temporary folder); the index is built again at every run")
     parser.add_argument("--searches", type=int, default=300,
                         help="searches sent over HTTP before the memory is read again")
-    parser.add_argument("--no-baseline", action="store_true",
-                        help="leave out the trigram catalogue (long to build at scale)")
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
+                        help="tantivy (the index, the service on it) and trigrams (the "
+                             "catalogue it replaced, long to build at scale)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="dmkg-bench-") as tmp:
         root = args.cache or Path(tmp)
         for scale in args.scales:
-            rows.append(measure(root, scale, args.searches, not args.no_baseline))
+            rows.append(measure(root, scale, args.searches, tuple(args.engines)))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=False).stdout.strip()
     load = Path("/proc/loadavg").read_text().split()[:3]
