@@ -60,14 +60,15 @@ def first(home: Path) -> dict[str, Any]:
 
     settings = _settings(home)
     kept = any((home / "store").glob("store-*/READY"))
+    indexed = any((home / "store").glob("search-*/READY"))
     began = time.perf_counter()
     backend = open_backend(settings)
     loaded = time.perf_counter()
     catalogue = open_catalogue(backend, index_folder(Settings.of(settings)))
     built = time.perf_counter()
     return {"store_load_s": None if kept else round(loaded - began, 1),
-            "index_build_s": round(built - loaded, 1), "entities": catalogue.size,
-            "first_rss_mb": round(rss_mb(), 1)}
+            "index_build_s": None if indexed else round(built - loaded, 1),
+            "entities": catalogue.size, "first_rss_mb": round(rss_mb(), 1)}
 
 
 def _state(home: Path) -> list[tuple[str, int, int]]:
@@ -177,14 +178,15 @@ def _home(root: Path, scale: int) -> tuple[Path, dict[str, Any]]:
     return home, {"triples": lines, "generate_s": round(time.perf_counter() - started, 1)}
 
 
-def measure(root: Path, scale: int, count: int, engines: tuple[str, ...]) -> dict[str, Any]:
+def measure(root: Path, scale: int, count: int, engines: tuple[str, ...], keep_index: bool
+            ) -> dict[str, Any]:
     """Every figure of one scale for the engines asked for, each step in a process of its own."""
     context = multiprocessing.get_context("spawn")
     home, row = _home(root, scale)
     print(json.dumps(row), flush=True)
     if "tantivy" in engines:
-        for index in (home / "store").glob("search-*"):
-            shutil.rmtree(index)  # the build is measured at every run, a kept store or not
+        for index in [] if keep_index else (home / "store").glob("search-*"):
+            shutil.rmtree(index)  # the build is measured, a kept store or not
         for step in (first, again):
             row.update(_in_process(context, step, home))
             print(json.dumps(row), flush=True)  # the first start alone takes long at scale
@@ -214,7 +216,7 @@ def report(result: dict[str, Any]) -> list[str]:
     rows = result["rows"]
     lines = [f"# {result['benchmark']} ({result['date']}, {result['commit']}, load "
              f"{' '.join(result['load_average'])})", "",
-             "store load (-: kept from an earlier run) and index build: first start; start: "
+             "store load and index build (-: kept from an earlier run): first start; start: "
              "the whole application on the built store and index, in process; ready: the "
              "service started (gunicorn) until /ready answers; resident MB of the serving "
              "process after start and after the searches over HTTP", "",
@@ -223,7 +225,7 @@ def report(result: dict[str, Any]) -> list[str]:
              "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     for row in (r for r in rows if "start_s" in r):
         lines.append(f"| {row['triples']} | {row['entities']} | {row['store_load_s'] or '-'} | "
-                     f"{row['index_build_s']} | {row['start_s']} | "
+                     f"{row['index_build_s'] or '-'} | {row['start_s']} | "
                      f"{'yes' if row['indexed_on_start'] else 'no'} | {row['serve_ready_s']} | "
                      f"{row['serve_first_search_s']} | {row['serve_rss_mb']} | "
                      f"{row['serve_rss_after_mb']} |")
@@ -247,9 +249,11 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--cache", type=Path, default=None,
                         help="keep each scale's data and store here for later runs (default: "
-                             "a temporary folder); the index is built again at every run")
+                             "a temporary folder); the index is built again unless --keep-index")
     parser.add_argument("--searches", type=int, default=300,
                         help="searches sent over HTTP before the memory is read again")
+    parser.add_argument("--keep-index", action="store_true",
+                        help="with --cache, search the index built by an earlier run")
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES),
                         help="tantivy (the index, the service on it) and trigrams (the "
                              "catalogue it replaced, long to build at scale)")
@@ -258,7 +262,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dmkg-bench-") as tmp:
         root = args.cache or Path(tmp)
         for scale in args.scales:
-            rows.append(measure(root, scale, args.searches, tuple(args.engines)))
+            rows.append(measure(root, scale, args.searches, tuple(args.engines),
+                                args.keep_index))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=False).stdout.strip()
     load = Path("/proc/loadavg").read_text().split()[:3]
