@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from bench.catalogue_baseline import Catalogue as Trigrams
@@ -52,6 +53,7 @@ def timed(action: Callable[[], object], repeat: int) -> dict[str, float]:
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return {"p50_ms": round(statistics.median(samples), 3),
+            "p90_ms": round(samples[int(len(samples) * 0.9)], 3),
             "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3)}
 
 
@@ -189,7 +191,14 @@ def _in_process(context: Any, task: Callable[..., dict[str, Any]], *args: Any
     queue = context.Queue()
     process = context.Process(target=_child, args=(queue, task, *args))
     process.start()
-    found: dict[str, Any] = queue.get()
+    while True:
+        try:
+            found: dict[str, Any] = queue.get(timeout=5)
+            break
+        except Empty:  # still working, unless it died (then it never answers)
+            if not process.is_alive():
+                raise RuntimeError(f"{task.__name__} failed (exit code {process.exitcode})"
+                                   ) from None
     process.join()
     return found
 

@@ -121,8 +121,9 @@ def read(backend: Backend, entities: Iterable[str] | None = None
     if chosen == []:
         return {}, {}
     records: dict[str, Record] = defaultdict(Record)
-    names = backend.select_values(restricted(NAMES_QUERY, "entity", chosen))
-    for iri, prop, name, lang in names:
+    # Each answer looped over as it comes, not named: at 10M triples the rows of one hold a
+    # gigabyte, let go before the next is read.
+    for iri, prop, name, lang in backend.select_values(restricted(NAMES_QUERY, "entity", chosen)):
         record = records[str(iri)]
         if prop == LABEL:
             record.labels.setdefault(lang or "", str(name))
@@ -132,8 +133,7 @@ def read(backend: Backend, entities: Iterable[str] | None = None
         records[str(iri)].types.add(str(kind).removeprefix(str(DMO)))
     for iri, text in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
         records[str(iri)].texts.append(str(text))
-    facets = backend.select_values(restricted(FACETS_QUERY, "entity", chosen))
-    for iri, prop, value in facets:
+    for iri, prop, value in backend.select_values(restricted(FACETS_QUERY, "entity", chosen)):
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
     written = written_graphs(backend)
     if written:

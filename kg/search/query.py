@@ -86,21 +86,49 @@ def starting(schema: tantivy.Schema, field: str, starts: str, folded: str) -> ta
     return tantivy.Query.regex_query(schema, field, escape(folded) + ".*")
 
 
+def _names_tiers(schema: tantivy.Schema, folded: str) -> list[tuple[int, tantivy.Query]]:
+    """The whole name, its start, every word in a name (the last one possibly unfinished, as
+    typed so far): each tier's query, matching its betters too."""
+    found = [(EXACT, tantivy.Query.term_query(schema, "name", folded)),
+             (PREFIX, starting(schema, "name", "name_start", folded))]
+    terms = words(folded)
+    if terms:
+        each = [tantivy.Query.term_query(schema, "words", w) for w in terms[:-1]]
+        each.append(starting(schema, "words", "word_start", terms[-1]))
+        found.append((WORDS, _all(each)))
+    return found
+
+
 def names_query(schema: tantivy.Schema, folded: str) -> tantivy.Query:
     """The best of the first three tiers: the whole name, its start, every word in a name.
 
     Term look-ups only, cheap at any number of matches: the page of a broad word comes from
     them alone when they fill it (see Catalogue.query).
     """
-    found = [_scored(tantivy.Query.term_query(schema, "name", folded), BASE ** EXACT),
-             _scored(starting(schema, "name", "name_start", folded), BASE ** PREFIX)]
-    terms = words(folded)
-    if terms:
-        # Every word, the last one possibly unfinished (as typed so far).
-        each = [tantivy.Query.term_query(schema, "words", w) for w in terms[:-1]]
-        each.append(starting(schema, "words", "word_start", terms[-1]))
-        found.append(_scored(_all(each), BASE ** WORDS))
-    return tantivy.Query.disjunction_max_query(found)
+    return tantivy.Query.disjunction_max_query(
+        [_scored(query, BASE ** tier) for tier, query in _names_tiers(schema, folded)])
+
+
+def names_tiers(schema: tantivy.Schema, folded: str) -> list[tuple[int, tantivy.Query]]:
+    """The first three tiers apart, best first, each without the documents of those above."""
+    tiers = _names_tiers(schema, folded)
+    return [(tier, tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, query)]
+                + [(tantivy.Occur.MustNot, better) for _, better in tiers[:position]]))
+            for position, (tier, query) in enumerate(tiers)]
+
+
+def one_word(folded: str) -> bool:
+    """Whether a text is one word of at most START_MAX letters: then every name matching it
+    whole or by its start has a word that starts with it (the WORDS tier holds the others)."""
+    return words(folded) == [folded] and len(folded) <= START_MAX
+
+
+def names_count_query(schema: tantivy.Schema, folded: str) -> tantivy.Query:
+    """A query matching what names_query matches, cheaper to count: for one word, its WORDS
+    tier alone (one list of terms, where names_query reads three)."""
+    return _names_tiers(schema, folded)[-1][1] if one_word(folded) else names_query(
+        schema, folded)
 
 
 def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tantivy.Query:

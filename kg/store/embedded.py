@@ -5,8 +5,11 @@ from __future__ import annotations
 import fcntl
 import gc
 import hashlib
+import json
 import logging
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,11 @@ from kg.store import union_note
 log = logging.getLogger(__name__)
 
 READY = "READY"
+# Beside the stores: the digest of the dataset last read, with what identified the file then.
+DIGEST = "DIGEST"
+# A file changed this recently may change again unseen (within the clock's granularity its
+# time would not move): its digest is not noted.
+SETTLED_NS = 2_000_000_000
 
 
 def file_digest(path: Path) -> str:
@@ -28,6 +36,35 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _identity(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def dataset_digest(dataset: Path, root: Path) -> str:
+    """Return the SHA-256 of dataset, noted in root so that every start does not read it whole.
+
+    A dataset of 10M triples is 2 GB, seconds to read; while its inode, size and time stay
+    those noted, the noted digest stands for it.
+    """
+    note = root / DIGEST
+    identity = _identity(dataset)
+    try:
+        kept = json.loads(note.read_text(encoding="utf-8"))
+        if kept["file"] == [str(dataset.resolve()), *identity]:
+            return str(kept["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no note, or an unreadable one: read the file
+    digest = file_digest(dataset)
+    if time.time_ns() - identity[2] > SETTLED_NS and _identity(dataset) == identity:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = root / f".{DIGEST}-{os.getpid()}"
+        staging.write_text(json.dumps({"file": [str(dataset.resolve()), *identity],
+                                       "sha256": digest}), encoding="utf-8")
+        staging.replace(note)
+    return digest
 
 
 @contextmanager
@@ -48,7 +85,7 @@ def prepare_store(dataset: Path, root: Path) -> tuple[Path, str]:
     READY marker holding the digest of the file it was loaded from; stores of older content are
     removed.
     """
-    digest = file_digest(dataset)
+    digest = dataset_digest(dataset, root)
     target = root / f"store-{digest[:16]}"
     with _locked(root):
         marker = target / READY

@@ -182,3 +182,22 @@ def test_a_broad_word_is_paged_and_counted_from_the_names_matched_as_typed(
         assert (found.total, found.total_exact) == (len(as_typed), False)
     everything = catalogue.query("ket", limit=len(as_typed) + 1)
     assert (everything.total, everything.total_exact) == (len(want), True)
+
+
+@pytest.mark.parametrize(("text", "types"), [("ka", None), ("ka", {"Stimulant", "City"}),
+                                             ("ket", None), ("finding ka", None)])
+def test_a_broad_word_read_tier_by_tier_keeps_the_whole_ranking(
+        catalogue: Catalogue, records: dict[str, build.Record], monkeypatch: pytest.MonkeyPatch,
+        text: str, types: set[str] | None) -> None:
+    import kg.catalogue
+
+    want = [(iri, best) for iri, best in expected(records, text, types) if best >= WORDS]
+    monkeypatch.setattr(kg.catalogue, "COUNTED", 10)
+    # Pages that start in one tier and end in the next, and the last full page.
+    changes = [n for n in range(1, len(want)) if want[n][1] != want[n - 1][1]]
+    offsets = {0, 7, len(want) - 10, *(max(0, n - 4) for n in changes)}
+    assert len(want) > 10 and (changes or text == "ket")
+    for offset in sorted(o for o in offsets if o + 10 <= len(want)):
+        found = catalogue.query(text, {"class": types} if types else None, offset, 10)
+        assert [(h.entity.iri, h.tier) for h in found.hits] == want[offset:offset + 10]
+        assert (found.total, found.total_exact) == (len(want), False)
