@@ -7,11 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from kg.paths import Layout
-
-pytestmark = pytest.mark.slow  # two pytest runs with a worker each
 
 CONFTEST = """
 from tests.scheduling import ModuleTimes
@@ -24,10 +20,13 @@ def pytest_configure(config):
 
 def first_module(folder: Path, layout: Layout) -> str:
     """Run the folder's tests on one worker; return the module of the first test run."""
-    run = subprocess.run([sys.executable, "-m", "pytest", "-v", "-n", "1", "--dist", "loadscope",
-                          "-o", f"cache_dir={folder / 'cache'}", str(folder)],
+    # Only pytest-xdist among the installed plugins: the others take seconds to load.
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist", "-v", "-n", "1",
+                          "--dist", "loadscope", "-o", f"cache_dir={folder / 'cache'}",
+                          str(folder)],
                          capture_output=True, text=True, cwd=folder, check=False,
-                         env={**os.environ, "PYTHONPATH": str(layout.root)})
+                         env={**os.environ, "PYTHONPATH": str(layout.root),
+                              "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert run.returncode == 0, run.stdout + run.stderr
     passed = [line for line in run.stdout.splitlines() if "PASSED" in line]
     return passed[0].split("PASSED ")[1].split("::")[0]
