@@ -15,10 +15,17 @@ from kg.ontology_checks import CheckResult, run_checks
 from kg.paths import Layout, default_layout
 from tests import profiles  # noqa: F401  (registers the Hypothesis profiles)
 from tests.live import LiveServer
+from tests.scheduling import ModuleTimes
 from tests.virtuoso import Virtuoso
 
 # A test that needs one of these starts a server of seconds or more: it belongs to the slow tier.
 SLOW_FIXTURES = frozenset({"virtuoso", "service_on_virtuoso"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In the controlling process (or a run without workers), with pytest-xdist (not -p no:xdist).
+    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(ModuleTimes(config), "dmkg-module-times")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m "not slow" chooses

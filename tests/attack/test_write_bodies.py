@@ -90,6 +90,7 @@ def test_trig_naming_graphs_is_refused(writable: LiveServer) -> None:
     assert reply.status == 400 and "names graphs" in reply.text, reply.text
 
 
+@pytest.mark.slow  # a server of its own, then seconds for the abandoned work
 def test_a_body_that_outlives_the_time_limit_writes_nothing(
         tmp_path: Path, built: Layout) -> None:
     """Parsing, preparing and committing run under the query time limit: past it the answer

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser
 
 from kg.paths import Layout
+from tests.browser import browser
 from tests.kg.cli import dmkg
 from tests.live import LiveServer
 from tests.virtuoso import Virtuoso
@@ -27,3 +29,20 @@ def service_on_virtuoso(tmp_path_factory: pytest.TempPathFactory, built: Layout,
     with LiveServer(tmp_path_factory.mktemp("on-virtuoso"),
                     args=("--store", f"sparql+{virtuoso.endpoint}"), home=built.root) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def chromium_process() -> Iterator[Browser]:
+    """Headless Chromium for one module's tests: a launch costs seconds. Not for the session:
+    while Playwright's synchronous API runs, asyncio.run() fails in the same thread."""
+    with browser() as instance:
+        yield instance
+
+
+@pytest.fixture
+def chromium(chromium_process: Browser) -> Iterator[Browser]:
+    """The module's Chromium; the contexts and pages a test opens are closed after it, so no
+    test sees another's cookies, storage or pages."""
+    yield chromium_process
+    for context in chromium_process.contexts:
+        context.close()

@@ -8,10 +8,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, browser, download_csv
+from tests.browser import artifacts_dir, download_csv
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium
@@ -36,118 +36,119 @@ def check_charts(page: Page, least: int) -> None:
         assert box is not None and box["width"] > 200 and box["height"] > 20
 
 
-def test_a_researcher_goes_from_a_count_to_a_csv(live_server: LiveServer, layout: Layout,
+def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
+                                                 live_server: LiveServer, layout: Layout,
                                                  tmp_path: Path) -> None:
     shots = artifacts_dir(layout.root)
     requested: list[str] = []
-    with browser() as chromium:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900},
-                                       accept_downloads=True, locale="en-GB")
-        page = context.new_page()
-        page.on("request", lambda r: requested.append(r.url))
-        page.goto(f"{live_server.url}/?lang=en", wait_until="networkidle")
-        check_charts(page, 4)  # claims per source, kind, trend and confidence
-        page.screenshot(path=str(shots / "browse-home.png"), full_page=True)
-        page.locator("figure.chart").first.screenshot(path=str(shots / "chart-sources.png"))
+    context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                   accept_downloads=True, locale="en-GB")
+    page = context.new_page()
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{live_server.url}/?lang=en", wait_until="networkidle")
+    check_charts(page, 4)  # claims per source, kind, trend and confidence
+    page.screenshot(path=str(shots / "browse-home.png"), full_page=True)
+    page.locator("figure.chart").first.screenshot(path=str(shots / "chart-sources.png"))
 
-        # A count on the home page opens the list of that many substances.
-        count = page.locator("table.counts a[href^='/browse/substance']").nth(1)
-        expected = int(count.inner_text())
-        count.click()
-        page.wait_for_load_state("networkidle")
-        assert page.locator("table.results tbody tr").count() == min(expected, 50)
-        page.locator("form.filters input[name=q]").fill("keta")
-        page.locator("form.filters button").click()
-        page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(shots / "browse-list.png"), full_page=True)
-        page.get_by_role("link", name="ketamine", exact=True).click()
-        page.wait_for_load_state("networkidle")
-        assert page.locator("h1").inner_text() == "ketamine"
-        figure = page.locator("figure.neighbourhood")
-        assert figure.locator("svg g.group").count() >= 1
-        assert figure.locator("svg g.legend").count() == 1
-        assert page.locator("#incoming + table tr").count() >= 1  # its text equivalent
-        figure.screenshot(path=str(shots / "neighbourhood-ketamine.png"))
+    # A count on the home page opens the list of that many substances.
+    count = page.locator("table.counts a[href^='/browse/substance']").nth(1)
+    expected = int(count.inner_text())
+    count.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("table.results tbody tr").count() == min(expected, 50)
+    page.locator("form.filters input[name=q]").fill("keta")
+    page.locator("form.filters button").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(shots / "browse-list.png"), full_page=True)
+    page.get_by_role("link", name="ketamine", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == "ketamine"
+    figure = page.locator("figure.neighbourhood")
+    assert figure.locator("svg g.group").count() >= 1
+    assert figure.locator("svg g.legend").count() == 1
+    assert page.locator("#incoming + table tr").count() >= 1  # its text equivalent
+    figure.screenshot(path=str(shots / "neighbourhood-ketamine.png"))
 
-        # A claim about it, then the source that states it.
-        page.locator(".claim a[href^='/id/claim/']").first.click()
-        page.wait_for_load_state("networkidle")
-        assert page.locator("blockquote").count() >= 1 or page.locator(".claim").count() >= 1
-        page.locator(".claim a[href^='/id/source/']").first.click()
-        page.wait_for_load_state("networkidle")
-        source_id = urlsplit(page.url).path.removeprefix("/id/")
-        stated = page.locator("table.claims-stated tbody tr").count()
-        assert stated >= 1
-        check_charts(page, 2)  # per kind and confidence at least
-        page.screenshot(path=str(shots / "browse-source.png"), full_page=True)
+    # A claim about it, then the source that states it.
+    page.locator(".claim a[href^='/id/claim/']").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("blockquote").count() >= 1 or page.locator(".claim").count() >= 1
+    page.locator(".claim a[href^='/id/source/']").first.click()
+    page.wait_for_load_state("networkidle")
+    source_id = urlsplit(page.url).path.removeprefix("/id/")
+    stated = page.locator("table.claims-stated tbody tr").count()
+    assert stated >= 1
+    check_charts(page, 2)  # per kind and confidence at least
+    page.screenshot(path=str(shots / "browse-source.png"), full_page=True)
 
-        # The claims browser filtered to that source, and its CSV.
-        page.locator("a.claims-of-source").click()
-        page.wait_for_load_state("networkidle")
-        assert f"({stated})" in page.locator("h1").inner_text()
-        rows = page.locator("tr.claim-row")
-        assert rows.count() == min(stated, 25)
-        for index in range(rows.count()):
-            assert rows.nth(index).locator(f"a.source[href^='/id/{source_id}']").count() == 1
-        page.screenshot(path=str(shots / "claims-browser.png"), full_page=True)
-        page.screenshot(path=str(shots / "claims-browser-top.png"))
-        table = download_csv(page, tmp_path)
-        assert len(table) == stated and {r["source"] for r in table} == {source_id}
-        assert all(r["label"] and r["summary"] and r["source_title"] for r in table)
+    # The claims browser filtered to that source, and its CSV.
+    page.locator("a.claims-of-source").click()
+    page.wait_for_load_state("networkidle")
+    assert f"({stated})" in page.locator("h1").inner_text()
+    rows = page.locator("tr.claim-row")
+    assert rows.count() == min(stated, 25)
+    for index in range(rows.count()):
+        assert rows.nth(index).locator(f"a.source[href^='/id/{source_id}']").count() == 1
+    page.screenshot(path=str(shots / "claims-browser.png"), full_page=True)
+    page.screenshot(path=str(shots / "claims-browser-top.png"))
+    table = download_csv(page, tmp_path)
+    assert len(table) == stated and {r["source"] for r in table} == {source_id}
+    assert all(r["label"] and r["summary"] and r["source_title"] for r in table)
 
-        # The same selection opened as a SPARQL query in the editor.
-        page.get_by_role("link", name="Open as a SPARQL query").click()
-        page.wait_for_selector(".CodeMirror", timeout=20_000)
-        editor_text = page.locator(".CodeMirror").first.inner_text()
-        assert source_id in editor_text
-        page.screenshot(path=str(shots / "editor-handed-query.png"))
+    # The same selection opened as a SPARQL query in the editor.
+    page.get_by_role("link", name="Open as a SPARQL query").click()
+    page.wait_for_selector(".CodeMirror", timeout=20_000)
+    editor_text = page.locator(".CodeMirror").first.inner_text()
+    assert source_id in editor_text
+    page.screenshot(path=str(shots / "editor-handed-query.png"))
 
-        # A source with many claims: its neighbourhood caps them and links to the rest.
-        page.goto(f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux?lang=en",
-                  wait_until="networkidle")
-        more = page.locator("figure.neighbourhood svg a.more")
-        assert more.count() == 1 and "more" in (more.text_content() or "")
-        page.locator("figure.neighbourhood").screenshot(
-            path=str(shots / "neighbourhood-source.png"))
+    # A source with many claims: its neighbourhood caps them and links to the rest.
+    page.goto(f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux?lang=en",
+              wait_until="networkidle")
+    more = page.locator("figure.neighbourhood svg a.more")
+    assert more.count() == 1 and "more" in (more.text_content() or "")
+    page.locator("figure.neighbourhood").screenshot(
+        path=str(shots / "neighbourhood-source.png"))
 
-        # The map, with its table.
-        page.goto(f"{live_server.url}/map?lang=en", wait_until="networkidle")
-        drawn = page.locator("figure.map svg a.place")
-        assert drawn.count() >= 8
-        assert page.locator("figure.map svg path").count() > 5
-        assert page.locator("table.places tbody tr").count() >= drawn.count()
-        page.locator("figure.map").screenshot(path=str(shots / "map.png"))
-        context.close()
+    # The map, with its table.
+    page.goto(f"{live_server.url}/map?lang=en", wait_until="networkidle")
+    drawn = page.locator("figure.map svg a.place")
+    assert drawn.count() >= 8
+    assert page.locator("figure.map svg path").count() > 5
+    assert page.locator("table.places tbody tr").count() >= drawn.count()
+    page.locator("figure.map").screenshot(path=str(shots / "map.png"))
+    context.close()
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}
 
 
-def test_french_stays_chosen_across_the_site(live_server: LiveServer, layout: Layout) -> None:
+def test_french_stays_chosen_across_the_site(chromium: Browser,
+                                             live_server: LiveServer, layout: Layout) -> None:
     requested: list[str] = []
-    with browser() as chromium:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        page = context.new_page()
-        page.on("request", lambda r: requested.append(r.url))
-        page.goto(f"{live_server.url}/", wait_until="networkidle")
-        page.get_by_role("link", name="Français").first.click()
-        page.wait_for_load_state("networkidle")
-        assert "Affirmations par source" in page.locator("main").inner_text()
-        for path, words in (("/browse", "Par catégorie"), ("/claims", "Télécharger"),
-                            ("/map", "un lieu du graphe"), ("/sparql", "Point d\u2019accès SPARQL"),
-                            ("/api/docs", "Consulter, rechercher")):
-            page.goto(live_server.url + path, wait_until="networkidle")
-            assert page.locator("html").get_attribute("lang") == "fr", path
-            assert words in page.locator("body").inner_text(), path
-        page.wait_for_selector(".opblock", timeout=20_000)
-        page.screenshot(path=str(artifacts_dir(layout.root) / "api-docs-fr.png"))
-        page.goto(f"{live_server.url}/id/substance/ketamine", wait_until="networkidle")
-        assert "24 avril 2017" in page.locator("main").inner_text()
-        context.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{live_server.url}/", wait_until="networkidle")
+    page.get_by_role("link", name="Français").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "Affirmations par source" in page.locator("main").inner_text()
+    for path, words in (("/browse", "Par catégorie"), ("/claims", "Télécharger"),
+                        ("/map", "un lieu du graphe"), ("/sparql", "Point d\u2019accès SPARQL"),
+                        ("/api/docs", "Consulter, rechercher")):
+        page.goto(live_server.url + path, wait_until="networkidle")
+        assert page.locator("html").get_attribute("lang") == "fr", path
+        assert words in page.locator("body").inner_text(), path
+    page.wait_for_selector(".opblock", timeout=20_000)
+    page.screenshot(path=str(artifacts_dir(layout.root) / "api-docs-fr.png"))
+    page.goto(f"{live_server.url}/id/substance/ketamine", wait_until="networkidle")
+    assert "24 avril 2017" in page.locator("main").inner_text()
+    context.close()
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}
 
 
-def test_pictures_show_without_javascript(live_server: LiveServer, layout: Layout) -> None:
+def test_pictures_show_without_javascript(chromium: Browser,
+                                          live_server: LiveServer, layout: Layout) -> None:
     """Every picture is server-drawn SVG with its text equivalent, in a browser without
     JavaScript, in English and in French."""
     pictures = (
@@ -161,17 +162,16 @@ def test_pictures_show_without_javascript(live_server: LiveServer, layout: Layou
          "figure.chart details.text-equivalent table tbody tr"),
         ("/timeline?jurisdiction=place%2Ffrance", "figure.timeline svg",
          "table.timeline-table tbody tr"))
-    with browser() as chromium:
-        context = chromium.new_context(java_script_enabled=False,
-                                       viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        for lang in ("en", "fr"):
-            for path, picture, text in pictures:
-                page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
-                box = page.locator(picture).first.bounding_box()
-                assert box is not None and box["width"] > 200 and box["height"] > 20, path
-                assert page.locator(text).count() >= 1, (path, text)
-        page.goto(f"{live_server.url}/timeline?lang=fr")
-        page.locator("figure.timeline").screenshot(
-            path=str(artifacts_dir(layout.root) / "timeline-no-javascript.png"))
-        context.close()
+    context = chromium.new_context(java_script_enabled=False,
+                                   viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for lang in ("en", "fr"):
+        for path, picture, text in pictures:
+            page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            box = page.locator(picture).first.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 20, path
+            assert page.locator(text).count() >= 1, (path, text)
+    page.goto(f"{live_server.url}/timeline?lang=fr")
+    page.locator("figure.timeline").screenshot(
+        path=str(artifacts_dir(layout.root) / "timeline-no-javascript.png"))
+    context.close()

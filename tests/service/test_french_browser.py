@@ -4,9 +4,10 @@ long facet lists opened without script, and the language kept across the site.""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Browser
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, browser
+from tests.browser import artifacts_dir
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium
@@ -17,54 +18,52 @@ OUTSIDE = """svg => { const box = svg.getBoundingClientRect();
     return [t.textContent, r.left < box.left - 0.5 || r.right > box.right + 0.5]; }); }"""
 
 
-def test_time_line_labels_stay_inside_the_picture(live_server: LiveServer,
+def test_time_line_labels_stay_inside_the_picture(chromium: Browser, live_server: LiveServer,
                                                    layout: Layout) -> None:
-    with browser() as chromium:
-        page = chromium.new_page(viewport={"width": 1200, "height": 900})
-        for path in ("/timeline?lang=fr", "/timeline?lang=en",
-                     "/id/substance/ketamine?lang=fr"):
-            page.goto(f"{live_server.url}{path}")
-            picture = page.locator("figure.timeline svg").first
-            texts = picture.evaluate(OUTSIDE)
-            assert len(texts) > 10, path
-            assert [text for text, outside in texts if outside] == [], path
-            # The legend names the colours drawn, and the text equivalent names them too.
-            legend = page.locator("figure.timeline svg g.legend text")
-            told = page.locator("figure.timeline .legend-entry").all_inner_texts()
-            assert legend.count() == len(told) + 1  # and its heading
-        page.goto(f"{live_server.url}/timeline?lang=fr")
-        page.locator("figure.timeline svg").first.screenshot(
-            path=str(artifacts_dir(layout.root) / "timeline-legend-fr.png"))
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    for path in ("/timeline?lang=fr", "/timeline?lang=en",
+                 "/id/substance/ketamine?lang=fr"):
+        page.goto(f"{live_server.url}{path}")
+        picture = page.locator("figure.timeline svg").first
+        texts = picture.evaluate(OUTSIDE)
+        assert len(texts) > 10, path
+        assert [text for text, outside in texts if outside] == [], path
+        # The legend names the colours drawn, and the text equivalent names them too.
+        legend = page.locator("figure.timeline svg g.legend text")
+        told = page.locator("figure.timeline .legend-entry").all_inner_texts()
+        assert legend.count() == len(told) + 1  # and its heading
+    page.goto(f"{live_server.url}/timeline?lang=fr")
+    page.locator("figure.timeline svg").first.screenshot(
+        path=str(artifacts_dir(layout.root) / "timeline-legend-fr.png"))
 
 
-def test_long_facet_lists_open_without_script(live_server: LiveServer) -> None:
-    with browser() as chromium:
-        context = chromium.new_context(java_script_enabled=False)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/claims?lang=fr")
-        facet = page.locator('section[data-facet="substance"]')
-        last = facet.locator("details.more-values li a").last
-        assert not last.is_visible()
-        facet.locator("details.more-values summary").click()
-        assert last.is_visible()
-        chosen = last.inner_text()
-        last.click()
-        page.wait_for_url("**substance=**")
-        current = page.locator('section[data-facet="substance"] a[aria-current="true"]')
-        assert current.inner_text() == chosen
-        context.close()
+def test_long_facet_lists_open_without_script(chromium: Browser, live_server: LiveServer) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/claims?lang=fr")
+    facet = page.locator('section[data-facet="substance"]')
+    last = facet.locator("details.more-values li a").last
+    assert not last.is_visible()
+    facet.locator("details.more-values summary").click()
+    assert last.is_visible()
+    chosen = last.inner_text()
+    last.click()
+    page.wait_for_url("**substance=**")
+    current = page.locator('section[data-facet="substance"] a[aria-current="true"]')
+    assert current.inner_text() == chosen
+    context.close()
 
 
-def test_the_french_choice_is_kept_across_the_site(live_server: LiveServer) -> None:
-    with browser() as chromium:
-        context = chromium.new_context(extra_http_headers={"Accept-Language": "en"})
-        page = context.new_page()
-        page.goto(f"{live_server.url}/?lang=fr")
-        for path in ("/browse", "/claims", "/map", "/timeline", "/ontology", "/sparql",
-                     "/api/docs", "/search?q=kokain", "/no-such-page"):
-            page.goto(f"{live_server.url}{path}")
-            assert page.locator("html").get_attribute("lang") == "fr", path
-        page.goto(f"{live_server.url}/map")
-        countries = page.locator("figure.map svg path > title").all_text_contents()
-        assert "Allemagne" in countries and "Germany" not in countries
-        context.close()
+def test_the_french_choice_is_kept_across_the_site(chromium: Browser,
+                                                   live_server: LiveServer) -> None:
+    context = chromium.new_context(extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/?lang=fr")
+    for path in ("/browse", "/claims", "/map", "/timeline", "/ontology", "/sparql",
+                 "/api/docs", "/search?q=kokain", "/no-such-page"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("html").get_attribute("lang") == "fr", path
+    page.goto(f"{live_server.url}/map")
+    countries = page.locator("figure.map svg path > title").all_text_contents()
+    assert "Allemagne" in countries and "Germany" not in countries
+    context.close()

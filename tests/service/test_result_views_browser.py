@@ -6,10 +6,10 @@ import json
 from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, browser
+from tests.browser import artifacts_dir
 from tests.http import request
 from tests.live import LiveServer
 
@@ -32,71 +32,69 @@ def run(page: Page, url: str, query: str, view: str) -> None:
     button.click()
 
 
-def test_answers_show_as_a_chart_and_as_a_map(live_server: LiveServer, layout: Layout) -> None:
+def test_answers_show_as_a_chart_and_as_a_map(chromium: Browser,
+                                              live_server: LiveServer, layout: Layout) -> None:
     requested: list[str] = []
     errors: list[str] = []
-    with browser() as chromium:
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requested.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        run(page, live_server.url, PER_SOURCE, "chart")
-        # Vega-Lite draws the bars as SVG paths, each labelled for screen readers.
-        bars = page.locator(".dmkg-chart:visible svg g.mark-rect path")
-        bars.first.wait_for(timeout=20_000)
-        rows = page.locator(".yasr:visible table.dmkg-view-table tr")  # in closed details
-        assert bars.count() >= 6 and rows.count() == bars.count() + 1  # and a header row
-        first = rows.nth(1).locator("td").all_text_contents()
-        name, count = first[0], first[1]
-        assert name in (bars.first.get_attribute("aria-label") or "")
-        stated = request("GET", f"{live_server.url}/claims?format=json&source=source%2F{name}")
-        assert json.loads(stated.body)["total"] == int(count)  # the source with most claims
-        page.locator(".yasr:visible").first.screenshot(
-            path=str(artifacts_dir(layout.root) / "editor-chart.png"))
-        run(page, live_server.url, DRIVE_CITIES, "map")
-        points = page.locator(".dmkg-map:visible svg g.mark-symbol path")
-        points.first.wait_for(timeout=20_000)
-        assert points.count() == 5
-        assert page.locator(".dmkg-map:visible svg g.mark-shape path").count() > 5
-        assert page.locator(".yasr:visible table.dmkg-view-table tr").count() == 6
-        names = " ".join(page.locator(".dmkg-map:visible svg g.mark-text text").all_text_contents())
-        for city in ("Paris", "Lille", "Bordeaux", "Rennes", "Toulouse"):
-            assert city in names
-        page.locator(".yasr:visible").first.screenshot(
-            path=str(artifacts_dir(layout.root) / "editor-map.png"))
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    run(page, live_server.url, PER_SOURCE, "chart")
+    # Vega-Lite draws the bars as SVG paths, each labelled for screen readers.
+    bars = page.locator(".dmkg-chart:visible svg g.mark-rect path")
+    bars.first.wait_for(timeout=20_000)
+    rows = page.locator(".yasr:visible table.dmkg-view-table tr")  # in closed details
+    assert bars.count() >= 6 and rows.count() == bars.count() + 1  # and a header row
+    first = rows.nth(1).locator("td").all_text_contents()
+    name, count = first[0], first[1]
+    assert name in (bars.first.get_attribute("aria-label") or "")
+    stated = request("GET", f"{live_server.url}/claims?format=json&source=source%2F{name}")
+    assert json.loads(stated.body)["total"] == int(count)  # the source with most claims
+    page.locator(".yasr:visible").first.screenshot(
+        path=str(artifacts_dir(layout.root) / "editor-chart.png"))
+    run(page, live_server.url, DRIVE_CITIES, "map")
+    points = page.locator(".dmkg-map:visible svg g.mark-symbol path")
+    points.first.wait_for(timeout=20_000)
+    assert points.count() == 5
+    assert page.locator(".dmkg-map:visible svg g.mark-shape path").count() > 5
+    assert page.locator(".yasr:visible table.dmkg-view-table tr").count() == 6
+    names = " ".join(page.locator(".dmkg-map:visible svg g.mark-text text").all_text_contents())
+    for city in ("Paris", "Lille", "Bordeaux", "Rennes", "Toulouse"):
+        assert city in names
+    page.locator(".yasr:visible").first.screenshot(
+        path=str(artifacts_dir(layout.root) / "editor-map.png"))
     assert errors == []
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}
     assert hosts == {"127.0.0.1"}, hosts
 
 
-def test_the_editor_chrome_speaks_french(live_server: LiveServer) -> None:
-    with browser() as chromium:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
-        page = context.new_page()
-        run(page, live_server.url, DRIVE_CITIES, "table")
-        page.locator(".yasr:visible .dt-info").first.wait_for(timeout=20_000)
-        header = page.locator(".yasr:visible .yasr_header").first.inner_text()
-        for words in ("Tableau", "Réponse", "Graphique", "Carte", "5 résultats en"):
-            assert words in header, (words, header)
-        assert "Lignes 1 à 5 sur 5" in page.locator(".yasr:visible").first.inner_text()
-        titles = page.locator("#yasgui [title]").evaluate_all(
-            "nodes => nodes.map(n => n.getAttribute('title'))")
-        assert "Fermer l\u2019onglet" in titles and "Télécharger le résultat" in titles
-        assert not {"Close tab", "Add tab", "Download result"} & set(titles)
-        context.close()
+def test_the_editor_chrome_speaks_french(chromium: Browser, live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    run(page, live_server.url, DRIVE_CITIES, "table")
+    page.locator(".yasr:visible .dt-info").first.wait_for(timeout=20_000)
+    header = page.locator(".yasr:visible .yasr_header").first.inner_text()
+    for words in ("Tableau", "Réponse", "Graphique", "Carte", "5 résultats en"):
+        assert words in header, (words, header)
+    assert "Lignes 1 à 5 sur 5" in page.locator(".yasr:visible").first.inner_text()
+    titles = page.locator("#yasgui [title]").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('title'))")
+    assert "Fermer l\u2019onglet" in titles and "Télécharger le résultat" in titles
+    assert not {"Close tab", "Add tab", "Download result"} & set(titles)
+    context.close()
 
 
-def test_the_api_docs_buttons_speak_french(live_server: LiveServer) -> None:
-    with browser() as chromium:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
-        page = context.new_page()
-        page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
-        page.locator(".opblock-summary").first.click()
-        page.get_by_role("button", name="Essayer").first.click()
-        page.get_by_role("button", name="Exécuter").first.wait_for(timeout=10_000)
-        shown = page.locator("#swagger-ui").inner_text()
-        assert "Paramètres" in shown and "Réponses" in shown
-        assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
-        assert "«\u00a0Essayer\u00a0»" in page.locator("#api-intro").inner_text()
-        context.close()
+def test_the_api_docs_buttons_speak_french(chromium: Browser, live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
+    page.locator(".opblock-summary").first.click()
+    page.get_by_role("button", name="Essayer").first.click()
+    page.get_by_role("button", name="Exécuter").first.wait_for(timeout=10_000)
+    shown = page.locator("#swagger-ui").inner_text()
+    assert "Paramètres" in shown and "Réponses" in shown
+    assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
+    assert "«\u00a0Essayer\u00a0»" in page.locator("#api-intro").inner_text()
+    context.close()

@@ -243,6 +243,7 @@ def test_the_write_errors_follow_their_family(writable: LiveServer, name: str) -
             assert reply.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.slow  # a server of its own, a query let run to its time limit
 def test_the_time_limit_and_the_rate_limit_answer_in_the_family_format(
         tmp_path: Path, built: Layout) -> None:
     settings = {"QUERY_TIMEOUT": "1", "RATE_LIMIT": "0.2", "RATE_BURST": "2"}

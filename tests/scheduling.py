@@ -1,0 +1,68 @@
+"""Longest modules first: pytest-xdist hands out a module's tests together (--dist loadscope),
+by default the modules with most tests first, so a module of a few minute-long tests starts last
+and keeps one worker busy long after the others have finished. This order starts the modules that
+took longest in the previous run (pytest's cache, per -m and -k selection) first; a module
+without a record keeps its place."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
+from xdist.workermanage import WorkerController
+
+PREFIX = "dmkg/module-seconds/"
+
+
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+class ModuleTimes:
+    """A plugin of the controlling process when pytest-xdist is installed: it records each
+    module's seconds at the end of a run and orders the next run's --dist loadscope by them."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        # One record per selection: the quick tier (-m "not slow") runs part of some modules.
+        keyword = config.getoption("keyword")
+        self.key = PREFIX + (config.getoption("markexpr") or "all") + (
+            f" -k {keyword}" if keyword else "")
+
+    def recorded(self) -> dict[str, float]:
+        """Each module's seconds in the previous run, or nothing without pytest's cache."""
+        cache = getattr(self.config, "cache", None)
+        return dict(cache.get(self.key, {})) if cache is not None else {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.seconds[module_of(report.nodeid)] += report.duration
+
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        # An interrupted run's seconds would be short: keep the previous ones.
+        cache = getattr(self.config, "cache", None)
+        if cache is not None and self.seconds and exitstatus in (
+                pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            cache.set(self.key, {**self.recorded(), **self.seconds})
+
+    def pytest_xdist_make_scheduler(self, config: pytest.Config,
+                                    log: Producer) -> LoadScopeScheduling | None:
+        if config.getoption("dist") != "loadscope":
+            return None
+        return LongestFirst(config, log, self.recorded())
+
+
+class LongestFirst(LoadScopeScheduling):
+    """--dist loadscope, handing out the longest-recorded module still waiting first."""
+
+    def __init__(self, config: pytest.Config, log: Producer, seconds: dict[str, float]) -> None:
+        super().__init__(config, log)
+        self.seconds = seconds
+
+    def _assign_work_unit(self, node: WorkerController) -> None:
+        # max() keeps the first of equals: without records, xdist's own order stays.
+        longest = max(self.workqueue, key=lambda scope: self.seconds.get(module_of(scope), 0.0))
+        self.workqueue.move_to_end(longest, last=False)
+        super()._assign_work_unit(node)
