@@ -178,12 +178,25 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def suggest(reference: str, known: Iterable[str]) -> str:
-    """Return ", did you mean 'x'?" for the nearest known id, or an empty string."""
-    known = list(known)
-    folded = {_fold(k): k for k in known}
-    match = difflib.get_close_matches(_fold(reference), list(folded), n=1, cutoff=0.6)
-    return f"; did you mean '{folded[match[0]]}'?" if match else ""
+class Suggestions:
+    """"; did you mean 'x'?" for the nearest of the known ids, or an empty string.
+
+    The known ids are folded once and each reference's answer is kept: a file with many
+    unknown references would otherwise fold every known id for each of them.
+    """
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self.folded = {_fold(k): k for k in known}
+        self.names = list(self.folded)
+        self.found: dict[str, str] = {}
+
+    def __call__(self, reference: str) -> str:
+        found = self.found.get(reference)
+        if found is None:
+            match = difflib.get_close_matches(_fold(reference), self.names, n=1, cutoff=0.6)
+            found = self.found[reference] = \
+                f"; did you mean '{self.folded[match[0]]}'?" if match else ""
+        return found
 
 
 class _Checker:
@@ -196,6 +209,10 @@ class _Checker:
         self.types: dict[str, set[URIRef]] = {
             ident: index.type_closure(types) for ident, types in index.individuals.items()}
         self.known = set(facts.entities) | set(index.individuals)
+        self.suggest_entity = Suggestions(self.known)
+        self.suggest_class = Suggestions(index.classes)
+        self.suggest_relation = Suggestions(index.object_properties)
+        self.suggest_value = Suggestions(index.datatype_properties)
 
     def error(self, ident: str, field_name: str, message: str) -> None:
         where = self.facts.places[ident]
@@ -207,7 +224,7 @@ class _Checker:
             for name in entity.types:
                 if name not in self.index.classes:
                     self.error(ident, "types", f"unknown DMO class '{name}'"
-                               + suggest(name, self.index.classes))
+                               + self.suggest_class(name))
                 else:
                     asserted.append(self.index.classes[name])
             closure = self.index.type_closure(asserted)
@@ -223,7 +240,7 @@ class _Checker:
         if target not in self.known:
             kind = target.split("/")[0] if "/" in target else "entity"
             self.error(ident, field_name, f"{kind} '{target}' does not exist"
-                       + suggest(target, self.known))
+                       + self.suggest_entity(target))
             return
         if expected and not self.types.get(target, set()) & expected:
             names = ", ".join(sorted(str(e).split("#")[-1] for e in expected))
@@ -234,7 +251,7 @@ class _Checker:
             info = self.index.object_properties.get(name)
             if info is None:
                 self.error(ident, f"relations.{name}", "unknown DMO object property"
-                           + suggest(name, self.index.object_properties))
+                           + self.suggest_relation(name))
                 continue
             if info.domain and not self.types[ident] & info.domain:
                 names = ", ".join(sorted(str(d).split("#")[-1] for d in info.domain))
@@ -244,7 +261,7 @@ class _Checker:
         for name in entity.values:
             if name not in self.index.datatype_properties:
                 self.error(ident, f"values.{name}", "unknown DMO datatype property"
-                           + suggest(name, self.index.datatype_properties))
+                           + self.suggest_value(name))
         if entity.location is not None:
             if not self.types[ident] & {DMO.Place}:
                 self.error(ident, "location", f"only a place has coordinates, not {ident}")
