@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
 
 from kg.paths import Layout
 from tests.browser import browser
+from tests.http import request
 from tests.kg.cli import dmkg
 from tests.live import LiveServer
 from tests.virtuoso import Virtuoso
@@ -29,6 +32,15 @@ def service_on_virtuoso(tmp_path_factory: pytest.TempPathFactory, built: Layout,
     with LiveServer(tmp_path_factory.mktemp("on-virtuoso"),
                     args=("--store", f"sparql+{virtuoso.endpoint}"), home=built.root) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def spec(live_server: LiveServer) -> dict[str, Any]:
+    """The service's OpenAPI document."""
+    reply = request("GET", f"{live_server.url}/api/openapi.json")
+    assert reply.status == 200
+    document: dict[str, Any] = json.loads(reply.body)
+    return document
 
 
 @pytest.fixture(scope="module")

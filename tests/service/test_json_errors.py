@@ -86,14 +86,6 @@ def test_a_jsonp_error_says_its_status_once(live_server: LiveServer) -> None:
 
 # --- the OpenAPI document declares what the errors are ------------------------------------------
 
-@pytest.fixture(scope="module")
-def spec(live_server: LiveServer) -> dict[str, Any]:
-    reply = request("GET", f"{live_server.url}/api/openapi.json")
-    assert reply.status == 200
-    document: dict[str, Any] = json.loads(reply.body)
-    return document
-
-
 def test_the_document_is_valid_openapi(spec: dict[str, Any]) -> None:
     schemathesis.openapi.from_dict(spec).validate()
 

@@ -209,14 +209,6 @@ def test_unknown_canned_query_is_404(live_server: LiveServer) -> None:
 
 # --- OpenAPI -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def spec(live_server: LiveServer) -> dict[str, Any]:
-    reply = request("GET", f"{live_server.url}/api/openapi.json")
-    assert reply.status == 200
-    document: dict[str, Any] = json.loads(reply.body)
-    return document
-
-
 def test_every_api_route_is_in_the_document(spec: dict[str, Any], built: Layout) -> None:
     from service.app import create_app
 
