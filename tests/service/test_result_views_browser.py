@@ -68,6 +68,25 @@ def test_answers_show_as_a_chart_and_as_a_map(chromium: Browser,
     assert hosts == {"127.0.0.1"}, hosts
 
 
+CITY_COORDINATES = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?city ?label ?lat ?long WHERE {
+  <https://w3id.org/dmkg/id/channel/drive> dmo:operatesIn ?city .
+  ?city rdfs:label ?label ; geo:lat ?lat ; geo:long ?long }"""
+
+
+def test_the_map_names_each_place_once(chromium: Browser, live_server: LiveServer) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    run(page, live_server.url, CITY_COORDINATES, "map")
+    points = page.locator(".dmkg-map:visible svg g.mark-symbol path")
+    points.first.wait_for(timeout=20_000)
+    names = page.locator(".dmkg-map:visible svg g.mark-text text").all_text_contents()
+    # A row names its city by IRI, by label (in each language) and by coordinates: one point.
+    assert points.count() == 5 and len(names) == 5, names
+    assert sorted(names) == ["Bordeaux", "Lille", "Paris", "Rennes", "Toulouse"]
+
+
 def test_the_editor_chrome_speaks_french(chromium: Browser, live_server: LiveServer) -> None:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
