@@ -419,5 +419,17 @@ def init_app(app: Flask) -> None:
         """Interactive documentation of the REST API (Swagger UI, served from here)."""
         lang = page_language()
         return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang],
-                                        chrome=chrome_words(lang)),
+                                        chrome=chrome_words(lang),
+                                        operations=operations(api.spec.to_dict())),
                         content_type="text/html; charset=utf-8")
+
+
+# The keys of an OpenAPI path item that name operations (the others are shared parameters).
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def operations(document: dict[str, Any]) -> list[dict[str, str]]:
+    """Each operation of an OpenAPI document: method, path and summary, in document order."""
+    return [{"method": method.upper(), "path": path, "summary": item[method].get("summary", "")}
+            for path, item in document["paths"].items()
+            for method in HTTP_METHODS if method in item]

@@ -130,13 +130,24 @@ EDITOR_WORDS: dict[str, dict[str, str]] = {
            "examples": "Examples:", "examples_prompt": "the competency questions…",
            "examples_label": "Open an example query in a new tab", "home": "Home",
            "ontology": "Ontology", "description": "Service description",
-           "handed": "Shared query", "switch": "Français", "other": "fr"},
+           "handed": "Shared query", "switch": "Français", "other": "fr",
+           "noscript": "The editor needs JavaScript. Without it, write a query here and "
+                       "your browser gets its answer in the format you choose.",
+           "query": "Query", "format": "Answer format", "run": "Run the query",
+           "results": "SELECT and ASK", "graphs": "CONSTRUCT and DESCRIBE",
+           "open_example": "Open an example query in this form:"},
     "fr": {"title": "Éditeur de requêtes SPARQL de DMKG",
            "heading": "Point d\u2019accès SPARQL de DMKG",
            "examples": "Exemples\u202f:", "examples_prompt": "les questions de compétence…",
            "examples_label": "Ouvrir un exemple de requête dans un nouvel onglet",
            "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
-           "handed": "Requête partagée", "switch": "English", "other": "en"},
+           "handed": "Requête partagée", "switch": "English", "other": "en",
+           "noscript": "L\u2019éditeur a besoin de JavaScript. Sans lui, écrivez ici une "
+                       "requête\u202f: votre navigateur en reçoit la réponse dans le format "
+                       "choisi.",
+           "query": "Requête", "format": "Format de la réponse", "run": "Lancer la requête",
+           "results": "SELECT et ASK", "graphs": "CONSTRUCT et DESCRIBE",
+           "open_example": "Ouvrir un exemple de requête dans ce formulaire\u202f:"},
 }
 
 # The introduction of the REST API's documentation page (Swagger UI's controls stay English).
@@ -145,13 +156,19 @@ API_WORDS: dict[str, dict[str, str]] = {
            "intro": "Look up, search and list the Drug-Market Knowledge Graph. Every answer is "
                     "JSON; errors are JSON objects with code, status and message. Entity "
                     "look-ups take lang=en or lang=fr for the labels they show. Try any route "
-                    "below with “Try it out”."},
+                    "below with “Try it out”.",
+           "noscript": "The interactive documentation needs JavaScript. Without it, here are "
+                       "the operations; the OpenAPI document describes each in full.",
+           "operations": "Operations", "openapi": "OpenAPI document (JSON)"},
     "fr": {"title": "API REST de DMKG", "home": "Accueil", "switch": "English", "other": "en",
            "intro": "Consulter, rechercher et lister le graphe de connaissances sur les marchés "
                     "des drogues. Toutes les réponses sont en JSON\u202f; les erreurs sont des "
                     "objets JSON avec code, status et message. Les consultations d\u2019entités "
                     "acceptent lang=fr ou lang=en pour la langue des libellés. Chaque route "
-                    "ci-dessous se teste avec «\u00a0Essayer\u00a0»."},
+                    "ci-dessous se teste avec «\u00a0Essayer\u00a0».",
+           "noscript": "La documentation interactive a besoin de JavaScript. Sans lui, voici "
+                       "les opérations\u202f; le document OpenAPI les décrit en détail.",
+           "operations": "Opérations", "openapi": "Document OpenAPI (JSON)"},
 }
 
 # The controls of the vendored query editor (YASGUI 4.6) and API docs (Swagger UI 5) in French:
