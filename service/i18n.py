@@ -185,6 +185,7 @@ CHROME_FRENCH: dict[str, str] = {
     "Ellipse": "Abréger", "Filter query results": "Filtrer les résultats",
     "Page size:": "Lignes par page\u202f:", "All": "Toutes",
     "Download result": "Télécharger le résultat", "Download Results": "Télécharger le résultat",
+    "Download not supported": "Cette vue ne se télécharge pas",
     "First": "Première", "Previous": "Précédente", "Next": "Suivante", "Last": "Dernière",
     "Run query": "Lancer la requête", "Share query": "Partager la requête",
     "Share your query": "Partager la requête", "Copy to clipboard": "Copier",
@@ -193,6 +194,7 @@ CHROME_FRENCH: dict[str, str] = {
     "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
     "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
     "Showing 0 to 0 of 0 entries": "Aucune ligne",
+    "Try query in a new browser window": "Essayer la requête dans une nouvelle fenêtre",
     # Swagger UI
     "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
     "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
@@ -202,7 +204,8 @@ CHROME_FRENCH: dict[str, str] = {
     "Request URL": "URL de la requête", "Server response": "Réponse du serveur",
     "Details": "Détails", "Download": "Télécharger",
     "Controls Accept header.": "Règle l\u2019en-tête Accept.",
-    "Available values": "Valeurs possibles", "Default value": "Valeur par défaut",
+    "Media Type": "Type de média", "Available values": "Valeurs possibles",
+    "Default value": "Valeur par défaut",
     "Loading...": "Chargement…", "Servers": "Serveurs", "Request body": "Corps de la requête",
     "required": "obligatoire", "Expand all": "Tout déplier", "Collapse all": "Tout replier",
 }
@@ -212,6 +215,7 @@ CHROME_FRENCH: dict[str, str] = {
 CHROME_FRENCH_PATTERNS: tuple[tuple[str, dict[str, str]], ...] = (
     (r"^(\d+) results? in ([\d.]+) seconds?$",
      {"one": "{1} résultat en {2} s", "other": "{1} résultats en {2} s"}),
+    (r"^Response in ([\d.]+) seconds?$", {"other": "Réponse en {1} s"}),
     (r"^Showing (\d+) to (\d+) of (\d+) entries$", {"other": "Lignes {1} à {2} sur {3}"}),
     (r"^Shows (.+) view$", {"other": "Montrer la vue {1}"}),
     (r"^View documentation of (.+)$", {"other": "Documentation de la vue {1}"}),

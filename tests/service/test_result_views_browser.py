@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -116,4 +117,41 @@ def test_the_api_docs_buttons_speak_french(chromium: Browser, live_server: LiveS
     assert "Paramètres" in shown and "Réponses" in shown
     assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
     assert "«\u00a0Essayer\u00a0»" in page.locator("#api-intro").inner_text()
+    context.close()
+
+
+def test_the_editor_buttons_and_messages_speak_french(chromium: Browser,
+                                                      live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/sparql#query={quote('SELECT * WHERE { ?s ?p }', safe='')}",
+              wait_until="networkidle")
+    page.locator(".yasr:visible .yasr_tryQuery").first.wait_for(timeout=20_000)
+    # The editor's buttons sit inside CodeMirror's element, beside the query.
+    assert page.locator(".yasqe_queryButton:visible").get_attribute("title") == (
+        "Lancer la requête")
+    assert page.locator(".yasqe_share:visible").get_attribute("title") == "Partager la requête"
+    shown = page.locator(".yasr:visible").first.inner_text()
+    assert "Essayer la requête dans une nouvelle fenêtre" in shown
+    assert "Réponse en 0," in shown and "seconds" not in shown
+    context.close()
+
+
+def test_the_api_docs_answers_speak_french_and_ask_in_french(chromium: Browser,
+                                                             live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
+    search = page.locator(".opblock").filter(has_text="/search").first
+    search.locator(".opblock-summary").click()
+    search.get_by_role("button", name="Essayer").click()
+    search.locator("input[placeholder=q]").fill("kokain")
+    search.get_by_role("button", name="Exécuter").click()
+    search.locator(".request-url").wait_for(timeout=10_000)
+    assert "lang=fr" in search.locator(".request-url").inner_text()
+    shown = {cell.strip() for cell in re.split(r"[\n\t]", search.inner_text())}
+    assert {"Détails", "Corps de la réponse", "Télécharger", "Exemple", "Schéma"} <= shown
+    assert not {"Details", "Response body", "Download", "Example Value", "Schema"} & shown
     context.close()
