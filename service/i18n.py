@@ -203,7 +203,8 @@ CHROME_FRENCH: dict[str, str] = {
     "Response body": "Corps de la réponse", "Response headers": "En-têtes de la réponse",
     "Request URL": "URL de la requête", "Server response": "Réponse du serveur",
     "Details": "Détails", "Download": "Télécharger",
-    "Controls Accept header.": "Règle l\u2019en-tête Accept.",
+    # "Controls <code>Accept</code> header.": three pieces, the header's name kept.
+    "Controls": "Règle l\u2019en-tête", "header.": "",
     "Media Type": "Type de média", "Available values": "Valeurs possibles",
     "Default value": "Valeur par défaut",
     "Loading...": "Chargement…", "Servers": "Serveurs", "Request body": "Corps de la requête",

@@ -154,4 +154,5 @@ def test_the_api_docs_answers_speak_french_and_ask_in_french(chromium: Browser,
     shown = {cell.strip() for cell in re.split(r"[\n\t]", search.inner_text())}
     assert {"Détails", "Corps de la réponse", "Télécharger", "Exemple", "Schéma"} <= shown
     assert not {"Details", "Response body", "Download", "Example Value", "Schema"} & shown
+    assert "Règle l\u2019en-tête Accept" in search.inner_text()
     context.close()
