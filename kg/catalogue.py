@@ -80,6 +80,18 @@ class CatalogueEntry:
             return False
         return not (self.labels.get(lang) == name or (lang, name) in self.alt_labels)
 
+    def spelt(self, name: str, lang: str) -> str:
+        """One of this entity's names as lang writes it.
+
+        Its label in any language stands for the entity, so its label in lang is given; an
+        alternative name is given as a name in lang folding alike writes it, else as it is.
+        """
+        if name in self.labels.values():
+            return self.label(lang)
+        alike = (other for other, _ in self.names()
+                 if fold(other) == fold(name) and not self.foreign(other, lang))
+        return next(alike, name)
+
     def written(self, folded: str, lang: str) -> str:
         """A folded name or word of a name as this entity writes it, in lang when it can.
 

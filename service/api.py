@@ -15,7 +15,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from webargs.flaskparser import FlaskParser
 
-from kg.catalogue import Catalogue, Hit
+from kg.catalogue import Catalogue, Hit, Results
 from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.search.fields import FACETS
@@ -24,7 +24,7 @@ from kg.version import project_version
 from service import api_schemas as schemas
 from service.description import as_json
 from service.errors import ServiceError
-from service.i18n import API_WORDS, chrome_words, facet_label, page_language
+from service.i18n import API_WORDS, KIND_NAME, chrome_words, facet_label, page_language
 from service.resources import NotFound, Resources
 from service.services import run_timed, services
 from service.status import status_at
@@ -232,8 +232,15 @@ class Search(MethodView):
                   for name, values in found.facets.items()}
         return {"total": found.total, "total_exact": found.total_exact, "page": page,
                 "per_page": per_page, "results": [hit_json(h, lang) for h in found.hits],
-                "did_you_mean": found.did_you_mean, "facets": facets,
+                "did_you_mean": _did_you_mean(found, lang), "facets": facets,
                 "next": _page_link(page, per_page, found.total, args)}
+
+
+def _did_you_mean(found: Results, lang: str) -> str | None:
+    """The spelling to suggest as the search page writes it: the entity's, in lang."""
+    if found.suggested and found.did_you_mean:
+        return found.suggested.written(found.did_you_mean, lang)
+    return found.did_you_mean
 
 
 @blueprint.route("/suggest")
@@ -241,7 +248,7 @@ class Suggest(MethodView):
     @blueprint.arguments(schemas.SuggestArgs, location="query")
     @blueprint.response(200, schemas.SuggestSchema, example={"query": "keta", "suggestions": [
         {"id": "substance/ketamine", "label": "ketamine", "kind": "substance",
-         "matched": "ketamine", "url": "/id/substance/ketamine"}]})
+         "kind_label": "substance", "matched": "ketamine", "url": "/id/substance/ketamine"}]})
     @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Names beginning as typed so far, for search boxes."""
@@ -249,7 +256,9 @@ class Suggest(MethodView):
         hits = _catalogue().suggest(args["q"], args["limit"])
         return {"query": args["q"], "suggestions": [
             {"id": h.entity.id, "label": h.entity.label(lang), "kind": h.entity.kind,
-             "matched": h.name, "url": f"/id/{h.entity.id}?{urlencode({'lang': lang})}"}
+             "kind_label": KIND_NAME[lang].get(h.entity.kind, h.entity.kind),
+             "matched": h.entity.spelt(h.name, lang),
+             "url": f"/id/{h.entity.id}?{urlencode({'lang': lang})}"}
             for h in hits]}
 
 
@@ -419,5 +428,17 @@ def init_app(app: Flask) -> None:
         """Interactive documentation of the REST API (Swagger UI, served from here)."""
         lang = page_language()
         return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang],
-                                        chrome=chrome_words(lang)),
+                                        chrome=chrome_words(lang),
+                                        operations=operations(api.spec.to_dict())),
                         content_type="text/html; charset=utf-8")
+
+
+# The keys of an OpenAPI path item that name operations (the others are shared parameters).
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def operations(document: dict[str, Any]) -> list[dict[str, str]]:
+    """Each operation of an OpenAPI document: method, path and summary, in document order."""
+    return [{"method": method.upper(), "path": path, "summary": item[method].get("summary", "")}
+            for path, item in document["paths"].items()
+            for method in HTTP_METHODS if method in item]

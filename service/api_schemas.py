@@ -138,7 +138,9 @@ class SuggestionSchema(Schema):
     id = fields.String(required=True)
     label = fields.String(required=True)
     kind = fields.String(required=True)
-    matched = fields.String(required=True)
+    kind_label = fields.String(required=True, metadata={"description": "the kind's name in lang"})
+    matched = fields.String(required=True, metadata={
+        "description": "the name matched, as lang writes it when the entity has it in lang"})
     url = fields.String(required=True)
 
 
@@ -184,7 +186,8 @@ class SearchSchema(PageSchema):
         "description": "false when names matched as typed alone are past a thousand: total "
                        "and facets count those, not pieces of names and texts"})
     did_you_mean = fields.String(allow_none=True, metadata={
-        "description": "when nothing matches as typed: the closest spelling found"})
+        "description": "when nothing matches as typed: the closest spelling found, as the "
+                       "entity writes it in lang"})
     facets = fields.Dict(keys=fields.String(),
                          values=fields.List(fields.Nested(FacetValueSchema)),
                          metadata={"description": "matches by kind, class, source, claim "

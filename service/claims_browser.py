@@ -9,7 +9,7 @@ import json
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
@@ -170,7 +170,8 @@ def claims_page() -> Response:
         chosen_labels={k: value_label(k, v, lang) for k, v in chosen.items()},
         paging=paging.links(len(selected)), with_args=with_args,
         downloads={f: with_args(format=f) for f in ("csv", "json")},
-        editor="/sparql?" + urlencode({"lang": lang}) + "#query=" + quote(query, safe=""),
+        # In the address, not the fragment: the editor's plain form shows it without JavaScript.
+        editor="/sparql?" + urlencode({"query": query, "lang": lang}),
         query=query, charts=charts(found, lang, base=chosen), date_text=date_text,
         switch=with_args(lang=other))
     response = Response(html, content_type="text/html; charset=utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, render_template
 
-from kg.formats import GRAPH_FORMATS
+from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
 from kg.store import DatasetSpec
 from service.answers import respond
@@ -20,7 +20,7 @@ def editor_page(query: str | None = None, dataset: DatasetSpec | None = None) ->
     lang = page_language()
     graphs = dataset or DatasetSpec()
     html = render_template("editor.html", examples=examples, query=query, lang=lang,
-                           description_formats=GRAPH_FORMATS,
+                           description_formats=GRAPH_FORMATS, result_formats=RESULT_FORMATS,
                            words=EDITOR_WORDS[lang], chrome=chrome_words(lang), dataset={
                                "defaultGraphs": list(graphs.default_graphs),
                                "namedGraphs": list(graphs.named_graphs)})

@@ -26,7 +26,7 @@ from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from kg.store.base import GraphStateError
 from service.i18n import ERROR_WORDS, language_of, page_language
-from service.media import NotAcceptable, UnknownFormat
+from service.media import NotAcceptable, UnknownFormat, ranks_html_first
 from service.routes import ErrorFormat, Family, StartResponse, family, policy_headers
 
 log = logging.getLogger(__name__)
@@ -187,11 +187,19 @@ def _html(error: ServiceError, _query: Mapping[str, str], lang: str) -> tuple[st
 RENDERERS = {ErrorFormat.TEXT: _text, ErrorFormat.JSON: _json, ErrorFormat.HTML: _html}
 
 
+def error_format(chosen: Family, accept: str) -> ErrorFormat:
+    """How an error looks: the family's format, or its browsers' for an Accept ranking HTML
+    first."""
+    if chosen.browser_errors is not None and ranks_html_first(accept):
+        return chosen.browser_errors
+    return chosen.errors
+
+
 def render(error: ServiceError, chosen: Family, query: Mapping[str, str],
-           lang: str = "en") -> tuple[str, list[tuple[str, str]], bytes]:
-    """The status line, headers and body of an error in its family's format (a page in
-    lang)."""
-    media_type, body = RENDERERS[chosen.errors](error, query, lang)
+           lang: str = "en", accept: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an error in its family's format for a client
+    accepting accept (a page in lang)."""
+    media_type, body = RENDERERS[error_format(chosen, accept)](error, query, lang)
     headers = [("Content-Type", media_type), ("Content-Length", str(len(body))),
                *error.headers]
     return f"{error.status} {error.reason}", headers, body
@@ -207,7 +215,8 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
                start_response: StartResponse) -> list[bytes]:
     """Answer a WSGI request with an error (for the middleware in front of Flask)."""
     status, headers, body = render(error, family(environ.get("PATH_INFO") or "/"),
-                                   _query(environ), language_of(Request(environ)))
+                                   _query(environ), language_of(Request(environ)),
+                                   environ.get("HTTP_ACCEPT", ""))
     start_response(status, headers)
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
@@ -224,7 +233,7 @@ def raw_error(error: ServiceError, path: str) -> bytes:
 def flask_error(error: ServiceError) -> Response:
     """Answer the current Flask request with an error."""
     status, headers, body = render(error, family(request.path), request.args,
-                                   page_language())
+                                   page_language(), request.headers.get("Accept", ""))
     return Response(body, status=status, headers=headers)
 
 

@@ -130,13 +130,24 @@ EDITOR_WORDS: dict[str, dict[str, str]] = {
            "examples": "Examples:", "examples_prompt": "the competency questions…",
            "examples_label": "Open an example query in a new tab", "home": "Home",
            "ontology": "Ontology", "description": "Service description",
-           "handed": "Shared query", "switch": "Français", "other": "fr"},
+           "handed": "Shared query", "switch": "Français", "other": "fr",
+           "noscript": "The editor needs JavaScript. Without it, write a query here and "
+                       "your browser gets its answer in the format you choose.",
+           "query": "Query", "format": "Answer format", "run": "Run the query",
+           "results": "SELECT and ASK", "graphs": "CONSTRUCT and DESCRIBE",
+           "open_example": "Open an example query in this form:"},
     "fr": {"title": "Éditeur de requêtes SPARQL de DMKG",
            "heading": "Point d\u2019accès SPARQL de DMKG",
            "examples": "Exemples\u202f:", "examples_prompt": "les questions de compétence…",
            "examples_label": "Ouvrir un exemple de requête dans un nouvel onglet",
            "home": "Accueil", "ontology": "Ontologie", "description": "Description du service",
-           "handed": "Requête partagée", "switch": "English", "other": "en"},
+           "handed": "Requête partagée", "switch": "English", "other": "en",
+           "noscript": "L\u2019éditeur a besoin de JavaScript. Sans lui, écrivez ici une "
+                       "requête\u202f: votre navigateur en reçoit la réponse dans le format "
+                       "choisi.",
+           "query": "Requête", "format": "Format de la réponse", "run": "Lancer la requête",
+           "results": "SELECT et ASK", "graphs": "CONSTRUCT et DESCRIBE",
+           "open_example": "Ouvrir un exemple de requête dans ce formulaire\u202f:"},
 }
 
 # The introduction of the REST API's documentation page (Swagger UI's controls stay English).
@@ -145,13 +156,19 @@ API_WORDS: dict[str, dict[str, str]] = {
            "intro": "Look up, search and list the Drug-Market Knowledge Graph. Every answer is "
                     "JSON; errors are JSON objects with code, status and message. Entity "
                     "look-ups take lang=en or lang=fr for the labels they show. Try any route "
-                    "below with “Try it out”."},
+                    "below with “Try it out”.",
+           "noscript": "The interactive documentation needs JavaScript. Without it, here are "
+                       "the operations; the OpenAPI document describes each in full.",
+           "operations": "Operations", "openapi": "OpenAPI document (JSON)"},
     "fr": {"title": "API REST de DMKG", "home": "Accueil", "switch": "English", "other": "en",
            "intro": "Consulter, rechercher et lister le graphe de connaissances sur les marchés "
                     "des drogues. Toutes les réponses sont en JSON\u202f; les erreurs sont des "
                     "objets JSON avec code, status et message. Les consultations d\u2019entités "
                     "acceptent lang=fr ou lang=en pour la langue des libellés. Chaque route "
-                    "ci-dessous se teste avec «\u00a0Essayer\u00a0»."},
+                    "ci-dessous se teste avec «\u00a0Essayer\u00a0».",
+           "noscript": "La documentation interactive a besoin de JavaScript. Sans lui, voici "
+                       "les opérations\u202f; le document OpenAPI les décrit en détail.",
+           "operations": "Opérations", "openapi": "Document OpenAPI (JSON)"},
 }
 
 # The controls of the vendored query editor (YASGUI 4.6) and API docs (Swagger UI 5) in French:
@@ -168,6 +185,7 @@ CHROME_FRENCH: dict[str, str] = {
     "Ellipse": "Abréger", "Filter query results": "Filtrer les résultats",
     "Page size:": "Lignes par page\u202f:", "All": "Toutes",
     "Download result": "Télécharger le résultat", "Download Results": "Télécharger le résultat",
+    "Download not supported": "Cette vue ne se télécharge pas",
     "First": "Première", "Previous": "Précédente", "Next": "Suivante", "Last": "Dernière",
     "Run query": "Lancer la requête", "Share query": "Partager la requête",
     "Share your query": "Partager la requête", "Copy to clipboard": "Copier",
@@ -176,6 +194,7 @@ CHROME_FRENCH: dict[str, str] = {
     "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
     "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
     "Showing 0 to 0 of 0 entries": "Aucune ligne",
+    "Try query in a new browser window": "Essayer la requête dans une nouvelle fenêtre",
     # Swagger UI
     "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
     "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
@@ -184,8 +203,10 @@ CHROME_FRENCH: dict[str, str] = {
     "Response body": "Corps de la réponse", "Response headers": "En-têtes de la réponse",
     "Request URL": "URL de la requête", "Server response": "Réponse du serveur",
     "Details": "Détails", "Download": "Télécharger",
-    "Controls Accept header.": "Règle l\u2019en-tête Accept.",
-    "Available values": "Valeurs possibles", "Default value": "Valeur par défaut",
+    # "Controls <code>Accept</code> header.": three pieces, the header's name kept.
+    "Controls": "Règle l\u2019en-tête", "header.": "",
+    "Media Type": "Type de média", "Available values": "Valeurs possibles",
+    "Default value": "Valeur par défaut",
     "Loading...": "Chargement…", "Servers": "Serveurs", "Request body": "Corps de la requête",
     "required": "obligatoire", "Expand all": "Tout déplier", "Collapse all": "Tout replier",
 }
@@ -195,6 +216,7 @@ CHROME_FRENCH: dict[str, str] = {
 CHROME_FRENCH_PATTERNS: tuple[tuple[str, dict[str, str]], ...] = (
     (r"^(\d+) results? in ([\d.]+) seconds?$",
      {"one": "{1} résultat en {2} s", "other": "{1} résultats en {2} s"}),
+    (r"^Response in ([\d.]+) seconds?$", {"other": "Réponse en {1} s"}),
     (r"^Showing (\d+) to (\d+) of (\d+) entries$", {"other": "Lignes {1} à {2} sur {3}"}),
     (r"^Shows (.+) view$", {"other": "Montrer la vue {1}"}),
     (r"^View documentation of (.+)$", {"other": "Documentation de la vue {1}"}),

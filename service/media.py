@@ -33,7 +33,12 @@ def prefers_html(request: Request) -> bool:
     """Whether a GET comes from a browser: it ranks an HTML type above every answer type."""
     if request.method != "GET" or any(p in request.args for p in FORMAT_PARAMETERS):
         return False
-    accept = parse_accept_header(request.headers.get("Accept", ""), MIMEAccept)
+    return ranks_html_first(request.headers.get("Accept", ""))
+
+
+def ranks_html_first(header: str) -> bool:
+    """Whether an Accept header ranks an HTML type above every answer type (a browser's)."""
+    accept = parse_accept_header(header, MIMEAccept)
     html = max((q for value, q in accept if value in PAGE_TYPES), default=0.0)
     # Only the types an answer could take compete (a browser also names images at q=1).
     answers = max((q for value, q in accept if value in ANSWER_TYPES), default=0.0)

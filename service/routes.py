@@ -35,6 +35,7 @@ class Family:
     name: str
     prefixes: tuple[str, ...]  # a path belongs to the family of its longest matching prefix
     errors: ErrorFormat = ErrorFormat.TEXT
+    browser_errors: ErrorFormat | None = None  # how errors look to browsers, if otherwise
     cors: bool = False  # pages of any origin may read the answers (never those to a write)
     preflight: tuple[str, ...] = ()  # methods a CORS preflight allows (empty: not answered)
     expose: tuple[str, ...] = ()  # response headers such pages may read besides the simple ones
@@ -62,8 +63,9 @@ FAMILIES: tuple[Family, ...] = (
            kept=True, vary="Accept", pages_vary=LANGUAGE),  # the query editor
     Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=READ_ONLY,
            expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
-    Family("linked-data", ("/id/",), cors=True, preflight=READ_ONLY, expose=("ETag", "Link"),
-           kept=True, vary=KEPT_VARY),
+    # A person following an entity's address gets a page for a missing entity or method.
+    Family("linked-data", ("/id/",), browser_errors=ErrorFormat.HTML, cors=True,
+           preflight=READ_ONLY, expose=("ETag", "Link"), kept=True, vary=KEPT_VARY),
     Family("dataset", ("/ontology", "/context.jsonld", "/.well-known/", "/dataset", "/graph/",
                        "/dumps/"),
            cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary="Accept",

@@ -27,7 +27,7 @@
             list.replaceChildren.apply(list, body.suggestions.map(function (s) {
               var option = document.createElement("option");
               option.value = s.label;
-              option.label = s.kind + (s.matched !== s.label ? " · " + s.matched : "");
+              option.label = s.kind_label + (s.matched !== s.label ? " · " + s.matched : "");
               links[s.label] = s.url;
               return option;
             }));

@@ -71,6 +71,10 @@ def test_search_boxes_suggest_names_as_typed(chromium: Browser,
                            timeout=10_000)
     page.screenshot(path=str(artifacts_dir(layout.root) / "search-kokain.png"),
                     full_page=True)
+    # Each suggestion names its kind, and the name it matched when not its label, in French.
+    shown = page.locator("header datalist option").evaluate_all("os => os.map(o => o.label)")
+    assert "réglementation" in shown and "affirmation" in shown, shown
+    assert not [label for label in shown if "regulation" in label or "Ketamine" in label]
     # A suggestion picked from the list opens its page.
     box.evaluate("(b) => { b.value = 'kétamine'; "
                  "b.dispatchEvent(new InputEvent('input', {inputType: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -68,6 +69,25 @@ def test_answers_show_as_a_chart_and_as_a_map(chromium: Browser,
     assert hosts == {"127.0.0.1"}, hosts
 
 
+CITY_COORDINATES = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?city ?label ?lat ?long WHERE {
+  <https://w3id.org/dmkg/id/channel/drive> dmo:operatesIn ?city .
+  ?city rdfs:label ?label ; geo:lat ?lat ; geo:long ?long }"""
+
+
+def test_the_map_names_each_place_once(chromium: Browser, live_server: LiveServer) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    run(page, live_server.url, CITY_COORDINATES, "map")
+    points = page.locator(".dmkg-map:visible svg g.mark-symbol path")
+    points.first.wait_for(timeout=20_000)
+    names = page.locator(".dmkg-map:visible svg g.mark-text text").all_text_contents()
+    # A row names its city by IRI, by label (in each language) and by coordinates: one point.
+    assert points.count() == 5 and len(names) == 5, names
+    assert sorted(names) == ["Bordeaux", "Lille", "Paris", "Rennes", "Toulouse"]
+
+
 def test_the_editor_chrome_speaks_french(chromium: Browser, live_server: LiveServer) -> None:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
@@ -97,4 +117,42 @@ def test_the_api_docs_buttons_speak_french(chromium: Browser, live_server: LiveS
     assert "Paramètres" in shown and "Réponses" in shown
     assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
     assert "«\u00a0Essayer\u00a0»" in page.locator("#api-intro").inner_text()
+    context.close()
+
+
+def test_the_editor_buttons_and_messages_speak_french(chromium: Browser,
+                                                      live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/sparql#query={quote('SELECT * WHERE { ?s ?p }', safe='')}",
+              wait_until="networkidle")
+    page.locator(".yasr:visible .yasr_tryQuery").first.wait_for(timeout=20_000)
+    # The editor's buttons sit inside CodeMirror's element, beside the query.
+    assert page.locator(".yasqe_queryButton:visible").get_attribute("title") == (
+        "Lancer la requête")
+    assert page.locator(".yasqe_share:visible").get_attribute("title") == "Partager la requête"
+    shown = page.locator(".yasr:visible").first.inner_text()
+    assert "Essayer la requête dans une nouvelle fenêtre" in shown
+    assert "Réponse en 0," in shown and "seconds" not in shown
+    context.close()
+
+
+def test_the_api_docs_answers_speak_french_and_ask_in_french(chromium: Browser,
+                                                             live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
+    search = page.locator(".opblock").filter(has_text="/search").first
+    search.locator(".opblock-summary").click()
+    search.get_by_role("button", name="Essayer").click()
+    search.locator("input[placeholder=q]").fill("kokain")
+    search.get_by_role("button", name="Exécuter").click()
+    search.locator(".request-url").wait_for(timeout=10_000)
+    assert "lang=fr" in search.locator(".request-url").inner_text()
+    shown = {cell.strip() for cell in re.split(r"[\n\t]", search.inner_text())}
+    assert {"Détails", "Corps de la réponse", "Télécharger", "Exemple", "Schéma"} <= shown
+    assert not {"Details", "Response body", "Download", "Example Value", "Schema"} & shown
+    assert "Règle l\u2019en-tête Accept" in search.inner_text()
     context.close()

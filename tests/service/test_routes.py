@@ -312,3 +312,27 @@ def test_pages_run_their_own_scripts_only(live_server: LiveServer, path: str) ->
         assert "src=" in attributes or re.search(r'type="application/(ld\+)?json"', attributes), \
             attributes
     assert not re.search(r"<[^>]+\son[a-z]+=", reply.text)  # no inline event handlers
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_linked_data_errors_as_a_page_in_its_language(
+        live_server: LiveServer) -> None:
+    missing = f"{live_server.url}/id/substance/nope"
+    french = {"Accept": BROWSER_ACCEPT, "Accept-Language": "fr"}
+    page = request("GET", missing, headers=french)
+    assert page.status == 404 and page.media_type == "text/html"
+    assert '<html lang="fr">' in page.text and "Page introuvable" in page.text
+    assert "substance/nope" in page.text
+    refused = request("DELETE", f"{live_server.url}/id/substance/cocaine?lang=fr",
+                      headers={"Accept": BROWSER_ACCEPT})
+    assert refused.status == 405 and refused.media_type == "text/html"
+    assert "Méthode non autorisée" in refused.text and "GET" in refused.headers["allow"]
+    english = request("GET", missing, headers={"Accept": BROWSER_ACCEPT, "Accept-Language": "en"})
+    assert '<html lang="en">' in english.text and "404 Not Found" in english.text
+    # Other clients keep their one line of text.
+    for accept in ("", "*/*", "text/turtle", "application/ld+json"):
+        reply = request("GET", missing, headers={"Accept": accept, "Accept-Language": "fr"})
+        assert reply.status == 404 and reply.media_type == "text/plain", accept
+        assert reply.text == "no entity substance/nope in this graph\n"

@@ -32,7 +32,8 @@ def test_api_search_forgives_misspellings(live_server: LiveServer, typed: str, e
     body = get_json(live_server, "/api/search", q=typed)
     assert body["results"][0]["id"] == entity
     assert body["results"][0]["match"] == "fuzzy"
-    assert body["did_you_mean"] == meant
+    # Written as the search page writes it: a whole name stands for its entity's label.
+    assert body["did_you_mean"] == {"ecstasy": "MDMA"}.get(meant, meant)
     right = get_json(live_server, "/api/search", q=meant)
     assert right["did_you_mean"] is None
     assert right["results"][0]["score"] > body["results"][0]["score"]
@@ -79,6 +80,21 @@ def test_suggestions_as_typed(live_server: LiveServer) -> None:
     assert get_json(live_server, "/api/suggest", q="zzzzqx")["suggestions"] == []
     reply = request("GET", f"{live_server.url}/api/suggest?limit=3")
     assert reply.status == 400 and "q" in json.loads(reply.body)["message"]
+
+
+def test_rest_search_and_suggestions_write_names_in_the_language_asked(
+        live_server: LiveServer) -> None:
+    # As the search page writes them: the entity's own spelling, in lang.
+    assert get_json(live_server, "/api/search", q="kokain", lang="fr")["did_you_mean"] == "cocaïne"
+    assert get_json(live_server, "/api/search", q="kokain", lang="en")["did_you_mean"] == "cocaine"
+    found = {s["id"]: s for s in get_json(live_server, "/api/suggest", q="keta",
+                                          lang="fr")["suggestions"]}
+    medicines = found["substance/ketamine-medicines"]
+    assert medicines["kind_label"] == "substance"
+    assert medicines["matched"] == medicines["label"]  # not its English label
+    assert found["substance/injectable-ketamine"]["matched"] == "ketamine ampoules"  # alt name
+    kinds = {s["kind"]: s["kind_label"] for s in found.values()}
+    assert kinds["regulation"] == "réglementation" and kinds["claim"] == "affirmation"
 
 
 def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveServer) -> None:
@@ -155,7 +171,10 @@ def test_writes_through_the_service_reach_the_index(tmp_path: Path, built: Layou
             time.sleep(0.2)
         assert found["results"][0]["id"] == "substance/ketamine"
         assert get_json(server, "/api/search", q="zorglubin")["results"][0]["match"] == "prefix"
-        assert get_json(server, "/api/search", q="zorglubien")["did_you_mean"] == "zorglubine"
+        misspelt = get_json(server, "/api/search", q="zorglubien")
+        assert misspelt["results"][0]["id"] == "substance/ketamine"
+        assert misspelt["results"][0]["match"] == "fuzzy"
+        assert misspelt["did_you_mean"] == "ketamine"  # the name stands for the entity's label
         while (folder / "PENDING").exists():
             assert time.monotonic() < deadline, "the index never noted the write"
             time.sleep(0.2)

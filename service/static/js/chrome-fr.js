@@ -25,8 +25,10 @@
       return form.replace(/\{(\d+)\}/g, function (_, index) { return group(m[Number(index)]); });
     }];
   });
-  var SKIP = ".CodeMirror, .dataTable tbody, .yasr_results pre, .dmkg-chart, .dmkg-map, " +
-             ".markdown, .renderedMarkdown, .microlight, .highlight-code, .response-col_description";
+  // What is not chrome: the query being written (the editor's buttons sit beside it, inside
+  // .CodeMirror), answers, and the API's own descriptions, examples and response bodies.
+  var SKIP = ".CodeMirror-lines, pre, code, .dataTable tbody, .dmkg-chart, .dmkg-map, " +
+             ".markdown, .renderedMarkdown, .headerline";
 
   function french(text) {
     var trimmed = text.trim();

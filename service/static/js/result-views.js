@@ -113,21 +113,25 @@
     return hasLatLong || hasPlace;
   };
   MapView.prototype.getIcon = function () { return icon("●"); };
+  /* One point per row: a row naming a place of the graph and giving its coordinates is one
+     place, named once (by the graph), not once for its IRI and again for its columns. */
   MapView.prototype.points = function (known) {
     var vars = this.yasr.results.getVariables(), rows = this.yasr.results.getBindings();
     var lat = vars.find(function (v) { return /^lat(itude)?$/i.test(v); });
     var lon = vars.find(function (v) { return /^(long|lon|lng|longitude)$/i.test(v); });
     var points = [];
     rows.forEach(function (r) {
+      var named = vars.map(function (v) { return r[v] && r[v].type === "uri" && known[r[v].value]; })
+        .filter(Boolean);
       if (lat && lon && r[lat] && r[lon]) {
-        var name = vars.filter(function (v) { return v !== lat && v !== lon; })
+        var name = named.length ? named[0].label : vars.filter(function (v) { return v !== lat && v !== lon; })
           .map(function (v) { return shown(r[v]); }).join(" ");
         points.push({ name: name, latitude: +r[lat].value, longitude: +r[lon].value });
+      } else {
+        named.forEach(function (place) {
+          points.push({ name: place.label, latitude: place.latitude, longitude: place.longitude });
+        });
       }
-      vars.forEach(function (v) {
-        var place = r[v] && r[v].type === "uri" && known[r[v].value];
-        if (place) { points.push({ name: place.label, latitude: place.latitude, longitude: place.longitude }); }
-      });
     });
     var seen = {};
     return points.filter(function (p) {
