@@ -95,12 +95,16 @@ class CatalogueEntry:
     def written(self, folded: str, lang: str) -> str:
         """A folded name or word of a name as this entity writes it, in lang when it can.
 
-        A whole name stands for the entity, so its label in lang is shown; a word is shown as
-        a name in lang spells it, else as another name does.
+        A whole label stands for the entity, so its label in lang is shown; a whole other name
+        is shown as written; a word is shown as a name in lang spells it, else as another
+        name does.
         """
         names = sorted(self.names(), key=lambda n: self.foreign(n[0], lang))
-        if any(fold(name) == folded for name, _ in names):
-            return self.label(lang)
+        whole = next((n for n in names if fold(n[0]) == folded), None)
+        if whole is not None:
+            # A label stands for the entity; another name (a street name) is kept as written.
+            name, preferred = whole
+            return self.label(lang) if preferred else name
         spelt = (word for name, _ in names for word in words(name)
                  if fold(word) == folded)
         return next(spelt, folded)
