@@ -138,7 +138,9 @@ def search() -> Response:
     found = catalogue.query(text, {k: [v] for k, v in chosen.items()},
                             offset=(paging.page - 1) * paging.per_page, limit=paging.per_page,
                             facets=True, lang=lang) if text else None
-    api = "/api/search?" + urlencode({"q": text, "lang": lang, **chosen})
+    # The API names the class filter "type" and refuses names it does not know.
+    api = "/api/search?" + urlencode({"q": text, "lang": lang, **{
+        "type" if name == "class" else name: value for name, value in chosen.items()}})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
     # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
