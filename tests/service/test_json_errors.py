@@ -46,6 +46,11 @@ OTHER_ERRORS: list[Case] = [
     ("GET", "/reconcile/propose_properties?limit=lots", None, {}, 400),
     ("PUT", "/health", b"", {}, 405),
     ("GET", "/ready/nowhere", None, {}, 404),
+    # The data downloads of pages are read by programs too.
+    ("GET", "/claims?format=json&trend=bad", None, {}, 400),
+    ("GET", "/claims?format=csv&source=source/nowhere", None, {}, 400),
+    ("GET", "/browse/substance?format=json&per_page=0", None, {}, 400),
+    ("GET", "/browse/nowhere?format=json", None, {}, 404),
 ]
 
 

@@ -18,7 +18,7 @@ from flask import Flask
 from kg.paths import Layout
 from service.app import create_app
 from service.i18n import LANG_COOKIE
-from service.routes import FAMILIES, ErrorFormat, Family, family, family_of
+from service.routes import FAMILIES, ErrorFormat, Family, family, family_of, requested_format
 from tests.http import Reply, request
 from tests.live import LiveServer
 from tests.service.test_writes import TOKEN, writable_settings
@@ -44,6 +44,11 @@ ERRORS: dict[str, list[Case]] = {
               (404, "GET", "/browse/nonsense", None, {}),
               (404, "GET", "/no-such-page", None, {}),
               (405, "POST", "/search", "", {})],
+    "page-data": [(400, "GET", "/claims?format=json&trend=bad", None, {}),
+                  (400, "GET", "/claims?format=csv&kind=Rumour", None, {}),
+                  (400, "GET", "/browse/substance?format=json&per_page=0", None, {}),
+                  (404, "GET", "/browse/nonsense?format=json", None, {}),
+                  (405, "POST", "/map?format=json", "", {})],
     "static": [(404, "GET", "/static/no-such-file.js", None, {}),
                (405, "POST", "/favicon.ico", "", {})],
     "endpoint": [(400, "GET", "/sparql?query=ASK%20%7B", None, {}),
@@ -148,9 +153,15 @@ MEDIA = {ErrorFormat.TEXT: "text/plain", ErrorFormat.JSON: "application/json",
          ErrorFormat.HTML: "text/html"}
 
 
+def family_asked(path: str) -> Family:
+    """The family of a path with its query string."""
+    bare, _, query = path.partition("?")
+    return family(bare, requested_format(query))
+
+
 def check(reply: Reply, path: str, method: str = "GET", credentials: bool = False) -> None:
     """Assert that an answer follows the rules of its path's family."""
-    chosen = family(path.split("?")[0])
+    chosen = family_asked(path)
     where = (method, path, reply.status, chosen.name, reply.headers)
     assert reply.headers.get("x-content-type-options") == "nosniff", where
     cors = reply.headers.get("access-control-allow-origin") == "*"
@@ -188,6 +199,10 @@ def test_every_route_follows_its_family_on_success_and_error(
         below = path.rstrip("/") + "/no-such-thing"
         check(request("GET", live_server.url + below), below)
         check(request("PATCH", live_server.url + path), path, "PATCH")
+        if method == "GET" and family_of(path, "json").formats:
+            download = request("GET", f"{live_server.url}{path}?format=json")
+            check(download, f"{path}?format=json")
+            seen.setdefault(family_of(path, "json").name, set()).add(download.status)
     for chosen in FAMILIES:
         assert any(s < 300 for s in seen[chosen.name]) or chosen.name == "admin", chosen
 
@@ -222,7 +237,7 @@ def test_each_error_status_of_a_family_follows_its_rules(live_server: LiveServer
     for status, method, path, body, headers in ERRORS[name]:
         reply = _send(live_server, method, path, body, headers)
         assert reply.status == status, (method, path, reply.status, reply.body[:200])
-        assert family(path.split("?")[0]).name == name, path
+        assert family_asked(path).name == name, path
         check(reply, path, method)
 
 
@@ -312,3 +327,14 @@ def test_pages_run_their_own_scripts_only(live_server: LiveServer, path: str) ->
         assert "src=" in attributes or re.search(r'type="application/(ld\+)?json"', attributes), \
             attributes
     assert not re.search(r"<[^>]+\son[a-z]+=", reply.text)  # no inline event handlers
+
+
+@pytest.mark.parametrize("path", ["/claims?format=json", "/claims?format=csv",
+                                  "/map?format=json", "/browse/substance?format=json"])
+def test_the_downloads_of_pages_carry_cors_as_the_api_does(live_server: LiveServer,
+                                                          path: str) -> None:
+    download = request("GET", live_server.url + path)
+    assert download.status == 200 and download.media_type != "text/html"
+    assert download.headers["access-control-allow-origin"] == "*"
+    page = request("GET", live_server.url + path.split("?")[0])
+    assert "access-control-allow-origin" not in page.headers
