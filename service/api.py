@@ -54,6 +54,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 COMMON_ERRORS = {
     400: "a parameter is unknown (none is ignored), missing or malformed; errors names each",
     405: "the method is neither GET, HEAD nor OPTIONS (the Allow header lists them)",
+    414: "the request line is longer than 8190 bytes: the parameters are too long",
+    431: "the request's header fields are more than 100 or longer than 64 KiB in all",
     429: "the client sent requests faster than RATE_LIMIT allows or more at once than "
          "CONCURRENCY_LIMIT; Retry-After says when to try again",
     503: "the work ran past QUERY_TIMEOUT and was stopped, or the store could not be reached",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -48,10 +48,16 @@ class Family:
     limited: bool = True  # the client's rate and concurrency limits apply
     formats: tuple[str, ...] = ()  # only answers asked for in these ?format= (empty: any)
 
+    @cached_property
+    def varies_on(self) -> frozenset[str]:
+        """The request headers some answer of the family depends on, in small letters."""
+        return frozenset(n.strip().lower() for n in f"{self.vary},{self.pages_vary}".split(",")
+                         if n.strip())
+
 
 READ_ONLY = ("GET", "HEAD", "OPTIONS")
-# What an answer of a kept family depends on besides the data: path, query string, Accept,
-# and the language (Accept-Language or the lang cookie).
+# What a negotiated page of a kept family depends on besides the data: path, query string,
+# Accept, and the language (Accept-Language or the lang cookie).
 KEPT_VARY = "Accept, Accept-Language, Cookie"
 # A page is written in the reader's language: ?lang= (in the query string), the lang cookie,
 # or Accept-Language (service/i18n.py).
@@ -77,10 +83,12 @@ FAMILIES: tuple[Family, ...] = (
            pages_vary=LANGUAGE),  # the dataset's and its graphs' pages
     Family("api", ("/api/",), errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
            expose=("DMKG-Cache", "ETag", "Link"), pages_vary=LANGUAGE),  # its documentation
-    # Entity look-ups: about nine queries each, the same until the data changes.
-    Family("api-lookups", ("/api/entities/", "/api/entity"), errors=ErrorFormat.JSON,
-           cors=True, preflight=READ_ONLY, expose=("DMKG-Cache", "ETag", "Link"), kept=True,
-           vary=KEPT_VARY),
+    # Entity look-ups (about nine queries each) and searches: the same until the data (and
+    # with it the search index) changes. Their language is a parameter (lang=), and they are
+    # JSON whatever the Accept: the URL alone says what they are.
+    Family("api-lookups", ("/api/entities/", "/api/entity", "/api/search"),
+           errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
+           expose=("DMKG-Cache", "ETag", "Link"), kept=True),
     Family("reconciliation", ("/reconcile",), errors=ErrorFormat.JSON, cors=True,
            preflight=("GET", "POST", "OPTIONS")),
     # Probes of a load balancer or orchestrator must not be refused by the limits.

@@ -35,6 +35,8 @@ API_ERRORS: list[Case] = [
     ("POST", "/api/search?q=x", b"", {}, 405),
     ("DELETE", "/api/types", None, {}, 405),
     ("PUT", "/api/entities/substance/ketamine", b"{}", {}, 405),
+    ("GET", "/api/search?q=" + "x" * 9000, None, {}, 414),
+    ("GET", "/api/types", None, {f"X-Field-{n}": "1" for n in range(101)}, 431),
 ]
 OTHER_ERRORS: list[Case] = [
     ("GET", "/api/nowhere", None, {}, 404),

@@ -68,12 +68,16 @@ ERRORS: dict[str, list[Case]] = {
                 (404, "GET", "/dumps/no-such-dump.nq", None, {}),
                 (405, "POST", "/dataset", "", {}),
                 (406, "GET", "/ontology", None, IMAGE)],
-    "api": [(400, "GET", "/api/search", None, {}),
+    "api": [(400, "GET", "/api/sources?page=x", None, {}),
             (404, "GET", "/api/queries/no-such-query", None, {}),
-            (405, "POST", "/api/search?q=x", "", {})],
+            (405, "POST", "/api/types", "", {}),
+            (414, "GET", f"/api/types?lang={'x' * 9000}", None, {})],
     "api-lookups": [(400, "GET", "/api/entities/substance/ketamine?lang=xx", None, {}),
+                    (400, "GET", "/api/search", None, {}),
                     (404, "GET", "/api/entities/substance/unobtainium", None, {}),
-                    (405, "DELETE", "/api/entities/substance/ketamine", None, {})],
+                    (405, "DELETE", "/api/entities/substance/ketamine", None, {}),
+                    (405, "POST", "/api/search?q=x", "", {}),
+                    (414, "GET", f"/api/search?q={'x' * 9000}", None, {})],
     "reconciliation": [(400, "GET", "/reconcile?queries=not-json", None, {}),
                        (404, "GET", "/reconcile/no-such-thing", None, {}),
                        (405, "DELETE", "/reconcile", None, {}),
@@ -270,7 +274,7 @@ def test_the_time_limit_and_the_rate_limit_answer_in_the_family_format(
         assert stopped.status == 503 and "time limit" in stopped.text
         check(stopped, "/sparql")
         for chosen in FAMILIES:
-            path = "/api/search?q=x" if chosen.name == "api" else chosen.prefixes[0]
+            path = "/api/types" if chosen.name == "api" else chosen.prefixes[0]
             path = "/id/substance/ketamine" if chosen.name == "linked-data" else path
             # The worker that ran the stopped query was replaced: its successor admits two.
             replies = [request("GET", server.url + path) for _ in range(4)]
@@ -338,3 +342,18 @@ def test_the_downloads_of_pages_carry_cors_as_the_api_does(live_server: LiveServ
     assert download.headers["access-control-allow-origin"] == "*"
     page = request("GET", live_server.url + path.split("?")[0])
     assert "access-control-allow-origin" not in page.headers
+
+
+@pytest.mark.parametrize("path", ["/api/entities/substance/ketamine", "/api/search?q=keta"])
+def test_api_look_ups_and_searches_are_kept_and_vary_on_nothing_they_ignore(
+        live_server: LiveServer, path: str) -> None:
+    url = live_server.url + path
+    first = request("GET", url, headers={"Accept-Language": "de"})
+    french = request("GET", url, headers={"Accept-Language": "fr", "Accept": "text/html",
+                                          "Cookie": f"{LANG_COOKIE}=fr"})
+    assert first.status == french.status == 200 and first.body == french.body
+    # The language is the lang parameter's: the answer is kept once for every reader.
+    assert french.headers["dmkg-cache"] == "hit" and french.headers["etag"] == first.headers["etag"]
+    assert not varied_on(french) & {"accept", "accept-language", "cookie"}, french.headers
+    again = request("GET", url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status == 304
