@@ -34,15 +34,14 @@ from service.status import status_at
 class _Parser(FlaskParser):
     # Bad parameters are the client's error: 400, naming the parameter.
     DEFAULT_VALIDATION_STATUS = 400
-    # A misspelt or unsupported filter would otherwise be dropped, and the answer look like
-    # one filtered by it: an unknown parameter is refused, named, as a bad one is.
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
 
 
 class ApiBlueprint(Blueprint):  # type: ignore[misc]
     """A flask-smorest blueprint whose argument errors are 400s."""
 
-    ARGUMENTS_PARSER = _Parser()
+    # A misspelt or unsupported filter would otherwise be dropped, and the answer look like
+    # one filtered by it: an unknown parameter is refused, named, as a bad one is.
+    ARGUMENTS_PARSER = _Parser(unknown=RAISE)
 
 
 blueprint = ApiBlueprint("api", __name__, url_prefix="/api",

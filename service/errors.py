@@ -27,8 +27,14 @@ from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachab
 from kg.store.base import GraphStateError
 from service.i18n import ERROR_WORDS, language_of, page_language
 from service.media import NotAcceptable, UnknownFormat
-from service.routes import (ErrorFormat, Family, StartResponse, family, family_of_request,
-                            policy_headers)
+from service.routes import (
+    ErrorFormat,
+    Family,
+    StartResponse,
+    family,
+    family_of_request,
+    policy_headers,
+)
 
 log = logging.getLogger(__name__)
 

@@ -270,8 +270,9 @@ def test_downloads_write_codes_with_their_labels_beside(live_server: LiveServer)
     reply = get(live_server, "/claims?" + urlencode({"trend": "concept/increasing",
                                                    "format": "csv", "lang": "fr"}))
     assert not reply.body.startswith(b"\xef\xbb\xbf")  # read as UTF-8, the first name is "id"
-    rows = list(csv.DictReader(io.StringIO(reply.text)))
-    assert rows and list(rows[0])[0] == "id"
+    reader = csv.DictReader(io.StringIO(reply.text))
+    rows = list(reader)
+    assert rows and reader.fieldnames and reader.fieldnames[0] == "id"
     kinds = {"ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"}
     for row in rows:
         assert row["kind"] in kinds and row["kind_label"] and row["kind_label"] != row["kind"]
