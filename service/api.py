@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, render_template, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from flask_smorest.error_handler import ErrorSchema
+from marshmallow import RAISE
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from webargs.flaskparser import FlaskParser
@@ -38,7 +39,9 @@ class _Parser(FlaskParser):
 class ApiBlueprint(Blueprint):  # type: ignore[misc]
     """A flask-smorest blueprint whose argument errors are 400s."""
 
-    ARGUMENTS_PARSER = _Parser()
+    # A misspelt or unsupported filter would otherwise be dropped, and the answer look like
+    # one filtered by it: an unknown parameter is refused, named, as a bad one is.
+    ARGUMENTS_PARSER = _Parser(unknown=RAISE)
 
 
 blueprint = ApiBlueprint("api", __name__, url_prefix="/api",
@@ -48,7 +51,10 @@ View = TypeVar("View", bound=Callable[..., Any])
 # Errors any operation may answer, whatever it reads: the methods it does not take, the client
 # limits (service/limits.py) and the time limit or an unreachable store.
 COMMON_ERRORS = {
+    400: "a parameter is unknown (none is ignored), missing or malformed; errors names each",
     405: "the method is neither GET, HEAD nor OPTIONS (the Allow header lists them)",
+    414: "the request line is longer than 8190 bytes: the parameters are too long",
+    431: "the request's header fields are more than 100 or longer than 64 KiB in all",
     429: "the client sent requests faster than RATE_LIMIT allows or more at once than "
          "CONCURRENCY_LIMIT; Retry-After says when to try again",
     503: "the work ran past QUERY_TIMEOUT and was stopped, or the store could not be reached",
@@ -58,7 +64,7 @@ COMMON_ERRORS = {
 def documented_errors(described: dict[int, str]) -> Callable[[View], View]:
     """Document an operation's error answers, its own and the common ones, with their body."""
     def document(view: View) -> View:
-        for status, description in {**described, **COMMON_ERRORS}.items():
+        for status, description in {**COMMON_ERRORS, **described}.items():
             view = blueprint.alt_response(status, schema=ErrorSchema,
                                           description=description)(view)
         return view
@@ -142,7 +148,7 @@ class EntityStatus(MethodView):
     @blueprint.arguments(schemas.StatusArgs, location="query")
     @blueprint.response(200, schemas.StatusSchema)
     @documented_errors({404: "no entity, or no jurisdiction, with this id",
-                        400: "a parameter is missing or malformed"})
+                        400: "a parameter is unknown, missing or malformed"})
     def get(self, args: dict[str, Any], kind: str, slug: str) -> dict[str, Any]:
         """The legal status of an entity on a day: the control measures in force.
 
@@ -295,6 +301,8 @@ class Sources(MethodView):
 
 CLAIM_FILTERS = {"substance": DMO.aboutSubstance, "channel": DMO.aboutChannel,
                  "place": DMO.aboutPlace, "source": DMO.statedIn}
+# Filters whose values the schema checks (concept ids).
+CONCEPT_FILTERS = {"confidence": DMO.confidence, "trend": DMO.trend}
 
 
 @blueprint.route("/claims")
@@ -303,7 +311,7 @@ class Claims(MethodView):
     @blueprint.response(200, schemas.ClaimListSchema)
     @documented_errors({404: "a filter names an unknown entity"})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List claims, filtered by what they are about, their kind, trend or source."""
+        """List claims, filtered by what they are about, their kind, trend, confidence or source."""
         catalogue = _catalogue()
         patterns = ["?claim a <https://w3id.org/dmkg/ontology#Claim> ."]
         bindings: dict[str, URIRef | Literal] = {}
@@ -317,9 +325,10 @@ class Claims(MethodView):
         if args.get("kind"):
             patterns.append("?claim a ?kind .")
             bindings["kind"] = DMO[args["kind"]]
-        if args.get("trend"):
-            patterns.append(f"?claim <{DMO.trend}> ?trend .")
-            bindings["trend"] = URIRef(f"{DMR}concept/{args['trend']}")
+        for name, predicate in CONCEPT_FILTERS.items():
+            if args.get(name):
+                patterns.append(f"?claim <{predicate}> ?{name} .")
+                bindings[name] = URIRef(str(DMR) + args[name])
         projection = " ".join(["?claim", *(f"?{name}" for name in bindings)])
         query = f"SELECT DISTINCT {projection} WHERE {{ {' '.join(patterns)} }}"
         rows = _backend().select(query, bindings)
@@ -363,9 +372,10 @@ def _term(parameter: QueryParameter, raw: str) -> URIRef | Literal:
 
 @blueprint.route("/queries")
 class Queries(MethodView):
+    @blueprint.arguments(schemas.NoArgs, location="query")
     @blueprint.response(200, schemas.QueryInfoSchema(many=True))
     @documented_errors({})
-    def get(self) -> list[dict[str, Any]]:
+    def get(self, _args: dict[str, Any]) -> list[dict[str, Any]]:
         """List the competency questions that can be run, with their parameters."""
         return [_info(q) for q in _queries().values()]
 

@@ -37,6 +37,26 @@ class OntologyClass(validate.Validator):
         return validate.OneOf(self.choices)(value)
 
 
+class Concept(fields.String):
+    """A concept's id (concept/increasing), also taken in its short form (increasing)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text if text.startswith("concept/") else f"concept/{text}"
+
+
+TRENDS = tuple(f"concept/{t}" for t in ("increasing", "strongly-increasing", "decreasing",
+                                          "stable", "emerging", "marginal"))
+CONFIDENCES = tuple(f"concept/{c}-confidence" for c in ("high", "medium", "low"))
+
+
+def concept(choices: tuple[str, ...], what: str) -> Concept:
+    """A concept parameter taking one of choices, long or short."""
+    return Concept(validate=validate.OneOf(choices), metadata={
+        "description": f"{what}: a concept id such as {choices[0]}, or its short form "
+                       f"{choices[0].removeprefix('concept/')}"})
+
+
 LANG = fields.String(load_default="en", validate=validate.OneOf(["en", "fr"]),
                      metadata={"description": "language of labels, falling back to the other"})
 
@@ -86,6 +106,10 @@ ClaimSchema = schema_of(ClaimLink)
 EntitySchema = schema_of(EntityDescription)
 
 
+class NoArgs(Schema):
+    """No parameters: any is refused."""
+
+
 class EntityArgs(Schema):
     lang = LANG
 
@@ -117,13 +141,9 @@ class SearchArgs(PageArgs):
                              load_default=list,
                              metadata={"description": "keep claims of these kinds "
                                                       "(ReportedFinding, Opinion, …)"})
-    confidence = fields.List(fields.String(validate=validate.Length(max=100)),
-                             load_default=list,
-                             metadata={"description": "keep claims of these confidences "
-                                                      "(concept/high-confidence, …)"})
-    trend = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list,
-                        metadata={"description": "keep claims with these trends "
-                                                 "(concept/increasing, …)"})
+    confidence = fields.List(concept(CONFIDENCES, "keep claims of this confidence"),
+                             load_default=list)
+    trend = fields.List(concept(TRENDS, "keep claims with this trend"), load_default=list)
     facets = fields.Boolean(load_default=True,
                             metadata={"description": "count the matches by facet"})
 
@@ -212,9 +232,8 @@ class ClaimArgs(PageArgs):
     source = fields.String()
     kind = fields.String(validate=validate.OneOf(["ReportedFinding", "EditorialStatement",
                                                   "Opinion", "RegulatoryFact"]))
-    trend = fields.String(validate=validate.OneOf(["increasing", "strongly-increasing",
-                                                   "decreasing", "stable", "emerging",
-                                                   "marginal"]))
+    confidence = concept(CONFIDENCES, "keep claims of this confidence")
+    trend = concept(TRENDS, "keep claims with this trend")
 
 
 class ClaimListSchema(PageSchema):

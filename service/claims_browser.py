@@ -34,9 +34,13 @@ from service.services import services
 
 blueprint = Blueprint("claims_browser", __name__)
 
-CSV_COLUMNS = ("id", "iri", "ref", "kind", "label", "quote", "quote_lang", "summary",
-               "confidence", "trend", "period_start", "period_end", "source", "source_title",
-               "source_date", "substance", "channel", "place")
+# A coded value is written as its code (what the facets and the API filter by), with its
+# label in the reader's language beside it. No byte-order mark: Python's csv module, reading
+# the UTF-8 it is given, would take it for part of the first column's name.
+CSV_COLUMNS = ("id", "iri", "ref", "kind", "kind_label", "label", "quote", "quote_lang",
+               "summary", "confidence", "confidence_label", "trend", "trend_label",
+               "period_start", "period_end", "source", "source_title", "source_date",
+               "substance", "channel", "place")
 CHARTED = ("source", "kind", "trend", "confidence")
 
 
@@ -105,10 +109,12 @@ def _record(claim: ClaimLink, facets: ClaimFacets, lang: str) -> dict[str, Any]:
     source, quote = claim.source, claim.quote
     return {
         "id": claim.id, "iri": claim.iri, "ref": claim.ref or "",
-        "kind": claim.kind, "label": claim.label, "quote": quote.value if quote else "",
-        "quote_lang": quote.lang if quote else "", "summary": claim.summary or "",
-        "confidence": claim.confidence.label if claim.confidence else "",
-        "trend": [t.label for t in claim.trend],
+        "kind": claim.kind, "kind_label": claim.kind_label or "", "label": claim.label,
+        "quote": quote.value if quote else "", "quote_lang": quote.lang if quote else "",
+        "summary": claim.summary or "",
+        "confidence": (claim.confidence.id or "") if claim.confidence else "",
+        "confidence_label": claim.confidence.label if claim.confidence else "",
+        "trend": [t.id or "" for t in claim.trend], "trend_label": [t.label for t in claim.trend],
         "period_start": claim.period_start or "", "period_end": claim.period_end or "",
         "source": (source.id or "") if source else "",
         "source_title": source.title if source else "",

@@ -27,7 +27,14 @@ from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachab
 from kg.store.base import GraphStateError
 from service.i18n import ERROR_WORDS, language_of, page_language
 from service.media import NotAcceptable, UnknownFormat, ranks_html_first
-from service.routes import ErrorFormat, Family, StartResponse, family, policy_headers
+from service.routes import (
+    ErrorFormat,
+    Family,
+    StartResponse,
+    family,
+    family_of_request,
+    policy_headers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +221,8 @@ def _query(environ: Mapping[str, Any]) -> dict[str, str]:
 def wsgi_error(error: ServiceError, environ: dict[str, Any],
                start_response: StartResponse) -> list[bytes]:
     """Answer a WSGI request with an error (for the middleware in front of Flask)."""
-    status, headers, body = render(error, family(environ.get("PATH_INFO") or "/"),
-                                   _query(environ), language_of(Request(environ)),
+    status, headers, body = render(error, family_of_request(environ), _query(environ),
+                                   language_of(Request(environ)),
                                    environ.get("HTTP_ACCEPT", ""))
     start_response(status, headers)
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
@@ -232,8 +239,10 @@ def raw_error(error: ServiceError, path: str) -> bytes:
 
 def flask_error(error: ServiceError) -> Response:
     """Answer the current Flask request with an error."""
-    status, headers, body = render(error, family(request.path), request.args,
-                                   page_language(), request.headers.get("Accept", ""))
+    status, headers, body = render(error, family(request.path,
+                                                 request.args.get("format", "")),
+                                   request.args, page_language(),
+                                   request.headers.get("Accept", ""))
     return Response(body, status=status, headers=headers)
 
 

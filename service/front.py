@@ -31,6 +31,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
+from service.errors import ServiceError, raw_error
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
 
@@ -42,9 +43,11 @@ BODY_SECONDS = 30.0
 LINE_LIMIT = 8190
 HEAD_LIMIT = 64 * 1024
 FIELD_LIMIT = 100
-TOO_LONG_LINE = (b"414 URI Too Long: the request line is longer than 8190 bytes; send a long "
-                 b"query with POST (application/sparql-query or a form)\n")
-TOO_LARGE_HEAD = b"431 Request Header Fields Too Large\n"
+TOO_LONG_LINE = ("the request line is longer than 8190 bytes; send a long query with POST "
+                 "(application/sparql-query or a form)")
+TOO_LARGE_HEAD = "the request's header fields are more or longer than the service reads"
+# A refused request's path is read this far to find its route family (prefixes are short).
+FAMILY_PATH = 200
 # The worker's threads running the application (a query waits on its own helper thread).
 THREADS = 8
 
@@ -54,12 +57,12 @@ ACCESS = logging.getLogger("gunicorn.access")
 
 
 class _Refused(Exception):
-    """A request refused while its head is read: the status line and the answer's text."""
+    """A request refused while its head is read: the error, and the path it was sent to."""
 
-    def __init__(self, status: bytes, text: bytes) -> None:
-        super().__init__(status.decode())
-        self.status = status
-        self.text = text
+    def __init__(self, error: ServiceError, path: bytes) -> None:
+        super().__init__(f"{error.status} {error.message}")
+        self.error = error
+        self.path = path.split(b"?", 1)[0][:FAMILY_PATH].decode("latin-1")
 
 
 class RawSocket:
@@ -128,14 +131,14 @@ class Protocol(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         if len(self.url) > LINE_LIMIT:
-            self.refused = _Refused(b"414 URI Too Long", TOO_LONG_LINE)
+            self.refused = _Refused(ServiceError(414, TOO_LONG_LINE), self.url)
             raise self.refused
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
         self.head_bytes += len(name) + len(value) + 4
         if self.head_bytes > HEAD_LIMIT or len(self.headers) > FIELD_LIMIT:
-            self.refused = _Refused(b"431 Request Header Fields Too Large", TOO_LARGE_HEAD)
+            self.refused = _Refused(ServiceError(431, TOO_LARGE_HEAD), self.url)
             raise self.refused
 
     def on_headers_complete(self) -> None:
@@ -155,11 +158,8 @@ class Protocol(HttpToolsProtocol):
     def _refuse(self, refused: _Refused) -> None:
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
-        self.transport.write(
-            b"HTTP/1.1 " + refused.status + b"\r\nConnection: close\r\n"
-            b"Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
-            b"Access-Control-Allow-Origin: *\r\nContent-Length: "
-            + str(len(refused.text)).encode() + b"\r\n\r\n" + refused.text)
+        # In the format and with the CORS of the path's family, as the application's errors.
+        self.transport.write(raw_error(refused.error, refused.path))
         self.transport.close()
 
 

@@ -21,6 +21,7 @@ from service.claims_browser import charts as claim_charts
 from service.i18n import KIND_NAMES, WORDS, facet_label, page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import Group, svg
+from service.paging import Paging
 from service.resources import NotFound, Resources
 from service.services import services
 from service.timeline import bars as timeline_bars
@@ -133,9 +134,13 @@ def search() -> Response:
     text = request.args.get("q", "").strip()[:200]
     chosen = {name: value[:300] for name in FACETS
               if (value := request.args.get(name, "").strip())}
-    found = catalogue.query(text, {k: [v] for k, v in chosen.items()}, limit=50,
+    paging = Paging.from_request()
+    found = catalogue.query(text, {k: [v] for k, v in chosen.items()},
+                            offset=(paging.page - 1) * paging.per_page, limit=paging.per_page,
                             facets=True, lang=lang) if text else None
-    api = "/api/search?" + urlencode({"q": text, "lang": lang, **chosen})
+    # The API names the class filter "type" and refuses names it does not know.
+    api = "/api/search?" + urlencode({"q": text, "lang": lang, **{
+        "type" if name == "class" else name: value for name, value in chosen.items()}})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
     # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
@@ -152,6 +157,6 @@ def search() -> Response:
     if found and found.suggested and found.did_you_mean:
         suggestion = found.suggested.written(found.did_you_mean, lang)
     return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
-                 suggestion=suggestion,
+                 suggestion=suggestion, paging=paging.links(found.total) if found else None,
                  hits=found.hits if found else [], snippets=snippets,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

@@ -3,8 +3,9 @@
 Describing an entity takes a few reads of the store and a serialization; between two writes
 the answer is the same, and so is the answer to a SPARQL query sent by GET. ResponseCache is
 WSGI middleware that keeps the bytes of each 200 answer of the route families declared kept
-(the endpoint, REST look-ups and dereferenced IRIs, see routes.py), keyed by everything the
-answer depends on: scheme, host, path, query string, Accept and Accept-Language. An answer that
+(the endpoint, REST look-ups and searches, dereferenced IRIs, see routes.py), keyed by everything
+the answer depends on: scheme, host, path, query string, and those of Accept and the language
+(Accept-Language, the lang cookie) its family's Vary names. An answer that
 says how it may be kept (Cache-Control: a query reading the clock or a random number) is not
 kept. Entries are dropped, least recently used first, past a budget in bytes, and all of them
 whenever the data changes (clear(), called on every write and again once the search catalogue
@@ -77,15 +78,18 @@ class ResponseCache:
     def _key(self, environ: dict[str, Any]) -> Key | None:
         """The key of the request's answer; None for one never kept."""
         path = environ.get("PATH_INFO", "")
+        chosen = family(path)
         if (not self.budget or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-                or not family(path).kept):
+                or not chosen.kept):
             return None
         # The language a page is shown in comes from Accept-Language or the lang cookie.
         language = (environ.get("HTTP_ACCEPT_LANGUAGE", "") + "|"
-                    + parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE, ""))
+                    + parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE, "")
+                    if "cookie" in chosen.varies_on else "")
+        accept = environ.get("HTTP_ACCEPT", "") if "accept" in chosen.varies_on else ""
         # Answers name the host they were reached at (the endpoint's base IRI, links).
         where = f"{environ.get('wsgi.url_scheme')}://{environ.get('HTTP_HOST', '')}{path}"
-        return (where, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), language)
+        return (where, environ.get("QUERY_STRING", ""), accept, language)
 
     def holds(self, environ: dict[str, Any]) -> bool:
         """Tell whether an answer to this request is kept now."""

@@ -5,7 +5,9 @@ once what all its answers get, success and error alike, whichever part of the se
 them (Flask views, error handlers, or the WSGI layers in front of Flask): how an error looks,
 whether pages of other origins may read the answers (CORS), whether answers are kept until the
 data changes (with an ETag), whether its HTML answers get the page headers, which request
-headers the answers vary on, and whether the client limits apply.
+headers the answers vary on, and whether the client limits apply. A family may hold only the
+answers asked for in some ?format= values (the data downloads of pages): those follow the
+rules of the data they are, not of the pages at the same paths.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import parse_qs
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -44,11 +47,18 @@ class Family:
     vary: str = ""  # request headers every answer depends on
     pages_vary: str = ""  # request headers its HTML answers (pages for people) also depend on
     limited: bool = True  # the client's rate and concurrency limits apply
+    formats: tuple[str, ...] = ()  # only answers asked for in these ?format= (empty: any)
+
+    @cached_property
+    def varies_on(self) -> frozenset[str]:
+        """The request headers some answer of the family depends on, in small letters."""
+        return frozenset(n.strip().lower() for n in f"{self.vary},{self.pages_vary}".split(",")
+                         if n.strip())
 
 
 READ_ONLY = ("GET", "HEAD", "OPTIONS")
-# What an answer of a kept family depends on besides the data: path, query string, Accept,
-# and the language (Accept-Language or the lang cookie).
+# What a negotiated page of a kept family depends on besides the data: path, query string,
+# Accept, and the language (Accept-Language or the lang cookie).
 KEPT_VARY = "Accept, Accept-Language, Cookie"
 # A page is written in the reader's language: ?lang= (in the query string), the lang cookie,
 # or Accept-Language (service/i18n.py).
@@ -56,6 +66,9 @@ LANGUAGE = "Accept-Language, Cookie"
 FAMILIES: tuple[Family, ...] = (
     Family("pages", ("/", "/search", "/browse", "/claims", "/map", "/timeline"),
            errors=ErrorFormat.HTML, vary=LANGUAGE),
+    # Their downloads are data, read by programs, also from other sites' pages.
+    Family("page-data", ("/browse", "/claims", "/map"), errors=ErrorFormat.JSON, cors=True,
+           preflight=READ_ONLY, expose=("Link",), vary=LANGUAGE, formats=("json", "csv")),
     Family("static", ("/static/", "/favicon.ico")),
     # Query answers sent by GET are kept too (not those reading the clock or a random number).
     Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
@@ -72,10 +85,12 @@ FAMILIES: tuple[Family, ...] = (
            pages_vary=LANGUAGE),  # the dataset's and its graphs' pages
     Family("api", ("/api/",), errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
            expose=("DMKG-Cache", "ETag", "Link"), pages_vary=LANGUAGE),  # its documentation
-    # Entity look-ups: about nine queries each, the same until the data changes.
-    Family("api-lookups", ("/api/entities/", "/api/entity"), errors=ErrorFormat.JSON,
-           cors=True, preflight=READ_ONLY, expose=("DMKG-Cache", "ETag", "Link"), kept=True,
-           vary=KEPT_VARY),
+    # Entity look-ups (about nine queries each) and searches: the same until the data (and
+    # with it the search index) changes. Their language is a parameter (lang=), and they are
+    # JSON whatever the Accept: the URL alone says what they are.
+    Family("api-lookups", ("/api/entities/", "/api/entity", "/api/search"),
+           errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
+           expose=("DMKG-Cache", "ETag", "Link"), kept=True),
     Family("reconciliation", ("/reconcile",), errors=ErrorFormat.JSON, cors=True,
            preflight=("GET", "POST", "OPTIONS")),
     # Probes of a load balancer or orchestrator must not be refused by the limits.
@@ -101,20 +116,24 @@ PAGE_HEADERS = (
 )
 
 
-def family_of(path: str) -> Family:
-    """Return the family of a path: the one with its longest matching prefix."""
-    best: tuple[int, Family] | None = None
+def family_of(path: str, fmt: str = "") -> Family:
+    """Return the family of a path asked for in a format (?format=, "" when none): the one
+    with its longest matching prefix, one naming the format before one naming none."""
+    best: tuple[int, bool, Family] | None = None
     for family in FAMILIES:
+        if family.formats and fmt not in family.formats:
+            continue
         for prefix in family.prefixes:
             matches = path == prefix or (path.startswith(prefix) and (
                 prefix.endswith("/") or path[len(prefix)] in "/?."))
             if prefix == "/" and path != "/":
                 matches = False
-            if matches and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), family)
+            rank = (len(prefix), bool(family.formats))
+            if matches and (best is None or rank > best[:2]):
+                best = (*rank, family)
     if best is None:
         raise LookupError(f"no route family for {path}")
-    return best[1]
+    return best[2]
 
 
 # Paths no family names (a mistyped address: always a 404) are answered as pages, for people.
@@ -122,12 +141,27 @@ UNROUTED = FAMILIES[0]
 
 
 @lru_cache(maxsize=4096)
-def family(path: str) -> Family:
-    """Return the family of a request's path; UNROUTED for a path no family names."""
+def family(path: str, fmt: str = "") -> Family:
+    """Return the family of a request's path and format; UNROUTED for a path no family
+    names."""
     try:
-        return family_of(path)
+        return family_of(path, fmt)
     except LookupError:
         return UNROUTED
+
+
+def requested_format(query: str) -> str:
+    """The ?format= a query string asks for ("" when none), as the views read it (the
+    first)."""
+    if "format=" not in query:  # most requests: no parsing
+        return ""
+    return parse_qs(query).get("format", [""])[0]
+
+
+def family_of_request(environ: dict[str, Any]) -> Family:
+    """Return the family of a WSGI request: its path and the format it asks for."""
+    return family(environ.get("PATH_INFO") or "/",
+                  requested_format(str(environ.get("QUERY_STRING", ""))))
 
 
 def _with_vary(headers: list[tuple[str, str]], vary: str) -> None:
@@ -169,7 +203,7 @@ class RouteFamilies:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        chosen = family(environ.get("PATH_INFO") or "/")
+        chosen = family_of_request(environ)
         # No CORS for a request carrying credentials: no other site's page may write.
         cors = chosen.cors and "HTTP_AUTHORIZATION" not in environ
         if (cors and environ.get("REQUEST_METHOD") == "OPTIONS" and chosen.preflight

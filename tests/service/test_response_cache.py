@@ -18,9 +18,10 @@ LOOKUP = "/api/entities/substance/ketamine"
 
 
 def test_a_look_up_is_kept_and_answered_again_byte_for_byte(live_server: LiveServer) -> None:
-    path = f"{LOOKUP}?lang=fr&unique={uuid.uuid4()}"  # a key no other request has used
-    first = request("GET", live_server.url + path)
-    again = request("GET", live_server.url + path)
+    # The host is part of the key: one no other request has named makes a key of its own.
+    host = {"Host": f"h{uuid.uuid4().hex}.localhost:{live_server.port}"}
+    first = request("GET", f"{live_server.url}{LOOKUP}?lang=fr", headers=host)
+    again = request("GET", f"{live_server.url}{LOOKUP}?lang=fr", headers=host)
     assert (first.status, again.status) == (200, 200)
     assert (first.headers["dmkg-cache"], again.headers["dmkg-cache"]) == ("miss", "hit")
     assert again.body == first.body

@@ -129,6 +129,43 @@ def test_bad_parameters_are_400_naming_the_parameter(live_server: LiveServer, pa
     assert f"'{names}'" in body["message"]
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "names"),
+    [("/claims", {"confidence": "concept/nonsense"}, "'confidence'"),
+     ("/claims", {"period": "2015"}, "'period'"),
+     ("/claims", {"trend": "marginal", "colour": "red", "shape": "round"}, "'colour', 'shape'"),
+     ("/search", {"q": "x", "class": "City"}, "'class'"),
+     ("/entities/substance/cocaine", {"lang": "fr", "format": "json"}, "'format'"),
+     ("/entity", {"iri": f"{DMR}place/lille", "q": "x"}, "'q'"),
+     ("/queries", {"all": "1"}, "'all'")],
+)
+def test_unknown_parameters_are_400_naming_them(live_server: LiveServer, path: str,
+                                                params: dict[str, Any], names: str) -> None:
+    status, body = api(live_server, path, **params)
+    assert status == 400
+    assert names in body["message"]
+
+
+@pytest.mark.parametrize("path", ["/claims", "/search"])
+@pytest.mark.parametrize(("name", "short"), [("trend", "marginal"),
+                                             ("confidence", "low-confidence")])
+def test_concept_filters_take_the_id_or_its_short_form(live_server: LiveServer, path: str,
+                                                       name: str, short: str) -> None:
+    text = {"q": "a"} if path == "/search" else {}
+    found = [api(live_server, path, per_page=100, **text, **{name: value})
+             for value in (short, f"concept/{short}")]
+    assert [status for status, _ in found] == [200, 200]
+    assert found[0][1]["results"] == found[1][1]["results"]
+    assert 0 < found[0][1]["total"] < api(live_server, path, per_page=1, **text)[1]["total"]
+
+
+def test_the_search_page_names_an_api_search_that_answers(live_server: LiveServer) -> None:
+    reply = request("GET", f"{live_server.url}/search?q=a&class=City")
+    api_search = reply.headers["link"].split(">")[0].lstrip("<")
+    assert "type=City" in api_search
+    assert request("GET", live_server.url + api_search).status == 200
+
+
 def test_types_with_counts(live_server: LiveServer) -> None:
     _, body = api(live_server, "/types")
     counts = {t["name"]: t["count"] for t in body}
@@ -218,6 +255,20 @@ def test_every_api_route_is_in_the_document(spec: dict[str, Any], built: Layout)
     routes -= {"/api/openapi.json", "/api/docs"}
     assert routes == set(spec["paths"])
     assert spec["openapi"].startswith("3.1")
+
+
+def test_every_operation_documents_its_400_and_the_concept_spellings(
+        spec: dict[str, Any]) -> None:
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert "unknown" in operation["responses"]["400"]["description"], (method, path)
+    for path in ("/api/claims", "/api/search"):
+        described = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
+        for name, short in (("trend", "increasing"), ("confidence", "high-confidence")):
+            words = json.dumps(described[name])
+            assert f"concept/{short}" in words and f"form {short}" in words, (path, name)
 
 
 def test_documented_examples_validate_against_their_schemas(spec: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from flask import Flask
 from kg.paths import Layout
 from service.app import create_app
 from service.i18n import LANG_COOKIE
-from service.routes import FAMILIES, ErrorFormat, Family, family, family_of
+from service.routes import FAMILIES, ErrorFormat, Family, family, family_of, requested_format
 from tests.http import Reply, request
 from tests.live import LiveServer
 from tests.service.test_writes import TOKEN, writable_settings
@@ -44,6 +44,11 @@ ERRORS: dict[str, list[Case]] = {
               (404, "GET", "/browse/nonsense", None, {}),
               (404, "GET", "/no-such-page", None, {}),
               (405, "POST", "/search", "", {})],
+    "page-data": [(400, "GET", "/claims?format=json&trend=bad", None, {}),
+                  (400, "GET", "/claims?format=csv&kind=Rumour", None, {}),
+                  (400, "GET", "/browse/substance?format=json&per_page=0", None, {}),
+                  (404, "GET", "/browse/nonsense?format=json", None, {}),
+                  (405, "POST", "/map?format=json", "", {})],
     "static": [(404, "GET", "/static/no-such-file.js", None, {}),
                (405, "POST", "/favicon.ico", "", {})],
     "endpoint": [(400, "GET", "/sparql?query=ASK%20%7B", None, {}),
@@ -63,12 +68,16 @@ ERRORS: dict[str, list[Case]] = {
                 (404, "GET", "/dumps/no-such-dump.nq", None, {}),
                 (405, "POST", "/dataset", "", {}),
                 (406, "GET", "/ontology", None, IMAGE)],
-    "api": [(400, "GET", "/api/search", None, {}),
+    "api": [(400, "GET", "/api/sources?page=x", None, {}),
             (404, "GET", "/api/queries/no-such-query", None, {}),
-            (405, "POST", "/api/search?q=x", "", {})],
+            (405, "POST", "/api/types", "", {}),
+            (414, "GET", f"/api/types?lang={'x' * 9000}", None, {})],
     "api-lookups": [(400, "GET", "/api/entities/substance/ketamine?lang=xx", None, {}),
+                    (400, "GET", "/api/search", None, {}),
                     (404, "GET", "/api/entities/substance/unobtainium", None, {}),
-                    (405, "DELETE", "/api/entities/substance/ketamine", None, {})],
+                    (405, "DELETE", "/api/entities/substance/ketamine", None, {}),
+                    (405, "POST", "/api/search?q=x", "", {}),
+                    (414, "GET", f"/api/search?q={'x' * 9000}", None, {})],
     "reconciliation": [(400, "GET", "/reconcile?queries=not-json", None, {}),
                        (404, "GET", "/reconcile/no-such-thing", None, {}),
                        (405, "DELETE", "/reconcile", None, {}),
@@ -148,9 +157,15 @@ MEDIA = {ErrorFormat.TEXT: "text/plain", ErrorFormat.JSON: "application/json",
          ErrorFormat.HTML: "text/html"}
 
 
+def family_asked(path: str) -> Family:
+    """The family of a path with its query string."""
+    bare, _, query = path.partition("?")
+    return family(bare, requested_format(query))
+
+
 def check(reply: Reply, path: str, method: str = "GET", credentials: bool = False) -> None:
     """Assert that an answer follows the rules of its path's family."""
-    chosen = family(path.split("?")[0])
+    chosen = family_asked(path)
     where = (method, path, reply.status, chosen.name, reply.headers)
     assert reply.headers.get("x-content-type-options") == "nosniff", where
     cors = reply.headers.get("access-control-allow-origin") == "*"
@@ -188,6 +203,10 @@ def test_every_route_follows_its_family_on_success_and_error(
         below = path.rstrip("/") + "/no-such-thing"
         check(request("GET", live_server.url + below), below)
         check(request("PATCH", live_server.url + path), path, "PATCH")
+        if method == "GET" and family_of(path, "json").formats:
+            download = request("GET", f"{live_server.url}{path}?format=json")
+            check(download, f"{path}?format=json")
+            seen.setdefault(family_of(path, "json").name, set()).add(download.status)
     for chosen in FAMILIES:
         assert any(s < 300 for s in seen[chosen.name]) or chosen.name == "admin", chosen
 
@@ -222,7 +241,7 @@ def test_each_error_status_of_a_family_follows_its_rules(live_server: LiveServer
     for status, method, path, body, headers in ERRORS[name]:
         reply = _send(live_server, method, path, body, headers)
         assert reply.status == status, (method, path, reply.status, reply.body[:200])
-        assert family(path.split("?")[0]).name == name, path
+        assert family_asked(path).name == name, path
         check(reply, path, method)
 
 
@@ -255,7 +274,7 @@ def test_the_time_limit_and_the_rate_limit_answer_in_the_family_format(
         assert stopped.status == 503 and "time limit" in stopped.text
         check(stopped, "/sparql")
         for chosen in FAMILIES:
-            path = "/api/search?q=x" if chosen.name == "api" else chosen.prefixes[0]
+            path = "/api/types" if chosen.name == "api" else chosen.prefixes[0]
             path = "/id/substance/ketamine" if chosen.name == "linked-data" else path
             # The worker that ran the stopped query was replaced: its successor admits two.
             replies = [request("GET", server.url + path) for _ in range(4)]
@@ -336,3 +355,29 @@ def test_a_browser_gets_linked_data_errors_as_a_page_in_its_language(
         reply = request("GET", missing, headers={"Accept": accept, "Accept-Language": "fr"})
         assert reply.status == 404 and reply.media_type == "text/plain", accept
         assert reply.text == "no entity substance/nope in this graph\n"
+
+
+@pytest.mark.parametrize("path", ["/claims?format=json", "/claims?format=csv",
+                                  "/map?format=json", "/browse/substance?format=json"])
+def test_the_downloads_of_pages_carry_cors_as_the_api_does(live_server: LiveServer,
+                                                          path: str) -> None:
+    download = request("GET", live_server.url + path)
+    assert download.status == 200 and download.media_type != "text/html"
+    assert download.headers["access-control-allow-origin"] == "*"
+    page = request("GET", live_server.url + path.split("?")[0])
+    assert "access-control-allow-origin" not in page.headers
+
+
+@pytest.mark.parametrize("path", ["/api/entities/substance/ketamine", "/api/search?q=keta"])
+def test_api_look_ups_and_searches_are_kept_and_vary_on_nothing_they_ignore(
+        live_server: LiveServer, path: str) -> None:
+    url = live_server.url + path
+    first = request("GET", url, headers={"Accept-Language": "de"})
+    french = request("GET", url, headers={"Accept-Language": "fr", "Accept": "text/html",
+                                          "Cookie": f"{LANG_COOKIE}=fr"})
+    assert first.status == french.status == 200 and first.body == french.body
+    # The language is the lang parameter's: the answer is kept once for every reader.
+    assert french.headers["dmkg-cache"] == "hit" and french.headers["etag"] == first.headers["etag"]
+    assert not varied_on(french) & {"accept", "accept-language", "cookie"}, french.headers
+    again = request("GET", url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status == 304

@@ -113,6 +113,23 @@ def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveSer
     assert "<script>x" not in hostile
 
 
+def test_search_page_pages_its_results_without_scripts(live_server: LiveServer) -> None:
+    everything = get_json(live_server, "/api/search", q="e", per_page=100)
+    ids = [hit["id"] for hit in everything["results"]]
+    assert everything["total"] == len(ids) > 50
+    first = request("GET", f"{live_server.url}/search?q=e&lang=fr").body.decode()
+    assert f"Page 1 sur {-(-len(ids) // 50)}" in first
+    assert 'rel="next" href="/search?q=e&amp;lang=fr&amp;page=2"' in first
+    assert 'rel="prev"' not in first
+    second = request("GET", f"{live_server.url}/search?q=e&lang=fr&page=2").body.decode()
+    assert f'href="/id/{ids[50]}?lang=fr"' in second
+    assert f'href="/id/{ids[0]}?lang=fr"' not in second
+    assert 'rel="prev" href="/search?q=e&amp;lang=fr&amp;page=1"' in second
+    small = request("GET", f"{live_server.url}/search?q=e&per_page=10&page=3").body.decode()
+    assert small.count('<li><a href="/id/') == 10 and f'href="/id/{ids[20]}?' in small
+    assert request("GET", f"{live_server.url}/search?q=e&page=0").status == 400
+
+
 @pytest.mark.parametrize(("typed", "entity", "meant"), MISSPELT)
 def test_reconciliation_tolerates_typos_and_ranks_the_exact_name_first(
         live_server: LiveServer, typed: str, entity: str, meant: str) -> None:
