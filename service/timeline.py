@@ -103,13 +103,12 @@ def bars(measures: list[Measure]) -> list[dict[str, Any]]:
         if start is None:
             continue
         status = m.status
-        instrument = m.established_by
         rows.append({
             "id": m.id, "label": m.label, "start": start,
             "end": _day(m.effective_until), "point": m.as_of is not None,
             "colour": CATEGORY_COLOURS.get(status.iri, "#5d6d7e") if status else DUTIES_ONLY,
             "category": status.label if status else None,
-            "instrument": instrument.label if instrument else None,
+            "instruments": [i.label for i in m.established_by],
             "regulates": ", ".join(r.label for r in m.regulates),
             "from": m.effective_from or m.as_of,
             "until": m.effective_until})
@@ -151,7 +150,7 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         y = TOP + index * ROW
         start = x(row["start"])
         end = x(row["end"]) if row["end"] else x(dt.date(last, 1, 1))
-        text = row["instrument"] or row["label"]
+        text = (words["semicolon"] + " ").join(row["instruments"]) or row["label"]
         until = date_text(row["until"], lang) if row["until"] else "…"
         title_text = f'{row["label"]} ({date_text(row["from"], lang)} {TO[lang]} {until})'
         if text != row["label"]:

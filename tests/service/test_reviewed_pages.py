@@ -1,0 +1,41 @@
+"""What a French-speaking reader found wrong on the pages, each checked over real HTTP: every
+legal text of a measure, property labels, quotes, term links, the time line, typography."""
+
+from __future__ import annotations
+
+import json
+
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+FRENCH = {"Cookie": "dmkg_lang=fr"}
+THEFTS = "regulation/ketamine-fr-theft-reporting-2001"
+TEXTS_2001 = ("Arrêté du 16 août 2001", "Arrêté du 4 septembre 2001", "Arrêté du 31 juillet 2003")
+
+
+def get(server: LiveServer, path: str) -> Reply:
+    return request("GET", f"{server.url}{path}", headers=FRENCH)
+
+
+def in_order(text: str, parts: tuple[str, ...]) -> bool:
+    """Whether every part is in text, each after the one before."""
+    places = [text.find(part) for part in parts]
+    return -1 not in places and places == sorted(places)
+
+
+def test_a_measure_shows_every_legal_text_earliest_first(live_server: LiveServer) -> None:
+    for path in (f"/id/{THEFTS}", "/id/substance/ketamine"):
+        page = get(live_server, path).text
+        card = page.split(f'<strong><a href="/id/{THEFTS}?lang=fr">')[1].split("</div>\n</div>")[0]
+        said = card.split("établie par")[1]
+        assert in_order(said, TEXTS_2001), path
+    timeline = get(live_server, "/timeline").text
+    row = timeline.split(f'<tr><td><a href="/id/{THEFTS}?lang=fr">')[1].split("</tr>")[0]
+    assert in_order(row, TEXTS_2001)
+    title = timeline.split(f'<a href="/id/{THEFTS}"><title>')[1].split("</title>")[0]
+    assert in_order(title, TEXTS_2001)
+    reply = request("GET", f"{live_server.url}/api/entities/{THEFTS}")
+    ids = [i["id"] for i in json.loads(reply.body)["measures"][0]["established_by"]]
+    assert ids == ["regulation/arrete-2001-08-16-ketamine-medicines",
+                   "regulation/arrete-2001-09-04-ketamine-medicines",
+                   "regulation/arrete-2003-07-31-ketamine-tiletamine"]
