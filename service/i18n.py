@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal
 
 from flask import Flask, Response, request
 from werkzeug.wrappers import Request
@@ -248,7 +251,12 @@ PROPERTY_LABELS: dict[str, dict[str, str]] = {
     "http://purl.org/dc/terms/isPartOf": {"en": "part of", "fr": "partie de"},
     "http://purl.org/dc/terms/language": {"en": "language", "fr": "langue"},
     "http://purl.org/dc/terms/bibliographicCitation": {"en": "citation", "fr": "référence"},
+    "http://www.w3.org/2003/01/geo/wgs84_pos#lat": {"en": "latitude", "fr": "latitude"},
+    "http://www.w3.org/2003/01/geo/wgs84_pos#long": {"en": "longitude", "fr": "longitude"},
 }
+# The datatypes of literals written as numbers in the reader's language.
+NUMBER_TYPES = frozenset(f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+    "decimal", "double", "float", "integer", "int", "long", "nonNegativeInteger"))
 
 # The words of an error page. Its message stays as the service wrote it (in English), so a
 # French page explains the status in French and shows the message as a detail.
@@ -308,6 +316,15 @@ def date_text(value: object, lang: str) -> str:
     return f"{number} {name} {year}"
 
 
+def number_text(value: object, lang: str) -> str:
+    """Write a number as readers of lang do, every digit kept: 48.85341, 48,85341."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return format_decimal(number, locale=lang, decimal_quantization=False)
+
+
 def chrome_words(lang: str) -> dict[str, object]:
     """The words the editor's and API docs' scripts write, handed to them in the page."""
     words: dict[str, object] = {"views": VIEW_WORDS[lang]}
@@ -354,5 +371,7 @@ def init_app(app: Flask) -> None:
     """Keep a reader's language across pages and give templates French dates."""
     app.after_request(_remember)
     app.add_template_filter(date_text, "date_text")
+    app.add_template_filter(number_text, "number_text")
+    app.jinja_env.globals["NUMBER_TYPES"] = NUMBER_TYPES
     app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES
     app.jinja_env.globals["KIND_NAME"] = KIND_NAME

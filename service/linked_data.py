@@ -49,7 +49,8 @@ def entity_graph(iri: str) -> Graph:
     backend, _ = _services()
     graph = Graph()
     for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
+        # replace: rdflib binds geo to GeoSPARQL of its own accord, ours would become geo1.
+        graph.bind(prefix, ns, replace=True)
     graph.parse(data=backend.describe(iri), format="nt")
     return graph
 
@@ -63,7 +64,7 @@ def entity_quads(iri: str) -> Dataset:
                           f"{{ GRAPH ?g {{ ?s ?p {node} }} BIND({node} AS ?o) }} }}")
     dataset = Dataset()
     for prefix, ns in PREFIXES.items():
-        dataset.bind(prefix, ns)
+        dataset.bind(prefix, ns, replace=True)
     for row in rows:
         dataset.graph(URIRef(row["g"])).add((row["s"], row["p"], row["o"]))
     return dataset

@@ -39,3 +39,18 @@ def test_a_measure_shows_every_legal_text_earliest_first(live_server: LiveServer
     assert ids == ["regulation/arrete-2001-08-16-ketamine-medicines",
                    "regulation/arrete-2001-09-04-ketamine-medicines",
                    "regulation/arrete-2003-07-31-ketamine-tiletamine"]
+
+
+def test_coordinates_are_named_and_written_as_readers_write_numbers(
+        live_server: LiveServer) -> None:
+    for city, latitude in (("paris", "48,85341"), ("bordeaux", "44,84124")):
+        page = get(live_server, f"/id/place/{city}").text
+        relations = page.split('<h2 id="relations">')[1].split("</table>")[0]
+        assert ">latitude</a></th>" in relations and ">longitude</a></th>" in relations
+        assert "wgs84_pos#lat<" not in relations and latitude in relations
+    english = request("GET", f"{live_server.url}/id/place/paris?lang=en").text
+    assert ">latitude</a></th>" in english and ">48.85341</data>" in english
+    for form in ("ttl", "trig"):
+        data = request("GET", f"{live_server.url}/id/place/paris?format={form}").text
+        assert "@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>" in data, form
+        assert "geo1:" not in data and "geo:lat 48.85341" in data, form
