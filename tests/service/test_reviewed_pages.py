@@ -4,6 +4,7 @@ legal text of a measure, property labels, quotes, term links, the time line, typ
 from __future__ import annotations
 
 import json
+import re
 
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -54,3 +55,12 @@ def test_coordinates_are_named_and_written_as_readers_write_numbers(
         data = request("GET", f"{live_server.url}/id/place/paris?format={form}").text
         assert "@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>" in data, form
         assert "geo1:" not in data and "geo:lat 48.85341" in data, form
+
+
+def test_a_source_page_shows_its_quotes_with_their_own_marks_only(
+        live_server: LiveServer) -> None:
+    page = get(live_server, "/id/source/jim-2017-03-14-dealers-nouveaux-canaux").text
+    table = page.split('class="compact claims-stated"')[1].split("</table>")[0]
+    quotes = re.findall(r'<blockquote lang="fr" class="muted">([^<]+)</blockquote>', table)
+    # The quotes are stored with their marks: <q> would add a second pair around them.
+    assert quotes and all(q.startswith("«") for q in quotes) and "<q " not in table
