@@ -12,6 +12,7 @@ from markupsafe import Markup
 from rdflib import Dataset, Graph, URIRef
 
 from kg.catalogue import Catalogue
+from kg.docs import anchor
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
@@ -30,6 +31,15 @@ blueprint = Blueprint("linked_data", __name__)
 
 # The JSON-LD context of every JSON-LD answer, also published at /context.jsonld.
 CONTEXT: dict[str, Any] = {name: str(ns) for name, ns in PREFIXES.items()}
+
+
+@blueprint.app_template_filter("term_href")
+def term_href(iri: str, lang: str) -> str:
+    """Where a page links a term: DMO's to their entry on this service's ontology page (the
+    IRI would leave for w3id.org and back), other vocabularies' to themselves."""
+    if iri.startswith(str(DMO)):
+        return f"/ontology?lang={lang}#{anchor(iri)}"
+    return iri
 
 
 def _services() -> tuple[Backend, Catalogue]:

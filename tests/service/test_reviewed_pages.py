@@ -64,3 +64,17 @@ def test_a_source_page_shows_its_quotes_with_their_own_marks_only(
     quotes = re.findall(r'<blockquote lang="fr" class="muted">([^<]+)</blockquote>', table)
     # The quotes are stored with their marks: <q> would add a second pair around them.
     assert quotes and all(q.startswith("«") for q in quotes) and "<q " not in table
+
+
+def test_terms_of_the_ontology_link_to_their_entry_on_this_service(
+        live_server: LiveServer) -> None:
+    ontology = get(live_server, "/ontology").text
+    for path in ("/id/channel/drive", "/id/source/jim-2017-03-14-dealers-nouveaux-canaux",
+                 "/id/substance/cocaine"):
+        page = get(live_server, path).text
+        assert 'href="https://w3id.org/dmkg/ontology#' not in page, path
+        assert "/ontology#dmo-" not in page, path
+        terms = set(re.findall(r'href="/ontology\?lang=fr#([A-Za-z]+)"', page))
+        assert terms, path
+        # Each lands on its entry.
+        assert all(f'id="{term}"' in ontology for term in terms), path
