@@ -62,7 +62,7 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
         "facet_trend": "Trend", "facet_all": "any",
         "timeline": "Control measures over time", "measure": "measure",
-        "duties_only": "duties only", "regulates": "applies to",
+        "duties_only": "duties only", "regulates": "applies to", "as_of": "status as of",
         # Punctuation: French puts a no-break space before : ; ? ! and inside « ».
         "colon": ":", "semicolon": ";", "question": "?", "open_quote": "“", "close_quote": "”",
         "between_coordinates": ", ",
@@ -120,6 +120,7 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
+        "as_of": "statut à la date du",
         "colon": "\u202f:", "semicolon": "\u202f;", "question": "\u202f?",
         "between_coordinates": "\u202f; ",
         "open_quote": "«\u00a0",

@@ -78,3 +78,28 @@ def test_terms_of_the_ontology_link_to_their_entry_on_this_service(
         assert terms, path
         # Each lands on its entry.
         assert all(f'id="{term}"' in ontology for term in terms), path
+
+
+def test_a_status_date_is_not_shown_as_a_start(live_server: LiveServer) -> None:
+    measure = "regulation/ketamine-not-internationally-controlled"
+    for path in ("/timeline", "/id/substance/ketamine"):
+        page = get(live_server, path).text
+        row = page.split(f'<tr><td><a href="/id/{measure}?lang=fr">')[1].split("</tr>")[0]
+        assert ('<td>statut à la date du <time datetime="2015-12-08">8 décembre 2015</time>'
+                '</td>') in row, path
+        title = page.split(f'<a href="/id/{measure}"><title>')[1].split("</title>")[0]
+        assert title.endswith("(statut à la date du 8 décembre 2015)"), path
+    card = get(live_server, f"/id/{measure}").text.split('<div class="claim">')[1]
+    assert "début" not in card and "statut à la date du <time" in card
+
+
+def test_time_line_titles_say_from_when_to_when(live_server: LiveServer) -> None:
+    page = get(live_server, "/timeline").text
+    picture = page.split('<figure class="timeline">')[1].split("</svg>")[0]
+    titles = re.findall(r"<title>([^<]+)</title>", picture)
+    periods = [t.rsplit("(", 1)[1] for t in titles]
+    assert any(re.fullmatch(r"du \d+ \w+ \d{4} au \d+ \w+ \d{4}\)", p) for p in periods)
+    assert any(p.startswith("depuis ") for p in periods)
+    assert not any(" au …" in p for p in periods)
+    english = request("GET", f"{live_server.url}/timeline?lang=en").text
+    assert re.search(r"\(from \d+ \w+ \d{4} to \d+ \w+ \d{4}\)</title>", english)
