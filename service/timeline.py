@@ -21,15 +21,15 @@ NARROW_CHARACTERS = frozenset(" .,:;'\u2019|!()[]-/fijlrtI")
 WIDE_CHARACTERS = frozenset("mwMW—%@")
 FONT_SIZE = 11
 
-# One colour per control category; measures that only impose duties share the last one.
+# One colour per control category, each far from the others in hue or lightness; measures that only impose duties share the last one.
 CATEGORY_COLOURS = {
     f"{DMR}concept/fr-stupefiants": "#b03a2e",
     f"{DMR}concept/fr-liste-i": "#d68910",
-    f"{DMR}concept/fr-liste-ii": "#d4ac0d",
-    f"{DMR}concept/un-1961-schedule-i": "#1f618d",
-    f"{DMR}concept/un-1961-schedule-ii": "#2e86c1",
-    f"{DMR}concept/un-1961-schedule-iii": "#5dade2",
-    f"{DMR}concept/un-1961-schedule-iv": "#154360",
+    f"{DMR}concept/fr-liste-ii": "#e8d44d",
+    f"{DMR}concept/un-1961-schedule-i": "#1f4e8c",
+    f"{DMR}concept/un-1961-schedule-ii": "#0e9aa7",
+    f"{DMR}concept/un-1961-schedule-iii": "#c2417e",
+    f"{DMR}concept/un-1961-schedule-iv": "#4d3319",
     f"{DMR}concept/un-1971-schedule-i": "#6c3483",
     f"{DMR}concept/not-internationally-controlled": "#7f8c8d",
 }
@@ -173,10 +173,12 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         y = TOP + index * ROW
         start = x(row["start"])
         end = x(row["end"]) if row["end"] else x(dt.date(last, 1, 1))
-        text = (words["semicolon"] + " ").join(row["instruments"]) or row["label"]
-        title_text = f'{row["label"]} ({period(row, lang)})'
-        if text != row["label"]:
-            title_text = f"{text}{words['colon']} {title_text}"
+        # A bar is named by its measure: several measures rest on one text.
+        text = row["label"]
+        title_text = f'{text} ({period(row, lang)})'
+        if row["instruments"]:
+            title_text += (f'. {words["established_by"].capitalize()} '
+                           + (words["semicolon"] + " ").join(row["instruments"]))
         link = escape(href.format(id=row["id"]))
         if row["point"]:
             shape = (f'<path d="M{start:.1f},{y + 4} l6,6 l-6,6 l-6,-6 z" '

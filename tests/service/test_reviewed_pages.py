@@ -97,9 +97,40 @@ def test_time_line_titles_say_from_when_to_when(live_server: LiveServer) -> None
     page = get(live_server, "/timeline").text
     picture = page.split('<figure class="timeline">')[1].split("</svg>")[0]
     titles = re.findall(r"<title>([^<]+)</title>", picture)
-    periods = [t.rsplit("(", 1)[1] for t in titles]
-    assert any(re.fullmatch(r"du \d+ \w+ \d{4} au \d+ \w+ \d{4}\)", p) for p in periods)
+    periods = [p for t in titles for p in re.findall(r"\(((?:du|de|d’|depuis|statut) [^()]*)\)", t)]
+    assert len(periods) >= len(titles)
+    assert any(re.fullmatch(r"du \d+ \w+ \d{4} au \d+ \w+ \d{4}", p) for p in periods)
     assert any(p.startswith("depuis ") for p in periods)
     assert not any(" au …" in p for p in periods)
     english = request("GET", f"{live_server.url}/timeline?lang=en").text
-    assert re.search(r"\(from \d+ \w+ \d{4} to \d+ \w+ \d{4}\)</title>", english)
+    assert re.search(r"\(from \d+ \w+ \d{4} to \d+ \w+ \d{4}\)[.<]", english)
+
+
+def test_time_line_bars_are_named_by_their_measure_with_one_legend(
+        live_server: LiveServer) -> None:
+    for path in ("/timeline", "/id/substance/ketamine", "/id/substance/codeine"):
+        figure = get(live_server, path).text.split('<figure class="timeline">')[1].split("</figure>")[0]
+        picture = figure.split("</svg>")[0]
+        bars = re.findall(r'<a href="/id/([^"]+)"><title>([^<]+)</title>.*?<text [^>]*>([^<]+)'
+                          r"</text></a>", picture)
+        shown = [label for _, _, label in bars]
+        assert len(set(shown)) == len(shown) > 1, path
+        # Each bar's label starts its title, the measure's name; its texts follow it.
+        assert all(title.startswith(label.rstrip("…")) for _, title, label in bars), path
+        assert not any(label.startswith(("Arrêté", "Convention")) for label in shown), path
+        assert figure.count('class="legend"') == 1 and "legend-entry" not in figure, path
+    codeine = get(live_server, "/timeline").text
+    assert "Établie par Arrêté du 12 juillet 2017" in codeine
+
+
+def test_the_time_line_colours_are_far_apart() -> None:
+    from service.timeline import CATEGORY_COLOURS, DUTIES_ONLY
+
+    def rgb(colour: str) -> tuple[int, ...]:
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    colours = [*CATEGORY_COLOURS.values(), DUTIES_ONLY]
+    for index, one in enumerate(colours):
+        for other in colours[index + 1:]:
+            distance = sum((a - b) ** 2 for a, b in zip(rgb(one), rgb(other))) ** 0.5
+            assert distance >= 60, (one, other)
