@@ -18,7 +18,7 @@ from markupsafe import Markup
 from kg.catalogue import Catalogue
 from kg.geo import View, boundary_paths
 from kg.namespaces import DMO, DMR, GEO, GEONAMES
-from service.i18n import WORDS, page_language
+from service.i18n import WORDS, minus, page_language
 from service.paging import with_args
 from service.services import services
 
@@ -90,7 +90,7 @@ def country_name(code: str, english: str, lang: str) -> str:
 
 def decimal(value: float, lang: str) -> str:
     """A coordinate as readers of lang write it: 48.8534 or 48,8534."""
-    return format_decimal(value, format="0.0000", locale=lang)
+    return minus(format_decimal(value, format="0.0000", locale=lang), lang)
 
 
 def draw(places: list[dict[str, Any]], lang: str) -> str:

@@ -162,7 +162,7 @@ def test_long_facet_lists_open_on_the_rest_without_script(live_server: LiveServe
     shown, rest = section.split('<details class="more-values">')
     hidden = re.findall(r'<li><a href="(/claims\?[^"]+)"', rest)
     assert len(re.findall(r"<li><a ", shown)) == 12 and hidden
-    assert f"<summary>et {len(hidden)} de plus</summary>" in rest
+    assert f"<summary>et {len(hidden)} autres</summary>" in rest
     assert "<li class=\"muted\">…" not in page
     # The values behind the disclosure narrow the selection like the others.
     narrowed = get(live_server, hidden[-1].replace("&amp;", "&"))

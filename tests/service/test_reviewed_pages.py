@@ -134,3 +134,29 @@ def test_the_time_line_colours_are_far_apart() -> None:
         for other in colours[index + 1:]:
             distance = sum((a - b) ** 2 for a, b in zip(rgb(one), rgb(other))) ** 0.5
             assert distance >= 60, (one, other)
+
+
+def test_french_counts_dates_and_signs(live_server: LiveServer) -> None:
+    home = get(live_server, "/").text
+    total = re.search(r'<a href="/browse\?lang=fr">(\d[\d\u202f]*)</a></th>', home)
+    assert total and "\u202f" in total.group(1)  # thousands parted by a narrow no-break space
+    one = get(live_server, "/search?q=montagne").text
+    assert re.search(r'<p class="muted">1 résultat</p>', one) and "1 résultats" not in one
+    assert re.search(r'<p class="muted">\d+ résultats</p>', get(live_server, "/search?q=e").text)
+    dataset = get(live_server, "/dataset").text
+    modified = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', dataset)
+    assert modified and re.fullmatch(r"\d{1,2}(er)? \w+ \d{4} à \d{1,2}\u00a0h\u00a0\d\d UTC",
+                                     modified.group(2))
+    # West of Greenwich, a true minus sign.
+    assert "\u22120,5" in get(live_server, "/map").text and "-0,5" not in get(
+        live_server, "/map").text
+
+
+def test_french_words_say_one_thing_each(live_server: LiveServer) -> None:
+    claim = get(live_server, "/id/claim/ofdt-t115-cocaine-call-centers").text
+    assert "confiance\u202f: confiance" not in claim and "confiance élevée" in claim
+    assert "Nature" not in claim and "nature\u202f:" not in claim
+    assert 'placeholder="substance, canal, lieu, source…"' in claim
+    facets = get(live_server, "/claims").text
+    assert re.search(r"<summary>et \d+ autres</summary>", facets)
+    assert not re.search(r"<summary>et \d+ de plus", facets)
