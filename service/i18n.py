@@ -46,7 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
                      "reporting sites. Coordinates: GeoNames (CC BY 4.0), facts of the graph with "
                      "their source. Boundaries: Natural Earth (public domain).",
         "coordinates": "coordinates", "coordinates_source": "source of the coordinates",
-        "not_drawn": "not on this map",
+        "not_drawn": "not on this map", "no_coordinates": "no coordinates in the graph",
         "legend": "Legend", "outgoing": "from this entity", "incoming_link": "to this entity",
         "and_more": "and {n} more", "claims_table": "Claims stated in this source",
         "year": "year", "none": "none",
@@ -102,7 +102,7 @@ WORDS: dict[str, dict[str, str]] = {
                      "GeoNames (CC BY 4.0), faits du graphe avec leur source. "
                      "Frontières\u202f: Natural Earth (domaine public).",
         "coordinates": "coordonnées", "coordinates_source": "source des coordonnées",
-        "not_drawn": "hors de cette carte",
+        "not_drawn": "hors de cette carte", "no_coordinates": "sans coordonnées dans le graphe",
         "legend": "Légende", "outgoing": "depuis cette entité",
         "incoming_link": "vers cette entité",
         "and_more": "et {n} autres", "claims_table": "Affirmations énoncées dans cette source",

@@ -160,3 +160,19 @@ def test_french_words_say_one_thing_each(live_server: LiveServer) -> None:
     facets = get(live_server, "/claims").text
     assert re.search(r"<summary>et \d+ autres</summary>", facets)
     assert not re.search(r"<summary>et \d+ de plus", facets)
+
+
+def test_the_map_legend_names_only_what_is_drawn(live_server: LiveServer) -> None:
+    page = get(live_server, "/map").text
+    picture = page.split('<figure class="map">')[1].split("</svg>")[0]
+    markers = picture.split('<g class="legend">')[0]
+    legend = picture.split('<g class="legend">')[1]
+    keyed = re.findall(r'<circle cx="22" cy="[\d.]+" r="6" fill="(#[0-9a-f]{6})"/>', legend)
+    # Every colour keyed is a marker's fill or a ring's stroke on the map.
+    assert keyed and all(f'fill="{c}" stroke="#fff"' in markers or f'stroke="{c}"' in markers
+                         for c in keyed)
+    assert "des affirmations portent sur ce lieu" not in legend or "#e08e0b" in markers
+    # A place without coordinates is not said to lie outside the map.
+    table = page.split('<table class="compact places">')[1]
+    region = table.split("région parisienne</a>")[1].split("</td>")[0]
+    assert "sans coordonnées dans le graphe" in region and "hors de cette carte" not in region
