@@ -125,6 +125,8 @@ def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: A
     entities.sort(key=(lambda e: (fold(e.label(lang)), e.id)) if sort == "name"
                   else (lambda e: e.id), reverse=order == "desc")
     shown = paging.cut(entities)
+    if not shown and paging.page > 1:
+        abort(404, f"page {paging.page} is past the last page of this list")
     catalogue = _catalogue()
     rows = [{"id": e.id, "iri": e.iri, "label": e.label(lang), "kind": e.kind,
              "types": sorted(e.types),

@@ -53,6 +53,7 @@ WORDS: dict[str, dict[str, str]] = {
         "site_name": "DMKG, the Drug-Market Knowledge Graph",
         "neighbourhood_text": "The same links are listed in the Relations and Referred to by "
                               "tables above.",
+        "neighbourhood_one": "The same links are listed in the {table} table above.",
         "claim_facet_source": "source", "claim_facet_kind": "kind",
         "claim_facet_confidence": "confidence", "claim_facet_trend": "trend",
         "claim_facet_substance": "substance", "claim_facet_channel": "channel",
@@ -111,6 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
                      "(Drug-Market Knowledge Graph)",
         "neighbourhood_text": "Les mêmes liens figurent dans les tableaux Relations et Cité par "
                               "ci-dessus.",
+        "neighbourhood_one": "Les mêmes liens figurent dans le tableau {table} ci-dessus.",
         "claim_facet_source": "source", "claim_facet_kind": "type d\u2019affirmation",
         "claim_facet_confidence": "confiance", "claim_facet_trend": "tendance",
         "claim_facet_substance": "substance", "claim_facet_channel": "canal",

@@ -176,3 +176,18 @@ def test_the_map_legend_names_only_what_is_drawn(live_server: LiveServer) -> Non
     table = page.split('<table class="compact places">')[1]
     region = table.split("région parisienne</a>")[1].split("</td>")[0]
     assert "sans coordonnées dans le graphe" in region and "hors de cette carte" not in region
+
+
+def test_smaller_faults_of_the_pages(live_server: LiveServer) -> None:
+    cocaine = get(live_server, "/id/substance/cocaine").text
+    assert ('id="relations"' in cocaine) == ("tableaux Relations" in cocaine or
+                                             "tableau Relations" in cocaine)
+    assert ('id="incoming"' in cocaine) == ("Cité par ci-dessus" in cocaine)
+    assert get(live_server, "/browse/substance?page=99").status == 404
+    assert get(live_server, "/browse/substance?page=1&q=zzzzqx").status == 200
+    empty = get(live_server, "/search?q=").text
+    assert "<h1>Rechercher</h1>" in empty and "«\u00a0\u00a0»" not in empty
+    # A source whose title holds its date does not repeat it.
+    senate = get(live_server, "/id/source/senat-qe-35603-2002").text
+    assert "publiée le 21 mars 2002</a>" in senate
+    assert "publiée le 21 mars 2002</a> (" not in senate
