@@ -191,3 +191,12 @@ def test_smaller_faults_of_the_pages(live_server: LiveServer) -> None:
     senate = get(live_server, "/id/source/senat-qe-35603-2002").text
     assert "publiée le 21 mars 2002</a>" in senate
     assert "publiée le 21 mars 2002</a> (" not in senate
+
+
+def test_the_home_contents_are_in_the_order_of_the_readers_names(
+        live_server: LiveServer) -> None:
+    for lang in ("fr", "en"):
+        home = request("GET", f"{live_server.url}/?lang={lang}").text
+        contents = home.split('<table class="compact counts">')[1].split("</table>")[0]
+        names = re.findall(r'<td><a href="/browse/[a-z]+\?lang=\w+">([^<]+)</a></td>', contents)
+        assert len(names) > 5 and names == sorted(names, key=lambda n: n.replace("é", "e")), lang
