@@ -7,7 +7,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
-
 from flask import Flask, Response, request
 from werkzeug.wrappers import Request
 
@@ -19,7 +18,8 @@ LANG_COOKIE = "dmkg_lang"
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "also_known_as": "Also known as", "what": "What it is", "role": "What it is", "identifiers": "Identifiers",
+        "also_known_as": "Also known as", "what": "What it is", "role": "What it is",
+        "identifiers": "Identifiers",
         "relations": "Relations", "incoming": "Referred to by", "claims": "Claims about it",
         "measures": "Control measures", "source": "Source", "quote": "Quote",
         "confidence": "confidence", "kind": "kind", "trend": "trend", "period": "period",
@@ -79,7 +79,8 @@ WORDS: dict[str, dict[str, str]] = {
         "stated": "Affirmations énoncées dans cette source", "neighbourhood": "Voisinage",
         "other_forms": "Cette page en données", "search": "Rechercher",
         "search_placeholder": "substance, canal, lieu, source…",
-        "results": "résultats", "result": "résultat", "no_results": "Aucun résultat.", "home": "Accueil",
+        "results": "résultats", "result": "résultat", "no_results": "Aucun résultat.",
+        "home": "Accueil",
         "editor": "Éditeur SPARQL", "api": "API REST", "ontology": "Ontologie",
         "attributed": "attribuée à", "exact": "correspondance exacte",
         "close": "correspondance proche (à vérifier)", "note": "Note", "by": "par",
@@ -322,7 +323,7 @@ def date_text(value: object, lang: str) -> str:
 
 def number_text(value: object, lang: str) -> str:
     """Write a number as readers of lang do, every digit kept: 3,696.5 or 3 696,5, and in
-    French a true minus sign (−0,5805)."""
+    French a true minus sign (U+2212)."""
     try:
         number = Decimal(str(value))
     except InvalidOperation:

@@ -38,7 +38,7 @@ def term_href(iri: str, lang: str) -> str:
     """Where a page links a term: DMO's to their entry on this service's ontology page (the
     IRI would leave for w3id.org and back), other vocabularies' to themselves."""
     if iri.startswith(str(DMO)):
-        return f"/ontology?lang={lang}#{anchor(iri)}"
+        return f"/ontology?lang={lang}#{anchor(URIRef(iri))}"
     return iri
 
 

@@ -21,7 +21,8 @@ NARROW_CHARACTERS = frozenset(" .,:;'\u2019|!()[]-/fijlrtI")
 WIDE_CHARACTERS = frozenset("mwMW—%@")
 FONT_SIZE = 11
 
-# One colour per control category, each far from the others in hue or lightness; measures that only impose duties share the last one.
+# One colour per control category, each far from the others in hue or lightness; measures
+# that only impose duties share the last one.
 CATEGORY_COLOURS = {
     f"{DMR}concept/fr-stupefiants": "#b03a2e",
     f"{DMR}concept/fr-liste-i": "#d68910",
@@ -100,7 +101,7 @@ def _day(value: str | None, last: bool = False) -> dt.date | None:
 
 def _bound(value: str, lang: str, which: int) -> str:
     """value as one end of a period: which is 0 for its start, 1 its end, 2 an open start.
-    French writes « du 1er mai » and « au 1er mai » but « de 2001 », « d’avril » and « à 2003 »."""
+    French writes « du 1er mai » and « au 1er mai » but « de 2001 », « d'avril » and « à 2003 »."""
     words = BOUNDS[lang][0 if len(value) == 10 else 1][which]
     text = date_text(value, lang)
     if words == "de" and text[0] in "aeiouéèê":

@@ -97,7 +97,8 @@ def test_time_line_titles_say_from_when_to_when(live_server: LiveServer) -> None
     page = get(live_server, "/timeline").text
     picture = page.split('<figure class="timeline">')[1].split("</svg>")[0]
     titles = re.findall(r"<title>([^<]+)</title>", picture)
-    periods = [p for t in titles for p in re.findall(r"\(((?:du|de|d’|depuis|statut) [^()]*)\)", t)]
+    said = re.compile(r"\(((?:du|de|d\u2019|depuis|statut) [^()]*)\)")
+    periods = [p for t in titles for p in said.findall(t)]
     assert len(periods) >= len(titles)
     assert any(re.fullmatch(r"du \d+ \w+ \d{4} au \d+ \w+ \d{4}", p) for p in periods)
     assert any(p.startswith("depuis ") for p in periods)
@@ -109,7 +110,8 @@ def test_time_line_titles_say_from_when_to_when(live_server: LiveServer) -> None
 def test_time_line_bars_are_named_by_their_measure_with_one_legend(
         live_server: LiveServer) -> None:
     for path in ("/timeline", "/id/substance/ketamine", "/id/substance/codeine"):
-        figure = get(live_server, path).text.split('<figure class="timeline">')[1].split("</figure>")[0]
+        page = get(live_server, path).text
+        figure = page.split('<figure class="timeline">')[1].split("</figure>")[0]
         picture = figure.split("</svg>")[0]
         bars = re.findall(r'<a href="/id/([^"]+)"><title>([^<]+)</title>.*?<text [^>]*>([^<]+)'
                           r"</text></a>", picture)
@@ -132,7 +134,7 @@ def test_the_time_line_colours_are_far_apart() -> None:
     colours = [*CATEGORY_COLOURS.values(), DUTIES_ONLY]
     for index, one in enumerate(colours):
         for other in colours[index + 1:]:
-            distance = sum((a - b) ** 2 for a, b in zip(rgb(one), rgb(other))) ** 0.5
+            distance = sum((a - b) ** 2 for a, b in zip(rgb(one), rgb(other), strict=True)) ** 0.5
             assert distance >= 60, (one, other)
 
 
