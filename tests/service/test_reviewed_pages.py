@@ -202,3 +202,12 @@ def test_the_home_contents_are_in_the_order_of_the_readers_names(
         contents = home.split('<table class="compact counts">')[1].split("</table>")[0]
         names = re.findall(r'<td><a href="/browse/[a-z]+\?lang=\w+">([^<]+)</a></td>', contents)
         assert len(names) > 5 and names == sorted(names, key=lambda n: n.replace("é", "e")), lang
+
+
+def test_the_ontology_page_lists_terms_by_the_readers_names(live_server: LiveServer) -> None:
+    for lang in ("fr", "en"):
+        page = request("GET", f"{live_server.url}/ontology?lang={lang}").text
+        classes = page.split('<h2 id="classes">')[1].split("<h2 ")[0]
+        names = re.findall(r"<h3>([^<]+?) <span", classes)
+        assert len(names) > 10
+        assert names == sorted(names, key=lambda n: n.casefold().replace("é", "e")), lang
