@@ -11,6 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.namespaces import DMO, ONTOLOGY_IRI, PREFIXES
+from kg.search.fields import fold
 
 LANGUAGES = ("en", "fr")
 SECTIONS = (
@@ -127,10 +128,12 @@ def ontology_model(graph: Graph, lang: str = "en") -> dict[str, object]:
     ontology = URIRef(ONTOLOGY_IRI)
     sections = []
     for key, kind, title_en, title_fr in SECTIONS:
-        iris = sorted({s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)},
-                      key=curie)
+        iris = {s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
+        # In the alphabetical order of the names a reader of lang sees.
+        terms = sorted((_term(graph, iri, lang) for iri in iris),
+                       key=lambda t: (fold(t.labels.get(lang) or t.curie), t.curie))
         sections.append({"key": key, "title": {"en": title_en, "fr": title_fr},
-                         "terms": [_term(graph, iri, lang) for iri in iris]})
+                         "terms": terms})
     header = {
         "iri": ONTOLOGY_IRI,
         "version_iri": str(graph.value(ontology, OWL.versionIRI) or ""),

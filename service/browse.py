@@ -72,9 +72,12 @@ def class_tree(catalogue: Catalogue, backend: Backend, lang: str) -> list[ClassN
     return [node(name, frozenset({name})) for name in roots]
 
 
-def kind_counts(catalogue: Catalogue) -> list[tuple[str, int]]:
-    """How many individuals of each kind (the first part of their ids)."""
-    return sorted(catalogue.kind_counts().items())
+def kind_counts(catalogue: Catalogue, lang: str) -> list[tuple[str, int]]:
+    """How many individuals of each kind (the first part of their ids), in the alphabetical
+    order of the kinds' names in lang."""
+    names = KIND_NAMES[lang]
+    return sorted(catalogue.kind_counts().items(),
+                  key=lambda item: (fold(names.get(item[0], item[0])), item[0]))
 
 
 def _page(template: str, lang: str, twin: str, **context: Any) -> Response:
@@ -101,7 +104,7 @@ def overview() -> Response:
     """Every kind and every class, with how many individuals each has."""
     catalogue, backend = _catalogue(), services().backend
     lang = page_language()
-    kinds, tree = kind_counts(catalogue), class_tree(catalogue, backend, lang)
+    kinds, tree = kind_counts(catalogue, lang), class_tree(catalogue, backend, lang)
     if request.args.get("format") == "json":
         return _json({"kinds": [{"kind": k, "count": n, "list": f"/browse/{k}"}
                                 for k, n in kinds],
@@ -125,6 +128,8 @@ def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: A
     entities.sort(key=(lambda e: (fold(e.label(lang)), e.id)) if sort == "name"
                   else (lambda e: e.id), reverse=order == "desc")
     shown = paging.cut(entities)
+    if not shown and paging.page > 1:
+        abort(404, f"page {paging.page} is past the last page of this list")
     catalogue = _catalogue()
     rows = [{"id": e.id, "iri": e.iri, "label": e.label(lang), "kind": e.kind,
              "types": sorted(e.types),

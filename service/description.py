@@ -125,7 +125,8 @@ class Measure(Link):
         "for a status no text set in force: the date of the decisions that confirm it"))
     status: Link | None = None
     jurisdiction: Link | None = None
-    established_by: Link | None = None
+    established_by: list[Link] = field(metadata=_doc(
+        "the legal texts setting the measure, earliest first"))
     ended_by: Link | None = None
     checked: list[str] = field(metadata=_doc(
         "addresses of the documents the curators read to check the measure"))

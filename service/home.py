@@ -63,7 +63,7 @@ def home() -> Response:
     catalogue: Catalogue = services().catalogue
     lang = page_language()
     html = render_template("home.html", lang=lang, words=WORDS[lang],
-                           kinds=kind_counts(catalogue),
+                           kinds=kind_counts(catalogue, lang),
                            dataset=Markup(schema_dataset()),  # JSON with "<" escaped
                            total=sum(backend().graph_sizes().values()),
                            charts=charts(claim_counts(), lang),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 
+from babel.numbers import format_decimal
 from flask import Flask, Response, request
 from werkzeug.wrappers import Request
 
@@ -16,7 +18,8 @@ LANG_COOKIE = "dmkg_lang"
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "also_known_as": "Also known as", "what": "What it is", "identifiers": "Identifiers",
+        "also_known_as": "Also known as", "what": "What it is", "role": "What it is",
+        "identifiers": "Identifiers",
         "relations": "Relations", "incoming": "Referred to by", "claims": "Claims about it",
         "measures": "Control measures", "source": "Source", "quote": "Quote",
         "confidence": "confidence", "kind": "kind", "trend": "trend", "period": "period",
@@ -24,7 +27,7 @@ WORDS: dict[str, dict[str, str]] = {
         "established_by": "established by", "stated": "Claims stated in this source",
         "neighbourhood": "Neighbourhood", "other_forms": "This page as data",
         "search": "Search", "search_placeholder": "a substance, channel, place, source…",
-        "results": "results", "no_results": "Nothing matches.", "home": "Home",
+        "results": "results", "result": "result", "no_results": "Nothing matches.", "home": "Home",
         "editor": "SPARQL editor", "api": "REST API", "ontology": "Ontology",
         "attributed": "attributed to", "exact": "exact match", "close": "close match (to verify)",
         "note": "Note", "by": "by", "published_by": "published by", "derived": "derived from",
@@ -43,13 +46,14 @@ WORDS: dict[str, dict[str, str]] = {
                      "reporting sites. Coordinates: GeoNames (CC BY 4.0), facts of the graph with "
                      "their source. Boundaries: Natural Earth (public domain).",
         "coordinates": "coordinates", "coordinates_source": "source of the coordinates",
-        "not_drawn": "not on this map",
+        "not_drawn": "not on this map", "no_coordinates": "no coordinates in the graph",
         "legend": "Legend", "outgoing": "from this entity", "incoming_link": "to this entity",
         "and_more": "and {n} more", "claims_table": "Claims stated in this source",
         "year": "year", "none": "none",
         "site_name": "DMKG, the Drug-Market Knowledge Graph",
         "neighbourhood_text": "The same links are listed in the Relations and Referred to by "
                               "tables above.",
+        "neighbourhood_one": "The same links are listed in the {table} table above.",
         "claim_facet_source": "source", "claim_facet_kind": "kind",
         "claim_facet_confidence": "confidence", "claim_facet_trend": "trend",
         "claim_facet_substance": "substance", "claim_facet_channel": "channel",
@@ -59,22 +63,24 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
         "facet_trend": "Trend", "facet_all": "any",
         "timeline": "Control measures over time", "measure": "measure",
-        "duties_only": "duties only", "regulates": "applies to",
+        "duties_only": "duties only", "regulates": "applies to", "as_of": "status as of",
         # Punctuation: French puts a no-break space before : ; ? ! and inside « ».
         "colon": ":", "semicolon": ";", "question": "?", "open_quote": "“", "close_quote": "”",
         "between_coordinates": ", ",
     },
     "fr": {
-        "also_known_as": "Autres noms", "what": "Nature", "identifiers": "Identifiants",
+        "also_known_as": "Autres noms", "what": "Classes", "identifiers": "Identifiants",
         "relations": "Relations", "incoming": "Cité par", "claims": "Affirmations à son sujet",
         "measures": "Mesures de contrôle", "source": "Source", "quote": "Citation",
-        "confidence": "confiance", "kind": "nature", "trend": "tendance", "period": "période",
+        "confidence": "confiance", "kind": "type d\u2019affirmation", "trend": "tendance",
+        "period": "période", "role": "Rôle",
         "from": "début", "until": "fin", "requires": "impose",
         "status": "statut", "established_by": "établie par",
         "stated": "Affirmations énoncées dans cette source", "neighbourhood": "Voisinage",
         "other_forms": "Cette page en données", "search": "Rechercher",
-        "search_placeholder": "une substance, un canal, un lieu, une source…",
-        "results": "résultats", "no_results": "Aucun résultat.", "home": "Accueil",
+        "search_placeholder": "substance, canal, lieu, source…",
+        "results": "résultats", "result": "résultat", "no_results": "Aucun résultat.",
+        "home": "Accueil",
         "editor": "Éditeur SPARQL", "api": "API REST", "ontology": "Ontologie",
         "attributed": "attribuée à", "exact": "correspondance exacte",
         "close": "correspondance proche (à vérifier)", "note": "Note", "by": "par",
@@ -98,25 +104,27 @@ WORDS: dict[str, dict[str, str]] = {
                      "GeoNames (CC BY 4.0), faits du graphe avec leur source. "
                      "Frontières\u202f: Natural Earth (domaine public).",
         "coordinates": "coordonnées", "coordinates_source": "source des coordonnées",
-        "not_drawn": "hors de cette carte",
+        "not_drawn": "hors de cette carte", "no_coordinates": "sans coordonnées dans le graphe",
         "legend": "Légende", "outgoing": "depuis cette entité",
         "incoming_link": "vers cette entité",
-        "and_more": "et {n} de plus", "claims_table": "Affirmations énoncées dans cette source",
+        "and_more": "et {n} autres", "claims_table": "Affirmations énoncées dans cette source",
         "year": "année", "none": "aucune",
         "site_name": "DMKG, le graphe de connaissances des marchés des drogues "
                      "(Drug-Market Knowledge Graph)",
         "neighbourhood_text": "Les mêmes liens figurent dans les tableaux Relations et Cité par "
                               "ci-dessus.",
-        "claim_facet_source": "source", "claim_facet_kind": "nature",
+        "neighbourhood_one": "Les mêmes liens figurent dans le tableau {table} ci-dessus.",
+        "claim_facet_source": "source", "claim_facet_kind": "type d\u2019affirmation",
         "claim_facet_confidence": "confiance", "claim_facet_trend": "tendance",
         "claim_facet_substance": "substance", "claim_facet_channel": "canal",
         "claim_facet_place": "lieu", "claim_facet_period": "période (année)",
-        "did_you_mean": "Vouliez-vous dire", "facets": "Affiner", "facet_kind": "Nature",
+        "did_you_mean": "Vouliez-vous dire", "facets": "Affiner", "facet_kind": "Catégorie",
         "facet_class": "Classe", "facet_source": "Source",
         "facet_claim_kind": "Type d\u2019affirmation", "facet_confidence": "Confiance",
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
+        "as_of": "statut à la date du",
         "colon": "\u202f:", "semicolon": "\u202f;", "question": "\u202f?",
         "between_coordinates": "\u202f; ",
         "open_quote": "«\u00a0",
@@ -270,7 +278,12 @@ PROPERTY_LABELS: dict[str, dict[str, str]] = {
     "http://purl.org/dc/terms/isPartOf": {"en": "part of", "fr": "partie de"},
     "http://purl.org/dc/terms/language": {"en": "language", "fr": "langue"},
     "http://purl.org/dc/terms/bibliographicCitation": {"en": "citation", "fr": "référence"},
+    "http://www.w3.org/2003/01/geo/wgs84_pos#lat": {"en": "latitude", "fr": "latitude"},
+    "http://www.w3.org/2003/01/geo/wgs84_pos#long": {"en": "longitude", "fr": "longitude"},
 }
+# The datatypes of literals written as numbers in the reader's language.
+NUMBER_TYPES = frozenset(f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+    "decimal", "double", "float", "integer", "int", "long", "nonNegativeInteger"))
 
 # The words of an error page. Its message stays as the service wrote it (in English), so a
 # French page explains the status in French and shows the message as a detail.
@@ -330,6 +343,37 @@ def date_text(value: object, lang: str) -> str:
     return f"{number} {name} {year}"
 
 
+def number_text(value: object, lang: str) -> str:
+    """Write a number as readers of lang do, every digit kept: 3,696.5 or 3 696,5, and in
+    French a true minus sign (U+2212)."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return minus(format_decimal(number, locale=lang, decimal_quantization=False), lang)
+
+
+def minus(text: str, lang: str) -> str:
+    """text with its hyphen-minus signs written as French typography wants them."""
+    return text.replace("-", "\u2212") if lang == "fr" else text
+
+
+def counted(count: int, one: str, many: str, lang: str) -> str:
+    """A count and its noun: French puts 0 and 1 in the singular, English only 1."""
+    singular = count < 2 if lang == "fr" else count == 1
+    return f"{number_text(count, lang)} {one if singular else many}"
+
+
+def moment_text(moment: dt.datetime, lang: str) -> str:
+    """A moment in UTC as people of lang read it: 2 December 2026, 16:09 UTC, or
+    2 décembre 2026 à 16 h 09 UTC."""
+    moment = moment.astimezone(dt.UTC)
+    day = date_text(moment.date().isoformat(), lang)
+    if lang == "fr":
+        return f"{day} à {moment.hour}\u00a0h\u00a0{moment.minute:02d} UTC"
+    return f"{day}, {moment.hour:02d}:{moment.minute:02d} UTC"
+
+
 def chrome_words(lang: str) -> dict[str, object]:
     """The words the editor's and API docs' scripts write, handed to them in the page."""
     words: dict[str, object] = {"views": VIEW_WORDS[lang]}
@@ -376,5 +420,9 @@ def init_app(app: Flask) -> None:
     """Keep a reader's language across pages and give templates French dates."""
     app.after_request(_remember)
     app.add_template_filter(date_text, "date_text")
+    app.add_template_filter(number_text, "number_text")
+    app.add_template_filter(moment_text, "moment_text")
+    app.jinja_env.globals["counted"] = counted
+    app.jinja_env.globals["NUMBER_TYPES"] = NUMBER_TYPES
     app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES
     app.jinja_env.globals["KIND_NAME"] = KIND_NAME

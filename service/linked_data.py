@@ -12,6 +12,7 @@ from markupsafe import Markup
 from rdflib import Dataset, Graph, URIRef
 
 from kg.catalogue import Catalogue
+from kg.docs import anchor
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
@@ -33,6 +34,15 @@ blueprint = Blueprint("linked_data", __name__)
 CONTEXT: dict[str, Any] = {name: str(ns) for name, ns in PREFIXES.items()}
 
 
+@blueprint.app_template_filter("term_href")
+def term_href(iri: str, lang: str) -> str:
+    """Where a page links a term: DMO's to their entry on this service's ontology page (the
+    IRI would leave for w3id.org and back), other vocabularies' to themselves."""
+    if iri.startswith(str(DMO)):
+        return f"/ontology?lang={lang}#{anchor(URIRef(iri))}"
+    return iri
+
+
 def _services() -> tuple[Backend, Catalogue]:
     return services().backend, services().catalogue
 
@@ -50,7 +60,8 @@ def entity_graph(iri: str) -> Graph:
     backend, _ = _services()
     graph = Graph()
     for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
+        # replace: rdflib binds geo to GeoSPARQL of its own accord, ours would become geo1.
+        graph.bind(prefix, ns, replace=True)
     graph.parse(data=backend.describe(iri), format="nt")
     return graph
 
@@ -64,7 +75,7 @@ def entity_quads(iri: str) -> Dataset:
                           f"{{ GRAPH ?g {{ ?s ?p {node} }} BIND({node} AS ?o) }} }}")
     dataset = Dataset()
     for prefix, ns in PREFIXES.items():
-        dataset.bind(prefix, ns)
+        dataset.bind(prefix, ns, replace=True)
     for row in rows:
         dataset.graph(URIRef(row["g"])).add((row["s"], row["p"], row["o"]))
     return dataset

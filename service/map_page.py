@@ -18,7 +18,7 @@ from markupsafe import Markup
 from kg.catalogue import Catalogue
 from kg.geo import View, boundary_paths
 from kg.namespaces import DMO, DMR, GEO, GEONAMES
-from service.i18n import WORDS, page_language
+from service.i18n import WORDS, minus, page_language
 from service.paging import with_args
 from service.services import services
 
@@ -90,7 +90,14 @@ def country_name(code: str, english: str, lang: str) -> str:
 
 def decimal(value: float, lang: str) -> str:
     """A coordinate as readers of lang write it: 48.8534 or 48,8534."""
-    return format_decimal(value, format="0.0000", locale=lang)
+    return minus(format_decimal(value, format="0.0000", locale=lang), lang)
+
+
+def legend(places: list[dict[str, Any]]) -> list[str]:
+    """The roles whose colour the map shows: a marker's own, or the ring of murders."""
+    drawn = [place["roles"] or ["other"] for place in places if place["drawn"]]
+    shown = {roles[0] for roles in drawn} | {"murders" for roles in drawn if "murders" in roles}
+    return [role for role in LEGEND if role in shown]
 
 
 def draw(places: list[dict[str, Any]], lang: str) -> str:
@@ -113,10 +120,11 @@ def draw(places: list[dict[str, Any]], lang: str) -> str:
             title = f"{place['label']}{colon} " + f"{semicolon} ".join(words[r] for r in roles)
             parts.append(_marker(x, y, place["label"], place["roles"] or ["other"],
                                  place["href"], words, title))
-    legend_y = view.height - 14 - 20 * len(LEGEND)
+    entries = legend(places)
+    legend_y = view.height - 14 - 20 * len(entries)
     parts.append(f'<g class="legend"><rect x="8" y="{legend_y - 6}" width="270" '
-                 f'height="{20 * len(LEGEND) + 12}" fill="#fff" fill-opacity="0.9" rx="4"/>')
-    for index, role in enumerate(LEGEND):
+                 f'height="{20 * len(entries) + 12}" fill="#fff" fill-opacity="0.9" rx="4"/>')
+    for index, role in enumerate(entries):
         y = legend_y + 8 + 20 * index
         parts.append(f'<circle cx="22" cy="{y}" r="6" fill="{ROLE_COLOURS[role]}"/>'
                      f'<text x="34" y="{y + 4}" font-size="12">{escape(words[role])}</text>')

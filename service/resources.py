@@ -341,6 +341,14 @@ class Resources:
         return sorted((self.measure(m, lang) for m in set(measures)),
                       key=lambda m: (m.effective_from or m.as_of or "", m.iri))
 
+    def instruments(self, out: Outgoing, lang: str) -> list[Link]:
+        """The legal texts establishing a measure, earliest first (a measure set by a text and
+        amended by others is established by each of them)."""
+        iris = [str(v) for v in out.get(DMO_ESTABLISHEDBY, [])]
+        self.read(iris)
+        return [self.link(i, lang) for i in sorted(
+            iris, key=lambda i: (first(self._cache[i], DCTERMS_DATE) or "", i))]
+
     def measure(self, iri: str, lang: str) -> Measure:
         """A control measure: its dates, status, requirements, text and the sources saying so."""
         out = self.outgoing(iri)
@@ -357,7 +365,7 @@ class Resources:
             effective_until=first(out, DMO_EFFECTIVEUNTIL), as_of=first(out, DMO_STATUSASOF),
             status=self._maybe_link(out, DMO_CONTROLSTATUS, lang),
             jurisdiction=self._maybe_link(out, DMO_JURISDICTION, lang),
-            established_by=self._maybe_link(out, DMO_ESTABLISHEDBY, lang),
+            established_by=self.instruments(out, lang),
             ended_by=self._maybe_link(out, DMO_ENDEDBY, lang),
             regulates=self.links(out.get(REGULATES, []), lang),
             checked=sorted(str(v) for v in out.get(DMO_CHECKEDIN, [])),

@@ -10,7 +10,10 @@ from kg.namespaces import DMR
 from service.description import Measure
 from service.i18n import WORDS, date_text
 
-TO = {"en": "to", "fr": "au"}
+# The words around the ends of a period (start, end, open start): for a date with its day,
+# then for a month or a year.
+BOUNDS = {"en": (("from", "to", "since"), ("from", "to", "since")),
+          "fr": (("du", "au", "depuis le"), ("de", "à", "depuis"))}
 # Widths of characters in ems, in the proportions of common sans-serif faces, to measure a
 # label before drawing it: the picture has no font metrics of its own.
 NARROW, WIDE, CAPITAL, OTHER = 0.36, 0.95, 0.76, 0.63
@@ -18,15 +21,16 @@ NARROW_CHARACTERS = frozenset(" .,:;'\u2019|!()[]-/fijlrtI")
 WIDE_CHARACTERS = frozenset("mwMW—%@")
 FONT_SIZE = 11
 
-# One colour per control category; measures that only impose duties share the last one.
+# One colour per control category, each far from the others in hue or lightness; measures
+# that only impose duties share the last one.
 CATEGORY_COLOURS = {
     f"{DMR}concept/fr-stupefiants": "#b03a2e",
     f"{DMR}concept/fr-liste-i": "#d68910",
-    f"{DMR}concept/fr-liste-ii": "#d4ac0d",
-    f"{DMR}concept/un-1961-schedule-i": "#1f618d",
-    f"{DMR}concept/un-1961-schedule-ii": "#2e86c1",
-    f"{DMR}concept/un-1961-schedule-iii": "#5dade2",
-    f"{DMR}concept/un-1961-schedule-iv": "#154360",
+    f"{DMR}concept/fr-liste-ii": "#e8d44d",
+    f"{DMR}concept/un-1961-schedule-i": "#1f4e8c",
+    f"{DMR}concept/un-1961-schedule-ii": "#0e9aa7",
+    f"{DMR}concept/un-1961-schedule-iii": "#c2417e",
+    f"{DMR}concept/un-1961-schedule-iv": "#4d3319",
     f"{DMR}concept/un-1971-schedule-i": "#6c3483",
     f"{DMR}concept/not-internationally-controlled": "#7f8c8d",
 }
@@ -95,6 +99,26 @@ def _day(value: str | None, last: bool = False) -> dt.date | None:
     return dt.date.fromisoformat(value[:10])
 
 
+def _bound(value: str, lang: str, which: int) -> str:
+    """value as one end of a period: which is 0 for its start, 1 its end, 2 an open start.
+    French writes « du 1er mai » and « au 1er mai » but « de 2001 », « d'avril » and « à 2003 »."""
+    words = BOUNDS[lang][0 if len(value) == 10 else 1][which]
+    text = date_text(value, lang)
+    if words == "de" and text[0] in "aeiouéèê":
+        return f"d\u2019{text}"
+    return f"{words} {text}"
+
+
+def period(row: dict[str, Any], lang: str) -> str:
+    """When a row's measure applies, in words: from … to …, since …, or the day its status
+    was recorded (a status no text set in force has no start)."""
+    if row["as_of"]:
+        return f'{WORDS[lang]["as_of"]} {date_text(row["as_of"], lang)}'
+    if not row["until"]:
+        return _bound(row["from"], lang, 2)
+    return f'{_bound(row["from"], lang, 0)} {_bound(row["until"], lang, 1)}'
+
+
 def bars(measures: list[Measure]) -> list[dict[str, Any]]:
     """One row per measure: start, end, colour, category and text, oldest first."""
     rows = []
@@ -103,15 +127,14 @@ def bars(measures: list[Measure]) -> list[dict[str, Any]]:
         if start is None:
             continue
         status = m.status
-        instrument = m.established_by
         rows.append({
             "id": m.id, "label": m.label, "start": start,
             "end": _day(m.effective_until), "point": m.as_of is not None,
             "colour": CATEGORY_COLOURS.get(status.iri, "#5d6d7e") if status else DUTIES_ONLY,
             "category": status.label if status else None,
-            "instrument": instrument.label if instrument else None,
+            "instruments": [i.label for i in m.established_by],
             "regulates": ", ".join(r.label for r in m.regulates),
-            "from": m.effective_from or m.as_of,
+            "from": m.effective_from, "as_of": None if m.effective_from else m.as_of,
             "until": m.effective_until})
     return sorted(rows, key=lambda r: (r["start"], r["label"]))
 
@@ -151,11 +174,12 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         y = TOP + index * ROW
         start = x(row["start"])
         end = x(row["end"]) if row["end"] else x(dt.date(last, 1, 1))
-        text = row["instrument"] or row["label"]
-        until = date_text(row["until"], lang) if row["until"] else "…"
-        title_text = f'{row["label"]} ({date_text(row["from"], lang)} {TO[lang]} {until})'
-        if text != row["label"]:
-            title_text = f"{text}{words['colon']} {title_text}"
+        # A bar is named by its measure: several measures rest on one text.
+        text = row["label"]
+        title_text = f'{text} ({period(row, lang)})'
+        if row["instruments"]:
+            title_text += (f'. {words["established_by"].capitalize()} '
+                           + (words["semicolon"] + " ").join(row["instruments"]))
         link = escape(href.format(id=row["id"]))
         if row["point"]:
             shape = (f'<path d="M{start:.1f},{y + 4} l6,6 l-6,6 l-6,-6 z" '

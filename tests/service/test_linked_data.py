@@ -79,7 +79,7 @@ def test_an_entity_of_two_classes_names_them_apart(live_server: LiveServer) -> N
     # The page read as text (by a screen reader, or copied) keeps the class names apart.
     page = request("GET", f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux"
                           "?lang=fr").text
-    line = page.split("<p>Nature\u202f: ")[1].split("</p>")[0]
+    line = page.split("<p>Classes\u202f: ")[1].split("</p>")[0]
     names = [part.split(">")[-1] for part in line.split("</a>")[:-1]]
     assert len(names) >= 2, line
     text = "".join(part.split("<a")[0] + name for part, name in zip(

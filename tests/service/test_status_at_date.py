@@ -151,5 +151,6 @@ def test_a_measure_says_which_documents_were_read(live_server: LiveServer) -> No
     status, body = api(live_server, "/entities/regulation/ketamine-fr-stupefiants-1997")
     assert status == 200
     measure = body["measures"][0]
-    assert measure["established_by"]["id"] == "regulation/arrete-1997-08-08-ketamine"
+    assert [i["id"] for i in measure["established_by"]] == [
+        "regulation/arrete-1997-08-08-ketamine"]
     assert measure["checked"] == ["https://senat.fr/questions/base/2001/qSEQ011035603.html"]

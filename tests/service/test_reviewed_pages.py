@@ -1,0 +1,213 @@
+"""What a French-speaking reader found wrong on the pages, each checked over real HTTP: every
+legal text of a measure, property labels, quotes, term links, the time line, typography."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+FRENCH = {"Cookie": "dmkg_lang=fr"}
+THEFTS = "regulation/ketamine-fr-theft-reporting-2001"
+TEXTS_2001 = ("Arrêté du 16 août 2001", "Arrêté du 4 septembre 2001", "Arrêté du 31 juillet 2003")
+
+
+def get(server: LiveServer, path: str) -> Reply:
+    return request("GET", f"{server.url}{path}", headers=FRENCH)
+
+
+def in_order(text: str, parts: tuple[str, ...]) -> bool:
+    """Whether every part is in text, each after the one before."""
+    places = [text.find(part) for part in parts]
+    return -1 not in places and places == sorted(places)
+
+
+def test_a_measure_shows_every_legal_text_earliest_first(live_server: LiveServer) -> None:
+    for path in (f"/id/{THEFTS}", "/id/substance/ketamine"):
+        page = get(live_server, path).text
+        card = page.split(f'<strong><a href="/id/{THEFTS}?lang=fr">')[1].split("</div>\n</div>")[0]
+        said = card.split("établie par")[1]
+        assert in_order(said, TEXTS_2001), path
+    timeline = get(live_server, "/timeline").text
+    row = timeline.split(f'<tr><td><a href="/id/{THEFTS}?lang=fr">')[1].split("</tr>")[0]
+    assert in_order(row, TEXTS_2001)
+    title = timeline.split(f'<a href="/id/{THEFTS}"><title>')[1].split("</title>")[0]
+    assert in_order(title, TEXTS_2001)
+    reply = request("GET", f"{live_server.url}/api/entities/{THEFTS}")
+    ids = [i["id"] for i in json.loads(reply.body)["measures"][0]["established_by"]]
+    assert ids == ["regulation/arrete-2001-08-16-ketamine-medicines",
+                   "regulation/arrete-2001-09-04-ketamine-medicines",
+                   "regulation/arrete-2003-07-31-ketamine-tiletamine"]
+
+
+def test_coordinates_are_named_and_written_as_readers_write_numbers(
+        live_server: LiveServer) -> None:
+    for city, latitude in (("paris", "48,85341"), ("bordeaux", "44,84124")):
+        page = get(live_server, f"/id/place/{city}").text
+        relations = page.split('<h2 id="relations">')[1].split("</table>")[0]
+        assert ">latitude</a></th>" in relations and ">longitude</a></th>" in relations
+        assert "wgs84_pos#lat<" not in relations and latitude in relations
+    english = request("GET", f"{live_server.url}/id/place/paris?lang=en").text
+    assert ">latitude</a></th>" in english and ">48.85341</data>" in english
+    for form in ("ttl", "trig"):
+        data = request("GET", f"{live_server.url}/id/place/paris?format={form}").text
+        assert "@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>" in data, form
+        assert "geo1:" not in data and "geo:lat 48.85341" in data, form
+
+
+def test_a_source_page_shows_its_quotes_with_their_own_marks_only(
+        live_server: LiveServer) -> None:
+    page = get(live_server, "/id/source/jim-2017-03-14-dealers-nouveaux-canaux").text
+    table = page.split('class="compact claims-stated"')[1].split("</table>")[0]
+    quotes = re.findall(r'<blockquote lang="fr" class="muted">([^<]+)</blockquote>', table)
+    # The quotes are stored with their marks: <q> would add a second pair around them.
+    assert quotes and all(q.startswith("«") for q in quotes) and "<q " not in table
+
+
+def test_terms_of_the_ontology_link_to_their_entry_on_this_service(
+        live_server: LiveServer) -> None:
+    ontology = get(live_server, "/ontology").text
+    for path in ("/id/channel/drive", "/id/source/jim-2017-03-14-dealers-nouveaux-canaux",
+                 "/id/substance/cocaine"):
+        page = get(live_server, path).text
+        assert 'href="https://w3id.org/dmkg/ontology#' not in page, path
+        assert "/ontology#dmo-" not in page, path
+        terms = set(re.findall(r'href="/ontology\?lang=fr#([A-Za-z]+)"', page))
+        assert terms, path
+        # Each lands on its entry.
+        assert all(f'id="{term}"' in ontology for term in terms), path
+
+
+def test_a_status_date_is_not_shown_as_a_start(live_server: LiveServer) -> None:
+    measure = "regulation/ketamine-not-internationally-controlled"
+    for path in ("/timeline", "/id/substance/ketamine"):
+        page = get(live_server, path).text
+        row = page.split(f'<tr><td><a href="/id/{measure}?lang=fr">')[1].split("</tr>")[0]
+        assert ('<td>statut à la date du <time datetime="2015-12-08">8 décembre 2015</time>'
+                '</td>') in row, path
+        title = page.split(f'<a href="/id/{measure}"><title>')[1].split("</title>")[0]
+        assert title.endswith("(statut à la date du 8 décembre 2015)"), path
+    card = get(live_server, f"/id/{measure}").text.split('<div class="claim">')[1]
+    assert "début" not in card and "statut à la date du <time" in card
+
+
+def test_time_line_titles_say_from_when_to_when(live_server: LiveServer) -> None:
+    page = get(live_server, "/timeline").text
+    picture = page.split('<figure class="timeline">')[1].split("</svg>")[0]
+    titles = re.findall(r"<title>([^<]+)</title>", picture)
+    said = re.compile(r"\(((?:du|de|d\u2019|depuis|statut) [^()]*)\)")
+    periods = [p for t in titles for p in said.findall(t)]
+    assert len(periods) >= len(titles)
+    assert any(re.fullmatch(r"du \d+ \w+ \d{4} au \d+ \w+ \d{4}", p) for p in periods)
+    assert any(p.startswith("depuis ") for p in periods)
+    assert not any(" au …" in p for p in periods)
+    english = request("GET", f"{live_server.url}/timeline?lang=en").text
+    assert re.search(r"\(from \d+ \w+ \d{4} to \d+ \w+ \d{4}\)[.<]", english)
+
+
+def test_time_line_bars_are_named_by_their_measure_with_one_legend(
+        live_server: LiveServer) -> None:
+    for path in ("/timeline", "/id/substance/ketamine", "/id/substance/codeine"):
+        page = get(live_server, path).text
+        figure = page.split('<figure class="timeline">')[1].split("</figure>")[0]
+        picture = figure.split("</svg>")[0]
+        bars = re.findall(r'<a href="/id/([^"]+)"><title>([^<]+)</title>.*?<text [^>]*>([^<]+)'
+                          r"</text></a>", picture)
+        shown = [label for _, _, label in bars]
+        assert len(set(shown)) == len(shown) > 1, path
+        # Each bar's label starts its title, the measure's name; its texts follow it.
+        assert all(title.startswith(label.rstrip("…")) for _, title, label in bars), path
+        assert not any(label.startswith(("Arrêté", "Convention")) for label in shown), path
+        assert figure.count('class="legend"') == 1 and "legend-entry" not in figure, path
+    codeine = get(live_server, "/timeline").text
+    assert "Établie par Arrêté du 12 juillet 2017" in codeine
+
+
+def test_the_time_line_colours_are_far_apart() -> None:
+    from service.timeline import CATEGORY_COLOURS, DUTIES_ONLY
+
+    def rgb(colour: str) -> tuple[int, ...]:
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    colours = [*CATEGORY_COLOURS.values(), DUTIES_ONLY]
+    for index, one in enumerate(colours):
+        for other in colours[index + 1:]:
+            distance = sum((a - b) ** 2 for a, b in zip(rgb(one), rgb(other), strict=True)) ** 0.5
+            assert distance >= 60, (one, other)
+
+
+def test_french_counts_dates_and_signs(live_server: LiveServer) -> None:
+    home = get(live_server, "/").text
+    total = re.search(r'<a href="/browse\?lang=fr">(\d[\d\u202f]*)</a></th>', home)
+    assert total and "\u202f" in total.group(1)  # thousands parted by a narrow no-break space
+    one = get(live_server, "/search?q=montagne").text
+    assert re.search(r'<p class="muted">1 résultat</p>', one) and "1 résultats" not in one
+    assert re.search(r'<p class="muted">\d+ résultats</p>', get(live_server, "/search?q=e").text)
+    dataset = get(live_server, "/dataset").text
+    modified = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', dataset)
+    assert modified and re.fullmatch(r"\d{1,2}(er)? \w+ \d{4} à \d{1,2}\u00a0h\u00a0\d\d UTC",
+                                     modified.group(2))
+    # West of Greenwich, a true minus sign.
+    assert "\u22120,5" in get(live_server, "/map").text and "-0,5" not in get(
+        live_server, "/map").text
+
+
+def test_french_words_say_one_thing_each(live_server: LiveServer) -> None:
+    claim = get(live_server, "/id/claim/ofdt-t115-cocaine-call-centers").text
+    assert "confiance\u202f: confiance" not in claim and "confiance élevée" in claim
+    assert "Nature" not in claim and "nature\u202f:" not in claim
+    assert 'placeholder="substance, canal, lieu, source…"' in claim
+    facets = get(live_server, "/claims").text
+    assert re.search(r"<summary>et \d+ autres</summary>", facets)
+    assert not re.search(r"<summary>et \d+ de plus", facets)
+
+
+def test_the_map_legend_names_only_what_is_drawn(live_server: LiveServer) -> None:
+    page = get(live_server, "/map").text
+    picture = page.split('<figure class="map">')[1].split("</svg>")[0]
+    markers = picture.split('<g class="legend">')[0]
+    legend = picture.split('<g class="legend">')[1]
+    keyed = re.findall(r'<circle cx="22" cy="[\d.]+" r="6" fill="(#[0-9a-f]{6})"/>', legend)
+    # Every colour keyed is a marker's fill or a ring's stroke on the map.
+    assert keyed and all(f'fill="{c}" stroke="#fff"' in markers or f'stroke="{c}"' in markers
+                         for c in keyed)
+    assert "des affirmations portent sur ce lieu" not in legend or "#e08e0b" in markers
+    # A place without coordinates is not said to lie outside the map.
+    table = page.split('<table class="compact places">')[1]
+    region = table.split("région parisienne</a>")[1].split("</td>")[0]
+    assert "sans coordonnées dans le graphe" in region and "hors de cette carte" not in region
+
+
+def test_smaller_faults_of_the_pages(live_server: LiveServer) -> None:
+    cocaine = get(live_server, "/id/substance/cocaine").text
+    assert ('id="relations"' in cocaine) == ("tableaux Relations" in cocaine or
+                                             "tableau Relations" in cocaine)
+    assert ('id="incoming"' in cocaine) == ("Cité par ci-dessus" in cocaine)
+    assert get(live_server, "/browse/substance?page=99").status == 404
+    assert get(live_server, "/browse/substance?page=1&q=zzzzqx").status == 200
+    empty = get(live_server, "/search?q=").text
+    assert "<h1>Rechercher</h1>" in empty and "«\u00a0\u00a0»" not in empty
+    # A source whose title holds its date does not repeat it.
+    senate = get(live_server, "/id/source/senat-qe-35603-2002").text
+    assert "publiée le 21 mars 2002</a>" in senate
+    assert "publiée le 21 mars 2002</a> (" not in senate
+
+
+def test_the_home_contents_are_in_the_order_of_the_readers_names(
+        live_server: LiveServer) -> None:
+    for lang in ("fr", "en"):
+        home = request("GET", f"{live_server.url}/?lang={lang}").text
+        contents = home.split('<table class="compact counts">')[1].split("</table>")[0]
+        names = re.findall(r'<td><a href="/browse/[a-z]+\?lang=\w+">([^<]+)</a></td>', contents)
+        assert len(names) > 5 and names == sorted(names, key=lambda n: n.replace("é", "e")), lang
+
+
+def test_the_ontology_page_lists_terms_by_the_readers_names(live_server: LiveServer) -> None:
+    for lang in ("fr", "en"):
+        page = request("GET", f"{live_server.url}/ontology?lang={lang}").text
+        classes = page.split('<h2 id="classes">')[1].split("<h2 ")[0]
+        names = re.findall(r"<h3>([^<]+?) <span", classes)
+        assert len(names) > 10
+        assert names == sorted(names, key=lambda n: n.casefold().replace("é", "e")), lang
