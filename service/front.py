@@ -32,6 +32,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
 from service.errors import ServiceError, raw_error
+from service.limits import RUNNER
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
 
@@ -50,6 +51,9 @@ TOO_LARGE_HEAD = "the request's header fields are more or longer than the servic
 FAMILY_PATH = 200
 # The worker's threads running the application (a query waits on its own helper thread).
 THREADS = 8
+# How long a worker retired by the time limit gives its answers in hand (a write waiting on
+# its commit, answers still being sent) before it ends.
+RETIRING_SECONDS = 60
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -354,8 +358,16 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,
                         callback_notify=self._notify,
-                        # A retiring worker sends the answers in hand first (see limits.py).
-                        timeout_graceful_shutdown=int(found.limits.seconds or 60))
+                        # SIGTERM: the operator's stop, in under 2 s.
+                        timeout_graceful_shutdown=1)
         server = Server(config)
+
+        def retire() -> None:
+            # A worker retired by the time limit sends the answers in hand first: a write
+            # waiting on its commit answers what became of it rather than being cut off.
+            config.timeout_graceful_shutdown = RETIRING_SECONDS
+            server.should_exit = True
+
+        RUNNER.stop_serving = retire
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(server.serve(sockets=self.sockets))

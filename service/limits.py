@@ -60,6 +60,8 @@ class DeadlineRunner:
         self._idle = 0
         self._pid = 0
         self.retiring = False
+        # Set by the server worker: stop accepting, send the answers in hand, then exit.
+        self.stop_serving: Callable[[], None] | None = None
         self.replaceable = 0  # the process id of a server worker that may be replaced
         self.memory = MemoryWatch()
 
@@ -130,8 +132,13 @@ class DeadlineRunner:
         self.retiring = True
         if self.replaceable == os.getpid():
             log.warning("a query outlived its time limit: retiring worker %d", os.getpid())
-            # gunicorn's graceful stop: finish the requests in hand, then exit (see server.py).
-            os.kill(os.getpid(), signal.SIGTERM)
+            if self.stop_serving is not None:
+                # The server's own way out: the answers in hand (a write waiting on its
+                # commit) get their time, which an operator's SIGTERM does not give them.
+                self.stop_serving()
+            else:
+                # gunicorn's graceful stop: finish the requests in hand, then exit.
+                os.kill(os.getpid(), signal.SIGTERM)
         else:
             log.warning("a query outlived its time limit; it keeps running on its thread "
                         "because this server cannot replace its process")
