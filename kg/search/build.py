@@ -149,32 +149,45 @@ def read(backend: Backend, entities: Iterable[str] | None = None
     return dict(records), terms
 
 
+def folded_names(record: Record) -> list[str]:
+    """The individual's names and alternative labels folded, each once, in order."""
+    return sorted({fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]})
+
+
 def rank_key(iri: str, labels: dict[str, str], alt_labels: list[tuple[str, str]]
              ) -> tuple[int, str, str]:
     """Order within a tier: the shortest name first, then by that name, then by IRI."""
-    names = sorted((len(f), f) for f in map(fold, [*labels.values(), *(n for _, n in alt_labels)]))
-    length, first = names[0] if names else (len(iri), iri)
+    return _ranked(iri, folded_names(Record(labels, alt_labels)))
+
+
+def _ranked(iri: str, names: list[str]) -> tuple[int, str, str]:
+    length, first = min((len(f), f) for f in names) if names else (len(iri), iri)
     return length, first, iri
 
 
-def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
-             ) -> tantivy.Document:
-    """The index's document of one individual (made whole from one mapping: the quickest)."""
-    names = sorted({fold(n) for n in [*record.labels.values(),
-                                      *(n for _, n in record.alt_labels)]})
-    fields: dict[str, list[Any]] = {
-        "iri": [iri], "name": names, "name_start": names, "name_grams": names, "words": names,
-        "word_start": [word for name in names for word in words(name)],
-        "sound": [sound_key(name) for name in names],
-        "word_sound": [key for name in names for key in word_sound_keys(name)],
-        "text": record.texts,
+def _name_fields(names: list[str]) -> dict[str, list[Any]]:
+    """The fields made of the folded names: each name's words split once for all of them."""
+    split = [words(name) for name in names]
+    return {"name": names, "name_start": names, "name_grams": names, "words": names,
+            "word_start": [word for found in split for word in found],
+            "sound": [sound_key(name) for name in names],
+            "word_sound": [key for found in split for key in word_sound_keys(found)]}
+
+
+def document(iri: str, record: Record, weight: float, layout: tantivy.Schema,
+             names: list[str] | None = None) -> tantivy.Document:
+    """The index's document of one individual (made whole from one mapping: the quickest);
+    names are its folded_names, when known already."""
+    fields = _name_fields(folded_names(record) if names is None else names)
+    fields.update({
+        "iri": [iri], "text": record.texts,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
         "class": sorted(record.types),
         "claim_kind": sorted(record.types & CLAIM_KINDS),
         "graph": [*sorted(record.graphs), WRITTEN] if record.graphs else [],
         "entity": [json.dumps([record.labels, record.alt_labels, sorted(record.types)],
                               ensure_ascii=False, separators=(",", ":")).encode()],
-        "weight": [weight]}
+        "weight": [weight]})
     for facet, values in record.facets.items():
         fields[facet] = sorted(values)
     return tantivy.Document.from_dict(fields, layout)
@@ -185,14 +198,16 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     """Write the index into folder (in memory when None); return it, ready to search."""
     index = tantivy.Index(schema(), str(folder) if folder else None)
     register(index)
-    ranked = sorted(records, key=lambda i: rank_key(i, records[i].labels, records[i].alt_labels))
+    # Each record's names folded once, for its place and for its document.
+    names = {iri: folded_names(record) for iri, record in records.items()}
+    ranked = sorted(records, key=lambda i: _ranked(i, names[i]))
     # log2(2 + weight) multiplies a tier's score by a factor in (1, 2]: the first-ranked
     # entity gets the largest, and tiers lie a factor 8 apart, so a tier always wins.
     top = max(len(ranked), 1)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
         writer.add_document(document(iri, records[iri], 2.0 * (top - position) / top,
-                                     index.schema))
+                                     index.schema, names[iri]))
     writer.commit()
     writer.wait_merging_threads()
     if folder:
