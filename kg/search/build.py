@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import tantivy
 
 from kg.folders import swap_in
@@ -27,6 +28,7 @@ from kg.search.fields import (
 )
 from kg.store import Backend, Capability
 from kg.store.embedded import _locked
+from kg.store.oxigraph_backend import OxigraphBackend
 
 _IN_DMR = f'isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}")'
 NAMES_QUERY = f"""
@@ -62,6 +64,11 @@ SELECT ?term ?name (LANG(?name) AS ?lang) WHERE {{
   FILTER(isIRI(?term) && STRSTARTS(STR(?term), "{DMO}"))
 }}"""
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# The properties the queries above read, in their order.
+TEXTS = (f"{DMO}quote", f"{DMO}summary", "http://www.w3.org/2004/02/skos/core#note",
+         "http://www.w3.org/2004/02/skos/core#definition", "http://purl.org/dc/terms/title")
 FACET_OF = {f"{DMO}statedIn": "source", f"{DMO}confidence": "confidence",
             f"{DMO}trend": "trend"}
 # Where an individual is described, among the graphs open to writes.
@@ -121,6 +128,27 @@ def read(backend: Backend, entities: Iterable[str] | None = None
     if chosen == []:
         return {}, {}
     records: dict[str, Record] = defaultdict(Record)
+    terms: dict[str, dict[str, str]] = {}
+    if chosen is None and isinstance(backend, OxigraphBackend):
+        # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
+        _read_quads(backend, records, terms)
+    else:
+        _read_rows(backend, records, chosen)
+        if chosen is None:
+            for term, name, lang in backend.select_values(TERMS_QUERY):
+                terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
+    written = written_graphs(backend)
+    if written:
+        graphs = restricted(restricted(GRAPHS_QUERY, "graph", written), "entity", chosen)
+        for iri, graph in backend.select_values(graphs):
+            if str(iri) in records:  # described in the graph, though not by what is indexed
+                records[str(iri)].graphs.add(str(graph))
+    return dict(records), terms
+
+
+def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] | None
+               ) -> None:
+    """Read the records through the queries (of the chosen entities, or of all)."""
     # Each answer looped over as it comes, not named: at 10M triples the rows of one hold a
     # gigabyte, let go before the next is read.
     for iri, prop, name, lang in backend.select_values(restricted(NAMES_QUERY, "entity", chosen)):
@@ -135,46 +163,80 @@ def read(backend: Backend, entities: Iterable[str] | None = None
         records[str(iri)].texts.append(str(text))
     for iri, prop, value in backend.select_values(restricted(FACETS_QUERY, "entity", chosen)):
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
-    written = written_graphs(backend)
-    if written:
-        graphs = restricted(restricted(GRAPHS_QUERY, "graph", written), "entity", chosen)
-        for iri, graph in backend.select_values(graphs):
-            if str(iri) in records:  # described in the graph, though not by what is indexed
-                records[str(iri)].graphs.add(str(graph))
-    if chosen is not None:
-        return dict(records), {}
-    terms: dict[str, dict[str, str]] = {}
-    for term, name, lang in backend.select_values(TERMS_QUERY):
-        terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
-    return dict(records), terms
+
+
+def _read_quads(backend: OxigraphBackend, records: dict[str, Record],
+                terms: dict[str, dict[str, str]]) -> None:
+    """Read every record, and the terms' labels, as the queries would: the same filters, in
+    the order the queries answer (that of the store's indexes)."""
+    iri, literal, dmr, dmo = ox.NamedNode, ox.Literal, str(DMR), str(DMO)
+    for quad in backend.default_quads(LABEL):
+        subject, name = quad.subject, quad.object
+        if type(subject) is iri and type(name) is literal:
+            if subject.value.startswith(dmr):
+                records[subject.value].labels.setdefault(name.language or "", name.value)
+            elif subject.value.startswith(dmo):
+                terms.setdefault(subject.value, {}).setdefault(name.language or "", name.value)
+    for quad in backend.default_quads(ALT_LABEL):
+        subject, name = quad.subject, quad.object
+        if type(subject) is iri and subject.value.startswith(dmr) and type(name) is literal:
+            records[subject.value].alt_labels.append((name.language or "", name.value))
+    for quad in backend.default_quads(TYPE):
+        subject, kind = quad.subject, quad.object
+        if (type(subject) is iri and subject.value.startswith(dmr) and type(kind) is iri
+                and kind.value.startswith(dmo)):
+            records[subject.value].types.add(kind.value.removeprefix(dmo))
+    for prop in TEXTS:
+        for quad in backend.default_quads(prop):
+            subject, text = quad.subject, quad.object
+            if type(subject) is iri and subject.value.startswith(dmr) and type(text) is literal:
+                records[subject.value].texts.append(text.value)
+    for prop, facet in FACET_OF.items():
+        for quad in backend.default_quads(prop):
+            subject, value = quad.subject, quad.object
+            if type(subject) is iri and subject.value.startswith(dmr) and type(value) is iri:
+                records[subject.value].facets[facet].add(value.value.removeprefix(dmr))
+
+
+def folded_names(record: Record) -> list[str]:
+    """The individual's names and alternative labels folded, each once, in order."""
+    return sorted({fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]})
 
 
 def rank_key(iri: str, labels: dict[str, str], alt_labels: list[tuple[str, str]]
              ) -> tuple[int, str, str]:
     """Order within a tier: the shortest name first, then by that name, then by IRI."""
-    names = sorted((len(f), f) for f in map(fold, [*labels.values(), *(n for _, n in alt_labels)]))
-    length, first = names[0] if names else (len(iri), iri)
+    return _ranked(iri, folded_names(Record(labels, alt_labels)))
+
+
+def _ranked(iri: str, names: list[str]) -> tuple[int, str, str]:
+    length, first = min((len(f), f) for f in names) if names else (len(iri), iri)
     return length, first, iri
 
 
-def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
-             ) -> tantivy.Document:
-    """The index's document of one individual (made whole from one mapping: the quickest)."""
-    names = sorted({fold(n) for n in [*record.labels.values(),
-                                      *(n for _, n in record.alt_labels)]})
-    fields: dict[str, list[Any]] = {
-        "iri": [iri], "name": names, "name_start": names, "name_grams": names, "words": names,
-        "word_start": [word for name in names for word in words(name)],
-        "sound": [sound_key(name) for name in names],
-        "word_sound": [key for name in names for key in word_sound_keys(name)],
-        "text": record.texts,
+def _name_fields(names: list[str]) -> dict[str, list[Any]]:
+    """The fields made of the folded names: each name's words split once for all of them."""
+    split = [words(name) for name in names]
+    return {"name": names, "name_start": names, "name_grams": names, "words": names,
+            "word_start": [word for found in split for word in found],
+            "sound": [sound_key(name) for name in names],
+            "word_sound": [key for found in split for key in word_sound_keys(found)]}
+
+
+def document(iri: str, record: Record, weight: float, layout: tantivy.Schema,
+             names: list[str] | None = None) -> tantivy.Document:
+    """The index's document of one individual (made whole from one mapping: the quickest);
+    names are its folded_names, when known already."""
+    fields = _name_fields(folded_names(record) if names is None else names)
+    fields.update({
+        "iri": [iri], "text": record.texts,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
         "class": sorted(record.types),
         "claim_kind": sorted(record.types & CLAIM_KINDS),
         "graph": [*sorted(record.graphs), WRITTEN] if record.graphs else [],
         "entity": [json.dumps([record.labels, record.alt_labels, sorted(record.types)],
                               ensure_ascii=False, separators=(",", ":")).encode()],
-        "weight": [weight]}
+        "weight": [weight]})
     for facet, values in record.facets.items():
         fields[facet] = sorted(values)
     return tantivy.Document.from_dict(fields, layout)
@@ -185,14 +247,16 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     """Write the index into folder (in memory when None); return it, ready to search."""
     index = tantivy.Index(schema(), str(folder) if folder else None)
     register(index)
-    ranked = sorted(records, key=lambda i: rank_key(i, records[i].labels, records[i].alt_labels))
+    # Each record's names folded once, for its place and for its document.
+    names = {iri: folded_names(record) for iri, record in records.items()}
+    ranked = sorted(records, key=lambda i: _ranked(i, names[i]))
     # log2(2 + weight) multiplies a tier's score by a factor in (1, 2]: the first-ranked
     # entity gets the largest, and tiers lie a factor 8 apart, so a tier always wins.
     top = max(len(ranked), 1)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
         writer.add_document(document(iri, records[iri], 2.0 * (top - position) / top,
-                                     index.schema))
+                                     index.schema, names[iri]))
     writer.commit()
     writer.wait_merging_threads()
     if folder:

@@ -56,9 +56,9 @@ def sound_key(folded: str) -> str:
     return jellyfish.metaphone(folded.replace(" ", ""))
 
 
-def word_sound_keys(folded: str) -> set[str]:
-    """The Metaphone keys of the words of four letters or more."""
-    return {sound_key(word) for word in words(folded) if len(word) >= 4} - {""}
+def word_sound_keys(split: list[str]) -> set[str]:
+    """The Metaphone keys of the words (of a text, see words) of four letters or more."""
+    return {sound_key(word) for word in split if len(word) >= 4} - {""}
 
 
 def schema() -> tantivy.Schema:

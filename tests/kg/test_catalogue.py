@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from bench.synthetic import write
@@ -162,6 +165,9 @@ def test_the_index_on_disk_opens_without_reading_the_store(
         def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
             raise AssertionError("the store was read")
 
+        def default_quads(self, predicate: str) -> Iterator[ox.Quad]:
+            raise AssertionError("the store was read")
+
     reopened = Catalogue.for_store(Closed(store.store), tmp_path, "abc")
     assert reopened.find("ket", limit=30) == catalogue.find("ket", limit=30)
 
@@ -201,3 +207,14 @@ def test_a_broad_word_read_tier_by_tier_keeps_the_whole_ranking(
         found = catalogue.query(text, {"class": types} if types else None, offset, 10)
         assert [(h.entity.iri, h.tier) for h in found.hits] == want[offset:offset + 10]
         assert (found.total, found.total_exact) == (len(want), False)
+
+
+def test_the_store_is_read_from_its_indexes_as_the_queries_read_it(
+        store: OxigraphBackend, records: dict[str, build.Record]) -> None:
+    queried: dict[str, build.Record] = defaultdict(build.Record)
+    build._read_rows(store, queried, None)
+    assert records == dict(queried)  # lists in the same order too
+    terms: dict[str, dict[str, str]] = {}
+    for term, name, lang in store.select_values(build.TERMS_QUERY):
+        terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
+    assert build.read(store)[1] == terms

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,6 +43,9 @@ class Unread(OxigraphBackend):
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         raise AssertionError("the store was read")
 
+    def default_quads(self, predicate: str) -> Iterator[ox.Quad]:
+        raise AssertionError("the store was read")
+
 
 def test_a_write_is_indexed_in_place_and_kept_for_the_next_start(tmp_path: Path) -> None:
     backend = _store(tmp_path / "store")
@@ -73,3 +78,28 @@ def test_a_dropped_graph_takes_its_names_out_of_the_index(tmp_path: Path) -> Non
     # The names of the build stay, with their places in the ranking.
     assert [h.entity.id for h in catalogue.search("c")] == ["substance/cocaine"]
     assert catalogue.size == 2
+
+
+def _queried(backend: OxigraphBackend) -> dict[str, build.Record]:
+    found: dict[str, build.Record] = defaultdict(build.Record)
+    build._read_rows(backend, found, None)
+    return dict(found)
+
+
+def test_a_triple_in_two_graphs_is_read_once(tmp_path: Path) -> None:
+    # Written (the union kept in the store), then opened on its own (a merged copy).
+    backend = _store(tmp_path / "store")
+    _insert(backend, "ketamine", "ketamina")
+    backend.update(f'INSERT DATA {{ GRAPH <{WRITTEN}> {{ <{DMR}substance/cocaine> <{LABEL}> '
+                   f'"cocaine"@en . <{DMR}substance/cocaine> <{ALT}> "coke"@en }} }}')
+    backend.update(f'INSERT DATA {{ GRAPH <{BUILT}> {{ <{DMR}substance/cocaine> <{ALT}> '
+                   f'"coke"@en }} }}')
+    copy = OxigraphBackend.in_memory()
+    copy.store.extend(backend.store.quads_for_pattern(None, None, None))
+    for opened in (backend, copy):
+        records = build.read(opened)[0]
+        for record in records.values():
+            record.graphs.clear()  # read by a query either way
+        assert records == _queried(opened)
+        assert records[f"{DMR}substance/cocaine"].alt_labels == [("en", "coke")]
+        assert records[f"{DMR}substance/ketamine"].alt_labels == [("fr", "ketamina")]
