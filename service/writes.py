@@ -83,7 +83,9 @@ def sparql_update(operation: Operation) -> Response:
         if (not dataset and store.protected and not has_update_dataset(update)
                 and "WHERE" in update.words):
             # As for queries, the default graph of WHERE is the union of the named graphs.
-            dataset = DatasetSpec(tuple(store.graph_names()))
+            # Every graph named too: GRAPH in the WHERE still reads the graph it names.
+            names = tuple(store.graph_names())
+            dataset = DatasetSpec(names, names)
         run = store.update_text(update, dataset or None)
         executed = run.text
         try:

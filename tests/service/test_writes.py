@@ -121,6 +121,22 @@ def test_an_update_sees_the_union_in_where(writable: LiveServer) -> None:
     assert count(writable, target) >= 10
 
 
+def test_graph_in_the_where_of_an_update_reads_the_graph_it_names(writable: LiveServer) -> None:
+    source, target = GRAPH + "/moved-from", GRAPH + "/moved-to"
+    reply = update(writable, f"INSERT DATA {{ GRAPH <{source}> {{ <urn:m:s> <urn:m:p> _:b }} }}")
+    assert reply.status == 204, reply.text
+    # Moving blank-node triples needs GRAPH in the WHERE: no text can name their node.
+    reply = update(writable, f"""
+        DELETE {{ GRAPH <{source}> {{ ?s ?p ?o }} }} INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }}
+        WHERE {{ GRAPH <{source}> {{ ?s ?p ?o }} }}""")
+    assert reply.status == 204, reply.text
+    assert count(writable, source) == 0 and count(writable, target) == 1
+    reply = update(writable, f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} "
+                             f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g = <{target}>) }}")
+    assert reply.status == 204, reply.text
+    assert count(writable, target) == 0
+
+
 @pytest.mark.parametrize("text", [
     "CLEAR ALL",
     "DROP NAMED",
