@@ -120,7 +120,8 @@ def _from_http(error: HTTPException) -> ServiceError:
     details = {}
     if "messages" in data:  # webargs' per-field errors, as flask-smorest reports them
         details["errors"] = data["messages"]
-        fields = [f"'{name}'" for where in data["messages"].values() for name in where]
+        # Sorted: webargs finds unknown parameters in a set, whose order varies by process.
+        fields = sorted(f"'{name}'" for where in data["messages"].values() for name in where)
         message = f"invalid parameter {', '.join(fields)}"
     allow = error.get_response().headers.get("Allow")
     return ServiceError(error.code or 500, message, [("Allow", allow)] if allow else (),
