@@ -293,9 +293,10 @@ class Front:
         answer = None
         if self.kept.holds(environ):
             answer = self._kept(environ)
+            if answer is None:  # gone since: the layers it crossed may have changed environ
+                environ = _environ(scope, *read, self.trusted)
         loop = asyncio.get_running_loop()
         if answer is None:
-            environ = _environ(scope, *read, self.trusted)  # the layers may have changed it
             answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
         sent = await self._send(answer, send, loop)
         if ACCESS.handlers:
