@@ -18,7 +18,7 @@ from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
 from service.errors import service_error
-from service.limits import RUNNER, QueryLimits, check_text
+from service.limits import RUNNER, Deadline, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
 
@@ -57,7 +57,7 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
         # The query may run on a helper thread, outside any application context.
         # Every step, from reading the text on, counts against the time limit.
         answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
-                            limits.seconds, environ.get("gunicorn.socket"),
+                            Deadline.of(environ, limits.seconds), environ.get("gunicorn.socket"),
                             environ.get("PATH_INFO") or ENDPOINT)
     except Exception as error:
         found = service_error(error)

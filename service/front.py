@@ -32,7 +32,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
 from service.errors import ServiceError, raw_error
-from service.limits import RUNNER
+from service.limits import READ_AT, RUNNER
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
 
@@ -289,12 +289,14 @@ class Front:
             return
         if read is None:
             return  # the client left
+        read_at = time.monotonic()  # the request's time limit counts from here
         environ = _environ(scope, *read, self.trusted)
         answer = None
         if self.kept.holds(environ):
             answer = self._kept(environ)
             if answer is None:  # gone since: the layers it crossed may have changed environ
                 environ = _environ(scope, *read, self.trusted)
+        environ[READ_AT] = read_at
         loop = asyncio.get_running_loop()
         if answer is None:
             answer = await loop.run_in_executor(self.pool, _start, self.app, environ)

@@ -228,12 +228,12 @@ def test_errors_never_show_tracebacks_or_paths(live_server: LiveServer, method: 
 
 
 def test_queries_reuse_their_helper_threads() -> None:
-    from service.limits import DeadlineRunner
+    from service.limits import Deadline, DeadlineRunner
 
     runner = DeadlineRunner()
     for number in range(200):
-        assert runner.run(lambda n=number: n * 2, 5) == number * 2  # type: ignore[misc]
+        assert runner.run(lambda n=number: n * 2, Deadline.after(5)) == number * 2  # type: ignore[misc]
     assert runner.threads == 1
     with pytest.raises(ZeroDivisionError):
-        runner.run(lambda: 1 // 0, 5)
+        runner.run(lambda: 1 // 0, Deadline.after(5))
     assert runner.threads == 1
