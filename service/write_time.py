@@ -6,7 +6,7 @@ it the answer is a 503 that says what became of the write, and the audit log say
 
 - "not applied": cut before its commit began, which now never will;
 - "applied": its commit had begun at the deadline and ended after it (applied, late);
-- "failed": its commit had begun at the deadline and then failed (nothing applied);
+- "failed": its commit had begun at the deadline and then failed;
 - "unknown": cut while the engine applied it, which cannot be cut short.
 
 A write cut by the memory cap is recorded too, with the outcome the cut left (the process
@@ -38,7 +38,8 @@ LATE = {
              "at the limit and has been applied since (applied, late); read the graphs it "
              "writes to see it",
     FAILED: "the {what} ran longer than the {seconds:g} s time limit: it was being committed "
-            "at the limit and then failed, so nothing was applied",
+            "at the limit and then failed ({reason}); read the graphs it writes to know "
+            "what it changed",
     UNKNOWN: "the {what} ran longer than the {seconds:g} s time limit and was stopped while "
              "the store was applying it, which cannot be cut short: the outcome is unknown, "
              "it may still have been applied; read the graphs it writes to know",
@@ -49,8 +50,8 @@ TOO_BIG = {
                  "stopped before its commit: nothing was applied",
     APPLIED: "the {what} was applied, then its process needed more memory than the {mb:g} MB "
              "a request may use and was replaced",
-    FAILED: "the {what} failed, then its process needed more memory than the {mb:g} MB a "
-            "request may use and was replaced: nothing was applied",
+    FAILED: "the {what} failed ({reason}), then its process needed more memory than the "
+            "{mb:g} MB a request may use and was replaced",
     UNKNOWN: "the {what} needed more memory than the {mb:g} MB a request may use and was "
              "stopped while the store was applying it: the outcome is unknown, it may still "
              "have been applied; read the graphs it writes to know",
@@ -60,8 +61,8 @@ TOO_BIG = {
 class WriteCut(ServiceError):
     """A write stopped by its deadline, with what became of it (an outcome of LATE)."""
 
-    def __init__(self, outcome: str, what: str, seconds: float) -> None:
-        super().__init__(503, LATE[outcome].format(what=what, seconds=seconds))
+    def __init__(self, outcome: str, what: str, seconds: float, reason: object = "") -> None:
+        super().__init__(503, LATE[outcome].format(what=what, seconds=seconds, reason=reason))
         self.outcome = outcome
 
 
@@ -86,8 +87,10 @@ class CommitGate:
             self._state = "committing"
 
     def left(self, error: BaseException | None = None) -> None:
-        """The commit has ended (with error, if it failed)."""
+        """The commit has ended (with error, if it failed); nothing if it never began."""
         with self._lock:
+            if self._state != "committing":
+                return
             self._state, self.error = "done", error
             after, self._after = self._after, None
         self._done.set()
@@ -132,7 +135,8 @@ class TimedWrite:
     who: str
     operation: str
     what: str  # "update", "write"
-    details: dict[str, Any]  # recorded with the cut (graph, sha256, targets, text...)
+    # Recorded with a cut: graph, sha256, targets, text... and the stage it was cut at.
+    details: dict[str, Any]
 
     def __post_init__(self) -> None:
         self.gate = CommitGate()
@@ -142,6 +146,7 @@ class TimedWrite:
 
     def run(self, work: Callable[[], R]) -> R:
         """Run work (no commit in it) within the deadline; past it, raise WriteCut."""
+        self.details["stage"] = "reading"
         return run_timed(work, cut=lambda: WriteCut(NOT_APPLIED, self.what, self.seconds),
                          on_memory=self._cut_by_memory)
 
@@ -149,19 +154,19 @@ class TimedWrite:
         """Take the write lock and run work within the deadline; work calls self.enter()
         before it commits. Past the deadline raise WriteCut, having waited up to wait seconds
         (None: until it ends) for a commit under way."""
+        self.details["stage"] = "waiting for the write lock"
         left = request_deadline().left()
         if not self.side.lock.acquire(timeout=-1 if left is None else left):
             raise WriteCut(NOT_APPLIED, self.what, self.seconds)
+        self.details["stage"] = "applying"
 
         def committed() -> R:
             try:
                 result = work()
             except BaseException as error:
-                if self.gate.outcome() == UNKNOWN:
-                    self.gate.left(error)
+                self.gate.left(error)
                 raise
-            if self.gate.outcome() == UNKNOWN:
-                self.gate.left()
+            self.gate.left()
             return result
 
         try:
@@ -169,7 +174,8 @@ class TimedWrite:
                              on_memory=self._cut_by_memory)
         except QueryTimeout as error:
             outcome = self.gate.abandon(wait)
-            raise WriteCut(outcome, self.what, self.seconds) from (self.gate.error or error)
+            raise WriteCut(outcome, self.what, self.seconds, self.gate.error) \
+                from (self.gate.error or error)
         finally:
             # The lock is the commit's until it ends, whoever waits for it.
             self.gate.then(self.side.lock.release)
@@ -181,7 +187,8 @@ class TimedWrite:
     def _cut_by_memory(self) -> ServiceError:
         """Record the write the memory cap cuts (from the cap's thread), and its answer."""
         outcome = self.gate.outcome()
-        message = TOO_BIG[outcome].format(what=self.what, mb=self.megabytes)
+        message = TOO_BIG[outcome].format(what=self.what, mb=self.megabytes,
+                                          reason=self.gate.error)
         self.side.record(self.who, self.operation, "cut", client=self.client, outcome=outcome,
                          reason=message, **self.details)
         return ServiceError(503, message)
