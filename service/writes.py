@@ -268,7 +268,6 @@ def write_graph() -> Response:
     side, who = _authorise("writes are not enabled on this service")
     operation = request.method.lower()
     graph: str | None = None
-    digest = hashlib.sha256(request.get_data()).hexdigest()
     timed = TimedWrite(side, who, operation, "write", {})
     try:
         graph = graph_argument()
@@ -282,7 +281,7 @@ def write_graph() -> Response:
             side.record(who, operation, "applied", graph=graph)
             status = 204
         else:
-            timed.details["sha256"] = digest
+            digest = timed.details["sha256"] = hashlib.sha256(request.get_data()).hexdigest()
             written, existed = _write_body(timed, graph, replace=operation == "put")
             side.record(who, operation, "applied", graph=graph, triples=written, sha256=digest)
             status = 204 if existed else 201
@@ -291,7 +290,7 @@ def write_graph() -> Response:
         raise
     except WriteCut as cut:
         side.record(who, operation, "timed out", outcome=cut.outcome, reason=cut.message,
-                    **{"graph": graph, **timed.details})
+                    **timed.details)  # the graph, and what was read of the body
         if cut.outcome == APPLIED:
             services().data_changed()
         raise
