@@ -232,8 +232,32 @@ def test_queries_reuse_their_helper_threads() -> None:
 
     runner = DeadlineRunner()
     for number in range(200):
-        assert runner.run(lambda n=number: n * 2, Deadline.after(5)) == number * 2  # type: ignore[misc]
+        assert runner.run(lambda n=number: n * 2,  # type: ignore[misc]
+                          Deadline.after(5)) == number * 2
     assert runner.threads == 1
     with pytest.raises(ZeroDivisionError):
         runner.run(lambda: 1 // 0, Deadline.after(5))
     assert runner.threads == 1
+
+
+def test_the_time_limit_counts_from_when_the_request_was_read() -> None:
+    """A deadline is a moment: time spent before the work (reading, queueing) is spent from
+    it, and work whose deadline has passed is answered as cut without being started."""
+    from service.limits import READ_AT, Deadline, DeadlineRunner
+
+    environ = {READ_AT: time.monotonic() - 4}
+    deadline = Deadline.of(environ, 5.0)
+    left = deadline.left()
+    assert left is not None and 0 <= left <= 1
+    runner = DeadlineRunner()
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="mine"):
+        runner.run(lambda: time.sleep(10), deadline, cut=lambda: TimeoutError("mine"))
+    assert time.monotonic() - started < 3.5  # the rest of its 5 s, not 5 s more
+    ran = threading.Event()
+    past = Deadline.of({READ_AT: time.monotonic() - 2}, 1.0)
+    with pytest.raises(TimeoutError):
+        runner.run(ran.set, past, cut=lambda: TimeoutError("past"))
+    time.sleep(0.1)
+    assert not ran.is_set()
+    assert Deadline.of({}, 0).left() is None  # no limit
