@@ -48,6 +48,7 @@ from kg.store.base import (
     guarded,
     unsupported,
 )
+from kg.store.merged_using import with_merged_using
 
 # The targets of an update after which a kept union is rebuilt, not followed.
 REBUILD = ["*"]
@@ -433,7 +434,23 @@ class OxigraphBackend(Backend):
         if dataset:
             update = self.checked(with_using(update, dataset.default_graphs,
                                              dataset.named_graphs))
+        if "USING" in update.words:
+            merged = with_merged_using(update, self._using_plan)
+            if merged != update.text:
+                update = self.checked(merged)
         return update
+
+    def _using_plan(self, graphs: tuple[str, ...]) -> tuple[tuple[str, ...],
+                                                            tuple[str, ...]] | None:
+        """How an update's USING graphs are read as a set (see merged_using): None when
+        they share no triple; else the graphs read in place and those merged."""
+        if self._kept is not None:
+            core = tuple(g for g in graphs if g in self._kept.base)
+            rest = tuple(g for g in graphs if g not in self._kept.base)
+            return None if not rest or (not core and len(rest) == 1) else (core, rest)
+        if self._disjoint is True:
+            return None  # no triple in two graphs of the store
+        return graphs[:1], graphs[1:]
 
     def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                base: str | None = None, targets: set[str] | None = None) -> None:

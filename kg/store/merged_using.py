@@ -1,0 +1,99 @@
+"""The WHERE of an update with several USING graphs, read as a set of triples.
+
+Oxigraph 0.5 merges an update's USING graphs into its default graph as a multiset: a triple
+held by two of them matches once per graph, and a graph named twice counts twice. So an
+operation whose USING graphs may overlap is given one USING graph instead, made in the same
+transaction just before it and dropped just after: a hidden graph that holds, once, each
+triple of the graphs beside a core of graphs known to share none (the core is still read
+where it lies, so the copy costs only the rest). A graph named twice is named once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kg.sparql_reading import ReadQuery
+from kg.store.hidden_graphs import MERGED_USING
+
+# Given an operation's distinct USING graphs: None when they share no triple, else the core
+# (graphs that share none, read in place) and the rest (merged into the hidden graph).
+Plan = Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]] | None]
+
+
+@dataclass
+class _Operation:
+    """Where an operation stands in the text, and its USING (default graph) clauses."""
+
+    start: int  # offset of its first token
+    end: int  # offset of the `;` that ends it, or of the end of the text
+    clauses: list[tuple[int, int, str]]  # (start, end, graph) of each USING <graph>
+
+
+def _operations(update: ReadQuery) -> list[_Operation]:
+    found = update.tokens
+    operations: list[_Operation] = []
+    current: _Operation | None = None
+    depth = 0
+    for index, token in enumerate(found):
+        if token.kind == "punct" and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
+            continue
+        if depth:
+            continue
+        if token.kind == "punct" and token.text == ";":
+            if current is not None:
+                current.end = token.start
+                operations.append(current)
+            current = None
+            continue
+        if current is None:
+            current = _Operation(token.start, len(update.text), [])
+        if token.is_keyword("USING") and index + 1 < len(found) \
+                and found[index + 1].kind == "iri":
+            iri = found[index + 1]
+            current.clauses.append((token.start, iri.end, iri.text[1:-1]))
+    if current is not None:
+        operations.append(current)
+    return operations
+
+
+def _merging(graph: str, core: tuple[str, ...], rest: tuple[str, ...]) -> str:
+    """An operation filling graph with the triples of rest that no core graph holds."""
+    held = ""
+    if core:
+        held = (f" FILTER NOT EXISTS {{ VALUES ?core {{ {' '.join(f'<{g}>' for g in core)} }} "
+                "GRAPH ?core { ?s ?p ?o } }")
+    return (f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?merged {{ "
+            f"{' '.join(f'<{g}>' for g in rest)} }} GRAPH ?merged {{ ?s ?p ?o }}{held} }}")
+
+
+def with_merged_using(update: ReadQuery, plan: Plan) -> str:
+    """Return the text of update whose operations read their USING graphs as a set.
+
+    The text returned is new and must be read (guarded) as a whole again.
+    """
+    text = update.text
+    edits: list[tuple[int, int, str]] = []  # (start, end, written), applied from the end
+    for operation in _operations(update):
+        graphs = tuple(dict.fromkeys(g for _, _, g in operation.clauses))
+        if not graphs:
+            continue
+        split = plan(graphs) if len(graphs) > 1 else None
+        if split is None and len(graphs) == len(operation.clauses):
+            continue
+        if split is None:
+            kept = graphs
+        else:
+            core, rest = split
+            merged = f"{MERGED_USING}{uuid.uuid4().hex}"
+            kept = (*core, merged)
+            edits.append((operation.start, operation.start, f"{_merging(merged, core, rest)} ;\n"))
+            edits.append((operation.end, operation.end, f" ;\nDROP SILENT GRAPH <{merged}>\n"))
+        first, *others = operation.clauses
+        edits.append((first[0], first[1], " ".join(f"USING <{g}>" for g in kept)))
+        edits.extend((start, end, "") for start, end, _ in others)
+    for start, end, written in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = f"{text[:start]}{written}{text[end:]}"
+    return text
