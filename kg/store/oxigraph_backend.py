@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,6 +48,8 @@ from kg.store.base import (
     guarded,
     unsupported,
 )
+from kg.store.hidden_graphs import hidden_in, is_hidden, visible
+from kg.store.merged_graphs import MergedGraphs
 from kg.store.merged_using import with_merged_using
 
 # The targets of an update after which a kept union is rebuilt, not followed.
@@ -246,6 +248,13 @@ def _bind(sparql: ReadQuery, bindings: Bindings, options: dict[str, object]) -> 
     return bound
 
 
+def _reads_any_graph(update: ReadQuery) -> bool:
+    """Tell whether an update reads GRAPH ?var (every named graph of its dataset)."""
+    found = update.tokens
+    return any(token.is_keyword("GRAPH") and following.kind == "var"
+               for token, following in pairwise(found))
+
+
 def rdf_format_of(path: Path) -> ox.RdfFormat:
     """Guess an RDF format from a file name."""
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
@@ -273,10 +282,16 @@ class OxigraphBackend(Backend):
         # Set when the union is kept as a set inside the store (a writable store with built
         # graphs): queries then read it, and no write or open checks the whole data.
         self._kept: union_graph.KeptUnion | None = None
+        # Hidden graphs that make overlapping default graphs sets (see merged_graphs), in a
+        # store this process may write (hosts); a read-only store uses merged copies instead.
+        self._hidden = MergedGraphs()
+        self._hosts = False
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
-        return cls(ox.Store())
+        backend = cls(ox.Store())
+        backend._hosts = True
+        return backend
 
     @classmethod
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
@@ -296,6 +311,10 @@ class OxigraphBackend(Backend):
         backend.protected = frozenset(protected)
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
+        backend._hosts = True
+        # Hidden graphs left by a process stopped while it kept them: the data changed since.
+        for graph in hidden_in(backend.store):
+            backend.store.remove_graph(graph)
         # Read from the note its writes keep: opening reads no quad (see union_note).
         backend._graphs = union_note.graph_names(backend.store)
         note = union_note.read(path, backend.store, backend._graphs)
@@ -365,7 +384,7 @@ class OxigraphBackend(Backend):
         self._follow_graphs(graphs)
         self.writes += 1
         self._version = ""
-        self._forget()
+        self._forget(graphs)
         if self._kept is not None:
             if (not self._upkept or self._broken) and not self._rebuilt():
                 return  # the note stays changing: the next open repairs the union
@@ -415,13 +434,49 @@ class OxigraphBackend(Backend):
                                      self._graphs)
             self._generation = "" if note is None else note.generation
 
-    def _forget(self) -> None:
-        """Drop what was derived from the data: sizes, overlap, merged copies."""
+    def _forget(self, graphs: Iterable[str] | None = None) -> None:
+        """Drop what was derived from the data: sizes, overlap, merged copies, and the hidden
+        graphs that merge one of graphs (the IRIs a write reached; None: any)."""
         self._sizes = None
         self._disjoint = None
         self._overlaps = {}
         with self._views_lock:
             self._views.clear()
+        written = None if graphs is None else [str(ox.NamedNode(g)) for g in graphs
+                                                if ":" in g]
+        for name in self._hidden.invalidate(written):
+            try:
+                self._writable().remove_graph(ox.NamedNode(name))
+            except OSError:
+                self.failed = True  # found again (and replaced) by the next query needing it
+
+    def _hidden_write(self, text: str) -> None:
+        """Write a hidden graph (a store's own, outside the data a client writes)."""
+        try:
+            self._writable().update(text)
+        except OSError as error:
+            self.failed = True
+            raise QueryFailed(f"the store could not be written: {error}") from error
+
+    def _graph_size(self, graph: ox.NamedNode | ox.DefaultGraph) -> int:
+        """The triples of a graph: from the sizes when known, else counted (not the store)."""
+        if self._sizes is not None:
+            return self._sizes.get("" if isinstance(graph, ox.DefaultGraph) else graph.value, 0)
+        pattern = "?s ?p ?o" if isinstance(graph, ox.DefaultGraph) else \
+            f"GRAPH {graph} {{ ?s ?p ?o }}"
+        found = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        assert isinstance(found, ox.QuerySolutions)
+        return int(next(iter(found))["n"].value)
+
+    def _merged_graph(self, graphs: list[ox.NamedNode] | None) -> list[ox.NamedNode |
+                                                                       ox.DefaultGraph]:
+        """The default graph that reads graphs (None: every graph) as a set, through a
+        hidden graph of the store."""
+        return self._hidden.get(self.store, graphs, self._graph_size,
+                                self._hidden_write).default_graph()
+
+    def _visible_graphs(self) -> list[ox.NamedNode]:
+        return visible(self.store.named_graphs())
 
     def writer(self) -> Writable | None:
         return self if Capability.WRITES in self.capabilities else None
@@ -460,6 +515,9 @@ class OxigraphBackend(Backend):
         caller has read them already; a store that keeps its union needs them.
         """
         update = self.update_text(sparql, dataset, base)
+        if self._hidden and _reads_any_graph(update):
+            # GRAPH ?g in its WHERE would read the store's hidden graphs too.
+            self._forget()
         kept = self._kept_targets(update, targets)
         before = union_graph.triples_of(self.store, kept or ()) if kept != REBUILD else set()
         self._changing()
@@ -521,8 +579,13 @@ class OxigraphBackend(Backend):
         if self._kept is not None:
             for graph in self._kept.default_graph():
                 yield from self.store.quads_for_pattern(None, node, None, graph)
-        elif self._union_is_set():
+        elif self._union_is_set() and not self._hidden:
             yield from self.store.quads_for_pattern(None, node, None)
+        elif self._hosts:
+            graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(),
+                                                            *self._visible_graphs()]
+            for term in (graphs if self._union_is_set() else self._merged_graph(None)):
+                yield from self.store.quads_for_pattern(None, node, None, term)
         else:
             yield from self._merged(None).quads_for_pattern(None, node, None, ox.DefaultGraph())
 
@@ -612,7 +675,7 @@ class OxigraphBackend(Backend):
         """The quads of every named graph the build does not own, from one snapshot."""
         return [q for q in self.store.quads_for_pattern(None, None, None)
                 if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value not in self.protected]
+                and q.graph_name.value not in self.protected and not is_hidden(q.graph_name.value)]
 
     def replace_written(self, quads: list[ox.Quad]) -> None:
         """Make the written graphs exactly quads' graphs, in one transaction."""
@@ -645,17 +708,29 @@ class OxigraphBackend(Backend):
         if dataset:
             # A protocol dataset is the whole dataset: no other named graph is visible.
             options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
-            if len(dataset.default_graphs) > 1 and self._overlap(dataset.default_graphs):
-                return self._merged(dataset)
-            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+            # A graph named twice is one graph of the dataset.
+            graphs = tuple(dict.fromkeys(dataset.default_graphs))
+            options["default_graph"] = [ox.NamedNode(g) for g in graphs]
+            if len(graphs) > 1 and self._overlap(graphs):
+                if not self._hosts:
+                    return self._merged(dataset)
+                options["default_graph"] = self._merged_graph(
+                    [ox.NamedNode(g) for g in graphs])
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
             if self._kept is not None:
                 options["default_graph"] = self._kept.default_graph()
-                return self.store
-            if not self._union_is_set():
-                return self._merged(None)
-            options["use_default_graph_as_union"] = True
+            elif not self._union_is_set():
+                if not self._hosts:
+                    return self._merged(None)
+                options["default_graph"] = self._merged_graph(None)
+            elif self._hidden:
+                options["default_graph"] = [ox.DefaultGraph(), *self._visible_graphs()]
+            else:
+                options["use_default_graph_as_union"] = True
+            if self._hidden:
+                # No hidden graph is seen by GRAPH.
+                options["named_graphs"] = self._visible_graphs()
         return self.store
 
     def _union_is_set(self) -> bool:
@@ -675,9 +750,13 @@ class OxigraphBackend(Backend):
         return found
 
     def _prepare_union(self) -> None:
-        """Settle, before any request, whether the union needs a merged copy, and make it."""
+        """Settle, before any request, whether the union needs a merged copy (or a hidden
+        graph), and make it."""
         if not self._union_is_set():
-            self._merged(None)
+            if self._hosts:
+                self._merged_graph(None)
+            else:
+                self._merged(None)
 
     def _merged(self, dataset: DatasetSpec | None) -> ox.Store:
         """A copy whose default graph is the set of the dataset's default triples (the union
@@ -800,7 +879,8 @@ class OxigraphBackend(Backend):
                 "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
             assert isinstance(named, ox.QuerySolutions)
             for row in named:
-                sizes[row["g"].value] = int(row["n"].value)
+                if not is_hidden(row["g"].value):
+                    sizes[row["g"].value] = int(row["n"].value)
             default = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             assert isinstance(default, ox.QuerySolutions)
             count = int(next(iter(default))["n"].value)

@@ -26,6 +26,10 @@ OVERLAPPING = ("DROP SILENT ALL ; INSERT DATA { "
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
+def integer(value: int) -> str:
+    return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#integer>'
+
+
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A writable store seeded with a data file (no built graphs: no union kept by a base)."""
@@ -111,3 +115,133 @@ def test_each_operation_reads_its_using_graphs_as_they_are_then(writable: LiveSe
     # The DELETE template of the last operation emptied urn:g:2 of what it read.
     assert number(writable, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g:2> { ?s ?p ?o } }") == 0
     assert graphs(writable) == {"urn:g:1", "urn:a", "urn:b"}  # urn:g:2 is empty
+
+
+# --- 2. protocol datasets of several overlapping default graphs --------------------------------
+
+DATASET = [("default-graph-uri", "urn:g:1"), ("default-graph-uri", "urn:g:2")]
+
+
+def test_a_dataset_of_overlapping_graphs_is_a_set(writable: LiveServer) -> None:
+    applied(writable, OVERLAPPING)
+    assert number(writable, COUNT, DATASET) == 3
+    # A graph named twice is one graph of the dataset.
+    assert number(writable, COUNT, [("default-graph-uri", "urn:g:1")] * 2) == 2
+    assert number(writable, COUNT, [*DATASET, ("default-graph-uri", "urn:g:1")]) == 3
+    rows = select(writable, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", DATASET)
+    assert [row["o"] for row in rows] == ["1", "2", "3"]
+    # The dataset's named graphs are the ones it names, and no graph of the store's own.
+    named = [*DATASET, ("named-graph-uri", "urn:g:2")]
+    assert number(writable, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                  named) == 1
+    assert graphs(writable) == {"urn:g:1", "urn:g:2"}
+
+
+def test_a_write_to_a_graph_of_a_dataset_is_seen_at_once(writable: LiveServer) -> None:
+    applied(writable, OVERLAPPING)
+    assert number(writable, COUNT, DATASET) == 3
+    applied(writable, "INSERT DATA { GRAPH <urn:g:2> { <urn:s> <urn:p> 4 . <urn:s> <urn:p> 2 } }")
+    assert number(writable, COUNT, DATASET) == 4
+    applied(writable, "DELETE DATA { GRAPH <urn:g:1> { <urn:s> <urn:p> 1 . <urn:s> <urn:p> 2 } }")
+    assert number(writable, COUNT, DATASET) == 4
+    # By the Graph Store Protocol too.
+    reply = request("PUT", f"{writable.url}/rdf-graphs/service?graph=urn:g:2",
+                    f"<urn:s> <urn:p> {integer(9)} .", {"Content-Type": "application/n-triples",
+                                            "Authorization": f"Bearer {TOKEN}"})
+    assert reply.status in {201, 204}, reply.text
+    assert number(writable, COUNT, DATASET) == 1
+
+
+def test_many_datasets_each_read_as_a_set(writable: LiveServer) -> None:
+    """More datasets than the store keeps merged graphs for: each answer is still right."""
+    data = " ".join(f"GRAPH <urn:d:{i}> {{ <urn:s> <urn:p> 0 . <urn:s> <urn:p> {i + 1} }}"
+                    for i in range(12))
+    applied(writable, f"DROP SILENT ALL ; INSERT DATA {{ {data} }}")
+    for _ in range(2):
+        for i in range(11):
+            pair = [("default-graph-uri", f"urn:d:{i}"), ("default-graph-uri", f"urn:d:{i + 1}")]
+            assert number(writable, COUNT, pair) == 3
+    assert graphs(writable) == {f"urn:d:{i}" for i in range(12)}
+
+
+HIDDEN = ("urn:dmkg:merged-union", "urn:dmkg:merged-dataset:0123456789abcdef0123456789abcdef",
+          "urn:dmkg:merged-using:0123")
+
+
+@pytest.mark.parametrize("name", HIDDEN)
+def test_the_stores_own_graphs_are_refused_to_clients(writable: LiveServer, name: str) -> None:
+    applied(writable, OVERLAPPING)
+    assert number(writable, COUNT, DATASET) == 3  # a merged graph exists now
+    refused = [
+        request("GET", f"{writable.url}/sparql?" + urlencode(
+            [("query", f"SELECT * WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")])),
+        request("GET", f"{writable.url}/sparql?" + urlencode(
+            [("query", f"PREFIX m: <{name[:-4]}> SELECT * FROM m:{name[-4:]} "
+                       "WHERE { ?s ?p ?o }")])),
+        request("GET", f"{writable.url}/sparql?" + urlencode(
+            [("query", COUNT), ("default-graph-uri", name)])),
+        request("GET", f"{writable.url}/sparql?" + urlencode(
+            [("query", COUNT), ("named-graph-uri", name)])),
+        request("GET", f"{writable.url}/rdf-graphs/service?" + urlencode([("graph", name)])),
+        update(writable, f"DROP GRAPH <{name}>"),
+        update(writable, f"INSERT DATA {{ GRAPH <{name}> {{ <urn:a> <urn:b> <urn:c> }} }}"),
+        update(writable, "INSERT { GRAPH <urn:out> { ?s ?p ?o } } WHERE { ?s ?p ?o }",
+               [("using-graph-uri", name)]),
+        request("PUT", f"{writable.url}/rdf-graphs/service?" + urlencode([("graph", name)]),
+                "<urn:a> <urn:b> <urn:c> .", {"Content-Type": "application/n-triples",
+                                              "Authorization": f"Bearer {TOKEN}"}),
+    ]
+    assert [reply.status for reply in refused] == [403] * len(refused), \
+        [reply.text for reply in refused]
+    assert number(writable, COUNT, DATASET) == 3
+
+
+def test_graph_in_an_update_reads_no_graph_of_the_stores_own(writable: LiveServer) -> None:
+    applied(writable, OVERLAPPING)
+    assert number(writable, COUNT, DATASET) == 3 and number(writable, COUNT) == 3
+    applied(writable, "INSERT { GRAPH <urn:seen> { ?g <urn:holds> ?o } } "
+                      "WHERE { GRAPH ?g { ?s ?p ?o } }")
+    seen = select(writable, "SELECT DISTINCT ?g WHERE { GRAPH <urn:seen> { ?g ?p ?o } }")
+    assert {row["g"] for row in seen} == {"urn:g:1", "urn:g:2"}
+    assert number(writable, COUNT, DATASET) == 3
+
+
+# --- 3. the union of a store seeded with data files -------------------------------------------
+
+def test_the_union_of_a_writable_data_store_is_a_set(writable: LiveServer) -> None:
+    applied(writable, OVERLAPPING + " ; INSERT DATA { <urn:s> <urn:p> 2 . <urn:s> <urn:p> 5 }")
+    assert number(writable, COUNT) == 4  # 1, 2, 3 and 5, each once
+    assert graphs(writable) == {"urn:g:1", "urn:g:2"}
+    applied(writable, "DELETE DATA { GRAPH <urn:g:1> { <urn:s> <urn:p> 1 } }")
+    assert number(writable, COUNT) == 4
+    applied(writable, "DELETE DATA { GRAPH <urn:g:2> { <urn:s> <urn:p> 1 } }")
+    assert number(writable, COUNT) == 3
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An in-memory store seeded with overlapping data files, read-only."""
+    folder = tmp_path_factory.mktemp("dataset-sets-data")
+    for name, values in (("one", (1, 2)), ("two", (1, 3))):
+        (folder / f"{name}.nt").write_text(
+            "".join(f"<urn:s> <urn:p> {integer(v)} .\n" for v in values), encoding="utf-8")
+    (folder / "both.nq").write_text(f"<urn:s> <urn:p> {integer(2)} <urn:g:3> .\n"
+                                    f"<urn:s> <urn:p> {integer(4)} .\n", encoding="utf-8")
+    args = (f"--data={folder / 'one.nt'}=urn:g:1", f"--data={folder / 'two.nt'}=urn:g:2",
+            f"--data={folder / 'both.nq'}")
+    with LiveServer(folder, args=args, settings={"STORE": "oxigraph"}) as live:
+        yield live
+
+
+def test_the_union_of_data_files_is_a_set(seeded: LiveServer) -> None:
+    assert number(seeded, COUNT) == 4
+    rows = select(seeded, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o")
+    assert [row["o"] for row in rows] == ["1", "2", "3", "4"]
+    assert graphs(seeded) == {"urn:g:1", "urn:g:2", "urn:g:3"}
+    assert number(seeded, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == 5
+    reply = request("GET", f"{seeded.url}/rdf-graphs/service?default",
+                    headers={"Accept": "application/n-triples"})
+    assert reply.status == 200 and len(reply.text.strip().splitlines()) == 4, reply.text
+    reply = request("GET", f"{seeded.url}/sparql?" + urlencode(
+        [("query", "SELECT * WHERE { GRAPH <urn:dmkg:merged-union> { ?s ?p ?o } }")]))
+    assert reply.status == 403, reply.text
