@@ -710,12 +710,13 @@ class OxigraphBackend(Backend):
             options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
             # A graph named twice is one graph of the dataset.
             graphs = tuple(dict.fromkeys(dataset.default_graphs))
-            options["default_graph"] = [ox.NamedNode(g) for g in graphs]
             if len(graphs) > 1 and self._overlap(graphs):
                 if not self._hosts:
                     return self._merged(dataset)
                 options["default_graph"] = self._merged_graph(
                     [ox.NamedNode(g) for g in graphs])
+            else:
+                options["default_graph"] = [ox.NamedNode(g) for g in graphs]
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
             if self._kept is not None:
