@@ -249,10 +249,13 @@ def _bind(sparql: ReadQuery, bindings: Bindings, options: dict[str, object]) -> 
 
 
 def _reads_any_graph(update: ReadQuery) -> bool:
-    """Tell whether an update reads GRAPH ?var (every named graph of its dataset)."""
-    found = update.tokens
+    """Tell whether an update reads GRAPH ?var over every named graph of the store (it names
+    none with USING NAMED)."""
+    pairs = list(pairwise(update.tokens))
     return any(token.is_keyword("GRAPH") and following.kind == "var"
-               for token, following in pairwise(found))
+               for token, following in pairs) and \
+        not any(token.is_keyword("USING") and following.is_keyword("NAMED")
+                for token, following in pairs)
 
 
 def rdf_format_of(path: Path) -> ox.RdfFormat:
@@ -451,12 +454,15 @@ class OxigraphBackend(Backend):
                 self.failed = True  # found again (and replaced) by the next query needing it
 
     def _hidden_write(self, text: str) -> None:
-        """Write a hidden graph (a store's own, outside the data a client writes)."""
+        """Write a hidden graph (a store's own, outside the data a client writes): from a
+        query's thread, so a store whose write failed is left for the next write to reopen."""
+        if self.failed:
+            raise OSError("a write failed: the store is reopened by the next write")
         try:
-            self._writable().update(text)
-        except OSError as error:
+            self.store.update(text)
+        except OSError:
             self.failed = True
-            raise QueryFailed(f"the store could not be written: {error}") from error
+            raise
 
     def _graph_size(self, graph: ox.NamedNode | ox.DefaultGraph) -> int:
         """The triples of a graph: from the sizes when known, else counted (not the store)."""
@@ -475,7 +481,24 @@ class OxigraphBackend(Backend):
         return self._hidden.get(self.store, graphs, self._graph_size,
                                 self._hidden_write).default_graph()
 
+    def _merged_target(self, dataset: DatasetSpec | None, graphs: tuple[str, ...],
+                       options: dict[str, object]) -> ox.Store:
+        """The store (and default graph, in options) that reads graphs (none: every graph)
+        as a set: through a hidden graph where the store can be written, else a copy."""
+        if self._hosts:
+            try:
+                options["default_graph"] = self._merged_graph(
+                    [ox.NamedNode(g) for g in graphs] if graphs else None)
+                return self.store
+            except OSError:
+                pass  # the disk is full: a copy in memory meanwhile
+        options.pop("default_graph", None)
+        return self._merged(dataset)
+
     def _visible_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs a client sees (from the followed names, when the store has them)."""
+        if self._graphs is not None:
+            return [ox.NamedNode(name[1:-1]) for name in self._graphs if name.startswith("<")]
         return visible(self.store.named_graphs())
 
     def writer(self) -> Writable | None:
@@ -703,7 +726,9 @@ class OxigraphBackend(Backend):
         """The store to run on and the dataset options that make its default graph a set.
 
         Oxigraph 0.5 merges several graphs into the default graph as a multiset: a triple held
-        by two of them matches twice. Where graphs overlap, the query runs on a merged copy.
+        by two of them matches twice. Where graphs overlap, the query reads the largest in place
+        and the others through a hidden graph of the store (kg.store.merged_graphs), or, on a
+        store that cannot be written, runs on a merged copy.
         """
         if dataset:
             # A protocol dataset is the whole dataset: no other named graph is visible.
@@ -711,20 +736,16 @@ class OxigraphBackend(Backend):
             # A graph named twice is one graph of the dataset.
             graphs = tuple(dict.fromkeys(dataset.default_graphs))
             if len(graphs) > 1 and self._overlap(graphs):
-                if not self._hosts:
-                    return self._merged(dataset)
-                options["default_graph"] = self._merged_graph(
-                    [ox.NamedNode(g) for g in graphs])
-            else:
-                options["default_graph"] = [ox.NamedNode(g) for g in graphs]
+                return self._merged_target(dataset, graphs, options)
+            options["default_graph"] = [ox.NamedNode(g) for g in graphs]
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
             if self._kept is not None:
                 options["default_graph"] = self._kept.default_graph()
             elif not self._union_is_set():
-                if not self._hosts:
-                    return self._merged(None)
-                options["default_graph"] = self._merged_graph(None)
+                target = self._merged_target(None, (), options)
+                if target is not self.store:
+                    return target
             elif self._hidden:
                 options["default_graph"] = [ox.DefaultGraph(), *self._visible_graphs()]
             else:
@@ -754,10 +775,7 @@ class OxigraphBackend(Backend):
         """Settle, before any request, whether the union needs a merged copy (or a hidden
         graph), and make it."""
         if not self._union_is_set():
-            if self._hosts:
-                self._merged_graph(None)
-            else:
-                self._merged(None)
+            self._merged_target(None, (), {})
 
     def _merged(self, dataset: DatasetSpec | None) -> ox.Store:
         """A copy whose default graph is the set of the dataset's default triples (the union
