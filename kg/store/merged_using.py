@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from kg.sparql_reading import ReadQuery
 from kg.store.hidden_graphs import MERGED_USING
 
+# The words that open an update operation (after its prologue).
+OPERATIONS = ("INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
+              "COPY")
 # Given an operation's distinct USING graphs: None when they share no triple, else the core
 # (graphs that share none, read in place) and the rest (merged into the hidden graph).
 Plan = Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]] | None]
@@ -26,7 +29,7 @@ Plan = Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]] | Non
 class _Operation:
     """Where an operation stands in the text, and its USING (default graph) clauses."""
 
-    start: int  # offset of its first token
+    start: int  # offset of its first token after its prologue (BASE, PREFIX)
     end: int  # offset of the `;` that ends it, or of the end of the text
     clauses: list[tuple[int, int, str]]  # (start, end, graph) of each USING <graph>
 
@@ -49,6 +52,8 @@ def _operations(update: ReadQuery) -> list[_Operation]:
             current = None
             continue
         if current is None:
+            if not any(token.is_keyword(word) for word in OPERATIONS):
+                continue  # the prologue: Oxigraph reads none after a `;`, so it stays first
             current = _Operation(token.start, len(update.text), [])
         if token.is_keyword("USING") and index + 1 < len(found) \
                 and found[index + 1].kind == "iri":

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from kg.paths import Layout
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -245,3 +246,42 @@ def test_the_union_of_data_files_is_a_set(seeded: LiveServer) -> None:
     reply = request("GET", f"{seeded.url}/sparql?" + urlencode(
         [("query", "SELECT * WHERE { GRAPH <urn:dmkg:merged-union> { ?s ?p ?o } }")]))
     assert reply.status == 403, reply.text
+
+
+# --- 1. on a store of built graphs, whose union is kept inside it ------------------------------
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    """A writable store of the built graphs: an update names no graph, and reads the union."""
+    folder = tmp_path_factory.mktemp("dataset-sets-built")
+    (folder / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
+    settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
+                "AUDIT_LOG": str(folder / "audit.log")}
+    with LiveServer(folder, home=built.root, settings=settings) as live:
+        yield live
+
+
+def test_an_update_reads_the_union_of_built_and_contributed_graphs_as_a_set(
+        kept: LiveServer) -> None:
+    facts = "https://w3id.org/dmkg/graph/facts"
+    row = select(kept, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{facts}> {{ ?s ?p ?o "
+                       "FILTER(isIRI(?o) && isIRI(?s)) } } LIMIT 1")[0]
+    held = f"<{row['s']}> <{row['p']}> <{row['o']}>"
+    # Contributed graphs repeating a built triple, and each other.
+    applied(kept, f"INSERT DATA {{ GRAPH <urn:c:1> {{ {held} . <urn:s> <urn:p> 1 }} "
+                  f"GRAPH <urn:c:2> {{ {held} . <urn:s> <urn:p> 1 . <urn:s> <urn:p> 2 }} }}")
+    union = number(kept, COUNT)
+    applied(kept, "INSERT { GRAPH <urn:c:out> { <urn:x> <urn:n> ?n } } "
+                  "WHERE { SELECT (COUNT(*) AS ?n) { ?s ?p ?o } }")
+    assert number(kept, "SELECT ?n WHERE { GRAPH <urn:c:out> { ?x ?y ?n } }") == union
+    # GRAPH in the WHERE still reads the graph it names, and no graph of the store's own.
+    applied(kept, "INSERT { GRAPH <urn:c:seen> { ?g <urn:holds> 1 } } "
+                  "WHERE { GRAPH ?g { <urn:s> <urn:p> ?o } }")
+    seen = select(kept, "SELECT ?g WHERE { GRAPH <urn:c:seen> { ?g ?p ?o } }")
+    assert {r["g"] for r in seen} == {"urn:c:1", "urn:c:2"}
+    # A dataset of a built graph and a contributed one is a set too.
+    both = [("default-graph-uri", facts), ("default-graph-uri", "urn:c:2")]
+    alone = number(kept, COUNT, [("default-graph-uri", facts)])
+    assert number(kept, COUNT, both) == alone + 2
+    assert "urn:dmkg:merged" not in json.dumps(select(kept, "SELECT DISTINCT ?g WHERE { "
+                                                            "GRAPH ?g { ?s ?p ?o } }"))
