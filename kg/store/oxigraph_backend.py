@@ -26,7 +26,7 @@ from kg.sparql_text import (
     with_using,
     without_dataset_clauses,
 )
-from kg.store import union_graph, union_note
+from kg.store import merged_using, union_graph, union_note
 from kg.store.base import (
     Backend,
     Bindings,
@@ -522,13 +522,28 @@ class OxigraphBackend(Backend):
                                                             tuple[str, ...]] | None:
         """How an update's USING graphs are read as a set (see merged_using): None when
         they share no triple; else the graphs read in place and those merged."""
-        if self._kept is not None:
-            core = tuple(g for g in graphs if g in self._kept.base)
-            rest = tuple(g for g in graphs if g not in self._kept.base)
-            return None if not rest or (not core and len(rest) == 1) else (core, rest)
-        if self._disjoint is True:
+        if self._kept is None and self._disjoint is True:
             return None  # no triple in two graphs of the store
-        return graphs[:1], graphs[1:]
+        if self._kept is not None and self._contributed_apart(graphs):
+            return None
+        return merged_using.split(self.store, graphs,
+                                  frozenset(self._kept.base if self._kept else ()))
+
+    def _contributed_apart(self, graphs: tuple[str, ...]) -> bool:
+        """Tell whether graphs name every contributed graph of a kept union, and no triple
+        is in two of them or in a base graph: then the rest of the union, which holds each
+        once, is as large as they are together (two counts, not a look-up per triple)."""
+        assert self._kept is not None
+        base = set(self._kept.base)
+        contributed = {g for g in graphs if g not in base}
+        if not contributed or contributed != set(self.graph_names()) - base:
+            return False
+        names = " ".join(str(ox.NamedNode(g)) for g in sorted(contributed))
+        together = self.store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        rest = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(together, ox.QuerySolutions) and isinstance(rest, ox.QuerySolutions)
+        return bool(next(iter(together))[0] == next(iter(rest))[0])
 
     def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                base: str | None = None, targets: set[str] | None = None) -> None:

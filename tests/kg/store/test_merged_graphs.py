@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.store import merged_using
 from kg.store.base import DatasetSpec
 from kg.store.hidden_graphs import MERGED_UNION, hidden_in
 from kg.store.merged_graphs import KEPT
@@ -112,3 +113,16 @@ def test_an_update_reads_its_using_graphs_as_a_set(tmp_path: Path, using: str) -
                    " WHERE { SELECT (COUNT(*) AS ?n) { ?s ?p ?o } }")
     assert number(backend, "SELECT ?n WHERE { GRAPH <urn:out> { ?x ?y ?n } }") == 15
     assert not [g for g in hidden(backend) if "using" in g]
+
+
+def test_only_the_graphs_that_overlap_are_merged_for_an_update(tmp_path: Path) -> None:
+    backend = seeded(tmp_path, {"urn:g:1": range(0, 10), "urn:g:2": range(5, 15),
+                                "urn:g:3": range(20, 30), "urn:g:4": range(40, 50)})
+    assert merged_using.split(backend.store, ("urn:g:3", "urn:g:4")) is None
+    core, rest = merged_using.split(backend.store, ("urn:g:1", "urn:g:2", "urn:g:3")) or ((), ())
+    assert "urn:g:3" in core and len(rest) == 1 and {*core, *rest} == {"urn:g:1", "urn:g:2",
+                                                                       "urn:g:3"}
+    text = backend.update_text("INSERT { GRAPH <urn:out> { <urn:x> <urn:n> ?n } } USING "
+                               "<urn:g:3> USING <urn:g:4> WHERE { SELECT (COUNT(*) AS ?n) "
+                               "{ ?s ?p ?o } }").text
+    assert "merged-using" not in text  # graphs that share nothing are read as they are
