@@ -70,11 +70,15 @@ class MergedGraphs:
     def __init__(self, kept: int = KEPT) -> None:
         self._kept = kept
         self._merged: OrderedDict[str, Merged] = OrderedDict()
+        # Made while a write changed the data: used by the query that made it, not kept, and
+        # dropped at the next invalidation (until then, still hidden from GRAPH).
+        self._stale: set[str] = set()
         self._lock = threading.Lock()
         self.generation = 0  # new at every invalidation: a graph made before it is not kept
 
     def __bool__(self) -> bool:
-        return bool(self._merged)
+        """Tell whether the store may hold a hidden graph of these."""
+        return bool(self._merged or self._stale)
 
     def get(self, store: ox.Store, graphs: Sequence[GraphTerm] | None,
             size: Callable[[GraphTerm], int], write: Callable[[str], None]) -> Merged:
@@ -99,11 +103,13 @@ class MergedGraphs:
         with self._lock:
             if generation == self.generation:
                 self._merged[key] = merged
+                self._stale.discard(merged.name)
                 while len(self._merged) > self._kept:
                     evicted.append(self._merged.popitem(last=False)[1].name)
+            else:
+                self._stale.add(merged.name)
         for name in evicted:
             write(f"DROP SILENT GRAPH {ox.NamedNode(name)}")
-        # Made while a write changed the data: used once, then found again.
         return merged
 
     def invalidate(self, graphs: Iterable[str] | None) -> list[str]:
@@ -114,4 +120,6 @@ class MergedGraphs:
             self.generation += 1
             gone = [key for key, merged in self._merged.items()
                     if key == UNION or written is None or merged.sources & written]
-            return [self._merged.pop(key).name for key in gone]
+            names = [self._merged.pop(key).name for key in gone] + sorted(self._stale)
+            self._stale.clear()
+            return names
