@@ -25,6 +25,8 @@ from kg.sparql_text import (
 )
 from kg.store import DatasetSpec, QuerySyntaxError
 from kg.store.base import guarded
+from kg.store.hidden_graphs import graphs_of, hidden_named, is_hidden
+from kg.store.hidden_graphs import refusal as hidden_refusal
 from service.errors import ServiceError, service_error
 from service.limits import check_text
 from service.protocol import Operation
@@ -126,6 +128,9 @@ class _ReadUpdate:
         check_text(self.operation.text, self.text_bytes, "update")
         # The plain form for every reader: rdflib reads the targets from it below.
         update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote)
+        hidden = hidden_named(update, *graphs_of(dataset))
+        if hidden:
+            raise WriteRefused(403, hidden_refusal(hidden))
         if dataset and has_update_dataset(update):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
@@ -173,6 +178,8 @@ def graph_argument() -> str | None:
         raise WriteRefused(400, f"?graph= is not an absolute IRI: {error}") from error
     if ":" not in iri:
         raise WriteRefused(400, "?graph= is not an absolute IRI")
+    if is_hidden(iri):
+        raise WriteRefused(403, hidden_refusal([iri]))
     return iri
 
 
