@@ -39,7 +39,9 @@ WORDS: dict[str, dict[str, str]] = {
         "next": "Next", "of": "of", "shown": "shown", "subclasses": "subclasses",
         "all_claims": "All claims", "any": "any",
         "substance": "substance", "channel": "channel", "place": "place",
-        "download": "Download this selection", "open_in_editor": "Open as a SPARQL query",
+        "download": "Download this selection", "for_excel": "CSV for Excel",
+        "for_excel_title": "UTF-8 with a byte-order mark, comma-separated",
+        "open_in_editor": "Open as a SPARQL query",
         "clear_filters": "Clear every filter", "count": "count", "claims_per": "Claims per",
         "charts": "Claims at a glance", "as_table": "The same as a table",
         "map_intro": "Places of the graph: cities with Drive points, trafficking murders and "
@@ -94,7 +96,10 @@ WORDS: dict[str, dict[str, str]] = {
         "of": "sur", "shown": "affichées", "subclasses": "sous-classes",
         "all_claims": "Toutes les affirmations", "any": "toutes",
         "substance": "substance", "channel": "canal", "place": "lieu",
-        "download": "Télécharger cette sélection", "open_in_editor": "Ouvrir en requête SPARQL",
+        "download": "Télécharger cette sélection", "for_excel": "CSV pour Excel",
+        "for_excel_title": "UTF-8 avec indicateur d\u2019ordre des octets, séparé par des "
+                           "points-virgules",
+        "open_in_editor": "Ouvrir en requête SPARQL",
         "clear_filters": "Retirer tous les filtres", "count": "nombre",
         "claims_per": "Affirmations par",
         "charts": "Les affirmations en un coup d\u2019œil",
