@@ -34,7 +34,7 @@ DATA_PARAMETERS = ("format", "output", "results", "for")
 FRENCH_WORDS = {w for table in (WORDS["fr"], ERROR_WORDS["fr"]) for w in table.values()}
 ENGLISH_WORDS = sorted(
     {w for key, w in WORDS["en"].items() if w != WORDS["fr"].get(key) and w not in FRENCH_WORDS
-     and re.fullmatch(r"[A-Z][A-Za-z ]{2,40}", w)}
+     and re.fullmatch(r"[A-Za-z][A-Za-z ]{3,40}", w)}
     | {"Search", "Home", "Claims", "Download", "Next", "Previous", "Sort", "Sort by", "Filter",
        "Browse", "Map", "Legend", "Apply", "Clear", "Close", "Open", "Show", "Hide", "Quote",
        "Loading", "No results", "Run query", "Try it out", "Execute", "Not Found"})
