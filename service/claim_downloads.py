@@ -2,7 +2,8 @@
 
 Every linked value is written twice: its code (the id the facets and the API filter by, or
 its IRI when it is not one of the graph's), and its label in the reader's language in the
-column of the same name ending in _label. A claim with several values of one link lists
+column of the same name ending in _label; the web pages a claim was checked in are
+addresses only. A claim with several values of one link lists
 them in the same order in both columns.
 """
 
@@ -16,17 +17,25 @@ from typing import Any
 
 from flask import Response
 
+from kg.namespaces import DMO
 from service.claim_selection import ClaimFacets
 from service.description import ClaimLink, Link
+from service.resources import Resources
 
 # The columns of a download, in order; a linked value's code is followed by its label.
 COLUMNS = ("id", "iri", "ref", "label", "kind", "kind_label", "quote", "quote_lang",
-           "summary", "note", "confidence", "confidence_label", "trend", "trend_label",
+           "quote_origin", "quote_origin_label", "summary", "note",
+           "confidence", "confidence_label", "trend", "trend_label", "trend_of", "trend_of_label",
            "period_start", "period_end", "source", "source_label", "source_date",
+           "corroborated_by", "corroborated_by_label", "checked_in",
            "attributed_to", "attributed_to_label", "about", "about_label",
            "substance", "substance_label", "channel", "channel_label", "place", "place_label")
 # Links a claim may hold several of: a list in JSON, values joined by this in CSV.
-MANY = ("trend", "about", "substance", "channel", "place")
+MANY = ("trend", "trend_of", "corroborated_by", "checked_in", "about", "substance", "channel",
+        "place")
+# The links read from the claim's own statements, beside those its description has.
+MORE_LINKS = {"quote_origin": str(DMO.quoteOrigin), "trend_of": str(DMO.trendOf),
+              "corroborated_by": str(DMO.corroboratedBy), "checked_in": str(DMO.checkedIn)}
 JOINED = "; "
 # The facets a claim's subjects are read from (their ids, labelled by the catalogue).
 SUBJECTS = ("substance", "channel", "place")
@@ -52,20 +61,34 @@ def _one(name: str, link: Link | None) -> dict[str, str]:
     return {name: _code(link) if link else "", f"{name}_label": link.label if link else ""}
 
 
-def record(claim: ClaimLink, facets: ClaimFacets,
+def more_links(resources: Resources, iri: str, lang: str) -> dict[str, list[Link]]:
+    """The claim's links that its description leaves out, by column name."""
+    out = resources.outgoing(iri)
+    return {name: sorted(resources.links(out.get(link, []), lang), key=_code)
+            for name, link in MORE_LINKS.items()}
+
+
+def record(claim: ClaimLink, facets: ClaimFacets, more: dict[str, list[Link]],
            label: Callable[[str, str], str]) -> dict[str, Any]:
-    """One claim as a row of a download; label(facet, id) names a facet value."""
+    """One claim as a row of a download; more holds its links by more_links, and
+    label(facet, id) names a facet value."""
     source, quote = claim.source, claim.quote
+    origin = more["quote_origin"]
     row: dict[str, Any] = {
         "id": claim.id, "iri": claim.iri, "ref": claim.ref or "", "label": claim.label,
         "kind": claim.kind, "kind_label": claim.kind_label or claim.kind,
         "quote": quote.value if quote else "", "quote_lang": quote.lang if quote else "",
+        **_one("quote_origin", origin[0] if origin else None),
         "summary": claim.summary or "", "note": claim.note or "",
         **_one("confidence", claim.confidence), **_linked("trend", claim.trend),
+        **_linked("trend_of", more["trend_of"]),
         "period_start": claim.period_start or "", "period_end": claim.period_end or "",
         "source": (source.id or source.iri) if source else "",
         "source_label": source.title if source else "",
         "source_date": (source.date or "") if source else "",
+        **_linked("corroborated_by", more["corroborated_by"]),
+        # Web pages outside the graph, named by nothing but their addresses.
+        "checked_in": [x.iri for x in more["checked_in"]],
         **_one("attributed_to", claim.attributed_to), **_linked("about", claim.about),
     }
     for name in SUBJECTS:

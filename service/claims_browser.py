@@ -14,7 +14,7 @@ from markupsafe import Markup
 from kg.catalogue import Catalogue
 from kg.namespaces import DMO, DMR
 from service.charts import Bar, bar_chart
-from service.claim_downloads import FOR_VALUES, csv_file, json_file, record
+from service.claim_downloads import FOR_VALUES, csv_file, json_file, more_links, record
 from service.claim_selection import (
     CLAIM_KINDS,
     FACETS,
@@ -120,7 +120,7 @@ def claims_page() -> Response:
     resources = Resources(services().backend, _catalogue())
     if fmt in ("csv", "json"):
         excel = for_excel(fmt)
-        records = [record(resources.claim(c.iri, lang), c,
+        records = [record(resources.claim(c.iri, lang), c, more_links(resources, c.iri, lang),
                           lambda f, v: value_label(f, v, lang)) for c in selected]
         if fmt == "json":
             return json_file(records, chosen, lang)

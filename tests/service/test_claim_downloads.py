@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from tests.http import Reply, request
 from tests.live import LiveServer
 
-LINKED = ("kind", "confidence", "trend", "source", "attributed_to", "about", "substance",
-          "channel", "place")
+LINKED = ("kind", "quote_origin", "confidence", "trend", "trend_of", "source",
+          "corroborated_by", "attributed_to", "about", "substance", "channel", "place")
 CODE = re.compile(r"^(ReportedFinding|EditorialStatement|Opinion|RegulatoryFact|"
                   r"[a-z]+/[\w.-]+)$")
 
@@ -41,6 +41,8 @@ def test_every_linked_value_has_its_code_and_its_label(live_server: LiveServer) 
             assert len(codes) == len(labels), (name, row["id"])
             assert all(CODE.match(code) for code in codes), (name, row[name])
             assert all(label and label not in codes for label in labels), (name, row["id"])
+    checked = [a for r in french for a in r["checked_in"].split("; ") if a]
+    assert checked and all(a.startswith(("http://", "https://")) for a in checked)
     # The labels speak the reader's language; the codes do not change with it.
     for name in ("kind", "confidence", "trend"):
         assert [r[name] for r in french] == [r[name] for r in english]
@@ -58,7 +60,8 @@ def test_the_json_download_holds_the_same_columns_as_lists(live_server: LiveServ
     assert data["total"] == len(table) == len(data["results"]) > 0
     for row, line in zip(data["results"], table, strict=True):
         assert list(row) == list(line)
-        for name in ("trend", "about", "substance", "channel", "place"):
+        for name in ("trend", "trend_of", "corroborated_by", "about", "substance", "channel",
+                     "place"):
             assert isinstance(row[name], list) and len(row[name]) == len(row[f"{name}_label"])
             assert "; ".join(row[name]) == line[name]
         assert row["source_label"] == line["source_label"] and row["source_label"]
