@@ -226,9 +226,12 @@ def render(error: ServiceError, chosen: Family, query: Mapping[str, str],
            lang: str = "en", accept: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
     """The status line, headers and body of an error in its family's format for a client
     accepting accept (a page in lang)."""
-    media_type, body = RENDERERS[error_format(chosen, accept)](error, query, lang)
+    shape = error_format(chosen, accept)
+    media_type, body = RENDERERS[shape](error, query, lang)
     headers = [("Content-Type", media_type), ("Content-Length", str(len(body))),
                *error.headers]
+    if shape is ErrorFormat.HTML:
+        headers.append(("Content-Language", lang))
     return f"{error.status} {error.reason}", headers, body
 
 

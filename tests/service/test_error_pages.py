@@ -64,6 +64,7 @@ def test_pages_errors_are_french_pages_of_the_site(live_server: LiveServer) -> N
             ("/id/substance/cocaine", "DELETE", 405, "ne répond pas à cette méthode")):
         reply = get(live_server, path, method)
         assert reply.status == status and reply.media_type == "text/html", path
+        assert reply.headers["content-language"] == "fr", path
         check_french(reply.text, status)
         assert said in shown(reply.text), path
         assert "(en anglais)" not in reply.text, path
@@ -95,6 +96,7 @@ def test_every_status_a_reader_meets_is_a_french_page(
         status: int, message: str, headers: tuple[tuple[str, str], ...]) -> None:
     _, sent, body = render(ServiceError(status, message, headers), family("/claims"), {}, "fr")
     assert ("Content-Type", "text/html; charset=utf-8") in sent
+    assert ("Content-Language", "fr") in sent
     page = body.decode()
     check_french(page, status)
     explained = ERROR_WORDS["fr"].get(f"explain_{status}") or ERROR_WORDS["fr"][
