@@ -75,7 +75,7 @@ def record(claim: ClaimLink, facets: ClaimFacets, more: dict[str, list[Link]],
     source, quote = claim.source, claim.quote
     origin = more["quote_origin"]
     row: dict[str, Any] = {
-        "id": claim.id, "iri": claim.iri, "ref": claim.ref or "", "label": claim.label,
+        "id": facets.id, "iri": claim.iri, "ref": claim.ref or "", "label": claim.label,
         "kind": claim.kind, "kind_label": claim.kind_label or claim.kind,
         "quote": quote.value if quote else "", "quote_lang": quote.lang if quote else "",
         **_one("quote_origin", origin[0] if origin else None),

@@ -8,10 +8,16 @@ import html
 import io
 import json
 import re
+import time
+from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+
+from kg.paths import Layout
 from tests.http import Reply, request
 from tests.live import LiveServer
+from tests.service.test_writes import TOKEN, update, writable_settings
 
 LINKED = ("kind", "quote_origin", "confidence", "trend", "trend_of", "source",
           "corroborated_by", "attributed_to", "about", "substance", "channel", "place")
@@ -91,3 +97,31 @@ def test_the_page_links_each_download(live_server: LiveServer) -> None:
                     "canaux").text
     assert re.search(r'href="/claims\?[^"]*format=csv&amp;for=excel[^"]*"[^>]*download>'
                      r"CSV pour Excel</a>", page)
+
+
+# A contributed claim whose texts Excel would run as formulas.
+FORMULAS = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+INSERT DATA { GRAPH <https://w3id.org/dmkg/graph/contrib/alice> {
+  <https://w3id.org/dmkg/id/claim/formula> a dmo:Claim, dmo:Opinion ;
+    rdfs:label "=HYPERLINK(\\"http://127.0.0.1:9/\\", \\"clic\\")"@fr ;
+    dmo:statedIn <https://w3id.org/dmkg/id/source/jim-2017-03-14-dealers-nouveaux-canaux> } }"""
+
+
+@pytest.mark.slow
+def test_the_csv_for_excel_runs_no_formula(tmp_path: Path, built: Layout) -> None:
+    with LiveServer(tmp_path, home=built.root, settings=writable_settings(tmp_path)) as server:
+        assert update(server, FORMULAS, TOKEN).status == 204
+        deadline = time.monotonic() + 30
+        while True:  # the contributed claim is named once the catalogue has read it
+            plain = {r["id"]: r for r in rows_of(download(server, format="csv", lang="fr"))}
+            if plain.get("claim/formula", {}).get("label", "").startswith("="):
+                break
+            assert time.monotonic() < deadline, plain.get("claim/formula")
+            time.sleep(0.5)
+        excel = {r["id"]: r for r in rows_of(
+            download(server, format="csv", lang="fr", **{"for": "excel"}), ";")}
+        assert excel["claim/formula"]["label"] == "'" + plain["claim/formula"]["label"]
+        # Everything else is written as it is.
+        del plain["claim/formula"], excel["claim/formula"]
+        assert excel == plain
