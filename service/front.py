@@ -54,6 +54,9 @@ THREADS = 8
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
 RETIRING_SECONDS = 60
+# How long a stopping worker waits for the first request of a connection it has accepted
+# but not yet read from: a client that connected just before the stop is answered, not reset.
+FIRST_REQUEST_SECONDS = 2.0
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -101,6 +104,8 @@ class Protocol(HttpToolsProtocol):
     refused: _Refused | None = None
     head_bytes = 0
     raw: RawSocket | None = None
+    begun = 0  # requests begun on this connection
+    stopping = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -122,8 +127,23 @@ class Protocol(HttpToolsProtocol):
             self.raw.forget()
         super().connection_lost(exc)
 
+    def shutdown(self) -> None:
+        """Stop after the request in hand, or after the first one of a connection accepted but
+        not read yet (uvicorn closes it at once: its client, whose request may already be on
+        the way, would see a reset)."""
+        if self.cycle is None and self.begun == 0 and not self.stopping:
+            self.stopping = True
+            self.loop.call_later(FIRST_REQUEST_SECONDS, self._close_if_unread)
+            return
+        super().shutdown()
+
+    def _close_if_unread(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.begun += 1
         self._time_head()
         self.head_bytes = 0
         socket = self.transport.get_extra_info("socket")
@@ -150,6 +170,8 @@ class Protocol(HttpToolsProtocol):
             self.head_timer.cancel()
             self.head_timer = None
         super().on_headers_complete()
+        if self.stopping and self.cycle is not None:
+            self.cycle.keep_alive = False  # the worker is stopping: one answer, then close
 
     def send_400_response(self, msg: str) -> None:
         """Answer a request the head limits refused (uvicorn calls this for any parser error)."""
