@@ -26,7 +26,7 @@ from kg.sparql_text import (
     with_using,
     without_dataset_clauses,
 )
-from kg.store import union_graph, union_note
+from kg.store import union_graph, union_note, union_upkeep
 from kg.store.base import (
     Backend,
     Bindings,
@@ -314,6 +314,13 @@ class OxigraphBackend(Backend):
             self._kept = union_graph.KeptUnion(note.kept)
             self._disjoint, self._generation = True, note.generation
             return
+        base = union_note.kept_base(path)
+        if base is not None and union_note.follows_upkeep(path):
+            # Cut off mid-write: what the write may have changed is named in the upkeep graph.
+            self._kept = union_graph.KeptUnion(base)
+            self._reconcile()
+            self._note_union(True)
+            return
         self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)),
                                       union_note.kept_base(path))
         self._note_union(True)
@@ -349,10 +356,14 @@ class OxigraphBackend(Backend):
 
     writes = 0
 
-    def _changing(self) -> None:
-        """Before a write: the union note is not to be trusted until the write is settled."""
+    def _changing(self, upkeep: bool = False) -> None:
+        """Before a write: the union note is not to be trusted until the write is settled.
+
+        upkeep: a store cut off during the write is repaired from the upkeep graph alone (the
+        write names there what it may change, or keeps the union in its own transaction).
+        """
         if Capability.WRITES in self.capabilities and self.path is not None:
-            union_note.changing(self.path, self._kept_base())
+            union_note.changing(self.path, self._kept_base(), upkeep and not self._broken)
 
     def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
@@ -444,13 +455,19 @@ class OxigraphBackend(Backend):
         """
         update = self.update_text(sparql, dataset, base)
         kept = self._kept_targets(update, targets)
-        before = union_graph.triples_of(self.store, kept or ()) if kept != REBUILD else set()
-        self._changing()
+        text = None if kept is None or kept == REBUILD else union_upkeep.copied(update)
+        # Where the triples it may change cannot be named ahead: its targets are compared.
+        before = union_graph.triples_of(self.store, kept) \
+            if kept is not None and kept != REBUILD and text is None else set()
+        self._changing(upkeep=text is not None)
         try:
-            self._write(update.text)
+            self._write(text or update.text)
             if kept is not None:
                 self._upkept = False
-                self._keep_after_update(kept, before)
+                if text is not None:
+                    self._reconcile()
+                else:
+                    self._keep_after_update(kept, before)
                 self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
@@ -466,6 +483,7 @@ class OxigraphBackend(Backend):
         (a target is wide, a variable or a base graph: never so through the service)."""
         if self._kept is None:
             return None
+        union_upkeep.refuse_named(update)
         if targets is None:
             try:
                 targets = update_targets(update.text)
@@ -485,6 +503,26 @@ class OxigraphBackend(Backend):
             return
         after = union_graph.triples_of(store, targets)
         self._apply(self._kept.change(store, after - before, before - after))
+
+    # Quads passed through the upkeep graph since the store was last flushed.
+    _upkept_quads = 0
+
+    def _reconcile(self) -> None:
+        """Bring the kept union in step with the triples of the upkeep graph, then remove it
+        (a second transaction: a store cut off before the end does it again when opened)."""
+        assert self._kept is not None
+        store = self._writable()
+        change, count = union_upkeep.change(store, self._kept)
+        if not count:
+            return
+        self._apply(change)
+        store.remove_graph(union_upkeep.UPKEEP_NODE)
+        if self._graphs is not None:
+            self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
+        self._upkept_quads += count
+        if self._upkept_quads >= union_upkeep.FLUSH_AFTER:
+            store.flush()
+            self._upkept_quads = 0
 
     def _apply(self, change: union_graph.Change) -> None:
         """Apply a change of the kept union through the store's API."""
@@ -513,7 +551,8 @@ class OxigraphBackend(Backend):
         """The IRIs of the store's named graphs (followed by its writes: no quad is read)."""
         names = self._graphs if self._graphs is not None else \
             union_note.graph_names(self.store)
-        return sorted(name[1:-1] for name in names if name.startswith("<"))
+        return sorted(name[1:-1] for name in names
+                      if name.startswith("<") and name[1:-1] != union_upkeep.UPKEEP)
 
     def flush(self) -> None:
         """Write the memtables of a store opened for writing to its files."""
@@ -547,7 +586,7 @@ class OxigraphBackend(Backend):
     def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
         before = self._disjoint
-        self._changing()
+        self._changing(upkeep=not write.unnamed())
         try:
             self._write(write.text)
             self._upkept = False
@@ -581,7 +620,7 @@ class OxigraphBackend(Backend):
             named = change.named()
             if named:
                 text += f" ;\nDELETE DATA {{\n{sparql_lines(named)}\n}}"
-        self._changing()
+        self._changing(upkeep=not change.unnamed())
         try:
             self._write(text)
             self._upkept = False
@@ -595,7 +634,8 @@ class OxigraphBackend(Backend):
         """The quads of every named graph the build does not own, from one snapshot."""
         return [q for q in self.store.quads_for_pattern(None, None, None)
                 if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value not in self.protected]
+                and q.graph_name.value not in self.protected
+                and q.graph_name != union_upkeep.UPKEEP_NODE]
 
     def replace_written(self, quads: list[ox.Quad]) -> None:
         """Make the written graphs exactly quads' graphs, in one transaction."""
@@ -689,6 +729,9 @@ class OxigraphBackend(Backend):
     def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         query = self.checked(sparql, base)
+        if self._kept is not None:
+            union_upkeep.refuse_named(query, (*dataset.default_graphs, *dataset.named_graphs)
+                                       if dataset else ())
         if not dataset and has_dataset_clause(query):
             # The query's own FROM clauses name a dataset like the protocol's, whose default
             # graph is then a set too (the engine merges them as a multiset).
