@@ -11,9 +11,9 @@ graph alone, one look-up each, and the upkeep graph is removed.
 
 A store cut off between the update and its reconciliation holds the upkeep graph: opening it
 reconciles from that graph, not from every contributed triple. Where the triples an update
-may change cannot be named this way (a template that makes blank nodes, a variable graph in a
-WHERE that sees every named graph, LOAD, a wide target), copied() answers None and the caller
-compares the target graphs as before.
+may change cannot be named this way (a template that makes blank nodes or names its graph
+with a variable, a variable graph in a WHERE that sees every named graph, LOAD, a wide
+target), copied() answers None and the caller compares the target graphs as before.
 
 Clients never see the upkeep graph: writes and reads that name it are refused, and it is in
 no graph list, backup or description.
@@ -108,6 +108,9 @@ class _Operation:
                 flush()
                 if index + 2 >= closing or not _is(self.found[index + 2], "{"):
                     raise Unknown("a GRAPH block not read")
+                if self.found[index + 1].kind != "iri":
+                    # Which graph it writes is known only as it runs: a base graph, perhaps.
+                    raise Unknown("a variable graph")
                 end = _closing(self.found, index + 2)
                 written.append(self.span(index + 3, end - 1))
                 index = end + 1
