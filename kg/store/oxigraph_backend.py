@@ -826,7 +826,8 @@ class OxigraphBackend(Backend):
                 "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
             assert isinstance(named, ox.QuerySolutions)
             for row in named:
-                sizes[row["g"].value] = int(row["n"].value)
+                if row["g"].value != union_upkeep.UPKEEP:  # the store's own, left by a cut
+                    sizes[row["g"].value] = int(row["n"].value)
             default = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             assert isinstance(default, ox.QuerySolutions)
             count = int(next(iter(default))["n"].value)
