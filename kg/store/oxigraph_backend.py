@@ -321,8 +321,8 @@ class OxigraphBackend(Backend):
             self._reconcile()
             self._note_union(True)
             return
-        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)),
-                                      union_note.kept_base(path))
+        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)), base)
+        self._upkeep_gone()
         self._note_union(True)
 
     protected: frozenset[str] = frozenset()
@@ -411,6 +411,7 @@ class OxigraphBackend(Backend):
         except OSError:
             self.failed = self._broken = True
             return False
+        self._upkeep_gone()
         self._upkept, self._broken = True, False
         return True
 
@@ -517,12 +518,16 @@ class OxigraphBackend(Backend):
             return
         self._apply(change)
         store.remove_graph(union_upkeep.UPKEEP_NODE)
-        if self._graphs is not None:
-            self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
+        self._upkeep_gone()
         self._upkept_quads += count
         if self._upkept_quads >= union_upkeep.FLUSH_AFTER:
             store.flush()
             self._upkept_quads = 0
+
+    def _upkeep_gone(self) -> None:
+        """Follow the removal of the upkeep graph in the graph names."""
+        if self._graphs is not None:
+            self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
 
     def _apply(self, change: union_graph.Change) -> None:
         """Apply a change of the kept union through the store's API."""

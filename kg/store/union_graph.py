@@ -28,6 +28,10 @@ import pyoxigraph as ox
 
 from kg.store import union_note
 
+# The store's own graph naming the triples an update may change (kg.store.union_upkeep): no
+# contributed graph, and moot once the union is rebuilt.
+UPKEEP = "https://w3id.org/dmkg/graph/upkeep"
+
 
 def ground(term: object) -> bool:
     """Tell whether a term holds no blank node (a text can name it in the store)."""
@@ -93,6 +97,7 @@ class KeptUnion:
     def rebuild(self, store: ox.Store) -> None:
         """Make the default graph right from the contributed graphs alone (after a write cut
         short or one that did not keep it): as costly as they are large."""
+        store.remove_graph(ox.NamedNode(UPKEEP))
         contributed = " ".join(str(g) for g in store.named_graphs()
                                if isinstance(g, ox.NamedNode) and g.value not in self.base)
         unheld = " ".join(f"FILTER NOT EXISTS {{ GRAPH {ox.NamedNode(b)} {{ ?s ?p ?o }} }}"

@@ -27,10 +27,11 @@ import pyoxigraph as ox
 
 from kg.sparql_reading import ReadQuery, Token
 from kg.store.base import QueryRefused
-from kg.store.union_graph import Change, KeptUnion
+from kg.store.union_graph import UPKEEP, Change, KeptUnion
 
-UPKEEP = "https://w3id.org/dmkg/graph/upkeep"
 UPKEEP_NODE = ox.NamedNode(UPKEEP)
+__all__ = ["FLUSH_AFTER", "UPKEEP", "UPKEEP_NODE", "HiddenGraph", "change", "copied",
+           "refuse_named"]
 # Quads that may pass through the upkeep graph before the store is flushed: each is written
 # and removed, and RocksDB keeps the removals in its memtable (scanned over by the next
 # reconciliation, and replayed from the log when a store cut off is opened) until a flush.

@@ -92,8 +92,8 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
             protected = tuple(sorted(_graphs_of(store))) if built else ()
             if current is not None:
                 old = ox.Store(str(live))
-                kept = [g for g in _graphs_of(old)
-                        if g not in current.protected and g not in protected]
+                kept = [g for g in _graphs_of(old) if g not in current.protected
+                        and g not in protected and g != union_graph.UPKEEP]
                 for graph in kept:
                     store.bulk_extend(old.quads_for_pattern(None, None, None,
                                                             ox.NamedNode(graph)))

@@ -134,14 +134,19 @@ def test_a_store_cut_off_mid_update_is_repaired_from_the_upkeep_graph(
 def test_a_write_that_cannot_name_its_triples_leaves_a_full_repair(
         store: OxigraphBackend) -> None:
     """A store cut off during an update compared as before is repaired by reading the
-    contributed graphs: the stray triple goes."""
+    contributed graphs: the stray triple goes, and so does an upkeep graph left over."""
     assert store.path is not None
     stray = triple(2, 9)
     store.store.add(ox.Quad(stray.subject, stray.predicate, stray.object, ox.DefaultGraph()))
+    # An upkeep graph left over is no contributed graph: its triples do not join the union.
+    store.store.add(ox.Quad(stray.subject, stray.predicate, ox.Literal("8"), UPKEEP_NODE))
     store._changing(upkeep=False)
     assert "upkeep" not in noted(store)
     backend = reopened(store)
     assert rest(backend) == recomputed(backend)
+    assert not backend.store.contains_named_graph(UPKEEP_NODE)
+    assert UPKEEP not in backend.graph_names()
+    assert noted(reopened(backend))["union"] == "set"
 
 
 @pytest.mark.parametrize("query", [
