@@ -3,7 +3,8 @@
 A writable store with built graphs and a contributed graph of N triples, 1,000 of which the
 built graphs hold too (so the union would be a multiset), at three sizes: the median time of
 a one-triple Graph Store write to another graph, of a one-triple SPARQL update to the large
-graph itself, of opening the store, of opening it after a cut mid-update (the note left
+graph itself, of copying that graph whole to another and dropping the copy, of opening the
+store, of opening it after a cut mid-update (the note left
 changing, the update committed and its upkeep not done), and of the first one-entity query
 after opening. With --before DIR (a checkout of an earlier version), the same is measured with
 that version's code, side by side in the same run (each in its own process).
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # imported where measured: the code measured is the one on th
 SIZES = (10_000, 50_000, 100_000)
 DUPLICATES = 1000
 BUILT, CONTRIBUTED = "https://w3id.org/dmkg/graph/facts", "urn:bench:contributed"
+COPY = "urn:bench:copy"
 LOOKUP = "SELECT ?p ?o WHERE { <urn:s1> ?p ?o }"
 
 
@@ -86,6 +88,19 @@ def _update_ms(backend: OxigraphBackend) -> float:
     return _median_ms(lambda: backend.update(_one_triple(next(count))), 9)
 
 
+def _graph_ops_ms(backend: OxigraphBackend) -> tuple[float, float]:
+    """The median times of copying the large graph whole to another and dropping the copy
+    (the copy's triples are all in the union already: the upkeep only looks)."""
+    copies, drops = [], []
+    for _ in range(3):
+        for text, times in ((f"COPY <{CONTRIBUTED}> TO <{COPY}>", copies),
+                            (f"DROP GRAPH <{COPY}>", drops)):
+            start = time.perf_counter()
+            backend.update(text)
+            times.append(time.perf_counter() - start)
+    return (round(statistics.median(copies) * 1000, 1), round(statistics.median(drops) * 1000, 1))
+
+
 def _cut(backend: OxigraphBackend, value: int) -> None:
     """Leave the store as a cut mid-update leaves it: the note marked changing and the update
     committed, as each version writes them, and no upkeep after."""
@@ -134,6 +149,7 @@ def measure(size: int) -> dict[str, object]:
         first_ms = round((time.perf_counter() - start) * 1000, 1)
         write = _write_ms(backend)
         update = _update_ms(backend)
+        copy, drop = _graph_ops_ms(backend)
         backend.store = None  # type: ignore[assignment]
         del backend
         gc.collect()
@@ -151,6 +167,7 @@ def measure(size: int) -> dict[str, object]:
         cut = _open_after_cut_ms(path, protected, 3)
         return {"contributed": size, "duplicates": DUPLICATES, "first_open_ms": first_ms,
                 "one_triple_write_ms": write, "one_triple_update_ms": update,
+                "copy_graph_ms": copy, "drop_graph_ms": drop,
                 "open_ms": round(statistics.median(opens) * 1000, 1),
                 "open_after_cut_ms": cut,
                 "first_lookup_ms": round(statistics.median(lookups) * 1000, 2)}
@@ -185,9 +202,9 @@ def main() -> None:
             print(rows[-1], flush=True)
     with open("/proc/loadavg", encoding="utf-8") as load:
         average = load.read().split()[0]
-    write_rows("union-writes", "A one-triple write and update, an open and an open after a "
-                               "cut, with duplicated triples (writable store, medians; load "
-                               f"average {average})", rows)
+    write_rows("union-writes", "A one-triple write and update, a graph copied and dropped, an "
+                               "open and an open after a cut, with duplicated triples "
+                               f"(writable store, medians; load average {average})", rows)
 
 
 if __name__ == "__main__":
