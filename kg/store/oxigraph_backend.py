@@ -457,6 +457,9 @@ class OxigraphBackend(Backend):
         update = self.update_text(sparql, dataset, base)
         kept = self._kept_targets(update, targets)
         text = None if kept is None or kept == REBUILD else union_upkeep.copied(update)
+        if text is not None:
+            # What runs is read again as a whole: the copies added are text like any other.
+            text = self.checked(text).text
         # Where the triples it may change cannot be named ahead: its targets are compared.
         before = union_graph.triples_of(self.store, kept) \
             if kept is not None and kept != REBUILD and text is None else set()
@@ -680,6 +683,10 @@ class OxigraphBackend(Backend):
             # The union default graph would override the query's own FROM clauses.
             if self._kept is not None:
                 options["default_graph"] = self._kept.default_graph()
+                if self.store.contains_named_graph(union_upkeep.UPKEEP_NODE):
+                    # An update is being followed (or was cut off): GRAPH ?g must not see it.
+                    options["named_graphs"] = [g for g in self.store.named_graphs()
+                                               if g != union_upkeep.UPKEEP_NODE]
                 return self.store
             if not self._union_is_set():
                 return self._merged(None)

@@ -170,6 +170,9 @@ def test_the_upkeep_graph_cannot_be_written_and_is_listed_nowhere(
     store._graphs = None
     assert UPKEEP not in store.graph_names()
     assert all(q.graph_name != UPKEEP_NODE for q in store.written_quads())
+    graphs = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert UPKEEP not in {str(r["g"]) for r in graphs}
+    assert UPKEEP not in store.graph_sizes()
 
 
 def test_the_upkeep_graph_is_flushed_after_enough_quads(store: OxigraphBackend) -> None:
