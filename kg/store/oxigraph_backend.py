@@ -461,11 +461,19 @@ class OxigraphBackend(Backend):
             # What runs is read again as a whole: the copies added are text like any other.
             text = self.checked(text).text
         # Where the triples it may change cannot be named ahead: its targets are compared.
-        before = union_graph.triples_of(self.store, kept) \
-            if kept is not None and kept != REBUILD and text is None else set()
+        before = self._compared(kept) if text is None else set()
         self._changing(upkeep=text is not None)
         try:
-            self._write(text or update.text)
+            try:
+                self._write(text or update.text)
+            except SyntaxError:
+                if text is None:
+                    raise
+                # The copies could not be read with it (nothing ran): the update runs as it
+                # came, and its syntax error, if it has one, is in the client's own text.
+                text, before = None, self._compared(kept)
+                self._changing()
+                self._write(update.text)
             if kept is not None:
                 self._upkept = False
                 if text is not None:
@@ -480,6 +488,12 @@ class OxigraphBackend(Backend):
         finally:
             named = targets is not None and all(":" in t for t in targets)
             self._changed(graphs=targets if named else None)
+
+    def _compared(self, kept: list[str] | None) -> set[ox.Triple]:
+        """The triples of an update's target graphs, to compare with after it (if followed)."""
+        if kept is None or kept == REBUILD:
+            return set()
+        return union_graph.triples_of(self.store, kept)
 
     def _kept_targets(self, update: ReadQuery, targets: set[str] | None) -> list[str] | None:
         """The graphs an update writes, read before it runs so that the kept union follows
