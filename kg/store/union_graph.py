@@ -9,14 +9,16 @@ whose default graph is their list sees the union as a set.
 
 Every write keeps it so at a cost that grows with the write only, one index look-up per
 triple it adds or removes, read from the committed store before the write (or, for an
-update whose effect the engine decides, by comparing the graphs it targets before and
-after): a triple added joins the default graph unless a base graph holds it; a triple
-removed leaves it once no named graph holds it. (Reading inside the write's own transaction
-would be simpler, but RocksDB reads a large uncommitted transaction slowly: a 20k-triple
-graph took 12 s to replace that way, against 1 s.) Whatever a text can name goes in the
-write's own transaction; a blank node already in the store cannot be named in a text, so
-removing its triples, like the upkeep after an update, is a second step: the note says the
-store is changing until it is done, and a store killed in between is repaired when opened.
+update whose effect the engine decides, from the triples it may change, copied into the
+upkeep graph as it runs: kg.store.union_upkeep): a triple added joins the default graph
+unless a base graph holds it; a triple removed leaves it once no named graph holds it.
+(Reading inside the write's own transaction would be simpler, but RocksDB reads a large
+uncommitted transaction slowly: a 20k-triple graph took 12 s to replace that way, against
+1 s.) Whatever a text can name goes in the write's own transaction; a blank node already in
+the store cannot be named in a text, so removing its triples, like the upkeep after an
+update, is a second step: the note says the store is changing until it is done, and a store
+killed in between is repaired when opened (from the upkeep graph alone after an update that
+named what it may change).
 """
 
 from __future__ import annotations
