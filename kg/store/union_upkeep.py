@@ -29,9 +29,10 @@ from kg.sparql_reading import ReadQuery, Token
 from kg.store.base import QueryRefused
 from kg.store.union_graph import UPKEEP, Change, KeptUnion
 
-UPKEEP_NODE = ox.NamedNode(UPKEEP)
 __all__ = ["FLUSH_AFTER", "UPKEEP", "UPKEEP_NODE", "HiddenGraph", "change", "copied",
            "refuse_named"]
+
+UPKEEP_NODE = ox.NamedNode(UPKEEP)
 # Quads that may pass through the upkeep graph before the store is flushed: each is written
 # and removed, and RocksDB keeps the removals in its memtable (scanned over by the next
 # reconciliation, and replayed from the log when a store cut off is opened) until a flush.
@@ -39,7 +40,6 @@ FLUSH_AFTER = 2000
 
 _OPERATIONS = frozenset({"INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "DROP", "CREATE",
                          "ADD", "MOVE", "COPY"})
-_WIDE = frozenset({"DEFAULT", "NAMED", "ALL"})
 
 
 class HiddenGraph(QueryRefused):
