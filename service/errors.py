@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request
 from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from kg.store.base import GraphStateError
+from kg.store.union_upkeep import HiddenGraph
 from service.i18n import ERROR_WORDS, WORDS, error_message, language_of, page_language
 from service.media import NotAcceptable, UnknownFormat, ranks_html_first
 from service.routes import (
@@ -88,6 +89,7 @@ class TextTooLong(ServiceError):
 STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
     (TooDeep, 400, "{what} refused: {error}"),
     (QuerySyntaxError, 400, "{what} syntax error: {error}"),
+    (HiddenGraph, 403, "{what} refused: {error}"),
     (QueryRefused, 400, "{what} refused: {error}"),
     (UnknownFormat, 400, "{error}"),
     (NotAcceptable, 406, "{error}"),

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request
 
 from kg.formats import GRAPH_FORMATS
 from kg.store import Backend, Capability, DatasetSpec
+from kg.store.union_upkeep import UPKEEP
 from service.answers import answer_query, base_iri, respond
 from service.editor import editor_page
 from service.errors import ServiceError, as_service_error, wsgi_error
@@ -135,6 +136,8 @@ def read_graph() -> Response:
     if Capability.GRAPH_STORE not in store.capabilities:
         raise ServiceError(404, "the Graph Store Protocol needs the embedded store")
     graph = graph_argument()
+    if graph == UPKEEP:
+        raise ServiceError(403, f"<{UPKEEP}> is the store's own and cannot be read")
     if graph is not None and not store.has_graph(graph):
         raise ServiceError(404, f"no graph <{graph}> in the store")
     # The same path as a SPARQL answer: the union by default, capped, under the time limit.

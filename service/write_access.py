@@ -24,6 +24,7 @@ from flask import request
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
 from kg.store import Backend, Writable
+from kg.store.union_upkeep import UPKEEP
 from service.config import Settings
 from service.errors import ServiceError
 
@@ -85,7 +86,9 @@ class Writes:
         return found
 
     def check_targets(self, targets: set[str]) -> None:
-        """Refuse a write that could touch a graph the build owns."""
+        """Refuse a write that could touch a graph the build owns, or the store's own."""
+        if UPKEEP in targets:
+            raise WriteRefused(403, f"<{UPKEEP}> is the store's own and cannot be written")
         if not self.store.protected:
             return
         wide = {DEFAULT: "the default graph (the union of the named graphs)",

@@ -3,8 +3,9 @@
 A merged graph holds, once, the triples of several graphs so that a default graph made of
 them is a set (Oxigraph merges graphs as a multiset): for an update's USING graphs within its
 own transaction, for a protocol dataset until a write changes its graphs, for the union of a
-store seeded with data files. Their names share one prefix; a client's text or dataset that
-names one is refused, and no listing shows them.
+store seeded with data files. Their names share one prefix. The upkeep graph, where an update
+names the triples it may change (kg.store.union_upkeep), is the store's own too. A client's
+text or dataset that names one is refused, and no listing shows them.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ HIDDEN = "urn:dmkg:merged-"
 MERGED_USING = f"{HIDDEN}using:"
 MERGED_DATASET = f"{HIDDEN}dataset:"
 MERGED_UNION = f"{HIDDEN}union"
+UPKEEP = "https://w3id.org/dmkg/graph/upkeep"
 
 
 def is_hidden(graph: str) -> bool:
     """Tell whether a graph IRI names a graph of the store's own making."""
-    return graph.startswith(HIDDEN)
+    return graph.startswith(HIDDEN) or graph == UPKEEP
 
 
 def hidden_named(read: ReadQuery, *dataset: Iterable[str]) -> list[str]:

@@ -26,7 +26,7 @@ from kg.sparql_text import (
     with_using,
     without_dataset_clauses,
 )
-from kg.store import merged_using, union_graph, union_note
+from kg.store import merged_using, union_graph, union_note, union_upkeep
 from kg.store.base import (
     Backend,
     Bindings,
@@ -337,8 +337,15 @@ class OxigraphBackend(Backend):
             self._kept = union_graph.KeptUnion(note.kept)
             self._disjoint, self._generation = True, note.generation
             return
-        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)),
-                                      union_note.kept_base(path))
+        base = union_note.kept_base(path)
+        if base is not None and union_note.follows_upkeep(path):
+            # Cut off mid-write: what the write may have changed is named in the upkeep graph.
+            self._kept = union_graph.KeptUnion(base)
+            self._reconcile()
+            self._note_union(True)
+            return
+        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)), base)
+        self._upkeep_gone()
         self._note_union(True)
 
     protected: frozenset[str] = frozenset()
@@ -372,10 +379,14 @@ class OxigraphBackend(Backend):
 
     writes = 0
 
-    def _changing(self) -> None:
-        """Before a write: the union note is not to be trusted until the write is settled."""
+    def _changing(self, upkeep: bool = False) -> None:
+        """Before a write: the union note is not to be trusted until the write is settled.
+
+        upkeep: a store cut off during the write is repaired from the upkeep graph alone (the
+        write names there what it may change, or keeps the union in its own transaction).
+        """
         if Capability.WRITES in self.capabilities and self.path is not None:
-            union_note.changing(self.path, self._kept_base())
+            union_note.changing(self.path, self._kept_base(), upkeep and not self._broken)
 
     def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
@@ -423,6 +434,7 @@ class OxigraphBackend(Backend):
         except OSError:
             self.failed = self._broken = True
             return False
+        self._upkeep_gone()
         self._upkept, self._broken = True, False
         return True
 
@@ -557,13 +569,30 @@ class OxigraphBackend(Backend):
             # GRAPH ?g in its WHERE would read the store's hidden graphs too.
             self._forget()
         kept = self._kept_targets(update, targets)
-        before = union_graph.triples_of(self.store, kept or ()) if kept != REBUILD else set()
-        self._changing()
+        text = None if kept is None or kept == REBUILD else union_upkeep.copied(update)
+        if text is not None:
+            # What runs is read again as a whole: the copies added are text like any other.
+            text = self.checked(text).text
+        # Where the triples it may change cannot be named ahead: its targets are compared.
+        before = self._compared(kept) if text is None else set()
+        self._changing(upkeep=text is not None)
         try:
-            self._write(update.text)
+            try:
+                self._write(text or update.text)
+            except SyntaxError:
+                if text is None:
+                    raise
+                # The copies could not be read with it (nothing ran): the update runs as it
+                # came, and its syntax error, if it has one, is in the client's own text.
+                text, before = None, self._compared(kept)
+                self._changing()
+                self._write(update.text)
             if kept is not None:
                 self._upkept = False
-                self._keep_after_update(kept, before)
+                if text is not None:
+                    self._reconcile()
+                else:
+                    self._keep_after_update(kept, before)
                 self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
@@ -573,12 +602,19 @@ class OxigraphBackend(Backend):
             named = targets is not None and all(":" in t for t in targets)
             self._changed(graphs=targets if named else None)
 
+    def _compared(self, kept: list[str] | None) -> set[ox.Triple]:
+        """The triples of an update's target graphs, to compare with after it (if followed)."""
+        if kept is None or kept == REBUILD:
+            return set()
+        return union_graph.triples_of(self.store, kept)
+
     def _kept_targets(self, update: ReadQuery, targets: set[str] | None) -> list[str] | None:
         """The graphs an update writes, read before it runs so that the kept union follows
         it: None if the store keeps no union; REBUILD if the union is to be rebuilt after it
         (a target is wide, a variable or a base graph: never so through the service)."""
         if self._kept is None:
             return None
+        union_upkeep.refuse_named(update)
         if targets is None:
             try:
                 targets = update_targets(update.text)
@@ -598,6 +634,30 @@ class OxigraphBackend(Backend):
             return
         after = union_graph.triples_of(store, targets)
         self._apply(self._kept.change(store, after - before, before - after))
+
+    # Quads passed through the upkeep graph since the store was last flushed.
+    _upkept_quads = 0
+
+    def _reconcile(self) -> None:
+        """Bring the kept union in step with the triples of the upkeep graph, then remove it
+        (a second transaction: a store cut off before the end does it again when opened)."""
+        assert self._kept is not None
+        store = self._writable()
+        change, count = union_upkeep.change(store, self._kept)
+        if not count:
+            return
+        self._apply(change)
+        store.remove_graph(union_upkeep.UPKEEP_NODE)
+        self._upkeep_gone()
+        self._upkept_quads += count
+        if self._upkept_quads >= union_upkeep.FLUSH_AFTER:
+            store.flush()
+            self._upkept_quads = 0
+
+    def _upkeep_gone(self) -> None:
+        """Follow the removal of the upkeep graph in the graph names."""
+        if self._graphs is not None:
+            self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
 
     def _apply(self, change: union_graph.Change) -> None:
         """Apply a change of the kept union through the store's API."""
@@ -631,7 +691,8 @@ class OxigraphBackend(Backend):
         """The IRIs of the store's named graphs (followed by its writes: no quad is read)."""
         names = self._graphs if self._graphs is not None else \
             union_note.graph_names(self.store)
-        return sorted(name[1:-1] for name in names if name.startswith("<"))
+        return sorted(name[1:-1] for name in names
+                      if name.startswith("<") and name[1:-1] != union_upkeep.UPKEEP)
 
     def flush(self) -> None:
         """Write the memtables of a store opened for writing to its files."""
@@ -665,7 +726,7 @@ class OxigraphBackend(Backend):
     def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
         before = self._disjoint
-        self._changing()
+        self._changing(upkeep=not write.unnamed())
         try:
             self._write(write.text)
             self._upkept = False
@@ -699,7 +760,7 @@ class OxigraphBackend(Backend):
             named = change.named()
             if named:
                 text += f" ;\nDELETE DATA {{\n{sparql_lines(named)}\n}}"
-        self._changing()
+        self._changing(upkeep=not change.unnamed())
         try:
             self._write(text)
             self._upkept = False
@@ -765,8 +826,9 @@ class OxigraphBackend(Backend):
                 options["default_graph"] = [ox.DefaultGraph(), *self._visible_graphs()]
             else:
                 options["use_default_graph_as_union"] = True
-            if self._hidden:
-                # No hidden graph is seen by GRAPH.
+            if self._hidden or self.store.contains_named_graph(union_upkeep.UPKEEP_NODE):
+                # No graph of the store's own (merged graphs; the upkeep graph of an update
+                # being followed, or cut off) is seen by GRAPH.
                 options["named_graphs"] = self._visible_graphs()
         return self.store
 
@@ -819,6 +881,9 @@ class OxigraphBackend(Backend):
     def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         query = self.checked(sparql, base)
+        if self._kept is not None:
+            union_upkeep.refuse_named(query, (*dataset.default_graphs, *dataset.named_graphs)
+                                       if dataset else ())
         if not dataset and has_dataset_clause(query):
             # The query's own FROM clauses name a dataset like the protocol's, whose default
             # graph is then a set too (the engine merges them as a multiset).

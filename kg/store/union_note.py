@@ -112,6 +112,12 @@ def kept_base(folder: Path) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
+def follows_upkeep(folder: Path) -> bool:
+    """Tell whether a write left changing named what it may change in the upkeep graph."""
+    noted = _noted(folder)
+    return noted.get("union") == "changing" and noted.get("upkeep") is True
+
+
 def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note | None:
     """Return the note, or None when it is not to be trusted (names: the store's graphs)."""
     noted = _noted(folder)
@@ -125,12 +131,17 @@ def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note |
     return Note(union == SET, generation, kept_base(folder))
 
 
-def changing(folder: Path, kept: tuple[str, ...] | None = None) -> None:
-    """Mark the note as not to be trusted until the write about to start is settled."""
+def changing(folder: Path, kept: tuple[str, ...] | None = None, upkeep: bool = False) -> None:
+    """Mark the note as not to be trusted until the write about to start is settled.
+
+    upkeep: the write names every triple it may change in the upkeep graph (or keeps the
+    union in its own transaction), so that a store cut off mid-write is repaired from that
+    graph alone (kg.store.union_upkeep).
+    """
     try:
         # On disk before the write commits, power cut or not.
         _write(folder, {"union": "changing", "graphs": "", "generation": "",
-                        **_kept(kept)}, durable=True)
+                        **_kept(kept), **({"upkeep": True} if upkeep else {})}, durable=True)
     except OSError:
         # No room for it (a full disk): no note is as safe, and removing takes no room.
         (folder / NOTE).unlink(missing_ok=True)
