@@ -50,6 +50,8 @@ def visible(graphs: Iterable[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]) -> 
     return [g for g in graphs if isinstance(g, ox.NamedNode) and not is_hidden(g.value)]
 
 
-def hidden_in(store: ox.Store) -> list[ox.NamedNode]:
-    """The hidden graphs a store holds."""
-    return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and is_hidden(g.value)]
+def merged_in(store: ox.Store) -> list[ox.NamedNode]:
+    """The merged graphs a store holds (not the upkeep graph: a store cut off mid-update is
+    repaired from it)."""
+    return [g for g in store.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value.startswith(HIDDEN)]

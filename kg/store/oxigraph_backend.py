@@ -48,7 +48,7 @@ from kg.store.base import (
     guarded,
     unsupported,
 )
-from kg.store.hidden_graphs import hidden_in, is_hidden, visible
+from kg.store.hidden_graphs import is_hidden, merged_in, visible
 from kg.store.merged_graphs import MergedGraphs
 from kg.store.merged_using import with_merged_using
 
@@ -315,8 +315,8 @@ class OxigraphBackend(Backend):
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
         backend._hosts = True
-        # Hidden graphs left by a process stopped while it kept them: the data changed since.
-        for graph in hidden_in(backend.store):
+        # Merged graphs left by a process stopped while it kept them: the data changed since.
+        for graph in merged_in(backend.store):
             backend.store.remove_graph(graph)
         # Read from the note its writes keep: opening reads no quad (see union_note).
         backend._graphs = union_note.graph_names(backend.store)

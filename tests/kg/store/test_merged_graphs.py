@@ -11,7 +11,7 @@ import pytest
 
 from kg.store import merged_using
 from kg.store.base import DatasetSpec
-from kg.store.hidden_graphs import MERGED_UNION, hidden_in
+from kg.store.hidden_graphs import MERGED_UNION, merged_in
 from kg.store.merged_graphs import KEPT
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.writable import prepare_writable_store
@@ -40,7 +40,7 @@ def seeded(tmp_path: Path, graphs: dict[str, range]) -> OxigraphBackend:
 
 
 def hidden(backend: OxigraphBackend) -> list[str]:
-    return sorted(g.value for g in hidden_in(backend.store))
+    return sorted(g.value for g in merged_in(backend.store))
 
 
 def test_the_union_of_data_files_is_kept_inside_the_store(tmp_path: Path) -> None:
