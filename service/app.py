@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.paths import Layout
 from kg.store.factory import open_backend
-from service.config import load_settings
+from service.config import Settings, load_settings
 from service.dataset_info import DatasetInfo
 from service.errors import register_errors
 from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
@@ -25,17 +25,21 @@ from service.write_access import open_writes
 log = logging.getLogger(__name__)
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the DMKG application from its configuration and open its store."""
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the DMKG application from its settings and open its store.
+
+    Given Settings, the application reads nothing else (no environment, no file); given a
+    mapping of overrides, the settings are read first (defaults, file, DMKG_* variables).
+    """
     app = Flask(__name__)
-    settings = load_settings(overrides)
+    settings = config if isinstance(config, Settings) else load_settings(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes or None
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     limits = QueryLimits(settings.query_timeout, settings.result_limit,
                          settings.max_query_bytes)
     RUNNER.memory.limit = settings.query_memory_mb << 20
     started = time.perf_counter()
-    backend = open_backend(settings.mapping)
+    backend = open_backend(settings.storage)
     opened = time.perf_counter()
     log.info("store %s open in %.1f s", backend.name, opened - started)
     catalogue = open_catalogue(backend, index_folder(settings))
