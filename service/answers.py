@@ -18,7 +18,7 @@ from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
 from service.errors import service_error
-from service.limits import RUNNER, QueryLimits, check_text
+from service.limits import DeadlineRunner, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
 
@@ -49,14 +49,14 @@ class Answer:
     volatile: bool = False  # evaluated again, the query could answer otherwise
 
 
-def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base: str | None,
-                 environ: dict[str, Any]) -> Response:
+def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
+                 operation: Operation, base: str | None, environ: dict[str, Any]) -> Response:
     """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
     accept = environ.get("HTTP_ACCEPT", "")
     try:
         # The query may run on a helper thread, outside any application context.
         # Every step, from reading the text on, counts against the time limit.
-        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
+        answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits),
                             limits.seconds, environ.get("gunicorn.socket"),
                             environ.get("PATH_INFO") or ENDPOINT)
     except Exception as error:

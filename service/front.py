@@ -32,7 +32,6 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
 from service.errors import ServiceError, raw_error
-from service.limits import RUNNER
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
 
@@ -369,6 +368,8 @@ class AsyncWorker(Worker):  # type: ignore[misc]
             config.timeout_graceful_shutdown = RETIRING_SECONDS
             server.should_exit = True
 
-        RUNNER.stop_serving = retire
+        # The application's time limit may retire this process: gunicorn replaces it.
+        found.runner.served_by_replacing_server()
+        found.runner.stop_serving = retire
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(server.serve(sockets=self.sockets))

@@ -297,10 +297,6 @@ class Guarded:
             self.limiter.release(client)
 
 
-# One per process: the server's hooks ask it whether the process is being retired.
-RUNNER = DeadlineRunner()
-
-
 @dataclass(frozen=True)
 class QueryLimits:
     """The application's limits on one query: seconds (0: none), answer rows (0: all) and

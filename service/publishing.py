@@ -133,7 +133,7 @@ def graph(name: str) -> Response:
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
     # A dataset format carries the graph's name: its triples are read, then put in it.
     keyword = "ntriples" if fmt.dataset else fmt.keyword
-    response = answer_query(backend(), query_limits(),
+    response = answer_query(backend(), query_limits(), services().runner,
                             Operation("query", query, DatasetSpec(), keyword), None,
                             request.environ)
     if fmt.dataset and response.status_code == 200:

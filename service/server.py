@@ -26,7 +26,6 @@ from kg.store.factory import StoreUnavailable, prepare_writable, remote_backend
 from service.app import create_app
 from service.config import Settings
 from service.isolation import leave_network
-from service.limits import RUNNER
 from service.services import KEY
 from service.write_access import read_tokens
 
@@ -59,8 +58,8 @@ def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
 
 
 def _post_fork(isolate: bool, _server: object, _worker: object) -> None:
-    # Tells the time limit it may retire this process: gunicorn will replace it.
-    RUNNER.served_by_replacing_server()
+    # The worker tells its application's time limit that it may retire the process (see
+    # service/front.py, AsyncWorker): gunicorn will replace it.
     if isolate:
         leave_network()
 
@@ -69,7 +68,7 @@ def _worker_exit(_server: object, worker: Any) -> None:
     # Leave without finalising Python: a query thread may still be inside the store, and
     # finalisation with helper threads about can hang. Writes are already in the store's log.
     found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
-    if found is not None and not RUNNER.retiring:
+    if found is not None and not found.runner.retiring:
         with contextlib.suppress(OSError):  # a full disk: the store's log keeps the writes
             found.backend.flush()
     sys.stdout.flush()
