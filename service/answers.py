@@ -58,7 +58,7 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
         # Every step, from reading the text on, counts against the time limit.
         answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits),
                             limits.seconds, environ.get("gunicorn.socket"),
-                            environ.get("PATH_INFO") or ENDPOINT)
+                            _target(environ))
     except Exception as error:
         found = service_error(error)
         if found is None:
@@ -71,6 +71,13 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
     if answer.volatile:
         response.headers.set(*NOT_KEPT)
     return response
+
+
+def _target(environ: dict[str, Any]) -> str:
+    """The request's path and query string (they say how a 503 written on its socket looks)."""
+    path = environ.get("PATH_INFO") or ENDPOINT
+    query = environ.get("QUERY_STRING")
+    return f"{path}?{query}" if query else path
 
 
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
@@ -27,6 +27,7 @@ from service.claim_selection import (
     sparql,
 )
 from service.description import ClaimLink
+from service.errors import ServiceError
 from service.i18n import WORDS, date_text, page_language
 from service.paging import Paging, with_args
 from service.resources import Resources
@@ -81,7 +82,7 @@ def chosen_facets() -> dict[str, str]:
         else:
             ok = _catalogue().by_id(value) is not None
         if not ok:
-            abort(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
+            raise ServiceError(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
         chosen[name] = value
     return chosen
 
@@ -155,7 +156,7 @@ def claims_page() -> Response:
         response.headers["Content-Disposition"] = 'attachment; filename="dmkg-claims.json"'
         return response
     if fmt != "html":
-        abort(400, "parameter 'format': expected html, csv or json")
+        raise ServiceError(400, "parameter 'format': expected html, csv or json")
     paging = Paging.from_request(per_page=25)
     rows = [resources.claim(c.iri, lang) for c in paging.cut(selected)]
     found = counts(selected)

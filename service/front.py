@@ -60,12 +60,14 @@ ACCESS = logging.getLogger("gunicorn.access")
 
 
 class _Refused(Exception):
-    """A request refused while its head is read: the error, and the path it was sent to."""
+    """A request refused while its head is read: the error, and the target it was sent to
+    (its path and query string, which say the route family and the ?format=)."""
 
-    def __init__(self, error: ServiceError, path: bytes) -> None:
+    def __init__(self, error: ServiceError, target: bytes) -> None:
         super().__init__(f"{error.status} {error.message}")
         self.error = error
-        self.path = path.split(b"?", 1)[0][:FAMILY_PATH].decode("latin-1")
+        path, mark, query = target.partition(b"?")
+        self.target = (path[:FAMILY_PATH] + mark + query).decode("latin-1")
 
 
 class RawSocket:
@@ -162,7 +164,7 @@ class Protocol(HttpToolsProtocol):
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
         # In the format and with the CORS of the path's family, as the application's errors.
-        self.transport.write(raw_error(refused.error, refused.path))
+        self.transport.write(raw_error(refused.error, refused.target))
         self.transport.close()
 
 

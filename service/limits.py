@@ -45,7 +45,7 @@ class _Job(Generic[T]):
     work: Callable[[], T]
     done: threading.Event
     client: Any = None
-    path: str = "/sparql"  # the request's path: its family says how the 503 looks
+    target: str = "/sparql"  # the request's path and query: its family says how a 503 looks
     result: T | None = None
     error: BaseException | None = None
 
@@ -104,14 +104,14 @@ class DeadlineRunner:
         self.replaceable = os.getpid()
 
     def run(self, work: Callable[[], T], seconds: float, client: Any = None,
-            path: str = "/sparql") -> T:
+            target: str = "/sparql") -> T:
         """Return work()'s result, or raise QueryTimeout after seconds (0: no limit).
 
         The work runs on a helper thread (with a deep stack) while the request waits.
         client: the request's socket, answered with a 503 if the process must end because
-        the work holds more memory than allowed; path: the request's path.
+        the work holds more memory than allowed; target: the request's path and query string.
         """
-        job: _Job[T] = _Job(work, threading.Event(), client, path)
+        job: _Job[T] = _Job(work, threading.Event(), client, target)
         self._reserve_thread()
         self.memory.started(job)
         try:
@@ -184,7 +184,7 @@ class MemoryWatch:
                 threading.Thread(target=self._watch, name="memory", daemon=True).start()
             if not self._running:
                 self._baseline = resident_bytes()
-            self._running[id(job)] = (job.client, job.path)
+            self._running[id(job)] = (job.client, job.target)
         self._wake.set()
 
     def finished(self, job: _Job[Any]) -> None:
@@ -206,9 +206,9 @@ class MemoryWatch:
                 log.warning("queries held more than %d MB: worker %d answers and exits",
                             self.limit >> 20, os.getpid())
                 error = ServiceError(503, MEMORY_MESSAGE.format(mb=self.limit / (1 << 20)))
-                for client, path in self._running.values():
+                for client, target in self._running.values():
                     with contextlib.suppress(OSError, AttributeError):
-                        client.sendall(raw_error(error, path))
+                        client.sendall(raw_error(error, target))
                 os._exit(1)
 
 

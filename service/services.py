@@ -134,4 +134,4 @@ def run_timed(work: Callable[[], T]) -> T:
     """Run work for the current request under the application's time limit."""
     found = services()
     return found.runner.run(work, found.limits.seconds, request.environ.get("gunicorn.socket"),
-                            request.path)
+                            request.full_path)
