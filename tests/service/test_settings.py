@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.paths import Layout
 from service.config import DEFAULTS, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,3 +73,13 @@ def test_the_application_reads_the_settings_it_is_given_and_no_environment(
 def test_no_module_of_the_service_or_the_stores_reads_the_environment() -> None:
     # The settings are read once (service/config.py) and handed down from there.
     assert not re.search(r"os\.environ|getenv", _sources())
+
+
+def test_the_iri_base_names_the_dataset_the_service_describes(built: Layout) -> None:
+    from service.app import create_app
+
+    app = create_app(load_settings({"HOME": str(built.root), "STORE": "memory",
+                                     "IRI_BASE": "https://example.org/kg/"}))
+    home = app.test_client().get("/", headers={"Accept": "text/html"})
+    assert home.status_code == 200
+    assert '"@id": "https://example.org/kg/dataset"' in home.get_data(as_text=True)
