@@ -56,9 +56,11 @@ OPERATION = "dmkg.sparql.operation"
 class _ForFlask(Exception):
     """The answer needs Flask's request context: the request goes on to Flask's view."""
 
-    def __init__(self, operation: Operation | None) -> None:
+    def __init__(self, operation: Operation | None, reading: Request) -> None:
         super().__init__()
         self.operation = operation
+        # A POST's body, read here: the view's request reads it again from the start.
+        self.body = reading.get_data() if reading.method == "POST" else None
 
 
 class Endpoint:
@@ -84,9 +86,8 @@ class Endpoint:
             response = self.respond(environ)
         except _ForFlask as handed:
             environ[OPERATION] = handed.operation
-            if environ.get("REQUEST_METHOD") == "POST":
-                # The body was read here; the view's request reads it again from the start.
-                environ["wsgi.input"] = io.BytesIO(Request(environ).get_data())
+            if handed.body is not None:
+                environ["wsgi.input"] = io.BytesIO(handed.body)
             return self.app(environ, start_response)
         except Exception as error:  # rendered as Flask's own error handlers render it
             return wsgi_error(as_service_error(error), environ, start_response)
@@ -113,7 +114,7 @@ class Endpoint:
             return answer_query(found.backend, found.limits, found.runner, operation,
                                 base_iri(reading), environ)
         if not has_request_context():
-            raise _ForFlask(operation)
+            raise _ForFlask(operation, reading)
         return self._in_flask(operation)
 
     def _in_flask(self, operation: Operation | None) -> Response:
