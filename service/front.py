@@ -369,6 +369,11 @@ class AsyncWorker(Worker):  # type: ignore[misc]
             # waiting on its commit answers what became of it rather than being cut off.
             config.timeout_graceful_shutdown = RETIRING_SECONDS
             server.should_exit = True
+            # Stop accepting at once, before the answer that retired it is sent, not at the
+            # loop's next tick (0.1 s on): a connection taken meanwhile would be closed
+            # unanswered, while the listening socket's queue waits for the successor.
+            for listening in server.servers:
+                listening.get_loop().call_soon_threadsafe(listening.close)
 
         # The application's time limit may retire this process: gunicorn replaces it.
         found.runner.served_by_replacing_server()
