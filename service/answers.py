@@ -19,7 +19,7 @@ from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
 from kg.store.hidden_graphs import graphs_of, hidden_named, refusal
 from service.errors import ServiceError, service_error
-from service.limits import RUNNER, Deadline, QueryLimits, check_text
+from service.limits import Deadline, DeadlineRunner, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
 
@@ -50,16 +50,16 @@ class Answer:
     volatile: bool = False  # evaluated again, the query could answer otherwise
 
 
-def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base: str | None,
-                 environ: dict[str, Any]) -> Response:
+def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
+                 operation: Operation, base: str | None, environ: dict[str, Any]) -> Response:
     """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
     accept = environ.get("HTTP_ACCEPT", "")
     try:
         # The query may run on a helper thread, outside any application context.
         # Every step, from reading the text on, counts against the time limit.
-        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
+        answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits),
                             Deadline.of(environ, limits.seconds), environ.get("gunicorn.socket"),
-                            environ.get("PATH_INFO") or ENDPOINT)
+                            _target(environ))
     except Exception as error:
         found = service_error(error)
         if found is None:
@@ -72,6 +72,13 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
     if answer.volatile:
         response.headers.set(*NOT_KEPT)
     return response
+
+
+def _target(environ: dict[str, Any]) -> str:
+    """The request's path and query string (they say how a 503 written on its socket looks)."""
+    path = environ.get("PATH_INFO") or ENDPOINT
+    query = environ.get("QUERY_STRING")
+    return f"{path}?{query}" if query else path
 
 
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,

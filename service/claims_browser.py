@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
@@ -24,6 +24,7 @@ from service.claim_selection import (
     select,
     sparql,
 )
+from service.errors import ServiceError
 from service.i18n import WORDS, date_text, page_language
 from service.paging import Paging, with_args
 from service.resources import Resources
@@ -64,9 +65,9 @@ def for_excel(fmt: str) -> bool:
     if wanted is None:
         return False
     if wanted not in FOR_VALUES:
-        abort(400, f"parameter 'for': expected {', '.join(FOR_VALUES)}")
+        raise ServiceError(400, f"parameter 'for': expected {', '.join(FOR_VALUES)}")
     if fmt != "csv":
-        abort(400, "parameter 'for': applies to format=csv only")
+        raise ServiceError(400, "parameter 'for': applies to format=csv only")
     return True
 
 
@@ -84,7 +85,7 @@ def chosen_facets() -> dict[str, str]:
         else:
             ok = _catalogue().by_id(value) is not None
         if not ok:
-            abort(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
+            raise ServiceError(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
         chosen[name] = value
     return chosen
 
@@ -126,7 +127,7 @@ def claims_page() -> Response:
             return json_file(records, chosen, lang)
         return csv_file(records, lang, excel)
     if fmt != "html":
-        abort(400, "parameter 'format': expected html, csv or json")
+        raise ServiceError(400, "parameter 'format': expected html, csv or json")
     for_excel(fmt)
     paging = Paging.from_request(per_page=25)
     rows = [resources.claim(c.iri, lang) for c in paging.cut(selected)]

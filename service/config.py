@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import yaml
 
 from kg.paths import default_layout
+from kg.store.factory import StoreSettings
 
 DEFAULTS: dict[str, Any] = {
     # Project folder holding ontology/, kg/facts/ and queries/.
@@ -147,8 +147,13 @@ class Settings:
     access_log: str
     trusted_proxies: frozenset[str]
     test_without_guard: bool
-    # As read, for the store factory (kg.store.factory), which takes the settings by name.
-    mapping: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def storage(self) -> StoreSettings:
+        """What the store factory (kg.store.factory) takes to open the store."""
+        return StoreSettings(self.store, self.home, self.store_dir, self.data,
+                             bool(self.write_tokens), self.store_update_url, self.store_user,
+                             self.store_password)
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> Settings:
@@ -172,8 +177,7 @@ class Settings:
             audit_log=Path(config["AUDIT_LOG"] or home / "var" / "audit.log"),
             proxy_hops=int(config["PROXY_HOPS"]), access_log=str(config["ACCESS_LOG"] or ""),
             trusted_proxies=frozenset(a for a in str(config["TRUSTED_PROXIES"]).split(",") if a),
-            test_without_guard=bool(int(config["TEST_WITHOUT_GUARD"])),
-            mapping=MappingProxyType(dict(config)))
+            test_without_guard=bool(int(config["TEST_WITHOUT_GUARD"])))
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:

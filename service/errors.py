@@ -36,6 +36,7 @@ from service.routes import (
     StartResponse,
     family,
     family_of_request,
+    family_of_target,
     policy_headers,
 )
 
@@ -253,9 +254,10 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def raw_error(error: ServiceError, path: str) -> bytes:
-    """The whole HTTP answer written on a socket when the process ends under a request."""
-    chosen = family(path)
+def raw_error(error: ServiceError, target: str) -> bytes:
+    """The whole HTTP answer written on a socket, in the family of the request's target (its
+    path and ?format=): a request refused unread, or one in hand when the process ends."""
+    chosen = family_of_target(target)
     status, headers, body = render(error, chosen, {})
     policy_headers(chosen, headers, chosen.cors)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)

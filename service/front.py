@@ -32,7 +32,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
 from service.errors import ServiceError, raw_error
-from service.limits import READ_AT, RUNNER
+from service.limits import READ_AT
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
 
@@ -64,12 +64,14 @@ ACCESS = logging.getLogger("gunicorn.access")
 
 
 class _Refused(Exception):
-    """A request refused while its head is read: the error, and the path it was sent to."""
+    """A request refused while its head is read: the error, and the target it was sent to
+    (its path and query string, which say the route family and the ?format=)."""
 
-    def __init__(self, error: ServiceError, path: bytes) -> None:
+    def __init__(self, error: ServiceError, target: bytes) -> None:
         super().__init__(f"{error.status} {error.message}")
         self.error = error
-        self.path = path.split(b"?", 1)[0][:FAMILY_PATH].decode("latin-1")
+        path, mark, query = target.partition(b"?")
+        self.target = (path[:FAMILY_PATH] + mark + query).decode("latin-1")
 
 
 class RawSocket:
@@ -185,7 +187,7 @@ class Protocol(HttpToolsProtocol):
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
         # In the format and with the CORS of the path's family, as the application's errors.
-        self.transport.write(raw_error(refused.error, refused.path))
+        self.transport.write(raw_error(refused.error, refused.target))
         self.transport.close()
 
 
@@ -392,7 +394,14 @@ class AsyncWorker(Worker):  # type: ignore[misc]
             # waiting on its commit answers what became of it rather than being cut off.
             config.timeout_graceful_shutdown = RETIRING_SECONDS
             server.should_exit = True
+            # Stop accepting at once, before the answer that retired it is sent, not at the
+            # loop's next tick (0.1 s on): a connection taken meanwhile would be closed
+            # unanswered, while the listening socket's queue waits for the successor.
+            for listening in server.servers:
+                listening.get_loop().call_soon_threadsafe(listening.close)
 
-        RUNNER.stop_serving = retire
+        # The application's time limit may retire this process: gunicorn replaces it.
+        found.runner.served_by_replacing_server()
+        found.runner.stop_serving = retire
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(server.serve(sockets=self.sockets))

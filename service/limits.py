@@ -76,7 +76,7 @@ class _Job(Generic[T]):
     work: Callable[[], T]
     done: threading.Event
     client: Any = None
-    path: str = "/sparql"  # the request's path: its family says how the 503 looks
+    target: str = "/sparql"  # the request's path and query: its family says how a 503 looks
     result: T | None = None
     error: BaseException | None = None
     # Called by the memory cap before the process ends: it records what the cut left, and
@@ -138,19 +138,19 @@ class DeadlineRunner:
         self.replaceable = os.getpid()
 
     def run(self, work: Callable[[], T], deadline: Deadline, client: Any = None,
-            path: str = "/sparql", cut: Callable[[], BaseException] | None = None,
+            target: str = "/sparql", cut: Callable[[], BaseException] | None = None,
             on_memory: Callable[[], ServiceError | None] | None = None) -> T:
         """Return work()'s result, or raise cut() (by default a QueryTimeout) at the deadline.
 
         The work runs on a helper thread (with a deep stack) while the request waits; work
         whose deadline has passed already is not started. client: the request's socket,
         answered with a 503 if the process must end because the work holds more memory than
-        allowed (on_memory, if given, first records the cut and may say the answer); path:
-        the request's path.
+        allowed (on_memory, if given, first records the cut and may say the answer); target:
+        the request's path and query string.
         """
         if deadline.passed():
             raise cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
-        job: _Job[T] = _Job(work, threading.Event(), client, path, on_memory=on_memory)
+        job: _Job[T] = _Job(work, threading.Event(), client, target, on_memory=on_memory)
         self._reserve_thread()
         self.memory.started(job)
         try:
@@ -254,7 +254,7 @@ class MemoryWatch:
                         except Exception:  # the process ends anyway; the others are answered
                             log.exception("a write cut by the memory cap was not recorded")
                     with contextlib.suppress(OSError, AttributeError):
-                        job.client.sendall(raw_error(answer, job.path))
+                        job.client.sendall(raw_error(answer, job.target))
                 os._exit(1)
 
 
@@ -341,10 +341,6 @@ class Guarded:
             return self.app(environ, start_response)
         finally:
             self.limiter.release(client)
-
-
-# One per process: the server's hooks ask it whether the process is being retired.
-RUNNER = DeadlineRunner()
 
 
 @dataclass(frozen=True)

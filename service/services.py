@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from rdflib import Graph
 
 from kg.catalogue import Catalogue
@@ -50,6 +50,13 @@ def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
     return Catalogue.for_store(backend, folder, backend.version())
 
 
+class Responder(Protocol):
+    """What answers every request to one endpoint (service/sparql.py's Endpoint)."""
+
+    def respond(self, environ: dict[str, Any]) -> Response:
+        """Answer one request, or raise ServiceError."""
+
+
 @dataclass
 class Derived:
     """What pages compute from the data once, kept until the data changes (None: not yet)."""
@@ -78,6 +85,7 @@ class Services:
     limiter: ClientLimiter
     kept: ResponseCache
     runner: DeadlineRunner
+    endpoint: Responder  # the SPARQL endpoint
     writes: Writes | None = None
     derived: Derived = field(default_factory=Derived)
     _wanted: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -132,5 +140,5 @@ def run_timed(work: Callable[[], T], cut: Callable[[], BaseException] | None = N
               on_memory: Callable[[], ServiceError | None] | None = None) -> T:
     """Run work for the current request within its deadline (see DeadlineRunner.run)."""
     return services().runner.run(work, request_deadline(),
-                                 request.environ.get("gunicorn.socket"), request.path, cut,
+                                 request.environ.get("gunicorn.socket"), request.full_path, cut,
                                  on_memory)

@@ -28,7 +28,6 @@ from kg.search.fields import (
 )
 from kg.store import Backend, Capability
 from kg.store.embedded import _locked
-from kg.store.oxigraph_backend import OxigraphBackend
 
 _IN_DMR = f'isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}")'
 NAMES_QUERY = f"""
@@ -129,7 +128,7 @@ def read(backend: Backend, entities: Iterable[str] | None = None
         return {}, {}
     records: dict[str, Record] = defaultdict(Record)
     terms: dict[str, dict[str, str]] = {}
-    if chosen is None and isinstance(backend, OxigraphBackend):
+    if chosen is None and Capability.INDEXED_QUADS in backend.capabilities:
         # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
         _read_quads(backend, records, terms)
     else:
@@ -165,7 +164,7 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
 
 
-def _read_quads(backend: OxigraphBackend, records: dict[str, Record],
+def _read_quads(backend: Backend, records: dict[str, Record],
                 terms: dict[str, dict[str, str]]) -> None:
     """Read every record, and the terms' labels, as the queries would: the same filters, in
     the order the queries answer (that of the store's indexes)."""

@@ -271,7 +271,8 @@ class OxigraphBackend(Backend):
 
     name = "oxigraph"
     only_oxigraph = True
-    capabilities = frozenset({Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE})
+    capabilities = frozenset({Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE,
+                              Capability.INDEXED_QUADS})
 
     def __init__(self, store: ox.Store, version: str = "") -> None:
         self.store = store
