@@ -64,8 +64,9 @@ def audit(server: LiveServer) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def large_insert(graph: str, triples: int = 500) -> str:
-    """An INSERT DATA of long literals (about 320 kB for 500 triples): slow to read."""
+def large_insert(graph: str, triples: int = 1000) -> str:
+    """An INSERT DATA of long literals (about 640 kB for 1000 triples): seconds to read, well
+    past a 1 s limit even on a quiet machine (500 triples took 0.8-2 s)."""
     literal = "x" * 600
     lines = "".join(f'<urn:mine:s{i}> <urn:mine:p> "{literal} {i}" .\n' for i in range(triples))
     return f"INSERT DATA {{ GRAPH <{graph}> {{\n{lines}}} }}"

@@ -22,7 +22,7 @@ def test_clearing_forgets_everything_pages_derived_from_the_data() -> None:
 def test_each_application_owns_its_time_limit_runner(tmp_path: Path) -> None:
     import service.limits
     from service.app import create_app
-    from service.limits import DeadlineRunner, QueryTimeout
+    from service.limits import Deadline, DeadlineRunner, QueryTimeout
     from service.services import services
 
     data = tmp_path / "one.ttl"
@@ -37,5 +37,5 @@ def test_each_application_owns_its_time_limit_runner(tmp_path: Path) -> None:
     # Outside a server that can replace the process, a query past its limit is answered
     # and the process is not retired.
     with pytest.raises(QueryTimeout):
-        first.runner.run(lambda: time.sleep(0.5), 0.05)
+        first.runner.run(lambda: time.sleep(0.5), Deadline.after(0.05))
     assert first.runner.retiring and not second.runner.retiring
