@@ -32,16 +32,16 @@ from bench import save_results
 from bench.synthetic import write
 from kg.catalogue import Catalogue
 from kg.store.oxigraph_backend import OxigraphBackend
-from service.description import as_json
-from service.resources import Resources
+from service.description import json_text
+from service.resources import LinkCache, Resources
 
 ROOT = Path(__file__).resolve().parent.parent
 # One of each kind a look-up meets: claims about it, sources, measures, a claim, a source.
 ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
             "source/synthetic-1", "claim/synthetic-1", "regulation/synthetic-measure-1")
-# The last revision before the look-up read the store's IRIs straight from their terms and
-# asked the catalogue once per IRI.
-BEFORE = "5100fc5"
+# The last revision before the look-up kept its links across look-ups and wrote its JSON
+# without intermediate dicts.
+BEFORE = "6528961"
 # The modules a look-up is made of, taken from the old revision in this order, each importing
 # the ones before it.
 MODULES = (("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
@@ -126,21 +126,25 @@ def main() -> None:
     _counted(backend, counts)
     _counted(old_backend, counts)
 
+    # Each side writes the JSON as the application of its revision does (Flask's compact
+    # writer before).
     def before(ident: str) -> bytes:
         described = old["service.resources"].Resources(old_backend, catalogue).describe(ident,
                                                                                         "en")
-        return json.dumps(old["service.description"].as_json(described),
-                          sort_keys=True).encode()
+        return json.dumps(old["service.description"].as_json(described), sort_keys=True,
+                          separators=(",", ":")).encode()
+
+    links = LinkCache()  # kept across look-ups, as the application keeps them
 
     def after(ident: str) -> bytes:
-        described = Resources(backend, catalogue).describe(ident, "en")
-        return json.dumps(as_json(described), sort_keys=True).encode()
+        described = Resources(backend, catalogue, links).describe(ident, "en")
+        return json_text(described).encode()
 
     sides: dict[str, Callable[[str], bytes]] = {"before": before, "after": after}
     figures: dict[str, dict[str, Any]] = {}
     for ident in ENTITIES:
-        answers = {name: json.loads(side(ident)) for name, side in sides.items()}
-        assert answers["before"] == answers["after"], ident
+        answers = {name: side(ident) for name, side in sides.items()}
+        assert answers["before"] == answers["after"], ident  # byte for byte
         row: dict[str, Any] = {"bytes": len(after(ident))}
         for name, side in sides.items():
             counts.clear()
