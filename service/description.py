@@ -219,12 +219,18 @@ def _text(value: Any, written: dict[int, str]) -> str:
         return encode_basestring_ascii(value)
     if kind is list:
         return "[" + ",".join([_text(item, written) for item in value]) + "]"
-    keyed = _keyed(kind)
-    if keyed is None:  # a dict of texts
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
     # By identity: the description holds the objects, so no id is reused meanwhile.
     found = written.get(id(value))
-    if found is None:
+    if found is not None:
+        return found
+    if kind is Link:  # most of what a description holds, written without looking its fields up
+        ident = value.id
+        found = ("{" if ident is None else '{"id":' + encode_basestring_ascii(ident) + ","
+                 ) + '"iri":' + encode_basestring_ascii(value.iri) + ',"label":' + (
+                     encode_basestring_ascii(value.label) + "}")
+    elif (keyed := _keyed(kind)) is None:  # a dict of texts
+        found = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    else:
         parts = []
         for name, key, nullable in keyed:
             item = getattr(value, name)
@@ -233,5 +239,6 @@ def _text(value: Any, written: dict[int, str]) -> str:
                                     else _text(item, written)))
             elif nullable:
                 parts.append(key + "null")
-        found = written[id(value)] = "{" + ",".join(parts) + "}"
+        found = "{" + ",".join(parts) + "}"
+    written[id(value)] = found
     return found
