@@ -7,7 +7,6 @@ them as the typed classes of service.description.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
@@ -16,7 +15,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from kg.catalogue import Catalogue, CatalogueEntry
 from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
-from kg.store import Backend, BlankValue, DatasetSpec, LiteralValue, Value
+from kg.store import Backend, DatasetSpec, LiteralValue, Value
 from service.description import (
     ClaimLink,
     EntityDescription,
@@ -176,15 +175,19 @@ class Resources:
         pointed = [o for o in dict.fromkeys(objects) if o not in self._incoming]
         if not wanted and not pointed:
             return
-        out: dict[str, dict[str, list[Value]]] = {s: defaultdict(list) for s in wanted}
+        out: dict[str, dict[str, list[Value]]] = {s: {} for s in wanted}
         into: dict[str, dict[tuple[str, str], None]] = {o: {} for o in pointed}
         for s, p, o in self.backend.adjacent(GRAPHS, wanted, pointed):
-            if s in out:
-                out[s][p].append(o)
-            if isinstance(o, str) and o in into and not isinstance(s, BlankValue):
-                into[o].setdefault((str(s), p), None)
-        for subject, values in out.items():
-            self._cache[subject] = dict(values)
+            if type(s) is not str:  # a blank node: only ever met as an object's subject
+                continue
+            if (values := out.get(s)) is not None:
+                if (found := values.get(p)) is None:
+                    values[p] = [o]
+                else:
+                    found.append(o)
+            if type(o) is str and (pairs := into.get(o)) is not None:
+                pairs[s, p] = None
+        self._cache.update(out)
         for obj, pairs in into.items():
             self._incoming[obj] = list(pairs)
 
