@@ -58,15 +58,14 @@ def test_the_text_is_the_one_of_the_dicts_each_shared_object_written_once() -> N
     assert text.count('"title":"a \\"quoted\\"\\ttitle\\n"') == 7  # 3 claims twice, and the source
 
 
-def test_every_look_up_answers_the_bytes_of_the_apps_json_writer(built: Layout,
-                                                                 tmp_path: Path) -> None:
-    app = create_app({"HOME": str(built.root), "STORE": "oxigraph", "RESPONSE_CACHE_MB": 0,
-                      "RATE_LIMIT": 0, "STORE_DIR": str(tmp_path)})
+def test_every_look_up_answers_the_bytes_of_the_apps_json_writer(built: Layout) -> None:
+    app = create_app({"HOME": str(built.root), "STORE": "memory", "RESPONSE_CACHE_MB": 0,
+                      "RATE_LIMIT": 0})
     found = services(app)
     client = app.test_client()
     kinds: set[str] = set()
     for kind in ("substance", "channel", "place", "source", "claim", "regulation", "actor"):
-        for entity in found.catalogue.of_kind(kind)[:6]:
+        for entity in found.catalogue.of_kind(kind)[:4]:
             for lang in ("en", "fr"):
                 reply = client.get(f"/api/entities/{entity.id}?lang={lang}")
                 assert reply.status_code == 200, (entity.id, reply.text)

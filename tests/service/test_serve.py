@@ -87,6 +87,7 @@ def test_serve_builds_dist_first_when_it_is_missing(tmp_path: Path, sources_copy
     assert (sources_copy.dist_dir / "dmkg.nq").is_file()
 
 
+@pytest.mark.slow
 def test_serving_an_unreachable_sparql_store_fails_in_one_line(tmp_path: Path) -> None:
     result = dmkg("serve", "--port", "1", "--store", "sparql+http://127.0.0.1:1/sparql")
     assert result.returncode != 0
