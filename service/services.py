@@ -21,6 +21,7 @@ from service.config import Settings
 from service.dataset_info import DatasetInfo
 from service.errors import ServiceError
 from service.limits import ClientLimiter, Deadline, DeadlineRunner, QueryLimits
+from service.resources import LinkCache
 from service.response_cache import ResponseCache
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class Services:
     endpoint: Responder  # the SPARQL endpoint
     writes: Writes | None = None
     derived: Derived = field(default_factory=Derived)
+    links: LinkCache = field(default_factory=LinkCache)  # the look-ups' labels
     _wanted: threading.Event = field(default_factory=threading.Event, repr=False)
     _rebuilder: threading.Thread | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -97,6 +99,7 @@ class Services:
         self.dataset_info.changed()
         self.derived.clear()
         self.kept.clear()
+        self.links.clear()
         self.catalogue.stale()
         self._wanted.set()
         with self._lock:

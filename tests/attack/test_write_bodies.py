@@ -109,6 +109,7 @@ def test_a_body_that_outlives_the_time_limit_writes_nothing(
         assert size(server, GRAPH) == 0
 
 
+@pytest.mark.slow
 def test_no_graph_write_is_a_success_past_the_time_limit(tmp_path: Path, built: Layout) -> None:
     """With contributed triples that built graphs hold too, bodies of growing size: each is
     answered within the limit, or with a 503 that says what became of it."""
