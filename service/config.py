@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_MB": 64,
     # Bytes a request body may hold (413 beyond).
     "MAX_REQUEST_BYTES": 10 * 1024 * 1024,
+    # Megabytes of request bodies one worker reads at once (503 with Retry-After beyond).
+    "REQUEST_BUFFER_MB": 128,
     # Requests per second each client may make, with bursts up to RATE_BURST (0: no limit).
     "RATE_LIMIT": 50.0,
     "RATE_BURST": 200,
@@ -138,6 +140,7 @@ class Settings:
     result_limit: int
     response_cache_mb: int
     max_request_bytes: int
+    request_buffer_mb: int
     rate_limit: float
     rate_burst: int
     concurrency_limit: int
@@ -166,6 +169,7 @@ class Settings:
             result_limit=int(config["RESULT_LIMIT"]),
             response_cache_mb=int(config["RESPONSE_CACHE_MB"]),
             max_request_bytes=int(config["MAX_REQUEST_BYTES"]),
+            request_buffer_mb=int(config["REQUEST_BUFFER_MB"]),
             rate_limit=float(config["RATE_LIMIT"]), rate_burst=int(config["RATE_BURST"]),
             concurrency_limit=int(config["CONCURRENCY_LIMIT"]),
             write_tokens=str(config["WRITE_TOKENS"] or ""),

@@ -229,11 +229,18 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def raw_error(error: ServiceError, path: str) -> bytes:
-    """The whole HTTP answer written on a socket when the process ends under a request."""
+def edge_error(error: ServiceError, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an error answered before the application sees
+    the request, in the format and with the CORS of the path's family."""
     chosen = family(path)
     status, headers, body = render(error, chosen, {})
     policy_headers(chosen, headers, chosen.cors)
+    return status, headers, body
+
+
+def raw_error(error: ServiceError, path: str) -> bytes:
+    """The whole HTTP answer written on a socket when the process ends under a request."""
+    status, headers, body = edge_error(error, path)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 
