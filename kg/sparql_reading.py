@@ -105,15 +105,102 @@ def lexed() -> int:
     return _lexed
 
 
+# Inside an expression Oxigraph reads `<` after an operand as "less than" (`1<2&&3>2` is two
+# comparisons, not the IRI <2&&3>): an IRI cannot follow an operand there. Operands end with
+# these kinds of token, `)` or `)>>`, and the words TRUE and FALSE.
+_OPERAND_ENDS = frozenset({"var", "number", "string", "iri", "pname", "lang"})
+_LESS = re.compile(r"<=?")
+# A `(` after a word opens an expression (FILTER, BIND, a function, SELECT, BY, IN, ...),
+# except after these: an RDF collection or a VALUES row.
+_NOT_EXPRESSIONS = frozenset({"A", "VALUES"})
+# Words that open a clause of expressions (projections, GROUP BY, ORDER BY, HAVING), where a
+# `(` after an operand opens another expression, and words that end one.
+_CLAUSES = frozenset({"SELECT", "BY", "HAVING"})
+_CLAUSE_ENDS = frozenset({"WHERE", "FROM", "LIMIT", "OFFSET", "VALUES", "ORDER", "GROUP"})
+
+
+class _Context:
+    """Where a lexer stands: in an expression or not, and after an operand or not."""
+
+    __slots__ = ("before_last", "brackets", "clause", "last")
+
+    def __init__(self) -> None:
+        self.brackets: list[bool] = []  # per open bracket: whether it holds an expression
+        self.clause = False
+        self.last: Token | None = None
+        self.before_last: Token | None = None
+
+    def less_than(self) -> bool:
+        """Tell whether a `<` here is "less than" (else it may start an IRI)."""
+        last = self.last
+        if not self.brackets or not self.brackets[-1] or last is None:
+            return False
+        return (last.kind in _OPERAND_ENDS or last.text in {")", ")>>"}
+                or (last.kind == "word" and last.text.upper() in {"TRUE", "FALSE"}))
+
+    def _opens_expression(self) -> bool:
+        last = self.last
+        if self.brackets and self.brackets[-1]:
+            return True
+        if last is None:
+            return False
+        if last.kind == "word":
+            return last.text.upper() not in _NOT_EXPRESSIONS
+        if last.kind in {"var", "iri", "pname"} or last.text == ")":
+            # A projection or condition after another, or a function called by its IRI.
+            before = self.before_last
+            return self.clause or (last.kind in {"iri", "pname"} and before is not None
+                                   and before.is_keyword("FILTER"))
+        return False
+
+    def read(self, token: Token) -> None:
+        """Move past token."""
+        kind, text = token.kind, token.text
+        if kind == "punct":
+            if text == "(":
+                self.brackets.append(self._opens_expression())
+            elif text in {"{", "[", "<<(", "{|"}:
+                self.brackets.append(False)
+                self.clause = self.clause and text != "{"
+            elif text in {")", "}", "]", ")>>", "|}"}:
+                if self.brackets:
+                    self.brackets.pop()
+                self.clause = self.clause and text != "}"
+        elif kind == "word":
+            word = text.upper()
+            if word in _CLAUSES:
+                self.clause = True
+            elif word in _CLAUSE_ENDS:
+                self.clause = False
+        self.before_last, self.last = self.last, token
+
+
 def tokens(text: str) -> tuple[Token, ...]:
     """Split SPARQL text into tokens as Oxigraph does, dropping white space and comments.
 
-    A character no token starts with is an `other` token.
+    A character no token starts with is an `other` token. A `<` after an operand inside an
+    expression is "less than" (or `<=`), whatever follows it.
     """
     global _lexed
     _lexed += 1
-    return tuple(Token(match.lastgroup or "other", match.group(), match.start(), match.end())
-                 for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED)
+    found: list[Token] = []
+    context = _Context()
+    position, size, match = 0, len(text), _TOKEN.match
+    while position < size:
+        found_here = match(text, position)
+        assert found_here is not None  # `other` takes any character
+        kind = found_here.lastgroup or "other"
+        if text[position] == "<" and kind != "ws" and context.less_than():
+            found_here = _LESS.match(text, position)
+            assert found_here is not None
+            kind = "punct"
+        position = found_here.end()
+        if kind in _SKIPPED:
+            continue
+        token = Token(kind, found_here.group(), found_here.start(), position)
+        context.read(token)
+        found.append(token)
+    return tuple(found)
 
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -256,8 +343,10 @@ def _iri(text: str, token: Token, base: str | None) -> str:
 
 
 def _would_merge(before: str, after: str) -> bool:
-    """Tell whether two written tokens side by side could read as other tokens."""
-    return (before[-1], after[0]) in {("<", "<"), ('"', '"'), (">", ">")}
+    """Tell whether two written tokens side by side could read as other tokens (a "less
+    than" followed by anything could read as the start of an IRI)."""
+    return before in {"<", "<="} or (before[-1], after[0]) in {("<", "<"), ('"', '"'),
+                                                                (">", ">")}
 
 
 def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> str:
@@ -310,6 +399,7 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
     after_base = bool(out.tokens)
     last = 0
     index = 0
+    context = _Context()
     while index < len(found):
         token = found[index]
         kind = token.kind
@@ -346,6 +436,9 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
         if kind == "iri":
             written, kind = f"<{_iri(text, token, base)}>", "iri"
         elif kind == "pname":
+            if context.less_than():
+                # Written out as an IRI, it would be read as "less than" and other tokens.
+                raise Unreadable(f"{_where(text, token)}: {token.text} follows an operand")
             prefix, _, local = token.text.partition(":")
             if prefix not in prefixes:
                 raise Unreadable(f"{_where(text, token)}: the prefix {prefix}: is not declared")
@@ -361,6 +454,7 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
             out.space(gap or " ")
         after_base = False
         out.token(kind, written)
+        context.read(token)
         last = token.end
         index += 1
     result = "".join(out.pieces)
