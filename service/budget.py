@@ -21,6 +21,8 @@ LARGE = 1 << 20
 RETRY_SECONDS = 5
 BODIES_FULL = ("the service is reading as many request bodies as it holds at once "
                "(REQUEST_BUFFER_MB); retry after Retry-After seconds")
+RESTORES_FULL = ("the service is reading as many backups as it takes at once "
+                 "(MAX_RESTORE_BYTES); retry after Retry-After seconds")
 ANSWERS_FULL = ("the service holds as many answers for clients still reading them as it may "
                 "(QUERY_MEMORY_MB); retry after Retry-After seconds")
 

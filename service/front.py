@@ -16,13 +16,14 @@ import contextlib
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote_to_bytes
 
 import uvloop
@@ -31,7 +32,13 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
-from service.budget import ANSWERS_FULL, BODIES_FULL, Budget, return_large_allocations
+from service.budget import (
+    ANSWERS_FULL,
+    BODIES_FULL,
+    RESTORES_FULL,
+    Budget,
+    return_large_allocations,
+)
 from service.errors import ServiceError, edge_error, raw_error
 from service.limits import RUNNER
 from service.response_cache import KEPT_ONLY, NotKept
@@ -42,6 +49,9 @@ from service.writes import GRAPH_STORE
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 30.0
+# A backup sent to /admin/restore, read to a temporary file, may take longer.
+RESTORE = "/admin/restore"
+RESTORE_SECONDS = 600.0
 # The longest request line read (a long query is sent by POST), and the bytes and number of
 # header fields: past them the request is refused unread.
 LINE_LIMIT = 8190
@@ -220,7 +230,7 @@ def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
     return _Answer(seen["status"], seen["headers"], b"".join(written), rest, close)
 
 
-def _environ(scope: dict[str, Any], body: bytes, length: int,
+def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
              trusted: frozenset[str]) -> dict[str, Any]:
     """The WSGI environment of a request read whole (PEP 3333, as gunicorn builds it)."""
     client = scope.get("client") or ("", 0)
@@ -238,7 +248,8 @@ def _environ(scope: dict[str, Any], body: bytes, length: int,
         "REMOTE_ADDR": str(client[0]), "REMOTE_PORT": str(client[1]),
         "CONTENT_LENGTH": str(length) if length else "",
         "wsgi.version": (1, 0), "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+        "wsgi.input": BytesIO(body) if isinstance(body, bytes) else body,
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True,
         "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.input_terminated": True,
         "gunicorn.socket": scope.get("dmkg.socket"),
     }
@@ -270,15 +281,16 @@ def _announced(scope: dict[str, Any]) -> int | None:
 
 
 async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
-                     bodies: Budget) -> tuple[bytes, int] | None:
-    """The body and its length: whole, or as much as shows it is over max_body, or unread
-    with its announced length when that is over; None if the client left.
+                     bodies: Budget) -> tuple[bytes, int, int] | None:
+    """The body, its length and the bytes taken from bodies: the body whole, or as much as
+    shows it is over max_body, or unread with its announced length when that is over; None
+    if the client left.
 
     Its bytes are taken from bodies as they come (the caller gives them back); _Full when
     they do not fit."""
     announced = _announced(scope)
     if max_body is not None and announced is not None and announced > max_body:
-        return b"", announced  # refused on its announced length, unread
+        return b"", announced, 0  # refused on its announced length, unread
     if announced is not None and not bodies.fits(announced):
         raise _Full(bodies.refusal())  # before a `100 Continue` tells the client to send it
     chunks: list[bytes] = []
@@ -295,9 +307,44 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
             chunks.append(chunk)
             size += len(chunk)
             if not message.get("more_body") or (max_body is not None and size > max_body):
-                return b"".join(chunks), size
+                return b"".join(chunks), size, size
     except BaseException:
         bodies.give_back(size)
+        raise
+
+
+async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int, spooled: Budget,
+                      pool: ThreadPoolExecutor) -> tuple[IO[bytes], int, int] | None:
+    """A body too large to hold (a backup), written to a temporary file as it comes: the file,
+    its length and the bytes taken from spooled, or unread with its announced length when
+    that is over max_body; None if the client left. Its bytes are taken from spooled as they
+    come (the caller gives them back); _Full when they do not fit."""
+    announced = _announced(scope)
+    if announced is not None and announced > max_body:
+        return BytesIO(), announced, 0
+    if announced is not None and not spooled.fits(announced):
+        raise _Full(spooled.refusal())
+    size = 0
+    loop = asyncio.get_running_loop()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (handed on, closed by the caller)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                spooled.give_back(size)
+                spool.close()
+                return None
+            chunk = message.get("body", b"")
+            if not spooled.take(len(chunk)):
+                raise _Full(spooled.refusal())
+            size += len(chunk)
+            await loop.run_in_executor(pool, spool.write, chunk)
+            if not message.get("more_body") or size > max_body:
+                spool.seek(0)
+                return spool, size, size
+    except BaseException:
+        spooled.give_back(size)
+        spool.close()
         raise
 
 
@@ -339,7 +386,8 @@ class Front:
 
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
                  trusted: frozenset[str], bodies: Budget | None = None,
-                 answers: Budget | None = None, writes: Writes | None = None) -> None:
+                 answers: Budget | None = None, writes: Writes | None = None,
+                 max_restore: int = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
@@ -347,13 +395,18 @@ class Front:
         self.bodies = bodies or Budget(0, BODIES_FULL)
         self.answers = answers or Budget(0, ANSWERS_FULL)
         self.writes = writes
+        # Backups are written to temporary files, as many bytes at once as one may hold.
+        self.max_restore = max_restore or (max_body or 0)
+        self.spooled = Budget(self.max_restore, RESTORES_FULL)
         self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="request")
 
-    def _refused_unread(self, scope: dict[str, Any]) -> ServiceError | None:
-        """The answer a request waiting for `100 Continue` gets before its body is sent: a
-        write without a valid token is told so before it sends its body."""
-        if "100-continue" not in _header(scope, b"expect").lower():
+    def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
+        """The answer a write without a valid token gets before its body is read: a restore
+        always (its body goes to disk), another write when it waits for `100 Continue`."""
+        if not restore and "100-continue" not in _header(scope, b"expect").lower():
             return None
+        if restore and self.writes is None:
+            return WriteRefused(403, "writes are not enabled on this service")
         if self.writes is not None and _writes(scope):
             try:
                 self.writes.name_of(_header(scope, b"authorization"))
@@ -363,13 +416,21 @@ class Front:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         started = time.time()
-        refused = self._refused_unread(scope)
+        restore = scope["path"] == RESTORE and scope["method"] == "POST"
+        refused = self._refused_unread(scope, restore)
         if refused is not None:
             await _send_error(send, refused, scope["path"])
             return
+        budget = self.spooled if restore else self.bodies
+        read: tuple[bytes | IO[bytes], int, int] | None
         try:
-            async with asyncio.timeout(BODY_SECONDS):
-                read = await _read_body(scope, receive, self.max_body, self.bodies)
+            if restore:
+                async with asyncio.timeout(RESTORE_SECONDS):
+                    read = await _spool_body(scope, receive, self.max_restore, budget,
+                                             self.pool)
+            else:
+                async with asyncio.timeout(BODY_SECONDS):
+                    read = await _read_body(scope, receive, self.max_body, budget)
         except TimeoutError:
             await _send_whole(send, 408, b"408 Request Timeout: the body came too slowly\n")
             return
@@ -378,19 +439,22 @@ class Front:
             return
         if read is None:
             return  # the client left
+        body, length, taken = read
         try:
-            await self._answer(scope, read, send, started)
+            await self._answer(scope, body, length, send, started)
         finally:
-            self.bodies.give_back(len(read[0]))
+            budget.give_back(taken)
+            if not isinstance(body, bytes):
+                body.close()
 
-    async def _answer(self, scope: dict[str, Any], read: tuple[bytes, int], send: Send,
-                      started: float) -> None:
-        environ = _environ(scope, *read, self.trusted)
+    async def _answer(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
+                      send: Send, started: float) -> None:
+        environ = _environ(scope, body, length, self.trusted)
         answer = None
         if self.kept.holds(environ):
             answer = self._kept(environ)
             if answer is None:  # gone since: the layers it crossed may have changed environ
-                environ = _environ(scope, *read, self.trusted)
+                environ = _environ(scope, body, length, self.trusted)
         loop = asyncio.get_running_loop()
         if answer is None:
             answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
@@ -483,7 +547,7 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       settings.trusted_proxies,
                       bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
-                      writes=found.writes)
+                      writes=found.writes, max_restore=settings.max_restore_bytes)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

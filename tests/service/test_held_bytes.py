@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow  # servers of their own, clients that wait
 
 TOKEN = "held-bytes-token-0123456789"
 ANSWERS_CAP_MB = 150
+RESTORE_LIMIT = 8_000_000
 
 
 def _tiny(folder: Path) -> str:
@@ -31,7 +32,9 @@ def _tiny(folder: Path) -> str:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A service taking writes, reading 1 MB of request bodies at once."""
     folder = tmp_path_factory.mktemp("held")
-    settings = write_settings(folder, TOKEN, DATA=_tiny(folder), REQUEST_BUFFER_MB="1")
+    settings = write_settings(folder, TOKEN, DATA=_tiny(folder), REQUEST_BUFFER_MB="1",
+                              MAX_REQUEST_BYTES=str(2_000_000),
+                              MAX_RESTORE_BYTES=str(RESTORE_LIMIT))
     with LiveServer(folder, home=default_layout().root, settings=settings) as live:
         yield live
 
@@ -198,3 +201,33 @@ def test_a_write_without_a_token_is_refused_before_its_body_is_asked_for(
         sock.sendall(body)
         head = _head(sock)
         assert head.startswith(b"HTTP/1.1 201") or head.startswith(b"HTTP/1.1 204"), head
+
+
+def test_a_backup_larger_than_other_bodies_is_restored(server: LiveServer) -> None:
+    value = "x" * 80
+    backup = "".join(f'<urn:s{n}> <urn:p> "{value}" <urn:restored> .\n'
+                     for n in range(40_000)).encode()
+    assert 2_000_000 < len(backup) < RESTORE_LIMIT  # over MAX_REQUEST_BYTES, within the limit
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    reply = request("POST", f"{server.url}/admin/restore", body=backup,
+                    headers={**auth, "Content-Type": "application/n-quads"}, timeout=120)
+    assert reply.status == 204, reply.body
+    saved = request("GET", f"{server.url}/admin/backup", headers=auth, timeout=60)
+    assert saved.headers["dmkg-quads"] == "40000"
+    assert sorted(saved.body.splitlines()) == sorted(backup.splitlines())
+    # Over its own limit, a backup is refused on its announced length.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /admin/restore HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/n-quads\r\nAuthorization: Bearer " +
+                     TOKEN.encode() + b"\r\nContent-Length: %d\r\n\r\n" % (RESTORE_LIMIT + 1))
+        assert _head(sock).startswith(b"HTTP/1.1 413")
+
+
+def test_a_restore_without_a_token_is_refused_before_its_body_is_read(
+        server: LiveServer) -> None:
+    # No `Expect: 100-continue`: still refused on its head, as the body would go to disk.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /admin/restore HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/n-quads\r\nContent-Length: 7000000\r\n\r\n")
+        head = _head(sock)
+    assert head.startswith(b"HTTP/1.1 401"), head
