@@ -456,9 +456,11 @@ class Front:
             if answer is None:  # gone since: the layers it crossed may have changed environ
                 environ = _environ(scope, body, length, self.trusted)
         loop = asyncio.get_running_loop()
+        # A kept answer is held by the kept answers (RESPONSE_CACHE_MB) whoever reads it.
+        size = 0 if answer is not None else PIECE
         if answer is None:
             answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
-        size = len(answer.first)
+            size = len(answer.first)
         # An answer of one piece is written at once; a longer one is held until it is read,
         # and only if it fits beside the others held (else the client is told to retry).
         if size > PIECE and not self.answers.take(size):
