@@ -372,7 +372,8 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 def _writes(scope: dict[str, Any]) -> bool:
     """Tell whether a request is a write, which needs a token (read from its head alone)."""
     path = scope["path"]
-    return (path == GRAPH_STORE or path.startswith("/admin/")
+    return ((path == GRAPH_STORE and scope["method"] in {"PUT", "POST", "DELETE"})
+            or path.startswith("/admin/")
             or _header(scope, b"content-type").split(";")[0].strip().lower()
             == "application/sparql-update")
 
