@@ -3,6 +3,7 @@ bodies being read; and the HTTP edge refuses what it would otherwise misread."""
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -146,10 +147,10 @@ def test_request_bodies_read_at_once_stay_within_their_total(server: LiveServer)
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                      b"Content-Type: application/sparql-query\r\n\r\n")
         piece = b" " * 50_000
-        with pytest.raises(OSError):  # refused and closed while it sends
-            for _ in range(10):
-                sock.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
-                time.sleep(0.05)
+        for _ in range(10):
+            sock.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            if select.select([sock], [], [], 0.1)[0]:
+                break  # answered before the body is whole
         head = _head(sock)
         assert head.startswith(b"HTTP/1.1 503") and b"retry-after" in head.lower(), head
         sock.close()
