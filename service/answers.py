@@ -17,8 +17,9 @@ from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
-from service.errors import service_error
-from service.limits import RUNNER, QueryLimits, check_text
+from kg.store.hidden_graphs import graphs_of, hidden_named, refusal
+from service.errors import ServiceError, service_error
+from service.limits import RUNNER, Deadline, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
 
@@ -57,7 +58,7 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
         # The query may run on a helper thread, outside any application context.
         # Every step, from reading the text on, counts against the time limit.
         answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
-                            limits.seconds, environ.get("gunicorn.socket"),
+                            Deadline.of(environ, limits.seconds), environ.get("gunicorn.socket"),
                             environ.get("PATH_INFO") or ENDPOINT)
     except Exception as error:
         found = service_error(error)
@@ -98,6 +99,9 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
     # One reading is checked, rewritten and executed: the plain form of the query, lexed
     # once and carried as a value through every step.
     read = store.checked(operation.text, base)
+    hidden = hidden_named(read, *graphs_of(dataset))
+    if hidden:
+        raise ServiceError(403, refusal(hidden))
     query = with_row_limit(read, cap + 1) if cap else read
     try:
         outcome = store.query(query, dataset)

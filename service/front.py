@@ -40,7 +40,7 @@ from service.budget import (
     return_large_allocations,
 )
 from service.errors import ServiceError, edge_error, raw_error
-from service.limits import RUNNER
+from service.limits import READ_AT, RUNNER
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
 from service.write_access import WriteRefused, Writes
@@ -72,6 +72,9 @@ THREADS = 8
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
 RETIRING_SECONDS = 60
+# How long a stopping worker waits for the first request of a connection it has accepted
+# but not yet read from: a client that connected just before the stop is answered, not reset.
+FIRST_REQUEST_SECONDS = 2.0
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -120,6 +123,8 @@ class Protocol(HttpToolsProtocol):
     head_bytes = 0
     raw: RawSocket | None = None
     codings: bytes = b""
+    begun = 0  # requests begun on this connection
+    stopping = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -141,8 +146,23 @@ class Protocol(HttpToolsProtocol):
             self.raw.forget()
         super().connection_lost(exc)
 
+    def shutdown(self) -> None:
+        """Stop after the request in hand, or after the first one of a connection accepted but
+        not read yet (uvicorn closes it at once: its client, whose request may already be on
+        the way, would see a reset)."""
+        if self.cycle is None and self.begun == 0 and not self.stopping:
+            self.stopping = True
+            self.loop.call_later(FIRST_REQUEST_SECONDS, self._close_if_unread)
+            return
+        super().shutdown()
+
+    def _close_if_unread(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.begun += 1
         self._time_head()
         self.head_bytes = 0
         self.codings = b""
@@ -177,6 +197,8 @@ class Protocol(HttpToolsProtocol):
             self.head_timer.cancel()
             self.head_timer = None
         super().on_headers_complete()
+        if self.stopping and self.cycle is not None:
+            self.cycle.keep_alive = False  # the worker is stopping: one answer, then close
 
     def send_400_response(self, msg: str) -> None:
         """Answer a request the head limits refused (uvicorn calls this for any parser error)."""
@@ -440,22 +462,24 @@ class Front:
             return
         if read is None:
             return  # the client left
+        read_at = time.monotonic()  # the request's time limit counts from here
         body, length, taken = read
         try:
-            await self._answer(scope, body, length, send, started)
+            await self._answer(scope, body, length, send, started, read_at)
         finally:
             budget.give_back(taken)
             if not isinstance(body, bytes):
                 body.close()
 
     async def _answer(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
-                      send: Send, started: float) -> None:
+                      send: Send, started: float, read_at: float) -> None:
         environ = _environ(scope, body, length, self.trusted)
         answer = None
         if self.kept.holds(environ):
             answer = self._kept(environ)
             if answer is None:  # gone since: the layers it crossed may have changed environ
                 environ = _environ(scope, body, length, self.trusted)
+        environ[READ_AT] = read_at
         loop = asyncio.get_running_loop()
         # A kept answer is held by the kept answers (RESPONSE_CACHE_MB) whoever reads it.
         size = 0 if answer is not None else PIECE

@@ -19,7 +19,8 @@ from kg.paths import Layout
 from kg.store import Backend
 from service.config import Settings
 from service.dataset_info import DatasetInfo
-from service.limits import ClientLimiter, DeadlineRunner, QueryLimits
+from service.errors import ServiceError
+from service.limits import ClientLimiter, Deadline, DeadlineRunner, QueryLimits
 from service.response_cache import ResponseCache
 
 if TYPE_CHECKING:
@@ -122,8 +123,14 @@ def query_limits() -> QueryLimits:
     return services().limits
 
 
-def run_timed(work: Callable[[], T]) -> T:
-    """Run work for the current request under the application's time limit."""
-    found = services()
-    return found.runner.run(work, found.limits.seconds, request.environ.get("gunicorn.socket"),
-                            request.path)
+def request_deadline() -> Deadline:
+    """When the current request's time is up: the time limit, from when it was read."""
+    return Deadline.of(request.environ, services().limits.seconds)
+
+
+def run_timed(work: Callable[[], T], cut: Callable[[], BaseException] | None = None,
+              on_memory: Callable[[], ServiceError | None] | None = None) -> T:
+    """Run work for the current request within its deadline (see DeadlineRunner.run)."""
+    return services().runner.run(work, request_deadline(),
+                                 request.environ.get("gunicorn.socket"), request.path, cut,
+                                 on_memory)

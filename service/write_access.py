@@ -110,15 +110,17 @@ class Writes:
                                         "which belongs to the build and cannot be written; "
                                         "write to another named graph")
 
-    def record(self, who: str, operation: str, status: str, **details: Any) -> None:
+    def record(self, who: str, operation: str, status: str, client: str | None = None,
+               **details: Any) -> None:
         """Append one line to the audit log and make it durable before answering.
 
+        client: the address the write came from (by default the current request's).
         A log that cannot be written is reported on the service's log: the write it records
         may already be applied and durable, and its client must hear so.
         """
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
-                 "client": request.remote_addr, "operation": operation, "status": status,
-                 **details}
+                 "client": client if client is not None else request.remote_addr,
+                 "operation": operation, "status": status, **details}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.audit.parent.mkdir(parents=True, exist_ok=True)

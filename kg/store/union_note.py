@@ -24,16 +24,23 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.store.hidden_graphs import HIDDEN, is_hidden
+
 NOTE = "UNION"
 SET, MULTISET = "set", "multiset"
+
+
+# Hidden graphs (kg.store.hidden_graphs) repeat triples of the others: they never count.
+_SHOWN = f'FILTER(!STRSTARTS(STR({{}}), "{HIDDEN}"))'
 
 
 def overlaps(store: ox.Store, graphs: tuple[str, ...] | None = None) -> bool:
     """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
     if graphs is None:
         found = store.query(
-            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
-            "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
+            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) "
+            f"{_SHOWN.format('?a')} {_SHOWN.format('?b')} }} "
+            f"UNION {{ ?s ?p ?o GRAPH ?b {{ ?s ?p ?o }} {_SHOWN.format('?b')} }} }}")
     else:
         names = " ".join(str(ox.NamedNode(g)) for g in graphs)
         found = store.query(
@@ -55,7 +62,8 @@ def held_elsewhere(store: ox.Store, triples: list[ox.Triple], graph: str) -> boo
 def graph_names(store: ox.Store) -> set[str]:
     """The store's graph names, read from its graph list, not from its quads (which can still
     take a while in a store with many recent writes: a writer keeps them up to date itself)."""
-    return {str(g) for g in store.named_graphs()}
+    return {str(g) for g in store.named_graphs()
+            if not (isinstance(g, ox.NamedNode) and is_hidden(g.value))}
 
 
 def graphs_key(names: set[str]) -> str:

@@ -273,8 +273,8 @@ def test_the_time_limit_and_the_rate_limit_answer_in_the_family_format(
             stopped = request("GET", f"{server.url}/sparql?query={ENDLESS}")
         assert stopped.status == 503 and "time limit" in stopped.text
         check(stopped, "/sparql")
-        # A connection the retiring worker took just before it stopped is closed unanswered:
-        # wait for its successor to answer before counting what the families answer.
+        # Wait for the retired worker's successor before counting what the families answer
+        # (its rate limit starts afresh).
         deadline = time.monotonic() + 30
         while True:
             try:
