@@ -335,14 +335,15 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
         raise
 
 
-async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int, spooled: Budget,
-                      pool: ThreadPoolExecutor) -> tuple[IO[bytes], int, int] | None:
+async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
+                      spooled: Budget, pool: ThreadPoolExecutor,
+                      ) -> tuple[IO[bytes], int, int] | None:
     """A body too large to hold (a backup), written to a temporary file as it comes: the file,
     its length and the bytes taken from spooled, or unread with its announced length when
     that is over max_body; None if the client left. Its bytes are taken from spooled as they
     come (the caller gives them back); _Full when they do not fit."""
     announced = _announced(scope)
-    if announced is not None and announced > max_body:
+    if max_body is not None and announced is not None and announced > max_body:
         return BytesIO(), announced, 0
     if announced is not None and not spooled.fits(announced):
         raise _Full(spooled.refusal())
@@ -361,7 +362,7 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int, sp
                 raise _Full(spooled.refusal())
             size += len(chunk)
             await loop.run_in_executor(pool, spool.write, chunk)
-            if not message.get("more_body") or size > max_body:
+            if not message.get("more_body") or (max_body is not None and size > max_body):
                 spool.seek(0)
                 return spool, size, size
     except BaseException:
@@ -419,8 +420,8 @@ class Front:
         self.answers = answers or Budget(0, ANSWERS_FULL)
         self.writes = writes
         # Backups are written to temporary files, as many bytes at once as one may hold.
-        self.max_restore = max_restore or (max_body or 0)
-        self.spooled = Budget(self.max_restore, RESTORES_FULL)
+        self.max_restore = max_restore or max_body  # None: no limit
+        self.spooled = Budget(self.max_restore or 0, RESTORES_FULL)
         self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="request")
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
