@@ -120,45 +120,43 @@ _CLAUSE_ENDS = frozenset({"WHERE", "FROM", "LIMIT", "OFFSET", "VALUES", "ORDER",
 
 
 class _Context:
-    """Where a lexer stands: in an expression or not, and after an operand or not."""
+    """Where a lexer stands: in an expression or not (the tokens before tell the rest)."""
 
-    __slots__ = ("before_last", "brackets", "clause", "last")
+    __slots__ = ("brackets", "clause")
 
     def __init__(self) -> None:
         self.brackets: list[bool] = []  # per open bracket: whether it holds an expression
         self.clause = False
-        self.last: Token | None = None
-        self.before_last: Token | None = None
 
-    def less_than(self) -> bool:
-        """Tell whether a `<` here is "less than" (else it may start an IRI)."""
-        last = self.last
-        if not self.brackets or not self.brackets[-1] or last is None:
+    def less_than(self, before: Sequence[Token]) -> bool:
+        """Tell whether a `<` after the tokens before is "less than" (else it may start an
+        IRI)."""
+        if not self.brackets or not self.brackets[-1] or not before:
             return False
+        last = before[-1]
         return (last.kind in _OPERAND_ENDS or last.text in {")", ")>>"}
                 or (last.kind == "word" and last.text.upper() in {"TRUE", "FALSE"}))
 
-    def _opens_expression(self) -> bool:
-        last = self.last
+    def _opens_expression(self, before: Sequence[Token]) -> bool:
         if self.brackets and self.brackets[-1]:
             return True
-        if last is None:
+        if not before:
             return False
+        last = before[-1]
         if last.kind == "word":
             return last.text.upper() not in _NOT_EXPRESSIONS
         if last.kind in {"var", "iri", "pname"} or last.text == ")":
             # A projection or condition after another, or a function called by its IRI.
-            before = self.before_last
-            return self.clause or (last.kind in {"iri", "pname"} and before is not None
-                                   and before.is_keyword("FILTER"))
+            return self.clause or (last.kind in {"iri", "pname"} and len(before) > 1
+                                   and before[-2].is_keyword("FILTER"))
         return False
 
-    def read(self, token: Token) -> None:
-        """Move past token."""
+    def read(self, token: Token, before: Sequence[Token]) -> None:
+        """Move past token (only brackets and words move it), which follows before."""
         kind, text = token.kind, token.text
         if kind == "punct":
             if text == "(":
-                self.brackets.append(self._opens_expression())
+                self.brackets.append(self._opens_expression(before))
             elif text in {"{", "[", "<<(", "{|"}:
                 self.brackets.append(False)
                 self.clause = self.clause and text != "{"
@@ -172,7 +170,6 @@ class _Context:
                 self.clause = True
             elif word in _CLAUSE_ENDS:
                 self.clause = False
-        self.before_last, self.last = self.last, token
 
 
 def tokens(text: str) -> tuple[Token, ...]:
@@ -185,22 +182,27 @@ def tokens(text: str) -> tuple[Token, ...]:
     _lexed += 1
     found: list[Token] = []
     context = _Context()
-    position, size, match = 0, len(text), _TOKEN.match
-    while position < size:
-        found_here = match(text, position)
-        assert found_here is not None  # `other` takes any character
-        kind = found_here.lastgroup or "other"
-        if text[position] == "<" and kind != "ws" and context.less_than():
-            found_here = _LESS.match(text, position)
-            assert found_here is not None
-            kind = "punct"
-        position = found_here.end()
-        if kind in _SKIPPED:
-            continue
-        token = Token(kind, found_here.group(), found_here.start(), position)
-        context.read(token)
-        found.append(token)
-    return tuple(found)
+    moved, less_than = context.read, context.less_than
+    position = 0
+    while True:
+        for match in _TOKEN.finditer(text, position):
+            kind = match.lastgroup
+            if kind in _SKIPPED:
+                continue
+            start = match.start()
+            if text[start] == "<" and less_than(found):
+                # Read again from here on: what follows the "less than" is other tokens.
+                less = _LESS.match(text, start)
+                assert less is not None
+                position = less.end()
+                found.append(Token("punct", less.group(), start, position))
+                break
+            token = Token(kind or "other", match.group(), start, match.end())
+            if kind == "punct" or kind == "word":
+                moved(token, found)
+            found.append(token)
+        else:
+            return tuple(found)
 
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -400,6 +402,7 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
     last = 0
     index = 0
     context = _Context()
+    written_from: list[Token] = []  # the tokens written so far, as they came
     while index < len(found):
         token = found[index]
         kind = token.kind
@@ -436,7 +439,7 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
         if kind == "iri":
             written, kind = f"<{_iri(text, token, base)}>", "iri"
         elif kind == "pname":
-            if context.less_than():
+            if context.less_than(written_from):
                 # Written out as an IRI, it would be read as "less than" and other tokens.
                 raise Unreadable(f"{_where(text, token)}: {token.text} follows an operand")
             prefix, _, local = token.text.partition(":")
@@ -454,7 +457,9 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
             out.space(gap or " ")
         after_base = False
         out.token(kind, written)
-        context.read(token)
+        if kind == "punct" or kind == "word":
+            context.read(token, written_from)
+        written_from.append(token)
         last = token.end
         index += 1
     result = "".join(out.pieces)
