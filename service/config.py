@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_MB": 64,
     # Bytes a request body may hold (413 beyond).
     "MAX_REQUEST_BYTES": 10 * 1024 * 1024,
+    # Bytes a backup sent to /admin/restore may hold (413 beyond); read to a temporary file.
+    "MAX_RESTORE_BYTES": 1 << 30,
+    # Megabytes of request bodies one worker reads at once (503 with Retry-After beyond).
+    "REQUEST_BUFFER_MB": 128,
     # Requests per second each client may make, with bursts up to RATE_BURST (0: no limit).
     "RATE_LIMIT": 50.0,
     "RATE_BURST": 200,
@@ -138,6 +142,8 @@ class Settings:
     result_limit: int
     response_cache_mb: int
     max_request_bytes: int
+    request_buffer_mb: int
+    max_restore_bytes: int
     rate_limit: float
     rate_burst: int
     concurrency_limit: int
@@ -171,6 +177,8 @@ class Settings:
             result_limit=int(config["RESULT_LIMIT"]),
             response_cache_mb=int(config["RESPONSE_CACHE_MB"]),
             max_request_bytes=int(config["MAX_REQUEST_BYTES"]),
+            request_buffer_mb=int(config["REQUEST_BUFFER_MB"]),
+            max_restore_bytes=int(config["MAX_RESTORE_BYTES"]),
             rate_limit=float(config["RATE_LIMIT"]), rate_burst=int(config["RATE_BURST"]),
             concurrency_limit=int(config["CONCURRENCY_LIMIT"]),
             write_tokens=str(config["WRITE_TOKENS"] or ""),

@@ -254,12 +254,19 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def raw_error(error: ServiceError, target: str) -> bytes:
-    """The whole HTTP answer written on a socket, in the family of the request's target (its
-    path and ?format=): a request refused unread, or one in hand when the process ends."""
+def edge_error(error: ServiceError, target: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an error answered before the application sees
+    the request, in the family of the request's target (its path and ?format=)."""
     chosen = family_of_target(target)
     status, headers, body = render(error, chosen, {})
     policy_headers(chosen, headers, chosen.cors)
+    return status, headers, body
+
+
+def raw_error(error: ServiceError, target: str) -> bytes:
+    """The whole HTTP answer written on a socket, in the family of the request's target (its
+    path and ?format=): a request refused unread, or one in hand when the process ends."""
+    status, headers, body = edge_error(error, target)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 

@@ -72,7 +72,10 @@ class Writes:
 
     def who(self) -> str:
         """Return the name behind the request's bearer token, or refuse with 401."""
-        header = request.headers.get("Authorization", "")
+        return self.name_of(request.headers.get("Authorization", ""))
+
+    def name_of(self, header: str) -> str:
+        """Return the name behind an Authorization header's bearer token, or refuse with 401."""
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise WriteRefused(401, "writes need an Authorization: Bearer token")
