@@ -383,8 +383,9 @@ async def _send_whole(send: Send, status: int, text: bytes) -> None:
 
 def _target(scope: dict[str, Any]) -> str:
     """The request's path and query string, as on its request line (its family's key)."""
+    path: str = scope["path"]
     query = scope["query_string"].decode("latin-1")
-    return scope["path"] + (f"?{query}" if query else "")
+    return path + (f"?{query}" if query else "")
 
 
 async def _send_error(send: Send, error: ServiceError, target: str) -> None:
