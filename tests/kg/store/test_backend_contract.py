@@ -373,7 +373,7 @@ def test_an_on_disk_store_notes_once_whether_its_union_is_a_set(tmp_path: Path) 
 
 
 def test_the_embedded_stores_declare_what_the_service_asks_of_them(tmp_path: Path) -> None:
-    own = {Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE}
+    own = {Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE, Capability.INDEXED_QUADS}
     assert OxigraphBackend.in_memory().capabilities == own
     writable = OxigraphBackend.writable(tmp_path / "store")
     assert writable.capabilities == own | {Capability.WRITES}
