@@ -51,8 +51,9 @@ DEFAULTS: dict[str, Any] = {
     # Requests per second each client may make, with bursts up to RATE_BURST (0: no limit).
     "RATE_LIMIT": 50.0,
     "RATE_BURST": 200,
-    # Requests one client may have in progress at once (0: no limit).
-    "CONCURRENCY_LIMIT": 8,
+    # Requests one client may have in progress at once (0: no limit): below a worker's 8
+    # threads, so that one client never holds them all.
+    "CONCURRENCY_LIMIT": 4,
     # A file of `NAME TOKEN` lines: writes (SPARQL Update, Graph Store Protocol) are enabled
     # for the holders of these bearer tokens. Empty: the service is read-only.
     "WRITE_TOKENS": "",

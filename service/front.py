@@ -40,9 +40,9 @@ from service.budget import (
     return_large_allocations,
 )
 from service.errors import ServiceError, edge_error, raw_error
-from service.limits import READ_AT
+from service.limits import READ_AT, TOO_MANY
 from service.response_cache import KEPT_ONLY, NotKept
-from service.routes import WSGIApp
+from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
 from service.writes import GRAPH_STORE
 
@@ -420,7 +420,7 @@ class Front:
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
                  trusted: frozenset[str], bodies: Budget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
-                 max_restore: int = 0) -> None:
+                 max_restore: int = 0, per_client: int = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
@@ -432,6 +432,11 @@ class Front:
         self.max_restore = max_restore or max_body  # None: no limit
         self.spooled = Budget(self.max_restore or 0, RESTORES_FULL)
         self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="request")
+        # Requests each client has waiting for a thread or on one (CONCURRENCY_LIMIT, in the
+        # families it limits): counted from the hand-off, so that one client's requests
+        # queued behind its own cannot take every thread in turn. Kept on the loop only.
+        self.per_client = per_client
+        self.in_hand: dict[str, int] = {}
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read: a restore
@@ -481,6 +486,23 @@ class Front:
             if not isinstance(body, bytes):
                 body.close()
 
+    def _admitted(self, environ: dict[str, Any]) -> str | None:
+        """The client whose request may take a thread ("" when not counted), or None when it
+        has CONCURRENCY_LIMIT requests in hand already."""
+        if not self.per_client or not family(environ.get("PATH_INFO") or "/").limited:
+            return ""
+        client = environ.get("REMOTE_ADDR") or "-"
+        held = self.in_hand.get(client, 0)
+        if held >= self.per_client:
+            return None
+        self.in_hand[client] = held + 1
+        return client
+
+    def _leave(self, client: str) -> None:
+        held = self.in_hand.pop(client, 1) - 1
+        if held > 0:
+            self.in_hand[client] = held
+
     async def _answer(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
                       send: Send, started: float, read_at: float) -> None:
         environ = _environ(scope, body, length, self.trusted)
@@ -494,7 +516,18 @@ class Front:
         # A kept answer is held by the kept answers (RESPONSE_CACHE_MB) whoever reads it.
         size = 0 if answer is not None else PIECE
         if answer is None:
-            answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
+            client = self._admitted(environ)
+            if client is None:
+                await _send_error(send, ServiceError(429, TOO_MANY, [("Retry-After", "1")]),
+                                  _target(scope))
+                if ACCESS.handlers:
+                    ACCESS.info(_combined(environ, "429", 0, started))
+                return
+            try:
+                answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
+            finally:
+                if client:
+                    self._leave(client)
             size = len(answer.first)
         # An answer of one piece is written at once; a longer one is held until it is read,
         # and only if it fits beside the others held (else the client is told to retry).
@@ -584,7 +617,8 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       settings.trusted_proxies,
                       bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
-                      writes=found.writes, max_restore=settings.max_restore_bytes)
+                      writes=found.writes, max_restore=settings.max_restore_bytes,
+                      per_client=settings.concurrency_limit)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

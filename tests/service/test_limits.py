@@ -284,3 +284,51 @@ def test_a_connection_taken_just_before_a_worker_retires_is_answered(
         head = answer.split(b"\r\n\r\n", 1)[0].lower()
         assert head.startswith(b"http/1.1 200"), head
         assert b"connection: close" in head  # the retiring worker answers it, then closes
+
+
+def _from(server: LiveServer, address: str, sparql: str, timeout: float = 60) -> Reply:
+    """A GET /sparql sent from one loopback address (a client of its own)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout,
+                                            source_address=(address, 0))
+    try:
+        connection.request("GET", f"/sparql?query={quote(sparql)}",
+                           headers={"Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()},
+                     response.read())
+    finally:
+        connection.close()
+
+
+def test_one_client_cannot_hold_every_thread(tmp_path: Path, built: Layout) -> None:
+    from service.config import DEFAULTS
+
+    settings = {"CONCURRENCY_LIMIT": str(DEFAULTS["CONCURRENCY_LIMIT"]), "QUERY_TIMEOUT": "6",
+                "RATE_LIMIT": "0"}
+    with LiveServer(tmp_path, home=built.root, settings=settings) as server:
+        workers = len(server.workers())
+        heavy: list[Reply] = []
+
+        def send(number: int) -> None:
+            # Distinct texts: no kept answer serves them.
+            heavy.append(_from(server, "127.0.0.5", f"{ENDLESS} # {number}"))
+
+        senders = [threading.Thread(target=send, args=(n,)) for n in range(20)]
+        for sender in senders:
+            sender.start()
+        time.sleep(1)
+        started = time.monotonic()
+        other = _from(server, "127.0.0.9", "ASK {}")
+        waited = time.monotonic() - started
+        for sender in senders:
+            sender.join()
+    assert other.status == 200
+    # Before, the heavy client's requests took every thread and this one waited for the
+    # time limit (6 s); the bound is loose for a loaded machine.
+    assert waited < 3, waited
+    statuses = sorted(reply.status for reply in heavy)
+    # Each worker admits CONCURRENCY_LIMIT of them; the rest are refused at once.
+    assert statuses.count(429) >= 20 - workers * DEFAULTS["CONCURRENCY_LIMIT"], statuses
+    assert all(r.headers.get("retry-after") for r in heavy if r.status == 429)
