@@ -143,7 +143,7 @@ def measure(root: Path, scale: int, runs: int, before: Path, scratch: Path
     home, figures = _home(root, scale)
     _load(home)
     order = [("before", "after"), ("after", "before")]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for turn in range(runs):
         for code in order[turn % 2]:
             row = one(before if code == "before" else ROOT, home, scratch)
