@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +89,9 @@ PENDING = "PENDING"
 TERMS = "terms.json"
 WRITER_HEAP = 256 * 1024 * 1024
 WRITER_THREADS = 2
+# A store on disk of this size or more is read by two processes (see _helper): about 200,000
+# triples, read in a second by one.
+APART = 40 * 1024 * 1024
 
 
 @dataclass
@@ -98,6 +104,9 @@ class Record:
     texts: list[str] = field(default_factory=list)
     facets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     graphs: set[str] = field(default_factory=set)
+    # Its folded names and the fields made of them, once made (see prepared).
+    names: tuple[list[str], dict[str, list[Any]]] | None = field(default=None, compare=False,
+                                                                 repr=False)
 
 
 def _iri(value: str) -> str:
@@ -131,7 +140,20 @@ def read(backend: Backend, entities: Iterable[str] | None = None
     terms: dict[str, dict[str, str]] = {}
     if chosen is None and isinstance(backend, OxigraphBackend):
         # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
-        _read_quads(backend, records, terms)
+        with _helper(backend) as helper:
+            texts = helper.submit(_texts_apart, str(backend.path), backend.version()) \
+                if helper else None
+            _read_names(backend, records, terms)
+            if texts is None:
+                _read_texts(backend, records)
+            else:
+                for record in records.values():  # its names prepared while the helper reads
+                    prepared(record)
+                for individual, found, facets in texts.result():
+                    record = records[individual]
+                    record.texts.extend(found)
+                    for facet, values in facets.items():
+                        record.facets[facet].update(values)
     else:
         _read_rows(backend, records, chosen)
         if chosen is None:
@@ -165,10 +187,10 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
 
 
-def _read_quads(backend: OxigraphBackend, records: dict[str, Record],
+def _read_names(backend: OxigraphBackend, records: dict[str, Record],
                 terms: dict[str, dict[str, str]]) -> None:
-    """Read every record, and the terms' labels, as the queries would: the same filters, in
-    the order the queries answer (that of the store's indexes)."""
+    """Read every individual's names and types, and the terms' labels, as the queries would:
+    the same filters, in the order the queries answer (that of the store's indexes)."""
     iri, literal, dmr, dmo = ox.NamedNode, ox.Literal, str(DMR), str(DMO)
     for quad in backend.default_quads(LABEL):
         subject, name = quad.subject, quad.object
@@ -186,6 +208,11 @@ def _read_quads(backend: OxigraphBackend, records: dict[str, Record],
         if (type(subject) is iri and subject.value.startswith(dmr) and type(kind) is iri
                 and kind.value.startswith(dmo)):
             records[subject.value].types.add(kind.value.removeprefix(dmo))
+
+
+def _read_texts(backend: OxigraphBackend, records: dict[str, Record]) -> None:
+    """Read every individual's texts and facet values, as _read_names reads its names."""
+    iri, literal, dmr = ox.NamedNode, ox.Literal, str(DMR)
     for prop in TEXTS:
         for quad in backend.default_quads(prop):
             subject, text = quad.subject, quad.object
@@ -198,9 +225,43 @@ def _read_quads(backend: OxigraphBackend, records: dict[str, Record],
                 records[subject.value].facets[facet].add(value.value.removeprefix(dmr))
 
 
+@contextmanager
+def _helper(backend: OxigraphBackend) -> Iterator[ProcessPoolExecutor | None]:
+    """A process to read the texts while this one reads the names, or None.
+
+    Reading is the store's work, one term looked up at a time, at the speed of one core: a
+    second process reading the same store read-only halves the time, for a store open to
+    other processes (loaded, not writable) and large enough to pay for starting it.
+    """
+    path = backend.path
+    if (path is None or Capability.WRITES in backend.capabilities
+            or sum(f.stat().st_size for f in path.iterdir() if f.is_file()) < APART):
+        yield None
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def _texts_apart(path: str, version: str
+                 ) -> list[tuple[str, list[str], dict[str, set[str]]]]:
+    """In the helper process: every individual's texts and facet values, read from the store
+    at path."""
+    records: dict[str, Record] = defaultdict(Record)
+    _read_texts(OxigraphBackend.on_disk(Path(path), version), records)
+    return [(iri, record.texts, dict(record.facets)) for iri, record in records.items()]
+
+
 def folded_names(record: Record) -> list[str]:
     """The individual's names and alternative labels folded, each once, in order."""
     return sorted({fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]})
+
+
+def prepared(record: Record) -> tuple[list[str], dict[str, list[Any]]]:
+    """The record's folded names and the index fields made of them, made once."""
+    if record.names is None:
+        names = folded_names(record)
+        record.names = names, _name_fields(names)
+    return record.names
 
 
 def rank_key(iri: str, labels: dict[str, str], alt_labels: list[tuple[str, str]]
@@ -223,11 +284,10 @@ def _name_fields(names: list[str]) -> dict[str, list[Any]]:
             "word_sound": [key for found in split for key in word_sound_keys(found)]}
 
 
-def document(iri: str, record: Record, weight: float, layout: tantivy.Schema,
-             names: list[str] | None = None) -> tantivy.Document:
-    """The index's document of one individual (made whole from one mapping: the quickest);
-    names are its folded_names, when known already."""
-    fields = _name_fields(folded_names(record) if names is None else names)
+def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
+             ) -> tantivy.Document:
+    """The index's document of one individual (made whole from one mapping: the quickest)."""
+    fields = dict(prepared(record)[1])
     fields.update({
         "iri": [iri], "text": record.texts,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
@@ -248,15 +308,16 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     index = tantivy.Index(schema(), str(folder) if folder else None)
     register(index)
     # Each record's names folded once, for its place and for its document.
-    names = {iri: folded_names(record) for iri, record in records.items()}
+    names = {iri: prepared(record)[0] for iri, record in records.items()}
     ranked = sorted(records, key=lambda i: _ranked(i, names[i]))
     # log2(2 + weight) multiplies a tier's score by a factor in (1, 2]: the first-ranked
     # entity gets the largest, and tiers lie a factor 8 apart, so a tier always wins.
     top = max(len(ranked), 1)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
-        writer.add_document(document(iri, records[iri], 2.0 * (top - position) / top,
-                                     index.schema, names[iri]))
+        record = records[iri]
+        writer.add_document(document(iri, record, 2.0 * (top - position) / top, index.schema))
+        record.names = None  # its fields are the document's now
     writer.commit()
     writer.wait_merging_threads()
     if folder:
