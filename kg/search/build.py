@@ -92,6 +92,8 @@ WRITER_THREADS = 2
 # A store on disk of this size or more is read by two processes (see _helper): about 200,000
 # triples, read in a second by one.
 APART = 40 * 1024 * 1024
+# What a hit shows of an individual, as compact JSON (one encoder for every document).
+_ENTITY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -276,12 +278,16 @@ def _ranked(iri: str, names: list[str]) -> tuple[int, str, str]:
 
 
 def _name_fields(names: list[str]) -> dict[str, list[Any]]:
-    """The fields made of the folded names: each name's words split once for all of them."""
-    split = [words(name) for name in names]
+    """The fields made of the folded names: each name's words split once for all of them.
+
+    A word in several names (a label and its translation share most) is given once: those
+    fields keep which documents hold a term, not how often, and each start of a word given
+    costs the index its n-grams.
+    """
+    unique = list(dict.fromkeys(word for name in names for word in words(name)))
     return {"name": names, "name_start": names, "name_grams": names, "words": names,
-            "word_start": [word for found in split for word in found],
-            "sound": [sound_key(name) for name in names],
-            "word_sound": [key for found in split for key in word_sound_keys(found)]}
+            "word_start": unique, "sound": [sound_key(name) for name in names],
+            "word_sound": list(word_sound_keys(unique))}
 
 
 def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
@@ -294,8 +300,8 @@ def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
         "class": sorted(record.types),
         "claim_kind": sorted(record.types & CLAIM_KINDS),
         "graph": [*sorted(record.graphs), WRITTEN] if record.graphs else [],
-        "entity": [json.dumps([record.labels, record.alt_labels, sorted(record.types)],
-                              ensure_ascii=False, separators=(",", ":")).encode()],
+        "entity": [_ENTITY.encode([record.labels, record.alt_labels, sorted(record.types)]
+                                  ).encode()],
         "weight": [weight]})
     for facet, values in record.facets.items():
         fields[facet] = sorted(values)
