@@ -8,7 +8,7 @@ import os
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,16 +146,11 @@ def read(backend: Backend, entities: Iterable[str] | None = None
             texts = helper.submit(_texts_apart, str(backend.path), backend.version()) \
                 if helper else None
             _read_names(backend, records, terms)
-            if texts is None:
-                _read_texts(backend, records)
-            else:
+            if texts is not None:
                 for record in records.values():  # its names prepared while the helper reads
                     prepared(record)
-                for individual, found, facets in texts.result():
-                    record = records[individual]
-                    record.texts.extend(found)
-                    for facet, values in facets.items():
-                        record.facets[facet].update(values)
+            if not _merged(texts, records):
+                _read_texts(backend, records)
     else:
         _read_rows(backend, records, chosen)
         if chosen is None:
@@ -242,6 +237,24 @@ def _helper(backend: OxigraphBackend) -> Iterator[ProcessPoolExecutor | None]:
         return
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool
+
+
+def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None,
+            records: dict[str, Record]) -> bool:
+    """Add the texts and facet values the helper read to the records; False when it read
+    none (no helper, or one that could not open the store)."""
+    if texts is None:
+        return False
+    try:
+        found = texts.result()
+    except (OSError, RuntimeError):  # the store's errors, and a helper that died
+        return False
+    for individual, read_texts, facets in found:
+        record = records[individual]
+        record.texts.extend(read_texts)
+        for facet, values in facets.items():
+            record.facets[facet].update(values)
+    return True
 
 
 def _texts_apart(path: str, version: str

@@ -69,3 +69,15 @@ def test_an_index_built_by_two_processes_answers_as_one_built_by_one(
     assert answers[0] == answers[1]
     assert answers[0][3][0] == 1  # the quote in two graphs
     assert all(total for total, _, _ in answers[0])
+
+
+def test_a_helper_that_cannot_open_the_store_leaves_the_reading_to_this_process(
+        loaded: OxigraphBackend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    alone = build.read(loaded)
+    monkeypatch.setattr(build, "APART", 0)
+    monkeypatch.setattr(loaded, "path", tmp_path / "nothing")  # no store there
+    (tmp_path / "nothing").mkdir()
+    (tmp_path / "nothing" / "CURRENT").write_text("not a store\n")
+    with build._helper(loaded) as helper:
+        assert helper is not None
+    assert build.read(loaded) == alone
