@@ -106,9 +106,8 @@ class Record:
     texts: list[str] = field(default_factory=list)
     facets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     graphs: set[str] = field(default_factory=set)
-    # Its folded names and the fields made of them, once made (see prepared).
-    names: tuple[list[str], dict[str, list[Any]]] | None = field(default=None, compare=False,
-                                                                 repr=False)
+    # Its folded names, once folded (see prepared).
+    names: list[str] | None = field(default=None, compare=False, repr=False)
 
 
 def _iri(value: str) -> str:
@@ -147,7 +146,7 @@ def read(backend: Backend, entities: Iterable[str] | None = None
                 if helper else None
             _read_names(backend, records, terms)
             if texts is not None:
-                for record in records.values():  # its names prepared while the helper reads
+                for record in records.values():  # its names folded while the helper reads
                     prepared(record)
             if not _merged(texts, records):
                 _read_texts(backend, records)
@@ -232,6 +231,7 @@ def _helper(backend: OxigraphBackend) -> Iterator[ProcessPoolExecutor | None]:
     """
     path = backend.path
     if (path is None or Capability.WRITES in backend.capabilities
+            or multiprocessing.current_process().daemon  # may start no process
             or sum(f.stat().st_size for f in path.iterdir() if f.is_file()) < APART):
         yield None
         return
@@ -271,11 +271,11 @@ def folded_names(record: Record) -> list[str]:
     return sorted({fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]})
 
 
-def prepared(record: Record) -> tuple[list[str], dict[str, list[Any]]]:
-    """The record's folded names and the index fields made of them, made once."""
+def prepared(record: Record) -> list[str]:
+    """The record's folded names, folded once (its place in the ranking and its document's
+    fields are made of them)."""
     if record.names is None:
-        names = folded_names(record)
-        record.names = names, _name_fields(names)
+        record.names = folded_names(record)
     return record.names
 
 
@@ -306,7 +306,7 @@ def _name_fields(names: list[str]) -> dict[str, list[Any]]:
 def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
              ) -> tantivy.Document:
     """The index's document of one individual (made whole from one mapping: the quickest)."""
-    fields = dict(prepared(record)[1])
+    fields = _name_fields(prepared(record))
     fields.update({
         "iri": [iri], "text": record.texts,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
@@ -327,7 +327,7 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     index = tantivy.Index(schema(), str(folder) if folder else None)
     register(index)
     # Each record's names folded once, for its place and for its document.
-    names = {iri: prepared(record)[0] for iri, record in records.items()}
+    names = {iri: prepared(record) for iri, record in records.items()}
     ranked = sorted(records, key=lambda i: _ranked(i, names[i]))
     # log2(2 + weight) multiplies a tier's score by a factor in (1, 2]: the first-ranked
     # entity gets the largest, and tiers lie a factor 8 apart, so a tier always wins.
@@ -336,7 +336,6 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     for position, iri in enumerate(ranked):
         record = records[iri]
         writer.add_document(document(iri, record, 2.0 * (top - position) / top, index.schema))
-        record.names = None  # its fields are the document's now
     writer.commit()
     writer.wait_merging_threads()
     if folder:
