@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bench.synthetic import write
-from kg.store.factory import open_backend
+from kg.store.factory import StoreSettings, open_backend
 from service.claim_selection import aggregate_counts, counts, read_facets, select
 
 RESULTS = Path(__file__).parent / "results"
@@ -23,7 +23,8 @@ def measure(triples: int, runs: int = 3) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "synthetic.nq"
         write(triples, data)
-        backend = open_backend({"STORE": "memory", "DATA": [str(data)], "HOME": folder})
+        backend = open_backend(StoreSettings("memory", Path(folder), Path(folder),
+                                               (str(data),)))
         times, claims = [], []
         for _ in range(runs):
             started = time.perf_counter()

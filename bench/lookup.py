@@ -4,8 +4,10 @@ Loads a synthetic graph (1M triples by default) into the embedded store, builds 
 catalogue, then times, in process and interleaved, what GET /api/entities/{kind}/{slug} does
 when the kept answers miss: describe the entity and write its JSON. "before" is the code of a
 git revision (its embedded backend, service.description and service.resources, on the same
-store), "after" the working tree's. Both answers are checked equal first. Medians, p90 and
-store calls per look-up go to bench/results/lookup-*.json and .md.
+store), "after" the working tree's. Both answers are checked equal first. Then the same
+look-ups through the whole application (its WSGI stack, kept answers off), each side an
+application of its revision in a process of its own over the same data, in turns. Medians,
+p90 and store calls per look-up go to bench/results/lookup-*.json and .md.
 
     python -m bench.lookup [--triples 1000000] [--before REVISION] [--repeat 100]
 """
@@ -32,16 +34,16 @@ from bench import save_results
 from bench.synthetic import write
 from kg.catalogue import Catalogue
 from kg.store.oxigraph_backend import OxigraphBackend
-from service.description import as_json
-from service.resources import Resources
+from service.description import json_text
+from service.resources import LinkCache, Resources
 
 ROOT = Path(__file__).resolve().parent.parent
 # One of each kind a look-up meets: claims about it, sources, measures, a claim, a source.
 ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
             "source/synthetic-1", "claim/synthetic-1", "regulation/synthetic-measure-1")
-# The last revision before the look-up read the store's IRIs straight from their terms and
-# asked the catalogue once per IRI.
-BEFORE = "5100fc5"
+# The last revision before the look-up kept its links across look-ups and wrote its JSON
+# without intermediate dicts.
+BEFORE = "6528961"
 # The modules a look-up is made of, taken from the old revision in this order, each importing
 # the ones before it.
 MODULES = (("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
@@ -100,6 +102,74 @@ def _counted(backend: Any, counts: Counter[str]) -> None:
         setattr(backend, name, wrapper)
 
 
+# One side's application in a process of its own: it answers each look-up once (the answers'
+# digests on the first line), then, for each number read, makes that many rounds of the
+# look-ups and writes each one's CPU time of the process (milliseconds) as a line of JSON.
+APP_SIDE = """
+import hashlib, json, sys, tempfile, time
+from werkzeug.test import Client
+from service.app import create_app
+data, idents = sys.argv[1], sys.argv[2:]
+app = create_app({"HOME": tempfile.mkdtemp(prefix="dmkg-bench-"), "DATA": [data],
+                  "RESPONSE_CACHE_MB": 0, "RATE_LIMIT": 0, "CONCURRENCY_LIMIT": 0})
+client = Client(app)
+paths = {i: "/api/entities/" + i for i in idents}
+answers = {i: client.get(p) for i, p in paths.items()}
+print(json.dumps({i: [a.status_code, hashlib.sha256(a.get_data()).hexdigest()]
+                  for i, a in answers.items()}), flush=True)
+for line in sys.stdin:
+    times = {i: [] for i in idents}
+    for _ in range(int(line)):
+        for i, path in paths.items():
+            start = time.process_time()
+            client.get(path).get_data()
+            times[i].append((time.process_time() - start) * 1000)
+    print(json.dumps(times), flush=True)
+"""
+
+
+def _through_app(revision: str, data: Path, repeat: int) -> dict[str, dict[str, Any]]:
+    """CPU time of each look-up through the application, the revision's beside the working
+    tree's, each in a process of its own, in turns of a tenth of the rounds."""
+    with tempfile.TemporaryDirectory(prefix="dmkg-bench-old-") as old_tree:
+        archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", old_tree], input=archive, check=True)
+        sides = {}
+        for name, tree in (("before", Path(old_tree)), ("after", ROOT)):
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            sides[name] = subprocess.Popen(
+                [sys.executable, "-c", APP_SIDE, str(data), *ENTITIES], cwd=tree, env=env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            digests = {name: json.loads(_line(side)) for name, side in sides.items()}
+            assert digests["before"] == digests["after"], digests  # byte for byte
+            samples: dict[str, dict[str, list[float]]] = {
+                name: {i: [] for i in ENTITIES} for name in sides}
+            turn = max(1, repeat // 10)
+            for _ in range(0, repeat, turn):
+                for name, side in sides.items():
+                    assert side.stdin is not None
+                    side.stdin.write(f"{turn}\n")
+                    side.stdin.flush()
+                    for ident, found in json.loads(_line(side)).items():
+                        samples[name][ident] += found
+        finally:
+            for side in sides.values():
+                side.kill()
+                side.wait()
+    return {ident: {name: _stats(samples[name][ident]) for name in sides}
+            for ident in ENTITIES}
+
+
+def _line(side: subprocess.Popen[str]) -> str:
+    assert side.stdout is not None
+    found = side.stdout.readline()
+    if not found:
+        raise RuntimeError("a side of the benchmark stopped")
+    return found
+
+
 def _stats(samples: list[float]) -> dict[str, float]:
     samples = sorted(samples)
     return {"p50_ms": round(statistics.median(samples), 3),
@@ -112,35 +182,47 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--before", default=BEFORE, help="git revision of the old code")
     parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--no-app", action="store_true",
+                        help="leave out the look-ups through the whole application")
     args = parser.parse_args()
-    load = [_load()]
-    old = _old(args.before)
-    backend = OxigraphBackend.in_memory()
     with tempfile.TemporaryDirectory(prefix="dmkg-bench-") as tmp:
         data = Path(tmp) / "synthetic.nq"
         lines = write(args.triples, data)
-        backend.load(data)
+        result = _measure(args, data, lines)
+    _write(result)
+
+
+def _measure(args: argparse.Namespace, data: Path, lines: int) -> dict[str, Any]:
+    """Time the look-ups in process, then through the application unless told not to."""
+    load = [_load()]
+    old = _old(args.before)
+    backend = OxigraphBackend.in_memory()
+    backend.load(data)
     catalogue = Catalogue.from_backend(backend)
     old_backend = old["kg.store.oxigraph_backend"].OxigraphBackend(backend.store)
     counts: Counter[str] = Counter()
     _counted(backend, counts)
     _counted(old_backend, counts)
 
+    # Each side writes the JSON as the application of its revision does (Flask's compact
+    # writer before).
     def before(ident: str) -> bytes:
         described = old["service.resources"].Resources(old_backend, catalogue).describe(ident,
                                                                                         "en")
-        return json.dumps(old["service.description"].as_json(described),
-                          sort_keys=True).encode()
+        return json.dumps(old["service.description"].as_json(described), sort_keys=True,
+                          separators=(",", ":")).encode()
+
+    links = LinkCache()  # kept across look-ups, as the application keeps them
 
     def after(ident: str) -> bytes:
-        described = Resources(backend, catalogue).describe(ident, "en")
-        return json.dumps(as_json(described), sort_keys=True).encode()
+        described = Resources(backend, catalogue, links).describe(ident, "en")
+        return json_text(described).encode()
 
     sides: dict[str, Callable[[str], bytes]] = {"before": before, "after": after}
     figures: dict[str, dict[str, Any]] = {}
     for ident in ENTITIES:
-        answers = {name: json.loads(side(ident)) for name, side in sides.items()}
-        assert answers["before"] == answers["after"], ident
+        answers = {name: side(ident) for name, side in sides.items()}
+        assert answers["before"] == answers["after"], ident  # byte for byte
         row: dict[str, Any] = {"bytes": len(after(ident))}
         for name, side in sides.items():
             counts.clear()
@@ -171,7 +253,10 @@ def main() -> None:
               "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "triples": lines, "entities": catalogue.size, "before": args.before,
               "repeat": args.repeat, "load_average": load, "all": every, "lookups": figures}
-    _write(result)
+    if not args.no_app:
+        result["through_app"] = _through_app(args.before, data, args.repeat)
+        load.append(_load())
+    return result
 
 
 def _load() -> tuple[float, ...]:
@@ -204,6 +289,18 @@ def _write(result: dict[str, Any]) -> None:
                      f"{cell(row, 'before', 'p90_ms')} | {_calls(row.get('before_calls', {}))} | "
                      f"{cell(row, 'after', 'p50_ms')} | {cell(row, 'after', 'p90_ms')} | "
                      f"{_calls(row.get('after_calls', {}))} |")
+    if "through_app" in result:
+        lines += ["", "Through the whole application (its WSGI stack, kept answers off), each "
+                  "side in a process of its own, in turns; CPU time of the process, "
+                  f"milliseconds; load average {' '.join(map(str, result['load_average'][-1]))}"
+                  " at the end.", "",
+                  "| entity | before p50 | before p90 | after p50 | after p90 | after/before |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for ident, sides in result["through_app"].items():
+            before, after = sides["before"], sides["after"]
+            lines.append(f"| {ident} | {before['p50_ms']} | {before['p90_ms']} | "
+                         f"{after['p50_ms']} | {after['p90_ms']} | "
+                         f"{after['p50_ms'] / before['p50_ms']:.2f} |")
     save_results("lookup", result, lines)
 
 

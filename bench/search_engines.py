@@ -167,18 +167,18 @@ def start(home: Path, case: str) -> dict[str, Any]:
     """
     from kg.store.factory import open_backend
     from service.app import create_app
-    from service.config import Settings, load_config
+    from service.config import load_settings
     from service.services import index_folder, open_catalogue
 
-    settings = load_config({"HOME": str(home), "STORE_DIR": str(home / "store"),
-                            "STORE": "oxigraph"})
+    settings = load_settings({"HOME": str(home), "STORE_DIR": str(home / "store"),
+                              "STORE": "oxigraph"})
     began = time.perf_counter()
     if case == "application":
         create_app(settings)
     elif case == "tantivy":
-        open_catalogue(open_backend(settings), index_folder(Settings.of(settings)))
+        open_catalogue(open_backend(settings.storage), index_folder(settings))
     else:
-        Trigrams.from_backend(open_backend(settings))
+        Trigrams.from_backend(open_backend(settings.storage))
     return {"start_s": round(time.perf_counter() - began, 2), "rss_mb": round(rss_mb(), 1)}
 
 

@@ -29,21 +29,24 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.search_engines import RESULTS, _in_process, misspell, rss_mb, timed
 from bench.servers import Server, free_port
 from bench.synthetic import write
 
+if TYPE_CHECKING:
+    from service.config import Settings
+
 NAMES = ("broad", "exact", "prefix", "misspelt", "text")
 ENGINES = ("tantivy", "trigrams")
 
 
-def _settings(home: Path) -> dict[str, Any]:
-    from service.config import load_config
+def _settings(home: Path) -> Settings:
+    from service.config import load_settings
 
-    return load_config({"HOME": str(home), "STORE_DIR": str(home / "store"),
-                        "STORE": "oxigraph"})
+    return load_settings({"HOME": str(home), "STORE_DIR": str(home / "store"),
+                          "STORE": "oxigraph"})
 
 
 def searches(probe: str) -> dict[str, str]:
@@ -55,16 +58,15 @@ def searches(probe: str) -> dict[str, str]:
 def first(home: Path) -> dict[str, Any]:
     """Load the store on disk (unless kept), then build the search index beside it."""
     from kg.store.factory import open_backend
-    from service.config import Settings
     from service.services import index_folder, open_catalogue
 
     settings = _settings(home)
     kept = any((home / "store").glob("store-*/READY"))
     indexed = any((home / "store").glob("search-*/READY"))
     began = time.perf_counter()
-    backend = open_backend(settings)
+    backend = open_backend(settings.storage)
     loaded = time.perf_counter()
-    catalogue = open_catalogue(backend, index_folder(Settings.of(settings)))
+    catalogue = open_catalogue(backend, index_folder(settings))
     built = time.perf_counter()
     return {"store_load_s": None if kept else round(loaded - began, 1),
             "index_build_s": None if indexed else round(built - loaded, 1),
@@ -104,7 +106,7 @@ def baseline(home: Path) -> dict[str, Any]:
     from kg.store.factory import open_backend
 
     began = time.perf_counter()
-    trigrams = Trigrams.from_backend(open_backend(_settings(home)))
+    trigrams = Trigrams.from_backend(open_backend(_settings(home).storage))
     figures: dict[str, Any] = {"baseline_start_s": round(time.perf_counter() - began, 1)}
     probe = trigrams.by_id("substance/synthetic-1").label()  # type: ignore[union-attr]
     for name, text in searches(probe).items():
@@ -137,8 +139,8 @@ def _get(url: str) -> float:
 def serve(home: Path, probe: str, count: int) -> dict[str, Any]:
     """Start the service on the built store and index; time it, search over HTTP."""
     port = free_port()
-    code = ("from service.config import load_config; from service.server import run; "
-            f"run(load_config({{'HOME': {str(home)!r}, 'STORE': 'oxigraph'}}), "
+    code = ("from service.config import load_settings; from service.server import run; "
+            f"run(load_settings({{'HOME': {str(home)!r}, 'STORE': 'oxigraph'}}), "
             f"'127.0.0.1', {port}, None)")
     env = {"DMKG_STORE_DIR": str(home / "store")}
     server = Server("dmkg", [sys.executable, "-c", code], "/ready", port, env,

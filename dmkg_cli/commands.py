@@ -420,7 +420,7 @@ def serve(layout: Layout, host: str, port: int, workers: int | None, data: tuple
     Serves the built graph (building dist/ first when it is missing or older
     than its inputs), or the files given with --data.
     """
-    from service.config import load_config
+    from service.config import load_settings
     from service.server import run
 
     overrides: dict[str, Any] = {"HOME": str(layout.root)}
@@ -431,7 +431,8 @@ def serve(layout: Layout, host: str, port: int, workers: int | None, data: tuple
     if not data and not (store or "").startswith("sparql+"):
         _ensure_built(layout)
     try:
-        settings = load_config(overrides)
+        # Read once, here: the server, the application and the store are given them.
+        settings = load_settings(overrides)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     _check_address(host, port)

@@ -234,6 +234,8 @@ class Catalogue:
         self._cache: OrderedDict[str, CatalogueEntry | None] = OrderedDict()
         self._lock = Lock()
         self._changes = 0  # writes noted by stale()
+        # Counts the updates: what is derived from the labels is kept for one generation.
+        self.generation = 0
 
     @classmethod
     def from_backend(cls, backend: Backend) -> Catalogue:
@@ -273,6 +275,7 @@ class Catalogue:
         with self._lock:
             self.searcher = searcher
             self._cache.clear()
+            self.generation += 1
         if self.folder is not None:
             build.mark(self.folder, key)
             with self._lock:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -24,6 +26,8 @@ SECTIONS = (
     ("annotation-properties", OWL.AnnotationProperty, "Annotation properties",
      "Propriétés d\u2019annotation"),
 )
+# A CURIE written in a definition ("… is dmo:corroboratedBy"), shown as code.
+CURIE = re.compile(rf"\b({'|'.join(map(re.escape, PREFIXES))}):([A-Za-z_][\w-]*)")
 # The words of the page around the terms.
 WORDS = {
     "en": {"terms": "Terms", "version_iri": "Version IRI", "version": "Version",
@@ -44,7 +48,7 @@ class DocumentedTerm:
     anchor: str
     labels: dict[str, str]
     definitions: dict[str, str]
-    relations: list[tuple[str, list[str]]] = field(default_factory=list)
+    relations: list[tuple[str, list[tuple[str, bool]]]] = field(default_factory=list)
     legacy_anchor: str = ""
 
 
@@ -72,6 +76,20 @@ def anchor(iri: Node) -> str:
 def legacy_anchor(iri: Node) -> str:
     """Return the anchor earlier pages used (`dmo-Name`), kept so that old links still land."""
     return curie(iri).replace(":", "-").replace("/", "-").strip("<>")
+
+
+def terms_as_code(text: str) -> Markup:
+    """text with the CURIEs it names written as code, a DMO term's linked to its entry."""
+    out, last = [], 0
+    for found in CURIE.finditer(text):
+        out.append(escape(text[last:found.start()]))
+        code = Markup("<code>{}</code>").format(found.group(0))
+        if found.group(1) == "dmo":
+            code = Markup('<a href="#{}">{}</a>').format(found.group(2), code)
+        out.append(code)
+        last = found.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
 
 
 def _by_lang(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
@@ -116,8 +134,10 @@ def _term(graph: Graph, iri: URIRef, lang: str) -> DocumentedTerm:
         term.legacy_anchor = legacy_anchor(iri)
     for names, predicate, inverse in RELATIONS:
         nodes = graph.subjects(predicate, iri) if inverse else graph.objects(iri, predicate)
-        values = sorted({_describe(graph, n, lang) if not isinstance(n, Literal) else str(n)
-                         for n in nodes} - {"owl:NamedIndividual", "owl:Thing"})
+        # Each value with whether it is a term (shown as code) or a text (a label).
+        values = sorted({(_describe(graph, n, lang), True) if not isinstance(n, Literal)
+                         else (str(n), False) for n in nodes}
+                        - {("owl:NamedIndividual", True), ("owl:Thing", True)})
         if values:
             term.relations.append((names[lang], values))
     return term
@@ -142,7 +162,10 @@ def ontology_model(graph: Graph, lang: str = "en") -> dict[str, object]:
         "descriptions": _by_lang(graph, ontology, URIRef("http://purl.org/dc/terms/description")),
         "license": str(graph.value(ontology, URIRef("http://purl.org/dc/terms/license")) or ""),
     }
-    return {"header": header, "sections": sections}
+    # The names readers of lang know the terms by, shown before their CURIEs (code).
+    names = {curie(s): str(label) for s, label in graph.subject_objects(RDFS.label)
+             if isinstance(s, URIRef) and isinstance(label, Literal) and label.language == lang}
+    return {"header": header, "sections": sections, "names": names}
 
 
 def render_html(graph: Graph, links: dict[str, str] | None = None, lang: str = "en",
@@ -152,6 +175,7 @@ def render_html(graph: Graph, links: dict[str, str] | None = None, lang: str = "
     switch is the address of the same page in the other language, when there is one.
     """
     env = Environment(loader=PackageLoader("kg", "templates"), autoescape=select_autoescape())
+    env.filters["terms_as_code"] = terms_as_code
     other = next(code for code in LANGUAGES if code != lang)
     return env.get_template("ontology.html").render(
         links=links or {}, lang=lang, other=other, words=WORDS[lang], switch=switch,

@@ -68,7 +68,8 @@ MAX_TERMS = 1000
 # many short ones. At these limits Oxigraph's parser takes well under a second.
 MAX_COST = 4 * MAX_TERMS**2
 # What Oxigraph reads as one token is skipped whole (strings, comments, IRIs, the escaped
-# characters of prefixed names); then brackets and the operators counted: inside
+# characters of prefixed names; not a `<` that may be "less than"); then brackets and the
+# operators counted: inside
 # parentheses every operator and comma, inside braces the chains of UNION and of paths.
 _BREADTH = re.compile(
     r"""
@@ -77,8 +78,8 @@ _BREADTH = re.compile(
            |'(?:[^'\\\n\r]|\\.)*'
            |"(?:[^"\\\n\r]|\\.)*"
            |\#[^\n\r]*
-           |\\.
-           |<[^<>"{}|^`\\\x00-\x20]*>)
+           |\\.)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<open>[({\[])
   | (?P<close>[)}\]])
   | (?P<chain>(?i:UNION)|[|/^])
@@ -100,8 +101,16 @@ def sparql_breadth(text: str) -> tuple[int, int]:
     directly inside one pair of braces) and the sum of their squares over the text."""
     counts: list[int] = []  # per bracket open: 1 + what it holds, negated inside braces
     widest = cost = 0
-    for match in _BREADTH.finditer(text):
+    position = 0
+    while (match := _BREADTH.search(text, position)) is not None:
         kind = match.lastgroup
+        position = match.end()
+        if kind == "iri":
+            if not (counts and counts[-1] > 0 and _after_operand(text, match.start())):
+                continue  # an IRI, read whole
+            # Inside an expression, `<` after an operand is "less than" to the parser, and
+            # what follows it up to `>` is more of the expression: counted, not skipped.
+            kind, position = "operator", match.start() + 1
         if kind == "open":
             counts.append(1 if match.group() == "(" else -1)
         elif kind == "close":
@@ -113,6 +122,14 @@ def sparql_breadth(text: str) -> tuple[int, int]:
     for held in (abs(c) - 1 for c in counts):  # left open: the parser reads them even so
         widest, cost = max(widest, held), cost + held * held
     return widest, cost
+
+
+def _after_operand(text: str, start: int) -> bool:
+    """Tell whether the `<` at start follows something that may end an operand."""
+    before = start - 1
+    while before >= 0 and text[before] in " \t\r\n":
+        before -= 1
+    return before >= 0 and (text[before].isalnum() or text[before] in "_)\"'>.")
 
 
 def check_breadth(text: str, what: str = "query") -> None:

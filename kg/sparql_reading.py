@@ -105,15 +105,104 @@ def lexed() -> int:
     return _lexed
 
 
+# Inside an expression Oxigraph reads `<` after an operand as "less than" (`1<2&&3>2` is two
+# comparisons, not the IRI <2&&3>): an IRI cannot follow an operand there. Operands end with
+# these kinds of token, `)` or `)>>`, and the words TRUE and FALSE.
+_OPERAND_ENDS = frozenset({"var", "number", "string", "iri", "pname", "lang"})
+_LESS = re.compile(r"<=?")
+# A `(` after a word opens an expression (FILTER, BIND, a function, SELECT, BY, IN, ...),
+# except after these: an RDF collection or a VALUES row.
+_NOT_EXPRESSIONS = frozenset({"A", "VALUES"})
+# Words that open a clause of expressions (projections, GROUP BY, ORDER BY, HAVING), where a
+# `(` after an operand opens another expression, and words that end one.
+_CLAUSES = frozenset({"SELECT", "BY", "HAVING"})
+_CLAUSE_ENDS = frozenset({"WHERE", "FROM", "LIMIT", "OFFSET", "VALUES", "ORDER", "GROUP"})
+
+
+class _Context:
+    """Where a lexer stands: in an expression or not (the tokens before tell the rest)."""
+
+    __slots__ = ("brackets", "clause")
+
+    def __init__(self) -> None:
+        self.brackets: list[bool] = []  # per open bracket: whether it holds an expression
+        self.clause = False
+
+    def less_than(self, before: Sequence[Token]) -> bool:
+        """Tell whether a `<` after the tokens before is "less than" (else it may start an
+        IRI)."""
+        if not self.brackets or not self.brackets[-1] or not before:
+            return False
+        last = before[-1]
+        return (last.kind in _OPERAND_ENDS or last.text in {")", ")>>"}
+                or (last.kind == "word" and last.text.upper() in {"TRUE", "FALSE"}))
+
+    def _opens_expression(self, before: Sequence[Token]) -> bool:
+        if self.brackets and self.brackets[-1]:
+            return True
+        if not before:
+            return False
+        last = before[-1]
+        if last.kind == "word":
+            return last.text.upper() not in _NOT_EXPRESSIONS
+        if last.kind in {"var", "iri", "pname"} or last.text == ")":
+            # A projection or condition after another, or a function called by its IRI.
+            return self.clause or (last.kind in {"iri", "pname"} and len(before) > 1
+                                   and before[-2].is_keyword("FILTER"))
+        return False
+
+    def read(self, token: Token, before: Sequence[Token]) -> None:
+        """Move past token (only brackets and words move it), which follows before."""
+        kind, text = token.kind, token.text
+        if kind == "punct":
+            if text == "(":
+                self.brackets.append(self._opens_expression(before))
+            elif text in {"{", "[", "<<(", "{|"}:
+                self.brackets.append(False)
+                self.clause = self.clause and text != "{"
+            elif text in {")", "}", "]", ")>>", "|}"}:
+                if self.brackets:
+                    self.brackets.pop()
+                self.clause = self.clause and text != "}"
+        elif kind == "word":
+            word = text.upper()
+            if word in _CLAUSES:
+                self.clause = True
+            elif word in _CLAUSE_ENDS:
+                self.clause = False
+
+
 def tokens(text: str) -> tuple[Token, ...]:
     """Split SPARQL text into tokens as Oxigraph does, dropping white space and comments.
 
-    A character no token starts with is an `other` token.
+    A character no token starts with is an `other` token. A `<` after an operand inside an
+    expression is "less than" (or `<=`), whatever follows it.
     """
     global _lexed
     _lexed += 1
-    return tuple(Token(match.lastgroup or "other", match.group(), match.start(), match.end())
-                 for match in _TOKEN.finditer(text) if match.lastgroup not in _SKIPPED)
+    found: list[Token] = []
+    context = _Context()
+    moved, less_than = context.read, context.less_than
+    position = 0
+    while True:
+        for match in _TOKEN.finditer(text, position):
+            kind = match.lastgroup
+            if kind in _SKIPPED:
+                continue
+            start = match.start()
+            if text[start] == "<" and less_than(found):
+                # Read again from here on: what follows the "less than" is other tokens.
+                less = _LESS.match(text, start)
+                assert less is not None
+                position = less.end()
+                found.append(Token("punct", less.group(), start, position))
+                break
+            token = Token(kind or "other", match.group(), start, match.end())
+            if kind == "punct" or kind == "word":
+                moved(token, found)
+            found.append(token)
+        else:
+            return tuple(found)
 
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -256,8 +345,10 @@ def _iri(text: str, token: Token, base: str | None) -> str:
 
 
 def _would_merge(before: str, after: str) -> bool:
-    """Tell whether two written tokens side by side could read as other tokens."""
-    return (before[-1], after[0]) in {("<", "<"), ('"', '"'), (">", ">")}
+    """Tell whether two written tokens side by side could read as other tokens (a "less
+    than" followed by anything could read as the start of an IRI)."""
+    return before in {"<", "<="} or (before[-1], after[0]) in {("<", "<"), ('"', '"'),
+                                                                (">", ">")}
 
 
 def plain(text: str, base: str | None = None, only_oxigraph: bool = False) -> str:
@@ -310,6 +401,8 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
     after_base = bool(out.tokens)
     last = 0
     index = 0
+    context = _Context()
+    written_from: list[Token] = []  # the tokens written so far, as they came
     while index < len(found):
         token = found[index]
         kind = token.kind
@@ -346,6 +439,9 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
         if kind == "iri":
             written, kind = f"<{_iri(text, token, base)}>", "iri"
         elif kind == "pname":
+            if context.less_than(written_from):
+                # Written out as an IRI, it would be read as "less than" and other tokens.
+                raise Unreadable(f"{_where(text, token)}: {token.text} follows an operand")
             prefix, _, local = token.text.partition(":")
             if prefix not in prefixes:
                 raise Unreadable(f"{_where(text, token)}: the prefix {prefix}: is not declared")
@@ -361,6 +457,9 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
             out.space(gap or " ")
         after_base = False
         out.token(kind, written)
+        if kind == "punct" or kind == "word":
+            context.read(token, written_from)
+        written_from.append(token)
         last = token.end
         index += 1
     result = "".join(out.pieces)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Any
 
 from kg.sparql_reading import KEPT_TEXT, QUERY_FORMS, ReadQuery, Token
 
@@ -179,15 +180,18 @@ class UpdateSyntaxError(ValueError):
 def update_targets(text: str) -> set[str]:
     """Return the graphs an update may write: IRIs, DEFAULT, ALL, NAMED, or '?' for a variable.
 
-    Read from the parsed update (rdflib), so that no spelling hides a target.
+    Read from rdflib's parse of the update, so that no spelling hides a target. The parse is
+    walked as it comes: rdflib's translation to algebra joins each block's triples one list
+    at a time (quadratic: a 1,000-triple INSERT DATA took seconds), and the targets need none
+    of it. The text is in plain form (every IRI written out), so a graph is an IRI, a
+    keyword or a variable; anything else counts as a variable.
     """
     from rdflib import URIRef
-    from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
     with PARSER_LOCK:
         try:
-            operations = translateUpdate(parseUpdate(text)).algebra
+            operations = parseUpdate(text).request or []
         except Exception as error:  # pyparsing and rdflib raise assorted exceptions
             raise UpdateSyntaxError(str(error)) from error
 
@@ -198,30 +202,32 @@ def update_targets(text: str) -> set[str]:
             return graph.upper()
         return "?"
 
+    def written(quads: Any, fallback: str) -> set[str]:
+        """The graphs a block of quads writes (its triples outside GRAPH: fallback)."""
+        # CompValue.get answers a missing key with its name: read plain dicts instead.
+        block = dict(quads) if quads is not None else {}
+        graphs = {name(dict(inner).get("term")) for inner in block.get("quadsNotTriples") or ()
+                  if dict(inner).get("triples")}
+        return graphs | ({fallback} if block.get("triples") else set())
+
     found: set[str] = set()
     for operation in operations:
-        kind = operation.name
-        clauses: list[tuple[dict[str, object], str]] = []
+        kind, fields = operation.name, dict(operation)
         if kind in {"InsertData", "DeleteData", "DeleteWhere"}:
-            clauses = [(dict(operation), DEFAULT)]
+            found |= written(fields.get("quads"), DEFAULT)
         elif kind == "Modify":
-            fallback = name(operation.withClause) if operation.withClause else DEFAULT
-            # CompValue.get answers a missing key with its name: read a plain dict instead.
-            fields = dict(operation)
-            clauses = [(dict(fields[key]), fallback) for key in ("delete", "insert")
-                       if fields.get(key)]
+            fallback = name(fields["withClause"]) if fields.get("withClause") else DEFAULT
+            for key in ("delete", "insert"):
+                if fields.get(key):
+                    found |= written(dict(fields[key]).get("quads"), fallback)
         elif kind in {"Clear", "Drop", "Create"}:
-            found.add(name(operation.graphiri))
+            found.add(name(fields.get("graphiri")))
         elif kind in {"Add", "Copy"}:
-            found.add(name(operation.graph[1]))
+            found.add(name(fields["graph"][1]))
         elif kind == "Move":
-            found.update(name(graph) for graph in operation.graph)
+            found.update(name(graph) for graph in fields["graph"])
         else:  # Load, refused elsewhere; anything new is treated as touching everything
             found.add(ALL)
-        for clause, fallback in clauses:
-            found.update(name(graph) for graph in clause.get("quads") or {})  # type: ignore[attr-defined]
-            if clause.get("triples"):
-                found.add(fallback)
     return found
 
 

@@ -17,8 +17,9 @@ from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
 from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
-from service.errors import service_error
-from service.limits import RUNNER, QueryLimits, check_text
+from kg.store.hidden_graphs import graphs_of, hidden_named, refusal
+from service.errors import ServiceError, service_error
+from service.limits import Deadline, DeadlineRunner, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
 
@@ -49,16 +50,16 @@ class Answer:
     volatile: bool = False  # evaluated again, the query could answer otherwise
 
 
-def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base: str | None,
-                 environ: dict[str, Any]) -> Response:
+def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
+                 operation: Operation, base: str | None, environ: dict[str, Any]) -> Response:
     """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
     accept = environ.get("HTTP_ACCEPT", "")
     try:
         # The query may run on a helper thread, outside any application context.
         # Every step, from reading the text on, counts against the time limit.
-        answer = RUNNER.run(lambda: _evaluate(store, operation, base, accept, limits),
-                            limits.seconds, environ.get("gunicorn.socket"),
-                            environ.get("PATH_INFO") or ENDPOINT)
+        answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits),
+                            Deadline.of(environ, limits.seconds), environ.get("gunicorn.socket"),
+                            _target(environ))
     except Exception as error:
         found = service_error(error)
         if found is None:
@@ -71,6 +72,13 @@ def answer_query(store: Backend, limits: QueryLimits, operation: Operation, base
     if answer.volatile:
         response.headers.set(*NOT_KEPT)
     return response
+
+
+def _target(environ: dict[str, Any]) -> str:
+    """The request's path and query string (they say how a 503 written on its socket looks)."""
+    path = environ.get("PATH_INFO") or ENDPOINT
+    query = environ.get("QUERY_STRING")
+    return f"{path}?{query}" if query else path
 
 
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
@@ -98,6 +106,9 @@ def _evaluate_here(store: Backend, operation: Operation, base: str | None, accep
     # One reading is checked, rewritten and executed: the plain form of the query, lexed
     # once and carried as a value through every step.
     read = store.checked(operation.text, base)
+    hidden = hidden_named(read, *graphs_of(dataset))
+    if hidden:
+        raise ServiceError(403, refusal(hidden))
     query = with_row_limit(read, cap + 1) if cap else read
     try:
         outcome = store.query(query, dataset)

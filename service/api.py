@@ -23,7 +23,7 @@ from kg.search.fields import FACETS
 from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
 from kg.version import project_version
 from service import api_schemas as schemas
-from service.description import as_json
+from service.description import as_json, json_text
 from service.errors import ServiceError
 from service.i18n import API_WORDS, KIND_NAME, chrome_words, facet_label, page_language
 from service.resources import NotFound, Resources
@@ -83,7 +83,7 @@ def _catalogue() -> Catalogue:
 
 
 def _resources() -> Resources:
-    return Resources(_backend(), _catalogue())
+    return Resources(_backend(), _catalogue(), services().links)
 
 
 def _describe(ident: str, lang: str) -> Response:
@@ -92,8 +92,16 @@ def _describe(ident: str, lang: str) -> Response:
         described = _resources().describe(ident, lang)
     except NotFound:
         raise ServiceError(404, f"no entity {ident!r}") from None
-    # Written as every JSON answer of the app is (the same bytes as before, the same ETags).
-    return cast(Response, current_app.json.response(as_json(described)))
+    provider = current_app.json
+    compact = getattr(provider, "compact", None)
+    if compact is False or (compact is None and current_app.debug) or not getattr(
+            provider, "sort_keys", False) or not getattr(provider, "ensure_ascii", False):
+        # Written as every JSON answer of the app then is (indented, in debug mode).
+        return cast(Response, provider.response(as_json(described)))
+    # The bytes every compact JSON answer of the app has (sorted keys, ASCII, a newline),
+    # written without the intermediate dicts, each shared object once.
+    return current_app.response_class(f"{json_text(described)}\n",
+                                      mimetype=provider.mimetype)  # type: ignore[attr-defined]
 
 
 def _page_link(page: int, per_page: int, total: int, args: dict[str, Any]) -> str | None:

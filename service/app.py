@@ -12,10 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kg.paths import Layout
 from kg.store.factory import open_backend
-from service.config import load_settings
+from service.config import Settings, load_settings
 from service.dataset_info import DatasetInfo
 from service.errors import register_errors
-from service.limits import RUNNER, ClientLimiter, Guarded, QueryLimits
+from service.limits import ClientLimiter, DeadlineRunner, Guarded, QueryLimits
 from service.response_cache import ResponseCache
 from service.routes import RouteFamilies
 from service.services import KEY, Services, index_folder, open_catalogue
@@ -25,17 +25,22 @@ from service.write_access import open_writes
 log = logging.getLogger(__name__)
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the DMKG application from its configuration and open its store."""
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the DMKG application from its settings and open its store.
+
+    Given Settings, the application reads nothing else (no environment, no file); given a
+    mapping of overrides, the settings are read first (defaults, file, DMKG_* variables).
+    """
     app = Flask(__name__)
-    settings = load_settings(overrides)
+    settings = config if isinstance(config, Settings) else load_settings(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes or None
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     limits = QueryLimits(settings.query_timeout, settings.result_limit,
                          settings.max_query_bytes)
-    RUNNER.memory.limit = settings.query_memory_mb << 20
+    runner = DeadlineRunner()
+    runner.memory.limit = settings.query_memory_mb << 20
     started = time.perf_counter()
-    backend = open_backend(settings.mapping)
+    backend = open_backend(settings.storage)
     opened = time.perf_counter()
     log.info("store %s open in %.1f s", backend.name, opened - started)
     catalogue = open_catalogue(backend, index_folder(settings))
@@ -44,15 +49,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     backend.refuse_remote = not settings.test_without_guard
     # Outermost: the client's address as the proxies tell it, then each route family's
     # headers (CORS, Vary, page headers), then admission within the client limits,
-    # then kept answers, then the SPARQL endpoint (queries answered without Flask's dispatch).
-    endpoint = Endpoint(app.wsgi_app, backend, limits, app.config["MAX_CONTENT_LENGTH"])
+    # then kept answers, then the SPARQL endpoint (every request to /sparql, see sparql.py).
+    endpoint = Endpoint(app.wsgi_app, app, app.config["MAX_CONTENT_LENGTH"])
     kept = ResponseCache(endpoint, settings.response_cache_mb * 1024 * 1024)
     limiter = ClientLimiter(settings.rate_limit, settings.rate_burst,
                             settings.concurrency_limit)
     app.extensions[KEY] = Services(
         settings=settings, layout=Layout(settings.home), backend=backend, catalogue=catalogue,
         dataset_info=DatasetInfo.of(settings.home, serves_dist=not settings.data),
-        limits=limits, limiter=limiter, kept=kept, runner=RUNNER,
+        limits=limits, limiter=limiter, kept=kept, runner=runner, endpoint=endpoint,
         writes=open_writes(settings, backend))
     _register(app)
     app.wsgi_app = RouteFamilies(Guarded(kept, limiter))  # type: ignore[method-assign]

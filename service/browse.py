@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from kg.catalogue import Catalogue, CatalogueEntry, fold
 from kg.namespaces import DMO, ENTITY_KINDS, GRAPH
 from kg.store import Backend
+from service.errors import ServiceError
 from service.i18n import KIND_NAMES, WORDS, page_language
 from service.paging import Paging, choice, with_args
 from service.services import services
@@ -129,7 +130,7 @@ def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: A
                   else (lambda e: e.id), reverse=order == "desc")
     shown = paging.cut(entities)
     if not shown and paging.page > 1:
-        abort(404, f"page {paging.page} is past the last page of this list")
+        raise ServiceError(404, f"page {paging.page} is past the last page of this list")
     catalogue = _catalogue()
     rows = [{"id": e.id, "iri": e.iri, "label": e.label(lang), "kind": e.kind,
              "types": sorted(e.types),
@@ -145,7 +146,7 @@ def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: A
 def by_kind(kind: str) -> Response:
     """The individuals of one kind, paged, sortable and filterable by name."""
     if kind not in ENTITY_KINDS:
-        abort(404, f"no kind {kind!r}; kinds: {', '.join(ENTITY_KINDS)}")
+        raise ServiceError(404, f"no kind {kind!r}; kinds: {', '.join(ENTITY_KINDS)}")
     lang = page_language()
     entities = _catalogue().of_kind(kind)
     return _listing(entities, KIND_NAMES[lang].get(kind, kind), lang, kind=kind)
@@ -156,7 +157,7 @@ def by_class(name: str) -> Response:
     """The individuals of one DMO class (its subclasses' included), with its subclasses."""
     catalogue, backend = _catalogue(), services().backend
     if str(DMO[name]) not in catalogue.terms:
-        abort(404, f"no DMO class {name!r}")
+        raise ServiceError(404, f"no DMO class {name!r}")
     lang = page_language()
     entities = catalogue.of_type(name)
     found = [n for n in _walk(class_tree(catalogue, backend, lang)) if n.name == name]

@@ -3,20 +3,18 @@ selection as CSV, JSON or the equivalent SPARQL query; charts of claims per face
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from kg.namespaces import DMO, DMR
 from service.charts import Bar, bar_chart
+from service.claim_downloads import FOR_VALUES, csv_file, json_file, more_links, record
 from service.claim_selection import (
     CLAIM_KINDS,
     FACETS,
@@ -26,7 +24,7 @@ from service.claim_selection import (
     select,
     sparql,
 )
-from service.description import ClaimLink
+from service.errors import ServiceError
 from service.i18n import WORDS, date_text, page_language
 from service.paging import Paging, with_args
 from service.resources import Resources
@@ -34,13 +32,6 @@ from service.services import services
 
 blueprint = Blueprint("claims_browser", __name__)
 
-# A coded value is written as its code (what the facets and the API filter by), with its
-# label in the reader's language beside it. No byte-order mark: Python's csv module, reading
-# the UTF-8 it is given, would take it for part of the first column's name.
-CSV_COLUMNS = ("id", "iri", "ref", "kind", "kind_label", "label", "quote", "quote_lang",
-               "summary", "confidence", "confidence_label", "trend", "trend_label",
-               "period_start", "period_end", "source", "source_title", "source_date",
-               "substance", "channel", "place")
 CHARTED = ("source", "kind", "trend", "confidence")
 
 
@@ -67,6 +58,19 @@ def value_label(facet: str, value: str, lang: str) -> str:
     return catalogue.label(f"{DMR}{value}", lang) or value
 
 
+def for_excel(fmt: str) -> bool:
+    """Whether ?for=excel asks for the CSV as Excel opens it: 400 for any other value, or
+    for a format other than CSV."""
+    wanted = request.args.get("for")
+    if wanted is None:
+        return False
+    if wanted not in FOR_VALUES:
+        raise ServiceError(400, f"parameter 'for': expected {', '.join(FOR_VALUES)}")
+    if fmt != "csv":
+        raise ServiceError(400, "parameter 'for': applies to format=csv only")
+    return True
+
+
 def chosen_facets() -> dict[str, str]:
     """The facet values asked for, each checked: 400 naming the parameter otherwise."""
     chosen: dict[str, str] = {}
@@ -81,7 +85,7 @@ def chosen_facets() -> dict[str, str]:
         else:
             ok = _catalogue().by_id(value) is not None
         if not ok:
-            abort(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
+            raise ServiceError(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
         chosen[name] = value
     return chosen
 
@@ -105,40 +109,10 @@ def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = 
     return drawn
 
 
-def _record(claim: ClaimLink, facets: ClaimFacets, lang: str) -> dict[str, Any]:
-    source, quote = claim.source, claim.quote
-    return {
-        "id": claim.id, "iri": claim.iri, "ref": claim.ref or "",
-        "kind": claim.kind, "kind_label": claim.kind_label or "", "label": claim.label,
-        "quote": quote.value if quote else "", "quote_lang": quote.lang if quote else "",
-        "summary": claim.summary or "",
-        "confidence": (claim.confidence.id or "") if claim.confidence else "",
-        "confidence_label": claim.confidence.label if claim.confidence else "",
-        "trend": [t.id or "" for t in claim.trend], "trend_label": [t.label for t in claim.trend],
-        "period_start": claim.period_start or "", "period_end": claim.period_end or "",
-        "source": (source.id or "") if source else "",
-        "source_title": source.title if source else "",
-        "source_date": (source.date or "") if source else "",
-        **{name: sorted(value_label(name, v, lang) for v in facets.values.get(name, ()))
-           for name in ("substance", "channel", "place")},
-    }
-
-
-def _csv(records: list[dict[str, Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for record in records:
-        writer.writerow(["; ".join(v) if isinstance(v := record[c], list) else v
-                         for c in CSV_COLUMNS])
-    response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="dmkg-claims.csv"'
-    return response
-
-
 @blueprint.get("/claims")
 def claims_page() -> Response:
-    """Claims narrowed by facets, paged; ?format=csv or json downloads the whole selection."""
+    """Claims narrowed by facets, paged; ?format=csv or json downloads the whole selection
+    (?for=excel: the CSV as Excel opens it)."""
     lang = page_language()
     chosen = chosen_facets()
     everything = all_facets()
@@ -146,16 +120,15 @@ def claims_page() -> Response:
     fmt = request.args.get("format", "html")
     resources = Resources(services().backend, _catalogue())
     if fmt in ("csv", "json"):
-        records = [_record(resources.claim(c.iri, lang), c, lang) for c in selected]
-        if fmt == "csv":
-            return _csv(records)
-        response = Response(json.dumps({"total": len(records), "filters": chosen,
-                                        "results": records}, ensure_ascii=False, indent=1),
-                            content_type="application/json")
-        response.headers["Content-Disposition"] = 'attachment; filename="dmkg-claims.json"'
-        return response
+        excel = for_excel(fmt)
+        records = [record(resources.claim(c.iri, lang), c, more_links(resources, c.iri, lang),
+                          lambda f, v: value_label(f, v, lang)) for c in selected]
+        if fmt == "json":
+            return json_file(records, chosen, lang)
+        return csv_file(records, lang, excel)
     if fmt != "html":
-        abort(400, "parameter 'format': expected html, csv or json")
+        raise ServiceError(400, "parameter 'format': expected html, csv or json")
+    for_excel(fmt)
     paging = Paging.from_request(per_page=25)
     rows = [resources.claim(c.iri, lang) for c in paging.cut(selected)]
     found = counts(selected)
@@ -175,7 +148,8 @@ def claims_page() -> Response:
         "claims.html", lang=lang, words=WORDS[lang], rows=rows, facets=facets, chosen=chosen,
         chosen_labels={k: value_label(k, v, lang) for k, v in chosen.items()},
         paging=paging.links(len(selected)), with_args=with_args,
-        downloads={f: with_args(format=f) for f in ("csv", "json")},
+        downloads={"csv": with_args(format="csv"), "json": with_args(format="json"),
+                   "excel": with_args(format="csv", **{"for": "excel"})},
         # In the address, not the fragment: the editor's plain form shows it without JavaScript.
         editor="/sparql?" + urlencode({"query": query, "lang": lang}),
         query=query, charts=charts(found, lang, base=chosen), date_text=date_text,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import yaml
 
 from kg.paths import default_layout
+from kg.store.factory import StoreSettings
 
 DEFAULTS: dict[str, Any] = {
     # Project folder holding ontology/, kg/facts/ and queries/.
@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_MB": 64,
     # Bytes a request body may hold (413 beyond).
     "MAX_REQUEST_BYTES": 10 * 1024 * 1024,
+    # Bytes a backup sent to /admin/restore may hold (413 beyond); read to a temporary file.
+    "MAX_RESTORE_BYTES": 1 << 30,
+    # Megabytes of request bodies one worker reads at once (503 with Retry-After beyond).
+    "REQUEST_BUFFER_MB": 128,
     # Requests per second each client may make, with bursts up to RATE_BURST (0: no limit).
     "RATE_LIMIT": 50.0,
     "RATE_BURST": 200,
@@ -138,6 +142,8 @@ class Settings:
     result_limit: int
     response_cache_mb: int
     max_request_bytes: int
+    request_buffer_mb: int
+    max_restore_bytes: int
     rate_limit: float
     rate_burst: int
     concurrency_limit: int
@@ -147,8 +153,13 @@ class Settings:
     access_log: str
     trusted_proxies: frozenset[str]
     test_without_guard: bool
-    # As read, for the store factory (kg.store.factory), which takes the settings by name.
-    mapping: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def storage(self) -> StoreSettings:
+        """What the store factory (kg.store.factory) takes to open the store."""
+        return StoreSettings(self.store, self.home, self.store_dir, self.data,
+                             bool(self.write_tokens), self.store_update_url, self.store_user,
+                             self.store_password)
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> Settings:
@@ -166,14 +177,15 @@ class Settings:
             result_limit=int(config["RESULT_LIMIT"]),
             response_cache_mb=int(config["RESPONSE_CACHE_MB"]),
             max_request_bytes=int(config["MAX_REQUEST_BYTES"]),
+            request_buffer_mb=int(config["REQUEST_BUFFER_MB"]),
+            max_restore_bytes=int(config["MAX_RESTORE_BYTES"]),
             rate_limit=float(config["RATE_LIMIT"]), rate_burst=int(config["RATE_BURST"]),
             concurrency_limit=int(config["CONCURRENCY_LIMIT"]),
             write_tokens=str(config["WRITE_TOKENS"] or ""),
             audit_log=Path(config["AUDIT_LOG"] or home / "var" / "audit.log"),
             proxy_hops=int(config["PROXY_HOPS"]), access_log=str(config["ACCESS_LOG"] or ""),
             trusted_proxies=frozenset(a for a in str(config["TRUSTED_PROXIES"]).split(",") if a),
-            test_without_guard=bool(int(config["TEST_WITHOUT_GUARD"])),
-            mapping=MappingProxyType(dict(config)))
+            test_without_guard=bool(int(config["TEST_WITHOUT_GUARD"])))
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -9,7 +9,9 @@ nullable is always written, null when unknown.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from kg.namespaces import ENTITY_KINDS
@@ -187,4 +189,56 @@ def as_json(value: Any) -> Any:
             found[name] = item if type(item) is str else as_json(item)
         elif nullable:
             found[name] = None
+    return found
+
+
+# The fields of each description class in the order JSON writes them (sorted), each with its
+# key as written and whether it is written when None.
+_KEYED: dict[type, tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _keyed(cls: type) -> tuple[tuple[str, str, bool], ...] | None:
+    found = _KEYED.get(cls)
+    if found is None and dataclasses.is_dataclass(cls):
+        found = _KEYED[cls] = tuple(
+            (f.name, encode_basestring_ascii(f.name) + ":", bool(f.metadata.get("nullable")))
+            for f in sorted(dataclasses.fields(cls), key=lambda f: f.name))
+    return found
+
+
+def json_text(value: Any) -> str:
+    """The JSON text of a description, as json.dumps(as_json(value), sort_keys=True,
+    separators=(",", ":")) writes it, each object the description holds several times (a
+    source under each of its claims) written once."""
+    return _text(value, {})
+
+
+def _text(value: Any, written: dict[int, str]) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is list:
+        return "[" + ",".join([_text(item, written) for item in value]) + "]"
+    # By identity: the description holds the objects, so no id is reused meanwhile.
+    found = written.get(id(value))
+    if found is not None:
+        return found
+    if kind is Link:  # most of what a description holds, written without looking its fields up
+        ident = value.id
+        found = ("{" if ident is None else '{"id":' + encode_basestring_ascii(ident) + ","
+                 ) + '"iri":' + encode_basestring_ascii(value.iri) + ',"label":' + (
+                     encode_basestring_ascii(value.label) + "}")
+    elif (keyed := _keyed(kind)) is None:  # a dict of texts
+        found = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    else:
+        parts = []
+        for name, key, nullable in keyed:
+            item = getattr(value, name)
+            if item is not None:
+                parts.append(key + (encode_basestring_ascii(item) if type(item) is str
+                                    else _text(item, written)))
+            elif nullable:
+                parts.append(key + "null")
+        found = "{" + ",".join(parts) + "}"
+    written[id(value)] = found
     return found

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from functools import cache
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Flask, Response, request
-from markupsafe import escape
+from jinja2 import Environment, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
@@ -25,7 +27,8 @@ from werkzeug.wrappers import Request
 from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from kg.store.base import GraphStateError
-from service.i18n import ERROR_WORDS, language_of, page_language
+from kg.store.union_upkeep import HiddenGraph
+from service.i18n import ERROR_WORDS, WORDS, error_message, language_of, page_language
 from service.media import NotAcceptable, UnknownFormat, ranks_html_first
 from service.routes import (
     ErrorFormat,
@@ -33,6 +36,7 @@ from service.routes import (
     StartResponse,
     family,
     family_of_request,
+    family_of_target,
     policy_headers,
 )
 
@@ -86,6 +90,7 @@ class TextTooLong(ServiceError):
 STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
     (TooDeep, 400, "{what} refused: {error}"),
     (QuerySyntaxError, 400, "{what} syntax error: {error}"),
+    (HiddenGraph, 403, "{what} refused: {error}"),
     (QueryRefused, 400, "{what} refused: {error}"),
     (UnknownFormat, 400, "{error}"),
     (NotAcceptable, 406, "{error}"),
@@ -161,34 +166,51 @@ def _json(error: ServiceError, query: Mapping[str, str], _lang: str) -> tuple[st
                         "message": _explanation(error), **error.details}, query.get("callback"))
 
 
-PAGE = ('<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>{status} {reason} · DMKG</title></head>"
-        '<body style="font: 16px/1.55 system-ui, sans-serif; max-width: 50rem; margin: 2rem auto;'
-        ' padding: 0 1.5rem"><h1>{status} {reason}</h1>{explained}'
-        '<p><a href="/?lang={lang}">DMKG</a> · <a href="/search?lang={lang}">{search}</a></p>'
-        "</body></html>\n")
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _explained(error: ServiceError, words: Mapping[str, str]) -> str:
-    """The paragraphs saying what went wrong, in the words of the page's language."""
-    message = f"<p>{escape(_explanation(error))}</p>"
-    if not words["detail"]:
-        return message
-    # werkzeug's own messages and the 500's say no more than the status: a French sentence
-    # replaces them; any other message is a detail, kept as written.
-    generic = error.message.startswith(f"{error.status} ") or error.message == INTERNAL_ERROR
-    explanation = words.get(f"explain_{error.status}") or words[f"explain_{error.status // 100}"]
-    detail = "" if generic else (f'<p>{escape(words["detail"])} '
-                                 f'<span lang="en">{escape(error.message)}</span></p>')
-    return f"<p>{escape(explanation)}</p>{detail}"
+@cache
+def _templates() -> Environment:
+    """The page templates, read without Flask: an error may be answered outside it (the
+    client limits' 429, the time limits' 503)."""
+    found = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    found.globals["url_for"] = _static_url
+    return found
+
+
+def _static_url(endpoint: str, filename: str) -> str:
+    assert endpoint == "static", endpoint
+    return f"/static/{filename}"
+
+
+def _detail(error: ServiceError, lang: str) -> tuple[str, str, str]:
+    """What the service said of the error, in the page's language when it can: the text,
+    its language and the words before it. Nothing for werkzeug's and the 500's messages,
+    which say no more than the status."""
+    if error.message.startswith(f"{error.status} ") or error.message == INTERNAL_ERROR:
+        return "", lang, ""
+    words = ERROR_WORDS[lang]
+    said = error_message(error.message, lang)
+    if said is None:
+        return error.message, "en", words["detail_en"]
+    return said, lang, words["detail"]
+
+
+def _retry(error: ServiceError, lang: str) -> str:
+    after = next((v for n, v in error.headers if n.lower() == "retry-after"), "")
+    return ERROR_WORDS[lang]["retry"].format(n=after) if after.isdigit() else ""
 
 
 def _html(error: ServiceError, _query: Mapping[str, str], lang: str) -> tuple[str, bytes]:
     words = ERROR_WORDS[lang]
-    page = PAGE.format(lang=lang, status=error.status,
-                       reason=escape(words.get(str(error.status), error.reason)),
-                       explained=_explained(error, words), search=escape(words["search"]))
+    detail, detail_lang, detail_label = _detail(error, lang)
+    explanation = (words.get(f"explain_{error.status}")
+                   or words[f"explain_{error.status // 100}"])
+    page = _templates().get_template("error.html").render(
+        lang=lang, words=WORDS[lang], error_words=words, status=error.status,
+        reason=words.get(str(error.status), error.reason), explanation=explanation,
+        detail=detail, detail_lang=detail_lang, detail_label=detail_label,
+        retry=_retry(error, lang))
     return "text/html; charset=utf-8", page.encode()
 
 
@@ -207,9 +229,12 @@ def render(error: ServiceError, chosen: Family, query: Mapping[str, str],
            lang: str = "en", accept: str = "") -> tuple[str, list[tuple[str, str]], bytes]:
     """The status line, headers and body of an error in its family's format for a client
     accepting accept (a page in lang)."""
-    media_type, body = RENDERERS[error_format(chosen, accept)](error, query, lang)
+    shape = error_format(chosen, accept)
+    media_type, body = RENDERERS[shape](error, query, lang)
     headers = [("Content-Type", media_type), ("Content-Length", str(len(body))),
                *error.headers]
+    if shape is ErrorFormat.HTML:
+        headers.append(("Content-Language", lang))
     return f"{error.status} {error.reason}", headers, body
 
 
@@ -229,11 +254,19 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def raw_error(error: ServiceError, path: str) -> bytes:
-    """The whole HTTP answer written on a socket when the process ends under a request."""
-    chosen = family(path)
+def edge_error(error: ServiceError, target: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and body of an error answered before the application sees
+    the request, in the family of the request's target (its path and ?format=)."""
+    chosen = family_of_target(target)
     status, headers, body = render(error, chosen, {})
     policy_headers(chosen, headers, chosen.cors)
+    return status, headers, body
+
+
+def raw_error(error: ServiceError, target: str) -> bytes:
+    """The whole HTTP answer written on a socket, in the family of the request's target (its
+    path and ?format=): a request refused unread, or one in hand when the process ends."""
+    status, headers, body = edge_error(error, target)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 

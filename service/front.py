@@ -16,13 +16,14 @@ import contextlib
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote_to_bytes
 
 import uvloop
@@ -31,14 +32,26 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import Server
 
-from service.errors import ServiceError, raw_error
-from service.limits import RUNNER
+from service.budget import (
+    ANSWERS_FULL,
+    BODIES_FULL,
+    RESTORES_FULL,
+    Budget,
+    return_large_allocations,
+)
+from service.errors import ServiceError, edge_error, raw_error
+from service.limits import READ_AT
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp
+from service.write_access import WriteRefused, Writes
+from service.writes import GRAPH_STORE
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 30.0
+# A backup sent to /admin/restore, read to a temporary file, may take longer.
+RESTORE = "/admin/restore"
+RESTORE_SECONDS = 600.0
 # The longest request line read (a long query is sent by POST), and the bytes and number of
 # header fields: past them the request is refused unread.
 LINE_LIMIT = 8190
@@ -49,11 +62,19 @@ TOO_LONG_LINE = ("the request line is longer than 8190 bytes; send a long query 
 TOO_LARGE_HEAD = "the request's header fields are more or longer than the service reads"
 # A refused request's path is read this far to find its route family (prefixes are short).
 FAMILY_PATH = 200
+# Transfer codings read: plain chunked only (a body in another coding would be read as is).
+NOT_CHUNKED = "the service reads no transfer coding but chunked; send the body as it is"
+# An answer is written in pieces of this size, each once the client has taken the previous
+# ones: a client that reads slowly holds the answer, not a copy of it in the loop's buffer.
+PIECE = 64 * 1024
 # The worker's threads running the application (a query waits on its own helper thread).
 THREADS = 8
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
 RETIRING_SECONDS = 60
+# How long a stopping worker waits for the first request of a connection it has accepted
+# but not yet read from: a client that connected just before the stop is answered, not reset.
+FIRST_REQUEST_SECONDS = 2.0
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -61,12 +82,14 @@ ACCESS = logging.getLogger("gunicorn.access")
 
 
 class _Refused(Exception):
-    """A request refused while its head is read: the error, and the path it was sent to."""
+    """A request refused while its head is read: the error, and the target it was sent to
+    (its path and query string, which say the route family and the ?format=)."""
 
-    def __init__(self, error: ServiceError, path: bytes) -> None:
+    def __init__(self, error: ServiceError, target: bytes) -> None:
         super().__init__(f"{error.status} {error.message}")
         self.error = error
-        self.path = path.split(b"?", 1)[0][:FAMILY_PATH].decode("latin-1")
+        path, mark, query = target.partition(b"?")
+        self.target = (path[:FAMILY_PATH] + mark + query).decode("latin-1")
 
 
 class RawSocket:
@@ -101,6 +124,9 @@ class Protocol(HttpToolsProtocol):
     refused: _Refused | None = None
     head_bytes = 0
     raw: RawSocket | None = None
+    codings: bytes = b""
+    begun = 0  # requests begun on this connection
+    stopping = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -122,10 +148,26 @@ class Protocol(HttpToolsProtocol):
             self.raw.forget()
         super().connection_lost(exc)
 
+    def shutdown(self) -> None:
+        """Stop after the request in hand, or after the first one of a connection accepted but
+        not read yet (uvicorn closes it at once: its client, whose request may already be on
+        the way, would see a reset)."""
+        if self.cycle is None and self.begun == 0 and not self.stopping:
+            self.stopping = True
+            self.loop.call_later(FIRST_REQUEST_SECONDS, self._close_if_unread)
+            return
+        super().shutdown()
+
+    def _close_if_unread(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.begun += 1
         self._time_head()
         self.head_bytes = 0
+        self.codings = b""
         socket = self.transport.get_extra_info("socket")
         if self.raw is None and socket is not None:
             self.raw = RawSocket(socket.fileno())  # one per connection, forgotten with it
@@ -141,6 +183,13 @@ class Protocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
         self.head_bytes += len(name) + len(value) + 4
+        if name.lower() == b"transfer-encoding":
+            # gzip, chunked: the parser would hand on the compressed body as the body.
+            self.codings += b"," + value
+            codings = [c.strip().lower() for c in self.codings.split(b",") if c.strip()]
+            if codings and codings != [b"chunked"]:
+                self.refused = _Refused(ServiceError(501, NOT_CHUNKED), self.url)
+                raise self.refused
         if self.head_bytes > HEAD_LIMIT or len(self.headers) > FIELD_LIMIT:
             self.refused = _Refused(ServiceError(431, TOO_LARGE_HEAD), self.url)
             raise self.refused
@@ -150,6 +199,8 @@ class Protocol(HttpToolsProtocol):
             self.head_timer.cancel()
             self.head_timer = None
         super().on_headers_complete()
+        if self.stopping and self.cycle is not None:
+            self.cycle.keep_alive = False  # the worker is stopping: one answer, then close
 
     def send_400_response(self, msg: str) -> None:
         """Answer a request the head limits refused (uvicorn calls this for any parser error)."""
@@ -163,7 +214,7 @@ class Protocol(HttpToolsProtocol):
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
         # In the format and with the CORS of the path's family, as the application's errors.
-        self.transport.write(raw_error(refused.error, refused.path))
+        self.transport.write(raw_error(refused.error, refused.target))
         self.transport.close()
 
 
@@ -203,7 +254,7 @@ def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
     return _Answer(seen["status"], seen["headers"], b"".join(written), rest, close)
 
 
-def _environ(scope: dict[str, Any], body: bytes, length: int,
+def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
              trusted: frozenset[str]) -> dict[str, Any]:
     """The WSGI environment of a request read whole (PEP 3333, as gunicorn builds it)."""
     client = scope.get("client") or ("", 0)
@@ -221,7 +272,8 @@ def _environ(scope: dict[str, Any], body: bytes, length: int,
         "REMOTE_ADDR": str(client[0]), "REMOTE_PORT": str(client[1]),
         "CONTENT_LENGTH": str(length) if length else "",
         "wsgi.version": (1, 0), "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+        "wsgi.input": BytesIO(body) if isinstance(body, bytes) else body,
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True,
         "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.input_terminated": True,
         "gunicorn.socket": scope.get("dmkg.socket"),
     }
@@ -239,25 +291,86 @@ def _environ(scope: dict[str, Any], body: bytes, length: int,
     return environ
 
 
-async def _read_body(scope: dict[str, Any], receive: Receive,
-                     max_body: int | None) -> tuple[bytes, int] | None:
-    """The body and its length: whole, or as much as shows it is over max_body, or unread
-    with its announced length when that is over; None if the client left."""
-    announced = next((int(v) for n, v in scope["headers"]
-                      if n == b"content-length" and v.isdigit()), None)
+class _Full(Exception):
+    """A request refused before its body is read whole: the answer it gets."""
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _announced(scope: dict[str, Any]) -> int | None:
+    return next((int(v) for n, v in scope["headers"] if n == b"content-length" and v.isdigit()),
+                None)
+
+
+async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
+                     bodies: Budget) -> tuple[bytes, int, int] | None:
+    """The body, its length and the bytes taken from bodies: the body whole, or as much as
+    shows it is over max_body, or unread with its announced length when that is over; None
+    if the client left.
+
+    Its bytes are taken from bodies as they come (the caller gives them back); _Full when
+    they do not fit."""
+    announced = _announced(scope)
     if max_body is not None and announced is not None and announced > max_body:
-        return b"", announced  # refused on its announced length, unread
+        return b"", announced, 0  # refused on its announced length, unread
+    if announced is not None and not bodies.fits(announced):
+        raise _Full(bodies.refusal())  # before a `100 Continue` tells the client to send it
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body") or (max_body is not None and size > max_body):
-            return b"".join(chunks), size
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                bodies.give_back(size)
+                return None
+            chunk = message.get("body", b"")
+            if not bodies.take(len(chunk)):
+                raise _Full(bodies.refusal())
+            chunks.append(chunk)
+            size += len(chunk)
+            if not message.get("more_body") or (max_body is not None and size > max_body):
+                return b"".join(chunks), size, size
+    except BaseException:
+        bodies.give_back(size)
+        raise
+
+
+async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
+                      spooled: Budget, pool: ThreadPoolExecutor,
+                      ) -> tuple[IO[bytes], int, int] | None:
+    """A body too large to hold (a backup), written to a temporary file as it comes: the file,
+    its length and the bytes taken from spooled, or unread with its announced length when
+    that is over max_body; None if the client left. Its bytes are taken from spooled as they
+    come (the caller gives them back); _Full when they do not fit."""
+    announced = _announced(scope)
+    if max_body is not None and announced is not None and announced > max_body:
+        return BytesIO(), announced, 0
+    if announced is not None and not spooled.fits(announced):
+        raise _Full(spooled.refusal())
+    size = 0
+    loop = asyncio.get_running_loop()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (handed on, closed by the caller)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                spooled.give_back(size)
+                spool.close()
+                return None
+            chunk = message.get("body", b"")
+            if not spooled.take(len(chunk)):
+                raise _Full(spooled.refusal())
+            size += len(chunk)
+            await loop.run_in_executor(pool, spool.write, chunk)
+            if not message.get("more_body") or (max_body is not None and size > max_body):
+                spool.seek(0)
+                return spool, size, size
+    except BaseException:
+        spooled.give_back(size)
+        spool.close()
+        raise
 
 
 async def _send_whole(send: Send, status: int, text: bytes) -> None:
@@ -268,37 +381,136 @@ async def _send_whole(send: Send, status: int, text: bytes) -> None:
     await send({"type": "http.response.body", "body": text})
 
 
+def _target(scope: dict[str, Any]) -> str:
+    """The request's path and query string, as on its request line (its family's key)."""
+    path: str = scope["path"]
+    query = scope["query_string"].decode("latin-1")
+    return path + (f"?{query}" if query else "")
+
+
+async def _send_error(send: Send, error: ServiceError, target: str) -> None:
+    """Answer with an error in its family's format, without reading the body: and close."""
+    status, headers, body = edge_error(error, target)
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
+        *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    return b",".join(v for n, v in scope["headers"] if n == name).decode("latin-1")
+
+
+def _writes(scope: dict[str, Any]) -> bool:
+    """Tell whether a request is a write, which needs a token (read from its head alone)."""
+    path = scope["path"]
+    return ((path == GRAPH_STORE and scope["method"] in {"PUT", "POST", "DELETE"})
+            or path.startswith("/admin/")
+            or _header(scope, b"content-type").split(";")[0].strip().lower()
+            == "application/sparql-update")
+
+
 class Front:
-    """ASGI: read each request whole, then answer it from the kept answers or on a thread."""
+    """ASGI: read each request whole, then answer it from the kept answers or on a thread.
+
+    Request bodies being read, and answers being written, are held within a total per worker
+    each (see service/budget.py).
+    """
 
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
-                 trusted: frozenset[str]) -> None:
+                 trusted: frozenset[str], bodies: Budget | None = None,
+                 answers: Budget | None = None, writes: Writes | None = None,
+                 max_restore: int = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
         self.trusted = trusted
+        self.bodies = bodies or Budget(0, BODIES_FULL)
+        self.answers = answers or Budget(0, ANSWERS_FULL)
+        self.writes = writes
+        # Backups are written to temporary files, as many bytes at once as one may hold.
+        self.max_restore = max_restore or max_body  # None: no limit
+        self.spooled = Budget(self.max_restore or 0, RESTORES_FULL)
         self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="request")
+
+    def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
+        """The answer a write without a valid token gets before its body is read: a restore
+        always (its body goes to disk), another write when it waits for `100 Continue`."""
+        if not restore and "100-continue" not in _header(scope, b"expect").lower():
+            return None
+        if restore and self.writes is None:
+            return WriteRefused(403, "writes are not enabled on this service")
+        if self.writes is not None and _writes(scope):
+            try:
+                self.writes.name_of(_header(scope, b"authorization"))
+            except WriteRefused as refusal:
+                return refusal
+        return None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         started = time.time()
+        restore = scope["path"] == RESTORE and scope["method"] == "POST"
+        refused = self._refused_unread(scope, restore)
+        if refused is not None:
+            await _send_error(send, refused, _target(scope))
+            return
+        budget = self.spooled if restore else self.bodies
+        read: tuple[bytes | IO[bytes], int, int] | None
         try:
-            async with asyncio.timeout(BODY_SECONDS):
-                read = await _read_body(scope, receive, self.max_body)
+            if restore:
+                async with asyncio.timeout(RESTORE_SECONDS):
+                    read = await _spool_body(scope, receive, self.max_restore, budget,
+                                             self.pool)
+            else:
+                async with asyncio.timeout(BODY_SECONDS):
+                    read = await _read_body(scope, receive, self.max_body, budget)
         except TimeoutError:
             await _send_whole(send, 408, b"408 Request Timeout: the body came too slowly\n")
             return
+        except _Full as full:
+            await _send_error(send, full.error, _target(scope))
+            return
         if read is None:
             return  # the client left
-        environ = _environ(scope, *read, self.trusted)
+        read_at = time.monotonic()  # the request's time limit counts from here
+        body, length, taken = read
+        try:
+            await self._answer(scope, body, length, send, started, read_at)
+        finally:
+            budget.give_back(taken)
+            if not isinstance(body, bytes):
+                body.close()
+
+    async def _answer(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
+                      send: Send, started: float, read_at: float) -> None:
+        environ = _environ(scope, body, length, self.trusted)
         answer = None
         if self.kept.holds(environ):
             answer = self._kept(environ)
             if answer is None:  # gone since: the layers it crossed may have changed environ
-                environ = _environ(scope, *read, self.trusted)
+                environ = _environ(scope, body, length, self.trusted)
+        environ[READ_AT] = read_at
         loop = asyncio.get_running_loop()
+        # A kept answer is held by the kept answers (RESPONSE_CACHE_MB) whoever reads it.
+        size = 0 if answer is not None else PIECE
         if answer is None:
             answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
-        sent = await self._send(answer, send, loop)
+            size = len(answer.first)
+        # An answer of one piece is written at once; a longer one is held until it is read,
+        # and only if it fits beside the others held (else the client is told to retry).
+        if size > PIECE and not self.answers.take(size):
+            await loop.run_in_executor(self.pool, answer.close)
+            status = self.answers.refusal()
+            answer = None  # let go of it now: it is what did not fit
+            await _send_error(send, status, _target(scope))
+            if ACCESS.handlers:
+                ACCESS.info(_combined(environ, "503", 0, started))
+            return
+        try:
+            sent = await self._send(answer, send, loop)
+        finally:
+            if size > PIECE:
+                self.answers.give_back(size)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, answer.status, sent, started))
 
@@ -315,8 +527,7 @@ class Front:
         await send({"type": "http.response.start", "status": int(answer.status[:3]),
                     "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
                                 for name, value in answer.headers]})
-        await send({"type": "http.response.body", "body": answer.first,
-                    "more_body": answer.rest is not None})
+        await _pieces(send, answer.first, more=answer.rest is not None)
         sent = len(answer.first)
         if answer.rest is None:
             return sent
@@ -324,11 +535,25 @@ class Front:
             while (chunk := await loop.run_in_executor(self.pool, next, answer.rest, None)) \
                     is not None:
                 sent += len(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                self.answers.force(len(chunk))
+                try:
+                    await _pieces(send, chunk, more=True)
+                finally:
+                    self.answers.give_back(len(chunk))
             await send({"type": "http.response.body", "body": b""})
         finally:
             await loop.run_in_executor(self.pool, answer.close)
         return sent
+
+
+async def _pieces(send: Send, body: bytes, more: bool) -> None:
+    """Write body in pieces; each waits until the client has taken enough of the previous
+    ones (the server's send waits while the connection's buffer is full)."""
+    for start in range(0, max(len(body) - PIECE, 0), PIECE):
+        await send({"type": "http.response.body", "body": body[start:start + PIECE],
+                    "more_body": True})
+    last = (len(body) - 1) // PIECE * PIECE if body else 0
+    await send({"type": "http.response.body", "body": body[last:], "more_body": more})
 
 
 def _combined(environ: dict[str, Any], status: str, sent: int, started: float) -> str:
@@ -348,13 +573,18 @@ class AsyncWorker(Worker):  # type: ignore[misc]
     def run(self) -> None:
         from service.services import KEY  # the worker's application is built by now
 
+        return_large_allocations()
         found = self.wsgi.extensions[KEY]
         error_log = logging.getLogger("uvicorn.error")
         error_log.handlers = self.log.error_log.handlers
         error_log.setLevel(logging.WARNING)
         error_log.propagate = False
+        settings = found.settings
         front = Front(self.wsgi, found.kept, self.wsgi.config["MAX_CONTENT_LENGTH"],
-                      found.settings.trusted_proxies)
+                      settings.trusted_proxies,
+                      bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
+                      answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
+                      writes=found.writes, max_restore=settings.max_restore_bytes)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,
@@ -368,7 +598,14 @@ class AsyncWorker(Worker):  # type: ignore[misc]
             # waiting on its commit answers what became of it rather than being cut off.
             config.timeout_graceful_shutdown = RETIRING_SECONDS
             server.should_exit = True
+            # Stop accepting at once, before the answer that retired it is sent, not at the
+            # loop's next tick (0.1 s on): a connection taken meanwhile would be closed
+            # unanswered, while the listening socket's queue waits for the successor.
+            for listening in server.servers:
+                listening.get_loop().call_soon_threadsafe(listening.close)
 
-        RUNNER.stop_serving = retire
+        # The application's time limit may retire this process: gunicorn replaces it.
+        found.runner.served_by_replacing_server()
+        found.runner.stop_serving = retire
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(server.serve(sockets=self.sockets))

@@ -39,7 +39,9 @@ WORDS: dict[str, dict[str, str]] = {
         "next": "Next", "of": "of", "shown": "shown", "subclasses": "subclasses",
         "all_claims": "All claims", "any": "any",
         "substance": "substance", "channel": "channel", "place": "place",
-        "download": "Download this selection", "open_in_editor": "Open as a SPARQL query",
+        "download": "Download this selection", "for_excel": "CSV for Excel",
+        "for_excel_title": "UTF-8 with a byte-order mark, comma-separated",
+        "open_in_editor": "Open as a SPARQL query",
         "clear_filters": "Clear every filter", "count": "count", "claims_per": "Claims per",
         "charts": "Claims at a glance", "as_table": "The same as a table",
         "map_intro": "Places of the graph: cities with Drive points, trafficking murders and "
@@ -94,7 +96,10 @@ WORDS: dict[str, dict[str, str]] = {
         "of": "sur", "shown": "affichées", "subclasses": "sous-classes",
         "all_claims": "Toutes les affirmations", "any": "toutes",
         "substance": "substance", "channel": "canal", "place": "lieu",
-        "download": "Télécharger cette sélection", "open_in_editor": "Ouvrir en requête SPARQL",
+        "download": "Télécharger cette sélection", "for_excel": "CSV pour Excel",
+        "for_excel_title": "UTF-8 avec indicateur d\u2019ordre des octets, séparé par des "
+                           "points-virgules",
+        "open_in_editor": "Ouvrir en requête SPARQL",
         "clear_filters": "Retirer tous les filtres", "count": "nombre",
         "claims_per": "Affirmations par",
         "charts": "Les affirmations en un coup d\u2019œil",
@@ -285,11 +290,22 @@ PROPERTY_LABELS: dict[str, dict[str, str]] = {
 NUMBER_TYPES = frozenset(f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
     "decimal", "double", "float", "integer", "int", "long", "nonNegativeInteger"))
 
-# The words of an error page. Its message stays as the service wrote it (in English), so a
-# French page explains the status in French and shows the message as a detail.
+# The words of an error page: the status's name and what it means to a reader. The service's
+# own message follows as a detail, in French through ERROR_MESSAGES when it is one of theirs.
 ERROR_WORDS: dict[str, dict[str, str]] = {
-    "en": {"home": "Home", "search": "Search", "detail": ""},
-    "fr": {"home": "Accueil", "search": "Rechercher", "detail": "Détail (en anglais)\u202f:",
+    "en": {"home": "Home", "search": "Search", "detail": "", "detail_en": "",
+           "retry": "Try again in {n} s.",
+           "explain_4": "This request could not be answered as it was made.",
+           "explain_404": "No page lives at this address.",
+           "explain_405": "This address does not answer this method.",
+           "explain_406": "This address has no answer in the format asked for.",
+           "explain_429": "Too many requests came from you in a short time: wait a moment "
+                          "before trying again.",
+           "explain_5": "The server could not answer this request.",
+           "explain_503": "The service could not answer this request now: it was too busy or "
+                          "the work took too long."},
+    "fr": {"home": "Accueil", "search": "Rechercher", "detail": "Détail\u202f:",
+           "detail_en": "Détail (en anglais)\u202f:", "retry": "Réessayez dans {n}\u00a0s.",
            "400": "Requête incorrecte", "401": "Authentification requise",
            "403": "Accès refusé", "404": "Page introuvable", "405": "Méthode non autorisée",
            "406": "Format non disponible", "408": "Délai de la requête dépassé",
@@ -303,8 +319,83 @@ ERROR_WORDS: dict[str, dict[str, str]] = {
                         "formulée.",
            "explain_404": "Aucune page ne se trouve à cette adresse.",
            "explain_405": "Cette adresse ne répond pas à cette méthode.",
-           "explain_5": "Le serveur n\u2019a pas pu répondre à cette demande."},
+           "explain_406": "Cette adresse n\u2019a pas de réponse dans le format demandé.",
+           "explain_429": "Trop de requêtes sont venues de vous en peu de temps\u202f: "
+                          "patientez un moment avant de recommencer.",
+           "explain_5": "Le serveur n\u2019a pas pu répondre à cette demande.",
+           "explain_503": "Le service n\u2019a pas pu répondre à cette demande pour "
+                          "l\u2019instant\u202f: il était trop sollicité ou le travail a "
+                          "pris trop de temps."},
 }
+
+# The service's own error messages a reader of the pages meets, in French: a pattern of the
+# English message, and its French with the pattern's groups put back ({name}). A message
+# matching none is shown as written, marked as English.
+ERROR_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), french) for pattern, french in (
+        (r"^parameter '(?P<name>[^']+)': expected an integer$",
+         "paramètre «\u00a0{name}\u00a0»\u202f: un nombre entier est attendu"),
+        (r"^parameter '(?P<name>[^']+)': expected (?P<low>-?\d+) to (?P<high>\d+)$",
+         "paramètre «\u00a0{name}\u00a0»\u202f: un nombre de {low} à {high} est attendu"),
+        (r"^parameter '(?P<name>[^']+)': expected one of (?P<values>.+)$",
+         "paramètre «\u00a0{name}\u00a0»\u202f: valeurs possibles\u202f: {values}"),
+        (r"^parameter 'format': expected html, csv or json$",
+         "paramètre «\u00a0format\u00a0»\u202f: html, csv ou json est attendu"),
+        (r"^parameter '(?P<name>[^']+)': expected (?P<values>[^ ]+)$",
+         "paramètre «\u00a0{name}\u00a0»\u202f: valeur possible\u202f: {values}"),
+        (r"^parameter '(?P<name>[^']+)': applies to (?P<what>\S+) only$",
+         "paramètre «\u00a0{name}\u00a0»\u202f: ne vaut qu\u2019avec {what}"),
+        (r"^parameter '(?P<name>[^']+)': '(?P<value>.*)' is not an? \w+ of this graph$",
+         "paramètre «\u00a0{name}\u00a0»\u202f: «\u00a0{value}\u00a0» n\u2019est pas "
+         "une valeur possible dans ce graphe"),
+        (r"^invalid parameter (?P<names>.+)$", "paramètre invalide\u202f: {names}"),
+        (r"^format '(?P<format>.*)' is not available here; use one of (?P<names>.+)$",
+         "format «\u00a0{format}\u00a0» non disponible ici\u202f; formats possibles\u202f: "
+         "{names}"),
+        (r"^none of the accepted media types can be produced; available: (?P<types>.+)$",
+         "aucun des types de média acceptés ne peut être produit\u202f; disponibles\u202f: "
+         "{types}"),
+        (r"^page (?P<page>\d+) is past the last page of this list$",
+         "la page {page} est au-delà de la dernière page de cette liste"),
+        (r"^no kind '(?P<kind>.*)'; kinds: (?P<kinds>.+)$",
+         "aucune sorte «\u00a0{kind}\u00a0»\u202f; sortes\u202f: {kinds}"),
+        (r"^no DMO class '(?P<name>.*)'$", "aucune classe DMO «\u00a0{name}\u00a0»"),
+        (r"^no entity (?P<id>\S+) in this graph$", "aucune entité {id} dans ce graphe"),
+        (r"^unknown format '(?P<format>.*)': the map is served as html or json$",
+         "format inconnu «\u00a0{format}\u00a0»\u202f: la carte est servie en html ou json"),
+        (r"^this service has version (?P<has>\S+) of the ontology, not (?P<asked>\S+)$",
+         "ce service sert la version {has} de l\u2019ontologie, pas la version {asked}"),
+        (r"^no graph <(?P<iri>[^>]+)> in (this dataset|the store)$",
+         "aucun graphe <{iri}> dans ce jeu de données"),
+        (r"^no resource <(?P<iri>[^>]+)> in this dataset's description$",
+         "aucune ressource <{iri}> dans la description de ce jeu de données"),
+        (r"^no dump (?P<name>\S+); this service has: (?P<names>.+)$",
+         "aucun export {name}\u202f; ce service propose\u202f: {names}"),
+        (r"^slow down and retry after Retry-After seconds$",
+         "ralentissez, et réessayez après le délai indiqué par l\u2019en-tête Retry-After"),
+        (r"^the query ran longer than the (?P<s>[\d.]+) s time limit and was stopped; .*$",
+         "la requête a dépassé la limite de {s}\u00a0s et a été arrêtée\u202f; "
+         "restreignez-la (LIMIT, motifs plus précis)"),
+        (r"^the query needed more memory than the (?P<mb>[\d.]+) MB a query may use .*$",
+         "la requête demandait plus que les {mb}\u00a0Mo de mémoire permis et a été "
+         "arrêtée\u202f; restreignez-la (LIMIT, valeurs moins nombreuses ou plus courtes)"),
+        (r"^the request line is longer than (?P<n>\d+) bytes; .*$",
+         "la ligne de requête dépasse {n} octets\u202f; envoyez une longue requête par POST"),
+        (r"^the request's header fields are more or longer than the service reads$",
+         "les en-têtes de la requête sont trop nombreux ou trop longs"),
+    ))
+
+
+def error_message(message: str, lang: str) -> str | None:
+    """The service's error message in lang, or None when it has no translation."""
+    if lang == "en":
+        return message
+    for pattern, french in ERROR_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return french.format(**found.groupdict())
+    return None
+
 
 MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",

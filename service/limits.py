@@ -40,14 +40,48 @@ T = TypeVar("T")
 HELPER_STACK = 1 << 30
 
 
+# Where the HTTP front notes, in the WSGI environment, when a request had been read whole
+# (time.monotonic()): its time limit counts from then.
+READ_AT = "dmkg.read_at"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a request's time is up: its limit in seconds (0: none) and the monotonic time."""
+
+    seconds: float
+    at: float = math.inf
+
+    @classmethod
+    def of(cls, environ: dict[str, Any], seconds: float) -> Deadline:
+        """The deadline of a request: seconds after it was read (now, if no front noted it)."""
+        read = environ.setdefault(READ_AT, time.monotonic())
+        return cls(seconds, read + seconds if seconds > 0 else math.inf)
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        """The deadline seconds from now (0: none)."""
+        return cls(seconds, time.monotonic() + seconds if seconds > 0 else math.inf)
+
+    def left(self) -> float | None:
+        """Seconds left (never below 0), or None when there is no limit."""
+        return None if self.at == math.inf else max(0.0, self.at - time.monotonic())
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[], T]
     done: threading.Event
     client: Any = None
-    path: str = "/sparql"  # the request's path: its family says how the 503 looks
+    target: str = "/sparql"  # the request's path and query: its family says how a 503 looks
     result: T | None = None
     error: BaseException | None = None
+    # Called by the memory cap before the process ends: it records what the cut left, and
+    # returns the answer the client gets (None: the cap's own).
+    on_memory: Callable[[], ServiceError | None] | None = None
 
 
 class DeadlineRunner:
@@ -103,22 +137,28 @@ class DeadlineRunner:
         """Say that this process is a server worker that the server replaces when it exits."""
         self.replaceable = os.getpid()
 
-    def run(self, work: Callable[[], T], seconds: float, client: Any = None,
-            path: str = "/sparql") -> T:
-        """Return work()'s result, or raise QueryTimeout after seconds (0: no limit).
+    def run(self, work: Callable[[], T], deadline: Deadline, client: Any = None,
+            target: str = "/sparql", cut: Callable[[], BaseException] | None = None,
+            on_memory: Callable[[], ServiceError | None] | None = None) -> T:
+        """Return work()'s result, or raise cut() (by default a QueryTimeout) at the deadline.
 
-        The work runs on a helper thread (with a deep stack) while the request waits.
-        client: the request's socket, answered with a 503 if the process must end because
-        the work holds more memory than allowed; path: the request's path.
+        The work runs on a helper thread (with a deep stack) while the request waits; work
+        whose deadline has passed already is not started. client: the request's socket,
+        answered with a 503 if the process must end because the work holds more memory than
+        allowed (on_memory, if given, first records the cut and may say the answer); target:
+        the request's path and query string.
         """
-        job: _Job[T] = _Job(work, threading.Event(), client, path)
+        if deadline.passed():
+            raise cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
+        job: _Job[T] = _Job(work, threading.Event(), client, target, on_memory=on_memory)
         self._reserve_thread()
         self.memory.started(job)
         try:
             self._jobs.put(job)  # type: ignore[arg-type]
-            if not job.done.wait(seconds if seconds > 0 else None):
+            if not job.done.wait(deadline.left()):
                 self.retire()
-                raise QueryTimeout(_timeout_message(seconds))
+                raise cut() if cut is not None else QueryTimeout(
+                    _timeout_message(deadline.seconds))
         finally:
             self.memory.finished(job)
         if job.error is not None:
@@ -170,7 +210,7 @@ class MemoryWatch:
     def __init__(self) -> None:
         self.limit = 0  # bytes; 0: no cap
         self._lock = threading.Lock()
-        self._running: dict[int, tuple[Any, str]] = {}
+        self._running: dict[int, _Job[Any]] = {}
         self._baseline = 0
         self._wake = threading.Event()
         self._pid = 0
@@ -184,7 +224,7 @@ class MemoryWatch:
                 threading.Thread(target=self._watch, name="memory", daemon=True).start()
             if not self._running:
                 self._baseline = resident_bytes()
-            self._running[id(job)] = (job.client, job.path)
+            self._running[id(job)] = job
         self._wake.set()
 
     def finished(self, job: _Job[Any]) -> None:
@@ -206,9 +246,15 @@ class MemoryWatch:
                 log.warning("queries held more than %d MB: worker %d answers and exits",
                             self.limit >> 20, os.getpid())
                 error = ServiceError(503, MEMORY_MESSAGE.format(mb=self.limit / (1 << 20)))
-                for client, path in self._running.values():
+                for job in self._running.values():
+                    answer = error
+                    if job.on_memory is not None:
+                        try:
+                            answer = job.on_memory() or error
+                        except Exception:  # the process ends anyway; the others are answered
+                            log.exception("a write cut by the memory cap was not recorded")
                     with contextlib.suppress(OSError, AttributeError):
-                        client.sendall(raw_error(error, path))
+                        job.client.sendall(raw_error(answer, job.target))
                 os._exit(1)
 
 
@@ -295,10 +341,6 @@ class Guarded:
             return self.app(environ, start_response)
         finally:
             self.limiter.release(client)
-
-
-# One per process: the server's hooks ask it whether the process is being retired.
-RUNNER = DeadlineRunner()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 from rdflib import Dataset, Graph, URIRef
 
@@ -19,6 +19,7 @@ from kg.search.fields import FACETS
 from kg.store import Backend
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
+from service.errors import ServiceError
 from service.i18n import KIND_NAMES, WORDS, facet_label, page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.neighbourhood import Group, svg
@@ -87,7 +88,7 @@ def entity(kind: str, slug: str) -> Response:
     backend, catalogue = _services()
     found = catalogue.by_id(f"{kind}/{slug}") if kind in ENTITY_KINDS else None
     if found is None:
-        abort(404, f"no entity {kind}/{slug} in this graph")
+        raise ServiceError(404, f"no entity {kind}/{slug} in this graph")
     path = f"/id/{kind}/{slug}"
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header(path)
@@ -103,7 +104,7 @@ def entity(kind: str, slug: str) -> Response:
     try:
         described = Resources(backend, catalogue).describe(found.id, lang)
     except NotFound:
-        abort(404)
+        raise ServiceError(404, f"no entity {found.id} in this graph") from None
     forms = [{"label": f.label, "href": f"{path}?format={f.keyword}", "type": f.media_type}
              for f in GRAPH_FORMATS]
     forms.append({"label": "JSON (REST API)", "href": f"/api/entities/{found.id}?lang={lang}",

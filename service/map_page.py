@@ -12,12 +12,13 @@ from typing import Any
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import format_decimal
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from kg.geo import View, boundary_paths
 from kg.namespaces import DMO, DMR, GEO, GEONAMES
+from service.errors import ServiceError
 from service.i18n import WORDS, minus, page_language
 from service.paging import with_args
 from service.services import services
@@ -174,7 +175,7 @@ def map_page() -> Response:
     lang = page_language()
     wanted = request.args.get("format")
     if wanted not in (None, "", "json", "html"):
-        abort(400, f"unknown format {wanted!r}: the map is served as html or json")
+        raise ServiceError(400, f"unknown format {wanted!r}: the map is served as html or json")
     rows = places(lang)
     if wanted == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=1),

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
 from kg.docs import render_html
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import ONTOLOGY_IRI
+from service.errors import ServiceError
 from service.i18n import page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.services import services
@@ -38,7 +39,8 @@ def ontology(version: str | None = None) -> Response:
     if version is not None:
         declared = str(graph.value(URIRef(ONTOLOGY_IRI), OWL.versionInfo))
         if version != declared:
-            abort(404, f"this service has version {declared} of the ontology, not {version}")
+            raise ServiceError(404, f"this service has version {declared} of the ontology, "
+                                    f"not {version}")
     fmt = negotiate(GRAPH_FORMATS, html=True)
     links = {f.media_type: f"/ontology?format={f.keyword}" for f in GRAPH_FORMATS}
     if fmt is None:

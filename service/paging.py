@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import abort, request
+from flask import request
+
+from service.errors import ServiceError
 
 T = TypeVar("T")
 MAX_PER_PAGE = 500
@@ -19,9 +21,9 @@ def _number(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        abort(400, f"parameter '{name}': expected an integer")
+        raise ServiceError(400, f"parameter '{name}': expected an integer") from None
     if not low <= value <= high:
-        abort(400, f"parameter '{name}': expected {low} to {high}")
+        raise ServiceError(400, f"parameter '{name}': expected {low} to {high}")
     return value
 
 
@@ -60,7 +62,7 @@ def choice(name: str, allowed: tuple[str, ...]) -> str:
     """A parameter that takes one of a few words, the first by default; 400 otherwise."""
     value = request.args.get(name) or allowed[0]
     if value not in allowed:
-        abort(400, f"parameter '{name}': expected one of {', '.join(allowed)}")
+        raise ServiceError(400, f"parameter '{name}': expected one of {', '.join(allowed)}")
     return value
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, send_file
 from rdflib import URIRef
 
 from kg.formats import GRAPH_FORMATS
@@ -25,6 +25,7 @@ from kg.store import DatasetSpec
 from kg.void import DATASET
 from service.answers import answer_query
 from service.dataset_info import COMPRESSED, DUMPS
+from service.errors import ServiceError
 from service.i18n import WORDS, page_language
 from service.media import content_type, link_header, negotiate, write_graph
 from service.protocol import Operation
@@ -69,7 +70,7 @@ def dump(name: str) -> Response:
     path = services().dataset_info.dump(name.removesuffix(COMPRESSED))
     if path is None:
         names = services().dataset_info.dump_names()
-        abort(404, f"no dump {name}; this service has: "
+        raise ServiceError(404, f"no dump {name}; this service has: "
                    + (", ".join(names) or "none (it serves other data)"))
     stat = path.stat()
     digest = _digest(path, stat.st_mtime, stat.st_size)
@@ -99,7 +100,7 @@ def _page(template: str, alternates: str, **context: object) -> Response:
 def dataset(part: str | None = None) -> Response:
     """The dataset's IRI (and its VoID subsets' and partitions'): a page or its VoID."""
     if part is not None and (URIRef(f"{DATASET}/{part}"), None, None) not in void_graph():
-        abort(404, f"no resource <{DATASET}/{part}> in this dataset's description")
+        raise ServiceError(404, f"no resource <{DATASET}/{part}> in this dataset's description")
     fmt = negotiate(GRAPH_FORMATS, html=True)
     alternates = link_header("/dataset")
     if fmt is not None:
@@ -121,7 +122,7 @@ def graph(name: str) -> Response:
     iri = f"{GRAPH}{name}"
     sizes = backend().graph_sizes()
     if iri not in sizes:
-        abort(404, f"no graph <{iri}> in this dataset")
+        raise ServiceError(404, f"no graph <{iri}> in this dataset")
     path = f"/graph/{name}"
     alternates = link_header(path)
     fmt = negotiate(GRAPH_FORMATS, html=True)
@@ -133,7 +134,7 @@ def graph(name: str) -> Response:
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
     # A dataset format carries the graph's name: its triples are read, then put in it.
     keyword = "ntriples" if fmt.dataset else fmt.keyword
-    response = answer_query(backend(), query_limits(),
+    response = answer_query(backend(), query_limits(), services().runner,
                             Operation("query", query, DatasetSpec(), keyword), None,
                             request.environ)
     if fmt.dataset and response.status_code == 200:

@@ -7,7 +7,6 @@ them as the typed classes of service.description.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
@@ -16,7 +15,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from kg.catalogue import Catalogue, CatalogueEntry
 from kg.namespaces import ADDICTO, DMO, DMR, GRAPH, OBO, SCHEMA, WIKIDATA
-from kg.store import Backend, BlankValue, DatasetSpec, LiteralValue, Value
+from kg.store import Backend, DatasetSpec, LiteralValue, Value
 from service.description import (
     ClaimLink,
     EntityDescription,
@@ -121,6 +120,32 @@ def first(out: dict[str, list[Value]], predicate: object) -> str | None:
 
 
 Outgoing = dict[str, list[Value]]
+# Links kept across look-ups before the oldest are forgotten (a few hundred bytes each).
+KEPT_LINKS = 1 << 16
+
+
+@dataclass
+class LinkCache:
+    """The links (IRI, id, label) shaped for one generation of the catalogue, shared by the
+    look-ups of an application: a label changes only when the catalogue is updated."""
+
+    limit: int = KEPT_LINKS
+    _links: dict[tuple[str, str], Link] = field(default_factory=dict)
+    _generation: int = -1
+    _catalogue: Catalogue | None = None
+
+    def of(self, catalogue: Catalogue) -> dict[tuple[str, str], Link]:
+        """The links of catalogue as it is now: (IRI, language) → link."""
+        if catalogue is not self._catalogue or catalogue.generation != self._generation:
+            self._links = {}  # a new dict: a look-up under way keeps the one it holds
+            self._catalogue, self._generation = catalogue, catalogue.generation
+        elif len(self._links) > self.limit:
+            self._links = {}
+        return self._links
+
+    def clear(self) -> None:
+        """Forget every link (the data changed)."""
+        self._links = {}
 
 
 @dataclass
@@ -129,12 +154,19 @@ class Resources:
 
     backend: Backend
     catalogue: Catalogue
+    # Links kept across look-ups, or None for this description's own.
+    kept_links: LinkCache | None = None
     _cache: dict[str, Outgoing] = field(default_factory=dict)
     _incoming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # What one description shows several times (a source under each of its claims, a claim
     # under each measure it is about), made once: (IRI, language) → shaped.
     _shaped: dict[tuple[str, str, str], Link] = field(default_factory=dict)
     _entries: dict[str, CatalogueEntry | None] = field(default_factory=dict)
+    _links: dict[tuple[str, str], Link] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kept_links is not None:
+            self._links = self.kept_links.of(self.catalogue)
 
     def read(self, subjects: Iterable[str] = (), objects: Iterable[str] = ()) -> None:
         """Read, in one call to the store, the triples of the subjects and the objects not yet
@@ -143,15 +175,19 @@ class Resources:
         pointed = [o for o in dict.fromkeys(objects) if o not in self._incoming]
         if not wanted and not pointed:
             return
-        out: dict[str, dict[str, list[Value]]] = {s: defaultdict(list) for s in wanted}
+        out: dict[str, dict[str, list[Value]]] = {s: {} for s in wanted}
         into: dict[str, dict[tuple[str, str], None]] = {o: {} for o in pointed}
         for s, p, o in self.backend.adjacent(GRAPHS, wanted, pointed):
-            if s in out:
-                out[s][p].append(o)
-            if isinstance(o, str) and o in into and not isinstance(s, BlankValue):
-                into[o].setdefault((str(s), p), None)
-        for subject, values in out.items():
-            self._cache[subject] = dict(values)
+            if type(s) is not str:  # a blank node: only ever met as an object's subject
+                continue
+            if (values := out.get(s)) is not None:
+                if (found := values.get(p)) is None:
+                    values[p] = [o]
+                else:
+                    found.append(o)
+            if type(o) is str and (pairs := into.get(o)) is not None:
+                pairs[s, p] = None
+        self._cache.update(out)
         for obj, pairs in into.items():
             self._incoming[obj] = list(pairs)
 
@@ -209,14 +245,13 @@ class Resources:
 
     def link(self, iri: str, lang: str) -> Link:
         """A reference to another resource: IRI, id when it is ours, label."""
-        key = ("link", iri, lang)
-        found = self._shaped.get(key)
+        found = self._links.get((iri, lang))
         if found is None:
             entity = self.entry(iri)
             label = (self.catalogue.term_label(iri, lang)
                      or (entity.label(lang) if entity is not None else None)
                      or property_label(iri, lang) or iri)
-            found = self._shaped[key] = Link(
+            found = self._links[iri, lang] = Link(
                 iri=iri, label=label, id=entity.id if entity is not None else None)
         return found
 

@@ -164,6 +164,13 @@ def family_of_request(environ: dict[str, Any]) -> Family:
                   requested_format(str(environ.get("QUERY_STRING", ""))))
 
 
+def family_of_target(target: str) -> Family:
+    """Return the family of a request target as on the request line: its path and the
+    ?format= its query string asks for."""
+    path, _, query = target.partition("?")
+    return family(path, requested_format(query))
+
+
 def _with_vary(headers: list[tuple[str, str]], vary: str) -> None:
     """Merge the family's Vary into the answer's own (one header, each name once)."""
     names = [n.strip() for name, value in headers if name.lower() == "vary"

@@ -24,8 +24,8 @@ from kg.store import QueryFailed
 from kg.store.embedded import prepare_store
 from kg.store.factory import StoreUnavailable, prepare_writable, remote_backend
 from service.app import create_app
+from service.config import Settings
 from service.isolation import leave_network
-from service.limits import RUNNER
 from service.services import KEY
 from service.write_access import read_tokens
 
@@ -58,8 +58,8 @@ def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
 
 
 def _post_fork(isolate: bool, _server: object, _worker: object) -> None:
-    # Tells the time limit it may retire this process: gunicorn will replace it.
-    RUNNER.served_by_replacing_server()
+    # The worker tells its application's time limit that it may retire the process (see
+    # service/front.py, AsyncWorker): gunicorn will replace it.
     if isolate:
         leave_network()
 
@@ -68,7 +68,7 @@ def _worker_exit(_server: object, worker: Any) -> None:
     # Leave without finalising Python: a query thread may still be inside the store, and
     # finalisation with helper threads about can hang. Writes are already in the store's log.
     found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
-    if found is not None and not RUNNER.retiring:
+    if found is not None and not found.runner.retiring:
         with contextlib.suppress(OSError):  # a full disk: the store's log keeps the writes
             found.backend.flush()
     sys.stdout.flush()
@@ -79,9 +79,9 @@ def _worker_exit(_server: object, worker: Any) -> None:
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """gunicorn serving create_app(settings)."""
 
-    def __init__(self, settings: Mapping[str, Any], options: Mapping[str, Any],
+    def __init__(self, settings: Settings, options: Mapping[str, Any],
                  application: Flask | None = None) -> None:
-        self.settings = dict(settings)
+        self.settings = settings
         self.options = dict(options)
         self.application = application
         super().__init__()
@@ -97,9 +97,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def _check_files(settings: Mapping[str, Any]) -> None:
+def _check_files(settings: Settings) -> None:
     """Fail in one line, naming the setting, when a file the settings name cannot be used."""
-    log = str(settings["ACCESS_LOG"] or "")
+    log = settings.access_log
     if log and log != "-":
         try:
             with open(log, "a", encoding="utf-8"):
@@ -107,7 +107,7 @@ def _check_files(settings: Mapping[str, Any]) -> None:
         except OSError as error:
             raise click.ClickException(f"ACCESS_LOG (DMKG_ACCESS_LOG): cannot write {log}: "
                                        f"{error.strerror or error}") from None
-    tokens = str(settings["WRITE_TOKENS"] or "")
+    tokens = settings.write_tokens
     if tokens:
         try:
             read_tokens(Path(tokens))
@@ -118,7 +118,7 @@ def _check_files(settings: Mapping[str, Any]) -> None:
             raise click.ClickException(f"WRITE_TOKENS (DMKG_WRITE_TOKENS): {error}") from None
 
 
-def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) -> None:
+def run(settings: Settings, host: str, port: int, workers: int | None) -> None:
     """Serve until interrupted; fail with a clear message when the store cannot open."""
     # What the service says while it starts (how long the store and the index took), and
     # its errors, on standard error beside gunicorn's own lines.
@@ -126,9 +126,9 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
                                "%(message)s", datefmt="%Y-%m-%d %H:%M:%S %z")
     logging.getLogger("service").setLevel(logging.INFO)
     logging.getLogger("kg.store").setLevel(logging.INFO)  # says when a new store is swapped in
-    engine = str(settings["STORE"])
-    writable = bool(settings["WRITE_TOKENS"])
-    on_disk = engine == "oxigraph" and not settings["DATA"]
+    engine = settings.store
+    writable = bool(settings.write_tokens)
+    on_disk = engine == "oxigraph" and not settings.data
     remote = engine.startswith("sparql+")
     application = None
     if writable and workers and workers > 1:
@@ -137,22 +137,21 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
     _check_files(settings)
     try:
         if writable:
-            read_tokens(Path(settings["WRITE_TOKENS"]))
+            read_tokens(Path(settings.write_tokens))
             # The worker opens it; fail here, clearly, if it cannot.
-            _in_child_process(prepare_writable, dict(settings))
+            _in_child_process(prepare_writable, settings.storage)
         elif on_disk:
             # Load once here, so that each worker only opens it.
-            _in_child_process(prepare_store, Path(settings["HOME"]) / "dist" / "dmkg.nq",
-                              Path(settings["STORE_DIR"]))
+            _in_child_process(prepare_store, settings.storage.dataset, settings.store_dir)
         elif remote:
             # Workers that cannot reach it would fail and be restarted for ever: say so once.
-            remote_backend(settings).graph_sizes()
+            remote_backend(settings.storage).graph_sizes()
         else:
             # An in-memory store is loaded once, here; forked workers share its pages.
             application = create_app(settings)
     except (StoreUnavailable, QueryFailed, OSError, ValueError, SyntaxError) as error:
         raise click.ClickException(str(error)) from error
-    timeout = float(settings["QUERY_TIMEOUT"]) or 60.0
+    timeout = settings.query_timeout or 60.0
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers or 1,
@@ -166,9 +165,9 @@ def run(settings: Mapping[str, Any], host: str, port: int, workers: int | None) 
         # Query processes of a local store have no network (see service/isolation.py).
         "post_fork": partial(_post_fork, not remote),
         # X-Forwarded-Proto and the like are believed from these proxies only.
-        "forwarded_allow_ips": str(settings["TRUSTED_PROXIES"]),
+        "forwarded_allow_ips": ",".join(sorted(settings.trusted_proxies)),
         "worker_exit": _worker_exit,
-        "accesslog": settings["ACCESS_LOG"] or None,
+        "accesslog": settings.access_log or None,
         "control_socket_disable": True,
     }
     try:

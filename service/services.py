@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from rdflib import Graph
 
 from kg.catalogue import Catalogue
@@ -19,7 +19,9 @@ from kg.paths import Layout
 from kg.store import Backend
 from service.config import Settings
 from service.dataset_info import DatasetInfo
-from service.limits import ClientLimiter, DeadlineRunner, QueryLimits
+from service.errors import ServiceError
+from service.limits import ClientLimiter, Deadline, DeadlineRunner, QueryLimits
+from service.resources import LinkCache
 from service.response_cache import ResponseCache
 
 if TYPE_CHECKING:
@@ -47,6 +49,13 @@ def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
     if folder is None:
         return Catalogue.from_backend(backend)
     return Catalogue.for_store(backend, folder, backend.version())
+
+
+class Responder(Protocol):
+    """What answers every request to one endpoint (service/sparql.py's Endpoint)."""
+
+    def respond(self, environ: dict[str, Any]) -> Response:
+        """Answer one request, or raise ServiceError."""
 
 
 @dataclass
@@ -77,8 +86,10 @@ class Services:
     limiter: ClientLimiter
     kept: ResponseCache
     runner: DeadlineRunner
+    endpoint: Responder  # the SPARQL endpoint
     writes: Writes | None = None
     derived: Derived = field(default_factory=Derived)
+    links: LinkCache = field(default_factory=LinkCache)  # the look-ups' labels
     _wanted: threading.Event = field(default_factory=threading.Event, repr=False)
     _rebuilder: threading.Thread | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -88,6 +99,7 @@ class Services:
         self.dataset_info.changed()
         self.derived.clear()
         self.kept.clear()
+        self.links.clear()
         self.catalogue.stale()
         self._wanted.set()
         with self._lock:
@@ -122,8 +134,14 @@ def query_limits() -> QueryLimits:
     return services().limits
 
 
-def run_timed(work: Callable[[], T]) -> T:
-    """Run work for the current request under the application's time limit."""
-    found = services()
-    return found.runner.run(work, found.limits.seconds, request.environ.get("gunicorn.socket"),
-                            request.path)
+def request_deadline() -> Deadline:
+    """When the current request's time is up: the time limit, from when it was read."""
+    return Deadline.of(request.environ, services().limits.seconds)
+
+
+def run_timed(work: Callable[[], T], cut: Callable[[], BaseException] | None = None,
+              on_memory: Callable[[], ServiceError | None] | None = None) -> T:
+    """Run work for the current request within its deadline (see DeadlineRunner.run)."""
+    return services().runner.run(work, request_deadline(),
+                                 request.environ.get("gunicorn.socket"), request.full_path, cut,
+                                 on_memory)

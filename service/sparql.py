@@ -1,19 +1,22 @@
 """The SPARQL 1.1 Protocol endpoint: every request to /sparql, by method and operation.
 
-A request is read once, here (service/protocol.py), and answered by its operation:
+One object, Endpoint, answers every request to /sparql: its respond() reads the request once
+(service/protocol.py) and decides by method and operation, raising ServiceError for what it
+refuses:
 
+- OPTIONS is answered with the methods allowed (a CORS preflight is answered before, by the
+  route families), any other method than GET, HEAD, POST with a 405 naming them;
 - a query (GET or POST) is evaluated under the limits and written in the accepted format
-  (service/answers.py) straight from WSGI: Flask's request dispatch costs more than
+  (service/answers.py) with no Flask context: Flask's request dispatch costs more than
   evaluating a small query;
 - a query opened by a browser gets the editor with its results, a GET with no operation the
-  service description (or the editor), an update is applied (service/writes.py): these go on
-  to the Flask view below, which needs Flask's request context (templates, language,
-  credentials) and takes the operation already read;
-- OPTIONS, other methods and errors of the request's body (413) are Flask's: its automatic
-  OPTIONS answer, its 405 with Allow, its error handlers.
+  service description (or the editor), an update is applied (service/writes.py): these need
+  Flask's request context (templates, language, credentials), so respond() called in front
+  of Flask hands them on to it, and Flask's view calls respond() again, with the operation
+  already read.
 
 What every answer needs (rate limits, security headers, CORS, kept answers) is done by the
-WSGI layers around this one (service/app.py).
+WSGI layers around this one (service/app.py); errors are rendered by service/errors.py.
 """
 
 from __future__ import annotations
@@ -24,20 +27,20 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, has_request_context, request
 from werkzeug.wrappers import Request
 
 from kg.formats import GRAPH_FORMATS
 from kg.store import Backend, Capability, DatasetSpec
+from kg.store.union_upkeep import UPKEEP
 from service.answers import answer_query, base_iri, respond
 from service.editor import editor_page
 from service.errors import ServiceError, as_service_error, wsgi_error
-from service.limits import QueryLimits, StartResponse, WSGIApp
+from service.limits import StartResponse, WSGIApp
 from service.media import content_type, link_header, negotiate, prefers_html, write_graph
 from service.protocol import Operation, read_operation
 from service.service_description import service_description
-from service.services import query_limits, services
+from service.services import Services, query_limits, services
 from service.writes import GRAPH_STORE, graph_argument, sparql_update
 
 log = logging.getLogger(__name__)
@@ -45,63 +48,91 @@ blueprint = Blueprint("sparql", __name__)
 
 ENDPOINT = "/sparql"
 PATHS = frozenset({ENDPOINT, ENDPOINT + "/"})
-READ_METHODS = frozenset({"GET", "HEAD", "POST"})
-# Where the endpoint leaves the operation it read for the Flask view.
+METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+ALLOW = ("Allow", ", ".join(METHODS))
+# Where the endpoint leaves the operation it read when it hands the request on to Flask.
 OPERATION = "dmkg.sparql.operation"
 
 
-class Endpoint:
-    """WSGI: read each request to /sparql once; answer queries, hand the rest to Flask."""
+class _ForFlask(Exception):
+    """The answer needs Flask's request context: the request goes on to Flask's view."""
 
-    def __init__(self, app: WSGIApp, store: Backend, limits: QueryLimits,
-                 max_body: int | None) -> None:
-        self.app = app
-        self.store = store
-        self.limits = limits
+    def __init__(self, operation: Operation | None, reading: Request) -> None:
+        super().__init__()
+        self.operation = operation
+        # A POST's body, read here: the view's request reads it again from the start.
+        self.body = reading.get_data() if reading.method == "POST" else None
+
+
+class Endpoint:
+    """WSGI: every request to /sparql is answered by respond(), in front of Flask or in it."""
+
+    def __init__(self, app: WSGIApp, flask: Flask, max_body: int | None) -> None:
+        self.app = app  # the next layer: Flask
+        self.flask = flask
         self.max_body = max_body
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The application's services (made after this layer, which they hold)."""
+        if self._services is None:
+            self._services = services(self.flask)
+        return self._services
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if (environ.get("PATH_INFO") not in PATHS
-                or environ.get("REQUEST_METHOD") not in READ_METHODS):
+        if environ.get("PATH_INFO") not in PATHS:
             return self.app(environ, start_response)
-        request = Request(environ)
-        # Refused on its announced length, unread (the worker did not wait for it either).
-        request.max_content_length = request.max_form_memory_size = self.max_body
         try:
-            operation = read_operation(request)
-        except ServiceError as error:
-            return wsgi_error(error, environ, start_response)
-        except HTTPException:
-            return self.app(environ, start_response)  # Flask reads it again and renders it
-        if operation is not None and operation.kind == "query" and not prefers_html(request):
-            try:
-                response = answer_query(self.store, self.limits, operation,
-                                        base_iri(request), environ)
-            except Exception as error:  # as Flask's own error handlers answer
-                return wsgi_error(as_service_error(error), environ, start_response)
-            return response(environ, start_response)
-        environ[OPERATION] = operation
-        if request.method == "POST":
-            # The body was read here; the view's request reads it again from the start.
-            environ["wsgi.input"] = io.BytesIO(request.get_data())
-        return self.app(environ, start_response)
+            response = self.respond(environ)
+        except _ForFlask as handed:
+            environ[OPERATION] = handed.operation
+            if handed.body is not None:
+                environ["wsgi.input"] = io.BytesIO(handed.body)
+            return self.app(environ, start_response)
+        except Exception as error:  # rendered as Flask's own error handlers render it
+            return wsgi_error(as_service_error(error), environ, start_response)
+        return response(environ, start_response)
 
+    def respond(self, environ: dict[str, Any]) -> Response:
+        """Answer one request to /sparql, or raise ServiceError (or a domain error)."""
+        method = environ.get("REQUEST_METHOD")
+        if method == "OPTIONS":
+            answer = Response(status=204, headers=[ALLOW])
+            answer.headers.remove("Content-Type")
+            return answer
+        if method not in METHODS:
+            raise ServiceError(405, f"405 Method Not Allowed: the SPARQL endpoint answers "
+                                    f"{', '.join(METHODS)}, not {method}", [ALLOW])
+        if OPERATION in environ:  # read in front of Flask, handed on
+            return self._in_flask(environ[OPERATION])
+        reading = Request(environ)
+        # Refused on its announced length, unread (the worker did not wait for it either).
+        reading.max_content_length = reading.max_form_memory_size = self.max_body
+        operation = read_operation(reading)
+        if operation is not None and operation.kind == "query" and not prefers_html(reading):
+            found = self.services
+            return answer_query(found.backend, found.limits, found.runner, operation,
+                                base_iri(reading), environ)
+        if not has_request_context():
+            raise _ForFlask(operation, reading)
+        return self._in_flask(operation)
 
-@blueprint.route(ENDPOINT, methods=["GET", "POST"], strict_slashes=False)
-def sparql() -> Response:
-    """Answer what needs Flask: the description, the editor, updates."""
-    if OPERATION in request.environ:
-        operation: Operation | None = request.environ[OPERATION]
-    else:  # the application called without its WSGI layers (Flask's test client)
-        operation = read_operation(request)
-    if operation is None:
-        return _description()
-    if operation.kind == "update":
-        return sparql_update(operation)
-    if prefers_html(request):
+    def _in_flask(self, operation: Operation | None) -> Response:
+        """What needs Flask's request context: the description, the editor, updates."""
+        if operation is None:
+            return _description()
+        if operation.kind == "update":
+            return sparql_update(operation)
         # A link to the endpoint opened in a browser: the query in the editor, with its results.
         return editor_page(operation.text, operation.dataset)
-    return _answer(operation, base_iri(request))
+
+
+@blueprint.route(ENDPOINT, methods=list(METHODS), strict_slashes=False,
+                 provide_automatic_options=False)
+def sparql() -> Response:
+    """Every request to /sparql that reaches Flask: the endpoint's own answer."""
+    return services().endpoint.respond(request.environ)
 
 
 def backend() -> Backend:
@@ -125,7 +156,8 @@ def _description() -> Response:
 
 
 def _answer(operation: Operation, base: str | None) -> Response:
-    return answer_query(backend(), query_limits(), operation, base, request.environ)
+    return answer_query(backend(), query_limits(), services().runner, operation, base,
+                        request.environ)
 
 
 @blueprint.route(GRAPH_STORE, methods=["GET", "HEAD"])
@@ -135,6 +167,8 @@ def read_graph() -> Response:
     if Capability.GRAPH_STORE not in store.capabilities:
         raise ServiceError(404, "the Graph Store Protocol needs the embedded store")
     graph = graph_argument()
+    if graph == UPKEEP:
+        raise ServiceError(403, f"<{UPKEEP}> is the store's own and cannot be read")
     if graph is not None and not store.has_graph(graph):
         raise ServiceError(404, f"no graph <{graph}> in the store")
     # The same path as a SPARQL answer: the union by default, capped, under the time limit.

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from service.description import Measure
+from service.errors import ServiceError
 from service.i18n import WORDS, page_language
 from service.paging import with_args
 from service.resources import Resources
@@ -37,7 +38,8 @@ def timeline() -> Response:
     if where:
         place = catalogue.by_id(where)
         if place is None or place.kind != "place":
-            abort(400, f"parameter 'jurisdiction': {where!r} is not a place of this graph")
+            raise ServiceError(400, f"parameter 'jurisdiction': {where!r} is not a place of "
+                                    "this graph")
     places = Counter((m.jurisdiction.id, m.jurisdiction.label)
                      for m in measures if m.jurisdiction and m.jurisdiction.id)
     if place is not None:

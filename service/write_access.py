@@ -24,6 +24,7 @@ from flask import request
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
 from kg.store import Backend, Writable
+from kg.store.union_upkeep import UPKEEP
 from service.config import Settings
 from service.errors import ServiceError
 
@@ -71,7 +72,10 @@ class Writes:
 
     def who(self) -> str:
         """Return the name behind the request's bearer token, or refuse with 401."""
-        header = request.headers.get("Authorization", "")
+        return self.name_of(request.headers.get("Authorization", ""))
+
+    def name_of(self, header: str) -> str:
+        """Return the name behind an Authorization header's bearer token, or refuse with 401."""
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise WriteRefused(401, "writes need an Authorization: Bearer token")
@@ -85,7 +89,9 @@ class Writes:
         return found
 
     def check_targets(self, targets: set[str]) -> None:
-        """Refuse a write that could touch a graph the build owns."""
+        """Refuse a write that could touch a graph the build owns, or the store's own."""
+        if UPKEEP in targets:
+            raise WriteRefused(403, f"<{UPKEEP}> is the store's own and cannot be written")
         if not self.store.protected:
             return
         wide = {DEFAULT: "the default graph (the union of the named graphs)",
@@ -107,15 +113,17 @@ class Writes:
                                         "which belongs to the build and cannot be written; "
                                         "write to another named graph")
 
-    def record(self, who: str, operation: str, status: str, **details: Any) -> None:
+    def record(self, who: str, operation: str, status: str, client: str | None = None,
+               **details: Any) -> None:
         """Append one line to the audit log and make it durable before answering.
 
+        client: the address the write came from (by default the current request's).
         A log that cannot be written is reported on the service's log: the write it records
         may already be applied and durable, and its client must hear so.
         """
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
-                 "client": request.remote_addr, "operation": operation, "status": status,
-                 **details}
+                 "client": client if client is not None else request.remote_addr,
+                 "operation": operation, "status": status, **details}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.audit.parent.mkdir(parents=True, exist_ok=True)

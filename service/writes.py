@@ -11,25 +11,28 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
+from typing import IO, Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from kg.nesting import TooDeep, check_rdf
-from kg.sparql_reading import in_client_text
+from kg.sparql_reading import ReadQuery, in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
     has_update_dataset,
     update_targets,
 )
-from kg.store import DatasetSpec, QuerySyntaxError, Writable
+from kg.store import DatasetSpec, QuerySyntaxError
 from kg.store.base import guarded
+from kg.store.hidden_graphs import graphs_of, hidden_named, is_hidden
+from kg.store.hidden_graphs import refusal as hidden_refusal
 from service.errors import ServiceError, service_error
-from service.limits import QueryTimeout, check_text
+from service.limits import check_text
 from service.protocol import Operation
-from service.services import query_limits, run_timed, services
+from service.services import query_limits, services
 from service.write_access import WriteRefused, Writes
+from service.write_time import APPLIED, TimedWrite, WriteCut
 
 blueprint = Blueprint("writes", __name__)
 log_error = logging.getLogger(__name__)
@@ -65,18 +68,69 @@ def sparql_update(operation: Operation) -> Response:
 
     Relative IRIs resolve against the configured IRI base, never against what a client says
     the service's address is. What is checked, executed and recorded is one text: the plain
-    form of the update (kg.sparql_reading).
+    form of the update (kg.sparql_reading). Every step, from reading the text to the upkeep
+    after the engine's apply, is within the request's time limit (service/write_time.py).
     """
     side, who = _authorise("updates are not enabled on this endpoint")
-    dataset = operation.dataset
     digest = hashlib.sha256(operation.text.encode()).hexdigest()
-    store = side.store
-    executed = ""
-    targets: set[str] = set()
+    read = _ReadUpdate(side, operation, query_limits().text_bytes)
+    timed = TimedWrite(side, who, "update", "update", {"sha256": digest})
     try:
-        check_text(operation.text, query_limits().text_bytes, "update")
+        run, targets = timed.run(read)
+        timed.details.update(targets=sorted(targets), text=run.text)
+
+        def apply() -> None:
+            timed.enter()
+            side.store.update(run, targets=targets)
+
+        # The engine's apply is not waited for past the deadline: with a WHERE it has no
+        # bound, and the client is told its outcome is unknown.
+        timed.commit(apply, wait=0)
+        side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
+                    text=run.text)
+    except WriteCut as cut:
+        side.record(who, "update", "timed out", outcome=cut.outcome, reason=cut.message,
+                    **timed.details)
+        if cut.outcome == APPLIED:
+            services().data_changed()
+        raise
+    except Exception as error:
+        if isinstance(error, QuerySyntaxError) and read.executed:
+            # The client is told where in its own text the error is.
+            error = QuerySyntaxError(in_client_text(str(error), read.run, read.update.source))
+        refusal = _refusal(error, "update")
+        # A graph in the wrong state, like a refusal, is the client's error: nothing applied.
+        read_so_far: dict[str, Any] = {"targets": sorted(read.targets), "text": read.executed}
+        side.record(who, "update", "refused" if refusal.status < 500 else "failed",
+                    sha256=digest, reason=str(error),
+                    **{key: value for key, value in read_so_far.items() if value})
+        raise refusal from error
+    services().data_changed()
+    return Response(status=204)
+
+
+class _ReadUpdate:
+    """Read an update for the write side (on a helper thread, within the time limit): its
+    plain form, the dataset it reads, the text executed and the graphs it writes, refused if
+    one of them belongs to the build."""
+
+    def __init__(self, side: Writes, operation: Operation, text_bytes: int) -> None:
+        self.side = side
+        self.operation = operation
+        self.text_bytes = text_bytes
+        self.update: ReadQuery
+        self.run: ReadQuery
+        self.executed = ""
+        self.targets: set[str] = set()
+
+    def __call__(self) -> tuple[ReadQuery, set[str]]:
+        store, dataset = self.side.store, self.operation.dataset
+        check_text(self.operation.text, self.text_bytes, "update")
         # The plain form for every reader: rdflib reads the targets from it below.
-        update = guarded(operation.text, side.base, store.refuse_remote)
+        update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote)
+        hidden = hidden_named(update, *graphs_of(dataset))
+        if hidden:
+            raise WriteRefused(403, hidden_refusal(hidden))
         if dataset and has_update_dataset(update):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
@@ -86,43 +140,15 @@ def sparql_update(operation: Operation) -> Response:
             # Every graph named too: GRAPH in the WHERE still reads the graph it names.
             names = tuple(store.graph_names())
             dataset = DatasetSpec(names, names)
-        run = store.update_text(update, dataset or None)
-        executed = run.text
+        run = self.run = store.update_text(update, dataset or None)
+        self.executed = run.text
         try:
-            targets = update_targets(executed)
+            self.targets = update_targets(run.text)
         except UpdateSyntaxError as error:
             raise WriteRefused(400, "update syntax error: " + in_client_text(
-                _engine_message(executed, error), run, update.source)) from error
-        side.check_targets(targets)
-        with side.lock:
-            try:
-                run_timed(lambda: store.update(run, targets=targets))
-            except QueryTimeout as error:
-                # The engine applies an update in one transaction that cannot be cut short:
-                # stopped while committing, it may still land. The client is told so.
-                side.record(who, "update", "timed out", sha256=digest, targets=sorted(targets),
-                            text=executed, outcome="unknown")
-                raise QueryTimeout(
-                    f"the update ran longer than the {query_limits().seconds:g} s time limit "
-                    "and was stopped; if it was already being committed it may still have "
-                    "been applied: read the graphs it writes to know") from error
-            side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
-                        text=executed)
-    except QueryTimeout:
-        raise  # recorded above
-    except Exception as error:
-        if isinstance(error, QuerySyntaxError) and executed:
-            # The client is told where in its own text the error is.
-            error = QuerySyntaxError(in_client_text(str(error), run, update.source))
-        refusal = _refusal(error, "update")
-        # A graph in the wrong state, like a refusal, is the client's error: nothing applied.
-        side.record(who, "update", "refused" if refusal.status < 500 else "failed",
-                    sha256=digest, reason=str(error),
-                    **({"targets": sorted(targets)} if targets else {}),
-                    **({"text": executed} if executed else {}))
-        raise refusal from error
-    services().data_changed()
-    return Response(status=204)
+                _engine_message(run.text, error), run, update.source)) from error
+        self.side.check_targets(self.targets)
+        return run, self.targets
 
 
 def _engine_message(text: str, error: Exception) -> str:
@@ -152,6 +178,8 @@ def graph_argument() -> str | None:
         raise WriteRefused(400, f"?graph= is not an absolute IRI: {error}") from error
     if ":" not in iri:
         raise WriteRefused(400, "?graph= is not an absolute IRI")
+    if is_hidden(iri):
+        raise WriteRefused(403, hidden_refusal([iri]))
     return iri
 
 
@@ -208,78 +236,37 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
     return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
-class CommitGate:
-    """Lets a write commit only before its request gave up waiting, so that an answer of
-    "not applied" is true: past the deadline a write that has not started committing never
-    will, and one already committing is waited for (its commit is the engine's alone).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state = "preparing"
-        self._done = threading.Event()
-        self.error: BaseException | None = None
-        self.count = 0
-
-    def enter(self) -> None:
-        """Start committing, or raise QueryTimeout if the request has given up."""
-        with self._lock:
-            if self._state == "abandoned":
-                raise QueryTimeout("the write was abandoned at its deadline")
-            self._state = "committing"
-
-    def left(self) -> None:
-        self._done.set()
-
-    def abandon(self) -> bool:
-        """Give up on a write not yet committing (True); else wait for its commit (False)."""
-        with self._lock:
-            if self._state == "preparing":
-                self._state = "abandoned"
-                return True
-        self._done.wait()
-        return False
-
-
-class AppliedLate(Exception):
-    """A write whose commit had begun at its request's deadline and ended after it: applied,
-    but never answered as a success past the time limit."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(f"{count} triples written after the time limit")
-        self.count = count
-
-
-def _write_body(store: Writable, graph: str, replace: bool) -> int:
+def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool]:
     """Parse the body and write it to graph within the time limit, or leave the store as it
-    was; return the triples written. Parsing and preparing count against the limit too."""
+    was; return the triples written and whether the graph existed before."""
     fmt, mimetype = _body_format()
     body = request.get_data()
-    gate = CommitGate()
+    triples = timed.run(lambda: _parse(body, fmt, mimetype, graph))
+    store = timed.side.store
 
-    def work() -> int:
-        prepared = store.graph_write(graph, _parse(body, fmt, mimetype, graph), replace)
-        gate.enter()
-        gate.count = len(prepared.triples)
-        try:
-            store.commit(prepared)
-        except BaseException as error:
-            gate.error = error
-            raise
-        finally:
-            gate.left()
-        return len(prepared.triples)
+    def write() -> tuple[int, bool]:
+        existed = store.has_graph(graph)
+        prepared = store.graph_write(graph, triples, replace)
+        timed.details["triples"] = len(prepared.triples)
+        timed.enter()
+        store.commit(prepared)
+        return len(prepared.triples), existed
 
-    try:
-        return run_timed(work)
-    except QueryTimeout as error:
-        if gate.abandon():
-            raise QueryTimeout(f"the write ran longer than the {query_limits().seconds:g} s "
-                               "time limit and was stopped before its commit") from error
-    # The commit had begun when the request gave up waiting: its outcome is the answer.
-    if gate.error is not None:
-        raise gate.error
-    raise AppliedLate(gate.count)
+    # A commit's cost is bounded by the body's size: one under way at the deadline is waited
+    # for, and the client hears whether it landed.
+    return timed.commit(write, wait=None)
+
+
+def _drop(timed: TimedWrite, graph: str) -> None:
+    store = timed.side.store
+
+    def drop() -> None:
+        if not store.has_graph(graph):
+            raise WriteRefused(404, f"no graph <{graph}> in the store")
+        timed.enter()
+        store.drop_graph(graph)
+
+    timed.commit(drop, wait=None)
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
@@ -288,40 +275,32 @@ def write_graph() -> Response:
     side, who = _authorise("writes are not enabled on this service")
     operation = request.method.lower()
     graph: str | None = None
+    timed = TimedWrite(side, who, operation, "write", {})
     try:
         graph = graph_argument()
         if graph is None:
             raise WriteRefused(403, "the default graph is the union of the named graphs and "
                                     "cannot be written; name a graph with ?graph=")
         side.check_targets({graph})
-        store = side.store
-        with side.lock:
-            existed = store.has_graph(graph)
-            if operation == "delete":
-                if not existed:
-                    raise WriteRefused(404, f"no graph <{graph}> in the store")
-                store.drop_graph(graph)
-                side.record(who, operation, "applied", graph=graph)
-                status = 204
-            else:
-                written = _write_body(store, graph, replace=operation == "put")
-                side.record(who, operation, "applied", graph=graph, triples=written,
-                            sha256=hashlib.sha256(request.get_data()).hexdigest())
-                status = 204 if existed else 201
+        timed.details["graph"] = graph
+        if operation == "delete":
+            _drop(timed, graph)
+            side.record(who, operation, "applied", graph=graph)
+            status = 204
+        else:
+            digest = timed.details["sha256"] = hashlib.sha256(request.get_data()).hexdigest()
+            written, existed = _write_body(timed, graph, replace=operation == "put")
+            side.record(who, operation, "applied", graph=graph, triples=written, sha256=digest)
+            status = 204 if existed else 201
     except WriteRefused as refusal:
         side.record(who, operation, "refused", graph=graph, reason=refusal.message)
         raise
-    except AppliedLate as late:
-        side.record(who, operation, "applied late", graph=graph, triples=late.count,
-                    sha256=hashlib.sha256(request.get_data()).hexdigest())
-        services().data_changed()
-        raise ServiceError(503, f"the write ran longer than the {query_limits().seconds:g} s "
-                                "time limit: it was being committed at the limit and has been "
-                                "applied since; read the graph to see it") from late
-    except QueryTimeout as error:
-        # Nothing was committed (see CommitGate).
-        side.record(who, operation, "failed", graph=graph, reason=str(error))
-        raise ServiceError(503, f"{error}; nothing was written") from error
+    except WriteCut as cut:
+        side.record(who, operation, "timed out", outcome=cut.outcome, reason=cut.message,
+                    **timed.details)  # the graph, and what was read of the body
+        if cut.outcome == APPLIED:
+            services().data_changed()
+        raise
     except QuerySyntaxError as error:
         # The body parsed, but holds something the store cannot take.
         side.record(who, operation, "refused", graph=graph, reason=str(error))
@@ -350,13 +329,14 @@ def backup() -> Response:
 def restore() -> Response:
     """Make the written graphs exactly those of an N-Quads backup, in one transaction."""
     side, who = _authorise("writes are not enabled on this service")
-    body = request.get_data()
-    digest = hashlib.sha256(body).hexdigest()
+    # A backup may be larger than other bodies: the front reads it to a temporary file.
+    request.max_content_length = services().settings.max_restore_bytes or None
+    digest = _digest(request.stream)
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
         try:
-            quads = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))
+            quads = list(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
         except (SyntaxError, ValueError) as error:
             raise WriteRefused(400, f"the backup does not parse: {error}") from error
         graphs = set()
@@ -374,3 +354,18 @@ def restore() -> Response:
         raise
     services().data_changed()
     return Response(status=204)
+
+
+def _digest(stream: IO[bytes]) -> str:
+    """The SHA-256 of a body read piece by piece."""
+    digest = hashlib.sha256()
+    while piece := stream.read(1 << 20):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def _again() -> IO[bytes]:
+    """The request's body from its start again (the front hands it on as a file)."""
+    body: IO[bytes] = request.environ["wsgi.input"]
+    body.seek(0)
+    return body

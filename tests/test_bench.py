@@ -24,6 +24,7 @@ def test_list_names_every_benchmark_with_what_it_measures(layout: Layout) -> Non
     assert "One-entity SELECT over HTTP" in names["http_throughput"]
 
 
+@pytest.mark.slow
 def test_run_hands_the_options_to_the_benchmark(layout: Layout) -> None:
     helped = _bench(layout, "run", "scale", "--help")
     assert helped.returncode == 0, helped.stderr

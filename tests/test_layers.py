@@ -134,6 +134,7 @@ for name in sys.argv[1:]:
 """
 
 
+@pytest.mark.slow
 def test_importing_reads_no_file(layout: Layout) -> None:
     run = subprocess.run([sys.executable, "-c", _OPENS, "kg", "service", "dmkg_cli"],
                          capture_output=True, text=True, check=False, cwd=layout.root)

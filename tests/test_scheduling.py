@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kg.paths import Layout
 
 CONFTEST = """
@@ -32,6 +34,7 @@ def first_module(folder: Path, layout: Layout) -> str:
     return passed[0].split("PASSED ")[1].split("::")[0]
 
 
+@pytest.mark.slow
 def test_the_longest_module_of_the_last_run_starts_first(tmp_path: Path, layout: Layout) -> None:
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_many.py").write_text(

@@ -139,11 +139,9 @@ def read(backend: Backend, entities: Iterable[str] | None = None
         return {}, {}
     records: dict[str, Record] = defaultdict(Record)
     terms: dict[str, dict[str, str]] = {}
-    if chosen is None and isinstance(backend, OxigraphBackend):
+    if chosen is None and Capability.INDEXED_QUADS in backend.capabilities:
         # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
-        with _helper(backend) as helper:
-            texts = helper.submit(_texts_apart, str(backend.path), backend.version()) \
-                if helper else None
+        with _helper(backend) as texts:
             _read_names(backend, records, terms)
             if texts is not None:
                 for record in records.values():  # its names folded while the helper reads
@@ -183,7 +181,7 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
 
 
-def _read_names(backend: OxigraphBackend, records: dict[str, Record],
+def _read_names(backend: Backend, records: dict[str, Record],
                 terms: dict[str, dict[str, str]]) -> None:
     """Read every individual's names and types, and the terms' labels, as the queries would:
     the same filters, in the order the queries answer (that of the store's indexes)."""
@@ -206,7 +204,7 @@ def _read_names(backend: OxigraphBackend, records: dict[str, Record],
             records[subject.value].types.add(kind.value.removeprefix(dmo))
 
 
-def _read_texts(backend: OxigraphBackend, records: dict[str, Record]) -> None:
+def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
     """Read every individual's texts and facet values, as _read_names reads its names."""
     iri, literal, dmr = ox.NamedNode, ox.Literal, str(DMR)
     for prop in TEXTS:
@@ -222,21 +220,22 @@ def _read_texts(backend: OxigraphBackend, records: dict[str, Record]) -> None:
 
 
 @contextmanager
-def _helper(backend: OxigraphBackend) -> Iterator[ProcessPoolExecutor | None]:
-    """A process to read the texts while this one reads the names, or None.
+def _helper(backend: Backend
+            ) -> Iterator[Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None]:
+    """The texts read by a second process while this one reads the names, or None.
 
     Reading is the store's work, one term looked up at a time, at the speed of one core: a
     second process reading the same store read-only halves the time, for a store open to
     other processes (loaded, not writable) and large enough to pay for starting it.
     """
-    path = backend.path
+    path = backend.path if isinstance(backend, OxigraphBackend) else None
     if (path is None or Capability.WRITES in backend.capabilities
             or multiprocessing.current_process().daemon  # may start no process
             or sum(f.stat().st_size for f in path.iterdir() if f.is_file()) < APART):
         yield None
         return
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+        yield pool.submit(_texts_apart, str(path), backend.version())
 
 
 def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None,

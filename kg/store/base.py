@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -165,6 +165,11 @@ class Capability(Enum):
     # Its data changes only through this service, which can then say when answers go stale
     # (a SPARQL server elsewhere may be written to by others).
     SEES_EVERY_CHANGE = "sees-every-change"
+    # Reads the triples of one predicate in the default graph straight from its indexes
+    # (default_quads), for bulk reads where a query's rows cost more.
+    INDEXED_QUADS = "indexed-quads"
+
+
 @dataclass(frozen=True, slots=True)
 class LiteralValue:
     """A literal as plain Python: its lexical form, and a language tag or a datatype IRI."""
@@ -308,6 +313,11 @@ class Backend(ABC):
         Relative IRIs resolve against base; bindings give variables values as RDF terms
         (never pasted into the text); a bound variable must be in the SELECT projection.
         """
+
+    def default_quads(self, predicate: str) -> Iterator[ox.Quad]:
+        """The triples of predicate in the default graph, from the indexes: offered by the
+        backends declaring Capability.INDEXED_QUADS."""
+        raise NotImplementedError(f"{self.name} does not read its indexes directly")
 
     @abstractmethod
     def select(self, sparql: str, bindings: Bindings | None = None,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kg.store.base import Backend
 from kg.store.embedded import prepare_store
@@ -20,6 +20,25 @@ class StoreUnavailable(RuntimeError):
     """The configured store cannot be opened; the message says why and what to do."""
 
 
+@dataclass(frozen=True)
+class StoreSettings:
+    """What opening a store takes: the service's settings of the store, typed."""
+
+    engine: str  # oxigraph, memory, rdflib, or sparql+http://HOST/PATH
+    home: Path  # the project folder, whose dist/dmkg.nq is served by default
+    store_dir: Path  # the on-disk store's folder
+    data: tuple[str, ...] = ()  # FILE[=GRAPH-IRI] to serve instead of dist/
+    writable: bool = False  # writes are taken (the on-disk store, seeded once)
+    store_update_url: str = ""  # a SPARQL server's update endpoint (default: its query one)
+    store_user: str = ""
+    store_password: str = ""
+
+    @property
+    def dataset(self) -> Path:
+        """The built dataset served by default."""
+        return self.home / "dist" / "dmkg.nq"
+
+
 def parse_data_argument(argument: str) -> tuple[Path, str | None]:
     """Split FILE[=GRAPH-IRI] into a path and an optional graph name."""
     path, sep, graph = argument.partition("=")
@@ -30,12 +49,11 @@ def _memory_backend(engine: str) -> Backend:
     return RdflibBackend() if engine == "rdflib" else OxigraphBackend.in_memory()
 
 
-def remote_backend(settings: Mapping[str, Any], url: str | None = None) -> RemoteBackend:
+def remote_backend(settings: StoreSettings, url: str | None = None) -> RemoteBackend:
     """The SPARQL server named by STORE (sparql+http://…) or url, with its credentials."""
-    target = url or str(settings["STORE"]).removeprefix("sparql+")
-    return RemoteBackend(target, settings.get("STORE_UPDATE_URL") or None,
-                         settings.get("STORE_USER") or None,
-                         settings.get("STORE_PASSWORD") or None)
+    target = url or settings.engine.removeprefix("sparql+")
+    return RemoteBackend(target, settings.store_update_url or None,
+                         settings.store_user or None, settings.store_password or None)
 
 
 def _data_files(data: Sequence[str]) -> list[tuple[Path, str | None]]:
@@ -46,35 +64,33 @@ def _data_files(data: Sequence[str]) -> list[tuple[Path, str | None]]:
     return files
 
 
-def prepare_writable(settings: Mapping[str, Any]) -> tuple[Path, StoreOrigin]:
+def prepare_writable(settings: StoreSettings) -> tuple[Path, StoreOrigin]:
     """Ready the on-disk store for writing: seeded from DATA, or kept in step with dist/."""
-    engine = str(settings["STORE"])
-    data: Sequence[str] = settings.get("DATA") or ()
+    engine, data = settings.engine, settings.data
     if engine != "oxigraph":
         raise StoreUnavailable(f"writes (WRITE_TOKENS) need the on-disk oxigraph store, "
                                f"not {engine}: their durability rests on its log")
-    root = Path(settings["STORE_DIR"]) / "writable"
+    root = settings.store_dir / "writable"
     if data:
         return prepare_writable_store(root, _data_files(data), built=False)
-    dataset = Path(settings["HOME"]) / "dist" / "dmkg.nq"
+    dataset = settings.dataset
     if not dataset.is_file():
         raise StoreUnavailable(f"{dataset} does not exist: run 'dmkg build' first")
     return prepare_writable_store(root, [(dataset, None)], built=True)
 
 
-def open_backend(settings: Mapping[str, Any]) -> Backend:
+def open_backend(settings: StoreSettings) -> Backend:
     """Open the store named by STORE, filled from DATA files or from dist/."""
-    engine = str(settings["STORE"])
+    engine, data = settings.engine, settings.data
     if engine.startswith(("sparql+http://", "sparql+https://")):
-        if settings.get("DATA"):
+        if data:
             raise StoreUnavailable("DATA files are served from a local store; load them into "
                                    "the SPARQL server with 'dmkg load' instead")
         return remote_backend(settings)
     if engine not in ENGINES:
         raise StoreUnavailable(f"unknown STORE {engine!r}; use one of {', '.join(ENGINES)} "
                                "or sparql+http://HOST/PATH")
-    data: Sequence[str] = settings.get("DATA") or ()
-    if settings.get("WRITE_TOKENS"):
+    if settings.writable:
         folder, source = prepare_writable(settings)
         return OxigraphBackend.writable(folder, source.protected)
     if data:
@@ -82,11 +98,11 @@ def open_backend(settings: Mapping[str, Any]) -> Backend:
         for path, graph in _data_files(data):
             backend.load(path, graph)
         return backend
-    dataset = Path(settings["HOME"]) / "dist" / "dmkg.nq"
+    dataset = settings.dataset
     if not dataset.is_file():
         raise StoreUnavailable(f"{dataset} does not exist: run 'dmkg build' first")
     if engine == "oxigraph":
-        folder, digest = prepare_store(dataset, Path(settings["STORE_DIR"]))
+        folder, digest = prepare_store(dataset, settings.store_dir)
         return OxigraphBackend.on_disk(folder, digest[:16])
     backend = _memory_backend(engine)
     backend.load(dataset)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,7 +26,7 @@ from kg.sparql_text import (
     with_using,
     without_dataset_clauses,
 )
-from kg.store import union_graph, union_note
+from kg.store import merged_using, union_graph, union_note, union_upkeep
 from kg.store.base import (
     Backend,
     Bindings,
@@ -48,6 +48,9 @@ from kg.store.base import (
     guarded,
     unsupported,
 )
+from kg.store.hidden_graphs import is_hidden, merged_in, visible
+from kg.store.merged_graphs import MergedGraphs
+from kg.store.merged_using import with_merged_using
 
 # The targets of an update after which a kept union is rebuilt, not followed.
 REBUILD = ["*"]
@@ -245,6 +248,16 @@ def _bind(sparql: ReadQuery, bindings: Bindings, options: dict[str, object]) -> 
     return bound
 
 
+def _reads_any_graph(update: ReadQuery) -> bool:
+    """Tell whether an update reads GRAPH ?var over every named graph of the store (it names
+    none with USING NAMED)."""
+    pairs = list(pairwise(update.tokens))
+    return any(token.is_keyword("GRAPH") and following.kind == "var"
+               for token, following in pairs) and \
+        not any(token.is_keyword("USING") and following.is_keyword("NAMED")
+                for token, following in pairs)
+
+
 def rdf_format_of(path: Path) -> ox.RdfFormat:
     """Guess an RDF format from a file name."""
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
@@ -258,7 +271,8 @@ class OxigraphBackend(Backend):
 
     name = "oxigraph"
     only_oxigraph = True
-    capabilities = frozenset({Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE})
+    capabilities = frozenset({Capability.GRAPH_STORE, Capability.SEES_EVERY_CHANGE,
+                              Capability.INDEXED_QUADS})
 
     def __init__(self, store: ox.Store, version: str = "") -> None:
         self.store = store
@@ -272,10 +286,16 @@ class OxigraphBackend(Backend):
         # Set when the union is kept as a set inside the store (a writable store with built
         # graphs): queries then read it, and no write or open checks the whole data.
         self._kept: union_graph.KeptUnion | None = None
+        # Hidden graphs that make overlapping default graphs sets (see merged_graphs), in a
+        # store this process may write (hosts); a read-only store uses merged copies instead.
+        self._hidden = MergedGraphs()
+        self._hosts = False
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
-        return cls(ox.Store())
+        backend = cls(ox.Store())
+        backend._hosts = True
+        return backend
 
     @classmethod
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
@@ -296,6 +316,10 @@ class OxigraphBackend(Backend):
         backend.protected = frozenset(protected)
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
+        backend._hosts = True
+        # Merged graphs left by a process stopped while it kept them: the data changed since.
+        for graph in merged_in(backend.store):
+            backend.store.remove_graph(graph)
         # Read from the note its writes keep: opening reads no quad (see union_note).
         backend._graphs = union_note.graph_names(backend.store)
         note = union_note.read(path, backend.store, backend._graphs)
@@ -315,8 +339,15 @@ class OxigraphBackend(Backend):
             self._kept = union_graph.KeptUnion(note.kept)
             self._disjoint, self._generation = True, note.generation
             return
-        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)),
-                                      union_note.kept_base(path))
+        base = union_note.kept_base(path)
+        if base is not None and union_note.follows_upkeep(path):
+            # Cut off mid-write: what the write may have changed is named in the upkeep graph.
+            self._kept = union_graph.KeptUnion(base)
+            self._reconcile()
+            self._note_union(True)
+            return
+        self._kept = union_graph.keep(self.store, tuple(sorted(self.protected)), base)
+        self._upkeep_gone()
         self._note_union(True)
 
     protected: frozenset[str] = frozenset()
@@ -350,10 +381,14 @@ class OxigraphBackend(Backend):
 
     writes = 0
 
-    def _changing(self) -> None:
-        """Before a write: the union note is not to be trusted until the write is settled."""
+    def _changing(self, upkeep: bool = False) -> None:
+        """Before a write: the union note is not to be trusted until the write is settled.
+
+        upkeep: a store cut off during the write is repaired from the upkeep graph alone (the
+        write names there what it may change, or keeps the union in its own transaction).
+        """
         if Capability.WRITES in self.capabilities and self.path is not None:
-            union_note.changing(self.path, self._kept_base())
+            union_note.changing(self.path, self._kept_base(), upkeep and not self._broken)
 
     def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
@@ -365,7 +400,7 @@ class OxigraphBackend(Backend):
         self._follow_graphs(graphs)
         self.writes += 1
         self._version = ""
-        self._forget()
+        self._forget(graphs)
         if self._kept is not None:
             if (not self._upkept or self._broken) and not self._rebuilt():
                 return  # the note stays changing: the next open repairs the union
@@ -401,6 +436,7 @@ class OxigraphBackend(Backend):
         except OSError:
             self.failed = self._broken = True
             return False
+        self._upkeep_gone()
         self._upkept, self._broken = True, False
         return True
 
@@ -415,13 +451,69 @@ class OxigraphBackend(Backend):
                                      self._graphs)
             self._generation = "" if note is None else note.generation
 
-    def _forget(self) -> None:
-        """Drop what was derived from the data: sizes, overlap, merged copies."""
+    def _forget(self, graphs: Iterable[str] | None = None) -> None:
+        """Drop what was derived from the data: sizes, overlap, merged copies, and the hidden
+        graphs that merge one of graphs (the IRIs a write reached; None: any)."""
         self._sizes = None
         self._disjoint = None
         self._overlaps = {}
         with self._views_lock:
             self._views.clear()
+        written = None if graphs is None else [str(ox.NamedNode(g)) for g in graphs
+                                                if ":" in g]
+        for name in self._hidden.invalidate(written):
+            try:
+                self._writable().remove_graph(ox.NamedNode(name))
+            except OSError:
+                self.failed = True  # found again (and replaced) by the next query needing it
+
+    def _hidden_write(self, text: str) -> None:
+        """Write a hidden graph (a store's own, outside the data a client writes): from a
+        query's thread, so a store whose write failed is left for the next write to reopen."""
+        if self.failed:
+            raise OSError("a write failed: the store is reopened by the next write")
+        try:
+            self.store.update(text)
+        except OSError:
+            self.failed = True
+            raise
+
+    def _graph_size(self, graph: ox.NamedNode | ox.DefaultGraph) -> int:
+        """The triples of a graph: from the sizes when known, else counted (not the store)."""
+        if self._sizes is not None:
+            return self._sizes.get("" if isinstance(graph, ox.DefaultGraph) else graph.value, 0)
+        pattern = "?s ?p ?o" if isinstance(graph, ox.DefaultGraph) else \
+            f"GRAPH {graph} {{ ?s ?p ?o }}"
+        found = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        assert isinstance(found, ox.QuerySolutions)
+        return int(next(iter(found))["n"].value)
+
+    def _merged_graph(self, graphs: list[ox.NamedNode] | None) -> list[ox.NamedNode |
+                                                                       ox.DefaultGraph]:
+        """The default graph that reads graphs (None: every graph) as a set, through a
+        hidden graph of the store."""
+        return self._hidden.get(self.store, graphs, self._graph_size,
+                                self._hidden_write).default_graph()
+
+    def _merged_target(self, dataset: DatasetSpec | None, graphs: tuple[str, ...],
+                       options: dict[str, object]) -> ox.Store:
+        """The store (and default graph, in options) that reads graphs (none: every graph)
+        as a set: through a hidden graph where the store can be written, else a copy."""
+        if self._hosts:
+            try:
+                options["default_graph"] = self._merged_graph(
+                    [ox.NamedNode(g) for g in graphs] if graphs else None)
+                return self.store
+            except OSError:
+                pass  # the disk is full: a copy in memory meanwhile
+        options.pop("default_graph", None)
+        return self._merged(dataset)
+
+    def _visible_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs a client sees (from the followed names, when the store has them)."""
+        if self._graphs is not None:
+            return [ox.NamedNode(name[1:-1]) for name in self._graphs if name.startswith("<")]
+        return visible(self.store.named_graphs())
 
     def writer(self) -> Writable | None:
         return self if Capability.WRITES in self.capabilities else None
@@ -434,7 +526,38 @@ class OxigraphBackend(Backend):
         if dataset:
             update = self.checked(with_using(update, dataset.default_graphs,
                                              dataset.named_graphs))
+        if "USING" in update.words:
+            merged = with_merged_using(update, self._using_plan)
+            if merged != update.text:
+                update = self.checked(merged)
         return update
+
+    def _using_plan(self, graphs: tuple[str, ...]) -> tuple[tuple[str, ...],
+                                                            tuple[str, ...]] | None:
+        """How an update's USING graphs are read as a set (see merged_using): None when
+        they share no triple; else the graphs read in place and those merged."""
+        if self._kept is None and self._disjoint is True:
+            return None  # no triple in two graphs of the store
+        if self._kept is not None and self._contributed_apart(graphs):
+            return None
+        return merged_using.split(self.store, graphs,
+                                  frozenset(self._kept.base if self._kept else ()))
+
+    def _contributed_apart(self, graphs: tuple[str, ...]) -> bool:
+        """Tell whether graphs name every contributed graph of a kept union, and no triple
+        is in two of them or in a base graph: then the rest of the union, which holds each
+        once, is as large as they are together (two counts, not a look-up per triple)."""
+        assert self._kept is not None
+        base = set(self._kept.base)
+        contributed = {g for g in graphs if g not in base}
+        if not contributed or contributed != set(self.graph_names()) - base:
+            return False
+        names = " ".join(str(ox.NamedNode(g)) for g in sorted(contributed))
+        together = self.store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        rest = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(together, ox.QuerySolutions) and isinstance(rest, ox.QuerySolutions)
+        return bool(next(iter(together))[0] == next(iter(rest))[0])
 
     def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                base: str | None = None, targets: set[str] | None = None) -> None:
@@ -444,14 +567,34 @@ class OxigraphBackend(Backend):
         caller has read them already; a store that keeps its union needs them.
         """
         update = self.update_text(sparql, dataset, base)
+        if self._hidden and _reads_any_graph(update):
+            # GRAPH ?g in its WHERE would read the store's hidden graphs too.
+            self._forget()
         kept = self._kept_targets(update, targets)
-        before = union_graph.triples_of(self.store, kept or ()) if kept != REBUILD else set()
-        self._changing()
+        text = None if kept is None or kept == REBUILD else union_upkeep.copied(update)
+        if text is not None:
+            # What runs is read again as a whole: the copies added are text like any other.
+            text = self.checked(text).text
+        # Where the triples it may change cannot be named ahead: its targets are compared.
+        before = self._compared(kept) if text is None else set()
+        self._changing(upkeep=text is not None)
         try:
-            self._write(update.text)
+            try:
+                self._write(text or update.text)
+            except SyntaxError:
+                if text is None:
+                    raise
+                # The copies could not be read with it (nothing ran): the update runs as it
+                # came, and its syntax error, if it has one, is in the client's own text.
+                text, before = None, self._compared(kept)
+                self._changing()
+                self._write(update.text)
             if kept is not None:
                 self._upkept = False
-                self._keep_after_update(kept, before)
+                if text is not None:
+                    self._reconcile()
+                else:
+                    self._keep_after_update(kept, before)
                 self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
@@ -461,12 +604,19 @@ class OxigraphBackend(Backend):
             named = targets is not None and all(":" in t for t in targets)
             self._changed(graphs=targets if named else None)
 
+    def _compared(self, kept: list[str] | None) -> set[ox.Triple]:
+        """The triples of an update's target graphs, to compare with after it (if followed)."""
+        if kept is None or kept == REBUILD:
+            return set()
+        return union_graph.triples_of(self.store, kept)
+
     def _kept_targets(self, update: ReadQuery, targets: set[str] | None) -> list[str] | None:
         """The graphs an update writes, read before it runs so that the kept union follows
         it: None if the store keeps no union; REBUILD if the union is to be rebuilt after it
         (a target is wide, a variable or a base graph: never so through the service)."""
         if self._kept is None:
             return None
+        union_upkeep.refuse_named(update)
         if targets is None:
             try:
                 targets = update_targets(update.text)
@@ -487,6 +637,30 @@ class OxigraphBackend(Backend):
         after = union_graph.triples_of(store, targets)
         self._apply(self._kept.change(store, after - before, before - after))
 
+    # Quads passed through the upkeep graph since the store was last flushed.
+    _upkept_quads = 0
+
+    def _reconcile(self) -> None:
+        """Bring the kept union in step with the triples of the upkeep graph, then remove it
+        (a second transaction: a store cut off before the end does it again when opened)."""
+        assert self._kept is not None
+        store = self._writable()
+        change, count = union_upkeep.change(store, self._kept)
+        if not count:
+            return
+        self._apply(change)
+        store.remove_graph(union_upkeep.UPKEEP_NODE)
+        self._upkeep_gone()
+        self._upkept_quads += count
+        if self._upkept_quads >= union_upkeep.FLUSH_AFTER:
+            store.flush()
+            self._upkept_quads = 0
+
+    def _upkeep_gone(self) -> None:
+        """Follow the removal of the upkeep graph in the graph names."""
+        if self._graphs is not None:
+            self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
+
     def _apply(self, change: union_graph.Change) -> None:
         """Apply a change of the kept union through the store's API."""
         store = self._writable()
@@ -505,8 +679,13 @@ class OxigraphBackend(Backend):
         if self._kept is not None:
             for graph in self._kept.default_graph():
                 yield from self.store.quads_for_pattern(None, node, None, graph)
-        elif self._union_is_set():
+        elif self._union_is_set() and not self._hidden:
             yield from self.store.quads_for_pattern(None, node, None)
+        elif self._hosts:
+            graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(),
+                                                            *self._visible_graphs()]
+            for term in (graphs if self._union_is_set() else self._merged_graph(None)):
+                yield from self.store.quads_for_pattern(None, node, None, term)
         else:
             yield from self._merged(None).quads_for_pattern(None, node, None, ox.DefaultGraph())
 
@@ -514,7 +693,8 @@ class OxigraphBackend(Backend):
         """The IRIs of the store's named graphs (followed by its writes: no quad is read)."""
         names = self._graphs if self._graphs is not None else \
             union_note.graph_names(self.store)
-        return sorted(name[1:-1] for name in names if name.startswith("<"))
+        return sorted(name[1:-1] for name in names
+                      if name.startswith("<") and name[1:-1] != union_upkeep.UPKEEP)
 
     def flush(self) -> None:
         """Write the memtables of a store opened for writing to its files."""
@@ -548,7 +728,7 @@ class OxigraphBackend(Backend):
     def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
         before = self._disjoint
-        self._changing()
+        self._changing(upkeep=not write.unnamed())
         try:
             self._write(write.text)
             self._upkept = False
@@ -582,7 +762,7 @@ class OxigraphBackend(Backend):
             named = change.named()
             if named:
                 text += f" ;\nDELETE DATA {{\n{sparql_lines(named)}\n}}"
-        self._changing()
+        self._changing(upkeep=not change.unnamed())
         try:
             self._write(text)
             self._upkept = False
@@ -596,7 +776,7 @@ class OxigraphBackend(Backend):
         """The quads of every named graph the build does not own, from one snapshot."""
         return [q for q in self.store.quads_for_pattern(None, None, None)
                 if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value not in self.protected]
+                and q.graph_name.value not in self.protected and not is_hidden(q.graph_name.value)]
 
     def replace_written(self, quads: list[ox.Quad]) -> None:
         """Make the written graphs exactly quads' graphs, in one transaction."""
@@ -624,22 +804,34 @@ class OxigraphBackend(Backend):
         """The store to run on and the dataset options that make its default graph a set.
 
         Oxigraph 0.5 merges several graphs into the default graph as a multiset: a triple held
-        by two of them matches twice. Where graphs overlap, the query runs on a merged copy.
+        by two of them matches twice. Where graphs overlap, the query reads the largest in place
+        and the others through a hidden graph of the store (kg.store.merged_graphs), or, on a
+        store that cannot be written, runs on a merged copy.
         """
         if dataset:
             # A protocol dataset is the whole dataset: no other named graph is visible.
             options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
-            if len(dataset.default_graphs) > 1 and self._overlap(dataset.default_graphs):
-                return self._merged(dataset)
-            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+            # A graph named twice is one graph of the dataset.
+            graphs = tuple(dict.fromkeys(dataset.default_graphs))
+            if len(graphs) > 1 and self._overlap(graphs):
+                return self._merged_target(dataset, graphs, options)
+            options["default_graph"] = [ox.NamedNode(g) for g in graphs]
         elif not has_dataset_clause(sparql):
             # The union default graph would override the query's own FROM clauses.
             if self._kept is not None:
                 options["default_graph"] = self._kept.default_graph()
-                return self.store
-            if not self._union_is_set():
-                return self._merged(None)
-            options["use_default_graph_as_union"] = True
+            elif not self._union_is_set():
+                target = self._merged_target(None, (), options)
+                if target is not self.store:
+                    return target
+            elif self._hidden:
+                options["default_graph"] = [ox.DefaultGraph(), *self._visible_graphs()]
+            else:
+                options["use_default_graph_as_union"] = True
+            if self._hidden or self.store.contains_named_graph(union_upkeep.UPKEEP_NODE):
+                # No graph of the store's own (merged graphs; the upkeep graph of an update
+                # being followed, or cut off) is seen by GRAPH.
+                options["named_graphs"] = self._visible_graphs()
         return self.store
 
     def _union_is_set(self) -> bool:
@@ -659,9 +851,10 @@ class OxigraphBackend(Backend):
         return found
 
     def _prepare_union(self) -> None:
-        """Settle, before any request, whether the union needs a merged copy, and make it."""
+        """Settle, before any request, whether the union needs a merged copy (or a hidden
+        graph), and make it."""
         if not self._union_is_set():
-            self._merged(None)
+            self._merged_target(None, (), {})
 
     def _merged(self, dataset: DatasetSpec | None) -> ox.Store:
         """A copy whose default graph is the set of the dataset's default triples (the union
@@ -690,6 +883,9 @@ class OxigraphBackend(Backend):
     def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         query = self.checked(sparql, base)
+        if self._kept is not None:
+            union_upkeep.refuse_named(query, (*dataset.default_graphs, *dataset.named_graphs)
+                                       if dataset else ())
         if not dataset and has_dataset_clause(query):
             # The query's own FROM clauses name a dataset like the protocol's, whose default
             # graph is then a set too (the engine merges them as a multiset).
@@ -784,7 +980,8 @@ class OxigraphBackend(Backend):
                 "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
             assert isinstance(named, ox.QuerySolutions)
             for row in named:
-                sizes[row["g"].value] = int(row["n"].value)
+                if not is_hidden(row["g"].value):
+                    sizes[row["g"].value] = int(row["n"].value)
             default = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             assert isinstance(default, ox.QuerySolutions)
             count = int(next(iter(default))["n"].value)

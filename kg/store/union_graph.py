@@ -9,14 +9,16 @@ whose default graph is their list sees the union as a set.
 
 Every write keeps it so at a cost that grows with the write only, one index look-up per
 triple it adds or removes, read from the committed store before the write (or, for an
-update whose effect the engine decides, by comparing the graphs it targets before and
-after): a triple added joins the default graph unless a base graph holds it; a triple
-removed leaves it once no named graph holds it. (Reading inside the write's own transaction
-would be simpler, but RocksDB reads a large uncommitted transaction slowly: a 20k-triple
-graph took 12 s to replace that way, against 1 s.) Whatever a text can name goes in the
-write's own transaction; a blank node already in the store cannot be named in a text, so
-removing its triples, like the upkeep after an update, is a second step: the note says the
-store is changing until it is done, and a store killed in between is repaired when opened.
+update whose effect the engine decides, from the triples it may change, copied into the
+upkeep graph as it runs: kg.store.union_upkeep): a triple added joins the default graph
+unless a base graph holds it; a triple removed leaves it once no named graph holds it.
+(Reading inside the write's own transaction would be simpler, but RocksDB reads a large
+uncommitted transaction slowly: a 20k-triple graph took 12 s to replace that way, against
+1 s.) Whatever a text can name goes in the write's own transaction; a blank node already in
+the store cannot be named in a text, so removing its triples, like the upkeep after an
+update, is a second step: the note says the store is changing until it is done, and a store
+killed in between is repaired when opened (from the upkeep graph alone after an update that
+named what it may change).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.store import union_note
+from kg.store.hidden_graphs import UPKEEP
 
 
 def ground(term: object) -> bool:
@@ -93,6 +96,7 @@ class KeptUnion:
     def rebuild(self, store: ox.Store) -> None:
         """Make the default graph right from the contributed graphs alone (after a write cut
         short or one that did not keep it): as costly as they are large."""
+        store.remove_graph(ox.NamedNode(UPKEEP))
         contributed = " ".join(str(g) for g in store.named_graphs()
                                if isinstance(g, ox.NamedNode) and g.value not in self.base)
         unheld = " ".join(f"FILTER NOT EXISTS {{ GRAPH {ox.NamedNode(b)} {{ ?s ?p ?o }} }}"

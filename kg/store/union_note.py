@@ -24,16 +24,23 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.store.hidden_graphs import HIDDEN, is_hidden
+
 NOTE = "UNION"
 SET, MULTISET = "set", "multiset"
+
+
+# Hidden graphs (kg.store.hidden_graphs) repeat triples of the others: they never count.
+_SHOWN = f'FILTER(!STRSTARTS(STR({{}}), "{HIDDEN}"))'
 
 
 def overlaps(store: ox.Store, graphs: tuple[str, ...] | None = None) -> bool:
     """Tell whether some triple is in two of graphs (None: any graphs, default included)."""
     if graphs is None:
         found = store.query(
-            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) } "
-            "UNION { ?s ?p ?o GRAPH ?b { ?s ?p ?o } } }")
+            "ASK { { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) "
+            f"{_SHOWN.format('?a')} {_SHOWN.format('?b')} }} "
+            f"UNION {{ ?s ?p ?o GRAPH ?b {{ ?s ?p ?o }} {_SHOWN.format('?b')} }} }}")
     else:
         names = " ".join(str(ox.NamedNode(g)) for g in graphs)
         found = store.query(
@@ -55,7 +62,8 @@ def held_elsewhere(store: ox.Store, triples: list[ox.Triple], graph: str) -> boo
 def graph_names(store: ox.Store) -> set[str]:
     """The store's graph names, read from its graph list, not from its quads (which can still
     take a while in a store with many recent writes: a writer keeps them up to date itself)."""
-    return {str(g) for g in store.named_graphs()}
+    return {str(g) for g in store.named_graphs()
+            if not (isinstance(g, ox.NamedNode) and is_hidden(g.value))}
 
 
 def graphs_key(names: set[str]) -> str:
@@ -104,6 +112,12 @@ def kept_base(folder: Path) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
+def follows_upkeep(folder: Path) -> bool:
+    """Tell whether a write left changing named what it may change in the upkeep graph."""
+    noted = _noted(folder)
+    return noted.get("union") == "changing" and noted.get("upkeep") is True
+
+
 def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note | None:
     """Return the note, or None when it is not to be trusted (names: the store's graphs)."""
     noted = _noted(folder)
@@ -117,12 +131,17 @@ def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note |
     return Note(union == SET, generation, kept_base(folder))
 
 
-def changing(folder: Path, kept: tuple[str, ...] | None = None) -> None:
-    """Mark the note as not to be trusted until the write about to start is settled."""
+def changing(folder: Path, kept: tuple[str, ...] | None = None, upkeep: bool = False) -> None:
+    """Mark the note as not to be trusted until the write about to start is settled.
+
+    upkeep: the write names every triple it may change in the upkeep graph (or keeps the
+    union in its own transaction), so that a store cut off mid-write is repaired from that
+    graph alone (kg.store.union_upkeep).
+    """
     try:
         # On disk before the write commits, power cut or not.
         _write(folder, {"union": "changing", "graphs": "", "generation": "",
-                        **_kept(kept)}, durable=True)
+                        **_kept(kept), **({"upkeep": True} if upkeep else {})}, durable=True)
     except OSError:
         # No room for it (a full disk): no note is as safe, and removing takes no room.
         (folder / NOTE).unlink(missing_ok=True)

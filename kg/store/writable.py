@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from kg.folders import finish_interrupted_swap, swap_in
 from kg.store import union_graph, union_note
 from kg.store.embedded import _locked, file_digest
+from kg.store.hidden_graphs import is_hidden
 from kg.store.oxigraph_backend import rdf_format_of
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,9 @@ def prepare_writable_store(root: Path, files: Sequence[tuple[Path, str | None]],
             protected = tuple(sorted(_graphs_of(store))) if built else ()
             if current is not None:
                 old = ox.Store(str(live))
-                kept = [g for g in _graphs_of(old)
-                        if g not in current.protected and g not in protected]
+                kept = [g for g in _graphs_of(old)  # not the old store's own graphs
+                        if g not in current.protected and g not in protected
+                        and not is_hidden(g)]
                 for graph in kept:
                     store.bulk_extend(old.quads_for_pattern(None, None, None,
                                                             ox.NamedNode(graph)))

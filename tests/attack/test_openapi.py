@@ -25,6 +25,7 @@ def operations(live_server: LiveServer) -> list[Any]:
 @settings(max_examples=examples(400), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
+@pytest.mark.slow
 def test_the_api_keeps_to_its_schema(live_server: LiveServer, operations: list[Any],
                                      data: st.DataObject) -> None:
     operation = data.draw(st.sampled_from(operations))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.nesting import MAX_COST, MAX_TERMS
+from kg.nesting import MAX_COST, MAX_TERMS, TooWide, check_sparql
 from kg.paths import Layout
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -88,3 +88,20 @@ def test_ordinary_and_long_valued_queries_are_answered(server: LiveServer, query
 def test_the_readme_states_the_bound() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"{MAX_TERMS} operators" in readme
+
+
+@pytest.mark.parametrize("operator", ["&&", "+", "*", ",", "="])
+def test_a_chain_after_less_than_is_counted_though_it_looks_like_an_iri(operator: str) -> None:
+    # `1<1&&1&&...>0`: to the engine a chain of operators, to a reader of IRIs one IRI.
+    with pytest.raises(TooWide):
+        check_sparql(f"ASK {{ FILTER(1<{chain(operator, '1', LONG)}>0) }}")
+    with pytest.raises(TooWide):
+        check_sparql(f"SELECT (?a <{chain(operator, '?b', LONG)}>?c AS ?x) {{}}")
+
+
+def test_iris_are_read_whole_where_they_are_iris() -> None:
+    iris = chain(", ", "<urn:a-b+c*d=e>", MAX_TERMS // 2)
+    check_sparql(f"SELECT * {{ ?s ?p ?o FILTER(?o IN ({iris})) }}")
+    # In a collection, an IRI after another is counted as if it could be a comparison: a
+    # list of a hundred is read all the same.
+    check_sparql(f"SELECT * {{ ?s <urn:p> ({chain(' ', '<urn:a-b-c-d>', MAX_TERMS // 10)}) }}")

@@ -46,6 +46,7 @@ def test_dataset_holds_three_named_graphs(built: Layout) -> None:
     assert (claim, DMO.about, DMR["place/lille"]) in inferred
 
 
+@pytest.mark.slow
 def test_trig_and_nquads_hold_the_same_dataset(built: Layout) -> None:
     nq, trig = Dataset(), Dataset()
     nq.parse(built.dist_dir / "dmkg.nq", format="nquads")
@@ -54,6 +55,7 @@ def test_trig_and_nquads_hold_the_same_dataset(built: Layout) -> None:
         assert same_graph(nq.graph(name), trig.graph(name)), name
 
 
+@pytest.mark.slow
 def test_whole_kg_turtle_and_rdfxml_agree(built: Layout) -> None:
     turtle = Graph().parse(built.dist_dir / "dmkg.ttl", format="turtle")
     rdfxml = Graph().parse(built.dist_dir / "dmkg.owl", format="xml")

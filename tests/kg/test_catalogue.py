@@ -218,3 +218,25 @@ def test_the_store_is_read_from_its_indexes_as_the_queries_read_it(
     for term, name, lang in store.select_values(build.TERMS_QUERY):
         terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
     assert build.read(store)[1] == terms
+
+
+def test_a_store_reading_no_indexes_of_its_own_is_read_by_queries_alike(built: Layout) -> None:
+    from kg.store import Capability
+    from kg.store.rdflib_backend import RdflibBackend
+
+    indexed, plain = OxigraphBackend.in_memory(), RdflibBackend()
+    for backend in (indexed, plain):
+        backend.load(Path(built.dist_dir / "dmkg.nq"))
+    # The fast reading is chosen by what a store declares, not by its type.
+    assert Capability.INDEXED_QUADS in indexed.capabilities
+    assert Capability.INDEXED_QUADS not in plain.capabilities
+    with pytest.raises(NotImplementedError):
+        next(iter(plain.default_quads(str(build.LABEL))))
+    (fast, terms), (slow, plain_terms) = build.read(indexed), build.read(plain)
+    assert terms == plain_terms and fast.keys() == slow.keys()
+
+    def unordered(record: build.Record) -> tuple[object, ...]:  # each engine's own order
+        return (record.labels, sorted(record.alt_labels), record.types, sorted(record.texts),
+                dict(record.facets), record.graphs)
+
+    assert [unordered(fast[k]) for k in fast] == [unordered(slow[k]) for k in fast]

@@ -44,6 +44,7 @@ def test_check_fails_with_a_readable_report_on_a_broken_copy(
     assert any("ontology-header" in line for line in report["QC queries"]["details"])
 
 
+@pytest.mark.slow
 def test_docs_document_every_term(tmp_path: Path, layout: Layout) -> None:
     result = dmkg("ontology", "docs", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -120,6 +121,7 @@ def test_check_names_a_file_not_in_the_protege_form(ontology_copy: Layout) -> No
     assert owlapi["status"] == "fail" and "dmkg ontology normalize" in owlapi["summary"]
 
 
+@pytest.mark.slow
 def test_check_fails_when_java_cannot_run_unless_asked_to_skip() -> None:
     env = {"DMKG_JAVA": "/nonexistent/java"}
     result = dmkg("ontology", "check", "--json", env=env)

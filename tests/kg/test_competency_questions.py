@@ -17,6 +17,7 @@ def test_every_question_has_a_file_with_headers_and_an_expected_answer(layout: L
         assert query.title != query.name and query.description
 
 
+@pytest.mark.slow
 def test_dmkg_query_prints_a_table_by_name(built: Layout) -> None:
     result = dmkg("query", "cq02", home=built.root)
     assert result.returncode == 0, result.stderr
@@ -32,6 +33,7 @@ def test_dmkg_query_runs_a_file_as_json(built: Layout, tmp_path: object) -> None
     assert "computer equipment" in result.stdout
 
 
+@pytest.mark.slow
 def test_dmkg_query_explains_a_syntax_error_and_an_unknown_name(built: Layout,
                                                                tmp_path: object) -> None:
     unknown = dmkg("query", "cq99", home=built.root)

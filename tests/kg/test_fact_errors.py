@@ -197,6 +197,7 @@ def test_a_shacl_violation_fails_the_build(previous_dist: Layout) -> None:
     assert _snapshot(previous_dist.dist_dir) == before
 
 
+@pytest.mark.slow
 def test_all_problems_are_reported_at_once(sources_copy: Layout) -> None:
     expected = unknown_class(sources_copy) + unknown_confidence(sources_copy)
     result = dmkg("validate", home=sources_copy.root)

@@ -24,6 +24,7 @@ def test_both_serializations_parse_and_agree(layout: Layout) -> None:
     assert result.status == "pass", result.details
 
 
+@pytest.mark.slow
 def test_rdfxml_copy_that_drifts_is_caught(ontology_copy: Layout) -> None:
     graph = Graph().parse(ontology_copy.ontology_owl, format="xml")
     graph.remove((DMO.Substance, RDFS.label, Literal("substance", lang="fr")))

@@ -265,21 +265,3 @@ def test_timelines_for_the_whole_graph_and_per_jurisdiction(live_server: LiveSer
         assert 0 < table.count("<tr><td>") <= int(count)
     assert get(live_server, "/timeline?jurisdiction=substance%2Fketamine").status == 400
     assert "24 avril 2017" in get(live_server, "/timeline?lang=fr").text
-
-
-def test_downloads_write_codes_with_their_labels_beside(live_server: LiveServer) -> None:
-    reply = get(live_server, "/claims?" + urlencode({"trend": "concept/increasing",
-                                                   "format": "csv", "lang": "fr"}))
-    assert not reply.body.startswith(b"\xef\xbb\xbf")  # read as UTF-8, the first name is "id"
-    reader = csv.DictReader(io.StringIO(reply.text))
-    rows = list(reader)
-    assert rows and reader.fieldnames and reader.fieldnames[0] == "id"
-    kinds = {"ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact"}
-    for row in rows:
-        assert row["kind"] in kinds and row["kind_label"] and row["kind_label"] != row["kind"]
-        assert row["confidence"].startswith("concept/") and row["confidence_label"]
-        assert "concept/increasing" in row["trend"].split("; ")
-        assert row["trend_label"] and "concept/" not in row["trend_label"]
-    data = claims_json(live_server, trend="concept/increasing", lang="fr")
-    assert [(r["kind"], r["confidence"]) for r in data["results"]] == [  # type: ignore
-        (r["kind"], r["confidence"]) for r in rows]

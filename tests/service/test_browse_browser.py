@@ -93,7 +93,7 @@ def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
     page.screenshot(path=str(shots / "claims-browser-top.png"))
     table = download_csv(page, tmp_path)
     assert len(table) == stated and {r["source"] for r in table} == {source_id}
-    assert all(r["label"] and r["summary"] and r["source_title"] for r in table)
+    assert all(r["label"] and r["summary"] and r["source_label"] for r in table)
 
     # The same selection opened as a SPARQL query in the editor.
     page.get_by_role("link", name="Open as a SPARQL query").click()

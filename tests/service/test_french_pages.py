@@ -109,21 +109,6 @@ def test_the_ontology_page_reads_in_the_readers_language(live_server: LiveServer
     assert "<h3>actor <span class=\"other\" lang=\"fr\">/ acteur</span></h3>" in english
 
 
-def test_error_pages_speak_french(live_server: LiveServer) -> None:
-    missing = get(live_server, "/no-such-page")
-    assert missing.status == 404 and '<html lang="fr">' in missing.text
-    assert "<h1>404 Page introuvable</h1>" in missing.text
-    assert "Not Found" not in missing.text and "requested URL" not in missing.text
-    wrong = get(live_server, "/claims?page=abc")
-    assert wrong.status == 400 and "<h1>400 Requête incorrecte</h1>" in wrong.text
-    # The service's own message is kept, marked as English.
-    assert 'Détail (en anglais)\u202f: <span lang="en">parameter' in wrong.text
-    method = get(live_server, "/browse", method="DELETE")
-    assert method.status == 405 and "Méthode non autorisée" in method.text
-    english = request("GET", f"{live_server.url}/no-such-page?lang=en").text
-    assert "<h1>404 Not Found</h1>" in english
-
-
 def test_the_time_line_has_a_legend_and_keeps_cut_labels_whole(live_server: LiveServer) -> None:
     page = get(live_server, "/timeline").text
     figure = page.split('<figure class="timeline">')[1]

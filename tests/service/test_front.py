@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from service.front import Front
+from service.budget import ANSWERS_FULL, Budget
+from service.front import PIECE, Front
 from service.response_cache import ResponseCache
 
 SCOPE = {"type": "http", "method": "GET", "path": "/sparql", "raw_path": b"/sparql",
@@ -62,6 +63,39 @@ def test_a_kept_answer_is_written_by_the_loop_and_a_whole_body_in_one_piece() ->
     assert pool.jobs == 1 and len(threads) == 1  # the loop wrote the kept answer itself
     assert again[1]["body"] == first[1]["body"] == b'{"boolean": true}'
     assert (b"dmkg-cache", b"hit") in again[0]["headers"]
+
+
+def test_a_long_answer_is_written_in_pieces_and_held_until_written() -> None:
+    whole = bytes(range(256)) * (5 * PIECE // 256) + b"end"
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [whole]
+
+    answers = Budget(10 * PIECE, ANSWERS_FULL)
+    front = Front(app, ResponseCache(app, 0), None, frozenset(), answers=answers)
+    held: list[int] = []
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        held.append(answers.held)
+        sent.append(message)
+
+    asyncio.run(front(dict(SCOPE), receive, send))
+    pieces = [m["body"] for m in sent[1:]]
+    assert b"".join(pieces) == whole and max(map(len, pieces)) == PIECE and len(pieces) == 6
+    assert [m.get("more_body", False) for m in sent[1:]] == [True] * 5 + [False]
+    # Held while it is written, given back once written.
+    assert set(held) == {len(whole)} and answers.held == 0
+    # Past the cap, the answer is let go and the client told to retry.
+    answers.limit = PIECE * 2
+    sent.clear()
+    asyncio.run(front(dict(SCOPE), receive, send))
+    assert sent[0]["status"] == 503 and (b"retry-after", b"5") in sent[0]["headers"]
+    assert answers.held == 0
 
 
 def test_the_memory_caps_socket_is_forgotten_with_its_connection() -> None:

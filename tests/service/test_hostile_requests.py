@@ -270,9 +270,9 @@ def test_query_caches_hold_bounded_bytes() -> None:
 def test_helper_threads_have_deep_stacks(tmp_path: Path) -> None:
     import pyoxigraph as ox
 
-    from service.limits import HELPER_STACK, RUNNER
+    from service.limits import HELPER_STACK, Deadline, DeadlineRunner
 
     store = ox.Store()
     chain = "SELECT * WHERE { " + "OPTIONAL { } " * 20000 + "}"
     assert HELPER_STACK >= 256 << 20
-    assert len(RUNNER.run(lambda: list(store.query(chain)), 0)) == 1  # type: ignore[arg-type]
+    assert len(DeadlineRunner().run(lambda: list(store.query(chain)), Deadline(0))) == 1  # type: ignore[arg-type]

@@ -98,6 +98,7 @@ def test_a_jsonp_error_says_its_status_once(live_server: LiveServer) -> None:
 
 # --- the OpenAPI document declares what the errors are ------------------------------------------
 
+@pytest.mark.slow
 def test_the_document_is_valid_openapi(spec: dict[str, Any]) -> None:
     schemathesis.openapi.from_dict(spec).validate()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -228,12 +229,58 @@ def test_errors_never_show_tracebacks_or_paths(live_server: LiveServer, method: 
 
 
 def test_queries_reuse_their_helper_threads() -> None:
-    from service.limits import DeadlineRunner
+    from service.limits import Deadline, DeadlineRunner
 
     runner = DeadlineRunner()
     for number in range(200):
-        assert runner.run(lambda n=number: n * 2, 5) == number * 2  # type: ignore[misc]
+        assert runner.run(lambda n=number: n * 2,  # type: ignore[misc]
+                          Deadline.after(5)) == number * 2
     assert runner.threads == 1
     with pytest.raises(ZeroDivisionError):
-        runner.run(lambda: 1 // 0, 5)
+        runner.run(lambda: 1 // 0, Deadline.after(5))
     assert runner.threads == 1
+
+
+def test_the_time_limit_counts_from_when_the_request_was_read() -> None:
+    """A deadline is a moment: time spent before the work (reading, queueing) is spent from
+    it, and work whose deadline has passed is answered as cut without being started."""
+    from service.limits import READ_AT, Deadline, DeadlineRunner
+
+    environ = {READ_AT: time.monotonic() - 4}
+    deadline = Deadline.of(environ, 5.0)
+    left = deadline.left()
+    assert left is not None and 0 <= left <= 1
+    runner = DeadlineRunner()
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="mine"):
+        runner.run(lambda: time.sleep(10), deadline, cut=lambda: TimeoutError("mine"))
+    assert time.monotonic() - started < 3.5  # the rest of its 5 s, not 5 s more
+    ran = threading.Event()
+    past = Deadline.of({READ_AT: time.monotonic() - 2}, 1.0)
+    with pytest.raises(TimeoutError):
+        runner.run(ran.set, past, cut=lambda: TimeoutError("past"))
+    time.sleep(0.1)
+    assert not ran.is_set()
+    assert Deadline.of({}, 0).left() is None  # no limit
+
+
+def test_a_connection_taken_just_before_a_worker_retires_is_answered(
+        tmp_path: Path, built: Layout) -> None:
+    with LiveServer(tmp_path, args=("--workers", "1"), home=built.root,
+                    settings={"QUERY_TIMEOUT": "1"}) as server:
+        # Connected before the retirement, its request sent after: the worker has accepted it
+        # but has read nothing from it when the time limit retires the worker.
+        early = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        with early:
+            time.sleep(0.3)  # the worker's loop accepts it
+            assert get(server, ENDLESS).status == 503
+            time.sleep(0.5)  # the worker is stopping by now (it stops before it answers 503)
+            early.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                piece = early.recv(65536)  # a reset raises ConnectionResetError here
+                assert piece, f"closed unanswered after {answer!r}"
+                answer += piece
+        head = answer.split(b"\r\n\r\n", 1)[0].lower()
+        assert head.startswith(b"http/1.1 200"), head
+        assert b"connection: close" in head  # the retiring worker answers it, then closes

@@ -83,6 +83,7 @@ def test_a_bad_port_is_a_one_line_error(built: Layout) -> None:
     (b"\xff\xfe", "not UTF-8"),
     (b"- a list\n", "mapping"),
 ])
+@pytest.mark.slow
 def test_an_unreadable_configuration_is_a_one_line_error(tmp_path: Path, built: Layout,
                                                          content: bytes | None,
                                                          says: str) -> None:

@@ -195,6 +195,7 @@ QUERY = st.dictionaries(
 @settings(max_examples=examples(150), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(query=st.one_of(QUERY, JSON))
+@pytest.mark.slow
 def test_no_query_shape_gives_a_server_error(live_server: LiveServer, shared_dir: Path,
                                              query: Any) -> None:
     status, body = batch(live_server, {"q": query})

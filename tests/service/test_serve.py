@@ -70,6 +70,7 @@ def test_the_server_stops_within_two_seconds_of_sigterm(tmp_path: Path, built: L
         kept.close()
 
 
+@pytest.mark.slow
 def test_serving_a_missing_data_file_fails_clearly(tmp_path: Path) -> None:
     result = dmkg("serve", "--port", "1", "--data", str(tmp_path / "missing.ttl"))
     assert result.returncode != 0
@@ -86,6 +87,7 @@ def test_serve_builds_dist_first_when_it_is_missing(tmp_path: Path, sources_copy
     assert (sources_copy.dist_dir / "dmkg.nq").is_file()
 
 
+@pytest.mark.slow
 def test_serving_an_unreachable_sparql_store_fails_in_one_line(tmp_path: Path) -> None:
     result = dmkg("serve", "--port", "1", "--store", "sparql+http://127.0.0.1:1/sparql")
     assert result.returncode != 0
@@ -118,6 +120,7 @@ def test_a_remote_store_going_down_answers_503(tmp_path: Path, built: Layout) ->
     (("--port", "1", "--store", "memory"), {"DMKG_WRITE_TOKENS": "/nonexistent"},
      "DMKG_WRITE_TOKENS): cannot read /nonexistent"),
 ])
+@pytest.mark.slow
 def test_start_up_errors_are_one_line_naming_the_setting(built: Layout, args: tuple[str, ...],
                                                          env: dict[str, str], said: str) -> None:
     result = dmkg("serve", *args, home=built.root, env=env)

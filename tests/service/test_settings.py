@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.paths import Layout
 from service.config import DEFAULTS, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ def _sources() -> str:
 
 
 def test_every_setting_is_a_typed_field() -> None:
-    names = {f.name for f in dataclasses.fields(Settings)} - {"mapping"}
+    names = {f.name for f in dataclasses.fields(Settings)}
     assert names == {key.lower() for key in DEFAULTS}
 
 
@@ -41,5 +42,44 @@ def test_settings_are_frozen_and_typed(tmp_path: Path) -> None:
     assert settings.store_dir == tmp_path / "var" / "store"
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.query_timeout = 1.0  # type: ignore[misc]
-    with pytest.raises(TypeError):
-        settings.mapping["STORE"] = "rdflib"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.storage.engine = "rdflib"  # type: ignore[misc]
+
+
+def test_the_application_reads_the_settings_it_is_given_and_no_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.app import create_app
+    from service.services import services
+
+    data = tmp_path / "one.ttl"
+    data.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    settings = load_settings({"HOME": str(tmp_path), "STORE": "memory", "DATA": [str(data)],
+                              "QUERY_TIMEOUT": "7", "RATE_LIMIT": "3"})
+    # Read afterwards, any of these would fail the application or change what it serves.
+    monkeypatch.setenv("DMKG_CONFIG", str(tmp_path / "missing.yaml"))
+    monkeypatch.setenv("DMKG_STORE", "no-such-engine")
+    monkeypatch.setenv("DMKG_QUERY_TIMEOUT", "not a number")
+    monkeypatch.setenv("DMKG_DATA", str(tmp_path / "missing.ttl"))
+    app = create_app(settings)
+    found = services(app)
+    assert found.settings is settings
+    assert (found.limits.seconds, found.limiter.rate) == (7.0, 3.0)
+    assert found.backend.graph_sizes() == {"": 1}
+    answer = app.test_client().get("/sparql", query_string={"query": "ASK { <urn:a> ?p ?o }"},
+                                   headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.get_json()["boolean"] is True
+
+
+def test_no_module_of_the_service_or_the_stores_reads_the_environment() -> None:
+    # The settings are read once (service/config.py) and handed down from there.
+    assert not re.search(r"os\.environ|getenv", _sources())
+
+
+def test_the_iri_base_names_the_dataset_the_service_describes(built: Layout) -> None:
+    from service.app import create_app
+
+    app = create_app(load_settings({"HOME": str(built.root), "STORE": "memory",
+                                     "IRI_BASE": "https://example.org/kg/"}))
+    home = app.test_client().get("/", headers={"Accept": "text/html"})
+    assert home.status_code == 200
+    assert '"@id": "https://example.org/kg/dataset"' in home.get_data(as_text=True)

@@ -231,6 +231,20 @@ def test_cors_on_queries_and_preflight(live_server: LiveServer) -> None:
     assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
 
 
+def test_options_names_the_methods_the_endpoint_answers(live_server: LiveServer) -> None:
+    # Not a CORS preflight (no Access-Control-Request-Method): the methods, and no page.
+    for path in ("/sparql", "/sparql/"):
+        reply = request("OPTIONS", live_server.url + path)
+        assert reply.status == 204 and reply.body == b""
+        assert reply.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+        assert "content-type" not in reply.headers
+        assert reply.headers["access-control-allow-origin"] == "*"
+    refused = request("PATCH", f"{live_server.url}/sparql", b"ASK {}",
+                      {"Content-Type": "application/sparql-query"})
+    assert refused.status == 405 and refused.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    assert refused.headers["access-control-allow-origin"] == "*"
+
+
 def test_default_graph_is_the_union_unless_a_dataset_is_given(live_server: LiveServer) -> None:
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     union = json.loads(get(live_server, count).body)["results"]["bindings"][0]["n"]["value"]

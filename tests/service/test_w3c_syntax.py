@@ -31,10 +31,6 @@ REMOTE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
 _EMPTY_UPDATE = ("an update with a prologue and no operation gets a 400 from the check of "
                  "written graphs (rdflib's update reading), where the engine runs it")
 SERVICE_DIFFERENCES = {f"sparql11/syntax-update-1#test_{n}": _EMPTY_UPDATE for n in (38, 39, 40)}
-# Where the service is stricter than the engine, as the suite expects: its plain form reads
-# `<?a&&?b>` as an IRI (SPARQL's longest-token rule), Oxigraph as two comparisons.
-SERVICE_DIFFERENCES["sparql10/syntax-sparql3#syn-bad-26"] = (
-    "the service reads <?a&&?b> as one IRI token, as the negative test says; Oxigraph runs it")
 
 
 def _engine_reading(case: SyntaxCase) -> str:

@@ -1,0 +1,194 @@
+"""One time limit for every write, counted from when its request was read.
+
+Reading the update text or the body, checking what it writes, waiting for the write lock,
+the engine's apply and the upkeep after it all count against the request's deadline. Past
+it the answer is a 503 that says what became of the write, and the audit log says the same:
+
+- "not applied": cut before its commit began, which now never will;
+- "applied": its commit had begun at the deadline and ended after it (applied, late);
+- "failed": its commit had begun at the deadline and then failed;
+- "unknown": cut while the engine applied it, which cannot be cut short.
+
+A write cut by the memory cap is recorded too, with the outcome the cut left (the process
+ends at once: a commit in progress may or may not have landed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import request
+
+from service.errors import QueryTimeout, ServiceError
+from service.services import request_deadline, run_timed, services
+from service.write_access import Writes
+
+R = TypeVar("R")
+
+NOT_APPLIED, APPLIED, FAILED, UNKNOWN = "not applied", "applied", "failed", "unknown"
+
+# What a write past its time limit is answered, by outcome (with the writing and the limit).
+LATE = {
+    NOT_APPLIED: "the {what} ran longer than the {seconds:g} s time limit and was stopped "
+                 "before its commit: nothing was applied",
+    APPLIED: "the {what} ran longer than the {seconds:g} s time limit: it was being committed "
+             "at the limit and has been applied since (applied, late); read the graphs it "
+             "writes to see it",
+    FAILED: "the {what} ran longer than the {seconds:g} s time limit: it was being committed "
+            "at the limit and then failed ({reason}); read the graphs it writes to know "
+            "what it changed",
+    UNKNOWN: "the {what} ran longer than the {seconds:g} s time limit and was stopped while "
+             "the store was applying it, which cannot be cut short: the outcome is unknown, "
+             "it may still have been applied; read the graphs it writes to know",
+}
+# What a write cut by the memory cap is answered, by outcome.
+TOO_BIG = {
+    NOT_APPLIED: "the {what} needed more memory than the {mb:g} MB a request may use and was "
+                 "stopped before its commit: nothing was applied",
+    APPLIED: "the {what} was applied, then its process needed more memory than the {mb:g} MB "
+             "a request may use and was replaced",
+    FAILED: "the {what} failed ({reason}), then its process needed more memory than the "
+            "{mb:g} MB a request may use and was replaced",
+    UNKNOWN: "the {what} needed more memory than the {mb:g} MB a request may use and was "
+             "stopped while the store was applying it: the outcome is unknown, it may still "
+             "have been applied; read the graphs it writes to know",
+}
+
+
+class WriteCut(ServiceError):
+    """A write stopped by its deadline, with what became of it (an outcome of LATE)."""
+
+    def __init__(self, outcome: str, what: str, seconds: float, reason: object = "") -> None:
+        super().__init__(503, LATE[outcome].format(what=what, seconds=seconds, reason=reason))
+        self.outcome = outcome
+
+
+class CommitGate:
+    """Lets a write commit only before its request gave up waiting, so that an answer of
+    "not applied" is true: past the deadline a write that has not started committing never
+    will; one already committing ends as the engine decides.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "preparing"  # then "committing" and "done", or "abandoned"
+        self._done = threading.Event()
+        self._after: Callable[[], None] | None = None
+        self.error: BaseException | None = None
+
+    def enter(self) -> None:
+        """Start committing, or raise QueryTimeout if the request has given up."""
+        with self._lock:
+            if self._state == "abandoned":
+                raise QueryTimeout("the write was abandoned at its deadline")
+            self._state = "committing"
+
+    def left(self, error: BaseException | None = None) -> None:
+        """The commit has ended (with error, if it failed); nothing if it never began."""
+        with self._lock:
+            if self._state != "committing":
+                return
+            self._state, self.error = "done", error
+            after, self._after = self._after, None
+        self._done.set()
+        if after is not None:
+            after()
+
+    def abandon(self, wait: float | None) -> str:
+        """Give up on the write: the outcome once no commit starts, or once the one under way
+        ends or wait seconds have passed (None: until it ends)."""
+        with self._lock:
+            if self._state == "preparing":
+                self._state = "abandoned"
+            committing = self._state == "committing"
+        if committing:
+            self._done.wait(wait)
+        return self.outcome()
+
+    def outcome(self) -> str:
+        """What became of the write so far (see the module's outcomes)."""
+        with self._lock:
+            if self._state == "committing":
+                return UNKNOWN
+            if self._state == "done":
+                return APPLIED if self.error is None else FAILED
+            return NOT_APPLIED
+
+    def then(self, release: Callable[[], None]) -> None:
+        """Call release when no commit of this write runs: now, or once it ends."""
+        with self._lock:
+            if self._state == "committing":
+                self._after = release
+                return
+        release()
+
+
+@dataclass
+class TimedWrite:
+    """One write of one request, run within its deadline: what it is called in answers, the
+    outcome so far, and how the memory cap's cut of it is recorded."""
+
+    side: Writes
+    who: str
+    operation: str
+    what: str  # "update", "write"
+    # Recorded with a cut: graph, sha256, targets, text... and the stage it was cut at.
+    details: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        self.gate = CommitGate()
+        self.seconds = services().limits.seconds
+        self.megabytes = services().runner.memory.limit / (1 << 20)
+        self.client = request.remote_addr
+
+    def run(self, work: Callable[[], R]) -> R:
+        """Run work (no commit in it) within the deadline; past it, raise WriteCut."""
+        self.details["stage"] = "reading"
+        return run_timed(work, cut=lambda: WriteCut(NOT_APPLIED, self.what, self.seconds),
+                         on_memory=self._cut_by_memory)
+
+    def commit(self, work: Callable[[], R], wait: float | None) -> R:
+        """Take the write lock and run work within the deadline; work calls self.enter()
+        before it commits. Past the deadline raise WriteCut, having waited up to wait seconds
+        (None: until it ends) for a commit under way."""
+        self.details["stage"] = "waiting for the write lock"
+        left = request_deadline().left()
+        if not self.side.lock.acquire(timeout=-1 if left is None else left):
+            raise WriteCut(NOT_APPLIED, self.what, self.seconds)
+        self.details["stage"] = "applying"
+
+        def committed() -> R:
+            try:
+                result = work()
+            except BaseException as error:
+                self.gate.left(error)
+                raise
+            self.gate.left()
+            return result
+
+        try:
+            return run_timed(committed, cut=lambda: QueryTimeout("cut"),
+                             on_memory=self._cut_by_memory)
+        except QueryTimeout as error:
+            outcome = self.gate.abandon(wait)
+            raise WriteCut(outcome, self.what, self.seconds, self.gate.error) \
+                from (self.gate.error or error)
+        finally:
+            # The lock is the commit's until it ends, whoever waits for it.
+            self.gate.then(self.side.lock.release)
+
+    def enter(self) -> None:
+        """Say the commit begins (raise QueryTimeout if the request gave up on it)."""
+        self.gate.enter()
+
+    def _cut_by_memory(self) -> ServiceError:
+        """Record the write the memory cap cuts (from the cap's thread), and its answer."""
+        outcome = self.gate.outcome()
+        message = TOO_BIG[outcome].format(what=self.what, mb=self.megabytes,
+                                          reason=self.gate.error)
+        self.side.record(self.who, self.operation, "cut", client=self.client, outcome=outcome,
+                         reason=message, **self.details)
+        return ServiceError(503, message)

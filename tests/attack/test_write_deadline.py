@@ -1,0 +1,161 @@
+"""Over HTTP, against the real service: one time limit for every write, counted from when the
+request was read. Reading an update's text, waiting for the write lock and committing all
+count; past the limit a write is a 503 that says what became of it, never a success, and the
+audit log records it, as it records a write cut by the memory cap."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from kg.paths import Layout
+from tests.attack.writable import write_settings
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # servers of their own
+
+TOKEN = "write-deadline-token-0123456789"
+LIMIT = 1.0
+# The time a cut write may take past its limit to be answered, on a loaded machine.
+SLACK = 5.0
+# What a write past its limit says became of it, by its audited outcome.
+SAYS = {"not applied": "nothing was applied", "applied": "applied, late",
+        "failed": "then failed", "unknown": "outcome is unknown"}
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("write-deadline")
+    settings = write_settings(folder, TOKEN, QUERY_TIMEOUT=str(LIMIT))
+    with LiveServer(folder, home=built.root, settings=settings) as server:
+        yield server
+
+
+def update(server: LiveServer, text: str, timeout: float = 60) -> Reply:
+    return request("POST", f"{server.url}/sparql", text,
+                   {"Authorization": f"Bearer {TOKEN}",
+                    "Content-Type": "application/sparql-update"}, timeout=timeout)
+
+
+def put(server: LiveServer, graph: str, body: bytes) -> Reply:
+    return request("PUT", f"{server.url}/rdf-graphs/service?graph={quote(graph, safe='')}",
+                   body, {"Authorization": f"Bearer {TOKEN}",
+                          "Content-Type": "application/n-triples"}, timeout=60)
+
+
+def size(server: LiveServer, graph: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    reply = request("GET", f"{server.url}/sparql?query={quote(query)}",
+                    headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert reply.status == 200, reply.text
+    return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
+
+
+def audit(server: LiveServer) -> list[dict[str, object]]:
+    path = Path(server.settings["AUDIT_LOG"])
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def large_insert(graph: str, triples: int = 1000) -> str:
+    """An INSERT DATA of long literals (about 640 kB for 1000 triples): seconds to read, well
+    past a 1 s limit even on a quiet machine (500 triples took 0.8-2 s)."""
+    literal = "x" * 600
+    lines = "".join(f'<urn:mine:s{i}> <urn:mine:p> "{literal} {i}" .\n' for i in range(triples))
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{lines}}} }}"
+
+
+def test_reading_a_large_update_counts_against_the_time_limit(limited: LiveServer) -> None:
+    graph = "urn:mine:large"
+    start = time.monotonic()
+    reply = update(limited, large_insert(graph))
+    elapsed = time.monotonic() - start
+    assert reply.status == 503, (reply.status, reply.text, elapsed)
+    assert f"{LIMIT:g} s time limit" in reply.text, reply.text
+    assert elapsed < LIMIT + SLACK, elapsed
+    entry = audit(limited)[-1]
+    assert entry["operation"] == "update" and entry["status"] == "timed out", entry
+    outcome = str(entry["outcome"])
+    assert SAYS[outcome] in reply.text, (outcome, reply.text)
+    if outcome == "not applied":
+        time.sleep(2)  # an abandoned update would have been applied by now
+        assert size(limited, graph) == 0
+
+
+def audited_at(entry: dict[str, object]) -> float:
+    """When the audit log recorded a write, in seconds since the epoch."""
+    return datetime.fromisoformat(str(entry["time"])).timestamp()
+
+
+def test_puts_queued_behind_the_write_lock_are_cut_at_their_limit(
+        limited: LiveServer) -> None:
+    """Small PUTs sent while a long write holds the write lock: the wait counts, so each is
+    answered 503 (nothing applied) at its limit, or 201 within it; never a late 201."""
+    big, triples = "urn:mine:big", 40_000
+    backup = "".join(f'<urn:mine:s{i}> <urn:mine:p> "value {i}" <{big}> .\n'
+                     for i in range(triples)).encode()
+    restored = request("POST", f"{limited.url}/admin/restore", backup,
+                       {"Authorization": f"Bearer {TOKEN}",
+                        "Content-Type": "application/n-quads"}, timeout=300)
+    assert restored.status == 204, restored.text
+    graphs = [f"urn:mine:queued{n}" for n in range(4)]
+
+    def timed_put(graph: str) -> tuple[Reply, float]:
+        time.sleep(0.3)  # the DELETE holds the lock by now: it reads nothing first
+        sent = time.time()
+        return put(limited, graph, b"<urn:mine:a> <urn:mine:b> <urn:mine:c> .\n"), sent
+
+    with ThreadPoolExecutor(len(graphs) + 1) as pool:
+        holder = pool.submit(request, "DELETE", f"{limited.url}/rdf-graphs/service?graph="
+                             f"{quote(big, safe='')}", None,
+                             {"Authorization": f"Bearer {TOKEN}"}, 120)
+        answers = list(pool.map(timed_put, graphs))
+        dropped = holder.result()
+    assert dropped.status in {204, 503}, dropped.text
+    entries = {str(e["graph"]): e for e in audit(limited) if e.get("graph") in graphs}
+    time.sleep(2)  # an abandoned write would have been committed by now
+    for graph, (reply, sent) in zip(graphs, answers, strict=True):
+        entry = entries[graph]
+        if reply.status == 201:
+            assert entry["status"] == "applied", entry
+            # Recorded after its commit, before its answer: within the limit of its request.
+            assert audited_at(entry) - sent < LIMIT + 0.5, (entry, sent)
+            assert size(limited, graph) == 1
+            continue
+        assert reply.status == 503, reply.text
+        outcome = str(entry["outcome"])
+        assert entry["status"] == "timed out" and SAYS[outcome] in reply.text, (entry, reply.text)
+        assert size(limited, graph) == (1 if outcome == "applied" else 0), entry
+    stages = [e.get("stage") for e in entries.values() if e["status"] == "timed out"]
+    assert "waiting for the write lock" in stages or not stages, stages
+
+
+def test_an_update_cut_by_the_memory_cap_is_audited(tmp_path: Path, built: Layout) -> None:
+    settings = write_settings(tmp_path, TOKEN, QUERY_TIMEOUT="60", QUERY_MEMORY_MB="400")
+    with LiveServer(tmp_path, home=built.root, settings=settings) as server:
+        binds = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))
+        text = ("INSERT { GRAPH <urn:mine:memory> { <urn:mine:a> <urn:mine:n> ?n } } WHERE { "
+                f"BIND(\"0123456789abcdef\" AS ?s0) {binds} BIND(STRLEN(?s26) AS ?n) }}")
+        before = server.workers()
+        reply = update(server, text, timeout=120)
+        assert reply.status == 503, reply.text
+        assert "400 MB" in reply.text and "update" in reply.text, reply.text
+        entry = audit(server)[-1]
+        assert entry["operation"] == "update" and entry["status"] == "cut", entry
+        assert entry["targets"] == ["urn:mine:memory"] and "CONCAT" in str(entry["text"])
+        # Cut while the engine evaluated it: what its commit would have done is not known.
+        outcome = str(entry["outcome"])
+        assert outcome in {"not applied", "unknown"} and SAYS[outcome] in reply.text, reply.text
+        # The process was replaced, and its successor serves the store as the cut left it.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and before & server.workers():
+            time.sleep(0.2)
+        assert not before & server.workers()
+        assert size(server, "urn:mine:memory") in ({0} if outcome == "not applied" else {0, 1})
