@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from kg.search.fields import (
 )
 from kg.store import Backend, Capability
 from kg.store.embedded import _locked
+from kg.store.oxigraph_backend import OxigraphBackend
 
 _IN_DMR = f'isIRI(?entity) && STRSTARTS(STR(?entity), "{DMR}")'
 NAMES_QUERY = f"""
@@ -85,6 +89,11 @@ PENDING = "PENDING"
 TERMS = "terms.json"
 WRITER_HEAP = 256 * 1024 * 1024
 WRITER_THREADS = 2
+# A store on disk of this size or more is read by two processes (see _helper): about 200,000
+# triples, read in a second by one.
+APART = 40 * 1024 * 1024
+# What a hit shows of an individual, as compact JSON (one encoder for every document).
+_ENTITY = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -97,6 +106,8 @@ class Record:
     texts: list[str] = field(default_factory=list)
     facets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     graphs: set[str] = field(default_factory=set)
+    # Its folded names, once folded (see prepared).
+    names: list[str] | None = field(default=None, compare=False, repr=False)
 
 
 def _iri(value: str) -> str:
@@ -130,7 +141,13 @@ def read(backend: Backend, entities: Iterable[str] | None = None
     terms: dict[str, dict[str, str]] = {}
     if chosen is None and Capability.INDEXED_QUADS in backend.capabilities:
         # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
-        _read_quads(backend, records, terms)
+        with _helper(backend) as texts:
+            _read_names(backend, records, terms)
+            if texts is not None:
+                for record in records.values():  # its names folded while the helper reads
+                    prepared(record)
+            if not _merged(texts, records):
+                _read_texts(backend, records)
     else:
         _read_rows(backend, records, chosen)
         if chosen is None:
@@ -164,10 +181,10 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
 
 
-def _read_quads(backend: Backend, records: dict[str, Record],
+def _read_names(backend: Backend, records: dict[str, Record],
                 terms: dict[str, dict[str, str]]) -> None:
-    """Read every record, and the terms' labels, as the queries would: the same filters, in
-    the order the queries answer (that of the store's indexes)."""
+    """Read every individual's names and types, and the terms' labels, as the queries would:
+    the same filters, in the order the queries answer (that of the store's indexes)."""
     iri, literal, dmr, dmo = ox.NamedNode, ox.Literal, str(DMR), str(DMO)
     for quad in backend.default_quads(LABEL):
         subject, name = quad.subject, quad.object
@@ -185,6 +202,11 @@ def _read_quads(backend: Backend, records: dict[str, Record],
         if (type(subject) is iri and subject.value.startswith(dmr) and type(kind) is iri
                 and kind.value.startswith(dmo)):
             records[subject.value].types.add(kind.value.removeprefix(dmo))
+
+
+def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
+    """Read every individual's texts and facet values, as _read_names reads its names."""
+    iri, literal, dmr = ox.NamedNode, ox.Literal, str(DMR)
     for prop in TEXTS:
         for quad in backend.default_quads(prop):
             subject, text = quad.subject, quad.object
@@ -197,9 +219,63 @@ def _read_quads(backend: Backend, records: dict[str, Record],
                 records[subject.value].facets[facet].add(value.value.removeprefix(dmr))
 
 
+@contextmanager
+def _helper(backend: Backend
+            ) -> Iterator[Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None]:
+    """The texts read by a second process while this one reads the names, or None.
+
+    Reading is the store's work, one term looked up at a time, at the speed of one core: a
+    second process reading the same store read-only halves the time, for a store open to
+    other processes (loaded, not writable) and large enough to pay for starting it.
+    """
+    path = backend.path if isinstance(backend, OxigraphBackend) else None
+    if (path is None or Capability.WRITES in backend.capabilities
+            or multiprocessing.current_process().daemon  # may start no process
+            or sum(f.stat().st_size for f in path.iterdir() if f.is_file()) < APART):
+        yield None
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool.submit(_texts_apart, str(path), backend.version())
+
+
+def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None,
+            records: dict[str, Record]) -> bool:
+    """Add the texts and facet values the helper read to the records; False when it read
+    none (no helper, or one that could not open the store)."""
+    if texts is None:
+        return False
+    try:
+        found = texts.result()
+    except (OSError, RuntimeError):  # the store's errors, and a helper that died
+        return False
+    for individual, read_texts, facets in found:
+        record = records[individual]
+        record.texts.extend(read_texts)
+        for facet, values in facets.items():
+            record.facets[facet].update(values)
+    return True
+
+
+def _texts_apart(path: str, version: str
+                 ) -> list[tuple[str, list[str], dict[str, set[str]]]]:
+    """In the helper process: every individual's texts and facet values, read from the store
+    at path."""
+    records: dict[str, Record] = defaultdict(Record)
+    _read_texts(OxigraphBackend.on_disk(Path(path), version), records)
+    return [(iri, record.texts, dict(record.facets)) for iri, record in records.items()]
+
+
 def folded_names(record: Record) -> list[str]:
     """The individual's names and alternative labels folded, each once, in order."""
     return sorted({fold(n) for n in [*record.labels.values(), *(n for _, n in record.alt_labels)]})
+
+
+def prepared(record: Record) -> list[str]:
+    """The record's folded names, folded once (its place in the ranking and its document's
+    fields are made of them)."""
+    if record.names is None:
+        record.names = folded_names(record)
+    return record.names
 
 
 def rank_key(iri: str, labels: dict[str, str], alt_labels: list[tuple[str, str]]
@@ -214,27 +290,30 @@ def _ranked(iri: str, names: list[str]) -> tuple[int, str, str]:
 
 
 def _name_fields(names: list[str]) -> dict[str, list[Any]]:
-    """The fields made of the folded names: each name's words split once for all of them."""
-    split = [words(name) for name in names]
+    """The fields made of the folded names: each name's words split once for all of them.
+
+    A word in several names (a label and its translation share most) is given once: those
+    fields keep which documents hold a term, not how often, and each start of a word given
+    costs the index its n-grams.
+    """
+    unique = list(dict.fromkeys(word for name in names for word in words(name)))
     return {"name": names, "name_start": names, "name_grams": names, "words": names,
-            "word_start": [word for found in split for word in found],
-            "sound": [sound_key(name) for name in names],
-            "word_sound": [key for found in split for key in word_sound_keys(found)]}
+            "word_start": unique, "sound": [sound_key(name) for name in names],
+            "word_sound": list(word_sound_keys(unique))}
 
 
-def document(iri: str, record: Record, weight: float, layout: tantivy.Schema,
-             names: list[str] | None = None) -> tantivy.Document:
-    """The index's document of one individual (made whole from one mapping: the quickest);
-    names are its folded_names, when known already."""
-    fields = _name_fields(folded_names(record) if names is None else names)
+def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
+             ) -> tantivy.Document:
+    """The index's document of one individual (made whole from one mapping: the quickest)."""
+    fields = _name_fields(prepared(record))
     fields.update({
         "iri": [iri], "text": record.texts,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
         "class": sorted(record.types),
         "claim_kind": sorted(record.types & CLAIM_KINDS),
         "graph": [*sorted(record.graphs), WRITTEN] if record.graphs else [],
-        "entity": [json.dumps([record.labels, record.alt_labels, sorted(record.types)],
-                              ensure_ascii=False, separators=(",", ":")).encode()],
+        "entity": [_ENTITY.encode([record.labels, record.alt_labels, sorted(record.types)]
+                                  ).encode()],
         "weight": [weight]})
     for facet, values in record.facets.items():
         fields[facet] = sorted(values)
@@ -247,15 +326,15 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     index = tantivy.Index(schema(), str(folder) if folder else None)
     register(index)
     # Each record's names folded once, for its place and for its document.
-    names = {iri: folded_names(record) for iri, record in records.items()}
+    names = {iri: prepared(record) for iri, record in records.items()}
     ranked = sorted(records, key=lambda i: _ranked(i, names[i]))
     # log2(2 + weight) multiplies a tier's score by a factor in (1, 2]: the first-ranked
     # entity gets the largest, and tiers lie a factor 8 apart, so a tier always wins.
     top = max(len(ranked), 1)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
-        writer.add_document(document(iri, records[iri], 2.0 * (top - position) / top,
-                                     index.schema, names[iri]))
+        record = records[iri]
+        writer.add_document(document(iri, record, 2.0 * (top - position) / top, index.schema))
     writer.commit()
     writer.wait_merging_threads()
     if folder:

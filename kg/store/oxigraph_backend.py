@@ -301,6 +301,7 @@ class OxigraphBackend(Backend):
     def on_disk(cls, path: Path, version: str) -> OxigraphBackend:
         """Open a loaded store read-only: several processes may share it."""
         backend = cls(ox.Store.read_only(str(path)), version)
+        backend.path = path  # other processes may open it too (see kg.search.build)
         # The loader noted whether the union holds a triple twice (a check that reads every
         # quad); without a note the check is made here, as the store cannot take one.
         note = union_note.read(path, backend.store)
