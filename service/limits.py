@@ -368,4 +368,11 @@ def check_text(sparql: str, limit: int, what: str = "query") -> None:
     """Refuse a query or update before any parser reads it: too long, or nested too deep."""
     if limit and len(sparql) > limit // 4 and len(sparql.encode()) > limit:
         raise TextTooLong(len(sparql.encode()), limit)
-    check_sparql(sparql, what)
+    # The same texts come again and again (as the guard's readings, kg.store.base): the
+    # short ones found fine are remembered (a refused one is read again each time).
+    (_checked_short if len(sparql) <= SHORT_TEXT else check_sparql)(sparql, what)
+
+
+# The longest text remembered found fine, in characters, and how many are.
+SHORT_TEXT = 4096
+_checked_short = lru_cache(maxsize=512)(check_sparql)
