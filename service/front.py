@@ -23,13 +23,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import unquote_to_bytes
 
 import uvloop
 from gunicorn.workers.base import Worker
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import Server
 
 from service.budget import (
@@ -117,6 +117,74 @@ class RawSocket:
                 view = view[os.write(self.descriptor, view):]
 
 
+class _HeadFirst:
+    """The connection's transport, writing an answer's head together with the first piece of
+    its body (or before the connection closes, for an answer without one)."""
+
+    def __init__(self, transport: asyncio.Transport, head: bytes) -> None:
+        self.transport = transport
+        self.head = head
+
+    def write(self, data: bytes) -> None:
+        head, self.head = self.head, b""
+        self.transport.write(head + data if head else data)
+
+    def flush(self) -> None:
+        if self.head:
+            self.write(b"")
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+class _HeadHeld:
+    """Takes the head uvicorn writes when an answer starts."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.head = b""
+
+    def write(self, data: bytes) -> None:
+        self.head += data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+class _Cycle(RequestResponseCycle):
+    """uvicorn's request cycle, sending an answer's head and first piece of body in one write
+    (one system call and one packet: the client reads them at once)."""
+
+    head = b""
+
+    async def send(self, message: Any) -> None:
+        transport = self.transport
+        if message["type"] == "http.response.start" and not self.response_started:
+            held = _HeadHeld(transport)
+            self.transport = cast(asyncio.Transport, held)
+            try:
+                await super().send(message)
+            finally:
+                self.transport = transport
+            self.head = held.head
+            return
+        if not self.head:
+            await super().send(message)
+            return
+        first = _HeadFirst(transport, self.head)
+        self.head = b""
+        self.transport = cast(asyncio.Transport, first)
+        try:
+            await super().send(message)
+        finally:
+            self.transport = transport
+            first.flush()  # an answer without a body (HEAD, 304), or one that failed
+
+
 class Protocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with limits on the head: its time, length and fields."""
 
@@ -168,9 +236,10 @@ class Protocol(HttpToolsProtocol):
         self._time_head()
         self.head_bytes = 0
         self.codings = b""
-        socket = self.transport.get_extra_info("socket")
-        if self.raw is None and socket is not None:
-            self.raw = RawSocket(socket.fileno())  # one per connection, forgotten with it
+        if self.raw is None:
+            socket = self.transport.get_extra_info("socket")
+            if socket is not None:
+                self.raw = RawSocket(socket.fileno())  # one per connection, forgotten with it
         # The memory cap's way to answer (an extra key: ASGI has none for it).
         self.scope["dmkg.socket"] = self.raw  # type: ignore[typeddict-unknown-key]
 
@@ -199,6 +268,8 @@ class Protocol(HttpToolsProtocol):
             self.head_timer.cancel()
             self.head_timer = None
         super().on_headers_complete()
+        if type(self.cycle) is RequestResponseCycle:
+            self.cycle.__class__ = _Cycle  # before its task first runs
         if self.stopping and self.cycle is not None:
             self.cycle.keep_alive = False  # the worker is stopping: one answer, then close
 
@@ -260,13 +331,14 @@ def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
     client = scope.get("client") or ("", 0)
     server = scope.get("server") or ("", 0)
     raw_path = scope.get("raw_path") or scope["path"].encode()
+    path = raw_path.decode("latin-1")
+    query = scope["query_string"].decode("latin-1")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
-        "QUERY_STRING": scope["query_string"].decode("latin-1"),
-        "RAW_URI": raw_path.decode("latin-1") + (
-            "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""),
+        "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1") if b"%" in raw_path else path,
+        "QUERY_STRING": query,
+        "RAW_URI": path + "?" + query if query else path,
         "SERVER_NAME": str(server[0]), "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
         "REMOTE_ADDR": str(client[0]), "REMOTE_PORT": str(client[1]),
@@ -297,6 +369,12 @@ class _Full(Exception):
     def __init__(self, error: ServiceError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+def _bodiless(scope: dict[str, Any]) -> bool:
+    """Tell whether a request has no body: neither a length nor a transfer coding announced."""
+    return not any(name in (b"content-length", b"transfer-encoding")
+                   for name, _ in scope["headers"])
 
 
 def _announced(scope: dict[str, Any]) -> int | None:
@@ -462,7 +540,10 @@ class Front:
         budget = self.spooled if restore else self.bodies
         read: tuple[bytes | IO[bytes], int, int] | None
         try:
-            if restore:
+            if not restore and _bodiless(scope):
+                # Read whole with its head already (no body follows): no time limit to set.
+                read = await _read_body(scope, receive, self.max_body, budget)
+            elif restore:
                 async with asyncio.timeout(RESTORE_SECONDS):
                     read = await _spool_body(scope, receive, self.max_restore, budget,
                                              self.pool)
@@ -558,8 +639,7 @@ class Front:
     async def _send(self, answer: _Answer, send: Send, loop: asyncio.AbstractEventLoop) -> int:
         """Send the answer, reading the rest of its body on a thread; return its length."""
         await send({"type": "http.response.start", "status": int(answer.status[:3]),
-                    "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                                for name, value in answer.headers]})
+                    "headers": [_encoded(header) for header in answer.headers]})
         await _pieces(send, answer.first, more=answer.rest is not None)
         sent = len(answer.first)
         if answer.rest is None:
@@ -577,6 +657,23 @@ class Front:
         finally:
             await loop.run_in_executor(self.pool, answer.close)
         return sent
+
+
+# Response headers as written (kept answers send the same ones again and again), up to
+# this many (then forgotten and encoded again).
+ENCODED_HELD = 4096
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _encoded(header: tuple[str, str]) -> tuple[bytes, bytes]:
+    """A response header as uvicorn writes it: its name in small letters, in bytes."""
+    done = _ENCODED.get(header)
+    if done is None:
+        if len(_ENCODED) >= ENCODED_HELD:
+            _ENCODED.clear()
+        name, value = header
+        done = _ENCODED[header] = (name.lower().encode("latin-1"), value.encode("latin-1"))
+    return done
 
 
 async def _pieces(send: Send, body: bytes, more: bool) -> None:

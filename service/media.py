@@ -36,6 +36,7 @@ def prefers_html(request: Request) -> bool:
     return ranks_html_first(request.headers.get("Accept", ""))
 
 
+@lru_cache(maxsize=1024)  # clients send the same few headers again and again
 def ranks_html_first(header: str) -> bool:
     """Whether an Accept header ranks an HTML type above every answer type (a browser's)."""
     accept = parse_accept_header(header, MIMEAccept)

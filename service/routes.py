@@ -203,6 +203,12 @@ def policy_headers(chosen: Family, headers: list[tuple[str, str]], cors: bool) -
         headers.extend(h for h in PAGE_HEADERS if h[0].lower() not in present)
 
 
+# Answers' headers with their family's policy added, by family, CORS and the headers before
+# (kept answers: the same each time), up to this many (then forgotten and worked out again).
+WITH_POLICY_HELD = 1024
+_WITH_POLICY: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+
+
 class RouteFamilies:
     """WSGI middleware giving every answer its family's headers; answers CORS preflights."""
 
@@ -222,7 +228,16 @@ class RouteFamilies:
             return []
 
         def with_policy(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            policy_headers(chosen, headers, cors)
+            # A kept answer's headers come again and again: their policy is worked out once.
+            key = (chosen.name, cors, *headers)
+            done = _WITH_POLICY.get(key)
+            if done is None:
+                policy_headers(chosen, headers, cors)
+                if len(_WITH_POLICY) >= WITH_POLICY_HELD:
+                    _WITH_POLICY.clear()
+                _WITH_POLICY[key] = tuple(headers)
+            else:
+                headers[:] = done
             return start_response(status, headers, exc_info)
 
         return self.app(environ, with_policy)

@@ -143,3 +143,81 @@ def test_the_memory_caps_socket_is_forgotten_with_its_connection() -> None:
         server.close()
         client.close()
         loop.close()
+
+
+def test_an_answers_head_goes_out_with_its_body_in_one_write() -> None:
+    """One write per answer (one system call, one packet): fresh, kept, HEAD, 304, and the
+    last answer of a connection, each whole before the connection closes."""
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from service.front import Protocol
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/sparql-results+json"),
+                                  ("Content-Length", "17")])
+        return [b'{"boolean": ', b"true}"]
+
+    kept = ResponseCache(app, 1 << 20)
+    front = Front(kept, kept, None, frozenset())
+    config = Config(app=front, http="httptools", log_config=None, lifespan="off")
+    config.load()
+    loop = asyncio.new_event_loop()
+    writes: list[bytes] = []
+    closed: list[bool] = []
+
+    class Transport(asyncio.Transport):
+        def write(self, data: Any) -> None:
+            assert not closed, "written after the connection closed"
+            writes.append(bytes(data))
+
+        def get_extra_info(self, name: str, default: Any = None) -> Any:
+            return default
+
+        def close(self) -> None:
+            closed.append(True)
+
+        def is_closing(self) -> bool:
+            return bool(closed)
+
+        def pause_reading(self) -> None:
+            pass
+
+        def resume_reading(self) -> None:
+            pass
+
+    protocol = Protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    protocol.connection_made(Transport())
+
+    def ask(method: str, *headers: str) -> list[bytes]:
+        writes.clear()
+        head = "".join(f"{h}\r\n" for h in ("Host: x", *headers))
+        protocol.data_received(f"{method} /sparql?query=ASK%7B%7D HTTP/1.1\r\n{head}\r\n"
+                               .encode())
+        for _ in range(500):
+            loop.run_until_complete(asyncio.sleep(0.01))
+            if protocol.cycle is not None and protocol.cycle.response_complete:
+                break
+        return list(writes)
+
+    try:
+        body = b'{"boolean": true}'
+        fresh = ask("GET")
+        assert len(fresh) == 1 and fresh[0].startswith(b"HTTP/1.1 200 ")
+        assert fresh[0].endswith(b"\r\n\r\n" + body) and b"dmkg-cache: miss" in fresh[0]
+        hit = ask("GET")
+        assert len(hit) == 1 and hit[0].endswith(body) and b"dmkg-cache: hit" in hit[0]
+        head = ask("HEAD")
+        assert len(head) == 1 and head[0].startswith(b"HTTP/1.1 200 ")
+        assert head[0].endswith(b"\r\n\r\n") and b"content-length: 17" in head[0]
+        etag = next(line.split(b": ")[1] for line in hit[0].split(b"\r\n")
+                    if line.startswith(b"etag: "))
+        unchanged = ask("GET", f"If-None-Match: {etag.decode()}")
+        assert len(unchanged) == 1 and unchanged[0].startswith(b"HTTP/1.1 304 ")
+        assert unchanged[0].endswith(b"\r\n\r\n") and not closed
+        last = ask("GET", "Connection: close")
+        assert len(last) == 1 and last[0].endswith(body) and closed
+    finally:
+        protocol.connection_lost(None)
+        front.pool.shutdown()
+        loop.close()
