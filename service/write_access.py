@@ -24,7 +24,7 @@ from flask import request
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
 from kg.store import Backend, Writable
-from kg.store.union_upkeep import UPKEEP
+from kg.store.hidden_graphs import is_hidden, refusal
 from service.config import Settings
 from service.errors import ServiceError
 
@@ -89,9 +89,11 @@ class Writes:
         return found
 
     def check_targets(self, targets: set[str]) -> None:
-        """Refuse a write that could touch a graph the build owns, or the store's own."""
-        if UPKEEP in targets:
-            raise WriteRefused(403, f"<{UPKEEP}> is the store's own and cannot be written")
+        """Refuse a write that could touch a graph the build owns, or one of the store's own
+        (the upkeep graph, a merged graph): restores and Graph Store writes alike."""
+        hidden = sorted(target for target in targets if is_hidden(target))
+        if hidden:
+            raise WriteRefused(403, refusal(hidden))
         if not self.store.protected:
             return
         wide = {DEFAULT: "the default graph (the union of the named graphs)",

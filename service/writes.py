@@ -228,6 +228,11 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
         quads = list(ox.parse(body, format=fmt, base_iri=graph))
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
         raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
+    # Graphs named in the body are not written as such, but a body may not name the store's own.
+    hidden = sorted({q.graph_name.value for q in quads
+                     if isinstance(q.graph_name, ox.NamedNode) and is_hidden(q.graph_name.value)})
+    if hidden:
+        raise WriteRefused(403, hidden_refusal(hidden))
     if fmt == ox.RdfFormat.TRIG and any(not isinstance(q.graph_name, ox.DefaultGraph)
                                         for q in quads):
         raise WriteRefused(400, "the application/trig body names graphs: a write fills the "
