@@ -8,6 +8,9 @@ holds the routes that write).
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import hmac
 import json
@@ -129,13 +132,37 @@ class Writes:
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.audit.parent.mkdir(parents=True, exist_ok=True)
-            with self.audit.open("a", encoding="utf-8") as log:
-                log.write(line)
-                log.flush()
-                os.fsync(log.fileno())
+            append_line(self.audit, line.encode("utf-8"))
         except OSError:
             log_error.exception("the audit log %s could not record: %s", self.audit,
                                 line.strip())
+
+
+def append_line(path: Path, line: bytes) -> None:
+    """Append one whole line to path and make it durable, or leave the file as it was.
+
+    The line goes in one write on an O_APPEND descriptor, under an exclusive lock that every
+    worker takes; a write cut short (a full disk, a file-size limit) or not made durable is
+    cut back off, so that a record is never half there and the next one starts a line of its
+    own. A line left unfinished by an older version is ended before the new one.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                raise OSError(errno.ENOSPC, f"only {written} of {len(line)} bytes written")
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def open_writes(settings: Settings, backend: Backend) -> Writes | None:
