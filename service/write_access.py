@@ -17,12 +17,12 @@ import json
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import request
+from flask import Response, after_this_request, request
 
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
@@ -73,9 +73,33 @@ class Writes:
     # Relative IRIs of updates resolve against this (the configured IRI base).
     base: str = "https://w3id.org/dmkg/"
 
+    # The writes under way, by the thread serving each: audited as interrupted if the
+    # service stops before they end (interrupted()).
+    under_way: dict[int, dict[str, Any]] = field(default_factory=dict)
+
     def who(self) -> str:
-        """Return the name behind the request's bearer token, or refuse with 401."""
-        return self.name_of(request.headers.get("Authorization", ""))
+        """Return the name behind the request's bearer token, or refuse with 401; the write
+        is under way until its record is written or its answer is made."""
+        name = self.name_of(request.headers.get("Authorization", ""))
+        key = threading.get_ident()
+        self.under_way[key] = {"who": name, "client": request.remote_addr,
+                               "method": request.method, "path": request.path}
+
+        @after_this_request
+        def ended(response: Response) -> Response:
+            self.under_way.pop(key, None)
+            return response
+
+        return name
+
+    def interrupted(self) -> None:
+        """Audit the writes still under way as the service stops: their clients hear nothing,
+        and whether each landed is not known (a commit is whole or absent in the store)."""
+        for key, write in list(self.under_way.items()):
+            self.under_way.pop(key, None)
+            self.record(write["who"], write["method"].lower(), "interrupted",
+                        client=write["client"], path=write["path"], outcome="unknown",
+                        reason="the service stopped before the write ended")
 
     def name_of(self, header: str) -> str:
         """Return the name behind an Authorization header's bearer token, or refuse with 401."""
@@ -126,6 +150,7 @@ class Writes:
         A log that cannot be written is reported on the service's log: the write it records
         may already be applied and durable, and its client must hear so.
         """
+        self.under_way.pop(threading.get_ident(), None)
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
                  "client": client if client is not None else request.remote_addr,
                  "operation": operation, "status": status, **details}
