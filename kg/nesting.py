@@ -34,7 +34,8 @@ _SPARQL = re.compile(
            |'(?:[^'\\]|\\.)*(?:'|\Z)
            |"(?:[^"\\]|\\.)*(?:"|\Z)
            |\#[^\n\r]*
-           |\\.)
+           |\\.
+           |\^\^)
   | (?P<iri><[^<>"{}|^`\x00-\x20]*>)
   | (?P<open><<\(|[{(\[])
   | (?P<close>\)>>|[})\]])
@@ -68,8 +69,8 @@ MAX_TERMS = 1000
 # many short ones. At these limits Oxigraph's parser takes well under a second.
 MAX_COST = 4 * MAX_TERMS**2
 # What Oxigraph reads as one token is skipped whole (strings, comments, IRIs, the escaped
-# characters of prefixed names; not a `<` that may be "less than"); then brackets and the
-# operators counted: inside
+# characters of prefixed names, the `^^` of a typed literal; not a `<` that may be "less
+# than"); then brackets and the operators counted, a two-character one (`||`, `<=`) once: inside
 # parentheses every operator and comma, inside braces the chains of UNION and of paths.
 _BREADTH = re.compile(
     r"""
@@ -78,12 +79,13 @@ _BREADTH = re.compile(
            |'(?:[^'\\\n\r]|\\.)*'
            |"(?:[^"\\\n\r]|\\.)*"
            |\#[^\n\r]*
-           |\\.)
+           |\\.
+           |\^\^)
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<open>[({\[])
   | (?P<close>[)}\]])
-  | (?P<chain>(?i:UNION)|[|/^])
-  | (?P<operator>[-+*,=<>&!])
+  | (?P<chain>(?i:UNION)|\|\||[|/^])
+  | (?P<operator>&&|[<>!]=|[-+*,=<>&!])
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -110,7 +112,8 @@ def sparql_breadth(text: str) -> tuple[int, int]:
                 continue  # an IRI, read whole
             # Inside an expression, `<` after an operand is "less than" to the parser, and
             # what follows it up to `>` is more of the expression: counted, not skipped.
-            kind, position = "operator", match.start() + 1
+            kind = "operator"
+            position = match.start() + (2 if text.startswith("<=", match.start()) else 1)
         if kind == "open":
             counts.append(1 if match.group() == "(" else -1)
         elif kind == "close":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from http import HTTPStatus
@@ -47,12 +48,28 @@ INTERNAL_ERROR = "the server could not answer this request"
 BEARER = ("WWW-Authenticate", 'Bearer realm="dmkg"')
 
 
+# A file path in an engine's message (`/srv/store/live/000026.log`): not one of an IRI.
+_PATH = re.compile(r"(?<![\w:/.<%-])/(?:[^\s/:;,'\"<>()]+/)+[^\s/:;,'\"<>()]*")
+_DISK_FULL = re.compile(r"no space left on device|disk quota exceeded|os error 28\b", re.I)
+
+
+def without_paths(message: str) -> str:
+    """An error message of the server's (a 5xx) as a client may read it: no file paths, and
+    a full disk said in plain words."""
+    if _DISK_FULL.search(message):
+        head = message.split(":", 1)[0] if ":" in message else "the request could not be served"
+        return f"{head}: the store's disk is full; try again later"
+    return _PATH.sub("(a file of the store)", message)
+
+
 class ServiceError(Exception):
     """An answer other than success: its status, a message for the client, extra headers."""
 
     def __init__(self, status: int, message: str,
                  headers: Iterable[tuple[str, str]] = (),
                  details: Mapping[str, Any] | None = None) -> None:
+        if status >= 500:
+            message = without_paths(message)
         super().__init__(message)
         self.status = status
         self.message = message

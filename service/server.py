@@ -68,6 +68,8 @@ def _worker_exit(_server: object, worker: Any) -> None:
     # Leave without finalising Python: a query thread may still be inside the store, and
     # finalisation with helper threads about can hang. Writes are already in the store's log.
     found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
+    if found is not None and found.writes is not None:
+        found.writes.interrupted()  # writes cut by the stop, before the process goes
     if found is not None and not found.runner.retiring:
         with contextlib.suppress(OSError):  # a full disk: the store's log keeps the writes
             found.backend.flush()
@@ -160,8 +162,9 @@ def run(settings: Settings, host: str, port: int, workers: int | None) -> None:
         "preload_app": application is not None,
         # A worker silent for this long is killed by gunicorn itself, a last resort.
         "timeout": max(30, int(timeout * 3)),
-        # Stopping the server cuts the answers still in hand after this long: it stops at once.
-        "graceful_timeout": 1,
+        # Stopping the server cuts the answers still in hand after 1 s (service/front.py); the
+        # worker then audits the writes it cut (_worker_exit) before the master's deadline.
+        "graceful_timeout": 3,
         # Query processes of a local store have no network (see service/isolation.py).
         "post_fork": partial(_post_fork, not remote),
         # X-Forwarded-Proto and the like are believed from these proxies only.

@@ -8,23 +8,26 @@ holds the routes that write).
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import hmac
 import json
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import request
+from flask import Response, after_this_request, request
 
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
 from kg.store import Backend, Writable
-from kg.store.union_upkeep import UPKEEP
+from kg.store.hidden_graphs import is_hidden, refusal
 from service.config import Settings
 from service.errors import ServiceError
 
@@ -70,9 +73,33 @@ class Writes:
     # Relative IRIs of updates resolve against this (the configured IRI base).
     base: str = "https://w3id.org/dmkg/"
 
+    # The writes under way, by the thread serving each: audited as interrupted if the
+    # service stops before they end (interrupted()).
+    under_way: dict[int, dict[str, Any]] = field(default_factory=dict)
+
     def who(self) -> str:
-        """Return the name behind the request's bearer token, or refuse with 401."""
-        return self.name_of(request.headers.get("Authorization", ""))
+        """Return the name behind the request's bearer token, or refuse with 401; the write
+        is under way until its record is written or its answer is made."""
+        name = self.name_of(request.headers.get("Authorization", ""))
+        key = threading.get_ident()
+        self.under_way[key] = {"who": name, "client": request.remote_addr,
+                               "method": request.method, "path": request.path}
+
+        @after_this_request
+        def ended(response: Response) -> Response:
+            self.under_way.pop(key, None)
+            return response
+
+        return name
+
+    def interrupted(self) -> None:
+        """Audit the writes still under way as the service stops: their clients hear nothing,
+        and whether each landed is not known (a commit is whole or absent in the store)."""
+        for key, write in list(self.under_way.items()):
+            self.under_way.pop(key, None)
+            self.record(write["who"], write["method"].lower(), "interrupted",
+                        client=write["client"], path=write["path"], outcome="unknown",
+                        reason="the service stopped before the write ended")
 
     def name_of(self, header: str) -> str:
         """Return the name behind an Authorization header's bearer token, or refuse with 401."""
@@ -89,9 +116,11 @@ class Writes:
         return found
 
     def check_targets(self, targets: set[str]) -> None:
-        """Refuse a write that could touch a graph the build owns, or the store's own."""
-        if UPKEEP in targets:
-            raise WriteRefused(403, f"<{UPKEEP}> is the store's own and cannot be written")
+        """Refuse a write that could touch a graph the build owns, or one of the store's own
+        (the upkeep graph, a merged graph): restores and Graph Store writes alike."""
+        hidden = sorted(target for target in targets if is_hidden(target))
+        if hidden:
+            raise WriteRefused(403, refusal(hidden))
         if not self.store.protected:
             return
         wide = {DEFAULT: "the default graph (the union of the named graphs)",
@@ -121,19 +150,44 @@ class Writes:
         A log that cannot be written is reported on the service's log: the write it records
         may already be applied and durable, and its client must hear so.
         """
+        self.under_way.pop(threading.get_ident(), None)
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
                  "client": client if client is not None else request.remote_addr,
                  "operation": operation, "status": status, **details}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.audit.parent.mkdir(parents=True, exist_ok=True)
-            with self.audit.open("a", encoding="utf-8") as log:
-                log.write(line)
-                log.flush()
-                os.fsync(log.fileno())
+            append_line(self.audit, line.encode("utf-8"))
         except OSError:
             log_error.exception("the audit log %s could not record: %s", self.audit,
                                 line.strip())
+
+
+def append_line(path: Path, line: bytes) -> None:
+    """Append one whole line to path and make it durable, or leave the file as it was.
+
+    The line goes in one write on an O_APPEND descriptor, under an exclusive lock that every
+    worker takes; a write cut short (a full disk, a file-size limit) or not made durable is
+    cut back off, so that a record is never half there and the next one starts a line of its
+    own. A line left unfinished by an older version is ended before the new one.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                raise OSError(errno.ENOSPC, f"only {written} of {len(line)} bytes written")
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def open_writes(settings: Settings, backend: Backend) -> Writes | None:

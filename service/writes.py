@@ -25,7 +25,7 @@ from kg.sparql_text import (
 )
 from kg.store import DatasetSpec, QuerySyntaxError
 from kg.store.base import guarded
-from kg.store.hidden_graphs import graphs_of, hidden_named, is_hidden
+from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
 from service.errors import ServiceError, service_error
 from service.limits import check_text
@@ -147,7 +147,9 @@ class _ReadUpdate:
         except UpdateSyntaxError as error:
             raise WriteRefused(400, "update syntax error: " + in_client_text(
                 _engine_message(run.text, error), run, update.source)) from error
-        self.side.check_targets(self.targets)
+        # The merged graphs the executed text fills for its USING are the store's own doing:
+        # the client's text was refused above if it named one.
+        self.side.check_targets({t for t in self.targets if not t.startswith(HIDDEN)})
         return run, self.targets
 
 
@@ -228,6 +230,11 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
         quads = list(ox.parse(body, format=fmt, base_iri=graph))
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
         raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
+    # Graphs named in the body are not written as such, but a body may not name the store's own.
+    hidden = sorted({q.graph_name.value for q in quads
+                     if isinstance(q.graph_name, ox.NamedNode) and is_hidden(q.graph_name.value)})
+    if hidden:
+        raise WriteRefused(403, hidden_refusal(hidden))
     if fmt == ox.RdfFormat.TRIG and any(not isinstance(q.graph_name, ox.DefaultGraph)
                                         for q in quads):
         raise WriteRefused(400, "the application/trig body names graphs: a write fills the "

@@ -78,11 +78,18 @@ def test_many_long_expressions_are_refused_together(server: LiveServer) -> None:
     'SELECT ?x { BIND("' + chain("+", "1", 3 * MAX_TERMS) + '" AS ?x) }',
     "SELECT ?x { BIND(<urn:" + chain(",", "1", 3 * MAX_TERMS) + "> AS ?x) }",
     "SELECT ?x # " + chain("+", "1", 3 * MAX_TERMS) + "\n{ BIND(1 AS ?x) }",
+    # The `^^` of a typed literal is no operator.
+    "SELECT ?x { VALUES ?x { " + " ".join(f'"{i}"^^<urn:t>' for i in range(3_000)) + " } }",
+    # A two-character operator is one operator: just under the limit, answered.
+    *(f"ASK {{ FILTER({chain(operator, '?a', MAX_TERMS - 10)}) }}" for operator in ("||", " && ")),
+    *(f"ASK {{ FILTER({chain('&&', f'?a{operator}1', MAX_TERMS // 2 - 5)}) }}"
+      for operator in ("<=", ">=", "!=", " <= ")),
 ])
 def test_ordinary_and_long_valued_queries_are_answered(server: LiveServer, query: str) -> None:
     reply = post(server, query)
     assert reply.status == 200, (reply.status, reply.text[:300])
-    assert json.loads(reply.body)["results"]["bindings"] is not None
+    answer = json.loads(reply.body)
+    assert "boolean" in answer or answer["results"]["bindings"] is not None
 
 
 def test_the_readme_states_the_bound() -> None:
@@ -105,3 +112,16 @@ def test_iris_are_read_whole_where_they_are_iris() -> None:
     # In a collection, an IRI after another is counted as if it could be a comparison: a
     # list of a hundred is read all the same.
     check_sparql(f"SELECT * {{ ?s <urn:p> ({chain(' ', '<urn:a-b-c-d>', MAX_TERMS // 10)}) }}")
+
+
+@pytest.mark.parametrize("operator", ["||", "&&"])
+def test_a_two_character_operator_is_counted_once(operator: str) -> None:
+    with pytest.raises(TooWide, match=f"with {LONG - 1} operators"):
+        check_sparql(f"ASK {{ FILTER({chain(operator, '?a', LONG)}) }}")
+
+
+@pytest.mark.parametrize("operator", ["<=", ">=", "!=", " <= "])
+def test_a_two_character_comparison_is_counted_once(operator: str) -> None:
+    # LONG comparisons joined by LONG - 1 `&&`.
+    with pytest.raises(TooWide, match=f"with {2 * LONG - 1} operators"):
+        check_sparql(f"ASK {{ FILTER({chain('&&', f'?a{operator}1', LONG)}) }}")

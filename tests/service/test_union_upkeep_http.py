@@ -75,6 +75,30 @@ def test_the_upkeep_graph_answers_403_to_reads_and_writes(writable: LiveServer) 
     assert backup.status == 200 and UPKEEP not in backup.text
 
 
+@pytest.mark.parametrize("graph", [UPKEEP, "urn:dmkg:merged-abc", "urn:dmkg:merged-union"])
+def test_no_restore_nor_graph_store_body_names_a_graph_of_the_stores_own(
+        writable: LiveServer, graph: str) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = request("GET", writable.url + "/admin/backup", headers=auth).text
+    restored = request("POST", writable.url + "/admin/restore",
+                       f"<urn:r> <urn:r> <urn:r> <{graph}> .\n",
+                       {**auth, "Content-Type": "application/n-quads"})
+    bodies = [
+        gsp(writable, "PUT", "urn:mine", f"<{graph}> {{ <urn:r> <urn:r> <urn:r> }}",
+            media="application/trig"),
+        gsp(writable, "POST", "urn:mine", json.dumps(
+            {"@id": graph, "@graph": [{"@id": "urn:r", "urn:r": {"@id": "urn:r"}}]}),
+            media="application/ld+json"),
+    ]
+    for reply in [restored, *bodies]:
+        assert reply.status == 403, reply.text
+        assert graph in reply.text
+    assert not json.loads(query(writable, "ASK { <urn:r> <urn:r> <urn:r> }").body)["boolean"]
+    listed = query(writable, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+    assert graph not in listed.text
+    assert request("GET", writable.url + "/admin/backup", headers=auth).text == before
+
+
 def built_triples(server: LiveServer) -> list[str]:
     reply = query(server, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{FACTS}> {{ ?s ?p ?o "
                           "FILTER(isIRI(?s) && isIRI(?o)) } } LIMIT 40")
