@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
+from itertools import islice
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -27,12 +29,12 @@ from kg.store import DatasetSpec, QuerySyntaxError
 from kg.store.base import guarded
 from kg.store.hidden_graphs import graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
-from service.errors import ServiceError, service_error
-from service.limits import check_text
+from service.errors import QueryTimeout, ServiceError, service_error
+from service.limits import Deadline, check_text
 from service.protocol import Operation
 from service.services import query_limits, services
 from service.write_access import WriteRefused, Writes
-from service.write_time import APPLIED, TimedWrite, WriteCut
+from service.write_time import APPLIED, PACE, TimedWrite, WriteCut
 
 blueprint = Blueprint("writes", __name__)
 log_error = logging.getLogger(__name__)
@@ -216,7 +218,14 @@ def _body_format() -> tuple[ox.RdfFormat, str]:
     return fmt, mimetype
 
 
-def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox.Triple]:
+# Quads read between two looks at the deadline: a few milliseconds of parsing.
+CHUNK = 2000
+
+
+def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
+           deadline: Deadline) -> list[ox.Triple]:
+    """The triples of a body, read piece by piece: past the deadline, raise QueryTimeout
+    (within a piece of it, so that the process that read it goes on serving)."""
     if fmt == ox.RdfFormat.RDF_XML:
         _check_entities(body)
     syntax = {ox.RdfFormat.JSON_LD: "json", ox.RdfFormat.RDF_XML: "xml"}.get(fmt, "text")
@@ -224,16 +233,23 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
         check_rdf(body, syntax)
     except TooDeep as error:
         raise WriteRefused(400, str(error)) from error
+    triples: list[ox.Triple] = []
+    named = False
     try:
-        quads = list(ox.parse(body, format=fmt, base_iri=graph))
+        parsed = ox.parse(body, format=fmt, base_iri=graph)
+        while quads := list(islice(parsed, CHUNK)):
+            if deadline.passed():
+                raise QueryTimeout("the body was still being read at the deadline")
+            # N3 formulas come as quads in blank-node graphs: their triples go to the graph.
+            triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            named = named or (fmt == ox.RdfFormat.TRIG and any(
+                not isinstance(q.graph_name, ox.DefaultGraph) for q in quads))
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
         raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
-    if fmt == ox.RdfFormat.TRIG and any(not isinstance(q.graph_name, ox.DefaultGraph)
-                                        for q in quads):
+    if named:
         raise WriteRefused(400, "the application/trig body names graphs: a write fills the "
                                 "one graph of ?graph=, so send its triples only")
-    # N3 formulas come as quads in blank-node graphs: their triples go to the graph.
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    return triples
 
 
 def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool]:
@@ -241,20 +257,25 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
     was; return the triples written and whether the graph existed before."""
     fmt, mimetype = _body_format()
     body = request.get_data()
-    triples = timed.run(lambda: _parse(body, fmt, mimetype, graph))
+    # Reading looks at the deadline as it goes: a write cut there leaves the process serving.
+    triples = timed.run(lambda: _parse(body, fmt, mimetype, graph, timed.deadline),
+                        retire=False)
     store = timed.side.store
 
     def write() -> tuple[int, bool]:
         existed = store.has_graph(graph)
         prepared = store.graph_write(graph, triples, replace)
         timed.details["triples"] = len(prepared.triples)
-        timed.enter()
+        # Refused here if its commit would outlast the time left (see CommitPace).
+        timed.enter(len(prepared.triples))
+        began = time.monotonic()
         store.commit(prepared)
+        PACE.measured(len(prepared.triples), time.monotonic() - began)
         return len(prepared.triples), existed
 
     # A commit's cost is bounded by the body's size: one under way at the deadline is waited
-    # for, and the client hears whether it landed.
-    return timed.commit(write, wait=None)
+    # for, and the client hears whether it landed; the process goes on serving.
+    return timed.commit(write, wait=None, retire=False)
 
 
 def _drop(timed: TimedWrite, graph: str) -> None:
@@ -266,7 +287,7 @@ def _drop(timed: TimedWrite, graph: str) -> None:
         timed.enter()
         store.drop_graph(graph)
 
-    timed.commit(drop, wait=None)
+    timed.commit(drop, wait=None, retire=False)
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
