@@ -260,6 +260,8 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
     # Reading looks at the deadline as it goes: a write cut there leaves the process serving.
     triples = timed.run(lambda: _parse(body, fmt, mimetype, graph, timed.deadline),
                         retire=False)
+    # Refused now, not after waiting for the lock, if its commit cannot fit any more.
+    timed.fits(len(triples))
     store = timed.side.store
 
     def write() -> tuple[int, bool]:

@@ -4,9 +4,11 @@ while it runs."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -39,6 +41,19 @@ def put(server: LiveServer, graph: str, body: bytes, mimetype: str) -> Reply:
     return request("PUT", f"{server.url}/rdf-graphs/service?graph={quote(graph, safe='')}",
                    body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": mimetype},
                    timeout=60)
+
+
+def audit(server: LiveServer) -> list[dict[str, object]]:
+    path = Path(server.settings["AUDIT_LOG"])
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def size(server: LiveServer, graph: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    reply = request("GET", f"{server.url}/sparql?query={quote(query)}",
+                    headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert reply.status == 200, reply.text
+    return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
 
 
 class Probe:
@@ -86,18 +101,32 @@ BODIES = {
 @pytest.mark.parametrize("mimetype", list(BODIES))
 def test_a_large_write_past_its_limit_stops_no_one(server: LiveServer, mimetype: str) -> None:
     before = server.workers()
+    graph = f"urn:mine:big-{mimetype.split('/')[1]}"
     with Probe(server) as probe:
         start = time.monotonic()
-        reply = put(server, f"urn:mine:big-{mimetype.split('/')[1]}", BODIES[mimetype], mimetype)
+        reply = put(server, graph, BODIES[mimetype], mimetype)
         elapsed = time.monotonic() - start
-    print(mimetype, reply.status, f"{elapsed:.2f}", "probe max", max(probe.waits),
-          sorted(probe.waits)[-5:], probe.failures, reply.text[:300])
     assert reply.status == 503, (reply.status, reply.text, elapsed)
     assert f"{LIMIT:g} s time limit" in reply.text, reply.text
     assert elapsed < LIMIT + SLACK, elapsed
+    entry = audit(server)[-1]
+    assert entry["graph"] == graph and entry["status"] == "timed out", entry
+    if entry["outcome"] == "not applied":
+        assert "nothing was applied" in reply.text, reply.text
+        time.sleep(1)  # an abandoned write would have been committed by now
+        assert size(server, graph) == 0
     assert not probe.failures, probe.failures
     assert max(probe.waits) < PROBE, probe.waits
     # A retiring process would have stopped, and another taken its place, by now.
     time.sleep(2)
     assert request("GET", f"{server.url}/sparql?query={quote('ASK {}')}").status == 200
     assert server.workers() == before
+
+
+def test_a_write_within_its_limit_is_applied(server: LiveServer) -> None:
+    """The bounds above refuse no write that fits: 2,000 triples are read and committed."""
+    graph = "urn:mine:fits"
+    body = "".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(2000)).encode()
+    reply = put(server, graph, body, "application/n-triples")
+    assert reply.status == 201, reply.text
+    assert size(server, graph) == 2000
