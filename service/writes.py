@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import time
 from itertools import islice
 from typing import IO, Any
@@ -25,7 +26,7 @@ from kg.sparql_text import (
     has_update_dataset,
     update_targets,
 )
-from kg.store import DatasetSpec, QuerySyntaxError
+from kg.store import DatasetSpec, QuerySyntaxError, Writable
 from kg.store.base import guarded
 from kg.store.hidden_graphs import graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
@@ -252,6 +253,21 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
     return triples
 
 
+# A write of this many triples is written to the store's files once applied, off its request:
+# a process that ends without flushing leaves its successor the store's log to replay first
+# (seconds for 100,000 triples, during which nothing answers).
+FLUSH_AFTER = 10_000
+
+
+def _flush(store: Writable) -> None:
+    """Write what the store holds in memory to its files (the engine lets go of Python)."""
+    try:
+        store.flush()
+    except OSError:  # a full disk: the store's log keeps the write
+        log_error.warning("a large write could not be flushed to the store's files",
+                          exc_info=True)
+
+
 def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool]:
     """Parse the body and write it to graph within the time limit, or leave the store as it
     was; return the triples written and whether the graph existed before."""
@@ -273,6 +289,8 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
         began = time.monotonic()
         store.commit(prepared)
         PACE.measured(len(prepared.triples), time.monotonic() - began)
+        if len(prepared.triples) >= FLUSH_AFTER:
+            threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
         return len(prepared.triples), existed
 
     # A commit's cost is bounded by the body's size: one under way at the deadline is waited
