@@ -139,14 +139,18 @@ class DeadlineRunner:
 
     def run(self, work: Callable[[], T], deadline: Deadline, client: Any = None,
             target: str = "/sparql", cut: Callable[[], BaseException] | None = None,
-            on_memory: Callable[[], ServiceError | None] | None = None) -> T:
+            on_memory: Callable[[], ServiceError | None] | None = None,
+            retire: bool = True) -> T:
         """Return work()'s result, or raise cut() (by default a QueryTimeout) at the deadline.
 
         The work runs on a helper thread (with a deep stack) while the request waits; work
         whose deadline has passed already is not started. client: the request's socket,
         answered with a 503 if the process must end because the work holds more memory than
         allowed (on_memory, if given, first records the cut and may say the answer); target:
-        the request's path and query string.
+        the request's path and query string. retire: whether the process must be replaced
+        when the work outlives its deadline; False for work that ends by itself soon after it
+        (it checks the deadline as it goes, or its cost is bounded), which leaves the process
+        serving.
         """
         if deadline.passed():
             raise cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
@@ -156,7 +160,8 @@ class DeadlineRunner:
         try:
             self._jobs.put(job)  # type: ignore[arg-type]
             if not job.done.wait(deadline.left()):
-                self.retire()
+                if retire:
+                    self.retire()
                 raise cut() if cut is not None else QueryTimeout(
                     _timeout_message(deadline.seconds))
         finally:

@@ -140,8 +140,9 @@ def request_deadline() -> Deadline:
 
 
 def run_timed(work: Callable[[], T], cut: Callable[[], BaseException] | None = None,
-              on_memory: Callable[[], ServiceError | None] | None = None) -> T:
+              on_memory: Callable[[], ServiceError | None] | None = None,
+              retire: bool = True) -> T:
     """Run work for the current request within its deadline (see DeadlineRunner.run)."""
     return services().runner.run(work, request_deadline(),
                                  request.environ.get("gunicorn.socket"), request.full_path, cut,
-                                 on_memory)
+                                 on_memory, retire)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+import time
+from itertools import islice
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -23,16 +26,16 @@ from kg.sparql_text import (
     has_update_dataset,
     update_targets,
 )
-from kg.store import DatasetSpec, QuerySyntaxError
+from kg.store import DatasetSpec, QuerySyntaxError, Writable
 from kg.store.base import guarded
 from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
-from service.errors import ServiceError, service_error
-from service.limits import check_text
+from service.errors import QueryTimeout, ServiceError, service_error
+from service.limits import Deadline, check_text
 from service.protocol import Operation
 from service.services import query_limits, services
 from service.write_access import WriteRefused, Writes
-from service.write_time import APPLIED, TimedWrite, WriteCut
+from service.write_time import APPLIED, PACE, TimedWrite, WriteCut
 
 blueprint = Blueprint("writes", __name__)
 log_error = logging.getLogger(__name__)
@@ -218,7 +221,14 @@ def _body_format() -> tuple[ox.RdfFormat, str]:
     return fmt, mimetype
 
 
-def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox.Triple]:
+# Quads read between two looks at the deadline: a few milliseconds of parsing.
+CHUNK = 2000
+
+
+def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
+           deadline: Deadline) -> list[ox.Triple]:
+    """The triples of a body, read piece by piece: past the deadline, raise QueryTimeout
+    (within a piece of it, so that the process that read it goes on serving)."""
     if fmt == ox.RdfFormat.RDF_XML:
         _check_entities(body)
     syntax = {ox.RdfFormat.JSON_LD: "json", ox.RdfFormat.RDF_XML: "xml"}.get(fmt, "text")
@@ -226,21 +236,45 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str) -> list[ox
         check_rdf(body, syntax)
     except TooDeep as error:
         raise WriteRefused(400, str(error)) from error
+    triples: list[ox.Triple] = []
+    named = False
+    hidden: set[str] = set()
     try:
-        quads = list(ox.parse(body, format=fmt, base_iri=graph))
+        parsed = ox.parse(body, format=fmt, base_iri=graph)
+        while quads := list(islice(parsed, CHUNK)):
+            if deadline.passed():
+                raise QueryTimeout("the body was still being read at the deadline")
+            # N3 formulas come as quads in blank-node graphs: their triples go to the graph.
+            triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            named = named or (fmt == ox.RdfFormat.TRIG and any(
+                not isinstance(q.graph_name, ox.DefaultGraph) for q in quads))
+            # Graphs named in the body are not written as such, but a body may not name the
+            # store's own.
+            hidden.update(g.value for g in (q.graph_name for q in quads)
+                          if isinstance(g, ox.NamedNode) and is_hidden(g.value))
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
         raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
-    # Graphs named in the body are not written as such, but a body may not name the store's own.
-    hidden = sorted({q.graph_name.value for q in quads
-                     if isinstance(q.graph_name, ox.NamedNode) and is_hidden(q.graph_name.value)})
     if hidden:
-        raise WriteRefused(403, hidden_refusal(hidden))
-    if fmt == ox.RdfFormat.TRIG and any(not isinstance(q.graph_name, ox.DefaultGraph)
-                                        for q in quads):
+        raise WriteRefused(403, hidden_refusal(sorted(hidden)))
+    if named:
         raise WriteRefused(400, "the application/trig body names graphs: a write fills the "
                                 "one graph of ?graph=, so send its triples only")
-    # N3 formulas come as quads in blank-node graphs: their triples go to the graph.
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    return triples
+
+
+# A write of this many triples is written to the store's files once applied, off its request:
+# a process that ends without flushing leaves its successor the store's log to replay first
+# (seconds for 100,000 triples, during which nothing answers).
+FLUSH_AFTER = 10_000
+
+
+def _flush(store: Writable) -> None:
+    """Write what the store holds in memory to its files (the engine lets go of Python)."""
+    try:
+        store.flush()
+    except OSError:  # a full disk: the store's log keeps the write
+        log_error.warning("a large write could not be flushed to the store's files",
+                          exc_info=True)
 
 
 def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool]:
@@ -248,20 +282,29 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
     was; return the triples written and whether the graph existed before."""
     fmt, mimetype = _body_format()
     body = request.get_data()
-    triples = timed.run(lambda: _parse(body, fmt, mimetype, graph))
+    # Reading looks at the deadline as it goes: a write cut there leaves the process serving.
+    triples = timed.run(lambda: _parse(body, fmt, mimetype, graph, timed.deadline),
+                        retire=False)
+    # Refused now, not after waiting for the lock, if its commit cannot fit any more.
+    timed.fits(len(triples))
     store = timed.side.store
 
     def write() -> tuple[int, bool]:
         existed = store.has_graph(graph)
         prepared = store.graph_write(graph, triples, replace)
         timed.details["triples"] = len(prepared.triples)
-        timed.enter()
+        # Refused here if its commit would outlast the time left (see CommitPace).
+        timed.enter(len(prepared.triples))
+        began = time.monotonic()
         store.commit(prepared)
+        PACE.measured(len(prepared.triples), time.monotonic() - began)
+        if len(prepared.triples) >= FLUSH_AFTER:
+            threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
         return len(prepared.triples), existed
 
     # A commit's cost is bounded by the body's size: one under way at the deadline is waited
-    # for, and the client hears whether it landed.
-    return timed.commit(write, wait=None)
+    # for, and the client hears whether it landed; the process goes on serving.
+    return timed.commit(write, wait=None, retire=False)
 
 
 def _drop(timed: TimedWrite, graph: str) -> None:
@@ -273,7 +316,7 @@ def _drop(timed: TimedWrite, graph: str) -> None:
         timed.enter()
         store.drop_graph(graph)
 
-    timed.commit(drop, wait=None)
+    timed.commit(drop, wait=None, retire=False)
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])

@@ -273,6 +273,8 @@ class Writable(Protocol):
 
     def replace_written(self, quads: list[ox.Quad]) -> None: ...
 
+    def flush(self) -> None: ...
+
 
 class Backend(ABC):
     """A store of named graphs that answers SPARQL; the default graph is their union."""

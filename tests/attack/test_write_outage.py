@@ -1,0 +1,161 @@
+"""Over HTTP, against the real service with one writable process: a large write past its time
+limit is answered at the limit, its worker goes on serving, and other clients are answered
+while it runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+
+from kg.paths import Layout
+from tests.attack.writable import write_settings
+from tests.http import Reply, request
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow  # a server of its own
+
+TOKEN = "write-outage-token-0123456789"
+LIMIT = 2.0
+# The time a cut write may take past its limit to be answered, on a loaded machine.
+SLACK = 3.0
+# The longest a probe may wait for its answer while the write runs, on a loaded machine.
+PROBE = 2.0
+TRIPLES = 100_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("write-outage")
+    settings = write_settings(folder, TOKEN, QUERY_TIMEOUT=str(LIMIT))
+    with LiveServer(folder, home=built.root, settings=settings) as live:
+        yield live
+
+
+def put(server: LiveServer, graph: str, body: bytes, mimetype: str) -> Reply:
+    return request("PUT", f"{server.url}/rdf-graphs/service?graph={quote(graph, safe='')}",
+                   body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": mimetype},
+                   timeout=60)
+
+
+def audit(server: LiveServer) -> list[dict[str, object]]:
+    path = Path(server.settings["AUDIT_LOG"])
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def size(server: LiveServer, graph: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    reply = request("GET", f"{server.url}/sparql?query={quote(query)}",
+                    headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert reply.status == 200, reply.text
+    return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
+
+
+class Probe:
+    """Asks `ASK {}` every 0.3 s while running; keeps how long each answer took."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.waits: list[float] = []
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            sent = time.monotonic()
+            try:
+                reply = request("GET", f"{self.server.url}/sparql?query={quote('ASK {}')}",
+                                headers={"Accept": "application/sparql-results+json"},
+                                timeout=30)
+                if reply.status != 200:
+                    self.failures.append(f"{reply.status} {reply.text[:200]}")
+            except OSError as error:
+                self.failures.append(repr(error))
+            self.waits.append(time.monotonic() - sent)
+            self._stop.wait(0.3)
+
+    def __enter__(self) -> Probe:
+        self._thread.start()
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+
+BODIES = {
+    "application/n-triples": "".join(f'<urn:s{i}> <urn:p> "{i}" .\n'
+                                     for i in range(TRIPLES)).encode(),
+    "text/turtle": "".join(f'_:b{i} <urn:p> "{i}" .\n' for i in range(TRIPLES)).encode(),
+    "text/n3": ("<urn:a> <urn:b> <urn:c>" + "!<urn:p>" * TRIPLES + " .\n").encode(),
+}
+
+
+@pytest.mark.parametrize("mimetype", list(BODIES))
+def test_a_large_write_past_its_limit_stops_no_one(server: LiveServer, mimetype: str) -> None:
+    before = server.workers()
+    graph = f"urn:mine:big-{mimetype.split('/')[1]}"
+    with Probe(server) as probe:
+        start = time.monotonic()
+        reply = put(server, graph, BODIES[mimetype], mimetype)
+        elapsed = time.monotonic() - start
+    assert reply.status == 503, (reply.status, reply.text, elapsed)
+    assert f"{LIMIT:g} s time limit" in reply.text, reply.text
+    assert elapsed < LIMIT + SLACK, elapsed
+    entry = audit(server)[-1]
+    assert entry["graph"] == graph and entry["status"] == "timed out", entry
+    if entry["outcome"] == "not applied":
+        assert "nothing was applied" in reply.text, reply.text
+        time.sleep(1)  # an abandoned write would have been committed by now
+        assert size(server, graph) == 0
+    assert not probe.failures, probe.failures
+    assert max(probe.waits) < PROBE, probe.waits
+    # A retiring process would have stopped, and another taken its place, by now.
+    time.sleep(2)
+    assert request("GET", f"{server.url}/sparql?query={quote('ASK {}')}").status == 200
+    assert server.workers() == before
+
+
+def test_a_write_within_its_limit_is_applied(server: LiveServer) -> None:
+    """The bounds above refuse no write that fits: 2,000 triples are read and committed."""
+    graph = "urn:mine:fits"
+    body = "".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(2000)).encode()
+    reply = put(server, graph, body, "application/n-triples")
+    assert reply.status == 201, reply.text
+    assert size(server, graph) == 2000
+
+
+def opening_seconds(live: Path, copy: Path) -> float:
+    """How long a process takes to open a copy of the writable store: a log of writes not
+    yet in the store's files is replayed first."""
+    shutil.copytree(live, copy)
+    start = time.monotonic()
+    store = ox.Store(str(copy))
+    elapsed = time.monotonic() - start
+    del store
+    return elapsed
+
+
+def test_a_large_write_is_flushed_once_applied(tmp_path: Path, built: Layout) -> None:
+    """A process replacing the writing one (after an update past its limit, say) opens the
+    store at once: a large write does not stay in the store's log for it to replay (6.8 s
+    for 100,000 triples on a loaded machine, during which nothing answers)."""
+    graph, triples = "urn:mine:flushed", 100_000
+    settings = write_settings(tmp_path, TOKEN, QUERY_TIMEOUT="120")
+    body = "".join(f'<urn:s{i}> <urn:flushed> "{i}" .\n' for i in range(triples)).encode()
+    with LiveServer(tmp_path, home=built.root, settings=settings) as live:
+        reply = put(live, graph, body, "application/n-triples")
+        assert reply.status == 201, reply.text
+        assert size(live, graph) == triples
+        time.sleep(3)  # the flush after the answer
+        elapsed = opening_seconds(tmp_path / "store" / "writable" / "live", tmp_path / "copy")
+    assert elapsed < 1.0, elapsed  # 0.02 s flushed; 1.9 to 6.2 s replaying its log
