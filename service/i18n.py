@@ -65,6 +65,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
         "facet_trend": "Trend", "facet_all": "any",
         "timeline": "Control measures over time", "measure": "measure",
+        "timeline_of": "Control measure timeline: {name}",
+        "neighbourhood_of": "Neighbourhood: {name}",
         "duties_only": "duties only", "regulates": "applies to", "as_of": "status as of",
         # Punctuation: French puts a no-break space before : ; ? ! and inside « ».
         "colon": ":", "semicolon": ";", "question": "?", "open_quote": "“", "close_quote": "”",
@@ -128,6 +130,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_claim_kind": "Type d\u2019affirmation", "facet_confidence": "Confiance",
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
+        "timeline_of": "Chronologie des mesures de contrôle\u202f: {name}",
+        "neighbourhood_of": "Voisinage\u202f: {name}",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
         "as_of": "statut à la date du",
         "colon": "\u202f:", "semicolon": "\u202f;", "question": "\u202f?",

@@ -124,7 +124,8 @@ def entity(kind: str, slug: str) -> Response:
         charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described, more=more, words=words)),  # escaped parts
-                 timeline=Markup(timeline_svg(described.measures, described.label,
+                 timeline=Markup(timeline_svg(described.measures,
+                                              words["timeline_of"].format(name=described.label),
                                               dt.date.today(), lang=lang)),  # escaped parts
                  timeline_rows=timeline_bars(described.measures),
                  charts=charts, switch=f"{path}?lang={other}")

@@ -211,3 +211,21 @@ def test_the_ontology_page_lists_terms_by_the_readers_names(live_server: LiveSer
         names = re.findall(r"<h3>([^<]+?) <span", classes)
         assert len(names) > 10
         assert names == sorted(names, key=lambda n: n.casefold().replace("é", "e")), lang
+
+
+def test_each_picture_is_named_by_what_it_shows(live_server: LiveServer) -> None:
+    page = get(live_server, "/id/substance/cocaine").text
+    names = re.findall(r'<svg [^>]*role="img" aria-label="([^"]+)"', page)
+    assert "Chronologie des mesures de contrôle\u202f: cocaïne" in names
+    assert "Voisinage\u202f: cocaïne" in names
+    assert len(names) == len(set(names))
+    english = request("GET", f"{live_server.url}/id/substance/cocaine?lang=en").text
+    assert 'aria-label="Neighbourhood: cocaine"' in english
+
+
+def test_a_time_line_title_tells_the_period_once(live_server: LiveServer) -> None:
+    titles = re.findall(r"<title>([^<]+)</title>", get(live_server, "/timeline").text)
+    periods = [re.findall(r"\((?:de |du |depuis |jusqu)[^)]*\)", title) for title in titles]
+    assert periods and all(len(found) == len(set(found)) for found in periods)
+    assert any(title.startswith("Préparations injectables de kétamine sur la liste I "
+                                "(de 1997 au 24 avril 2017). ") for title in titles)
