@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request
 
 from kg.catalogue import Catalogue, CatalogueEntry, fold
 from kg.namespaces import DMO, ENTITY_KINDS, GRAPH
+from kg.search.query import control_character
 from kg.store import Backend
 from service.errors import ServiceError
 from service.i18n import KIND_NAMES, WORDS, page_language
@@ -120,6 +121,8 @@ def _matches(entity: CatalogueEntry, folded: str) -> bool:
 
 def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: Any) -> Response:
     text = request.args.get("q", "").strip()[:200]
+    if found := control_character(text):
+        raise ServiceError(400, f"the filter text holds a control character ({found})")
     sort = choice("sort", ("name", "id"))
     order = choice("order", ("asc", "desc"))
     paging = Paging.from_request()

@@ -16,6 +16,7 @@ from kg.docs import anchor
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
+from kg.search.query import control_character
 from kg.store import Backend
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
@@ -145,6 +146,8 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
+    if found_control := control_character(text):
+        raise ServiceError(400, f"the search text holds a control character ({found_control})")
     chosen = {name: value[:300] for name in FACETS
               if (value := request.args.get(name, "").strip())}
     paging = Paging.from_request()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -229,3 +230,17 @@ def test_a_time_line_title_tells_the_period_once(live_server: LiveServer) -> Non
     assert periods and all(len(found) == len(set(found)) for found in periods)
     assert any(title.startswith("Préparations injectables de kétamine sur la liste I "
                                 "(de 1997 au 24 avril 2017). ") for title in titles)
+
+
+def test_search_texts_with_control_characters_are_refused_alike(
+        live_server: LiveServer) -> None:
+    reconcile = "/reconcile?" + urlencode({"queries": json.dumps({"q0": {"query": "coca\x00"}})})
+    for path in ("/search?q=%00", "/search?q=coca%1Bine", "/api/search?q=%00",
+                 "/api/suggest?q=coc%00", reconcile, "/reconcile/suggest/entity?prefix=%00",
+                 "/browse/substance?q=%00"):
+        reply = get(live_server, path)
+        assert reply.status == 400, path
+        assert b"\x00" not in reply.body and b"\x1b" not in reply.body, path
+        assert "control character (U+00" in reply.text, path
+    # Tabs and line breaks are spaces to a search.
+    assert get(live_server, "/search?q=coca%09%C3%AFne").status == 200
