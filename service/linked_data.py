@@ -120,7 +120,7 @@ def entity(kind: str, slug: str) -> Response:
 
     charts = []
     if described.claims_stated:
-        chosen = {"source": found.id}
+        chosen = {"source": [found.id]}
         facets = ("kind", "trend", "confidence")
         charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,

@@ -244,3 +244,39 @@ def test_search_texts_with_control_characters_are_refused_alike(
         assert "control character (U+00" in reply.text, path
     # Tabs and line breaks are spaces to a search.
     assert get(live_server, "/search?q=coca%09%C3%AFne").status == 200
+
+
+def _claims(server: LiveServer, query: str) -> tuple[set[str], dict[str, list[str]]]:
+    body = json.loads(get(server, f"/claims?{query}&format=json").body)
+    assert body["total"] == len(body["results"])
+    return {row["id"] for row in body["results"]}, body["filters"]
+
+
+def test_a_facet_given_twice_keeps_claims_having_either_value(live_server: LiveServer) -> None:
+    cocaine, _ = _claims(live_server, "substance=substance/cocaine")
+    crack, _ = _claims(live_server, "substance=substance/crack")
+    both, filters = _claims(live_server,
+                            "substance=substance/cocaine&substance=substance/crack")
+    assert crack - cocaine and both == cocaine | crack
+    assert filters == {"substance": ["substance/cocaine", "substance/crack"]}
+    # Across facets the values still narrow: each kind alone, then both kinds with a source.
+    opinions, _ = _claims(live_server, "kind=Opinion")
+    facts, _ = _claims(live_server, "kind=RegulatoryFact")
+    assert _claims(live_server, "kind=Opinion&kind=RegulatoryFact")[0] == opinions | facts
+    years = _claims(live_server, "period=2001&period=2016")[0]
+    assert years == _claims(live_server, "period=2001")[0] | _claims(live_server,
+                                                                     "period=2016")[0]
+    # The page names both values, each removable alone, and its SPARQL finds the same claims.
+    page = get(live_server, "/claims?substance=substance/cocaine&substance=substance/crack").text
+    pills = re.findall(r'<a class="pill" href="([^"]+)" title="\u00d7">'
+                       r"substance\u202f: ([^<]+) \u00d7", page)
+    assert [(label, href.replace("&amp;", "&")) for href, label in pills] == [
+        ("cocaïne", "/claims?substance=substance%2Fcrack"),
+        ("crack", "/claims?substance=substance%2Fcocaine")]
+    query = page.split('<pre class="sparql">')[1].split("</pre>")[0]
+    query = query.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"')
+    reply = request("GET", f"{live_server.url}/sparql?" + urlencode({"query": query}),
+                    headers={"Accept": "application/sparql-results+json"})
+    found = {b["claim"]["value"].rsplit("/id/", 1)[1]
+             for b in json.loads(reply.body)["results"]["bindings"]}
+    assert found == both
