@@ -171,6 +171,10 @@ class SuggestionSchema(Schema):
     kind_label = fields.String(required=True, metadata={"description": "the kind's name in lang"})
     matched = fields.String(required=True, metadata={
         "description": "the name matched, as lang writes it when the entity has it in lang"})
+    matched_lang = fields.String(required=True, metadata={
+        "description": "the language of matched: lang unless the entity has no such name in it"})
+    label_lang = fields.String(required=True, metadata={
+        "description": "the language of label: lang unless the entity has no label in it"})
     url = fields.String(required=True)
 
 

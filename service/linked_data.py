@@ -169,10 +169,14 @@ def search() -> Response:
                "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
                                        "q": text, "lang": lang}) if name in chosen else None)
               for name, values in (found.facets.items() if found else ()) if values]
+    # The name a hit matched, when not its label (which the page shows), in lang if it can.
+    also = {h.entity.iri: shown for h in (found.hits if found else ())
+            if not h.preferred and not h.snippet
+            and (shown := h.entity.matched_in(h.name, lang, text))[0] != h.entity.label(lang)}
     suggestion = None
     if found and found.suggested and found.did_you_mean:
         suggestion = found.suggested.written(found.did_you_mean, lang)
     return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
                  suggestion=suggestion, paging=paging.links(found.total) if found else None,
-                 hits=found.hits if found else [], snippets=snippets,
+                 hits=found.hits if found else [], snippets=snippets, also=also,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

@@ -280,3 +280,34 @@ def test_a_facet_given_twice_keeps_claims_having_either_value(live_server: LiveS
     found = {b["claim"]["value"].rsplit("/id/", 1)[1]
              for b in json.loads(reply.body)["results"]["bindings"]}
     assert found == both
+
+
+def _results(page: str) -> str:
+    return page.split('<ol class="results">')[1].split("</ol>")[0]
+
+
+def test_french_results_show_french_names_and_mark_the_others(live_server: LiveServer) -> None:
+    for text in ("canabis", "kétamine"):
+        results = _results(get(live_server, "/search?" + urlencode({"q": text})).text)
+        # No name shown as if quoted, and no English label beside the French one.
+        names = re.findall(r'<span class="muted">(.*?)</span>\n', results)
+        assert names and not [n for n in names if "«" in n], text
+        assert "The call-centre system" not in results and "ketamine medicines" not in results
+    results = _results(get(live_server, "/search?q=k%C3%A9tamine").text)
+    assert 'autre nom\u202f: <span class="matched">kétamine injectable</span>' in results
+    # A name only written in English is marked as English.
+    results = _results(get(live_server, "/search?q=freebase").text)
+    assert 'autre nom\u202f: <span class="matched" lang="en">freebase</span>' in results
+    # Suggestions as typed: a French name matching the letters before an English one.
+    reply = get(live_server, "/api/suggest?q=coc&lang=fr")
+    found = {s["id"]: (s["matched"], s["matched_lang"])
+             for s in json.loads(reply.body)["suggestions"]}
+    assert found["substance/crack"] == ("cocaïne basée", "fr")
+    assert found["channel/sms-ordering"] == ("Cocaine Call Centers", "en")
+
+
+def test_a_cut_excerpt_says_so_and_closes_its_quotation(live_server: LiveServer) -> None:
+    results = _results(get(live_server, "/search?q=archives").text)
+    excerpt = results.split('<blockquote class="snippet">')[1].split("</blockquote>")[0]
+    assert excerpt.startswith("« encore un registre") and excerpt.endswith("…\u00a0»")
+    assert "<b>archives</b>" in excerpt
