@@ -84,8 +84,10 @@ class CatalogueEntry:
         another language, a name in lang that text matches too, else one folding alike."""
         if self.foreign(name, lang):
             wanted = fold(text)
-            name = next((n for n, _ in self.names() if not self.foreign(n, lang)
-                         and name_tier(fold(n), wanted) is not None), self.spelt(name, lang))
+            tiers = [(tier, n) for n, _ in self.names() if not self.foreign(n, lang)
+                     and (tier := name_tier(fold(n), wanted)) is not None]
+            # The best match, the first name (a label before other names) among equals.
+            name = max(tiers, key=lambda t: t[0])[1] if tiers else self.spelt(name, lang)
         return name, self.language_of(name)
 
     def names(self) -> list[tuple[str, bool]]:
