@@ -311,3 +311,18 @@ def test_a_cut_excerpt_says_so_and_closes_its_quotation(live_server: LiveServer)
     excerpt = results.split('<blockquote class="snippet">')[1].split("</blockquote>")[0]
     assert excerpt.startswith("« encore un registre") and excerpt.endswith("…\u00a0»")
     assert "<b>archives</b>" in excerpt
+
+
+def test_an_english_source_title_is_marked_english_on_french_pages(
+        live_server: LiveServer) -> None:
+    title = "Commentary on the Single Convention on Narcotic Drugs, 1961 \u2013 Schedules"
+    link = 'href="/id/source/un-commentary-single-convention-schedules?lang={}"'
+    for path in ("/id/claim/un-1961-schedule-i",
+                 "/claims?source=source/un-commentary-single-convention-schedules"):
+        page = get(live_server, path).text
+        assert f'{link.format("fr")} lang="en">{title}</a>' in page, path
+        english = request("GET", f"{live_server.url}{path}{'&' if '?' in path else '?'}"
+                                 "lang=en").text
+        assert f'{link.format("en")}>{title}</a>' in english, path
+    reply = request("GET", f"{live_server.url}/api/entities/claim/un-1961-schedule-i?lang=fr")
+    assert json.loads(reply.body)["claim"]["source"]["title_lang"] == "en"
