@@ -213,6 +213,8 @@ CHROME_FRENCH: dict[str, str] = {
     "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
     "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
     "Showing 0 to 0 of 0 entries": "Aucune ligne",
+    "No data available in table": "Aucune donnée dans le tableau",
+    "No matching records found": "Aucune ligne ne correspond au filtre",
     "Try query in a new browser window": "Essayer la requête dans une nouvelle fenêtre",
     # Swagger UI
     "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
@@ -236,11 +238,30 @@ CHROME_FRENCH_PATTERNS: tuple[tuple[str, dict[str, str]], ...] = (
     (r"^(\d+) results? in ([\d.]+) seconds?$",
      {"one": "{1} résultat en {2} s", "other": "{1} résultats en {2} s"}),
     (r"^Response in ([\d.]+) seconds?$", {"other": "Réponse en {1} s"}),
-    (r"^Showing (\d+) to (\d+) of (\d+) entries$", {"other": "Lignes {1} à {2} sur {3}"}),
+    (r"^Showing (\d+) to (\d+) of (\d+) entr(?:y|ies)$", {"other": "Lignes {1} à {2} sur {3}"}),
+    (r"^Showing (\d+) to (\d+) of (\d+) entr(?:y|ies) "
+     r"\(filtered from (\d+) total entr(?:y|ies)\)$",
+     {"other": "Lignes {1} à {2} sur {3} (filtrées parmi {4})"}),
+    (r"^Could not render results with the (.+) plugin, the results currently are rendered "
+     r"with the (.+) plugin\.$",
+     {"other": "Ces résultats ne peuvent pas être montrés dans la vue {1}\u202f: "
+               "ils sont montrés dans la vue {2}."}),
+    (r"^Could not render results with the (.+) plugin, the results currently are rendered "
+     r"with the (.+) plugin\. See$",
+     {"other": "Ces résultats ne peuvent pas être montrés dans la vue {1}\u202f: "
+               "ils sont montrés dans la vue {2}. Voir"}),
+    # The service's own error for a query the engine cannot read: the engine's words follow.
+    (r"^(?:query|update) syntax error: ([\s\S]+)$",
+     {"other": "Erreur de syntaxe dans la requête\u202f: {1}"}),
     (r"^Shows (.+) view$", {"other": "Montrer la vue {1}"}),
     (r"^View documentation of (.+)$", {"other": "Documentation de la vue {1}"}),
     (r"^(.+): Activate to sort$", {"other": "{1}\u202f: cliquer pour trier"}),
 )
+# The columns YASR gives the triples of a CONSTRUCT or DESCRIBE answer (not a SELECT's
+# variables, which keep the names the query gave them).
+TRIPLE_COLUMNS: dict[str, dict[str, str]] = {
+    "fr": {"subject": "sujet", "predicate": "prédicat", "object": "objet"},
+}
 # The names of the query editor's own result views (service/static/js/result-views.js).
 VIEW_WORDS: dict[str, dict[str, str]] = {
     "en": {"chart": "Chart", "map": "Map", "table": "Table", "latitude": "latitude",
@@ -477,6 +498,7 @@ def chrome_words(lang: str) -> dict[str, object]:
     if lang == "fr":
         words["exact"] = CHROME_FRENCH
         words["patterns"] = [[pattern, forms] for pattern, forms in CHROME_FRENCH_PATTERNS]
+        words["triple_columns"] = TRIPLE_COLUMNS[lang]
     return words
 
 
