@@ -326,3 +326,22 @@ def test_an_english_source_title_is_marked_english_on_french_pages(
         assert f'{link.format("en")}>{title}</a>' in english, path
     reply = request("GET", f"{live_server.url}/api/entities/claim/un-1961-schedule-i?lang=fr")
     assert json.loads(reply.body)["claim"]["source"]["title_lang"] == "en"
+
+
+def test_every_place_drawn_on_the_map_has_its_role(live_server: LiveServer) -> None:
+    rows = json.loads(get(live_server, "/map?format=json").body)
+    drawn = {row["id"]: row for row in rows if row["drawn"]}
+    assert drawn and all(row["roles"] for row in drawn.values())
+    # Lyon and Metz are TREND sites: the graph says the TREND systems operate there.
+    for city in ("place/lyon", "place/metz"):
+        assert drawn[city]["roles"] == ["actor"]
+        assert drawn[city]["by"]["actor"] == ["actor/trend-sintes"]
+    page = get(live_server, "/map").text
+    table = page.split('<tr data-place="place/metz">')[1].split("</tr>")[0]
+    assert "un observatoire ou un service y travaille\u202f: " in table
+    assert "Dispositifs TREND et SINTES de l\u2019OFDT</a>" in table
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    role_cells = [row.split("<td>")[3] for row in body.split("<tr ")[1:]]
+    assert role_cells and all(cell.startswith("<div>") for cell in role_cells)
+    picture = page.split('<figure class="map">')[1].split("</figure>")[0]
+    assert 'fill="#9aa3ad" stroke="#fff"' not in picture  # no grey marker left
