@@ -66,6 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_trend": "Trend", "facet_all": "any",
         "timeline": "Control measures over time", "measure": "measure",
         "other_name": "other name",
+        "in_no_subclass": "in no subclass: {n}",
+        "counted_twice": "the subclasses count {n} more: some individuals are in several",
         "timeline_of": "Control measure timeline: {name}",
         "neighbourhood_of": "Neighbourhood: {name}",
         "duties_only": "duties only", "regulates": "applies to", "as_of": "status as of",
@@ -132,6 +134,9 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
         "other_name": "autre nom",
+        "in_no_subclass": "sans sous-classe\u202f: {n}",
+        "counted_twice": "les sous-classes en comptent {n} de plus\u202f: certains individus "
+                         "relèvent de plusieurs",
         "timeline_of": "Chronologie des mesures de contrôle\u202f: {name}",
         "neighbourhood_of": "Voisinage\u202f: {name}",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",

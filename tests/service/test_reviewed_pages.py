@@ -345,3 +345,24 @@ def test_every_place_drawn_on_the_map_has_its_role(live_server: LiveServer) -> N
     assert role_cells and all(cell.startswith("<div>") for cell in role_cells)
     picture = page.split('<figure class="map">')[1].split("</figure>")[0]
     assert 'fill="#9aa3ad" stroke="#fff"' not in picture  # no grey marker left
+
+
+def test_the_class_tree_counts_add_up_as_shown(live_server: LiveServer) -> None:
+    tree = json.loads(get(live_server, "/browse?format=json").body)["classes"]
+
+    def walk(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [m for n in nodes for m in (n, *walk(n["subclasses"]))]  # type: ignore[arg-type]
+
+    nodes = walk(tree)
+    for node in nodes:
+        below = node["subclasses"]
+        if below:
+            shown = sum(c["count"] for c in below)  # type: ignore[attr-defined]
+            assert shown + node["in_no_subclass"] - node["counted_twice"] == node["count"], node
+    source = next(n for n in nodes if n["name"] == "Source")
+    assert "LegalInstrument" in [c["name"] for c in source["subclasses"]]  # type: ignore[attr-defined]
+    page = get(live_server, "/browse").text
+    substance = page.split('href="/browse/class/Substance?lang=fr">')[1].split(
+        'href="/browse/class/Actor?lang=fr"')[0]
+    assert "sans sous-classe\u202f: 1" in substance
+    assert "les sous-classes en comptent 6 de plus" in substance
