@@ -69,6 +69,27 @@ class CatalogueEntry:
         other = "fr" if lang == "en" else "en"
         return self.labels.get(lang) or self.labels.get(other) or self.id
 
+    def label_language(self, lang: str = "en") -> str | None:
+        """The language of label(lang): lang, else the other language, else None (the id)."""
+        other = "fr" if lang == "en" else "en"
+        return next((x for x in (lang, other) if self.labels.get(x)), None)
+
+    def language_of(self, name: str) -> str | None:
+        """The language of one of this entity's names, or None when it is not one."""
+        return next((x for x, n in [*self.labels.items(), *self.alt_labels] if n == name),
+                    None)
+
+    def matched_in(self, name: str, lang: str, text: str) -> tuple[str, str | None]:
+        """A matched name as a reader of lang is shown it, with its language: when written in
+        another language, a name in lang that text matches too, else one folding alike."""
+        if self.foreign(name, lang):
+            wanted = fold(text)
+            tiers = [(tier, n) for n, _ in self.names() if not self.foreign(n, lang)
+                     and (tier := name_tier(fold(n), wanted)) is not None]
+            # The best match, the first name (a label before other names) among equals.
+            name = max(tiers, key=lambda t: t[0])[1] if tiers else self.spelt(name, lang)
+        return name, self.language_of(name)
+
     def names(self) -> list[tuple[str, bool]]:
         """Every name with whether it is a preferred label."""
         return ([(n, True) for n in self.labels.values()]
@@ -145,6 +166,24 @@ class Results:
     # False when names matched as typed alone passed COUNTED: total counts those, and the
     # facets too; pieces of names and the texts would add to them.
     total_exact: bool = True
+
+
+# Quotation marks a cut may leave open: opening → closing.
+QUOTE_MARKS = {"«": "»", "“": "”"}
+
+
+def excerpt(found: tantivy.Snippet, texts: list[str]) -> str:
+    """The snippet's HTML with "…" where it cuts the texts it was taken from (joined by a
+    space, as Tantivy joins them), and a quotation it cuts into or out of opened or closed."""
+    html, fragment, span = found.to_html(), found.fragment(), found.fragment_range()
+    whole = " ".join(texts).strip().encode()
+    opened = {mark: fragment.count(mark) - fragment.count(close)
+              for mark, close in QUOTE_MARKS.items()}
+    if span.start > 0:
+        html = "".join(f"{m}\u00a0" for m, n in opened.items() if n < 0) + "… " + html
+    if span.end < len(whole):
+        html += "…" + "".join(f"\u00a0{QUOTE_MARKS[m]}" for m, n in opened.items() if n > 0)
+    return html
 
 
 def name_tier(folded_name: str, wanted: str) -> int | None:
@@ -459,7 +498,8 @@ class Catalogue:
                     snippets = tantivy.SnippetGenerator.create(self.searcher, texts,
                                                                self.schema, "text")
                     snippets.set_max_num_chars(180)
-                snippet = snippets.snippet_from_doc(self.searcher.doc(address)).to_html()
+                doc = self.searcher.doc(address)
+                snippet = excerpt(snippets.snippet_from_doc(doc), doc["text"])
             close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
             hits.append(Hit(entity, name, tier, preferred, snippet, close))
         return hits

@@ -326,6 +326,7 @@ def combine_facts(files: Sequence[tuple[Path, ReadFactFile]], index: OntologyInd
     """Gather fact files already read, in order; raise FactsInvalid listing every problem."""
     facts = Facts()
     errors: list[FactError] = []
+    refs: dict[str, Located] = {}  # a claim's row of the curation table names it alone
     for path, (fact_file, file_errors, root) in files:
         facts.files.append(path)
         errors += file_errors
@@ -349,6 +350,11 @@ def combine_facts(files: Sequence[tuple[Path, ReadFactFile]], index: OntologyInd
                                             f"{first.file}:{first.line}"))
                     continue
                 facts.places[item.id] = where
+                if (isinstance(item, Claim) and item.ref is not None
+                        and (first := refs.setdefault(item.ref, where)) is not where):
+                    errors.append(FactError(path, where.line, where.entry, "ref",
+                                            f"ref '{item.ref}' is already given to "
+                                            f"{first.entry} at {first.file}:{first.line}"))
                 if isinstance(item, Claim):
                     facts.claims[item.id] = _with_defaults(item, fact_file)
                 else:

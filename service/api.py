@@ -261,19 +261,22 @@ def _did_you_mean(found: Results, lang: str) -> str | None:
 class Suggest(MethodView):
     @blueprint.arguments(schemas.SuggestArgs, location="query")
     @blueprint.response(200, schemas.SuggestSchema, example={"query": "keta", "suggestions": [
-        {"id": "substance/ketamine", "label": "ketamine", "kind": "substance",
-         "kind_label": "substance", "matched": "ketamine", "url": "/id/substance/ketamine"}]})
+        {"id": "substance/ketamine", "label": "ketamine", "label_lang": "en",
+         "kind": "substance", "kind_label": "substance", "matched": "ketamine",
+         "matched_lang": "en", "url": "/id/substance/ketamine"}]})
     @documented_errors({})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Names beginning as typed so far, for search boxes."""
         lang = args["lang"]
         hits = _catalogue().suggest(args["q"], args["limit"])
+        shown = [h.entity.matched_in(h.name, lang, args["q"]) for h in hits]
         return {"query": args["q"], "suggestions": [
-            {"id": h.entity.id, "label": h.entity.label(lang), "kind": h.entity.kind,
+            {"id": h.entity.id, "label": h.entity.label(lang),
+             "label_lang": h.entity.label_language(lang) or lang, "kind": h.entity.kind,
              "kind_label": KIND_NAME[lang].get(h.entity.kind, h.entity.kind),
-             "matched": h.entity.spelt(h.name, lang),
+             "matched": matched, "matched_lang": matched_lang or lang,
              "url": f"/id/{h.entity.id}?{urlencode({'lang': lang})}"}
-            for h in hits]}
+            for h, (matched, matched_lang) in zip(hits, shown, strict=True)]}
 
 
 @blueprint.route("/types")

@@ -11,11 +11,12 @@ import types
 from functools import cache
 from typing import Any, get_args, get_origin, get_type_hints
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from rdflib import Graph
 
 from kg.ontology_index import OntologyIndex
 from kg.paths import default_layout
+from kg.search.query import control_character
 from service.description import ClaimLink, EntityDescription, Link, SourceLink
 
 
@@ -35,6 +36,15 @@ class OntologyClass(validate.Validator):
 
     def __call__(self, value: Any) -> Any:
         return validate.OneOf(self.choices)(value)
+
+
+class PlainText(validate.Validator):
+    """Text with no control characters (a NUL, an escape…)."""
+
+    def __call__(self, value: Any) -> Any:
+        if found := control_character(value):
+            raise ValidationError(f"holds a control character ({found})")
+        return value
 
 
 class Concept(fields.String):
@@ -127,7 +137,7 @@ class PageArgs(Schema):
 
 
 class SearchArgs(PageArgs):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    q = fields.String(required=True, validate=[validate.Length(min=1, max=200), PlainText()],
                       metadata={"description": "text to find in names, any language, any case, "
                                                "with or without accents"})
     type = fields.List(fields.String(validate=OntologyClass()),
@@ -149,7 +159,7 @@ class SearchArgs(PageArgs):
 
 
 class SuggestArgs(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = fields.String(required=True, validate=[validate.Length(min=1, max=200), PlainText()])
     lang = LANG
     limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
 
@@ -161,6 +171,10 @@ class SuggestionSchema(Schema):
     kind_label = fields.String(required=True, metadata={"description": "the kind's name in lang"})
     matched = fields.String(required=True, metadata={
         "description": "the name matched, as lang writes it when the entity has it in lang"})
+    matched_lang = fields.String(required=True, metadata={
+        "description": "the language of matched: lang unless the entity has no such name in it"})
+    label_lang = fields.String(required=True, metadata={
+        "description": "the language of label: lang unless the entity has no label in it"})
     url = fields.String(required=True)
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request
 
 from kg.catalogue import Catalogue, CatalogueEntry, fold
 from kg.namespaces import DMO, ENTITY_KINDS, GRAPH
+from kg.search.query import control_character
 from kg.store import Backend
 from service.errors import ServiceError
 from service.i18n import KIND_NAMES, WORDS, page_language
@@ -27,16 +28,24 @@ SELECT DISTINCT ?class ?parent WHERE {{
 
 @dataclass
 class ClassNode:
-    """A DMO class with how many individuals it has (its subclasses' included)."""
+    """A DMO class with how many individuals it has (its subclasses' included), its
+    subclasses, and how their counts add up to its own: how many of its individuals are in
+    none of them, and how many more the subclasses count for individuals in several."""
 
     name: str
     label: str
     count: int
     children: list[ClassNode] = field(default_factory=list)
+    in_no_subclass: int = 0
+    counted_twice: int = 0
+    # Listed here though the ontology puts it elsewhere: all its individuals are of this class.
+    by_members: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "iri": str(DMO[self.name]), "label": self.label,
-                "count": self.count, "subclasses": [c.as_json() for c in self.children]}
+                "count": self.count, "in_no_subclass": self.in_no_subclass,
+                "counted_twice": self.counted_twice, "by_members": self.by_members,
+                "subclasses": [c.as_json() for c in self.children]}
 
 
 def _catalogue() -> Catalogue:
@@ -57,17 +66,62 @@ def _parents(backend: Backend) -> dict[str, set[str]]:
     return kept
 
 
+def _ancestors(parents: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each class's superclasses, however far up."""
+    found: dict[str, set[str]] = {}
+
+    def above(name: str, path: frozenset[str]) -> set[str]:
+        if name not in found:
+            direct = parents.get(name, set()) - path
+            found[name] = direct.union(*(above(p, path | {p}) for p in direct))
+        return found[name]
+
+    for name in parents:
+        above(name, frozenset({name}))
+    return found
+
+
+def _member_parents(members: dict[str, set[str]],
+                    ancestors: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Classes each class's individuals all belong to though the ontology does not say it
+    is below them (legal texts are sources by what claims say of them): the most general
+    class of each such branch only."""
+    found: dict[str, set[str]] = {}
+    for child, held in members.items():
+        holders = {parent for parent, more in members.items()
+                   if parent != child and held < more
+                   and parent not in ancestors.get(child, set())
+                   and child not in ancestors.get(parent, set())}
+        # Below the most general: a holder whose own superclass holds the class too is left out,
+        # and so is one that a superclass of the class is listed under.
+        found[child] = {parent for parent in holders
+                        if not ancestors.get(parent, set()) & holders
+                        and not any(members[a] <= members[parent]
+                                    for a in ancestors.get(child, set()))}
+    return {child: parents for child, parents in found.items() if parents}
+
+
 def class_tree(catalogue: Catalogue, backend: Backend, lang: str) -> list[ClassNode]:
-    """The classes that have individuals, as a tree from the most general ones."""
+    """The classes that have individuals, as a tree from the most general ones. A class is
+    listed under a class all its individuals belong to even when the ontology does not put it
+    there, so that a class's subclasses account for its count."""
     counts = catalogue.type_counts()
     parents = {name: {p for p in above if p in counts}
                for name, above in _parents(backend).items() if name in counts}
+    members = {name: {e.id for e in catalogue.of_type(name)} for name in counts}
+    ancestors = _ancestors(parents)
+    by_members = _member_parents(members, ancestors)
 
-    def node(name: str, path: frozenset[str]) -> ClassNode:
-        children = sorted((c for c, above in parents.items() if name in above and c not in path),
-                          key=lambda c: (-counts[c], c))
+    def node(name: str, path: frozenset[str], listed_by_members: bool = False) -> ClassNode:
+        below = {c for c, above in parents.items() if name in above and c not in path}
+        extra = {c for c, above in by_members.items() if name in above and c not in path} - below
+        children = sorted(below | extra, key=lambda c: (-counts[c], c))
+        covered = set().union(*(members[c] for c in children))
         return ClassNode(name, catalogue.label(str(DMO[name]), lang) or name, counts[name],
-                         [node(c, path | {c}) for c in children])
+                         [node(c, path | {c}, c in extra) for c in children],
+                         in_no_subclass=len(members[name] - covered) if children else 0,
+                         counted_twice=sum(counts[c] for c in children) - len(covered),
+                         by_members=listed_by_members)
 
     roots = sorted((n for n in counts if not parents.get(n)), key=lambda n: (-counts[n], n))
     return [node(name, frozenset({name})) for name in roots]
@@ -120,6 +174,8 @@ def _matches(entity: CatalogueEntry, folded: str) -> bool:
 
 def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: Any) -> Response:
     text = request.args.get("q", "").strip()[:200]
+    if found := control_character(text):
+        raise ServiceError(400, f"the filter text holds a control character ({found})")
     sort = choice("sort", ("name", "id"))
     order = choice("order", ("asc", "desc"))
     paging = Paging.from_request()

@@ -118,7 +118,7 @@ def csv_file(rows: list[dict[str, Any]], lang: str, excel: bool) -> Response:
     return _attachment(Response(body, content_type="text/csv; charset=utf-8"), name, lang)
 
 
-def json_file(rows: list[dict[str, Any]], chosen: dict[str, str], lang: str) -> Response:
+def json_file(rows: list[dict[str, Any]], chosen: dict[str, list[str]], lang: str) -> Response:
     """The rows as a JSON object: their count, the filters that chose them, the rows."""
     body = json.dumps({"total": len(rows), "filters": chosen, "lang": lang, "results": rows},
                       ensure_ascii=False, indent=1)

@@ -77,10 +77,17 @@ def read_facets(backend: Backend) -> list[ClaimFacets]:
     return [ClaimFacets(iri, found[iri]) for iri in sorted(found)]
 
 
-def select(claims: list[ClaimFacets], chosen: dict[str, str]) -> list[ClaimFacets]:
-    """The claims having every chosen value (a period value: the period covers that year)."""
-    return [c for c in claims if all(value in c.values.get(name, ()) for name, value in
-                                     chosen.items())]
+# Facet → the values chosen in it: a claim is kept when it has one of them in every facet
+# (OR within a facet, AND across facets, as faceted browsers read them).
+Chosen = dict[str, list[str]]
+
+
+def select(claims: list[ClaimFacets], chosen: Chosen) -> list[ClaimFacets]:
+    """The claims having a chosen value in every facet chosen (a period value: the period
+    covers that year)."""
+    return [c for c in claims
+            if all(not c.values.get(name, set()).isdisjoint(values)
+                   for name, values in chosen.items())]
 
 
 def counts(claims: list[ClaimFacets]) -> dict[str, Counter[str]]:
@@ -92,24 +99,36 @@ def counts(claims: list[ClaimFacets]) -> dict[str, Counter[str]]:
     return found
 
 
-def _patterns(chosen: dict[str, str]) -> list[str]:
+def _one_of(subject: str, variable: str, terms: list[str]) -> list[str]:
+    """The pattern of a claim having one of the terms: the term itself when one, else a
+    variable bound to each of them."""
+    if len(terms) == 1:
+        return [f"  ?claim {subject} {terms[0]} ."]
+    return [f"  ?claim {subject} ?{variable} .", f"  VALUES ?{variable} {{ {' '.join(terms)} }}"]
+
+
+def _patterns(chosen: Chosen) -> list[str]:
     lines = ["  ?claim a dmo:Claim ."]
-    for name, value in chosen.items():
+    for name, values in chosen.items():
         if name in LINKS:
             local = str(LINKS[name]).removeprefix(str(DMO))
-            lines.append(f"  ?claim dmo:{local} <{DMR}{value}> .")
+            lines += _one_of(f"dmo:{local}", f"chosen_{name}",
+                             [f"<{DMR}{value}>" for value in values])
         elif name == "kind":
-            lines.append(f"  ?claim a dmo:{value} .")
+            lines += _one_of("a", "chosen_kind", [f"dmo:{value}" for value in values])
         elif name == "period":
             lines.append("  ?claim dmo:periodStart|dmo:periodEnd ?when .")
             lines.append("  OPTIONAL { ?claim dmo:periodStart ?start }")
             lines.append("  OPTIONAL { ?claim dmo:periodEnd ?end }")
-            lines.append(f'  FILTER(SUBSTR(STR(COALESCE(?start, ?end)), 1, 4) <= "{value}"'
-                         f' && SUBSTR(STR(COALESCE(?end, ?start)), 1, 4) >= "{value}")')
+            covers = [f'SUBSTR(STR(COALESCE(?start, ?end)), 1, 4) <= "{value}"'
+                      f' && SUBSTR(STR(COALESCE(?end, ?start)), 1, 4) >= "{value}"'
+                      for value in values]
+            lines.append(f"  FILTER({covers[0]})" if len(covers) == 1 else
+                         "  FILTER(" + " || ".join(f"({c})" for c in covers) + ")")
     return lines
 
 
-def count_query(facet: str, chosen: dict[str, str], limit: int = 15) -> str:
+def count_query(facet: str, chosen: Chosen, limit: int = 15) -> str:
     """The SPARQL query counting the selected claims per value of one facet (not period)."""
     if facet == "kind":
         value = ("  ?claim a ?value . VALUES ?value { "
@@ -122,7 +141,7 @@ def count_query(facet: str, chosen: dict[str, str], limit: int = 15) -> str:
 
 
 def aggregate_counts(backend: Backend, facets: tuple[str, ...],
-                     chosen: dict[str, str]) -> dict[str, Counter[str]]:
+                     chosen: Chosen) -> dict[str, Counter[str]]:
     """Claims per value of some facets, counted by the store (no claim read one by one)."""
     found: dict[str, Counter[str]] = {}
     for facet in facets:
@@ -133,7 +152,7 @@ def aggregate_counts(backend: Backend, facets: tuple[str, ...],
     return found
 
 
-def sparql(chosen: dict[str, str]) -> str:
+def sparql(chosen: Chosen) -> str:
     """The SPARQL query whose answers are the selected claims, with their quotes and sources.
 
     The values come from the facet lists (ids of the graph, kind names, years), checked

@@ -18,6 +18,7 @@ from service.claim_downloads import FOR_VALUES, csv_file, json_file, more_links,
 from service.claim_selection import (
     CLAIM_KINDS,
     FACETS,
+    Chosen,
     ClaimFacets,
     counts,
     read_facets,
@@ -71,34 +72,44 @@ def for_excel(fmt: str) -> bool:
     return True
 
 
-def chosen_facets() -> dict[str, str]:
-    """The facet values asked for, each checked: 400 naming the parameter otherwise."""
-    chosen: dict[str, str] = {}
+def chosen_facets() -> Chosen:
+    """The facet values asked for, each checked: 400 naming the parameter otherwise. A facet
+    given several times keeps every value (claims having any of them)."""
+    chosen: Chosen = {}
     for name in FACETS:
-        value = request.args.get(name, "").strip()
-        if not value:
-            continue
-        if name == "kind":
-            ok = value in CLAIM_KINDS
-        elif name == "period":
-            ok = re.fullmatch(r"\d{4}", value) is not None
-        else:
-            ok = _catalogue().by_id(value) is not None
-        if not ok:
-            raise ServiceError(400, f"parameter '{name}': {value!r} is not a {name} of this graph")
-        chosen[name] = value
+        for value in (v.strip() for v in request.args.getlist(name)):
+            if not value or value in chosen.get(name, ()):
+                continue
+            if name == "kind":
+                ok = value in CLAIM_KINDS
+            elif name == "period":
+                ok = re.fullmatch(r"\d{4}", value) is not None
+            else:
+                ok = _catalogue().by_id(value) is not None
+            if not ok:
+                raise ServiceError(400, f"parameter '{name}': {value!r} is not a {name} "
+                                        "of this graph")
+            chosen.setdefault(name, []).append(value)
     return chosen
 
 
+def _toggled(chosen: Chosen, name: str, value: str) -> str:
+    """This page with value added to its facet, or taken out of it when chosen."""
+    values = chosen.get(name, [])
+    kept = [v for v in values if v != value] if value in values else [*values, value]
+    return with_args(**{name: kept or None})
+
+
 def charts(found: dict[str, Counter[str]], lang: str, facets: tuple[str, ...] = CHARTED,
-           base: dict[str, str] | None = None) -> list[dict[str, Any]]:
+           base: Chosen | None = None) -> list[dict[str, Any]]:
     """A bar chart per facet, with the rows it draws (its text equivalent)."""
     words = WORDS[lang]
     drawn = []
     for name in facets:
         rows = []
         for value, count in sorted(found[name].items(), key=lambda x: (-x[1], x[0]))[:15]:
-            href = "/claims?" + urlencode({**(base or {}), name: value, "lang": lang})
+            href = "/claims?" + urlencode({**(base or {}), name: [value], "lang": lang},
+                                          doseq=True)
             rows.append(Bar(value_label(name, value, lang), count, href))
         if not rows:
             continue
@@ -138,15 +149,16 @@ def claims_page() -> Response:
         if name == "period":
             values = sorted(found[name].items())
         facets.append({"name": name, "label": WORDS[lang]["claim_facet_" + name],
-                       "chosen": chosen.get(name),
+                       "chosen": chosen.get(name, []),
                        "values": [{"value": v, "count": n, "label": value_label(name, v, lang),
-                                   "href": with_args(**{name: None if chosen.get(name) == v
-                                                        else v})} for v, n in values]})
+                                   "href": _toggled(chosen, name, v)} for v, n in values]})
     query = sparql(chosen)
     other = "fr" if lang == "en" else "en"
     html = render_template(
         "claims.html", lang=lang, words=WORDS[lang], rows=rows, facets=facets, chosen=chosen,
-        chosen_labels={k: value_label(k, v, lang) for k, v in chosen.items()},
+        pills=[{"facet": name, "label": value_label(name, value, lang),
+                "href": _toggled(chosen, name, value)}
+               for name, values in chosen.items() for value in values],
         paging=paging.links(len(selected)), with_args=with_args,
         downloads={"csv": with_args(format="csv"), "json": with_args(format="json"),
                    "excel": with_args(format="csv", **{"for": "excel"})},

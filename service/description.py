@@ -75,6 +75,8 @@ class SourceLink(Link):
     """The bibliographic facts of a source."""
 
     title: str
+    title_lang: str | None = field(default=None, metadata=_doc(
+        "the language of title, when known"))
     date: str | None = None
     language: str | None = None
     part_of: str | None = None

@@ -65,6 +65,11 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_claim_kind": "Claim kind", "facet_confidence": "Confidence",
         "facet_trend": "Trend", "facet_all": "any",
         "timeline": "Control measures over time", "measure": "measure",
+        "other_name": "other name",
+        "in_no_subclass": "in no subclass: {n}",
+        "counted_twice": "the subclasses count {n} more: some individuals are in several",
+        "timeline_of": "Control measure timeline: {name}",
+        "neighbourhood_of": "Neighbourhood: {name}",
         "duties_only": "duties only", "regulates": "applies to", "as_of": "status as of",
         # Punctuation: French puts a no-break space before : ; ? ! and inside « ».
         "colon": ":", "semicolon": ";", "question": "?", "open_quote": "“", "close_quote": "”",
@@ -128,6 +133,12 @@ WORDS: dict[str, dict[str, str]] = {
         "facet_claim_kind": "Type d\u2019affirmation", "facet_confidence": "Confiance",
         "facet_trend": "Tendance", "facet_all": "toutes",
         "timeline": "Mesures de contrôle dans le temps", "measure": "mesure",
+        "other_name": "autre nom",
+        "in_no_subclass": "sans sous-classe\u202f: {n}",
+        "counted_twice": "les sous-classes en comptent {n} de plus\u202f: certains individus "
+                         "relèvent de plusieurs",
+        "timeline_of": "Chronologie des mesures de contrôle\u202f: {name}",
+        "neighbourhood_of": "Voisinage\u202f: {name}",
         "duties_only": "obligations seules", "regulates": "s\u2019applique à",
         "as_of": "statut à la date du",
         "colon": "\u202f:", "semicolon": "\u202f;", "question": "\u202f?",
@@ -207,6 +218,8 @@ CHROME_FRENCH: dict[str, str] = {
     "Fix prefixes": "Corriger les préfixes", "Stop query": "Arrêter la requête",
     "No results": "Aucun résultat", "Add": "Ajouter", "Loading": "Chargement",
     "Showing 0 to 0 of 0 entries": "Aucune ligne",
+    "No data available in table": "Aucune donnée dans le tableau",
+    "No matching records found": "Aucune ligne ne correspond au filtre",
     "Try query in a new browser window": "Essayer la requête dans une nouvelle fenêtre",
     # Swagger UI
     "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
@@ -230,11 +243,30 @@ CHROME_FRENCH_PATTERNS: tuple[tuple[str, dict[str, str]], ...] = (
     (r"^(\d+) results? in ([\d.]+) seconds?$",
      {"one": "{1} résultat en {2} s", "other": "{1} résultats en {2} s"}),
     (r"^Response in ([\d.]+) seconds?$", {"other": "Réponse en {1} s"}),
-    (r"^Showing (\d+) to (\d+) of (\d+) entries$", {"other": "Lignes {1} à {2} sur {3}"}),
+    (r"^Showing (\d+) to (\d+) of (\d+) entr(?:y|ies)$", {"other": "Lignes {1} à {2} sur {3}"}),
+    (r"^Showing (\d+) to (\d+) of (\d+) entr(?:y|ies) "
+     r"\(filtered from (\d+) total entr(?:y|ies)\)$",
+     {"other": "Lignes {1} à {2} sur {3} (filtrées parmi {4})"}),
+    (r"^Could not render results with the (.+) plugin, the results currently are rendered "
+     r"with the (.+) plugin\.$",
+     {"other": "Ces résultats ne peuvent pas être montrés dans la vue {1}\u202f: "
+               "ils sont montrés dans la vue {2}."}),
+    (r"^Could not render results with the (.+) plugin, the results currently are rendered "
+     r"with the (.+) plugin\. See$",
+     {"other": "Ces résultats ne peuvent pas être montrés dans la vue {1}\u202f: "
+               "ils sont montrés dans la vue {2}. Voir"}),
+    # The service's own error for a query the engine cannot read: the engine's words follow.
+    (r"^(?:query|update) syntax error: ([\s\S]+)$",
+     {"other": "Erreur de syntaxe dans la requête\u202f: {1}"}),
     (r"^Shows (.+) view$", {"other": "Montrer la vue {1}"}),
     (r"^View documentation of (.+)$", {"other": "Documentation de la vue {1}"}),
     (r"^(.+): Activate to sort$", {"other": "{1}\u202f: cliquer pour trier"}),
 )
+# The columns YASR gives the triples of a CONSTRUCT or DESCRIBE answer (not a SELECT's
+# variables, which keep the names the query gave them).
+TRIPLE_COLUMNS: dict[str, dict[str, str]] = {
+    "fr": {"subject": "sujet", "predicate": "prédicat", "object": "objet"},
+}
 # The names of the query editor's own result views (service/static/js/result-views.js).
 VIEW_WORDS: dict[str, dict[str, str]] = {
     "en": {"chart": "Chart", "map": "Map", "table": "Table", "latitude": "latitude",
@@ -471,6 +503,7 @@ def chrome_words(lang: str) -> dict[str, object]:
     if lang == "fr":
         words["exact"] = CHROME_FRENCH
         words["patterns"] = [[pattern, forms] for pattern, forms in CHROME_FRENCH_PATTERNS]
+        words["triple_columns"] = TRIPLE_COLUMNS[lang]
     return words
 
 

@@ -16,6 +16,7 @@ from kg.docs import anchor
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
+from kg.search.query import control_character
 from kg.store import Backend
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
@@ -119,12 +120,13 @@ def entity(kind: str, slug: str) -> Response:
 
     charts = []
     if described.claims_stated:
-        chosen = {"source": found.id}
+        chosen = {"source": [found.id]}
         facets = ("kind", "trend", "confidence")
         charts = claim_charts(aggregate_counts(backend, facets, chosen), lang, facets, chosen)
     return _page("entity.html", lang, alternates, entity=described, forms=forms,
                  picture=Markup(svg(described, more=more, words=words)),  # escaped parts
-                 timeline=Markup(timeline_svg(described.measures, described.label,
+                 timeline=Markup(timeline_svg(described.measures,
+                                              words["timeline_of"].format(name=described.label),
                                               dt.date.today(), lang=lang)),  # escaped parts
                  timeline_rows=timeline_bars(described.measures),
                  charts=charts, switch=f"{path}?lang={other}")
@@ -144,6 +146,8 @@ def search() -> Response:
     _, catalogue = _services()
     lang = page_language()
     text = request.args.get("q", "").strip()[:200]
+    if found_control := control_character(text):
+        raise ServiceError(400, f"the search text holds a control character ({found_control})")
     chosen = {name: value[:300] for name in FACETS
               if (value := request.args.get(name, "").strip())}
     paging = Paging.from_request()
@@ -165,10 +169,14 @@ def search() -> Response:
                "/search?" + urlencode({**{k: v for k, v in chosen.items() if k != name},
                                        "q": text, "lang": lang}) if name in chosen else None)
               for name, values in (found.facets.items() if found else ()) if values]
+    # The name a hit matched, when not its label (which the page shows), in lang if it can.
+    also = {h.entity.iri: shown for h in (found.hits if found else ())
+            if not h.preferred and not h.snippet
+            and (shown := h.entity.matched_in(h.name, lang, text))[0] != h.entity.label(lang)}
     suggestion = None
     if found and found.suggested and found.did_you_mean:
         suggestion = found.suggested.written(found.did_you_mean, lang)
     return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
                  suggestion=suggestion, paging=paging.links(found.total) if found else None,
-                 hits=found.hits if found else [], snippets=snippets,
+                 hits=found.hits if found else [], snippets=snippets, also=also,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

@@ -35,6 +35,8 @@ ROLES_QUERY = f"""SELECT DISTINCT ?place ?role ?by WHERE {{
   UNION {{ ?by <{DMO.aboutPlace}> ?place . ?by <{DMO.aboutRisk}> <{MURDERS}> .
           BIND("murders" AS ?role) }}
   UNION {{ ?by <{DMO.aboutPlace}> ?place . BIND("reported" AS ?role) }}
+  UNION {{ ?by <{DMO.operatesIn}> ?place . FILTER(STRSTARTS(STR(?by), "{DMR}actor/"))
+          BIND("actor" AS ?role) }}
 }}"""
 # Coordinates are facts of the graph, each with the data set it was read from.
 COORDINATES_QUERY = f"""SELECT ?place ?lat ?long ?source ?confidence ?feature WHERE {{
@@ -44,16 +46,19 @@ COORDINATES_QUERY = f"""SELECT ?place ?lat ?long ?source ?confidence ?feature WH
              FILTER(STRSTARTS(STR(?feature), "{GEONAMES}")) }}
 }}"""
 # Roles, most telling first: a place is drawn in the colour of its first role.
-ROLES = ("drive", "murders", "reported")
+ROLES = ("drive", "murders", "reported", "actor")
 ROLE_COLOURS = {"drive": "#2471a3", "murders": "#c0392b", "reported": "#e08e0b",
-                "other": "#9aa3ad"}
+                "actor": "#7d3c98", "other": "#9aa3ad"}
 LEGEND = (*ROLES, "other")
 ROLE_WORDS = {
     "en": {"drive": "Drive points operate here", "murders": "trafficking murders reported",
-           "reported": "claims report on this place", "other": "a place of the graph"},
+           "reported": "claims report on this place",
+           "actor": "an observatory or a service works here", "other": "a place of the graph"},
     "fr": {"drive": "des «\u00a0Drive\u00a0» y opèrent",
            "murders": "meurtres liés aux trafics signalés",
-           "reported": "des affirmations portent sur ce lieu", "other": "un lieu du graphe"},
+           "reported": "des affirmations portent sur ce lieu",
+           "actor": "un observatoire ou un service y travaille",
+           "other": "un lieu du graphe"},
 }
 
 

@@ -107,7 +107,8 @@ def svg(described: EntityDescription, href: str = "/id/{id}",
         more: Callable[[Group], str] | None = None, words: dict[str, str] | None = None) -> str:
     """Return the SVG of the entity and its neighbours grouped by relation, as links."""
     words = words or {"and_more": "and {n} more", "outgoing": "from this entity",
-                      "incoming_link": "to this entity", "legend": "Legend", "colon": ":"}
+                      "incoming_link": "to this entity", "legend": "Legend", "colon": ":",
+                      "neighbourhood_of": "Neighbourhood: {name}"}
     found = groups(described)
     more = more or (lambda g: "#relations" if g.outgoing else "#incoming")
     right, right_x = [g for g in found if g.outgoing], WIDTH - COLUMN - 10
@@ -121,7 +122,7 @@ def svg(described: EntityDescription, href: str = "/id/{id}",
     cx, cy = WIDTH / 2, body_height / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
              f'width="{WIDTH}" height="{height}" role="img" '
-             f'aria-label="{escape(described.label)}" '
+             f'aria-label="{escape(words["neighbourhood_of"].format(name=described.label))}" '
              'font-family="system-ui, sans-serif" font-size="12">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" '

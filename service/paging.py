@@ -66,12 +66,13 @@ def choice(name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def with_args(**changes: str | None) -> str:
-    """The current URL with some query parameters set (None removes one), back to page 1."""
-    args = {k: v for k, v in request.args.items() if k != "page"}
+def with_args(**changes: str | list[str] | None) -> str:
+    """The current URL with some query parameters set (None removes one, a list repeats
+    one), back to page 1; a repeated parameter stays repeated."""
+    args: dict[str, list[str]] = {k: v for k, v in request.args.lists() if k != "page"}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
-            args[key] = value
-    return f"{request.path}?{urlencode(args)}" if args else request.path
+            args[key] = [value] if isinstance(value, str) else value
+    return f"{request.path}?{urlencode(args, doseq=True)}" if args else request.path

@@ -13,6 +13,7 @@ from rdflib.namespace import SKOS
 
 from kg.catalogue import EXACT, Catalogue, CatalogueEntry, Hit, fold
 from kg.namespaces import DMO, DMR, OBO, WIKIDATA
+from kg.search.query import control_character
 from kg.store import Backend
 from kg.version import project_version
 from service.errors import ServiceError, json_answer
@@ -334,6 +335,8 @@ def _prefix() -> str:
     prefix = request.args.get("prefix", "")
     if not prefix.strip():
         raise BadRequest("'prefix' is required")
+    if found := control_character(prefix):
+        raise BadRequest(f"'prefix' holds a control character ({found})")
     return prefix[:200]
 
 

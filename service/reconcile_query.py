@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.search.query import control_character
+
 MAX_LIMIT = 50
 # Longer than any name; the search engine is not asked to parse a page of text.
 MAX_QUERY_CHARS = 500
@@ -99,6 +101,8 @@ def read_query(raw: Any) -> Query:
         raise BadQuery("'query' is a string")
     if len(text) > MAX_QUERY_CHARS:
         raise BadQuery(f"'query' is at most {MAX_QUERY_CHARS} characters")
+    if found := control_character(text):
+        raise BadQuery(f"'query' holds a control character ({found})")
     strict = raw.get("type_strict")
     if strict is not None and strict not in TYPE_STRICT:
         raise BadQuery(f"'type_strict' is one of {', '.join(TYPE_STRICT)}")

@@ -95,11 +95,17 @@ def texts(values: Iterable[Value]) -> dict[str, str]:
     return found
 
 
+def pick_tag(by_lang: dict[str, str], lang: str) -> str | None:
+    """The language tag of the text pick chooses ('' for untagged), or None when none."""
+    other = "fr" if lang == "en" else "en"
+    return next((tag for tag in (lang, other, "") if by_lang.get(tag)),
+                next(iter(by_lang), None))
+
+
 def pick(by_lang: dict[str, str], lang: str) -> str | None:
     """Choose the text in lang, else the other language, else any."""
-    other = "fr" if lang == "en" else "en"
-    return by_lang.get(lang) or by_lang.get(other) or by_lang.get("") or (
-        next(iter(by_lang.values())) if by_lang else None)
+    tag = pick_tag(by_lang, lang)
+    return by_lang[tag] if tag is not None else None
 
 
 def identifier(iri: str, match: str) -> Identifier | None:
@@ -282,10 +288,14 @@ class Resources:
         link = self.link(iri, lang)
         publishers = out.get(DCTERMS_PUBLISHER, [])
         derived = out.get(PROV_WASDERIVEDFROM, [])
+        titles, language = texts(out.get(DCTERMS_TITLE, [])), first(out, DCTERMS_LANGUAGE)
+        tag = pick_tag(titles, lang)
         return SourceLink(
             iri=iri, id=link.id, label=link.label,
-            title=pick(texts(out.get(DCTERMS_TITLE, [])), lang) or link.label,
-            date=first(out, DCTERMS_DATE), language=first(out, DCTERMS_LANGUAGE),
+            title=pick(titles, lang) or link.label,
+            # An untagged title is in the source's language.
+            title_lang=(tag or language or None) if tag is not None else lang,
+            date=first(out, DCTERMS_DATE), language=language,
             part_of=first(out, DCTERMS_ISPARTOF),
             citation=first(out, DCTERMS_BIBLIOGRAPHICCITATION), url=first(out, SCHEMA_URL),
             creators=self.links(out.get(DCTERMS_CREATOR, []), lang),

@@ -176,7 +176,9 @@ def svg(measures: list[Measure], title: str, today: dt.date,
         end = x(row["end"]) if row["end"] else x(dt.date(last, 1, 1))
         # A bar is named by its measure: several measures rest on one text.
         text = row["label"]
-        title_text = f'{text} ({period(row, lang)})'
+        # A label that names its own period (to tell two measures apart) is not told it twice.
+        when = f"({period(row, lang)})"
+        title_text = text if text.endswith(when) else f"{text} {when}"
         if row["instruments"]:
             title_text += (f'. {words["established_by"].capitalize()} '
                            + (words["semicolon"] + " ").join(row["instruments"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import tantivy
@@ -17,6 +18,15 @@ EXACT, PREFIX, WORDS, SUBSTRING, TEXT, FUZZY = 6, 5, 4, 3, 2, 1
 # does, then words a few edits away.
 BASE = 8.0
 _META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of a search text (a NUL, an escape…) written as U+XXXX, or
+    None; tabs and line breaks are spaces to a search and may stay."""
+    for char in text:
+        if char not in "\t\n\r" and unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X}"
+    return None
 
 
 def escape(text: str) -> str:

@@ -27,7 +27,10 @@
             list.replaceChildren.apply(list, body.suggestions.map(function (s) {
               var option = document.createElement("option");
               option.value = s.label;
-              option.label = s.kind_label + (s.matched !== s.label ? " · " + s.matched : "");
+              // A name in another language than the page's is followed by that language's
+              // code: an option's label cannot mark a part of itself with lang.
+              var other = s.matched_lang && s.matched_lang !== lang ? " (" + s.matched_lang + ")" : "";
+              option.label = s.kind_label + (s.matched !== s.label ? " · " + s.matched + other : "");
               links[s.label] = s.url;
               return option;
             }));

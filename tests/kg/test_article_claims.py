@@ -83,6 +83,18 @@ def test_f6_cities_read_as_reporting_sites(kg_graph: Graph, article: str) -> Non
     assert "not the full extent" in notes
 
 
+def test_f6_reads_rennes_and_bordeaux_as_the_new_cities(kg_graph: Graph, article: str) -> None:
+    # « non plus seulement Marseille et Lille, Rennes ou Bordeaux sont également marqués »
+    assert "non plus seulement Marseille et Lille, Rennes ou Bordeaux sont également" in article
+    f6 = claim(kg_graph, "F6")
+    french = {str(t) for t in kg_graph.objects(f6, RDFS.label) if t.language == "fr"}
+    assert french == {"Hausse sans précédent des meurtres liés aux trafics, désormais aussi à "
+                      "Rennes et Bordeaux, et non plus seulement à Marseille et Lille"}
+    summaries = " ".join(str(s) for s in kg_graph.objects(f6, DMO.summary))
+    assert "non plus seulement Marseille et Lille" in summaries
+    assert "Outre Marseille, Lille" not in summaries
+
+
 def test_the_commenter_is_not_made_a_physician(kg_graph: Graph) -> None:
     definitions = " ".join(str(d) for d in kg_graph.objects(DMR["actor/f-chassaing"],
                                                              SKOS.definition))

@@ -91,6 +91,12 @@ def duplicate_id(layout: Layout) -> list[str]:
     return ["places.yaml:", "'place/metz' is already defined at", "places.yaml:"]
 
 
+def duplicate_ref(layout: Layout) -> list[str]:
+    _replace(layout, "claims-regulation.yaml", "ref: R7", "ref: R8")
+    return ["claims-regulation.yaml:", "(claim/un-1961-schedule-ii-codeine)", "field 'ref'",
+            "ref 'R8' is already given to", "claims-regulation.yaml:"]
+
+
 def bad_slug(layout: Layout) -> list[str]:
     _replace(layout, "places.yaml", "id: place/lyon", "id: place/Lyon City")
     return ["places.yaml:", "entities[11]", "field 'id'", "String should match pattern"]
@@ -153,6 +159,7 @@ BREAKAGES: dict[str, Breakage] = {
     "wrong range": wrong_range,
     "unknown property": unknown_property,
     "duplicate id": duplicate_id,
+    "duplicate ref": duplicate_ref,
     "bad slug": bad_slug,
     "unknown field": unknown_field,
 }

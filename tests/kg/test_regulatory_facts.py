@@ -218,7 +218,7 @@ def claims(graph: Graph, ref: str) -> list[URIRef]:
 
 
 def test_regulatory_claims_credit_the_sources_read(kg_graph: Graph) -> None:
-    for ref in ("R5", "R6", "R7", "R8"):
+    for ref in ("R5", "R6", "R7", "R8", "R10"):
         assert claims(kg_graph, ref)
         for claim in claims(kg_graph, ref):
             source = kg_graph.value(claim, DMO.statedIn)
@@ -291,7 +291,7 @@ def test_claims_credit_the_documents_that_say_them(kg_graph: Graph) -> None:
     assert kg_graph.value(r1, DMO.statedIn) == DMR["source/senat-qe-35603-2002"]
     assert DMR["source/ansm-2017-01-26-ketamine"] in set(kg_graph.objects(r1, DMO.corroboratedBy))
     # UN Commentary, list of Schedule I: cannabis, coca leaf, cocaine.
-    for claim in claims(kg_graph, "R6"):
+    for claim in claims(kg_graph, "R6") + claims(kg_graph, "R10"):
         assert kg_graph.value(claim, DMO.statedIn) == DMR[
             "source/un-commentary-single-convention-schedules"]
     # WHO ECDD 2019: "Preparations of codeine listed in Schedule III"; Schedule II not read.

@@ -75,6 +75,18 @@ def test_search_boxes_suggest_names_as_typed(chromium: Browser,
     shown = page.locator("header datalist option").evaluate_all("os => os.map(o => o.label)")
     assert "réglementation" in shown and "affirmation" in shown, shown
     assert not [label for label in shown if "regulation" in label or "Ketamine" in label]
+    # A name matched in French is preferred; one written only in English says so.
+    box.fill("")
+    box.press_sequentially("coc", delay=40)
+    page.wait_for_selector('header datalist option[value="crack"]', state="attached",
+                           timeout=10_000)
+    shown = page.locator("header datalist option").evaluate_all("os => os.map(o => o.label)")
+    assert "substance · cocaïne basée" in shown, shown
+    assert "canal · Cocaine Call Centers (en)" in shown, shown
+    box.fill("")
+    box.press_sequentially("kéta", delay=40)
+    page.wait_for_selector('header datalist option[value="kétamine"]', state="attached",
+                           timeout=10_000)
     # A suggestion picked from the list opens its page.
     box.evaluate("(b) => { b.value = 'kétamine'; "
                  "b.dispatchEvent(new InputEvent('input', {inputType: "

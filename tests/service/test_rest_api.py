@@ -181,7 +181,7 @@ def test_sources_list(live_server: LiveServer) -> None:
 
 @pytest.mark.parametrize(
     ("params", "refs"),
-    [({"substance": "substance/crack"}, {"F10", "F11", "R6"}),
+    [({"substance": "substance/crack"}, {"F10", "F11", "R10"}),
      ({"kind": "Opinion"}, {"F20", "F23", "F24", "F27", "F28"}),
      ({"trend": "marginal"}, {"F13"}),
      ({"place": "place/lille", "trend": "strongly-increasing"}, {"F6"}),

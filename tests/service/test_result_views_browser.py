@@ -156,3 +156,37 @@ def test_the_api_docs_answers_speak_french_and_ask_in_french(chromium: Browser,
     assert not {"Details", "Response body", "Download", "Example Value", "Schema"} & shown
     assert "Règle l\u2019en-tête Accept" in search.inner_text()
     context.close()
+
+
+def test_the_editor_answers_and_errors_speak_french(chromium: Browser,
+                                                    live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "dmkg_lang", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+
+    def shown(query: str, view: str, waited: str) -> str:
+        run(page, live_server.url, query, view)
+        page.locator(f".yasr:visible {waited}").first.wait_for(timeout=20_000)
+        page.wait_for_timeout(300)  # the rewording follows the drawing
+        return page.locator(".yasr:visible").first.inner_text()
+
+    # The engine's words stay as they are, introduced in French.
+    said = shown("SELECT * WHERE { ?s ?p }", "table", ".errorResult pre")
+    assert "Erreur de syntaxe dans la requête\u202f: error at 1:25: expected OPTIONAL" in said
+    assert "query syntax error" not in said
+    # A CONSTRUCT's triples get French column names; a SELECT's variables keep theirs.
+    said = shown("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", "table", "thead")
+    columns = page.locator(".yasr:visible thead th").all_inner_texts()
+    assert [c.strip() for c in columns if c.strip()] == ["sujet", "prédicat", "objet"]
+    assert "Lignes 1 à 1 sur 1" in said and "entry" not in said
+    shown("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object } LIMIT 1",
+          "table", "thead")
+    columns = page.locator(".yasr:visible thead th").all_inner_texts()
+    assert [c.strip() for c in columns if c.strip()] == ["subject", "predicate", "object"]
+    # An empty answer, and a view that cannot draw it.
+    said = shown("SELECT ?s WHERE { ?s <urn:none> ?o }", "chart", ".dt-empty")
+    assert "Aucune donnée dans le tableau" in said and "No data available" not in said
+    assert ("Ces résultats ne peuvent pas être montrés dans la vue Graphique\u202f: "
+            "ils sont montrés dans la vue Tableau.") in said
+    assert "Could not render" not in said
+    context.close()

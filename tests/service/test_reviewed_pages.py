@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -211,3 +212,157 @@ def test_the_ontology_page_lists_terms_by_the_readers_names(live_server: LiveSer
         names = re.findall(r"<h3>([^<]+?) <span", classes)
         assert len(names) > 10
         assert names == sorted(names, key=lambda n: n.casefold().replace("é", "e")), lang
+
+
+def test_each_picture_is_named_by_what_it_shows(live_server: LiveServer) -> None:
+    page = get(live_server, "/id/substance/cocaine").text
+    names = re.findall(r'<svg [^>]*role="img" aria-label="([^"]+)"', page)
+    assert "Chronologie des mesures de contrôle\u202f: cocaïne" in names
+    assert "Voisinage\u202f: cocaïne" in names
+    assert len(names) == len(set(names))
+    english = request("GET", f"{live_server.url}/id/substance/cocaine?lang=en").text
+    assert 'aria-label="Neighbourhood: cocaine"' in english
+
+
+def test_a_time_line_title_tells_the_period_once(live_server: LiveServer) -> None:
+    titles = re.findall(r"<title>([^<]+)</title>", get(live_server, "/timeline").text)
+    periods = [re.findall(r"\((?:de |du |depuis |jusqu)[^)]*\)", title) for title in titles]
+    assert periods and all(len(found) == len(set(found)) for found in periods)
+    assert any(title.startswith("Préparations injectables de kétamine sur la liste I "
+                                "(de 1997 au 24 avril 2017). ") for title in titles)
+
+
+def test_search_texts_with_control_characters_are_refused_alike(
+        live_server: LiveServer) -> None:
+    reconcile = "/reconcile?" + urlencode({"queries": json.dumps({"q0": {"query": "coca\x00"}})})
+    for path in ("/search?q=%00", "/search?q=coca%1Bine", "/api/search?q=%00",
+                 "/api/suggest?q=coc%00", reconcile, "/reconcile/suggest/entity?prefix=%00",
+                 "/browse/substance?q=%00"):
+        reply = get(live_server, path)
+        assert reply.status == 400, path
+        assert b"\x00" not in reply.body and b"\x1b" not in reply.body, path
+        assert "control character (U+00" in reply.text, path
+    # Tabs and line breaks are spaces to a search.
+    assert get(live_server, "/search?q=coca%09%C3%AFne").status == 200
+
+
+def _claims(server: LiveServer, query: str) -> tuple[set[str], dict[str, list[str]]]:
+    body = json.loads(get(server, f"/claims?{query}&format=json").body)
+    assert body["total"] == len(body["results"])
+    return {row["id"] for row in body["results"]}, body["filters"]
+
+
+def test_a_facet_given_twice_keeps_claims_having_either_value(live_server: LiveServer) -> None:
+    cocaine, _ = _claims(live_server, "substance=substance/cocaine")
+    crack, _ = _claims(live_server, "substance=substance/crack")
+    both, filters = _claims(live_server,
+                            "substance=substance/cocaine&substance=substance/crack")
+    assert crack - cocaine and both == cocaine | crack
+    assert filters == {"substance": ["substance/cocaine", "substance/crack"]}
+    # Across facets the values still narrow: each kind alone, then both kinds with a source.
+    opinions, _ = _claims(live_server, "kind=Opinion")
+    facts, _ = _claims(live_server, "kind=RegulatoryFact")
+    assert _claims(live_server, "kind=Opinion&kind=RegulatoryFact")[0] == opinions | facts
+    years = _claims(live_server, "period=2001&period=2016")[0]
+    assert years == _claims(live_server, "period=2001")[0] | _claims(live_server,
+                                                                     "period=2016")[0]
+    # The page names both values, each removable alone, and its SPARQL finds the same claims.
+    page = get(live_server, "/claims?substance=substance/cocaine&substance=substance/crack").text
+    pills = re.findall(r'<a class="pill" href="([^"]+)" title="\u00d7">'
+                       r"substance\u202f: ([^<]+) \u00d7", page)
+    assert [(label, href.replace("&amp;", "&")) for href, label in pills] == [
+        ("cocaïne", "/claims?substance=substance%2Fcrack"),
+        ("crack", "/claims?substance=substance%2Fcocaine")]
+    query = page.split('<pre class="sparql">')[1].split("</pre>")[0]
+    query = query.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"')
+    reply = request("GET", f"{live_server.url}/sparql?" + urlencode({"query": query}),
+                    headers={"Accept": "application/sparql-results+json"})
+    found = {b["claim"]["value"].rsplit("/id/", 1)[1]
+             for b in json.loads(reply.body)["results"]["bindings"]}
+    assert found == both
+
+
+def _results(page: str) -> str:
+    return page.split('<ol class="results">')[1].split("</ol>")[0]
+
+
+def test_french_results_show_french_names_and_mark_the_others(live_server: LiveServer) -> None:
+    for text in ("canabis", "kétamine"):
+        results = _results(get(live_server, "/search?" + urlencode({"q": text})).text)
+        # No name shown as if quoted, and no English label beside the French one.
+        names = re.findall(r'<span class="muted">(.*?)</span>\n', results)
+        assert names and not [n for n in names if "«" in n], text
+        assert "The call-centre system" not in results and "ketamine medicines" not in results
+    results = _results(get(live_server, "/search?q=k%C3%A9tamine").text)
+    assert 'autre nom\u202f: <span class="matched">kétamine injectable</span>' in results
+    # A name only written in English is marked as English.
+    results = _results(get(live_server, "/search?q=freebase").text)
+    assert 'autre nom\u202f: <span class="matched" lang="en">freebase</span>' in results
+    # Suggestions as typed: a French name matching the letters before an English one.
+    reply = get(live_server, "/api/suggest?q=coc&lang=fr")
+    found = {s["id"]: (s["matched"], s["matched_lang"])
+             for s in json.loads(reply.body)["suggestions"]}
+    assert found["substance/crack"] == ("cocaïne basée", "fr")
+    assert found["channel/sms-ordering"] == ("Cocaine Call Centers", "en")
+
+
+def test_a_cut_excerpt_says_so_and_closes_its_quotation(live_server: LiveServer) -> None:
+    results = _results(get(live_server, "/search?q=archives").text)
+    excerpt = results.split('<blockquote class="snippet">')[1].split("</blockquote>")[0]
+    assert excerpt.startswith("« encore un registre") and excerpt.endswith("…\u00a0»")
+    assert "<b>archives</b>" in excerpt
+
+
+def test_an_english_source_title_is_marked_english_on_french_pages(
+        live_server: LiveServer) -> None:
+    title = "Commentary on the Single Convention on Narcotic Drugs, 1961 \u2013 Schedules"
+    link = 'href="/id/source/un-commentary-single-convention-schedules?lang={}"'
+    for path in ("/id/claim/un-1961-schedule-i",
+                 "/claims?source=source/un-commentary-single-convention-schedules"):
+        page = get(live_server, path).text
+        assert f'{link.format("fr")} lang="en">{title}</a>' in page, path
+        english = request("GET", f"{live_server.url}{path}{'&' if '?' in path else '?'}"
+                                 "lang=en").text
+        assert f'{link.format("en")}>{title}</a>' in english, path
+    reply = request("GET", f"{live_server.url}/api/entities/claim/un-1961-schedule-i?lang=fr")
+    assert json.loads(reply.body)["claim"]["source"]["title_lang"] == "en"
+
+
+def test_every_place_drawn_on_the_map_has_its_role(live_server: LiveServer) -> None:
+    rows = json.loads(get(live_server, "/map?format=json").body)
+    drawn = {row["id"]: row for row in rows if row["drawn"]}
+    assert drawn and all(row["roles"] for row in drawn.values())
+    # Lyon and Metz are TREND sites: the graph says the TREND systems operate there.
+    for city in ("place/lyon", "place/metz"):
+        assert drawn[city]["roles"] == ["actor"]
+        assert drawn[city]["by"]["actor"] == ["actor/trend-sintes"]
+    page = get(live_server, "/map").text
+    table = page.split('<tr data-place="place/metz">')[1].split("</tr>")[0]
+    assert "un observatoire ou un service y travaille\u202f: " in table
+    assert "Dispositifs TREND et SINTES de l\u2019OFDT</a>" in table
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    role_cells = [row.split("<td>")[3] for row in body.split("<tr ")[1:]]
+    assert role_cells and all(cell.startswith("<div>") for cell in role_cells)
+    picture = page.split('<figure class="map">')[1].split("</figure>")[0]
+    assert 'fill="#9aa3ad" stroke="#fff"' not in picture  # no grey marker left
+
+
+def test_the_class_tree_counts_add_up_as_shown(live_server: LiveServer) -> None:
+    tree = json.loads(get(live_server, "/browse?format=json").body)["classes"]
+
+    def walk(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [m for n in nodes for m in (n, *walk(n["subclasses"]))]  # type: ignore[arg-type]
+
+    nodes = walk(tree)
+    for node in nodes:
+        below = node["subclasses"]
+        if below:
+            shown = sum(c["count"] for c in below)  # type: ignore[attr-defined]
+            assert shown + node["in_no_subclass"] - node["counted_twice"] == node["count"], node
+    source = next(n for n in nodes if n["name"] == "Source")
+    assert "LegalInstrument" in [c["name"] for c in source["subclasses"]]  # type: ignore[attr-defined]
+    page = get(live_server, "/browse").text
+    substance = page.split('href="/browse/class/Substance?lang=fr">')[1].split(
+        'href="/browse/class/Actor?lang=fr"')[0]
+    assert "sans sous-classe\u202f: 1" in substance
+    assert "les sous-classes en comptent 6 de plus" in substance

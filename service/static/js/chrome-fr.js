@@ -29,6 +29,12 @@
   // .CodeMirror), answers, and the API's own descriptions, examples and response bodies.
   var SKIP = ".CodeMirror-lines, pre, code, .dataTable tbody, .dmkg-chart, .dmkg-map, " +
              ".markdown, .renderedMarkdown, .headerline";
+  // Inside those, still chrome: an empty table's message, and the introduction of the
+  // service's error message (the engine's own words after it are kept).
+  var CHROME_INSIDE = ".dt-empty, .errorResult pre";
+  // The columns of an answer made of triples (editor.js marks its panel data-answer="ttl").
+  var TRIPLES = '[data-answer="ttl"] thead';
+  var COLUMNS = WORDS.triple_columns || {};
 
   function french(text) {
     var trimmed = text.trim();
@@ -48,7 +54,10 @@
     var node = root;
     while (node) {
       var element = node.nodeType === 1 ? node : node.parentElement;
-      if (!(element && element.closest(SKIP))) {
+      if (element && node.nodeType === 3 && element.closest(TRIPLES)
+          && Object.prototype.hasOwnProperty.call(COLUMNS, node.nodeValue.trim())) {
+        node.nodeValue = node.nodeValue.replace(node.nodeValue.trim(), COLUMNS[node.nodeValue.trim()]);
+      } else if (!(element && element.closest(SKIP) && !element.closest(CHROME_INSIDE))) {
         if (node.nodeType === 3) {
           var said = french(node.nodeValue);
           if (said !== null) { node.nodeValue = said; }

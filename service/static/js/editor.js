@@ -99,9 +99,21 @@
         timer = setTimeout(function () { tab.handleYasqeBlur(yasqe); }, 200);
       });
     }
-    keep(yasgui.getTab());
-    yasgui.on("tabSelect", function (_, id) { setTimeout(function () { keep(yasgui.getTab(id)); }); });
-    yasgui.on("tabAdd", function (_, id) { setTimeout(function () { keep(yasgui.getTab(id)); }); });
+    // Each results panel says which kind of answer it draws (ttl: the triples of a CONSTRUCT
+    // or DESCRIBE), before drawing it, so that js/chrome-fr.js names a triple's columns but
+    // leaves a SELECT's variables as the query named them.
+    function mark(tab) {
+      var yasr = tab && tab.getYasr();
+      if (!yasr || yasr.dmkgMarked) { return; }
+      yasr.dmkgMarked = true;
+      yasr.on("draw", function () {
+        yasr.rootEl.setAttribute("data-answer", yasr.results ? yasr.results.getType() || "" : "");
+      });
+    }
+    function watch(tab) { keep(tab); mark(tab); }
+    watch(yasgui.getTab());
+    yasgui.on("tabSelect", function (_, id) { setTimeout(function () { watch(yasgui.getTab(id)); }); });
+    yasgui.on("tabAdd", function (_, id) { setTimeout(function () { watch(yasgui.getTab(id)); }); });
     window.addEventListener("pagehide", function () {
       var tab = yasgui.getTab();
       if (tab && tab.getYasqe()) { tab.handleYasqeBlur(tab.getYasqe()); }
