@@ -34,7 +34,9 @@ def test_a_write_cut_by_a_stop_is_audited_as_interrupted(tmp_path: Path) -> None
     seed.write_text("<urn:seed> <urn:p> \"1\" .\n", encoding="utf-8")
     body = "".join(f"<urn:s{n}> <urn:p> \"a value of some length {n}\" .\n"
                    for n in range(200_000)).encode()
-    settings = {**writable_settings(tmp_path), "MAX_REQUEST_BYTES": str(64 << 20)}
+    # A time limit the write fits in (else it is refused at once, from the pace of commits).
+    settings = {**writable_settings(tmp_path), "MAX_REQUEST_BYTES": str(64 << 20),
+                "QUERY_TIMEOUT": "120"}
     with LiveServer(tmp_path, args=(f"--data={seed}=urn:seed-graph",),
                     settings=settings) as server:
         answers: list[object] = []
