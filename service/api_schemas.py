@@ -38,6 +38,11 @@ class OntologyClass(validate.Validator):
         return validate.OneOf(self.choices)(value)
 
 
+# What PlainText admits, as the OpenAPI document states it (control characters other than
+# tab and line breaks excluded).
+PLAIN_TEXT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+
+
 class PlainText(validate.Validator):
     """Text with no control characters (a NUL, an escape…)."""
 
@@ -139,7 +144,8 @@ class PageArgs(Schema):
 class SearchArgs(PageArgs):
     q = fields.String(required=True, validate=[validate.Length(min=1, max=200), PlainText()],
                       metadata={"description": "text to find in names, any language, any case, "
-                                               "with or without accents"})
+                                               "with or without accents",
+                                "pattern": PLAIN_TEXT})
     type = fields.List(fields.String(validate=OntologyClass()),
                        load_default=list,
                        metadata={"description": "keep entities of these DMO classes"})
@@ -159,7 +165,8 @@ class SearchArgs(PageArgs):
 
 
 class SuggestArgs(Schema):
-    q = fields.String(required=True, validate=[validate.Length(min=1, max=200), PlainText()])
+    q = fields.String(required=True, validate=[validate.Length(min=1, max=200), PlainText()],
+                      metadata={"description": "the start of a name", "pattern": PLAIN_TEXT})
     lang = LANG
     limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
 

@@ -162,9 +162,10 @@ def run(settings: Settings, host: str, port: int, workers: int | None) -> None:
         "preload_app": application is not None,
         # A worker silent for this long is killed by gunicorn itself, a last resort.
         "timeout": max(30, int(timeout * 3)),
-        # Stopping the server cuts the answers still in hand after 1 s (service/front.py); the
-        # worker then audits the writes it cut (_worker_exit) before the master's deadline.
-        "graceful_timeout": 3,
+        # Stopping the server cuts the answers still in hand after 1 s (service/front.py); a
+        # worker taking writes then audits the writes it cut (_worker_exit) before the master's
+        # deadline. A read-only worker has nothing to audit: 1 s bounds its stop.
+        "graceful_timeout": 3 if writable else 1,
         # Query processes of a local store have no network (see service/isolation.py).
         "post_fork": partial(_post_fork, not remote),
         # X-Forwarded-Proto and the like are believed from these proxies only.
