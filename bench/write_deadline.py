@@ -80,8 +80,8 @@ def measure(base: str, rounds: int) -> dict[str, object]:
             "small_update_median_ms": round(statistics.median(t for _, t in small) * 1000, 1)}
 
 
-def _serve(tree: Path, home: Path, folder: Path) -> Server:
-    """The service of home, its code from tree, writable with TOKEN, limited to LIMIT s."""
+def writable_service(tree: Path, home: Path, folder: Path, limit: float = LIMIT) -> Server:
+    """The service of home, its code from tree, writable with TOKEN, its time limit limit s."""
     (folder / "tokens").write_text(f"bench {TOKEN}\n", encoding="utf-8")
     port = free_port()
     # -P: the code comes from tree only, never from the current folder.
@@ -89,7 +89,7 @@ def _serve(tree: Path, home: Path, folder: Path) -> Server:
                "--host", "127.0.0.1", "--port", str(port)]
     env = {"PYTHONPATH": str(tree), "DMKG_WRITE_TOKENS": str(folder / "tokens"),
            "DMKG_STORE_DIR": str(folder / "store"), "DMKG_AUDIT_LOG": str(folder / "audit"),
-           "DMKG_QUERY_TIMEOUT": str(LIMIT)}
+           "DMKG_QUERY_TIMEOUT": str(limit)}
     return Server(f"dmkg ({tree})", command, "/sparql?format=ntriples", port, env,
                   log=folder / "server.log")
 
@@ -111,7 +111,7 @@ def main() -> None:
     started = os.getloadavg()[0]
     for label, tree in trees:
         with tempfile.TemporaryDirectory() as scratch, \
-                _serve(tree, options.home.resolve(), Path(scratch)) as server:
+                writable_service(tree, options.home.resolve(), Path(scratch)) as server:
             rows.append({"code": label, **measure(server.base, options.rounds)})
             print(rows[-1], flush=True)
     write_rows("write-deadline", f"Writes with a {LIMIT:g} s time limit over HTTP (medians; "

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.servers import Server, free_port
-from bench.write_deadline import TOKEN, _post
+from bench.servers import Server
+from bench.write_deadline import _post, writable_service
 
 LIMIT = 10.0
 TRIPLES = 100_000
@@ -90,18 +89,6 @@ def measure(server: Server) -> list[dict[str, object]]:
     return rows
 
 
-def _serve(tree: Path, home: Path, folder: Path) -> Server:
-    (folder / "tokens").write_text(f"bench {TOKEN}\n", encoding="utf-8")
-    port = free_port()
-    command = [sys.executable, "-P", "-m", "dmkg_cli", "--home", str(home), "serve",
-               "--host", "127.0.0.1", "--port", str(port)]
-    env = {"PYTHONPATH": str(tree), "DMKG_WRITE_TOKENS": str(folder / "tokens"),
-           "DMKG_STORE_DIR": str(folder / "store"), "DMKG_AUDIT_LOG": str(folder / "audit"),
-           "DMKG_QUERY_TIMEOUT": str(LIMIT)}
-    return Server(f"dmkg ({tree})", command, "/sparql?format=ntriples", port, env,
-                  log=folder / "server.log")
-
-
 def main() -> None:
     """Measure this version (and an earlier one); write bench/results/write-outage-*."""
     here = Path(__file__).resolve().parent.parent
@@ -118,7 +105,7 @@ def main() -> None:
     started = os.getloadavg()[0]
     for label, tree in trees:
         with tempfile.TemporaryDirectory() as scratch, \
-                _serve(tree, options.home.resolve(), Path(scratch)) as server:
+                writable_service(tree, options.home.resolve(), Path(scratch), LIMIT) as server:
             for row in measure(server):
                 rows.append({"code": label, **row})
                 print(rows[-1], flush=True)

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.paths import Layout
+from tests.attack.test_write_deadline import size
 from tests.attack.writable import write_settings
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -48,14 +49,6 @@ def put(server: LiveServer, graph: str, body: bytes, mimetype: str) -> Reply:
 def audit(server: LiveServer) -> list[dict[str, object]]:
     path = Path(server.settings["AUDIT_LOG"])
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def size(server: LiveServer, graph: str) -> int:
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    reply = request("GET", f"{server.url}/sparql?query={quote(query)}",
-                    headers={"Accept": "application/sparql-results+json"}, timeout=60)
-    assert reply.status == 200, reply.text
-    return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
 
 
 class Probe:
