@@ -20,12 +20,17 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.store.base import QueryRefused
 from kg.store.hidden_graphs import MERGED_DATASET, MERGED_UNION, visible
 
 GraphTerm = ox.NamedNode | ox.DefaultGraph
 # The key of the union of every graph of the store (whatever graphs it holds).
 UNION = "*"
 KEPT = 8
+# The triples a dataset's merged graph may copy beside its largest graph: the copy is made for
+# a client's query, within its time limit, and kept on disk (KEPT of them), so its cost is
+# bounded for every dataset a client can name.
+MERGE_MAX = 100_000
 
 
 def _pattern(graph: GraphTerm) -> str:
@@ -97,6 +102,12 @@ class MergedGraphs:
         if graphs is None:
             graphs = [ox.DefaultGraph(), *visible(store.named_graphs())]
         core = max(graphs, key=size)
+        copied = sum(size(g) for g in graphs if g != core)
+        if key != UNION and copied > MERGE_MAX:
+            raise QueryRefused(
+                f"the graphs of this dataset share triples, so its default graph is merged as a "
+                f"set; beside its largest graph that would copy {copied:,} triples, more than "
+                f"the {MERGE_MAX:,} merged for a query: name fewer or smaller graphs")
         merged = Merged(name_of(key), core, frozenset(str(g) for g in graphs))
         write(filling(merged.name, core, [g for g in graphs if g != core]))
         evicted: list[str] = []

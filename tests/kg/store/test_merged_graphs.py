@@ -126,3 +126,20 @@ def test_only_the_graphs_that_overlap_are_merged_for_an_update(tmp_path: Path) -
                                "<urn:g:3> USING <urn:g:4> WHERE { SELECT (COUNT(*) AS ?n) "
                                "{ ?s ?p ?o } }").text
     assert "merged-using" not in text  # graphs that share nothing are read as they are
+
+
+def test_a_dataset_merged_for_a_query_copies_a_bounded_number_of_triples(tmp_path: Path) -> None:
+    from kg.store import QueryRefused
+    from kg.store.merged_graphs import MERGE_MAX
+
+    # Beside the largest graph, the others hold MERGE_MAX + 1 triples: too many to copy for
+    # one query (the copy is made within its time limit and kept on disk).
+    backend = seeded(tmp_path, {"urn:g:big": range(0, MERGE_MAX + 10),
+                                "urn:g:a": range(0, MERGE_MAX // 2),
+                                "urn:g:b": range(MERGE_MAX // 2, MERGE_MAX + 1),
+                                "urn:g:c": range(0, 5)})
+    with pytest.raises(QueryRefused, match="name fewer or smaller graphs"):
+        backend.select(COUNT, dataset=DatasetSpec(("urn:g:big", "urn:g:a", "urn:g:b")))
+    assert set(hidden(backend)) - {MERGED_UNION} == set()  # nothing was copied
+    # Within the bound, the dataset is merged as a set.
+    assert number(backend, COUNT, DatasetSpec(("urn:g:big", "urn:g:c"))) == MERGE_MAX + 10
