@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from kg.iri_equivalence import normal_form
 from kg.sparql_reading import ReadQuery
 
 HIDDEN = "urn:dmkg:merged-"
@@ -24,8 +25,17 @@ UPKEEP = "https://w3id.org/dmkg/graph/upkeep"
 
 
 def is_hidden(graph: str) -> bool:
-    """Tell whether a graph IRI names a graph of the store's own making."""
-    return graph.startswith(HIDDEN) or graph == UPKEEP
+    """Tell whether a graph IRI names a graph of the store's own making, in any spelling of
+    it (case, port, percent-encoding, dot segments: RFC 3986; the case of a URN's namespace
+    identifier: RFC 8141)."""
+    if graph.startswith(HIDDEN) or graph == UPKEEP:
+        return True
+    if "%" not in graph and "dmkg" not in graph.lower():
+        return False  # no spelling of either
+    normal = normal_form(graph)
+    if normal[:9].lower() == "urn:dmkg:":
+        normal = "urn:dmkg:" + normal[9:]
+    return normal.startswith(HIDDEN) or normal == UPKEEP
 
 
 def hidden_named(read: ReadQuery, *dataset: Iterable[str]) -> list[str]:

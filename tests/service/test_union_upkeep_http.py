@@ -75,7 +75,11 @@ def test_the_upkeep_graph_answers_403_to_reads_and_writes(writable: LiveServer) 
     assert backup.status == 200 and UPKEEP not in backup.text
 
 
-@pytest.mark.parametrize("graph", [UPKEEP, "urn:dmkg:merged-abc", "urn:dmkg:merged-union"])
+@pytest.mark.parametrize("graph", [
+    UPKEEP, "urn:dmkg:merged-abc", "urn:dmkg:merged-union",
+    # Other spellings of the same graphs (RFC 3986 equivalence, a URN's namespace in capitals).
+    "https://w3id.org/dmkg/graph/%75pkeep", "HTTPS://W3ID.ORG:443/dmkg/graph/./upkeep",
+    "URN:DMKG:merged-abc", "urn:dmkg:merged%2Dabc"])
 def test_no_restore_nor_graph_store_body_names_a_graph_of_the_stores_own(
         writable: LiveServer, graph: str) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -89,6 +93,8 @@ def test_no_restore_nor_graph_store_body_names_a_graph_of_the_stores_own(
         gsp(writable, "POST", "urn:mine", json.dumps(
             {"@id": graph, "@graph": [{"@id": "urn:r", "urn:r": {"@id": "urn:r"}}]}),
             media="application/ld+json"),
+        gsp(writable, "PUT", graph, "<urn:r> <urn:r> <urn:r> ."),
+        update(writable, f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:r> <urn:r> <urn:r> }} }}"),
     ]
     for reply in [restored, *bodies]:
         assert reply.status == 403, reply.text
