@@ -30,8 +30,9 @@ def is_hidden(graph: str) -> bool:
     identifier: RFC 8141)."""
     if graph.startswith(HIDDEN) or graph == UPKEEP:
         return True
-    if "%" not in graph and "dmkg" not in graph.lower():
-        return False  # no spelling of either
+    lowered = graph.lower()
+    if "%" not in graph and "upkeep" not in lowered and "merged" not in lowered:
+        return False  # no spelling of either (most IRIs of a query: no work on the hot path)
     normal = normal_form(graph)
     if normal[:9].lower() == "urn:dmkg:":
         normal = "urn:dmkg:" + normal[9:]
