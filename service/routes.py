@@ -69,7 +69,9 @@ FAMILIES: tuple[Family, ...] = (
     # Their downloads are data, read by programs, also from other sites' pages.
     Family("page-data", ("/browse", "/claims", "/map"), errors=ErrorFormat.JSON, cors=True,
            preflight=READ_ONLY, expose=("Link",), vary=LANGUAGE, formats=("json", "csv")),
-    Family("static", ("/static/", "/favicon.ico")),
+    # A page's own files, each a read of a small file: a browser asks for them on up to six
+    # connections at once, and a refused script breaks the page (the editor, its views).
+    Family("static", ("/static/", "/favicon.ico"), limited=False),
     # Query answers sent by GET are kept too (not those reading the clock or a random number).
     Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
            expose=("DMKG-Cache", "DMKG-Result-Truncated", "DMKG-Result-Limit", "ETag"),
