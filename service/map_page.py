@@ -53,11 +53,11 @@ LEGEND = (*ROLES, "other")
 ROLE_WORDS = {
     "en": {"drive": "Drive points operate here", "murders": "trafficking murders reported",
            "reported": "claims report on this place",
-           "actor": "an observatory or a service works here", "other": "a place of the graph"},
+           "actor": "actors of the graph are active here", "other": "a place of the graph"},
     "fr": {"drive": "des «\u00a0Drive\u00a0» y opèrent",
            "murders": "meurtres liés aux trafics signalés",
            "reported": "des affirmations portent sur ce lieu",
-           "actor": "un observatoire ou un service y travaille",
+           "actor": "des acteurs du graphe y sont actifs",
            "other": "un lieu du graphe"},
 }
 

@@ -338,7 +338,7 @@ def test_every_place_drawn_on_the_map_has_its_role(live_server: LiveServer) -> N
         assert drawn[city]["by"]["actor"] == ["actor/trend-sintes"]
     page = get(live_server, "/map").text
     table = page.split('<tr data-place="place/metz">')[1].split("</tr>")[0]
-    assert "un observatoire ou un service y travaille\u202f: " in table
+    assert "des acteurs du graphe y sont actifs\u202f: " in table
     assert "Dispositifs TREND et SINTES de l\u2019OFDT</a>" in table
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     role_cells = [row.split("<td>")[3] for row in body.split("<tr ")[1:]]
