@@ -12,15 +12,14 @@ from typing import Any
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import format_decimal
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from kg.geo import View, boundary_paths
 from kg.namespaces import DMO, DMR, GEO, GEONAMES
-from service.errors import ServiceError
 from service.i18n import WORDS, minus, page_language
-from service.paging import with_args
+from service.paging import choice, with_args
 from service.services import services
 
 blueprint = Blueprint("map_page", __name__)
@@ -178,9 +177,7 @@ def places(lang: str) -> list[dict[str, Any]]:
 def map_page() -> Response:
     """The map of the places, with the same facts as a table beneath it."""
     lang = page_language()
-    wanted = request.args.get("format")
-    if wanted not in (None, "", "json", "html"):
-        raise ServiceError(400, f"unknown format {wanted!r}: the map is served as html or json")
+    wanted = choice("format", ("html", "json"))
     rows = places(lang)
     if wanted == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=1),

@@ -265,3 +265,14 @@ def test_timelines_for_the_whole_graph_and_per_jurisdiction(live_server: LiveSer
         assert 0 < table.count("<tr><td>") <= int(count)
     assert get(live_server, "/timeline?jurisdiction=substance%2Fketamine").status == 400
     assert "24 avril 2017" in get(live_server, "/timeline?lang=fr").text
+
+
+@pytest.mark.parametrize(("path", "fmt"), [
+    ("/browse", "csv"), ("/browse", "xyz"), ("/browse/substance", "csv"),
+    ("/browse/substance", "xyz"), ("/map", "csv"), ("/map", "xyz"), ("/claims", "xyz"),
+    ("/claims", "ntriples")])
+def test_a_format_a_list_does_not_offer_is_refused_alike(live_server: LiveServer, path: str,
+                                                         fmt: str) -> None:
+    reply = request("GET", f"{live_server.url}{path}?format={fmt}")
+    assert reply.status == 400, (reply.status, reply.text[:200])
+    assert "parameter 'format': expected one of html, " in html.unescape(reply.text)
