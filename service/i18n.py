@@ -221,6 +221,7 @@ CHROME_FRENCH: dict[str, str] = {
     "No data available in table": "Aucune donnée dans le tableau",
     "No matching records found": "Aucune ligne ne correspond au filtre",
     "Try query in a new browser window": "Essayer la requête dans une nouvelle fenêtre",
+    "Press CTRL - <spacebar> to autocomplete": "Ctrl + Espace pour compléter",
     # Swagger UI
     "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
     "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
