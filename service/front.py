@@ -44,13 +44,11 @@ from service.limits import READ_AT, TOO_MANY
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
-from service.writes import GRAPH_STORE
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 30.0
-# A backup sent to /admin/restore, read to a temporary file, may take longer.
-RESTORE = "/admin/restore"
+# A body read to a temporary file (a backup, routes.Family.spooled) may take longer.
 RESTORE_SECONDS = 600.0
 # The longest request line read (a long query is sent by POST), and the bytes and number of
 # header fields: past them the request is refused unread.
@@ -484,9 +482,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 def _writes(scope: dict[str, Any]) -> bool:
     """Tell whether a request is a write, which needs a token (read from its head alone)."""
-    path = scope["path"]
-    return ((path == GRAPH_STORE and scope["method"] in {"PUT", "POST", "DELETE"})
-            or path.startswith("/admin/")
+    return (family(scope["path"]).needs_token(scope["method"])
             or _header(scope, b"content-type").split(";")[0].strip().lower()
             == "application/sparql-update")
 
@@ -535,7 +531,7 @@ class Front:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         started = time.time()
-        restore = scope["path"] == RESTORE and scope["method"] == "POST"
+        restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
             await _send_error(send, refused, _target(scope))

@@ -567,3 +567,17 @@ def test_a_body_too_slow_is_refused_in_every_familys_format(front_server: LiveSe
         for chosen, reply in pool.map(slow, FAMILIES):
             assert reply.status == 408, (chosen.name, reply.status, reply.body[:200])
             check(reply, _one_path_of(chosen), "PUT")
+
+
+@pytest.mark.parametrize("chosen", [f for f in FAMILIES if f.writes], ids=lambda f: f.name)
+def test_each_write_of_the_table_is_refused_before_its_body_without_a_token(
+        writable: LiveServer, chosen: Family) -> None:
+    # The HTTP front reads the table's writes: a client waiting for `100 Continue` gets its
+    # 401 instead, and never sends the body.
+    path = GSP if chosen.name == "graph-store" else chosen.prefixes[0]
+    for method in [m for m in chosen.writes if m != "*"] or ["POST"]:
+        reply = _raw(writable.port, f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Connection: close\r\nExpect: 100-continue\r\n"
+                                    "Content-Length: 5000000\r\n\r\n", timeout=10)
+        assert reply.status == 401, (chosen.name, method, reply.status, reply.body[:200])
+        check(reply, path, method)
