@@ -75,6 +75,7 @@ ERRORS: dict[str, list[Case]] = {
                  # A person using the editor's form without scripts gets a page.
                  (400, "POST", "/sparql", "query=ASK%20%7B", BROWSER | {
                      "Content-Type": "application/x-www-form-urlencoded"}),
+                 (404, "GET", "/sparql/no-such-thing", None, {}),
                  (405, "DELETE", "/sparql", None, {}),
                  (405, "GET", "/sparql?update=CLEAR%20ALL", None, {}),
                  (406, "GET", "/sparql?query=ASK%7B%7D", None, IMAGE),
@@ -111,11 +112,14 @@ ERRORS: dict[str, list[Case]] = {
                        (404, "GET", "/reconcile/no-such-thing", None, {}),
                        (405, "DELETE", "/reconcile", None, {}),
                        (413, "POST", "/reconcile", TOO_BIG, {})],
-    "operator": [(405, "POST", "/health", "", {})],
+    "operator": [(404, "GET", "/ready/no-such-thing", None, {}),
+                 (405, "POST", "/health", "", {})],
     "admin": [(403, "GET", "/admin/backup", None, {}),
+              (404, "GET", "/admin/backup/no-such-thing", None, {}),
               (405, "DELETE", "/admin/backup", None, {})],
     # Refused before its body is read (writes are not enabled).
     "restore": [(403, "POST", "/admin/restore", "x", {}),
+                (404, "GET", "/admin/restore/no-such-thing", None, {}),
                 (405, "GET", "/admin/restore", None, {})],
 }
 # Those that need writes enabled (401 and 415 of the write routes).
@@ -236,16 +240,24 @@ def test_every_route_follows_its_family_on_success_and_error(
         app: Flask, live_server: LiveServer) -> None:
     seen: dict[str, set[int]] = {}
     served_pages: set[str] = set()
+    met: set[tuple[str, int]] = set()  # (family, error status) the walk met
     for path, method in _paths(app):
         body = "" if method in {"POST", "PUT"} else None
         query = ARGUMENTS.get(path, "") if method == "GET" else ""
         reply = request(method, live_server.url + path + query, body)
         check(reply, path, method)
         seen.setdefault(family_of(path).name, set()).add(reply.status)
-        # Errors on the same route: an unknown path below it, and a method it refuses.
+        # Errors on the same route: an unknown path below it, a method it refuses, a media
+        # type it cannot give.
         below = path.rstrip("/") + "/no-such-thing"
-        check(request("GET", live_server.url + below), below)
-        check(request("PATCH", live_server.url + path), path, "PATCH")
+        for where, error in ((below, request("GET", live_server.url + below)),
+                             (path, request("PATCH", live_server.url + path)),
+                             (path + query, request("GET", live_server.url + path + query,
+                                                    headers=IMAGE) if method == "GET" else None)):
+            if error is not None:
+                check(error, where, "PATCH" if error.status == 405 else "GET")
+                if error.status >= 400:
+                    met.add((family_asked(where).name, error.status))
         if method == "GET" and request("GET", live_server.url + path + query,
                                        headers=BROWSER).media_type == "text/html":
             # A family that serves pages answers a person's mistyped address with one.
@@ -263,6 +275,10 @@ def test_every_route_follows_its_family_on_success_and_error(
         assert any(s < 300 for s in seen[chosen.name]) or chosen.needs_token("GET"), chosen
     # The walk did see the pages of each family that has some.
     assert {"pages", "endpoint", "linked-data", "dataset", "api"} <= served_pages, served_pages
+    # Each error status the walk met in a family is one of its error cases.
+    cases = {(name, case[0]) for table in (ERRORS, WRITE_ERRORS)
+             for name, listed in table.items() for case in listed}
+    assert met <= cases, sorted(met - cases)
 
 
 def test_every_answer_written_in_the_cookies_language_varies_on_the_cookie(
