@@ -597,3 +597,30 @@ def test_each_write_of_the_table_is_refused_before_its_body_without_a_token(
                                     "Content-Length: 5000000\r\n\r\n", timeout=10)
         assert reply.status == 401, (chosen.name, method, reply.status, reply.body[:200])
         check(reply, path, method)
+
+
+# A path of each family that reads the store when asked, for the 503 of a store that stopped
+# answering (the families whose answers need none are not in it).
+READS_THE_STORE = {"pages": "/", "page-data": "/claims?format=json",
+                   "endpoint": "/sparql?query=ASK%7B%7D", "linked-data": "/id/substance/ketamine",
+                   "api-lookups": "/api/entities/substance/ketamine", "operator": "/ready"}
+
+
+@pytest.mark.slow  # two servers: the second one's store is the first one's endpoint
+def test_a_store_that_stopped_answering_gives_a_503_in_each_familys_format(
+        tmp_path: Path, built: Layout) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "service").mkdir()
+    store = LiveServer(tmp_path / "store", home=built.root, args=("--store", "memory"))
+    with store, LiveServer(tmp_path / "service", home=built.root,
+                           args=("--store", f"sparql+{store.url}/sparql")) as service:
+        store.__exit__(None, None, None)
+        for name, path in READS_THE_STORE.items():
+            for accept in ("", BROWSER_ACCEPT):
+                if name == "endpoint" and accept:
+                    continue  # a browser gets the query editor, which runs the query itself
+                reply = request("GET", service.url + path, headers={"Accept": accept})
+                assert reply.status == 503, (name, accept, reply.status, reply.body[:200])
+                assert family_asked(path).name == name, path
+                check(reply, path, accept=accept)
+                assert b"cannot be reached" in reply.body, (name, reply.body[:300])
