@@ -136,6 +136,12 @@ def test_the_api_docs_buttons_speak_french(chromium: Browser, live_server: LiveS
     assert "Paramètres" in shown and "Réponses" in shown
     assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
     assert "«\u00a0Essayer\u00a0»" in page.locator("#api-intro").inner_text()
+    # The document's own texts too: its title, summaries and parameter descriptions.
+    assert "Consulter une entité par sa sorte et son identifiant." in shown
+    assert "langue des libellés, à défaut l\u2019autre" in shown
+    assert "Look up an entity" not in page.locator("#swagger-ui").inner_text()
+    page.locator("#swagger-ui .info").first.wait_for(timeout=10_000)
+    assert "API REST de DMKG" in page.locator("#swagger-ui .info").first.inner_text()
     context.close()
 
 
