@@ -18,6 +18,8 @@ from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
 from kg.search.fields import FACETS
 from kg.search.query import control_character
 from kg.store import Backend
+from kg.store.base import iri_text
+from kg.store.rdflib_terms import term_of_value
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
 from service.errors import ServiceError
@@ -71,7 +73,7 @@ def entity_graph(iri: str) -> Graph:
 def entity_quads(iri: str) -> Dataset:
     """Every quad of the store with iri as subject or object, in its named graph."""
     backend, _ = _services()
-    node = URIRef(iri).n3()
+    node = iri_text(iri)
     rows = backend.select("SELECT ?s ?p ?o ?g WHERE { "
                           f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }} UNION "
                           f"{{ GRAPH ?g {{ ?s ?p {node} }} BIND({node} AS ?o) }} }}")
@@ -79,7 +81,9 @@ def entity_quads(iri: str) -> Dataset:
     for prefix, ns in PREFIXES.items():
         dataset.bind(prefix, ns, replace=True)
     for row in rows:
-        dataset.graph(URIRef(row["g"])).add((row["s"], row["p"], row["o"]))
+        # rdflib writes these formats: the values become its terms here, at that edge.
+        dataset.graph(term_of_value(row["g"])).add(
+            (term_of_value(row["s"]), term_of_value(row["p"]), term_of_value(row["o"])))
     return dataset
 
 
