@@ -163,9 +163,10 @@ def search() -> Response:
         "type" if name == "class" else name: value for name, value in chosen.items()}})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
-    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
-    snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
-        if found else {}
+    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>; each with the
+    # language of its texts, marked where it is not the page's.
+    snippets = {h.entity.iri: (Markup(h.snippet), h.snippet_lang)
+                for h in found.hits if h.snippet} if found else {}
     facets = [(name, [(facet_label(catalogue, name, value, lang), count,
                        value == chosen.get(name),
                        "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))
