@@ -45,8 +45,9 @@ ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
 # without intermediate dicts.
 BEFORE = "6528961"
 # The modules a look-up is made of, taken from the old revision in this order, each importing
-# the ones before it.
-MODULES = (("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
+# the ones before it (the store contract first: its values and terms changed with it).
+MODULES = (("kg/store/base.py", "kg.store.base"),
+           ("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
            ("service/description.py", "service.description"),
            ("service/resources.py", "service.resources"))
 # The store calls each side makes (SPARQL queries before; index reads after).
