@@ -207,7 +207,7 @@ SEARCH_EXAMPLE = {"total": 1, "total_exact": True, "page": 1, "per_page": 20, "n
                   "results": [
     {"iri": f"{DMR}substance/mdma", "id": "substance/mdma", "kind": "substance",
      "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
-     "match": "exact", "score": 90.0, "snippet": None}],
+     "match": "exact", "score": 90.0, "snippet": None, "snippet_lang": None}],
     "did_you_mean": None, "facets": {"kind": [
         {"value": "substance", "label": "substances", "count": 1}]}}
 
@@ -220,7 +220,7 @@ def hit_json(hit: Hit, lang: str) -> dict[str, Any]:
     return {"iri": hit.entity.iri, "id": hit.entity.id, "kind": hit.entity.kind,
             "label": hit.entity.label(lang), "types": sorted(hit.entity.types),
             "matched": hit.name, "match": hit.match, "score": hit.score,
-            "snippet": hit.snippet}
+            "snippet": hit.snippet, "snippet_lang": hit.snippet_lang}
 
 
 @blueprint.route("/search")

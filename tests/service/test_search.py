@@ -111,6 +111,11 @@ def test_an_excerpt_in_another_language_than_the_page_s_is_marked(
         same = request("GET", f"{live_server.url}/search?"
                               f"{urlencode({'q': typed, 'lang': lang})}").body.decode()
         assert '<blockquote class="snippet">' in same and 'class="snippet" lang' not in same
+        # The API gives the excerpt's language beside it, whatever the language asked.
+        body = get_json(live_server, "/api/search", q=typed, lang=other)
+        hit = next(h for h in body["results"] if h["snippet"])
+        assert (hit["id"], hit["snippet_lang"]) == ("claim/chassaing-2017-ketamine-registers",
+                                                    lang)
 
 
 def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveServer) -> None:
