@@ -337,7 +337,7 @@ class Backend(ABC):
         """Evaluate a SPARQL query (a text, or one read already); raise QuerySyntaxError or
         QueryFailed.
 
-        Relative IRIs resolve against base; bindings give variables values as RDF terms
+        Relative IRIs resolve against base; bindings give variables plain values
         (never pasted into the text); a bound variable must be in the SELECT projection.
         """
 

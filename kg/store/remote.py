@@ -2,8 +2,9 @@
 
 Answers are fetched in one well-defined format (SPARQL JSON results, N-Triples) and written
 in the format asked for by Oxigraph's writers, so that every server's quirks stay behind this
-class. Bindings travel as a VALUES block of terms serialised by rdflib: the protocol has no
-other way to send them.
+class; select() reads the JSON results straight into the contract's plain values. Bindings
+travel as a VALUES block of terms written by Oxigraph: the protocol has no other way to send
+them.
 """
 
 from __future__ import annotations

@@ -228,6 +228,16 @@ class BackendContract:
             [blank] = backend.select("SELECT ?b WHERE { BIND(BNODE() AS ?b) }")
             assert isinstance(blank["b"], BlankValue) and blank["b"].label
 
+    def test_a_blank_node_comes_back_as_its_label(self, tmp_path: Path) -> None:
+        path = tmp_path / "blank.nq"
+        path.write_text(f'_:someone <{EX}knows> <{EX}bob> <{G1}> .\n', encoding="utf-8")
+        backend = self.make(path)
+        [row] = backend.select(f"SELECT ?s WHERE {{ ?s <{EX}knows> ?o }}")
+        blank = row["s"]
+        assert isinstance(blank, BlankValue) and blank.label
+        assert backend.select_rows(f"SELECT ?s WHERE {{ ?s <{EX}knows> ?o }}") == [(blank,)]
+        assert backend.adjacent((G1,), objects=[EX + "bob"]) == [(blank, EX + "knows", EX + "bob")]
+
     def test_rdflib_terms_are_refused_as_bindings(self, backend: Backend) -> None:
         # An rdflib Literal is a str, and would otherwise be read as an IRI.
         query = f"SELECT ?s WHERE {{ ?s <{EX}name> ?n }}"
