@@ -92,6 +92,21 @@ def json_rows(raw: bytes) -> Rows:
                          ) from None
 
 
+def readable_labels(raw: bytes) -> bytes:
+    """SPARQL JSON results with blank node labels Oxigraph's reader takes: Virtuoso writes
+    nodeID://b10001, which it refuses. A label names a node within one answer only, so each
+    is given a fresh one, the same for each of its uses."""
+    if b'"bnode"' not in raw:
+        return raw
+    answer = json.loads(raw)
+    fresh: dict[str, str] = {}
+    for solution in answer.get("results", {}).get("bindings", []):
+        for cell in solution.values():
+            if cell.get("type") == "bnode":
+                cell["value"] = fresh.setdefault(cell["value"], f"b{len(fresh)}")
+    return json.dumps(answer).encode()
+
+
 class RemoteBackend(Backend):
     """A SPARQL 1.1 server reached over HTTP; read-only unless an update endpoint is given."""
 
@@ -171,7 +186,8 @@ class RemoteBackend(Backend):
         if form in {"SELECT", "ASK"}:
             raw = self._fetch(query.text, dataset, JSON)
             try:
-                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+                parsed = ox.parse_query_results(readable_labels(raw),
+                                                format=ox.QueryResultsFormat.JSON)
             except (SyntaxError, ValueError) as error:
                 raise QueryFailed(f"{self.endpoint} sent unreadable results: {error}") from error
             if isinstance(parsed, ox.QueryBoolean):

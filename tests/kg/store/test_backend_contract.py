@@ -237,6 +237,13 @@ class BackendContract:
         assert isinstance(blank, BlankValue) and blank.label
         assert backend.select_rows(f"SELECT ?s WHERE {{ ?s <{EX}knows> ?o }}") == [(blank,)]
         assert backend.adjacent((G1,), objects=[EX + "bob"]) == [(blank, EX + "knows", EX + "bob")]
+        # Written in every results format, one node under one label.
+        query = f"SELECT ?s ?t WHERE {{ ?s <{EX}knows> ?o BIND(?s AS ?t) }}"
+        for fmt in RESULT_FORMATS:
+            written = backend.serialize(backend.query(query), fmt).decode()
+            assert "_:" in written or '"bnode"' in written or "<bnode>" in written, fmt
+        [row] = _rows(backend, query)
+        assert row["s"] == row["t"]
 
     def test_rdflib_terms_are_refused_as_bindings(self, backend: Backend) -> None:
         # An rdflib Literal is a str, and would otherwise be read as an IRI.
