@@ -211,6 +211,9 @@ class HitSchema(EntitySummarySchema):
     snippet = fields.String(allow_none=True, metadata={
         "description": "for matches in a quote, summary or note: an HTML excerpt, the "
                        "matched words in <b>"})
+    snippet_lang = fields.String(allow_none=True, metadata={
+        "description": "the language of the text the excerpt is taken from (null when it "
+                       "has none, or for no excerpt)"})
 
 
 class PageSchema(Schema):

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, render_template, request
-from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from kg.catalogue import EXACT, Catalogue, CatalogueEntry, Hit, fold
@@ -154,7 +153,7 @@ def _having(condition: Condition) -> list[CatalogueEntry]:
         targets = [target] if target else [
             hit.entity for hit in catalogue.search(value, None, limit=5) if hit.tier == EXACT]
         for entity in targets:
-            rows = backend.select(HAVING, {"p": DMO[condition.pid], "o": URIRef(entity.iri)})
+            rows = backend.select(HAVING, {"p": f"{DMO}{condition.pid}", "o": entity.iri})
             found += [e for e in (catalogue.get(str(row["s"])) for row in rows) if e]
     return found
 

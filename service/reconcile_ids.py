@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from kg.catalogue import Catalogue, CatalogueEntry
@@ -89,7 +88,7 @@ def chebi_id(iri: str) -> str:
 def linked(iri: str, catalogue: Catalogue, backend: Backend) -> list[IdentifierHit]:
     """Return the entities linked to an outside IRI, exact links first, each once."""
     hits = []
-    for row in backend.select(LINKED, {"x": URIRef(iri)}):
+    for row in backend.select(LINKED, {"x": iri}):
         entity = catalogue.get(str(row["s"]))
         if entity is not None:
             hits.append(IdentifierHit(entity, iri, str(row["how"])))

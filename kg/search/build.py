@@ -48,7 +48,7 @@ SELECT DISTINCT ?entity ?type WHERE {{
 }}"""
 # Texts searched after names: quotes, summaries, notes, definitions and titles.
 TEXTS_QUERY = f"""
-SELECT ?entity ?text WHERE {{
+SELECT ?entity ?text (LANG(?text) AS ?lang) WHERE {{
   VALUES ?property {{ <{DMO}quote> <{DMO}summary> <http://www.w3.org/2004/02/skos/core#note>
                      <http://www.w3.org/2004/02/skos/core#definition>
                      <http://purl.org/dc/terms/title> }}
@@ -83,7 +83,7 @@ SELECT DISTINCT ?entity ?graph WHERE {{
 READY = "READY"
 # Written beside READY: indexes of another layout are built again, not opened.
 FORMAT = "FORMAT"
-LAYOUT = "2"
+LAYOUT = "3"
 # Written while a write is not yet in the index: the index is built again on opening.
 PENDING = "PENDING"
 TERMS = "terms.json"
@@ -104,6 +104,7 @@ class Record:
     alt_labels: list[tuple[str, str]] = field(default_factory=list)
     types: set[str] = field(default_factory=set)
     texts: list[str] = field(default_factory=list)
+    text_langs: list[str] = field(default_factory=list)  # each text's language ("": none)
     facets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     graphs: set[str] = field(default_factory=set)
     # Its folded names, once folded (see prepared).
@@ -175,8 +176,9 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
             record.alt_labels.append((lang or "", str(name)))
     for iri, kind in backend.select_values(restricted(TYPES_QUERY, "entity", chosen)):
         records[str(iri)].types.add(str(kind).removeprefix(str(DMO)))
-    for iri, text in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
+    for iri, text, lang in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
         records[str(iri)].texts.append(str(text))
+        records[str(iri)].text_langs.append(lang or "")
     for iri, prop, value in backend.select_values(restricted(FACETS_QUERY, "entity", chosen)):
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
 
@@ -212,6 +214,7 @@ def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
             subject, text = quad.subject, quad.object
             if type(subject) is iri and subject.value.startswith(dmr) and type(text) is literal:
                 records[subject.value].texts.append(text.value)
+                records[subject.value].text_langs.append(text.language or "")
     for prop, facet in FACET_OF.items():
         for quad in backend.default_quads(prop):
             subject, value = quad.subject, quad.object
@@ -221,7 +224,8 @@ def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
 
 @contextmanager
 def _helper(backend: Backend
-            ) -> Iterator[Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None]:
+            ) -> Iterator[Future[list[tuple[str, list[str], list[str], dict[str, set[str]]]]]
+                          | None]:
     """The texts read by a second process while this one reads the names, or None.
 
     Reading is the store's work, one term looked up at a time, at the speed of one core: a
@@ -238,7 +242,7 @@ def _helper(backend: Backend
         yield pool.submit(_texts_apart, str(path), backend.version())
 
 
-def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None,
+def _merged(texts: Future[list[tuple[str, list[str], list[str], dict[str, set[str]]]]] | None,
             records: dict[str, Record]) -> bool:
     """Add the texts and facet values the helper read to the records; False when it read
     none (no helper, or one that could not open the store)."""
@@ -248,21 +252,23 @@ def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | No
         found = texts.result()
     except (OSError, RuntimeError):  # the store's errors, and a helper that died
         return False
-    for individual, read_texts, facets in found:
+    for individual, read_texts, langs, facets in found:
         record = records[individual]
         record.texts.extend(read_texts)
+        record.text_langs.extend(langs)
         for facet, values in facets.items():
             record.facets[facet].update(values)
     return True
 
 
 def _texts_apart(path: str, version: str
-                 ) -> list[tuple[str, list[str], dict[str, set[str]]]]:
+                 ) -> list[tuple[str, list[str], list[str], dict[str, set[str]]]]:
     """In the helper process: every individual's texts and facet values, read from the store
     at path."""
     records: dict[str, Record] = defaultdict(Record)
     _read_texts(OxigraphBackend.on_disk(Path(path), version), records)
-    return [(iri, record.texts, dict(record.facets)) for iri, record in records.items()]
+    return [(iri, record.texts, record.text_langs, dict(record.facets))
+            for iri, record in records.items()]
 
 
 def folded_names(record: Record) -> list[str]:
@@ -307,7 +313,7 @@ def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
     """The index's document of one individual (made whole from one mapping: the quickest)."""
     fields = _name_fields(prepared(record))
     fields.update({
-        "iri": [iri], "text": record.texts,
+        "iri": [iri], "text": record.texts, "text_lang": record.text_langs,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
         "class": sorted(record.types),
         "claim_kind": sorted(record.types & CLAIM_KINDS),

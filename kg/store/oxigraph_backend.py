@@ -11,8 +11,6 @@ from itertools import islice, pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
 
 from kg.formats import Format
 from kg.sparql_reading import ReadQuery
@@ -28,6 +26,7 @@ from kg.sparql_text import (
 )
 from kg.store import merged_using, union_graph, union_note, union_upkeep
 from kg.store.base import (
+    XSD_STRING,
     Backend,
     Bindings,
     BlankValue,
@@ -40,10 +39,10 @@ from kg.store.base import (
     QueryRefused,
     QuerySyntaxError,
     Rows,
-    Term,
     Value,
     ValueRows,
     Writable,
+    bound_value,
     engine_error,
     guarded,
     unsupported,
@@ -58,13 +57,16 @@ REBUILD = ["*"]
 VIEWS_KEPT = 2
 
 
-def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
-    """Convert an rdflib IRI or literal to pyoxigraph's."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+def to_oxigraph(value: Value) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """Convert a plain value (see kg.store.base.Value) to pyoxigraph's term."""
+    value = bound_value(value)
+    if isinstance(value, str):
+        return ox.NamedNode(value)
+    if isinstance(value, LiteralValue):
+        if value.lang:
+            return ox.Literal(value.value, language=value.lang)
+        return ox.Literal(value.value, datatype=ox.NamedNode(value.datatype or XSD_STRING))
+    return ox.BlankNode(value.label)
 
 
 def sparql_term(term: object) -> str:
@@ -133,18 +135,6 @@ class GraphWrite:
         return cls(graph, triples, replace, " ;\n".join(steps), change)
 
 
-def from_oxigraph(term: object) -> Term:
-    """Convert a pyoxigraph term to rdflib's."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    assert isinstance(term, ox.Literal)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
     """Write pyoxigraph solutions, a boolean or triples with Oxigraph's own writers."""
     payload = outcome.payload
@@ -166,11 +156,6 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
     return bytes(data or b"")
 
 
-# The same IRIs and literals come back in answer after answer; rdflib terms are immutable, so
-# each is converted once (conversion, not the query, was most of a look-up's time).
-_converted = lru_cache(maxsize=1 << 16)(from_oxigraph)
-
-
 def _solutions(outcome: QueryOutcome, reader: str) -> tuple[list[str], ox.QuerySolutions]:
     """The variables and the solutions of an outcome, which reader needs to be a SELECT's."""
     solutions = outcome.payload
@@ -180,10 +165,10 @@ def _solutions(outcome: QueryOutcome, reader: str) -> tuple[list[str], ox.QueryS
 
 
 def rows_of(outcome: QueryOutcome) -> Rows:
-    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+    """Turn an outcome holding pyoxigraph solutions into rows of plain values."""
     names, solutions = _solutions(outcome, "select")
     # A solution unpacks in variable order, far faster than looking each variable up.
-    return Rows(names, [{name: _converted(value)
+    return Rows(names, [{name: _plain(value)
                          for name, value in zip(names, solution, strict=True)
                          if value is not None} for solution in solutions])
 
@@ -211,7 +196,8 @@ def plain_value(term: object) -> Value:
     return BlankValue(str(term))  # a triple term: no description reads one
 
 
-# Kept like _converted: most values of a description come back in the next one.
+# The same IRIs and literals come back in answer after answer, and most values of a
+# description in the next one: each is converted once (values are immutable).
 _plain = lru_cache(maxsize=1 << 16)(plain_value)
 
 
