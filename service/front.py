@@ -14,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import IO, Any, cast
@@ -39,8 +39,9 @@ from service.budget import (
     Budget,
     return_large_allocations,
 )
-from service.errors import ServiceError, edge_error, raw_error
-from service.limits import READ_AT, TOO_MANY
+from service.errors import ServiceError, edge_error, raw_error, service_error
+from service.limits import READ_AT, TOO_MANY, WATCH, DeadlineRunner
+from service.request_threads import Cut, RequestThreads, Watch
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
@@ -67,7 +68,7 @@ NOT_CHUNKED = "the service reads no transfer coding but chunked; send the body a
 # An answer is written in pieces of this size, each once the client has taken the previous
 # ones: a client that reads slowly holds the answer, not a copy of it in the loop's buffer.
 PIECE = 64 * 1024
-# The worker's threads running the application (a query waits on its own helper thread).
+# The worker's threads running the application (a query runs on its request's thread).
 THREADS = 8
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
@@ -416,7 +417,7 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
 
 
 async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
-                      spooled: Budget, pool: ThreadPoolExecutor,
+                      spooled: Budget, pool: RequestThreads,
                       ) -> tuple[IO[bytes], int, int] | None:
     """A body too large to hold (a backup), written to a temporary file as it comes: the file,
     its length and the bytes taken from spooled, or unread with its announced length when
@@ -441,7 +442,7 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
             if not spooled.take(len(chunk)):
                 raise _Full(spooled.refusal())
             size += len(chunk)
-            await loop.run_in_executor(pool, spool.write, chunk)
+            await pool.submit(loop, spool.write, chunk)
             if not message.get("more_body") or (max_body is not None and size > max_body):
                 spool.seek(0)
                 return spool, size, size
@@ -498,7 +499,8 @@ class Front:
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
                  trusted: frozenset[str], bodies: Budget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
-                 max_restore: int = 0, per_client: int = 0) -> None:
+                 max_restore: int = 0, per_client: int = 0,
+                 runner: DeadlineRunner | None = None, seconds: float = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
@@ -509,7 +511,11 @@ class Front:
         # Backups are written to temporary files, as many bytes at once as one may hold.
         self.max_restore = max_restore or max_body  # None: no limit
         self.spooled = Budget(self.max_restore or 0, RESTORES_FULL)
-        self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="request")
+        self.threads = RequestThreads(THREADS)
+        # The time limit of a query (0: none), kept by the loop on the request's thread; past
+        # it the process retires (runner.retire) and gunicorn replaces it.
+        self.seconds = seconds
+        self.retire = runner.retire if runner is not None else lambda: None
         # Requests each client has waiting for a thread or on one (CONCURRENCY_LIMIT, in the
         # families it limits): counted from the hand-off, so that one client's requests
         # queued behind its own cannot take every thread in turn. Kept on the loop only.
@@ -546,7 +552,7 @@ class Front:
             elif restore:
                 async with asyncio.timeout(RESTORE_SECONDS):
                     read = await _spool_body(scope, receive, self.max_restore, budget,
-                                             self.pool)
+                                             self.threads)
             else:
                 async with asyncio.timeout(BODY_SECONDS):
                     read = await _read_body(scope, receive, self.max_body, budget)
@@ -605,7 +611,13 @@ class Front:
                     ACCESS.info(_combined(environ, "429", 0, started))
                 return
             try:
-                answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
+                answer = await self._on_thread(environ, read_at, loop)
+            except Cut as cut:  # its time limit passed: the process retires
+                error = service_error(cut.error) or ServiceError(503, str(cut.error))
+                await _send_error(send, error, _target(scope))
+                if ACCESS.handlers:
+                    ACCESS.info(_combined(environ, str(error.status), 0, started))
+                return
             finally:
                 if client:
                     self._leave(client)
@@ -613,7 +625,7 @@ class Front:
         # An answer of one piece is written at once; a longer one is held until it is read,
         # and only if it fits beside the others held (else the client is told to retry).
         if size > PIECE and not self.answers.take(size):
-            await loop.run_in_executor(self.pool, answer.close)
+            await self.threads.submit(loop, answer.close)
             status = self.answers.refusal()
             answer = None  # let go of it now: it is what did not fit
             await _send_error(send, status, _target(scope))
@@ -627,6 +639,20 @@ class Front:
                 self.answers.give_back(size)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, answer.status, sent, started))
+
+    async def _on_thread(self, environ: dict[str, Any], read_at: float,
+                         loop: asyncio.AbstractEventLoop) -> _Answer:
+        """The application's answer, made on a request thread whose time limit the loop keeps
+        (raises Cut when the loop answered at the deadline)."""
+        future: asyncio.Future[_Answer] = loop.create_future()
+        at = read_at + self.seconds if self.seconds > 0 else math.inf
+        watch = Watch(loop, future, at, self.retire)
+        environ[WATCH] = watch
+        self.threads.submit(loop, _start, self.app, environ, future=future, discard=_let_go)
+        try:
+            return await future
+        finally:
+            watch.stop()
 
     def _kept(self, environ: dict[str, Any]) -> _Answer | None:
         """The answer kept from before, written by the loop; None if it is gone since."""
@@ -645,8 +671,7 @@ class Front:
         if answer.rest is None:
             return sent
         try:
-            while (chunk := await loop.run_in_executor(self.pool, next, answer.rest, None)) \
-                    is not None:
+            while (chunk := await self.threads.submit(loop, next, answer.rest, None)) is not None:
                 sent += len(chunk)
                 self.answers.force(len(chunk))
                 try:
@@ -655,7 +680,7 @@ class Front:
                     self.answers.give_back(len(chunk))
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.pool, answer.close)
+            await self.threads.submit(loop, answer.close)
         return sent
 
 
@@ -684,6 +709,11 @@ async def _pieces(send: Send, body: bytes, more: bool) -> None:
                     "more_body": True})
     last = (len(body) - 1) // PIECE * PIECE if body else 0
     await send({"type": "http.response.body", "body": body[last:], "more_body": more})
+
+
+def _let_go(answer: _Answer) -> None:
+    """Close an answer made too late: the loop answered its request at the deadline."""
+    answer.close()
 
 
 def _combined(environ: dict[str, Any], status: str, sent: int, started: float) -> str:
@@ -715,7 +745,8 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
-                      per_client=settings.concurrency_limit)
+                      per_client=settings.concurrency_limit, runner=found.runner,
+                      seconds=found.limits.seconds)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

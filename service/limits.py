@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from kg.nesting import check_sparql
 from service.errors import QueryTimeout as QueryTimeout
@@ -43,6 +43,17 @@ HELPER_STACK = 1 << 30
 # Where the HTTP front notes, in the WSGI environment, when a request had been read whole
 # (time.monotonic()): its time limit counts from then.
 READ_AT = "dmkg.read_at"
+# Where the HTTP front leaves, in the WSGI environment, the watch that keeps the time limit of
+# the request's thread (service/request_threads.py): work under it runs on that thread.
+WATCH = "dmkg.watch"
+
+
+class Watched(Protocol):
+    """The request's thread, whose timed work the server cuts at its deadline."""
+
+    def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> None: ...
+
+    def end(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -140,21 +151,24 @@ class DeadlineRunner:
     def run(self, work: Callable[[], T], deadline: Deadline, client: Any = None,
             target: str = "/sparql", cut: Callable[[], BaseException] | None = None,
             on_memory: Callable[[], ServiceError | None] | None = None,
-            retire: bool = True) -> T:
+            retire: bool = True, watch: Watched | None = None) -> T:
         """Return work()'s result, or raise cut() (by default a QueryTimeout) at the deadline.
 
-        The work runs on a helper thread (with a deep stack) while the request waits; work
-        whose deadline has passed already is not started. client: the request's socket,
-        answered with a 503 if the process must end because the work holds more memory than
-        allowed (on_memory, if given, first records the cut and may say the answer); target:
-        the request's path and query string. retire: whether the process must be replaced
-        when the work outlives its deadline; False for work that ends by itself soon after it
-        (it checks the deadline as it goes, or its cost is bounded), which leaves the process
-        serving.
+        The work runs on a helper thread (with a deep stack) while the request waits, or on
+        the request's own thread when the server watches it (watch: the server answers the
+        request at the deadline); work whose deadline has passed already is not started.
+        client: the request's socket, answered with a 503 if the process must end because the
+        work holds more memory than allowed (on_memory, if given, first records the cut and
+        may say the answer); target: the request's path and query string. retire: whether the
+        process must be replaced when the work outlives its deadline; False for work that ends
+        by itself soon after it (it checks the deadline as it goes, or its cost is bounded),
+        which leaves the process serving.
         """
         if deadline.passed():
             raise cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
         job: _Job[T] = _Job(work, threading.Event(), client, target, on_memory=on_memory)
+        if watch is not None:
+            return self._run_watched(job, deadline, watch, cut, retire)
         self._reserve_thread()
         self.memory.started(job)
         try:
@@ -169,6 +183,21 @@ class DeadlineRunner:
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
+
+    def _run_watched(self, job: _Job[T], deadline: Deadline, watch: Watched,
+                     cut: Callable[[], BaseException] | None, retire: bool) -> T:
+        """Run the work here, its deadline kept by the server's watch."""
+
+        def cut_at_deadline() -> BaseException:
+            return cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
+
+        self.memory.started(job)
+        watch.begin(deadline.at, cut_at_deadline, retire)
+        try:
+            return job.work()
+        finally:
+            watch.end()
+            self.memory.finished(job)
 
     def retire(self) -> None:
         """Ask this process to stop once its current answers are sent (gunicorn replaces it)."""
