@@ -32,6 +32,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import Server
 
+from service.admission import ADMITTED, Admission
 from service.budget import (
     ANSWERS_FULL,
     BODIES_FULL,
@@ -40,7 +41,7 @@ from service.budget import (
     return_large_allocations,
 )
 from service.errors import ServiceError, edge_error, raw_error, service_error
-from service.limits import READ_AT, TOO_MANY, WATCH, DeadlineRunner
+from service.limits import READ_AT, WATCH, DeadlineRunner
 from service.request_threads import Cut, RequestThreads, Watch
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
@@ -499,8 +500,9 @@ class Front:
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
                  trusted: frozenset[str], bodies: Budget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
-                 max_restore: int = 0, per_client: int = 0,
-                 runner: DeadlineRunner | None = None, seconds: float = 0) -> None:
+                 max_restore: int = 0, admission: Admission | None = None,
+                 runner: DeadlineRunner | None = None, seconds: float = 0,
+                 proxy_hops: int = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
@@ -516,11 +518,9 @@ class Front:
         # it the process retires (runner.retire) and gunicorn replaces it.
         self.seconds = seconds
         self.retire = runner.retire if runner is not None else lambda: None
-        # Requests each client has waiting for a thread or on one (CONCURRENCY_LIMIT, in the
-        # families it limits): counted from the hand-off, so that one client's requests
-        # queued behind its own cannot take every thread in turn. Kept on the loop only.
-        self.per_client = per_client
-        self.in_hand: dict[str, int] = {}
+        # Each client within its limits, all within the threads (service/admission.py).
+        self.admission = admission or Admission(None, THREADS)
+        self.proxy_hops = proxy_hops
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read: a restore
@@ -573,64 +573,72 @@ class Front:
             if not isinstance(body, bytes):
                 body.close()
 
-    def _admitted(self, environ: dict[str, Any]) -> str | None:
-        """The client whose request may take a thread ("" when not counted), or None when it
-        has CONCURRENCY_LIMIT requests in hand already."""
-        if not self.per_client or not family(environ.get("PATH_INFO") or "/").limited:
-            return ""
-        client = environ.get("REMOTE_ADDR") or "-"
-        held = self.in_hand.get(client, 0)
-        if held >= self.per_client:
+    def _client(self, environ: dict[str, Any]) -> str | None:
+        """The client a request is counted for, as the application sees it (the address a
+        configured proxy names); None in the families the client limits do not apply to."""
+        if not family(environ.get("PATH_INFO") or "/").limited:
             return None
-        self.in_hand[client] = held + 1
-        return client
+        address: str = environ.get("REMOTE_ADDR") or "-"
+        if self.proxy_hops and address in self.trusted:
+            named = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            if len(named) >= self.proxy_hops and named[-self.proxy_hops]:
+                address = named[-self.proxy_hops]
+        return address
 
-    def _leave(self, client: str) -> None:
-        held = self.in_hand.pop(client, 1) - 1
-        if held > 0:
-            self.in_hand[client] = held
+    def _writer(self, environ: dict[str, Any]) -> bool:
+        """Tell whether a request carries a valid write token (a contributor's)."""
+        header = environ.get("HTTP_AUTHORIZATION")
+        if self.writes is None or not header:
+            return False
+        try:
+            self.writes.name_of(header)
+        except WriteRefused:
+            return False
+        return True
+
+    def _environ(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
+                 read_at: float, counted: bool) -> dict[str, Any]:
+        environ = _environ(scope, body, length, self.trusted)
+        environ[READ_AT] = read_at
+        if counted:
+            environ[ADMITTED] = True
+        return environ
 
     async def _answer(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
                       send: Send, started: float, read_at: float) -> None:
-        environ = _environ(scope, body, length, self.trusted)
-        answer = None
-        if self.kept.holds(environ):
-            answer = self._kept(environ)
-            if answer is None:  # gone since: the layers it crossed may have changed environ
-                environ = _environ(scope, body, length, self.trusted)
-        environ[READ_AT] = read_at
+        environ = self._environ(scope, body, length, read_at, False)
+        client = self._client(environ)
+        if client is not None:
+            refused = self.admission.enter(client)
+            if refused is not None:
+                await self._refuse(send, scope, environ, refused, started)
+                return
+            environ[ADMITTED] = True
         loop = asyncio.get_running_loop()
-        # A kept answer is held by the kept answers (RESPONSE_CACHE_MB) whoever reads it.
-        size = 0 if answer is not None else PIECE
-        if answer is None:
-            client = self._admitted(environ)
-            if client is None:
-                await _send_error(send, ServiceError(429, TOO_MANY, [("Retry-After", "1")]),
-                                  _target(scope))
-                if ACCESS.handlers:
-                    ACCESS.info(_combined(environ, "429", 0, started))
-                return
-            try:
-                answer = await self._on_thread(environ, read_at, loop)
-            except Cut as cut:  # its time limit passed: the process retires
-                error = service_error(cut.error) or ServiceError(503, str(cut.error))
-                await _send_error(send, error, _target(scope))
-                if ACCESS.handlers:
-                    ACCESS.info(_combined(environ, str(error.status), 0, started))
-                return
-            finally:
-                if client:
-                    self._leave(client)
-            size = len(answer.first)
+        answer = None
+        try:
+            if self.kept.holds(environ):
+                answer = self._kept(environ)
+                if answer is None:  # gone since: the layers it crossed may have changed environ
+                    environ = self._environ(scope, body, length, read_at, client is not None)
+            if answer is None:
+                answer = await self._fresh(scope, environ, client, send, started, loop)
+                if answer is None:
+                    return  # refused
+                # An answer made afresh is held by this worker until it is written.
+                size = len(answer.first)
+            else:
+                size = 0  # a kept answer is held by the kept answers (RESPONSE_CACHE_MB)
+        finally:
+            if client is not None:
+                self.admission.leave(client)
         # An answer of one piece is written at once; a longer one is held until it is read,
         # and only if it fits beside the others held (else the client is told to retry).
         if size > PIECE and not self.answers.take(size):
             await self.threads.submit(loop, answer.close)
             status = self.answers.refusal()
             answer = None  # let go of it now: it is what did not fit
-            await _send_error(send, status, _target(scope))
-            if ACCESS.handlers:
-                ACCESS.info(_combined(environ, "503", 0, started))
+            await self._refuse(send, scope, environ, status, started)
             return
         try:
             sent = await self._send(answer, send, loop)
@@ -639,6 +647,30 @@ class Front:
                 self.answers.give_back(size)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, answer.status, sent, started))
+
+    async def _fresh(self, scope: dict[str, Any], environ: dict[str, Any], client: str | None,
+                     send: Send, started: float, loop: asyncio.AbstractEventLoop
+                     ) -> _Answer | None:
+        """The application's answer made on a thread, once the request has a place on one
+        (writes with a token need none); None when it was refused and answered so."""
+        placing = client is not None and not self._writer(environ)
+        error = await self.admission.place(client) if placing and client is not None else None
+        if error is None:
+            try:
+                return await self._on_thread(environ, environ[READ_AT], loop)
+            except Cut as cut:  # its time limit passed: the process retires
+                error = service_error(cut.error) or ServiceError(503, str(cut.error))
+            finally:
+                if placing and client is not None:
+                    self.admission.vacate(client)
+        await self._refuse(send, scope, environ, error, started)
+        return None
+
+    async def _refuse(self, send: Send, scope: dict[str, Any], environ: dict[str, Any],
+                      error: ServiceError, started: float) -> None:
+        await _send_error(send, error, _target(scope))
+        if ACCESS.handlers:
+            ACCESS.info(_combined(environ, str(error.status), 0, started))
 
     async def _on_thread(self, environ: dict[str, Any], read_at: float,
                          loop: asyncio.AbstractEventLoop) -> _Answer:
@@ -745,8 +777,8 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
-                      per_client=settings.concurrency_limit, runner=found.runner,
-                      seconds=found.limits.seconds)
+                      admission=Admission(found.limiter, THREADS), runner=found.runner,
+                      seconds=found.limits.seconds, proxy_hops=settings.proxy_hops)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

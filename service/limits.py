@@ -85,7 +85,7 @@ class Deadline:
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[], T]
-    done: threading.Event
+    done: threading.Event | None  # set by a helper thread when the work has ended
     client: Any = None
     target: str = "/sparql"  # the request's path and query: its family says how a 503 looks
     result: T | None = None
@@ -120,6 +120,7 @@ class DeadlineRunner:
             # Idle again before the request wakes up, so that its next query finds this thread.
             with self._lock:
                 self._idle += 1
+            assert job.done is not None
             job.done.set()
 
     def _reserve_thread(self) -> None:
@@ -166,14 +167,15 @@ class DeadlineRunner:
         """
         if deadline.passed():
             raise cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
-        job: _Job[T] = _Job(work, threading.Event(), client, target, on_memory=on_memory)
         if watch is not None:
-            return self._run_watched(job, deadline, watch, cut, retire)
+            return self._run_watched(_Job(work, None, client, target, on_memory=on_memory),
+                                     deadline, watch, cut, retire)
+        job: _Job[T] = _Job(work, threading.Event(), client, target, on_memory=on_memory)
         self._reserve_thread()
         self.memory.started(job)
         try:
             self._jobs.put(job)  # type: ignore[arg-type]
-            if not job.done.wait(deadline.left()):
+            if not job.done.wait(deadline.left()):  # type: ignore[union-attr]
                 if retire:
                     self.retire()
                 raise cut() if cut is not None else QueryTimeout(
@@ -259,18 +261,25 @@ class MemoryWatch:
         self._baseline = 0
         self._wake = threading.Event()
         self._pid = 0
+        # The watch's last reading of the process's resident size, and when it was taken.
+        self._read = 0
+        self._read_at = -math.inf
 
     def started(self, job: _Job[Any]) -> None:
         if not self.limit:
             return
         with self._lock:
             if self._pid != os.getpid():
-                self._pid, self._running = os.getpid(), {}
+                self._pid, self._running, self._read_at = os.getpid(), {}, -math.inf
                 threading.Thread(target=self._watch, name="memory", daemon=True).start()
             if not self._running:
-                self._baseline = resident_bytes()
+                # Read at most one poll ago while queries come one after another (reading it
+                # costs as much as a small query).
+                recent = time.monotonic() - self._read_at < self.POLL
+                self._baseline = self._read if recent else resident_bytes()
             self._running[id(job)] = job
-        self._wake.set()
+        if not self._wake.is_set():
+            self._wake.set()
 
     def finished(self, job: _Job[Any]) -> None:
         if not self.limit:
@@ -283,10 +292,11 @@ class MemoryWatch:
             self._wake.wait()
             time.sleep(self.POLL)
             with self._lock:
+                self._read, self._read_at = resident_bytes(), time.monotonic()
                 if not self._running:
                     self._wake.clear()
                     continue
-                if resident_bytes() - self._baseline <= self.limit:
+                if self._read - self._baseline <= self.limit:
                     continue
                 log.warning("queries held more than %d MB: worker %d answers and exits",
                             self.limit >> 20, os.getpid())
@@ -362,6 +372,8 @@ class ClientLimiter:
 
 
 TOO_MANY = "slow down and retry after Retry-After seconds"
+# Where the HTTP front notes that it has counted a request within the client limits.
+ADMITTED = "dmkg.admitted"
 
 class Guarded:
     """WSGI middleware admitting each client within its limits (its family's, see routes.py).
@@ -375,7 +387,10 @@ class Guarded:
         self.limited = limiter.rate > 0 or limiter.concurrency > 0
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if not self.limited or not family(environ.get("PATH_INFO") or "/").limited:
+        # A request the HTTP front has counted already (service/admission.py) is not counted
+        # again: the front counts from the hand-off, before a thread takes it.
+        if (not self.limited or environ.get(ADMITTED)
+                or not family(environ.get("PATH_INFO") or "/").limited):
             return self.app(environ, start_response)
         client = environ.get("REMOTE_ADDR") or "-"
         wait = self.limiter.acquire(client)
