@@ -13,7 +13,10 @@ DMKG is measured against. Each is driven by wrk with 16 connections, in interlea
 the figures (rate, latency, and the server's CPU time per answer) are medians over the
 rounds.
 
-    python -m bench.http_throughput [--rounds 3] [--seconds 10]
+    python -m bench.http_throughput [--rounds 3] [--seconds 10] [--before DIR]
+
+With --before, DMKG in memory (kept answers on, then off) also runs from DIR, a checkout of
+the code before a change, in the same interleaved rounds: the change measured side by side.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ STORES = ("memory", "oxigraph")
 # DMKG as served, with its kept answers off (every request evaluates the query), and under
 # granian, a Rust HTTP front measured as the alternative to gunicorn.
 VARIANTS = ("memory-uncached", "memory-granian")
+# The name's ending of the targets run from the code before a change (--before).
+BEFORE = "@before"
 
 
 def oxigraph_command() -> str:
@@ -67,7 +72,7 @@ def _native(data: Path, folder: Path, log_dir: Path) -> Server:
                   "/query?" + urlencode({"query": "ASK {}"}), port, log=log_dir / "native.log")
 
 
-def _targets(workers: int, log_dir: Path, native_dir: Path
+def _targets(workers: int, log_dir: Path, native_dir: Path, before: Path | None = None
              ) -> list[tuple[Server, str, dict[str, str]]]:
     layout = default_layout()
     python = sys.executable
@@ -81,11 +86,19 @@ def _targets(workers: int, log_dir: Path, native_dir: Path
                            log=log_dir / "hello.log"), "/hello", {}))
     targets.append((_native(layout.dist_dir / "dmkg.nq", native_dir, log_dir),
                     "/query?" + urlencode({"query": QUERY}), accept))
-    for name, store, env in (("dmkg-memory", "memory", {}), ("dmkg-oxigraph", "oxigraph", {}),
-                             ("dmkg-memory-uncached", "memory", {"DMKG_RESPONSE_CACHE_MB": "0"})):
+    uncached = {"DMKG_RESPONSE_CACHE_MB": "0"}
+    dmkg: list[tuple[str, str, dict[str, str]]] = [
+        ("dmkg-memory", "memory", {}), ("dmkg-oxigraph", "oxigraph", {}),
+        ("dmkg-memory-uncached", "memory", uncached)]
+    if before is not None:
+        older = {"PYTHONPATH": str(before)}
+        dmkg += [(f"dmkg-memory{BEFORE}", "memory", older),
+                 (f"dmkg-memory-uncached{BEFORE}", "memory", {**uncached, **older})]
+    for name, store, env in dmkg:
         port = free_port()
         targets.append((Server(name,
-                               [python, "-m", "dmkg_cli", "serve", "--host", "127.0.0.1",
+                               [python, "-m", "dmkg_cli", "--home", str(layout.root),
+                                "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--workers", str(workers), "--store", store],
                                "/sparql?" + urlencode({"query": "ASK {}"}), port, env=env,
                                log=log_dir / f"{name}.log"),
@@ -107,7 +120,8 @@ def _targets(workers: int, log_dir: Path, native_dir: Path
     return targets
 
 
-def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, object]:
+def run(rounds: int, seconds: int, connections: int, workers: int,
+        before: Path | None = None) -> dict[str, object]:
     """Measure every target in interleaved rounds and return the figures."""
     layout = default_layout()
     if not is_current(layout):
@@ -121,7 +135,7 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
     # the machine than the rate (which depends on the share of the cores it gets).
     cpu: dict[str, list[float]] = {}
     native_dir = Path(tempfile.mkdtemp(prefix="dmkg-native-"))
-    targets = _targets(workers, log_dir, native_dir)
+    targets = _targets(workers, log_dir, native_dir, before)
     servers = [t[0] for t in targets]
     try:
         for server in servers:
@@ -152,7 +166,8 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
     peer = summary["rdflib-endpoint"]["requests_per_second_median"]
     native = summary[NATIVE]["requests_per_second_median"]
     ratios = {}
-    for variant in VARIANTS:
+    for variant in [*VARIANTS, *((f"memory{BEFORE}", f"memory-uncached{BEFORE}")
+                                 if before is not None else ())]:
         ratios[f"dmkg-{variant}_vs_native"] = (
             summary[f"dmkg-{variant}"]["requests_per_second_median"] / native)
     for store in STORES:
@@ -168,7 +183,8 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
                     "platform": platform.platform(),
                     "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "settings": {"rounds": rounds, "seconds": seconds, "connections": connections,
-                     "workers": workers, "load_generator": "wrk -t2 --latency"},
+                     "workers": workers, "load_generator": "wrk -t2 --latency",
+                     **({"before": str(before)} if before is not None else {})},
         "targets": summary,
         "ratios": ratios,
         "targets_to_meet": TARGETS_TO_MEET,
@@ -203,8 +219,10 @@ def markdown(result: dict[str, object]) -> str:
                   f"dmkg-{store} / hello: {ratios[f'dmkg-{store}_vs_hello']:.2f} (target ≥ 0.80)",
                   f"dmkg-{store} / rdflib-endpoint: "
                   f"{ratios[f'dmkg-{store}_vs_rdflib_endpoint']:.1f} times (target ≥ 4)", ""]
-    lines += [f"dmkg-{variant} / {NATIVE}: {ratios[f'dmkg-{variant}_vs_native']:.2f}"
-              for variant in VARIANTS]
+    lines += [f"{name.removesuffix('_vs_native')} / {NATIVE}: {value:.2f}"
+              for name, value in ratios.items()
+              if name.endswith("_vs_native") and not any(
+                  name == f"dmkg-{store}_vs_native" for store in STORES)]
     lines += ["", "dmkg-memory-granian serves the same application under granian without the "
               "service's limits (bench/apps.py): a reference, not the service."]
     return "\n".join(lines) + "\n"
@@ -217,8 +235,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a checkout of the code before a change, measured beside")
     args = parser.parse_args()
-    result = run(args.rounds, args.seconds, args.connections, args.workers)
+    result = run(args.rounds, args.seconds, args.connections, args.workers, args.before)
     RESULTS.mkdir(exist_ok=True)
     stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
     for name in (f"http-throughput-{stamp}", "http-throughput-latest"):

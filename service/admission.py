@@ -102,7 +102,7 @@ class Admission:
         left = self.holding.pop(client, 1) - 1
         if left > 0:
             self.holding[client] = left
-        for waiter in list(self.waiting):
+        for waiter in list(self.waiting) if self.waiting else ():
             if self.held >= self.budget:
                 break
             waiting, future = waiter

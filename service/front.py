@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from service.budget import (
 )
 from service.errors import ServiceError, edge_error, raw_error, service_error
 from service.limits import READ_AT, WATCH, DeadlineRunner
-from service.request_threads import Cut, RequestThreads, Watch
+from service.request_threads import Cut, RequestThreads, Watches
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
@@ -501,8 +500,7 @@ class Front:
                  trusted: frozenset[str], bodies: Budget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
                  max_restore: int = 0, admission: Admission | None = None,
-                 runner: DeadlineRunner | None = None, seconds: float = 0,
-                 proxy_hops: int = 0) -> None:
+                 runner: DeadlineRunner | None = None, proxy_hops: int = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
@@ -514,10 +512,9 @@ class Front:
         self.max_restore = max_restore or max_body  # None: no limit
         self.spooled = Budget(self.max_restore or 0, RESTORES_FULL)
         self.threads = RequestThreads(THREADS)
-        # The time limit of a query (0: none), kept by the loop on the request's thread; past
-        # it the process retires (runner.retire) and gunicorn replaces it.
-        self.seconds = seconds
-        self.retire = runner.retire if runner is not None else lambda: None
+        # The time limits of the work on the request threads, kept by the loop; past one the
+        # process retires (runner.retire) and gunicorn replaces it.
+        self.watches = Watches(runner.retire if runner is not None else lambda: None)
         # Each client within its limits, all within the threads (service/admission.py).
         self.admission = admission or Admission(None, THREADS)
         self.proxy_hops = proxy_hops
@@ -657,7 +654,7 @@ class Front:
         error = await self.admission.place(client) if placing and client is not None else None
         if error is None:
             try:
-                return await self._on_thread(environ, environ[READ_AT], loop)
+                return await self._on_thread(environ, loop)
             except Cut as cut:  # its time limit passed: the process retires
                 error = service_error(cut.error) or ServiceError(503, str(cut.error))
             finally:
@@ -672,19 +669,17 @@ class Front:
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, str(error.status), 0, started))
 
-    async def _on_thread(self, environ: dict[str, Any], read_at: float,
+    async def _on_thread(self, environ: dict[str, Any],
                          loop: asyncio.AbstractEventLoop) -> _Answer:
         """The application's answer, made on a request thread whose time limit the loop keeps
         (raises Cut when the loop answered at the deadline)."""
         future: asyncio.Future[_Answer] = loop.create_future()
-        at = read_at + self.seconds if self.seconds > 0 else math.inf
-        watch = Watch(loop, future, at, self.retire)
-        environ[WATCH] = watch
+        watch = environ[WATCH] = self.watches.watch(loop, future)
         self.threads.submit(loop, _start, self.app, environ, future=future, discard=_let_go)
         try:
             return await future
         finally:
-            watch.stop()
+            self.watches.forget(watch)
 
     def _kept(self, environ: dict[str, Any]) -> _Answer | None:
         """The answer kept from before, written by the loop; None if it is gone since."""
@@ -778,7 +773,7 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
                       admission=Admission(found.limiter, THREADS), runner=found.runner,
-                      seconds=found.limits.seconds, proxy_hops=settings.proxy_hops)
+                      proxy_hops=settings.proxy_hops)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
 import threading
 import time
@@ -98,77 +97,60 @@ class Cut(Exception):
 
 
 class Watch:
-    """The deadline of the work a request's thread runs, kept by the loop.
+    """The timed work a request's thread runs now: its deadline, the error to answer past it,
+    and whether the process then retires (None: no timed work). Set by the thread, read by
+    the loop (one reference, replaced whole: no lock)."""
 
-    The loop arms a timer for the usual deadline when it hands the request over, so that the
-    thread has nothing to tell it in the common case: work with an earlier deadline than the
-    timer's asks the loop to arm it sooner (one wake-up). When the timer fires, the request
-    is cut if its thread is in timed work whose deadline has passed; otherwise the timer is
-    armed again for the work's own deadline, or left for the next work to arm.
-    """
+    __slots__ = ("future", "work")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any],
-                 at: float, retire: Callable[[], None]) -> None:
-        self.loop = loop
+    def __init__(self, future: asyncio.Future[Any]) -> None:
         self.future = future
-        self.retire = retire
-        self._lock = threading.Lock()
-        self._work_at: float | None = None  # the deadline of the timed work running now
-        self._cut: Callable[[], BaseException] = TimeoutError
-        self._retires = True
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = math.inf
-        if at < math.inf:
-            self._arm(at)
-
-    # On the request's thread (service/limits.py, DeadlineRunner.run).
+        self.work: tuple[float, Callable[[], BaseException], bool] | None = None
 
     def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> None:
         """Timed work begins: past at, answer with cut() and retire the process if retire."""
-        with self._lock:
-            self._work_at, self._cut, self._retires = at, cut, retire
-            sooner = at < self._timer_at
-        if sooner:
-            with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(self._arm, at)
+        self.work = (at, cut, retire)
 
     def end(self) -> None:
         """The timed work has ended."""
-        with self._lock:
-            self._work_at = None
+        self.work = None
 
-    # On the loop.
 
-    def _arm(self, at: float) -> None:
-        if self.future.done():
-            return
-        with self._lock:
-            if self._timer is not None and self._timer_at <= at:
-                return
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer_at = at
-            self._timer = self.loop.call_later(max(0.0, at - time.monotonic()), self._due)
+class Watches:
+    """The watches of a worker's requests on its threads, looked at by its loop every TICK
+    seconds while there are any (a timer per request would cost more than the looking)."""
 
-    def _due(self) -> None:
-        with self._lock:
-            self._timer, self._timer_at = None, math.inf
-            at = self._work_at
-            if self.future.done() or at is None:
-                return  # no timed work now: the next one arms the timer
-            if at > time.monotonic():
-                self._timer_at = at
-                self._timer = self.loop.call_later(at - time.monotonic(), self._due)
-                return
-            self._work_at = None
-            cut, retires = self._cut, self._retires
-        self.future.set_exception(Cut(cut()))
-        if retires:
-            self.retire()
+    TICK = 0.1
 
-    def stop(self) -> None:
-        """The request is answered: no timer is needed any more."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer, self._timer_at = None, -math.inf  # never armed again
+    def __init__(self, retire: Callable[[], None]) -> None:
+        self.retire = retire
+        self.held: set[Watch] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> Watch:
+        """A watch on the work whose outcome future will be."""
+        watch = Watch(future)
+        self.held.add(watch)
+        if self._timer is None:
+            self._timer = loop.call_later(self.TICK, self._look, loop)
+        return watch
+
+    def forget(self, watch: Watch) -> None:
+        """The request is answered."""
+        self.held.discard(watch)
+
+    def _look(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        now = time.monotonic()
+        for watch in list(self.held):
+            work = watch.work
+            if work is None or work[0] > now or watch.future.done():
+                continue
+            _, cut, retires = work
+            watch.work = None
+            self.held.discard(watch)
+            watch.future.set_exception(Cut(cut()))
+            if retires:
+                self.retire()
+        if self.held:
+            self._timer = loop.call_later(self.TICK, self._look, loop)
