@@ -51,9 +51,9 @@ WATCH = "dmkg.watch"
 class Watched(Protocol):
     """The request's thread, whose timed work the server cuts at its deadline."""
 
-    def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> None: ...
+    def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> object: ...
 
-    def end(self) -> None: ...
+    def end(self, before: object) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -194,11 +194,11 @@ class DeadlineRunner:
             return cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
 
         self.memory.started(job)
-        watch.begin(deadline.at, cut_at_deadline, retire)
+        before = watch.begin(deadline.at, cut_at_deadline, retire)
         try:
             return job.work()
         finally:
-            watch.end()
+            watch.end(before)
             self.memory.finished(job)
 
     def retire(self) -> None:

@@ -7,8 +7,8 @@ threads have deep stacks (see HELPER_STACK in service/limits.py).
 
 Neither store can be interrupted inside a query, so the loop keeps the time limit: work run
 under a deadline tells the request's Watch (DeadlineRunner.run), and once the deadline has
-passed the loop answers the request itself and retires the process (gunicorn replaces it),
-leaving the thread to the work.
+passed (looked at ten times a second) the loop answers the request itself and retires the
+process (gunicorn replaces it), leaving the thread to the work.
 """
 
 from __future__ import annotations
@@ -107,13 +107,15 @@ class Watch:
         self.future = future
         self.work: tuple[float, Callable[[], BaseException], bool] | None = None
 
-    def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> None:
-        """Timed work begins: past at, answer with cut() and retire the process if retire."""
-        self.work = (at, cut, retire)
+    def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> object:
+        """Timed work begins: past at, answer with cut() and retire the process if retire.
+        Return what was watched before (timed work it runs within), for end()."""
+        before, self.work = self.work, (at, cut, retire)
+        return before
 
-    def end(self) -> None:
-        """The timed work has ended."""
-        self.work = None
+    def end(self, before: object) -> None:
+        """The timed work has ended: watch what was watched before it again."""
+        self.work = before  # type: ignore[assignment]
 
 
 class Watches:

@@ -126,3 +126,35 @@ def test_each_client_behind_a_proxy_is_counted_once_under_its_own_address(
     assert same.status == 429 and int(same.headers["retry-after"]) >= 1, same.text
     assert other.status == 200, other.text
     assert [reply.status for reply in replies] == [200, 200]
+
+
+def test_places_go_to_clients_holding_none_first_and_waiting_requests_in_turn() -> None:
+    """The rules in process: two places at most per client, the last two of the six for
+    clients holding none, a request waiting its most then refused with Retry-After."""
+    import asyncio
+
+    from service.admission import Admission
+
+    async def scenario() -> None:
+        admission = Admission(None, 8)
+        for client in ("a", "a", "b", "b"):
+            assert await admission.place(client) is None
+        # a and b hold two each: a third of theirs waits, a newcomer gets one of the last two.
+        waiting = asyncio.ensure_future(admission.place("a", most=5))
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        assert await admission.place("c") is None
+        assert await admission.place("d") is None
+        refused = await admission.place("e", most=0.05)  # all six places are held
+        assert refused is not None and refused.status == 503
+        assert dict(refused.headers)["Retry-After"] == "2"
+        admission.vacate("c")  # a place, but only for a client holding none: a waits on
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        admission.vacate("a")
+        admission.vacate("d")
+        await asyncio.sleep(0)
+        assert waiting.done() and waiting.result() is None  # a's turn came
+        assert admission.held == 4 and admission.holding == {"a": 2, "b": 2}
+
+    asyncio.run(scenario())
