@@ -2,8 +2,10 @@
 
 Neither Oxigraph nor rdflib can be interrupted inside a query, so what stops a query past its
 deadline, or holding too much memory, is replacing the process that runs it (gunicorn starts a
-fresh one). The query runs on a helper thread while the request waits; past the deadline the
-request answers 503 and the process retires once its other answers are sent.
+fresh one). Under the HTTP front the query runs on its request's thread and the front's event
+loop keeps the deadline (service/request_threads.py); elsewhere, and for writes, it runs on a
+helper thread while the request waits. Past the deadline the request answers 503 and the
+process retires once its other answers are sent.
 """
 
 from __future__ import annotations
