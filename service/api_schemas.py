@@ -20,10 +20,15 @@ from kg.search.query import control_character
 from service.description import ClaimLink, EntityDescription, Link, SourceLink
 from service.services import services
 
+# The project folder this code sits in.
+SHIPPED = Path(__file__).resolve().parent.parent
+
 
 def dmo_classes() -> list[str]:
-    """The local names of the served ontology's classes: the values a type filter may take."""
-    return _classes(services().layout.ontology_dir / "dmo.ttl")
+    """The local names of the served ontology's classes: the values a type filter may take
+    (a home serving other data with no ontology of its own: the ontology this code ships)."""
+    served = services().layout.ontology_dir / "dmo.ttl"
+    return _classes(served if served.is_file() else SHIPPED / "ontology" / "dmo.ttl")
 
 
 @cache
