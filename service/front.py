@@ -44,6 +44,7 @@ from service.limits import READ_AT, TOO_MANY
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
+from service.write_stop import READ_STOPPED, answer_or_cut, cut
 from service.writes import GRAPH_STORE
 
 # Seconds a client has to send its request line and headers, then its body.
@@ -515,6 +516,17 @@ class Front:
         # queued behind its own cannot take every thread in turn. Kept on the loop only.
         self.per_client = per_client
         self.in_hand: dict[str, int] = {}
+        # Set when the operator stops the service: writes in hand are cut (write_stop.py).
+        self.stopping = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def stop(self) -> None:
+        """The operator stops the service: no write commits from now on, and the writes in
+        hand are answered (called from the signal handler, on the loop's thread)."""
+        if self.writes is not None:
+            self.writes.stopped.set()
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.stopping.set)
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read: a restore
@@ -604,11 +616,27 @@ class Front:
                 if ACCESS.handlers:
                     ACCESS.info(_combined(environ, "429", 0, started))
                 return
+            work = loop.run_in_executor(self.pool, _start, self.app, environ)
+            write = self.writes is not None and _writes(scope)
             try:
-                answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
+                if write:
+                    assert self.writes is not None
+                    found = await answer_or_cut(work, environ, self.writes, self.stopping)
+                else:
+                    found = await work
+            except asyncio.CancelledError:
+                # The stop's time for answers in hand is over: a clear answer, not a bare 500.
+                found = cut(environ, self.writes) if write and self.writes is not None \
+                    else ServiceError(503, READ_STOPPED, [("Retry-After", "5")])
             finally:
                 if client:
                     self._leave(client)
+            if isinstance(found, ServiceError):
+                await _send_error(send, found, _target(scope))
+                if ACCESS.handlers:
+                    ACCESS.info(_combined(environ, "503", 0, started))
+                return
+            answer = found
             size = len(answer.first)
         # An answer of one piece is written at once; a longer one is held until it is read,
         # and only if it fits beside the others held (else the client is told to retry).
@@ -694,6 +722,22 @@ def _combined(environ: dict[str, Any], status: str, sent: int, started: float) -
             f'"{environ.get("HTTP_REFERER", "-")}" "{environ.get("HTTP_USER_AGENT", "-")}"')
 
 
+class _Server(Server):
+    """uvicorn's server, telling the front at once when the operator stops it (SIGTERM)."""
+
+    def __init__(self, config: Config, front: Front) -> None:
+        super().__init__(config)
+        self.front = front
+
+    async def serve(self, sockets: list[Any] | None = None) -> None:
+        self.front.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        self.front.stop()
+
+
 class AsyncWorker(Worker):  # type: ignore[misc]
     """A gunicorn worker serving the application through uvicorn's server (see Front)."""
 
@@ -722,7 +766,7 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                         callback_notify=self._notify,
                         # SIGTERM: the operator's stop, in under 2 s.
                         timeout_graceful_shutdown=1)
-        server = Server(config)
+        server = _Server(config, front)
 
         def retire() -> None:
             # A worker retired by the time limit sends the answers in hand first: a write
