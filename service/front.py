@@ -617,7 +617,7 @@ class Front:
                     ACCESS.info(_combined(environ, "429", 0, started))
                 return
             work = loop.run_in_executor(self.pool, _start, self.app, environ)
-            write = self.writes is not None and _writes(scope)
+            write = self.writes is not None and _writes(scope) and scope["method"] != "GET"
             try:
                 if write:
                     assert self.writes is not None

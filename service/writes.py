@@ -403,6 +403,9 @@ def restore() -> Response:
             graphs.add(quad.graph_name.value)
         side.check_targets(graphs)
         with side.lock:
+            if side.stopped.is_set():
+                raise WriteRefused(503, "the service is stopping: the restore was stopped "
+                                        "before its commit: nothing was applied")
             side.store.replace_written(quads)
             side.record(who, "restore", "applied", quads=len(quads), graphs=len(graphs),
                         sha256=digest)

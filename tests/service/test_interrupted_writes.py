@@ -15,6 +15,7 @@ import pytest
 from tests.http import Reply, request
 from tests.live import LiveServer
 from tests.service.durability import TOKEN, graph_sizes, settings
+from tests.service.durability import server as server_of
 
 pytestmark = pytest.mark.slow  # servers of their own, stopped and started again
 
@@ -24,14 +25,8 @@ STOP_SECONDS = 1.5
 NOTHING, UNKNOWN = "nothing was applied", "the outcome is unknown"
 
 
-def _settings(folder: Path) -> dict[str, str]:
-    # A time limit the writes fit in: they are in hand when the stop comes, not refused.
-    return {**settings(folder), "MAX_REQUEST_BYTES": str(64 << 20), "QUERY_TIMEOUT": "120"}
-
-
-def _server(folder: Path) -> LiveServer:
-    return LiveServer(folder, args=(f"--data={folder / 'seed.nt'}=urn:seed-graph",),
-                      settings=_settings(folder))
+# A time limit the writes fit in: they are in hand when the stop comes, not refused.
+ROOMY = {"MAX_REQUEST_BYTES": str(64 << 20), "QUERY_TIMEOUT": "120"}
 
 
 def _lines(name: str) -> str:
@@ -58,8 +53,8 @@ def _stop(server: LiveServer) -> float:
 
 
 def _records(folder: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in
-            (folder / "audit.log").read_text(encoding="utf-8").splitlines()]
+    audit = Path(settings(folder)["AUDIT_LOG"])
+    return [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
 
 
 def _cut_while_in_hand(folder: Path, method: str, path: str, body: str,
@@ -67,7 +62,7 @@ def _cut_while_in_hand(folder: Path, method: str, path: str, body: str,
     """Send a large write, stop the server wait seconds later, while it is in hand; its
     answer and the stop's seconds."""
     answers: list[Reply | Exception] = []
-    with _server(folder) as server:
+    with server_of(folder, **ROOMY) as server:
         sender = threading.Thread(target=_send, args=(server.url, method, path, body, media,
                                                       answers))
         sender.start()
@@ -97,7 +92,7 @@ def test_a_graph_write_cut_by_a_stop_is_answered_audited_and_whole(tmp_path: Pat
     assert [r["status"] for r in puts][:1] == ["interrupted"], puts
     assert puts[0]["outcome"] == ("not applied" if outcome == NOTHING else "unknown"), puts
     assert puts[0]["who"] == "tester" and puts[0]["sha256"], puts
-    with _server(tmp_path) as server:  # the store opens, the write whole or absent
+    with server_of(tmp_path, **ROOMY) as server:  # the store opens, the write whole or absent
         sizes = graph_sizes(server)
     assert sizes.get("big", 0) in ({0} if outcome == NOTHING else {0, TRIPLES}), sizes
 
@@ -119,17 +114,17 @@ def test_an_update_cut_by_a_stop_is_audited_with_its_text(tmp_path: Path) -> Non
     # What the other records carry: the text executed (in its plain form), its targets.
     assert record["sha256"] and "FILTER(?a + ?b + ?c + ?d < 0)" in str(record["text"]), record
     assert record["targets"] == ["urn:w:upd"], record
-    with _server(tmp_path) as server:
+    with server_of(tmp_path, **ROOMY) as server:
         assert graph_sizes(server) == {}
 
 
 def test_a_stop_just_after_a_large_write_is_prompt_and_keeps_it(tmp_path: Path) -> None:
-    with _server(tmp_path) as server:
+    with server_of(tmp_path, **ROOMY) as server:
         reply = request("PUT", f"{server.url}/rdf-graphs/service?graph=urn:w:done",
                         _lines("done"), {"Content-Type": "application/n-triples",
                                          "Authorization": f"Bearer {TOKEN}"}, timeout=120)
         assert reply.status == 201, reply.text
         stopped_in = _stop(server)  # its flush to the store's files is under way
     assert stopped_in < STOP_SECONDS, stopped_in
-    with _server(tmp_path) as server:
+    with server_of(tmp_path, **ROOMY) as server:
         assert graph_sizes(server) == {"done": TRIPLES}
