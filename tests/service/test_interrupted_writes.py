@@ -128,3 +128,14 @@ def test_a_stop_just_after_a_large_write_is_prompt_and_keeps_it(tmp_path: Path) 
     assert stopped_in < STOP_SECONDS, stopped_in
     with server_of(tmp_path, **ROOMY) as server:
         assert graph_sizes(server) == {"done": TRIPLES}
+
+
+def test_a_query_in_hand_at_a_stop_hears_the_service_is_stopping(tmp_path: Path) -> None:
+    values = " ".join(str(n) for n in range(200))
+    query = ("SELECT (COUNT(*) AS ?n) WHERE { "
+             + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcd") + " }")
+    reply, stopped_in = _cut_while_in_hand(tmp_path, "POST", "/sparql", query,
+                                           "application/sparql-query")
+    assert reply.status == 503, (reply.status, reply.body[:300])  # not a bare 500
+    assert "the service is stopping" in reply.text and reply.media_type == "text/plain"
+    assert stopped_in < STOP_SECONDS, stopped_in
