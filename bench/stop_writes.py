@@ -5,8 +5,9 @@ each start after a write, would take minutes) served writable with one worker;
 each round PUTs 60,000 triples to a graph of its own and SIGTERMs the master either 1 s after
 sending (the write in hand) or as soon as it is answered (its flush under way). For each: the
 seconds from SIGTERM until the master has ended, the status the cut client heard, and the
-seconds the round's start took until it answered, after the previous round's stop (a log of
-writes not flushed is replayed; the first round starts from a fresh copy). With
+seconds the round's start took until it answered, after the previous round's stop (the first
+round starts from a fresh copy), and the seconds opening the store takes right after the stop
+(a log of writes not flushed to the store's files is replayed first). With
 --before DIR (a checkout of an earlier version), the same with that version's code.
 
     python -m bench.stop_writes --triples 3000000 --rounds 5 [--before /tmp/main]
@@ -25,6 +26,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from bench.servers import Server, free_port
 
@@ -83,8 +86,13 @@ def _round(tree: Path, folder: Path, data: Path, number: int, during: bool) -> d
             sender.join()
         stopped = _stop(server)
         sender.join(timeout=120)
+    began = time.monotonic()
+    store = ox.Store(str(folder / "store" / "writable" / "live"))
+    reopened = time.monotonic() - began
+    del store
     return {"moment": "during" if during else "after", "stop_s": round(stopped, 3),
-            "answer": answers[0] if answers else None, "start_s": round(opened, 2)}
+            "answer": answers[0] if answers else None, "start_s": round(opened, 2),
+            "open_s": round(reopened, 2)}
 
 
 def main() -> None:
@@ -129,7 +137,9 @@ def main() -> None:
                             "max_stop_s": max(float(str(r["stop_s"])) for r in mine),
                             "answers": sorted({str(r["answer"]) for r in mine}),
                             "median_start_s": statistics.median(
-                                float(str(r["start_s"])) for r in mine)})
+                                float(str(r["start_s"])) for r in mine),
+                            "median_open_s": statistics.median(
+                                float(str(r["open_s"])) for r in mine)})
     loads = f"{load:.1f} to {os.getloadavg()[0]:.1f}"
     title = (f"Stopping a writable service of {options.triples} triples during and just after "
              f"a {TRIPLES}-triple write (load average {loads})")

@@ -44,7 +44,7 @@ from service.limits import READ_AT, TOO_MANY
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
-from service.write_stop import READ_STOPPED, answer_or_cut, cut
+from service.write_stop import READ_STOPPED, answer_or_cut, begin_flush, cut
 from service.writes import GRAPH_STORE
 
 # Seconds a client has to send its request line and headers, then its body.
@@ -521,12 +521,17 @@ class Front:
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def stop(self) -> None:
-        """The operator stops the service: no write commits from now on, and the writes in
-        hand are answered (called from the signal handler, on the loop's thread)."""
+        """The operator stops the service: no write commits from now on, the writes in hand
+        are answered and the store's flush begins (called from the signal handler; the work
+        is done on the loop, at once)."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self._stop)
+
+    def _stop(self) -> None:
         if self.writes is not None:
             self.writes.stopped.set()
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.stopping.set)
+            begin_flush(self.writes)
+        self.stopping.set()
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read: a restore

@@ -29,6 +29,7 @@ from service.config import Settings
 from service.isolation import leave_network
 from service.services import KEY
 from service.write_access import read_tokens
+from service.write_stop import flushed
 
 
 def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
@@ -65,9 +66,9 @@ def _post_fork(isolate: bool, _server: object, _worker: object) -> None:
         leave_network()
 
 
-# How long a stopping worker writes the store's memory to its files (seconds after a large
-# write on a large store): past it the process ends anyway, and the store's log, which holds
-# every commit, is replayed when the store is next opened.
+# How long a worker ending otherwise than by a stop (SIGTERM) writes the store's memory to
+# its files: past it the process ends anyway, and the store's log, which holds every commit,
+# is replayed when the store is next opened.
 FLUSH_SECONDS = 0.3
 
 
@@ -88,7 +89,9 @@ def _worker_exit(_server: object, worker: Any) -> None:
     found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
     if found is not None and found.writes is not None:
         found.writes.interrupted()  # writes cut by the stop, before the process goes
-    if found is not None and not found.runner.retiring:
+    if found is not None and found.writes is not None and found.writes.flushing is not None:
+        flushed(found.writes)  # begun at the stop, beside the answers in hand
+    elif found is not None and not found.runner.retiring:
         _flush_within(found.backend, FLUSH_SECONDS)
     sys.stdout.flush()
     sys.stderr.flush()

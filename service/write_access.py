@@ -90,6 +90,8 @@ class Writes:
     # Threads whose write the stop answered as not applied: what they record later is not
     # true of what their client heard (a time limit they did not reach).
     silenced: set[int] = field(default_factory=set)
+    # The flush begun at the stop, and until when it is waited for (service/write_stop.py).
+    flushing: tuple[threading.Thread, float] | None = None
 
     def who(self) -> str:
         """Return the name behind the request's bearer token, or refuse with 401; the write

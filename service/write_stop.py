@@ -7,11 +7,18 @@ of it (applied, failed, or, if it has not ended, that the outcome is unknown). E
 is recorded in the audit log as interrupted, with what its other records carry (the update's
 executed text, the graph, the body's digest). The process then ends with the commit still in
 the engine's hands: the store's log makes a transaction whole or absent at the next start.
+
+The store's memory is written to its files from the moment of the stop, beside the answers,
+until FLUSH_SECONDS after it: what a flush cut short leaves in the store's log is replayed
+when the store is next opened (seconds after a large write), so the flush gets what it can.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -23,6 +30,8 @@ R = TypeVar("R")
 
 # How long a commit under way at the stop may take to end before its client is answered.
 COMMIT_SECONDS = 0.5
+# How long after the stop the process waits for its store's flush before it ends.
+FLUSH_SECONDS = 0.8
 
 STOPPED = {
     NOT_APPLIED: "the service is stopping: the {what} was stopped before its commit: nothing "
@@ -80,3 +89,22 @@ def cut(environ: dict[str, Any], writes: Writes) -> ServiceError:
         writes.interrupted(entry, found)
     return ServiceError(503, STOPPED[found].format(what=what, reason=reason),
                         [("Retry-After", "5")])
+
+
+def begin_flush(writes: Writes) -> None:
+    """Start writing the store's memory to its files as the service stops (see flushed)."""
+    def flush() -> None:
+        with contextlib.suppress(OSError, RuntimeError):  # a full disk: the log keeps it
+            writes.store.flush()
+
+    if writes.flushing is None:
+        thread = threading.Thread(target=flush, name="flush", daemon=True)
+        writes.flushing = (thread, time.monotonic() + FLUSH_SECONDS)
+        thread.start()
+
+
+def flushed(writes: Writes) -> None:
+    """Wait for the flush begun at the stop, until FLUSH_SECONDS after the stop at most."""
+    if writes.flushing is not None:
+        thread, until = writes.flushing
+        thread.join(max(0.0, until - time.monotonic()))
