@@ -132,14 +132,14 @@ def main() -> None:
         for moment in ("during", "after"):
             mine = [r for r in rows if r["version"] == label and r["moment"] == moment]
             summary.append({"version": label, "moment": moment, "rounds": len(mine),
-                            "median_stop_s": statistics.median(float(str(r["stop_s"]))
-                                                               for r in mine),
+                            "median_stop_s": round(statistics.median(
+                                float(str(r["stop_s"])) for r in mine), 3),
                             "max_stop_s": max(float(str(r["stop_s"])) for r in mine),
                             "answers": sorted({str(r["answer"]) for r in mine}),
-                            "median_start_s": statistics.median(
-                                float(str(r["start_s"])) for r in mine),
-                            "median_open_s": statistics.median(
-                                float(str(r["open_s"])) for r in mine)})
+                            "median_start_s": round(statistics.median(
+                                float(str(r["start_s"])) for r in mine), 2),
+                            "median_open_s": round(statistics.median(
+                                float(str(r["open_s"])) for r in mine), 2)})
     loads = f"{load:.1f} to {os.getloadavg()[0]:.1f}"
     title = (f"Stopping a writable service of {options.triples} triples during and just after "
              f"a {TRIPLES}-triple write (load average {loads})")
