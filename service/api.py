@@ -25,7 +25,15 @@ from kg.version import project_version
 from service import api_schemas as schemas
 from service.description import as_json, json_text
 from service.errors import ServiceError
-from service.i18n import API_WORDS, KIND_NAME, chrome_words, facet_label, page_language
+from service.i18n import (
+    API_FRENCH,
+    API_WORDS,
+    KIND_NAME,
+    api_text_key,
+    chrome_words,
+    facet_label,
+    page_language,
+)
 from service.resources import NotFound, Resources
 from service.services import run_timed, services
 from service.status import status_at
@@ -450,7 +458,7 @@ def init_app(app: Flask) -> None:
         lang = page_language()
         return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang],
                                         chrome=chrome_words(lang),
-                                        operations=operations(api.spec.to_dict())),
+                                        operations=operations(api.spec.to_dict(), lang)),
                         content_type="text/html; charset=utf-8")
 
 
@@ -458,8 +466,15 @@ def init_app(app: Flask) -> None:
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def operations(document: dict[str, Any]) -> list[dict[str, str]]:
-    """Each operation of an OpenAPI document: method, path and summary, in document order."""
-    return [{"method": method.upper(), "path": path, "summary": item[method].get("summary", "")}
-            for path, item in document["paths"].items()
-            for method in HTTP_METHODS if method in item]
+def operations(document: dict[str, Any], lang: str = "en") -> list[dict[str, str]]:
+    """Each operation of an OpenAPI document: method, path, summary (in lang when it is
+    translated) and the summary's language, in document order."""
+    found = []
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                summary = item[method].get("summary", "")
+                french = API_FRENCH.get(api_text_key(summary)) if lang == "fr" else None
+                found.append({"method": method.upper(), "path": path,
+                              "summary": french or summary, "lang": "fr" if french else "en"})
+    return found

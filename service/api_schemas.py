@@ -9,21 +9,26 @@ from __future__ import annotations
 import dataclasses
 import types
 from functools import cache
+from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 from marshmallow import Schema, ValidationError, fields, validate
 from rdflib import Graph
 
 from kg.ontology_index import OntologyIndex
-from kg.paths import default_layout
 from kg.search.query import control_character
 from service.description import ClaimLink, EntityDescription, Link, SourceLink
+from service.services import services
+
+
+def dmo_classes() -> list[str]:
+    """The local names of the served ontology's classes: the values a type filter may take."""
+    return _classes(services().layout.ontology_dir / "dmo.ttl")
 
 
 @cache
-def dmo_classes() -> list[str]:
-    """The local names of the ontology's classes: the values a type filter may take."""
-    graph = Graph().parse(default_layout().ontology_dir / "dmo.ttl", format="turtle")
+def _classes(ontology: Path) -> list[str]:
+    graph = Graph().parse(ontology, format="turtle")
     return sorted(OntologyIndex.from_graph(graph).classes)
 
 

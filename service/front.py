@@ -45,13 +45,11 @@ from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
 from service.write_stop import READ_STOPPED, answer_or_cut, begin_flush, cut
-from service.writes import GRAPH_STORE
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 30.0
-# A backup sent to /admin/restore, read to a temporary file, may take longer.
-RESTORE = "/admin/restore"
+# A body read to a temporary file (a backup, routes.Family.spooled) may take longer.
 RESTORE_SECONDS = 600.0
 # The longest request line read (a long query is sent by POST), and the bytes and number of
 # header fields: past them the request is refused unread.
@@ -65,6 +63,8 @@ TOO_LARGE_HEAD = "the request's header fields are more or longer than the servic
 FAMILY_PATH = 200
 # Transfer codings read: plain chunked only (a body in another coding would be read as is).
 NOT_CHUNKED = "the service reads no transfer coding but chunked; send the body as it is"
+TOO_SLOW = f"the request's body did not come whole within {BODY_SECONDS:g} seconds"
+NOT_HTTP = "the request could not be read as HTTP/1.1"
 # An answer is written in pieces of this size, each once the client has taken the previous
 # ones: a client that reads slowly holds the answer, not a copy of it in the loop's buffer.
 PIECE = 64 * 1024
@@ -195,6 +195,7 @@ class Protocol(HttpToolsProtocol):
     raw: RawSocket | None = None
     codings: bytes = b""
     begun = 0  # requests begun on this connection
+    reading = False  # a request's head or body is being read (its target is self.url)
     stopping = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -234,6 +235,7 @@ class Protocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.begun += 1
+        self.reading = True
         self._time_head()
         self.head_bytes = 0
         self.codings = b""
@@ -274,12 +276,19 @@ class Protocol(HttpToolsProtocol):
         if self.stopping and self.cycle is not None:
             self.cycle.keep_alive = False  # the worker is stopping: one answer, then close
 
+    def on_message_complete(self) -> None:
+        self.reading = False
+        super().on_message_complete()
+
     def send_400_response(self, msg: str) -> None:
-        """Answer a request the head limits refused (uvicorn calls this for any parser error)."""
-        if self.refused is None:
-            super().send_400_response(msg)
-            return
+        """Answer a request the head limits refused, or one the parser could not read
+        (uvicorn calls this for any parser error)."""
         refused, self.refused = self.refused, None
+        if refused is None:
+            # Two lengths, a malformed header: the request line, when it was read, names the
+            # route family. One that could not be read names no path: the request is answered
+            # as one to a path no family names (routes.UNROUTED), as a mistyped address is.
+            refused = _Refused(ServiceError(400, NOT_HTTP), self.url if self.reading else b"")
         self._refuse(refused)
 
     def _refuse(self, refused: _Refused) -> None:
@@ -452,14 +461,6 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
         raise
 
 
-async def _send_whole(send: Send, status: int, text: bytes) -> None:
-    """Answer in plain text and close the connection."""
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
-        (b"content-length", str(len(text)).encode())]})
-    await send({"type": "http.response.body", "body": text})
-
-
 def _target(scope: dict[str, Any]) -> str:
     """The request's path and query string, as on its request line (its family's key)."""
     path: str = scope["path"]
@@ -482,9 +483,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 def _writes(scope: dict[str, Any]) -> bool:
     """Tell whether a request is a write, which needs a token (read from its head alone)."""
-    path = scope["path"]
-    return ((path == GRAPH_STORE and scope["method"] in {"PUT", "POST", "DELETE"})
-            or path.startswith("/admin/")
+    return (family(scope["path"]).needs_token(scope["method"])
             or _header(scope, b"content-type").split(";")[0].strip().lower()
             == "application/sparql-update")
 
@@ -549,7 +548,7 @@ class Front:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         started = time.time()
-        restore = scope["path"] == RESTORE and scope["method"] == "POST"
+        restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
             await _send_error(send, refused, _target(scope))
@@ -568,7 +567,7 @@ class Front:
                 async with asyncio.timeout(BODY_SECONDS):
                     read = await _read_body(scope, receive, self.max_body, budget)
         except TimeoutError:
-            await _send_whole(send, 408, b"408 Request Timeout: the body came too slowly\n")
+            await _send_error(send, ServiceError(408, TOO_SLOW), _target(scope))
             return
         except _Full as full:
             await _send_error(send, full.error, _target(scope))

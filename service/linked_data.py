@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,11 +16,12 @@ from kg.catalogue import Catalogue
 from kg.docs import anchor
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
-from kg.search.fields import FACETS
+from kg.search.fields import FACETS, fold
 from kg.search.query import control_character
 from kg.store import Backend
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
+from service.description import Label
 from service.errors import ServiceError
 from service.i18n import KIND_NAMES, WORDS, facet_label, page_language
 from service.media import content_type, link_header, negotiate, write_graph
@@ -43,6 +45,20 @@ def term_href(iri: str, lang: str) -> str:
     if iri.startswith(str(DMO)):
         return f"/ontology?lang={lang}#{anchor(URIRef(iri))}"
     return iri
+
+
+@blueprint.app_template_filter("other_names")
+def other_names(names: list[Label], lang: str, labels: Iterable[str] = ()) -> list[Label]:
+    """An entity's other names as a page shows them: those in the page's language first, each
+    name once (a name written alike in two languages is shown in the page's), none repeating
+    one of the entity's labels, shown beside its name already."""
+    seen = {fold(label) for label in labels}
+    shown = []
+    for name in sorted(names, key=lambda n: n.lang != lang):
+        if fold(name.value) not in seen:
+            seen.add(fold(name.value))
+            shown.append(name)
+    return shown
 
 
 def _services() -> tuple[Backend, Catalogue]:

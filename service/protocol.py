@@ -120,7 +120,8 @@ def read_operation(request: Request) -> Operation | None:
         raise ProtocolError(400, "a request carries exactly one query or one update")
     if updates:
         if not post:
-            raise ProtocolError(405, "an update must be sent with POST")
+            # Every 405 names what the target allows (RFC 9110): for an update, POST only.
+            raise ProtocolError(405, "an update must be sent with POST", [("Allow", "POST")])
         dataset = _dataset(params, "using-graph-uri", "using-named-graph-uri")
         return Operation("update", updates[0], dataset, format_parameter(params))
     if not queries:

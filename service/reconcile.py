@@ -20,7 +20,7 @@ from service.errors import ServiceError, json_answer
 from service.i18n import WORDS
 from service.reconcile_extend import SETTINGS, ExtendError, extend, propose
 from service.reconcile_ids import IdentifierHit, by_identifier, chebi_iri, linked, wikidata_iri
-from service.reconcile_query import BadQuery, Condition, Query, read_query
+from service.reconcile_query import BadQuery, Condition, Query, read_reconcile_query
 from service.services import services
 
 blueprint = Blueprint("reconcile", __name__)
@@ -285,7 +285,7 @@ def _answer_batch(batch: dict[str, Any]) -> dict[str, Any]:
     errors = []
     for key, raw in batch.items():
         try:
-            answers[key] = reconcile_one(read_query(raw))
+            answers[key] = reconcile_one(read_reconcile_query(raw))
         except BadQuery as error:
             errors.append(f"{key}: {error}")
             answers[key] = {"result": [], "error": {"code": 400, "message": str(error)}}

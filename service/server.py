@@ -60,8 +60,8 @@ def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
 
 
 def _post_fork(isolate: bool, _server: object, _worker: object) -> None:
-    # The worker tells its application's time limit that it may retire the process (see
-    # service/front.py, AsyncWorker): gunicorn will replace it.
+    # A new worker leaves the network before it answers anything. (The worker itself tells its
+    # application's time limit that it may retire the process: service/front.py, AsyncWorker.)
     if isolate:
         leave_network()
 

@@ -327,7 +327,7 @@ def _drop(timed: TimedWrite, graph: str) -> None:
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
-def write_graph() -> Response:
+def graph_store_write() -> Response:
     """Graph Store Protocol writes: PUT replaces a graph, POST adds to it, DELETE drops it."""
     side, who = _authorise("writes are not enabled on this service")
     operation = request.method.lower()
