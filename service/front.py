@@ -45,6 +45,7 @@ from service.request_threads import Cut, RequestThreads, Watches
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
+from service.write_stop import READ_STOPPED, answer_or_cut, begin_flush, cut
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
@@ -517,6 +518,22 @@ class Front:
         # Each client within its limits, all within the threads (service/admission.py).
         self.admission = admission or Admission(None, THREADS)
         self.proxy_hops = proxy_hops
+        # Set when the operator stops the service: writes in hand are cut (write_stop.py).
+        self.stopping = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def stop(self) -> None:
+        """The operator stops the service: no write commits from now on, the writes in hand
+        are answered and the store's flush begins (called from the signal handler; the work
+        is done on the loop, at once)."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self._stop)
+
+    def _stop(self) -> None:
+        if self.writes is not None:
+            self.writes.stopped.set()
+            begin_flush(self.writes)
+        self.stopping.set()
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read: a restore
@@ -652,10 +669,18 @@ class Front:
         placing = client is not None and not self._writer(environ)
         error = await self.admission.place(client) if placing and client is not None else None
         if error is None:
+            write = self.writes is not None and _writes(scope) and scope["method"] != "GET"
             try:
-                return await self._on_thread(environ, loop)
-            except Cut as cut:  # its time limit passed: the process retires
-                error = service_error(cut.error) or ServiceError(503, str(cut.error))
+                found = await self._on_thread(environ, loop, write)
+                if not isinstance(found, ServiceError):
+                    return found
+                error = found  # a write cut by the stop
+            except Cut as cut_off:  # its time limit passed: the process retires
+                error = service_error(cut_off.error) or ServiceError(503, str(cut_off.error))
+            except asyncio.CancelledError:
+                # The stop's time for answers in hand is over: a clear answer, not a bare 500.
+                error = cut(environ, self.writes) if write and self.writes is not None \
+                    else ServiceError(503, READ_STOPPED, [("Retry-After", "5")])
             finally:
                 if placing and client is not None:
                     self.admission.vacate(client)
@@ -668,14 +693,17 @@ class Front:
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, str(error.status), 0, started))
 
-    async def _on_thread(self, environ: dict[str, Any],
-                         loop: asyncio.AbstractEventLoop) -> _Answer:
+    async def _on_thread(self, environ: dict[str, Any], loop: asyncio.AbstractEventLoop,
+                         write: bool = False) -> _Answer | ServiceError:
         """The application's answer, made on a request thread whose time limit the loop keeps
-        (raises Cut when the loop answered at the deadline)."""
+        (raises Cut when the loop answered at the deadline); for a write cut by the operator's
+        stop, its client's 503 (service/write_stop.py)."""
         future: asyncio.Future[_Answer] = loop.create_future()
         watch = environ[WATCH] = self.watches.watch(loop, future)
         self.threads.submit(loop, _start, self.app, environ, future=future, discard=_let_go)
         try:
+            if write and self.writes is not None:
+                return await answer_or_cut(future, environ, self.writes, self.stopping)
             return await future
         finally:
             self.watches.forget(watch)
@@ -750,6 +778,22 @@ def _combined(environ: dict[str, Any], status: str, sent: int, started: float) -
             f'"{environ.get("HTTP_REFERER", "-")}" "{environ.get("HTTP_USER_AGENT", "-")}"')
 
 
+class _Server(Server):
+    """uvicorn's server, telling the front at once when the operator stops it (SIGTERM)."""
+
+    def __init__(self, config: Config, front: Front) -> None:
+        super().__init__(config)
+        self.front = front
+
+    async def serve(self, sockets: list[Any] | None = None) -> None:
+        self.front.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        self.front.stop()
+
+
 class AsyncWorker(Worker):  # type: ignore[misc]
     """A gunicorn worker serving the application through uvicorn's server (see Front)."""
 
@@ -779,7 +823,7 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                         callback_notify=self._notify,
                         # SIGTERM: the operator's stop, in under 2 s.
                         timeout_graceful_shutdown=1)
-        server = Server(config)
+        server = _Server(config, front)
 
         def retire() -> None:
             # A worker retired by the time limit sends the answers in hand first: a write

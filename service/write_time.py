@@ -102,10 +102,12 @@ PACE = CommitPace()
 class CommitGate:
     """Lets a write commit only before its request gave up waiting, so that an answer of
     "not applied" is true: past the deadline a write that has not started committing never
-    will; one already committing ends as the engine decides.
+    will; one already committing ends as the engine decides. The same holds from the
+    service's stop on (stopped, see service/write_stop.py).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stopped: threading.Event | None = None) -> None:
+        self._stopped = stopped or threading.Event()
         self._lock = threading.Lock()
         self._state = "preparing"  # then "committing" and "done", or "abandoned"
         self._done = threading.Event()
@@ -117,6 +119,9 @@ class CommitGate:
         with self._lock:
             if self._state == "abandoned":
                 raise QueryTimeout("the write was abandoned at its deadline")
+            if self._stopped.is_set():
+                self._state = "abandoned"
+                raise QueryTimeout("the write was abandoned as the service stopped")
             self._state = "committing"
 
     def left(self, error: BaseException | None = None) -> None:
@@ -172,7 +177,8 @@ class TimedWrite:
     details: dict[str, Any]
 
     def __post_init__(self) -> None:
-        self.gate = CommitGate()
+        self.gate = CommitGate(self.side.stopped)
+        self.side.timing(self)
         self.seconds = services().limits.seconds
         self.megabytes = services().runner.memory.limit / (1 << 20)
         self.client = request.remote_addr

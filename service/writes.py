@@ -79,16 +79,23 @@ def sparql_update(operation: Operation) -> Response:
     read = _ReadUpdate(side, operation, query_limits().text_bytes)
     timed = TimedWrite(side, who, "update", "update", {"sha256": digest})
     try:
-        run, targets = timed.run(read)
+        # Reading ends by itself past the deadline (its cost is bounded by the text's length
+        # and nesting), and then meets the closed commit gate: the process goes on serving.
+        run, targets = timed.run(read, retire=False)
         timed.details.update(targets=sorted(targets), text=run.text)
 
         def apply() -> None:
             timed.enter()
             side.store.update(run, targets=targets)
 
-        # The engine's apply is not waited for past the deadline: with a WHERE it has no
-        # bound, and the client is told its outcome is unknown.
-        timed.commit(apply, wait=0)
+        # Without a WHERE (data, graph management) the engine's apply is bounded by the text
+        # and the graphs it names, as a Graph Store write's: one under way at the deadline is
+        # waited for, the client hears whether it landed, and the process goes on serving.
+        # With a WHERE it has no bound, and the engine can neither be interrupted nor given
+        # a time limit (pyoxigraph's Store.update takes none): it is not waited for, the
+        # client is told its outcome is unknown, and the process is replaced.
+        bounded = "WHERE" not in run.words
+        timed.commit(apply, wait=None if bounded else 0, retire=not bounded)
         side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
                     text=run.text)
     except WriteCut as cut:
@@ -396,6 +403,9 @@ def restore() -> Response:
             graphs.add(quad.graph_name.value)
         side.check_targets(graphs)
         with side.lock:
+            if side.stopped.is_set():
+                raise WriteRefused(503, "the service is stopping: the restore was stopped "
+                                        "before its commit: nothing was applied")
             side.store.replace_written(quads)
             side.record(who, "restore", "applied", quads=len(quads), graphs=len(graphs),
                         sha256=digest)
