@@ -137,6 +137,10 @@ class _ReadUpdate:
         if dataset and has_update_dataset(update):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
+        # Refused before any work that grows with the data (the USING plan below counts the
+        # triples graphs share): the dataset added to the text changes none of its targets.
+        targets = self.targets = self._targets(update.text, update)
+        self.side.check_targets(targets)
         if (not dataset and store.protected and not has_update_dataset(update)
                 and "WHERE" in update.words):
             # As for queries, the default graph of WHERE is the union of the named graphs.
@@ -145,15 +149,20 @@ class _ReadUpdate:
             dataset = DatasetSpec(names, names)
         run = self.run = store.update_text(update, dataset or None)
         self.executed = run.text
-        try:
-            self.targets = update_targets(run.text)
-        except UpdateSyntaxError as error:
-            raise WriteRefused(400, "update syntax error: " + in_client_text(
-                _engine_message(run.text, error), run, update.source)) from error
+        # What is recorded is read from the executed text (a second parse only if it differs).
+        self.targets = targets if run.text == update.text else self._targets(run.text, run)
         # The merged graphs the executed text fills for its USING are the store's own doing:
         # the client's text was refused above if it named one.
         self.side.check_targets({t for t in self.targets if not t.startswith(HIDDEN)})
         return run, self.targets
+
+    def _targets(self, text: str, read: ReadQuery) -> set[str]:
+        """The graphs an update text writes; a 400 if rdflib cannot read it."""
+        try:
+            return update_targets(text)
+        except UpdateSyntaxError as error:
+            raise WriteRefused(400, "update syntax error: " + in_client_text(
+                _engine_message(text, error), read, self.update.source)) from error
 
 
 def _engine_message(text: str, error: Exception) -> str:
