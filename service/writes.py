@@ -27,7 +27,7 @@ from kg.sparql_text import (
     update_targets,
 )
 from kg.store import DatasetSpec, QuerySyntaxError, Writable
-from kg.store.base import guarded
+from kg.store.base import PreparedWrite, guarded
 from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
 from service.errors import QueryTimeout, ServiceError, service_error
@@ -294,36 +294,48 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
     # Reading looks at the deadline as it goes: a write cut there leaves the process serving.
     triples = timed.run(lambda: _parse(body, fmt, mimetype, graph, timed.deadline),
                         retire=False)
-    # Refused now, not after waiting for the lock, if its commit cannot fit any more.
-    timed.fits(len(triples))
     store = timed.side.store
+    # Refused now, not after waiting for the lock, if its commit cannot fit any more: the
+    # triples a PUT removes cost as the triples it adds.
+    timed.fits(len(triples), store.graph_size(graph) if replace else 0)
 
     def write() -> tuple[int, bool]:
         existed = store.has_graph(graph)
         prepared = store.graph_write(graph, triples, replace)
         timed.details["triples"] = len(prepared.triples)
-        # Refused here if its commit would outlast the time left (see CommitPace).
-        timed.enter(len(prepared.triples))
-        began = time.monotonic()
-        store.commit(prepared)
-        PACE.measured(len(prepared.triples), time.monotonic() - began)
-        if len(prepared.triples) >= FLUSH_AFTER:
-            threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
+        _commit(timed, prepared)
         return len(prepared.triples), existed
 
-    # A commit's cost is bounded by the body's size: one under way at the deadline is waited
-    # for, and the client hears whether it landed; the process goes on serving.
+    # A commit's cost is bounded by the body and the graph it replaces: one under way at the
+    # deadline is waited for, and the client hears whether it landed; the process goes on.
     return timed.commit(write, wait=None, retire=False)
+
+
+def _commit(timed: TimedWrite, prepared: PreparedWrite) -> None:
+    """Commit a prepared graph write, refused first if it would outlast the time left at
+    the pace of the commits so far (see CommitPace), and learn the pace from it."""
+    store = timed.side.store
+    timed.enter(len(prepared.triples), prepared.replaced)
+    cost = len(prepared.triples) + prepared.replaced
+    began = time.monotonic()
+    store.commit(prepared)
+    PACE.measured(cost, time.monotonic() - began)
+    if cost >= FLUSH_AFTER:
+        threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
 
 
 def _drop(timed: TimedWrite, graph: str) -> None:
     store = timed.side.store
+    if not store.has_graph(graph):
+        raise WriteRefused(404, f"no graph <{graph}> in the store")
+    # Its triples are removed in its commit: refused now if they cannot be in the time left.
+    timed.fits(0, store.graph_size(graph))
 
     def drop() -> None:
         if not store.has_graph(graph):
             raise WriteRefused(404, f"no graph <{graph}> in the store")
-        timed.enter()
-        store.drop_graph(graph)
+        timed.details["triples"] = 0
+        _commit(timed, store.graph_write(graph, [], replace=True, drop=True))
 
     timed.commit(drop, wait=None, retire=False)
 

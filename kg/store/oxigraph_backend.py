@@ -103,14 +103,18 @@ class GraphWrite:
     text: str
     # For a store that keeps its union: its change, the part no text can name left to do.
     union: union_graph.Change = field(default_factory=union_graph.Change)
+    # The triples the graph held, which a replace or a drop removes in the same commit.
+    replaced: int = 0
 
     def unnamed(self) -> list[ox.Quad]:
         return self.union.unnamed()
 
     @classmethod
     def of(cls, graph: str, triples: list[ox.Triple], replace: bool,
-           union: Callable[[list[ox.Triple]], union_graph.Change] | None = None) -> GraphWrite:
-        """Prepare adding triples to a named graph, or replacing its content with them.
+           union: Callable[[list[ox.Triple]], union_graph.Change] | None = None,
+           replaced: int = 0, drop: bool = False) -> GraphWrite:
+        """Prepare adding triples to a named graph, or replacing its content with them
+        (replaced: the triples it holds), or dropping it (drop, with no triples).
 
         Blank nodes get fresh labels of the engine's own making: a parser may keep labels
         (JSON-LD's `_:a:b`) that SPARQL cannot write. union: what the write changes in a
@@ -120,8 +124,9 @@ class GraphWrite:
         triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
         change = union_graph.Change() if union is None else union(triples)
         name = ox.NamedNode(graph)
-        steps = [f"DROP SILENT GRAPH {name}"] if replace else []
-        steps.append(f"CREATE SILENT GRAPH {name}")
+        steps = [f"DROP SILENT GRAPH {name}"] if replace or drop else []
+        if not drop:
+            steps.append(f"CREATE SILENT GRAPH {name}")
         # In one INSERT DATA, a blank node label names one node in every graph.
         data = (f"GRAPH {name} {{\n{sparql_lines(triples)}\n}}\n" if triples else "") \
             + sparql_lines(change.joining)
@@ -130,7 +135,8 @@ class GraphWrite:
         named = change.named()
         if named:
             steps.append(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
-        return cls(graph, triples, replace, " ;\n".join(steps), change)
+        return cls(graph, triples, replace or drop, " ;\n".join(steps), change,
+                   replaced if replace or drop else 0)
 
 
 def from_oxigraph(term: object) -> Term:
@@ -710,12 +716,20 @@ class OxigraphBackend(Backend):
         """Add triples to a named graph, or replace its content, in one transaction."""
         self.commit(self.graph_write(graph, triples, replace))
 
-    def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
+    def graph_size(self, graph: str) -> int:
+        """The triples of a named graph (a count: no triple is read into Python)."""
+        return self._graph_size(ox.NamedNode(graph))
+
+    def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool,
+                    drop: bool = False) -> GraphWrite:
         """Prepare a graph write for this store (see GraphWrite.of): a kept union's change is
-        read from the store as it is (the caller holds the write lock until the commit)."""
+        read from the store as it is (the caller holds the write lock until the commit).
+        drop: remove the graph (no triples), not only its content."""
         kept = self._kept
+        replace = replace or drop
+        replaced = self.graph_size(graph) if replace else 0
         if kept is None:
-            return GraphWrite.of(graph, triples, replace)
+            return GraphWrite.of(graph, triples, replace, replaced=replaced, drop=drop)
 
         def change(written: list[ox.Triple]) -> union_graph.Change:
             assert kept is not None
@@ -723,7 +737,7 @@ class OxigraphBackend(Backend):
                 if replace else set()
             return kept.change(self.store, written, removed, frozenset({graph}))
 
-        return GraphWrite.of(graph, triples, replace, change)
+        return GraphWrite.of(graph, triples, replace, change, replaced, drop)
 
     def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
