@@ -30,6 +30,7 @@ from kg.store import DatasetSpec, QuerySyntaxError, Writable
 from kg.store.base import PreparedWrite, guarded
 from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
+from kg.surrogates import lone_surrogate, lone_surrogate_in
 from service.errors import QueryTimeout, ServiceError, service_error
 from service.limits import Deadline, check_text
 from service.protocol import Operation
@@ -197,6 +198,13 @@ def graph_argument() -> str | None:
     return iri
 
 
+def _unparsed(what: str, body: bytes, syntax: str, error: Exception) -> str:
+    """What a body the engine could not parse is answered: its error, and the lone
+    surrogate that explains it, if the body holds one (which the engine's words may not say)."""
+    surrogate = lone_surrogate(body, syntax)
+    return f"{what} does not parse: " + (f"{surrogate} ({error})" if surrogate else str(error))
+
+
 def _check_entities(body: bytes) -> None:
     """Refuse RDF/XML whose entities could expand far beyond the body (entity bombs)."""
     if b"<!ENTITY" not in body:
@@ -262,7 +270,8 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
             hidden.update(g.value for g in (q.graph_name for q in quads)
                           if isinstance(g, ox.NamedNode) and is_hidden(g.value))
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
-        raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
+        raise WriteRefused(400, _unparsed(f"the {mimetype} body", body, syntax, error)) \
+            from error
     if hidden:
         raise WriteRefused(403, hidden_refusal(sorted(hidden)))
     if named:
@@ -398,7 +407,12 @@ def backup() -> Response:
 
 @blueprint.route("/admin/restore", methods=["POST"])
 def restore() -> Response:
-    """Make the written graphs exactly those of an N-Quads backup, in one transaction."""
+    """Make the written graphs exactly those of an N-Quads backup, all or nothing.
+
+    The backup is read twice from its temporary file, a piece at a time: once to check it
+    whole (it parses, names only graphs a client may write), then into the store, so that
+    memory holds a piece of it, never the whole (see Writable.replace_written).
+    """
     side, who = _authorise("writes are not enabled on this service")
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
@@ -406,25 +420,36 @@ def restore() -> Response:
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
-        try:
-            quads = list(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
-        except (SyntaxError, ValueError) as error:
-            raise WriteRefused(400, f"the backup does not parse: {error}") from error
-        graphs = set()
-        for quad in quads:
-            if not isinstance(quad.graph_name, ox.NamedNode):
-                raise WriteRefused(400, "a backup holds named graphs only")
-            graphs.add(quad.graph_name.value)
+        quads, graphs = _checked_backup()
         side.check_targets(graphs)
         with side.lock:
-            side.store.replace_written(quads)
-            side.record(who, "restore", "applied", quads=len(quads), graphs=len(graphs),
+            side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
+            side.record(who, "restore", "applied", quads=quads, graphs=len(graphs),
                         sha256=digest)
     except WriteRefused as refusal:
         side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
         raise
     services().data_changed()
     return Response(status=204)
+
+
+def _checked_backup() -> tuple[int, set[str]]:
+    """The quads of the request's backup and the graphs they name, read a piece at a time;
+    refuse one that does not parse or holds a quad outside a named graph."""
+    quads, graphs = 0, set()
+    try:
+        parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
+        while piece := list(islice(parsed, CHUNK)):
+            quads += len(piece)
+            for quad in piece:
+                if not isinstance(quad.graph_name, ox.NamedNode):
+                    raise WriteRefused(400, "a backup holds named graphs only")
+                graphs.add(quad.graph_name.value)
+    except (SyntaxError, ValueError) as error:
+        surrogate = lone_surrogate_in(_again(), "text")
+        raise WriteRefused(400, "the backup does not parse: " + (
+            f"{surrogate} ({error})" if surrogate else str(error))) from error
+    return quads, graphs
 
 
 def _digest(stream: IO[bytes]) -> str:

@@ -26,7 +26,7 @@ from kg.sparql_text import (
     with_using,
     without_dataset_clauses,
 )
-from kg.store import merged_using, union_graph, union_note, union_upkeep
+from kg.store import merged_using, restoring, union_graph, union_note, union_upkeep
 from kg.store.base import (
     Backend,
     Bindings,
@@ -323,6 +323,8 @@ class OxigraphBackend(Backend):
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
         backend._hosts = True
+        # A restore cut off once its quads were staged is finished from them (see restoring).
+        backend._finish_restore()
         # Merged graphs left by a process stopped while it kept them: the data changed since.
         for graph in merged_in(backend.store):
             backend.store.remove_graph(graph)
@@ -792,18 +794,17 @@ class OxigraphBackend(Backend):
                 if isinstance(q.graph_name, ox.NamedNode)
                 and q.graph_name.value not in self.protected and not is_hidden(q.graph_name.value)]
 
-    def replace_written(self, quads: list[ox.Quad]) -> None:
-        """Make the written graphs exactly quads' graphs, in one transaction."""
-        graphs = {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
-        steps = [f"DROP SILENT GRAPH <{g}>" for g in sorted(graphs - self.protected)]
-        if quads:
-            body = "\n".join(f"GRAPH {q.graph_name} {{ {sparql_triple(q.triple)} }}"
-                              for q in quads)
-            steps.append(f"INSERT DATA {{\n{body}\n}}")
+    def replace_written(self, quads: Iterable[ox.Quad]) -> None:
+        """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
+        quads at a time (see kg.store.restoring)."""
+        store = self._writable()
+        self._finish_restore()  # one cut off before: its graphs are replaced in any case
+        staged = restoring.stage(store, quads)
         self._changing()
         try:
-            if steps:
-                self._write(" ;\n".join(steps))
+            if self.path is not None:
+                restoring.noted(self.path, staged)
+            self._finish_restore(staged)
             if self._kept is not None:
                 # Every written graph is replaced: so is the rest of the union (a second
                 # transaction, as costly as the backup).
@@ -812,6 +813,17 @@ class OxigraphBackend(Backend):
                 self._upkept = True
         finally:
             self._changed()
+
+    def _finish_restore(self, staged: dict[str, str] | None = None) -> None:
+        """Finish a restore whose quads are staged (None: one its note says was cut off)."""
+        if staged is None:
+            staged = restoring.left(self.path) if self.path is not None else None
+            if staged is None:
+                return
+        restoring.finish(self.store, staged, self.protected)
+        if self.path is not None:
+            restoring.done(self.path)
+        restoring.remove(self.store, staged.values())
 
     def _target(self, sparql: ReadQuery, dataset: DatasetSpec | None,
                 options: dict[str, object]) -> ox.Store:

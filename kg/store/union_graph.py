@@ -105,10 +105,11 @@ class KeptUnion:
         found = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?g {{ {contributed} }} "
                             f"GRAPH ?g {{ ?s ?p ?o }} {unheld} }}")
         assert isinstance(found, ox.QuerySolutions)
-        joining = [ox.Triple(*row) for row in found]
         store.clear_graph(ox.DefaultGraph())
         # Not one transaction, but faster: a rebuild cut short is done again at the next open.
-        store.bulk_extend(in_default(joining))
+        # The rows are streamed (the query reads named graphs only), not held.
+        store.bulk_extend(ox.Quad(row[0], row[1], row[2], ox.DefaultGraph())
+                          for row in found)
 
 
 def unheld_by_named(store: ox.Store, triples: Iterable[ox.Triple],

@@ -1,0 +1,113 @@
+"""A restore applied a piece at a time, all or nothing.
+
+A backup's quads are first staged in hidden graphs, a piece per transaction: a failure there
+removes them, and a store reopened after a crash drops them with the other merged graphs, so
+nothing a client sees has changed. Once every quad is staged, a note in the store's folder
+names the staged graphs; the written graphs are then dropped and the staged quads copied in
+their place, a piece at a time, and the note removed. A restore cut off past the note is
+finished when the store is next opened (or before the next restore): dropping and copying
+again from the staged graphs gives the same graphs. Memory holds a piece, never the backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.store.hidden_graphs import RESTORING, is_hidden
+
+NOTE = "RESTORING"
+# Quads written in one transaction: what a restore holds at once.
+PIECE = 10_000
+
+
+def _pieces(quads: Iterable[ox.Quad]) -> Iterator[list[ox.Quad]]:
+    found = iter(quads)
+    while piece := list(islice(found, PIECE)):
+        yield piece
+
+
+def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
+    if isinstance(term, ox.BlankNode):
+        return fresh.setdefault(term, ox.BlankNode())
+    if isinstance(term, ox.Triple):
+        return ox.Triple(*(_relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
+    return term
+
+
+def _staged(quad: ox.Quad, graph: ox.NamedNode,
+            fresh: dict[ox.BlankNode, ox.BlankNode]) -> ox.Quad:
+    subject, predicate, object_ = (_relabelled(t, fresh) for t in quad.triple)
+    return ox.Quad(subject, predicate, object_, graph)  # type: ignore[arg-type]
+
+
+def stage(store: ox.Store, quads: Iterable[ox.Quad]) -> dict[str, str]:
+    """Copy quads to hidden graphs, one per graph they name; return graph -> staged graph.
+    Blank nodes are new ones, as an INSERT DATA makes. On failure nothing is left."""
+    tag = f"{RESTORING}{uuid.uuid4().hex}:"
+    staged: dict[str, str] = {}
+    fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def staging(graph: object) -> ox.NamedNode:
+        assert isinstance(graph, ox.NamedNode)
+        name = staged.setdefault(graph.value, f"{tag}{len(staged)}")
+        return ox.NamedNode(name)
+
+    try:
+        for piece in _pieces(quads):
+            store.extend([_staged(q, staging(q.graph_name), fresh) for q in piece])
+    except BaseException:
+        remove(store, staged.values())
+        raise
+    return staged
+
+
+def remove(store: ox.Store, staged: Iterable[str]) -> None:
+    """Remove staged graphs (what cannot be now goes when the store is next opened)."""
+    for name in staged:
+        with contextlib.suppress(OSError):
+            store.remove_graph(ox.NamedNode(name))
+
+
+def noted(folder: Path, staged: dict[str, str]) -> None:
+    """Say, durably, that the restore staged as staged is to be finished."""
+    temporary = folder / f".{NOTE}.{os.getpid()}"
+    with temporary.open("w", encoding="utf-8") as file:
+        json.dump(staged, file)
+        file.flush()
+        os.fsync(file.fileno())
+    temporary.replace(folder / NOTE)
+
+
+def left(folder: Path) -> dict[str, str] | None:
+    """The staged graphs of a restore cut off after its note, if any."""
+    try:
+        found = json.loads((folder / NOTE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return {str(graph): str(name) for graph, name in found.items()}
+
+
+def finish(store: ox.Store, staged: dict[str, str], protected: frozenset[str]) -> None:
+    """Make the written graphs the staged ones: drop every graph a client wrote and copy
+    each staged graph to its own, a piece at a time (the staged graphs are left: remove them
+    once the note is gone, so that a finish cut off can be made again)."""
+    for written in store.named_graphs():
+        if isinstance(written, ox.NamedNode) and written.value not in protected \
+                and not is_hidden(written.value):
+            store.remove_graph(written)
+    for graph, name in staged.items():
+        target = ox.NamedNode(graph)
+        for piece in _pieces(store.quads_for_pattern(None, None, None, ox.NamedNode(name))):
+            store.extend([ox.Quad(q.subject, q.predicate, q.object, target) for q in piece])
+
+
+def done(folder: Path) -> None:
+    (folder / NOTE).unlink(missing_ok=True)
