@@ -26,12 +26,21 @@ from kg.store.hidden_graphs import RESTORING, is_hidden
 NOTE = "RESTORING"
 # Quads written in one transaction: what a restore holds at once.
 PIECE = 10_000
+# Quads written between two flushes of the store's memory to its files: RocksDB keeps
+# what was written in memory until then (with the log on disk), which grows with a restore.
+FLUSH_EVERY = 100_000
 
 
-def _pieces(quads: Iterable[ox.Quad]) -> Iterator[list[ox.Quad]]:
+def _pieces(quads: Iterable[ox.Quad], store: ox.Store) -> Iterator[list[ox.Quad]]:
+    """quads a piece at a time; the store is flushed every FLUSH_EVERY of them."""
     found = iter(quads)
+    written = 0
     while piece := list(islice(found, PIECE)):
         yield piece
+        written += len(piece)
+        if written >= FLUSH_EVERY:
+            store.flush()
+            written = 0
 
 
 def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
@@ -61,7 +70,7 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad]) -> dict[str, str]:
         return ox.NamedNode(name)
 
     try:
-        for piece in _pieces(quads):
+        for piece in _pieces(quads, store):
             store.extend([_staged(q, staging(q.graph_name), fresh) for q in piece])
     except BaseException:
         remove(store, staged.values())
@@ -105,7 +114,8 @@ def finish(store: ox.Store, staged: dict[str, str], protected: frozenset[str]) -
             store.remove_graph(written)
     for graph, name in staged.items():
         target = ox.NamedNode(graph)
-        for piece in _pieces(store.quads_for_pattern(None, None, None, ox.NamedNode(name))):
+        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        for piece in _pieces(quads, store):
             store.extend([ox.Quad(q.subject, q.predicate, q.object, target) for q in piece])
 
 
