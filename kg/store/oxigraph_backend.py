@@ -802,9 +802,7 @@ class OxigraphBackend(Backend):
         staged = restoring.stage(store, quads)
         self._changing()
         try:
-            if self.path is not None:
-                restoring.noted(self.path, staged)
-            self._finish_restore(staged)
+            self._finish_restore((staged, False))
             if self._kept is not None:
                 # Every written graph is replaced: so is the rest of the union (a second
                 # transaction, as costly as the backup).
@@ -814,13 +812,21 @@ class OxigraphBackend(Backend):
         finally:
             self._changed()
 
-    def _finish_restore(self, staged: dict[str, str] | None = None) -> None:
-        """Finish a restore whose quads are staged (None: one its note says was cut off)."""
-        if staged is None:
-            staged = restoring.left(self.path) if self.path is not None else None
-            if staged is None:
+    def _finish_restore(self, found: tuple[dict[str, str], bool] | None = None) -> None:
+        """Finish a restore whose quads are staged, from where it stands (None: one that
+        its note says was cut off, if any)."""
+        if found is None:
+            found = restoring.left(self.path) if self.path is not None else None
+            if found is None:
                 return
-        restoring.finish(self.store, staged, self.protected)
+        staged, moving = found
+        if not moving:
+            if self.path is not None:
+                restoring.noted(self.path, staged)
+            restoring.drop_written(self.store, self.protected)
+            if self.path is not None:
+                restoring.noted(self.path, staged, moving=True)
+        restoring.move(self.store, staged)
         if self.path is not None:
             restoring.done(self.path)
         restoring.remove(self.store, staged.values())

@@ -3,10 +3,10 @@
 A backup's quads are first staged in hidden graphs, a piece per transaction: a failure there
 removes them, and a store reopened after a crash drops them with the other merged graphs, so
 nothing a client sees has changed. Once every quad is staged, a note in the store's folder
-names the staged graphs; the written graphs are then dropped and the staged quads copied in
-their place, a piece at a time, and the note removed. A restore cut off past the note is
-finished when the store is next opened (or before the next restore): dropping and copying
-again from the staged graphs gives the same graphs. Memory holds a piece, never the backup.
+names the staged graphs; the written graphs are then dropped, the note says so, and the
+staged quads are moved in their place a piece at a time; then the note is removed. A restore
+cut off past the note is finished when the store is next opened (or before the next
+restore), from the step the note names. Memory holds a piece, never the backup.
 """
 
 from __future__ import annotations
@@ -85,38 +85,65 @@ def remove(store: ox.Store, staged: Iterable[str]) -> None:
             store.remove_graph(ox.NamedNode(name))
 
 
-def noted(folder: Path, staged: dict[str, str]) -> None:
-    """Say, durably, that the restore staged as staged is to be finished."""
+def noted(folder: Path, staged: dict[str, str], moving: bool = False) -> None:
+    """Say, durably, that the restore staged as staged is to be finished (moving: the
+    written graphs are dropped, the staged quads are being moved in)."""
     temporary = folder / f".{NOTE}.{os.getpid()}"
     with temporary.open("w", encoding="utf-8") as file:
-        json.dump(staged, file)
+        json.dump({"staged": staged, "moving": moving}, file)
         file.flush()
         os.fsync(file.fileno())
     temporary.replace(folder / NOTE)
 
 
-def left(folder: Path) -> dict[str, str] | None:
-    """The staged graphs of a restore cut off after its note, if any."""
+def left(folder: Path) -> tuple[dict[str, str], bool] | None:
+    """The staged graphs of a restore cut off after its note, and whether they were being
+    moved in, if any."""
     try:
         found = json.loads((folder / NOTE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    return {str(graph): str(name) for graph, name in found.items()}
+    staged = {str(graph): str(name) for graph, name in found["staged"].items()}
+    return staged, bool(found["moving"])
 
 
-def finish(store: ox.Store, staged: dict[str, str], protected: frozenset[str]) -> None:
-    """Make the written graphs the staged ones: drop every graph a client wrote and copy
-    each staged graph to its own, a piece at a time (the staged graphs are left: remove them
-    once the note is gone, so that a finish cut off can be made again)."""
+def drop_written(store: ox.Store, protected: frozenset[str]) -> None:
+    """Drop every graph a client wrote (not the built graphs, nor the store's own)."""
     for written in store.named_graphs():
         if isinstance(written, ox.NamedNode) and written.value not in protected \
                 and not is_hidden(written.value):
             store.remove_graph(written)
+
+
+def move(store: ox.Store, staged: dict[str, str]) -> None:
+    """Move each staged graph's quads to its own graph, a piece at a time: each piece is
+    added, then removed from the staged graph, so that a move cut off goes on from what is
+    left (adding a quad twice adds it once). Each piece is read by a new look-up: a reader
+    left open would keep in memory all that was written since it began."""
+    written = 0
     for graph, name in staged.items():
-        target = ox.NamedNode(graph)
-        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(name))
-        for piece in _pieces(quads, store):
+        target, node = ox.NamedNode(graph), ox.NamedNode(name)
+        while piece := list(islice(store.quads_for_pattern(None, None, None, node), PIECE)):
             store.extend([ox.Quad(q.subject, q.predicate, q.object, target) for q in piece])
+            ground = [q for q in piece if _ground(q)]
+            if ground:
+                # One transaction for the piece where SPARQL can name its quads.
+                store.update("DELETE DATA { " + " ".join(
+                    f"GRAPH {node} {{ {q.subject} {q.predicate} {q.object} }}"
+                    for q in ground) + " }")
+            for quad in piece:
+                if not _ground(quad):
+                    store.remove(quad)
+            written += len(piece)
+            if written >= FLUSH_EVERY:
+                store.flush()
+                written = 0
+
+
+def _ground(quad: ox.Quad) -> bool:
+    """Tell whether DELETE DATA can name quad (no blank node, no triple term)."""
+    return isinstance(quad.subject, ox.NamedNode) \
+        and isinstance(quad.object, ox.NamedNode | ox.Literal)
 
 
 def done(folder: Path) -> None:
