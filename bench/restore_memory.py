@@ -58,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quads", type=int, default=500_000)
     parser.add_argument("--before", type=Path, help="a checkout of an earlier version")
+    parser.add_argument("--name", default="latest", help="results file: restore-memory-NAME")
     arguments = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
     load = os.getloadavg()
@@ -69,7 +70,7 @@ def main() -> None:
             runs.append(measure(arguments.before.resolve(), backup))
     result = {"quads": arguments.quads, "load_average_before": load,
               "load_average_after": os.getloadavg(), "runs": runs}
-    out = here / "bench" / "results" / "restore-memory-latest.json"
+    out = here / "bench" / "results" / f"restore-memory-{arguments.name}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
 

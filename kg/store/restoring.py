@@ -28,7 +28,7 @@ NOTE = "RESTORING"
 PIECE = 10_000
 # Quads written between two flushes of the store's memory to its files: RocksDB keeps
 # what was written in memory until then (with the log on disk), which grows with a restore.
-FLUSH_EVERY = 100_000
+FLUSH_EVERY = 20_000
 
 
 def _pieces(quads: Iterable[ox.Quad], store: ox.Store) -> Iterator[list[ox.Quad]]:
