@@ -285,7 +285,9 @@ def _where(text: str, token: Token) -> str:
 
 
 def _character(code: int) -> str:
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+    if 0xD800 <= code <= 0xDFFF:
+        raise Unreadable(f"\\u escape of a lone surrogate (U+{code:04X}), no character")
+    if code > 0x10FFFF:
         raise Unreadable(f"\\u escape of no character (U+{code:04X})")
     return chr(code)
 

@@ -483,10 +483,16 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def _writes(scope: dict[str, Any]) -> bool:
-    """Tell whether a request is a write, which needs a token (read from its head alone)."""
+    """Tell whether a request is a write, which needs a token (read from its head alone).
+
+    A form sent to /sparql may hold a query (anonymous) or an update: one that carries a
+    bearer token is taken for a write, since only writes use one.
+    """
+    media = _header(scope, b"content-type").split(";")[0].strip().lower()
     return (family(scope["path"]).needs_token(scope["method"])
-            or _header(scope, b"content-type").split(";")[0].strip().lower()
-            == "application/sparql-update")
+            or media == "application/sparql-update"
+            or (scope["path"] == "/sparql" and media == "application/x-www-form-urlencoded"
+                and _header(scope, b"authorization").lower().startswith("bearer")))
 
 
 class Front:

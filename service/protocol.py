@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 from kg.store import DatasetSpec
+from kg.surrogates import lone_surrogate
 from service.errors import ServiceError
 from service.media import format_parameter
 
@@ -37,15 +38,19 @@ def _utf8(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
+        surrogate = lone_surrogate(body, "text")
         raise ProtocolError(400, f"the request body is not UTF-8 ({error.reason} at byte "
-                                 f"{error.start})") from error
+                                 f"{error.start})" + (f": {surrogate}" if surrogate else "")) \
+            from error
 
 
 def _form(body: bytes) -> dict[str, list[str]]:
     try:
         return parse_qs(_utf8(body), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as error:
-        raise ProtocolError(400, "a form field is not UTF-8 once percent-decoded") from error
+        surrogate = lone_surrogate(unquote_to_bytes(body), "text")
+        raise ProtocolError(400, "a form field is not UTF-8 once percent-decoded"
+                                 + (f": {surrogate}" if surrogate else "")) from error
 
 
 # rdflib's name for a Dataset's default graph, sent as default-graph-uri by its SPARQLStore:

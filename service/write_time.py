@@ -226,22 +226,28 @@ class TimedWrite:
             # The lock is the commit's until it ends, whoever waits for it.
             self.gate.then(self.side.lock.release)
 
-    def enter(self, triples: int = 0) -> None:
-        """Say the commit of triples begins (raise QueryTimeout if the request gave up on it,
-        WriteCut if the commit would not end within the time left)."""
-        self.fits(triples)
+    def enter(self, triples: int = 0, removed: int = 0) -> None:
+        """Say the commit of triples (and of removed triples) begins (raise QueryTimeout if
+        the request gave up on it, WriteCut if it would not end within the time left)."""
+        self.fits(triples, removed)
         self.gate.enter()
 
-    def fits(self, triples: int) -> None:
-        """Raise WriteCut (nothing applied) if committing triples would outlast the time left,
-        at the pace of this process's commits so far."""
+    def fits(self, triples: int, removed: int = 0) -> None:
+        """Raise WriteCut (nothing applied) if committing triples and removing removed ones
+        (the graph a PUT replaces or a DELETE drops) would outlast the time left, at the pace
+        of this process's commits so far: a removed triple costs as an added one."""
         left = self.deadline.left()
-        needs = PACE.estimate(triples)
-        if left is not None and triples and needs > left:
+        needs = PACE.estimate(triples + removed)
+        if left is not None and triples + removed and needs > left:
+            what = f"the {self.what} of {triples} triples" + (
+                f", replacing {removed}," if triples and removed else
+                f", removing {removed} triples," if removed else "")
+            advice = "remove the graph's triples in parts first" if removed else \
+                "send it in parts"
             raise WriteCut(NOT_APPLIED, self.what, self.seconds, message=(
-                f"the {self.what} of {triples} triples would take about {needs:.1f} s to "
-                f"commit, more than the {left:.1f} s left of the {self.seconds:g} s time "
-                "limit: nothing was applied; send it in parts"))
+                f"{what} would take about {needs:.1f} s to commit, more than the "
+                f"{left:.1f} s left of the {self.seconds:g} s time limit: nothing was "
+                f"applied; {advice}"))
 
     def _cut_by_memory(self) -> ServiceError:
         """Record the write the memory cap cuts (from the cap's thread), and its answer."""
