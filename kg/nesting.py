@@ -112,6 +112,10 @@ def token_bounds(found: Iterable[Token]) -> tuple[int, int, int]:
                     widest, cost = max(widest, held), cost + held * held
             elif counts and (text in _CHAINS or (text in _OPERATORS and counts[-1] > 0)):
                 counts[-1] += 1 if counts[-1] > 0 else -1
+        elif kind == "iri" and ("(" in text or "[" in text):
+            # Were its `<` read as "less than", its brackets would be code: what they open
+            # counts while the IRI is read (IRIs named `…_(bar)` nest no deeper than one).
+            deepest = max(deepest, depth + _bracket_depth(text))
         elif not counts:
             continue
         elif kind == "word" and text.upper() == "UNION":
@@ -121,6 +125,17 @@ def token_bounds(found: Iterable[Token]) -> tuple[int, int, int]:
     for held in (abs(c) - 1 for c in counts):  # left open: the parser reads them even so
         widest, cost = max(widest, held), cost + held * held
     return deepest, widest, cost
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for character in text:
+        if character in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in ")]":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def check_tokens(found: Iterable[Token], what: str = "query", limit: int = MAX_DEPTH) -> None:

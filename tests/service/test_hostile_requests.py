@@ -208,7 +208,9 @@ def test_the_depth_of_a_query_is_read_on_the_engines_tokens() -> None:
     assert depth("ASK { # }\r { } }") == 2  # a carriage return ends a comment for Oxigraph
     assert depth("ASK { FILTER(?a<?b) FILTER((?c>1)) }") == 3
     assert depth("ASK { FILTER('''}}}''' = \")))\") }") == 2
-    assert depth("SELECT * { ?s <urn:(((> <urn:[[[> }") == 1
+    # Brackets in an IRI count while it is read, as if its `<` could be "less than".
+    assert depth("SELECT * { ?s <urn:(((> <urn:[[[> }") == 4
+    assert depth("SELECT * { ?s ?p <urn:a_(b)>, <urn:c_(d)>, <urn:e_(f)> }") == 2
     assert depth("ASK { FILTER(?a<<urn:x>) }") == 2  # "less than", then an IRI
     assert depth("SELECT * { << ?s ?p ?o >> ?p ?o }") == 1 + QUOTED_WEIGHT
     assert depth("SELECT * { ?s ?p <<( ?s ?p <<( ?s ?p ?o )>> )>> }") == 3
