@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, Protocol, TypeVar
 
-from kg.nesting import check_sparql
 from service.errors import QueryTimeout as QueryTimeout
 from service.errors import ServiceError, raw_error, wsgi_error
 from service.errors import TextTooLong as TextTooLong
@@ -415,15 +414,8 @@ class QueryLimits:
     text_bytes: int = 0
 
 
-def check_text(sparql: str, limit: int, what: str = "query") -> None:
-    """Refuse a query or update before any parser reads it: too long, or nested too deep."""
+def check_text(sparql: str, limit: int) -> None:
+    """Refuse a query or update too long to be read at all (its nesting is bounded on the
+    guard's reading of it, kg.store.base.guarded, before any parser reads it)."""
     if limit and len(sparql) > limit // 4 and len(sparql.encode()) > limit:
         raise TextTooLong(len(sparql.encode()), limit)
-    # The same texts come again and again (as the guard's readings, kg.store.base): the
-    # short ones found fine are remembered (a refused one is read again each time).
-    (_checked_short if len(sparql) <= SHORT_TEXT else check_sparql)(sparql, what)
-
-
-# The longest text remembered found fine, in characters, and how many are.
-SHORT_TEXT = 4096
-_checked_short = lru_cache(maxsize=512)(check_sparql)

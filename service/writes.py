@@ -136,9 +136,10 @@ class _ReadUpdate:
 
     def __call__(self) -> tuple[ReadQuery, set[str]]:
         store, dataset = self.side.store, self.operation.dataset
-        check_text(self.operation.text, self.text_bytes, "update")
+        check_text(self.operation.text, self.text_bytes)
         # The plain form for every reader: rdflib reads the targets from it below.
-        update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote)
+        update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote,
+                                       what="update")
         hidden = hidden_named(update, *graphs_of(dataset))
         if hidden:
             raise WriteRefused(403, hidden_refusal(hidden))

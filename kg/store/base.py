@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
-from kg.sparql_reading import KEPT_TEXT, ReadQuery, Unreadable, read
+from kg.nesting import check_tokens
+from kg.sparql_reading import KEPT_TEXT, ReadQuery, Unreadable, lexed_query, read
 from kg.sparql_text import remote_operations
 
 if TYPE_CHECKING:
@@ -74,23 +75,27 @@ def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
 
 
 def guarded(sparql: str, base: str | None = None, refuse_remote: bool = True,
-            only_oxigraph: bool = False) -> ReadQuery:
+            only_oxigraph: bool = False, what: str = "query") -> ReadQuery:
     """Return the query to execute: sparql read once, in plain form, SERVICE and LOAD refused.
 
     The plain form (kg.sparql_reading) is read the same way by every SPARQL reader, so the
     text checked here is the text the engine runs; relative IRIs are resolved against base.
-    refuse_remote=False is for the tests of the network isolation only; only_oxigraph: see
-    read().
+    Its tokens are bounded first (kg.nesting: TooDeep, TooWide name it as what, "query" or
+    "update"), before any parser reads the text. refuse_remote=False is for the tests of the
+    network isolation only; only_oxigraph: see read().
     """
     if len(sparql) <= KEPT_TEXT:
-        return _kept_guard(sparql, base, refuse_remote, only_oxigraph)
-    return _guard(sparql, base, refuse_remote, only_oxigraph)
+        return _kept_guard(sparql, base, refuse_remote, only_oxigraph, what)
+    return _guard(sparql, base, refuse_remote, only_oxigraph, what)
 
 
-def _guard(sparql: str, base: str | None, refuse_remote: bool,
-           only_oxigraph: bool) -> ReadQuery:
+def _guard(sparql: str, base: str | None, refuse_remote: bool, only_oxigraph: bool,
+           what: str = "query") -> ReadQuery:
+    # Lexed once: the bounds and the plain form read the same tokens.
+    lexed = lexed_query(sparql)
+    check_tokens(lexed.tokens, what)
     try:
-        query = read(sparql, base, only_oxigraph)
+        query = read(lexed, base, only_oxigraph)
     except Unreadable as error:
         raise QueryRefused(f"{error}; a text is run only when every SPARQL parser reads it "
                            "the same way") from error
