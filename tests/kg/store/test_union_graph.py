@@ -314,12 +314,11 @@ def _open_cost(backend: OxigraphBackend) -> float:
 
 @pytest.mark.slow
 def test_a_write_and_an_open_cost_the_same_whatever_the_data(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        large_stores: tuple[OxigraphBackend, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     """With a contributed graph that duplicates built triples, neither a one-triple write nor
     opening the store reads the data: nothing checks or copies the whole store, and ten times
     the data costs about the same."""
-    small = large_store(tmp_path / "small", 10_000, 1000)
-    large = large_store(tmp_path / "large", 100_000, 1000)
+    small, large = large_stores  # 10k and 100k contributed triples, 1000 of them built too
 
     def whole(*_: object) -> None:
         raise AssertionError("the whole store was read")
