@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from tests.http import request
-from tests.service.durability import PER_WRITE, TOKEN, dmkg, graph_sizes, insert, kill, server
+from tests.service.durability import (
+    PER_WRITE,
+    TOKEN,
+    dmkg,
+    graph_sizes,
+    insert,
+    insert_graphs,
+    kill,
+    server,
+)
 
 pytestmark = pytest.mark.slow  # servers killed and restarted
 
@@ -22,8 +31,7 @@ def test_restores_are_all_or_nothing_when_the_server_is_killed(tmp_path: Path) -
     chance = random.Random(13)
     backup = tmp_path / "backup.nq"
     with server(tmp_path) as live:
-        for number in range(200):
-            assert insert(live, f"old{number}") == 204
+        insert_graphs(live, [f"old{number}" for number in range(200)])
         assert dmkg("backup", str(backup), "--url", live.url, "--token", TOKEN).wait() == 0
     before = {f"old{n}" for n in range(200)}
     changed: set[str] = set()
