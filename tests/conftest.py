@@ -18,6 +18,8 @@ from tests.live import LiveServer
 from tests.scheduling import ModuleTimes
 from tests.virtuoso import Virtuoso
 
+pytest_plugins = ("tests.cpu_times",)  # --cpu-durations=N
+
 # A test that needs one of these starts a server of seconds or more: it belongs to the slow tier.
 SLOW_FIXTURES = frozenset({"virtuoso", "service_on_virtuoso"})
 

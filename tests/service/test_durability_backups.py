@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tests.service.durability import PER_WRITE, TOKEN, dmkg, insert, server
+from tests.service.durability import PER_WRITE, TOKEN, dmkg, insert_graphs, server
 
 pytestmark = pytest.mark.slow  # a server, backups killed mid-way
 
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.slow  # a server, backups killed mid-way
 def test_backups_are_whole_or_absent_when_killed(tmp_path: Path) -> None:
     chance = random.Random(11)
     with server(tmp_path) as live:
-        for number in range(300):
-            assert insert(live, f"b{number}") == 204
+        insert_graphs(live, [f"b{number}" for number in range(300)])
         destination = tmp_path / "backup.nq"
         for _ in range(10):
             destination.unlink(missing_ok=True)

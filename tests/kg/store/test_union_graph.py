@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from kg.store import union_graph, union_note
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.writable import prepare_writable_store
+from tests.kg.store.conftest import open_copy
 from tests.profiles import examples
 
 BUILT_A, BUILT_B = "urn:built:a", "urn:built:b"
@@ -173,11 +174,12 @@ OPERATIONS = st.one_of(
 @settings(max_examples=examples(30))
 @given(operations=st.lists(OPERATIONS, min_size=1, max_size=8))
 def test_the_union_answers_each_triple_once_after_any_writes(
-        operations: list[Operation]) -> None:
+        built_store_made: Path, operations: list[Operation]) -> None:
     """Against a reference kept in Python: after each write, the union default graph holds
-    each triple some graph holds, once, and no other; so does the store opened again."""
+    each triple some graph holds, once, and no other; so does the store opened again. Each
+    example writes to its own copy of one store of the built graphs."""
     with TemporaryDirectory() as folder:
-        backend = built_store(Path(folder), BUILT)
+        backend = open_copy(built_store_made, Path(folder))
         model: Model = {}
         for description, write, follow in operations:
             write(backend)
@@ -314,12 +316,11 @@ def _open_cost(backend: OxigraphBackend) -> float:
 
 @pytest.mark.slow
 def test_a_write_and_an_open_cost_the_same_whatever_the_data(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        large_stores: tuple[OxigraphBackend, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     """With a contributed graph that duplicates built triples, neither a one-triple write nor
     opening the store reads the data: nothing checks or copies the whole store, and ten times
     the data costs about the same."""
-    small = large_store(tmp_path / "small", 10_000, 1000)
-    large = large_store(tmp_path / "large", 100_000, 1000)
+    small, large = large_stores  # 10k and 100k contributed triples, 1000 of them built too
 
     def whole(*_: object) -> None:
         raise AssertionError("the whole store was read")

@@ -26,7 +26,6 @@ from tests.kg.store.test_union_graph import (
     _fastest,
     built_store,
     data,
-    large_store,
     noted,
     reopened,
     triple,
@@ -217,11 +216,10 @@ def _open_after_cut_cost(backend: OxigraphBackend) -> float:
 
 @pytest.mark.slow
 def test_a_one_triple_update_and_an_open_after_a_cut_cost_the_same_whatever_the_graph(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        large_stores: tuple[OxigraphBackend, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     """A one-triple update to a graph of 10k or 100k triples, and opening the store cut off
     after it: neither reads the graph, and ten times the graph costs about the same."""
-    small = large_store(tmp_path / "small", 10_000, 1000)
-    large = large_store(tmp_path / "large", 100_000, 1000)
+    small, large = large_stores  # 10k and 100k triples in the graph, 1000 of them built too
 
     def whole(*_: object) -> None:
         raise AssertionError("a whole graph was read")
