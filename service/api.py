@@ -251,10 +251,8 @@ class Search(MethodView):
 
 
 def _did_you_mean(found: Results, lang: str) -> str | None:
-    """The spelling to suggest as the search page writes it: the entity's, in lang."""
-    if found.suggested and found.did_you_mean:
-        return found.suggested.written(found.did_you_mean, lang)
-    return found.did_you_mean
+    """The spelling to suggest as the search page writes it: names' words in lang."""
+    return found.suggestion or found.did_you_mean
 
 
 @blueprint.route("/suggest")
