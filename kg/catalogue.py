@@ -501,8 +501,11 @@ class Catalogue:
         for _, address in self.searcher.search(texts, CANDIDATES, count=False).hits:
             for written in words(" ".join(self.searcher.doc(address)["text"])):
                 folded = fold(written)
-                if folded != word and jellyfish.levenshtein_distance(folded, word) <= edits:
-                    candidates.append((_similarity(folded, word), True, folded, written))
+                # Edits as the engine counts them: two letters swapped are one.
+                apart = jellyfish.damerau_levenshtein_distance(folded, word)
+                if folded != word and apart <= edits:
+                    candidates.append((1.0 - apart / max(len(folded), len(word)), True, folded,
+                                       written))
         if not candidates:
             return None
         # The closest; among as close, the fewest edits, the plural or singular, a name in
@@ -555,7 +558,7 @@ class Catalogue:
     def _alike_snippets(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str,
                         corrections: Mapping[str, tuple[str, str] | None]
                         ) -> dict[tuple[int, int], str]:
-        """Snippets of the texts of the hits spelt alike whose texts have every word of the
+        """Snippets of the texts of the hits spelt alike whose texts have words of the
         search, as typed, a few edits away or as corrected; by document address."""
         terms = words(wanted)
         found: dict[tuple[int, int], set[str]] = {}
@@ -564,9 +567,9 @@ class Catalogue:
             if tier_of(score) != FUZZY:
                 continue
             doc = self.searcher.doc(address)
-            have = {fold(w) for w in words(" ".join(doc["text"]))}
+            have = set(words(fold(" ".join(doc["text"]))))
             matched = [{h for h in have if alike(h, word, corrections)} for word in terms]
-            if terms and all(matched):
+            if any(matched):
                 key = (address.doc, address.segment_ord)
                 found[key], docs[key] = set().union(*matched), doc
         if not found:
@@ -605,11 +608,11 @@ def alike(have: str, word: str, corrections: Mapping[str, tuple[str, str] | None
     if word not in corrections:  # found as typed: taken as typed
         return False
     meant = corrections[word]
-    if meant and have in words(meant[0]):
+    if meant and have in meant[0].split():
         return True
     edits = distance(word)
     return bool(edits) and abs(len(have) - len(word)) <= edits and \
-        jellyfish.levenshtein_distance(have, word) <= edits
+        jellyfish.damerau_levenshtein_distance(have, word) <= edits
 
 
 def plural(one: str, other: str) -> bool:

@@ -245,6 +245,7 @@ def test_a_store_reading_no_indexes_of_its_own_is_read_by_queries_alike(built: L
 @pytest.mark.parametrize(("typed", "entity", "meant"), [
     ("archive", "claim/chassaing-2017-ketamine-registers", "archives"),
     ("montagnes", "claim/chassaing-2017-ketamine-registers", "montagne"),
+    ("registre montagen", "claim/chassaing-2017-ketamine-registers", "registre montagne"),
     ("montagne archive", "claim/chassaing-2017-ketamine-registers", "montagne archives"),
     ("kokain paris", "claim/ofdt-t115-cocaine-call-centers", "cocaine paris"),
     ("extasy chemsex", "claim/jim-2017-chemsex-dangerous", "ecstasy chemsex"),
