@@ -500,6 +500,8 @@ class Catalogue:
         texts = tantivy.Query.fuzzy_term_query(self.schema, "text", word, edits)
         for _, address in self.searcher.search(texts, CANDIDATES, count=False).hits:
             for written in words(" ".join(self.searcher.doc(address)["text"])):
+                if abs(len(written) - len(word)) > edits:  # folding keeps the length of most
+                    continue
                 folded = fold(written)
                 # Edits as the engine counts them: two letters swapped are one.
                 apart = jellyfish.damerau_levenshtein_distance(folded, word)
