@@ -4,10 +4,12 @@ Tantivy (the engine in use) and SQLite FTS5.
 Each (scale, engine) runs in its own process, on the same data loaded into an in-memory
 Oxigraph store: index build time, opening a built index again (what a service start does),
 resident memory the engine adds, and search latency (p50/p99, one page of 20 with the
-total) for an exact name, a prefix, a piece of a name, a broad word, a misspelling and a
-word of the quotes. Results go to bench/results/search-engines-*.json and .md.
+total) for an exact name, a prefix, a piece of a name, a broad word, a misspelling, a
+word of the quotes, that word misspelt, and two words of which one is misspelt. Results go
+to bench/results/search-engines-*.json and .md.
 
-    python -m bench.search_engines [--scales 10000 100000 1000000]
+    python -m bench.search_engines [--scales 10000 100000 1000000] [--engines tantivy]
+                                   [--no-starts] [--note "what was measured"]
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ def timed(action: Callable[[], object], repeat: int) -> dict[str, float]:
 def misspell(word: str) -> str:
     """The word with two neighbouring letters swapped: one edit for Tantivy."""
     return word[:1] + word[2] + word[1] + word[3:] if len(word) > 3 else word
+
+
+def two_words(backend: OxigraphBackend) -> str:
+    """Two words of the first summary: its first word, and misspelt its longest other."""
+    text = backend.select_values('''SELECT ?text WHERE {
+        ?claim <https://w3id.org/dmkg/ontology#summary> ?text
+        FILTER(CONTAINS(STR(?text), " ")) } ORDER BY ?text LIMIT 1''')[0][0] or ""
+    first, *others = text.split()
+    return f"{first} {misspell(max(others, key=len))}"
 
 
 class Fts5:
@@ -142,7 +153,9 @@ def one(triples: int, engine: str, data: Path, work: Path) -> dict[str, Any]:
     after = rss_mb()
     quote_word = "tomika"  # syllables: found in quotes and summaries
     searches = {"exact": probe, "prefix": probe[:4], "substring": probe[2:7],
-                "broad": "finding", "misspelt": misspell(probe), "text": quote_word}
+                "broad": "finding", "misspelt": misspell(probe), "text": quote_word,
+                "text misspelt": misspell(quote_word),
+                "two words, one misspelt": two_words(backend)}
     figures: dict[str, Any] = {
         "engine": engine, "triples": triples, "build_s": round(built_s, 2),
         "open_s": round(opened_s, 3), "memory_mb": round(after - before, 1),
@@ -207,6 +220,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--engines", nargs="+", default=list(ENGINES))
+    parser.add_argument("--no-starts", dest="starts", action="store_false",
+                        help="time the searches alone, not the service starts")
+    parser.add_argument("--note", default="", help="a line on what was measured")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     starts: list[dict[str, Any]] = []
@@ -220,6 +236,8 @@ def main() -> None:
                 work.mkdir()
                 rows.append(_in_process(context, one, lines, engine, data, work))
                 print(json.dumps(rows[-1]), flush=True)
+            if not args.starts:
+                continue
             # Service starts: the first loads the store and builds the index, the next ones
             # open both.
             home = Path(tmp) / f"home-{scale}"
@@ -237,9 +255,11 @@ def main() -> None:
                             text=True, check=False).stdout.strip()
     result = {"benchmark": "search engines side by side (in process, synthetic graph)",
               "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "commit": commit, "rows": rows, "starts": starts}
-    names = ("exact", "prefix", "substring", "broad", "misspelt", "text")
+              "commit": commit, "note": args.note, "rows": rows, "starts": starts}
+    names = ("exact", "prefix", "substring", "broad", "misspelt", "text", "text misspelt",
+             "two words, one misspelt")
     lines_md = [f"# {result['benchmark']} ({result['date']}, {commit})", "",
+                *([args.note, ""] if args.note else []),
                 "p50 / p99 in ms for one page of 20 with the total; build and open in s; "
                 "memory: resident MB the engine adds; (n): matches", "",
                 "| triples | engine | build s | open s | memory MB | "
@@ -247,12 +267,13 @@ def main() -> None:
                 "|---:|---|---:|---:|---:|" + "---|" * len(names)]
     for row in rows:
         cells = [f"{row[n]['p50_ms']:.2f} / {row[n]['p99_ms']:.2f} ({row[n + '_total']})"
-                 for n in names]
+                 if n in row else "" for n in names]
         lines_md.append(f"| {row['triples']} | {row['engine']} | {row['build_s']} | "
                         f"{row['open_s']} | {row['memory_mb']} | " + " | ".join(cells) + " |")
-    lines_md += ["", "Start on the on-disk Oxigraph store: opening the store and the search "
-                 "engine; resident MB of the whole process after it", "",
-                 "| triples | case | start s | resident MB |", "|---:|---|---:|---:|"]
+    if starts:
+        lines_md += ["", "Start on the on-disk Oxigraph store: opening the store and the "
+                     "search engine; resident MB of the whole process after it", "",
+                     "| triples | case | start s | resident MB |", "|---:|---|---:|---:|"]
     lines_md += [f"| {s['triples']} | {s['case']} | {s['start_s']} | {s['rss_mb']} |"
                  for s in starts]
     RESULTS.mkdir(exist_ok=True)

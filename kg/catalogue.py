@@ -18,7 +18,7 @@ import tantivy
 
 from kg.namespaces import DMO, DMR
 from kg.search import build, updates
-from kg.search.fields import FACETS, fold, register, sound_key, trigrams, words
+from kg.search.fields import FACETS, START_MAX, fold, register, sound_key, trigrams, words
 from kg.search.query import (
     BASE,
     EXACT,
@@ -27,7 +27,9 @@ from kg.search.query import (
     SUBSTRING,
     TEXT,
     WORDS,
+    distance,
     filtered,
+    fuzzy_query,
     names_count_query,
     names_query,
     names_tiers,
@@ -163,7 +165,7 @@ class Results:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     did_you_mean: str | None = None  # folded, as the search reads it
-    suggested: CatalogueEntry | None = None  # the entity did_you_mean is a name of
+    suggestion: str | None = None  # did_you_mean as written in the language asked for
     # False when names matched as typed alone passed COUNTED: total counts those, and the
     # facets too; pieces of names and the texts would add to them.
     total_exact: bool = True
@@ -457,29 +459,79 @@ class Catalogue:
         total = _count(self.searcher.search(counted, 1, count=True))
         exact = total < COUNTED or total < offset + size
         best: tuple[int, tantivy.DocAddress] | None = None
+        corrections: dict[str, tuple[str, str] | None] = {}
         if exact:
             # Names spelt alike are looked for only when no name matches as typed: a name
             # found needs no guess, and the guesses would outnumber it.
             for fuzzy in (False, True):
-                query = filtered(self.schema, tiers_query(self.schema, wanted, fuzzy),
-                                 filters or {})
+                if fuzzy:
+                    corrections = self._corrections(wanted, lang)
+                query = filtered(self.schema, tiers_query(
+                    self.schema, wanted, fuzzy, {w: c[0] if c else "" for w, c in
+                                                 corrections.items()}), filters or {})
                 total, page = self._ranked(query, size, offset)
                 best = self._best_tier(query, total, page, offset)
                 if best and best[0] >= SUBSTRING:
                     break
         else:
             page = self._names_page(wanted, filters or {}, size, offset)
-        results = Results(total, self._hits(page, wanted, lang), total_exact=exact)
-        if best and best[0] == FUZZY:
-            # Nothing found as typed: the closest spelling of the best entity, a word of its
-            # name for a one-word text.
-            results.suggested = self._entity(best[1])
-            name, _ = matched_name(results.suggested, wanted, FUZZY)
-            results.did_you_mean = closeness(fold(name), wanted)[1]
+        results = Results(total, self._hits(page, wanted, lang, corrections), total_exact=exact)
+        if any(corrections.values()) and (best is None or best[0] == FUZZY):
+            # Nothing found as typed: the text with its unknown words corrected.
+            results.did_you_mean, results.suggestion = corrected(text, wanted, corrections)
         if facets and total:
             results.facets = {f: sorted(self.counts(f, query, 50).items(),
                                         key=lambda kv: (-kv[1], kv[0])) for f in FACETS}
         return results
+
+    def _known(self, word: str, last: bool) -> bool:
+        """Whether a word is in a name or a text as typed (the last one maybe unfinished)."""
+        if self.searcher.doc_freq("words", word) or self.searcher.doc_freq("text", word):
+            return True
+        return last and len(word) <= START_MAX and bool(
+            self.searcher.doc_freq("word_start", word))
+
+    def _corrections(self, wanted: str, lang: str | None
+                     ) -> dict[str, tuple[str, str] | None]:
+        """The words of a text found in no name or text as typed, each with the closest word
+        or name found (folded, and as written, in lang when it can be) or None."""
+        terms = words(wanted)
+        return {word: self._closest(word, lang) for position, word in enumerate(terms)
+                if len(word) >= 4 and not self._known(word, position == len(terms) - 1)}
+
+    def _closest(self, word: str, lang: str | None) -> tuple[str, str] | None:
+        """The name or word of a name spelt or sounding most like word, or the word of a text
+        a few edits away: folded, and as written (in lang first)."""
+        # (closeness, written in lang, folded, as written)
+        candidates: list[tuple[float, bool, str, str]] = []
+        names = fuzzy_query(self.schema, word)
+        for _, address in self.searcher.search(names, CANDIDATES, count=False).hits \
+                if names is not None else ():
+            entity = self._entity(address)
+            for name, _ in entity.names():
+                close, part = closeness(fold(name), word)
+                candidates.append((close, not entity.foreign(name, lang), part,
+                                   entity.written(part, lang or "en")))
+        edits = distance(word)
+        texts = tantivy.Query.fuzzy_term_query(self.schema, "text", word, edits)
+        for _, address in self.searcher.search(texts, CANDIDATES, count=False).hits:
+            for written in words(" ".join(self.searcher.doc(address)["text"])):
+                if abs(len(written) - len(word)) > edits:  # folding keeps the length of most
+                    continue
+                folded = fold(written)
+                # Edits as the engine counts them: two letters swapped are one.
+                apart = jellyfish.damerau_levenshtein_distance(folded, word)
+                if folded != word and apart <= edits:
+                    candidates.append((1.0 - apart / max(len(folded), len(word)), True, folded,
+                                       written))
+        if not candidates:
+            return None
+        # The closest; among as close, the fewest edits, the plural or singular, a name in
+        # lang, one written in lower case.
+        best = min(candidates, key=lambda c: (-c[0], -_similarity(c[2].replace(" ", ""), word),
+                                              not plural(c[2], word), not c[1],
+                                              c[2] != c[3].lower(), c[2]))
+        return best[2], best[3]
 
     def _names_page(self, wanted: str, filters: Mapping[str, Iterable[str]], size: int,
                     offset: int) -> list[tuple[float, tantivy.DocAddress]]:
@@ -499,14 +551,15 @@ class Catalogue:
         return page
 
     def _hits(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str,
-              lang: str | None) -> list[Hit]:
+              lang: str | None, corrections: Mapping[str, tuple[str, str] | None]) -> list[Hit]:
         """The hits of one page: the name each matched by, snippets of the texts matched."""
         snippets: tantivy.SnippetGenerator | None = None
         hits = []
+        spelt = self._alike_snippets(page, wanted, corrections)
         for score, address in page:
             entity, tier = self._entity(address), tier_of(score)
             name, preferred = matched_name(entity, wanted, tier, lang)
-            snippet = snippet_lang = None
+            snippet, snippet_lang = spelt.get((address.doc, address.segment_ord)), None
             if tier == TEXT:
                 if snippets is None:
                     texts = text_query(self.schema, wanted)
@@ -521,6 +574,35 @@ class Catalogue:
             close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
             hits.append(Hit(entity, name, tier, preferred, snippet, close, snippet_lang))
         return hits
+
+    def _alike_snippets(self, page: list[tuple[float, tantivy.DocAddress]], wanted: str,
+                        corrections: Mapping[str, tuple[str, str] | None]
+                        ) -> dict[tuple[int, int], str]:
+        """Snippets of the texts of the hits spelt alike whose texts have words of the
+        search, as typed, a few edits away or as corrected; by document address."""
+        terms = words(wanted)
+        found: dict[tuple[int, int], set[str]] = {}
+        docs = {}
+        for score, address in page:
+            if tier_of(score) != FUZZY:
+                continue
+            doc = self.searcher.doc(address)
+            have = set(words(fold(" ".join(doc["text"]))))
+            matched = [{h for h in have if alike(h, word, corrections)} for word in terms]
+            if any(matched):
+                key = (address.doc, address.segment_ord)
+                found[key], docs[key] = set().union(*matched), doc
+        if not found:
+            return {}
+        highlighted = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "text", t))
+             for t in sorted(set().union(*found.values()))])
+        snippets = tantivy.SnippetGenerator.create(self.searcher, highlighted, self.schema,
+                                                   "text")
+        snippets.set_max_num_chars(180)
+        shown = {key: excerpt(snippets.snippet_from_doc(doc), doc["text"])
+                 for key, doc in docs.items()}
+        return {key: html for key, html in shown.items() if "<b>" in html}
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,
              limit: int | None = None) -> tuple[int, list[Hit]]:
@@ -538,5 +620,50 @@ class Catalogue:
         return [h for h in self.search(text, limit=limit) if h.tier >= WORDS]
 
 
+def alike(have: str, word: str, corrections: Mapping[str, tuple[str, str] | None]) -> bool:
+    """Whether a folded word of a text stands for a word searched: as typed, a few edits
+    away, or one of the words it was corrected to."""
+    if have == word:
+        return True
+    if word not in corrections:  # found as typed: taken as typed
+        return False
+    meant = corrections[word]
+    if meant and have in meant[0].split():
+        return True
+    edits = distance(word)
+    return bool(edits) and abs(len(have) - len(word)) <= edits and \
+        jellyfish.damerau_levenshtein_distance(have, word) <= edits
+
+
+def plural(one: str, other: str) -> bool:
+    """Whether one folded word is the plural of the other or its singular (-s, -x)."""
+    short, long = sorted((one, other), key=len)
+    return long[:-1] == short and long[-1] in "sx"
+
+
+def lowered(written: str, typed: str) -> str:
+    """A correction in lower case when typed so and written with a capital only to begin a
+    label (Opioïdes), not a name written with capitals (MDMA, dark web stays)."""
+    if typed.islower() and written[:1].isupper() and written[1:] == written[1:].lower():
+        return written.lower()
+    return written
+
+
+def corrected(text: str, wanted: str, corrections: Mapping[str, tuple[str, str] | None]
+              ) -> tuple[str, str]:
+    """A text with its words corrected: folded, and as written (the other words as typed)."""
+    terms = words(wanted)
+    typed = words(text[:MAX_TEXT].casefold())
+    if len(typed) != len(terms):  # folding split the words otherwise
+        typed = terms
+    meant = {w: c for w, c in corrections.items() if c}
+    folded = " ".join(meant[w][0] if w in meant else w for w in terms)
+    written = " ".join(lowered(meant[w][1], t) if w in meant else t
+                       for w, t in zip(terms, typed, strict=True))
+    return folded, written
+
+
+# Individuals whose names or texts are read for the closest spelling of one word.
+CANDIDATES = 10
 # Characters of a search text read (the REST API and the pages accept 200, reconciliation 500).
 MAX_TEXT = 500

@@ -242,7 +242,10 @@ class Search(MethodView):
         Case and accents do not matter; alternative names count (ecstasy
         finds MDMA). Exact names rank first, then starts of names, names
         holding every word, pieces of names, the texts, and last names
-        spelt alike (kokain finds cocaine, with did_you_mean). Facets
+        and words of texts spelt alike, a word found nowhere as typed
+        matching a few edits away or as the closest name or word
+        (kokain finds cocaine, archive the quote with archives), with
+        did_you_mean: the whole text corrected, names in lang. Facets
         count the matches; the filters keep some of them. Past a
         thousand names matched as typed, total and facets count those
         alone (total_exact is then false).
@@ -266,10 +269,8 @@ class Search(MethodView):
 
 
 def _did_you_mean(found: Results, lang: str) -> str | None:
-    """The spelling to suggest as the search page writes it: the entity's, in lang."""
-    if found.suggested and found.did_you_mean:
-        return found.suggested.written(found.did_you_mean, lang)
-    return found.did_you_mean
+    """The spelling to suggest as the search page writes it: names' words in lang."""
+    return found.suggestion or found.did_you_mean
 
 
 @blueprint.route("/suggest")

@@ -194,10 +194,12 @@ def search() -> Response:
     also = {h.entity.iri: shown for h in (found.hits if found else ())
             if not h.preferred and not h.snippet
             and (shown := h.entity.matched_in(h.name, lang, text))[0] != h.entity.label(lang)}
-    suggestion = None
-    if found and found.suggested and found.did_you_mean:
-        suggestion = found.suggested.written(found.did_you_mean, lang)
+    suggestion = found.suggestion if found else None
+    # The suggestion keeps the filters chosen; urlencode leaves nothing to escape in it.
+    suggested = Markup("/search?" + urlencode({"q": suggestion, "lang": lang, **chosen})) \
+        if suggestion else None
     return _page("search.html", lang, alternates, text=text, found=found, facets=facets,
-                 suggestion=suggestion, paging=paging.links(found.total) if found else None,
+                 suggestion=suggestion, suggested=suggested,
+                 paging=paging.links(found.total) if found else None,
                  hits=found.hits if found else [], snippets=snippets, also=also,
                  switch="/search?" + urlencode({"q": text, "lang": other}))

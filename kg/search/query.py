@@ -81,6 +81,29 @@ def fuzzy_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
     return tantivy.Query.disjunction_max_query(found)
 
 
+def forgiving_query(schema: tantivy.Schema, folded: str,
+                    corrections: Mapping[str, str]) -> tantivy.Query | None:
+    """Every word in a name or a text of the individual: as typed or, for a word found
+    nowhere so (a key of corrections), a few edits away (a plural, a typo) or as corrected
+    (the words of the name or word it was corrected to, when there is one)."""
+    terms = words(folded)
+    if not terms:
+        return None
+    each = []
+    for word in terms:
+        alike = []
+        for field in ("words", "text"):
+            alike.append(tantivy.Query.term_query(schema, field, word))
+            if word in corrections and distance(word):
+                alike.append(tantivy.Query.fuzzy_term_query(schema, field, word, distance(word)))
+            corrected = words(corrections.get(word, ""))
+            if corrected:
+                alike.append(_all([tantivy.Query.term_query(schema, field, w)
+                                   for w in corrected]))
+        each.append(_any(alike))
+    return _all(each)
+
+
 def text_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
     """Every word of the text in an individual's quotes, summaries, notes or titles."""
     terms = words(folded)
@@ -141,8 +164,12 @@ def names_count_query(schema: tantivy.Schema, folded: str) -> tantivy.Query:
         schema, folded)
 
 
-def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tantivy.Query:
-    """The best tier of each individual matching the folded text, as its score."""
+def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True,
+                corrections: Mapping[str, str] | None = None) -> tantivy.Query:
+    """The best tier of each individual matching the folded text, as its score; with fuzzy,
+    names spelt alike and individuals having every word in a name or a text, as typed or,
+    for the words found nowhere so (the keys of corrections, with the correction or ""), a
+    few edits away or as corrected."""
     found = [names_query(schema, folded)]
     if len(folded) >= 3:  # one or two letters: names that start with them, not inside
         # Every three-letter piece of the text in one same name.
@@ -156,6 +183,16 @@ def tiers_query(schema: tantivy.Schema, folded: str, fuzzy: bool = True) -> tant
     similar = fuzzy_query(schema, folded) if fuzzy else None
     if similar is not None:
         found.append(similar)
+    corrections = corrections or {}
+    forgiving = forgiving_query(schema, folded, corrections) if fuzzy else None
+    if forgiving is not None:
+        found.append(_scored(forgiving, BASE ** FUZZY))
+    if fuzzy and any(corrections.values()):
+        # The text as corrected, every word in a name or a text: what was most likely meant.
+        meant = " ".join(corrections.get(w) or w for w in words(folded))
+        found.append(_scored(_all([_any([tantivy.Query.term_query(schema, f, w)
+                                         for f in ("words", "text")]) for w in words(meant)]),
+                             2 * BASE ** FUZZY))
     return tantivy.Query.disjunction_max_query(found)
 
 

@@ -250,3 +250,43 @@ def test_a_store_reading_no_indexes_of_its_own_is_read_by_queries_alike(built: L
                 dict(record.facets), record.graphs)
 
     assert [unordered(fast[k]) for k in fast] == [unordered(slow[k]) for k in fast]
+
+
+@pytest.mark.parametrize(("typed", "entity", "meant"), [
+    ("archive", "claim/chassaing-2017-ketamine-registers", "archives"),
+    ("montagnes", "claim/chassaing-2017-ketamine-registers", "montagne"),
+    ("registre montagen", "claim/chassaing-2017-ketamine-registers", "registre montagne"),
+    ("montagne archive", "claim/chassaing-2017-ketamine-registers", "montagne archives"),
+    ("kokain paris", "claim/ofdt-t115-cocaine-call-centers", "cocaine paris"),
+    ("extasy chemsex", "claim/jim-2017-chemsex-dangerous", "ecstasy chemsex"),
+    ("darkweb marginal", "claim/ofdt-t115-dark-web-marginal", "dark web marginal")])
+def test_words_of_texts_forgive_typos_and_plurals(catalogue: Catalogue, typed: str, entity: str,
+                                                  meant: str) -> None:
+    found = catalogue.query(typed, limit=20)
+    hit = next(h for h in found.hits if h.entity.id == entity)
+    assert hit.tier == FUZZY and hit.snippet and "<b>" in hit.snippet
+    assert found.did_you_mean == meant
+    # The corrected text finds the same individual as typed, without a suggestion.
+    right = catalogue.query(meant, limit=50)
+    assert entity in {h.entity.id for h in right.hits if h.tier >= TEXT}
+    assert right.did_you_mean is None
+
+
+def test_words_found_as_typed_outrank_words_spelt_alike(catalogue: Catalogue) -> None:
+    found = catalogue.query("montagne", limit=20)
+    assert found.did_you_mean is None
+    assert found.hits[0].tier == TEXT
+    assert found.hits[0].entity.id == "claim/chassaing-2017-ketamine-registers"
+    # Every word must match, as typed or a few edits away: an unknown word finds nothing.
+    assert catalogue.query("montagne zzzzqx").total == 0
+
+
+@pytest.mark.parametrize(("typed", "filters", "lang", "meant"), [
+    ("kokain", {"kind": ["claim"]}, "fr", "cocaïne"), ("kokain", None, "en", "cocaine"),
+    ("opiode", None, "fr", "opioïde"), ("cocaine crak", None, "en", "cocaine crack")])
+def test_did_you_mean_writes_names_in_the_language_asked(
+        catalogue: Catalogue, typed: str, filters: dict[str, list[str]] | None, lang: str,
+        meant: str) -> None:
+    found = catalogue.query(typed, filters, limit=10, lang=lang)
+    assert found.suggestion == meant
+    assert found.hits and all(h.entity.kind == "claim" for h in found.hits) if filters else True

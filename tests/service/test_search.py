@@ -133,6 +133,50 @@ def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveSer
     assert "<script>x" not in hostile
 
 
+@pytest.mark.parametrize(("typed", "entity", "meant"), [
+    ("archive", "claim/chassaing-2017-ketamine-registers", "archives"),
+    ("montagnes", "claim/chassaing-2017-ketamine-registers", "montagne"),
+    ("montagne archive", "claim/chassaing-2017-ketamine-registers", "montagne archives"),
+    ("kokain paris", "claim/ofdt-t115-cocaine-call-centers", "cocaïne paris"),
+    ("extasy chemsex", "claim/jim-2017-chemsex-dangerous", "ecstasy chemsex"),
+    ("darkweb marginal", "claim/ofdt-t115-dark-web-marginal", "dark web marginal")])
+def test_words_of_texts_forgive_typos_and_plurals(live_server: LiveServer, typed: str,
+                                                  entity: str, meant: str) -> None:
+    body = get_json(live_server, "/api/search", q=typed, lang="fr")
+    hit = next(r for r in body["results"] if r["id"] == entity)
+    assert hit["match"] == "fuzzy" and "<b>" in hit["snippet"]
+    assert body["did_you_mean"] == meant
+    # The suggestion finds the same individual without a guess.
+    right = get_json(live_server, "/api/search", q=meant, lang="fr", per_page=100)
+    assert right["did_you_mean"] is None
+    assert entity in {r["id"] for r in right["results"] if r["match"] != "fuzzy"}
+    page = request("GET", f"{live_server.url}/search?{urlencode({'q': typed, 'lang': 'fr'})}")
+    text = page.body.decode()
+    assert f'href="/id/{entity}?lang=fr"' in text and "Vouliez-vous dire" in text
+    assert f'href="/search?{urlencode({"q": meant, "lang": "fr"})}"' in text
+
+
+def test_words_of_texts_as_typed_outrank_words_spelt_alike(live_server: LiveServer) -> None:
+    body = get_json(live_server, "/api/search", q="montagne", lang="fr")
+    assert body["did_you_mean"] is None
+    assert body["results"][0]["match"] == "text"
+    assert get_json(live_server, "/api/search", q="montagne zzzzqx")["total"] == 0
+
+
+@pytest.mark.parametrize(("params", "meant"), [
+    ({"q": "opiode", "lang": "fr"}, "opioïde"), ({"q": "cocaine crak", "lang": "en"},
+                                                "cocaine crack"),
+    ({"q": "kokain", "lang": "fr", "kind": "claim"}, "cocaïne")])
+def test_did_you_mean_is_written_in_the_language_of_the_page(
+        live_server: LiveServer, params: dict[str, str], meant: str) -> None:
+    assert get_json(live_server, "/api/search", **params)["did_you_mean"] == meant
+    page = request("GET", f"{live_server.url}/search?{urlencode(params)}").body.decode()
+    # The link keeps the filters chosen.
+    wanted = urlencode({"q": meant, "lang": params["lang"],
+                        **{k: v for k, v in params.items() if k not in ("q", "lang")}})
+    assert f'<a href="/search?{wanted}">{meant}</a>' in page
+
+
 def test_search_page_pages_its_results_without_scripts(live_server: LiveServer) -> None:
     everything = get_json(live_server, "/api/search", q="e", per_page=100)
     ids = [hit["id"] for hit in everything["results"]]
