@@ -232,15 +232,20 @@ API_FRENCH: dict[str, str] = {
         "en français et en anglais.",
     "Case and accents do not matter; alternative names count (ecstasy finds MDMA). Exact names "
     "rank first, then starts of names, names holding every word, pieces of names, the texts, "
-    "and last names spelt alike (kokain finds cocaine, with did_you_mean). Facets count the "
-    "matches; the filters keep some of them. Past a thousand names matched as typed, total and "
-    "facets count those alone (total_exact is then false).":
+    "and last names and words of texts spelt alike, a word found nowhere as typed matching a "
+    "few edits away or as the closest name or word (kokain finds cocaine, archive the quote "
+    "with archives), with did_you_mean: the whole text corrected, names in lang. Facets count "
+    "the matches; the filters keep some of them. Past a thousand names matched as typed, "
+    "total and facets count those alone (total_exact is then false).":
         "Majuscules et accents n\u2019importent pas\u202f; les autres noms comptent (ecstasy "
         "trouve MDMA). Les noms exacts viennent d\u2019abord, puis les débuts de noms, les noms "
-        "contenant chaque mot, les morceaux de noms, les textes, et enfin les noms d\u2019une "
-        "orthographe voisine (kokain trouve cocaïne, avec did_you_mean). Les facettes comptent "
-        "les résultats\u202f; les filtres en gardent une partie. Au-delà de mille noms trouvés "
-        "tels que tapés, total et les facettes ne comptent qu\u2019eux (total_exact vaut alors "
+        "contenant chaque mot, les morceaux de noms, les textes, et enfin les noms et les mots "
+        "des textes d\u2019une orthographe voisine\u202f: un mot introuvable tel que tapé "
+        "correspond à quelques modifications près, ou au nom ou au mot le plus proche (kokain "
+        "trouve cocaïne, archive la citation qui contient archives), avec did_you_mean\u202f: "
+        "tout le texte corrigé, les noms dans la langue lang. Les facettes comptent les "
+        "résultats\u202f; les filtres en gardent une partie. Au-delà de mille noms trouvés tels "
+        "que tapés, total et les facettes ne comptent qu\u2019eux (total_exact vaut alors "
         "false).",
     "text to find in names, any language, any case, with or without accents":
         "texte à trouver dans les noms, en toute langue, majuscules ou minuscules, avec ou sans "
