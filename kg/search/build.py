@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -83,7 +84,7 @@ SELECT DISTINCT ?entity ?graph WHERE {{
 READY = "READY"
 # Written beside READY: indexes of another layout are built again, not opened.
 FORMAT = "FORMAT"
-LAYOUT = "2"
+LAYOUT = "3"
 # Written while a write is not yet in the index: the index is built again on opening.
 PENDING = "PENDING"
 TERMS = "terms.json"
@@ -122,6 +123,19 @@ def restricted(query: str, variable: str, values: Iterable[str] | None) -> str:
     return query.replace("WHERE {", "WHERE {\n  " + bound, 1)
 
 
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """Pause Python's cycle collector: a build makes millions of objects and no cycle, and at
+    10M triples each pass of the collector over the records read costs seconds."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def written_graphs(backend: Backend) -> list[str]:
     """The named graphs a store takes writes to: none for a store read only."""
     if Capability.WRITES not in backend.capabilities:
@@ -130,6 +144,7 @@ def written_graphs(backend: Backend) -> list[str]:
     return [g for g in backend.graph_sizes() if g and g not in protected]
 
 
+@_uncollected()
 def read(backend: Backend, entities: Iterable[str] | None = None
          ) -> tuple[dict[str, Record], dict[str, dict[str, str]]]:
     """Read the individuals' names, types, texts, facet values and written graphs (of those
@@ -256,6 +271,7 @@ def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | No
     return True
 
 
+@_uncollected()
 def _texts_apart(path: str, version: str
                  ) -> list[tuple[str, list[str], dict[str, set[str]]]]:
     """In the helper process: every individual's texts and facet values, read from the store
@@ -320,6 +336,7 @@ def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
     return tantivy.Document.from_dict(fields, layout)
 
 
+@_uncollected()
 def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
           folder: Path | None) -> tantivy.Index:
     """Write the index into folder (in memory when None); return it, ready to search."""
