@@ -121,7 +121,8 @@ def one(tree: Path, home: Path, scratch: Path) -> dict[str, Any]:
     """One build with the code of tree, in a process of its own."""
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
         load = _loadavg()
-        done = subprocess.run([sys.executable, "-c", CHILD, str(home), folder],
+        # Run from the tree: `python -c` puts the working folder first on the path.
+        done = subprocess.run([sys.executable, "-c", CHILD, str(home), folder], cwd=tree,
                               capture_output=True, text=True, env=_env(tree), check=False)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
