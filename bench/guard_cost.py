@@ -1,8 +1,9 @@
 """What the one-reading guard costs beside the query it guards, in one run, in process.
 
 For each query of queries/ (the competency questions) and one REST-style look-up: the median
-time to put the text in plain form and check it (a text met for the first time, and one met
-again), and the median time Oxigraph takes to answer it on the curated graph.
+time to lex the text once, bound its nesting on those tokens, put it in plain form and check
+it (a text met for the first time, and one met again), and the median time Oxigraph takes to
+answer it on the curated graph.
 
 Results: bench/results/guard-cost-latest.json and .md.
 

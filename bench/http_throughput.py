@@ -13,13 +13,17 @@ DMKG is measured against. Each is driven by wrk with 16 connections, in interlea
 the figures (rate, latency, and the server's CPU time per answer) are medians over the
 rounds.
 
-    python -m bench.http_throughput [--rounds 3] [--seconds 10]
+    python -m bench.http_throughput [--rounds 3] [--seconds 10] [--before DIR]
+
+With --before, DMKG in memory (kept answers on, then off) also runs from DIR, a checkout of
+the code before a change, in the same interleaved rounds: the change measured side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -45,6 +49,8 @@ STORES = ("memory", "oxigraph")
 # DMKG as served, with its kept answers off (every request evaluates the query), and under
 # granian, a Rust HTTP front measured as the alternative to gunicorn.
 VARIANTS = ("memory-uncached", "memory-granian")
+# The name's ending of the targets run from the code before a change (--before).
+BEFORE = "@before"
 
 
 def oxigraph_command() -> str:
@@ -67,7 +73,13 @@ def _native(data: Path, folder: Path, log_dir: Path) -> Server:
                   "/query?" + urlencode({"query": "ASK {}"}), port, log=log_dir / "native.log")
 
 
-def _targets(workers: int, log_dir: Path, native_dir: Path
+def _installed(module: str) -> bool:
+    """Tell whether a peer's package (the bench extra) is installed: a peer missing is left
+    out of the run, and its ratios with it."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _targets(workers: int, log_dir: Path, native_dir: Path, before: Path | None = None
              ) -> list[tuple[Server, str, dict[str, str]]]:
     layout = default_layout()
     python = sys.executable
@@ -81,21 +93,33 @@ def _targets(workers: int, log_dir: Path, native_dir: Path
                            log=log_dir / "hello.log"), "/hello", {}))
     targets.append((_native(layout.dist_dir / "dmkg.nq", native_dir, log_dir),
                     "/query?" + urlencode({"query": QUERY}), accept))
-    for name, store, env in (("dmkg-memory", "memory", {}), ("dmkg-oxigraph", "oxigraph", {}),
-                             ("dmkg-memory-uncached", "memory", {"DMKG_RESPONSE_CACHE_MB": "0"})):
+    uncached = {"DMKG_RESPONSE_CACHE_MB": "0"}
+    dmkg: list[tuple[str, str, dict[str, str]]] = [
+        ("dmkg-memory", "memory", {}), ("dmkg-oxigraph", "oxigraph", {}),
+        ("dmkg-memory-uncached", "memory", uncached)]
+    if before is not None:
+        older = {"PYTHONPATH": str(before)}
+        dmkg += [(f"dmkg-memory{BEFORE}", "memory", older),
+                 (f"dmkg-memory-uncached{BEFORE}", "memory", {**uncached, **older})]
+    for name, store, env in dmkg:
         port = free_port()
         targets.append((Server(name,
-                               [python, "-m", "dmkg_cli", "serve", "--host", "127.0.0.1",
+                               [python, "-m", "dmkg_cli", "--home", str(layout.root),
+                                "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--workers", str(workers), "--store", store],
                                "/sparql?" + urlencode({"query": "ASK {}"}), port, env=env,
                                log=log_dir / f"{name}.log"),
                         "/sparql?" + urlencode({"query": QUERY}), accept))
+    if not _installed("granian"):
+        return targets
     port = free_port()
     targets.append((Server("dmkg-memory-granian",
                            [python, "-m", "bench.apps", str(port), str(workers)],
                            "/sparql?" + urlencode({"query": "ASK {}"}), port,
                            log=log_dir / "dmkg-memory-granian.log"),
                     "/sparql?" + urlencode({"query": QUERY}), accept))
+    if not _installed("rdflib_endpoint"):
+        return targets
     port = free_port()
     targets.append((Server("rdflib-endpoint",
                            [*gunicorn, "-k", "uvicorn.workers.UvicornWorker", "--bind",
@@ -107,7 +131,8 @@ def _targets(workers: int, log_dir: Path, native_dir: Path
     return targets
 
 
-def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, object]:
+def run(rounds: int, seconds: int, connections: int, workers: int,
+        before: Path | None = None) -> dict[str, object]:
     """Measure every target in interleaved rounds and return the figures."""
     layout = default_layout()
     if not is_current(layout):
@@ -121,7 +146,7 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
     # the machine than the rate (which depends on the share of the cores it gets).
     cpu: dict[str, list[float]] = {}
     native_dir = Path(tempfile.mkdtemp(prefix="dmkg-native-"))
-    targets = _targets(workers, log_dir, native_dir)
+    targets = _targets(workers, log_dir, native_dir, before)
     servers = [t[0] for t in targets]
     try:
         for server in servers:
@@ -129,11 +154,11 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
         for _ in range(rounds):
             for server, path, headers in targets:
                 wrk(server.base + path, connections, 2, headers=headers)  # warm up
-                before = server.cpu_seconds()
+                cpu_before = server.cpu_seconds()
                 result = wrk(server.base + path, connections, seconds, headers=headers)
                 runs.setdefault(server.name, []).append(result)
                 cpu.setdefault(server.name, []).append(
-                    (server.cpu_seconds() - before) / max(result.requests, 1) * 1e6)
+                    (server.cpu_seconds() - cpu_before) / max(result.requests, 1) * 1e6)
     finally:
         for server in servers:
             server.__exit__(None, None, None)
@@ -149,17 +174,21 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
             "rounds": [r.__dict__ for r in results],
         }
     hello = summary["flask-hello"]["requests_per_second_median"]
-    peer = summary["rdflib-endpoint"]["requests_per_second_median"]
+    peer = summary.get("rdflib-endpoint", {}).get("requests_per_second_median")
     native = summary[NATIVE]["requests_per_second_median"]
     ratios = {}
-    for variant in VARIANTS:
+    for variant in [*VARIANTS, *((f"memory{BEFORE}", f"memory-uncached{BEFORE}")
+                                 if before is not None else ())]:
+        if f"dmkg-{variant}" not in summary:
+            continue
         ratios[f"dmkg-{variant}_vs_native"] = (
             summary[f"dmkg-{variant}"]["requests_per_second_median"] / native)
     for store in STORES:
         dmkg = summary[f"dmkg-{store}"]["requests_per_second_median"]
         ratios[f"dmkg-{store}_vs_native"] = dmkg / native
         ratios[f"dmkg-{store}_vs_hello"] = dmkg / hello
-        ratios[f"dmkg-{store}_vs_rdflib_endpoint"] = dmkg / peer
+        if peer:
+            ratios[f"dmkg-{store}_vs_rdflib_endpoint"] = dmkg / peer
     return {
         "benchmark": "one-entity SELECT over HTTP",
         "query": QUERY,
@@ -168,7 +197,8 @@ def run(rounds: int, seconds: int, connections: int, workers: int) -> dict[str, 
                     "platform": platform.platform(),
                     "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "settings": {"rounds": rounds, "seconds": seconds, "connections": connections,
-                     "workers": workers, "load_generator": "wrk -t2 --latency"},
+                     "workers": workers, "load_generator": "wrk -t2 --latency",
+                     **({"before": str(before)} if before is not None else {})},
         "targets": summary,
         "ratios": ratios,
         "targets_to_meet": TARGETS_TO_MEET,
@@ -200,13 +230,22 @@ def markdown(result: dict[str, object]) -> str:
     for store in STORES:
         lines += [f"dmkg-{store} / {NATIVE}: {ratios[f'dmkg-{store}_vs_native']:.2f} "
                   f"(target ≥ {TARGETS_TO_MEET['vs_native']:.2f})",
-                  f"dmkg-{store} / hello: {ratios[f'dmkg-{store}_vs_hello']:.2f} (target ≥ 0.80)",
-                  f"dmkg-{store} / rdflib-endpoint: "
-                  f"{ratios[f'dmkg-{store}_vs_rdflib_endpoint']:.1f} times (target ≥ 4)", ""]
-    lines += [f"dmkg-{variant} / {NATIVE}: {ratios[f'dmkg-{variant}_vs_native']:.2f}"
-              for variant in VARIANTS]
-    lines += ["", "dmkg-memory-granian serves the same application under granian without the "
-              "service's limits (bench/apps.py): a reference, not the service."]
+                  f"dmkg-{store} / hello: {ratios[f'dmkg-{store}_vs_hello']:.2f} (target ≥ 0.80)"]
+        if f"dmkg-{store}_vs_rdflib_endpoint" in ratios:
+            lines.append(f"dmkg-{store} / rdflib-endpoint: "
+                         f"{ratios[f'dmkg-{store}_vs_rdflib_endpoint']:.1f} times (target ≥ 4)")
+        lines.append("")
+    lines += [f"{name.removesuffix('_vs_native')} / {NATIVE}: {value:.2f}"
+              for name, value in ratios.items()
+              if name.endswith("_vs_native") and not any(
+                  name == f"dmkg-{store}_vs_native" for store in STORES)]
+    if "dmkg-memory-granian" in targets:
+        lines += ["", "dmkg-memory-granian serves the same application under granian without "
+                  "the service's limits (bench/apps.py): a reference, not the service."]
+    missing = [name for name in ("dmkg-memory-granian", "rdflib-endpoint") if name not in targets]
+    if missing:
+        lines += ["", f"Left out (their packages, the bench extra, are not installed): "
+                  f"{', '.join(missing)}."]
     return "\n".join(lines) + "\n"
 
 
@@ -217,8 +256,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a checkout of the code before a change, measured beside")
     args = parser.parse_args()
-    result = run(args.rounds, args.seconds, args.connections, args.workers)
+    result = run(args.rounds, args.seconds, args.connections, args.workers, args.before)
     RESULTS.mkdir(exist_ok=True)
     stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
     for name in (f"http-throughput-{stamp}", "http-throughput-latest"):

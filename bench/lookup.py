@@ -45,8 +45,9 @@ ENTITIES = ("substance/synthetic-1", "channel/synthetic-1", "place/synthetic-1",
 # without intermediate dicts.
 BEFORE = "6528961"
 # The modules a look-up is made of, taken from the old revision in this order, each importing
-# the ones before it.
-MODULES = (("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
+# the ones before it (the store contract first: its values and terms changed with it).
+MODULES = (("kg/store/base.py", "kg.store.base"),
+           ("kg/store/oxigraph_backend.py", "kg.store.oxigraph_backend"),
            ("service/description.py", "service.description"),
            ("service/resources.py", "service.resources"))
 # The store calls each side makes (SPARQL queries before; index reads after).
@@ -80,7 +81,21 @@ def _old(revision: str) -> dict[str, ModuleType]:
     found: dict[str, ModuleType] = {}
     for path, name in MODULES:
         found[name] = _module(revision, path, name, dict(found))
+        if name == "kg.store.base":
+            found["kg.store"] = _package(found[name])
     return found
+
+
+def _package(base: ModuleType) -> ModuleType:
+    """The kg.store package as the old code imports it: the names it exports from the old
+    contract (its values checked with isinstance), its submodules today's."""
+    import kg.store as current
+
+    package = ModuleType("kg.store")
+    package.__dict__.update(vars(current))
+    package.__dict__.update({name: getattr(base, name) for name in current.__all__
+                             if hasattr(base, name)})
+    return package
 
 
 def _counted(backend: Any, counts: Counter[str]) -> None:
@@ -205,11 +220,17 @@ def _measure(args: argparse.Namespace, data: Path, lines: int) -> dict[str, Any]
     _counted(old_backend, counts)
 
     # Each side writes the JSON as the application of its revision does (Flask's compact
-    # writer before).
+    # writer before the description wrote its own, the links kept once they were).
+    old_resources, old_description = old["service.resources"], old["service.description"]
+    old_links = old_resources.LinkCache() if hasattr(old_resources, "LinkCache") else None
+
     def before(ident: str) -> bytes:
-        described = old["service.resources"].Resources(old_backend, catalogue).describe(ident,
-                                                                                        "en")
-        return json.dumps(old["service.description"].as_json(described), sort_keys=True,
+        if old_links is not None:
+            described = old_resources.Resources(old_backend, catalogue, old_links).describe(
+                ident, "en")
+            return str(old_description.json_text(described)).encode()
+        described = old_resources.Resources(old_backend, catalogue).describe(ident, "en")
+        return json.dumps(old_description.as_json(described), sort_keys=True,
                           separators=(",", ":")).encode()
 
     links = LinkCache()  # kept across look-ups, as the application keeps them

@@ -102,7 +102,7 @@ def _held(backend: OxigraphBackend) -> int:
 
 
 def _count(backend: OxigraphBackend, dataset: DatasetSpec | None) -> int:
-    return int(backend.select(COUNT, dataset=dataset)[0]["n"])
+    return int(str(backend.select(COUNT, dataset=dataset)[0]["n"]))
 
 
 def _overlap_rows(size: int, folder: Path) -> list[dict[str, object]]:

@@ -17,7 +17,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -94,24 +96,40 @@ def writable_service(tree: Path, home: Path, folder: Path, limit: float = LIMIT)
                   log=folder / "server.log")
 
 
-def main() -> None:
-    """Measure this version (and an earlier one); write bench/results/write-deadline-*."""
+def versions(doc: str | None,
+             rounds: bool = False) -> tuple[argparse.Namespace, list[tuple[str, Path]]]:
+    """The command line of a before/after write benchmark: its options and the code trees to run."""
     here = Path(__file__).resolve().parent.parent
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--before", type=Path, help="a checkout of the version to compare")
     parser.add_argument("--home", type=Path, default=here,
                         help="the project folder whose build is served (default: this one)")
-    parser.add_argument("--rounds", type=int, default=5, help="large updates sent, one by one")
+    if rounds:
+        parser.add_argument("--rounds", type=int, default=5, help="large updates sent, one by one")
     options = parser.parse_args()
-    from bench.report import write_rows
-
     trees = [("before", options.before.resolve())] if options.before else []
     trees.append(("after", here))
+    return options, trees
+
+
+@contextmanager
+def each_version_service(options: argparse.Namespace, tree: Path,
+                         limit: float = LIMIT) -> Iterator[Server]:
+    """A writable service of options.home with tree's code, in a scratch folder of its own."""
+    with tempfile.TemporaryDirectory() as scratch, \
+            writable_service(tree, options.home.resolve(), Path(scratch), limit) as server:
+        yield server
+
+
+def main() -> None:
+    """Measure this version (and an earlier one); write bench/results/write-deadline-*."""
+    options, trees = versions(__doc__, rounds=True)
+    from bench.report import write_rows
+
     rows = []
     started = os.getloadavg()[0]
     for label, tree in trees:
-        with tempfile.TemporaryDirectory() as scratch, \
-                writable_service(tree, options.home.resolve(), Path(scratch)) as server:
+        with each_version_service(options, tree) as server:
             rows.append({"code": label, **measure(server.base, options.rounds)})
             print(rows[-1], flush=True)
     write_rows("write-deadline", f"Writes with a {LIMIT:g} s time limit over HTTP (medians; "

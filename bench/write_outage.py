@@ -10,16 +10,14 @@ an earlier version), the same is measured with that version's code in one run.
 
 from __future__ import annotations
 
-import argparse
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 from bench.servers import Server
-from bench.write_deadline import _post, writable_service
+from bench.write_deadline import _post, each_version_service, versions
 
 LIMIT = 10.0
 TRIPLES = 100_000
@@ -91,21 +89,13 @@ def measure(server: Server) -> list[dict[str, object]]:
 
 def main() -> None:
     """Measure this version (and an earlier one); write bench/results/write-outage-*."""
-    here = Path(__file__).resolve().parent.parent
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--before", type=Path, help="a checkout of the version to compare")
-    parser.add_argument("--home", type=Path, default=here,
-                        help="the project folder whose build is served (default: this one)")
-    options = parser.parse_args()
+    options, trees = versions(__doc__)
     from bench.report import write_rows
 
-    trees = [("before", options.before.resolve())] if options.before else []
-    trees.append(("after", here))
     rows = []
     started = os.getloadavg()[0]
     for label, tree in trees:
-        with tempfile.TemporaryDirectory() as scratch, \
-                writable_service(tree, options.home.resolve(), Path(scratch), LIMIT) as server:
+        with each_version_service(options, tree, LIMIT) as server:
             for row in measure(server):
                 rows.append({"code": label, **row})
                 print(rows[-1], flush=True)

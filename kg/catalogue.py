@@ -141,6 +141,7 @@ class Hit:
     preferred: bool
     snippet: str | None = None  # HTML, matched words in <b>, for matches in the texts
     closeness: float = 0.0  # for spellings alike: how close, from 0 to 1
+    snippet_lang: str | None = None  # the language of the texts excerpted, when they have one
 
     @property
     def score(self) -> float:
@@ -184,6 +185,21 @@ def excerpt(found: tantivy.Snippet, texts: list[str]) -> str:
     if span.end < len(whole):
         html += "…" + "".join(f"\u00a0{QUOTE_MARKS[m]}" for m, n in opened.items() if n > 0)
     return html
+
+
+def excerpt_language(found: tantivy.Snippet, texts: list[str], langs: list[str]
+                     ) -> str | None:
+    """The language of the texts a snippet is taken from (joined by a space, as Tantivy joins
+    them): that of the text holding most of it, None when that text has none."""
+    span, start = found.fragment_range(), 0
+    share: dict[str, int] = {}
+    for text, lang in zip(texts, langs, strict=False):
+        end = start + len(text.encode())
+        overlap = min(end, span.end) - max(start, span.start)
+        if overlap > 0:
+            share[lang] = share.get(lang, 0) + overlap
+        start = end + 1
+    return max(share, key=share.__getitem__, default="") or None
 
 
 def name_tier(folded_name: str, wanted: str) -> int | None:
@@ -490,7 +506,7 @@ class Catalogue:
         for score, address in page:
             entity, tier = self._entity(address), tier_of(score)
             name, preferred = matched_name(entity, wanted, tier, lang)
-            snippet = None
+            snippet = snippet_lang = None
             if tier == TEXT:
                 if snippets is None:
                     texts = text_query(self.schema, wanted)
@@ -499,9 +515,11 @@ class Catalogue:
                                                                self.schema, "text")
                     snippets.set_max_num_chars(180)
                 doc = self.searcher.doc(address)
-                snippet = excerpt(snippets.snippet_from_doc(doc), doc["text"])
+                found = snippets.snippet_from_doc(doc)
+                snippet = excerpt(found, doc["text"])
+                snippet_lang = excerpt_language(found, doc["text"], doc.get_all("text_lang"))
             close = closeness(fold(name), wanted)[0] if tier == FUZZY else 0.0
-            hits.append(Hit(entity, name, tier, preferred, snippet, close))
+            hits.append(Hit(entity, name, tier, preferred, snippet, close, snippet_lang))
         return hits
 
     def find(self, text: str, types: set[str] | None = None, offset: int = 0,

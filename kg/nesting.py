@@ -5,17 +5,23 @@ of one chain of operators (`1+1+…+1`, `{} UNION {} UNION …`), so that a 40 k
 seconds before it is evaluated.
 
 Oxigraph's SPARQL and JSON-LD parsers recurse once per level of nesting, and a few thousand
-levels overflow a thread's stack, which kills the whole process. The depth is measured here
-by a reading that never finds less nesting than the parser does: brackets inside strings and
-comments are ignored only where every reading agrees that they are inside one, and an
-opening bracket that might be code (inside an IRI) counts even so. `<<` counts as an opening
-bracket even where it might be two comparisons.
+levels overflow a thread's stack, which kills the whole process.
+
+A SPARQL query or update is measured on the tokens the guard reads it as (check_tokens), so
+that its text is lexed once, and what is measured is what the engine runs. The depth of an
+RDF document is measured by a reading of its own that never finds less nesting than the
+parser does: brackets inside strings and comments are ignored only where every reading agrees
+that they are inside one, and an opening bracket that might be code (inside an IRI) counts
+even so. `<<` counts as an opening bracket even where it might be two comparisons.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import accumulate
+
+from kg.sparql_reading import Token, tokens
 
 # Deeper than anything written by hand or by the usual tools; far below what overflows.
 MAX_DEPTH = 100
@@ -68,27 +74,16 @@ MAX_TERMS = 1000
 # The sum of their squares over the whole text: a few expressions as long as allowed, or
 # many short ones. At these limits Oxigraph's parser takes well under a second.
 MAX_COST = 4 * MAX_TERMS**2
-# What Oxigraph reads as one token is skipped whole (strings, comments, IRIs, the escaped
-# characters of prefixed names, the `^^` of a typed literal; not a `<` that may be "less
-# than"); then brackets and the operators counted, a two-character one (`||`, `<=`) once: inside
-# parentheses every operator and comma, inside braces the chains of UNION and of paths.
-_BREADTH = re.compile(
-    r"""
-    (?P<skip>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
-           |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
-           |'(?:[^'\\\n\r]|\\.)*'
-           |"(?:[^"\\\n\r]|\\.)*"
-           |\#[^\n\r]*
-           |\\.
-           |\^\^)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<open>[({\[])
-  | (?P<close>[)}\]])
-  | (?P<chain>(?i:UNION)|\|\||[|/^])
-  | (?P<operator>&&|[<>!]=|[-+*,=<>&!])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+
+# SPARQL text is measured on the tokens the guard reads it as (kg.sparql_reading.tokens),
+# which are the tokens the engine runs: strings, comments, IRIs and the escaped characters
+# of prefixed names are single tokens there, and a `<` after an operand in an expression is
+# already "less than". The brackets and what each weighs in depth; the first of each kind
+# holds expressions, the others chains of UNION and of paths.
+_OPENS = {"(": 1, "{": 1, "[": 1, "<<(": 1, "{|": 1, "<<": QUOTED_WEIGHT}
+_CLOSES = {")": 1, "}": 1, "]": 1, ")>>": 1, "|}": 1, ">>": QUOTED_WEIGHT}
+_CHAINS = frozenset({"||", "|", "/", "^"})
+_OPERATORS = frozenset({"&&", "<=", ">=", "!=", "-", "+", "*", ",", "=", "<", ">", "!"})
 
 
 class TooWide(TooDeep):
@@ -98,46 +93,57 @@ class TooWide(TooDeep):
         ValueError.__init__(self, message)
 
 
-def sparql_breadth(text: str) -> tuple[int, int]:
-    """Return the most operators directly inside one pair of parentheses (or chained
-    directly inside one pair of braces) and the sum of their squares over the text."""
+def token_bounds(found: Iterable[Token]) -> tuple[int, int, int]:
+    """Return, for the tokens of SPARQL text, the depth of its nesting, the most operators
+    directly inside one pair of parentheses (or chained directly inside one pair of braces)
+    and the sum of their squares over the text."""
+    depth = deepest = widest = cost = 0
     counts: list[int] = []  # per bracket open: 1 + what it holds, negated inside braces
-    widest = cost = 0
-    position = 0
-    while (match := _BREADTH.search(text, position)) is not None:
-        kind = match.lastgroup
-        position = match.end()
-        if kind == "iri":
-            if not (counts and counts[-1] > 0 and _after_operand(text, match.start())):
-                continue  # an IRI, read whole
-            # Inside an expression, `<` after an operand is "less than" to the parser, and
-            # what follows it up to `>` is more of the expression: counted, not skipped.
-            kind = "operator"
-            position = match.start() + (2 if text.startswith("<=", match.start()) else 1)
-        if kind == "open":
-            counts.append(1 if match.group() == "(" else -1)
-        elif kind == "close":
-            if counts:
-                held = abs(counts.pop()) - 1
-                widest, cost = max(widest, held), cost + held * held
-        elif counts and (kind == "chain" or (kind == "operator" and counts[-1] > 0)):
+    for kind, text, _, _ in found:
+        if kind == "punct":
+            if text in _OPENS:
+                depth += _OPENS[text]
+                deepest = max(deepest, depth)
+                counts.append(1 if text == "(" else -1)
+            elif text in _CLOSES:
+                depth = max(depth - _CLOSES[text], 0)
+                if counts:
+                    held = abs(counts.pop()) - 1
+                    widest, cost = max(widest, held), cost + held * held
+            elif counts and (text in _CHAINS or (text in _OPERATORS and counts[-1] > 0)):
+                counts[-1] += 1 if counts[-1] > 0 else -1
+        elif kind == "iri" and ("(" in text or "[" in text):
+            # Were its `<` read as "less than", its brackets would be code: what they open
+            # counts while the IRI is read (IRIs named `…_(bar)` nest no deeper than one).
+            deepest = max(deepest, depth + _bracket_depth(text))
+        elif not counts:
+            continue
+        elif kind == "word" and text.upper() == "UNION":
             counts[-1] += 1 if counts[-1] > 0 else -1
+        elif kind == "number" and text[0] in "+-" and counts[-1] > 0:
+            counts[-1] += 1  # `1+1`: the sign of the number is the operator
     for held in (abs(c) - 1 for c in counts):  # left open: the parser reads them even so
         widest, cost = max(widest, held), cost + held * held
-    return widest, cost
+    return deepest, widest, cost
 
 
-def _after_operand(text: str, start: int) -> bool:
-    """Tell whether the `<` at start follows something that may end an operand."""
-    before = start - 1
-    while before >= 0 and text[before] in " \t\r\n":
-        before -= 1
-    return before >= 0 and (text[before].isalnum() or text[before] in "_)\"'>.")
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for character in text:
+        if character in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in ")]":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
-def check_breadth(text: str, what: str = "query") -> None:
-    """Raise TooWide when one expression of SPARQL text, or all of them, are too long."""
-    widest, cost = sparql_breadth(text)
+def check_tokens(found: Iterable[Token], what: str = "query", limit: int = MAX_DEPTH) -> None:
+    """Raise TooDeep when the tokens of SPARQL text nest deeper than limit, TooWide when one
+    of its expressions, or all of them, are too long."""
+    depth, widest, cost = token_bounds(found)
+    if depth > limit:
+        raise TooDeep(what, limit)
     if widest > MAX_TERMS:
         raise TooWide(f"the {what} holds an expression, argument list or chain of UNION or "
                       f"path operators with {widest} operators or commas, more than the "
@@ -149,7 +155,8 @@ def check_breadth(text: str, what: str = "query") -> None:
 
 
 def sparql_depth(text: str) -> int:
-    """Return an upper bound of the nesting depth of SPARQL, Turtle or N3 text."""
+    """Return an upper bound of the nesting depth of Turtle, TriG or N3 text (or SPARQL
+    text, read on its own rather than as the guard's tokens)."""
     depth = deepest = 0
     for match in _SPARQL.finditer(text):
         kind = match.lastgroup
@@ -210,10 +217,9 @@ def xml_depth(data: bytes) -> int:
 
 
 def check_sparql(text: str, what: str = "query", limit: int = MAX_DEPTH) -> None:
-    """Raise TooDeep when SPARQL text nests deeper than limit, TooWide when it is too wide."""
-    if sparql_depth(text) > limit:
-        raise TooDeep(what, limit)
-    check_breadth(text, what)
+    """Raise TooDeep when SPARQL text nests deeper than limit, TooWide when it is too wide
+    (for a text not otherwise lexed; the guard checks the tokens it reads, see check_tokens)."""
+    check_tokens(tokens(text), what, limit)
 
 
 def check_rdf(data: bytes, syntax: str, limit: int = MAX_DEPTH) -> None:

@@ -285,7 +285,9 @@ def _where(text: str, token: Token) -> str:
 
 
 def _character(code: int) -> str:
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+    if 0xD800 <= code <= 0xDFFF:
+        raise Unreadable(f"\\u escape of a lone surrogate (U+{code:04X}), no character")
+    if code > 0x10FFFF:
         raise Unreadable(f"\\u escape of no character (U+{code:04X})")
     return chr(code)
 
@@ -381,9 +383,11 @@ class _Writer:
         self.token("iri", f"<{iri}>")
 
 
-def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> ReadQuery:
-    """Read text once: its plain form (see the module), relative IRIs resolved against base,
+def read(given: str | ReadQuery, base: str | None = None,
+         only_oxigraph: bool = False) -> ReadQuery:
+    """Read a text once: its plain form (see the module), relative IRIs resolved against base,
     with the plain form's tokens as they are written (the plain form is not lexed again).
+    given is the text, or the text already lexed as it came (lexed_query()).
 
     only_oxigraph: the text is for Oxigraph alone, so a string may hold a backslash and a u
     (other readers decode it as an escape).
@@ -391,8 +395,8 @@ def read(text: str, base: str | None = None, only_oxigraph: bool = False) -> Rea
     Raise Unreadable for what has no plain form: characters no token starts with, words that
     are no SPARQL keyword, undeclared prefixes, escapes of no character.
     """
-    source = lexed_query(text)
-    found = source.tokens
+    source = given if isinstance(given, ReadQuery) else lexed_query(given)
+    text, found = source.text, source.tokens
     prefixes: dict[str, str] = {}
     leads_with_base = bool(found) and found[0].is_keyword("BASE")
     out = _Writer()

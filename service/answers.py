@@ -19,7 +19,7 @@ from kg.sparql_text import with_row_limit
 from kg.store import Backend, Capability, QuerySyntaxError
 from kg.store.hidden_graphs import graphs_of, hidden_named, refusal
 from service.errors import ServiceError, service_error
-from service.limits import Deadline, DeadlineRunner, QueryLimits, check_text
+from service.limits import WATCH, Deadline, DeadlineRunner, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
 
@@ -55,11 +55,12 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
     """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
     accept = environ.get("HTTP_ACCEPT", "")
     try:
-        # The query may run on a helper thread, outside any application context.
+        # The query may run on a helper thread, outside any application context (on the
+        # request's own thread under the HTTP front, which keeps the time limit).
         # Every step, from reading the text on, counts against the time limit.
         answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits),
                             Deadline.of(environ, limits.seconds), environ.get("gunicorn.socket"),
-                            _target(environ))
+                            _target(environ), watch=environ.get(WATCH))
     except Exception as error:
         found = service_error(error)
         if found is None:

@@ -12,20 +12,35 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import RAISE
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
 from webargs.flaskparser import FlaskParser
 
 from kg.catalogue import Catalogue, Hit, Results
 from kg.namespaces import DMO, DMR
 from kg.queryfiles import QueryFile, QueryParameter, read_queries
 from kg.search.fields import FACETS
-from kg.store import Backend, QueryFailed, QuerySyntaxError, StoreUnreachable
+from kg.store import (
+    Backend,
+    LiteralValue,
+    QueryFailed,
+    QuerySyntaxError,
+    StoreUnreachable,
+    Value,
+    date_value,
+    integer_value,
+)
 from kg.version import project_version
 from service import api_schemas as schemas
 from service.description import as_json, json_text
 from service.errors import ServiceError
-from service.i18n import API_WORDS, KIND_NAME, chrome_words, facet_label, page_language
+from service.i18n import (
+    API_FRENCH,
+    API_WORDS,
+    KIND_NAME,
+    api_text_key,
+    chrome_words,
+    facet_label,
+    page_language,
+)
 from service.resources import NotFound, Resources
 from service.services import run_timed, services
 from service.status import status_at
@@ -200,7 +215,7 @@ SEARCH_EXAMPLE = {"total": 1, "total_exact": True, "page": 1, "per_page": 20, "n
                   "results": [
     {"iri": f"{DMR}substance/mdma", "id": "substance/mdma", "kind": "substance",
      "label": "MDMA", "types": ["Entactogen", "Substance"], "matched": "ecstasy",
-     "match": "exact", "score": 90.0, "snippet": None}],
+     "match": "exact", "score": 90.0, "snippet": None, "snippet_lang": None}],
     "did_you_mean": None, "facets": {"kind": [
         {"value": "substance", "label": "substances", "count": 1}]}}
 
@@ -213,7 +228,7 @@ def hit_json(hit: Hit, lang: str) -> dict[str, Any]:
     return {"iri": hit.entity.iri, "id": hit.entity.id, "kind": hit.entity.kind,
             "label": hit.entity.label(lang), "types": sorted(hit.entity.types),
             "matched": hit.name, "match": hit.match, "score": hit.score,
-            "snippet": hit.snippet}
+            "snippet": hit.snippet, "snippet_lang": hit.snippet_lang}
 
 
 @blueprint.route("/search")
@@ -325,21 +340,21 @@ class Claims(MethodView):
         """List claims, filtered by what they are about, their kind, trend, confidence or source."""
         catalogue = _catalogue()
         patterns = ["?claim a <https://w3id.org/dmkg/ontology#Claim> ."]
-        bindings: dict[str, URIRef | Literal] = {}
+        bindings: dict[str, Value] = {}
         for name, predicate in CLAIM_FILTERS.items():
             ident = args.get(name)
             if ident:
                 if catalogue.by_id(ident) is None:
                     raise ServiceError(404, f"parameter '{name}': no entity {ident!r}")
                 patterns.append(f"?claim <{predicate}> ?{name} .")
-                bindings[name] = URIRef(str(DMR) + ident)
+                bindings[name] = f"{DMR}{ident}"
         if args.get("kind"):
             patterns.append("?claim a ?kind .")
-            bindings["kind"] = DMO[args["kind"]]
+            bindings["kind"] = f"{DMO}{args['kind']}"
         for name, predicate in CONCEPT_FILTERS.items():
             if args.get(name):
                 patterns.append(f"?claim <{predicate}> ?{name} .")
-                bindings[name] = URIRef(str(DMR) + args[name])
+                bindings[name] = f"{DMR}{args[name]}"
         projection = " ".join(["?claim", *(f"?{name}" for name in bindings)])
         query = f"SELECT DISTINCT {projection} WHERE {{ {' '.join(patterns)} }}"
         rows = _backend().select(query, bindings)
@@ -361,24 +376,24 @@ def _info(query: QueryFile) -> dict[str, Any]:
                             "description": p.description} for p in query.parameters]}
 
 
-def _term(parameter: QueryParameter, raw: str) -> URIRef | Literal:
+def _term(parameter: QueryParameter, raw: str) -> Value:
     """Turn a parameter's text into an RDF term of its declared type, or abort with 400."""
     where = f"parameter '{parameter.name}'"
     if parameter.type == "iri":
         if not raw.startswith(("http://", "https://")) or any(c in raw for c in ' <>"{}|\\^`'):
             raise ServiceError(400, f"{where}: expected an absolute http(s) IRI")
-        return URIRef(raw)
+        return raw
     if parameter.type == "integer":
         try:
-            return Literal(int(raw))
+            return integer_value(int(raw))
         except ValueError:
             raise ServiceError(400, f"{where}: expected an integer") from None
     if parameter.type == "date":
         try:
-            return Literal(dt.date.fromisoformat(raw), datatype=XSD.date)
+            return date_value(dt.date.fromisoformat(raw))
         except ValueError:
             raise ServiceError(400, f"{where}: expected a date YYYY-MM-DD") from None
-    return Literal(raw)
+    return LiteralValue(raw)
 
 
 @blueprint.route("/queries")
@@ -410,7 +425,7 @@ class RunQuery(MethodView):
         unknown = sorted(set(request.args) - set(declared))
         if unknown:
             raise ServiceError(400, f"parameter '{unknown[0]}': not a parameter of {name}")
-        bindings: dict[str, URIRef | Literal] = {}
+        bindings: dict[str, Value] = {}
         for parameter in query.parameters:
             raw = request.args.get(parameter.name, parameter.default)
             if raw is not None:
@@ -450,7 +465,7 @@ def init_app(app: Flask) -> None:
         lang = page_language()
         return Response(render_template("api_docs.html", lang=lang, words=API_WORDS[lang],
                                         chrome=chrome_words(lang),
-                                        operations=operations(api.spec.to_dict())),
+                                        operations=operations(api.spec.to_dict(), lang)),
                         content_type="text/html; charset=utf-8")
 
 
@@ -458,8 +473,15 @@ def init_app(app: Flask) -> None:
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def operations(document: dict[str, Any]) -> list[dict[str, str]]:
-    """Each operation of an OpenAPI document: method, path and summary, in document order."""
-    return [{"method": method.upper(), "path": path, "summary": item[method].get("summary", "")}
-            for path, item in document["paths"].items()
-            for method in HTTP_METHODS if method in item]
+def operations(document: dict[str, Any], lang: str = "en") -> list[dict[str, str]]:
+    """Each operation of an OpenAPI document: method, path, summary (in lang when it is
+    translated) and the summary's language, in document order."""
+    found = []
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                summary = item[method].get("summary", "")
+                french = API_FRENCH.get(api_text_key(summary)) if lang == "fr" else None
+                found.append({"method": method.upper(), "path": path,
+                              "summary": french or summary, "lang": "fr" if french else "en"})
+    return found

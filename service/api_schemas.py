@@ -9,21 +9,31 @@ from __future__ import annotations
 import dataclasses
 import types
 from functools import cache
+from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 from marshmallow import Schema, ValidationError, fields, validate
 from rdflib import Graph
 
 from kg.ontology_index import OntologyIndex
-from kg.paths import default_layout
 from kg.search.query import control_character
 from service.description import ClaimLink, EntityDescription, Link, SourceLink
+from service.services import services
+
+# The project folder this code sits in.
+SHIPPED = Path(__file__).resolve().parent.parent
+
+
+def dmo_classes() -> list[str]:
+    """The local names of the served ontology's classes: the values a type filter may take
+    (a home serving other data with no ontology of its own: the ontology this code ships)."""
+    served = services().layout.ontology_dir / "dmo.ttl"
+    return _classes(served if served.is_file() else SHIPPED / "ontology" / "dmo.ttl")
 
 
 @cache
-def dmo_classes() -> list[str]:
-    """The local names of the ontology's classes: the values a type filter may take."""
-    graph = Graph().parse(default_layout().ontology_dir / "dmo.ttl", format="turtle")
+def _classes(ontology: Path) -> list[str]:
+    graph = Graph().parse(ontology, format="turtle")
     return sorted(OntologyIndex.from_graph(graph).classes)
 
 
@@ -206,6 +216,9 @@ class HitSchema(EntitySummarySchema):
     snippet = fields.String(allow_none=True, metadata={
         "description": "for matches in a quote, summary or note: an HTML excerpt, the "
                        "matched words in <b>"})
+    snippet_lang = fields.String(allow_none=True, metadata={
+        "description": "the language of the text the excerpt is taken from (null when it "
+                       "has none, or for no excerpt)"})
 
 
 class PageSchema(Schema):

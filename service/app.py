@@ -95,7 +95,8 @@ def _register(app: Flask) -> None:
                    writes):
         app.register_blueprint(module.blueprint)
     i18n.init_app(app)
-    api.init_app(app)
+    with app.app_context():  # the API's schemas read the served ontology's classes
+        api.init_app(app)
     register_errors(app)
 
 

@@ -160,7 +160,7 @@ def overview() -> Response:
     catalogue, backend = _catalogue(), services().backend
     lang = page_language()
     kinds, tree = kind_counts(catalogue, lang), class_tree(catalogue, backend, lang)
-    if request.args.get("format") == "json":
+    if choice("format", ("html", "json")) == "json":
         return _json({"kinds": [{"kind": k, "count": n, "list": f"/browse/{k}"}
                                 for k, n in kinds],
                       "classes": [n.as_json() for n in tree]})
@@ -192,7 +192,7 @@ def _listing(entities: list[CatalogueEntry], title: str, lang: str, **context: A
              "types": sorted(e.types),
              "type_labels": sorted(catalogue.label(str(DMO[t]), lang) or t for t in e.types)}
             for e in shown]
-    if request.args.get("format") == "json":
+    if choice("format", ("html", "json")) == "json":
         return _json({**paging.links(len(entities)), "results": rows})
     return _page("browse_list.html", lang, _twin(), title=title, rows=rows, filter_text=text,
                  sort=sort, order=order, paging=paging.links(len(entities)), **context)

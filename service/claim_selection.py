@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from rdflib.namespace import SKOS
+
 from kg.namespaces import DMO, DMR
 from kg.store import Backend
+from service.description import table_order
 
 CLAIM_KINDS = ("ReportedFinding", "EditorialStatement", "Opinion", "RegulatoryFact")
 # Facet → the property linking a claim to its values (kind and period are read apart).
@@ -26,6 +29,7 @@ FACET_QUERIES = (
      + " ".join(f"<{DMO[k]}>" for k in CLAIM_KINDS) + " } }"),
     ("start", f"SELECT ?claim ?value WHERE {{ ?claim <{DMO.periodStart}> ?value }}"),
     ("end", f"SELECT ?claim ?value WHERE {{ ?claim <{DMO.periodEnd}> ?value }}"),
+    ("ref", f"SELECT ?claim ?value WHERE {{ ?claim a <{DMO.Claim}> ; <{SKOS.notation}> ?value }}"),
 )
 
 
@@ -40,6 +44,11 @@ class ClaimFacets:
 
     iri: str
     values: dict[str, set[str]] = field(default_factory=dict)
+    ref: str = ""  # its row in the curation table (F12), the order claims are listed in
+
+    @property
+    def order(self) -> tuple[bool, str, int, str]:
+        return table_order(self.ref, self.iri)
 
     @property
     def id(self) -> str:
@@ -50,10 +59,14 @@ def read_facets(backend: Backend) -> list[ClaimFacets]:
     """Every claim with its facet values, a query a facet."""
     found: dict[str, dict[str, set[str]]] = {}
     periods: dict[str, dict[str, int]] = defaultdict(dict)
+    refs: dict[str, str] = {}
     for name, query in FACET_QUERIES:
         cut = len(str(DMO)) if name == "kind" else len(str(DMR))
         for claim, value in backend.select_values(query):
             if claim is None or value is None:
+                continue
+            if name == "ref":
+                refs[str(claim)] = str(value)
                 continue
             if name in ("start", "end"):
                 year = _year(value)
@@ -74,7 +87,8 @@ def read_facets(backend: Backend) -> list[ClaimFacets]:
         end = bounds.get("end", start)
         if start is not None and end is not None and iri in found:
             found[iri]["period"] = {str(y) for y in range(start, end + 1)}
-    return [ClaimFacets(iri, found[iri]) for iri in sorted(found)]
+    return sorted((ClaimFacets(iri, found[iri], refs.get(iri, "")) for iri in found),
+                  key=lambda claim: claim.order)
 
 
 # Facet → the values chosen in it: a claim is kept when it has one of them in every facet

@@ -27,7 +27,7 @@ from service.claim_selection import (
 )
 from service.errors import ServiceError
 from service.i18n import WORDS, date_text, page_language
-from service.paging import Paging, with_args
+from service.paging import Paging, choice, with_args
 from service.resources import Resources
 from service.services import services
 
@@ -128,7 +128,7 @@ def claims_page() -> Response:
     chosen = chosen_facets()
     everything = all_facets()
     selected = select(everything, chosen)
-    fmt = request.args.get("format", "html")
+    fmt = choice("format", ("html", "csv", "json"))
     resources = Resources(services().backend, _catalogue())
     if fmt in ("csv", "json"):
         excel = for_excel(fmt)
@@ -137,8 +137,6 @@ def claims_page() -> Response:
         if fmt == "json":
             return json_file(records, chosen, lang)
         return csv_file(records, lang, excel)
-    if fmt != "html":
-        raise ServiceError(400, "parameter 'format': expected html, csv or json")
     for_excel(fmt)
     paging = Paging.from_request(per_page=25)
     rows = [resources.claim(c.iri, lang) for c in paging.cut(selected)]

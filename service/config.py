@@ -16,7 +16,8 @@ from kg.store.factory import StoreSettings
 DEFAULTS: dict[str, Any] = {
     # Project folder holding ontology/, kg/facts/ and queries/.
     "HOME": str(default_layout().root),
-    # Public base of the IRIs; the service answers for them on any host.
+    # The base that relative IRIs in updates resolve against: one no client controls (never
+    # the Host a request names). The dataset's own IRIs are fixed by the build (kg/namespaces).
     "IRI_BASE": "https://w3id.org/dmkg/",
     # Store: oxigraph (on disk, loaded from dist/), memory (Oxigraph in memory), rdflib, or a
     # SPARQL server as sparql+http://HOST/PATH.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -105,6 +106,20 @@ class ClaimLink(Link):
     note: str | None = None
     source: SourceLink | None = None
     about: list[Link]
+
+
+def table_order(ref: str | None, iri: str) -> tuple[bool, str, int, str]:
+    """Where a claim comes in lists: by its row in the curation table (F2 before F10 before
+    R1), claims without a row last, by IRI."""
+    ref = ref or ""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    return (not ref, letters, int(digits) if digits else 0, iri)
+
+
+def in_table_order(claims: Iterable[ClaimLink]) -> list[ClaimLink]:
+    """Claims in the order of their rows in the curation table."""
+    return sorted(claims, key=lambda claim: table_order(claim.ref, claim.iri))
 
 
 @dataclass(slots=True, kw_only=True)

@@ -250,6 +250,8 @@ def render(error: ServiceError, chosen: Family, query: Mapping[str, str],
     media_type, body = RENDERERS[shape](error, query, lang)
     headers = [("Content-Type", media_type), ("Content-Length", str(len(body))),
                *error.headers]
+    if chosen.browser_errors is not None:
+        headers.append(("Vary", "Accept"))  # a page for browsers, the family's format else
     if shape is ErrorFormat.HTML:
         headers.append(("Content-Language", lang))
     return f"{error.status} {error.reason}", headers, body

@@ -20,7 +20,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import IO, Any, cast
@@ -32,6 +31,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import Server
 
+from service.admission import ADMITTED, Admission
 from service.budget import (
     ANSWERS_FULL,
     BODIES_FULL,
@@ -39,18 +39,18 @@ from service.budget import (
     Budget,
     return_large_allocations,
 )
-from service.errors import ServiceError, edge_error, raw_error
-from service.limits import READ_AT, TOO_MANY
+from service.errors import ServiceError, edge_error, raw_error, service_error
+from service.limits import READ_AT, WATCH, DeadlineRunner
+from service.request_threads import Cut, RequestThreads, Watches
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
-from service.writes import GRAPH_STORE
+from service.write_stop import READ_STOPPED, answer_or_cut, begin_flush, cut
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 30.0
-# A backup sent to /admin/restore, read to a temporary file, may take longer.
-RESTORE = "/admin/restore"
+# A body read to a temporary file (a backup, routes.Family.spooled) may take longer.
 RESTORE_SECONDS = 600.0
 # The longest request line read (a long query is sent by POST), and the bytes and number of
 # header fields: past them the request is refused unread.
@@ -64,10 +64,12 @@ TOO_LARGE_HEAD = "the request's header fields are more or longer than the servic
 FAMILY_PATH = 200
 # Transfer codings read: plain chunked only (a body in another coding would be read as is).
 NOT_CHUNKED = "the service reads no transfer coding but chunked; send the body as it is"
+TOO_SLOW = f"the request's body did not come whole within {BODY_SECONDS:g} seconds"
+NOT_HTTP = "the request could not be read as HTTP/1.1"
 # An answer is written in pieces of this size, each once the client has taken the previous
 # ones: a client that reads slowly holds the answer, not a copy of it in the loop's buffer.
 PIECE = 64 * 1024
-# The worker's threads running the application (a query waits on its own helper thread).
+# The worker's threads running the application (a query runs on its request's thread).
 THREADS = 8
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
@@ -194,6 +196,7 @@ class Protocol(HttpToolsProtocol):
     raw: RawSocket | None = None
     codings: bytes = b""
     begun = 0  # requests begun on this connection
+    reading = False  # a request's head or body is being read (its target is self.url)
     stopping = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -233,6 +236,7 @@ class Protocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.begun += 1
+        self.reading = True
         self._time_head()
         self.head_bytes = 0
         self.codings = b""
@@ -273,12 +277,19 @@ class Protocol(HttpToolsProtocol):
         if self.stopping and self.cycle is not None:
             self.cycle.keep_alive = False  # the worker is stopping: one answer, then close
 
+    def on_message_complete(self) -> None:
+        self.reading = False
+        super().on_message_complete()
+
     def send_400_response(self, msg: str) -> None:
-        """Answer a request the head limits refused (uvicorn calls this for any parser error)."""
-        if self.refused is None:
-            super().send_400_response(msg)
-            return
+        """Answer a request the head limits refused, or one the parser could not read
+        (uvicorn calls this for any parser error)."""
         refused, self.refused = self.refused, None
+        if refused is None:
+            # Two lengths, a malformed header: the request line, when it was read, names the
+            # route family. One that could not be read names no path: the request is answered
+            # as one to a path no family names (routes.UNROUTED), as a mistyped address is.
+            refused = _Refused(ServiceError(400, NOT_HTTP), self.url if self.reading else b"")
         self._refuse(refused)
 
     def _refuse(self, refused: _Refused) -> None:
@@ -416,7 +427,7 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
 
 
 async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
-                      spooled: Budget, pool: ThreadPoolExecutor,
+                      spooled: Budget, pool: RequestThreads,
                       ) -> tuple[IO[bytes], int, int] | None:
     """A body too large to hold (a backup), written to a temporary file as it comes: the file,
     its length and the bytes taken from spooled, or unread with its announced length when
@@ -441,7 +452,7 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
             if not spooled.take(len(chunk)):
                 raise _Full(spooled.refusal())
             size += len(chunk)
-            await loop.run_in_executor(pool, spool.write, chunk)
+            await pool.submit(loop, spool.write, chunk)
             if not message.get("more_body") or (max_body is not None and size > max_body):
                 spool.seek(0)
                 return spool, size, size
@@ -449,14 +460,6 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
         spooled.give_back(size)
         spool.close()
         raise
-
-
-async def _send_whole(send: Send, status: int, text: bytes) -> None:
-    """Answer in plain text and close the connection."""
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
-        (b"content-length", str(len(text)).encode())]})
-    await send({"type": "http.response.body", "body": text})
 
 
 def _target(scope: dict[str, Any]) -> str:
@@ -480,12 +483,16 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def _writes(scope: dict[str, Any]) -> bool:
-    """Tell whether a request is a write, which needs a token (read from its head alone)."""
-    path = scope["path"]
-    return ((path == GRAPH_STORE and scope["method"] in {"PUT", "POST", "DELETE"})
-            or path.startswith("/admin/")
-            or _header(scope, b"content-type").split(";")[0].strip().lower()
-            == "application/sparql-update")
+    """Tell whether a request is a write, which needs a token (read from its head alone).
+
+    A form sent to /sparql may hold a query (anonymous) or an update: one that carries a
+    bearer token is taken for a write, since only writes use one.
+    """
+    media = _header(scope, b"content-type").split(";")[0].strip().lower()
+    return (family(scope["path"]).needs_token(scope["method"])
+            or media == "application/sparql-update"
+            or (scope["path"] == "/sparql" and media == "application/x-www-form-urlencoded"
+                and _header(scope, b"authorization").lower().startswith("bearer")))
 
 
 class Front:
@@ -498,7 +505,8 @@ class Front:
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
                  trusted: frozenset[str], bodies: Budget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
-                 max_restore: int = 0, per_client: int = 0) -> None:
+                 max_restore: int = 0, admission: Admission | None = None,
+                 runner: DeadlineRunner | None = None, proxy_hops: int = 0) -> None:
         self.app = app
         self.kept = kept
         self.max_body = max_body
@@ -509,12 +517,29 @@ class Front:
         # Backups are written to temporary files, as many bytes at once as one may hold.
         self.max_restore = max_restore or max_body  # None: no limit
         self.spooled = Budget(self.max_restore or 0, RESTORES_FULL)
-        self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="request")
-        # Requests each client has waiting for a thread or on one (CONCURRENCY_LIMIT, in the
-        # families it limits): counted from the hand-off, so that one client's requests
-        # queued behind its own cannot take every thread in turn. Kept on the loop only.
-        self.per_client = per_client
-        self.in_hand: dict[str, int] = {}
+        self.threads = RequestThreads(THREADS)
+        # The time limits of the work on the request threads, kept by the loop; past one the
+        # process retires (runner.retire) and gunicorn replaces it.
+        self.watches = Watches(runner.retire if runner is not None else lambda: None)
+        # Each client within its limits, all within the threads (service/admission.py).
+        self.admission = admission or Admission(None, THREADS)
+        self.proxy_hops = proxy_hops
+        # Set when the operator stops the service: writes in hand are cut (write_stop.py).
+        self.stopping = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def stop(self) -> None:
+        """The operator stops the service: no write commits from now on, the writes in hand
+        are answered and the store's flush begins (called from the signal handler; the work
+        is done on the loop, at once)."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self._stop)
+
+    def _stop(self) -> None:
+        if self.writes is not None:
+            self.writes.stopped.set()
+            begin_flush(self.writes)
+        self.stopping.set()
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read: a restore
@@ -532,7 +557,7 @@ class Front:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         started = time.time()
-        restore = scope["path"] == RESTORE and scope["method"] == "POST"
+        restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
             await _send_error(send, refused, _target(scope))
@@ -546,12 +571,12 @@ class Front:
             elif restore:
                 async with asyncio.timeout(RESTORE_SECONDS):
                     read = await _spool_body(scope, receive, self.max_restore, budget,
-                                             self.pool)
+                                             self.threads)
             else:
                 async with asyncio.timeout(BODY_SECONDS):
                     read = await _read_body(scope, receive, self.max_body, budget)
         except TimeoutError:
-            await _send_whole(send, 408, b"408 Request Timeout: the body came too slowly\n")
+            await _send_error(send, ServiceError(408, TOO_SLOW), _target(scope))
             return
         except _Full as full:
             await _send_error(send, full.error, _target(scope))
@@ -567,58 +592,72 @@ class Front:
             if not isinstance(body, bytes):
                 body.close()
 
-    def _admitted(self, environ: dict[str, Any]) -> str | None:
-        """The client whose request may take a thread ("" when not counted), or None when it
-        has CONCURRENCY_LIMIT requests in hand already."""
-        if not self.per_client or not family(environ.get("PATH_INFO") or "/").limited:
-            return ""
-        client = environ.get("REMOTE_ADDR") or "-"
-        held = self.in_hand.get(client, 0)
-        if held >= self.per_client:
+    def _client(self, environ: dict[str, Any]) -> str | None:
+        """The client a request is counted for, as the application sees it (the address a
+        configured proxy names); None in the families the client limits do not apply to."""
+        if not family(environ.get("PATH_INFO") or "/").limited:
             return None
-        self.in_hand[client] = held + 1
-        return client
+        address: str = environ.get("REMOTE_ADDR") or "-"
+        if self.proxy_hops and address in self.trusted:
+            named = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            if len(named) >= self.proxy_hops and named[-self.proxy_hops]:
+                address = named[-self.proxy_hops]
+        return address
 
-    def _leave(self, client: str) -> None:
-        held = self.in_hand.pop(client, 1) - 1
-        if held > 0:
-            self.in_hand[client] = held
+    def _writer(self, environ: dict[str, Any]) -> bool:
+        """Tell whether a request carries a valid write token (a contributor's)."""
+        header = environ.get("HTTP_AUTHORIZATION")
+        if self.writes is None or not header:
+            return False
+        try:
+            self.writes.name_of(header)
+        except WriteRefused:
+            return False
+        return True
+
+    def _environ(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
+                 read_at: float, counted: bool) -> dict[str, Any]:
+        environ = _environ(scope, body, length, self.trusted)
+        environ[READ_AT] = read_at
+        if counted:
+            environ[ADMITTED] = True
+        return environ
 
     async def _answer(self, scope: dict[str, Any], body: bytes | IO[bytes], length: int,
                       send: Send, started: float, read_at: float) -> None:
-        environ = _environ(scope, body, length, self.trusted)
-        answer = None
-        if self.kept.holds(environ):
-            answer = self._kept(environ)
-            if answer is None:  # gone since: the layers it crossed may have changed environ
-                environ = _environ(scope, body, length, self.trusted)
-        environ[READ_AT] = read_at
-        loop = asyncio.get_running_loop()
-        # A kept answer is held by the kept answers (RESPONSE_CACHE_MB) whoever reads it.
-        size = 0 if answer is not None else PIECE
-        if answer is None:
-            client = self._admitted(environ)
-            if client is None:
-                await _send_error(send, ServiceError(429, TOO_MANY, [("Retry-After", "1")]),
-                                  _target(scope))
-                if ACCESS.handlers:
-                    ACCESS.info(_combined(environ, "429", 0, started))
+        environ = self._environ(scope, body, length, read_at, False)
+        client = self._client(environ)
+        if client is not None:
+            refused = self.admission.enter(client)
+            if refused is not None:
+                await self._refuse(send, scope, environ, refused, started)
                 return
-            try:
-                answer = await loop.run_in_executor(self.pool, _start, self.app, environ)
-            finally:
-                if client:
-                    self._leave(client)
-            size = len(answer.first)
+            environ[ADMITTED] = True
+        loop = asyncio.get_running_loop()
+        answer = None
+        try:
+            if self.kept.holds(environ):
+                answer = self._kept(environ)
+                if answer is None:  # gone since: the layers it crossed may have changed environ
+                    environ = self._environ(scope, body, length, read_at, client is not None)
+            if answer is None:
+                answer = await self._fresh(scope, environ, client, send, started, loop)
+                if answer is None:
+                    return  # refused
+                # An answer made afresh is held by this worker until it is written.
+                size = len(answer.first)
+            else:
+                size = 0  # a kept answer is held by the kept answers (RESPONSE_CACHE_MB)
+        finally:
+            if client is not None:
+                self.admission.leave(client)
         # An answer of one piece is written at once; a longer one is held until it is read,
         # and only if it fits beside the others held (else the client is told to retry).
         if size > PIECE and not self.answers.take(size):
-            await loop.run_in_executor(self.pool, answer.close)
+            await self.threads.submit(loop, answer.close)
             status = self.answers.refusal()
             answer = None  # let go of it now: it is what did not fit
-            await _send_error(send, status, _target(scope))
-            if ACCESS.handlers:
-                ACCESS.info(_combined(environ, "503", 0, started))
+            await self._refuse(send, scope, environ, status, started)
             return
         try:
             sent = await self._send(answer, send, loop)
@@ -627,6 +666,53 @@ class Front:
                 self.answers.give_back(size)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, answer.status, sent, started))
+
+    async def _fresh(self, scope: dict[str, Any], environ: dict[str, Any], client: str | None,
+                     send: Send, started: float, loop: asyncio.AbstractEventLoop
+                     ) -> _Answer | None:
+        """The application's answer made on a thread, once the request has a place on one
+        (writes with a token need none); None when it was refused and answered so."""
+        placing = client is not None and not self._writer(environ)
+        error = await self.admission.place(client) if placing and client is not None else None
+        if error is None:
+            write = self.writes is not None and _writes(scope) and scope["method"] != "GET"
+            try:
+                found = await self._on_thread(environ, loop, write)
+                if not isinstance(found, ServiceError):
+                    return found
+                error = found  # a write cut by the stop
+            except Cut as cut_off:  # its time limit passed: the process retires
+                error = service_error(cut_off.error) or ServiceError(503, str(cut_off.error))
+            except asyncio.CancelledError:
+                # The stop's time for answers in hand is over: a clear answer, not a bare 500.
+                error = cut(environ, self.writes) if write and self.writes is not None \
+                    else ServiceError(503, READ_STOPPED, [("Retry-After", "5")])
+            finally:
+                if placing and client is not None:
+                    self.admission.vacate(client)
+        await self._refuse(send, scope, environ, error, started)
+        return None
+
+    async def _refuse(self, send: Send, scope: dict[str, Any], environ: dict[str, Any],
+                      error: ServiceError, started: float) -> None:
+        await _send_error(send, error, _target(scope))
+        if ACCESS.handlers:
+            ACCESS.info(_combined(environ, str(error.status), 0, started))
+
+    async def _on_thread(self, environ: dict[str, Any], loop: asyncio.AbstractEventLoop,
+                         write: bool = False) -> _Answer | ServiceError:
+        """The application's answer, made on a request thread whose time limit the loop keeps
+        (raises Cut when the loop answered at the deadline); for a write cut by the operator's
+        stop, its client's 503 (service/write_stop.py)."""
+        future: asyncio.Future[_Answer] = loop.create_future()
+        watch = environ[WATCH] = self.watches.watch(loop, future)
+        self.threads.submit(loop, _start, self.app, environ, future=future, discard=_let_go)
+        try:
+            if write and self.writes is not None:
+                return await answer_or_cut(future, environ, self.writes, self.stopping)
+            return await future
+        finally:
+            self.watches.forget(watch)
 
     def _kept(self, environ: dict[str, Any]) -> _Answer | None:
         """The answer kept from before, written by the loop; None if it is gone since."""
@@ -645,8 +731,7 @@ class Front:
         if answer.rest is None:
             return sent
         try:
-            while (chunk := await loop.run_in_executor(self.pool, next, answer.rest, None)) \
-                    is not None:
+            while (chunk := await self.threads.submit(loop, next, answer.rest, None)) is not None:
                 sent += len(chunk)
                 self.answers.force(len(chunk))
                 try:
@@ -655,7 +740,7 @@ class Front:
                     self.answers.give_back(len(chunk))
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.pool, answer.close)
+            await self.threads.submit(loop, answer.close)
         return sent
 
 
@@ -686,12 +771,33 @@ async def _pieces(send: Send, body: bytes, more: bool) -> None:
     await send({"type": "http.response.body", "body": body[last:], "more_body": more})
 
 
+def _let_go(answer: _Answer) -> None:
+    """Close an answer made too late: the loop answered its request at the deadline."""
+    answer.close()
+
+
 def _combined(environ: dict[str, Any], status: str, sent: int, started: float) -> str:
     """One request in the Combined Log Format."""
     when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(started))
     line = f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}"
     return (f'{environ["REMOTE_ADDR"]} - - [{when}] "{line}" {status[:3]} {sent or "-"} '
             f'"{environ.get("HTTP_REFERER", "-")}" "{environ.get("HTTP_USER_AGENT", "-")}"')
+
+
+class _Server(Server):
+    """uvicorn's server, telling the front at once when the operator stops it (SIGTERM)."""
+
+    def __init__(self, config: Config, front: Front) -> None:
+        super().__init__(config)
+        self.front = front
+
+    async def serve(self, sockets: list[Any] | None = None) -> None:
+        self.front.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        self.front.stop()
 
 
 class AsyncWorker(Worker):  # type: ignore[misc]
@@ -715,14 +821,15 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
-                      per_client=settings.concurrency_limit)
+                      admission=Admission(found.limiter, THREADS), runner=found.runner,
+                      proxy_hops=settings.proxy_hops)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,
                         callback_notify=self._notify,
                         # SIGTERM: the operator's stop, in under 2 s.
                         timeout_graceful_shutdown=1)
-        server = Server(config)
+        server = _Server(config, front)
 
         def retire() -> None:
             # A worker retired by the time limit sends the answers in hand first: a write

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
+from kg.void import DATASET
 from service.browse import kind_counts
 from service.claim_selection import aggregate_counts
 from service.claims_browser import CHARTED, charts
@@ -36,7 +37,7 @@ def schema_dataset() -> str:
     described = {
         "@context": {"@vocab": "https://schema.org/"},
         "@type": "Dataset",
-        "@id": f"{services().settings.iri_base}dataset",
+        "@id": str(DATASET),
         "name": "DMKG, the Drug-Market Knowledge Graph",
         "description": "How drugs reach people in France: substances, sales channels (SMS "
                        "ordering, home delivery, Drive points, the dark web, dating apps), "

@@ -180,7 +180,7 @@ API_WORDS: dict[str, dict[str, str]] = {
            "intro": "Look up, search and list the Drug-Market Knowledge Graph. Every answer is "
                     "JSON; errors are JSON objects with code, status and message. Entity "
                     "look-ups take lang=en or lang=fr for the labels they show. Try any route "
-                    "below with “Try it out”.",
+                    "below with “Try it out” (with JavaScript).",
            "noscript": "The interactive documentation needs JavaScript. Without it, here are "
                        "the operations; the OpenAPI document describes each in full.",
            "operations": "Operations", "openapi": "OpenAPI document (JSON)"},
@@ -189,11 +189,99 @@ API_WORDS: dict[str, dict[str, str]] = {
                     "des drogues. Toutes les réponses sont en JSON\u202f; les erreurs sont des "
                     "objets JSON avec code, status et message. Les consultations d\u2019entités "
                     "acceptent lang=fr ou lang=en pour la langue des libellés. Chaque route "
-                    "ci-dessous se teste avec «\u00a0Essayer\u00a0».",
+                    "ci-dessous se teste avec «\u00a0Essayer\u00a0» (avec JavaScript).",
            "noscript": "La documentation interactive a besoin de JavaScript. Sans lui, voici "
                        "les opérations\u202f; le document OpenAPI les décrit en détail.",
            "operations": "Opérations", "openapi": "Document OpenAPI (JSON)"},
 }
+
+# The REST API's own texts (its OpenAPI document's title, summaries and descriptions, written
+# in English for every client) as the French API docs page shows them; keys are the English
+# texts with their spacing folded (api_text_key).
+API_FRENCH: dict[str, str] = {
+    "DMKG REST API": "API REST de DMKG",
+    "Look up, search and list the Drug-Market Knowledge Graph. Every answer is JSON; errors "
+    "are JSON objects with code, status and message.":
+        "Consulter, rechercher et lister le graphe de connaissances sur les marchés des "
+        "drogues. Toutes les réponses sont en JSON\u202f; les erreurs sont des objets JSON avec "
+        "code, status et message.",
+    "Look up an entity by kind and slug.": "Consulter une entité par sa sorte et son identifiant.",
+    "Labels in both languages, types, identifiers, relations in both directions, control "
+    "measures, and the claims about it with their quotes and sources.":
+        "Libellés dans les deux langues, types, identifiants, relations dans les deux sens, "
+        "mesures de contrôle, et les affirmations qui la concernent avec leurs citations et "
+        "leurs sources.",
+    "language of labels, falling back to the other":
+        "langue des libellés, à défaut l\u2019autre",
+    "The legal status of an entity on a day: the control measures in force.":
+        "Le statut légal d\u2019une entité à une date\u202f: les mesures de contrôle en vigueur.",
+    "Measures that regulate the entity itself (a substance, or a medicinal product such as "
+    "injectable ketamine preparations), each with its category, its legal text and its state "
+    "that day.":
+        "Les mesures qui régissent l\u2019entité elle-même (une substance, ou un médicament comme "
+        "les préparations injectables de kétamine), chacune avec sa catégorie, son texte "
+        "juridique et son état ce jour-là.",
+    "the day asked about, YYYY-MM-DD": "la date demandée, AAAA-MM-JJ",
+    "place id such as place/france or place/international; every jurisdiction when absent":
+        "identifiant de lieu comme place/france ou place/international\u202f; toutes les "
+        "juridictions s\u2019il est absent",
+    "Look up an entity by its IRI.": "Consulter une entité par son IRI.",
+    "the IRI of an individual": "l\u2019IRI d\u2019un individu",
+    "Search names, alternative names, quotes, summaries and notes, in English and French.":
+        "Rechercher dans les noms, les autres noms, les citations, les résumés et les notes, "
+        "en français et en anglais.",
+    "Case and accents do not matter; alternative names count (ecstasy finds MDMA). Exact names "
+    "rank first, then starts of names, names holding every word, pieces of names, the texts, "
+    "and last names spelt alike (kokain finds cocaine, with did_you_mean). Facets count the "
+    "matches; the filters keep some of them. Past a thousand names matched as typed, total and "
+    "facets count those alone (total_exact is then false).":
+        "Majuscules et accents n\u2019importent pas\u202f; les autres noms comptent (ecstasy "
+        "trouve MDMA). Les noms exacts viennent d\u2019abord, puis les débuts de noms, les noms "
+        "contenant chaque mot, les morceaux de noms, les textes, et enfin les noms d\u2019une "
+        "orthographe voisine (kokain trouve cocaïne, avec did_you_mean). Les facettes comptent "
+        "les résultats\u202f; les filtres en gardent une partie. Au-delà de mille noms trouvés "
+        "tels que tapés, total et les facettes ne comptent qu\u2019eux (total_exact vaut alors "
+        "false).",
+    "text to find in names, any language, any case, with or without accents":
+        "texte à trouver dans les noms, en toute langue, majuscules ou minuscules, avec ou sans "
+        "accents",
+    "keep entities of these DMO classes": "garder les entités de ces classes de DMO",
+    "keep entities of these kinds (claim, …)": "garder les entités de ces sortes (claim, …)",
+    "keep claims stated in these sources (ids)":
+        "garder les affirmations énoncées dans ces sources (identifiants)",
+    "keep claims of these kinds (ReportedFinding, Opinion, …)":
+        "garder les affirmations de ces genres (ReportedFinding, Opinion, …)",
+    "count the matches by facet": "compter les résultats par facette",
+    "Names beginning as typed so far, for search boxes.":
+        "Les noms qui commencent par ce qui est tapé, pour les champs de recherche.",
+    "the start of a name": "le début d\u2019un nom",
+    "List the DMO classes that have individuals, with how many each has.":
+        "Lister les classes de DMO qui ont des individus, avec leur nombre.",
+    "List the sources: documents, reports, comments and legal texts.":
+        "Lister les sources\u202f: documents, rapports, commentaires et textes juridiques.",
+    "List claims, filtered by what they are about, their kind, trend, confidence or source.":
+        "Lister les affirmations, filtrées par leur objet, leur genre, leur tendance, leur "
+        "niveau de confiance ou leur source.",
+    "id such as substance/ketamine": "identifiant comme substance/ketamine",
+    "keep claims of this confidence: a concept id such as concept/high-confidence, or its "
+    "short form high-confidence":
+        "garder les affirmations de ce niveau de confiance\u202f: un identifiant de concept "
+        "comme concept/high-confidence, ou sa forme courte high-confidence",
+    "keep claims with this trend: a concept id such as concept/increasing, or its short form "
+    "increasing":
+        "garder les affirmations de cette tendance\u202f: un identifiant de concept comme "
+        "concept/increasing, ou sa forme courte increasing",
+    "List the competency questions that can be run, with their parameters.":
+        "Lister les questions de compétence que l\u2019on peut lancer, avec leurs paramètres.",
+    "Run a competency question, named in full or by its short name (cq02).":
+        "Lancer une question de compétence, nommée en entier ou par son nom court (cq02).",
+}
+
+
+def api_text_key(text: str) -> str:
+    """An API text as API_FRENCH keys it: its spacing folded (docstrings wrap lines)."""
+    return " ".join(text.split())
+
 
 # The controls of the vendored query editor (YASGUI 4.6) and API docs (Swagger UI 5) in French:
 # neither has translations of its own, so service/static/js/chrome-fr.js rewrites them from
@@ -221,6 +309,7 @@ CHROME_FRENCH: dict[str, str] = {
     "No data available in table": "Aucune donnée dans le tableau",
     "No matching records found": "Aucune ligne ne correspond au filtre",
     "Try query in a new browser window": "Essayer la requête dans une nouvelle fenêtre",
+    "Press CTRL - <spacebar> to autocomplete": "Ctrl + Espace pour compléter",
     # Swagger UI
     "Try it out": "Essayer", "Execute": "Exécuter", "Clear": "Effacer",
     "Parameters": "Paramètres", "No parameters": "Aucun paramètre", "Responses": "Réponses",
@@ -504,6 +593,7 @@ def chrome_words(lang: str) -> dict[str, object]:
         words["exact"] = CHROME_FRENCH
         words["patterns"] = [[pattern, forms] for pattern, forms in CHROME_FRENCH_PATTERNS]
         words["triple_columns"] = TRIPLE_COLUMNS[lang]
+        words["api_texts"] = API_FRENCH
     return words
 
 

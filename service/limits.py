@@ -2,8 +2,10 @@
 
 Neither Oxigraph nor rdflib can be interrupted inside a query, so what stops a query past its
 deadline, or holding too much memory, is replacing the process that runs it (gunicorn starts a
-fresh one). The query runs on a helper thread while the request waits; past the deadline the
-request answers 503 and the process retires once its other answers are sent.
+fresh one). Under the HTTP front the query runs on its request's thread and the front's event
+loop keeps the deadline (service/request_threads.py); elsewhere, and for writes, it runs on a
+helper thread while the request waits. Past the deadline the request answers 503 and the
+process retires once its other answers are sent.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from kg.nesting import check_sparql
 from service.errors import QueryTimeout as QueryTimeout
 from service.errors import ServiceError, raw_error, wsgi_error
 from service.errors import TextTooLong as TextTooLong
@@ -43,6 +44,17 @@ HELPER_STACK = 1 << 30
 # Where the HTTP front notes, in the WSGI environment, when a request had been read whole
 # (time.monotonic()): its time limit counts from then.
 READ_AT = "dmkg.read_at"
+# Where the HTTP front leaves, in the WSGI environment, the watch that keeps the time limit of
+# the request's thread (service/request_threads.py): work under it runs on that thread.
+WATCH = "dmkg.watch"
+
+
+class Watched(Protocol):
+    """The request's thread, whose timed work the server cuts at its deadline."""
+
+    def begin(self, at: float, cut: Callable[[], BaseException], retire: bool) -> object: ...
+
+    def end(self, before: object) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,7 @@ class Deadline:
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[], T]
-    done: threading.Event
+    done: threading.Event | None  # set by a helper thread when the work has ended
     client: Any = None
     target: str = "/sparql"  # the request's path and query: its family says how a 503 looks
     result: T | None = None
@@ -109,6 +121,7 @@ class DeadlineRunner:
             # Idle again before the request wakes up, so that its next query finds this thread.
             with self._lock:
                 self._idle += 1
+            assert job.done is not None
             job.done.set()
 
     def _reserve_thread(self) -> None:
@@ -140,26 +153,30 @@ class DeadlineRunner:
     def run(self, work: Callable[[], T], deadline: Deadline, client: Any = None,
             target: str = "/sparql", cut: Callable[[], BaseException] | None = None,
             on_memory: Callable[[], ServiceError | None] | None = None,
-            retire: bool = True) -> T:
+            retire: bool = True, watch: Watched | None = None) -> T:
         """Return work()'s result, or raise cut() (by default a QueryTimeout) at the deadline.
 
-        The work runs on a helper thread (with a deep stack) while the request waits; work
-        whose deadline has passed already is not started. client: the request's socket,
-        answered with a 503 if the process must end because the work holds more memory than
-        allowed (on_memory, if given, first records the cut and may say the answer); target:
-        the request's path and query string. retire: whether the process must be replaced
-        when the work outlives its deadline; False for work that ends by itself soon after it
-        (it checks the deadline as it goes, or its cost is bounded), which leaves the process
-        serving.
+        The work runs on a helper thread (with a deep stack) while the request waits, or on
+        the request's own thread when the server watches it (watch: the server answers the
+        request at the deadline); work whose deadline has passed already is not started.
+        client: the request's socket, answered with a 503 if the process must end because the
+        work holds more memory than allowed (on_memory, if given, first records the cut and
+        may say the answer); target: the request's path and query string. retire: whether the
+        process must be replaced when the work outlives its deadline; False for work that ends
+        by itself soon after it (it checks the deadline as it goes, or its cost is bounded),
+        which leaves the process serving.
         """
         if deadline.passed():
             raise cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
+        if watch is not None:
+            return self._run_watched(_Job(work, None, client, target, on_memory=on_memory),
+                                     deadline, watch, cut, retire)
         job: _Job[T] = _Job(work, threading.Event(), client, target, on_memory=on_memory)
         self._reserve_thread()
         self.memory.started(job)
         try:
             self._jobs.put(job)  # type: ignore[arg-type]
-            if not job.done.wait(deadline.left()):
+            if not job.done.wait(deadline.left()):  # type: ignore[union-attr]
                 if retire:
                     self.retire()
                 raise cut() if cut is not None else QueryTimeout(
@@ -169,6 +186,21 @@ class DeadlineRunner:
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
+
+    def _run_watched(self, job: _Job[T], deadline: Deadline, watch: Watched,
+                     cut: Callable[[], BaseException] | None, retire: bool) -> T:
+        """Run the work here, its deadline kept by the server's watch."""
+
+        def cut_at_deadline() -> BaseException:
+            return cut() if cut is not None else QueryTimeout(_timeout_message(deadline.seconds))
+
+        self.memory.started(job)
+        before = watch.begin(deadline.at, cut_at_deadline, retire)
+        try:
+            return job.work()
+        finally:
+            watch.end(before)
+            self.memory.finished(job)
 
     def retire(self) -> None:
         """Ask this process to stop once its current answers are sent (gunicorn replaces it)."""
@@ -230,18 +262,25 @@ class MemoryWatch:
         self._baseline = 0
         self._wake = threading.Event()
         self._pid = 0
+        # The watch's last reading of the process's resident size, and when it was taken.
+        self._read = 0
+        self._read_at = -math.inf
 
     def started(self, job: _Job[Any]) -> None:
         if not self.limit:
             return
         with self._lock:
             if self._pid != os.getpid():
-                self._pid, self._running = os.getpid(), {}
+                self._pid, self._running, self._read_at = os.getpid(), {}, -math.inf
                 threading.Thread(target=self._watch, name="memory", daemon=True).start()
             if not self._running:
-                self._baseline = resident_bytes()
+                # Read at most one poll ago while queries come one after another (reading it
+                # costs as much as a small query).
+                recent = time.monotonic() - self._read_at < self.POLL
+                self._baseline = self._read if recent else resident_bytes()
             self._running[id(job)] = job
-        self._wake.set()
+        if not self._wake.is_set():
+            self._wake.set()
 
     def finished(self, job: _Job[Any]) -> None:
         if not self.limit:
@@ -254,10 +293,11 @@ class MemoryWatch:
             self._wake.wait()
             time.sleep(self.POLL)
             with self._lock:
+                self._read, self._read_at = resident_bytes(), time.monotonic()
                 if not self._running:
                     self._wake.clear()
                     continue
-                if resident_bytes() - self._baseline <= self.limit:
+                if self._read - self._baseline <= self.limit:
                     continue
                 log.warning("queries held more than %d MB: worker %d answers and exits",
                             self.limit >> 20, os.getpid())
@@ -333,6 +373,8 @@ class ClientLimiter:
 
 
 TOO_MANY = "slow down and retry after Retry-After seconds"
+# Where the HTTP front notes that it has counted a request within the client limits.
+ADMITTED = "dmkg.admitted"
 
 class Guarded:
     """WSGI middleware admitting each client within its limits (its family's, see routes.py).
@@ -346,7 +388,10 @@ class Guarded:
         self.limited = limiter.rate > 0 or limiter.concurrency > 0
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if not self.limited or not family(environ.get("PATH_INFO") or "/").limited:
+        # A request the HTTP front has counted already (service/admission.py) is not counted
+        # again: the front counts from the hand-off, before a thread takes it.
+        if (not self.limited or environ.get(ADMITTED)
+                or not family(environ.get("PATH_INFO") or "/").limited):
             return self.app(environ, start_response)
         client = environ.get("REMOTE_ADDR") or "-"
         wait = self.limiter.acquire(client)
@@ -369,15 +414,8 @@ class QueryLimits:
     text_bytes: int = 0
 
 
-def check_text(sparql: str, limit: int, what: str = "query") -> None:
-    """Refuse a query or update before any parser reads it: too long, or nested too deep."""
+def check_text(sparql: str, limit: int) -> None:
+    """Refuse a query or update too long to be read at all (its nesting is bounded on the
+    guard's reading of it, kg.store.base.guarded, before any parser reads it)."""
     if limit and len(sparql) > limit // 4 and len(sparql.encode()) > limit:
         raise TextTooLong(len(sparql.encode()), limit)
-    # The same texts come again and again (as the guard's readings, kg.store.base): the
-    # short ones found fine are remembered (a refused one is read again each time).
-    (_checked_short if len(sparql) <= SHORT_TEXT else check_sparql)(sparql, what)
-
-
-# The longest text remembered found fine, in characters, and how many are.
-SHORT_TEXT = 4096
-_checked_short = lru_cache(maxsize=512)(check_sparql)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,11 +16,14 @@ from kg.catalogue import Catalogue
 from kg.docs import anchor
 from kg.formats import GRAPH_FORMATS
 from kg.namespaces import DMO, ENTITY_KINDS, PREFIXES
-from kg.search.fields import FACETS
+from kg.search.fields import FACETS, fold
 from kg.search.query import control_character
 from kg.store import Backend
+from kg.store.base import iri_text
+from kg.store.rdflib_terms import term_of_value
 from service.claim_selection import aggregate_counts
 from service.claims_browser import charts as claim_charts
+from service.description import Label
 from service.errors import ServiceError
 from service.i18n import KIND_NAMES, WORDS, facet_label, page_language
 from service.media import content_type, link_header, negotiate, write_graph
@@ -43,6 +47,20 @@ def term_href(iri: str, lang: str) -> str:
     if iri.startswith(str(DMO)):
         return f"/ontology?lang={lang}#{anchor(URIRef(iri))}"
     return iri
+
+
+@blueprint.app_template_filter("other_names")
+def other_names(names: list[Label], lang: str, labels: Iterable[str] = ()) -> list[Label]:
+    """An entity's other names as a page shows them: those in the page's language first, each
+    name once (a name written alike in two languages is shown in the page's), none repeating
+    one of the entity's labels, shown beside its name already."""
+    seen = {fold(label) for label in labels}
+    shown = []
+    for name in sorted(names, key=lambda n: n.lang != lang):
+        if fold(name.value) not in seen:
+            seen.add(fold(name.value))
+            shown.append(name)
+    return shown
 
 
 def _services() -> tuple[Backend, Catalogue]:
@@ -71,7 +89,7 @@ def entity_graph(iri: str) -> Graph:
 def entity_quads(iri: str) -> Dataset:
     """Every quad of the store with iri as subject or object, in its named graph."""
     backend, _ = _services()
-    node = URIRef(iri).n3()
+    node = iri_text(iri)
     rows = backend.select("SELECT ?s ?p ?o ?g WHERE { "
                           f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }} UNION "
                           f"{{ GRAPH ?g {{ ?s ?p {node} }} BIND({node} AS ?o) }} }}")
@@ -79,7 +97,9 @@ def entity_quads(iri: str) -> Dataset:
     for prefix, ns in PREFIXES.items():
         dataset.bind(prefix, ns, replace=True)
     for row in rows:
-        dataset.graph(URIRef(row["g"])).add((row["s"], row["p"], row["o"]))
+        # rdflib writes these formats: the values become its terms here, at that edge.
+        dataset.graph(term_of_value(row["g"])).add(
+            (term_of_value(row["s"]), term_of_value(row["p"]), term_of_value(row["o"])))
     return dataset
 
 
@@ -159,9 +179,10 @@ def search() -> Response:
         "type" if name == "class" else name: value for name, value in chosen.items()}})
     alternates = f'<{api}>; rel="alternate"; type="application/json"'
     other = "fr" if lang == "en" else "en"
-    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>.
-    snippets = {h.entity.iri: Markup(h.snippet) for h in found.hits if h.snippet} \
-        if found else {}
+    # Snippets are Tantivy's HTML: the texts escaped, the matched words in <b>; each with the
+    # language of its texts, marked where it is not the page's.
+    snippets = {h.entity.iri: (Markup(h.snippet), h.snippet_lang)
+                for h in found.hits if h.snippet} if found else {}
     facets = [(name, [(facet_label(catalogue, name, value, lang), count,
                        value == chosen.get(name),
                        "/search?" + urlencode({**chosen, "q": text, "lang": lang, name: value}))

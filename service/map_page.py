@@ -12,15 +12,14 @@ from typing import Any
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import format_decimal
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 from markupsafe import Markup
 
 from kg.catalogue import Catalogue
 from kg.geo import View, boundary_paths
 from kg.namespaces import DMO, DMR, GEO, GEONAMES
-from service.errors import ServiceError
 from service.i18n import WORDS, minus, page_language
-from service.paging import with_args
+from service.paging import choice, with_args
 from service.services import services
 
 blueprint = Blueprint("map_page", __name__)
@@ -53,11 +52,11 @@ LEGEND = (*ROLES, "other")
 ROLE_WORDS = {
     "en": {"drive": "Drive points operate here", "murders": "trafficking murders reported",
            "reported": "claims report on this place",
-           "actor": "an observatory or a service works here", "other": "a place of the graph"},
+           "actor": "actors of the graph are active here", "other": "a place of the graph"},
     "fr": {"drive": "des «\u00a0Drive\u00a0» y opèrent",
            "murders": "meurtres liés aux trafics signalés",
            "reported": "des affirmations portent sur ce lieu",
-           "actor": "un observatoire ou un service y travaille",
+           "actor": "des acteurs du graphe y sont actifs",
            "other": "un lieu du graphe"},
 }
 
@@ -178,9 +177,7 @@ def places(lang: str) -> list[dict[str, Any]]:
 def map_page() -> Response:
     """The map of the places, with the same facts as a table beneath it."""
     lang = page_language()
-    wanted = request.args.get("format")
-    if wanted not in (None, "", "json", "html"):
-        raise ServiceError(400, f"unknown format {wanted!r}: the map is served as html or json")
+    wanted = choice("format", ("html", "json"))
     rows = places(lang)
     if wanted == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=1),

@@ -7,15 +7,18 @@ import json
 from flask import Blueprint, Response
 
 from kg.store import QueryFailed
+from service.errors import ServiceError, without_paths
 from service.services import services
 
 blueprint = Blueprint("operator", __name__)
 
 
+NO_STORE = ("Cache-Control", "no-store")  # a probe's answer is of the moment it was asked
+
+
 def _json(status: int, body: dict[str, object]) -> Response:
-    response = Response(json.dumps(body), status=status, content_type="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(json.dumps(body), status=status, content_type="application/json",
+                    headers=[NO_STORE])
 
 
 @blueprint.get("/health")
@@ -36,7 +39,13 @@ def ready() -> Response:
         checks["store"] = f"not ready: {error}"
     checks["search_index"] = (f"{catalogue.size} entities" if catalogue.size
                               else "not ready: no entity indexed")
-    ok = not any(value.startswith("not ready") for value in checks.values())
     version = services().dataset_info.version
-    return _json(200 if ok else 503, {"status": "ready" if ok else "not ready",
-                                      "version": version, "checks": checks})
+    failed = [f"{name} {value}" for name, value in checks.items()
+              if value.startswith("not ready")]
+    if failed:
+        # An error as every other (its family's JSON, an engine's file paths left out), with
+        # each check's outcome as a member of its own for the orchestrator's log.
+        raise ServiceError(503, "; ".join(failed), [NO_STORE], {
+            "version": version,
+            "checks": {name: without_paths(value) for name, value in checks.items()}})
+    return _json(200, {"status": "ready", "version": version, "checks": checks})

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 from kg.store import DatasetSpec
+from kg.surrogates import lone_surrogate
 from service.errors import ServiceError
 from service.media import format_parameter
 
@@ -37,15 +38,19 @@ def _utf8(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
+        surrogate = lone_surrogate(body, "text")
         raise ProtocolError(400, f"the request body is not UTF-8 ({error.reason} at byte "
-                                 f"{error.start})") from error
+                                 f"{error.start})" + (f": {surrogate}" if surrogate else "")) \
+            from error
 
 
 def _form(body: bytes) -> dict[str, list[str]]:
     try:
         return parse_qs(_utf8(body), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as error:
-        raise ProtocolError(400, "a form field is not UTF-8 once percent-decoded") from error
+        surrogate = lone_surrogate(unquote_to_bytes(body), "text")
+        raise ProtocolError(400, "a form field is not UTF-8 once percent-decoded"
+                                 + (f": {surrogate}" if surrogate else "")) from error
 
 
 # rdflib's name for a Dataset's default graph, sent as default-graph-uri by its SPARQLStore:
@@ -120,7 +125,8 @@ def read_operation(request: Request) -> Operation | None:
         raise ProtocolError(400, "a request carries exactly one query or one update")
     if updates:
         if not post:
-            raise ProtocolError(405, "an update must be sent with POST")
+            # Every 405 names what the target allows (RFC 9110): for an update, POST only.
+            raise ProtocolError(405, "an update must be sent with POST", [("Allow", "POST")])
         dataset = _dataset(params, "using-graph-uri", "using-named-graph-uri")
         return Operation("update", updates[0], dataset, format_parameter(params))
     if not queries:

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, render_template, request
-from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from kg.catalogue import EXACT, Catalogue, CatalogueEntry, Hit, fold
@@ -20,7 +19,7 @@ from service.errors import ServiceError, json_answer
 from service.i18n import WORDS
 from service.reconcile_extend import SETTINGS, ExtendError, extend, propose
 from service.reconcile_ids import IdentifierHit, by_identifier, chebi_iri, linked, wikidata_iri
-from service.reconcile_query import BadQuery, Condition, Query, read_query
+from service.reconcile_query import BadQuery, Condition, Query, read_reconcile_query
 from service.services import services
 
 blueprint = Blueprint("reconcile", __name__)
@@ -154,7 +153,7 @@ def _having(condition: Condition) -> list[CatalogueEntry]:
         targets = [target] if target else [
             hit.entity for hit in catalogue.search(value, None, limit=5) if hit.tier == EXACT]
         for entity in targets:
-            rows = backend.select(HAVING, {"p": DMO[condition.pid], "o": URIRef(entity.iri)})
+            rows = backend.select(HAVING, {"p": f"{DMO}{condition.pid}", "o": entity.iri})
             found += [e for e in (catalogue.get(str(row["s"])) for row in rows) if e]
     return found
 
@@ -285,7 +284,7 @@ def _answer_batch(batch: dict[str, Any]) -> dict[str, Any]:
     errors = []
     for key, raw in batch.items():
         try:
-            answers[key] = reconcile_one(read_query(raw))
+            answers[key] = reconcile_one(read_reconcile_query(raw))
         except BadQuery as error:
             errors.append(f"{key}: {error}")
             answers[key] = {"result": [], "error": {"code": 400, "message": str(error)}}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rdflib import Literal
 from rdflib.namespace import RDF, SKOS, XSD
 
 from kg.catalogue import Catalogue
@@ -59,13 +58,12 @@ def propose(catalogue: Catalogue, backend: Backend, type_id: str, limit: int
     """Properties worth fetching for entities of type_id: those its instances use."""
     if type_id not in catalogue.type_counts():
         raise ExtendError(f"unknown type {type_id!r}: see /reconcile/suggest/type")
-    bound = {"type": DMO[type_id]}
+    bound: dict[str, Value] = {"type": f"{DMO}{type_id}"}
     pids = [str(row["p"]).removeprefix(str(DMO)) for row in backend.select(USED_FROM, bound)]
     pids += [INVERSE + str(row["p"]).removeprefix(str(DMO))
              for row in backend.select(USED_TOWARDS, bound)]
     pids += [pid for pid, (_, namespace) in IDENTIFIERS.items()
-             if backend.select(IDENTIFIED, {"type": DMO[type_id],
-                                            "namespace": Literal(namespace)})]
+             if backend.select(IDENTIFIED, {**bound, "namespace": LiteralValue(namespace)})]
     found = [{"id": pid, "name": _name(catalogue, pid)} for pid in pids]
     return {"type": type_id, "limit": limit, "properties": found[:limit] if limit else found}
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from kg.catalogue import Catalogue, CatalogueEntry
@@ -53,7 +52,7 @@ class IdentifierHit:
         return LINKS[self.how][1]
 
 
-def external_iri(text: str) -> str | None:
+def iri_named_by(text: str) -> str | None:
     """Return the Wikidata, ChEBI or Addiction Ontology IRI that text names, or None."""
     text = text.strip()
     wikidata = WIKIDATA_ID.match(text)
@@ -71,13 +70,13 @@ def external_iri(text: str) -> str | None:
 def chebi_iri(text: str) -> str | None:
     """Return the ChEBI IRI of a ChEBI id given as CHEBI:6121, its IRI, or 6121 alone."""
     bare = BARE_CHEBI.match(text.strip())
-    iri = f"{OBO}CHEBI_{bare.group(1)}" if bare else external_iri(text)
+    iri = f"{OBO}CHEBI_{bare.group(1)}" if bare else iri_named_by(text)
     return iri if iri and iri.startswith(f"{OBO}CHEBI_") else None
 
 
 def wikidata_iri(text: str) -> str | None:
     """Return the Wikidata IRI of a Wikidata id or IRI."""
-    iri = external_iri(text)
+    iri = iri_named_by(text)
     return iri if iri and iri.startswith(str(WIKIDATA)) else None
 
 
@@ -89,7 +88,7 @@ def chebi_id(iri: str) -> str:
 def linked(iri: str, catalogue: Catalogue, backend: Backend) -> list[IdentifierHit]:
     """Return the entities linked to an outside IRI, exact links first, each once."""
     hits = []
-    for row in backend.select(LINKED, {"x": URIRef(iri)}):
+    for row in backend.select(LINKED, {"x": iri}):
         entity = catalogue.get(str(row["s"]))
         if entity is not None:
             hits.append(IdentifierHit(entity, iri, str(row["how"])))
@@ -108,5 +107,5 @@ def by_identifier(text: str, catalogue: Catalogue, backend: Backend) -> list[Ide
         entity = catalogue.by_id(local.group(1))
         return ([IdentifierHit(entity, str(DMR[local.group(1)]), str(SKOS.exactMatch))]
                 if entity else [])
-    iri = external_iri(text)
+    iri = iri_named_by(text)
     return linked(iri, catalogue, backend) if iri else []

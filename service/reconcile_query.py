@@ -92,7 +92,7 @@ def _conditions(raw: Any) -> list[Condition]:
     return conditions
 
 
-def read_query(raw: Any) -> Query:
+def read_reconcile_query(raw: Any) -> Query:
     """Read a query object; raise BadQuery when it is not one."""
     if not isinstance(raw, dict):
         raise BadQuery("a query is an object with 'query' and/or 'properties'")

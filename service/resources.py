@@ -29,6 +29,7 @@ from service.description import (
     Relation,
     SourceLink,
     TypeRef,
+    in_table_order,
 )
 from service.i18n import property_label
 
@@ -363,12 +364,12 @@ class Resources:
             definition=pick(texts(out.get(SKOS_DEFINITION, [])), lang),
             note=pick(texts(out.get(SKOS_NOTE, [])), lang),
             identifiers=identifiers, relations=relations, incoming=incoming,
-            claims=[self.claim(c, lang) for c in sorted(set(claim_iris))],
+            claims=in_table_order(self.claim(c, lang) for c in set(claim_iris)),
             measures=self._measures(entity, lang))
         if entity.kind == "source" or "Source" in entity.types:
             described.source = self.source(entity.iri, lang)
-            described.claims_stated = [self.claim(s, lang) for s, p in self.incoming(entity.iri)
-                                       if p == STATED_IN]
+            described.claims_stated = in_table_order(
+                self.claim(s, lang) for s, p in self.incoming(entity.iri) if p == STATED_IN)
         if entity.kind == "claim":
             described.claim = self.claim(entity.iri, lang)
         return described

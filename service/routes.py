@@ -5,9 +5,10 @@ once what all its answers get, success and error alike, whichever part of the se
 them (Flask views, error handlers, or the WSGI layers in front of Flask): how an error looks,
 whether pages of other origins may read the answers (CORS), whether answers are kept until the
 data changes (with an ETag), whether its HTML answers get the page headers, which request
-headers the answers vary on, and whether the client limits apply. A family may hold only the
-answers asked for in some ?format= values (the data downloads of pages): those follow the
-rules of the data they are, not of the pages at the same paths.
+headers the answers vary on, whether the client limits apply, and which methods write (a
+token is asked for before their bodies are read; a backup's goes to disk). A family may hold
+only the answers asked for in some ?format= values (the data downloads of pages): those
+follow the rules of the data they are, not of the pages at the same paths.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class Family:
     pages_vary: str = ""  # request headers its HTML answers (pages for people) also depend on
     limited: bool = True  # the client's rate and concurrency limits apply
     formats: tuple[str, ...] = ()  # only answers asked for in these ?format= (empty: any)
+    # Methods that need a write token ("*": every one): a request waiting for `100 Continue`
+    # without a valid one is refused before its body is sent.
+    writes: tuple[str, ...] = ()
+    # Methods whose bodies (backups) go to a temporary file as they come, not to memory.
+    spooled: tuple[str, ...] = ()
+
+    def needs_token(self, method: str) -> bool:
+        """Tell whether a request of this method to the family needs a write token."""
+        return method in self.writes or "*" in self.writes
 
     @cached_property
     def varies_on(self) -> frozenset[str]:
@@ -69,22 +79,31 @@ FAMILIES: tuple[Family, ...] = (
     # Their downloads are data, read by programs, also from other sites' pages.
     Family("page-data", ("/browse", "/claims", "/map"), errors=ErrorFormat.JSON, cors=True,
            preflight=READ_ONLY, expose=("Link",), vary=LANGUAGE, formats=("json", "csv")),
-    Family("static", ("/static/", "/favicon.ico")),
+    # A page's own files, each a read of a small file: a browser asks for them on up to six
+    # connections at once, and a refused script breaks the page (the editor, its views).
+    Family("static", ("/static/", "/favicon.ico"), limited=False),
     # Query answers sent by GET are kept too (not those reading the clock or a random number).
-    Family("endpoint", ("/sparql",), cors=True, preflight=("GET", "POST", "OPTIONS"),
+    # A person using the query editor's form without scripts gets errors as pages.
+    Family("endpoint", ("/sparql",), browser_errors=ErrorFormat.HTML, cors=True,
+           preflight=("GET", "POST", "OPTIONS"),
            expose=("DMKG-Cache", "DMKG-Result-Truncated", "DMKG-Result-Limit", "ETag"),
            kept=True, vary="Accept", pages_vary=LANGUAGE),  # the query editor
     Family("graph-store", ("/rdf-graphs/",), cors=True, preflight=READ_ONLY,
-           expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept"),
+           expose=("DMKG-Result-Truncated", "DMKG-Result-Limit"), vary="Accept",
+           writes=("PUT", "POST", "DELETE")),
     # A person following an entity's address gets a page for a missing entity or method.
     Family("linked-data", ("/id/",), browser_errors=ErrorFormat.HTML, cors=True,
            preflight=READ_ONLY, expose=("ETag", "Link"), kept=True, vary=KEPT_VARY),
+    # Its pages (the dataset's, its graphs', the ontology's) are read by people: a person
+    # mistyping one of their addresses gets a page.
     Family("dataset", ("/ontology", "/context.jsonld", "/.well-known/", "/dataset", "/graph/",
                        "/dumps/"),
-           cors=True, preflight=READ_ONLY, expose=("ETag", "Link"), vary="Accept",
-           pages_vary=LANGUAGE),  # the dataset's and its graphs' pages
-    Family("api", ("/api/",), errors=ErrorFormat.JSON, cors=True, preflight=READ_ONLY,
-           expose=("DMKG-Cache", "ETag", "Link"), pages_vary=LANGUAGE),  # its documentation
+           browser_errors=ErrorFormat.HTML, cors=True, preflight=READ_ONLY,
+           expose=("ETag", "Link"), vary="Accept", pages_vary=LANGUAGE),
+    # Its documentation is a page: a person mistyping an address near it gets one.
+    Family("api", ("/api/",), errors=ErrorFormat.JSON, browser_errors=ErrorFormat.HTML,
+           cors=True, preflight=READ_ONLY, expose=("DMKG-Cache", "ETag", "Link"),
+           pages_vary=LANGUAGE),
     # Entity look-ups (about nine queries each) and searches: the same until the data (and
     # with it the search index) changes. Their language is a parameter (lang=), and they are
     # JSON whatever the Accept: the URL alone says what they are.
@@ -95,7 +114,9 @@ FAMILIES: tuple[Family, ...] = (
            preflight=("GET", "POST", "OPTIONS")),
     # Probes of a load balancer or orchestrator must not be refused by the limits.
     Family("operator", ("/health", "/ready"), errors=ErrorFormat.JSON, limited=False),
-    Family("admin", ("/admin/",)),
+    Family("admin", ("/admin/",), writes=("*",)),
+    # A backup sent to be restored: read to disk, not to memory.
+    Family("restore", ("/admin/restore",), writes=("*",), spooled=("POST",)),
 )
 # Headers a cross-origin request may send (others need a preflight that refuses them): never
 # Authorization, so that no page of another site can write with a visitor's token.

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,7 @@ from service.config import Settings
 from service.isolation import leave_network
 from service.services import KEY
 from service.write_access import read_tokens
+from service.write_stop import flushed
 
 
 def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
@@ -58,10 +60,27 @@ def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
 
 
 def _post_fork(isolate: bool, _server: object, _worker: object) -> None:
-    # The worker tells its application's time limit that it may retire the process (see
-    # service/front.py, AsyncWorker): gunicorn will replace it.
+    # A new worker leaves the network before it answers anything. (The worker itself tells its
+    # application's time limit that it may retire the process: service/front.py, AsyncWorker.)
     if isolate:
         leave_network()
+
+
+# How long a worker ending otherwise than by a stop (SIGTERM) writes the store's memory to
+# its files: past it the process ends anyway, and the store's log, which holds every commit,
+# is replayed when the store is next opened.
+FLUSH_SECONDS = 0.3
+
+
+def _flush_within(backend: Any, seconds: float) -> None:
+    """Flush the store, waiting for it no longer than seconds."""
+    def flush() -> None:
+        with contextlib.suppress(OSError, RuntimeError):  # a full disk: the log keeps it
+            backend.flush()
+
+    thread = threading.Thread(target=flush, name="flush", daemon=True)
+    thread.start()
+    thread.join(seconds)
 
 
 def _worker_exit(_server: object, worker: Any) -> None:
@@ -70,9 +89,10 @@ def _worker_exit(_server: object, worker: Any) -> None:
     found = getattr(getattr(worker, "wsgi", None), "extensions", {}).get(KEY)
     if found is not None and found.writes is not None:
         found.writes.interrupted()  # writes cut by the stop, before the process goes
-    if found is not None and not found.runner.retiring:
-        with contextlib.suppress(OSError):  # a full disk: the store's log keeps the writes
-            found.backend.flush()
+    if found is not None and found.writes is not None and found.writes.flushing is not None:
+        flushed(found.writes)  # begun at the stop, beside the answers in hand
+    elif found is not None and not found.runner.retiring:
+        _flush_within(found.backend, FLUSH_SECONDS)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
@@ -162,10 +182,10 @@ def run(settings: Settings, host: str, port: int, workers: int | None) -> None:
         "preload_app": application is not None,
         # A worker silent for this long is killed by gunicorn itself, a last resort.
         "timeout": max(30, int(timeout * 3)),
-        # Stopping the server cuts the answers still in hand after 1 s (service/front.py); a
-        # worker taking writes then audits the writes it cut (_worker_exit) before the master's
-        # deadline. A read-only worker has nothing to audit: 1 s bounds its stop.
-        "graceful_timeout": 3 if writable else 1,
+        # Stopping the server cuts the answers still in hand after 1 s, the writes sooner
+        # (service/write_stop.py); a worker taking writes then flushes its store for a moment
+        # (_worker_exit) before the master's deadline, which only a stuck worker meets.
+        "graceful_timeout": 2 if writable else 1,
         # Query processes of a local store have no network (see service/isolation.py).
         "post_fork": partial(_post_fork, not remote),
         # X-Forwarded-Proto and the like are believed from these proxies only.

@@ -20,7 +20,7 @@ from kg.store import Backend
 from service.config import Settings
 from service.dataset_info import DatasetInfo
 from service.errors import ServiceError
-from service.limits import ClientLimiter, Deadline, DeadlineRunner, QueryLimits
+from service.limits import WATCH, ClientLimiter, Deadline, DeadlineRunner, QueryLimits
 from service.resources import LinkCache
 from service.response_cache import ResponseCache
 
@@ -142,7 +142,11 @@ def request_deadline() -> Deadline:
 def run_timed(work: Callable[[], T], cut: Callable[[], BaseException] | None = None,
               on_memory: Callable[[], ServiceError | None] | None = None,
               retire: bool = True) -> T:
-    """Run work for the current request within its deadline (see DeadlineRunner.run)."""
+    """Run work for the current request within its deadline (see DeadlineRunner.run).
+
+    Reads (work with no cut of its own) run on the request's thread when the HTTP front
+    keeps its time limit; writes, which may wait for their commit past it, on a helper."""
+    watch = request.environ.get(WATCH) if cut is None else None
     return services().runner.run(work, request_deadline(),
                                  request.environ.get("gunicorn.socket"), request.full_path, cut,
-                                 on_memory, retire)
+                                 on_memory, retire, watch)

@@ -6,12 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
-
 from kg.namespaces import DMR
 from kg.queryfiles import read_query
-from kg.store import Backend
+from kg.store import Backend, Value, date_value
 
 QUERY = "cq16-status-at-date.rq"
 HELD = {"in force", "uncertain", "confirmed"}  # the states in which a measure may apply
@@ -23,10 +20,9 @@ def status_at(backend: Backend, queries_dir: Path, entity: str, day: dt.date,
               jurisdiction: str | None) -> list[dict[str, Any]]:
     """Return the measures on entity (an IRI) that held on day, in jurisdiction if given."""
     query = read_query(queries_dir / QUERY)
-    bindings: dict[str, URIRef | Literal] = {
-        "entity": URIRef(entity), "at": Literal(day, datatype=XSD.date)}
+    bindings: dict[str, Value] = {"entity": entity, "at": date_value(day)}
     if jurisdiction:
-        bindings["jurisdiction"] = URIRef(jurisdiction)
+        bindings["jurisdiction"] = jurisdiction
     rows = backend.select(query.text, bindings)
     found = []
     for row in rows:

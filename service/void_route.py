@@ -7,6 +7,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.formats import GRAPH_FORMATS
+from kg.namespaces import BASE
 from kg.void import DATASET, VOID
 from service.media import content_type, link_header, negotiate, write_graph
 from service.services import services
@@ -34,7 +35,7 @@ def void_graph() -> Graph:
                 graph.add((DATASET, VOID.subset, subset))
                 graph.add((subset, VOID.triples, Literal(size, datatype=XSD.integer)))
     graph.add((DATASET, VOID.sparqlEndpoint, URIRef(request.host_url.rstrip("/") + "/sparql")))
-    services().dataset_info.describe(graph, DATASET, services().settings.iri_base.rstrip("/"))
+    services().dataset_info.describe(graph, DATASET, BASE.rstrip("/"))
     services().derived.void = graph
     return graph
 

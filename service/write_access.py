@@ -34,6 +34,15 @@ from service.errors import ServiceError
 log_error = logging.getLogger(__name__)
 
 MIN_TOKEN_LENGTH = 16
+# Where a write notes, in its request's WSGI environment, what it is (see Writes.who).
+WRITE_KEY = "dmkg.write"
+# Why a write cut by the service's stop ended as it did, by outcome.
+STOP_REASONS = {
+    "not applied": "the service stopped before the write's commit began",
+    "applied": "the service stopped as the write's commit ended",
+    "failed": "the service stopped as the write's commit failed",
+    "unknown": "the service stopped before the write ended",
+}
 
 
 class WriteRefused(ServiceError):
@@ -76,14 +85,23 @@ class Writes:
     # The writes under way, by the thread serving each: audited as interrupted if the
     # service stops before they end (interrupted()).
     under_way: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Set when the service stops: no write commits from then on (service/write_stop.py).
+    stopped: threading.Event = field(default_factory=threading.Event)
+    # Threads whose write the stop answered as not applied: what they record later is not
+    # true of what their client heard (a time limit they did not reach).
+    silenced: set[int] = field(default_factory=set)
+    # The flush begun at the stop, and until when it is waited for (service/write_stop.py).
+    flushing: tuple[threading.Thread, float] | None = None
 
     def who(self) -> str:
         """Return the name behind the request's bearer token, or refuse with 401; the write
         is under way until its record is written or its answer is made."""
         name = self.name_of(request.headers.get("Authorization", ""))
         key = threading.get_ident()
-        self.under_way[key] = {"who": name, "client": request.remote_addr,
-                               "method": request.method, "path": request.path}
+        entry = self.under_way[key] = {"who": name, "client": request.remote_addr,
+                                       "method": request.method, "path": request.path,
+                                       "thread": key}
+        request.environ[WRITE_KEY] = entry  # how the HTTP front finds it at a stop
 
         @after_this_request
         def ended(response: Response) -> Response:
@@ -92,14 +110,30 @@ class Writes:
 
         return name
 
-    def interrupted(self) -> None:
-        """Audit the writes still under way as the service stops: their clients hear nothing,
-        and whether each landed is not known (a commit is whole or absent in the store)."""
-        for key, write in list(self.under_way.items()):
-            self.under_way.pop(key, None)
-            self.record(write["who"], write["method"].lower(), "interrupted",
-                        client=write["client"], path=write["path"], outcome="unknown",
-                        reason="the service stopped before the write ended")
+    def timing(self, write: object) -> None:
+        """Note the timed write (service/write_time.py) of the current thread's write: its
+        commit gate says what a stop leaves of it, its details go in the record."""
+        entry = self.under_way.get(threading.get_ident())
+        if entry is not None:
+            entry["write"] = write
+
+    def interrupted(self, entry: dict[str, Any] | None = None, outcome: str = "") -> None:
+        """Audit a write cut by the service's stop (by default every write still under way,
+        as the process ends) with its outcome (by default what its commit gate says, the
+        gates being closed first), and what its other records carry."""
+        self.stopped.set()
+        for write in [entry] if entry is not None else list(self.under_way.values()):
+            if self.under_way.pop(write["thread"], None) is None:
+                continue  # answered, and recorded, already
+            timed = write.get("write")
+            found = outcome or (timed.gate.outcome() if timed is not None else "unknown")
+            if found == "not applied":
+                self.silenced.add(write["thread"])
+            details = dict(getattr(timed, "details", {}))
+            operation = getattr(timed, "operation", write["method"].lower())
+            self.record(write["who"], operation, "interrupted",
+                        client=write["client"], path=write["path"], outcome=found,
+                        reason=STOP_REASONS.get(found, STOP_REASONS["unknown"]), **details)
 
     def name_of(self, header: str) -> str:
         """Return the name behind an Authorization header's bearer token, or refuse with 401."""
@@ -150,6 +184,8 @@ class Writes:
         A log that cannot be written is reported on the service's log: the write it records
         may already be applied and durable, and its client must hear so.
         """
+        if threading.get_ident() in self.silenced:
+            return
         self.under_way.pop(threading.get_ident(), None)
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
                  "client": client if client is not None else request.remote_addr,

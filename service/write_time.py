@@ -102,10 +102,12 @@ PACE = CommitPace()
 class CommitGate:
     """Lets a write commit only before its request gave up waiting, so that an answer of
     "not applied" is true: past the deadline a write that has not started committing never
-    will; one already committing ends as the engine decides.
+    will; one already committing ends as the engine decides. The same holds from the
+    service's stop on (stopped, see service/write_stop.py).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stopped: threading.Event | None = None) -> None:
+        self._stopped = stopped or threading.Event()
         self._lock = threading.Lock()
         self._state = "preparing"  # then "committing" and "done", or "abandoned"
         self._done = threading.Event()
@@ -117,6 +119,9 @@ class CommitGate:
         with self._lock:
             if self._state == "abandoned":
                 raise QueryTimeout("the write was abandoned at its deadline")
+            if self._stopped.is_set():
+                self._state = "abandoned"
+                raise QueryTimeout("the write was abandoned as the service stopped")
             self._state = "committing"
 
     def left(self, error: BaseException | None = None) -> None:
@@ -172,7 +177,8 @@ class TimedWrite:
     details: dict[str, Any]
 
     def __post_init__(self) -> None:
-        self.gate = CommitGate()
+        self.gate = CommitGate(self.side.stopped)
+        self.side.timing(self)
         self.seconds = services().limits.seconds
         self.megabytes = services().runner.memory.limit / (1 << 20)
         self.client = request.remote_addr
@@ -220,22 +226,28 @@ class TimedWrite:
             # The lock is the commit's until it ends, whoever waits for it.
             self.gate.then(self.side.lock.release)
 
-    def enter(self, triples: int = 0) -> None:
-        """Say the commit of triples begins (raise QueryTimeout if the request gave up on it,
-        WriteCut if the commit would not end within the time left)."""
-        self.fits(triples)
+    def enter(self, triples: int = 0, removed: int = 0) -> None:
+        """Say the commit of triples (and of removed triples) begins (raise QueryTimeout if
+        the request gave up on it, WriteCut if it would not end within the time left)."""
+        self.fits(triples, removed)
         self.gate.enter()
 
-    def fits(self, triples: int) -> None:
-        """Raise WriteCut (nothing applied) if committing triples would outlast the time left,
-        at the pace of this process's commits so far."""
+    def fits(self, triples: int, removed: int = 0) -> None:
+        """Raise WriteCut (nothing applied) if committing triples and removing removed ones
+        (the graph a PUT replaces or a DELETE drops) would outlast the time left, at the pace
+        of this process's commits so far: a removed triple costs as an added one."""
         left = self.deadline.left()
-        needs = PACE.estimate(triples)
-        if left is not None and triples and needs > left:
+        needs = PACE.estimate(triples + removed)
+        if left is not None and triples + removed and needs > left:
+            what = f"the {self.what} of {triples} triples" + (
+                f", replacing {removed}," if triples and removed else
+                f", removing {removed} triples," if removed else "")
+            advice = "remove the graph's triples in parts first" if removed else \
+                "send it in parts"
             raise WriteCut(NOT_APPLIED, self.what, self.seconds, message=(
-                f"the {self.what} of {triples} triples would take about {needs:.1f} s to "
-                f"commit, more than the {left:.1f} s left of the {self.seconds:g} s time "
-                "limit: nothing was applied; send it in parts"))
+                f"{what} would take about {needs:.1f} s to commit, more than the "
+                f"{left:.1f} s left of the {self.seconds:g} s time limit: nothing was "
+                f"applied; {advice}"))
 
     def _cut_by_memory(self) -> ServiceError:
         """Record the write the memory cap cuts (from the cap's thread), and its answer."""

@@ -27,9 +27,10 @@ from kg.sparql_text import (
     update_targets,
 )
 from kg.store import DatasetSpec, QuerySyntaxError, Writable
-from kg.store.base import guarded
+from kg.store.base import PreparedWrite, guarded
 from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
+from kg.surrogates import lone_surrogate, lone_surrogate_in
 from service.errors import QueryTimeout, ServiceError, service_error
 from service.limits import Deadline, check_text
 from service.protocol import Operation
@@ -79,16 +80,23 @@ def sparql_update(operation: Operation) -> Response:
     read = _ReadUpdate(side, operation, query_limits().text_bytes)
     timed = TimedWrite(side, who, "update", "update", {"sha256": digest})
     try:
-        run, targets = timed.run(read)
+        # Reading ends by itself past the deadline (its cost is bounded by the text's length
+        # and nesting), and then meets the closed commit gate: the process goes on serving.
+        run, targets = timed.run(read, retire=False)
         timed.details.update(targets=sorted(targets), text=run.text)
 
         def apply() -> None:
             timed.enter()
             side.store.update(run, targets=targets)
 
-        # The engine's apply is not waited for past the deadline: with a WHERE it has no
-        # bound, and the client is told its outcome is unknown.
-        timed.commit(apply, wait=0)
+        # Without a WHERE (data, graph management) the engine's apply is bounded by the text
+        # and the graphs it names, as a Graph Store write's: one under way at the deadline is
+        # waited for, the client hears whether it landed, and the process goes on serving.
+        # With a WHERE it has no bound, and the engine can neither be interrupted nor given
+        # a time limit (pyoxigraph's Store.update takes none): it is not waited for, the
+        # client is told its outcome is unknown, and the process is replaced.
+        bounded = "WHERE" not in run.words
+        timed.commit(apply, wait=None if bounded else 0, retire=not bounded)
         side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
                     text=run.text)
     except WriteCut as cut:
@@ -128,15 +136,20 @@ class _ReadUpdate:
 
     def __call__(self) -> tuple[ReadQuery, set[str]]:
         store, dataset = self.side.store, self.operation.dataset
-        check_text(self.operation.text, self.text_bytes, "update")
+        check_text(self.operation.text, self.text_bytes)
         # The plain form for every reader: rdflib reads the targets from it below.
-        update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote)
+        update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote,
+                                       what="update")
         hidden = hidden_named(update, *graphs_of(dataset))
         if hidden:
             raise WriteRefused(403, hidden_refusal(hidden))
         if dataset and has_update_dataset(update):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
+        # Refused before any work that grows with the data (the USING plan below counts the
+        # triples graphs share): the dataset added to the text changes none of its targets.
+        targets = self.targets = self._targets(update.text, update)
+        self.side.check_targets(targets)
         if (not dataset and store.protected and not has_update_dataset(update)
                 and "WHERE" in update.words):
             # As for queries, the default graph of WHERE is the union of the named graphs.
@@ -145,15 +158,20 @@ class _ReadUpdate:
             dataset = DatasetSpec(names, names)
         run = self.run = store.update_text(update, dataset or None)
         self.executed = run.text
-        try:
-            self.targets = update_targets(run.text)
-        except UpdateSyntaxError as error:
-            raise WriteRefused(400, "update syntax error: " + in_client_text(
-                _engine_message(run.text, error), run, update.source)) from error
+        # What is recorded is read from the executed text (a second parse only if it differs).
+        self.targets = targets if run.text == update.text else self._targets(run.text, run)
         # The merged graphs the executed text fills for its USING are the store's own doing:
         # the client's text was refused above if it named one.
         self.side.check_targets({t for t in self.targets if not t.startswith(HIDDEN)})
         return run, self.targets
+
+    def _targets(self, text: str, read: ReadQuery) -> set[str]:
+        """The graphs an update text writes; a 400 if rdflib cannot read it."""
+        try:
+            return update_targets(text)
+        except UpdateSyntaxError as error:
+            raise WriteRefused(400, "update syntax error: " + in_client_text(
+                _engine_message(text, error), read, self.update.source)) from error
 
 
 def _engine_message(text: str, error: Exception) -> str:
@@ -186,6 +204,13 @@ def graph_argument() -> str | None:
     if is_hidden(iri):
         raise WriteRefused(403, hidden_refusal([iri]))
     return iri
+
+
+def _unparsed(what: str, body: bytes, syntax: str, error: Exception) -> str:
+    """What a body the engine could not parse is answered: its error, and the lone
+    surrogate that explains it, if the body holds one (which the engine's words may not say)."""
+    surrogate = lone_surrogate(body, syntax)
+    return f"{what} does not parse: " + (f"{surrogate} ({error})" if surrogate else str(error))
 
 
 def _check_entities(body: bytes) -> None:
@@ -253,7 +278,8 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
             hidden.update(g.value for g in (q.graph_name for q in quads)
                           if isinstance(g, ox.NamedNode) and is_hidden(g.value))
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
-        raise WriteRefused(400, f"the {mimetype} body does not parse: {error}") from error
+        raise WriteRefused(400, _unparsed(f"the {mimetype} body", body, syntax, error)) \
+            from error
     if hidden:
         raise WriteRefused(403, hidden_refusal(sorted(hidden)))
     if named:
@@ -285,42 +311,54 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
     # Reading looks at the deadline as it goes: a write cut there leaves the process serving.
     triples = timed.run(lambda: _parse(body, fmt, mimetype, graph, timed.deadline),
                         retire=False)
-    # Refused now, not after waiting for the lock, if its commit cannot fit any more.
-    timed.fits(len(triples))
     store = timed.side.store
+    # Refused now, not after waiting for the lock, if its commit cannot fit any more: the
+    # triples a PUT removes cost as the triples it adds.
+    timed.fits(len(triples), store.graph_size(graph) if replace else 0)
 
     def write() -> tuple[int, bool]:
         existed = store.has_graph(graph)
         prepared = store.graph_write(graph, triples, replace)
         timed.details["triples"] = len(prepared.triples)
-        # Refused here if its commit would outlast the time left (see CommitPace).
-        timed.enter(len(prepared.triples))
-        began = time.monotonic()
-        store.commit(prepared)
-        PACE.measured(len(prepared.triples), time.monotonic() - began)
-        if len(prepared.triples) >= FLUSH_AFTER:
-            threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
+        _commit(timed, prepared)
         return len(prepared.triples), existed
 
-    # A commit's cost is bounded by the body's size: one under way at the deadline is waited
-    # for, and the client hears whether it landed; the process goes on serving.
+    # A commit's cost is bounded by the body and the graph it replaces: one under way at the
+    # deadline is waited for, and the client hears whether it landed; the process goes on.
     return timed.commit(write, wait=None, retire=False)
+
+
+def _commit(timed: TimedWrite, prepared: PreparedWrite) -> None:
+    """Commit a prepared graph write, refused first if it would outlast the time left at
+    the pace of the commits so far (see CommitPace), and learn the pace from it."""
+    store = timed.side.store
+    timed.enter(len(prepared.triples), prepared.replaced)
+    cost = len(prepared.triples) + prepared.replaced
+    began = time.monotonic()
+    store.commit(prepared)
+    PACE.measured(cost, time.monotonic() - began)
+    if cost >= FLUSH_AFTER:
+        threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
 
 
 def _drop(timed: TimedWrite, graph: str) -> None:
     store = timed.side.store
+    if not store.has_graph(graph):
+        raise WriteRefused(404, f"no graph <{graph}> in the store")
+    # Its triples are removed in its commit: refused now if they cannot be in the time left.
+    timed.fits(0, store.graph_size(graph))
 
     def drop() -> None:
         if not store.has_graph(graph):
             raise WriteRefused(404, f"no graph <{graph}> in the store")
-        timed.enter()
-        store.drop_graph(graph)
+        timed.details["triples"] = 0
+        _commit(timed, store.graph_write(graph, [], replace=True, drop=True))
 
     timed.commit(drop, wait=None, retire=False)
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
-def write_graph() -> Response:
+def graph_store_write() -> Response:
     """Graph Store Protocol writes: PUT replaces a graph, POST adds to it, DELETE drops it."""
     side, who = _authorise("writes are not enabled on this service")
     operation = request.method.lower()
@@ -377,7 +415,12 @@ def backup() -> Response:
 
 @blueprint.route("/admin/restore", methods=["POST"])
 def restore() -> Response:
-    """Make the written graphs exactly those of an N-Quads backup, in one transaction."""
+    """Make the written graphs exactly those of an N-Quads backup, all or nothing.
+
+    The backup is read twice from its temporary file, a piece at a time: once to check it
+    whole (it parses, names only graphs a client may write), then into the store, so that
+    memory holds a piece of it, never the whole (see Writable.replace_written).
+    """
     side, who = _authorise("writes are not enabled on this service")
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
@@ -385,25 +428,39 @@ def restore() -> Response:
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
-        try:
-            quads = list(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
-        except (SyntaxError, ValueError) as error:
-            raise WriteRefused(400, f"the backup does not parse: {error}") from error
-        graphs = set()
-        for quad in quads:
-            if not isinstance(quad.graph_name, ox.NamedNode):
-                raise WriteRefused(400, "a backup holds named graphs only")
-            graphs.add(quad.graph_name.value)
+        quads, graphs = _checked_backup()
         side.check_targets(graphs)
         with side.lock:
-            side.store.replace_written(quads)
-            side.record(who, "restore", "applied", quads=len(quads), graphs=len(graphs),
+            if side.stopped.is_set():
+                raise WriteRefused(503, "the service is stopping: the restore was stopped "
+                                        "before its commit: nothing was applied")
+            side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
+            side.record(who, "restore", "applied", quads=quads, graphs=len(graphs),
                         sha256=digest)
     except WriteRefused as refusal:
         side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
         raise
     services().data_changed()
     return Response(status=204)
+
+
+def _checked_backup() -> tuple[int, set[str]]:
+    """The quads of the request's backup and the graphs they name, read a piece at a time;
+    refuse one that does not parse or holds a quad outside a named graph."""
+    quads, graphs = 0, set()
+    try:
+        parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
+        while piece := list(islice(parsed, CHUNK)):
+            quads += len(piece)
+            for quad in piece:
+                if not isinstance(quad.graph_name, ox.NamedNode):
+                    raise WriteRefused(400, "a backup holds named graphs only")
+                graphs.add(quad.graph_name.value)
+    except (SyntaxError, ValueError) as error:
+        surrogate = lone_surrogate_in(_again(), "text")
+        raise WriteRefused(400, "the backup does not parse: " + (
+            f"{surrogate} ({error})" if surrogate else str(error))) from error
+    return quads, graphs
 
 
 def _digest(stream: IO[bytes]) -> str:

@@ -49,7 +49,7 @@ SELECT DISTINCT ?entity ?type WHERE {{
 }}"""
 # Texts searched after names: quotes, summaries, notes, definitions and titles.
 TEXTS_QUERY = f"""
-SELECT ?entity ?property ?text WHERE {{
+SELECT ?entity ?property ?text (LANG(?text) AS ?lang) WHERE {{
   VALUES ?property {{ <{DMO}quote> <{DMO}summary> <http://www.w3.org/2004/02/skos/core#note>
                      <http://www.w3.org/2004/02/skos/core#definition>
                      <http://purl.org/dc/terms/title> }}
@@ -84,7 +84,7 @@ SELECT DISTINCT ?entity ?graph WHERE {{
 READY = "READY"
 # Written beside READY: indexes of another layout are built again, not opened.
 FORMAT = "FORMAT"
-LAYOUT = "3"
+LAYOUT = "4"
 # Written while a write is not yet in the index: the index is built again on opening.
 PENDING = "PENDING"
 TERMS = "terms.json"
@@ -105,6 +105,7 @@ class Record:
     alt_labels: list[tuple[str, str]] = field(default_factory=list)
     types: set[str] = field(default_factory=set)
     texts: list[str] = field(default_factory=list)
+    text_langs: list[str] = field(default_factory=list)  # each text's language ("": none)
     facets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     graphs: set[str] = field(default_factory=set)
     # Its folded names, once folded (see prepared).
@@ -191,9 +192,9 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
             record.alt_labels.append((lang or "", str(name)))
     for iri, kind in backend.select_values(restricted(TYPES_QUERY, "entity", chosen)):
         records[str(iri)].types.add(str(kind).removeprefix(str(DMO)))
-    texts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for iri, prop, text in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
-        texts[str(prop)][str(iri)].append(str(text))
+    texts: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for iri, prop, text, lang in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
+        texts[str(prop)][str(iri)].append((str(text), lang or ""))
     _add_texts(records, texts)
     for iri, prop, value in backend.select_values(restricted(FACETS_QUERY, "entity", chosen)):
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
@@ -215,12 +216,17 @@ def _settle_alt_labels(records: dict[str, Record]) -> None:
             record.alt_labels = sorted(set(record.alt_labels))
 
 
-def _add_texts(records: dict[str, Record], texts: dict[str, dict[str, list[str]]]) -> None:
-    """Give the individuals their texts read (property → individual → texts): by property
-    in the order of TEXTS, then in order, each once (a triple held by two graphs is one)."""
+def _add_texts(records: dict[str, Record],
+               texts: dict[str, dict[str, list[tuple[str, str]]]]) -> None:
+    """Give the individuals their texts read with their languages (property → individual →
+    texts): by property in the order of TEXTS, then in order, each once (a triple held by two
+    graphs is one)."""
     for prop in TEXTS:
         for individual, found in texts.get(prop, {}).items():
-            records[individual].texts.extend(sorted(set(found)))
+            record = records[individual]
+            for text, lang in sorted(set(found)):
+                record.texts.append(text)
+                record.text_langs.append(lang)
 
 
 def _read_whole(backend: Backend
@@ -243,7 +249,7 @@ def _read_file(path: Path, records: dict[str, Record],
     """Read every individual from the N-Quads file its store holds exactly, with the filters
     of the queries; False when the file cannot be read (the store is read then)."""
     iri, literal, dmr, dmo = ox.NamedNode, ox.Literal, str(DMR), str(DMO)
-    texts: dict[str, dict[str, list[str]]] = {p: defaultdict(list) for p in TEXTS}
+    texts: dict[str, dict[str, list[tuple[str, str]]]] = {p: defaultdict(list) for p in TEXTS}
     try:
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
             prop, subject, value = quad.predicate.value, quad.subject, quad.object
@@ -265,7 +271,7 @@ def _read_file(path: Path, records: dict[str, Record],
                     records[individual].alt_labels.append((value.language or "", value.value))
             elif prop in texts:
                 if type(value) is literal:
-                    texts[prop][individual].append(value.value)
+                    texts[prop][individual].append((value.value, value.language or ""))
             elif prop in FACET_OF and type(value) is iri:
                 records[individual].facets[FACET_OF[prop]].add(value.value.removeprefix(dmr))
     except (OSError, SyntaxError):  # gone, or not what the store was loaded from
@@ -302,13 +308,13 @@ def _read_names(backend: Backend, records: dict[str, Record],
 def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
     """Read every individual's texts and facet values, as _read_names reads its names."""
     iri, literal, dmr = ox.NamedNode, ox.Literal, str(DMR)
-    texts: dict[str, dict[str, list[str]]] = {}
+    texts: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for prop in TEXTS:
         found = texts[prop] = defaultdict(list)
         for quad in backend.default_quads(prop):
             subject, text = quad.subject, quad.object
             if type(subject) is iri and subject.value.startswith(dmr) and type(text) is literal:
-                found[subject.value].append(text.value)
+                found[subject.value].append((text.value, text.language or ""))
     _add_texts(records, texts)
     for prop, facet in FACET_OF.items():
         for quad in backend.default_quads(prop):
@@ -319,7 +325,8 @@ def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
 
 @contextmanager
 def _helper(backend: Backend
-            ) -> Iterator[Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None]:
+            ) -> Iterator[Future[list[tuple[str, list[str], list[str], dict[str, set[str]]]]]
+                          | None]:
     """The texts read by a second process while this one reads the names, or None.
 
     Reading is the store's work, one term looked up at a time, at the speed of one core: a
@@ -336,7 +343,7 @@ def _helper(backend: Backend
         yield pool.submit(_texts_apart, str(path), backend.version())
 
 
-def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | None,
+def _merged(texts: Future[list[tuple[str, list[str], list[str], dict[str, set[str]]]]] | None,
             records: dict[str, Record]) -> bool:
     """Add the texts and facet values the helper read to the records; False when it read
     none (no helper, or one that could not open the store)."""
@@ -346,9 +353,10 @@ def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | No
         found = texts.result()
     except (OSError, RuntimeError):  # the store's errors, and a helper that died
         return False
-    for individual, read_texts, facets in found:
+    for individual, read_texts, langs, facets in found:
         record = records[individual]
         record.texts.extend(read_texts)
+        record.text_langs.extend(langs)
         for facet, values in facets.items():
             record.facets[facet].update(values)
     return True
@@ -356,12 +364,13 @@ def _merged(texts: Future[list[tuple[str, list[str], dict[str, set[str]]]]] | No
 
 @_uncollected()
 def _texts_apart(path: str, version: str
-                 ) -> list[tuple[str, list[str], dict[str, set[str]]]]:
+                 ) -> list[tuple[str, list[str], list[str], dict[str, set[str]]]]:
     """In the helper process: every individual's texts and facet values, read from the store
     at path."""
     records: dict[str, Record] = defaultdict(Record)
     _read_texts(OxigraphBackend.on_disk(Path(path), version), records)
-    return [(iri, record.texts, dict(record.facets)) for iri, record in records.items()]
+    return [(iri, record.texts, record.text_langs, dict(record.facets))
+            for iri, record in records.items()]
 
 
 def folded_names(record: Record) -> list[str]:
@@ -406,7 +415,7 @@ def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
     """The index's document of one individual (made whole from one mapping: the quickest)."""
     fields = _name_fields(prepared(record))
     fields.update({
-        "iri": [iri], "text": record.texts,
+        "iri": [iri], "text": record.texts, "text_lang": record.text_langs,
         "kind": [iri.removeprefix(str(DMR)).split("/", 1)[0]],
         "class": sorted(record.types),
         "claim_kind": sorted(record.types & CLAIM_KINDS),

@@ -78,6 +78,8 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("word_sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="position")
+    # The language of each text, in the same order ("": none), for the excerpts shown.
+    builder.add_text_field("text_lang", stored=True, tokenizer_name="raw", index_option="basic")
     for facet in FACETS:
         builder.add_text_field(facet, stored=True, fast=True, tokenizer_name="raw",
                                index_option="basic")

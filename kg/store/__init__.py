@@ -15,8 +15,10 @@ from kg.store.base import (
     Value,
     ValueRows,
     Writable,
+    date_value,
+    integer_value,
 )
 
 __all__ = ["Backend", "BlankValue", "Capability", "DatasetSpec", "LiteralValue", "QueryFailed",
            "QueryOutcome", "QueryRefused", "QuerySyntaxError", "Rows", "StoreUnreachable",
-           "Value", "ValueRows", "Writable"]
+           "Value", "ValueRows", "Writable", "date_value", "integer_value"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from abc import ABC, abstractmethod
@@ -12,10 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from rdflib import BNode, Literal, URIRef
-
 from kg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
-from kg.sparql_reading import KEPT_TEXT, ReadQuery, Unreadable, read
+from kg.nesting import check_tokens
+from kg.sparql_reading import KEPT_TEXT, ReadQuery, Unreadable, lexed_query, read
 from kg.sparql_text import remote_operations
 
 if TYPE_CHECKING:
@@ -75,23 +75,27 @@ def guard(sparql: str, base: str | None = None, refuse_remote: bool = True,
 
 
 def guarded(sparql: str, base: str | None = None, refuse_remote: bool = True,
-            only_oxigraph: bool = False) -> ReadQuery:
+            only_oxigraph: bool = False, what: str = "query") -> ReadQuery:
     """Return the query to execute: sparql read once, in plain form, SERVICE and LOAD refused.
 
     The plain form (kg.sparql_reading) is read the same way by every SPARQL reader, so the
     text checked here is the text the engine runs; relative IRIs are resolved against base.
-    refuse_remote=False is for the tests of the network isolation only; only_oxigraph: see
-    read().
+    Its tokens are bounded first (kg.nesting: TooDeep, TooWide name it as what, "query" or
+    "update"), before any parser reads the text. refuse_remote=False is for the tests of the
+    network isolation only; only_oxigraph: see read().
     """
     if len(sparql) <= KEPT_TEXT:
-        return _kept_guard(sparql, base, refuse_remote, only_oxigraph)
-    return _guard(sparql, base, refuse_remote, only_oxigraph)
+        return _kept_guard(sparql, base, refuse_remote, only_oxigraph, what)
+    return _guard(sparql, base, refuse_remote, only_oxigraph, what)
 
 
-def _guard(sparql: str, base: str | None, refuse_remote: bool,
-           only_oxigraph: bool) -> ReadQuery:
+def _guard(sparql: str, base: str | None, refuse_remote: bool, only_oxigraph: bool,
+           what: str = "query") -> ReadQuery:
+    # Lexed once: the bounds and the plain form read the same tokens.
+    lexed = lexed_query(sparql)
+    check_tokens(lexed.tokens, what)
     try:
-        query = read(sparql, base, only_oxigraph)
+        query = read(lexed, base, only_oxigraph)
     except Unreadable as error:
         raise QueryRefused(f"{error}; a text is run only when every SPARQL parser reads it "
                            "the same way") from error
@@ -142,19 +146,6 @@ class QueryOutcome:
         return RESULT_FORMATS
 
 
-# Terms exchanged with every backend: bound into queries, returned by select().
-Term = URIRef | Literal | BNode
-Bindings = Mapping[str, URIRef | Literal]
-
-
-class Rows(list[dict[str, Term]]):
-    """The rows of a SELECT answer, with its variables in projection order."""
-
-    def __init__(self, columns: list[str], rows: list[dict[str, Term]]) -> None:
-        super().__init__(rows)
-        self.columns = columns
-
-
 class Capability(Enum):
     """What a backend can do beyond the contract; callers ask for it rather than for an engine."""
 
@@ -170,9 +161,16 @@ class Capability(Enum):
     INDEXED_QUADS = "indexed-quads"
 
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING, XSD_INTEGER, XSD_DATE = f"{XSD}string", f"{XSD}integer", f"{XSD}date"
+
+
 @dataclass(frozen=True, slots=True)
 class LiteralValue:
-    """A literal as plain Python: its lexical form, and a language tag or a datatype IRI."""
+    """A literal as plain Python: its lexical form, and a language tag or a datatype IRI.
+
+    The datatype None, with no language, is xsd:string.
+    """
 
     value: str
     datatype: str | None = None  # None when lang is set
@@ -192,8 +190,21 @@ class BlankValue:
         return self.label
 
 
-# A value as every engine can give it without rdflib: an IRI is its text.
+# A value as every engine gives it, without rdflib or the engine's own terms: an IRI is its
+# text (a plain str, the commonest value, made at no cost), a literal or a blank node one of
+# the two small types above. Answers are made of them, and queries are bound with them.
 Value = str | LiteralValue | BlankValue
+# Values given to variables of a query, never pasted into its text.
+Bindings = Mapping[str, Value]
+
+
+class Rows(list[dict[str, Value]]):
+    """The rows of a SELECT answer as plain values (unbound variables left out), with its
+    variables in projection order."""
+
+    def __init__(self, columns: list[str], rows: list[dict[str, Value]]) -> None:
+        super().__init__(rows)
+        self.columns = columns
 
 
 class ValueRows(list[tuple[Value | None, ...]]):
@@ -204,18 +215,37 @@ class ValueRows(list[tuple[Value | None, ...]]):
         self.columns = columns
 
 
-def value_of_term(term: Term) -> Value:
-    """Convert an rdflib term to a plain value."""
-    if isinstance(term, URIRef):
-        return str(term)
-    if isinstance(term, Literal):
-        if term.language:
-            return LiteralValue(str(term), None, term.language)
-        return LiteralValue(str(term), str(term.datatype or XSD_STRING))
-    return BlankValue(str(term))
+def integer_value(number: int) -> LiteralValue:
+    """An xsd:integer literal."""
+    return LiteralValue(str(number), XSD_INTEGER)
 
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+def date_value(day: dt.date) -> LiteralValue:
+    """An xsd:date literal."""
+    return LiteralValue(day.isoformat(), XSD_DATE)
+
+
+def bound_value(value: object) -> Value:
+    """Return value if it is a plain value a query can be bound with, else raise TypeError.
+
+    An IRI is a str and nothing else: an rdflib Literal is a str too, and would be taken for
+    an IRI.
+    """
+    if type(value) is str or isinstance(value, LiteralValue | BlankValue):
+        return value
+    raise TypeError(f"a query is bound with plain values (str for an IRI, LiteralValue, "
+                    f"BlankValue), not {type(value).__name__}")
+
+
+# Characters an IRI cannot hold in SPARQL's <...> (IRIREF), besides controls and spaces.
+_NOT_IN_IRI = frozenset('<>"{}|^`\\')
+
+
+def iri_text(iri: str) -> str:
+    """Write an IRI as SPARQL reads it, <iri>; raise ValueError if no IRIREF can hold it."""
+    if any(c in _NOT_IN_IRI or c <= " " for c in iri):
+        raise ValueError(f"not an IRI: {iri!r}")
+    return f"<{iri}>"
 
 
 # IRIs named in one query by the default adjacent().
@@ -238,6 +268,11 @@ class PreparedWrite(Protocol):
     @property
     def text(self) -> str: ...
 
+    @property
+    def replaced(self) -> int:
+        """The triples of the graph that the commit removes (a replace or a drop)."""
+        ...
+
     def unnamed(self) -> list[ox.Quad]:
         """Quads the commit removes after the text, which cannot name them (blank nodes)."""
         ...
@@ -254,6 +289,8 @@ class Writable(Protocol):
 
     def has_graph(self, graph: str) -> bool: ...
 
+    def graph_size(self, graph: str) -> int: ...
+
     def update_text(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                     base: str | None = None) -> ReadQuery: ...
 
@@ -263,7 +300,7 @@ class Writable(Protocol):
                base: str | None = None, targets: set[str] | None = None) -> None: ...
 
     def graph_write(self, graph: str, triples: list[ox.Triple],
-                    replace: bool) -> PreparedWrite: ...
+                    replace: bool, drop: bool = False) -> PreparedWrite: ...
 
     def commit(self, write: PreparedWrite) -> None: ...
 
@@ -271,7 +308,7 @@ class Writable(Protocol):
 
     def written_quads(self) -> list[ox.Quad]: ...
 
-    def replace_written(self, quads: list[ox.Quad]) -> None: ...
+    def replace_written(self, quads: Iterable[ox.Quad]) -> None: ...
 
     def flush(self) -> None: ...
 
@@ -312,7 +349,7 @@ class Backend(ABC):
         """Evaluate a SPARQL query (a text, or one read already); raise QuerySyntaxError or
         QueryFailed.
 
-        Relative IRIs resolve against base; bindings give variables values as RDF terms
+        Relative IRIs resolve against base; bindings give variables plain values
         (never pasted into the text); a bound variable must be in the SELECT projection.
         """
 
@@ -324,22 +361,20 @@ class Backend(ABC):
     @abstractmethod
     def select(self, sparql: str, bindings: Bindings | None = None,
                dataset: DatasetSpec | None = None) -> Rows:
-        """Run a SELECT query and return its rows as rdflib terms (unbound variables left out)."""
+        """Run a SELECT query and return its rows as plain values (unbound variables left out)."""
 
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         """Run a SELECT query; return each row's lexical values in projection order (None if
-        unbound). For bulk reads that need no RDF terms: converting to rdflib costs more."""
+        unbound). For bulk reads that need no more than the texts."""
         rows = self.select(sparql)
         return [tuple(str(row[c]) if c in row else None for c in rows.columns) for row in rows]
 
     def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
-        """Run a SELECT query; return its rows as plain values, for readers that need no rdflib
-        terms (the REST and page descriptions). This default converts select()'s terms; the
-        engines that answer in their own terms override it to skip rdflib."""
+        """Run a SELECT query; return its rows as plain values in projection order (None if
+        unbound), for readers that take a row apart by position (the REST and page
+        descriptions)."""
         rows = self.select(sparql, dataset=dataset)
-        return ValueRows(rows.columns, [
-            tuple(value_of_term(row[c]) if c in row else None for c in rows.columns)
-            for row in rows])
+        return ValueRows(rows.columns, [tuple(row.get(c) for c in rows.columns) for row in rows])
 
     def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
                  objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
@@ -350,11 +385,10 @@ class Backend(ABC):
         found: dict[tuple[Value, str, Value], None] = {}
         for variable, iris in (("s", sorted(set(subjects))), ("o", sorted(set(objects)))):
             for start in range(0, len(iris), ADJACENT_BATCH):
-                # IRIs that the store gave or the catalogue holds, written by rdflib: safe.
-                names = " ".join(URIRef(iri).n3() for iri in iris[start:start + ADJACENT_BATCH])
+                names = " ".join(iri_text(iri) for iri in iris[start:start + ADJACENT_BATCH])
                 # Each graph named, not a dataset of them: Virtuoso answers a bound object
                 # over a dataset 30 times slower.
-                branches = " UNION ".join(f"{{ GRAPH {URIRef(g).n3()} {{ ?s ?p ?o }} }}"
+                branches = " UNION ".join(f"{{ GRAPH {iri_text(g)} {{ ?s ?p ?o }} }}"
                                           for g in graphs)
                 for s, p, o in self.select_rows(
                         f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?{variable} {{ {names} }} "

@@ -21,6 +21,8 @@ HIDDEN = "urn:dmkg:merged-"
 MERGED_USING = f"{HIDDEN}using:"
 MERGED_DATASET = f"{HIDDEN}dataset:"
 MERGED_UNION = f"{HIDDEN}union"
+# Where a restore stages its quads before one transaction moves them in (see replace_written).
+RESTORING = f"{HIDDEN}restoring:"
 UPKEEP = "https://w3id.org/dmkg/graph/upkeep"
 
 

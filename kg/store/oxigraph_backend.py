@@ -11,8 +11,6 @@ from itertools import islice, pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
 
 from kg.formats import Format
 from kg.sparql_reading import ReadQuery
@@ -26,8 +24,9 @@ from kg.sparql_text import (
     with_using,
     without_dataset_clauses,
 )
-from kg.store import merged_using, union_graph, union_note, union_upkeep
+from kg.store import merged_using, restoring, union_graph, union_note, union_upkeep
 from kg.store.base import (
+    XSD_STRING,
     Backend,
     Bindings,
     BlankValue,
@@ -40,10 +39,10 @@ from kg.store.base import (
     QueryRefused,
     QuerySyntaxError,
     Rows,
-    Term,
     Value,
     ValueRows,
     Writable,
+    bound_value,
     engine_error,
     guarded,
     unsupported,
@@ -59,13 +58,16 @@ REBUILD = ["*"]
 VIEWS_KEPT = 2
 
 
-def to_oxigraph(term: URIRef | Literal) -> ox.NamedNode | ox.Literal:
-    """Convert an rdflib IRI or literal to pyoxigraph's."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+def to_oxigraph(value: Value) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """Convert a plain value (see kg.store.base.Value) to pyoxigraph's term."""
+    value = bound_value(value)
+    if isinstance(value, str):
+        return ox.NamedNode(value)
+    if isinstance(value, LiteralValue):
+        if value.lang:
+            return ox.Literal(value.value, language=value.lang)
+        return ox.Literal(value.value, datatype=ox.NamedNode(value.datatype or XSD_STRING))
+    return ox.BlankNode(value.label)
 
 
 def sparql_term(term: object) -> str:
@@ -104,14 +106,18 @@ class GraphWrite:
     text: str
     # For a store that keeps its union: its change, the part no text can name left to do.
     union: union_graph.Change = field(default_factory=union_graph.Change)
+    # The triples the graph held, which a replace or a drop removes in the same commit.
+    replaced: int = 0
 
     def unnamed(self) -> list[ox.Quad]:
         return self.union.unnamed()
 
     @classmethod
     def of(cls, graph: str, triples: list[ox.Triple], replace: bool,
-           union: Callable[[list[ox.Triple]], union_graph.Change] | None = None) -> GraphWrite:
-        """Prepare adding triples to a named graph, or replacing its content with them.
+           union: Callable[[list[ox.Triple]], union_graph.Change] | None = None,
+           replaced: int = 0, drop: bool = False) -> GraphWrite:
+        """Prepare adding triples to a named graph, or replacing its content with them
+        (replaced: the triples it holds), or dropping it (drop, with no triples).
 
         Blank nodes get fresh labels of the engine's own making: a parser may keep labels
         (JSON-LD's `_:a:b`) that SPARQL cannot write. union: what the write changes in a
@@ -121,8 +127,9 @@ class GraphWrite:
         triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
         change = union_graph.Change() if union is None else union(triples)
         name = ox.NamedNode(graph)
-        steps = [f"DROP SILENT GRAPH {name}"] if replace else []
-        steps.append(f"CREATE SILENT GRAPH {name}")
+        steps = [f"DROP SILENT GRAPH {name}"] if replace or drop else []
+        if not drop:
+            steps.append(f"CREATE SILENT GRAPH {name}")
         # In one INSERT DATA, a blank node label names one node in every graph.
         data = (f"GRAPH {name} {{\n{sparql_lines(triples)}\n}}\n" if triples else "") \
             + sparql_lines(change.joining)
@@ -131,19 +138,8 @@ class GraphWrite:
         named = change.named()
         if named:
             steps.append(f"DELETE DATA {{\n{sparql_lines(named)}\n}}")
-        return cls(graph, triples, replace, " ;\n".join(steps), change)
-
-
-def from_oxigraph(term: object) -> Term:
-    """Convert a pyoxigraph term to rdflib's."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    assert isinstance(term, ox.Literal)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+        return cls(graph, triples, replace or drop, " ;\n".join(steps), change,
+                   replaced if replace or drop else 0)
 
 
 def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
@@ -167,11 +163,6 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
     return bytes(data or b"")
 
 
-# The same IRIs and literals come back in answer after answer; rdflib terms are immutable, so
-# each is converted once (conversion, not the query, was most of a look-up's time).
-_converted = lru_cache(maxsize=1 << 16)(from_oxigraph)
-
-
 def _solutions(outcome: QueryOutcome, reader: str) -> tuple[list[str], ox.QuerySolutions]:
     """The variables and the solutions of an outcome, which reader needs to be a SELECT's."""
     solutions = outcome.payload
@@ -181,10 +172,10 @@ def _solutions(outcome: QueryOutcome, reader: str) -> tuple[list[str], ox.QueryS
 
 
 def rows_of(outcome: QueryOutcome) -> Rows:
-    """Turn an outcome holding pyoxigraph solutions into rows of rdflib terms."""
+    """Turn an outcome holding pyoxigraph solutions into rows of plain values."""
     names, solutions = _solutions(outcome, "select")
     # A solution unpacks in variable order, far faster than looking each variable up.
-    return Rows(names, [{name: _converted(value)
+    return Rows(names, [{name: _plain(value)
                          for name, value in zip(names, solution, strict=True)
                          if value is not None} for solution in solutions])
 
@@ -212,7 +203,8 @@ def plain_value(term: object) -> Value:
     return BlankValue(str(term))  # a triple term: no description reads one
 
 
-# Kept like _converted: most values of a description come back in the next one.
+# The same IRIs and literals come back in answer after answer, and most values of a
+# description in the next one: each is converted once (values are immutable).
 _plain = lru_cache(maxsize=1 << 16)(plain_value)
 
 
@@ -318,6 +310,8 @@ class OxigraphBackend(Backend):
         backend.capabilities = cls.capabilities | {Capability.WRITES}
         backend.path = path
         backend._hosts = True
+        # A restore cut off once its quads were staged is finished from them (see restoring).
+        backend._finish_restore()
         # Merged graphs left by a process stopped while it kept them: the data changed since.
         for graph in merged_in(backend.store):
             backend.store.remove_graph(graph)
@@ -723,12 +717,20 @@ class OxigraphBackend(Backend):
         """Add triples to a named graph, or replace its content, in one transaction."""
         self.commit(self.graph_write(graph, triples, replace))
 
-    def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool) -> GraphWrite:
+    def graph_size(self, graph: str) -> int:
+        """The triples of a named graph (a count: no triple is read into Python)."""
+        return self._graph_size(ox.NamedNode(graph))
+
+    def graph_write(self, graph: str, triples: list[ox.Triple], replace: bool,
+                    drop: bool = False) -> GraphWrite:
         """Prepare a graph write for this store (see GraphWrite.of): a kept union's change is
-        read from the store as it is (the caller holds the write lock until the commit)."""
+        read from the store as it is (the caller holds the write lock until the commit).
+        drop: remove the graph (no triples), not only its content."""
         kept = self._kept
+        replace = replace or drop
+        replaced = self.graph_size(graph) if replace else 0
         if kept is None:
-            return GraphWrite.of(graph, triples, replace)
+            return GraphWrite.of(graph, triples, replace, replaced=replaced, drop=drop)
 
         def change(written: list[ox.Triple]) -> union_graph.Change:
             assert kept is not None
@@ -736,7 +738,7 @@ class OxigraphBackend(Backend):
                 if replace else set()
             return kept.change(self.store, written, removed, frozenset({graph}))
 
-        return GraphWrite.of(graph, triples, replace, change)
+        return GraphWrite.of(graph, triples, replace, change, replaced, drop)
 
     def commit(self, write: PreparedWrite) -> None:
         """Apply a prepared graph write in one transaction (its cost is the engine's alone)."""
@@ -791,18 +793,15 @@ class OxigraphBackend(Backend):
                 if isinstance(q.graph_name, ox.NamedNode)
                 and q.graph_name.value not in self.protected and not is_hidden(q.graph_name.value)]
 
-    def replace_written(self, quads: list[ox.Quad]) -> None:
-        """Make the written graphs exactly quads' graphs, in one transaction."""
-        graphs = {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
-        steps = [f"DROP SILENT GRAPH <{g}>" for g in sorted(graphs - self.protected)]
-        if quads:
-            body = "\n".join(f"GRAPH {q.graph_name} {{ {sparql_triple(q.triple)} }}"
-                              for q in quads)
-            steps.append(f"INSERT DATA {{\n{body}\n}}")
+    def replace_written(self, quads: Iterable[ox.Quad]) -> None:
+        """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
+        quads at a time (see kg.store.restoring)."""
+        store = self._writable()
+        self._finish_restore()  # one cut off before: its graphs are replaced in any case
+        staged = restoring.stage(store, quads)
         self._changing()
         try:
-            if steps:
-                self._write(" ;\n".join(steps))
+            self._finish_restore((staged, False))
             if self._kept is not None:
                 # Every written graph is replaced: so is the rest of the union (a second
                 # transaction, as costly as the backup).
@@ -811,6 +810,25 @@ class OxigraphBackend(Backend):
                 self._upkept = True
         finally:
             self._changed()
+
+    def _finish_restore(self, found: tuple[dict[str, str], bool] | None = None) -> None:
+        """Finish a restore whose quads are staged, from where it stands (None: one that
+        its note says was cut off, if any)."""
+        if found is None:
+            found = restoring.left(self.path) if self.path is not None else None
+            if found is None:
+                return
+        staged, moving = found
+        if not moving:
+            if self.path is not None:
+                restoring.noted(self.path, staged)
+            restoring.drop_written(self.store, self.protected)
+            if self.path is not None:
+                restoring.noted(self.path, staged, moving=True)
+        restoring.move(self.store, staged)
+        if self.path is not None:
+            restoring.done(self.path)
+        restoring.remove(self.store, staged.values())
 
     def _target(self, sparql: ReadQuery, dataset: DatasetSpec | None,
                 options: dict[str, object]) -> ox.Store:

@@ -26,10 +26,9 @@ from kg.store.base import (
     QueryOutcome,
     QuerySyntaxError,
     Rows,
-    Term,
     Value,
-    value_of_term,
 )
+from kg.store.rdflib_terms import bound_term, value_of_term
 
 # rdflib would fetch a FROM graph it does not hold from the web; a graph the store does not
 # hold is an empty graph instead.
@@ -74,6 +73,7 @@ class RdflibBackend(Backend):
     def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
         text = self.checked(sparql, base).text
+        initial = {name: bound_term(value) for name, value in (bindings or {}).items()}
         target = self._view(dataset) if dataset else self.data
         with self._lock:
             try:
@@ -86,7 +86,7 @@ class RdflibBackend(Backend):
                 # The protocol's dataset replaces the query's FROM and FROM NAMED.
                 prepared.algebra["datasetClause"] = None
             try:
-                result = target.query(prepared, initBindings=dict(bindings or {}))
+                result = target.query(prepared, initBindings=initial)
                 if result.type == "SELECT":
                     result.bindings  # noqa: B018 - evaluate now, under the lock
             except Exception as error:  # rdflib raises plain Exceptions during evaluation
@@ -100,9 +100,9 @@ class RdflibBackend(Backend):
         assert isinstance(result, Result)
         if result.type != "SELECT":
             raise QueryFailed("select() needs a SELECT query")
-        rows: list[dict[str, Term]] = []
+        rows: list[dict[str, Value]] = []
         for row in result.bindings:
-            rows.append({str(name): value for name, value in row.items()
+            rows.append({str(name): value_of_term(value) for name, value in row.items()
                          if isinstance(value, URIRef | Literal | BNode)})
         return Rows([str(v) for v in result.vars or []], rows)
 

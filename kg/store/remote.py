@@ -2,17 +2,19 @@
 
 Answers are fetched in one well-defined format (SPARQL JSON results, N-Triples) and written
 in the format asked for by Oxigraph's writers, so that every server's quirks stay behind this
-class. Bindings travel as a VALUES block of terms serialised by rdflib: the protocol has no
-other way to send them.
+class; select() reads the JSON results straight into the contract's plain values. Bindings
+travel as a VALUES block of terms written by Oxigraph: the protocol has no other way to send
+them.
 """
 
 from __future__ import annotations
 
+import json
 import urllib.error
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
 from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
@@ -26,33 +28,84 @@ from kg.sparql_text import (
     without_dataset_clauses,
 )
 from kg.store.base import (
+    XSD_STRING,
     Backend,
     Bindings,
+    BlankValue,
     DatasetSpec,
+    LiteralValue,
     QueryFailed,
     QueryOutcome,
     QuerySyntaxError,
     Rows,
     StoreUnreachable,
-    ValueRows,
+    Value,
     guarded,
 )
 from kg.store.loader import STAGING, push
-from kg.store.oxigraph_backend import rows_of, value_rows_of, values_of, write_outcome
+from kg.store.oxigraph_backend import to_oxigraph, write_outcome
 
 TRUNCATION_HEADERS = ("x-sparql-maxrows",)
 
 
 def with_values(sparql: ReadQuery, bindings: Bindings) -> ReadQuery:
-    """Bind variables with a VALUES block (terms written by rdflib, fully escaped): opening
+    """Bind variables with a VALUES block (terms written by Oxigraph, fully escaped): opening
     the WHERE group where one can go, so that the server starts from them; else after the
     query."""
-    block = guarded(values_block({name: term.n3() for name, term in bindings.items()}))
+    block = guarded(values_block({name: str(to_oxigraph(value))
+                                  for name, value in bindings.items()}))
     return with_leading_values(sparql, block) or with_trailing(sparql, block)
 
 
 # A graph no store holds: named where a dataset has no default graph or no named graph.
 NO_GRAPH = "urn:x-dmkg:no-graph"
+
+
+def json_value(cell: dict[str, Any]) -> Value:
+    """Read one value of SPARQL JSON results as a plain value, as Oxigraph's reader would
+    (a language tag in lower case, a literal without datatype an xsd:string)."""
+    kind, text = cell["type"], cell["value"]
+    if kind == "uri":
+        return str(text)
+    if kind in {"literal", "typed-literal"}:  # typed-literal: the 2007 note's name
+        if "xml:lang" in cell:
+            return LiteralValue(text, None, str(cell["xml:lang"]).lower())
+        return LiteralValue(text, cell.get("datatype") or XSD_STRING)
+    if kind == "bnode":
+        return BlankValue(text)
+    if kind == "triple":  # a triple term: no reader of select() takes one apart
+        return BlankValue(" ".join(str(json_value(text[part]))
+                                   for part in ("subject", "predicate", "object")))
+    raise ValueError(f"unknown value type {kind!r}")
+
+
+def json_rows(raw: bytes) -> Rows:
+    """Read SPARQL JSON results of a SELECT as rows of plain values."""
+    try:
+        answer = json.loads(raw)
+        columns = [str(name) for name in answer["head"]["vars"]]
+        solutions = answer["results"]["bindings"]
+        return Rows(columns, [{str(name): json_value(cell) for name, cell in solution.items()}
+                              for solution in solutions])
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"not the results of a SELECT ({error!r} missing or malformed)"
+                         ) from None
+
+
+def readable_labels(raw: bytes) -> bytes:
+    """SPARQL JSON results with blank node labels Oxigraph's reader takes: Virtuoso writes
+    nodeID://b10001, which it refuses. A label names a node within one answer only, so each
+    is given a fresh one, the same for each of its uses."""
+    if b'"bnode"' not in raw:
+        return raw
+    answer = json.loads(raw)
+    fresh: dict[str, str] = {}
+    for solution in answer.get("results", {}).get("bindings", []):
+        for cell in solution.values():
+            if cell.get("type") == "bnode":
+                cell["value"] = fresh.setdefault(cell["value"], f"b{len(fresh)}")
+    return json.dumps(answer).encode()
+
 
 class RemoteBackend(Backend):
     """A SPARQL 1.1 server reached over HTTP; read-only unless an update endpoint is given."""
@@ -108,11 +161,12 @@ class RemoteBackend(Backend):
         data: bytes = response.read()
         return data
 
-    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
-              base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
+    def _prepared(self, sparql: str | ReadQuery, dataset: DatasetSpec | None,
+                  base: str | None, bindings: Bindings | None
+                  ) -> tuple[ReadQuery, DatasetSpec | None]:
+        """The text to send for a query, and the dataset to name beside it."""
         query = self.checked(sparql, base)
-        form = query.form
-        if form is None:
+        if query.form is None:
             raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         if dataset and has_dataset_clause(query):
             query = without_dataset_clauses(query)
@@ -123,10 +177,17 @@ class RemoteBackend(Backend):
             dataset = DatasetSpec(graphs, graphs) if graphs else None
         if bindings:
             query = with_values(query, bindings)
+        return query, dataset
+
+    def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
+              base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:
+        query, dataset = self._prepared(sparql, dataset, base, bindings)
+        form = query.form
         if form in {"SELECT", "ASK"}:
             raw = self._fetch(query.text, dataset, JSON)
             try:
-                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+                parsed = ox.parse_query_results(readable_labels(raw),
+                                                format=ox.QueryResultsFormat.JSON)
             except (SyntaxError, ValueError) as error:
                 raise QueryFailed(f"{self.endpoint} sent unreadable results: {error}") from error
             if isinstance(parsed, ox.QueryBoolean):
@@ -143,23 +204,24 @@ class RemoteBackend(Backend):
 
     def select(self, sparql: str, bindings: Bindings | None = None,
                dataset: DatasetSpec | None = None) -> Rows:
-        return rows_of(self.query(sparql, dataset, bindings=bindings))
-
-    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
-        return values_of(self.query(sparql))
-
-    def select_rows(self, sparql: str, dataset: DatasetSpec | None = None) -> ValueRows:
-        return value_rows_of(self.query(sparql, dataset))
+        """Run a SELECT query; its rows are read straight from the server's JSON results."""
+        query, dataset = self._prepared(sparql, dataset, None, bindings)
+        if query.form != "SELECT":
+            raise QueryFailed("select() needs a SELECT query")
+        raw = self._fetch(query.text, dataset, JSON)
+        try:
+            return json_rows(raw)
+        except ValueError as error:
+            raise QueryFailed(f"{self.endpoint} sent unreadable results: {error}") from error
 
     def serialize(self, outcome: QueryOutcome, fmt: Format) -> bytes:
         return write_outcome(outcome, fmt)
 
     def describe(self, iri: str) -> bytes:
-        node = URIRef(iri)
         found: set[ox.Triple] = set()
-        for row in self._solutions("SELECT ?p ?o ?x WHERE { ?x ?p ?o }", {"x": node}):
+        for row in self._solutions("SELECT ?p ?o ?x WHERE { ?x ?p ?o }", {"x": iri}):
             found.add(ox.Triple(ox.NamedNode(iri), row["p"], row["o"]))
-        for row in self._solutions("SELECT ?s ?p ?x WHERE { ?s ?p ?x }", {"x": node}):
+        for row in self._solutions("SELECT ?s ?p ?x WHERE { ?s ?p ?x }", {"x": iri}):
             found.add(ox.Triple(row["s"], row["p"], ox.NamedNode(iri)))
         return bytes(ox.serialize(sorted(found, key=str), format=ox.RdfFormat.N_TRIPLES) or b"")
 

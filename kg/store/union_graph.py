@@ -102,13 +102,15 @@ class KeptUnion:
         unheld = " ".join(f"FILTER NOT EXISTS {{ GRAPH {ox.NamedNode(b)} {{ ?s ?p ?o }} }}"
                           for b in self.base)
         # One query: the look-ups run in the engine, far faster than one call each.
-        found = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?g {{ {contributed} }} "
+        found = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?g {{ {contributed} }} "
                             f"GRAPH ?g {{ ?s ?p ?o }} {unheld} }}")
         assert isinstance(found, ox.QuerySolutions)
-        joining = [ox.Triple(*row) for row in found]
         store.clear_graph(ox.DefaultGraph())
         # Not one transaction, but faster: a rebuild cut short is done again at the next open.
-        store.bulk_extend(in_default(joining))
+        # The rows are streamed (the query reads named graphs only), not held, nor made
+        # distinct: a triple two graphs hold is added to the default graph once all the same.
+        store.bulk_extend(ox.Quad(row[0], row[1], row[2], ox.DefaultGraph())
+                          for row in found)
 
 
 def unheld_by_named(store: ox.Store, triples: Iterable[ox.Triple],

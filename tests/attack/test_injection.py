@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import writable_server
 from tests.canary import Canary
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -59,11 +60,7 @@ TOKEN = "injection-token-0123456789"
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
     """A writable server: an injected update, if any got through, would show."""
-    folder = tmp_path_factory.mktemp("injection")
-    (folder / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log")}
-    with LiveServer(folder, home=built.root, settings=settings) as server:
+    with writable_server(tmp_path_factory, built, "injection", TOKEN) as server:
         yield server
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.nesting import MAX_COST, MAX_TERMS, TooWide, check_sparql
+from kg.nesting import MAX_COST, MAX_TERMS, TooDeep, TooWide, check_sparql
 from kg.paths import Layout
+from kg.store.base import guarded
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -125,3 +126,16 @@ def test_a_two_character_comparison_is_counted_once(operator: str) -> None:
     # LONG comparisons joined by LONG - 1 `&&`.
     with pytest.raises(TooWide, match=f"with {2 * LONG - 1} operators"):
         check_sparql(f"ASK {{ FILTER({chain('&&', f'?a{operator}1', LONG)}) }}")
+
+
+def test_the_guard_bounds_every_text_it_reads() -> None:
+    # Whoever asks for a reading (the endpoint, a backend, a write), the text is bounded on
+    # its tokens before the plain form is written, and the refusal names what it was.
+    with pytest.raises(TooWide, match="the query holds an expression"):
+        guarded(WIDE["sum"])
+    with pytest.raises(TooDeep, match="the update nests deeper"):
+        guarded("INSERT DATA { <urn:a> <urn:b> " + "(" * 200 + "1" + ")" * 200 + " }",
+                what="update")
+    # A text that is refused both as too deep and as unreadable is told the bound first.
+    with pytest.raises(TooDeep):
+        guarded("SELECT * { " + "{" * 200 + " ?s nope:p ?o " + "}" * 200 + " }")

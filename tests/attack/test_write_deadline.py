@@ -110,14 +110,14 @@ def test_puts_queued_behind_the_write_lock_are_cut_at_their_limit(
     graphs = [f"urn:mine:queued{n}" for n in range(4)]
 
     def timed_put(graph: str) -> tuple[Reply, float]:
-        time.sleep(0.3)  # the DELETE holds the lock by now: it reads nothing first
+        time.sleep(0.3)  # the DROP holds the lock by now: it reads nothing first
         sent = time.time()
         return put(limited, graph, b"<urn:mine:a> <urn:mine:b> <urn:mine:c> .\n"), sent
 
     with ThreadPoolExecutor(len(graphs) + 1) as pool:
-        holder = pool.submit(request, "DELETE", f"{limited.url}/rdf-graphs/service?graph="
-                             f"{quote(big, safe='')}", None,
-                             {"Authorization": f"Bearer {TOKEN}"}, 120)
+        # An update's commit is not refused for its size (a Graph Store DELETE of this graph
+        # would be): it holds the lock until the engine is done, past its limit.
+        holder = pool.submit(update, limited, f"DROP GRAPH <{big}>", 120)
         answers = list(pool.map(timed_put, graphs))
         dropped = holder.result()
     assert dropped.status in {204, 503}, dropped.text
@@ -161,3 +161,40 @@ def test_an_update_cut_by_the_memory_cap_is_audited(tmp_path: Path, built: Layou
             time.sleep(0.2)
         assert not before & server.workers()
         assert size(server, "urn:mine:memory") in ({0} if outcome == "not applied" else {0, 1})
+
+
+def test_a_graph_store_write_counts_the_triples_it_removes(tmp_path: Path,
+                                                           built: Layout) -> None:
+    """A PUT that replaces a large graph, or a DELETE that drops it, removes its triples in
+    its commit, which cannot be cut: if that would outlast the limit, it is refused before
+    it begins (nothing applied), not answered late."""
+    big, triples = "urn:mine:replaced", 40_000
+    settings = write_settings(tmp_path, TOKEN, QUERY_TIMEOUT=str(LIMIT))
+    with LiveServer(tmp_path, home=built.root, settings=settings) as server:
+        backup = "".join(f'<urn:mine:s{i}> <urn:mine:p> "value {i}" <{big}> .\n'
+                         for i in range(triples)).encode()
+        restored = request("POST", f"{server.url}/admin/restore", backup,
+                           {"Authorization": f"Bearer {TOKEN}",
+                            "Content-Type": "application/n-quads"}, timeout=300)
+        assert restored.status == 204, restored.text
+        graph_store = f"{server.url}/rdf-graphs/service?graph={quote(big, safe='')}"
+        writes = [("PUT", b"<urn:mine:a> <urn:mine:b> <urn:mine:c> .\n", "replacing 40000"),
+                  ("DELETE", None, "removing 40000 triples")]
+        for method, body, says in writes:
+            started = time.monotonic()
+            reply = request(method, graph_store, body,
+                            {"Authorization": f"Bearer {TOKEN}",
+                             "Content-Type": "application/n-triples"}, timeout=60)
+            took = time.monotonic() - started
+            assert reply.status == 503, (method, reply.text)
+            assert says in reply.text and "nothing was applied" in reply.text, reply.text
+            assert took < LIMIT, f"{method} answered {took:.2f} s after it was sent"
+            entry = audit(server)[-1]
+            assert (entry["status"], entry["outcome"]) == ("timed out", "not applied"), entry
+            assert size(server, big) == triples
+        # A small graph is replaced and dropped as before.
+        small = f"{server.url}/rdf-graphs/service?graph=urn:mine:small"
+        assert put(server, "urn:mine:small", b"<urn:mine:a> <urn:mine:b> \"1\" .\n").status == 201
+        assert put(server, "urn:mine:small", b"<urn:mine:a> <urn:mine:b> \"2\" .\n").status == 204
+        assert request("DELETE", small, None, {"Authorization": f"Bearer {TOKEN}"}).status == 204
+        assert size(server, "urn:mine:small") == 0

@@ -152,3 +152,30 @@ def test_a_large_write_is_flushed_once_applied(tmp_path: Path, built: Layout) ->
         time.sleep(3)  # the flush after the answer
         elapsed = opening_seconds(tmp_path / "store" / "writable" / "live", tmp_path / "copy")
     assert elapsed < 1.0, elapsed  # 0.02 s flushed; 1.9 to 6.2 s replaying its log
+
+
+def test_an_update_of_data_past_its_limit_stops_no_one(server: LiveServer) -> None:
+    """An update without a WHERE (here as much data as an update may hold) is bounded by its
+    text: cut at its limit, it leaves its worker serving, as a Graph Store write does."""
+    before = server.workers()
+    lines = "".join(f'<urn:u{i}> <urn:p> "a value {i}" .\n' for i in range(20_000))
+    text = f"INSERT DATA {{ GRAPH <urn:mine:update> {{\n{lines}}} }}"
+    assert len(text) < 1 << 20  # within the length an update may have
+    with Probe(server) as probe:
+        start = time.monotonic()
+        reply = request("POST", f"{server.url}/sparql", text,
+                        {"Authorization": f"Bearer {TOKEN}",
+                         "Content-Type": "application/sparql-update"}, timeout=60)
+        elapsed = time.monotonic() - start
+    assert reply.status == 503, (reply.status, reply.text, elapsed)
+    assert f"{LIMIT:g} s time limit" in reply.text, reply.text
+    assert elapsed < LIMIT + SLACK, elapsed
+    entry = audit(server)[-1]
+    assert entry["operation"] == "update" and entry["status"] == "timed out", entry
+    if entry["outcome"] == "not applied":
+        time.sleep(1)  # an abandoned update would have been committed by now
+        assert size(server, "urn:mine:update") == 0
+    assert not probe.failures, probe.failures
+    time.sleep(2)  # a retiring process would have been replaced by now
+    assert request("GET", f"{server.url}/sparql?query={quote('ASK {}')}").status == 200
+    assert server.workers() == before

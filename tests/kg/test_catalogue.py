@@ -102,6 +102,16 @@ def test_hits_name_what_matched(catalogue: Catalogue) -> None:
     assert "<b>montagne</b>" in quote.snippet and "<b>archives</b>" in quote.snippet
 
 
+def test_an_excerpt_names_the_language_of_the_text_it_is_taken_from(
+        catalogue: Catalogue) -> None:
+    # The claim's summary in English says "deplores", the French one "déplore".
+    for typed, lang in (("deplores", "en"), ("déplore", "fr")):
+        hit = next(h for h in catalogue.search(typed) if h.tier == TEXT)
+        assert hit.entity.id == "claim/chassaing-2017-ketamine-registers"
+        assert hit.snippet is not None and f"<b>{typed}</b>" in hit.snippet
+        assert hit.snippet_lang == lang, typed
+
+
 @pytest.mark.parametrize(("typed", "entity", "meant"), [
     ("extasy", "substance/mdma", "ecstasy"), ("kokain", "substance/cocaine", "cocaine"),
     ("canabis", "substance/herbal-cannabis", "cannabis"), ("darkweb", "channel/dark-web",

@@ -33,9 +33,10 @@ def settings(folder: Path) -> dict[str, str]:
 
 
 @contextmanager
-def server(folder: Path) -> Iterator[LiveServer]:
+def server(folder: Path, **overrides: str) -> Iterator[LiveServer]:
+    """The writable server of folder, with settings overridden by overrides."""
     with LiveServer(folder, args=(f"--data={folder / 'seed.nt'}=urn:seed-graph",),
-                    settings=settings(folder)) as live:
+                    settings={**settings(folder), **overrides}) as live:
         yield live
 
 

@@ -265,3 +265,29 @@ def test_timelines_for_the_whole_graph_and_per_jurisdiction(live_server: LiveSer
         assert 0 < table.count("<tr><td>") <= int(count)
     assert get(live_server, "/timeline?jurisdiction=substance%2Fketamine").status == 400
     assert "24 avril 2017" in get(live_server, "/timeline?lang=fr").text
+
+
+@pytest.mark.parametrize(("path", "fmt"), [
+    ("/browse", "csv"), ("/browse", "xyz"), ("/browse/substance", "csv"),
+    ("/browse/substance", "xyz"), ("/map", "csv"), ("/map", "xyz"), ("/claims", "xyz"),
+    ("/claims", "ntriples")])
+def test_a_format_a_list_does_not_offer_is_refused_alike(live_server: LiveServer, path: str,
+                                                         fmt: str) -> None:
+    reply = request("GET", f"{live_server.url}{path}?format={fmt}")
+    assert reply.status == 400, (reply.status, reply.text[:200])
+    assert "parameter 'format': expected one of html, " in html.unescape(reply.text)
+
+
+def test_claims_come_in_the_order_of_the_curation_table(live_server: LiveServer) -> None:
+    def order(refs: list[str]) -> list[tuple[str, int]]:
+        return [(r.rstrip("0123456789"), int(r.lstrip("FR"))) for r in refs]
+
+    listed = json.loads(get(live_server, "/claims?format=json").text)["results"]
+    refs = [row["ref"] for row in listed]
+    assert refs[:3] == ["F3", "F4", "F5"] and order(refs) == sorted(order(refs))
+    source = json.loads(get(live_server, f"/api/entities/{JIM}").text)["claims_stated"]
+    stated = [claim["ref"] for claim in source]
+    assert len(stated) >= 20 and order(stated) == sorted(order(stated))
+    page = get(live_server, f"/id/{JIM}?lang=fr").text
+    shown = re.findall(r">(F\d+)<", page)
+    assert shown and order(shown) == sorted(order(shown)), shown

@@ -133,7 +133,7 @@ def test_french_stays_chosen_across_the_site(chromium: Browser,
     page.wait_for_load_state("networkidle")
     assert "Affirmations par source" in page.locator("main").inner_text()
     for path, words in (("/browse", "Par catégorie"), ("/claims", "Télécharger"),
-                        ("/map", "un observatoire ou un service y travaille"),
+                        ("/map", "des acteurs du graphe y sont actifs"),
                         ("/sparql", "Point d\u2019accès SPARQL"),
                         ("/api/docs", "Consulter, rechercher")):
         page.goto(live_server.url + path, wait_until="networkidle")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import writable_server
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -253,11 +254,7 @@ def test_the_union_of_data_files_is_a_set(seeded: LiveServer) -> None:
 @pytest.fixture(scope="module")
 def kept(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
     """A writable store of the built graphs: an update names no graph, and reads the union."""
-    folder = tmp_path_factory.mktemp("dataset-sets-built")
-    (folder / "tokens").write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(folder / "tokens"), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log")}
-    with LiveServer(folder, home=built.root, settings=settings) as live:
+    with writable_server(tmp_path_factory, built, "dataset-sets-built", TOKEN) as live:
         yield live
 
 

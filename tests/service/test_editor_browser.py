@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page
 
+from kg.namespaces import PREFIXES
 from kg.paths import Layout
 from kg.queryfiles import read_queries
 from tests.browser import artifacts_dir
@@ -228,3 +229,33 @@ def test_a_query_link_naming_a_dataset_runs_on_that_dataset(chromium: Browser,
         assert expected in " ".join(cells), (parameter, expected, cells)
         assert any(urlencode({parameter: facts}) in body for body in sent), sent
         page.close()  # its requests are not the next round's
+
+
+def test_prefix_completion_offers_the_datasets_own_prefixes_in_french(
+        chromium: Browser, live_server: LiveServer) -> None:
+    # geo: is W3C Basic Geo in this dataset (the editor's own list says GeoSPARQL), and the
+    # editor's hint is written in the page's language.
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/sparql?lang=fr", wait_until="networkidle")
+    page.locator(".CodeMirror").first.wait_for(state="visible", timeout=20_000)
+    page.evaluate("document.querySelector('.tabPanel.active .CodeMirror').CodeMirror"
+                  ".setValue('')")
+    page.locator(".tabPanel.active .CodeMirror textarea").first.focus()
+    page.keyboard.type("PREFIX geo")
+    page.keyboard.press("Control+Space")
+    hint = page.locator(".CodeMirror-hints li").first
+    hint.wait_for(state="visible", timeout=10_000)
+    assert "wgs84_pos" in hint.inner_text() and "geosparql" not in page.locator(
+        ".CodeMirror-hints").inner_text()
+    page.keyboard.press("Escape")
+    # The hint the editor shows where a completion is possible (as its own code calls it).
+    page.evaluate("document.querySelector('.tabPanel.active .CodeMirror').CodeMirror"
+                  ".showNotification('hint', 'Press CTRL - <spacebar> to autocomplete')")
+    notice = page.locator(".tabPanel.active .notificationContainer")
+    notice.wait_for(state="attached", timeout=10_000)
+    page.wait_for_function("!document.querySelector('.tabPanel.active .notificationContainer')"
+                           ".textContent.includes('spacebar')", timeout=10_000)
+    assert "Ctrl + Espace" in notice.text_content()
+    prefixes = request("GET", f"{live_server.url}/static/js/prefixes.json")
+    assert prefixes.status == 200
+    assert json.loads(prefixes.text) == {name: str(ns) for name, ns in PREFIXES.items()}

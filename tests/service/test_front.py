@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,18 +16,6 @@ SCOPE = {"type": "http", "method": "GET", "path": "/sparql", "raw_path": b"/spar
          "query_string": b"query=ASK%7B%7D", "http_version": "1.1", "scheme": "http",
          "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5555),
          "headers": [(b"host", b"x"), (b"accept", b"application/sparql-results+json")]}
-
-
-class CountingPool(ThreadPoolExecutor):
-    """A thread pool that counts the work handed to it."""
-
-    def __init__(self) -> None:
-        super().__init__(1)
-        self.jobs = 0
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:
-        self.jobs += 1
-        return super().submit(*args, **kwargs)
 
 
 def _serve_once(front: Front) -> list[dict[str, Any]]:
@@ -54,13 +41,12 @@ def test_a_kept_answer_is_written_by_the_loop_and_a_whole_body_in_one_piece() ->
 
     kept = ResponseCache(app, 1 << 20)
     front = Front(kept, kept, None, frozenset())
-    pool = front.pool = CountingPool()
     first = _serve_once(front)
     # Made afresh on a thread, in one hop: the body was whole when the application returned.
-    assert pool.jobs == 1 and threads[0] is not threading.main_thread()
+    assert front.threads.handed == 1 and threads[0] is not threading.main_thread()
     assert [m.get("more_body", False) for m in first[1:]] == [False]
     again = _serve_once(front)
-    assert pool.jobs == 1 and len(threads) == 1  # the loop wrote the kept answer itself
+    assert front.threads.handed == 1 and len(threads) == 1  # the loop wrote the kept answer
     assert again[1]["body"] == first[1]["body"] == b'{"boolean": true}'
     assert (b"dmkg-cache", b"hit") in again[0]["headers"]
 
@@ -219,5 +205,4 @@ def test_an_answers_head_goes_out_with_its_body_in_one_write() -> None:
         assert len(last) == 1 and last[0].endswith(body) and closed
     finally:
         protocol.connection_lost(None)
-        front.pool.shutdown()
         loop.close()

@@ -11,7 +11,13 @@ import pytest
 
 from tests.http import request
 from tests.live import LiveServer
-from tests.service.test_write_faults import fill, small_disk, update, writable_settings
+from tests.service.test_write_faults import (
+    fill,
+    served_from_small_disk,
+    small_disk,
+    update,
+    writable_settings,
+)
 
 pytestmark = pytest.mark.slow  # servers of their own
 
@@ -23,26 +29,21 @@ def insert(server: LiveServer, n: int) -> str:
 
 
 def test_a_write_on_a_full_store_disk_says_so_and_names_no_file(tmp_path: Path) -> None:
-    seed = tmp_path / "seed.nt"
-    seed.write_text("<urn:seed> <urn:p> \"1\" .\n", encoding="utf-8")
-    with small_disk(tmp_path / "disk", 40) as disk:
-        settings = {**writable_settings(tmp_path), "STORE_DIR": str(disk / "store")}
-        with LiveServer(tmp_path, args=(f"--data={seed}=urn:seed-graph",),
-                        settings=settings) as server:
-            fill(disk / "filler")
-            failed = []
-            for n in range(40):
-                reply = request("POST", f"{server.url}/sparql", body=insert(server, n),
-                                headers={"Content-Type": "application/sparql-update",
-                                         "Authorization": "Bearer faults-token-0123456789"})
-                if reply.status != 204:
-                    failed.append(reply)
-            (disk / "filler").unlink()
-            assert failed, "the full disk refused no write"
-            for reply in failed:
-                assert reply.status >= 500, reply.text
-                assert "the store's disk is full" in reply.text, reply.text
-                assert str(disk) not in reply.text and "/" not in reply.text, reply.text
+    with served_from_small_disk(tmp_path) as (disk, server):
+        fill(disk / "filler")
+        failed = []
+        for n in range(40):
+            reply = request("POST", f"{server.url}/sparql", body=insert(server, n),
+                            headers={"Content-Type": "application/sparql-update",
+                                     "Authorization": "Bearer faults-token-0123456789"})
+            if reply.status != 204:
+                failed.append(reply)
+        (disk / "filler").unlink()
+        assert failed, "the full disk refused no write"
+        for reply in failed:
+            assert reply.status >= 500, reply.text
+            assert "the store's disk is full" in reply.text, reply.text
+            assert str(disk) not in reply.text and "/" not in reply.text, reply.text
 
 
 def test_an_applied_write_with_a_full_audit_disk_leaves_whole_records(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -202,6 +203,40 @@ def test_a_write_without_a_token_is_refused_before_its_body_is_asked_for(
         sock.sendall(body)
         head = _head(sock)
         assert head.startswith(b"HTTP/1.1 201") or head.startswith(b"HTTP/1.1 204"), head
+
+
+def _form_head(port: int, body: bytes, authorization: bytes) -> tuple[socket.socket, bytes]:
+    """Send the head of a form POST to /sparql that waits for `100 Continue`; return the
+    socket and the first answer line."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded; charset=UTF-8\r\n"
+                 + authorization + b"Content-Length: %d\r\n\r\n" % len(body))
+    return sock, sock.recv(64)
+
+
+def test_a_form_update_with_a_wrong_token_is_refused_before_its_body_is_asked_for(
+        server: LiveServer) -> None:
+    body = b"update=" + quote_plus("INSERT DATA { GRAPH <urn:form> { <urn:a> <urn:b> 1 } }",
+                                   safe="").encode()
+    for authorization in (b"Authorization: Bearer not-the-token-0123456\r\n",
+                          b"Authorization: bearer  \r\n"):
+        sock, head = _form_head(server.port, body, authorization)
+        sock.close()
+        assert head.startswith(b"HTTP/1.1 401"), head
+    # With the token, the go-ahead comes and the update is applied.
+    sock, head = _form_head(server.port, body, b"Authorization: Bearer %s\r\n" % TOKEN.encode())
+    with sock:
+        assert head.startswith(b"HTTP/1.1 100 Continue"), head
+        sock.sendall(body)
+        assert _head(sock).startswith(b"HTTP/1.1 204")
+    # A form without a token may hold a query, which needs none: it is read and answered.
+    query = b"query=" + quote_plus("ASK { GRAPH <urn:form> { <urn:a> <urn:b> 1 } }").encode()
+    sock, head = _form_head(server.port, query, b"")
+    with sock:
+        assert head.startswith(b"HTTP/1.1 100 Continue"), head
+        sock.sendall(query)
+        assert _head(sock).startswith(b"HTTP/1.1 200")
 
 
 def test_a_backup_larger_than_other_bodies_is_restored(server: LiveServer) -> None:

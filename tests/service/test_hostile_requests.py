@@ -15,8 +15,16 @@ from urllib.parse import quote
 
 import pytest
 
-from kg.nesting import MAX_DEPTH, QUOTED_WEIGHT, json_depth, sparql_depth, xml_depth
+from kg.nesting import (
+    MAX_DEPTH,
+    QUOTED_WEIGHT,
+    json_depth,
+    sparql_depth,
+    token_bounds,
+    xml_depth,
+)
 from kg.paths import Layout
+from kg.sparql_reading import tokens
 from kg.store.base import guard
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -71,6 +79,11 @@ NESTED = {
 }
 
 
+def depth(sparql: str) -> int:
+    """The nesting depth of SPARQL text, as the guard measures it on its tokens."""
+    return token_bounds(tokens(sparql))[0]
+
+
 def quoted(levels: int) -> str:
     """A query nesting reified triple patterns levels deep."""
     return "SELECT * WHERE { " + "<< " * levels + "?s ?p ?o" + " >> ?p ?o" * levels + " }"
@@ -78,7 +91,7 @@ def quoted(levels: int) -> str:
 
 def test_reified_triples_as_deep_as_allowed_are_answered(hostile: LiveServer) -> None:
     levels = (MAX_DEPTH - 1) // QUOTED_WEIGHT
-    assert sparql_depth(quoted(levels)) <= MAX_DEPTH < sparql_depth(quoted(levels + 1))
+    assert depth(quoted(levels)) <= MAX_DEPTH < depth(quoted(levels + 1))
     reply = post(hostile, quoted(levels))
     assert reply.status == 200, reply.text
 
@@ -188,6 +201,21 @@ def test_the_depth_reading_never_finds_less_than_the_parser() -> None:
     assert sparql_depth("{ ?s ?p <<( ?s ?p <<( ?s ?p ?o )>> )>> }") == 3
     assert sparql_depth("<< '>>' \"<<\" # >> <<\n <<<urn:b> ?p ?o>>") == 2 * QUOTED_WEIGHT
     assert sparql_depth("ASK { FILTER(?a<<urn:x>) }") >= 2  # two `<` may still be code
+
+
+def test_the_depth_of_a_query_is_read_on_the_engines_tokens() -> None:
+    # What the guard measures: brackets in strings, comments and IRIs are not code there.
+    assert depth("ASK { # }\r { } }") == 2  # a carriage return ends a comment for Oxigraph
+    assert depth("ASK { FILTER(?a<?b) FILTER((?c>1)) }") == 3
+    assert depth("ASK { FILTER('''}}}''' = \")))\") }") == 2
+    # Brackets in an IRI count while it is read, as if its `<` could be "less than".
+    assert depth("SELECT * { ?s <urn:(((> <urn:[[[> }") == 4
+    assert depth("SELECT * { ?s ?p <urn:a_(b)>, <urn:c_(d)>, <urn:e_(f)> }") == 2
+    assert depth("ASK { FILTER(?a<<urn:x>) }") == 2  # "less than", then an IRI
+    assert depth("SELECT * { << ?s ?p ?o >> ?p ?o }") == 1 + QUOTED_WEIGHT
+    assert depth("SELECT * { ?s ?p <<( ?s ?p <<( ?s ?p ?o )>> )>> }") == 3
+    # Closers with nothing open hide no nesting that follows them.
+    assert depth("ASK { } } } } { { { } } }") == 3
 
 
 def test_the_result_cap_holds_however_the_query_is_written(hostile: LiveServer) -> None:

@@ -152,9 +152,13 @@ def test_ready_says_503_when_the_sparql_server_stops_answering(tmp_path: Path,
         store.__exit__(None, None, None)
         reply = request("GET", f"{service.url}/ready")
         assert request("GET", f"{service.url}/health").status == 200
+    # An error as every other of its family: code, status and a message naming the check.
     body = json.loads(reply.body)
-    assert reply.status == 503 and body["status"] == "not ready"
+    assert reply.status == 503 and body["code"] == 503
+    assert body["status"] == "Service Unavailable" and body["message"].startswith("store ")
     assert body["checks"]["store"].startswith("not ready")
+    assert reply.headers["cache-control"] == "no-store"
+    assert reply.headers["x-content-type-options"] == "nosniff"
 
 
 def test_the_readme_names_settings_as_the_environment_reads_them() -> None:

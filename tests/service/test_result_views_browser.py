@@ -69,6 +69,25 @@ def test_answers_show_as_a_chart_and_as_a_map(chromium: Browser,
     assert hosts == {"127.0.0.1"}, hosts
 
 
+TITLED = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?source ?title (COUNT(?claim) AS ?claims) WHERE {
+  ?claim dmo:statedIn ?source . ?source dcterms:title ?title }
+GROUP BY ?source ?title ORDER BY DESC(?claims)"""
+
+
+def test_chart_bars_are_named_by_a_text_column_when_there_is_one(
+        chromium: Browser, live_server: LiveServer) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    run(page, live_server.url, TITLED, "chart")
+    bars = page.locator(".dmkg-chart:visible svg g.mark-rect path")
+    bars.first.wait_for(timeout=20_000)
+    first = page.locator(".yasr:visible table.dmkg-view-table tr").nth(1)
+    name = first.locator("td").first.text_content() or ""
+    assert " " in name and "/" not in name  # a title, not the end of the source's IRI
+    assert name in (bars.first.get_attribute("aria-label") or "")
+
+
 CITY_COORDINATES = """PREFIX dmo: <https://w3id.org/dmkg/ontology#>
 PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -117,6 +136,12 @@ def test_the_api_docs_buttons_speak_french(chromium: Browser, live_server: LiveS
     assert "Paramètres" in shown and "Réponses" in shown
     assert not {"Try it out", "Execute", "Parameters", "Responses"} & set(shown.split("\n"))
     assert "«\u00a0Essayer\u00a0»" in page.locator("#api-intro").inner_text()
+    # The document's own texts too: its title, summaries and parameter descriptions.
+    assert "Consulter une entité par sa sorte et son identifiant." in shown
+    assert "langue des libellés, à défaut l\u2019autre" in shown
+    assert "Look up an entity" not in page.locator("#swagger-ui").inner_text()
+    page.locator("#swagger-ui .info").first.wait_for(timeout=10_000)
+    assert "API REST de DMKG" in page.locator("#swagger-ui .info").first.inner_text()
     context.close()
 
 

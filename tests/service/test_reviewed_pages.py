@@ -338,7 +338,7 @@ def test_every_place_drawn_on_the_map_has_its_role(live_server: LiveServer) -> N
         assert drawn[city]["by"]["actor"] == ["actor/trend-sintes"]
     page = get(live_server, "/map").text
     table = page.split('<tr data-place="place/metz">')[1].split("</tr>")[0]
-    assert "un observatoire ou un service y travaille\u202f: " in table
+    assert "des acteurs du graphe y sont actifs\u202f: " in table
     assert "Dispositifs TREND et SINTES de l\u2019OFDT</a>" in table
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     role_cells = [row.split("<td>")[3] for row in body.split("<tr ")[1:]]
@@ -366,3 +366,19 @@ def test_the_class_tree_counts_add_up_as_shown(live_server: LiveServer) -> None:
         'href="/browse/class/Actor?lang=fr"')[0]
     assert "sans sous-classe\u202f: 1" in substance
     assert "les sous-classes en comptent 6 de plus" in substance
+
+
+def test_other_names_come_in_the_page_language_first_once_each_and_marked(
+        live_server: LiveServer) -> None:
+    page = request("GET", f"{live_server.url}/id/substance/cocaine?lang=fr",
+                   headers={"Accept": "text/html"}).text
+    found = re.search(r"<p>Autres noms.*?</p>", page, re.S)
+    assert found, page[:500]
+    names = re.findall(r'<span class="pill" lang="(\w+)">([^<]+?)(?: <small>\((\w+)\)</small>)?'
+                       r"</span>", found.group(0))
+    values = [value for _, value, _ in names]
+    assert len(values) == len(set(values)) and "coke" in values  # coke: en and fr, once
+    languages = [lang for lang, _, _ in names]
+    assert languages == sorted(languages, key=lambda lang: lang != "fr")
+    assert all(marker == ("" if lang == "fr" else lang) for lang, _, marker in names)
+    assert "cocaine hydrochloride" in values and "cocaïne" not in values  # its label

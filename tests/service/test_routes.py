@@ -4,11 +4,13 @@ application's whole URL map and over every error status each family can give, ov
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,8 +19,18 @@ from flask import Flask
 
 from kg.paths import Layout
 from service.app import create_app
+from service.errors import error_format
+from service.front import BODY_SECONDS
 from service.i18n import LANG_COOKIE
-from service.routes import FAMILIES, ErrorFormat, Family, family, family_of, requested_format
+from service.routes import (
+    FAMILIES,
+    UNROUTED,
+    ErrorFormat,
+    Family,
+    family,
+    family_of,
+    requested_format,
+)
 from tests.http import Reply, request
 from tests.live import LiveServer
 from tests.service.test_writes import TOKEN, writable_settings
@@ -35,9 +47,13 @@ GOOD = {"Authorization": f"Bearer {TOKEN}"}
 IMAGE = {"Accept": "image/png"}
 TOO_BIG = 20 * 1024 * 1024
 GSP = "/rdf-graphs/service?graph=urn:x:g"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+BROWSER = {"Accept": BROWSER_ACCEPT}
 
 # Each error status a family can give, and a request that gets it from the plain service:
-# (status, method, path, body, headers).
+# (status, method, path, body, headers). Every family of the table has some (a test fails
+# otherwise); those the HTTP front gives every family are sent to each in
+# test_the_front_refuses_in_every_familys_format.
 Case = tuple[int, str, str, str | int | None, dict[str, str]]
 ERRORS: dict[str, list[Case]] = {
     "pages": [(400, "GET", "/browse/substance?page=x", None, {}),
@@ -56,7 +72,12 @@ ERRORS: dict[str, list[Case]] = {
     "static": [(404, "GET", "/static/no-such-file.js", None, {}),
                (405, "POST", "/favicon.ico", "", {})],
     "endpoint": [(400, "GET", "/sparql?query=ASK%20%7B", None, {}),
+                 # A person using the editor's form without scripts gets a page.
+                 (400, "POST", "/sparql", "query=ASK%20%7B", BROWSER | {
+                     "Content-Type": "application/x-www-form-urlencoded"}),
+                 (404, "GET", "/sparql/no-such-thing", None, {}),
                  (405, "DELETE", "/sparql", None, {}),
+                 (405, "GET", "/sparql?update=CLEAR%20ALL", None, {}),
                  (406, "GET", "/sparql?query=ASK%7B%7D", None, IMAGE),
                  (413, "POST", "/sparql", TOO_BIG, {}),
                  (415, "POST", "/sparql", "ASK {}", {"Content-Type": "text/plain"})],
@@ -70,10 +91,15 @@ ERRORS: dict[str, list[Case]] = {
                     (406, "GET", "/id/substance/ketamine", None, IMAGE)],
     "dataset": [(400, "GET", "/ontology?format=nonsense", None, {}),
                 (404, "GET", "/dumps/no-such-dump.nq", None, {}),
+                # A person mistyping the address of one of its pages gets a page.
+                (404, "GET", "/dataset/nope", None, BROWSER),
+                (404, "GET", "/graph/nope", None, BROWSER),
+                (404, "GET", "/ontology/nope", None, BROWSER),
                 (405, "POST", "/dataset", "", {}),
                 (406, "GET", "/ontology", None, IMAGE)],
     "api": [(400, "GET", "/api/sources?page=x", None, {}),
             (404, "GET", "/api/queries/no-such-query", None, {}),
+            (404, "GET", "/api/docs/nope", None, BROWSER),
             (405, "POST", "/api/types", "", {}),
             (414, "GET", f"/api/types?lang={'x' * 9000}", None, {})],
     "api-lookups": [(400, "GET", "/api/entities/substance/ketamine?lang=xx", None, {}),
@@ -86,9 +112,15 @@ ERRORS: dict[str, list[Case]] = {
                        (404, "GET", "/reconcile/no-such-thing", None, {}),
                        (405, "DELETE", "/reconcile", None, {}),
                        (413, "POST", "/reconcile", TOO_BIG, {})],
-    "operator": [(405, "POST", "/health", "", {})],
+    "operator": [(404, "GET", "/ready/no-such-thing", None, {}),
+                 (405, "POST", "/health", "", {})],
     "admin": [(403, "GET", "/admin/backup", None, {}),
+              (404, "GET", "/admin/backup/no-such-thing", None, {}),
               (405, "DELETE", "/admin/backup", None, {})],
+    # Refused before its body is read (writes are not enabled).
+    "restore": [(403, "POST", "/admin/restore", "x", {}),
+                (404, "GET", "/admin/restore/no-such-thing", None, {}),
+                (405, "GET", "/admin/restore", None, {})],
 }
 # Those that need writes enabled (401 and 415 of the write routes).
 WRITE_ERRORS: dict[str, list[Case]] = {
@@ -97,8 +129,11 @@ WRITE_ERRORS: dict[str, list[Case]] = {
     "graph-store": [(401, "PUT", GSP, "", BEARER),
                     (415, "PUT", GSP, "x", {"Content-Type": "text/x-nonsense", **GOOD}),
                     (413, "PUT", GSP, TOO_BIG, {"Content-Type": "text/turtle", **GOOD})],
-    "admin": [(401, "GET", "/admin/backup", None, BEARER),
-              (415, "POST", "/admin/restore", "x", {"Content-Type": "text/plain", **GOOD})],
+    "admin": [(401, "GET", "/admin/backup", None, BEARER)],
+    "restore": [(401, "POST", "/admin/restore", "x", BEARER),
+                (415, "POST", "/admin/restore", "x", {"Content-Type": "text/plain", **GOOD}),
+                (413, "POST", "/admin/restore", 2 << 30, {"Content-Type": "application/zip",
+                                                          **GOOD})],
 }
 
 
@@ -167,8 +202,10 @@ def family_asked(path: str) -> Family:
     return family(bare, requested_format(query))
 
 
-def check(reply: Reply, path: str, method: str = "GET", credentials: bool = False) -> None:
-    """Assert that an answer follows the rules of its path's family."""
+def check(reply: Reply, path: str, method: str = "GET", credentials: bool = False,
+          accept: str = "") -> None:
+    """Assert that an answer to a request accepting accept follows the rules of its path's
+    family."""
     chosen = family_asked(path)
     where = (method, path, reply.status, chosen.name, reply.headers)
     assert reply.headers.get("x-content-type-options") == "nosniff", where
@@ -183,12 +220,17 @@ def check(reply: Reply, path: str, method: str = "GET", credentials: bool = Fals
         assert "dmkg-cache" not in reply.headers, where
     if reply.status < 400:
         return
-    assert reply.media_type == MEDIA[chosen.errors], where
+    shape = error_format(chosen, accept)
+    assert reply.media_type == MEDIA[shape], where
     assert b"Traceback" not in reply.body, where
-    if chosen.errors is ErrorFormat.JSON:
+    if chosen.browser_errors is not None:
+        assert "accept" in varied_on(reply), where  # a page for browsers, else the format
+    if reply.status == 405:
+        assert reply.headers.get("allow"), where  # what is allowed instead (RFC 9110)
+    if shape is ErrorFormat.JSON:
         error = json.loads(reply.body)
         assert error["code"] == reply.status and error["message"] and error["status"], where
-    elif chosen.errors is ErrorFormat.HTML:
+    elif shape is ErrorFormat.HTML:
         assert f"<title>{reply.status} ".encode() in reply.body, where
     else:
         assert reply.body.strip() and b"<html" not in reply.body, where
@@ -197,22 +239,46 @@ def check(reply: Reply, path: str, method: str = "GET", credentials: bool = Fals
 def test_every_route_follows_its_family_on_success_and_error(
         app: Flask, live_server: LiveServer) -> None:
     seen: dict[str, set[int]] = {}
+    served_pages: set[str] = set()
+    met: set[tuple[str, int]] = set()  # (family, error status) the walk met
     for path, method in _paths(app):
         body = "" if method in {"POST", "PUT"} else None
         query = ARGUMENTS.get(path, "") if method == "GET" else ""
         reply = request(method, live_server.url + path + query, body)
         check(reply, path, method)
         seen.setdefault(family_of(path).name, set()).add(reply.status)
-        # Errors on the same route: an unknown path below it, and a method it refuses.
+        # Errors on the same route: an unknown path below it, a method it refuses, a media
+        # type it cannot give.
         below = path.rstrip("/") + "/no-such-thing"
-        check(request("GET", live_server.url + below), below)
-        check(request("PATCH", live_server.url + path), path, "PATCH")
+        for where, error in ((below, request("GET", live_server.url + below)),
+                             (path, request("PATCH", live_server.url + path)),
+                             (path + query, request("GET", live_server.url + path + query,
+                                                    headers=IMAGE) if method == "GET" else None)):
+            if error is not None:
+                check(error, where, "PATCH" if error.status == 405 else "GET")
+                if error.status >= 400:
+                    met.add((family_asked(where).name, error.status))
+        if method == "GET" and request("GET", live_server.url + path + query,
+                                       headers=BROWSER).media_type == "text/html":
+            # A family that serves pages answers a person's mistyped address with one.
+            missing = request("GET", live_server.url + below, headers=BROWSER)
+            check(missing, below, accept=BROWSER_ACCEPT)
+            if family(below) is family(path):
+                assert missing.status == 404 and missing.media_type == "text/html", below
+                served_pages.add(family(path).name)
         if method == "GET" and family_of(path, "json").formats:
             download = request("GET", f"{live_server.url}{path}?format=json")
             check(download, f"{path}?format=json")
             seen.setdefault(family_of(path, "json").name, set()).add(download.status)
     for chosen in FAMILIES:
-        assert any(s < 300 for s in seen[chosen.name]) or chosen.name == "admin", chosen
+        # Without writes enabled, a family of writes only (admin) has no success to give.
+        assert any(s < 300 for s in seen[chosen.name]) or chosen.needs_token("GET"), chosen
+    # The walk did see the pages of each family that has some.
+    assert {"pages", "endpoint", "linked-data", "dataset", "api"} <= served_pages, served_pages
+    # Each error status the walk met in a family is one of its error cases.
+    cases = {(name, case[0]) for table in (ERRORS, WRITE_ERRORS)
+             for name, listed in table.items() for case in listed}
+    assert met <= cases, sorted(met - cases)
 
 
 def test_every_answer_written_in_the_cookies_language_varies_on_the_cookie(
@@ -239,14 +305,21 @@ def test_every_answer_written_in_the_cookies_language_varies_on_the_cookie(
             "/id/substance/ketamine"} <= differ, differ
 
 
-@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_the_error_cases_name_only_families_of_the_table() -> None:
+    names = {chosen.name for chosen in FAMILIES}
+    assert set(ERRORS) <= names and set(WRITE_ERRORS) <= names
+
+
+@pytest.mark.parametrize("name", [chosen.name for chosen in FAMILIES])
 def test_each_error_status_of_a_family_follows_its_rules(live_server: LiveServer,
                                                          name: str) -> None:
+    # Every family of the table: a family added without error cases fails here.
+    assert ERRORS.get(name), f"no error cases for the {name} family"
     for status, method, path, body, headers in ERRORS[name]:
         reply = _send(live_server, method, path, body, headers)
         assert reply.status == status, (method, path, reply.status, reply.body[:200])
         assert family_asked(path).name == name, path
-        check(reply, path, method)
+        check(reply, path, method, accept=headers.get("Accept", ""))
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +334,7 @@ def test_the_write_errors_follow_their_family(writable: LiveServer, name: str) -
     for status, method, path, body, headers in WRITE_ERRORS[name]:
         reply = _send(writable, method, path, body, headers)
         assert reply.status == status, (method, path, reply.status, reply.body[:200])
+        assert family_asked(path).name == name, path
         check(reply, path, method, credentials=True)
         if status == 401:
             assert reply.headers["www-authenticate"].startswith("Bearer")
@@ -369,8 +443,6 @@ def test_pages_run_their_own_scripts_only(live_server: LiveServer, path: str) ->
     assert not re.search(r"<[^>]+\son[a-z]+=", reply.text)  # no inline event handlers
 
 
-BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
 
 def test_a_browser_gets_linked_data_errors_as_a_page_in_its_language(
         live_server: LiveServer) -> None:
@@ -426,3 +498,129 @@ def test_views_raise_their_errors_and_never_abort() -> None:
     aborting = [p.name for p in sorted(root.glob("*.py"))
                 if re.search(r"\babort\(", p.read_text(encoding="utf-8"))]
     assert aborting == []
+
+
+def _raw(port: int, head: str, body: bytes = b"", timeout: float = 60) -> Reply:
+    """Send bytes as they are (a request the HTTP front refuses) and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head.encode("latin-1") + body)
+        raw = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                raw += chunk
+    top, _, content = raw.partition(b"\r\n\r\n")
+    first, *rest = top.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in rest)
+    return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, content)
+
+
+# The request buffer of the front's server: a body announced larger is refused (503).
+BUFFER_MB = 1
+
+
+@pytest.fixture(scope="module")
+def front_server(tmp_path_factory: pytest.TempPathFactory,
+                 built: Layout) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("front-routes")
+    with LiveServer(folder, home=built.root,
+                    settings={"REQUEST_BUFFER_MB": str(BUFFER_MB)}) as server:
+        yield server
+
+
+def _refusals(target: str) -> list[tuple[int, str]]:
+    """Requests to target the HTTP front refuses before the application sees them, each with
+    the status it gets: (status, request head)."""
+    host = "Host: 127.0.0.1\r\nConnection: close\r\n"
+    longer = target + ("&" if "?" in target else "?") + "x=" + "y" * 9000
+    fields = "".join(f"X-Field-{n}: 1\r\n" for n in range(101))
+    return [
+        # Two lengths: the parser refuses it (uvicorn's own answer before).
+        (400, f"POST {target} HTTP/1.1\r\n{host}Content-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+        (414, f"GET {longer} HTTP/1.1\r\n{host}\r\n"),
+        (431, f"GET {target} HTTP/1.1\r\n{host}{fields}\r\n"),
+        (501, f"POST {target} HTTP/1.1\r\n{host}Transfer-Encoding: gzip, chunked\r\n\r\n"),
+        # More than the worker reads at once: told to come back (PUT: not a backup, which
+        # is refused before its body when writes are not enabled).
+        (503, f"PUT {target} HTTP/1.1\r\n{host}Content-Length: {(BUFFER_MB << 20) + 1}\r\n"
+              "\r\n"),
+    ]
+
+
+@pytest.mark.parametrize("chosen", FAMILIES, ids=lambda f: f.name)
+def test_the_front_refuses_in_every_familys_format(front_server: LiveServer,
+                                                   chosen: Family) -> None:
+    """Each status the HTTP front gives any request, over real HTTP to a path of each family:
+    in the family's format, with its CORS and nosniff."""
+    target = _one_path_of(chosen)
+    for status, head in _refusals(target):
+        reply = _raw(front_server.port, head)
+        assert reply.status == status, (target, head[:60], reply.status, reply.body[:200])
+        check(reply, target, head.split()[0])
+        if status == 503:
+            assert int(reply.headers["retry-after"]) >= 1
+
+
+def test_a_request_line_that_names_no_path_gets_the_page_of_an_unknown_address(
+        live_server: LiveServer) -> None:
+    # Not HTTP at all: no path, so no family but the one of addresses no family names.
+    reply = _raw(live_server.port, "GARBAGE\r\n\r\n")
+    assert reply.status == 400 and family("") is UNROUTED
+    check(reply, "/no-such-page")
+    assert b"<title>400 " in reply.body
+
+
+@pytest.mark.slow  # waits for the front's time limit on a body (BODY_SECONDS, 30 s)
+def test_a_body_too_slow_is_refused_in_every_familys_format(front_server: LiveServer) -> None:
+    def slow(chosen: Family) -> tuple[Family, Reply]:
+        target = _one_path_of(chosen)
+        # Ten bytes announced, one sent: the front stops waiting for the rest (PUT: not a
+        # backup, refused before its body when writes are not enabled).
+        return chosen, _raw(front_server.port, f"PUT {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                               "Content-Length: 10\r\n\r\n", b"q",
+                            timeout=BODY_SECONDS + 30)
+
+    with ThreadPoolExecutor(len(FAMILIES)) as pool:
+        for chosen, reply in pool.map(slow, FAMILIES):
+            assert reply.status == 408, (chosen.name, reply.status, reply.body[:200])
+            check(reply, _one_path_of(chosen), "PUT")
+
+
+@pytest.mark.parametrize("chosen", [f for f in FAMILIES if f.writes], ids=lambda f: f.name)
+def test_each_write_of_the_table_is_refused_before_its_body_without_a_token(
+        writable: LiveServer, chosen: Family) -> None:
+    # The HTTP front reads the table's writes: a client waiting for `100 Continue` gets its
+    # 401 instead, and never sends the body.
+    path = GSP if chosen.name == "graph-store" else chosen.prefixes[0]
+    for method in [m for m in chosen.writes if m != "*"] or ["POST"]:
+        reply = _raw(writable.port, f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Connection: close\r\nExpect: 100-continue\r\n"
+                                    "Content-Length: 5000000\r\n\r\n", timeout=10)
+        assert reply.status == 401, (chosen.name, method, reply.status, reply.body[:200])
+        check(reply, path, method)
+
+
+# A path of each family that reads the store when asked, for the 503 of a store that stopped
+# answering (the families whose answers need none are not in it).
+READS_THE_STORE = {"pages": "/", "page-data": "/claims?format=json",
+                   "endpoint": "/sparql?query=ASK%7B%7D", "linked-data": "/id/substance/ketamine",
+                   "api-lookups": "/api/entities/substance/ketamine", "operator": "/ready"}
+
+
+@pytest.mark.slow  # two servers: the second one's store is the first one's endpoint
+def test_a_store_that_stopped_answering_gives_a_503_in_each_familys_format(
+        tmp_path: Path, built: Layout) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "service").mkdir()
+    store = LiveServer(tmp_path / "store", home=built.root, args=("--store", "memory"))
+    with store, LiveServer(tmp_path / "service", home=built.root,
+                           args=("--store", f"sparql+{store.url}/sparql")) as service:
+        store.__exit__(None, None, None)
+        for name, path in READS_THE_STORE.items():
+            for accept in ("", BROWSER_ACCEPT):
+                if name == "endpoint" and accept:
+                    continue  # a browser gets the query editor, which runs the query itself
+                reply = request("GET", service.url + path, headers={"Accept": accept})
+                assert reply.status == 503, (name, accept, reply.status, reply.body[:200])
+                assert family_asked(path).name == name, path
+                check(reply, path, accept=accept)
+                assert b"cannot be reached" in reply.body, (name, reply.body[:300])

@@ -100,6 +100,24 @@ def test_rest_search_and_suggestions_write_names_in_the_language_asked(
     assert kinds["regulation"] == "réglementation" and kinds["claim"] == "affirmation"
 
 
+def test_an_excerpt_in_another_language_than_the_page_s_is_marked(
+        live_server: LiveServer) -> None:
+    # A claim's English summary says "deplores", its French one "déplore".
+    for typed, lang, other in (("deplores", "en", "fr"), ("déplore", "fr", "en")):
+        found = request("GET", f"{live_server.url}/search?"
+                               f"{urlencode({'q': typed, 'lang': other})}").body.decode()
+        assert f'<blockquote class="snippet" lang="{lang}">' in found, typed
+        assert f"<b>{typed}</b>" in found.split(f'class="snippet" lang="{lang}">')[1]
+        same = request("GET", f"{live_server.url}/search?"
+                              f"{urlencode({'q': typed, 'lang': lang})}").body.decode()
+        assert '<blockquote class="snippet">' in same and 'class="snippet" lang' not in same
+        # The API gives the excerpt's language beside it, whatever the language asked.
+        body = get_json(live_server, "/api/search", q=typed, lang=other)
+        hit = next(h for h in body["results"] if h["snippet"])
+        assert (hit["id"], hit["snippet_lang"]) == ("claim/chassaing-2017-ketamine-registers",
+                                                    lang)
+
+
 def test_search_page_offers_did_you_mean_snippets_and_kinds(live_server: LiveServer) -> None:
     page = request("GET", f"{live_server.url}/search?q=kokain&lang=fr").body.decode()
     assert "Vouliez-vous dire" in page and 'href="/search?q=coca%C3%AFne&lang=fr"' in page

@@ -75,11 +75,28 @@ def test_no_module_of_the_service_or_the_stores_reads_the_environment() -> None:
     assert not re.search(r"os\.environ|getenv", _sources())
 
 
-def test_the_iri_base_names_the_dataset_the_service_describes(built: Layout) -> None:
+def test_the_iri_base_is_the_base_of_updates_only(built: Layout, tmp_path: Path) -> None:
+    # The dataset's IRIs are the build's: a different IRI_BASE renames nothing the service
+    # describes, and relative IRIs of updates resolve against it, whatever Host is named.
     from service.app import create_app
 
-    app = create_app(load_settings({"HOME": str(built.root), "STORE": "memory",
-                                     "IRI_BASE": "https://example.org/kg/"}))
-    home = app.test_client().get("/", headers={"Accept": "text/html"})
-    assert home.status_code == 200
-    assert '"@id": "https://example.org/kg/dataset"' in home.get_data(as_text=True)
+    (tmp_path / "tokens").write_text("tester settings-token-0123456789\n", encoding="utf-8")
+    app = create_app(load_settings({"HOME": str(built.root), "IRI_BASE": "https://example.org/kg/",
+                                    "STORE_DIR": str(tmp_path / "store"),
+                                    "WRITE_TOKENS": str(tmp_path / "tokens"),
+                                    "AUDIT_LOG": str(tmp_path / "audit.log")}))
+    client = app.test_client()
+    home = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '"@id": "https://w3id.org/dmkg/dataset"' in home and "example.org" not in home
+    void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert void.status_code == 200 and b"example.org" not in void.data
+    written = client.post("/sparql", data="INSERT DATA { GRAPH <mine> { <a> <b> <c> } }",
+                          headers={"Content-Type": "application/sparql-update",
+                                   "Host": "attacker.example",
+                                   "Authorization": "Bearer settings-token-0123456789"})
+    assert written.status_code == 204, written.get_data(as_text=True)
+    found = client.get("/sparql", query_string={
+        "query": "ASK { GRAPH <https://example.org/kg/mine> { <https://example.org/kg/a> "
+                 "<https://example.org/kg/b> <https://example.org/kg/c> } }"},
+        headers={"Accept": "application/sparql-results+json"})
+    assert found.get_json()["boolean"] is True

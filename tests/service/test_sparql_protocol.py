@@ -314,3 +314,26 @@ def test_a_query_is_lexed_once_per_request(in_process: Flask, how: str) -> None:
                             headers={**accept, "Content-Type": "application/sparql-query"})
     assert reply.status_code == 200, reply.get_data(as_text=True)
     assert lexed() - before == 1
+
+
+# IRIs as DBpedia writes them, parentheses in their names: brackets the engine reads inside an
+# IRI token, not nesting. A reading of the raw text beside the guard's counted each one.
+BRACKETED_IRIS = " ".join(f"<http://dbpedia.org/resource/A_({n})>" for n in range(150))
+
+
+@pytest.mark.parametrize("text, status, said", [
+    (f"SELECT ?s WHERE {{ VALUES ?s {{ {BRACKETED_IRIS} }} }}", 200, "dbpedia.org"),
+    ("SELECT * WHERE " + "{" * 150 + " ?s ?p ?o " + "}" * 150, 400, "deeper than 100 levels"),
+    ("ASK { FILTER(" + "+".join(["1"] * 1100) + " > 0) }", 400, "more than the 1000"),
+])
+def test_the_nesting_bounds_read_the_one_lexing_of_a_get(in_process: Flask, text: str,
+                                                         status: int, said: str) -> None:
+    # The depth and breadth of a query are measured on the tokens the guard reads it as:
+    # answered or refused, its text is lexed once, and only brackets that are code count.
+    client = in_process.test_client()
+    before = lexed()
+    reply = client.get("/sparql", query_string={"query": text},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert reply.status_code == status, reply.get_data(as_text=True)[:300]
+    assert said in reply.get_data(as_text=True)
+    assert lexed() - before == 1

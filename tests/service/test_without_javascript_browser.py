@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Browser, Page
 
+from service.i18n import API_FRENCH, api_text_key
 from tests.http import request
 from tests.live import LiveServer
 
@@ -92,3 +93,17 @@ def test_the_api_docs_page_lists_the_operations_in_french(live_server: LiveServe
     assert "Opérations" in listed and 'href="/api/openapi.json"' in listed
     for path in spec["paths"]:
         assert f"{html.escape(path)}</code>" in listed, path
+    assert '<span lang="fr">Consulter une entité par son IRI.</span>' in listed
+    assert 'lang="en"' not in listed
+
+
+def test_every_text_of_the_api_document_is_written_in_french_too(spec: dict[str, Any]) -> None:
+    texts = [spec["info"]["title"], spec["info"]["description"]]
+    for item in spec["paths"].values():
+        for key, value in item.items():
+            operations = [] if key == "parameters" else [value]
+            parameters = value if key == "parameters" else value.get("parameters", [])
+            texts += [o[k] for o in operations for k in ("summary", "description") if k in o]
+            texts += [p["description"] for p in parameters if "description" in p]
+    missing = [t for t in texts if api_text_key(t) not in API_FRENCH]
+    assert missing == []

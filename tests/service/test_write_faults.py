@@ -110,30 +110,37 @@ def fill(path: Path) -> None:
             filler.flush()
 
 
-def test_writes_recover_once_the_full_disk_has_room_again(tmp_path: Path) -> None:
-    seed = tmp_path / "seed.nt"
+@contextmanager
+def served_from_small_disk(folder: Path) -> Iterator[tuple[Path, LiveServer]]:
+    """A writable service of one seeded triple whose store lives on a 40 MB disk of its own."""
+    seed = folder / "seed.nt"
     seed.write_text("<urn:seed> <urn:p> \"1\" .\n", encoding="utf-8")
-    with small_disk(tmp_path / "disk", 40) as disk:
-        settings = {**writable_settings(tmp_path), "STORE_DIR": str(disk / "store")}
-        with LiveServer(tmp_path, args=(f"--data={seed}=urn:seed-graph",),
+    with small_disk(folder / "disk", 40) as disk:
+        settings = {**writable_settings(folder), "STORE_DIR": str(disk / "store")}
+        with LiveServer(folder, args=(f"--data={seed}=urn:seed-graph",),
                         settings=settings) as server:
-            pad = "x" * 4000
+            yield disk, server
 
-            def write(n: int) -> int:
-                return update(server, f'INSERT DATA {{ GRAPH <urn:g> {{ <urn:a> <urn:b> '
-                                      f'"{n} {pad}" }} }}')
 
-            acknowledged = [n for n in range(5) if write(n) == 204]
-            assert acknowledged == list(range(5))
-            fill(disk / "filler")
-            failed = [n for n in range(5, 40) if write(n) != 204]
-            assert failed, "the full disk refused no write"
-            acknowledged += [n for n in range(5, 40) if n not in failed]
-            (disk / "filler").unlink()
-            # Room again: writes succeed without a restart.
-            assert [write(n) for n in range(100, 103)] == [204, 204, 204]
-            acknowledged += [100, 101, 102]
-            reply = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:g",
-                            headers={"Accept": "application/n-triples"})
-            found = sorted(int(line.split(b'"')[1].split()[0]) for line in reply.body.splitlines())
-            assert found == sorted(acknowledged)
+def test_writes_recover_once_the_full_disk_has_room_again(tmp_path: Path) -> None:
+    with served_from_small_disk(tmp_path) as (disk, server):
+        pad = "x" * 4000
+
+        def write(n: int) -> int:
+            return update(server, f'INSERT DATA {{ GRAPH <urn:g> {{ <urn:a> <urn:b> '
+                                  f'"{n} {pad}" }} }}')
+
+        acknowledged = [n for n in range(5) if write(n) == 204]
+        assert acknowledged == list(range(5))
+        fill(disk / "filler")
+        failed = [n for n in range(5, 40) if write(n) != 204]
+        assert failed, "the full disk refused no write"
+        acknowledged += [n for n in range(5, 40) if n not in failed]
+        (disk / "filler").unlink()
+        # Room again: writes succeed without a restart.
+        assert [write(n) for n in range(100, 103)] == [204, 204, 204]
+        acknowledged += [100, 101, 102]
+        reply = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:g",
+                        headers={"Accept": "application/n-triples"})
+        found = sorted(int(line.split(b'"')[1].split()[0]) for line in reply.body.splitlines())
+        assert found == sorted(acknowledged)

@@ -2,7 +2,8 @@
 // Its data comes from the page (JSON blocks), so that the page runs no inline script.
   (function () {
     var examples = JSON.parse(document.getElementById("examples").textContent);
-    var endpoint = new URL(JSON.parse(document.getElementById("editor-words").textContent).endpoint, window.location.href).href;
+    var words = JSON.parse(document.getElementById("editor-words").textContent);
+    var endpoint = new URL(words.endpoint, window.location.href).href;
     var page = window.location.origin + window.location.pathname;
 
     function shareLink(yasqe) {
@@ -31,9 +32,10 @@
       autoAddOnInit: false,
       populateFromUrl: false,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
-      // Offline: complete prefixes from the built-in list and variables from the query only.
+      // Offline: complete the prefixes of this dataset (js/prefixes.json: geo: is W3C Basic
+      // Geo here, not GeoSPARQL as in the editor's own list) and variables from the query.
       yasqe: { autocompleters: ["prefixes", "variables"], createShareableLink: shareLink,
-               consumeShareLink: null },
+               consumeShareLink: null, prefixCcApi: words.prefixes },
       // Answers as a table, a chart or a map (js/result-views.js, drawn by Vega-Lite), or the
       // raw response.
       yasr: { pluginOrder: ["table", "chart", "map", "response"] }
@@ -80,7 +82,7 @@
 
     var shared = sharedQuery();
     if (shared) {
-      open(JSON.parse(document.getElementById("editor-words").textContent).handed, shared, true, dataset);
+      open(words.handed, shared, true, dataset);
       // Consumed: a reload now shows the tabs as left, edits included.
       history.replaceState(null, "", page);
     } else if (yasgui.persistentConfig.getTabs().length === 0 && examples.length) {
@@ -123,7 +125,7 @@
     window.addEventListener("hashchange", function () {
       var query = hashQuery();
       if (!query) { return; }
-      open(JSON.parse(document.getElementById("editor-words").textContent).handed, query, true);
+      open(words.handed, query, true);
       history.replaceState(null, "", page);
     });
 

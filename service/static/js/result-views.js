@@ -60,7 +60,11 @@
     var number = vars.find(function (v) {
       return rows.every(function (r) { return r[v] && r[v].datatype && NUMERIC.test(r[v].datatype); });
     });
-    var label = vars.find(function (v) { return v !== number; });
+    // Bars are named by a column of text (a label) when there is one, else by the first other.
+    var others = vars.filter(function (v) { return v !== number; });
+    var label = others.find(function (v) {
+      return rows.every(function (r) { return r[v] && r[v].type === "literal"; });
+    }) || others[0];
     return number && label ? { number: number, label: label, rows: rows } : null;
   };
   ChartView.prototype.canHandleResults = function () { return this.columns() !== null; };

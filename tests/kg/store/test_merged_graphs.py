@@ -21,7 +21,7 @@ GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 def number(backend: OxigraphBackend, text: str, dataset: DatasetSpec | None = None) -> int:
-    return int(backend.select(text, dataset=dataset)[0]["n"])
+    return int(str(backend.select(text, dataset=dataset)[0]["n"]))
 
 
 def line(value: int, graph: str | None = None) -> str:
