@@ -37,14 +37,12 @@ PHASES = ("read_s", "write_s", "total_s", "read_cpu_s", "write_cpu_s", "cpu_s")
 CHILD = r"""
 import hashlib, json, resource, sys, tempfile, time
 from pathlib import Path
-from service.config import load_config
-from kg.store.factory import open_backend
+from kg.store.factory import StoreSettings, open_backend
 from kg.search import build
 from kg.catalogue import Catalogue
 
 home, folder = Path(sys.argv[1]), Path(sys.argv[2])
-settings = load_config({"HOME": str(home), "STORE_DIR": str(home / "store"), "STORE": "oxigraph"})
-backend = open_backend(settings)
+backend = open_backend(StoreSettings("oxigraph", home, home / "store"))
 
 def cpu():
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -93,10 +91,8 @@ print(json.dumps({
 
 def _load(home: Path) -> None:
     """Load the store of a scale (kept from an earlier run when there)."""
-    code = ("from pathlib import Path; from service.config import load_config; "
-            "from kg.store.factory import open_backend; "
-            f"h = Path({str(home)!r}); open_backend(load_config({{'HOME': str(h), "
-            "'STORE_DIR': str(h / 'store'), 'STORE': 'oxigraph'}))")
+    code = ("from pathlib import Path; from kg.store.factory import StoreSettings, open_backend; "
+            f"h = Path({str(home)!r}); open_backend(StoreSettings('oxigraph', h, h / 'store'))")
     subprocess.run([sys.executable, "-c", code], check=True, env=_env(ROOT))
 
 
@@ -125,7 +121,8 @@ def one(tree: Path, home: Path, scratch: Path) -> dict[str, Any]:
     """One build with the code of tree, in a process of its own."""
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
         load = _loadavg()
-        done = subprocess.run([sys.executable, "-c", CHILD, str(home), folder],
+        # Run from the tree: `python -c` puts the working folder first on the path.
+        done = subprocess.run([sys.executable, "-c", CHILD, str(home), folder], cwd=tree,
                               capture_output=True, text=True, env=_env(tree), check=False)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -48,7 +49,7 @@ SELECT DISTINCT ?entity ?type WHERE {{
 }}"""
 # Texts searched after names: quotes, summaries, notes, definitions and titles.
 TEXTS_QUERY = f"""
-SELECT ?entity ?text (LANG(?text) AS ?lang) WHERE {{
+SELECT ?entity ?property ?text (LANG(?text) AS ?lang) WHERE {{
   VALUES ?property {{ <{DMO}quote> <{DMO}summary> <http://www.w3.org/2004/02/skos/core#note>
                      <http://www.w3.org/2004/02/skos/core#definition>
                      <http://purl.org/dc/terms/title> }}
@@ -83,7 +84,7 @@ SELECT DISTINCT ?entity ?graph WHERE {{
 READY = "READY"
 # Written beside READY: indexes of another layout are built again, not opened.
 FORMAT = "FORMAT"
-LAYOUT = "3"
+LAYOUT = "4"
 # Written while a write is not yet in the index: the index is built again on opening.
 PENDING = "PENDING"
 TERMS = "terms.json"
@@ -123,6 +124,19 @@ def restricted(query: str, variable: str, values: Iterable[str] | None) -> str:
     return query.replace("WHERE {", "WHERE {\n  " + bound, 1)
 
 
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """Pause Python's cycle collector: a build makes millions of objects and no cycle, and at
+    10M triples each pass of the collector over the records read costs seconds."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def written_graphs(backend: Backend) -> list[str]:
     """The named graphs a store takes writes to: none for a store read only."""
     if Capability.WRITES not in backend.capabilities:
@@ -131,6 +145,7 @@ def written_graphs(backend: Backend) -> list[str]:
     return [g for g in backend.graph_sizes() if g and g not in protected]
 
 
+@_uncollected()
 def read(backend: Backend, entities: Iterable[str] | None = None
          ) -> tuple[dict[str, Record], dict[str, dict[str, str]]]:
     """Read the individuals' names, types, texts, facet values and written graphs (of those
@@ -138,22 +153,23 @@ def read(backend: Backend, entities: Iterable[str] | None = None
     chosen = None if entities is None else sorted(set(entities))
     if chosen == []:
         return {}, {}
-    records: dict[str, Record] = defaultdict(Record)
-    terms: dict[str, dict[str, str]] = {}
-    if chosen is None and Capability.INDEXED_QUADS in backend.capabilities:
-        # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
-        with _helper(backend) as texts:
-            _read_names(backend, records, terms)
-            if texts is not None:
-                for record in records.values():  # its names folded while the helper reads
-                    prepared(record)
-            if not _merged(texts, records):
-                _read_texts(backend, records)
-    else:
-        _read_rows(backend, records, chosen)
-        if chosen is None:
-            for term, name, lang in backend.select_values(TERMS_QUERY):
-                terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
+    records, terms = _read_whole(backend) if chosen is None else (None, {})
+    if records is None:
+        records = defaultdict(Record)
+        if chosen is None and Capability.INDEXED_QUADS in backend.capabilities:
+            # Every individual, from Oxigraph's indexes: quicker than the queries' rows.
+            with _helper(backend) as texts:
+                _read_names(backend, records, terms)
+                if texts is not None:
+                    for record in records.values():  # its names folded while the helper reads
+                        prepared(record)
+                if not _merged(texts, records):
+                    _read_texts(backend, records)
+        else:
+            _read_rows(backend, records, chosen)
+            if chosen is None:
+                for term, name, lang in backend.select_values(TERMS_QUERY):
+                    _least(terms.setdefault(str(term), {}), lang or "", str(name))
     written = written_graphs(backend)
     if written:
         graphs = restricted(restricted(GRAPHS_QUERY, "graph", written), "entity", chosen)
@@ -171,16 +187,98 @@ def _read_rows(backend: Backend, records: dict[str, Record], chosen: list[str] |
     for iri, prop, name, lang in backend.select_values(restricted(NAMES_QUERY, "entity", chosen)):
         record = records[str(iri)]
         if prop == LABEL:
-            record.labels.setdefault(lang or "", str(name))
+            _least(record.labels, lang or "", str(name))
         else:
             record.alt_labels.append((lang or "", str(name)))
     for iri, kind in backend.select_values(restricted(TYPES_QUERY, "entity", chosen)):
         records[str(iri)].types.add(str(kind).removeprefix(str(DMO)))
-    for iri, text, lang in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
-        records[str(iri)].texts.append(str(text))
-        records[str(iri)].text_langs.append(lang or "")
+    texts: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for iri, prop, text, lang in backend.select_values(restricted(TEXTS_QUERY, "entity", chosen)):
+        texts[str(prop)][str(iri)].append((str(text), lang or ""))
+    _add_texts(records, texts)
     for iri, prop, value in backend.select_values(restricted(FACETS_QUERY, "entity", chosen)):
         records[str(iri)].facets[FACET_OF[str(prop)]].add(str(value).removeprefix(str(DMR)))
+    _settle_alt_labels(records)
+
+
+def _least(names: dict[str, str], lang: str, name: str) -> None:
+    """Keep the least of an individual's names in a language: the same whatever the order
+    they are read in (that of a store's indexes, or of a file)."""
+    kept = names.get(lang)
+    if kept is None or name < kept:
+        names[lang] = name
+
+
+def _settle_alt_labels(records: dict[str, Record]) -> None:
+    """Order each individual's alternative labels, each once, whatever the order read in."""
+    for record in records.values():
+        if len(record.alt_labels) > 1:
+            record.alt_labels = sorted(set(record.alt_labels))
+
+
+def _add_texts(records: dict[str, Record],
+               texts: dict[str, dict[str, list[tuple[str, str]]]]) -> None:
+    """Give the individuals their texts read with their languages (property → individual →
+    texts): by property in the order of TEXTS, then in order, each once (a triple held by two
+    graphs is one)."""
+    for prop in TEXTS:
+        for individual, found in texts.get(prop, {}).items():
+            record = records[individual]
+            for text, lang in sorted(set(found)):
+                record.texts.append(text)
+                record.text_langs.append(lang)
+
+
+def _read_whole(backend: Backend
+                ) -> tuple[dict[str, Record] | None, dict[str, dict[str, str]]]:
+    """Every individual read from the file the store holds exactly, when it names one that
+    stays unchanged while it is read; else no records."""
+    source = getattr(backend, "source", None)
+    path = source() if callable(source) else None
+    if path is None or source is None:
+        return None, {}
+    records: dict[str, Record] = defaultdict(Record)
+    terms: dict[str, dict[str, str]] = {}
+    if not _read_file(path, records, terms) or source() != path:
+        return None, {}
+    return records, terms
+
+
+def _read_file(path: Path, records: dict[str, Record],
+               terms: dict[str, dict[str, str]]) -> bool:
+    """Read every individual from the N-Quads file its store holds exactly, with the filters
+    of the queries; False when the file cannot be read (the store is read then)."""
+    iri, literal, dmr, dmo = ox.NamedNode, ox.Literal, str(DMR), str(DMO)
+    texts: dict[str, dict[str, list[tuple[str, str]]]] = {p: defaultdict(list) for p in TEXTS}
+    try:
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+            prop, subject, value = quad.predicate.value, quad.subject, quad.object
+            if type(subject) is not iri:
+                continue
+            individual = subject.value
+            if not individual.startswith(dmr):
+                if prop == LABEL and individual.startswith(dmo) and type(value) is literal:
+                    _least(terms.setdefault(individual, {}), value.language or "", value.value)
+                continue
+            if prop == TYPE:
+                if type(value) is iri and value.value.startswith(dmo):
+                    records[individual].types.add(value.value.removeprefix(dmo))
+            elif prop == LABEL:
+                if type(value) is literal:
+                    _least(records[individual].labels, value.language or "", value.value)
+            elif prop == ALT_LABEL:
+                if type(value) is literal:
+                    records[individual].alt_labels.append((value.language or "", value.value))
+            elif prop in texts:
+                if type(value) is literal:
+                    texts[prop][individual].append((value.value, value.language or ""))
+            elif prop in FACET_OF and type(value) is iri:
+                records[individual].facets[FACET_OF[prop]].add(value.value.removeprefix(dmr))
+    except (OSError, SyntaxError):  # gone, or not what the store was loaded from
+        return False
+    _add_texts(records, texts)
+    _settle_alt_labels(records)
+    return True
 
 
 def _read_names(backend: Backend, records: dict[str, Record],
@@ -192,9 +290,9 @@ def _read_names(backend: Backend, records: dict[str, Record],
         subject, name = quad.subject, quad.object
         if type(subject) is iri and type(name) is literal:
             if subject.value.startswith(dmr):
-                records[subject.value].labels.setdefault(name.language or "", name.value)
+                _least(records[subject.value].labels, name.language or "", name.value)
             elif subject.value.startswith(dmo):
-                terms.setdefault(subject.value, {}).setdefault(name.language or "", name.value)
+                _least(terms.setdefault(subject.value, {}), name.language or "", name.value)
     for quad in backend.default_quads(ALT_LABEL):
         subject, name = quad.subject, quad.object
         if type(subject) is iri and subject.value.startswith(dmr) and type(name) is literal:
@@ -204,17 +302,20 @@ def _read_names(backend: Backend, records: dict[str, Record],
         if (type(subject) is iri and subject.value.startswith(dmr) and type(kind) is iri
                 and kind.value.startswith(dmo)):
             records[subject.value].types.add(kind.value.removeprefix(dmo))
+    _settle_alt_labels(records)
 
 
 def _read_texts(backend: Backend, records: dict[str, Record]) -> None:
     """Read every individual's texts and facet values, as _read_names reads its names."""
     iri, literal, dmr = ox.NamedNode, ox.Literal, str(DMR)
+    texts: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for prop in TEXTS:
+        found = texts[prop] = defaultdict(list)
         for quad in backend.default_quads(prop):
             subject, text = quad.subject, quad.object
             if type(subject) is iri and subject.value.startswith(dmr) and type(text) is literal:
-                records[subject.value].texts.append(text.value)
-                records[subject.value].text_langs.append(text.language or "")
+                found[subject.value].append((text.value, text.language or ""))
+    _add_texts(records, texts)
     for prop, facet in FACET_OF.items():
         for quad in backend.default_quads(prop):
             subject, value = quad.subject, quad.object
@@ -261,6 +362,7 @@ def _merged(texts: Future[list[tuple[str, list[str], list[str], dict[str, set[st
     return True
 
 
+@_uncollected()
 def _texts_apart(path: str, version: str
                  ) -> list[tuple[str, list[str], list[str], dict[str, set[str]]]]:
     """In the helper process: every individual's texts and facet values, read from the store
@@ -326,6 +428,7 @@ def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
     return tantivy.Document.from_dict(fields, layout)
 
 
+@_uncollected()
 def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
           folder: Path | None) -> tantivy.Index:
     """Write the index into folder (in memory when None); return it, ready to search."""

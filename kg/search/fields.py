@@ -10,7 +10,9 @@ import jellyfish
 import tantivy
 
 # Analyzers registered on every index: words folded to lower-case ASCII; the starts of a text
-# up to START_MAX characters; its pieces of three characters.
+# up to START_MAX characters; its pieces of three characters. Fewer starts would make the
+# build cheaper (at 4, a sixth of the writing), but a longer start is then a pattern over the
+# terms: 700 times slower for a word in 50,000 names at 1M triples.
 FOLDING = "dmkg_fold"
 STARTS = "dmkg_starts"
 GRAMS = "dmkg_grams"

@@ -38,6 +38,15 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_identity(path: Path) -> list[int] | None:
+    """What identifies a file's content while it is not rewritten: its inode, size and time
+    (None when it is gone)."""
+    try:
+        return _identity(path)
+    except OSError:
+        return None
+
+
 def _identity(path: Path) -> list[int]:
     info = path.stat()
     return [info.st_ino, info.st_size, info.st_mtime_ns]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.store.base import Backend
-from kg.store.embedded import prepare_store
+from kg.store.embedded import file_identity, prepare_store
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.rdflib_backend import RdflibBackend
 from kg.store.remote import RemoteBackend
@@ -102,8 +102,12 @@ def open_backend(settings: StoreSettings) -> Backend:
     if not dataset.is_file():
         raise StoreUnavailable(f"{dataset} does not exist: run 'dmkg build' first")
     if engine == "oxigraph":
+        identity = file_identity(dataset)
         folder, digest = prepare_store(dataset, settings.store_dir)
-        return OxigraphBackend.on_disk(folder, digest[:16])
+        backend = OxigraphBackend.on_disk(folder, digest[:16])
+        if identity is not None and file_identity(dataset) == identity:
+            backend.loaded_from = (dataset, identity)  # unchanged while it was loaded
+        return backend
     backend = _memory_backend(engine)
     backend.load(dataset)
     return backend

@@ -226,7 +226,7 @@ def test_the_store_is_read_from_its_indexes_as_the_queries_read_it(
     assert records == dict(queried)  # lists in the same order too
     terms: dict[str, dict[str, str]] = {}
     for term, name, lang in store.select_values(build.TERMS_QUERY):
-        terms.setdefault(str(term), {}).setdefault(lang or "", str(name))
+        build._least(terms.setdefault(str(term), {}), lang or "", str(name))
     assert build.read(store)[1] == terms
 
 

@@ -11,6 +11,7 @@ import pytest
 from bench.synthetic import DMO, DMR, write
 from kg.catalogue import Catalogue
 from kg.search import build
+from kg.store.factory import StoreSettings, open_backend
 from kg.store.oxigraph_backend import OxigraphBackend
 
 CLAIM = f"<{DMR}claim/synthetic-3>"
@@ -81,3 +82,43 @@ def test_a_helper_that_cannot_open_the_store_leaves_the_reading_to_this_process(
     with build._helper(loaded) as helper:
         assert helper is not None
     assert build.read(loaded) == alone
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> tuple[OxigraphBackend, Path]:
+    """A store loaded from HOME/dist/dmkg.nq as the service opens it, and that file."""
+    data = tmp_path / "dist" / "dmkg.nq"
+    data.parent.mkdir()
+    write(20_000, data, seed=5)
+    with data.open("a", encoding="utf-8") as stream:
+        for graph in ("a", "b"):
+            stream.write(f'{CLAIM} <{DMO}quote> "twice over"@en <https://example.org/{graph}> .\n')
+        stream.write(f'{CLAIM} <{DMO}summary> "twice over"@en <https://example.org/a> .\n')
+    backend = open_backend(StoreSettings("oxigraph", tmp_path, tmp_path / "store"))
+    assert isinstance(backend, OxigraphBackend)
+    return backend, data
+
+
+def test_a_store_loaded_from_a_file_is_read_from_it_as_from_the_store(
+        served: tuple[OxigraphBackend, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    backend, data = served
+    assert backend.source() == data
+    from_file = build.read(backend)
+    monkeypatch.setattr(backend, "loaded_from", None)
+    assert backend.source() is None
+    assert from_file == build.read(backend)
+    texts = from_file[0][f"{DMR}claim/synthetic-3"].texts
+    assert texts.count("twice over") == 2  # once as a quote (held by two graphs), once a summary
+
+
+def test_a_file_changed_since_its_store_was_loaded_is_not_read(
+        served: tuple[OxigraphBackend, Path]) -> None:
+    backend, data = served
+    before = build.read(backend)
+    with data.open("a", encoding="utf-8") as stream:
+        stream.write(f'<{DMR}substance/added> <http://www.w3.org/2000/01/rdf-schema#label> '
+                     '"added"@en .\n')
+    assert backend.source() is None
+    after = build.read(backend)
+    assert f"{DMR}substance/added" not in after[0]
+    assert after == before
