@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.nesting import MAX_COST, MAX_TERMS, TooDeep, TooWide, check_sparql
+from kg.nesting import MAX_BINDS, MAX_COST, MAX_TERMS, TooDeep, TooWide, check_sparql
 from kg.paths import Layout
 from kg.store.base import guarded
 from tests.http import Reply, request
@@ -139,3 +139,27 @@ def test_the_guard_bounds_every_text_it_reads() -> None:
     # A text that is refused both as too deep and as unreadable is told the bound first.
     with pytest.raises(TooDeep):
         guarded("SELECT * { " + "{" * 200 + " ?s nope:p ?o " + "}" * 200 + " }")
+
+
+def binds(count: int, keyword: str = "BIND") -> str:
+    return "SELECT ?v1 WHERE { " + " ".join(f"{keyword}(1 AS ?v{i})" for i in range(count)) + " }"
+
+
+@pytest.mark.parametrize("keyword", ["BIND", "bind", "Bind"])
+def test_many_binds_are_refused_before_the_engine_reads_them(server: LiveServer,
+                                                             keyword: str) -> None:
+    # Tens of thousands of BINDs in a megabyte held the engine's reading for half a minute.
+    reply = post(server, binds(MAX_BINDS + 1, keyword))
+    assert reply.status == 400, (reply.status, reply.text[:300])
+    assert f"{MAX_BINDS + 1} BINDs, more than the {MAX_BINDS}" in reply.text
+    healthy = request("GET", f"{server.url}/sparql?query=ASK%7B%7D",
+                      headers={"Accept": "application/sparql-results+json"})
+    assert healthy.status == 200
+
+
+def test_binds_up_to_the_bound_and_the_word_elsewhere_are_answered(server: LiveServer) -> None:
+    assert post(server, binds(MAX_BINDS)).status == 200
+    # The word in strings, comments, IRIs, variables and names is no BIND of the query.
+    others = " ".join(f'BIND("BIND" AS ?s{i}) # BIND\n' for i in range(MAX_BINDS // 2))
+    reply = post(server, f"SELECT * WHERE {{ {others} BIND(<urn:BIND> AS ?BIND) }}")
+    assert reply.status == 200, (reply.status, reply.text[:300])
