@@ -273,11 +273,18 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def edge_error(error: ServiceError, target: str) -> tuple[str, list[tuple[str, str]], bytes]:
+def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None = None
+               ) -> tuple[str, list[tuple[str, str]], bytes]:
     """The status line, headers and body of an error answered before the application sees
-    the request, in the family of the request's target (its path and ?format=)."""
+    the request, in the family of the request's target (its path and ?format=); in the
+    reader's language and for what it accepts when its environ is known already."""
     chosen = family_of_target(target)
-    status, headers, body = render(error, chosen, {})
+    if environ is None:
+        status, headers, body = render(error, chosen, {})
+    else:
+        status, headers, body = render(error, chosen, _query(environ),
+                                       language_of(Request(environ)),
+                                       environ.get("HTTP_ACCEPT", ""))
     policy_headers(chosen, headers, chosen.cors)
     return status, headers, body
 

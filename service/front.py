@@ -469,9 +469,11 @@ def _target(scope: dict[str, Any]) -> str:
     return path + (f"?{query}" if query else "")
 
 
-async def _send_error(send: Send, error: ServiceError, target: str) -> None:
-    """Answer with an error in its family's format, without reading the body: and close."""
-    status, headers, body = edge_error(error, target)
+async def _send_error(send: Send, error: ServiceError, target: str,
+                      environ: dict[str, Any] | None = None) -> None:
+    """Answer with an error in its family's format (in the reader's language once its
+    environ is made), without reading the body: and close."""
+    status, headers, body = edge_error(error, target, environ)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -695,7 +697,7 @@ class Front:
 
     async def _refuse(self, send: Send, scope: dict[str, Any], environ: dict[str, Any],
                       error: ServiceError, started: float) -> None:
-        await _send_error(send, error, _target(scope))
+        await _send_error(send, error, _target(scope), environ)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, str(error.status), 0, started))
 
