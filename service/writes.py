@@ -271,7 +271,7 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
                 raise QueryTimeout("the body was still being read at the deadline")
             # N3 formulas come as quads in blank-node graphs: their triples go to the graph.
             triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
-            named = named or (fmt == ox.RdfFormat.TRIG and any(
+            named = named or (fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD) and any(
                 not isinstance(q.graph_name, ox.DefaultGraph) for q in quads))
             # Graphs named in the body are not written as such, but a body may not name the
             # store's own.
@@ -283,8 +283,8 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
     if hidden:
         raise WriteRefused(403, hidden_refusal(sorted(hidden)))
     if named:
-        raise WriteRefused(400, "the application/trig body names graphs: a write fills the "
-                                "one graph of ?graph=, so send its triples only")
+        raise WriteRefused(400, f"the {mimetype} body names graphs: a write fills the one "
+                                "graph of ?graph=, so send its triples only")
     return triples
 
 

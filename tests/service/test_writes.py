@@ -231,6 +231,21 @@ def test_the_graph_store_refuses_what_it_must(writable: LiveServer) -> None:
     assert count(writable, GRAPH + "/x") == 0
 
 
+
+@pytest.mark.parametrize(("media", "body"), [
+    ("application/trig", "<https://w3id.org/dmkg/graph/facts> { <urn:a> <urn:b> <urn:c> }"),
+    ("application/ld+json", '[{"@id": "https://w3id.org/dmkg/graph/facts", "@graph": '
+                            '[{"@id": "urn:a", "urn:b": {"@id": "urn:c"}}]}]'),
+    ("application/ld+json", '{"@id": "_:g", "@graph": [{"@id": "urn:a", "urn:b": 1}]}'),
+])
+def test_a_body_naming_graphs_is_refused_in_every_syntax_that_can(writable: LiveServer,
+                                                                  media: str, body: str) -> None:
+    # A write fills the one graph of ?graph=: graphs the body names are not folded into it.
+    reply = gsp(writable, "POST", GRAPH + "/named", body, media)
+    assert reply.status == 400, (reply.status, reply.text)
+    assert f"the {media} body names graphs" in reply.text
+    assert count(writable, GRAPH + "/named") == 0
+
 BOMB = """<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [
 <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
