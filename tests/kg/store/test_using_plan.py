@@ -103,12 +103,42 @@ def _update_cost(backend: OxigraphBackend) -> float:
     return _fastest(small, 9)
 
 
+@pytest.mark.parametrize("shape", ["apart", "shared"])
 def test_a_small_update_costs_the_same_on_a_store_ten_times_larger(
-        sized: tuple[OxigraphBackend, ...]) -> None:
-    small, large = (_update_cost(backend) for backend in sized)
-    for backend in sized:
+        shape: str, sized: tuple[OxigraphBackend, ...],
+        large_stores: tuple[OxigraphBackend, ...]) -> None:
+    """apart: no contributed triple is built too; shared: 1000 of them are (the graphs of the
+    union then share triples, and a plan that merged them would copy the large graph)."""
+    stores = sized if shape == "apart" else large_stores
+    small, large = (_update_cost(backend) for backend in stores)
+    for backend in stores:
         assert len(list(backend.store.quads_for_pattern(
             None, ox.NamedNode("urn:p"), None, ox.NamedNode("urn:mine")))) == 10  # it applied
-    # Ten times the contributed triples, the same work: a plan that counted them would take
-    # several times longer on the larger store.
+    # Ten times the contributed triples, the same work: a plan that counted or copied them
+    # would take several times longer on the larger store.
     assert large < 3 * small, (small, large)
+
+
+def test_an_update_that_makes_a_node_per_solution_reads_shared_graphs_as_a_set(
+        store: OxigraphBackend) -> None:
+    held = next(iter(BUILT[BUILT_A]))
+    store.write_graph(C3, [held, triple(1, 1)], replace=False)  # shares with C1 and BUILT_A
+    subjects = {held.subject, triple(1, 1).subject}
+    expected = union_size_of(store, subjects)  # each triple of the union about them, once
+    about = " || ".join(f"?s = <{s.value}>" for s in subjects)
+    for made, template, bind in (("urn:c:nodes", "[]", ""),
+                                 ("urn:c:ids", "?id", "BIND(STRUUID() AS ?id)"),
+                                 ("urn:c:plain", "1", "")):
+        store.update(f"INSERT {{ GRAPH <{made}> {{ ?s <urn:has> {template} }} }} WHERE {{ "
+                     f"?s ?p ?o FILTER(?p != <urn:has> && ({about})) {bind} }}",
+                     whole(store), targets={made})
+        found = list(store.store.quads_for_pattern(None, None, None, ox.NamedNode(made)))
+        # One per distinct solution (fresh nodes, fresh ids), or one per distinct triple.
+        assert len(found) == (expected if template != "1" else len(subjects)), (made, found)
+
+
+def union_size_of(backend: OxigraphBackend, subjects: set[ox.NamedNode]) -> int:
+    """The triples of the union as a set about subjects."""
+    return len({q.triple for s in subjects for q in backend.store.quads_for_pattern(s, None, None)
+                if isinstance(q.graph_name, ox.NamedNode)
+                and not q.graph_name.value.startswith("urn:dmkg:")})
