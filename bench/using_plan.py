@@ -81,8 +81,10 @@ def measure(size: int, shared: int) -> dict[str, object]:
 def _run(tree: Path, size: int, shared: int) -> dict[str, object]:
     """Measure in a process whose code comes from tree."""
     done = subprocess.run([sys.executable, __file__, "--measure", f"{size},{shared}"],
-                          check=True, capture_output=True, text=True,
+                          capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(tree)})
+    if done.returncode:
+        raise SystemExit(f"measuring {size},{shared} with {tree} failed:\n{done.stderr}")
     row: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return row
 
