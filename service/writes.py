@@ -146,8 +146,9 @@ class _ReadUpdate:
         if dataset and has_update_dataset(update):
             raise WriteRefused(400, "using-graph-uri and using-named-graph-uri cannot be "
                                     "combined with USING or WITH in the update")
-        # Refused before any work that grows with the data (the USING plan below counts the
-        # triples graphs share): the dataset added to the text changes none of its targets.
+        # Refused before any work that grows with the data (the USING plan below may look for
+        # the triples graphs share, for an operation whose solutions count: see merged_using):
+        # the dataset added to the text changes none of its targets.
         targets = self.targets = self._targets(update.text, update)
         self.side.check_targets(targets)
         if (not dataset and store.protected and not has_update_dataset(update)

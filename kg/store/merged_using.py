@@ -8,6 +8,13 @@ just before it and dropped just after, that holds, once, each triple of the othe
 core graph holds. Copying costs each triple copied (about 0.1 ms in a transaction), so the
 core takes every graph that overlaps none of it, and graphs that overlap none are copied
 never. A graph named twice is named once.
+
+Most updates need none of it: the triples an operation deletes and inserts are a set made
+from its solutions, and a solution met twice makes the same triples again. Only an operation
+whose solutions are counted (a subquery: its aggregates, LIMIT, OFFSET), or that makes a
+new value for each (a blank node in its template, BNODE(), RAND(), UUID(), STRUUID()), can
+tell a multiset from a set: the others read their USING graphs where they lie, with no look
+at the data, whatever the graphs share.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.sparql_reading import ReadQuery
+from kg.sparql_reading import ReadQuery, Token
 from kg.store.hidden_graphs import MERGED_USING
 
 # The words that open an update operation (after its prologue).
 OPERATIONS = ("INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
               "COPY")
+# Words in an operation under which each of its solutions counts (see above).
+COUNTING = frozenset({"SELECT", "BNODE", "RAND", "UUID", "STRUUID"})
 # Given an operation's distinct USING graphs: None when they share no triple, else the core
 # (graphs that share none, read in place) and the rest (merged into the hidden graph).
 Plan = Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]] | None]
@@ -37,6 +46,8 @@ class _Operation:
     start: int  # offset of its first token after its prologue (BASE, PREFIX)
     end: int  # offset of the `;` that ends it, or of the end of the text
     clauses: list[tuple[int, int, str]]  # (start, end, graph) of each USING <graph>
+    counts: bool = False  # its solutions count: a multiset would read differently
+    templates: bool = True  # still reading its templates (before its USING or WHERE)
 
 
 def _operations(update: ReadQuery) -> list[_Operation]:
@@ -45,6 +56,8 @@ def _operations(update: ReadQuery) -> list[_Operation]:
     current: _Operation | None = None
     depth = 0
     for index, token in enumerate(found):
+        if current is not None:
+            _note_counting(current, token, depth)
         if token.kind == "punct" and token.text in "{}":
             depth += 1 if token.text == "{" else -1
             continue
@@ -67,6 +80,17 @@ def _operations(update: ReadQuery) -> list[_Operation]:
     if current is not None:
         operations.append(current)
     return operations
+
+
+def _note_counting(operation: _Operation, token: Token, depth: int) -> None:
+    """Note whether token makes the solutions of operation count (see COUNTING)."""
+    if not depth and (token.is_keyword("USING") or token.is_keyword("WHERE")):
+        operation.templates = False
+    if token.kind == "word" and token.text.upper() in COUNTING:
+        operation.counts = True
+    elif operation.templates and (token.kind == "bnode" or (
+            token.kind == "punct" and token.text in ("[", "("))):
+        operation.counts = True  # a template that makes a blank node for each solution
 
 
 def overlapping(store: ox.Store, graphs: Iterable[str],
@@ -125,7 +149,7 @@ def with_merged_using(update: ReadQuery, plan: Plan) -> str:
         graphs = tuple(dict.fromkeys(g for _, _, g in operation.clauses))
         if not graphs:
             continue
-        split = plan(graphs) if len(graphs) > 1 else None
+        split = plan(graphs) if len(graphs) > 1 and operation.counts else None
         if split is None and len(graphs) == len(operation.clauses):
             continue
         if split is None:

@@ -279,6 +279,10 @@ class OxigraphBackend(Backend):
         # Set when the union is kept as a set inside the store (a writable store with built
         # graphs): queries then read it, and no write or open checks the whole data.
         self._kept: union_graph.KeptUnion | None = None
+        # For a kept union: whether its contributed graphs share no triple with one another
+        # nor with a base graph (None: not known), followed by each write at the cost of the
+        # triples it adds, so that an update's USING plan reads no quad to tell.
+        self._apart: bool | None = None
         # Hidden graphs that make overlapping default graphs sets (see merged_graphs), in a
         # store this process may write (hosts); a read-only store uses merged copies instead.
         self._hidden = MergedGraphs()
@@ -333,6 +337,7 @@ class OxigraphBackend(Backend):
         if note is not None and note.kept is not None:
             self._kept = union_graph.KeptUnion(note.kept)
             self._disjoint, self._generation = True, note.generation
+            self._apart = note.apart
             return
         base = union_note.kept_base(path)
         if base is not None and union_note.follows_upkeep(path):
@@ -388,18 +393,21 @@ class OxigraphBackend(Backend):
         if Capability.WRITES in self.capabilities and self.path is not None:
             union_note.changing(self.path, self._kept_base(), upkeep and not self._broken)
 
-    def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None) -> None:
+    def _changed(self, disjoint: bool | None = None, graphs: Iterable[str] | None = None,
+                 added: Iterable[ox.Triple] | None = None) -> None:
         """After a write: drop what was derived from the data, and settle the union note.
 
         disjoint: whether the union is a set, when the write tells without reading the
         store; otherwise the write pays for the check (it reads every quad), not a query.
         graphs: the only graphs the write may have made or removed (None: any).
+        added: every triple the write may have added to a graph (None: not known).
         """
         self._follow_graphs(graphs)
         self.writes += 1
         self._version = ""
         self._forget(graphs)
         if self._kept is not None:
+            self._apart = self._apart_after(added)
             if (not self._upkept or self._broken) and not self._rebuilt():
                 return  # the note stays changing: the next open repairs the union
             disjoint = True  # each write keeps it so
@@ -438,6 +446,30 @@ class OxigraphBackend(Backend):
         self._upkept, self._broken = True, False
         return True
 
+    def _apart_after(self, added: Iterable[ox.Triple] | None) -> bool | None:
+        """Whether the contributed graphs are apart after a write that may have added the
+        triples added (one look-up each): removing triples keeps them apart, and only a
+        count tells whether it made them so (None)."""
+        assert self._kept is not None
+        if self._apart is not True or added is None:
+            return None
+        try:
+            return not self._kept.shared(self.store, added)
+        except OSError:
+            return None
+
+    def _apart_now(self) -> bool:
+        """Whether the contributed graphs of the kept union are apart: known, else counted
+        once (kept until a write makes it unknown again)."""
+        assert self._kept is not None
+        if self._apart is None:
+            writes = self.writes
+            apart = self._kept.apart(self.store)
+            if writes == self.writes:  # no write settled meanwhile: still true of the store
+                self._apart = apart
+            return apart
+        return self._apart
+
     def _kept_base(self) -> tuple[str, ...] | None:
         return None if self._kept is None else self._kept.base
 
@@ -446,7 +478,8 @@ class OxigraphBackend(Backend):
         self._generation = ""
         if Capability.WRITES in self.capabilities and self.path is not None:
             note = union_note.settle(self.path, self.store, disjoint, self._kept_base(),
-                                     self._graphs)
+                                     self._graphs,
+                                     self._apart if self._kept is not None else None)
             self._generation = "" if note is None else note.generation
 
     def _forget(self, graphs: Iterable[str] | None = None) -> None:
@@ -536,26 +569,12 @@ class OxigraphBackend(Backend):
         they share no triple; else the graphs read in place and those merged."""
         if self._kept is None and self._disjoint is True:
             return None  # no triple in two graphs of the store
-        if self._kept is not None and self._contributed_apart(graphs):
+        if self._kept is not None and self._apart_now():
+            # The base graphs share no triple, nor does any contributed graph with another
+            # or with a base graph: any of them together are a set (known, not counted).
             return None
         return merged_using.split(self.store, graphs,
                                   frozenset(self._kept.base if self._kept else ()))
-
-    def _contributed_apart(self, graphs: tuple[str, ...]) -> bool:
-        """Tell whether graphs name every contributed graph of a kept union, and no triple
-        is in two of them or in a base graph: then the rest of the union, which holds each
-        once, is as large as they are together (two counts, not a look-up per triple)."""
-        assert self._kept is not None
-        base = set(self._kept.base)
-        contributed = {g for g in graphs if g not in base}
-        if not contributed or contributed != set(self.graph_names()) - base:
-            return False
-        names = " ".join(str(ox.NamedNode(g)) for g in sorted(contributed))
-        together = self.store.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-        rest = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        assert isinstance(together, ox.QuerySolutions) and isinstance(rest, ox.QuerySolutions)
-        return bool(next(iter(together))[0] == next(iter(rest))[0])
 
     def update(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                base: str | None = None, targets: set[str] | None = None) -> None:
@@ -569,6 +588,7 @@ class OxigraphBackend(Backend):
             # GRAPH ?g in its WHERE would read the store's hidden graphs too.
             self._forget()
         kept = self._kept_targets(update, targets)
+        added: list[ox.Triple] | None = None  # what it may have added, once known
         text = None if kept is None or kept == REBUILD else union_upkeep.copied(update)
         if text is not None:
             # What runs is read again as a whole: the copies added are text like any other.
@@ -590,9 +610,9 @@ class OxigraphBackend(Backend):
             if kept is not None:
                 self._upkept = False
                 if text is not None:
-                    self._reconcile()
+                    added = self._reconcile()
                 else:
-                    self._keep_after_update(kept, before)
+                    added = self._keep_after_update(kept, before)
                 self._upkept = True
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
@@ -600,7 +620,7 @@ class OxigraphBackend(Backend):
             raise engine_error(error) from error
         finally:
             named = targets is not None and all(":" in t for t in targets)
-            self._changed(graphs=targets if named else None)
+            self._changed(graphs=targets if named else None, added=added)
 
     def _compared(self, kept: list[str] | None) -> set[ox.Triple]:
         """The triples of an update's target graphs, to compare with after it (if followed)."""
@@ -624,28 +644,33 @@ class OxigraphBackend(Backend):
             return REBUILD
         return sorted(targets)
 
-    def _keep_after_update(self, targets: list[str], before: set[ox.Triple]) -> None:
+    def _keep_after_update(self, targets: list[str],
+                           before: set[ox.Triple]) -> list[ox.Triple] | None:
         """Bring the kept union in step with an applied update: from what its target graphs
-        gained and lost (a second transaction: the note says changing until it is done)."""
+        gained and lost (a second transaction: the note says changing until it is done).
+        Return the triples they gained (None: not known, after a rebuild)."""
         assert self._kept is not None
         store = self._writable()
         if targets == REBUILD:
             self._kept.rebuild(store)
-            return
+            return None
         after = union_graph.triples_of(store, targets)
         self._apply(self._kept.change(store, after - before, before - after))
+        return list(after - before)
 
     # Quads passed through the upkeep graph since the store was last flushed.
     _upkept_quads = 0
 
-    def _reconcile(self) -> None:
+    def _reconcile(self) -> list[ox.Triple]:
         """Bring the kept union in step with the triples of the upkeep graph, then remove it
-        (a second transaction: a store cut off before the end does it again when opened)."""
+        (a second transaction: a store cut off before the end does it again when opened).
+        Return those triples: every one the update may have added or removed."""
         assert self._kept is not None
         store = self._writable()
-        change, count = union_upkeep.change(store, self._kept)
+        change, named = union_upkeep.change(store, self._kept)
+        count = len(named)
         if not count:
-            return
+            return named
         self._apply(change)
         store.remove_graph(union_upkeep.UPKEEP_NODE)
         self._upkeep_gone()
@@ -653,6 +678,7 @@ class OxigraphBackend(Backend):
         if self._upkept_quads >= union_upkeep.FLUSH_AFTER:
             store.flush()
             self._upkept_quads = 0
+        return named
 
     def _upkeep_gone(self) -> None:
         """Follow the removal of the upkeep graph in the graph names."""
@@ -765,7 +791,7 @@ class OxigraphBackend(Backend):
                     self.store, write.triples, write.graph)
             else:
                 after = False if before is False and not write.replace else None
-            self._changed(after, [write.graph])
+            self._changed(after, [write.graph], added=write.triples)
 
     def drop_graph(self, graph: str) -> None:
         before = self._disjoint
@@ -785,7 +811,7 @@ class OxigraphBackend(Backend):
                 self._writable().remove(quad)
             self._upkept = True
         finally:
-            self._changed(True if before is True else None, [graph])
+            self._changed(True if before is True else None, [graph], added=[])
 
     def written_quads(self) -> list[ox.Quad]:
         """The quads of every named graph the build does not own, from one snapshot."""
@@ -1001,6 +1027,7 @@ class OxigraphBackend(Backend):
             self.store.bulk_load(path=str(path), format=fmt, to_graph=target)
         self._version = ""
         self._forget()
+        self._apart = None
         self._note_union(not self._overlap(None))  # the load pays for the check
         self._prepare_union()
 

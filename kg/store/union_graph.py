@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.store import union_note
-from kg.store.hidden_graphs import UPKEEP
+from kg.store.hidden_graphs import UPKEEP, is_hidden
 
 
 def ground(term: object) -> bool:
@@ -83,6 +83,36 @@ class KeptUnion:
         return [t for t in triples
                 if not any(q.graph_name in base for q in
                            store.quads_for_pattern(t.subject, t.predicate, t.object))]
+
+    def contributed(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+        """Tell whether a graph is a contributed one (named, not a base nor a hidden graph)."""
+        return (isinstance(graph, ox.NamedNode) and graph.value not in self.base
+                and not is_hidden(graph.value))
+
+    def apart(self, store: ox.Store) -> bool:
+        """Tell whether no triple is in two contributed graphs or in one and a base graph:
+        then the contributed graphs together hold as many triples as the default graph
+        (two counts, as costly as the contributed graphs are large)."""
+        names = " ".join(str(g) for g in store.named_graphs() if self.contributed(g))
+        if not names:
+            return True
+        together = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {names} }} "
+                               "GRAPH ?g { ?s ?p ?o } }")
+        rest = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(together, ox.QuerySolutions) and isinstance(rest, ox.QuerySolutions)
+        return bool(next(iter(together))[0] == next(iter(rest))[0])
+
+    def shared(self, store: ox.Store, triples: Iterable[ox.Triple]) -> bool:
+        """Tell whether one of triples is in two contributed graphs, or in one and a base
+        graph (one look-up each)."""
+        base = {ox.NamedNode(g) for g in self.base}
+        for triple in triples:
+            graphs = {q.graph_name for q in
+                      store.quads_for_pattern(triple.subject, triple.predicate, triple.object)}
+            contributed = sum(1 for g in graphs if self.contributed(g))
+            if contributed > 1 or (contributed and graphs & base):
+                return True
+        return False
 
     def change(self, store: ox.Store, added: Iterable[ox.Triple],
                removed: Iterable[ox.Triple], outside: frozenset[str] = frozenset()) -> Change:

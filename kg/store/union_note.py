@@ -94,6 +94,9 @@ class Note:
     is_set: bool
     generation: str
     kept: tuple[str, ...] | None = None  # the base graphs, when the union is kept
+    # For a kept union: whether no triple is in two contributed graphs or in one and a base
+    # graph (None: not known), so that an update's USING plan reads no quad to tell.
+    apart: bool | None = None
 
 
 def _noted(folder: Path) -> dict[str, object]:
@@ -128,7 +131,9 @@ def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note |
     names = graph_names(store) if names is None else names
     if union not in {SET, MULTISET} or key != graphs_key(names) or not generation:
         return None
-    return Note(union == SET, generation, kept_base(folder))
+    apart = noted.get("apart")
+    return Note(union == SET, generation, kept_base(folder),
+                apart if isinstance(apart, bool) else None)
 
 
 def changing(folder: Path, kept: tuple[str, ...] | None = None, upkeep: bool = False) -> None:
@@ -152,17 +157,19 @@ def _kept(kept: tuple[str, ...] | None) -> dict[str, list[str]]:
 
 
 def settle(folder: Path, store: ox.Store, is_set: bool,
-           kept: tuple[str, ...] | None = None, names: set[str] | None = None) -> Note | None:
+           kept: tuple[str, ...] | None = None, names: set[str] | None = None,
+           apart: bool | None = None) -> Note | None:
     """Note whether the union is a set, for the store as it is now (names: its graphs, when
-    known), and return the note (None
+    known; apart: see Note), and return the note (None
     if the disk had no room: the note stays marked as changing, and is found again when the
     store is opened)."""
-    note = Note(is_set, uuid.uuid4().hex, kept)
+    note = Note(is_set, uuid.uuid4().hex, kept, apart)
     key = graphs_key(graph_names(store) if names is None else names)
     try:
         # Not synced: lost in a power cut, it leaves the note marked as changing, which is safe.
         _write(folder, {"union": SET if is_set else MULTISET, "graphs": key,
-                        "generation": note.generation, **_kept(kept)}, durable=False)
+                        "generation": note.generation, **_kept(kept),
+                        **({} if apart is None else {"apart": apart})}, durable=False)
     except OSError:
         (folder / f".{NOTE}.{os.getpid()}").unlink(missing_ok=True)
         return None

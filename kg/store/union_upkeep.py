@@ -238,9 +238,9 @@ def copied(update: ReadQuery) -> str | None:
     return text
 
 
-def change(store: ox.Store, kept: KeptUnion) -> tuple[Change, int]:
-    """What the union must gain and lose for the triples of the upkeep graph, and how many
-    they are: a triple belongs to it when a contributed graph holds it and no base graph."""
+def change(store: ox.Store, kept: KeptUnion) -> tuple[Change, list[ox.Triple]]:
+    """What the union must gain and lose for the triples of the upkeep graph, and those
+    triples: a triple belongs to it when a contributed graph holds it and no base graph."""
     base = {ox.NamedNode(g) for g in kept.base}
     named = {q.triple for q in store.quads_for_pattern(None, None, None, UPKEEP_NODE)}
     joining, leaving = [], []
@@ -255,7 +255,7 @@ def change(store: ox.Store, kept: KeptUnion) -> tuple[Change, int]:
             joining.append(triple)
         elif present and not belongs:
             leaving.append(triple)
-    return Change(joining, leaving), len(named)
+    return Change(joining, leaving), list(named)
 
 
 def refuse_named(query: ReadQuery, graphs: Sequence[str] = ()) -> None:
