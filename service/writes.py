@@ -406,7 +406,12 @@ def backup() -> Response:
     """Every written graph as N-Quads, read from one snapshot of the store a piece at a time
     and sent from a temporary file (service/backup_file.py)."""
     side, who = _authorise("writes are not enabled on this service")
-    written = write_backup(side.store.written_quads())
+    try:
+        written = write_backup(side.store.written_quads())
+    except OSError as error:  # the store could not be read, or the temporary file written
+        side.record(who, "backup", "failed", reason=str(error))
+        raise ServiceError(503, f"the backup could not be made: {error}",
+                           [("Retry-After", "60")]) from error
     side.record(who, "backup", "applied", quads=written.quads, graphs=len(written.graphs))
     return Response(written.pieces(), headers=written.headers(), direct_passthrough=True)
 
