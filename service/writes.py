@@ -31,6 +31,7 @@ from kg.store.base import PreparedWrite, guarded
 from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
 from kg.surrogates import lone_surrogate, lone_surrogate_in
+from service.backup_file import write_backup
 from service.errors import QueryTimeout, ServiceError, service_error
 from service.limits import Deadline, check_text
 from service.protocol import Operation
@@ -403,15 +404,17 @@ def graph_store_write() -> Response:
 
 @blueprint.route("/admin/backup", methods=["GET"])
 def backup() -> Response:
-    """Every written graph as N-Quads, read from one snapshot of the store."""
+    """Every written graph as N-Quads, read from one snapshot of the store a piece at a time
+    and sent from a temporary file (service/backup_file.py)."""
     side, who = _authorise("writes are not enabled on this service")
-    quads = side.store.written_quads()
-    body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-    graphs = len({q.graph_name.value for q in quads})  # type: ignore[union-attr]
-    side.record(who, "backup", "applied", quads=len(quads), graphs=graphs)
-    return Response(body, headers=[("Content-Type", "application/n-quads"),
-                                   ("DMKG-Quads", str(len(quads))),
-                                   ("DMKG-Graphs", str(graphs))])
+    try:
+        written = write_backup(side.store.written_quads())
+    except OSError as error:  # the store could not be read, or the temporary file written
+        side.record(who, "backup", "failed", reason=str(error))
+        raise ServiceError(503, f"the backup could not be made: {error}",
+                           [("Retry-After", "60")]) from error
+    side.record(who, "backup", "applied", quads=written.quads, graphs=len(written.graphs))
+    return Response(written.pieces(), headers=written.headers(), direct_passthrough=True)
 
 
 @blueprint.route("/admin/restore", methods=["POST"])

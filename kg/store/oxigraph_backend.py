@@ -813,11 +813,14 @@ class OxigraphBackend(Backend):
         finally:
             self._changed(True if before is True else None, [graph], added=[])
 
-    def written_quads(self) -> list[ox.Quad]:
-        """The quads of every named graph the build does not own, from one snapshot."""
-        return [q for q in self.store.quads_for_pattern(None, None, None)
+    def written_quads(self) -> Iterator[ox.Quad]:
+        """The quads of every named graph the build does not own, read as they are taken from
+        one snapshot of the store, taken now (read them on this thread: the engine's reads may
+        not move between threads)."""
+        protected = self.protected
+        return (q for q in self.store.quads_for_pattern(None, None, None)
                 if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value not in self.protected and not is_hidden(q.graph_name.value)]
+                and q.graph_name.value not in protected and not is_hidden(q.graph_name.value))
 
     def replace_written(self, quads: Iterable[ox.Quad]) -> None:
         """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
