@@ -107,7 +107,9 @@ def test_answers_held_for_slow_readers_stay_within_the_cap(in_memory: LiveServer
         # 16 MiB answers: as many are held as the cap has room for, the others are refused.
         assert statuses.count(b"200") >= 4, statuses
         assert refused and all(b"retry-after: 5" in h.lower() for h in refused), statuses
-        assert extra < ANSWERS_CAP_MB + 80, extra
+        # Beyond the cap: the worker's own working memory, now that queries run on its
+        # request threads (each with the stack of a query thread).
+        assert extra < ANSWERS_CAP_MB + 100, extra
         assert _worker(server) == worker  # held within the cap, not ended by it
         # A healthy client is answered at once meanwhile.
         started = time.monotonic()
