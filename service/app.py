@@ -57,7 +57,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions[KEY] = Services(
         settings=settings, layout=Layout(settings.home), backend=backend, catalogue=catalogue,
         dataset_info=DatasetInfo.of(settings.home, serves_dist=not settings.data),
-        limits=limits, limiter=limiter, kept=kept, runner=runner, endpoint=endpoint,
+        limits=limits, limiter=limiter, kept=kept, runner=runner,
         writes=open_writes(settings, backend))
     _register(app)
     app.wsgi_app = RouteFamilies(Guarded(kept, limiter))  # type: ignore[method-assign]

@@ -29,7 +29,7 @@ from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
 from kg.store.base import GraphStateError
 from kg.store.union_upkeep import HiddenGraph
-from service.i18n import ERROR_WORDS, WORDS, error_message, language_of, page_language
+from service.i18n import ERROR_WORDS, WORDS, error_message, language_of
 from service.media import NotAcceptable, UnknownFormat, ranks_html_first
 from service.routes import (
     ErrorFormat,
@@ -297,13 +297,17 @@ def raw_error(error: ServiceError, target: str) -> bytes:
     return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 
 
+def error_response(error: ServiceError, asking: Request) -> Response:
+    """Answer a request with an error, in its family's format and the reader's language."""
+    status, headers, body = render(error, family(asking.path, asking.args.get("format", "")),
+                                   asking.args, language_of(asking),
+                                   asking.headers.get("Accept", ""))
+    return Response(body, status=status, headers=headers)
+
+
 def flask_error(error: ServiceError) -> Response:
     """Answer the current Flask request with an error."""
-    status, headers, body = render(error, family(request.path,
-                                                 request.args.get("format", "")),
-                                   request.args, page_language(),
-                                   request.headers.get("Accept", ""))
-    return Response(body, status=status, headers=headers)
+    return error_response(error, request)
 
 
 def register_errors(app: Flask) -> None:

@@ -626,13 +626,18 @@ def language_of(asking: Request) -> str:
     return best or "en"
 
 
-def _remember(response: Response) -> Response:
-    asked = request.args.get("lang")
-    if (asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked
+def remember_language(asking: Request, response: Response) -> Response:
+    """Keep the language a page was asked for with ?lang= in the lang cookie."""
+    asked = asking.args.get("lang")
+    if (asked in LANGUAGES and asking.cookies.get(LANG_COOKIE) != asked
             and response.mimetype == "text/html"):
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True)
     return response
+
+
+def _remember(response: Response) -> Response:
+    return remember_language(request, response)
 
 
 def init_app(app: Flask) -> None:

@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from rdflib import Graph
 
 from kg.catalogue import Catalogue
@@ -51,13 +51,6 @@ def open_catalogue(backend: Backend, folder: Path | None) -> Catalogue:
     return Catalogue.for_store(backend, folder, backend.version())
 
 
-class Responder(Protocol):
-    """What answers every request to one endpoint (service/sparql.py's Endpoint)."""
-
-    def respond(self, environ: dict[str, Any]) -> Response:
-        """Answer one request, or raise ServiceError."""
-
-
 @dataclass
 class Derived:
     """What pages compute from the data once, kept until the data changes (None: not yet)."""
@@ -86,7 +79,6 @@ class Services:
     limiter: ClientLimiter
     kept: ResponseCache
     runner: DeadlineRunner
-    endpoint: Responder  # the SPARQL endpoint
     writes: Writes | None = None
     derived: Derived = field(default_factory=Derived)
     links: LinkCache = field(default_factory=LinkCache)  # the look-ups' labels

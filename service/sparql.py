@@ -1,33 +1,34 @@
-"""The SPARQL 1.1 Protocol endpoint: every request to /sparql, by method and operation.
+"""The SPARQL 1.1 Protocol endpoint: every request to /sparql, answered in one place.
 
-One object, Endpoint, answers every request to /sparql: its respond() reads the request once
-(service/protocol.py) and decides by method and operation, raising ServiceError for what it
-refuses:
+Endpoint, a WSGI layer in front of Flask, answers every request to /sparql itself, from the
+request read once (service/protocol.py), and hands every other path on to Flask:
 
 - OPTIONS is answered with the methods allowed (a CORS preflight is answered before, by the
   route families), any other method than GET, HEAD, POST with a 405 naming them;
 - a query (GET or POST) is evaluated under the limits and written in the accepted format
-  (service/answers.py) with no Flask context: Flask's request dispatch costs more than
-  evaluating a small query;
-- a query opened by a browser gets the editor with its results, a GET with no operation the
-  service description (or the editor), an update is applied (service/writes.py): these need
-  Flask's request context (templates, language, credentials), so respond() called in front
-  of Flask hands them on to it, and Flask's view calls respond() again, with the operation
-  already read.
+  (service/answers.py);
+- a query opened by a browser gets the editor with it (service/editor.py), a GET with no
+  operation the service description (or the editor, for a browser);
+- an update is applied by the write side (service/writes.py), which reads the token and
+  keeps the audit log;
+- every error is rendered as Flask's error handlers render any other (service/errors.py).
 
-What every answer needs (rate limits, security headers, CORS, kept answers) is done by the
-WSGI layers around this one (service/app.py); errors are rendered by service/errors.py.
+None of them enters Flask: Flask's request dispatch costs more than evaluating a small query.
+The editor is written with the application's templates, its links built from Flask's URL map
+(where /sparql is a build-only rule, never matched), in the language every page is written in
+(service/i18n.py). What every answer needs (rate limits, security headers, CORS, kept answers)
+is done by the WSGI layers around this one (service/app.py).
+
+The Graph Store Protocol's reads (a Flask view) are answered here too, as a query.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, has_request_context, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.wrappers import Request
 
 from kg.formats import GRAPH_FORMATS
@@ -35,37 +36,36 @@ from kg.store import Backend, Capability, DatasetSpec
 from kg.store.union_upkeep import UPKEEP
 from service.answers import answer_query, base_iri, respond
 from service.editor import editor_page
-from service.errors import ServiceError, as_service_error, wsgi_error
+from service.errors import ServiceError, as_service_error, error_response
+from service.i18n import remember_language
 from service.limits import StartResponse, WSGIApp
-from service.media import content_type, link_header, negotiate, prefers_html, write_graph
+from service.media import (
+    choose,
+    content_type,
+    format_parameter,
+    link_header,
+    prefers_html,
+    write_graph,
+)
 from service.protocol import Operation, read_operation
 from service.service_description import service_description
 from service.services import Services, query_limits, services
 from service.writes import GRAPH_STORE, graph_argument, sparql_update
 
-log = logging.getLogger(__name__)
 blueprint = Blueprint("sparql", __name__)
 
 ENDPOINT = "/sparql"
 PATHS = frozenset({ENDPOINT, ENDPOINT + "/"})
 METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 ALLOW = ("Allow", ", ".join(METHODS))
-# Where the endpoint leaves the operation it read when it hands the request on to Flask.
-OPERATION = "dmkg.sparql.operation"
-
-
-class _ForFlask(Exception):
-    """The answer needs Flask's request context: the request goes on to Flask's view."""
-
-    def __init__(self, operation: Operation | None, reading: Request) -> None:
-        super().__init__()
-        self.operation = operation
-        # A POST's body, read here: the view's request reads it again from the start.
-        self.body = reading.get_data() if reading.method == "POST" else None
+# In Flask's URL map for building links to it (url_for("sparql.sparql")) and for the route
+# families' test, which walks the map: never matched, since Endpoint answers every request.
+blueprint.add_url_rule(ENDPOINT, "sparql", build_only=True, methods=list(METHODS),
+                       provide_automatic_options=False)
 
 
 class Endpoint:
-    """WSGI: every request to /sparql is answered by respond(), in front of Flask or in it."""
+    """WSGI: every request to /sparql is answered here; the others go on to Flask."""
 
     def __init__(self, app: WSGIApp, flask: Flask, max_body: int | None) -> None:
         self.app = app  # the next layer: Flask
@@ -83,20 +83,19 @@ class Endpoint:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") not in PATHS:
             return self.app(environ, start_response)
+        reading = Request(environ)
+        # Refused on its announced length, unread (the worker did not wait for it either).
+        reading.max_content_length = reading.max_form_memory_size = self.max_body
         try:
-            response = self.respond(environ)
-        except _ForFlask as handed:
-            environ[OPERATION] = handed.operation
-            if handed.body is not None:
-                environ["wsgi.input"] = io.BytesIO(handed.body)
-            return self.app(environ, start_response)
+            response = self.respond(reading)
         except Exception as error:  # rendered as Flask's own error handlers render it
-            return wsgi_error(as_service_error(error), environ, start_response)
+            response = error_response(as_service_error(error), reading)
+        remember_language(reading, response)
         return response(environ, start_response)
 
-    def respond(self, environ: dict[str, Any]) -> Response:
+    def respond(self, reading: Request) -> Response:
         """Answer one request to /sparql, or raise ServiceError (or a domain error)."""
-        method = environ.get("REQUEST_METHOD")
+        method = reading.method
         if method == "OPTIONS":
             answer = Response(status=204, headers=[ALLOW])
             answer.headers.remove("Content-Type")
@@ -104,55 +103,41 @@ class Endpoint:
         if method not in METHODS:
             raise ServiceError(405, f"405 Method Not Allowed: the SPARQL endpoint answers "
                                     f"{', '.join(METHODS)}, not {method}", [ALLOW])
-        if OPERATION in environ:  # read in front of Flask, handed on
-            return self._in_flask(environ[OPERATION])
-        reading = Request(environ)
-        # Refused on its announced length, unread (the worker did not wait for it either).
-        reading.max_content_length = reading.max_form_memory_size = self.max_body
         operation = read_operation(reading)
-        if operation is not None and operation.kind == "query" and not prefers_html(reading):
-            found = self.services
-            return answer_query(found.backend, found.limits, found.runner, operation,
-                                base_iri(reading), environ)
-        if not has_request_context():
-            raise _ForFlask(operation, reading)
-        return self._in_flask(operation)
-
-    def _in_flask(self, operation: Operation | None) -> Response:
-        """What needs Flask's request context: the description, the editor, updates."""
         if operation is None:
-            return _description()
+            return self._description(reading)
         if operation.kind == "update":
-            return sparql_update(operation)
-        # A link to the endpoint opened in a browser: the query in the editor, with its results.
-        return editor_page(operation.text, operation.dataset)
+            return sparql_update(operation, reading, self.services)
+        if prefers_html(reading):
+            # A link to the endpoint opened in a browser: the query in the editor, with its
+            # results.
+            return editor_page(self.flask, self.services, reading, operation.text,
+                               operation.dataset)
+        found = self.services
+        return answer_query(found.backend, found.limits, found.runner, operation,
+                            base_iri(reading), reading.environ)
 
-
-@blueprint.route(ENDPOINT, methods=list(METHODS), strict_slashes=False,
-                 provide_automatic_options=False)
-def sparql() -> Response:
-    """Every request to /sparql that reaches Flask: the endpoint's own answer."""
-    return services().endpoint.respond(request.environ)
+    def _description(self, reading: Request) -> Response:
+        """The service description in the accepted RDF format, or the editor for a browser."""
+        fmt = choose(reading.headers.get("Accept", ""), format_parameter(reading.args),
+                     GRAPH_FORMATS, html=True)
+        if fmt is None:
+            response = editor_page(self.flask, self.services, reading)
+        else:
+            found = self.services
+            graph = service_description(reading.base_url, found.backend,
+                                        updates=found.writes is not None,
+                                        info=found.dataset_info)
+            response = respond(write_graph(graph, fmt), content_type(fmt))
+        # The description in every RDF format, for clients that follow links.
+        response.headers["Link"] = link_header(ENDPOINT)
+        return response
 
 
 def backend() -> Backend:
     """Return the application's store."""
     found: Backend = services().backend
     return found
-
-
-def _description() -> Response:
-    fmt = negotiate(GRAPH_FORMATS, html=True)
-    if fmt is None:
-        response = editor_page()
-    else:
-        graph = service_description(request.base_url, backend(),
-                                    updates=services().writes is not None,
-                                    info=services().dataset_info)
-        response = respond(write_graph(graph, fmt), content_type(fmt))
-    # The description in every RDF format, for clients that follow links.
-    response.headers["Link"] = link_header(ENDPOINT)
-    return response
 
 
 def _answer(operation: Operation, base: str | None) -> Response:

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Response, after_this_request, request
+from flask import has_request_context, request
+from werkzeug.wrappers import Request
 
 from kg.iri_equivalence import normal_form
 from kg.sparql_text import ALL, DEFAULT, NAMED
@@ -93,22 +94,21 @@ class Writes:
     # The flush begun at the stop, and until when it is waited for (service/write_stop.py).
     flushing: tuple[threading.Thread, float] | None = None
 
-    def who(self) -> str:
-        """Return the name behind the request's bearer token, or refuse with 401; the write
-        is under way until its record is written or its answer is made."""
-        name = self.name_of(request.headers.get("Authorization", ""))
+    def who(self, asking: Request) -> str:
+        """Return the name behind the bearer token of the request asking, or refuse with 401;
+        the write is under way until its record is written or ended() is called (once it is
+        answered)."""
+        name = self.name_of(asking.headers.get("Authorization", ""))
         key = threading.get_ident()
-        entry = self.under_way[key] = {"who": name, "client": request.remote_addr,
-                                       "method": request.method, "path": request.path,
+        entry = self.under_way[key] = {"who": name, "client": asking.remote_addr,
+                                       "method": asking.method, "path": asking.path,
                                        "thread": key}
-        request.environ[WRITE_KEY] = entry  # how the HTTP front finds it at a stop
-
-        @after_this_request
-        def ended(response: Response) -> Response:
-            self.under_way.pop(key, None)
-            return response
-
+        asking.environ[WRITE_KEY] = entry  # how the HTTP front finds it at a stop
         return name
+
+    def ended(self) -> None:
+        """The current thread's write is answered: it is no longer under way."""
+        self.under_way.pop(threading.get_ident(), None)
 
     def timing(self, write: object) -> None:
         """Note the timed write (service/write_time.py) of the current thread's write: its
@@ -180,16 +180,20 @@ class Writes:
                **details: Any) -> None:
         """Append one line to the audit log and make it durable before answering.
 
-        client: the address the write came from (by default the current request's).
+        client: the address the write came from (by default that of the write under way on
+        this thread, else the current Flask request's).
         A log that cannot be written is reported on the service's log: the write it records
         may already be applied and durable, and its client must hear so.
         """
         if threading.get_ident() in self.silenced:
             return
-        self.under_way.pop(threading.get_ident(), None)
+        under_way = self.under_way.pop(threading.get_ident(), None)
+        if client is None and under_way is not None:
+            client = under_way["client"]
+        if client is None and has_request_context():
+            client = request.remote_addr
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "who": who,
-                 "client": client if client is not None else request.remote_addr,
-                 "operation": operation, "status": status, **details}
+                 "client": client, "operation": operation, "status": status, **details}
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.audit.parent.mkdir(parents=True, exist_ok=True)

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import request
+from werkzeug.wrappers import Request
 
 from service.errors import QueryTimeout, ServiceError
-from service.services import request_deadline, run_timed, services
+from service.limits import Deadline
+from service.services import Services
 from service.write_access import Writes
 
 R = TypeVar("R")
@@ -175,22 +176,32 @@ class TimedWrite:
     what: str  # "update", "write"
     # Recorded with a cut: graph, sha256, targets, text... and the stage it was cut at.
     details: dict[str, Any]
+    asking: Request  # the request that writes
+    found: Services  # the application's
 
     def __post_init__(self) -> None:
         self.gate = CommitGate(self.side.stopped)
         self.side.timing(self)
-        self.seconds = services().limits.seconds
-        self.megabytes = services().runner.memory.limit / (1 << 20)
-        self.client = request.remote_addr
-        self.deadline = request_deadline()
+        self.seconds = self.found.limits.seconds
+        self.megabytes = self.found.runner.memory.limit / (1 << 20)
+        self.client = self.asking.remote_addr
+        self.deadline = Deadline.of(self.asking.environ, self.seconds)
+
+    def _timed(self, work: Callable[[], R], cut: Callable[[], BaseException],
+               retire: bool) -> R:
+        """Run work within the request's deadline (see DeadlineRunner.run): on a helper
+        thread, since a write may wait for its commit past the deadline."""
+        return self.found.runner.run(work, self.deadline,
+                                     self.asking.environ.get("gunicorn.socket"),
+                                     self.asking.full_path, cut, self._cut_by_memory, retire)
 
     def run(self, work: Callable[[], R], retire: bool = True) -> R:
         """Run work (no commit in it) within the deadline; past it, raise WriteCut.
         retire: False when work stops by itself at the deadline (the process goes on)."""
         self.details["stage"] = "reading"
         try:
-            return run_timed(work, cut=lambda: WriteCut(NOT_APPLIED, self.what, self.seconds),
-                             on_memory=self._cut_by_memory, retire=retire)
+            return self._timed(work, lambda: WriteCut(NOT_APPLIED, self.what, self.seconds),
+                               retire)
         except QueryTimeout as error:  # the work saw the deadline pass
             raise WriteCut(NOT_APPLIED, self.what, self.seconds) from error
 
@@ -201,7 +212,7 @@ class TimedWrite:
         soon after the deadline (its commit's cost is bounded), which leaves the process
         serving."""
         self.details["stage"] = "waiting for the write lock"
-        left = request_deadline().left()
+        left = self.deadline.left()
         if not self.side.lock.acquire(timeout=-1 if left is None else left):
             raise WriteCut(NOT_APPLIED, self.what, self.seconds)
         self.details["stage"] = "applying"
@@ -216,8 +227,7 @@ class TimedWrite:
             return result
 
         try:
-            return run_timed(committed, cut=lambda: QueryTimeout("cut"),
-                             on_memory=self._cut_by_memory, retire=retire)
+            return self._timed(committed, lambda: QueryTimeout("cut"), retire)
         except QueryTimeout as error:
             outcome = self.gate.abandon(wait)
             raise WriteCut(outcome, self.what, self.seconds, self.gate.error) \

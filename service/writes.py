@@ -17,7 +17,8 @@ from itertools import islice
 from typing import IO, Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, after_this_request, request
+from werkzeug.wrappers import Request
 
 from kg.nesting import TooDeep, check_rdf
 from kg.sparql_reading import ReadQuery, in_client_text
@@ -35,7 +36,7 @@ from service.backup_file import write_backup
 from service.errors import QueryTimeout, ServiceError, service_error
 from service.limits import Deadline, check_text
 from service.protocol import Operation
-from service.services import query_limits, services
+from service.services import Services, services
 from service.write_access import WriteRefused, Writes
 from service.write_time import APPLIED, PACE, TimedWrite, WriteCut
 
@@ -52,12 +53,25 @@ _ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s>]+)\s+(?:\"([^\"]*)\"|'([^']*)'|
 MAX_ENTITY_EXPANSION = 1 << 20
 
 
-def _authorise(disabled: str) -> tuple[Writes, str]:
-    """The write side and the name behind the request's token; 403 when writes are off."""
-    side = services().writes
-    if side is None:
+def _write_side(found: Services, disabled: str) -> Writes:
+    """The write side; 403 when writes are off."""
+    if found.writes is None:
         raise WriteRefused(403, disabled)
-    return side, side.who()
+    return found.writes
+
+
+def _authorise(disabled: str) -> tuple[Writes, str]:
+    """The write side and the name behind the Flask request's token; 403 when writes are off.
+    The write is under way until it is recorded or answered."""
+    side = _write_side(services(), disabled)
+    who = side.who(request)
+
+    @after_this_request
+    def ended(response: Response) -> Response:
+        side.ended()
+        return response
+
+    return side, who
 
 
 def _refusal(error: Exception, what: str) -> ServiceError:
@@ -68,18 +82,28 @@ def _refusal(error: Exception, what: str) -> ServiceError:
     return found
 
 
-def sparql_update(operation: Operation) -> Response:
-    """Apply an update sent to /sparql (answers carry no CORS headers).
+def sparql_update(operation: Operation, asking: Request, found: Services) -> Response:
+    """Apply an update sent to /sparql in the request asking (answers carry no CORS headers).
 
     Relative IRIs resolve against the configured IRI base, never against what a client says
     the service's address is. What is checked, executed and recorded is one text: the plain
     form of the update (kg.sparql_reading). Every step, from reading the text to the upkeep
     after the engine's apply, is within the request's time limit (service/write_time.py).
     """
-    side, who = _authorise("updates are not enabled on this endpoint")
+    side = _write_side(found, "updates are not enabled on this endpoint")
+    who = side.who(asking)
+    try:
+        return _update(operation, asking, found, side, who)
+    finally:
+        side.ended()
+
+
+def _update(operation: Operation, asking: Request, found: Services, side: Writes,
+            who: str) -> Response:
     digest = hashlib.sha256(operation.text.encode()).hexdigest()
-    read = _ReadUpdate(side, operation, query_limits().text_bytes)
-    timed = TimedWrite(side, who, "update", "update", {"sha256": digest})
+    read = _ReadUpdate(side, operation, found.limits.text_bytes)
+    timed = TimedWrite(side, who, "update", "update", {"sha256": digest}, asking, found)
+    client = asking.remote_addr
     try:
         # Reading ends by itself past the deadline (its cost is bounded by the text's length
         # and nesting), and then meets the closed commit gate: the process goes on serving.
@@ -98,13 +122,13 @@ def sparql_update(operation: Operation) -> Response:
         # client is told its outcome is unknown, and the process is replaced.
         bounded = "WHERE" not in run.words
         timed.commit(apply, wait=None if bounded else 0, retire=not bounded)
-        side.record(who, "update", "applied", sha256=digest, targets=sorted(targets),
+        side.record(who, "update", "applied", client, sha256=digest, targets=sorted(targets),
                     text=run.text)
     except WriteCut as cut:
-        side.record(who, "update", "timed out", outcome=cut.outcome, reason=cut.message,
-                    **timed.details)
+        side.record(who, "update", "timed out", client, outcome=cut.outcome,
+                    reason=cut.message, **timed.details)
         if cut.outcome == APPLIED:
-            services().data_changed()
+            found.data_changed()
         raise
     except Exception as error:
         if isinstance(error, QuerySyntaxError) and read.executed:
@@ -113,11 +137,11 @@ def sparql_update(operation: Operation) -> Response:
         refusal = _refusal(error, "update")
         # A graph in the wrong state, like a refusal, is the client's error: nothing applied.
         read_so_far: dict[str, Any] = {"targets": sorted(read.targets), "text": read.executed}
-        side.record(who, "update", "refused" if refusal.status < 500 else "failed",
+        side.record(who, "update", "refused" if refusal.status < 500 else "failed", client,
                     sha256=digest, reason=str(error),
                     **{key: value for key, value in read_so_far.items() if value})
         raise refusal from error
-    services().data_changed()
+    found.data_changed()
     return Response(status=204)
 
 
@@ -365,7 +389,7 @@ def graph_store_write() -> Response:
     side, who = _authorise("writes are not enabled on this service")
     operation = request.method.lower()
     graph: str | None = None
-    timed = TimedWrite(side, who, operation, "write", {})
+    timed = TimedWrite(side, who, operation, "write", {}, request, services())
     try:
         graph = graph_argument()
         if graph is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "w3c-sparql11-protocol"
+# The shared folder beside the checkout, or where DMKG_SHARED says (as tests/conftest.py).
+SHARED = Path(os.environ.get("DMKG_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+SUITE = SHARED / "conformance" / "w3c-sparql11-protocol"
 GRAPHS = {f"data{n}.nt": f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3)}
 TOKEN = "w3c-protocol-suite-token-0123456789"
 
