@@ -15,7 +15,7 @@ from kg.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kg.queryfiles import read_queries
 from kg.store import DatasetSpec
 from service.answers import respond
-from service.i18n import EDITOR_WORDS, chrome_words, language_of
+from service.i18n import EDITOR_WORDS, chrome_words, language_of, remember_language
 from service.services import Services
 
 
@@ -39,5 +39,4 @@ def editor_page(flask: Flask, found: Services, asking: Request, query: str | Non
             "defaultGraphs": list(graphs.default_graphs),
             "namedGraphs": list(graphs.named_graphs)})
     # Its Vary names the language's headers: the endpoint's family says so for its pages.
-    response: Response = respond(html, "text/html; charset=utf-8")
-    return response
+    return remember_language(asking, respond(html, "text/html; charset=utf-8"))

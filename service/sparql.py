@@ -89,8 +89,8 @@ class Endpoint:
         try:
             response = self.respond(reading)
         except Exception as error:  # rendered as Flask's own error handlers render it
-            response = error_response(as_service_error(error), reading)
-        remember_language(reading, response)
+            response = remember_language(reading,
+                                         error_response(as_service_error(error), reading))
         return response(environ, start_response)
 
     def respond(self, reading: Request) -> Response:
