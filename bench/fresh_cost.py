@@ -6,9 +6,11 @@ waiting for work, for the interpreter's lock or for the network; involuntary: ta
 core by other work) are read from /proc before and after, per answer. With --before DIR the
 code in DIR (a checkout before a change) is measured too, alternated round by round, and the
 same server with its kept answers on gives the cost of the front alone (no thread, no query).
+With --browser the same link is opened as a browser opens it: the answer is the query editor
+with the query in it (a page written from the templates, in the reader's language).
 Rates move with the machine's load; the CPU per answer and the switches move less.
 
-    python -m bench.fresh_cost [--rounds 3] [--seconds 5] [--before DIR]
+    python -m bench.fresh_cost [--rounds 3] [--seconds 5] [--before DIR] [--browser]
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bench.servers import Server, free_port
 from kg.paths import default_layout
 
 ACCEPT = {"Accept": "application/sparql-results+json"}
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CONNECTIONS = 8
 
 
@@ -59,14 +62,14 @@ def _server(name: str, code: Path | None, kept_mb: int) -> Server:
                   "/sparql?" + urlencode({"query": "ASK {}"}), port, env=env)
 
 
-def _measure(server: Server, seconds: int) -> dict[str, float]:
+def _measure(server: Server, seconds: int, accept: dict[str, str]) -> dict[str, float]:
     assert server.process is not None
     worker = int(subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
                                 text=True, check=True).stdout.split()[0])
     url = server.base + "/sparql?" + urlencode({"query": QUERY})
-    wrk(url, CONNECTIONS, 1, headers=ACCEPT)  # warm up
+    wrk(url, CONNECTIONS, 1, headers=accept)  # warm up
     ticks, switches = _ticks(worker), _switches(worker)
-    result = wrk(url, CONNECTIONS, seconds, headers=ACCEPT)
+    result = wrk(url, CONNECTIONS, seconds, headers=accept)
     after_ticks, after_switches = _ticks(worker), _switches(worker)
     answers = max(result.requests, 1)
     tick = 1e6 / os.sysconf("SC_CLK_TCK")
@@ -78,7 +81,8 @@ def _measure(server: Server, seconds: int) -> dict[str, float]:
             "errors": result.errors}
 
 
-def run(rounds: int, seconds: int, before: Path | None) -> dict[str, object]:
+def run(rounds: int, seconds: int, before: Path | None, browser: bool = False
+        ) -> dict[str, object]:
     """Measure each server in turn, round after round; return the medians and the rounds."""
     servers = [_server("fresh", None, 0), _server("kept", None, 64)]
     if before is not None:
@@ -88,13 +92,17 @@ def run(rounds: int, seconds: int, before: Path | None) -> dict[str, object]:
     for _ in range(rounds):
         for server in servers:
             with server:
-                rows.setdefault(server.name, []).append(_measure(server, seconds))
+                rows.setdefault(server.name, []).append(
+                    _measure(server, seconds, BROWSER if browser else ACCEPT))
     medians = {name: {key: statistics.median(row[key] for row in found) for key in found[0]}
                for name, found in rows.items()}
+    what = "the query editor opened on" if browser else "the answer to"
     return {"benchmark": "cost of one fresh answer in a worker", "query": QUERY,
+            "answer": f"{what} GET /sparql?query=…",
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "settings": {"rounds": rounds, "seconds": seconds, "connections": CONNECTIONS,
-                         "workers": 1, **({"before": str(before)} if before else {})},
+                         "workers": 1, "browser": browser,
+                         **({"before": str(before)} if before else {})},
             "load_average_before": load, "load_average_after": os.getloadavg(),
             "medians": medians, "rounds": rows}
 
@@ -104,7 +112,8 @@ def markdown(result: dict[str, object]) -> str:
     medians = result["medians"]
     assert isinstance(medians, dict)
     lines = [f"# {result['benchmark']} ({result['date']})", "", f"Query: `{result['query']}`",
-             "", f"Settings: {result['settings']}", "",
+             "", f"Answer: {result.get('answer', 'the answer to GET /sparql?query=…')}", "",
+             f"Settings: {result['settings']}", "",
              f"Load average (1, 5, 15 min) before: {result['load_average_before']}, after: "
              f"{result['load_average_after']}", "",
              "| server | req/s | user µs/answer | system µs/answer | voluntary switches/answer "
@@ -125,11 +134,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--before", type=Path, default=None,
                         help="a checkout of the code before a change, measured beside")
+    parser.add_argument("--browser", action="store_true",
+                        help="open the query's link as a browser does (the editor)")
     args = parser.parse_args()
-    result = run(args.rounds, args.seconds, args.before)
+    result = run(args.rounds, args.seconds, args.before, args.browser)
     stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
     RESULTS.mkdir(exist_ok=True)
-    for name in (f"fresh-cost-{stamp}", "fresh-cost-latest"):
+    kind = "fresh-cost-editor" if args.browser else "fresh-cost"
+    for name in (f"{kind}-{stamp}", f"{kind}-latest"):
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
         (RESULTS / f"{name}.md").write_text(markdown(result))
     print(markdown(result))
