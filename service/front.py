@@ -312,7 +312,11 @@ class _Answer:
 
 
 def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
-    """Call the application and read its answer up to the first chunk of the body."""
+    """Call the application and read its answer: whole, or its first piece and the rest.
+
+    Run on a request thread, which reads on while the answer is shorter than a PIECE and
+    closes it when it has ended: a short answer made afresh (a werkzeug Response is an
+    iterator, not a list) then costs the loop no further hand-off to a thread."""
     seen: dict[str, Any] = {}
     written: list[bytes] = []
 
@@ -326,14 +330,15 @@ def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
         close()
         return _Answer(seen["status"], seen["headers"], b"".join([*written, *result]), None)
     rest = iter(result)
+    size = sum(map(len, written))
     for chunk in rest:
         if chunk:
             written.append(chunk)
-            break
-    else:
-        close()
-        return _Answer(seen["status"], seen["headers"], b"".join(written), None)
-    return _Answer(seen["status"], seen["headers"], b"".join(written), rest, close)
+            size += len(chunk)
+            if size >= PIECE:
+                return _Answer(seen["status"], seen["headers"], b"".join(written), rest, close)
+    close()
+    return _Answer(seen["status"], seen["headers"], b"".join(written), None)
 
 
 def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,

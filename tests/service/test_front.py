@@ -51,6 +51,37 @@ def test_a_kept_answer_is_written_by_the_loop_and_a_whole_body_in_one_piece() ->
     assert (b"dmkg-cache", b"hit") in again[0]["headers"]
 
 
+def test_a_short_answer_made_as_an_iterator_is_read_whole_on_its_thread() -> None:
+    """A werkzeug Response is an iterator with a close(), not a list: a short one is read to
+    its end and closed on the thread that made it, in one hop (the loop asks no thread for
+    the rest of it nor to close it)."""
+    closed_on: list[threading.Thread] = []
+
+    class Body:
+        def __init__(self) -> None:
+            self.pieces = iter([b'{"boolean": ', b"", b"true}"])
+
+        def __iter__(self) -> Body:
+            return self
+
+        def __next__(self) -> bytes:
+            return next(self.pieces)
+
+        def close(self) -> None:
+            closed_on.append(threading.current_thread())
+
+    def app(environ: dict[str, Any], start_response: Any) -> Body:
+        start_response("200 OK", [("Content-Type", "application/sparql-results+json")])
+        return Body()
+
+    front = Front(app, ResponseCache(app, 0), None, frozenset())
+    sent = _serve_once(front)
+    assert front.threads.handed == 1
+    assert len(closed_on) == 1 and closed_on[0] is not threading.main_thread()
+    assert [m["body"] for m in sent[1:]] == [b'{"boolean": true}']
+    assert [m.get("more_body", False) for m in sent[1:]] == [False]
+
+
 def test_a_long_answer_is_written_in_pieces_and_held_until_written() -> None:
     whole = bytes(range(256)) * (5 * PIECE // 256) + b"end"
 
