@@ -13,18 +13,18 @@ Rates move with the machine's load; the CPU per answer and the switches move les
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.http_throughput import QUERY, RESULTS
+from bench.http_throughput import QUERY
 from bench.loadgen import wrk
+from bench.report import side_by_side, write_result
 from bench.servers import Server, free_port
 from kg.paths import default_layout
 
@@ -99,7 +99,7 @@ def run(rounds: int, seconds: int, before: Path | None) -> dict[str, object]:
             "medians": medians, "rounds": rows}
 
 
-def markdown(result: dict[str, object]) -> str:
+def markdown(result: Mapping[str, object]) -> str:
     """Render the medians as a Markdown table."""
     medians = result["medians"]
     assert isinstance(medians, dict)
@@ -120,20 +120,8 @@ def markdown(result: dict[str, object]) -> str:
 
 def main() -> None:
     """Run the measurement and write JSON and Markdown into bench/results/."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--before", type=Path, default=None,
-                        help="a checkout of the code before a change, measured beside")
-    args = parser.parse_args()
-    result = run(args.rounds, args.seconds, args.before)
-    stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
-    RESULTS.mkdir(exist_ok=True)
-    for name in (f"fresh-cost-{stamp}", "fresh-cost-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{name}.md").write_text(markdown(result))
-    print(markdown(result))
-
+    args = side_by_side(__doc__, seconds=5).parse_args()
+    write_result("fresh-cost", run(args.rounds, args.seconds, args.before), markdown)
 
 if __name__ == "__main__":
     main()
