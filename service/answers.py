@@ -6,8 +6,9 @@ no Flask context, so that the endpoint answers queries straight from WSGI.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from flask import Response
@@ -23,12 +24,25 @@ from service.limits import WATCH, Deadline, DeadlineRunner, QueryLimits, check_t
 from service.media import choose, content_type
 from service.protocol import Operation
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
 # Functions whose value changes from one evaluation to the next: such answers are not kept,
 # nor those of a store whose data may change without this service knowing.
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 NOT_KEPT = ("Cache-Control", "no-store")
+
+
+class QueryAnswer(Response):
+    """A query's answer, its body whole, handed to the server as one piece (a list): none of
+    werkzeug's header fix-ups (a Location, the length of a streamed body) apply to it."""
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        start_response(self.status, self.headers.to_wsgi_list())
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.get_data()]
 
 
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
@@ -66,7 +80,7 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
         if found is None:
             raise
         raise found from None
-    response = respond(answer.body, content_type(answer.format))
+    response = QueryAnswer(answer.body, content_type=content_type(answer.format))
     if answer.truncated:
         response.headers["DMKG-Result-Truncated"] = "true"
         response.headers["DMKG-Result-Limit"] = str(limits.rows)
