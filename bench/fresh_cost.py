@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from bench.http_throughput import QUERY
 from bench.loadgen import wrk
 from bench.report import side_by_side, write_result
-from bench.servers import Server, free_port
+from bench.servers import Server, free_port, running_code
 from kg.paths import default_layout
 
 ACCEPT = {"Accept": "application/sparql-results+json"}
@@ -52,7 +52,7 @@ def _server(name: str, code: Path | None, kept_mb: int) -> Server:
     port = free_port()
     env = {"DMKG_RESPONSE_CACHE_MB": str(kept_mb)}
     if code is not None:
-        env["PYTHONPATH"] = str(code)
+        env.update(running_code(code))
     return Server(name, [sys.executable, "-m", "dmkg_cli", "--home", str(default_layout().root),
                          "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                          "--store", "memory"],

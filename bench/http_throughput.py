@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 
 from bench.loadgen import LoadResult, wrk
 from bench.report import RESULTS, side_by_side, write_result
-from bench.servers import Server, free_port
+from bench.servers import Server, free_port, running_code
 from kg.build import build, is_current
 from kg.paths import default_layout
 
@@ -97,7 +97,7 @@ def _targets(workers: int, log_dir: Path, native_dir: Path, before: Path | None 
         ("dmkg-memory", "memory", {}), ("dmkg-oxigraph", "oxigraph", {}),
         ("dmkg-memory-uncached", "memory", uncached)]
     if before is not None:
-        older = {"PYTHONPATH": str(before)}
+        older = running_code(before)
         dmkg += [(f"dmkg-memory{BEFORE}", "memory", older),
                  (f"dmkg-memory-uncached{BEFORE}", "memory", {**uncached, **older})]
     for name, store, env in dmkg:
