@@ -15,19 +15,19 @@ Rates move with the machine's load; the CPU per answer and the switches move les
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.http_throughput import QUERY, RESULTS
+from bench.http_throughput import QUERY
 from bench.loadgen import wrk
-from bench.servers import Server, free_port
+from bench.report import side_by_side, write_result
+from bench.servers import Server, free_port, running_code
 from kg.paths import default_layout
 
 ACCEPT = {"Accept": "application/sparql-results+json"}
@@ -55,7 +55,7 @@ def _server(name: str, code: Path | None, kept_mb: int) -> Server:
     port = free_port()
     env = {"DMKG_RESPONSE_CACHE_MB": str(kept_mb)}
     if code is not None:
-        env["PYTHONPATH"] = str(code)
+        env.update(running_code(code))
     return Server(name, [sys.executable, "-m", "dmkg_cli", "--home", str(default_layout().root),
                          "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                          "--store", "memory"],
@@ -107,7 +107,7 @@ def run(rounds: int, seconds: int, before: Path | None, browser: bool = False
             "medians": medians, "rounds": rows}
 
 
-def markdown(result: dict[str, object]) -> str:
+def markdown(result: Mapping[str, object]) -> str:
     """Render the medians as a Markdown table."""
     medians = result["medians"]
     assert isinstance(medians, dict)
@@ -129,23 +129,12 @@ def markdown(result: dict[str, object]) -> str:
 
 def main() -> None:
     """Run the measurement and write JSON and Markdown into bench/results/."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--before", type=Path, default=None,
-                        help="a checkout of the code before a change, measured beside")
+    parser = side_by_side(__doc__, seconds=5)
     parser.add_argument("--browser", action="store_true",
                         help="open the query's link as a browser does (the editor)")
     args = parser.parse_args()
-    result = run(args.rounds, args.seconds, args.before, args.browser)
-    stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
-    RESULTS.mkdir(exist_ok=True)
     kind = "fresh-cost-editor" if args.browser else "fresh-cost"
-    for name in (f"{kind}-{stamp}", f"{kind}-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{name}.md").write_text(markdown(result))
-    print(markdown(result))
-
+    write_result(kind, run(args.rounds, args.seconds, args.before, args.browser), markdown)
 
 if __name__ == "__main__":
     main()

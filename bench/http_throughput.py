@@ -21,10 +21,8 @@ the code before a change, in the same interleaved rounds: the change measured si
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import importlib.util
-import json
 import os
 import platform
 import shutil
@@ -32,16 +30,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.loadgen import LoadResult, wrk
-from bench.servers import Server, free_port
+from bench.report import RESULTS, side_by_side, write_result
+from bench.servers import Server, free_port, running_code
 from kg.build import build, is_current
 from kg.paths import default_layout
 
 QUERY = ("SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/ketamine> ?p ?o }")
-RESULTS = Path(__file__).resolve().parent / "results"
 # What DMKG is measured against, with the figure it must reach.
 NATIVE = "oxigraph-native"
 TARGETS_TO_MEET = {"vs_native": 0.75, "vs_hello": 0.8, "vs_rdflib_endpoint": 4.0}
@@ -98,7 +97,7 @@ def _targets(workers: int, log_dir: Path, native_dir: Path, before: Path | None 
         ("dmkg-memory", "memory", {}), ("dmkg-oxigraph", "oxigraph", {}),
         ("dmkg-memory-uncached", "memory", uncached)]
     if before is not None:
-        older = {"PYTHONPATH": str(before)}
+        older = running_code(before)
         dmkg += [(f"dmkg-memory{BEFORE}", "memory", older),
                  (f"dmkg-memory-uncached{BEFORE}", "memory", {**uncached, **older})]
     for name, store, env in dmkg:
@@ -205,7 +204,7 @@ def run(rounds: int, seconds: int, connections: int, workers: int,
     }
 
 
-def markdown(result: dict[str, object]) -> str:
+def markdown(result: Mapping[str, object]) -> str:
     """Render the figures as a Markdown table."""
     targets = result["targets"]
     assert isinstance(targets, dict)
@@ -251,22 +250,12 @@ def markdown(result: dict[str, object]) -> str:
 
 def main() -> None:
     """Run the benchmark and write JSON and Markdown into bench/results/."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser = side_by_side(__doc__, seconds=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--before", type=Path, default=None,
-                        help="a checkout of the code before a change, measured beside")
     args = parser.parse_args()
-    result = run(args.rounds, args.seconds, args.connections, args.workers, args.before)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
-    for name in (f"http-throughput-{stamp}", "http-throughput-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (RESULTS / f"{name}.md").write_text(markdown(result))
-    print(markdown(result))
-
+    write_result("http-throughput", run(args.rounds, args.seconds, args.connections,
+                                        args.workers, args.before), markdown)
 
 if __name__ == "__main__":
     main()

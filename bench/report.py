@@ -3,6 +3,7 @@ as the latest."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -34,3 +35,27 @@ def measure_sizes(sizes: Sequence[int], measure: Callable[[int, Path], Row]) -> 
             rows.append(measure(size, Path(folder)))
             print(rows[-1], flush=True)
     return rows
+
+
+def side_by_side(description: str | None, seconds: int) -> argparse.ArgumentParser:
+    """The arguments of a benchmark measured in rounds, optionally beside the code before a
+    change: --rounds, --seconds (of load per round) and --before (a checkout)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=seconds)
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a checkout of the code before a change, measured beside")
+    return parser
+
+
+def write_result(name: str, result: Mapping[str, object],
+                 markdown: Callable[[Mapping[str, object]], str]) -> None:
+    """Write a result to results/{name}-{stamp,latest}.{json,md}, stamped with its "date",
+    and print its Markdown."""
+    stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
+    RESULTS.mkdir(exist_ok=True)
+    text = markdown(result)
+    for stem in (f"{name}-{stamp}", f"{name}-latest"):
+        (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (RESULTS / f"{stem}.md").write_text(text)
+    print(text)

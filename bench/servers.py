@@ -20,6 +20,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def running_code(folder: Path) -> dict[str, str]:
+    """The environment under which `python -m` runs the code in folder (a checkout before a
+    change): first on the path, before the working directory, which `-m` would put first
+    (PYTHONSAFEPATH) and which is the current checkout when a benchmark runs from it."""
+    return {"PYTHONPATH": str(folder), "PYTHONSAFEPATH": "1"}
+
+
 class Server:
     """A server command run in its own process group; `url` answers once it is up."""
 

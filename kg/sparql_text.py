@@ -262,3 +262,52 @@ def with_using(update: ReadQuery, default_graphs: tuple[str, ...],
     for cut in reversed(cuts):
         source = f"{source[:cut]}{clauses} {source[cut:]}"
     return source
+
+
+# The words a query read by one_pattern() may hold besides its pattern's terms.
+_ONE_PATTERN_MODIFIERS = frozenset({"LIMIT", "OFFSET"})
+
+
+def one_pattern(query: ReadQuery) -> tuple[Token, Token, Token] | None:
+    """The one triple pattern of a query that is nothing else (`SELECT [DISTINCT] ?v… |
+    * [WHERE] { s p o [.] } [LIMIT n] [OFFSET n]`, after any BASE), each term a variable or
+    an absolute IRI written plainly; None for any other query. Evaluating such a query
+    reads no more stored triples than its pattern matches."""
+    tokens = query.tokens
+    at = 0
+    while at + 1 < len(tokens) and tokens[at].is_keyword("BASE"):
+        at += 2
+    if at >= len(tokens) or not tokens[at].is_keyword("SELECT"):
+        return None
+    at += 1
+    if at < len(tokens) and (tokens[at].is_keyword("DISTINCT") or tokens[at].is_keyword("REDUCED")):
+        at += 1
+    chosen = at
+    while at < len(tokens) and (tokens[at].kind == "var" or (
+            at == chosen and tokens[at].kind == "punct" and tokens[at].text == "*")):
+        at += 1
+    if at == chosen:
+        return None
+    if at < len(tokens) and tokens[at].is_keyword("WHERE"):
+        at += 1
+    group = tokens[at:]
+    if len(group) < 5 or not _punct(group[0], "{"):
+        return None
+    terms = (group[1], group[2], group[3])
+    if not all(t.kind == "var" or (t.kind == "iri" and "\\" not in t.text) for t in terms):
+        return None
+    close = 5 if _punct(group[4], ".") else 4
+    if len(group) <= close or not _punct(group[close], "}"):
+        return None
+    rest = group[close + 1:]
+    for word, number in zip(rest[::2], rest[1::2], strict=False):
+        if word.kind != "word" or word.text.upper() not in _ONE_PATTERN_MODIFIERS \
+                or number.kind != "number":
+            return None
+    if len(rest) % 2:
+        return None
+    return terms
+
+
+def _punct(token: Token, text: str) -> bool:
+    return token.kind == "punct" and token.text == text

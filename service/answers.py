@@ -6,8 +6,9 @@ no Flask context, so that the endpoint answers queries straight from WSGI.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from flask import Response
@@ -22,6 +23,10 @@ from service.errors import ServiceError, service_error
 from service.limits import WATCH, Deadline, DeadlineRunner, QueryLimits, check_text
 from service.media import choose, content_type
 from service.protocol import Operation
+from service.request_threads import LOOP_TRIPLES, ON_LOOP, OnThread
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 ENDPOINT = "/sparql"
 TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
@@ -29,6 +34,16 @@ TSV = next(f for f in RESULT_FORMATS if f.keyword == "tsv")
 # nor those of a store whose data may change without this service knowing.
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 NOT_KEPT = ("Cache-Control", "no-store")
+
+
+class QueryAnswer(Response):
+    """A query's answer, its body whole, handed to the server as one piece (a list): none of
+    werkzeug's header fix-ups (a Location, the length of a streamed body) apply to it."""
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        start_response(self.status, self.headers.to_wsgi_list())
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.get_data()]
 
 
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
@@ -58,7 +73,8 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
         # The query may run on a helper thread, outside any application context (on the
         # request's own thread under the HTTP front, which keeps the time limit).
         # Every step, from reading the text on, counts against the time limit.
-        answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits),
+        on_loop = bool(environ.get(ON_LOOP))
+        answer = runner.run(lambda: _evaluate(store, operation, base, accept, limits, on_loop),
                             Deadline.of(environ, limits.seconds), environ.get("gunicorn.socket"),
                             _target(environ), watch=environ.get(WATCH))
     except Exception as error:
@@ -66,7 +82,7 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
         if found is None:
             raise
         raise found from None
-    response = respond(answer.body, content_type(answer.format))
+    response = QueryAnswer(answer.body, content_type=content_type(answer.format))
     if answer.truncated:
         response.headers["DMKG-Result-Truncated"] = "true"
         response.headers["DMKG-Result-Limit"] = str(limits.rows)
@@ -83,10 +99,11 @@ def _target(environ: dict[str, Any]) -> str:
 
 
 def _evaluate(store: Backend, operation: Operation, base: str | None, accept: str,
-              limits: QueryLimits) -> Answer:
-    """Run a query and write its answer, keeping at most the cap's rows or triples."""
+              limits: QueryLimits, on_loop: bool = False) -> Answer:
+    """Run a query and write its answer, keeping at most the cap's rows or triples; on the
+    HTTP front's loop, only a query known to read few triples (else OnThread)."""
     try:
-        return _evaluate_here(store, operation, base, accept, limits)
+        return _evaluate_here(store, operation, base, accept, limits, on_loop)
     except Exception as error:
         # The error goes to the request's thread; the frames of its traceback hold pyoxigraph
         # results, which may only be dropped on the thread that made them: this one.
@@ -100,13 +117,16 @@ def _evaluate(store: Backend, operation: Operation, base: str | None, accept: st
 
 
 def _evaluate_here(store: Backend, operation: Operation, base: str | None, accept: str,
-                   limits: QueryLimits) -> Answer:
+                   limits: QueryLimits, on_loop: bool) -> Answer:
     check_text(operation.text, limits.text_bytes)
     cap = limits.rows
     dataset = operation.dataset or None
     # One reading is checked, rewritten and executed: the plain form of the query, lexed
     # once and carried as a value through every step.
     read = store.checked(operation.text, base)
+    if on_loop and (dataset or not store.bounded(read, LOOP_TRIPLES)):
+        # Nothing could stop it on the loop past its time limit.
+        raise OnThread
     hidden = hidden_named(read, *graphs_of(dataset))
     if hidden:
         raise ServiceError(403, refusal(hidden))

@@ -41,7 +41,7 @@ from service.budget import (
 )
 from service.errors import ServiceError, edge_error, raw_error, service_error
 from service.limits import READ_AT, WATCH, DeadlineRunner
-from service.request_threads import Cut, RequestThreads, Watches
+from service.request_threads import ON_LOOP, Cut, OnThread, RequestThreads, Watch, Watches
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
@@ -71,6 +71,10 @@ NOT_HTTP = "the request could not be read as HTTP/1.1"
 PIECE = 64 * 1024
 # The worker's threads running the application (a query runs on its request's thread).
 THREADS = 8
+# Requests the loop may answer itself when they are cheap (see _loop_may_answer): queries
+# to the endpoint whose query string is at most this long.
+LOOP_PATHS = frozenset({"/sparql", "/sparql/"})
+LOOP_TARGET = 4096
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
 RETIRING_SECONDS = 60
@@ -312,7 +316,11 @@ class _Answer:
 
 
 def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
-    """Call the application and read its answer up to the first chunk of the body."""
+    """Call the application and read its answer: whole, or its first piece and the rest.
+
+    Run on a request thread, which reads on while the answer is shorter than a PIECE and
+    closes it when it has ended: a short answer made afresh (a werkzeug Response is an
+    iterator, not a list) then costs the loop no further hand-off to a thread."""
     seen: dict[str, Any] = {}
     written: list[bytes] = []
 
@@ -326,14 +334,15 @@ def _start(app: WSGIApp, environ: dict[str, Any]) -> _Answer:
         close()
         return _Answer(seen["status"], seen["headers"], b"".join([*written, *result]), None)
     rest = iter(result)
+    size = sum(map(len, written))
     for chunk in rest:
         if chunk:
             written.append(chunk)
-            break
-    else:
-        close()
-        return _Answer(seen["status"], seen["headers"], b"".join(written), None)
-    return _Answer(seen["status"], seen["headers"], b"".join(written), rest, close)
+            size += len(chunk)
+            if size >= PIECE:
+                return _Answer(seen["status"], seen["headers"], b"".join(written), rest, close)
+    close()
+    return _Answer(seen["status"], seen["headers"], b"".join(written), None)
 
 
 def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
@@ -480,6 +489,14 @@ async def _send_error(send: Send, error: ServiceError, target: str,
     await send({"type": "http.response.body", "body": body})
 
 
+def _loop_may_answer(scope: dict[str, Any]) -> bool:
+    """Tell whether the loop may try to answer a request itself: a query sent by GET to the
+    SPARQL endpoint, short enough to be read at once (the endpoint says whether it is
+    cheap, service/answers.py)."""
+    return (scope["method"] == "GET" and scope["path"] in LOOP_PATHS
+            and len(scope["query_string"]) <= LOOP_TARGET and b"query=" in scope["query_string"])
+
+
 def _header(scope: dict[str, Any], name: bytes) -> str:
     return b",".join(v for n, v in scope["headers"] if n == name).decode("latin-1")
 
@@ -508,8 +525,12 @@ class Front:
                  trusted: frozenset[str], bodies: Budget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
                  max_restore: int = 0, admission: Admission | None = None,
-                 runner: DeadlineRunner | None = None, proxy_hops: int = 0) -> None:
+                 runner: DeadlineRunner | None = None, proxy_hops: int = 0,
+                 loop_answers: bool = False) -> None:
         self.app = app
+        # The application tells work it cannot bound from work it can (OnThread): the loop
+        # may try a query itself.
+        self.loop_answers = loop_answers
         self.kept = kept
         self.max_body = max_body
         self.trusted = trusted
@@ -637,19 +658,24 @@ class Front:
             environ[ADMITTED] = True
         loop = asyncio.get_running_loop()
         answer = None
+        kept = False
         try:
             if self.kept.holds(environ):
                 answer = self._kept(environ)
+                kept = answer is not None
                 if answer is None:  # gone since: the layers it crossed may have changed environ
+                    environ = self._environ(scope, body, length, read_at, client is not None)
+            if answer is None and self.loop_answers and _loop_may_answer(scope):
+                answer = self._on_loop(environ, loop)
+                if answer is None:  # it needs a thread; the layers crossed may have changed
                     environ = self._environ(scope, body, length, read_at, client is not None)
             if answer is None:
                 answer = await self._fresh(scope, environ, client, send, started, loop)
                 if answer is None:
                     return  # refused
-                # An answer made afresh is held by this worker until it is written.
-                size = len(answer.first)
-            else:
-                size = 0  # a kept answer is held by the kept answers (RESPONSE_CACHE_MB)
+            # An answer made afresh is held by this worker until it is written; a kept one
+            # is held by the kept answers (RESPONSE_CACHE_MB).
+            size = 0 if kept else len(answer.first)
         finally:
             if client is not None:
                 self.admission.leave(client)
@@ -715,6 +741,19 @@ class Front:
             return await future
         finally:
             self.watches.forget(watch)
+
+    def _on_loop(self, environ: dict[str, Any], loop: asyncio.AbstractEventLoop
+                 ) -> _Answer | None:
+        """The answer made by the loop itself, to a query known to read few triples (no
+        hand-off to a thread and back: each costs more than such a query); None when it
+        needs a thread (service/request_threads.py, OnThread)."""
+        environ[ON_LOOP] = True
+        # Bounded work, which no deadline can be past: the watch is only looked at by it.
+        environ[WATCH] = Watch(loop.create_future())
+        try:
+            return _start(self.app, environ)
+        except OnThread:
+            return None
 
     def _kept(self, environ: dict[str, Any]) -> _Answer | None:
         """The answer kept from before, written by the loop; None if it is gone since."""
@@ -824,7 +863,7 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
                       admission=Admission(found.limiter, THREADS), runner=found.runner,
-                      proxy_hops=settings.proxy_hops)
+                      proxy_hops=settings.proxy_hops, loop_answers=True)
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

@@ -156,3 +156,30 @@ class Watches:
                 self.retire()
         if self.held:
             self._timer = loop.call_later(self.TICK, self._look, loop)
+
+
+# Where the HTTP front marks, in the WSGI environment, a request it answers on its event
+# loop: work there that cannot be known cheap raises OnThread, and the request is answered on
+# a request thread instead, under its time limit.
+ON_LOOP = "dmkg.on_loop"
+# The most stored triples a query answered on the loop may read (about a millisecond's work).
+LOOP_TRIPLES = 500
+
+
+class OnThread(BaseException):
+    """The request needs a thread: the loop cannot answer it within a bounded time.
+
+    A BaseException, so that no layer turning errors into answers takes it for one."""
+
+
+class ThreadOnly:
+    """WSGI: the layer it wraps (Flask: templates, the editor, updates) answers only on a
+    request thread."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get(ON_LOOP):
+            raise OnThread
+        return self.app(environ, start_response)

@@ -48,6 +48,7 @@ from service.media import (
     write_graph,
 )
 from service.protocol import Operation, read_operation
+from service.request_threads import ON_LOOP, OnThread
 from service.service_description import service_description
 from service.services import Services, query_limits, services
 from service.writes import GRAPH_STORE, graph_argument, sparql_update
@@ -110,7 +111,9 @@ class Endpoint:
             return sparql_update(operation, reading, self.services)
         if prefers_html(reading):
             # A link to the endpoint opened in a browser: the query in the editor, with its
-            # results.
+            # results. A page is written on a request thread, never on the front's loop.
+            if reading.environ.get(ON_LOOP):
+                raise OnThread
             return editor_page(self.flask, self.services, reading, operation.text,
                                operation.dataset)
         found = self.services

@@ -376,6 +376,12 @@ class Backend(ABC):
         rows = self.select(sparql, dataset=dataset)
         return ValueRows(rows.columns, [tuple(row.get(c) for c in rows.columns) for row in rows])
 
+    def bounded(self, query: ReadQuery, most: int) -> bool:
+        """Tell whether the query surely reads at most `most` stored triples, known from its
+        text and the indexes at once (False when it cannot be told so cheaply): work that may
+        then be done where the time limit could not stop it."""
+        return False
+
     def adjacent(self, graphs: tuple[str, ...], subjects: Iterable[str] = (),
                  objects: Iterable[str] = ()) -> list[tuple[Value, str, Value]]:
         """Return the triples of graphs whose subject is one of subjects or whose object is

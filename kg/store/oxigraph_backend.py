@@ -18,6 +18,7 @@ from kg.sparql_text import (
     UpdateSyntaxError,
     dataset_clauses,
     has_dataset_clause,
+    one_pattern,
     update_targets,
     values_block,
     with_leading_values,
@@ -939,6 +940,24 @@ class OxigraphBackend(Backend):
             while len(self._views) > VIEWS_KEPT:
                 del self._views[next(iter(self._views))]
         return view
+
+    def bounded(self, query: ReadQuery, most: int) -> bool:
+        # One pattern, with a term given, over the store's own union (no merged copy to
+        # make): its solutions are among the quads matching it in any graph, counted here
+        # up to most + 1 straight from the indexes.
+        pattern = one_pattern(query)
+        if (pattern is None or has_dataset_clause(query) or self._kept is not None
+                or self._disjoint is not True):
+            return False
+        try:
+            terms = [None if t.kind == "var" else ox.NamedNode(t.text[1:-1]) for t in pattern]
+        except ValueError:  # a relative IRI: the engine resolves it against the base
+            return False
+        if all(term is None for term in terms):
+            return False
+        subject, predicate, item = terms
+        matches = self.store.quads_for_pattern(subject, predicate, item, None)
+        return sum(1 for _ in islice(matches, most + 1)) <= most
 
     def query(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
               base: str | None = None, bindings: Bindings | None = None) -> QueryOutcome:

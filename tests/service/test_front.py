@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
+from kg.paths import Layout
+from service.app import create_app
 from service.budget import ANSWERS_FULL, Budget
 from service.front import PIECE, Front
 from service.response_cache import ResponseCache
+from service.services import services
 
 SCOPE = {"type": "http", "method": "GET", "path": "/sparql", "raw_path": b"/sparql",
          "query_string": b"query=ASK%7B%7D", "http_version": "1.1", "scheme": "http",
@@ -18,7 +23,7 @@ SCOPE = {"type": "http", "method": "GET", "path": "/sparql", "raw_path": b"/spar
          "headers": [(b"host", b"x"), (b"accept", b"application/sparql-results+json")]}
 
 
-def _serve_once(front: Front) -> list[dict[str, Any]]:
+def _serve_once(front: Front, scope: dict[str, Any] = SCOPE) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -27,7 +32,7 @@ def _serve_once(front: Front) -> list[dict[str, Any]]:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(front(dict(SCOPE), receive, send))
+    asyncio.run(front(dict(scope), receive, send))
     return sent
 
 
@@ -49,6 +54,37 @@ def test_a_kept_answer_is_written_by_the_loop_and_a_whole_body_in_one_piece() ->
     assert front.threads.handed == 1 and len(threads) == 1  # the loop wrote the kept answer
     assert again[1]["body"] == first[1]["body"] == b'{"boolean": true}'
     assert (b"dmkg-cache", b"hit") in again[0]["headers"]
+
+
+def test_a_short_answer_made_as_an_iterator_is_read_whole_on_its_thread() -> None:
+    """A werkzeug Response is an iterator with a close(), not a list: a short one is read to
+    its end and closed on the thread that made it, in one hop (the loop asks no thread for
+    the rest of it nor to close it)."""
+    closed_on: list[threading.Thread] = []
+
+    class Body:
+        def __init__(self) -> None:
+            self.pieces = iter([b'{"boolean": ', b"", b"true}"])
+
+        def __iter__(self) -> Body:
+            return self
+
+        def __next__(self) -> bytes:
+            return next(self.pieces)
+
+        def close(self) -> None:
+            closed_on.append(threading.current_thread())
+
+    def app(environ: dict[str, Any], start_response: Any) -> Body:
+        start_response("200 OK", [("Content-Type", "application/sparql-results+json")])
+        return Body()
+
+    front = Front(app, ResponseCache(app, 0), None, frozenset())
+    sent = _serve_once(front)
+    assert front.threads.handed == 1
+    assert len(closed_on) == 1 and closed_on[0] is not threading.main_thread()
+    assert [m["body"] for m in sent[1:]] == [b'{"boolean": true}']
+    assert [m.get("more_body", False) for m in sent[1:]] == [False]
 
 
 def test_a_long_answer_is_written_in_pieces_and_held_until_written() -> None:
@@ -206,3 +242,33 @@ def test_an_answers_head_goes_out_with_its_body_in_one_write() -> None:
     finally:
         protocol.connection_lost(None)
         loop.close()
+
+
+def test_a_query_known_cheap_is_answered_by_the_loop_and_any_other_on_a_thread(
+        built: Layout) -> None:
+    """One pattern with a term given, over few triples, is answered without a thread; a
+    query the store cannot bound, the editor and the description go to a thread, where the
+    time limit is kept."""
+    app = create_app({"HOME": str(built.root), "STORE": "memory", "RESPONSE_CACHE_MB": 0,
+                      "RATE_LIMIT": 0})
+    found = services(app)
+    front = Front(app, found.kept, None, frozenset(), runner=found.runner, loop_answers=True)
+    one = "SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/ketamine> ?p ?o }"
+    joined = ("SELECT ?p ?o WHERE { <https://w3id.org/dmkg/id/substance/ketamine> ?p ?o . "
+              "?o ?q ?r }")
+    asked = [(one, "application/sparql-results+json", 0),
+             (joined, "application/sparql-results+json", 1),
+             (one, "text/html", 1),  # the editor, with its results
+             ("", "text/turtle", 1)]  # the service description
+    for query, accept, hops in asked:
+        before = front.threads.handed
+        scope = {**SCOPE, "query_string": urlencode({"query": query} if query else {}).encode(),
+                 "headers": [(b"host", b"x"), (b"accept", accept.encode())]}
+        sent = _serve_once(front, scope)
+        assert sent[0]["status"] == 200, (query, accept, sent)
+        assert front.threads.handed - before == hops, (query, accept)
+        assert (b"content-type", accept.encode()) in sent[0]["headers"] or \
+            dict(sent[0]["headers"])[b"content-type"].startswith(accept.encode())
+    rows = json.loads(b"".join(m.get("body", b"") for m in _serve_once(front, {
+        **SCOPE, "query_string": urlencode({"query": one}).encode()})[1:]))
+    assert len(rows["results"]["bindings"]) > 5

@@ -72,6 +72,20 @@ def test_get_and_post_queries_get_the_same_answer(live_server: LiveServer, query
     assert by_get.headers["access-control-allow-origin"] == "*"
 
 
+def test_a_head_query_gets_the_heads_of_its_get_and_no_body(live_server: LiveServer) -> None:
+    # Made afresh each time (HEAD answers are not kept), as one piece without werkzeug's
+    # iterator: the length is the GET's and no byte of the body follows.
+    query = f"SELECT ?p ?o WHERE {{ <{DMR}substance/ketamine> ?p ?o }}"
+    target = f"{live_server.url}/sparql?{urlencode({'query': query})}"
+    accept = {"Accept": "application/sparql-results+json"}
+    by_get = request("GET", target, headers=accept)
+    by_head = request("HEAD", target, headers=accept)
+    assert by_get.status == by_head.status == 200 and by_head.body == b""
+    assert int(by_head.headers["content-length"]) == len(by_get.body) > 0
+    for header in ("content-type", "vary", "access-control-allow-origin"):
+        assert by_head.headers.get(header) == by_get.headers.get(header), header
+
+
 def test_trailing_slash_is_the_same_endpoint(live_server: LiveServer) -> None:
     reply = request("GET", f"{live_server.url}/sparql/?query={quote('ASK {}')}")
     assert reply.status == 200 and json.loads(reply.body)["boolean"] is True
