@@ -88,14 +88,6 @@ def sparql_lines(triples: Iterable[ox.Triple]) -> str:
     return "\n".join(f"{sparql_triple(t)} ." for t in triples)
 
 
-def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
-    if isinstance(term, ox.BlankNode):
-        return fresh.setdefault(term, ox.BlankNode())
-    if isinstance(term, ox.Triple):
-        return ox.Triple(*(_relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
-    return term
-
-
 @dataclass(frozen=True)
 class GraphWrite:
     """A graph write ready to commit: its triples, and the update text that writes them."""
@@ -124,7 +116,7 @@ class GraphWrite:
         kept union, for the relabelled triples; it goes in the same text where it can.
         """
         fresh: dict[ox.BlankNode, ox.BlankNode] = {}
-        triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
+        triples = [restoring.relabelled(t, fresh) for t in triples]  # type: ignore[misc]
         change = union_graph.Change() if union is None else union(triples)
         name = ox.NamedNode(graph)
         steps = [f"DROP SILENT GRAPH {name}"] if replace or drop else []
@@ -287,6 +279,9 @@ class OxigraphBackend(Backend):
         # store this process may write (hosts); a read-only store uses merged copies instead.
         self._hidden = MergedGraphs()
         self._hosts = False
+        # Whether the store may hold the upkeep graph of an update (being followed, or cut
+        # off): known at opening, then followed by the writes that make and remove it.
+        self._upkeep_held = store.contains_named_graph(union_upkeep.UPKEEP_NODE)
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
@@ -596,6 +591,7 @@ class OxigraphBackend(Backend):
         # Where the triples it may change cannot be named ahead: its targets are compared.
         before = self._compared(kept) if text is None else set()
         self._changing(upkeep=text is not None)
+        self._upkeep_held = self._upkeep_held or text is not None
         try:
             try:
                 self._write(text or update.text)
@@ -670,6 +666,7 @@ class OxigraphBackend(Backend):
         change, named = union_upkeep.change(store, self._kept)
         count = len(named)
         if not count:
+            self._upkeep_held = store.contains_named_graph(union_upkeep.UPKEEP_NODE)
             return named
         self._apply(change)
         store.remove_graph(union_upkeep.UPKEEP_NODE)
@@ -682,6 +679,7 @@ class OxigraphBackend(Backend):
 
     def _upkeep_gone(self) -> None:
         """Follow the removal of the upkeep graph in the graph names."""
+        self._upkeep_held = False
         if self._graphs is not None:
             self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
 
@@ -888,7 +886,7 @@ class OxigraphBackend(Backend):
                 options["default_graph"] = [ox.DefaultGraph(), *self._visible_graphs()]
             else:
                 options["use_default_graph_as_union"] = True
-            if self._hidden or self.store.contains_named_graph(union_upkeep.UPKEEP_NODE):
+            if self._hidden or self._upkeep_held:
                 # No graph of the store's own (merged graphs; the upkeep graph of an update
                 # being followed, or cut off) is seen by GRAPH.
                 options["named_graphs"] = self._visible_graphs()
