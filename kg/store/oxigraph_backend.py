@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import chain, islice, pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -812,13 +812,19 @@ class OxigraphBackend(Backend):
             self._changed(True if before is True else None, [graph], added=[])
 
     def written_quads(self) -> Iterator[ox.Quad]:
-        """The quads of every named graph the build does not own, read as they are taken from
-        one snapshot of the store, taken now (read them on this thread: the engine's reads may
-        not move between threads)."""
+        """The quads of every named graph the build does not own, graph by graph, each read
+        from a snapshot of the store taken now: one state of the store when no write commits
+        during the call (the caller holds the write lock while calling; not while reading).
+        Read them on this thread: the engine's reads may not move between threads.
+
+        Only those graphs are read: the built graphs and the default graph (a kept union
+        holds as many triples as all the others) are not scanned."""
         protected = self.protected
-        return (q for q in self.store.quads_for_pattern(None, None, None)
-                if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value not in protected and not is_hidden(q.graph_name.value))
+        return chain.from_iterable([
+            self.store.quads_for_pattern(None, None, None, graph)
+            for graph in self.store.named_graphs()
+            if isinstance(graph, ox.NamedNode) and graph.value not in protected
+            and not is_hidden(graph.value)])
 
     def replace_written(self, quads: Iterable[ox.Quad]) -> None:
         """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
