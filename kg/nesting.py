@@ -18,7 +18,7 @@ even so. `<<` counts as an opening bracket even where it might be two comparison
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
 from kg.sparql_reading import Token, tokens
@@ -132,6 +132,137 @@ def token_bounds(found: Iterable[Token]) -> tuple[int, int, int, int]:
     return deepest, widest, cost, binds
 
 
+# Triple patterns joined in one group (and the groups, OPTIONALs, MINUSes and GRAPHs beside
+# them): Oxigraph's planner takes time in the fourth power of their number when they share
+# variables (100 sharing a subject: 0.55 s; 150: 2.8 s; 200: 9 s, on an empty store).
+MAX_JOINED = 100
+# The sum of the fourth powers over the groups of one text: two groups as large as allowed.
+MAX_JOIN_COST = 2 * MAX_JOINED**4
+# Words that are terms where a triple pattern may stand; every other word is a keyword.
+_TERM_WORDS = frozenset({"A", "TRUE", "FALSE"})
+_TERMS = frozenset({"var", "iri", "pname", "bnode", "string", "number"})
+# What each opener is closed by, for the frames the join count keeps.
+_UNJOINED = frozenset({"UNION", "MINUS", "EXISTS"})
+_CLOSERS = {"{": "}", "(": ")", "[": "]", "{|": "|}", "<<": ">>", "<<(": ")>>"}
+
+
+class _Group:
+    """A group graph pattern: how many members its join holds, and whether a triple may
+    start at the next term."""
+
+    def __init__(self, joined_to: _Group | None = None) -> None:
+        self.members = 0
+        self.at_subject = True
+        self.joined_to = joined_to  # the group it is a member of, once it holds a pattern
+
+
+def join_bounds(found: Iterable[Token]) -> tuple[int, int]:
+    """Return, for the tokens of SPARQL text, the most members joined in one group (triple
+    patterns, path steps, collection items, and the groups beside them) and the sum of the
+    fourth powers of every group's members.
+
+    Data (VALUES, INSERT DATA) and templates (CONSTRUCT, DELETE/INSERT) are never planned and
+    are not counted. The count never falls below what the engine joins: where the reading is
+    unsure (a parenthesis after a term), it counts more."""
+    frames: list[tuple[str, str, _Group | None]] = []  # (kind, opener, its group)
+    pending = ""  # "skip" when the next `{` opens data or a template
+    largest = cost = 0
+    last: Token | None = None
+    before: Token | None = None
+    for token in found:
+        kind, text = token.kind, token.text
+        top_kind, _, group = frames[-1] if frames else ("", "", None)
+        if top_kind == "skip":
+            if kind == "punct" and text in _CLOSERS:
+                frames.append(("skip", text, None))
+            elif kind == "punct" and _CLOSERS[frames[-1][1]] == text:
+                frames.pop()
+                if frames and frames[-1][2] is not None and frames[-1][0] == "group":
+                    frames[-1][2].at_subject = True
+        elif kind == "word" and text.upper() not in _TERM_WORDS:
+            word = text.upper()
+            if word in {"DATA", "VALUES", "CONSTRUCT", "INSERT", "DELETE"}:
+                pending = "skip"
+            elif word == "WHERE":
+                pending = ""
+            if top_kind == "group" and group is not None:
+                group.at_subject = False
+        elif kind == "punct" and text == "{" and pending == "skip":
+            pending = ""
+            frames.append(("skip", text, None))
+        elif kind == "punct" and text in _CLOSERS:
+            if text in "({[" or top_kind not in {"", "expr"}:
+                frames.append(_opened(text, top_kind, group, last, before))
+        elif kind == "punct" and frames and _CLOSERS[frames[-1][1]] == text:
+            closed_kind, _, closed = frames.pop()
+            if closed_kind == "group" and closed is not None:
+                largest = max(largest, closed.members)
+                cost += closed.members**4
+                if closed.members and closed.joined_to is not None:
+                    closed.joined_to.members += 1
+            if frames and frames[-1][0] == "group" and closed_kind in {"group", "expr"}:
+                group = frames[-1][2]
+                if group is not None:
+                    group.at_subject = True
+        elif group is None or top_kind == "expr":
+            pass
+        elif kind in _TERMS or kind == "word":
+            if top_kind == "list":
+                group.members += 1
+            elif top_kind == "group" and group.at_subject:
+                group.members += 1
+                group.at_subject = False
+        elif kind == "punct" and text in {";", ",", "/"}:
+            group.members += 1
+        elif kind == "punct" and text == "." and top_kind == "group":
+            group.at_subject = True
+        before, last = last, token
+    for frame_kind, _, group in reversed(frames):  # left open: the parser reads them even so
+        if frame_kind == "group" and group is not None:
+            largest = max(largest, group.members)
+            cost += group.members**4
+            if group.members and group.joined_to is not None:
+                group.joined_to.members += 1
+    return largest, cost
+
+
+def _opened(text: str, top_kind: str, group: _Group | None, last: Token | None,
+            before: Token | None) -> tuple[str, str, _Group | None]:
+    """Return the frame an opening bracket starts (see join_bounds)."""
+    if text == "{":
+        # A UNION branch, MINUS or EXISTS is not planned into the join of its group; nor is
+        # a group that holds no triple pattern.
+        if top_kind == "group" and not _is_word(last, _UNJOINED):
+            return ("group", text, _Group(joined_to=group))
+        return ("group", text, _Group())
+    if top_kind in {"", "expr"} or group is None:
+        return ("expr", text, None)
+    if text == "(" and _calls(last, before):
+        return ("expr", text, group)
+    if top_kind == "group" and group.at_subject:
+        group.members += 1  # a triple starts with this collection or blank node
+        group.at_subject = False
+    if text == "(" or text == "<<(":
+        return ("list", text, group)
+    group.members += 1  # a blank node's, a reified triple's or an annotation's own triple
+    return ("bnode", text, group)
+
+
+def _calls(last: Token | None, before: Token | None) -> bool:
+    """Tell whether a parenthesis after last (and before it) opens an expression: after a
+    keyword or function name, or after an IRI called as a function after a keyword."""
+    if _is_word(last):
+        return True
+    return last is not None and last.kind in {"iri", "pname"} and _is_word(before)
+
+
+def _is_word(token: Token | None, among: frozenset[str] | None = None) -> bool:
+    """Tell whether token is a keyword or function name (one of among, if given)."""
+    if token is None or token.kind != "word" or token.text.upper() in _TERM_WORDS:
+        return False
+    return among is None or token.text.upper() in among
+
+
 def _bracket_depth(text: str) -> int:
     depth = deepest = 0
     for character in text:
@@ -143,9 +274,10 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
-def check_tokens(found: Iterable[Token], what: str = "query", limit: int = MAX_DEPTH) -> None:
+def check_tokens(found: Sequence[Token], what: str = "query", limit: int = MAX_DEPTH) -> None:
     """Raise TooDeep when the tokens of SPARQL text nest deeper than limit, TooWide when one
-    of its expressions, or all of them, are too long."""
+    of its expressions, or all of them, are too long, or one of its groups, or all of them,
+    join too many patterns."""
     depth, widest, cost, binds = token_bounds(found)
     if depth > limit:
         raise TooDeep(what, limit)
@@ -162,6 +294,16 @@ def check_tokens(found: Iterable[Token], what: str = "query", limit: int = MAX_D
         raise TooWide(f"the {what} holds too many long expressions (their operators and commas "
                       f"weigh {cost}, squared per expression; at most {MAX_COST}); split it "
                       "or give long lists of values as VALUES blocks")
+    joined, join_cost = join_bounds(found)
+    if joined > MAX_JOINED:
+        raise TooWide(f"the {what} joins {joined} triple patterns, path steps or groups in one "
+                      f"group, more than the {MAX_JOINED} one may join (the engine plans the "
+                      "join of a group in time growing with the fourth power of their number); "
+                      "split it into several queries")
+    if join_cost > MAX_JOIN_COST:
+        raise TooWide(f"the {what} joins too many patterns in its groups (their counts weigh "
+                      f"{join_cost}, to the fourth power per group; at most {MAX_JOIN_COST}); "
+                      "split it into several queries")
 
 
 def sparql_depth(text: str) -> int:

@@ -36,7 +36,7 @@ from service.backup_file import write_backup
 from service.errors import QueryTimeout, ServiceError, service_error
 from service.limits import Deadline, check_text
 from service.protocol import Operation
-from service.services import Services, services
+from service.services import Services, request_deadline, services
 from service.write_access import WriteRefused, Writes
 from service.write_time import APPLIED, PACE, TimedWrite, WriteCut
 
@@ -431,8 +431,18 @@ def backup() -> Response:
     """Every written graph as N-Quads, read from one snapshot of the store a piece at a time
     and sent from a temporary file (service/backup_file.py)."""
     side, who = _authorise("writes are not enabled on this service")
+    # Every graph's read begins between the same two writes; it is read while writes go on.
+    left = request_deadline().left()
+    if not side.lock.acquire(timeout=-1 if left is None else left):
+        side.record(who, "backup", "failed", reason="a write held the store past the limit")
+        raise ServiceError(503, "the backup could not begin: a write held the store past the "
+                                "time limit", [("Retry-After", "60")])
     try:
-        written = write_backup(side.store.written_quads())
+        quads = side.store.written_quads()
+    finally:
+        side.lock.release()
+    try:
+        written = write_backup(quads)
     except OSError as error:  # the store could not be read, or the temporary file written
         side.record(who, "backup", "failed", reason=str(error))
         raise ServiceError(503, f"the backup could not be made: {error}",

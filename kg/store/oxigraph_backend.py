@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import chain, islice, pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -89,14 +89,6 @@ def sparql_lines(triples: Iterable[ox.Triple]) -> str:
     return "\n".join(f"{sparql_triple(t)} ." for t in triples)
 
 
-def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
-    if isinstance(term, ox.BlankNode):
-        return fresh.setdefault(term, ox.BlankNode())
-    if isinstance(term, ox.Triple):
-        return ox.Triple(*(_relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
-    return term
-
-
 @dataclass(frozen=True)
 class GraphWrite:
     """A graph write ready to commit: its triples, and the update text that writes them."""
@@ -125,7 +117,7 @@ class GraphWrite:
         kept union, for the relabelled triples; it goes in the same text where it can.
         """
         fresh: dict[ox.BlankNode, ox.BlankNode] = {}
-        triples = [_relabelled(t, fresh) for t in triples]  # type: ignore[misc]
+        triples = [restoring.relabelled(t, fresh) for t in triples]  # type: ignore[misc]
         change = union_graph.Change() if union is None else union(triples)
         name = ox.NamedNode(graph)
         steps = [f"DROP SILENT GRAPH {name}"] if replace or drop else []
@@ -288,6 +280,9 @@ class OxigraphBackend(Backend):
         # store this process may write (hosts); a read-only store uses merged copies instead.
         self._hidden = MergedGraphs()
         self._hosts = False
+        # Whether the store may hold the upkeep graph of an update (being followed, or cut
+        # off): known at opening, then followed by the writes that make and remove it.
+        self._upkeep_held = store.contains_named_graph(union_upkeep.UPKEEP_NODE)
 
     @classmethod
     def in_memory(cls) -> OxigraphBackend:
@@ -597,6 +592,7 @@ class OxigraphBackend(Backend):
         # Where the triples it may change cannot be named ahead: its targets are compared.
         before = self._compared(kept) if text is None else set()
         self._changing(upkeep=text is not None)
+        self._upkeep_held = self._upkeep_held or text is not None
         try:
             try:
                 self._write(text or update.text)
@@ -671,6 +667,7 @@ class OxigraphBackend(Backend):
         change, named = union_upkeep.change(store, self._kept)
         count = len(named)
         if not count:
+            self._upkeep_held = store.contains_named_graph(union_upkeep.UPKEEP_NODE)
             return named
         self._apply(change)
         store.remove_graph(union_upkeep.UPKEEP_NODE)
@@ -683,6 +680,7 @@ class OxigraphBackend(Backend):
 
     def _upkeep_gone(self) -> None:
         """Follow the removal of the upkeep graph in the graph names."""
+        self._upkeep_held = False
         if self._graphs is not None:
             self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
 
@@ -815,13 +813,19 @@ class OxigraphBackend(Backend):
             self._changed(True if before is True else None, [graph], added=[])
 
     def written_quads(self) -> Iterator[ox.Quad]:
-        """The quads of every named graph the build does not own, read as they are taken from
-        one snapshot of the store, taken now (read them on this thread: the engine's reads may
-        not move between threads)."""
+        """The quads of every named graph the build does not own, graph by graph, each read
+        from a snapshot of the store taken now: one state of the store when no write commits
+        during the call (the caller holds the write lock while calling; not while reading).
+        Read them on this thread: the engine's reads may not move between threads.
+
+        Only those graphs are read: the built graphs and the default graph (a kept union
+        holds as many triples as all the others) are not scanned."""
         protected = self.protected
-        return (q for q in self.store.quads_for_pattern(None, None, None)
-                if isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name.value not in protected and not is_hidden(q.graph_name.value))
+        return chain.from_iterable([
+            self.store.quads_for_pattern(None, None, None, graph)
+            for graph in self.store.named_graphs()
+            if isinstance(graph, ox.NamedNode) and graph.value not in protected
+            and not is_hidden(graph.value)])
 
     def replace_written(self, quads: Iterable[ox.Quad]) -> None:
         """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
@@ -889,7 +893,7 @@ class OxigraphBackend(Backend):
                 options["default_graph"] = [ox.DefaultGraph(), *self._visible_graphs()]
             else:
                 options["use_default_graph_as_union"] = True
-            if self._hidden or self.store.contains_named_graph(union_upkeep.UPKEEP_NODE):
+            if self._hidden or self._upkeep_held:
                 # No graph of the store's own (merged graphs; the upkeep graph of an update
                 # being followed, or cut off) is seen by GRAPH.
                 options["named_graphs"] = self._visible_graphs()

@@ -43,17 +43,19 @@ def _pieces(quads: Iterable[ox.Quad], store: ox.Store) -> Iterator[list[ox.Quad]
             written = 0
 
 
-def _relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
+def relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
+    """Return term with each blank node replaced by a fresh one (the same for the same
+    label, as in one INSERT DATA), in quoted triples too."""
     if isinstance(term, ox.BlankNode):
         return fresh.setdefault(term, ox.BlankNode())
     if isinstance(term, ox.Triple):
-        return ox.Triple(*(_relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
+        return ox.Triple(*(relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
     return term
 
 
 def _staged(quad: ox.Quad, graph: ox.NamedNode,
             fresh: dict[ox.BlankNode, ox.BlankNode]) -> ox.Quad:
-    subject, predicate, object_ = (_relabelled(t, fresh) for t in quad.triple)
+    subject, predicate, object_ = (relabelled(t, fresh) for t in quad.triple)
     return ox.Quad(subject, predicate, object_, graph)  # type: ignore[arg-type]
 
 

@@ -5,18 +5,30 @@ a 400 that names the limit; long lists given as VALUES, and ordinary queries, ar
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from kg.nesting import MAX_BINDS, MAX_COST, MAX_TERMS, TooDeep, TooWide, check_sparql
+from kg.nesting import (
+    MAX_BINDS,
+    MAX_COST,
+    MAX_JOINED,
+    MAX_TERMS,
+    TooDeep,
+    TooWide,
+    check_sparql,
+)
 from kg.paths import Layout
 from kg.store.base import guarded
+from tests.attack.writable import writable_server
 from tests.http import Reply, request
 from tests.live import LiveServer
 
 LONG = MAX_TERMS + 10
+UPDATE_TOKEN = "joins-token-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +123,8 @@ def test_iris_are_read_whole_where_they_are_iris() -> None:
     iris = chain(", ", "<urn:a-b+c*d=e>", MAX_TERMS // 2)
     check_sparql(f"SELECT * {{ ?s ?p ?o FILTER(?o IN ({iris})) }}")
     # In a collection, an IRI after another is counted as if it could be a comparison: a
-    # list of a hundred is read all the same.
-    check_sparql(f"SELECT * {{ ?s <urn:p> ({chain(' ', '<urn:a-b-c-d>', MAX_TERMS // 10)}) }}")
+    # list of fifty is read all the same (a hundred items are more than a group may join).
+    check_sparql(f"SELECT * {{ ?s <urn:p> ({chain(' ', '<urn:a-b-c-d>', MAX_TERMS // 20)}) }}")
 
 
 @pytest.mark.parametrize("operator", ["||", "&&"])
@@ -163,3 +175,110 @@ def test_binds_up_to_the_bound_and_the_word_elsewhere_are_answered(server: LiveS
     others = " ".join(f'BIND("BIND" AS ?s{i}) # BIND\n' for i in range(MAX_BINDS // 2))
     reply = post(server, f"SELECT * WHERE {{ {others} BIND(<urn:BIND> AS ?BIND) }}")
     assert reply.status == 200, (reply.status, reply.text[:300])
+
+
+def star(count: int) -> str:
+    return " ".join(f"?s <urn:p{i}> ?o{i} ." for i in range(count))
+
+
+# Each joins more patterns in one group than kg.nesting.MAX_JOINED; on an empty store the
+# engine took about 9 s of CPU to plan the first two (the time limit retires the worker).
+JOINED = {
+    "shared subject": f"SELECT * WHERE {{ {star(200)} }}",
+    "optionals": "SELECT * WHERE { ?s ?p ?o "
+                 + " ".join(f"OPTIONAL {{ ?s <urn:p{i}> ?o{i} }}" for i in range(200)) + " }",
+    "predicate list": "SELECT * WHERE { ?s "
+                      + " ; ".join(f"<urn:p{i}> ?o{i}" for i in range(200)) + " }",
+    "object list": "SELECT * WHERE { ?s <urn:p> " + ", ".join(f"?o{i}" for i in range(200)) + " }",
+    "groups": "SELECT * WHERE { " + " ".join(f"{{ ?s <urn:p{i}> ?o{i} }}"
+                                            for i in range(200)) + " }",
+    "graphs": "SELECT * WHERE { " + " ".join(f"GRAPH ?g {{ ?s <urn:p{i}> ?o{i} }}"
+                                            for i in range(200)) + " }",
+    "in a subquery": f"ASK {{ {{ SELECT * WHERE {{ {star(200)} }} }} }}",
+}
+
+
+@pytest.mark.parametrize("name", list(JOINED))
+def test_a_group_joining_too_many_patterns_is_refused_at_once(server: LiveServer,
+                                                              name: str) -> None:
+    workers = server.workers()
+    started = time.monotonic()
+    reply = post(server, JOINED[name])
+    assert reply.status == 400, (reply.status, reply.text[:300])
+    assert f"more than the {MAX_JOINED} one may join" in reply.text, reply.text
+    assert time.monotonic() - started < 2
+    assert server.workers() == workers  # no worker was retired for running out of time
+    assert post(server, "ASK {}").status == 200
+
+
+def test_the_refusal_comes_in_each_family_s_error_format(server: LiveServer) -> None:
+    # The query editor's form sent without scripts is answered with a page; a client that
+    # asks for results, by GET or POST, with text.
+    text = "ASK{" + "".join(f"OPTIONAL{{?s ?p ?o{i}}}" for i in range(MAX_JOINED + 1)) + "}"
+    said = f"joins {MAX_JOINED + 1} triple patterns"
+    browser = request("POST", f"{server.url}/sparql", f"query={quote(text)}",
+                      {"Content-Type": "application/x-www-form-urlencoded",
+                       "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status == 400 and "text/html" in browser.headers["content-type"]
+    assert said in browser.text, browser.text
+    client = request("GET", f"{server.url}/sparql?query={quote(text, safe='{}?')}",
+                     headers={"Accept": "application/sparql-results+json"})
+    assert client.status == 400 and said in client.text, client.text
+    assert "text/html" not in client.headers["content-type"]
+
+
+@pytest.mark.parametrize("query", [
+    # As many as one group may join, and many in groups that are not joined.
+    f"SELECT * WHERE {{ {star(MAX_JOINED)} }}",
+    "SELECT * WHERE { " + " UNION ".join(f"{{ ?s <urn:p{i}> ?o }}" for i in range(300)) + " }",
+    # (On no rows: each row would be matched against each group.)
+    "SELECT * WHERE { ?s <urn:p> ?o "
+    + " ".join(f"FILTER NOT EXISTS {{ ?s <urn:p{i}> ?o }}" for i in range(300)) + " }",
+    "SELECT * WHERE { ?s <urn:p> ?o " + " ".join(f"MINUS {{ ?s <urn:p{i}> ?o }}"
+                                                for i in range(300)) + " }",
+    # What would be patterns, in strings and comments, is no join.
+    f"SELECT ?x WHERE {{ BIND(\"{star(300)}\" AS ?x) }}",
+    f"SELECT ?x WHERE {{ # {star(300)}\n BIND(1 AS ?x) }}",
+    f"CONSTRUCT {{ {star(300)} }} WHERE {{ ?s <urn:p0> ?o0 }}",
+])
+def test_groups_within_the_bound_and_unjoined_groups_are_answered(server: LiveServer,
+                                                                  query: str) -> None:
+    reply = request("POST", f"{server.url}/sparql", query,
+                    {"Content-Type": "application/sparql-query",
+                     "Accept": "application/sparql-results+json, text/turtle;q=0.9"})
+    assert reply.status == 200, (reply.status, reply.text[:300])
+
+
+def test_the_readme_states_the_join_bound() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"{MAX_JOINED} triple patterns" in readme
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
+    with writable_server(tmp_path_factory, built, "joins", UPDATE_TOKEN) as live:
+        yield live
+
+
+@pytest.mark.parametrize("update", [
+    f"DELETE {{ ?s <urn:p0> ?o0 }} INSERT {{ ?s <urn:q> 1 }} WHERE {{ {star(200)} }}",
+    f"DELETE WHERE {{ GRAPH <urn:mine> {{ {star(200)} }} }}",
+])
+def test_an_update_joining_too_many_patterns_is_refused_at_once(writable: LiveServer,
+                                                                update: str) -> None:
+    workers = writable.workers()
+    started = time.monotonic()
+    reply = request("POST", f"{writable.url}/sparql", update,
+                    {"Authorization": f"Bearer {UPDATE_TOKEN}",
+                     "Content-Type": "application/sparql-update"})
+    assert reply.status == 400, (reply.status, reply.text[:300])
+    assert "update joins 200 triple patterns" in reply.text, reply.text
+    assert time.monotonic() - started < 2
+    assert writable.workers() == workers
+    # Long data and templates are no joins.
+    rows = " ".join(f"<urn:s> <urn:p{i}> {i} ." for i in range(300))
+    reply = request("POST", f"{writable.url}/sparql",
+                    f"INSERT DATA {{ GRAPH <urn:mine> {{ {rows} }} }}",
+                    {"Authorization": f"Bearer {UPDATE_TOKEN}",
+                     "Content-Type": "application/sparql-update"})
+    assert reply.status in {200, 204}, (reply.status, reply.text[:300])
