@@ -77,7 +77,9 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("word_start", tokenizer_name=STARTS, index_option="basic")
     builder.add_text_field("sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("word_sound", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="position")
+    # Texts are searched word by word and their excerpts cut from the stored text: no phrase
+    # reads them, so their words' positions are not kept (a sixth of the index's writing).
+    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="basic")
     # The language of each text, in the same order ("": none), for the excerpts shown.
     builder.add_text_field("text_lang", stored=True, tokenizer_name="raw", index_option="basic")
     for facet in FACETS:
