@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import jellyfish
 import tantivy
@@ -29,10 +30,16 @@ def fold(text: str) -> str:
     if text.isascii():
         plain = text.casefold()  # nothing to decompose
     else:
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        plain = unicodedata.normalize("NFKD", text.casefold()).translate(_marks())
     plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
     return " ".join(plain.split())
+
+
+@cache
+def _marks() -> dict[int, None]:
+    """Every combining mark (the accents NFKD splits off), for str.translate to drop."""
+    return dict.fromkeys(c for c in range(sys.maxunicode + 1)
+                         if unicodedata.combining(chr(c)))
 
 
 _WORD = re.compile(r"[^\W_]+")
