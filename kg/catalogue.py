@@ -30,7 +30,7 @@ from kg.search.query import (
     WORDS,
     distance,
     filtered,
-    fuzzy_query,
+    fuzzy_parts,
     names_count_query,
     names_query,
     names_tiers,
@@ -528,9 +528,7 @@ class Catalogue:
         a few edits away: folded, and as written (in lang first)."""
         # (closeness, written in lang, folded, as written)
         candidates: list[tuple[float, bool, str, str]] = []
-        names = fuzzy_query(self.schema, word)
-        for _, address in self.searcher.search(names, CANDIDATES, count=False).hits \
-                if names is not None else ():
+        for address in self._candidates(fuzzy_parts(self.schema, word)):
             entity = self._entity(address)
             for name, _ in entity.names():
                 close, part = closeness(fold(name), word)
@@ -538,7 +536,7 @@ class Catalogue:
                                    entity.written(part, lang or "en")))
         edits = distance(word)
         texts = tantivy.Query.fuzzy_term_query(self.schema, "text", word, edits)
-        for _, address in self.searcher.search(texts, CANDIDATES, count=False).hits:
+        for address in self._candidates([texts]):
             for written in words(" ".join(self.searcher.doc(address)["text"])):
                 if abs(len(written) - len(word)) > edits:  # folding keeps the length of most
                     continue
@@ -556,6 +554,23 @@ class Catalogue:
                                               not plural(c[2], word), not c[1],
                                               c[2] != c[3].lower(), c[2]))
         return best[2], best[3]
+
+    def _candidates(self, queries: list[tantivy.Query]) -> list[tantivy.DocAddress]:
+        """The first CANDIDATES individuals the queries match, query by query, each query's
+        in the order of the ranking (see build.write).
+
+        Whatever the index's segments: among as many matches scored alike, the engine keeps
+        those it reads first, which follows how the documents were spread over its segments
+        by its writing threads.
+        """
+        found: dict[tuple[int, int], tantivy.DocAddress] = {}
+        for query in queries:
+            for _, address in self.searcher.search(query, CANDIDATES, count=False,
+                                                   order_by_field="weight").hits:
+                found.setdefault((address.segment_ord, address.doc), address)
+            if len(found) >= CANDIDATES:
+                break
+        return list(found.values())[:CANDIDATES]
 
     def _names_page(self, wanted: str, filters: Mapping[str, Iterable[str]], size: int,
                     offset: int) -> list[tuple[float, tantivy.DocAddress]]:

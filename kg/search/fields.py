@@ -84,10 +84,10 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("word_start", tokenizer_name=STARTS, index_option="basic")
     builder.add_text_field("sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("word_sound", tokenizer_name="raw", index_option="basic")
-    # Texts are searched word by word and their excerpts cut from the stored text: no phrase
-    # reads them, so their words' positions are not kept. How often a word appears is kept:
-    # the texts a few edits away read for a correction are the best scored.
-    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="freq")
+    # Texts are searched word by word, every query on them scored as a constant, and their
+    # excerpts cut from the stored text: neither where nor how often a word appears is kept
+    # (a sixth of the index's writing).
+    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="basic")
     # The language of each text, in the same order ("": none), for the excerpts shown.
     builder.add_text_field("text_lang", stored=True, tokenizer_name="raw", index_option="basic")
     for facet in FACETS:
