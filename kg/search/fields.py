@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import jellyfish
 import tantivy
@@ -30,16 +29,22 @@ def fold(text: str) -> str:
     if text.isascii():
         plain = text.casefold()  # nothing to decompose
     else:
-        plain = unicodedata.normalize("NFKD", text.casefold()).translate(_marks())
+        plain = unicodedata.normalize("NFKD", text.casefold()).translate(_MARKS)
     plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
     return " ".join(plain.split())
 
 
-@cache
-def _marks() -> dict[int, None]:
-    """Every combining mark (the accents NFKD splits off), for str.translate to drop."""
-    return dict.fromkeys(c for c in range(sys.maxunicode + 1)
-                         if unicodedata.combining(chr(c)))
+class _Marks(dict[int, int | None]):
+    """For str.translate: a combining mark (an accent NFKD splits off) to None, any other
+    character to itself; each character looked up once, when first met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_MARKS = _Marks()
 
 
 _WORD = re.compile(r"[^\W_]+")
