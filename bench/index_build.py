@@ -222,8 +222,9 @@ def main() -> None:
     lines = report(result)
     RESULTS.mkdir(exist_ok=True)
     stamp = str(result["date"]).replace(":", "").replace("-", "")[:15]
-    (RESULTS / f"index-build-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"index-build-{stamp}.md").write_text("\n".join(lines) + "\n")
+    for kept in (f"index-build-{stamp}", "index-build-latest"):
+        (RESULTS / f"{kept}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (RESULTS / f"{kept}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

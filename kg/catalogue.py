@@ -10,6 +10,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 
@@ -29,7 +30,7 @@ from kg.search.query import (
     WORDS,
     distance,
     filtered,
-    fuzzy_query,
+    fuzzy_parts,
     names_count_query,
     names_query,
     names_tiers,
@@ -232,10 +233,13 @@ def _similarity(one: str, other: str) -> float:
     return 1.0 - jellyfish.levenshtein_distance(one, other) / max(len(one), len(other), 1)
 
 
+@lru_cache(maxsize=1 << 14)
 def closeness(folded_name: str, wanted: str) -> tuple[float, str]:
     """How close a name is to a misspelt text (0 to 1), and the part of it that is closest.
 
     The whole name counts most; for a one-word text, the name's closest word counts too.
+    Kept for the latest pairs: a search weighs the same names to correct the text, to say
+    what each hit matched and how closely.
     """
     whole = folded_name.replace(" ", "")
     plain = wanted.replace(" ", "")
@@ -289,6 +293,9 @@ class Catalogue:
         self.searcher = index.searcher()
         self.terms = terms  # DMO term IRI → labels by language
         self._cache: OrderedDict[str, CatalogueEntry | None] = OrderedDict()
+        # The corrections of the latest texts searched (see _corrections), by generation.
+        self._corrected: OrderedDict[tuple[int, str, str | None],
+                                     dict[str, tuple[str, str] | None]] = OrderedDict()
         self._lock = Lock()
         self._changes = 0  # writes noted by stale()
         # Counts the updates: what is derived from the labels is kept for one generation.
@@ -332,6 +339,7 @@ class Catalogue:
         with self._lock:
             self.searcher = searcher
             self._cache.clear()
+            self._corrected.clear()
             self.generation += 1
         if self.folder is not None:
             build.mark(self.folder, key)
@@ -494,19 +502,33 @@ class Catalogue:
     def _corrections(self, wanted: str, lang: str | None
                      ) -> dict[str, tuple[str, str] | None]:
         """The words of a text found in no name or text as typed, each with the closest word
-        or name found (folded, and as written, in lang when it can be) or None."""
+        or name found (folded, and as written, in lang when it can be) or None.
+
+        Kept for the latest texts until the index changes: a misspelling is searched again
+        (the next page, another filter, the same link), and finding the closest words reads
+        tens of names and texts.
+        """
+        key = (self.generation, wanted, lang)
+        with self._lock:
+            if key in self._corrected:
+                self._corrected.move_to_end(key)
+                return self._corrected[key]
         terms = words(wanted)
-        return {word: self._closest(word, lang) for position, word in enumerate(terms)
-                if len(word) >= 4 and not self._known(word, position == len(terms) - 1)}
+        found = {word: self._closest(word, lang) for position, word in enumerate(terms)
+                 if len(word) >= 4 and not self._known(word, position == len(terms) - 1)}
+        with self._lock:
+            if key[0] == self.generation:  # not an update's meanwhile
+                self._corrected[key] = found
+                while len(self._corrected) > CORRECTED:
+                    self._corrected.popitem(last=False)
+        return found
 
     def _closest(self, word: str, lang: str | None) -> tuple[str, str] | None:
         """The name or word of a name spelt or sounding most like word, or the word of a text
         a few edits away: folded, and as written (in lang first)."""
         # (closeness, written in lang, folded, as written)
         candidates: list[tuple[float, bool, str, str]] = []
-        names = fuzzy_query(self.schema, word)
-        for _, address in self.searcher.search(names, CANDIDATES, count=False).hits \
-                if names is not None else ():
+        for address in self._candidates(fuzzy_parts(self.schema, word)):
             entity = self._entity(address)
             for name, _ in entity.names():
                 close, part = closeness(fold(name), word)
@@ -514,7 +536,7 @@ class Catalogue:
                                    entity.written(part, lang or "en")))
         edits = distance(word)
         texts = tantivy.Query.fuzzy_term_query(self.schema, "text", word, edits)
-        for _, address in self.searcher.search(texts, CANDIDATES, count=False).hits:
+        for address in self._candidates([texts]):
             for written in words(" ".join(self.searcher.doc(address)["text"])):
                 if abs(len(written) - len(word)) > edits:  # folding keeps the length of most
                     continue
@@ -532,6 +554,23 @@ class Catalogue:
                                               not plural(c[2], word), not c[1],
                                               c[2] != c[3].lower(), c[2]))
         return best[2], best[3]
+
+    def _candidates(self, queries: list[tantivy.Query]) -> list[tantivy.DocAddress]:
+        """The first CANDIDATES individuals the queries match, query by query, each query's
+        in the order of the ranking (see build.write).
+
+        Whatever the index's segments: among as many matches scored alike, the engine keeps
+        those it reads first, which follows how the documents were spread over its segments
+        by its writing threads.
+        """
+        found: dict[tuple[int, int], tantivy.DocAddress] = {}
+        for query in queries:
+            for _, address in self.searcher.search(query, CANDIDATES, count=False,
+                                                   order_by_field="weight").hits:
+                found.setdefault((address.segment_ord, address.doc), address)
+            if len(found) >= CANDIDATES:
+                break
+        return list(found.values())[:CANDIDATES]
 
     def _names_page(self, wanted: str, filters: Mapping[str, Iterable[str]], size: int,
                     offset: int) -> list[tuple[float, tantivy.DocAddress]]:
@@ -631,8 +670,13 @@ def alike(have: str, word: str, corrections: Mapping[str, tuple[str, str] | None
     if meant and have in meant[0].split():
         return True
     edits = distance(word)
-    return bool(edits) and abs(len(have) - len(word)) <= edits and \
-        jellyfish.damerau_levenshtein_distance(have, word) <= edits
+    if not edits or abs(len(have) - len(word)) > edits:
+        return False
+    # Levenshtein's distance is cheaper and bounds the engine's (where two letters swapped
+    # are one edit) from above, and from below by half.
+    plain = jellyfish.levenshtein_distance(have, word)
+    return plain <= edits or (plain <= 2 * edits
+                              and jellyfish.damerau_levenshtein_distance(have, word) <= edits)
 
 
 def plural(one: str, other: str) -> bool:
@@ -665,5 +709,7 @@ def corrected(text: str, wanted: str, corrections: Mapping[str, tuple[str, str] 
 
 # Individuals whose names or texts are read for the closest spelling of one word.
 CANDIDATES = 10
+# Texts whose corrections are kept (see Catalogue._corrections).
+CORRECTED = 1024
 # Characters of a search text read (the REST API and the pages accept 200, reconciliation 500).
 MAX_TEXT = 500

@@ -84,7 +84,7 @@ SELECT DISTINCT ?entity ?graph WHERE {{
 READY = "READY"
 # Written beside READY: indexes of another layout are built again, not opened.
 FORMAT = "FORMAT"
-LAYOUT = "4"
+LAYOUT = "5"
 # Written while a write is not yet in the index: the index is built again on opening.
 PENDING = "PENDING"
 TERMS = "terms.json"
@@ -410,9 +410,14 @@ def _name_fields(names: list[str]) -> dict[str, list[Any]]:
             "word_sound": list(word_sound_keys(unique))}
 
 
-def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
-             ) -> tantivy.Document:
-    """The index's document of one individual (made whole from one mapping: the quickest)."""
+def document(iri: str, record: Record, weight: float) -> tantivy.Document:
+    """The index's document of one individual, made whole from its values by name.
+
+    The writer fits the values to the schema's fields by their names: made without the schema,
+    a document costs a quarter of what Document.from_dict(fields, schema) costs (at 10M
+    triples, 20 seconds of the build). Each value's Python type is its field's: str for text,
+    bytes for the entity, float for the weight.
+    """
     fields = _name_fields(prepared(record))
     fields.update({
         "iri": [iri], "text": record.texts, "text_lang": record.text_langs,
@@ -422,10 +427,10 @@ def document(iri: str, record: Record, weight: float, layout: tantivy.Schema
         "graph": [*sorted(record.graphs), WRITTEN] if record.graphs else [],
         "entity": [_ENTITY.encode([record.labels, record.alt_labels, sorted(record.types)]
                                   ).encode()],
-        "weight": [weight]})
+        "weight": [float(weight)]})
     for facet, values in record.facets.items():
         fields[facet] = sorted(values)
-    return tantivy.Document.from_dict(fields, layout)
+    return tantivy.Document(**fields)
 
 
 @_uncollected()
@@ -443,7 +448,7 @@ def write(records: dict[str, Record], terms: dict[str, dict[str, str]],
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     for position, iri in enumerate(ranked):
         record = records[iri]
-        writer.add_document(document(iri, record, 2.0 * (top - position) / top, index.schema))
+        writer.add_document(document(iri, record, 2.0 * (top - position) / top))
     writer.commit()
     writer.wait_merging_threads()
     if folder:

@@ -29,10 +29,22 @@ def fold(text: str) -> str:
     if text.isascii():
         plain = text.casefold()  # nothing to decompose
     else:
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        plain = unicodedata.normalize("NFKD", text.casefold()).translate(_MARKS)
     plain = plain.replace("\u2019", "'").replace("\u00ab", " ").replace("\u00bb", " ")
     return " ".join(plain.split())
+
+
+class _Marks(dict[int, int | None]):
+    """For str.translate: a combining mark (an accent NFKD splits off) to None, any other
+    character to itself; each character looked up once, when first met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_MARKS = _Marks()
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -77,7 +89,10 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("word_start", tokenizer_name=STARTS, index_option="basic")
     builder.add_text_field("sound", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("word_sound", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="position")
+    # Texts are searched word by word, every query on them scored as a constant, and their
+    # excerpts cut from the stored text: neither where nor how often a word appears is kept
+    # (a sixth of the index's writing).
+    builder.add_text_field("text", stored=True, tokenizer_name=FOLDING, index_option="basic")
     # The language of each text, in the same order ("": none), for the excerpts shown.
     builder.add_text_field("text_lang", stored=True, tokenizer_name="raw", index_option="basic")
     for facet in FACETS:

@@ -61,24 +61,33 @@ def distance(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) < 7 else 2
 
 
-def fuzzy_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
-    """Names one or two edits away, whole or word by word, or that sound alike."""
+def fuzzy_parts(schema: tantivy.Schema, folded: str) -> list[tantivy.Query]:
+    """Names spelt alike, each way scored as a constant, the closest first: a whole name one
+    or two edits away, a whole name that sounds alike, a word that does, every word a few
+    edits away (none for a text of under four letters)."""
     if len(folded.replace(" ", "")) < 4:
-        return None
-    found = [_scored(tantivy.Query.term_query(schema, "sound", sound_key(folded)),
-                     2.5 * BASE ** FUZZY)]
-    if len(words(folded)) == 1:
-        found.append(_scored(tantivy.Query.term_query(schema, "word_sound", sound_key(folded)),
-                             1.5 * BASE ** FUZZY))
+        return []
+    found = []
     whole = distance(folded)
     if whole:
         found.append(_scored(tantivy.Query.fuzzy_term_query(schema, "name", folded, whole),
                              3 * BASE ** FUZZY))
+    found.append(_scored(tantivy.Query.term_query(schema, "sound", sound_key(folded)),
+                         2.5 * BASE ** FUZZY))
+    if len(words(folded)) == 1:
+        found.append(_scored(tantivy.Query.term_query(schema, "word_sound", sound_key(folded)),
+                             1.5 * BASE ** FUZZY))
     each = [tantivy.Query.fuzzy_term_query(schema, "words", w, distance(w)) if distance(w)
             else tantivy.Query.term_query(schema, "words", w) for w in words(folded)]
     if each:
         found.append(_scored(_all(each), BASE ** FUZZY))
-    return tantivy.Query.disjunction_max_query(found)
+    return found
+
+
+def fuzzy_query(schema: tantivy.Schema, folded: str) -> tantivy.Query | None:
+    """Names one or two edits away, whole or word by word, or that sound alike."""
+    parts = fuzzy_parts(schema, folded)
+    return tantivy.Query.disjunction_max_query(parts) if parts else None
 
 
 def forgiving_query(schema: tantivy.Schema, folded: str,

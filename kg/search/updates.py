@@ -54,7 +54,7 @@ def apply(index: tantivy.Index, backend: Backend) -> int:
     for iri in sorted(changed):
         writer.delete_documents_by_term("iri", iri)
     for iri in sorted(records):
-        writer.add_document(document(iri, records[iri], weights.get(iri, 0.0), index.schema))
+        writer.add_document(document(iri, records[iri], weights.get(iri, 0.0)))
     writer.commit()
     writer.wait_merging_threads()
     index.reload()

@@ -103,3 +103,19 @@ def test_a_triple_in_two_graphs_is_read_once(tmp_path: Path) -> None:
         assert records == _queried(opened)
         assert records[f"{DMR}substance/cocaine"].alt_labels == [("en", "coke")]
         assert records[f"{DMR}substance/ketamine"].alt_labels == [("fr", "ketamina")]
+
+
+def test_a_misspelling_is_corrected_to_a_name_written_after_it_was_first_searched(
+        tmp_path: Path) -> None:
+    backend = _store(tmp_path / "store")
+    catalogue = Catalogue.open(build.build_into(tmp_path, backend.version(), backend))
+    for _ in range(2):  # searched again: the same answer
+        before = catalogue.query("zorglubinx")
+        assert (before.total, before.did_you_mean) == (0, None)
+    _insert(backend, "cocaine", "zorglubine")
+    catalogue.stale()
+    catalogue.update(backend)
+    # What was found for the misspelling before the write is not offered after it.
+    after = catalogue.query("zorglubinx")
+    assert after.did_you_mean == "zorglubine"
+    assert [h.entity.id for h in after.hits] == ["substance/cocaine"]
