@@ -169,16 +169,9 @@ def _announced_too_big(server: LiveServer, method: str, path: str, size: int,
     """Send a request whose body is announced larger than allowed, and read the answer."""
     head = {"Content-Type": "application/sparql-query", **headers}
     lines = "".join(f"{name}: {value}\r\n" for name, value in head.items())
-    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
-        sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     f"{lines}Content-Length: {size}\r\n\r\nASK {{}}".encode())
-        raw = b""
-        while chunk := sock.recv(65536):
-            raw += chunk
-    top, _, content = raw.partition(b"\r\n\r\n")
-    first, *rest = top.decode("latin-1").split("\r\n")
-    fields = dict(line.split(": ", 1) for line in rest)
-    return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, content)
+    return _raw(server.port, f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             f"Connection: close\r\n{lines}Content-Length: {size}\r\n\r\n",
+                b"ASK {}", timeout=30)
 
 
 def varied_on(reply: Reply) -> set[str]:
