@@ -43,3 +43,18 @@ def test_the_longest_module_of_the_last_run_starts_first(tmp_path: Path, layout:
     # No record yet: xdist's own order, the module with most tests first.
     assert first_module(tmp_path, layout) == "test_many.py"
     assert first_module(tmp_path, layout) == "test_long.py"
+
+
+@pytest.mark.slow
+def test_a_run_without_a_cache_starts_the_longest_module_of_the_kept_record_first(
+        tmp_path: Path, layout: Layout) -> None:
+    # A clean clone: no cache, only the seconds kept beside the tests.
+    (tmp_path / "conftest.py").write_text(CONFTEST.replace(
+        "ModuleTimes(config)", "ModuleTimes(config, Path(__file__).with_name('kept.json'))")
+        .replace("from tests", "from pathlib import Path\nfrom tests"))
+    (tmp_path / "kept.json").write_text('{"test_long.py": 30.0, "test_many.py": 0.1}')
+    (tmp_path / "test_many.py").write_text(
+        "import pytest\n@pytest.mark.parametrize('n', range(5))\ndef test_quick(n): pass\n")
+    (tmp_path / "test_long.py").write_text("def test_long(): pass\n")
+    assert first_module(tmp_path, layout) == "test_long.py"
+

@@ -5,7 +5,6 @@ audit log records it, as it records a write cut by the memory cap."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,16 @@ from urllib.parse import quote
 import pytest
 
 from kg.paths import Layout
-from tests.attack.writable import write_settings
+from tests.attack.writable import (
+    audit,
+    cut_at_limit,
+    put,
+    restore,
+    size,
+    update,
+    writable_server,
+    write_settings,
+)
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -33,37 +41,10 @@ SAYS = {"not applied": "nothing was applied", "applied": "applied, late",
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("write-deadline")
     # Updates up to 4 MB: a large one takes seconds to read on any machine.
-    settings = write_settings(folder, TOKEN, QUERY_TIMEOUT=str(LIMIT),
-                              MAX_QUERY_BYTES=str(4 << 20))
-    with LiveServer(folder, home=built.root, settings=settings) as server:
+    with writable_server(tmp_path_factory, built, "write-deadline", TOKEN,
+                         QUERY_TIMEOUT=str(LIMIT), MAX_QUERY_BYTES=str(4 << 20)) as server:
         yield server
-
-
-def update(server: LiveServer, text: str, timeout: float = 60) -> Reply:
-    return request("POST", f"{server.url}/sparql", text,
-                   {"Authorization": f"Bearer {TOKEN}",
-                    "Content-Type": "application/sparql-update"}, timeout=timeout)
-
-
-def put(server: LiveServer, graph: str, body: bytes) -> Reply:
-    return request("PUT", f"{server.url}/rdf-graphs/service?graph={quote(graph, safe='')}",
-                   body, {"Authorization": f"Bearer {TOKEN}",
-                          "Content-Type": "application/n-triples"}, timeout=60)
-
-
-def size(server: LiveServer, graph: str) -> int:
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    reply = request("GET", f"{server.url}/sparql?query={quote(query)}",
-                    headers={"Accept": "application/sparql-results+json"}, timeout=60)
-    assert reply.status == 200, reply.text
-    return int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
-
-
-def audit(server: LiveServer) -> list[dict[str, object]]:
-    path = Path(server.settings["AUDIT_LOG"])
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def large_insert(graph: str, triples: int = 20000) -> str:
@@ -77,18 +58,20 @@ def large_insert(graph: str, triples: int = 20000) -> str:
 def test_reading_a_large_update_counts_against_the_time_limit(limited: LiveServer) -> None:
     graph = "urn:mine:large"
     start = time.monotonic()
-    reply = update(limited, large_insert(graph))
-    elapsed = time.monotonic() - start
-    assert reply.status == 503, (reply.status, reply.text, elapsed)
-    assert f"{LIMIT:g} s time limit" in reply.text, reply.text
-    assert elapsed < LIMIT + SLACK, elapsed
-    entry = audit(limited)[-1]
-    assert entry["operation"] == "update" and entry["status"] == "timed out", entry
+    reply = update(limited, TOKEN, large_insert(graph))
+    entry = cut_at_limit(limited, reply, time.monotonic() - start, LIMIT, SLACK)
+    assert entry["operation"] == "update", entry
     outcome = str(entry["outcome"])
     assert SAYS[outcome] in reply.text, (outcome, reply.text)
     if outcome == "not applied":
         time.sleep(2)  # an abandoned update would have been applied by now
         assert size(limited, graph) == 0
+
+
+def large_graph(graph: str, triples: int = 40_000) -> bytes:
+    """A backup of one graph of 40,000 triples: more than a write may remove within 1 s."""
+    return "".join(f'<urn:mine:s{i}> <urn:mine:p> "value {i}" <{graph}> .\n'
+                   for i in range(triples)).encode()
 
 
 def audited_at(entry: dict[str, object]) -> float:
@@ -100,24 +83,19 @@ def test_puts_queued_behind_the_write_lock_are_cut_at_their_limit(
         limited: LiveServer) -> None:
     """Small PUTs sent while a long write holds the write lock: the wait counts, so each is
     answered 503 (nothing applied) at its limit, or 201 within it; never a late 201."""
-    big, triples = "urn:mine:big", 40_000
-    backup = "".join(f'<urn:mine:s{i}> <urn:mine:p> "value {i}" <{big}> .\n'
-                     for i in range(triples)).encode()
-    restored = request("POST", f"{limited.url}/admin/restore", backup,
-                       {"Authorization": f"Bearer {TOKEN}",
-                        "Content-Type": "application/n-quads"}, timeout=300)
-    assert restored.status == 204, restored.text
+    big = "urn:mine:big"
+    restore(limited, TOKEN, large_graph(big))
     graphs = [f"urn:mine:queued{n}" for n in range(4)]
 
     def timed_put(graph: str) -> tuple[Reply, float]:
         time.sleep(0.3)  # the DROP holds the lock by now: it reads nothing first
         sent = time.time()
-        return put(limited, graph, b"<urn:mine:a> <urn:mine:b> <urn:mine:c> .\n"), sent
+        return put(limited, TOKEN, graph, b"<urn:mine:a> <urn:mine:b> <urn:mine:c> .\n"), sent
 
     with ThreadPoolExecutor(len(graphs) + 1) as pool:
         # An update's commit is not refused for its size (a Graph Store DELETE of this graph
         # would be): it holds the lock until the engine is done, past its limit.
-        holder = pool.submit(update, limited, f"DROP GRAPH <{big}>", 120)
+        holder = pool.submit(update, limited, TOKEN, f"DROP GRAPH <{big}>", 120)
         answers = list(pool.map(timed_put, graphs))
         dropped = holder.result()
     assert dropped.status in {204, 503}, dropped.text
@@ -146,7 +124,7 @@ def test_an_update_cut_by_the_memory_cap_is_audited(tmp_path: Path, built: Layou
         text = ("INSERT { GRAPH <urn:mine:memory> { <urn:mine:a> <urn:mine:n> ?n } } WHERE { "
                 f"BIND(\"0123456789abcdef\" AS ?s0) {binds} BIND(STRLEN(?s26) AS ?n) }}")
         before = server.workers()
-        reply = update(server, text, timeout=120)
+        reply = update(server, TOKEN, text, timeout=120)
         assert reply.status == 503, reply.text
         assert "400 MB" in reply.text and "update" in reply.text, reply.text
         entry = audit(server)[-1]
@@ -171,12 +149,7 @@ def test_a_graph_store_write_counts_the_triples_it_removes(tmp_path: Path,
     big, triples = "urn:mine:replaced", 40_000
     settings = write_settings(tmp_path, TOKEN, QUERY_TIMEOUT=str(LIMIT))
     with LiveServer(tmp_path, home=built.root, settings=settings) as server:
-        backup = "".join(f'<urn:mine:s{i}> <urn:mine:p> "value {i}" <{big}> .\n'
-                         for i in range(triples)).encode()
-        restored = request("POST", f"{server.url}/admin/restore", backup,
-                           {"Authorization": f"Bearer {TOKEN}",
-                            "Content-Type": "application/n-quads"}, timeout=300)
-        assert restored.status == 204, restored.text
+        restore(server, TOKEN, large_graph(big, triples))
         graph_store = f"{server.url}/rdf-graphs/service?graph={quote(big, safe='')}"
         writes = [("PUT", b"<urn:mine:a> <urn:mine:b> <urn:mine:c> .\n", "replacing 40000"),
                   ("DELETE", None, "removing 40000 triples")]
@@ -194,7 +167,8 @@ def test_a_graph_store_write_counts_the_triples_it_removes(tmp_path: Path,
             assert size(server, big) == triples
         # A small graph is replaced and dropped as before.
         small = f"{server.url}/rdf-graphs/service?graph=urn:mine:small"
-        assert put(server, "urn:mine:small", b"<urn:mine:a> <urn:mine:b> \"1\" .\n").status == 201
-        assert put(server, "urn:mine:small", b"<urn:mine:a> <urn:mine:b> \"2\" .\n").status == 204
+        for value, status in (1, 201), (2, 204):
+            triple = f'<urn:mine:a> <urn:mine:b> "{value}" .\n'.encode()
+            assert put(server, TOKEN, "urn:mine:small", triple).status == status
         assert request("DELETE", small, None, {"Authorization": f"Bearer {TOKEN}"}).status == 204
         assert size(server, "urn:mine:small") == 0

@@ -4,7 +4,6 @@ while it runs."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 import time
@@ -16,9 +15,15 @@ import pyoxigraph as ox
 import pytest
 
 from kg.paths import Layout
-from tests.attack.test_write_deadline import size
-from tests.attack.writable import write_settings
-from tests.http import Reply, request
+from tests.attack.writable import (
+    cut_at_limit,
+    put,
+    size,
+    update,
+    writable_server,
+    write_settings,
+)
+from tests.http import request
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # a server of its own
@@ -34,21 +39,9 @@ TRIPLES = 100_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("write-outage")
-    settings = write_settings(folder, TOKEN, QUERY_TIMEOUT=str(LIMIT))
-    with LiveServer(folder, home=built.root, settings=settings) as live:
+    with writable_server(tmp_path_factory, built, "write-outage", TOKEN,
+                         QUERY_TIMEOUT=str(LIMIT)) as live:
         yield live
-
-
-def put(server: LiveServer, graph: str, body: bytes, mimetype: str) -> Reply:
-    return request("PUT", f"{server.url}/rdf-graphs/service?graph={quote(graph, safe='')}",
-                   body, {"Authorization": f"Bearer {TOKEN}", "Content-Type": mimetype},
-                   timeout=60)
-
-
-def audit(server: LiveServer) -> list[dict[str, object]]:
-    path = Path(server.settings["AUDIT_LOG"])
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 class Probe:
@@ -99,13 +92,10 @@ def test_a_large_write_past_its_limit_stops_no_one(server: LiveServer, mimetype:
     graph = f"urn:mine:big-{mimetype.split('/')[1]}"
     with Probe(server) as probe:
         start = time.monotonic()
-        reply = put(server, graph, BODIES[mimetype], mimetype)
+        reply = put(server, TOKEN, graph, BODIES[mimetype], mimetype)
         elapsed = time.monotonic() - start
-    assert reply.status == 503, (reply.status, reply.text, elapsed)
-    assert f"{LIMIT:g} s time limit" in reply.text, reply.text
-    assert elapsed < LIMIT + SLACK, elapsed
-    entry = audit(server)[-1]
-    assert entry["graph"] == graph and entry["status"] == "timed out", entry
+    entry = cut_at_limit(server, reply, elapsed, LIMIT, SLACK)
+    assert entry["graph"] == graph, entry
     if entry["outcome"] == "not applied":
         assert "nothing was applied" in reply.text, reply.text
         time.sleep(1)  # an abandoned write would have been committed by now
@@ -122,7 +112,7 @@ def test_a_write_within_its_limit_is_applied(server: LiveServer) -> None:
     """The bounds above refuse no write that fits: 2,000 triples are read and committed."""
     graph = "urn:mine:fits"
     body = "".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(2000)).encode()
-    reply = put(server, graph, body, "application/n-triples")
+    reply = put(server, TOKEN, graph, body)
     assert reply.status == 201, reply.text
     assert size(server, graph) == 2000
 
@@ -146,7 +136,7 @@ def test_a_large_write_is_flushed_once_applied(tmp_path: Path, built: Layout) ->
     settings = write_settings(tmp_path, TOKEN, QUERY_TIMEOUT="120")
     body = "".join(f'<urn:s{i}> <urn:flushed> "{i}" .\n' for i in range(triples)).encode()
     with LiveServer(tmp_path, home=built.root, settings=settings) as live:
-        reply = put(live, graph, body, "application/n-triples")
+        reply = put(live, TOKEN, graph, body)
         assert reply.status == 201, reply.text
         assert size(live, graph) == triples
         time.sleep(3)  # the flush after the answer
@@ -163,15 +153,10 @@ def test_an_update_of_data_past_its_limit_stops_no_one(server: LiveServer) -> No
     assert len(text) < 1 << 20  # within the length an update may have
     with Probe(server) as probe:
         start = time.monotonic()
-        reply = request("POST", f"{server.url}/sparql", text,
-                        {"Authorization": f"Bearer {TOKEN}",
-                         "Content-Type": "application/sparql-update"}, timeout=60)
+        reply = update(server, TOKEN, text)
         elapsed = time.monotonic() - start
-    assert reply.status == 503, (reply.status, reply.text, elapsed)
-    assert f"{LIMIT:g} s time limit" in reply.text, reply.text
-    assert elapsed < LIMIT + SLACK, elapsed
-    entry = audit(server)[-1]
-    assert entry["operation"] == "update" and entry["status"] == "timed out", entry
+    entry = cut_at_limit(server, reply, elapsed, LIMIT, SLACK)
+    assert entry["operation"] == "update", entry
     if entry["outcome"] == "not applied":
         time.sleep(1)  # an abandoned update would have been committed by now
         assert size(server, "urn:mine:update") == 0

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import writable_server
 from tests.http import Reply
 from tests.live import LiveServer
 
@@ -41,13 +42,8 @@ def _ask(server: LiveServer, address: str, sparql: str, extra: str = "") -> Repl
 
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("admission")
-    tokens = folder / "tokens"
-    tokens.write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(tokens), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log"), "QUERY_TIMEOUT": "60",
-                "CONCURRENCY_LIMIT": "4", "RATE_LIMIT": "0"}
-    with LiveServer(folder, home=built.root, settings=settings) as server:
+    with writable_server(tmp_path_factory, built, "admission", TOKEN, QUERY_TIMEOUT="60",
+                         CONCURRENCY_LIMIT="4", RATE_LIMIT="0") as server:
         yield server
 
 

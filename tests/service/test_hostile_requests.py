@@ -26,6 +26,7 @@ from kg.nesting import (
 from kg.paths import Layout
 from kg.sparql_reading import tokens
 from kg.store.base import guard
+from tests.attack.writable import writable_server
 from tests.http import Reply, request
 from tests.live import LiveServer
 
@@ -52,13 +53,8 @@ def alive(server: LiveServer, workers: set[int]) -> None:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("hostile")
-    tokens = folder / "tokens"
-    tokens.write_text(f"tester {TOKEN}\n", encoding="utf-8")
-    settings = {"WRITE_TOKENS": str(tokens), "STORE_DIR": str(folder / "store"),
-                "AUDIT_LOG": str(folder / "audit.log"), "QUERY_TIMEOUT": "60",
-                "RESULT_LIMIT": "5", "QUERY_MEMORY_MB": "400"}
-    with LiveServer(folder, home=built.root, settings=settings) as server:
+    with writable_server(tmp_path_factory, built, "hostile", TOKEN, QUERY_TIMEOUT="60",
+                         RESULT_LIMIT="5", QUERY_MEMORY_MB="400") as server:
         yield server
 
 

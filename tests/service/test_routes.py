@@ -169,16 +169,9 @@ def _announced_too_big(server: LiveServer, method: str, path: str, size: int,
     """Send a request whose body is announced larger than allowed, and read the answer."""
     head = {"Content-Type": "application/sparql-query", **headers}
     lines = "".join(f"{name}: {value}\r\n" for name, value in head.items())
-    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
-        sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     f"{lines}Content-Length: {size}\r\n\r\nASK {{}}".encode())
-        raw = b""
-        while chunk := sock.recv(65536):
-            raw += chunk
-    top, _, content = raw.partition(b"\r\n\r\n")
-    first, *rest = top.decode("latin-1").split("\r\n")
-    fields = dict(line.split(": ", 1) for line in rest)
-    return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, content)
+    return _raw(server.port, f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             f"Connection: close\r\n{lines}Content-Length: {size}\r\n\r\n",
+                b"ASK {}", timeout=30)
 
 
 def varied_on(reply: Reply) -> set[str]:
@@ -310,16 +303,25 @@ def test_the_error_cases_name_only_families_of_the_table() -> None:
     assert set(ERRORS) <= names and set(WRITE_ERRORS) <= names
 
 
+def _send_cases(server: LiveServer, name: str, cases: list[Case],
+                credentials: bool = False) -> list[tuple[int, Reply]]:
+    """Send each error case of a family; assert it gets its status in the family's format."""
+    replies = []
+    for status, method, path, body, headers in cases:
+        reply = _send(server, method, path, body, headers)
+        assert reply.status == status, (method, path, reply.status, reply.body[:200])
+        assert family_asked(path).name == name, path
+        check(reply, path, method, credentials, headers.get("Accept", ""))
+        replies.append((status, reply))
+    return replies
+
+
 @pytest.mark.parametrize("name", [chosen.name for chosen in FAMILIES])
 def test_each_error_status_of_a_family_follows_its_rules(live_server: LiveServer,
                                                          name: str) -> None:
     # Every family of the table: a family added without error cases fails here.
     assert ERRORS.get(name), f"no error cases for the {name} family"
-    for status, method, path, body, headers in ERRORS[name]:
-        reply = _send(live_server, method, path, body, headers)
-        assert reply.status == status, (method, path, reply.status, reply.body[:200])
-        assert family_asked(path).name == name, path
-        check(reply, path, method, accept=headers.get("Accept", ""))
+    _send_cases(live_server, name, ERRORS[name])
 
 
 @pytest.fixture(scope="module")
@@ -331,11 +333,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterato
 
 @pytest.mark.parametrize("name", sorted(WRITE_ERRORS))
 def test_the_write_errors_follow_their_family(writable: LiveServer, name: str) -> None:
-    for status, method, path, body, headers in WRITE_ERRORS[name]:
-        reply = _send(writable, method, path, body, headers)
-        assert reply.status == status, (method, path, reply.status, reply.body[:200])
-        assert family_asked(path).name == name, path
-        check(reply, path, method, credentials=True)
+    for status, reply in _send_cases(writable, name, WRITE_ERRORS[name], credentials=True):
         if status == 401:
             assert reply.headers["www-authenticate"].startswith("Bearer")
 

@@ -103,6 +103,7 @@ def _update_cost(backend: OxigraphBackend) -> float:
     return _fastest(small, 9)
 
 
+@pytest.mark.slow  # stores of 110k triples, loaded or copied
 @pytest.mark.parametrize("shape", ["apart", "shared"])
 def test_a_small_update_costs_the_same_on_a_store_ten_times_larger(
         shape: str, sized: tuple[OxigraphBackend, ...],
