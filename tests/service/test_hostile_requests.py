@@ -253,13 +253,18 @@ def test_a_text_past_the_size_limit_gets_413(strict: LiveServer) -> None:
 
 
 def test_the_time_limit_covers_reading_the_query(strict: LiveServer) -> None:
-    # Tokenising this takes many seconds: it must happen within the 1 s limit, not before.
+    # Reading this took many seconds: it must happen within the 1 s limit, not before. It is
+    # now refused by the join bound read from its tokens, or, on a loaded machine, by the
+    # time limit while it is read; never answered after the limit.
     sparql = "SELECT * WHERE { " + "?a <b> 'c' . " * 40000 + "}"
     started = time.monotonic()
     reply = post(strict, sparql)
     elapsed = time.monotonic() - started
-    assert reply.status == 503, reply.text
-    assert "1 s time limit" in reply.text
+    if reply.status == 400:
+        assert "joins 40000 triple patterns" in reply.text
+    else:
+        assert reply.status == 503, reply.text
+        assert "1 s time limit" in reply.text
     assert elapsed < 5
 
 
