@@ -123,7 +123,8 @@ def hook(event, args):
     if event == "open" and isinstance(args[0], str):
         path = Path(args[0]).resolve()
         if (root in path.parents and not installed & set(path.parents)
-                and path.suffix not in {".py", ".pyc", ".so"}):
+                and path.suffix not in {".py", ".pyc", ".so"}
+                and "__pycache__" not in path.parts):  # bytecode, and its files being written
             print(path.relative_to(root), flush=True)
 sys.addaudithook(hook)
 for name in sys.argv[1:]:
