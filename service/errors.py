@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request
 
 from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
-from kg.store.base import GraphStateError
+from kg.store.base import CannotWrite, GraphStateError
 from kg.store.union_upkeep import HiddenGraph
 from service.i18n import ERROR_WORDS, WORDS, error_message, language_of
 from service.media import NotAcceptable, UnknownFormat, ranks_html_first
@@ -111,6 +111,7 @@ STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
     (QueryRefused, 400, "{what} refused: {error}"),
     (UnknownFormat, 400, "{error}"),
     (NotAcceptable, 406, "{error}"),
+    (CannotWrite, 406, "{error}"),
     (StoreUnreachable, 503, "{error}"),
     (GraphStateError, 409, "the {what} could not be applied: {error}"),
     (QueryFailed, 500, "the {what} could not be evaluated: {error}"),

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, after_this_request, request
 from werkzeug.wrappers import Request
 
-from kg.nesting import TooDeep, check_rdf
+from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, sparql_depth
 from kg.sparql_reading import ReadQuery, in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
@@ -475,6 +475,7 @@ def restore() -> Response:
 def _checked_backup() -> tuple[int, set[str]]:
     """The quads of the request's backup and the graphs they name, read a piece at a time;
     refuse one that does not parse or holds a quad outside a named graph."""
+    _check_nesting(_again())
     quads, graphs = 0, set()
     try:
         parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
@@ -489,6 +490,15 @@ def _checked_backup() -> tuple[int, set[str]]:
         raise WriteRefused(400, "the backup does not parse: " + (
             f"{surrogate} ({error})" if surrogate else str(error))) from error
     return quads, graphs
+
+
+def _check_nesting(backup: IO[bytes]) -> None:
+    """Refuse a backup whose triple terms nest deeper than the Graph Store takes (the parser
+    and the store recurse on them), naming the first line that does, before it is parsed."""
+    for number, line in enumerate(backup, 1):
+        if b"<<" in line and sparql_depth(line.decode("utf-8", errors="replace")) > MAX_DEPTH:
+            raise WriteRefused(400, f"line {number} of the backup: "
+                                    f"{TooDeep('quad', MAX_DEPTH)}")
 
 
 def _digest(stream: IO[bytes]) -> str:

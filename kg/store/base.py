@@ -30,6 +30,10 @@ class QueryFailed(RuntimeError):
     """The query parsed but could not be evaluated."""
 
 
+class CannotWrite(QueryFailed):
+    """The answer holds what the chosen format cannot write (the client may ask for another)."""
+
+
 class GraphStateError(QueryFailed):
     """The update names a graph that must exist and does not, or must not and does.
 

@@ -30,6 +30,7 @@ from kg.store.base import (
     Backend,
     Bindings,
     BlankValue,
+    CannotWrite,
     Capability,
     DatasetSpec,
     LiteralValue,
@@ -159,6 +160,10 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
         else:
             data = payload.serialize(format=fmt.oxigraph)  # type: ignore[attr-defined]
     except (OSError, ValueError) as error:
+        if "does not support RDF 1.2" in str(error):
+            raise CannotWrite(f"the answer holds RDF 1.2 triple terms, which {fmt.label} cannot "
+                              "write; ask for Turtle, N-Triples or RDF/XML (Accept or ?format=)"
+                              ) from error
         raise QueryFailed(str(error)) from error
     return bytes(data or b"")
 
