@@ -274,11 +274,12 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None = None
-               ) -> tuple[str, list[tuple[str, str]], bytes]:
+def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None = None,
+               cors: bool = True) -> tuple[str, list[tuple[str, str]], bytes]:
     """The status line, headers and body of an error answered before the application sees
     the request, in the family of the request's target (its path and ?format=); in the
-    reader's language and for what it accepts when its environ is known already."""
+    reader's language and for what it accepts when its environ is known already. cors:
+    False for a write, which CORS never opens."""
     chosen = family_of_target(target)
     if environ is None:
         status, headers, body = render(error, chosen, {})
@@ -286,7 +287,7 @@ def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None 
         status, headers, body = render(error, chosen, _query(environ),
                                        language_of(Request(environ)),
                                        environ.get("HTTP_ACCEPT", ""))
-    policy_headers(chosen, headers, chosen.cors)
+    policy_headers(chosen, headers, chosen.cors and cors)
     return status, headers, body
 
 

@@ -472,10 +472,10 @@ def _target(scope: dict[str, Any]) -> str:
 
 
 async def _send_error(send: Send, error: ServiceError, target: str,
-                      environ: dict[str, Any] | None = None) -> None:
+                      environ: dict[str, Any] | None = None, cors: bool = True) -> None:
     """Answer with an error in its family's format (in the reader's language once its
     environ is made), without reading the body: and close."""
-    status, headers, body = edge_error(error, target, environ)
+    status, headers, body = edge_error(error, target, environ, cors)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -491,7 +491,7 @@ DISCARDED = 64 << 20
 async def _refuse_discarding(send: Send, receive: Receive, error: ServiceError,
                              target: str, announced: int | None) -> None:
     """Answer a request refused on its head, then discard its body as it comes; close."""
-    status, headers, body = edge_error(error, target)
+    status, headers, body = edge_error(error, target, cors=False)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -600,7 +600,7 @@ class Front:
         refused = self._refused_unread(scope, restore)
         if refused is not None:
             if _bodiless(scope) or "100-continue" in _header(scope, b"expect").lower():
-                await _send_error(send, refused, _target(scope))
+                await _send_error(send, refused, _target(scope), cors=False)
             else:
                 await _refuse_discarding(send, receive, refused, _target(scope),
                                          _announced(scope))
