@@ -431,14 +431,30 @@ def backup() -> Response:
     """Every written graph as N-Quads, read from one snapshot of the store a piece at a time
     and sent from a temporary file (service/backup_file.py)."""
     side, who = _authorise("writes are not enabled on this service")
+    begun = side.restores
+    _not_restoring(side, who)
     try:
         written = write_backup(side.store.written_quads())
     except OSError as error:  # the store could not be read, or the temporary file written
         side.record(who, "backup", "failed", reason=str(error))
         raise ServiceError(503, f"the backup could not be made: {error}",
                            [("Retry-After", "60")]) from error
+    if side.restores != begun:  # a restore began while it was read: it may hold part of it
+        written.file.close()
+        _not_restoring(side, who, always=True)
     side.record(who, "backup", "applied", quads=written.quads, graphs=len(written.graphs))
     return Response(written.pieces(), headers=written.headers(), direct_passthrough=True)
+
+
+RESTORE_UNDER_WAY = ("a restore is under way: a backup taken now would save part of it; "
+                     "retry after Retry-After seconds")
+
+
+def _not_restoring(side: Writes, who: str, always: bool = False) -> None:
+    """Refuse a backup while a restore changes the written graphs (503, Retry-After)."""
+    if always or side.restoring.is_set():
+        side.record(who, "backup", "refused", reason=RESTORE_UNDER_WAY)
+        raise ServiceError(503, RESTORE_UNDER_WAY, [("Retry-After", "10")])
 
 
 @blueprint.route("/admin/restore", methods=["POST"])
@@ -462,7 +478,12 @@ def restore() -> Response:
             if side.stopped.is_set():
                 raise WriteRefused(503, "the service is stopping: the restore was stopped "
                                         "before its commit: nothing was applied")
-            side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
+            side.restores += 1
+            side.restoring.set()
+            try:
+                side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
+            finally:
+                side.restoring.clear()
             side.record(who, "restore", "applied", quads=quads, graphs=len(graphs),
                         sha256=digest)
     except WriteRefused as refusal:

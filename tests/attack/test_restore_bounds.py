@@ -1,10 +1,11 @@
 """Over HTTP, against the real service: a restore is bounded as the Graph Store is (the
-nesting of triple terms, refused before parsing with the line named), and what it stores can
-be read in every format or is refused clearly."""
+nesting of triple terms, refused before parsing with the line named), what it stores can be
+read in every format or is refused clearly, and a backup never saves part of a restore."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +82,33 @@ def test_what_a_restore_stores_is_read_back_or_refused_clearly(server: LiveServe
     assert jsonld.status == 406, jsonld.text
     assert "JSON-LD" in jsonld.text and "Turtle" in jsonld.text
 
+
+def test_a_backup_is_never_taken_of_part_of_a_restore(server: LiveServer) -> None:
+    old = b"".join(b'<urn:old:s%d> <urn:p> "old %d" <urn:old:g%d> .\n' % (n, n, n % 3)
+                   for n in range(1000))
+    assert _restore(server, old).status == 204
+    new = b"".join(b'<urn:new:s%d> <urn:p> "new value number %d" <urn:new:g%d> .\n'
+                   % (n, n, n % 5) for n in range(150_000))
+    done: list[Reply] = []
+    restoring = threading.Thread(target=lambda: done.append(_restore(server, new, 600)))
+    restoring.start()
+    answers: list[Reply] = []
+    try:
+        while restoring.is_alive():
+            answers.append(request("GET", f"{server.url}/admin/backup", headers=AUTH,
+                                   timeout=300))
+    finally:
+        restoring.join()
+    assert done[0].status == 204, done[0].text
+    states = {frozenset(old.splitlines()), frozenset(new.splitlines())}
+    refused = [a for a in answers if a.status == 503]
+    for answer in answers:
+        if answer.status == 503:
+            assert answer.headers.get("retry-after"), answer.headers
+            assert "restore is under way" in answer.text, answer.text
+        else:
+            assert answer.status == 200, answer.text
+            assert frozenset(answer.body.splitlines()) in states, "a state that never existed"
+    assert refused, f"no backup was asked for during the restore ({len(answers)} answers)"
+    assert any(r.get("operation") == "backup" and r["status"] == "refused"
+               for r in _audit(server))
