@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
@@ -38,7 +39,8 @@ from service.limits import Deadline, check_text
 from service.protocol import Operation
 from service.services import Services, services
 from service.write_access import WriteRefused, Writes
-from service.write_time import APPLIED, PACE, TimedWrite, WriteCut
+from service.write_stop import STOPPED
+from service.write_time import APPLIED, NOT_APPLIED, PACE, CommitGate, TimedWrite, WriteCut
 
 blueprint = Blueprint("writes", __name__)
 log_error = logging.getLogger(__name__)
@@ -466,31 +468,61 @@ def restore() -> Response:
     memory holds a piece of it, never the whole (see Writable.replace_written).
     """
     side, who = _authorise("writes are not enabled on this service")
+    # What a stop leaves of it: nothing until its staged quads begin to replace the graphs.
+    restoring = _Restore(CommitGate(side.stopped))
+    side.timing(restoring)
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
-    digest = _digest(request.stream)
+    digest = restoring.details["sha256"] = _digest(request.stream)
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
         quads, graphs = _checked_backup()
+        restoring.details.update(quads=quads, graphs=len(graphs))
         side.check_targets(graphs)
         with side.lock:
-            if side.stopped.is_set():
-                raise WriteRefused(503, "the service is stopping: the restore was stopped "
-                                        "before its commit: nothing was applied")
             side.restores += 1
             side.restoring.set()
             try:
-                side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
+                _replace(side, restoring.gate)
             finally:
                 side.restoring.clear()
-            side.record(who, "restore", "applied", quads=quads, graphs=len(graphs),
-                        sha256=digest)
+            side.record(who, "restore", "applied", **restoring.details)
     except WriteRefused as refusal:
         side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
         raise
+    except (OSError, RuntimeError, ValueError) as error:
+        # A full disk, as a write's: said in plain words (errors.without_paths), audited.
+        side.record(who, "restore", "failed", reason=str(error), **restoring.details)
+        raise ServiceError(500, f"the restore could not be applied: {error}") from error
     services().data_changed()
     return Response(status=204)
+
+
+@dataclass
+class _Restore:
+    """A restore as the service's stop sees it (service/write_stop.py): its commit gate, and
+    what its records carry (the backup's sha256, quads and graphs, once known)."""
+
+    gate: CommitGate
+    details: dict[str, Any] = field(default_factory=dict)
+    operation: str = "restore"
+    what: str = "restore"
+
+
+def _replace(side: Writes, gate: CommitGate) -> None:
+    """Stage the request's backup and replace the written graphs with it, unless the service
+    stopped before the replacing began (then nothing was applied)."""
+    try:
+        side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS),
+                                   begin=gate.enter)
+    except QueryTimeout as stopped:  # the stop closed the gate: the staged quads are gone
+        raise WriteRefused(503, STOPPED[NOT_APPLIED].format(what="restore"),
+                           [("Retry-After", "5")]) from stopped
+    except BaseException as error:
+        gate.left(error)
+        raise
+    gate.left()
 
 
 def _checked_backup() -> tuple[int, set[str]]:

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -312,7 +312,8 @@ class Writable(Protocol):
 
     def written_quads(self) -> Iterator[ox.Quad]: ...
 
-    def replace_written(self, quads: Iterable[ox.Quad]) -> None: ...
+    def replace_written(self, quads: Iterable[ox.Quad],
+                        begin: Callable[[], None] | None = None) -> None: ...
 
     def flush(self) -> None: ...
 

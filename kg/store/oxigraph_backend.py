@@ -827,12 +827,28 @@ class OxigraphBackend(Backend):
                 if isinstance(q.graph_name, ox.NamedNode)
                 and q.graph_name.value not in protected and not is_hidden(q.graph_name.value))
 
-    def replace_written(self, quads: Iterable[ox.Quad]) -> None:
+    def replace_written(self, quads: Iterable[ox.Quad],
+                        begin: Callable[[], None] | None = None) -> None:
         """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
-        quads at a time (see kg.store.restoring)."""
+        quads at a time (see kg.store.restoring). begin: called once they are staged, before
+        anything a client sees changes; what it raises leaves the store as it was."""
+        try:
+            self._replace_written(quads, begin)
+        except OSError:
+            self.failed = True  # the disk filled up: the next write reopens the store
+            raise
+
+    def _replace_written(self, quads: Iterable[ox.Quad],
+                         begin: Callable[[], None] | None) -> None:
         store = self._writable()
         self._finish_restore()  # one cut off before: its graphs are replaced in any case
         staged = restoring.stage(store, quads)
+        if begin is not None:
+            try:
+                begin()
+            except BaseException:
+                restoring.remove(store, staged.values())
+                raise
         self._changing()
         try:
             self._finish_restore((staged, False))
