@@ -279,7 +279,7 @@ def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None 
     """The status line, headers and body of an error answered before the application sees
     the request, in the family of the request's target (its path and ?format=); in the
     reader's language and for what it accepts when its environ is known already. cors:
-    False for a write, which CORS never opens."""
+    False for a request carrying credentials, as the application answers it."""
     chosen = family_of_target(target)
     if environ is None:
         status, headers, body = render(error, chosen, {})

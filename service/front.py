@@ -489,9 +489,9 @@ DISCARDED = 64 << 20
 
 
 async def _refuse_discarding(send: Send, receive: Receive, error: ServiceError,
-                             target: str, announced: int | None) -> None:
+                             target: str, announced: int | None, cors: bool) -> None:
     """Answer a request refused on its head, then discard its body as it comes; close."""
-    status, headers, body = edge_error(error, target, cors=False)
+    status, headers, body = edge_error(error, target, cors=cors)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -599,11 +599,13 @@ class Front:
         restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
+            # As the application's answers: no CORS for a request carrying credentials.
+            cors = not _header(scope, b"authorization")
             if _bodiless(scope) or "100-continue" in _header(scope, b"expect").lower():
-                await _send_error(send, refused, _target(scope), cors=False)
+                await _send_error(send, refused, _target(scope), cors=cors)
             else:
                 await _refuse_discarding(send, receive, refused, _target(scope),
-                                         _announced(scope))
+                                         _announced(scope), cors)
             return
         budget: Held = self.spooled if restore else self.bodies.account(
             self._address(scope), not _bodiless(scope) and self._valid_token(scope))
