@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+from typing import Protocol
 
 from service.errors import ServiceError
 
@@ -56,6 +57,79 @@ class Budget:
     def refusal(self) -> ServiceError:
         """The 503 a request gets when its bytes do not fit."""
         return ServiceError(503, self.full, [("Retry-After", str(RETRY_SECONDS))])
+
+
+class Held(Protocol):
+    """What a body being read takes its bytes from."""
+
+    def fits(self, size: int) -> bool: ...
+    def take(self, size: int) -> bool: ...
+    def give_back(self, size: int) -> None: ...
+    def refusal(self) -> ServiceError: ...
+
+
+# Of a shared total: the most one client without a write token may hold, and the part kept
+# for requests carrying a valid write token (fractions of the total).
+SHARE_EACH = 4
+KEPT_FOR_WRITERS = 4
+
+
+class SharedBudget(Budget):
+    """A Budget shared fairly, as the threads are (service/admission.py): a client without a
+    valid write token holds at most 1/SHARE_EACH of it, and such clients together leave
+    1/KEPT_FOR_WRITERS to the requests that carry one. One address cannot then stop the
+    writes, nor other clients' questions, by holding bodies it never finishes."""
+
+    def __init__(self, limit: int, full: str) -> None:
+        super().__init__(limit, full)
+        self.each = limit // SHARE_EACH
+        self.anonymous_limit = limit - limit // KEPT_FOR_WRITERS
+        self.anonymous = 0  # held by requests without a valid write token
+        self.by_client: dict[str, int] = {}
+
+    def account(self, client: str, writer: bool) -> Account:
+        """The part of the total one request takes from: its client's, or a writer's."""
+        return Account(self, client, writer)
+
+
+class Account:
+    """One request's bytes held in a SharedBudget (Held)."""
+
+    def __init__(self, shared: SharedBudget, client: str, writer: bool) -> None:
+        self.shared = shared
+        self.client = client
+        self.writer = writer
+
+    def fits(self, size: int) -> bool:
+        shared = self.shared
+        if not shared.limit or self.writer:
+            return shared.fits(size)
+        return (shared.fits(size) and shared.anonymous + size <= shared.anonymous_limit
+                and shared.by_client.get(self.client, 0) + size <= shared.each)
+
+    def take(self, size: int) -> bool:
+        if not self.fits(size):
+            return False
+        self._count(size)
+        return True
+
+    def give_back(self, size: int) -> None:
+        self._count(-size)
+
+    def _count(self, size: int) -> None:
+        shared = self.shared
+        shared.held += size
+        if self.writer:
+            return
+        shared.anonymous += size
+        left = shared.by_client.get(self.client, 0) + size
+        if left > 0:
+            shared.by_client[self.client] = left
+        else:
+            shared.by_client.pop(self.client, None)
+
+    def refusal(self) -> ServiceError:
+        return self.shared.refusal()
 
 
 def return_large_allocations() -> None:

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request
 
 from kg.nesting import TooDeep
 from kg.store import QueryFailed, QueryRefused, QuerySyntaxError, StoreUnreachable
-from kg.store.base import GraphStateError
+from kg.store.base import CannotWrite, GraphStateError
 from kg.store.union_upkeep import HiddenGraph
 from service.i18n import ERROR_WORDS, WORDS, error_message, language_of
 from service.media import NotAcceptable, UnknownFormat, ranks_html_first
@@ -111,6 +111,7 @@ STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
     (QueryRefused, 400, "{what} refused: {error}"),
     (UnknownFormat, 400, "{error}"),
     (NotAcceptable, 406, "{error}"),
+    (CannotWrite, 406, "{error}"),
     (StoreUnreachable, 503, "{error}"),
     (GraphStateError, 409, "the {what} could not be applied: {error}"),
     (QueryFailed, 500, "the {what} could not be evaluated: {error}"),
@@ -273,11 +274,12 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None = None
-               ) -> tuple[str, list[tuple[str, str]], bytes]:
+def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None = None,
+               cors: bool = True) -> tuple[str, list[tuple[str, str]], bytes]:
     """The status line, headers and body of an error answered before the application sees
     the request, in the family of the request's target (its path and ?format=); in the
-    reader's language and for what it accepts when its environ is known already."""
+    reader's language and for what it accepts when its environ is known already. cors:
+    False for a request carrying credentials, as the application answers it."""
     chosen = family_of_target(target)
     if environ is None:
         status, headers, body = render(error, chosen, {})
@@ -285,7 +287,7 @@ def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None 
         status, headers, body = render(error, chosen, _query(environ),
                                        language_of(Request(environ)),
                                        environ.get("HTTP_ACCEPT", ""))
-    policy_headers(chosen, headers, chosen.cors)
+    policy_headers(chosen, headers, chosen.cors and cors)
     return status, headers, body
 
 

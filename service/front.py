@@ -37,6 +37,8 @@ from service.budget import (
     BODIES_FULL,
     RESTORES_FULL,
     Budget,
+    Held,
+    SharedBudget,
     return_large_allocations,
 )
 from service.errors import ServiceError, edge_error, raw_error, service_error
@@ -403,7 +405,7 @@ def _announced(scope: dict[str, Any]) -> int | None:
 
 
 async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
-                     bodies: Budget) -> tuple[bytes, int, int] | None:
+                     bodies: Held) -> tuple[bytes, int, int] | None:
     """The body, its length and the bytes taken from bodies: the body whole, or as much as
     shows it is over max_body, or unread with its announced length when that is over; None
     if the client left.
@@ -436,7 +438,7 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
 
 
 async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
-                      spooled: Budget, pool: RequestThreads,
+                      spooled: Held, pool: RequestThreads,
                       ) -> tuple[IO[bytes], int, int] | None:
     """A body too large to hold (a backup), written to a temporary file as it comes: the file,
     its length and the bytes taken from spooled, or unread with its announced length when
@@ -479,10 +481,10 @@ def _target(scope: dict[str, Any]) -> str:
 
 
 async def _send_error(send: Send, error: ServiceError, target: str,
-                      environ: dict[str, Any] | None = None) -> None:
+                      environ: dict[str, Any] | None = None, cors: bool = True) -> None:
     """Answer with an error in its family's format (in the reader's language once its
     environ is made), without reading the body: and close."""
-    status, headers, body = edge_error(error, target, environ)
+    status, headers, body = edge_error(error, target, environ, cors)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -495,6 +497,41 @@ def _loop_may_answer(scope: dict[str, Any]) -> bool:
     cheap, service/answers.py)."""
     return (scope["method"] == "GET" and scope["path"] in LOOP_PATHS
             and len(scope["query_string"]) <= LOOP_TARGET and b"query=" in scope["query_string"])
+# A write refused on its head is answered at once, and the body its client is still sending
+# is read and thrown away (not held) up to this many bytes and for BODY_SECONDS: the client
+# then reads the refusal, where closing on a body still coming would reset the connection.
+DISCARDED = 64 << 20
+
+
+async def _refuse_discarding(send: Send, receive: Receive, error: ServiceError,
+                             target: str, announced: int | None, cors: bool) -> None:
+    """Answer a request refused on its head, then discard its body as it comes; close."""
+    status, headers, body = edge_error(error, target, cors=cors)
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
+        *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    if announced is None or announced <= DISCARDED:
+        left = DISCARDED
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(BODY_SECONDS):
+                while left > 0:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        break
+                    left -= len(message.get("body", b""))
+                    if not message.get("more_body"):
+                        break
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _proxied(address: str, forwarded: str, trusted: frozenset[str], hops: int) -> str:
+    """The client's address: the one a configured proxy names, else the connection's."""
+    if hops and address in trusted:
+        named = [a.strip() for a in forwarded.split(",")]
+        if len(named) >= hops and named[-hops]:
+            return named[-hops]
+    return address
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
@@ -522,7 +559,7 @@ class Front:
     """
 
     def __init__(self, app: WSGIApp, kept: Any, max_body: int | None,
-                 trusted: frozenset[str], bodies: Budget | None = None,
+                 trusted: frozenset[str], bodies: SharedBudget | None = None,
                  answers: Budget | None = None, writes: Writes | None = None,
                  max_restore: int = 0, admission: Admission | None = None,
                  runner: DeadlineRunner | None = None, proxy_hops: int = 0,
@@ -534,7 +571,7 @@ class Front:
         self.kept = kept
         self.max_body = max_body
         self.trusted = trusted
-        self.bodies = bodies or Budget(0, BODIES_FULL)
+        self.bodies = bodies or SharedBudget(0, BODIES_FULL)
         self.answers = answers or Budget(0, ANSWERS_FULL)
         self.writes = writes
         # Backups are written to temporary files, as many bytes at once as one may hold.
@@ -565,10 +602,8 @@ class Front:
         self.stopping.set()
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
-        """The answer a write without a valid token gets before its body is read: a restore
-        always (its body goes to disk), another write when it waits for `100 Continue`."""
-        if not restore and "100-continue" not in _header(scope, b"expect").lower():
-            return None
+        """The answer a write without a valid token gets before its body is read (a request
+        known from its head to be a write)."""
         if restore and self.writes is None:
             return WriteRefused(403, "writes are not enabled on this service")
         if self.writes is not None and _writes(scope):
@@ -583,9 +618,16 @@ class Front:
         restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
-            await _send_error(send, refused, _target(scope))
+            # As the application's answers: no CORS for a request carrying credentials.
+            cors = not _header(scope, b"authorization")
+            if _bodiless(scope) or "100-continue" in _header(scope, b"expect").lower():
+                await _send_error(send, refused, _target(scope), cors=cors)
+            else:
+                await _refuse_discarding(send, receive, refused, _target(scope),
+                                         _announced(scope), cors)
             return
-        budget = self.spooled if restore else self.bodies
+        budget: Held = self.spooled if restore else self.bodies.account(
+            self._address(scope), not _bodiless(scope) and self._valid_token(scope))
         read: tuple[bytes | IO[bytes], int, int] | None
         try:
             if not restore and _bodiless(scope):
@@ -620,12 +662,24 @@ class Front:
         configured proxy names); None in the families the client limits do not apply to."""
         if not family(environ.get("PATH_INFO") or "/").limited:
             return None
-        address: str = environ.get("REMOTE_ADDR") or "-"
-        if self.proxy_hops and address in self.trusted:
-            named = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-            if len(named) >= self.proxy_hops and named[-self.proxy_hops]:
-                address = named[-self.proxy_hops]
-        return address
+        return _proxied(environ.get("REMOTE_ADDR") or "-",
+                        environ.get("HTTP_X_FORWARDED_FOR", ""), self.trusted, self.proxy_hops)
+
+    def _address(self, scope: dict[str, Any]) -> str:
+        """The client a request's body is counted for: the address admission counts."""
+        return _proxied(str((scope.get("client") or ("-",))[0]),
+                        _header(scope, b"x-forwarded-for"), self.trusted, self.proxy_hops)
+
+    def _valid_token(self, scope: dict[str, Any]) -> bool:
+        """Tell whether a request carries a valid write token, read from its head."""
+        header = _header(scope, b"authorization")
+        if self.writes is None or not header:
+            return False
+        try:
+            self.writes.name_of(header)
+        except WriteRefused:
+            return False
+        return True
 
     def _writer(self, environ: dict[str, Any]) -> bool:
         """Tell whether a request carries a valid write token (a contributor's)."""
@@ -859,7 +913,7 @@ class AsyncWorker(Worker):  # type: ignore[misc]
         settings = found.settings
         front = Front(self.wsgi, found.kept, self.wsgi.config["MAX_CONTENT_LENGTH"],
                       settings.trusted_proxies,
-                      bodies=Budget(settings.request_buffer_mb << 20, BODIES_FULL),
+                      bodies=SharedBudget(settings.request_buffer_mb << 20, BODIES_FULL),
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
                       admission=Admission(found.limiter, THREADS), runner=found.runner,

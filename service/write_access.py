@@ -93,6 +93,10 @@ class Writes:
     silenced: set[int] = field(default_factory=set)
     # The flush begun at the stop, and until when it is waited for (service/write_stop.py).
     flushing: tuple[threading.Thread, float] | None = None
+    # Set while a restore changes the written graphs, and the restores begun so far: a
+    # backup taken meanwhile would save a state that never existed.
+    restoring: threading.Event = field(default_factory=threading.Event)
+    restores: int = 0
 
     def who(self, asking: Request) -> str:
         """Return the name behind the bearer token of the request asking, or refuse with 401;

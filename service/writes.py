@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
@@ -20,7 +21,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, after_this_request, request
 from werkzeug.wrappers import Request
 
-from kg.nesting import TooDeep, check_rdf
+from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, sparql_depth
 from kg.sparql_reading import ReadQuery, in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
@@ -38,7 +39,8 @@ from service.limits import Deadline, check_text
 from service.protocol import Operation
 from service.services import Services, request_deadline, services
 from service.write_access import WriteRefused, Writes
-from service.write_time import APPLIED, PACE, TimedWrite, WriteCut
+from service.write_stop import STOPPED
+from service.write_time import APPLIED, NOT_APPLIED, PACE, CommitGate, TimedWrite, WriteCut
 
 blueprint = Blueprint("writes", __name__)
 log_error = logging.getLogger(__name__)
@@ -431,6 +433,8 @@ def backup() -> Response:
     """Every written graph as N-Quads, read from one snapshot of the store a piece at a time
     and sent from a temporary file (service/backup_file.py)."""
     side, who = _authorise("writes are not enabled on this service")
+    begun = side.restores
+    _not_restoring(side, who)
     # Every graph's read begins between the same two writes; it is read while writes go on.
     left = request_deadline().left()
     if not side.lock.acquire(timeout=-1 if left is None else left):
@@ -447,8 +451,22 @@ def backup() -> Response:
         side.record(who, "backup", "failed", reason=str(error))
         raise ServiceError(503, f"the backup could not be made: {error}",
                            [("Retry-After", "60")]) from error
+    if side.restores != begun:  # a restore began while it was read: it may hold part of it
+        written.file.close()
+        _not_restoring(side, who, always=True)
     side.record(who, "backup", "applied", quads=written.quads, graphs=len(written.graphs))
     return Response(written.pieces(), headers=written.headers(), direct_passthrough=True)
+
+
+RESTORE_UNDER_WAY = ("a restore is under way: a backup taken now would save part of it; "
+                     "retry after Retry-After seconds")
+
+
+def _not_restoring(side: Writes, who: str, always: bool = False) -> None:
+    """Refuse a backup while a restore changes the written graphs (503, Retry-After)."""
+    if always or side.restoring.is_set():
+        side.record(who, "backup", "refused", reason=RESTORE_UNDER_WAY)
+        raise ServiceError(503, RESTORE_UNDER_WAY, [("Retry-After", "10")])
 
 
 @blueprint.route("/admin/restore", methods=["POST"])
@@ -460,31 +478,67 @@ def restore() -> Response:
     memory holds a piece of it, never the whole (see Writable.replace_written).
     """
     side, who = _authorise("writes are not enabled on this service")
+    # What a stop leaves of it: nothing until its staged quads begin to replace the graphs.
+    restoring = _Restore(CommitGate(side.stopped))
+    side.timing(restoring)
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
-    digest = _digest(request.stream)
+    digest = restoring.details["sha256"] = _digest(request.stream)
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
         quads, graphs = _checked_backup()
+        restoring.details.update(quads=quads, graphs=len(graphs))
         side.check_targets(graphs)
         with side.lock:
-            if side.stopped.is_set():
-                raise WriteRefused(503, "the service is stopping: the restore was stopped "
-                                        "before its commit: nothing was applied")
-            side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS))
-            side.record(who, "restore", "applied", quads=quads, graphs=len(graphs),
-                        sha256=digest)
+            side.restores += 1
+            side.restoring.set()
+            try:
+                _replace(side, restoring.gate)
+            finally:
+                side.restoring.clear()
+            side.record(who, "restore", "applied", **restoring.details)
     except WriteRefused as refusal:
         side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
         raise
+    except (OSError, RuntimeError, ValueError) as error:
+        # A full disk, as a write's: said in plain words (errors.without_paths), audited.
+        side.record(who, "restore", "failed", reason=str(error), **restoring.details)
+        raise ServiceError(500, f"the restore could not be applied: {error}") from error
     services().data_changed()
     return Response(status=204)
+
+
+@dataclass
+class _Restore:
+    """A restore as the service's stop sees it (service/write_stop.py): its commit gate, and
+    what its records carry (the backup's sha256, quads and graphs, once known)."""
+
+    gate: CommitGate
+    details: dict[str, Any] = field(default_factory=dict)
+    operation: str = "restore"
+    what: str = "restore"
+
+
+def _replace(side: Writes, gate: CommitGate) -> None:
+    """Stage the request's backup and replace the written graphs with it, unless the service
+    stopped before the replacing began (then nothing was applied)."""
+    try:
+        side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS),
+                                   begin=gate.enter)
+    except QueryTimeout as stopped:  # the stop closed the gate: the staged quads are gone
+        raise WriteRefused(503, STOPPED[NOT_APPLIED].format(what="restore"),
+                           [("Retry-After", "5")]) from stopped
+    except BaseException as error:
+        gate.left(error)
+        raise
+    gate.left()
 
 
 def _checked_backup() -> tuple[int, set[str]]:
     """The quads of the request's backup and the graphs they name, read a piece at a time;
     refuse one that does not parse or holds a quad outside a named graph."""
+    _check_nesting(_again())
     quads, graphs = 0, set()
     try:
         parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
@@ -499,6 +553,15 @@ def _checked_backup() -> tuple[int, set[str]]:
         raise WriteRefused(400, "the backup does not parse: " + (
             f"{surrogate} ({error})" if surrogate else str(error))) from error
     return quads, graphs
+
+
+def _check_nesting(backup: IO[bytes]) -> None:
+    """Refuse a backup whose triple terms nest deeper than the Graph Store takes (the parser
+    and the store recurse on them), naming the first line that does, before it is parsed."""
+    for number, line in enumerate(backup, 1):
+        if b"<<" in line and sparql_depth(line.decode("utf-8", errors="replace")) > MAX_DEPTH:
+            raise WriteRefused(400, f"line {number} of the backup: "
+                                    f"{TooDeep('quad', MAX_DEPTH)}")
 
 
 def _digest(stream: IO[bytes]) -> str:

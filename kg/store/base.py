@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -28,6 +28,10 @@ class QuerySyntaxError(ValueError):
 
 class QueryFailed(RuntimeError):
     """The query parsed but could not be evaluated."""
+
+
+class CannotWrite(QueryFailed):
+    """The answer holds what the chosen format cannot write (the client may ask for another)."""
 
 
 class GraphStateError(QueryFailed):
@@ -308,7 +312,8 @@ class Writable(Protocol):
 
     def written_quads(self) -> Iterator[ox.Quad]: ...
 
-    def replace_written(self, quads: Iterable[ox.Quad]) -> None: ...
+    def replace_written(self, quads: Iterable[ox.Quad],
+                        begin: Callable[[], None] | None = None) -> None: ...
 
     def flush(self) -> None: ...
 

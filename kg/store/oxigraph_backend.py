@@ -31,6 +31,7 @@ from kg.store.base import (
     Backend,
     Bindings,
     BlankValue,
+    CannotWrite,
     Capability,
     DatasetSpec,
     LiteralValue,
@@ -152,6 +153,10 @@ def write_outcome(outcome: QueryOutcome, fmt: Format) -> bytes:
         else:
             data = payload.serialize(format=fmt.oxigraph)  # type: ignore[attr-defined]
     except (OSError, ValueError) as error:
+        if "does not support RDF 1.2" in str(error):
+            raise CannotWrite(f"the answer holds RDF 1.2 triple terms, which {fmt.label} cannot "
+                              "write; ask for Turtle, N-Triples or RDF/XML (Accept or ?format=)"
+                              ) from error
         raise QueryFailed(str(error)) from error
     return bytes(data or b"")
 
@@ -827,12 +832,28 @@ class OxigraphBackend(Backend):
             if isinstance(graph, ox.NamedNode) and graph.value not in protected
             and not is_hidden(graph.value)])
 
-    def replace_written(self, quads: Iterable[ox.Quad]) -> None:
+    def replace_written(self, quads: Iterable[ox.Quad],
+                        begin: Callable[[], None] | None = None) -> None:
         """Make the written graphs exactly quads' graphs, all or nothing, holding a piece of
-        quads at a time (see kg.store.restoring)."""
+        quads at a time (see kg.store.restoring). begin: called once they are staged, before
+        anything a client sees changes; what it raises leaves the store as it was."""
+        try:
+            self._replace_written(quads, begin)
+        except OSError:
+            self.failed = True  # the disk filled up: the next write reopens the store
+            raise
+
+    def _replace_written(self, quads: Iterable[ox.Quad],
+                         begin: Callable[[], None] | None) -> None:
         store = self._writable()
         self._finish_restore()  # one cut off before: its graphs are replaced in any case
         staged = restoring.stage(store, quads)
+        if begin is not None:
+            try:
+                begin()
+            except BaseException:
+                restoring.remove(store, staged.values())
+                raise
         self._changing()
         try:
             self._finish_restore((staged, False))

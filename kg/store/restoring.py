@@ -44,13 +44,30 @@ def _pieces(quads: Iterable[ox.Quad], store: ox.Store) -> Iterator[list[ox.Quad]
 
 
 def relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
-    """Return term with each blank node replaced by a fresh one (the same for the same
-    label, as in one INSERT DATA), in quoted triples too."""
+    """term with its blank nodes replaced by fresh ones, at any depth of triple terms."""
     if isinstance(term, ox.BlankNode):
         return fresh.setdefault(term, ox.BlankNode())
-    if isinstance(term, ox.Triple):
-        return ox.Triple(*(relabelled(t, fresh) for t in term))  # type: ignore[arg-type]
-    return term
+    if not isinstance(term, ox.Triple):
+        return term
+    # Each triple with its parts rebuilt so far, innermost last: a loop, where a recursion
+    # would overflow on a deep triple term.
+    stack: list[tuple[ox.Triple, list[object]]] = [(term, [])]
+    while True:
+        triple, parts = stack[-1]
+        if len(parts) == 3:
+            stack.pop()
+            rebuilt = ox.Triple(*parts)  # type: ignore[arg-type]
+            if not stack:
+                return rebuilt
+            stack[-1][1].append(rebuilt)
+            continue
+        part = (triple.subject, triple.predicate, triple.object)[len(parts)]
+        if isinstance(part, ox.Triple):
+            stack.append((part, []))
+        elif isinstance(part, ox.BlankNode):
+            parts.append(fresh.setdefault(part, ox.BlankNode()))
+        else:
+            parts.append(part)
 
 
 def _staged(quad: ox.Quad, graph: ox.NamedNode,

@@ -65,3 +65,29 @@ def test_an_applied_write_with_a_full_audit_disk_leaves_whole_records(tmp_path: 
     records = [json.loads(line) for line in text.splitlines()]
     assert records[0]["status"] == "applied" and records[-1]["status"] == "applied"
     assert len(records) == 2, records  # the ones written with no room are not there at all
+
+
+def test_a_restore_on_a_full_store_disk_says_so_and_is_audited(tmp_path: Path) -> None:
+    backup = "".join(f'<urn:s{n}> <urn:p> "{n} {PAD}" <urn:restored> .\n'
+                     for n in range(2000)).encode()
+    with served_from_small_disk(tmp_path) as (disk, server):
+        fill(disk / "filler")
+        reply = request("POST", f"{server.url}/admin/restore", body=backup,
+                        headers={"Content-Type": "application/n-quads",
+                                 "Authorization": "Bearer faults-token-0123456789"},
+                        timeout=120)
+        (disk / "filler").unlink()
+        assert reply.status == 500, reply.text
+        assert "the restore could not be applied: the store's disk is full" in reply.text, \
+            reply.text
+        assert str(disk) not in reply.text, reply.text
+        records = [json.loads(line) for line in Path(server.settings["AUDIT_LOG"])
+                   .read_text(encoding="utf-8").splitlines()]
+        assert records[-1]["operation"] == "restore" and records[-1]["status"] == "failed"
+        assert records[-1]["sha256"] and records[-1]["quads"] == 2000, records[-1]
+        # Once there is room again, the restore is applied.
+        reply = request("POST", f"{server.url}/admin/restore", body=backup,
+                        headers={"Content-Type": "application/n-quads",
+                                 "Authorization": "Bearer faults-token-0123456789"},
+                        timeout=120)
+        assert reply.status == 204, reply.text

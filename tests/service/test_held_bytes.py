@@ -133,15 +133,20 @@ def test_answers_held_for_slow_readers_stay_within_the_cap(in_memory: LiveServer
 
 
 def test_request_bodies_read_at_once_stay_within_their_total(server: LiveServer) -> None:
-    # A body of most of the 1 MB total, sent in part and then held back.
-    holder = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    holder.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
-                   b"Content-Type: application/x-www-form-urlencoded\r\n"
-                   b"Content-Length: 1000000\r\n\r\nquery=" + b"+" * 900_000)
+    # Bodies of most of the 1 MB total (3/4 of it: the rest is kept for writers), each within
+    # its client's share (1/4), sent in part and then held back.
+    holders = []
+    for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        holder = socket.create_connection(("127.0.0.1", server.port), timeout=10,
+                                          source_address=(source, 0))
+        holder.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Type: application/x-www-form-urlencoded\r\n"
+                       b"Content-Length: 250000\r\n\r\nquery=" + b"+" * 240_000)
+        holders.append(holder)
     try:
         time.sleep(0.5)
         # Announced: refused before a byte of it is read, told when to retry.
-        sock = _post(server.port, b"ASK {}" + b" " * 300_000)
+        sock = _post(server.port, b"ASK {}" + b" " * 100_000)
         head = _head(sock)
         assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 5" in head.lower(), head
         sock.close()
@@ -157,11 +162,19 @@ def test_request_bodies_read_at_once_stay_within_their_total(server: LiveServer)
         head = _head(sock)
         assert head.startswith(b"HTTP/1.1 503") and b"retry-after" in head.lower(), head
         sock.close()
+        # A client's share is a quarter of the total, whatever is free.
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10,
+                                        source_address=("127.0.0.2", 0))
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 30000\r\n"
+                     b"Content-Type: application/sparql-query\r\n\r\n")
+        assert _head(sock).startswith(b"HTTP/1.1 503")
+        sock.close()
     finally:
-        holder.close()
-    # Once the held body is gone, bodies are read again.
+        for holder in holders:
+            holder.close()
+    # Once the held bodies are gone, bodies are read again.
     time.sleep(0.3)
-    sock = _post(server.port, b"ASK {}" + b" " * 300_000)
+    sock = _post(server.port, b"ASK {}" + b" " * 200_000)
     assert _head(sock).startswith(b"HTTP/1.1 200")
     sock.close()
 

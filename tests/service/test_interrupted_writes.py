@@ -139,3 +139,22 @@ def test_a_query_in_hand_at_a_stop_hears_the_service_is_stopping(tmp_path: Path)
     assert reply.status == 503, (reply.status, reply.body[:300])  # not a bare 500
     assert "the service is stopping" in reply.text and reply.media_type == "text/plain"
     assert stopped_in < STOP_SECONDS, stopped_in
+
+
+RESTORED = 300_000
+
+
+def test_a_restore_cut_while_staging_applied_nothing_and_says_so(tmp_path: Path) -> None:
+    # Checked in a moment, then staged for seconds: the stop comes while it is staged.
+    backup = "".join(f"<urn:s:{n}> <urn:p> \"a restored value {n}\" <urn:w:r{n % 3}> .\n"
+                     for n in range(RESTORED))
+    reply, stopped_in = _cut_while_in_hand(tmp_path, "POST", "/admin/restore", backup,
+                                           "application/n-quads", wait=2.0)
+    assert _check_cut(reply, stopped_in) == NOTHING, reply.text
+    restores = [r for r in _records(tmp_path) if r.get("operation") == "restore"]
+    assert [r["status"] for r in restores] == ["interrupted"], restores
+    record = restores[0]
+    assert record["outcome"] == "not applied" and record["sha256"], record
+    assert (record["quads"], record["graphs"]) == (RESTORED, 3), record
+    with server_of(tmp_path, **ROOMY) as server:
+        assert graph_sizes(server) == {}
