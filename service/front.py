@@ -372,8 +372,10 @@ def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
     for name, value in scope["headers"]:
         key = name.decode("latin-1").upper().replace("-", "_")
         key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
-        if key == "CONTENT_LENGTH":
-            continue  # the body read is the body the application gets
+        if key in ("CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
+            # The body read is the body the application gets, whole and of that length: a
+            # chunked body's coding is gone (werkzeug would read on past CONTENT_LENGTH).
+            continue
         text = value.decode("latin-1")
         environ[key] = environ[key] + "," + text if key in environ else text
     # X-Forwarded-Proto is believed from the configured proxies only.
@@ -404,9 +406,9 @@ def _announced(scope: dict[str, Any]) -> int | None:
 
 async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
                      bodies: Budget) -> tuple[bytes, int, int] | None:
-    """The body, its length and the bytes taken from bodies: the body whole, or as much as
-    shows it is over max_body, or unread with its announced length when that is over; None
-    if the client left.
+    """The body, its length and the bytes taken from bodies: the body whole, or none of it
+    with the length read so far or announced once that is over max_body (the application
+    refuses it with 413 on that length: none of it is applied); None if the client left.
 
     Its bytes are taken from bodies as they come (the caller gives them back); _Full when
     they do not fit."""
@@ -428,7 +430,9 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
                 raise _Full(bodies.refusal())
             chunks.append(chunk)
             size += len(chunk)
-            if not message.get("more_body") or (max_body is not None and size > max_body):
+            if max_body is not None and size > max_body:
+                return b"", size, size  # never a body cut short: it would be applied so
+            if not message.get("more_body"):
                 return b"".join(chunks), size, size
     except BaseException:
         bodies.give_back(size)
@@ -439,9 +443,10 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
                       spooled: Budget, pool: RequestThreads,
                       ) -> tuple[IO[bytes], int, int] | None:
     """A body too large to hold (a backup), written to a temporary file as it comes: the file,
-    its length and the bytes taken from spooled, or unread with its announced length when
-    that is over max_body; None if the client left. Its bytes are taken from spooled as they
-    come (the caller gives them back); _Full when they do not fit."""
+    its length and the bytes taken from spooled, or none of it with the length read so far or
+    announced once that is over max_body (refused with 413); None if the client left. Its
+    bytes are taken from spooled as they come (the caller gives them back); _Full when they
+    do not fit, which a body past max_body is never told (it could never fit)."""
     announced = _announced(scope)
     if max_body is not None and announced is not None and announced > max_body:
         return BytesIO(), announced, 0
@@ -458,11 +463,15 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
                 spool.close()
                 return None
             chunk = message.get("body", b"")
+            if max_body is not None and size + len(chunk) > max_body:
+                spooled.give_back(size)
+                spool.close()
+                return BytesIO(), size + len(chunk), 0
             if not spooled.take(len(chunk)):
                 raise _Full(spooled.refusal())
             size += len(chunk)
             await pool.submit(loop, spool.write, chunk)
-            if not message.get("more_body") or (max_body is not None and size > max_body):
+            if not message.get("more_body"):
                 spool.seek(0)
                 return spool, size, size
     except BaseException:
