@@ -299,8 +299,10 @@ class Protocol(HttpToolsProtocol):
     def _refuse(self, refused: _Refused) -> None:
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
-        # In the format and with the CORS of the path's family, as the application's errors.
-        self.transport.write(raw_error(refused.error, refused.target))
+        # In the format and with the CORS of the path's family, as the application's errors
+        # (none when an Authorization header was read before the refusal).
+        credentials = any(name.lower() == b"authorization" for name, _ in self.headers or ())
+        self.transport.write(raw_error(refused.error, refused.target, credentials))
         self.transport.close()
 
 
@@ -487,11 +489,13 @@ def _target(scope: dict[str, Any]) -> str:
     return path + (f"?{query}" if query else "")
 
 
-async def _send_error(send: Send, error: ServiceError, target: str,
+async def _send_error(send: Send, error: ServiceError, scope: dict[str, Any],
                       environ: dict[str, Any] | None = None) -> None:
     """Answer with an error in its family's format (in the reader's language once its
-    environ is made), without reading the body: and close."""
-    status, headers, body = edge_error(error, target, environ)
+    environ is made), without reading the body: and close. No CORS for a request with
+    credentials, as every answer."""
+    credentials = any(name == b"authorization" for name, _ in scope["headers"])
+    status, headers, body = edge_error(error, _target(scope), environ, credentials)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -592,7 +596,7 @@ class Front:
         restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
-            await _send_error(send, refused, _target(scope))
+            await _send_error(send, refused, scope)
             return
         budget = self.spooled if restore else self.bodies
         read: tuple[bytes | IO[bytes], int, int] | None
@@ -608,10 +612,10 @@ class Front:
                 async with asyncio.timeout(BODY_SECONDS):
                     read = await _read_body(scope, receive, self.max_body, budget)
         except TimeoutError:
-            await _send_error(send, ServiceError(408, TOO_SLOW), _target(scope))
+            await _send_error(send, ServiceError(408, TOO_SLOW), scope)
             return
         except _Full as full:
-            await _send_error(send, full.error, _target(scope))
+            await _send_error(send, full.error, scope)
             return
         if read is None:
             return  # the client left
@@ -732,7 +736,7 @@ class Front:
 
     async def _refuse(self, send: Send, scope: dict[str, Any], environ: dict[str, Any],
                       error: ServiceError, started: float) -> None:
-        await _send_error(send, error, _target(scope), environ)
+        await _send_error(send, error, scope, environ)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, str(error.status), 0, started))
 
