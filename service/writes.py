@@ -142,7 +142,7 @@ def _update(operation: Operation, asking: Request, found: Services, side: Writes
                     **{key: value for key, value in read_so_far.items() if value})
         raise refusal from error
     found.data_changed()
-    return Response(status=204)
+    return _empty(204)
 
 
 class _ReadUpdate:
@@ -423,7 +423,15 @@ def graph_store_write() -> Response:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
         raise ServiceError(500, f"the write could not be applied: {error}") from error
     services().data_changed()
-    return Response(status=status)
+    return _empty(status)
+
+
+def _empty(status: int) -> Response:
+    """An answer without a body (a write's 204 or 201): no Content-Type, which would name
+    the media type of a body it does not have (and give it a page's headers)."""
+    answer = Response(status=status)
+    del answer.headers["Content-Type"]
+    return answer
 
 
 @blueprint.route("/admin/backup", methods=["GET"])
@@ -479,7 +487,7 @@ def restore() -> Response:
         side.record(who, "restore", "refused", sha256=digest, reason=refusal.message)
         raise
     services().data_changed()
-    return Response(status=204)
+    return _empty(204)
 
 
 def _checked_backup() -> tuple[int, set[str]]:
