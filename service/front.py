@@ -202,6 +202,7 @@ class Protocol(HttpToolsProtocol):
     begun = 0  # requests begun on this connection
     reading = False  # a request's head or body is being read (its target is self.url)
     stopping = False
+    line = b""  # the first bytes of the request being read
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -236,6 +237,11 @@ class Protocol(HttpToolsProtocol):
     def _close_if_unread(self) -> None:
         if self.cycle is None and not self.transport.is_closing():
             self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.reading:
+            self.line = data[:LINE_LIMIT]  # a request begins: its line, should it not parse
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -291,9 +297,11 @@ class Protocol(HttpToolsProtocol):
         refused, self.refused = self.refused, None
         if refused is None:
             # Two lengths, a malformed header: the request line, when it was read, names the
-            # route family. One that could not be read names no path: the request is answered
-            # as one to a path no family names (routes.UNROUTED), as a mistyped address is.
-            refused = _Refused(ServiceError(400, NOT_HTTP), self.url if self.reading else b"")
+            # route family; so does its path when only its method was refused (`FOO /sparql`,
+            # `get /sparql`). One that names no path is answered as one to a path no family
+            # names (routes.UNROUTED), as a mistyped address is.
+            target = self.url if self.reading and self.url else _path_of(self.line)
+            refused = _Refused(ServiceError(400, NOT_HTTP), target)
         self._refuse(refused)
 
     def _refuse(self, refused: _Refused) -> None:
@@ -304,6 +312,13 @@ class Protocol(HttpToolsProtocol):
         credentials = any(name.lower() == b"authorization" for name, _ in self.headers or ())
         self.transport.write(raw_error(refused.error, refused.target, credentials))
         self.transport.close()
+
+
+def _path_of(line: bytes) -> bytes:
+    """The target of a request line the parser refused (its method, say), or b"" if it names
+    none."""
+    parts = line.split(b"\r\n", 1)[0].split(b" ")
+    return parts[1] if len(parts) == 3 and parts[1].startswith(b"/") else b""
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""The heads of answers without a body over real HTTP: a 204 or a 201 names no media type,
-a 304 varies as its 200 does."""
+"""The heads of answers without a body, and of the front's refusals, over real HTTP: a 204 or
+a 201 names no media type, a 304 varies as its 200 does, a bad method gets its family's
+error."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -52,3 +54,25 @@ def test_a_304_varies_as_its_200(writable: LiveServer) -> None:
     assert again.status == 304, again.headers
     assert vary(again) == vary(first), (again.headers, first.headers)
     assert {"accept", "accept-language", "cookie"} <= vary(again)
+
+
+def raw(server: LiveServer, line: bytes) -> Reply:
+    """Send a request line as it is, with no headers but Host, and read the answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    top, _, body = answer.partition(b"\r\n\r\n")
+    first, *rest = top.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in rest)
+    return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, body)
+
+
+@pytest.mark.parametrize("line", [b"FOO /sparql HTTP/1.1", b"get /sparql HTTP/1.1"])
+def test_a_bad_method_gets_the_endpoints_error(writable: LiveServer, line: bytes) -> None:
+    reply = raw(writable, line)
+    assert 400 <= reply.status < 500, reply
+    assert reply.media_type == "text/plain", reply.headers  # the endpoint's error format
+    assert reply.headers.get("access-control-allow-origin") == "*", reply.headers
+    assert b"<html" not in reply.body and reply.body.strip(), reply.body
