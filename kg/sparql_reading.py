@@ -475,6 +475,7 @@ def read(given: str | ReadQuery, base: str | None = None,
 
 
 _POSITION = re.compile(r"\b(?:error )?at (\d+):(\d+)")
+_CHAR = re.compile(r"\(at char (\d+)\)(?:, \(line:\d+, col:\d+\))?")
 
 
 def _offset(text: str, line: int, column: int) -> int:
@@ -533,16 +534,30 @@ def _paired(ran: Sequence[Token], mine: Sequence[Token]) -> list[tuple[Token, To
 
 
 def in_client_text(message: str, executed: ReadQuery, client: ReadQuery | None = None) -> str:
-    """Rewrite the line:column of an engine message about executed to the client's text.
+    """Rewrite the position in an engine message about executed (line:column, or rdflib's
+    character offset, line and column) to the client's text.
 
     The executed text is the plain form of the client's (by default its source), with
     clauses added (see _paired).
     """
+    client = client or executed.source or executed
     found = _POSITION.search(message)
     if found is None:
-        return message
-    client = client or executed.source or executed
+        # rdflib's parser (pyparsing) says `(at char N), (line:L, col:C)`, N counted from 0.
+        counted = _CHAR.search(message)
+        if counted is None:
+            return message
+        position = _client_offset(int(counted.group(1)), executed, client)
+        line, column = _line_column(client.text, position).split(":")
+        return (message[:counted.start()] + f"(at char {position}), (line:{line}, col:{column})"
+                + message[counted.end():])
     at = _offset(executed.text, int(found.group(1)), int(found.group(2)))
+    where = _line_column(client.text, _client_offset(at, executed, client))
+    return message[:found.start(1)] + where + message[found.end(2):]
+
+
+def _client_offset(at: int, executed: ReadQuery, client: ReadQuery) -> int:
+    """Where the character at offset at of the executed text stands in the client's text."""
     position = 0
     pairs = _paired(executed.tokens, _without_declarations(client.tokens))
     for index, (theirs, own) in enumerate(pairs):
@@ -560,5 +575,4 @@ def in_client_text(message: str, executed: ReadQuery, client: ReadQuery | None =
             position = min(own.end + inside - len(theirs.text), len(client.text))
         else:
             position = own.start + (inside if theirs.text == own.text else 0)
-    where = _line_column(client.text, position)
-    return message[:found.start(1)] + where + message[found.end(2):]
+    return position

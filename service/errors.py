@@ -275,26 +275,27 @@ def wsgi_error(error: ServiceError, environ: dict[str, Any],
 
 
 def edge_error(error: ServiceError, target: str, environ: dict[str, Any] | None = None,
-               cors: bool = True) -> tuple[str, list[tuple[str, str]], bytes]:
+               credentials: bool = False) -> tuple[str, list[tuple[str, str]], bytes]:
     """The status line, headers and body of an error answered before the application sees
     the request, in the family of the request's target (its path and ?format=); in the
-    reader's language and for what it accepts when its environ is known already. cors:
-    False for a request carrying credentials, as the application answers it."""
+    reader's language and for what it accepts when its environ is known already. Without
+    CORS when the request carries credentials (an Authorization header), as every answer."""
     chosen = family_of_target(target)
+    credentials = credentials or (environ is not None and "HTTP_AUTHORIZATION" in environ)
     if environ is None:
         status, headers, body = render(error, chosen, {})
     else:
         status, headers, body = render(error, chosen, _query(environ),
                                        language_of(Request(environ)),
                                        environ.get("HTTP_ACCEPT", ""))
-    policy_headers(chosen, headers, chosen.cors and cors)
+    policy_headers(chosen, headers, chosen.cors and not credentials)
     return status, headers, body
 
 
-def raw_error(error: ServiceError, target: str) -> bytes:
+def raw_error(error: ServiceError, target: str, credentials: bool = False) -> bytes:
     """The whole HTTP answer written on a socket, in the family of the request's target (its
     path and ?format=): a request refused unread, or one in hand when the process ends."""
-    status, headers, body = edge_error(error, target)
+    status, headers, body = edge_error(error, target, credentials=credentials)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body
 

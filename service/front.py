@@ -73,9 +73,10 @@ NOT_HTTP = "the request could not be read as HTTP/1.1"
 PIECE = 64 * 1024
 # The worker's threads running the application (a query runs on its request's thread).
 THREADS = 8
-# Requests the loop may answer itself when they are cheap (see _loop_may_answer): queries
-# to the endpoint whose query string is at most this long.
-LOOP_PATHS = frozenset({"/sparql", "/sparql/"})
+# The SPARQL endpoint's paths (service/sparql.py answers both). Requests the loop may answer
+# itself when they are cheap (see _loop_may_answer): queries to the endpoint whose query
+# string is at most LOOP_TARGET long.
+ENDPOINT_PATHS = frozenset({"/sparql", "/sparql/"})
 LOOP_TARGET = 4096
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
@@ -204,6 +205,7 @@ class Protocol(HttpToolsProtocol):
     begun = 0  # requests begun on this connection
     reading = False  # a request's head or body is being read (its target is self.url)
     stopping = False
+    line = b""  # the first bytes of the request being read
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -238,6 +240,11 @@ class Protocol(HttpToolsProtocol):
     def _close_if_unread(self) -> None:
         if self.cycle is None and not self.transport.is_closing():
             self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.reading:
+            self.line = data[:LINE_LIMIT]  # a request begins: its line, should it not parse
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -293,17 +300,28 @@ class Protocol(HttpToolsProtocol):
         refused, self.refused = self.refused, None
         if refused is None:
             # Two lengths, a malformed header: the request line, when it was read, names the
-            # route family. One that could not be read names no path: the request is answered
-            # as one to a path no family names (routes.UNROUTED), as a mistyped address is.
-            refused = _Refused(ServiceError(400, NOT_HTTP), self.url if self.reading else b"")
+            # route family; so does its path when only its method was refused (`FOO /sparql`,
+            # `get /sparql`). One that names no path is answered as one to a path no family
+            # names (routes.UNROUTED), as a mistyped address is.
+            target = self.url if self.reading and self.url else _path_of(self.line)
+            refused = _Refused(ServiceError(400, NOT_HTTP), target)
         self._refuse(refused)
 
     def _refuse(self, refused: _Refused) -> None:
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
-        # In the format and with the CORS of the path's family, as the application's errors.
-        self.transport.write(raw_error(refused.error, refused.target))
+        # In the format and with the CORS of the path's family, as the application's errors
+        # (none when an Authorization header was read before the refusal).
+        credentials = any(name.lower() == b"authorization" for name, _ in self.headers or ())
+        self.transport.write(raw_error(refused.error, refused.target, credentials))
         self.transport.close()
+
+
+def _path_of(line: bytes) -> bytes:
+    """The target of a request line the parser refused (its method, say), or b"" if it names
+    none."""
+    parts = line.split(b"\r\n", 1)[0].split(b" ")
+    return parts[1] if len(parts) == 3 and parts[1].startswith(b"/") else b""
 
 
 @dataclass
@@ -374,8 +392,10 @@ def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
     for name, value in scope["headers"]:
         key = name.decode("latin-1").upper().replace("-", "_")
         key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
-        if key == "CONTENT_LENGTH":
-            continue  # the body read is the body the application gets
+        if key in ("CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
+            # The body read is the body the application gets, whole and of that length: a
+            # chunked body's coding is gone (werkzeug would read on past CONTENT_LENGTH).
+            continue
         text = value.decode("latin-1")
         environ[key] = environ[key] + "," + text if key in environ else text
     # X-Forwarded-Proto is believed from the configured proxies only.
@@ -406,9 +426,9 @@ def _announced(scope: dict[str, Any]) -> int | None:
 
 async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | None,
                      bodies: Held) -> tuple[bytes, int, int] | None:
-    """The body, its length and the bytes taken from bodies: the body whole, or as much as
-    shows it is over max_body, or unread with its announced length when that is over; None
-    if the client left.
+    """The body, its length and the bytes taken from bodies: the body whole, or none of it
+    with the length read so far or announced once that is over max_body (the application
+    refuses it with 413 on that length: none of it is applied); None if the client left.
 
     Its bytes are taken from bodies as they come (the caller gives them back); _Full when
     they do not fit."""
@@ -430,7 +450,9 @@ async def _read_body(scope: dict[str, Any], receive: Receive, max_body: int | No
                 raise _Full(bodies.refusal())
             chunks.append(chunk)
             size += len(chunk)
-            if not message.get("more_body") or (max_body is not None and size > max_body):
+            if max_body is not None and size > max_body:
+                return b"", size, size  # never a body cut short: it would be applied so
+            if not message.get("more_body"):
                 return b"".join(chunks), size, size
     except BaseException:
         bodies.give_back(size)
@@ -441,9 +463,10 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
                       spooled: Held, pool: RequestThreads,
                       ) -> tuple[IO[bytes], int, int] | None:
     """A body too large to hold (a backup), written to a temporary file as it comes: the file,
-    its length and the bytes taken from spooled, or unread with its announced length when
-    that is over max_body; None if the client left. Its bytes are taken from spooled as they
-    come (the caller gives them back); _Full when they do not fit."""
+    its length and the bytes taken from spooled, or none of it with the length read so far or
+    announced once that is over max_body (refused with 413); None if the client left. Its
+    bytes are taken from spooled as they come (the caller gives them back); _Full when they
+    do not fit, which a body past max_body is never told (it could never fit)."""
     announced = _announced(scope)
     if max_body is not None and announced is not None and announced > max_body:
         return BytesIO(), announced, 0
@@ -460,11 +483,15 @@ async def _spool_body(scope: dict[str, Any], receive: Receive, max_body: int | N
                 spool.close()
                 return None
             chunk = message.get("body", b"")
+            if max_body is not None and size + len(chunk) > max_body:
+                spooled.give_back(size)
+                spool.close()
+                return BytesIO(), size + len(chunk), 0
             if not spooled.take(len(chunk)):
                 raise _Full(spooled.refusal())
             size += len(chunk)
             await pool.submit(loop, spool.write, chunk)
-            if not message.get("more_body") or (max_body is not None and size > max_body):
+            if not message.get("more_body"):
                 spool.seek(0)
                 return spool, size, size
     except BaseException:
@@ -480,11 +507,13 @@ def _target(scope: dict[str, Any]) -> str:
     return path + (f"?{query}" if query else "")
 
 
-async def _send_error(send: Send, error: ServiceError, target: str,
-                      environ: dict[str, Any] | None = None, cors: bool = True) -> None:
+async def _send_error(send: Send, error: ServiceError, scope: dict[str, Any],
+                      environ: dict[str, Any] | None = None) -> None:
     """Answer with an error in its family's format (in the reader's language once its
-    environ is made), without reading the body: and close."""
-    status, headers, body = edge_error(error, target, environ, cors)
+    environ is made), without reading the body: and close. No CORS for a request with
+    credentials, as every answer."""
+    credentials = any(name == b"authorization" for name, _ in scope["headers"])
+    status, headers, body = edge_error(error, _target(scope), environ, credentials)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -495,7 +524,7 @@ def _loop_may_answer(scope: dict[str, Any]) -> bool:
     """Tell whether the loop may try to answer a request itself: a query sent by GET to the
     SPARQL endpoint, short enough to be read at once (the endpoint says whether it is
     cheap, service/answers.py)."""
-    return (scope["method"] == "GET" and scope["path"] in LOOP_PATHS
+    return (scope["method"] == "GET" and scope["path"] in ENDPOINT_PATHS
             and len(scope["query_string"]) <= LOOP_TARGET and b"query=" in scope["query_string"])
 # A write refused on its head is answered at once, and the body its client is still sending
 # is read and thrown away (not held) up to this many bytes and for BODY_SECONDS: the client
@@ -504,9 +533,9 @@ DISCARDED = 64 << 20
 
 
 async def _refuse_discarding(send: Send, receive: Receive, error: ServiceError,
-                             target: str, announced: int | None, cors: bool) -> None:
+                             target: str, announced: int | None, credentials: bool) -> None:
     """Answer a request refused on its head, then discard its body as it comes; close."""
-    status, headers, body = edge_error(error, target, cors=cors)
+    status, headers, body = edge_error(error, target, credentials=credentials)
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
@@ -547,7 +576,7 @@ def _writes(scope: dict[str, Any]) -> bool:
     media = _header(scope, b"content-type").split(";")[0].strip().lower()
     return (family(scope["path"]).needs_token(scope["method"])
             or media == "application/sparql-update"
-            or (scope["path"] == "/sparql" and media == "application/x-www-form-urlencoded"
+            or (scope["path"] in ENDPOINT_PATHS and media == "application/x-www-form-urlencoded"
                 and _header(scope, b"authorization").lower().startswith("bearer")))
 
 
@@ -618,13 +647,12 @@ class Front:
         restore = scope["method"] in family(scope["path"]).spooled
         refused = self._refused_unread(scope, restore)
         if refused is not None:
-            # As the application's answers: no CORS for a request carrying credentials.
-            cors = not _header(scope, b"authorization")
             if _bodiless(scope) or "100-continue" in _header(scope, b"expect").lower():
-                await _send_error(send, refused, _target(scope), cors=cors)
+                await _send_error(send, refused, scope)
             else:
                 await _refuse_discarding(send, receive, refused, _target(scope),
-                                         _announced(scope), cors)
+                                         _announced(scope),
+                                         credentials=bool(_header(scope, b"authorization")))
             return
         budget: Held = self.spooled if restore else self.bodies.account(
             self._address(scope), not _bodiless(scope) and self._valid_token(scope))
@@ -641,10 +669,10 @@ class Front:
                 async with asyncio.timeout(BODY_SECONDS):
                     read = await _read_body(scope, receive, self.max_body, budget)
         except TimeoutError:
-            await _send_error(send, ServiceError(408, TOO_SLOW), _target(scope))
+            await _send_error(send, ServiceError(408, TOO_SLOW), scope)
             return
         except _Full as full:
-            await _send_error(send, full.error, _target(scope))
+            await _send_error(send, full.error, scope)
             return
         if read is None:
             return  # the client left
@@ -777,7 +805,7 @@ class Front:
 
     async def _refuse(self, send: Send, scope: dict[str, Any], environ: dict[str, Any],
                       error: ServiceError, started: float) -> None:
-        await _send_error(send, error, _target(scope), environ)
+        await _send_error(send, error, scope, environ)
         if ACCESS.handlers:
             ACCESS.info(_combined(environ, str(error.status), 0, started))
 

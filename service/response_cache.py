@@ -27,7 +27,7 @@ from typing import Any
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
 from service.i18n import LANG_COOKIE
-from service.routes import StartResponse, WSGIApp, family
+from service.routes import StartResponse, WSGIApp, family, family_of_request, policy_headers
 
 # An answer is revalidated before reuse: a write may change it at any time.
 CACHE_CONTROL = ("Cache-Control", "no-cache")
@@ -159,9 +159,14 @@ class ResponseCache:
                 start_response: StartResponse) -> Iterable[bytes]:
         asked = environ.get("HTTP_IF_NONE_MATCH")
         if asked and stored.etag and parse_etags(asked).contains_weak(stored.etag):
+            # The 304 says what the 200 varies on: its family's Vary for the 200's media
+            # type (a page's names the language's headers too), which it no longer carries.
+            whole = list(stored.headers)
+            policy_headers(family_of_request(environ), whole, False)
             start_response("304 Not Modified", [
                 *((name, value) for name, value in stored.headers
-                  if name.lower() not in BODY_HEADERS), how])
+                  if name.lower() not in BODY_HEADERS and name.lower() != "vary"),
+                *((name, value) for name, value in whole if name.lower() == "vary"), how])
             return []
         start_response(stored.status, [*stored.headers, how])
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [stored.body]

@@ -34,7 +34,7 @@ from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
 from kg.surrogates import lone_surrogate, lone_surrogate_in
 from service.backup_file import write_backup
-from service.errors import QueryTimeout, ServiceError, service_error
+from service.errors import INTERNAL_ERROR, QueryTimeout, ServiceError, service_error
 from service.limits import Deadline, check_text
 from service.protocol import Operation
 from service.services import Services, request_deadline, services
@@ -77,10 +77,12 @@ def _authorise(disabled: str) -> tuple[Writes, str]:
 
 
 def _refusal(error: Exception, what: str) -> ServiceError:
-    """The answer a failed write gets; an error of the server's own is raised as it is."""
+    """The answer a failed write gets: an error of the server's own (one no status stands
+    for) is logged and answered with a 500, once the write is recorded as failed."""
     found = service_error(error, what)
     if found is None:
-        raise error
+        log_error.error("the %s failed", what, exc_info=error)
+        return ServiceError(500, INTERNAL_ERROR)
     return found
 
 
@@ -139,12 +141,14 @@ def _update(operation: Operation, asking: Request, found: Services, side: Writes
         refusal = _refusal(error, "update")
         # A graph in the wrong state, like a refusal, is the client's error: nothing applied.
         read_so_far: dict[str, Any] = {"targets": sorted(read.targets), "text": read.executed}
+        # An error of the server's own is named by its class (its words may say little).
+        reason = str(error) if refusal.status < 500 else f"{type(error).__name__}: {error}"
         side.record(who, "update", "refused" if refusal.status < 500 else "failed", client,
-                    sha256=digest, reason=str(error),
+                    sha256=digest, reason=reason,
                     **{key: value for key, value in read_so_far.items() if value})
         raise refusal from error
     found.data_changed()
-    return Response(status=204)
+    return _empty(204)
 
 
 class _ReadUpdate:
@@ -425,7 +429,15 @@ def graph_store_write() -> Response:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
         raise ServiceError(500, f"the write could not be applied: {error}") from error
     services().data_changed()
-    return Response(status=status)
+    return _empty(status)
+
+
+def _empty(status: int) -> Response:
+    """An answer without a body (a write's 204 or 201): no Content-Type, which would name
+    the media type of a body it does not have (and give it a page's headers)."""
+    answer = Response(status=status)
+    del answer.headers["Content-Type"]
+    return answer
 
 
 @blueprint.route("/admin/backup", methods=["GET"])
@@ -506,7 +518,7 @@ def restore() -> Response:
         side.record(who, "restore", "failed", reason=str(error), **restoring.details)
         raise ServiceError(500, f"the restore could not be applied: {error}") from error
     services().data_changed()
-    return Response(status=204)
+    return _empty(204)
 
 
 @dataclass

@@ -68,3 +68,17 @@ def test_an_update_error_inside_the_where_clause(server: LiveServer) -> None:
     text = "DELETE { GRAPH <urn:mine> { ?s ?p ?o } } WHERE { ?s ?p ?o FILTER(?o + ) }"
     line, column = reported(update(server, text, "?using-graph-uri=urn:a"))
     assert line == 1 and text.index("?o +") < column <= len(text) + 1, column
+
+
+def test_an_error_rdflib_reports_by_character_is_counted_in_the_clients_text(
+        server: LiveServer) -> None:
+    # The service reads the update's targets with rdflib, which refuses a SPARQL 1.2 triple
+    # term and names the offset of the text it read: the client's text has no BASE added.
+    text = ("INSERT DATA { GRAPH <urn:mine> { <urn:a> <urn:b> "
+            "<<( <urn:a> <urn:b> <urn:c> )>> } }")
+    reply = update(server, text)
+    assert reply.status == 400, reply.text
+    found = re.search(r"at char (\d+)\), \(line:(\d+), col:(\d+)\)", reply.text)
+    assert found is not None, reply.text
+    assert (int(found.group(1)), int(found.group(2)), int(found.group(3))) == (0, 1, 1), \
+        reply.text

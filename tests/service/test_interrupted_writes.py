@@ -79,6 +79,8 @@ def _check_cut(reply: Reply, stopped_in: float) -> str:
     said = [words for words in (NOTHING, UNKNOWN) if words in reply.text]
     assert said, reply.text
     assert "stopping" in reply.text and reply.headers.get("retry-after"), reply.headers
+    # A write carries its token: no answer to it carries CORS, this one neither.
+    assert "access-control-allow-origin" not in reply.headers, reply.headers
     assert stopped_in < STOP_SECONDS, stopped_in
     return said[0]
 

@@ -332,8 +332,14 @@ def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterato
 
 
 @pytest.mark.parametrize("name", sorted(WRITE_ERRORS))
-def test_the_write_errors_follow_their_family(writable: LiveServer, name: str) -> None:
-    for status, reply in _send_cases(writable, name, WRITE_ERRORS[name], credentials=True):
+@pytest.mark.parametrize("expect", [{}, {"Expect": "100-continue"}], ids=["sent", "expect"])
+def test_the_write_errors_follow_their_family(writable: LiveServer, name: str,
+                                              expect: dict[str, str]) -> None:
+    # With `Expect: 100-continue` or without, a write without a valid token is refused by
+    # the front before its body is read: with no CORS either, since it carries credentials.
+    cases = [(status, method, path, body, headers | expect)
+             for status, method, path, body, headers in WRITE_ERRORS[name]]
+    for status, reply in _send_cases(writable, name, cases, credentials=True):
         if status == 401:
             assert reply.headers["www-authenticate"].startswith("Bearer")
 
@@ -595,6 +601,18 @@ def test_each_write_of_the_table_is_refused_before_its_body_without_a_token(
                                     "Content-Length: 5000000\r\n\r\n", timeout=10)
         assert reply.status == 401, (chosen.name, method, reply.status, reply.body[:200])
         check(reply, path, method)
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/sparql/"])
+def test_a_form_update_with_a_wrong_token_is_refused_before_its_body_on_both_endpoint_paths(
+        writable: LiveServer, path: str) -> None:
+    # The endpoint answers both paths: a form carrying a bearer token is a write on both.
+    reply = _raw(writable.port, f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Connection: close\r\nExpect: 100-continue\r\n"
+                                "Authorization: Bearer wrong-token\r\n"
+                                "Content-Type: application/x-www-form-urlencoded\r\n"
+                                "Content-Length: 5000000\r\n\r\n", timeout=10)
+    assert reply.status == 401, (path, reply.status, reply.body[:200])
 
 
 # A path of each family that reads the store when asked, for the 503 of a store that stopped

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -144,3 +146,47 @@ def test_writes_recover_once_the_full_disk_has_room_again(tmp_path: Path) -> Non
                         headers={"Accept": "application/n-triples"})
         found = sorted(int(line.split(b'"')[1].split()[0]) for line in reply.body.splitlines())
         assert found == sorted(acknowledged)
+
+
+# Loaded by the server's Python at start (sitecustomize): the store's apply of an update
+# naming urn:fault fails with an error no status stands for, as a defect would.
+FAULT = '''
+from kg.store.oxigraph_backend import OxigraphBackend
+
+_update = OxigraphBackend.update
+
+
+def update(self, sparql, *args, **kwargs):
+    if "urn:fault" in str(getattr(sparql, "text", sparql)):
+        raise LookupError("a fault of the server's own")
+    return _update(self, sparql, *args, **kwargs)
+
+
+OxigraphBackend.update = update
+'''
+
+
+def test_a_write_failing_with_an_unexpected_error_is_audited(tmp_path: Path,
+                                                             built: Layout) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(FAULT, encoding="utf-8")
+    server = LiveServer(tmp_path, home=built.root, settings=writable_settings(tmp_path))
+    environment = server.environment
+    server.environment = lambda: {  # type: ignore[method-assign]
+        **environment(), "PYTHONPATH": os.pathsep.join(
+            [str(hooks), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    with server:
+        reply = request("POST", f"{server.url}/sparql",
+                        "INSERT DATA { GRAPH <urn:fault> { <urn:a> <urn:b> <urn:c> } }",
+                        {"Content-Type": "application/sparql-update",
+                         "Authorization": f"Bearer {TOKEN}"})
+        assert reply.status == 500, reply.text
+        assert reply.media_type == "text/plain" and b"Traceback" not in reply.body
+        assert update(server, "INSERT DATA { GRAPH <urn:ok> { <urn:a> <urn:b> <urn:c> } }") \
+            == 204  # the service goes on writing
+    lines = (tmp_path / "audit.log").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if "update" in line]
+    assert [r["status"] for r in records] == ["failed", "applied"], records
+    assert str(records[0]["reason"]).startswith("LookupError"), records[0]
+    assert "urn:fault" in str(records[0].get("targets")), records[0]
