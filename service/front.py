@@ -42,7 +42,7 @@ from service.budget import (
     return_large_allocations,
 )
 from service.errors import ServiceError, edge_error, raw_error, service_error
-from service.limits import READ_AT, WATCH, DeadlineRunner
+from service.limits import READ_AT, WATCH, DeadlineRunner, client_key
 from service.request_threads import ON_LOOP, Cut, OnThread, RequestThreads, Watch, Watches
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
@@ -555,12 +555,13 @@ async def _refuse_discarding(send: Send, receive: Receive, error: ServiceError,
 
 
 def _proxied(address: str, forwarded: str, trusted: frozenset[str], hops: int) -> str:
-    """The client's address: the one a configured proxy names, else the connection's."""
+    """The client a request is counted as (service/limits.py client_key): the address a
+    configured proxy names, else the connection's."""
     if hops and address in trusted:
         named = [a.strip() for a in forwarded.split(",")]
         if len(named) >= hops and named[-hops]:
-            return named[-hops]
-    return address
+            return client_key(named[-hops])
+    return client_key(address)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:

@@ -11,6 +11,7 @@ process retires once its other answers are sent.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import math
 import os
@@ -328,6 +329,25 @@ class _Bucket:
     active: int = 0
 
 
+# An IPv6 client is counted by the /64 network it holds: one subscriber is usually given a
+# whole /64, and would otherwise count as any number of clients.
+IPV6_PREFIX = 64
+
+
+def client_key(address: str) -> str:
+    """The client an address is counted as: an IPv4 address (also written IPv4-mapped) as
+    itself, an IPv6 address by its /64 network, anything else (a name, "-") as given."""
+    try:
+        found = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(found, ipaddress.IPv6Address):
+        if found.ipv4_mapped is not None:
+            return str(found.ipv4_mapped)
+        return str(ipaddress.IPv6Network((found, IPV6_PREFIX), strict=False))
+    return str(found)
+
+
 class ClientLimiter:
     """Per-client token buckets (requests per second, with a burst) and in-flight counts."""
 
@@ -393,7 +413,7 @@ class Guarded:
         if (not self.limited or environ.get(ADMITTED)
                 or not family(environ.get("PATH_INFO") or "/").limited):
             return self.app(environ, start_response)
-        client = environ.get("REMOTE_ADDR") or "-"
+        client = client_key(environ.get("REMOTE_ADDR") or "-")
         wait = self.limiter.acquire(client)
         if wait:
             retry = ("Retry-After", str(max(1, math.ceil(wait))))

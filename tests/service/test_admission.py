@@ -94,8 +94,13 @@ def test_heavy_queries_from_several_clients_leave_room_for_a_question_and_a_writ
         assert "retry after" in reply.text
 
 
+@pytest.mark.parametrize(("client", "same", "other"), [
+    ("10.0.0.1", "10.0.0.1", "10.0.0.2"),
+    # An IPv6 client is counted by its /64: another address of it is the same client.
+    ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:3::1")],
+    ids=["ipv4", "ipv6"])
 def test_each_client_behind_a_proxy_is_counted_once_under_its_own_address(
-        tmp_path: Path, built: Layout) -> None:
+        tmp_path: Path, built: Layout, client: str, same: str, other: str) -> None:
     """Behind a configured proxy every client's requests come from the proxy's address: each
     is counted under the address the proxy names, in one place, not all under the proxy's."""
     settings = {"QUERY_TIMEOUT": "60", "CONCURRENCY_LIMIT": "2", "RATE_LIMIT": "0",
@@ -109,19 +114,32 @@ def test_each_client_behind_a_proxy_is_counted_once_under_its_own_address(
 
         replies: list[Reply] = []
         senders = [threading.Thread(target=lambda n=n: replies.append(  # type: ignore[misc]
-            ask("10.0.0.1", HEAVY, f"&y={n}"))) for n in range(2)]
+            ask(client, HEAVY, f"&y={n}"))) for n in range(2)]
         for sender in senders:
             sender.start()
         time.sleep(1)
-        same = ask("10.0.0.1", "ASK {}")
-        other = ask("10.0.0.2", "ASK {}")
+        same_reply = ask(same, "ASK {}")
+        other_reply = ask(other, "ASK {}")
         running = sum(sender.is_alive() for sender in senders)
         for sender in senders:
             sender.join()
     assert running > 0, "the heavy queries ended before the others were asked: no test"
-    assert same.status == 429 and int(same.headers["retry-after"]) >= 1, same.text
-    assert other.status == 200, other.text
+    assert same_reply.status == 429, same_reply.text
+    assert int(same_reply.headers["retry-after"]) >= 1
+    assert other_reply.status == 200, other_reply.text
     assert [reply.status for reply in replies] == [200, 200]
+
+
+def test_a_client_is_counted_by_its_ipv4_address_or_its_ipv6_64() -> None:
+    from service.limits import client_key
+
+    assert client_key("10.1.2.3") == "10.1.2.3"
+    assert client_key("::ffff:10.1.2.3") == "10.1.2.3"
+    assert client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:a:b:c:d") \
+        == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("[2001:db8::1]") == "2001:db8::/64"
+    assert client_key("-") == "-"
 
 
 def test_places_go_to_clients_holding_none_first_and_waiting_requests_in_turn() -> None:
