@@ -117,18 +117,24 @@ def _loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def one(tree: Path, home: Path, scratch: Path) -> dict[str, Any]:
-    """One build with the code of tree, in a process of its own."""
-    with tempfile.TemporaryDirectory(dir=scratch) as folder:
-        load = _loadavg()
-        # Run from the tree: `python -c` puts the working folder first on the path.
-        done = subprocess.run([sys.executable, "-c", CHILD, str(home), folder], cwd=tree,
-                              capture_output=True, text=True, env=_env(tree), check=False)
+def child_row(tree: Path, child: str, *args: str) -> dict[str, Any]:
+    """Run child (Python source) with the code of tree in a process of its own; return the
+    JSON row it prints last, with the load average before it ran."""
+    load = _loadavg()
+    # Run from the tree: `python -c` puts the working folder first on the path.
+    done = subprocess.run([sys.executable, "-c", child, *args], cwd=tree,
+                          capture_output=True, text=True, env=_env(tree), check=False)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
     row: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     row["load_before"] = load
     return row
+
+
+def one(tree: Path, home: Path, scratch: Path) -> dict[str, Any]:
+    """One build with the code of tree, in a process of its own."""
+    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        return child_row(tree, CHILD, str(home), folder)
 
 
 def _revision(name: str) -> str:

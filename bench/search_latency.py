@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import save_results
-from bench.index_build import ROOT, _checkout, _env, _load, _loadavg, _revision
+from bench.index_build import ROOT, _checkout, _env, _load, _revision, child_row
 from bench.search_start import _home
 
 NAMES = ("broad", "exact", "prefix", "misspelt", "misspelt_once", "text")
@@ -75,14 +75,7 @@ def _index(home: Path, folder: Path) -> None:
 
 
 def one(tree: Path, folder: Path) -> dict[str, Any]:
-    load = _loadavg()
-    done = subprocess.run([sys.executable, "-c", CHILD, str(folder)], cwd=tree,
-                          capture_output=True, text=True, env=_env(tree), check=False)
-    if done.returncode:
-        raise RuntimeError(done.stderr[-2000:])
-    row: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    row["load_before"] = load
-    return row
+    return child_row(tree, CHILD, str(folder))
 
 
 def main() -> None:

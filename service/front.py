@@ -701,18 +701,14 @@ class Front:
 
     def _valid_token(self, scope: dict[str, Any]) -> bool:
         """Tell whether a request carries a valid write token, read from its head."""
-        header = _header(scope, b"authorization")
-        if self.writes is None or not header:
-            return False
-        try:
-            self.writes.name_of(header)
-        except WriteRefused:
-            return False
-        return True
+        return self._contributor(_header(scope, b"authorization"))
 
     def _writer(self, environ: dict[str, Any]) -> bool:
         """Tell whether a request carries a valid write token (a contributor's)."""
-        header = environ.get("HTTP_AUTHORIZATION")
+        return self._contributor(environ.get("HTTP_AUTHORIZATION", ""))
+
+    def _contributor(self, header: str) -> bool:
+        """Tell whether an Authorization header holds a valid write token."""
         if self.writes is None or not header:
             return False
         try:
