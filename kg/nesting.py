@@ -150,16 +150,31 @@ class _Group:
     """A group graph pattern: how many members its join holds, and whether a triple may
     start at the next term."""
 
-    def __init__(self, joined_to: _Group | None = None) -> None:
+    def __init__(self, joined_to: _Group | None = None, merged: bool = False) -> None:
         self.members = 0
         self.at_subject = True
         self.joined_to = joined_to  # the group it is a member of, once it holds a pattern
+        # A plain or GRAPH group is planned into its parent's join with all its members (two
+        # groups of 50 cost as one of 100); an OPTIONAL is one member, planned apart.
+        self.merged = merged
+
+    def close(self) -> int:
+        """End the group: add it to the group it is a member of; return what its own join
+        weighs on its own (nothing when merged: its members weigh in its parent's)."""
+        if not self.members or self.joined_to is None:
+            return self.members**4
+        if self.merged:
+            self.joined_to.members += self.members
+            return 0
+        self.joined_to.members += 1
+        return self.members**4
 
 
 def join_bounds(found: Iterable[Token]) -> tuple[int, int]:
     """Return, for the tokens of SPARQL text, the most members joined in one group (triple
-    patterns, path steps, collection items, and the groups beside them) and the sum of the
-    fourth powers of every group's members.
+    patterns, path steps, collection items, each OPTIONAL beside them, and every member of
+    the plain and GRAPH groups inside it, which the engine plans into the same join) and the
+    sum of the fourth powers of every join's members.
 
     Data (VALUES, INSERT DATA) and templates (CONSTRUCT, DELETE/INSERT) are never planned and
     are not counted. The count never falls below what the engine joins: where the reading is
@@ -197,9 +212,7 @@ def join_bounds(found: Iterable[Token]) -> tuple[int, int]:
             closed_kind, _, closed = frames.pop()
             if closed_kind == "group" and closed is not None:
                 largest = max(largest, closed.members)
-                cost += closed.members**4
-                if closed.members and closed.joined_to is not None:
-                    closed.joined_to.members += 1
+                cost += closed.close()
             if frames and frames[-1][0] == "group" and closed_kind in {"group", "expr"}:
                 group = frames[-1][2]
                 if group is not None:
@@ -220,10 +233,8 @@ def join_bounds(found: Iterable[Token]) -> tuple[int, int]:
     for frame_kind, _, group in reversed(frames):  # left open: the parser reads them even so
         if frame_kind == "group" and group is not None:
             largest = max(largest, group.members)
-            cost += group.members**4
-            if group.members and group.joined_to is not None:
-                group.joined_to.members += 1
-    return largest, cost
+            cost += group.close()
+    return largest, max(cost, largest**4)
 
 
 def _opened(text: str, top_kind: str, group: _Group | None, last: Token | None,
@@ -233,7 +244,8 @@ def _opened(text: str, top_kind: str, group: _Group | None, last: Token | None,
         # A UNION branch, MINUS or EXISTS is not planned into the join of its group; nor is
         # a group that holds no triple pattern.
         if top_kind == "group" and not _is_word(last, _UNJOINED):
-            return ("group", text, _Group(joined_to=group))
+            merged = not _is_word(last, frozenset({"OPTIONAL"}))
+            return ("group", text, _Group(joined_to=group, merged=merged))
         return ("group", text, _Group())
     if top_kind in {"", "expr"} or group is None:
         return ("expr", text, None)

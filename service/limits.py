@@ -335,16 +335,26 @@ IPV6_PREFIX = 64
 
 
 def client_key(address: str) -> str:
-    """The client an address is counted as: an IPv4 address (also written IPv4-mapped) as
-    itself, an IPv6 address by its /64 network, anything else (a name, "-") as given."""
+    """The client an address is counted as: an IPv4 address (also written IPv4-mapped, or
+    with a port, as some proxies write it) as itself, an IPv6 address by its /64 network;
+    an address that cannot be read is counted with every other one that cannot ("-" when
+    none was given), never as a new client each time."""
+    text = address.strip()
+    if text == "-":
+        return text
+    if text.startswith("[") and "]" in text:  # [IPv6]:port
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:  # IPv4:port
+        text = text.split(":")[0]
     try:
-        found = ipaddress.ip_address(address.strip("[]"))
+        found = ipaddress.ip_address(text)
     except ValueError:
-        return address
+        return "unreadable"
     if isinstance(found, ipaddress.IPv6Address):
         if found.ipv4_mapped is not None:
             return str(found.ipv4_mapped)
-        return str(ipaddress.IPv6Network((found, IPV6_PREFIX), strict=False))
+        # By its number: a zone (`%eth0`) is no part of the network.
+        return str(ipaddress.IPv6Network((int(found), IPV6_PREFIX), strict=False))
     return str(found)
 
 

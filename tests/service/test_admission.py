@@ -139,7 +139,12 @@ def test_a_client_is_counted_by_its_ipv4_address_or_its_ipv6_64() -> None:
         == "2001:db8:1:2::/64"
     assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
     assert client_key("[2001:db8::1]") == "2001:db8::/64"
+    assert client_key("[2001:db8::5]:443") == "2001:db8::/64"
+    assert client_key("10.1.2.3:5555") == "10.1.2.3"
+    assert client_key("fe80::1%eth0") == "fe80::/64"
     assert client_key("-") == "-"
+    # What cannot be read is one client, not a new one at each spelling.
+    assert client_key("010.000.000.007") == client_key("foo") == client_key("unknown")
 
 
 def test_places_go_to_clients_holding_none_first_and_waiting_requests_in_turn() -> None:
