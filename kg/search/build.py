@@ -333,7 +333,7 @@ def _helper(backend: Backend
     second process reading the same store read-only halves the time, for a store open to
     other processes (loaded, not writable) and large enough to pay for starting it.
     """
-    path = backend.path if isinstance(backend, OxigraphBackend) else None
+    path = backend.shared_folder()
     if (path is None or Capability.WRITES in backend.capabilities
             or multiprocessing.current_process().daemon  # may start no process
             or sum(f.stat().st_size for f in path.iterdir() if f.is_file()) < APART):

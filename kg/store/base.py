@@ -333,6 +333,11 @@ class Backend(ABC):
         None: the capability and the type that goes with it in one answer."""
         return None
 
+    def shared_folder(self) -> Path | None:
+        """The folder of this store's data when another process may open it to read with the
+        same engine (bulk reads split over two processes), else None."""
+        return None
+
     def checked(self, sparql: str | ReadQuery, base: str | None = None) -> ReadQuery:
         """Return the query this backend executes for sparql (see guard).
 

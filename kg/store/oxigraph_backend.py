@@ -550,6 +550,9 @@ class OxigraphBackend(Backend):
     def writer(self) -> Writable | None:
         return self if Capability.WRITES in self.capabilities else None
 
+    def shared_folder(self) -> Path | None:
+        return self.path
+
     def update_text(self, sparql: str | ReadQuery, dataset: DatasetSpec | None = None,
                     base: str | None = None) -> ReadQuery:
         """Return the update update() executes for sparql: its plain form, USING clauses
