@@ -16,7 +16,6 @@ from service.config import Settings, load_settings
 from service.dataset_info import DatasetInfo
 from service.errors import register_errors
 from service.limits import ClientLimiter, DeadlineRunner, Guarded, QueryLimits
-from service.request_threads import ThreadOnly
 from service.response_cache import ResponseCache
 from service.routes import RouteFamilies
 from service.services import KEY, Services, index_folder, open_catalogue
@@ -51,8 +50,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     # Outermost: the client's address as the proxies tell it, then each route family's
     # headers (CORS, Vary, page headers), then admission within the client limits,
     # then kept answers, then the SPARQL endpoint (every request to /sparql, see sparql.py).
-    # Flask's answers (the editor, the description, updates) are made on request threads.
-    endpoint = Endpoint(ThreadOnly(app.wsgi_app), app, app.config["MAX_CONTENT_LENGTH"])
+    endpoint = Endpoint(app.wsgi_app, app, app.config["MAX_CONTENT_LENGTH"])
     kept = ResponseCache(endpoint, settings.response_cache_mb * 1024 * 1024)
     limiter = ClientLimiter(settings.rate_limit, settings.rate_burst,
                             settings.concurrency_limit)

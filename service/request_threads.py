@@ -171,15 +171,3 @@ class OnThread(BaseException):
 
     A BaseException, so that no layer turning errors into answers takes it for one."""
 
-
-class ThreadOnly:
-    """WSGI: the layer it wraps (Flask: templates, the editor, updates) answers only on a
-    request thread."""
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get(ON_LOOP):
-            raise OnThread
-        return self.app(environ, start_response)

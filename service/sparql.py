@@ -105,15 +105,18 @@ class Endpoint:
             raise ServiceError(405, f"405 Method Not Allowed: the SPARQL endpoint answers "
                                     f"{', '.join(METHODS)}, not {method}", [ALLOW])
         operation = read_operation(reading)
+        if reading.environ.get(ON_LOOP) and (operation is None or operation.kind == "update"
+                                             or prefers_html(reading)):
+            # The front's loop answers only a query's own answer (and only a cheap one, see
+            # answers.py); a description, an update or a page is made on a request thread.
+            raise OnThread
         if operation is None:
             return self._description(reading)
         if operation.kind == "update":
             return sparql_update(operation, reading, self.services)
         if prefers_html(reading):
             # A link to the endpoint opened in a browser: the query in the editor, with its
-            # results. A page is written on a request thread, never on the front's loop.
-            if reading.environ.get(ON_LOOP):
-                raise OnThread
+            # results.
             return editor_page(self.flask, self.services, reading, operation.text,
                                operation.dataset)
         found = self.services
