@@ -4,16 +4,17 @@ error."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
 from kg.paths import Layout
+from tests.attack.writable import writable_server
 from tests.http import Reply, request
 from tests.live import LiveServer
-from tests.service.test_writes import GRAPH, TOKEN, UPDATE, writable_settings
+from tests.service.test_routes import _raw
+from tests.service.test_writes import GRAPH, TOKEN, UPDATE
 
 GOOD = {"Authorization": f"Bearer {TOKEN}"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml"}
@@ -21,8 +22,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml"}
 
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory, built: Layout) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("answer-heads")
-    with LiveServer(folder, home=built.root, settings=writable_settings(folder)) as server:
+    with writable_server(tmp_path_factory, built, "answer-heads", TOKEN) as server:
         yield server
 
 
@@ -58,15 +58,8 @@ def test_a_304_varies_as_its_200(writable: LiveServer) -> None:
 
 def raw(server: LiveServer, line: bytes) -> Reply:
     """Send a request line as it is, with no headers but Host, and read the answer."""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
-        sock.sendall(line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    top, _, body = answer.partition(b"\r\n\r\n")
-    first, *rest = top.decode("latin-1").split("\r\n")
-    fields = dict(line.split(": ", 1) for line in rest)
-    return Reply(int(first.split()[1]), {k.lower(): v for k, v in fields.items()}, body)
+    return _raw(server.port, line.decode("latin-1")
+                + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeout=30)
 
 
 @pytest.mark.parametrize("line", [b"FOO /sparql HTTP/1.1", b"get /sparql HTTP/1.1"])
