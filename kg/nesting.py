@@ -234,7 +234,7 @@ def join_bounds(found: Iterable[Token]) -> tuple[int, int]:
         if frame_kind == "group" and group is not None:
             largest = max(largest, group.members)
             cost += group.close()
-    return largest, max(cost, largest**4)
+    return largest, cost
 
 
 def _opened(text: str, top_kind: str, group: _Group | None, last: Token | None,
