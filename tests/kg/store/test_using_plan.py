@@ -5,6 +5,7 @@ update costs the same on a store ten times larger, and the union it reads is sti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from tests.kg.store.test_union_graph import (
     BUILT,
     BUILT_A,
     CONTRIBUTED,
-    _fastest,
     built_store,
     large_store,
     noted,
@@ -88,19 +88,30 @@ def sized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OxigraphBa
     yield tuple(large_store(folder / str(size), size, 0) for size in (10_000, 100_000))
 
 
-def _update_cost(backend: OxigraphBackend) -> float:
-    backend.write_graph("urn:mine", [ox.Triple(ox.NamedNode("urn:s"), ox.NamedNode("urn:q"),
-                                               ox.Literal("2", datatype=ox.NamedNode(
-                                                   "http://www.w3.org/2001/XMLSchema#integer")))],
-                        replace=False)
-    count = iter(range(10**6))
+def _update_costs(stores: tuple[OxigraphBackend, ...], rounds: int = 15) -> list[float]:
+    """The fastest of rounds of a small update on each store, the stores taking turns, so
+    that the machine's other load falls on both alike."""
+    runs = []
+    for backend in stores:
+        backend.write_graph("urn:mine", [ox.Triple(
+            ox.NamedNode("urn:s"), ox.NamedNode("urn:q"),
+            ox.Literal("2", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))],
+            replace=False)
+        count = iter(range(10**6))
 
-    def small() -> None:
-        backend.update(f"INSERT {{ GRAPH <urn:mine> {{ ?s <urn:p> {next(count)} }} }} "
-                       "WHERE { ?s <urn:q> 2 }", whole(backend), targets={"urn:mine"})
+        def small(backend: OxigraphBackend = backend, count: Iterator[int] = count) -> None:
+            backend.update(f"INSERT {{ GRAPH <urn:mine> {{ ?s <urn:p> {next(count)} }} }} "
+                           "WHERE { ?s <urn:q> 2 }", whole(backend), targets={"urn:mine"})
 
-    small()  # the first may count what the store does not know yet
-    return _fastest(small, 9)
+        small()  # the first may count what the store does not know yet
+        runs.append(small)
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(rounds):
+        for run, taken in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run()
+            taken.append(time.perf_counter() - start)
+    return [min(taken) for taken in times]
 
 
 @pytest.mark.slow  # stores of 110k triples, loaded or copied
@@ -111,13 +122,13 @@ def test_a_small_update_costs_the_same_on_a_store_ten_times_larger(
     """apart: no contributed triple is built too; shared: 1000 of them are (the graphs of the
     union then share triples, and a plan that merged them would copy the large graph)."""
     stores = sized if shape == "apart" else large_stores
-    small, large = (_update_cost(backend) for backend in stores)
+    small, large = _update_costs(stores)
     for backend in stores:
         assert len(list(backend.store.quads_for_pattern(
-            None, ox.NamedNode("urn:p"), None, ox.NamedNode("urn:mine")))) == 10  # it applied
+            None, ox.NamedNode("urn:p"), None, ox.NamedNode("urn:mine")))) == 16  # it applied
     # Ten times the contributed triples, the same work: a plan that counted or copied them
-    # would take several times longer on the larger store.
-    assert large < 3 * small, (small, large)
+    # would take several times longer on the larger store (tens of ms for 100k triples).
+    assert large < 3 * small + 0.005, (small, large)
 
 
 def test_an_update_that_makes_a_node_per_solution_reads_shared_graphs_as_a_set(
