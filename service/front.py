@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -47,7 +48,7 @@ from service.request_threads import ON_LOOP, Cut, OnThread, RequestThreads, Watc
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
-from service.write_stop import READ_STOPPED, answer_or_cut, begin_flush, cut
+from service.write_stop import READ_SECONDS, READ_STOPPED, answer_or_cut, begin_flush, cut
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
@@ -62,6 +63,12 @@ FIELD_LIMIT = 100
 TOO_LONG_LINE = ("the request line is longer than 8190 bytes; send a long query with POST "
                  "(application/sparql-query or a form)")
 TOO_LARGE_HEAD = "the request's header fields are more or longer than the service reads"
+# The bytes of a head kept while it is read, to tell whether a request refused before its
+# head was read whole carries credentials (the refusal then gets no CORS).
+HEAD_SEEN = LINE_LIMIT + HEAD_LIMIT + 4096
+# A head's end (the blank line), and its lines, each as any reader may split them.
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_LINES = re.compile(rb"\r\n|\n|\r")
 # A refused request's path is read this far to find its route family (prefixes are short).
 FAMILY_PATH = 200
 # Transfer codings read: plain chunked only (a body in another coding would be read as is).
@@ -124,6 +131,18 @@ class RawSocket:
             view = memoryview(data)
             while view:
                 view = view[os.write(self.descriptor, view):]
+
+
+class RequestSocket:
+    """One request's way to its client's socket, for the memory cap's 503: its connection's,
+    and whether the request carries credentials (the 503 then has no CORS)."""
+
+    def __init__(self, raw: RawSocket, credentials: bool) -> None:
+        self.raw = raw
+        self.credentials = credentials
+
+    def sendall(self, data: bytes) -> None:
+        self.raw.sendall(data)
 
 
 class _HeadFirst:
@@ -206,6 +225,10 @@ class Protocol(HttpToolsProtocol):
     reading = False  # a request's head or body is being read (its target is self.url)
     stopping = False
     line = b""  # the first bytes of the request being read
+    in_head = False  # a request's head is being read
+    # The bytes of the head being read, from its first (and maybe some before it); None
+    # when where it began is not known (after a body in the same piece of data).
+    head_seen: bytearray | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -244,12 +267,19 @@ class Protocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if not self.reading:
             self.line = data[:LINE_LIMIT]  # a request begins: its line, should it not parse
+            self.head_seen = bytearray(data[:HEAD_SEEN])
+        elif self.in_head:
+            if self.head_seen is not None:
+                self.head_seen += data[:HEAD_SEEN - len(self.head_seen)]
+        else:
+            self.head_seen = None  # a body ends in it: where a request after it begins is unknown
         super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.begun += 1
         self.reading = True
+        self.in_head = True
         self._time_head()
         self.head_bytes = 0
         self.codings = b""
@@ -281,6 +311,8 @@ class Protocol(HttpToolsProtocol):
             raise self.refused
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
+        self.head_seen = None
         if self.head_timer is not None:
             self.head_timer.cancel()
             self.head_timer = None
@@ -311,10 +343,23 @@ class Protocol(HttpToolsProtocol):
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
         # In the format and with the CORS of the path's family, as the application's errors
-        # (none when an Authorization header was read before the refusal).
-        credentials = any(name.lower() == b"authorization" for name, _ in self.headers or ())
-        self.transport.write(raw_error(refused.error, refused.target, credentials))
+        # (none for a request that may carry credentials).
+        self.transport.write(raw_error(refused.error, refused.target, self._credentials()))
         self.transport.close()
+
+    def _credentials(self) -> bool:
+        """Tell whether the request being refused may carry credentials: a header named
+        Authorization, however written (in any case, with spaces about its name, on a line
+        the parser refused), or a head not read to its end, whose other fields are unknown."""
+        if any(name.strip().lower() == b"authorization" for name, _ in self.headers or ()):
+            return True
+        if not self.in_head:
+            return False  # the head was read whole: its fields are those
+        seen = self.head_seen
+        if seen is None or not _HEAD_END.search(seen):
+            return True
+        return any(line.split(b":", 1)[0].strip().lower() == b"authorization"
+                   for line in _LINES.split(seen))
 
 
 def _path_of(line: bytes) -> bytes:
@@ -387,8 +432,9 @@ def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
         "wsgi.input": BytesIO(body) if isinstance(body, bytes) else body,
         "wsgi.errors": sys.stderr, "wsgi.multithread": True,
         "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.input_terminated": True,
-        "gunicorn.socket": scope.get("dmkg.socket"),
     }
+    raw = scope.get("dmkg.socket")
+    environ["gunicorn.socket"] = raw and RequestSocket(raw, _credentials(scope))
     for name, value in scope["headers"]:
         key = name.decode("latin-1").upper().replace("-", "_")
         key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
@@ -512,12 +558,17 @@ async def _send_error(send: Send, error: ServiceError, scope: dict[str, Any],
     """Answer with an error in its family's format (in the reader's language once its
     environ is made), without reading the body: and close. No CORS for a request with
     credentials, as every answer."""
-    credentials = any(name == b"authorization" for name, _ in scope["headers"])
-    status, headers, body = edge_error(error, _target(scope), environ, credentials)
+    status, headers, body = edge_error(error, _target(scope), environ, _credentials(scope))
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _credentials(scope: dict[str, Any]) -> bool:
+    """Tell whether a request read whole carries credentials: an Authorization header, even
+    an empty one."""
+    return any(name == b"authorization" for name, _ in scope["headers"])
 
 
 def _loop_may_answer(scope: dict[str, Any]) -> bool:
@@ -614,8 +665,10 @@ class Front:
         # Each client within its limits, all within the threads (service/admission.py).
         self.admission = admission or Admission(None, THREADS)
         self.proxy_hops = proxy_hops
-        # Set when the operator stops the service: writes in hand are cut (write_stop.py).
+        # Set when the operator stops the service: writes in hand are cut (write_stop.py),
+        # reads on the threads READ_SECONDS later.
         self.stopping = asyncio.Event()
+        self.reads: set[asyncio.Future[_Answer]] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def stop(self) -> None:
@@ -630,6 +683,14 @@ class Front:
             self.writes.stopped.set()
             begin_flush(self.writes)
         self.stopping.set()
+        asyncio.get_running_loop().call_later(READ_SECONDS, self._cut_reads)
+
+    def _cut_reads(self) -> None:
+        """Answer the reads still in hand on the threads: the worker ends before they do."""
+        stopped = Cut(ServiceError(503, READ_STOPPED, [("Retry-After", "5")]))
+        for future in self.reads:
+            if not future.done():
+                future.set_exception(stopped)
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read (a request
@@ -652,8 +713,7 @@ class Front:
                 await _send_error(send, refused, scope)
             else:
                 await _refuse_discarding(send, receive, refused, _target(scope),
-                                         _announced(scope),
-                                         credentials=bool(_header(scope, b"authorization")))
+                                         _announced(scope), _credentials(scope))
             return
         budget: Held = self.spooled if restore else self.bodies.account(
             self._address(scope), not _bodiless(scope) and self._valid_token(scope))
@@ -817,8 +877,10 @@ class Front:
         try:
             if write and self.writes is not None:
                 return await answer_or_cut(future, environ, self.writes, self.stopping)
+            self.reads.add(future)
             return await future
         finally:
+            self.reads.discard(future)
             self.watches.forget(watch)
 
     def _on_loop(self, environ: dict[str, Any], loop: asyncio.AbstractEventLoop
