@@ -42,6 +42,7 @@ from service.budget import (
     SharedBudget,
     return_large_allocations,
 )
+from service.connections import REFUSING, Connections, descriptors_total
 from service.errors import ServiceError, edge_error, raw_error, service_error
 from service.limits import READ_AT, WATCH, DeadlineRunner, client_key
 from service.request_threads import ON_LOOP, Cut, OnThread, RequestThreads, Watch, Watches
@@ -88,6 +89,9 @@ LOOP_TARGET = 4096
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
 RETIRING_SECONDS = 60
+# How long a connection turned away (service/connections.py) is given to send its request
+# line, which says the format of its 503.
+TURNED_AWAY_SECONDS = 1.0
 # How long a stopping worker waits for the first request of a connection it has accepted
 # but not yet read from: a client that connected just before the stop is answered, not reset.
 FIRST_REQUEST_SECONDS = 2.0
@@ -230,9 +234,45 @@ class Protocol(HttpToolsProtocol):
     # when where it began is not known (after a body in the same piece of data).
     head_seen: bytearray | None = None
 
+    counting: Connections | None = None  # the worker's connections, if it counts them
+    counted: str | None = None  # the client the connection is counted as in them
+    turned_away: ServiceError | None = None  # the 503 of a connection that does not fit
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        held = self.counting = getattr(self.app, "connections", None)
+        if held is not None:
+            client, refused = held.open(str((self.client or ("-",))[0]))
+            if refused is None:
+                self.counted = client
+            elif held.refusing >= REFUSING:
+                transport.close()  # too many being refused already: no answer
+                return
+            else:
+                # Answered once its request comes (in its family's format), or a moment on.
+                held.refusing += 1
+                self.turned_away = refused
+                self.head_timer = self.loop.call_later(TURNED_AWAY_SECONDS, self._turn_away)
+                return
         self._time_head()
+
+    def _turn_away(self, data: bytes = b"") -> None:
+        """Answer a connection that does not fit with its 503, and close it."""
+        refused, self.turned_away = self.turned_away, None
+        if refused is None:
+            return
+        assert self.counting is not None
+        self.counting.refusing -= 1
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+        self.head_seen = bytearray(data[:HEAD_SEEN])
+        self.in_head = True  # what it sent is all the front knows of its head
+        logging.getLogger(__name__).warning("turned away a connection from %s: %s",
+                                            (self.client or ("-",))[0], refused.message)
+        self.transport.write(raw_error(refused, _path_of(data).decode("latin-1"),
+                                       self._credentials()))
+        self.transport.close()
 
     def _time_head(self) -> None:
         if self.head_timer is None:
@@ -243,6 +283,13 @@ class Protocol(HttpToolsProtocol):
         self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.counting is not None:
+            if self.turned_away is not None:  # it left before its answer
+                self.turned_away = None
+                self.counting.refusing -= 1
+            if self.counted is not None:
+                self.counting.close(self.counted)
+                self.counted = None
         if self.head_timer is not None:
             self.head_timer.cancel()
         # Called before the transport closes the descriptor, which may then be reused.
@@ -265,6 +312,11 @@ class Protocol(HttpToolsProtocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return  # turned away: what comes after its answer is not read
+        if self.turned_away is not None:
+            self._turn_away(data)
+            return
         if not self.reading:
             self.line = data[:LINE_LIMIT]  # a request begins: its line, should it not parse
             self.head_seen = bytearray(data[:HEAD_SEEN])
@@ -644,7 +696,7 @@ class Front:
                  answers: Budget | None = None, writes: Writes | None = None,
                  max_restore: int = 0, admission: Admission | None = None,
                  runner: DeadlineRunner | None = None, proxy_hops: int = 0,
-                 loop_answers: bool = False) -> None:
+                 loop_answers: bool = False, connections: Connections | None = None) -> None:
         self.app = app
         # The application tells work it cannot bound from work it can (OnThread): the loop
         # may try a query itself.
@@ -665,6 +717,8 @@ class Front:
         # Each client within its limits, all within the threads (service/admission.py).
         self.admission = admission or Admission(None, THREADS)
         self.proxy_hops = proxy_hops
+        # The connections open, each client within its share (read by the Protocol).
+        self.connections = connections
         # Set when the operator stops the service: writes in hand are cut (write_stop.py),
         # reads on the threads READ_SECONDS later.
         self.stopping = asyncio.Event()
@@ -1004,7 +1058,8 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
                       admission=Admission(found.limiter, THREADS), runner=found.runner,
-                      proxy_hops=settings.proxy_hops, loop_answers=True)
+                      proxy_hops=settings.proxy_hops, loop_answers=True,
+                      connections=Connections(descriptors_total(), settings.trusted_proxies))
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,
