@@ -230,9 +230,11 @@ class Protocol(HttpToolsProtocol):
     stopping = False
     line = b""  # the first bytes of the request being read
     in_head = False  # a request's head is being read
-    # The bytes of the head being read, from its first (and maybe some before it); None
-    # when where it began is not known (after a body in the same piece of data).
-    head_seen: bytearray | None = None
+    # The data received since the head being read began (maybe with some before it), kept
+    # up to HEAD_SEEN bytes; None when where it began is not known (after a body in the
+    # same piece of data).
+    head_seen: list[bytes] | None = None
+    head_seen_bytes = 0
 
     counting: Connections | None = None  # the worker's connections, if it counts them
     counted: str | None = None  # the client the connection is counted as in them
@@ -266,12 +268,12 @@ class Protocol(HttpToolsProtocol):
         if self.head_timer is not None:
             self.head_timer.cancel()
             self.head_timer = None
-        self.head_seen = bytearray(data[:HEAD_SEEN])
+        self.head_seen = [data]
         self.in_head = True  # what it sent is all the front knows of its head
         logging.getLogger(__name__).warning("turned away a connection from %s: %s",
                                             (self.client or ("-",))[0], refused.message)
-        self.transport.write(raw_error(refused, _path_of(data).decode("latin-1"),
-                                       self._credentials()))
+        target = _Refused(refused, _path_of(data)).target
+        self.transport.write(raw_error(refused, target, self._credentials()))
         self.transport.close()
 
     def _time_head(self) -> None:
@@ -319,10 +321,11 @@ class Protocol(HttpToolsProtocol):
             return
         if not self.reading:
             self.line = data[:LINE_LIMIT]  # a request begins: its line, should it not parse
-            self.head_seen = bytearray(data[:HEAD_SEEN])
+            self.head_seen, self.head_seen_bytes = [data], len(data)
         elif self.in_head:
-            if self.head_seen is not None:
-                self.head_seen += data[:HEAD_SEEN - len(self.head_seen)]
+            if self.head_seen is not None and self.head_seen_bytes < HEAD_SEEN:
+                self.head_seen.append(data)
+                self.head_seen_bytes += len(data)
         else:
             self.head_seen = None  # a body ends in it: where a request after it begins is unknown
         super().data_received(data)
@@ -407,8 +410,10 @@ class Protocol(HttpToolsProtocol):
             return True
         if not self.in_head:
             return False  # the head was read whole: its fields are those
-        seen = self.head_seen
-        if seen is None or not _HEAD_END.search(seen):
+        if self.head_seen is None:
+            return True
+        seen = b"".join(self.head_seen)
+        if not _HEAD_END.search(seen):
             return True
         return any(line.split(b":", 1)[0].strip().lower() == b"authorization"
                    for line in _LINES.split(seen))
