@@ -18,6 +18,7 @@ from service.connections import (
     SHARE_EACH,
     TOO_MANY,
     TOO_MANY_EACH,
+    Connections,
     descriptors_total,
 )
 from service.front import TURNED_AWAY_SECONDS
@@ -105,3 +106,21 @@ def test_a_crowd_holding_every_connection_leaves_a_newcomer_answered(server: Liv
         assert seconds < PROMPT, seconds
     reply, seconds = ask(server.port, "127.0.3.1")
     assert reply.status == 200 and seconds < PROMPT, (reply.text, seconds)
+
+
+def test_the_shares_are_counted_by_client_and_a_proxy_in_the_total_only() -> None:
+    counted = Connections(16, trusted=frozenset({"10.0.0.9"}))
+    # Two addresses of one /64 are one client: a quarter of 16 between them.
+    opened = [counted.open(f"2001:db8::{n}") for n in range(1, 6)]
+    assert [refused is None for _, refused in opened] == [True] * 4 + [False]
+    assert opened[-1][1] is not None and TOO_MANY_EACH in opened[-1][1].message
+    # A configured proxy's connections are its clients': no share, the total only, past
+    # the part kept for clients holding none (a proxy counts as one each time).
+    proxied = [counted.open("10.0.0.9") for _ in range(13)]
+    assert sum(refused is None for _, refused in proxied) == 12
+    assert proxied[-1][1] is not None and TOO_MANY in proxied[-1][1].message
+    # A place given back: the last one, kept for a client holding none.
+    counted.close(opened[0][0])
+    assert counted.open("2001:db8::7")[1] is not None
+    assert counted.open("192.0.2.1")[1] is None
+    assert counted.held == 16 and counted.by_client == {"2001:db8::/64": 3, "192.0.2.1": 1}
