@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -41,13 +42,14 @@ from service.budget import (
     SharedBudget,
     return_large_allocations,
 )
+from service.connections import REFUSING, Connections, descriptors_total
 from service.errors import ServiceError, edge_error, raw_error, service_error
 from service.limits import READ_AT, WATCH, DeadlineRunner, client_key
 from service.request_threads import ON_LOOP, Cut, OnThread, RequestThreads, Watch, Watches
 from service.response_cache import KEPT_ONLY, NotKept
 from service.routes import WSGIApp, family
 from service.write_access import WriteRefused, Writes
-from service.write_stop import READ_STOPPED, answer_or_cut, begin_flush, cut
+from service.write_stop import READ_SECONDS, READ_STOPPED, answer_or_cut, begin_flush, cut
 
 # Seconds a client has to send its request line and headers, then its body.
 HEADER_SECONDS = 10.0
@@ -62,6 +64,12 @@ FIELD_LIMIT = 100
 TOO_LONG_LINE = ("the request line is longer than 8190 bytes; send a long query with POST "
                  "(application/sparql-query or a form)")
 TOO_LARGE_HEAD = "the request's header fields are more or longer than the service reads"
+# The bytes of a head kept while it is read, to tell whether a request refused before its
+# head was read whole carries credentials (the refusal then gets no CORS).
+HEAD_SEEN = LINE_LIMIT + HEAD_LIMIT + 4096
+# A head's end (the blank line), and its lines, each as any reader may split them.
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_LINES = re.compile(rb"\r\n|\n|\r")
 # A refused request's path is read this far to find its route family (prefixes are short).
 FAMILY_PATH = 200
 # Transfer codings read: plain chunked only (a body in another coding would be read as is).
@@ -81,6 +89,9 @@ LOOP_TARGET = 4096
 # How long a worker retired by the time limit gives its answers in hand (a write waiting on
 # its commit, answers still being sent) before it ends.
 RETIRING_SECONDS = 60
+# How long a connection turned away (service/connections.py) is given to send its request
+# line, which says the format of its 503.
+TURNED_AWAY_SECONDS = 1.0
 # How long a stopping worker waits for the first request of a connection it has accepted
 # but not yet read from: a client that connected just before the stop is answered, not reset.
 FIRST_REQUEST_SECONDS = 2.0
@@ -124,6 +135,18 @@ class RawSocket:
             view = memoryview(data)
             while view:
                 view = view[os.write(self.descriptor, view):]
+
+
+class RequestSocket:
+    """One request's way to its client's socket, for the memory cap's 503: its connection's,
+    and whether the request carries credentials (the 503 then has no CORS)."""
+
+    def __init__(self, raw: RawSocket, credentials: bool) -> None:
+        self.raw = raw
+        self.credentials = credentials
+
+    def sendall(self, data: bytes) -> None:
+        self.raw.sendall(data)
 
 
 class _HeadFirst:
@@ -206,10 +229,52 @@ class Protocol(HttpToolsProtocol):
     reading = False  # a request's head or body is being read (its target is self.url)
     stopping = False
     line = b""  # the first bytes of the request being read
+    in_head = False  # a request's head is being read
+    # The data received since the head being read began (maybe with some before it), kept
+    # up to HEAD_SEEN bytes; None when where it began is not known (after a body in the
+    # same piece of data).
+    head_seen: list[bytes] | None = None
+    head_seen_bytes = 0
+
+    counting: Connections | None = None  # the worker's connections, if it counts them
+    counted: str | None = None  # the client the connection is counted as in them
+    turned_away: ServiceError | None = None  # the 503 of a connection that does not fit
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        held = self.counting = getattr(self.app, "connections", None)
+        if held is not None:
+            client, refused = held.open(str((self.client or ("-",))[0]))
+            if refused is None:
+                self.counted = client
+            elif held.refusing >= REFUSING:
+                transport.close()  # too many being refused already: no answer
+                return
+            else:
+                # Answered once its request comes (in its family's format), or a moment on.
+                held.refusing += 1
+                self.turned_away = refused
+                self.head_timer = self.loop.call_later(TURNED_AWAY_SECONDS, self._turn_away)
+                return
         self._time_head()
+
+    def _turn_away(self, data: bytes = b"") -> None:
+        """Answer a connection that does not fit with its 503, and close it."""
+        refused, self.turned_away = self.turned_away, None
+        if refused is None:
+            return
+        assert self.counting is not None
+        self.counting.refusing -= 1
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+        self.head_seen = [data]
+        self.in_head = True  # what it sent is all the front knows of its head
+        logging.getLogger(__name__).warning("turned away a connection from %s: %s",
+                                            (self.client or ("-",))[0], refused.message)
+        target = _Refused(refused, _path_of(data)).target
+        self.transport.write(raw_error(refused, target, self._credentials()))
+        self.transport.close()
 
     def _time_head(self) -> None:
         if self.head_timer is None:
@@ -220,6 +285,13 @@ class Protocol(HttpToolsProtocol):
         self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.counting is not None:
+            if self.turned_away is not None:  # it left before its answer
+                self.turned_away = None
+                self.counting.refusing -= 1
+            if self.counted is not None:
+                self.counting.close(self.counted)
+                self.counted = None
         if self.head_timer is not None:
             self.head_timer.cancel()
         # Called before the transport closes the descriptor, which may then be reused.
@@ -242,14 +314,27 @@ class Protocol(HttpToolsProtocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return  # turned away: what comes after its answer is not read
+        if self.turned_away is not None:
+            self._turn_away(data)
+            return
         if not self.reading:
             self.line = data[:LINE_LIMIT]  # a request begins: its line, should it not parse
+            self.head_seen, self.head_seen_bytes = [data], len(data)
+        elif self.in_head:
+            if self.head_seen is not None and self.head_seen_bytes < HEAD_SEEN:
+                self.head_seen.append(data)
+                self.head_seen_bytes += len(data)
+        else:
+            self.head_seen = None  # a body ends in it: where a request after it begins is unknown
         super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.begun += 1
         self.reading = True
+        self.in_head = True
         self._time_head()
         self.head_bytes = 0
         self.codings = b""
@@ -281,6 +366,8 @@ class Protocol(HttpToolsProtocol):
             raise self.refused
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
+        self.head_seen = None
         if self.head_timer is not None:
             self.head_timer.cancel()
             self.head_timer = None
@@ -311,10 +398,25 @@ class Protocol(HttpToolsProtocol):
         logging.getLogger(__name__).warning("refused a request from %s: %s",
                                             (self.client or ("-",))[0], refused)
         # In the format and with the CORS of the path's family, as the application's errors
-        # (none when an Authorization header was read before the refusal).
-        credentials = any(name.lower() == b"authorization" for name, _ in self.headers or ())
-        self.transport.write(raw_error(refused.error, refused.target, credentials))
+        # (none for a request that may carry credentials).
+        self.transport.write(raw_error(refused.error, refused.target, self._credentials()))
         self.transport.close()
+
+    def _credentials(self) -> bool:
+        """Tell whether the request being refused may carry credentials: a header named
+        Authorization, however written (in any case, with spaces about its name, on a line
+        the parser refused), or a head not read to its end, whose other fields are unknown."""
+        if any(name.strip().lower() == b"authorization" for name, _ in self.headers or ()):
+            return True
+        if not self.in_head:
+            return False  # the head was read whole: its fields are those
+        if self.head_seen is None:
+            return True
+        seen = b"".join(self.head_seen)
+        if not _HEAD_END.search(seen):
+            return True
+        return any(line.split(b":", 1)[0].strip().lower() == b"authorization"
+                   for line in _LINES.split(seen))
 
 
 def _path_of(line: bytes) -> bytes:
@@ -387,8 +489,9 @@ def _environ(scope: dict[str, Any], body: bytes | IO[bytes], length: int,
         "wsgi.input": BytesIO(body) if isinstance(body, bytes) else body,
         "wsgi.errors": sys.stderr, "wsgi.multithread": True,
         "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.input_terminated": True,
-        "gunicorn.socket": scope.get("dmkg.socket"),
     }
+    raw = scope.get("dmkg.socket")
+    environ["gunicorn.socket"] = raw and RequestSocket(raw, _credentials(scope))
     for name, value in scope["headers"]:
         key = name.decode("latin-1").upper().replace("-", "_")
         key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
@@ -512,12 +615,17 @@ async def _send_error(send: Send, error: ServiceError, scope: dict[str, Any],
     """Answer with an error in its family's format (in the reader's language once its
     environ is made), without reading the body: and close. No CORS for a request with
     credentials, as every answer."""
-    credentials = any(name == b"authorization" for name, _ in scope["headers"])
-    status, headers, body = edge_error(error, _target(scope), environ, credentials)
+    status, headers, body = edge_error(error, _target(scope), environ, _credentials(scope))
     await send({"type": "http.response.start", "status": int(status[:3]), "headers": [
         *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _credentials(scope: dict[str, Any]) -> bool:
+    """Tell whether a request read whole carries credentials: an Authorization header, even
+    an empty one."""
+    return any(name == b"authorization" for name, _ in scope["headers"])
 
 
 def _loop_may_answer(scope: dict[str, Any]) -> bool:
@@ -593,7 +701,7 @@ class Front:
                  answers: Budget | None = None, writes: Writes | None = None,
                  max_restore: int = 0, admission: Admission | None = None,
                  runner: DeadlineRunner | None = None, proxy_hops: int = 0,
-                 loop_answers: bool = False) -> None:
+                 loop_answers: bool = False, connections: Connections | None = None) -> None:
         self.app = app
         # The application tells work it cannot bound from work it can (OnThread): the loop
         # may try a query itself.
@@ -614,8 +722,12 @@ class Front:
         # Each client within its limits, all within the threads (service/admission.py).
         self.admission = admission or Admission(None, THREADS)
         self.proxy_hops = proxy_hops
-        # Set when the operator stops the service: writes in hand are cut (write_stop.py).
+        # The connections open, each client within its share (read by the Protocol).
+        self.connections = connections
+        # Set when the operator stops the service: writes in hand are cut (write_stop.py),
+        # reads on the threads READ_SECONDS later.
         self.stopping = asyncio.Event()
+        self.reads: set[asyncio.Future[_Answer]] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def stop(self) -> None:
@@ -630,6 +742,14 @@ class Front:
             self.writes.stopped.set()
             begin_flush(self.writes)
         self.stopping.set()
+        asyncio.get_running_loop().call_later(READ_SECONDS, self._cut_reads)
+
+    def _cut_reads(self) -> None:
+        """Answer the reads still in hand on the threads: the worker ends before they do."""
+        stopped = Cut(ServiceError(503, READ_STOPPED, [("Retry-After", "5")]))
+        for future in self.reads:
+            if not future.done():
+                future.set_exception(stopped)
 
     def _refused_unread(self, scope: dict[str, Any], restore: bool) -> ServiceError | None:
         """The answer a write without a valid token gets before its body is read (a request
@@ -652,8 +772,7 @@ class Front:
                 await _send_error(send, refused, scope)
             else:
                 await _refuse_discarding(send, receive, refused, _target(scope),
-                                         _announced(scope),
-                                         credentials=bool(_header(scope, b"authorization")))
+                                         _announced(scope), _credentials(scope))
             return
         budget: Held = self.spooled if restore else self.bodies.account(
             self._address(scope), not _bodiless(scope) and self._valid_token(scope))
@@ -817,8 +936,10 @@ class Front:
         try:
             if write and self.writes is not None:
                 return await answer_or_cut(future, environ, self.writes, self.stopping)
+            self.reads.add(future)
             return await future
         finally:
+            self.reads.discard(future)
             self.watches.forget(watch)
 
     def _on_loop(self, environ: dict[str, Any], loop: asyncio.AbstractEventLoop
@@ -942,7 +1063,8 @@ class AsyncWorker(Worker):  # type: ignore[misc]
                       answers=Budget(settings.query_memory_mb << 20, ANSWERS_FULL),
                       writes=found.writes, max_restore=settings.max_restore_bytes,
                       admission=Admission(found.limiter, THREADS), runner=found.runner,
-                      proxy_hops=settings.proxy_hops, loop_answers=True)
+                      proxy_hops=settings.proxy_hops, loop_answers=True,
+                      connections=Connections(descriptors_total(), settings.trusted_proxies))
         config = Config(front, http=Protocol, lifespan="off", log_config=None, access_log=False,
                         server_header=False, proxy_headers=False,
                         timeout_keep_alive=self.cfg.keepalive, timeout_notify=self.timeout,

@@ -310,8 +310,11 @@ class MemoryWatch:
                             answer = job.on_memory() or error
                         except Exception:  # the process ends anyway; the others are answered
                             log.exception("a write cut by the memory cap was not recorded")
+                    # No CORS unless the client's socket says its request has no
+                    # credentials (the HTTP front's does, service/front.py RequestSocket).
+                    credentials = getattr(job.client, "credentials", True)
                     with contextlib.suppress(OSError, AttributeError):
-                        job.client.sendall(raw_error(answer, job.target))
+                        job.client.sendall(raw_error(answer, job.target, credentials))
                 os._exit(1)
 
 

@@ -43,8 +43,10 @@ STOPPED = {
              "cannot be cut short, and had not ended: the outcome is unknown, it may have "
              "been applied; read the graphs it writes to know once the service is back",
 }
-# What a read in hand when the service stops hears instead of its answer.
+# What a read in hand when the service stops hears instead of its answer, once it has had
+# READ_SECONDS to end (the master ends a worker 1 s after the stop: the 503 comes before).
 READ_STOPPED = "the service is stopping: the request was not answered; retry in a moment"
+READ_SECONDS = 0.5
 
 
 async def answer_or_cut(work: Awaitable[R], environ: dict[str, Any], writes: Writes,
