@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from flask import Response
-from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
@@ -49,12 +48,6 @@ class QueryAnswer(Response):
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
     """Build an endpoint answer (its route family adds the headers every one carries)."""
     return Response(body, status=status, content_type=content_type)
-
-
-def base_iri(request: Request) -> str:
-    """The endpoint's own IRI, against which the operation's relative IRIs resolve."""
-    # Built directly: werkzeug's base_url is slow.
-    return f"{request.scheme}://{request.host}{request.path}"
 
 
 @dataclass(frozen=True)
