@@ -34,7 +34,7 @@ from werkzeug.wrappers import Request
 from kg.formats import GRAPH_FORMATS
 from kg.store import Backend, Capability, DatasetSpec
 from kg.store.union_upkeep import UPKEEP
-from service.answers import answer_query, respond
+from service.answers import WholeAnswer, answer_query, query_answer, respond
 from service.editor import editor_page
 from service.errors import ServiceError, as_service_error, error_response
 from service.i18n import remember_language
@@ -101,12 +101,12 @@ class Endpoint:
         reading.max_content_length = reading.max_form_memory_size = self.max_body
         return reading
 
-    def _answer(self, operation: Operation, environ: dict[str, Any]) -> Response:
+    def _answer(self, operation: Operation, environ: dict[str, Any]) -> WholeAnswer:
         found = self.services
-        return answer_query(found.backend, found.limits, found.runner, operation,
+        return query_answer(found.backend, found.limits, found.runner, operation,
                             base_of(environ), environ)
 
-    def respond(self, reading: Request) -> Response:
+    def respond(self, reading: Request) -> Response | WholeAnswer:
         """Answer one request to /sparql, or raise ServiceError (or a domain error)."""
         method = reading.method
         if method == "OPTIONS":
