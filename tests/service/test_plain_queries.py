@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.wrappers import Request
 
@@ -52,6 +52,8 @@ def _environ(method: str, query_string: str, accept: str | None = None,
 
 
 @settings(max_examples=600, deadline=None)
+@example("GET", "query=ASK%20%7B%7D&format=csv&format=tsv&output=xml", None)
+@example("HEAD", "format=&query=ASK%20%7B%7D&results=json&format=", "text/html")
 @given(st.sampled_from(["GET", "HEAD", "POST", "PUT"]), QUERY_STRINGS,
        st.sampled_from(ACCEPTS) | st.none())
 def test_a_plain_query_is_read_as_the_full_reading_reads_it(method: str, query_string: str,
@@ -117,7 +119,7 @@ def test_plain_queries_and_their_neighbours_over_http(live_server: LiveServer) -
     status, media, _ = _get(live_server, f"query={ask}&format=", browser)
     assert status == 200 and media == "application/sparql-results+xml"
     # The first non-empty format parameter chooses, format before output.
-    status, media, _ = _get(live_server, f"output=xml&format=&query={ask}&format=csv")
+    status, media, _ = _get(live_server, f"output=xml&format=&query={ask}&format=csv&format=tsv")
     assert status == 200 and media == "text/csv"
     # A dataset named by the rdflib client's name for the default graph: the default graph.
     status, media, body = _get(live_server, f"query={ask}&default-graph-uri="
