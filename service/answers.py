@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from flask import Response
-from werkzeug.wrappers import Request
 
 from kg.formats import RESULT_FORMATS, Format
 from kg.sparql_reading import in_client_text
@@ -46,15 +45,25 @@ class QueryAnswer(Response):
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.get_data()]
 
 
+class WholeAnswer:
+    """A query's answer as the endpoint writes it: the same head and body as a QueryAnswer,
+    made without a werkzeug response (the endpoint's answers need none of its machinery)."""
+
+    __slots__ = ("body", "headers")
+
+    def __init__(self, body: bytes, headers: list[tuple[str, str]]) -> None:
+        self.body = body
+        self.headers = headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        start_response("200 OK", self.headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]
+
+
 def respond(body: bytes | str, content_type: str, status: int = 200) -> Response:
     """Build an endpoint answer (its route family adds the headers every one carries)."""
     return Response(body, status=status, content_type=content_type)
-
-
-def base_iri(request: Request) -> str:
-    """The endpoint's own IRI, against which the operation's relative IRIs resolve."""
-    # Built directly: werkzeug's base_url is slow.
-    return f"{request.scheme}://{request.host}{request.path}"
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,15 @@ class Answer:
 def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
                  operation: Operation, base: str | None, environ: dict[str, Any]) -> Response:
     """Evaluate a query under the time limit and answer it, capped, in the accepted format."""
+    whole = query_answer(store, limits, runner, operation, base, environ)
+    return QueryAnswer(whole.body, headers=whole.headers)
+
+
+def query_answer(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
+                 operation: Operation, base: str | None, environ: dict[str, Any]
+                 ) -> WholeAnswer:
+    """Evaluate a query under the time limit; return its answer, capped, in the accepted
+    format, as WSGI writes it."""
     accept = environ.get("HTTP_ACCEPT", "")
     try:
         # The query may run on a helper thread, outside any application context (on the
@@ -82,13 +100,13 @@ def answer_query(store: Backend, limits: QueryLimits, runner: DeadlineRunner,
         if found is None:
             raise
         raise found from None
-    response = QueryAnswer(answer.body, content_type=content_type(answer.format))
+    headers = [("Content-Type", content_type(answer.format)),
+               ("Content-Length", str(len(answer.body)))]
     if answer.truncated:
-        response.headers["DMKG-Result-Truncated"] = "true"
-        response.headers["DMKG-Result-Limit"] = str(limits.rows)
+        headers += [("DMKG-Result-Truncated", "true"), ("DMKG-Result-Limit", str(limits.rows))]
     if answer.volatile:
-        response.headers.set(*NOT_KEPT)
-    return response
+        headers.append(NOT_KEPT)
+    return WholeAnswer(answer.body, headers)
 
 
 def _target(environ: dict[str, Any]) -> str:

@@ -276,9 +276,11 @@ class MemoryWatch:
                 threading.Thread(target=self._watch, name="memory", daemon=True).start()
             if not self._running:
                 # Read at most one poll ago while queries come one after another (reading it
-                # costs as much as a small query).
-                recent = time.monotonic() - self._read_at < self.POLL
-                self._baseline = self._read if recent else resident_bytes()
+                # costs as much as a small query); a reading taken here serves the next ones.
+                now = time.monotonic()
+                if now - self._read_at >= self.POLL:
+                    self._read, self._read_at = resident_bytes(), now
+                self._baseline = self._read
             self._running[id(job)] = job
         if not self._wake.is_set():
             self._wake.set()
@@ -337,6 +339,7 @@ class _Bucket:
 IPV6_PREFIX = 64
 
 
+@lru_cache(maxsize=4096)  # read for every request, from the few addresses clients send from
 def client_key(address: str) -> str:
     """The client an address is counted as: an IPv4 address (also written IPv4-mapped, or
     with a port, as some proxies write it) as itself, an IPv6 address by its /64 network;

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote_to_bytes
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, unquote_to_bytes
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
+from kg.formats import FORMAT_PARAMETERS
 from kg.store import DatasetSpec
 from kg.surrogates import lone_surrogate
 from service.errors import ServiceError
-from service.media import format_parameter
+from service.media import format_parameter, ranks_html_first
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
@@ -136,3 +139,65 @@ def read_operation(request: Request) -> Operation | None:
         return None
     dataset = _dataset(params, "default-graph-uri", "named-graph-uri")
     return Operation("query", queries[0], dataset, format_parameter(params))
+
+
+# Parameters after which a GET is no plain query: read whole, by read_operation.
+NOT_PLAIN = frozenset({"update", "default-graph-uri", "named-graph-uri"})
+
+
+def plain_query(environ: dict[str, Any]) -> Operation | None:
+    """The operation of a GET or HEAD carrying one query over the default dataset, from a
+    client that is not a browser, read from the WSGI environment alone; None for any other
+    request (read whole by read_operation, which also words every refusal).
+
+    Most requests are such queries: reading them costs less than building werkzeug's request
+    and its parameters, whose reading this one keeps (the same parse, blank values kept,
+    bytes that are not UTF-8 left percent-encoded)."""
+    method = environ.get("REQUEST_METHOD")
+    if method != "GET" and method != "HEAD":
+        return None
+    try:
+        pairs = parse_qsl(environ.get("QUERY_STRING", "").encode("latin-1").decode(),
+                          keep_blank_values=True, errors="werkzeug.url_quote")
+    except (UnicodeError, ValueError):  # refused by read_operation, in its words
+        return None
+    text: str | None = None
+    named_format = False
+    formats: dict[str, str] = {}
+    for name, value in pairs:
+        if name == "query":
+            if text is not None:
+                return None
+            text = value
+        elif name in NOT_PLAIN:
+            return None
+        elif name in FORMAT_PARAMETERS:
+            named_format = True
+            if value:
+                formats.setdefault(name, value)
+    if text is None:
+        return None
+    # A browser gets the editor (service/editor.py), unless a format is named.
+    if method == "GET" and not named_format and ranks_html_first(environ.get("HTTP_ACCEPT", "")):
+        return None
+    chosen = next((formats[name] for name in FORMAT_PARAMETERS if name in formats), None)
+    return Operation("query", text, NO_DATASET, chosen)
+
+
+def base_of(environ: dict[str, Any]) -> str:
+    """The endpoint's own IRI, against which the operation's relative IRIs resolve, as
+    werkzeug's request reads it (the Host header checked, a default port left out)."""
+    return _base(environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST"),
+                 environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+                 environ.get("PATH_INFO") or "")
+
+
+@lru_cache(maxsize=256)  # clients send the same few hosts again and again
+def _base(scheme: str, host: str | None, server: str | None, port: str | None,
+          path: str) -> str:
+    environ = {"wsgi.url_scheme": scheme, "PATH_INFO": path}
+    for key, value in (("HTTP_HOST", host), ("SERVER_NAME", server), ("SERVER_PORT", port)):
+        if value is not None:
+            environ[key] = value
+    request = Request(environ)
+    return f"{request.scheme}://{request.host}{request.path}"

@@ -34,7 +34,7 @@ from werkzeug.wrappers import Request
 from kg.formats import GRAPH_FORMATS
 from kg.store import Backend, Capability, DatasetSpec
 from kg.store.union_upkeep import UPKEEP
-from service.answers import answer_query, base_iri, respond
+from service.answers import WholeAnswer, answer_query, query_answer, respond
 from service.editor import editor_page
 from service.errors import ServiceError, as_service_error, error_response
 from service.i18n import remember_language
@@ -47,7 +47,7 @@ from service.media import (
     prefers_html,
     write_graph,
 )
-from service.protocol import Operation, read_operation
+from service.protocol import Operation, base_of, plain_query, read_operation
 from service.request_threads import ON_LOOP, OnThread
 from service.service_description import service_description
 from service.services import Services, query_limits, services
@@ -84,17 +84,29 @@ class Endpoint:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") not in PATHS:
             return self.app(environ, start_response)
-        reading = Request(environ)
-        # Refused on its announced length, unread (the worker did not wait for it either).
-        reading.max_content_length = reading.max_form_memory_size = self.max_body
         try:
-            response = self.respond(reading)
+            # Most requests are a plain query: answered from the environment, no request built.
+            plain = plain_query(environ)
+            response = (self._answer(plain, environ) if plain is not None
+                        else self.respond(self._reading(environ)))
         except Exception as error:  # rendered as Flask's own error handlers render it
+            reading = self._reading(environ)
             response = remember_language(reading,
                                          error_response(as_service_error(error), reading))
         return response(environ, start_response)
 
-    def respond(self, reading: Request) -> Response:
+    def _reading(self, environ: dict[str, Any]) -> Request:
+        reading = Request(environ)
+        # Refused on its announced length, unread (the worker did not wait for it either).
+        reading.max_content_length = reading.max_form_memory_size = self.max_body
+        return reading
+
+    def _answer(self, operation: Operation, environ: dict[str, Any]) -> WholeAnswer:
+        found = self.services
+        return query_answer(found.backend, found.limits, found.runner, operation,
+                            base_of(environ), environ)
+
+    def respond(self, reading: Request) -> Response | WholeAnswer:
         """Answer one request to /sparql, or raise ServiceError (or a domain error)."""
         method = reading.method
         if method == "OPTIONS":
@@ -119,9 +131,7 @@ class Endpoint:
             # results.
             return editor_page(self.flask, self.services, reading, operation.text,
                                operation.dataset)
-        found = self.services
-        return answer_query(found.backend, found.limits, found.runner, operation,
-                            base_iri(reading), reading.environ)
+        return self._answer(operation, reading.environ)
 
     def _description(self, reading: Request) -> Response:
         """The service description in the accepted RDF format, or the editor for a browser."""
