@@ -85,7 +85,10 @@ RETIRING_SECONDS = 60
 SHUTDOWN_LOOK = 0.01
 # How long a stopping worker waits for the first request of a connection it has accepted
 # but not yet read from: a client that connected just before the stop is answered, not reset.
+# At the operator's stop a moment only: a browser's spare connection, opened in case and
+# idle, would hold the stop for the whole of its graceful timeout.
 FIRST_REQUEST_SECONDS = 2.0
+STOP_FIRST_REQUEST_SECONDS = 0.3
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -235,7 +238,10 @@ class Protocol(HttpToolsProtocol):
         the way, would see a reset)."""
         if self.cycle is None and self.begun == 0 and not self.stopping:
             self.stopping = True
-            self.loop.call_later(FIRST_REQUEST_SECONDS, self._close_if_unread)
+            stop = getattr(self.app, "stopping", None)  # the Front: the operator's stop
+            wait = STOP_FIRST_REQUEST_SECONDS if isinstance(stop, asyncio.Event) \
+                and stop.is_set() else FIRST_REQUEST_SECONDS
+            self.loop.call_later(wait, self._close_if_unread)
             return
         super().shutdown()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -223,3 +224,22 @@ def test_a_stop_after_writes_ends_promptly_with_them_in_the_stores_files(tmp_pat
     assert _in_files(store, tmp_path / "copy") == written
     with server_of(tmp_path, **ROOMY) as server:  # nothing acknowledged was lost
         assert graph_sizes(server) == written
+
+
+def test_a_spare_connection_never_used_does_not_hold_the_stop(tmp_path: Path) -> None:
+    """A connection opened in case (as browsers do) and never sent a request is closed a
+    moment after the stop, not at the end of the time the answers in hand have (1 s)."""
+    with server_of(tmp_path) as server:
+        spare = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        with spare:
+            time.sleep(0.3)  # the worker accepts it
+            assert server.process is not None
+            stopping = time.monotonic()
+            server.process.terminate()
+            assert spare.recv(1024) == b""  # closed unanswered: it asked for nothing
+            closed_in = time.monotonic() - stopping
+        server.process.wait(timeout=30)
+        assert server.process.returncode == 0
+    # 0.3 s given to a request on its way, and room for a loaded machine; 1 s and more when
+    # the spare connection held the stop.
+    assert closed_in < 0.9, closed_in
