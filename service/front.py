@@ -953,7 +953,7 @@ class _Server(Server):
         state = self.server_state
         try:
             async with asyncio.timeout(self.config.timeout_graceful_shutdown):
-                while state.connections or state.tasks:
+                while (state.connections or state.tasks) and not self.force_exit:
                     await asyncio.sleep(SHUTDOWN_LOOK)
                 for server in self.servers:
                     await server.wait_closed()
