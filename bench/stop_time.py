@@ -11,9 +11,10 @@ own stop line in its log where the version writes one: until its answers in hand
 did (flush_whole). Then the seconds opening the store takes
 (a log of writes not flushed to the store's files is replayed first). Rounds run idle and
 with the machine loaded (one `yes` per core); with --before DIR (an export of an earlier
-version), the same with that version's code.
+version), the same with that version's code. With --spare, small writes only, and a
+connection opened and never sent a request (as browsers open one in case) at the signal.
 
-    python -m bench.stop_time --rounds 5 [--before /tmp/main]
+    python -m bench.stop_time --rounds 5 [--before /tmp/main] [--spare]
 """
 
 from __future__ import annotations
@@ -138,13 +139,16 @@ def _in_hand(port: int, answers: list[tuple[float, int | str]]) -> None:
         connection.close()
 
 
-def _round(tree: Path, folder: Path, data: Path, large: bool, number: int) -> dict[str, object]:
+def _round(tree: Path, folder: Path, data: Path, large: bool, number: int,
+           spare: bool = False) -> dict[str, object]:
     with _service(tree, folder, data) as server:
         assert server.process is not None
         _write(server.port, large, number)
         kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         kept.request("GET", "/sparql?query=ASK%7B%7D")
         kept.getresponse().read()
+        # A connection opened in case, as browsers do, and never sent a request.
+        unused = socket.create_connection(("127.0.0.1", server.port)) if spare else None
         answers: list[tuple[float, int | str]] = []
         asking = threading.Thread(target=_in_hand, args=(server.port, answers))
         asking.start()
@@ -163,6 +167,8 @@ def _round(tree: Path, folder: Path, data: Path, large: bool, number: int) -> di
         watcher.join()
         asking.join(timeout=30)
         kept.close()
+        if unused is not None:
+            unused.close()
     if answers:
         seen["in_hand"] = answers[0][0] - signalled
     said = STOP_LINE.findall((folder / "server.log").read_text(errors="replace"))
@@ -202,6 +208,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="an export of the version to compare")
     parser.add_argument("--triples", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--spare", action="store_true",
+                        help="small writes only, with a connection open and never used")
     options = parser.parse_args()
     from bench.report import write_rows
 
@@ -222,19 +230,20 @@ def main() -> None:
             with _loaded(load):
                 for number in range(options.rounds):
                     for label, tree in trees:
-                        for large in (False, True):
+                        for large in (False,) if options.spare else (False, True):
                             folder = Path(scratch) / "round"
                             shutil.copytree(seeded, folder)
                             row = {"version": label, "machine": "loaded" if load else "idle",
                                    "writes": f"{LARGE} triples" if large else "3 small",
-                                   **_round(tree, folder, data, large, number)}
+                                   **_round(tree, folder, data, large, number,
+                                            options.spare)}
                             shutil.rmtree(folder)
                             rows.append(row)
                             print(row, flush=True)
                     loads.append(os.getloadavg()[0])
     summary = []
     for machine in ("idle", "loaded"):
-        for writes in ("3 small", f"{LARGE} triples"):
+        for writes in ("3 small",) if options.spare else ("3 small", f"{LARGE} triples"):
             for label, _ in trees:
                 mine = [r for r in rows if (r["machine"], r["writes"], r["version"])
                         == (machine, writes, label)]
@@ -249,9 +258,10 @@ def main() -> None:
     span = f"{min(loads):.1f} to {max(loads):.1f}"
     title = (f"A writable service's stop, step by step, medians in seconds after SIGTERM "
              f"(store of {options.triples} triples; load average {span}; loaded: one `yes` "
-             f"per core besides)")
-    write_rows("stop-time", title, [{**row, "load": span} for row in summary])
-    write_rows("stop-time-rounds", title, rows)
+             f"per core besides{'; a spare connection never used' if options.spare else ''})")
+    name = "stop-time-spare" if options.spare else "stop-time"
+    write_rows(name, title, [{**row, "load": span} for row in summary])
+    write_rows(f"{name}-rounds", title, rows)
 
 
 if __name__ == "__main__":
