@@ -9,8 +9,9 @@ has ended (worker_exit), until the master has ended (master_exit); and, from the
 own stop line in its log where the version writes one: until its answers in hand ended
 (answers), until the store's flush ended (flush) and whether it ended before the worker
 did (flush_whole). Then the seconds opening the store takes
-(a log of writes not flushed to the store's files is replayed first). Rounds run idle and
-with the machine loaded (one `yes` per core); with --before DIR (an export of an earlier
+(a log of writes not flushed to the store's files is replayed first). Rounds run as the
+machine is ("idle": nothing added; the load average says what else ran) and loaded (one
+`yes` per core besides); with --before DIR (an export of an earlier
 version), the same with that version's code. With --spare, small writes only, and a
 connection opened and never sent a request (as browsers open one in case) at the signal.
 
