@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
@@ -19,7 +21,9 @@ from typing import Any
 
 import click
 from flask import Flask
+from gunicorn import sock as gunicorn_sockets
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from kg.store import QueryFailed
 from kg.store.embedded import prepare_store
@@ -30,6 +34,8 @@ from service.isolation import leave_network
 from service.services import KEY
 from service.write_access import read_tokens
 from service.write_stop import flushed
+
+STOP_LOG = logging.getLogger("service.stop")
 
 
 def _in_child_process(function: Callable[..., Any], *args: Any) -> None:
@@ -90,12 +96,54 @@ def _worker_exit(_server: object, worker: Any) -> None:
     if found is not None and found.writes is not None:
         found.writes.interrupted()  # writes cut by the stop, before the process goes
     if found is not None and found.writes is not None and found.writes.flushing is not None:
-        flushed(found.writes)  # begun at the stop, beside the answers in hand
+        # Begun at the stop, beside the answers in hand.
+        _say_stopped(worker, flushed(found.writes))
     elif found is not None and not found.runner.retiring:
         _flush_within(found.backend, FLUSH_SECONDS)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _say_stopped(worker: Any, flush_ended: float | None) -> None:
+    """Log the stop's steps in a worker taking writes: when its answers in hand and its
+    store's flush ended, in seconds after the signal (the operator's measure of a stop)."""
+    began = getattr(getattr(worker, "front", None), "stopped_at", None)
+    answered = getattr(worker, "answered_at", None)
+    if began is None or answered is None:
+        return
+    if flush_ended is None:
+        STOP_LOG.warning("stopped: answers in hand ended %.3f s after the signal, the store's "
+                         "flush was cut short at %.3f s: its log is replayed at the next "
+                         "start", answered - began, time.monotonic() - began)
+    else:
+        STOP_LOG.info("stopped: answers in hand ended %.3f s after the signal, the store's "
+                      "flush %.3f s (whole)", answered - began, flush_ended - began)
+
+
+# How often a stopping master looks whether its workers have ended.
+REAP_LOOK = 0.01
+
+
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master, ending as soon as its workers have (gunicorn looks every 0.1 s)."""
+
+    LISTENERS: list[Any]
+
+    def stop(self, graceful: bool = True) -> None:
+        """Stop the workers: SIGTERM, then SIGKILL for those left at the graceful timeout."""
+        unlink = self.reexec_pid == self.master_pid == 0 and not self.systemd \
+            and not self.cfg.reuse_port
+        gunicorn_sockets.close_sockets(self.LISTENERS, unlink)
+        self.LISTENERS = []
+        limit = time.monotonic() + self.cfg.graceful_timeout
+        self.kill_workers(signal.SIGTERM if graceful else signal.SIGQUIT)
+        while self.WORKERS and time.monotonic() < limit:
+            self.reap_workers()
+            if self.WORKERS:
+                time.sleep(REAP_LOOK)
+        self.kill_workers(signal.SIGKILL)
+        self.reap_workers()
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -111,6 +159,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+
+    def run(self) -> None:
+        """Serve under the master above (gunicorn's own run, with its master)."""
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
 
     def load(self) -> Flask:
         # With preload_app the master builds the app once and the workers inherit it.

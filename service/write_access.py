@@ -93,6 +93,7 @@ class Writes:
     silenced: set[int] = field(default_factory=set)
     # The flush begun at the stop, and until when it is waited for (service/write_stop.py).
     flushing: tuple[threading.Thread, float] | None = None
+    flush_ended: float | None = None  # when (time.monotonic()) that flush ended
     # Set while a restore changes the written graphs, and the restores begun so far: a
     # backup taken meanwhile would save a state that never existed.
     restoring: threading.Event = field(default_factory=threading.Event)

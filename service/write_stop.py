@@ -98,6 +98,7 @@ def begin_flush(writes: Writes) -> None:
     def flush() -> None:
         with contextlib.suppress(OSError, RuntimeError):  # a full disk: the log keeps it
             writes.store.flush()
+        writes.flush_ended = time.monotonic()
 
     if writes.flushing is None:
         thread = threading.Thread(target=flush, name="flush", daemon=True)
@@ -105,8 +106,10 @@ def begin_flush(writes: Writes) -> None:
         thread.start()
 
 
-def flushed(writes: Writes) -> None:
-    """Wait for the flush begun at the stop, until FLUSH_SECONDS after the stop at most."""
+def flushed(writes: Writes) -> float | None:
+    """Wait for the flush begun at the stop, until FLUSH_SECONDS after the stop at most;
+    return when (time.monotonic()) it ended, None if it had not."""
     if writes.flushing is not None:
         thread, until = writes.flushing
         thread.join(max(0.0, until - time.monotonic()))
+    return writes.flush_ended

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from itertools import islice
@@ -320,14 +319,18 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
     return triples
 
 
-# A write of this many triples is written to the store's files once applied, off its request:
-# a process that ends without flushing leaves its successor the store's log to replay first
-# (seconds for 100,000 triples, during which nothing answers).
+# A write of this many triples is written to the store's files before it is answered: a
+# process that ends without flushing leaves its successor the store's log to replay first
+# (seconds for 100,000 triples, during which nothing answers), and a stop just after it has
+# a moment only (service/write_stop.py) for a flush that takes seconds on a loaded machine.
 FLUSH_AFTER = 10_000
 
 
-def _flush(store: Writable) -> None:
-    """Write what the store holds in memory to its files (the engine lets go of Python)."""
+def _flush(store: Writable, cost: int) -> None:
+    """Write what the store holds in memory to its files if a commit of cost triples added
+    or removed made it large (the engine lets go of Python; the write lock is free)."""
+    if cost < FLUSH_AFTER:
+        return
     try:
         store.flush()
     except OSError:  # a full disk: the store's log keeps the write
@@ -348,29 +351,33 @@ def _write_body(timed: TimedWrite, graph: str, replace: bool) -> tuple[int, bool
     # triples a PUT removes cost as the triples it adds.
     timed.fits(len(triples), store.graph_size(graph) if replace else 0)
 
+    costs: list[int] = []
+
     def write() -> tuple[int, bool]:
         existed = store.has_graph(graph)
         prepared = store.graph_write(graph, triples, replace)
         timed.details["triples"] = len(prepared.triples)
-        _commit(timed, prepared)
+        costs.append(_commit(timed, prepared))
         return len(prepared.triples), existed
 
     # A commit's cost is bounded by the body and the graph it replaces: one under way at the
     # deadline is waited for, and the client hears whether it landed; the process goes on.
-    return timed.commit(write, wait=None, retire=False)
+    written = timed.commit(write, wait=None, retire=False)
+    _flush(store, sum(costs))
+    return written
 
 
-def _commit(timed: TimedWrite, prepared: PreparedWrite) -> None:
+def _commit(timed: TimedWrite, prepared: PreparedWrite) -> int:
     """Commit a prepared graph write, refused first if it would outlast the time left at
-    the pace of the commits so far (see CommitPace), and learn the pace from it."""
+    the pace of the commits so far (see CommitPace), and learn the pace from it; return its
+    cost (the triples added and removed)."""
     store = timed.side.store
     timed.enter(len(prepared.triples), prepared.replaced)
     cost = len(prepared.triples) + prepared.replaced
     began = time.monotonic()
     store.commit(prepared)
     PACE.measured(cost, time.monotonic() - began)
-    if cost >= FLUSH_AFTER:
-        threading.Thread(target=_flush, args=(store,), name="flush", daemon=True).start()
+    return cost
 
 
 def _drop(timed: TimedWrite, graph: str) -> None:
@@ -380,13 +387,13 @@ def _drop(timed: TimedWrite, graph: str) -> None:
     # Its triples are removed in its commit: refused now if they cannot be in the time left.
     timed.fits(0, store.graph_size(graph))
 
-    def drop() -> None:
+    def drop() -> int:
         if not store.has_graph(graph):
             raise WriteRefused(404, f"no graph <{graph}> in the store")
         timed.details["triples"] = 0
-        _commit(timed, store.graph_write(graph, [], replace=True, drop=True))
+        return _commit(timed, store.graph_write(graph, [], replace=True, drop=True))
 
-    timed.commit(drop, wait=None, retire=False)
+    _flush(store, timed.commit(drop, wait=None, retire=False))
 
 
 @blueprint.route(GRAPH_STORE, methods=["PUT", "POST", "DELETE"])
