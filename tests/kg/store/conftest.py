@@ -62,19 +62,6 @@ def large_stores(large_stores_made: Path, tmp_path: Path) -> tuple[OxigraphBacke
     return tuple(open_copy(large_stores_made / name, tmp_path / name) for name in LARGE_STORES)
 
 
-def _make_union_store(folder: Path) -> None:
-    from tests.kg.store.test_union_graph import contributed_store
-
-    keep_as_template(contributed_store(folder), folder)
-
-
-@pytest.fixture(scope="session")
-def union_store_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The store of the union tests (the built graphs and one contributed graph), made once
-    per run: each test writes to a copy (opened as an earlier process left it)."""
-    return made_once(tmp_path_factory, "union-store", _make_union_store)
-
-
 def _make_upkeep_store(folder: Path) -> None:
     from tests.kg.store.test_union_upkeep import contributed_store
 

@@ -191,14 +191,9 @@ def test_the_union_answers_each_triple_once_after_any_writes(
         gc.collect()
 
 
-def contributed_store(folder: Path) -> OxigraphBackend:
-    """The built graphs, and a contributed graph that shares a triple with them."""
-    return built_store(folder, BUILT, {CONTRIBUTED[0]: {triple(0, 0), triple(0, 3)}})
-
-
 @pytest.fixture
-def store(union_store_made: Path, tmp_path: Path) -> Iterator[OxigraphBackend]:
-    backend = open_copy(union_store_made, tmp_path)
+def store(tmp_path: Path) -> Iterator[OxigraphBackend]:
+    backend = built_store(tmp_path, BUILT, {CONTRIBUTED[0]: {triple(0, 0), triple(0, 3)}})
     yield backend
     del backend
     gc.collect()
