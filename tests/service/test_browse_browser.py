@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, download_csv
+from tests.browser import Settled, artifacts_dir, download_csv
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium
@@ -45,7 +45,8 @@ def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
                                    accept_downloads=True, locale="en-GB")
     page = context.new_page()
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{live_server.url}/?lang=en", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/?lang=en")
     check_charts(page, 4)  # claims per source, kind, trend and confidence
     page.screenshot(path=str(shots / "browse-home.png"), full_page=True)
     page.locator("figure.chart").first.screenshot(path=str(shots / "chart-sources.png"))
@@ -54,14 +55,14 @@ def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
     count = page.locator("table.counts a[href^='/browse/substance']").nth(1)
     expected = int(count.inner_text())
     count.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert page.locator("table.results tbody tr").count() == min(expected, 50)
     page.locator("form.filters input[name=q]").fill("keta")
     page.locator("form.filters button").click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     page.screenshot(path=str(shots / "browse-list.png"), full_page=True)
     page.get_by_role("link", name="ketamine", exact=True).click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert page.locator("h1").inner_text() == "ketamine"
     figure = page.locator("figure.neighbourhood")
     assert figure.locator("svg g.group").count() >= 1
@@ -71,10 +72,10 @@ def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
 
     # A claim about it, then the source that states it.
     page.locator(".claim a[href^='/id/claim/']").first.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert page.locator("blockquote").count() >= 1 or page.locator(".claim").count() >= 1
     page.locator(".claim a[href^='/id/source/']").first.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     source_id = urlsplit(page.url).path.removeprefix("/id/")
     stated = page.locator("table.claims-stated tbody tr").count()
     assert stated >= 1
@@ -83,7 +84,7 @@ def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
 
     # The claims browser filtered to that source, and its CSV.
     page.locator("a.claims-of-source").click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert f"({stated})" in page.locator("h1").inner_text()
     rows = page.locator("tr.claim-row")
     assert rows.count() == min(stated, 25)
@@ -103,15 +104,14 @@ def test_a_researcher_goes_from_a_count_to_a_csv(chromium: Browser,
     page.screenshot(path=str(shots / "editor-handed-query.png"))
 
     # A source with many claims: its neighbourhood caps them and links to the rest.
-    page.goto(f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux?lang=en",
-              wait_until="networkidle")
+    settled.goto(f"{live_server.url}/id/source/jim-2017-03-14-dealers-nouveaux-canaux?lang=en")
     more = page.locator("figure.neighbourhood svg a.more")
     assert more.count() == 1 and "more" in (more.text_content() or "")
     page.locator("figure.neighbourhood").screenshot(
         path=str(shots / "neighbourhood-source.png"))
 
     # The map, with its table.
-    page.goto(f"{live_server.url}/map?lang=en", wait_until="networkidle")
+    settled.goto(f"{live_server.url}/map?lang=en")
     drawn = page.locator("figure.map svg a.place")
     assert drawn.count() >= 8
     assert page.locator("figure.map svg path").count() > 5
@@ -128,20 +128,21 @@ def test_french_stays_chosen_across_the_site(chromium: Browser,
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{live_server.url}/", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Français").first.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert "Affirmations par source" in page.locator("main").inner_text()
     for path, words in (("/browse", "Par catégorie"), ("/claims", "Télécharger"),
                         ("/map", "des acteurs du graphe y sont actifs"),
                         ("/sparql", "Point d\u2019accès SPARQL"),
                         ("/api/docs", "Consulter, rechercher")):
-        page.goto(live_server.url + path, wait_until="networkidle")
+        settled.goto(live_server.url + path)
         assert page.locator("html").get_attribute("lang") == "fr", path
         assert words in page.locator("body").inner_text(), path
     page.wait_for_selector(".opblock", timeout=20_000)
     page.screenshot(path=str(artifacts_dir(layout.root) / "api-docs-fr.png"))
-    page.goto(f"{live_server.url}/id/substance/ketamine", wait_until="networkidle")
+    settled.goto(f"{live_server.url}/id/substance/ketamine")
     assert "24 avril 2017" in page.locator("main").inner_text()
     context.close()
     hosts = {urlsplit(url).hostname for url in requested if url.startswith("http")}

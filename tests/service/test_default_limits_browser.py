@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Error, Response
 
 from kg.paths import Layout
 from service.config import DEFAULTS
+from tests.browser import Settled
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium and a server of its own
@@ -41,7 +42,8 @@ def test_a_first_visit_loads_every_file_of_the_page(chromium: Browser, defaults:
         errors: list[Error] = []
         page.on("response", lambda r, seen=refused: seen.append(r))
         page.on("pageerror", lambda e, seen=errors: seen.append(e))
-        page.goto(defaults.url + path, wait_until="networkidle")
+        settled = Settled(page)
+        settled.goto(defaults.url + path)
         failed = [f"{r.status} {r.url}" for r in refused if r.status >= 400]
         context.close()
         assert failed == [] and errors == [], (failed, errors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
+from tests.browser import Settled
 from tests.http import request
 from tests.live import LiveServer
 
@@ -19,7 +20,8 @@ def test_the_icon_is_served_and_a_browser_can_draw_it(chromium: Browser,
     page = chromium.new_page()
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
-    page.goto(f"{live_server.url}/", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/")
     size = page.evaluate("""() => new Promise(done => {
         const icon = new Image();
         icon.onload = () => done([icon.naturalWidth, icon.naturalHeight]);

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser
 
 from kg.paths import Layout
 from service.i18n import ERROR_WORDS, WORDS
-from tests.browser import artifacts_dir
+from tests.browser import Settled, artifacts_dir
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium, about a hundred and fifty pages
@@ -124,7 +124,8 @@ def test_a_french_reader_meets_no_english_and_no_raw_iri(chromium: Browser,
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{origin}/?lang=fr", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{origin}/?lang=fr")
 
     queue, seen, shapes = list(SEEDS), set(SEEDS), {shape(s): 1 for s in SEEDS}
     problems: list[tuple[object, ...]] = []
@@ -132,7 +133,7 @@ def test_a_french_reader_meets_no_english_and_no_raw_iri(chromium: Browser,
     shot: set[str] = set()
     while queue and len(visited) < MAX_PAGES:
         address = queue.pop(0)
-        reply = page.goto(origin + address, wait_until="networkidle")
+        reply = settled.goto(origin + address)
         assert reply is not None, address
         if "text/html" not in reply.headers.get("content-type", ""):
             continue

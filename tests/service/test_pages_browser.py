@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir
+from tests.browser import Settled, artifacts_dir
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium
@@ -20,14 +20,15 @@ def test_a_newcomer_finds_ketamine_and_its_2017_measure(chromium: Browser, live_
     page = chromium.new_page(viewport={"width": 1200, "height": 900},
                              extra_http_headers={"Accept-Language": "fr"})
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{live_server.url}/", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/")
     assert "Drug-Market Knowledge Graph" in page.title()
     page.screenshot(path=str(artifacts_dir(layout.root) / "home.png"), full_page=True)
     page.locator("main input[name=q]").fill("kétamine")
     page.locator("main button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     page.get_by_role("link", name="kétamine", exact=True).click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert page.locator("h1").inner_text() == "kétamine"
     measures = page.locator(".claim", has_text="24 avril 2017")  # French dates
     assert measures.count() >= 1
@@ -48,7 +49,8 @@ def test_api_docs_render_from_the_vendored_swagger_ui(chromium: Browser, live_se
     requested: list[str] = []
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{live_server.url}/api/docs", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/api/docs")
     page.wait_for_selector(".opblock", timeout=20_000)
     assert page.locator(".opblock").count() >= 8
     assert "/api/search" in page.locator("body").inner_text()
@@ -62,7 +64,8 @@ def test_search_boxes_suggest_names_as_typed(chromium: Browser,
     requested: list[str] = []
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
     page.on("request", lambda r: requested.append(r.url))
-    page.goto(f"{live_server.url}/search?q=kokain&lang=fr", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/search?q=kokain&lang=fr")
     assert page.locator(".did-you-mean a").inner_text() == "cocaïne"
     box = page.locator("header input[name=q]")
     box.fill("")
@@ -100,8 +103,8 @@ def test_search_boxes_suggest_names_as_typed(chromium: Browser,
 def test_the_time_line_of_injectable_ketamine_renders(chromium: Browser, live_server: LiveServer,
                                                       layout: Layout) -> None:
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
-    page.goto(f"{live_server.url}/id/substance/injectable-ketamine?lang=fr",
-              wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/id/substance/injectable-ketamine?lang=fr")
     bars = page.locator("figure.timeline svg rect")
     assert bars.count() == 2
     first, second = (bars.nth(i).bounding_box() for i in range(2))

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from kg.paths import Layout
-from tests.browser import artifacts_dir, download_csv
+from tests.browser import Settled, artifacts_dir, download_csv
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow  # headless Chromium
@@ -29,15 +29,16 @@ def test_from_kokain_to_the_csv_of_a_source(chromium: Browser,
     page = context.new_page()
     page.on("request", lambda r: requested.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_server.url}/?lang=en", wait_until="networkidle")
+    settled = Settled(page)
+    settled.goto(f"{live_server.url}/?lang=en")
     box = page.locator("form[role=search] input[name=q]").first
     box.fill("kokain")
     box.press("Enter")
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     page.locator(".did-you-mean a").get_by_text("cocaine", exact=True).click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     page.get_by_role("link", name="cocaine", exact=True).first.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert page.locator("h1").inner_text() == "cocaine"
 
     # Its time line: one bar per measure, and the same measures as a table.
@@ -49,17 +50,17 @@ def test_from_kokain_to_the_csv_of_a_source(chromium: Browser,
 
     # A claim about it, with its quote, then the source that states it.
     page.locator(".claim a[href^='/id/claim/']").first.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert page.locator("blockquote").count() >= 1
     page.locator("a[href^='/id/source/']").first.click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     source_id = urlsplit(page.url).path.removeprefix("/id/")
     stated = page.locator("table.claims-stated tbody tr").count()
     assert stated >= 1
 
     # The claims browser filtered to that source, and the CSV of that selection.
     page.locator("a.claims-of-source").click()
-    page.wait_for_load_state("networkidle")
+    settled.wait()
     assert f"({stated})" in page.locator("h1").inner_text()
     table = download_csv(page, tmp_path)
     assert len(table) == stated and {r["source"] for r in table} == {source_id}

@@ -62,6 +62,19 @@ def large_stores(large_stores_made: Path, tmp_path: Path) -> tuple[OxigraphBacke
     return tuple(open_copy(large_stores_made / name, tmp_path / name) for name in LARGE_STORES)
 
 
+def _make_upkeep_store(folder: Path) -> None:
+    from tests.kg.store.test_union_upkeep import contributed_store
+
+    keep_as_template(contributed_store(folder), folder)
+
+
+@pytest.fixture(scope="session")
+def upkeep_store_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store of the upkeep tests (the built graphs and three contributed graphs), made
+    once per run: each test writes to a copy (opened as an earlier process left it)."""
+    return made_once(tmp_path_factory, "upkeep-store", _make_upkeep_store)
+
+
 @pytest.fixture(scope="session")
 def built_store_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store of the built graphs alone (BUILT), loaded as from dist/, made once per run."""

@@ -17,6 +17,7 @@ from kg.sparql_reading import read
 from kg.store import union_graph, union_note, union_upkeep
 from kg.store.oxigraph_backend import OxigraphBackend
 from kg.store.union_upkeep import UPKEEP, UPKEEP_NODE, HiddenGraph
+from tests.kg.store.conftest import open_copy
 from tests.kg.store.test_union_graph import (
     BUILT,
     BUILT_A,
@@ -57,11 +58,17 @@ def assert_kept(backend: OxigraphBackend, after: str = "") -> None:
     assert noted(backend)["union"] == "set", after
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[OxigraphBackend]:
-    backend = built_store(tmp_path, BUILT, {C1: {triple(0, 0), triple(0, 3), triple(1, 1)},
-                                            C2: {triple(1, 1), triple(2, 2)}})
+def contributed_store(folder: Path) -> OxigraphBackend:
+    """The built graphs, and contributed graphs that overlap them and each other."""
+    backend = built_store(folder, BUILT, {C1: {triple(0, 0), triple(0, 3), triple(1, 1)},
+                                          C2: {triple(1, 1), triple(2, 2)}})
     backend.write_graph(C2, [BLANK], replace=False)
+    return backend
+
+
+@pytest.fixture
+def store(upkeep_store_made: Path, tmp_path: Path) -> Iterator[OxigraphBackend]:
+    backend = open_copy(upkeep_store_made, tmp_path)
     yield backend
     del backend
     gc.collect()
