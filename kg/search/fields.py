@@ -72,12 +72,12 @@ def sound_key(folded: str) -> str:
 # Words recur from name to name, whole names seldom: only a word's key is kept, for as many
 # words as the names of 1M triples hold (140,000; about 20 MB). Kept with the whole names'
 # keys in a cache of 65,536, two words in five were missed at 1M.
-_word_sound_key = lru_cache(maxsize=1 << 17)(sound_key)
+word_sound_key = lru_cache(maxsize=1 << 17)(sound_key)
 
 
 def word_sound_keys(split: list[str]) -> set[str]:
     """The Metaphone keys of the words (of a text, see words) of four letters or more."""
-    return {_word_sound_key(word) for word in split if len(word) >= 4} - {""}
+    return {word_sound_key(word) for word in split if len(word) >= 4} - {""}
 
 
 def schema() -> tantivy.Schema:
