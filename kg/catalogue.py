@@ -19,7 +19,16 @@ import tantivy
 
 from kg.namespaces import DMO, DMR
 from kg.search import build, updates
-from kg.search.fields import FACETS, START_MAX, fold, register, sound_key, trigrams, words
+from kg.search.fields import (
+    FACETS,
+    START_MAX,
+    fold,
+    register,
+    sound_key,
+    trigrams,
+    word_sound_key,
+    words,
+)
 from kg.search.query import (
     BASE,
     EXACT,
@@ -250,7 +259,7 @@ def closeness(folded_name: str, wanted: str) -> tuple[float, str]:
     if " " not in wanted:
         for word in words(folded_name):
             close = 0.9 * _similarity(word, plain)
-            if len(word) >= 4 and sound_key(word) == key:
+            if len(word) >= 4 and word_sound_key(word) == key:
                 close = max(close, 0.7)
             best = max(best, (close, word))
     return best
