@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, after_this_request, request
 from werkzeug.wrappers import Request
 
-from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, sparql_depth
+from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, first_too_deep
 from kg.sparql_reading import ReadQuery, in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
@@ -570,10 +570,10 @@ def _checked_backup() -> tuple[int, set[str]]:
 def _check_nesting(backup: IO[bytes]) -> None:
     """Refuse a backup whose triple terms nest deeper than the Graph Store takes (the parser
     and the store recurse on them), naming the first line that does, before it is parsed."""
-    for number, line in enumerate(backup, 1):
-        if b"<<" in line and sparql_depth(line.decode("utf-8", errors="replace")) > MAX_DEPTH:
-            raise WriteRefused(400, f"line {number} of the backup: "
-                                    f"{TooDeep('quad', MAX_DEPTH)}")
+    # Read a piece at a time, whatever the length of a line (kg.nesting.LineDepths).
+    number = first_too_deep(backup)
+    if number is not None:
+        raise WriteRefused(400, f"line {number} of the backup: {TooDeep('quad', MAX_DEPTH)}")
 
 
 def _digest(stream: IO[bytes]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.nesting import MAX_DEPTH, PIECE_BYTES
 from kg.paths import default_layout
 from tests.attack.writable import write_settings
 from tests.http import Reply, request
@@ -62,6 +63,25 @@ def test_a_restore_nested_past_the_limit_is_refused_naming_its_line(server: Live
     assert time.monotonic() - started < 10
     assert _audit(server)[-1]["status"] == "refused"
     # Nothing changed.
+    kept = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:kept",
+                   headers={"Accept": "application/n-triples"})
+    assert kept.status == 200 and b"<urn:x>" in kept.body
+
+
+def test_a_line_nested_too_deep_across_a_piece_of_the_check_is_refused(
+        server: LiveServer) -> None:
+    # Filler quads up to just before the first piece's end: the deep line straddles it.
+    filler = b"<urn:x> <urn:y> <urn:z> <urn:g> .\n"
+    count = (PIECE_BYTES - 1000) // len(filler)
+    deep = _deep(MAX_DEPTH + 1)
+    start = count * len(filler)
+    assert start < PIECE_BYTES < start + len(deep)
+    before = _restore(server, b"<urn:x> <urn:y> <urn:z> <urn:kept> .\n")
+    assert before.status == 204, before.text
+    reply = _restore(server, filler * count + deep + filler)
+    assert reply.status == 400, reply.text
+    assert f"line {count + 1} of the backup" in reply.text, reply.text
+    assert "100 levels" in reply.text, reply.text
     kept = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:kept",
                    headers={"Accept": "application/n-triples"})
     assert kept.status == 200 and b"<urn:x>" in kept.body
