@@ -485,9 +485,10 @@ def _not_restoring(side: Writes, who: str, always: bool = False) -> None:
 def restore() -> Response:
     """Make the written graphs exactly those of an N-Quads backup, all or nothing.
 
-    The backup is read twice from its temporary file, a piece at a time: once to check it
-    whole (it parses, names only graphs a client may write), then into the store, so that
-    memory holds a piece of it, never the whole (see Writable.replace_written).
+    The backup is read from its temporary file a piece at a time: once to hash it and
+    measure its nesting, once to check it whole (it parses, names only graphs a client may
+    write), then into the store, so that memory holds a piece of it, never the whole (see
+    Writable.replace_written).
     """
     side, who = _authorise("writes are not enabled on this service")
     # What a stop leaves of it: nothing until its staged quads begin to replace the graphs.
@@ -495,10 +496,17 @@ def restore() -> Response:
     side.timing(restoring)
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
-    digest = restoring.details["sha256"] = _digest(request.stream)
+    # One pass over the body, a piece at a time, hashes it and measures its nesting.
+    hashed = hashlib.sha256()
+    too_deep = first_too_deep(request.stream, seen=hashed.update)
+    digest = restoring.details["sha256"] = hashed.hexdigest()
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
+        if too_deep is not None:
+            # Refused before it is parsed: the parser and the store recurse on triple terms.
+            raise WriteRefused(400, f"line {too_deep} of the backup: "
+                                    f"{TooDeep('quad', MAX_DEPTH)}")
         quads, graphs = _checked_backup()
         restoring.details.update(quads=quads, graphs=len(graphs))
         side.check_targets(graphs)
@@ -550,7 +558,6 @@ def _replace(side: Writes, gate: CommitGate) -> None:
 def _checked_backup() -> tuple[int, set[str]]:
     """The quads of the request's backup and the graphs they name, read a piece at a time;
     refuse one that does not parse or holds a quad outside a named graph."""
-    _check_nesting(_again())
     quads, graphs = 0, set()
     try:
         parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
@@ -565,23 +572,6 @@ def _checked_backup() -> tuple[int, set[str]]:
         raise WriteRefused(400, "the backup does not parse: " + (
             f"{surrogate} ({error})" if surrogate else str(error))) from error
     return quads, graphs
-
-
-def _check_nesting(backup: IO[bytes]) -> None:
-    """Refuse a backup whose triple terms nest deeper than the Graph Store takes (the parser
-    and the store recurse on them), naming the first line that does, before it is parsed."""
-    # Read a piece at a time, whatever the length of a line (kg.nesting.LineDepths).
-    number = first_too_deep(backup)
-    if number is not None:
-        raise WriteRefused(400, f"line {number} of the backup: {TooDeep('quad', MAX_DEPTH)}")
-
-
-def _digest(stream: IO[bytes]) -> str:
-    """The SHA-256 of a body read piece by piece."""
-    digest = hashlib.sha256()
-    while piece := stream.read(1 << 20):
-        digest.update(piece)
-    return digest.hexdigest()
 
 
 def _again() -> IO[bytes]:

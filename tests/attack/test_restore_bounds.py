@@ -4,6 +4,7 @@ read in every format or is refused clearly, and a backup never saves part of a r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -76,12 +77,19 @@ def test_a_line_nested_too_deep_across_a_piece_of_the_check_is_refused(
     deep = _deep(MAX_DEPTH + 1)
     start = count * len(filler)
     assert start < PIECE_BYTES < start + len(deep)
-    before = _restore(server, b"<urn:x> <urn:y> <urn:z> <urn:kept> .\n")
+    kept = b"<urn:x> <urn:y> <urn:z> <urn:kept> .\n"
+    before = _restore(server, kept)
     assert before.status == 204, before.text
-    reply = _restore(server, filler * count + deep + filler)
+    assert _audit(server)[-1]["sha256"] == hashlib.sha256(kept).hexdigest()
+    body = filler * count + deep + filler
+    reply = _restore(server, body)
     assert reply.status == 400, reply.text
     assert f"line {count + 1} of the backup" in reply.text, reply.text
     assert "100 levels" in reply.text, reply.text
+    # The same pass hashed the whole backup, past the line refused.
+    record = _audit(server)[-1]
+    assert record["status"] == "refused"
+    assert record["sha256"] == hashlib.sha256(body).hexdigest()
     kept = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:kept",
                    headers={"Accept": "application/n-triples"})
     assert kept.status == 200 and b"<urn:x>" in kept.body
