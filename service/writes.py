@@ -86,6 +86,17 @@ def _refusal(error: Exception, what: str) -> ServiceError:
     return found
 
 
+def _unexpected(side: Writes, who: str, operation: str, error: Exception,
+                **details: Any) -> ServiceError:
+    """Record a write that met an error no refusal stands for as failed (named by its class:
+    its words may say little), and return its answer (logged, 500), as an update's."""
+    refusal = _refusal(error, operation)
+    status = "refused" if refusal.status < 500 else "failed"
+    reason = str(error) if refusal.status < 500 else f"{type(error).__name__}: {error}"
+    side.record(who, operation, status, reason=reason, **details)
+    return refusal
+
+
 def sparql_update(operation: Operation, asking: Request, found: Services) -> Response:
     """Apply an update sent to /sparql in the request asking (answers carry no CORS headers).
 
@@ -428,6 +439,8 @@ def graph_store_write() -> Response:
     except (OSError, ValueError, TypeError, RuntimeError) as error:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
         raise ServiceError(500, f"the write could not be applied: {error}") from error
+    except Exception as error:
+        raise _unexpected(side, who, operation, error, graph=graph) from error
     services().data_changed()
     return _empty(status)
 
@@ -525,6 +538,8 @@ def restore() -> Response:
         # A full disk, as a write's: said in plain words (errors.without_paths), audited.
         side.record(who, "restore", "failed", reason=str(error), **restoring.details)
         raise ServiceError(500, f"the restore could not be applied: {error}") from error
+    except Exception as error:
+        raise _unexpected(side, who, "restore", error, **restoring.details) from error
     services().data_changed()
     return _empty(204)
 

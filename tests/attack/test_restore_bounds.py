@@ -16,6 +16,7 @@ import pytest
 
 from kg.nesting import MAX_DEPTH, PIECE_BYTES
 from kg.paths import default_layout
+from service.errors import INTERNAL_ERROR
 from tests.attack.writable import write_settings
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -140,3 +141,34 @@ def test_a_backup_is_never_taken_of_part_of_a_restore(server: LiveServer) -> Non
     assert refused, f"no backup was asked for during the restore ({len(answers)} answers)"
     assert any(r.get("operation") == "backup" and r["status"] == "refused"
                for r in _audit(server))
+
+
+def test_a_restore_meeting_an_error_of_the_servers_own_is_audited_as_failed(
+        server: LiveServer) -> None:
+    kept = b"<urn:x> <urn:y> <urn:z> <urn:kept> .\n"
+    assert _restore(server, kept).status == 204
+    refused = _restore(server, b"not n-quads at all\n")
+    assert refused.status == 400, refused.text
+    # A restore note that names no staged graphs: the store cannot read it (no refusal
+    # stands for that), as it would a note spoilt on disk.
+    note = Path(server.settings["STORE_DIR"]) / "writable" / "live" / "RESTORING"
+    assert note.parent.is_dir()
+    note.write_text('{"moving": true}', encoding="utf-8")
+    try:
+        body = b"<urn:x> <urn:y> <urn:z> <urn:new> .\n"
+        reply = _restore(server, body)
+    finally:
+        note.unlink()
+    assert reply.status == 500, reply.text
+    # In the format the route's refusals have, and naming no file nor the error's innards.
+    assert reply.headers["content-type"] == refused.headers["content-type"]
+    assert reply.text.strip() == INTERNAL_ERROR, reply.text
+    record = _audit(server)[-1]
+    assert record["operation"] == "restore" and record["status"] == "failed", record
+    assert record["reason"].startswith("KeyError"), record
+    assert record["sha256"] == hashlib.sha256(body).hexdigest()
+    # Nothing changed, and the next restore is applied.
+    still = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:kept",
+                    headers={"Accept": "application/n-triples"})
+    assert still.status == 200 and b"<urn:x>" in still.body
+    assert _restore(server, body).status == 204
