@@ -15,7 +15,7 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -24,26 +24,23 @@ import pyoxigraph as ox
 from kg.store.hidden_graphs import RESTORING, is_hidden
 
 NOTE = "RESTORING"
-# Quads removed in one transaction: what a restore holds at once.
+# Quads written in one transaction: what a restore holds at once.
 PIECE = 10_000
-# Quads the bulk loader is handed at once; fewer are written in a transaction.
-BULK = 50_000
-FEW = 1_000
-# Quads removed between two flushes of the store's memory to its files: RocksDB keeps what
-# was removed in memory until then (with the log on disk), which grows with a restore.
+# Quads written between two flushes of the store's memory to its files: RocksDB keeps
+# what was written in memory until then (with the log on disk), which grows with a restore.
 FLUSH_EVERY = 20_000
 
 
-def _bulk(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
-    """Write quads BULK at a time with the store's bulk loader: it writes new files beside the
-    store's, bypassing its memory and its log, several times faster than transactions. A
-    few quads are written in a transaction, which makes no file."""
+def _pieces(quads: Iterable[ox.Quad], store: ox.Store) -> Iterator[list[ox.Quad]]:
+    """quads a piece at a time; the store is flushed every FLUSH_EVERY of them."""
     found = iter(quads)
-    while piece := list(islice(found, BULK)):
-        if len(piece) < FEW:
-            store.extend(piece)
-        else:
-            store.bulk_extend(piece)
+    written = 0
+    while piece := list(islice(found, PIECE)):
+        yield piece
+        written += len(piece)
+        if written >= FLUSH_EVERY:
+            store.flush()
+            written = 0
 
 
 def relabelled(term: object, fresh: dict[ox.BlankNode, ox.BlankNode]) -> object:
@@ -92,7 +89,8 @@ def stage(store: ox.Store, quads: Iterable[ox.Quad]) -> dict[str, str]:
         return ox.NamedNode(name)
 
     try:
-        _bulk(store, (_staged(q, staging(q.graph_name), fresh) for q in quads))
+        for piece in _pieces(quads, store):
+            store.extend([_staged(q, staging(q.graph_name), fresh) for q in piece])
     except BaseException:
         remove(store, staged.values())
         raise
@@ -137,38 +135,28 @@ def drop_written(store: ox.Store, protected: frozenset[str]) -> None:
 
 
 def move(store: ox.Store, staged: dict[str, str]) -> None:
-    """Copy each staged graph's quads to its own graph with the bulk loader, then empty the
-    staged graphs a piece at a time. Copying a quad twice adds it once: a move cut off is
-    done again whole from what is left, which is all it copied if the emptying began."""
+    """Move each staged graph's quads to its own graph, a piece at a time: each piece is
+    added, then removed from the staged graph, so that a move cut off goes on from what is
+    left (adding a quad twice adds it once). Each piece is read by a new look-up: a reader
+    left open would keep in memory all that was written since it began."""
+    written = 0
     for graph, name in staged.items():
-        target = ox.NamedNode(graph)
-        # One reader: the bulk loader writes files, not the store's memory, which a reader
-        # left open would keep while transactions go on (see _empty).
-        _bulk(store, (ox.Quad(q.subject, q.predicate, q.object, target)
-                      for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))))
-    for name in staged.values():
-        _empty(store, ox.NamedNode(name))
-
-
-def _empty(store: ox.Store, node: ox.NamedNode) -> None:
-    """Remove a graph's quads a piece at a time (removing a graph is one transaction, held
-    in memory whole). Each piece is read by a new look-up: a reader left open would keep in
-    memory all that was removed since it began."""
-    removed = 0
-    while piece := list(islice(store.quads_for_pattern(None, None, None, node), PIECE)):
-        ground = [q for q in piece if _ground(q)]
-        if ground:
-            # One transaction for the piece where SPARQL can name its quads.
-            store.update("DELETE DATA { " + " ".join(
-                f"GRAPH {node} {{ {q.subject} {q.predicate} {q.object} }}"
-                for q in ground) + " }")
-        for quad in piece:
-            if not _ground(quad):
-                store.remove(quad)
-        removed += len(piece)
-        if removed >= FLUSH_EVERY:
-            store.flush()
-            removed = 0
+        target, node = ox.NamedNode(graph), ox.NamedNode(name)
+        while piece := list(islice(store.quads_for_pattern(None, None, None, node), PIECE)):
+            store.extend([ox.Quad(q.subject, q.predicate, q.object, target) for q in piece])
+            ground = [q for q in piece if _ground(q)]
+            if ground:
+                # One transaction for the piece where SPARQL can name its quads.
+                store.update("DELETE DATA { " + " ".join(
+                    f"GRAPH {node} {{ {q.subject} {q.predicate} {q.object} }}"
+                    for q in ground) + " }")
+            for quad in piece:
+                if not _ground(quad):
+                    store.remove(quad)
+            written += len(piece)
+            if written >= FLUSH_EVERY:
+                store.flush()
+                written = 0
 
 
 def _ground(quad: ox.Quad) -> bool:
