@@ -404,7 +404,8 @@ def check_rdf(data: bytes, syntax: str, limit: int = MAX_DEPTH) -> None:
 
 # N-Quads, read as its parser reads it, in pieces of any size: a statement is one line, a
 # string runs to its closing quote (a backslash takes the next byte with it), an IRI to its
-# `>` or to the first byte an IRI cannot hold, a comment to the end of its line. Each run
+# `>` or to the first byte an IRI cannot hold, a comment to the end of its line (`\r` or
+# `\n`). Each run
 # between bytes that matter is skipped by a pattern, without a step per byte.
 # Plain text, with the strings and the IRIs without brackets it holds whole.
 _NQ_PLAIN = re.compile(rb"""(?:[^\n"#<>()\[\]{}]++
@@ -412,6 +413,7 @@ _NQ_PLAIN = re.compile(rb"""(?:[^\n"#<>()\[\]{}]++
                             |"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+")*+""", re.VERBOSE)
 _NQ_STRING = re.compile(rb"[^\"\\\n]*+(?:\\[^\n][^\"\\\n]*+)*+")
 _NQ_IRI = re.compile(rb"[^<>\"{}|^`\x00-\x20]*+")
+_NQ_COMMENT = re.compile(rb"[^\r\n]*+")
 _NQ_OPENS = {b"(": 1, b"[": 1, b"{": 1}
 _NQ_CLOSES = {b")": 1, b"]": 1, b"}": 1}
 
@@ -487,12 +489,11 @@ class LineDepths:
                 if self._deepest(depth):
                     return end
                 continue
-            if mode == "comment":
-                found = data.find(b"\n", position)
-                if found < 0:
-                    position = end
+            if mode == "comment":  # to the end of its line, which a `\r` ends too
+                position = _run(_NQ_COMMENT, data, position)
+                if position == end:
                     break
-                mode, position = "plain", found
+                mode = "plain"
             position = _run(_NQ_PLAIN, data, position)
             if position == end:
                 break

@@ -33,6 +33,8 @@ TEXTS = [
     (b"<urn:a> <urn:b> <http://x/(a)(b)> " + b"<<( " * (MAX_DEPTH - 1) + b"\n", 1),
     (b"\n\n" + _deep(MAX_DEPTH + 50) + PLAIN, 3),
     (PLAIN + b"<urn:a> <urn:b> " + b"<< " * 26 + b"\n", 2),
+    # A comment ends at a carriage return, where the parser goes on reading.
+    (PLAIN + b"<urn:a> <urn:b> <urn:c> <urn:g> . # x\r" + b"<<( " * (MAX_DEPTH + 1) + b"\n", 2),
 ]
 
 
