@@ -2,7 +2,7 @@
 peak resident memory of the worker that applies it (VmHWM), over HTTP against the real
 service with the built graphs. With --before DIR (a checkout of an earlier version), the same
 restore is measured with that version's code, side by side in the same run, the two taking
-turns --repeat times; medians are reported.
+turns --repeat times (each going first in every other turn); medians are reported.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ def measure(code: Path, backup: Path) -> dict[str, object]:
                         timeout=600) as server:
             [worker] = server.workers()
             before = _peak_mb(worker)
+            # What earlier runs left to write back to disk is written now, not during this one
+            # (it slowed whichever run came next by up to half).
+            os.sync()
             started = time.monotonic()
             reply = request("POST", f"{server.url}/admin/restore", backup.read_bytes(),
                             {"Authorization": f"Bearer {TOKEN}",
@@ -85,10 +88,11 @@ def main() -> None:
         backup = Path(folder) / "backup.nq"
         _backup(backup, arguments.quads)
         runs = []
-        for _ in range(arguments.repeat):
-            runs.append(measure(here, backup))
-            if arguments.before:
-                runs.append(measure(arguments.before.resolve(), backup))
+        versions = [here, arguments.before.resolve()] if arguments.before else [here]
+        for turn in range(arguments.repeat):
+            # Each version goes first in every other turn: a run is slowed by the one before.
+            for code in versions if turn % 2 == 0 else versions[::-1]:
+                runs.append(measure(code, backup))
     medians = _medians(runs)
     result: dict[str, object] = {"quads": arguments.quads, "load_average_before": load,
                                  "load_average_after": os.getloadavg(), "medians": medians,
