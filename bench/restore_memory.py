@@ -1,7 +1,8 @@
-"""What a restore of many quads holds in memory: the peak resident memory of the worker that
-applies it (VmHWM), before and after, over HTTP against the real service with the built
-graphs. With --before DIR (a checkout of an earlier version), the same restore is measured
-with that version's code, side by side in the same run.
+"""What a restore of many quads costs: the seconds it takes (and quads per second) and the
+peak resident memory of the worker that applies it (VmHWM), over HTTP against the real
+service with the built graphs. With --before DIR (a checkout of an earlier version), the same
+restore is measured with that version's code, side by side in the same run, the two taking
+turns --repeat times (each going first in every other turn); medians are reported.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +46,9 @@ def measure(code: Path, backup: Path) -> dict[str, object]:
                         timeout=600) as server:
             [worker] = server.workers()
             before = _peak_mb(worker)
+            # What earlier runs left to write back to disk is written now, not during this one
+            # (it slowed whichever run came next by up to half).
+            os.sync()
             started = time.monotonic()
             reply = request("POST", f"{server.url}/admin/restore", backup.read_bytes(),
                             {"Authorization": f"Bearer {TOKEN}",
@@ -51,13 +56,30 @@ def measure(code: Path, backup: Path) -> dict[str, object]:
             took = time.monotonic() - started
             assert reply.status == 204, reply.text
             return {"code": str(code), "status": reply.status, "seconds": round(took, 1),
+                    "quads_per_s": round(_count(backup) / took),
                     "peak_mb_before": before, "peak_mb_after": _peak_mb(worker)}
+
+
+def _count(backup: Path) -> int:
+    with backup.open("rb") as lines:
+        return sum(1 for _ in lines)
+
+
+def _medians(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
+    """Per version: the median of each figure over its runs."""
+    found: dict[str, dict[str, float]] = {}
+    for code in dict.fromkeys(str(run["code"]) for run in runs):
+        mine = [run for run in runs if run["code"] == code]
+        found[code] = {key: statistics.median(float(run[key]) for run in mine)  # type: ignore[arg-type]
+                       for key in ("seconds", "quads_per_s", "peak_mb_after")}
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quads", type=int, default=500_000)
     parser.add_argument("--before", type=Path, help="a checkout of an earlier version")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each version")
     parser.add_argument("--name", default="latest", help="results file: restore-memory-NAME")
     arguments = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
@@ -65,11 +87,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         backup = Path(folder) / "backup.nq"
         _backup(backup, arguments.quads)
-        runs = [measure(here, backup)]
-        if arguments.before:
-            runs.append(measure(arguments.before.resolve(), backup))
-    result = {"quads": arguments.quads, "load_average_before": load,
-              "load_average_after": os.getloadavg(), "runs": runs}
+        runs = []
+        versions = [here, arguments.before.resolve()] if arguments.before else [here]
+        for turn in range(arguments.repeat):
+            # Each version goes first in every other turn: a run is slowed by the one before.
+            for code in versions if turn % 2 == 0 else versions[::-1]:
+                runs.append(measure(code, backup))
+    medians = _medians(runs)
+    result: dict[str, object] = {"quads": arguments.quads, "load_average_before": load,
+                                 "load_average_after": os.getloadavg(), "medians": medians,
+                                 "runs": runs}
+    if arguments.before:
+        after, before = medians[str(here)], medians[str(arguments.before.resolve())]
+        result["speedup"] = round(before["seconds"] / after["seconds"], 2)
     out = here / "bench" / "results" / f"restore-memory-{arguments.name}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))

@@ -18,8 +18,9 @@ even so. `<<` counts as an opening bracket even where it might be two comparison
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
+from typing import IO
 
 from kg.sparql_reading import Token, tokens
 
@@ -399,3 +400,163 @@ def check_rdf(data: bytes, syntax: str, limit: int = MAX_DEPTH) -> None:
         depth = sparql_depth(data.decode("utf-8", errors="replace"))
     if depth > limit:
         raise TooDeep("document", limit)
+
+
+# N-Quads, read as its parser reads it, in pieces of any size: a statement is one line, a
+# string runs to its closing quote (a backslash takes the next byte with it), an IRI to its
+# `>` or to the first byte an IRI cannot hold, a comment to the end of its line (`\r` or
+# `\n`). Each run
+# between bytes that matter is skipped by a pattern, without a step per byte.
+# Plain text, with the strings and the IRIs without brackets it holds whole.
+_NQ_PLAIN = re.compile(rb"""(?:[^\n"#<>()\[\]{}]++
+                            |<[^<>"{}|^`\x00-\x20()\[\]]*+>
+                            |"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+")*+""", re.VERBOSE)
+_NQ_STRING = re.compile(rb"[^\"\\\n]*+(?:\\[^\n][^\"\\\n]*+)*+")
+_NQ_IRI = re.compile(rb"[^<>\"{}|^`\x00-\x20]*+")
+_NQ_COMMENT = re.compile(rb"[^\r\n]*+")
+_NQ_OPENS = {b"(": 1, b"[": 1, b"{": 1}
+_NQ_CLOSES = {b")": 1, b"]": 1, b"}": 1}
+
+
+class LineDepths:
+    """The nesting of N-Quads text fed a piece at a time: the first line that nests deeper
+    than limit, found with a piece and a few bytes in memory however long a line is.
+
+    Triple terms (`<<( … )>>`) and brackets count one level, `<< … >>` QUOTED_WEIGHT, and an
+    IRI one per `(` or `[` it holds (as sparql_depth reads them); each line starts at depth 0
+    (the parser refuses a statement that goes on past its line). A line without `<<` is
+    skipped whole, as the parser recurses on nothing else."""
+
+    def __init__(self, limit: int = MAX_DEPTH) -> None:
+        self.limit = limit
+        self.too_deep: int | None = None  # the first line deeper than limit
+        self._line = 1
+        self._held = b""  # the end of a piece, read with the next one: `<`, `\`, `)>`…
+        self._mode = ""  # within the line read so far: "" (none begun), plain, string, iri…
+        self._depth = 0
+
+    def feed(self, piece: bytes) -> None:
+        """Read the next piece of the text."""
+        if self.too_deep is None:
+            self._read(self._held + piece, final=False)
+
+    def end(self) -> int | None:
+        """Read what is left; return the first line deeper than limit, if any."""
+        if self.too_deep is None:
+            self._read(self._held, final=True)
+        return self.too_deep
+
+    def _read(self, data: bytes, final: bool) -> None:
+        self._held = b""
+        position = 0
+        if self._mode:  # a line begun in an earlier piece
+            position = self._scan(data, 0, final)
+        while position < len(data) and self.too_deep is None:
+            quoted = data.find(b"<<", position)
+            # The last line of the piece is read even without `<<`: it may come in the next.
+            last = data.rfind(b"\n", position) + 1
+            start = last if quoted < 0 or quoted >= last else data.rfind(b"\n", 0, quoted) + 1
+            start = max(start, position)
+            self._line += data.count(b"\n", position, start)
+            self._mode, self._depth = "plain", 0
+            position = self._scan(data, start, final)
+
+    def _scan(self, data: bytes, position: int, final: bool) -> int:
+        """Read the line begun (in self._mode at self._depth) from position to its end or
+        the end of data; return where the next line starts (len(data) when it goes on)."""
+        mode, depth, end = self._mode, self._depth, len(data)
+        while position < end:
+            if mode == "string":
+                position = _run(_NQ_STRING, data, position)
+                if position == end:
+                    break
+                if data[position] == 0x5C:  # a backslash at the end: read it with the next
+                    if not final and position + 1 == end:
+                        self._held = data[position:]
+                        position = end
+                        break
+                    position += 1
+                    continue
+                # Its closing quote, or a newline (the parser refuses the line there).
+                mode, position = "plain", position + (data[position] == 0x22)
+                continue
+            if mode == "iri":
+                run = _run(_NQ_IRI, data, position)
+                depth += data.count(b"(", position, run) + data.count(b"[", position, run)
+                position, mode = run, "plain" if run < end else "iri"
+                if mode == "plain" and data[position] == 0x3E:  # its `>`
+                    position += 1
+                if self._deepest(depth):
+                    return end
+                continue
+            if mode == "comment":  # to the end of its line, which a `\r` ends too
+                position = _run(_NQ_COMMENT, data, position)
+                if position == end:
+                    break
+                mode = "plain"
+            position = _run(_NQ_PLAIN, data, position)
+            if position == end:
+                break
+            byte = data[position:position + 1]
+            if byte == b"\n":
+                self._mode, self._depth = "", 0
+                self._line += 1
+                return position + 1
+            ahead = data[position:position + 3]
+            if not final and len(ahead) < 3 and byte in b"<>)":
+                self._held = data[position:]  # `<<(`, `)>>`, `>>` may go on in the next piece
+                position = end
+                break
+            if byte == b'"':
+                mode, position = "string", position + 1
+            elif byte == b"#":
+                mode, position = "comment", position + 1
+            elif ahead.startswith(b"<<("):
+                depth, position = depth + 1, position + 3
+            elif ahead.startswith(b"<<"):
+                depth, position = depth + QUOTED_WEIGHT, position + 2
+            elif byte == b"<":
+                mode, position = "iri", position + 1
+            elif ahead == b")>>":
+                depth, position = max(depth - 1, 0), position + 3
+            elif ahead.startswith(b">>"):
+                depth, position = max(depth - QUOTED_WEIGHT, 0), position + 2
+            elif byte in _NQ_OPENS:
+                depth, position = depth + 1, position + 1
+            elif byte in _NQ_CLOSES:
+                depth, position = max(depth - 1, 0), position + 1
+            else:  # a lone `>`
+                position += 1
+            if self._deepest(depth):
+                return end  # nothing more is read
+        self._mode, self._depth = mode, depth
+        return end
+
+    def _deepest(self, depth: int) -> bool:
+        if depth > self.limit and self.too_deep is None:
+            self.too_deep = self._line
+        return self.too_deep is not None
+
+
+def _run(pattern: re.Pattern[bytes], data: bytes, position: int) -> int:
+    """Where the run of pattern (which matches the empty text too) from position ends."""
+    found = pattern.match(data, position)
+    assert found is not None
+    return found.end()
+
+
+# What the nesting of N-Quads is read in at once.
+PIECE_BYTES = 1 << 20
+
+
+def first_too_deep(stream: IO[bytes], limit: int = MAX_DEPTH,
+                   seen: Callable[[bytes], object] | None = None) -> int | None:
+    """Read N-Quads from stream to its end, a piece at a time; return the first line that
+    nests deeper than limit, if any. seen, if given, is handed every piece read (to hash
+    the text in the same pass)."""
+    depths = LineDepths(limit)
+    while piece := stream.read(PIECE_BYTES):
+        depths.feed(piece)
+        if seen is not None:
+            seen(piece)
+    return depths.end()

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, after_this_request, request
 from werkzeug.wrappers import Request
 
-from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, sparql_depth
+from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, first_too_deep
 from kg.sparql_reading import ReadQuery, in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
@@ -83,6 +83,17 @@ def _refusal(error: Exception, what: str) -> ServiceError:
         log_error.error("the %s failed", what, exc_info=error)
         return ServiceError(500, INTERNAL_ERROR)
     return found
+
+
+def _unexpected(side: Writes, who: str, operation: str, error: Exception,
+                **details: Any) -> ServiceError:
+    """Record a write that met an error no refusal stands for as failed (named by its class:
+    its words may say little), and return its answer (logged, 500), as an update's."""
+    refusal = _refusal(error, operation)
+    status = "refused" if refusal.status < 500 else "failed"
+    reason = str(error) if refusal.status < 500 else f"{type(error).__name__}: {error}"
+    side.record(who, operation, status, reason=reason, **details)
+    return refusal
 
 
 def sparql_update(operation: Operation, asking: Request, found: Services) -> Response:
@@ -435,6 +446,8 @@ def graph_store_write() -> Response:
     except (OSError, ValueError, TypeError, RuntimeError) as error:
         side.record(who, operation, "failed", graph=graph, reason=str(error))
         raise ServiceError(500, f"the write could not be applied: {error}") from error
+    except Exception as error:
+        raise _unexpected(side, who, operation, error, graph=graph) from error
     services().data_changed()
     return _empty(status)
 
@@ -492,9 +505,10 @@ def _not_restoring(side: Writes, who: str, always: bool = False) -> None:
 def restore() -> Response:
     """Make the written graphs exactly those of an N-Quads backup, all or nothing.
 
-    The backup is read twice from its temporary file, a piece at a time: once to check it
-    whole (it parses, names only graphs a client may write), then into the store, so that
-    memory holds a piece of it, never the whole (see Writable.replace_written).
+    The backup is read from its temporary file a piece at a time: once to hash it and
+    measure its nesting, once to check it whole (it parses, names only graphs a client may
+    write), then into the store, so that memory holds a piece of it, never the whole (see
+    Writable.replace_written).
     """
     side, who = _authorise("writes are not enabled on this service")
     # What a stop leaves of it: nothing until its staged quads begin to replace the graphs.
@@ -502,10 +516,17 @@ def restore() -> Response:
     side.timing(restoring)
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
-    digest = restoring.details["sha256"] = _digest(request.stream)
+    # One pass over the body, a piece at a time, hashes it and measures its nesting.
+    hashed = hashlib.sha256()
+    too_deep = first_too_deep(request.stream, seen=hashed.update)
+    digest = restoring.details["sha256"] = hashed.hexdigest()
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
+        if too_deep is not None:
+            # Refused before it is parsed: the parser and the store recurse on triple terms.
+            raise WriteRefused(400, f"line {too_deep} of the backup: "
+                                    f"{TooDeep('quad', MAX_DEPTH)}")
         quads, graphs = _checked_backup()
         restoring.details.update(quads=quads, graphs=len(graphs))
         side.check_targets(graphs)
@@ -524,6 +545,8 @@ def restore() -> Response:
         # A full disk, as a write's: said in plain words (errors.without_paths), audited.
         side.record(who, "restore", "failed", reason=str(error), **restoring.details)
         raise ServiceError(500, f"the restore could not be applied: {error}") from error
+    except Exception as error:
+        raise _unexpected(side, who, "restore", error, **restoring.details) from error
     services().data_changed()
     return _empty(204)
 
@@ -557,7 +580,6 @@ def _replace(side: Writes, gate: CommitGate) -> None:
 def _checked_backup() -> tuple[int, set[str]]:
     """The quads of the request's backup and the graphs they name, read a piece at a time;
     refuse one that does not parse or holds a quad outside a named graph."""
-    _check_nesting(_again())
     quads, graphs = 0, set()
     try:
         parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
@@ -572,23 +594,6 @@ def _checked_backup() -> tuple[int, set[str]]:
         raise WriteRefused(400, "the backup does not parse: " + (
             f"{surrogate} ({error})" if surrogate else str(error))) from error
     return quads, graphs
-
-
-def _check_nesting(backup: IO[bytes]) -> None:
-    """Refuse a backup whose triple terms nest deeper than the Graph Store takes (the parser
-    and the store recurse on them), naming the first line that does, before it is parsed."""
-    for number, line in enumerate(backup, 1):
-        if b"<<" in line and sparql_depth(line.decode("utf-8", errors="replace")) > MAX_DEPTH:
-            raise WriteRefused(400, f"line {number} of the backup: "
-                                    f"{TooDeep('quad', MAX_DEPTH)}")
-
-
-def _digest(stream: IO[bytes]) -> str:
-    """The SHA-256 of a body read piece by piece."""
-    digest = hashlib.sha256()
-    while piece := stream.read(1 << 20):
-        digest.update(piece)
-    return digest.hexdigest()
 
 
 def _again() -> IO[bytes]:

@@ -4,6 +4,7 @@ read in every format or is refused clearly, and a backup never saves part of a r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -13,7 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.nesting import MAX_DEPTH, PIECE_BYTES
 from kg.paths import default_layout
+from service.errors import INTERNAL_ERROR
 from tests.attack.writable import write_settings
 from tests.http import Reply, request
 from tests.live import LiveServer
@@ -67,6 +70,32 @@ def test_a_restore_nested_past_the_limit_is_refused_naming_its_line(server: Live
     assert kept.status == 200 and b"<urn:x>" in kept.body
 
 
+def test_a_line_nested_too_deep_across_a_piece_of_the_check_is_refused(
+        server: LiveServer) -> None:
+    # Filler quads up to just before the first piece's end: the deep line straddles it.
+    filler = b"<urn:x> <urn:y> <urn:z> <urn:g> .\n"
+    count = (PIECE_BYTES - 1000) // len(filler)
+    deep = _deep(MAX_DEPTH + 1)
+    start = count * len(filler)
+    assert start < PIECE_BYTES < start + len(deep)
+    kept = b"<urn:x> <urn:y> <urn:z> <urn:kept> .\n"
+    before = _restore(server, kept)
+    assert before.status == 204, before.text
+    assert _audit(server)[-1]["sha256"] == hashlib.sha256(kept).hexdigest()
+    body = filler * count + deep + filler
+    reply = _restore(server, body)
+    assert reply.status == 400, reply.text
+    assert f"line {count + 1} of the backup" in reply.text, reply.text
+    assert "100 levels" in reply.text, reply.text
+    # The same pass hashed the whole backup, past the line refused.
+    record = _audit(server)[-1]
+    assert record["status"] == "refused"
+    assert record["sha256"] == hashlib.sha256(body).hexdigest()
+    kept = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:kept",
+                   headers={"Accept": "application/n-triples"})
+    assert kept.status == 200 and b"<urn:x>" in kept.body
+
+
 @pytest.mark.parametrize("depth", [1, 100])
 def test_what_a_restore_stores_is_read_back_or_refused_clearly(server: LiveServer,
                                                               depth: int) -> None:
@@ -112,3 +141,34 @@ def test_a_backup_is_never_taken_of_part_of_a_restore(server: LiveServer) -> Non
     assert refused, f"no backup was asked for during the restore ({len(answers)} answers)"
     assert any(r.get("operation") == "backup" and r["status"] == "refused"
                for r in _audit(server))
+
+
+def test_a_restore_meeting_an_error_of_the_servers_own_is_audited_as_failed(
+        server: LiveServer) -> None:
+    kept = b"<urn:x> <urn:y> <urn:z> <urn:kept> .\n"
+    assert _restore(server, kept).status == 204
+    refused = _restore(server, b"not n-quads at all\n")
+    assert refused.status == 400, refused.text
+    # A restore note that names no staged graphs: the store cannot read it (no refusal
+    # stands for that), as it would a note spoilt on disk.
+    note = Path(server.settings["STORE_DIR"]) / "writable" / "live" / "RESTORING"
+    assert note.parent.is_dir()
+    note.write_text('{"moving": true}', encoding="utf-8")
+    try:
+        body = b"<urn:x> <urn:y> <urn:z> <urn:new> .\n"
+        reply = _restore(server, body)
+    finally:
+        note.unlink()
+    assert reply.status == 500, reply.text
+    # In the format the route's refusals have, and naming no file nor the error's innards.
+    assert reply.headers["content-type"] == refused.headers["content-type"]
+    assert reply.text.strip() == INTERNAL_ERROR, reply.text
+    record = _audit(server)[-1]
+    assert record["operation"] == "restore" and record["status"] == "failed", record
+    assert record["reason"].startswith("KeyError"), record
+    assert record["sha256"] == hashlib.sha256(body).hexdigest()
+    # Nothing changed, and the next restore is applied.
+    still = request("GET", f"{server.url}/rdf-graphs/service?graph=urn:kept",
+                    headers={"Accept": "application/n-triples"})
+    assert still.status == 200 and b"<urn:x>" in still.body
+    assert _restore(server, body).status == 204
