@@ -61,16 +61,28 @@ def _records(folder: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
 
 
+def _logged(folder: Path) -> int:
+    """The bytes of the store's logs: they grow as soon as anything is written to it."""
+    return sum(log.stat().st_size for log in (folder / "store").rglob("*.log"))
+
+
 def _cut_while_in_hand(folder: Path, method: str, path: str, body: str,
-                       media: str, wait: float = 1.0) -> tuple[Reply, float]:
-    """Send a large write, stop the server wait seconds later, while it is in hand; its
-    answer and the stop's seconds."""
+                       media: str, wait: float = 1.0,
+                       staged: bool = False) -> tuple[Reply, float]:
+    """Send a large write, stop the server wait seconds later, while it is in hand (staged:
+    once it has begun writing to the store, however long its checks took); its answer and
+    the stop's seconds."""
     answers: list[Reply | Exception] = []
     with server_of(folder, **ROOMY) as server:
+        before = _logged(folder)
         sender = threading.Thread(target=_send, args=(server.url, method, path, body, media,
                                                       answers))
         sender.start()
         time.sleep(wait)  # the body is read; the write is being read or applied
+        deadline = time.monotonic() + 120
+        while staged and _logged(folder) < before + (1 << 20) and not answers:
+            assert time.monotonic() < deadline, "the write never began to be staged"
+            time.sleep(0.05)
         stopped_in = _stop(server)
         sender.join(timeout=60)
     assert answers and isinstance(answers[0], Reply), answers
@@ -151,11 +163,11 @@ RESTORED = 300_000
 
 
 def test_a_restore_cut_while_staging_applied_nothing_and_says_so(tmp_path: Path) -> None:
-    # Checked in a moment, then staged for seconds: the stop comes while it is staged.
+    # Checked, then staged for seconds: the stop comes once its staging has begun.
     backup = "".join(f"<urn:s:{n}> <urn:p> \"a restored value {n}\" <urn:w:r{n % 3}> .\n"
                      for n in range(RESTORED))
     reply, stopped_in = _cut_while_in_hand(tmp_path, "POST", "/admin/restore", backup,
-                                           "application/n-quads", wait=2.0)
+                                           "application/n-quads", wait=0.5, staged=True)
     assert _check_cut(reply, stopped_in) == NOTHING, reply.text
     restores = [r for r in _records(tmp_path) if r.get("operation") == "restore"]
     assert [r["status"] for r in restores] == ["interrupted"], restores
