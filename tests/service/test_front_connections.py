@@ -111,14 +111,24 @@ def test_a_crowd_holding_every_connection_leaves_a_newcomer_answered(server: Liv
         assert reply.status == 503 and TOO_MANY in reply.text, reply.text
         assert int(reply.headers["retry-after"]) >= 1
         assert seconds < PROMPT, seconds
-        # A client holding none: served at once, in the place of the silent connection of
-        # the client holding the most that has waited the longest (the first one opened).
-        reply, seconds = ask(server.port, "127.0.3.1")
-        assert reply.status == 200 and seconds < PROMPT, (reply.text, seconds)
-        theirs[0].settimeout(PROMPT)
-        assert theirs[0].recv(1) == b""
-        theirs[1].sendall(ASK)
-        assert theirs[1].recv(65536).startswith(b"HTTP/1.1 200 ")
+        # A client holding none: served at once, in the place of the connection that has
+        # waited the longest for its request of the client holding the most: the first one
+        # opened (its head begun: a 408), then, the first address holding one less, the
+        # second address's first one (silent: closed).
+        theirs[0].sendall(b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(0.2)
+        with held(server.port, ["127.0.3.1"], 1) as first:  # holds its place, silent
+            theirs[0].settimeout(PROMPT)
+            assert theirs[0].recv(65536).startswith(b"HTTP/1.1 408 ")
+            assert theirs[0].recv(65536) == b""
+            reply, seconds = ask(server.port, "127.0.3.2")
+            assert reply.status == 200 and seconds < PROMPT, (reply.text, seconds)
+            theirs[EACH].settimeout(PROMPT)
+            assert theirs[EACH].recv(65536) == b""
+            first[0].sendall(ASK)
+            assert first[0].recv(65536).startswith(b"HTTP/1.1 200 ")
+        theirs[2].sendall(ASK)
+        assert theirs[2].recv(65536).startswith(b"HTTP/1.1 200 ")
     reply, seconds = ask(server.port, "127.0.3.1")
     assert reply.status == 200 and seconds < PROMPT, (reply.text, seconds)
 
