@@ -74,6 +74,8 @@ _LINES = re.compile(rb"\r\n|\n|\r")
 FAMILY_PATH = 200
 # Transfer codings read: plain chunked only (a body in another coding would be read as is).
 NOT_CHUNKED = "the service reads no transfer coding but chunked; send the body as it is"
+EVICTED = ("the request's head did not come whole before the service needed its connection "
+           "for another client; send a request's head at once")
 TOO_SLOW = f"the request's body did not come whole within {BODY_SECONDS:g} seconds"
 NOT_HTTP = "the request could not be read as HTTP/1.1"
 # An answer is written in pieces of this size, each once the client has taken the previous
@@ -249,7 +251,7 @@ class Protocol(HttpToolsProtocol):
         super().connection_made(transport)
         held = self.counting = getattr(self.app, "connections", None)
         if held is not None:
-            client, refused = held.open(str((self.client or ("-",))[0]))
+            client, refused = held.open(str((self.client or ("-",))[0]), self)
             if refused is None:
                 self.counted = client
             elif held.refusing >= REFUSING:
@@ -281,6 +283,21 @@ class Protocol(HttpToolsProtocol):
         self.transport.write(raw_error(refused, target, self._credentials()))
         self.transport.close()
 
+    def evict(self) -> None:
+        """Close to give this connection's place to a client holding none: at once if it has
+        sent nothing since it opened or since its last answer, after a 408 if its head has
+        begun (Connections.evict gave back its place)."""
+        self.counted = None
+        if self.transport.is_closing():
+            return
+        if self.reading and self.in_head:
+            logging.getLogger(__name__).warning("closed a connection from %s for another "
+                                                "client", (self.client or ("-",))[0])
+            target = self.url or _path_of(self.line)
+            error = _Refused(ServiceError(408, EVICTED), target)
+            self.transport.write(raw_error(error.error, error.target, self._credentials()))
+        self.transport.close()
+
     def _time_head(self) -> None:
         if self.head_timer is None:
             self.head_timer = self.loop.call_later(HEADER_SECONDS, self._too_slow)
@@ -295,7 +312,7 @@ class Protocol(HttpToolsProtocol):
                 self.turned_away = None
                 self.counting.refusing -= 1
             if self.counted is not None:
-                self.counting.close(self.counted)
+                self.counting.close(self.counted, self)
                 self.counted = None
         if self.head_timer is not None:
             self.head_timer.cancel()
@@ -380,6 +397,8 @@ class Protocol(HttpToolsProtocol):
             self.head_timer.cancel()
             self.head_timer = None
         super().on_headers_complete()
+        if self.counted is not None and self.counting is not None:
+            self.counting.busy(self.counted, self)  # a request in hand keeps its place
         if type(self.cycle) is RequestResponseCycle:
             self.cycle.__class__ = _Cycle  # before its task first runs
         if self.stopping and self.cycle is not None:
@@ -388,6 +407,13 @@ class Protocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self.reading = False
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.counted is not None and self.counting is not None \
+                and not self.transport.is_closing() and not self.pipeline \
+                and (self.cycle is None or self.cycle.response_complete):
+            self.counting.idle(self.counted, self)  # waiting for its next request
 
     def send_400_response(self, msg: str) -> None:
         """Answer a request the head limits refused, or one the parser could not read

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -26,7 +27,8 @@ class LiveServer:
     """`dmkg serve` running in a child process."""
 
     def __init__(self, workdir: Path, args: tuple[str, ...] = (), home: Path | None = None,
-                 timeout: float = 120.0, settings: dict[str, str] | None = None) -> None:
+                 timeout: float = 120.0, settings: dict[str, str] | None = None,
+                 descriptors: int | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -37,6 +39,8 @@ class LiveServer:
         self.settings = {"RATE_LIMIT": "0", "CONCURRENCY_LIMIT": "0", **(settings or {})}
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "server.log"
+        # The server's soft limit of file descriptors, if lower than this process's.
+        self.descriptors = descriptors
 
     def __enter__(self) -> LiveServer:
         command = [sys.executable, "-m", "dmkg_cli",
@@ -46,7 +50,9 @@ class LiveServer:
             # Its own process group: stopping it stops its workers too, whatever happens.
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                             cwd=self.workdir, env=self.environment(),
-                                            start_new_session=True)
+                                            start_new_session=True,
+                                            preexec_fn=self._limit_descriptors
+                                            if self.descriptors is not None else None)
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -58,6 +64,12 @@ class LiveServer:
                 time.sleep(0.05)  # a refused connection costs nothing; the suite starts many
         self.__exit__(None, None, None)
         raise RuntimeError(f"the server did not answer in {self.timeout}s:\n{self.log.read_text()}")
+
+    def _limit_descriptors(self) -> None:
+        """In the child before it starts: lower its soft limit of file descriptors."""
+        assert self.descriptors is not None
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.descriptors, hard))
 
     def environment(self) -> dict[str, str]:
         """The environment of the server: this one, with the settings as DMKG_* variables."""
