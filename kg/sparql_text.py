@@ -12,7 +12,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from kg.sparql_reading import KEPT_TEXT, QUERY_FORMS, ReadQuery, Token
+from kg.sparql_reading import KEPT_TEXT, QUERY_FORMS, ReadQuery, Token, is_absolute
 
 __all__ = ["QUERY_FORMS", "ReadQuery", "Token"]
 
@@ -177,18 +177,104 @@ class UpdateSyntaxError(ValueError):
     """An update that does not parse; the message is the parser's."""
 
 
-def update_targets(text: str) -> set[str]:
+# What a triple of INSERT DATA or DELETE DATA is written with (no variable, no brace, no
+# SPARQL 1.2 triple term): within these, a brace is only a GRAPH block's.
+_DATA_KINDS = frozenset({"iri", "string", "number", "lang", "bnode"})
+_DATA_WORDS = frozenset({"A", "TRUE", "FALSE"})
+_DATA_PUNCTS = frozenset({".", ",", ";", "[", "]", "(", ")", "^^"})
+
+
+def _is(token: Token, punct: str) -> bool:
+    return token.kind == "punct" and token.text == punct
+
+
+def data_targets(update: ReadQuery) -> set[str] | None:
+    """Return the graphs an update in plain form writes when it is INSERT DATA and DELETE DATA
+    operations alone, read from its tokens (as the engine reads them); None for any other.
+
+    Such an update is most of a large one's text, and rdflib's grammar (pyparsing) takes
+    about a millisecond per triple to read it. Its triples hold no brace, no variable and
+    no keyword but `a`, `true` and `false`, so each triple's graph is the GRAPH block it
+    stands in (a block without triples writes nothing, as rdflib reads it too). A token
+    outside that shape (a SPARQL 1.2 triple term, a prefixed name, a nested block) leaves
+    the update to update_targets' parse.
+    """
+    found, count = update.tokens, len(update.tokens)
+    targets: set[str] = set()
+    index = operations = 0
+    while index < count:
+        token = found[index]
+        if token.is_keyword("BASE"):  # a prologue: its IRIs are written out already
+            if index + 1 >= count or found[index + 1].kind != "iri":
+                return None
+            index += 2
+            continue
+        if (index + 2 >= count or not found[index + 1].is_keyword("DATA")
+                or not (token.is_keyword("INSERT") or token.is_keyword("DELETE"))
+                or not _is(found[index + 2], "{")):
+            return None
+        block = _data_block(found, index + 3, targets)
+        if block is None:
+            return None
+        index, operations = block, operations + 1
+        if index < count:
+            if not _is(found[index], ";"):
+                return None
+            index += 1
+    return targets if operations else None
+
+
+def _data_block(found: tuple[Token, ...], index: int, targets: set[str]) -> int | None:
+    """Add to targets the graphs of the data block opened before index; return where the
+    block ends (past its brace), None for a token outside the shape data_targets reads."""
+    graph, filled, count = None, False, len(found)
+    while index < count:
+        token = found[index]
+        kind = token.kind
+        index += 1
+        if (kind in _DATA_KINDS or (kind == "punct" and token.text in _DATA_PUNCTS)
+                or (kind == "word" and token.text.upper() in _DATA_WORDS)):
+            if graph is not None:
+                filled = True
+            elif token.text != ".":  # a dot alone may follow a GRAPH block
+                targets.add(DEFAULT)
+        elif _is(token, "}"):
+            if graph is None:
+                return index  # the operation's end
+            if filled:
+                targets.add(graph)
+            graph = None
+        elif token.is_keyword("GRAPH") and graph is None and index + 1 < count:
+            named, opened = found[index], found[index + 1]
+            graph, filled, index = named.text[1:-1], False, index + 2
+            # Written out in the plain form: absolute, no escape.
+            if (named.kind != "iri" or not _is(opened, "{") or not is_absolute(graph)
+                    or "\\" in graph):
+                return None
+        else:
+            return None
+    return None
+
+
+def update_targets(given: str | ReadQuery) -> set[str]:
     """Return the graphs an update may write: IRIs, DEFAULT, ALL, NAMED, or '?' for a variable.
 
-    Read from rdflib's parse of the update, so that no spelling hides a target. The parse is
+    An update already read (its plain form) made of INSERT DATA and DELETE DATA operations
+    alone has them read from its tokens (data_targets). Any other is read from rdflib's
+    parse of the update, so that no spelling hides a target. The parse is
     walked as it comes: rdflib's translation to algebra joins each block's triples one list
     at a time (quadratic: a 1,000-triple INSERT DATA took seconds), and the targets need none
     of it. The text is in plain form (every IRI written out), so a graph is an IRI, a
     keyword or a variable; anything else counts as a variable.
     """
+    if isinstance(given, ReadQuery):
+        data = data_targets(given)
+        if data is not None:
+            return data
     from rdflib import URIRef
     from rdflib.plugins.sparql.parser import parseUpdate
 
+    text = given.text if isinstance(given, ReadQuery) else given
     with PARSER_LOCK:
         try:
             operations = parseUpdate(text).request or []

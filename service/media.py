@@ -30,8 +30,10 @@ ANSWER_TYPES = frozenset({f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS
 
 
 def prefers_html(request: Request) -> bool:
-    """Whether a GET comes from a browser: it ranks an HTML type above every answer type."""
-    if request.method != "GET" or any(p in request.args for p in FORMAT_PARAMETERS):
+    """Whether a GET (or HEAD) comes from a browser: it ranks an HTML type above every answer
+    type."""
+    # A HEAD answers as its GET would (RFC 9110): with the page's head, not another answer's.
+    if request.method not in ("GET", "HEAD") or any(p in request.args for p in FORMAT_PARAMETERS):
         return False
     return ranks_html_first(request.headers.get("Accept", ""))
 

@@ -177,8 +177,9 @@ def plain_query(environ: dict[str, Any]) -> Operation | None:
                 formats.setdefault(name, value)
     if text is None:
         return None
-    # A browser gets the editor (service/editor.py), unless a format is named.
-    if method == "GET" and not named_format and ranks_html_first(environ.get("HTTP_ACCEPT", "")):
+    # A browser gets the editor (service/editor.py), unless a format is named; by HEAD too,
+    # whose answer is the GET's without its body.
+    if not named_format and ranks_html_first(environ.get("HTTP_ACCEPT", "")):
         return None
     chosen = next((formats[name] for name in FORMAT_PARAMETERS if name in formats), None)
     return Operation("query", text, NO_DATASET, chosen)

@@ -109,16 +109,21 @@ class ResponseCache:
             return self._answer(stored, HIT, environ, start_response)
         if environ.get(KEPT_ONLY):
             raise NotKept
-        if key is None or environ.get("REQUEST_METHOD") == "HEAD":  # HEAD: no body to keep
+        if key is None:
             return self.app(environ, start_response)
-        rendered = self._render(environ, key, generation)
+        head = environ.get("REQUEST_METHOD") == "HEAD"
+        # A HEAD answers with the head its GET would get (RFC 9110), ETag included: the GET's
+        # answer is made, and not kept (no one asked for its body).
+        rendered = self._render({**environ, "REQUEST_METHOD": "GET"} if head else environ, key,
+                                generation, keep=not head)
         if rendered.etag is None:
             start_response(rendered.status, rendered.headers)
-            return [rendered.body]
+            return [] if head else [rendered.body]
         return self._answer(rendered, MISS, environ, start_response)
 
-    def _render(self, environ: dict[str, Any], key: Key, generation: int) -> Stored:
-        """Run the application, keep its answer when it is a plain 200."""
+    def _render(self, environ: dict[str, Any], key: Key, generation: int,
+                keep: bool = True) -> Stored:
+        """Run the application, keep its answer when it is a plain 200 (and keep is true)."""
         seen: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -140,7 +145,7 @@ class ResponseCache:
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         headers += [("ETag", quote_etag(etag)), CACHE_CONTROL]
         stored = Stored(status, headers, body, etag)
-        if len(body) <= self.largest:
+        if keep and len(body) <= self.largest:
             self._keep(key, stored, generation)
         return stored
 

@@ -178,7 +178,7 @@ class _ReadUpdate:
     def __call__(self) -> tuple[ReadQuery, set[str]]:
         store, dataset = self.side.store, self.operation.dataset
         check_text(self.operation.text, self.text_bytes)
-        # The plain form for every reader: rdflib reads the targets from it below.
+        # The plain form for every reader: its targets are read from it below.
         update = self.update = guarded(self.operation.text, self.side.base, store.refuse_remote,
                                        what="update")
         hidden = hidden_named(update, *graphs_of(dataset))
@@ -190,7 +190,7 @@ class _ReadUpdate:
         # Refused before any work that grows with the data (the USING plan below may look for
         # the triples graphs share, for an operation whose solutions count: see merged_using):
         # the dataset added to the text changes none of its targets.
-        targets = self.targets = self._targets(update.text, update)
+        targets = self.targets = self._targets(update)
         self.side.check_targets(targets)
         if (not dataset and store.protected and not has_update_dataset(update)
                 and "WHERE" in update.words):
@@ -201,19 +201,19 @@ class _ReadUpdate:
         run = self.run = store.update_text(update, dataset or None)
         self.executed = run.text
         # What is recorded is read from the executed text (a second parse only if it differs).
-        self.targets = targets if run.text == update.text else self._targets(run.text, run)
+        self.targets = targets if run.text == update.text else self._targets(run)
         # The merged graphs the executed text fills for its USING are the store's own doing:
         # the client's text was refused above if it named one.
         self.side.check_targets({t for t in self.targets if not t.startswith(HIDDEN)})
         return run, self.targets
 
-    def _targets(self, text: str, read: ReadQuery) -> set[str]:
-        """The graphs an update text writes; a 400 if rdflib cannot read it."""
+    def _targets(self, read: ReadQuery) -> set[str]:
+        """The graphs an update writes; a 400 if it cannot be read."""
         try:
-            return update_targets(text)
+            return update_targets(read)
         except UpdateSyntaxError as error:
             raise WriteRefused(400, "update syntax error: " + in_client_text(
-                _engine_message(text, error), read, self.update.source)) from error
+                _engine_message(read.text, error), read, self.update.source)) from error
 
 
 def _engine_message(text: str, error: Exception) -> str:

@@ -642,7 +642,7 @@ class OxigraphBackend(Backend):
         union_upkeep.refuse_named(update)
         if targets is None:
             try:
-                targets = update_targets(update.text)
+                targets = update_targets(update)
             except UpdateSyntaxError as error:
                 raise QuerySyntaxError(str(error)) from error
         if any(":" not in t or t in self._kept.base for t in targets):
