@@ -9,6 +9,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -86,3 +87,18 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def seeded_store(scratch: Path, triples: int,
+                 service: Callable[[Path, Path], Server]) -> tuple[Path, Path]:
+    """Bulk quads of triples lines in ten graphs, and a folder whose store a writable service
+    has loaded them into once, to be copied for each run; return (the quads, the folder)."""
+    data = scratch / "synthetic.nq"
+    with data.open("w", encoding="utf-8") as out:
+        out.writelines(f'<urn:bulk:s{i}> <urn:bulk:p{i % 20}> "value {i}" '
+                       f'<urn:bulk:g{i % 10}> .\n' for i in range(triples))
+    seeded = scratch / "seeded"
+    seeded.mkdir()
+    with service(seeded, data):
+        pass  # started on the quads and stopped: the store is loaded
+    return data, seeded

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bench.servers import Server, free_port, running_code
+from bench.servers import Server, free_port, running_code, seeded_store
 
 TOKEN = "bench-stop-time-0123456789"
 LARGE = 100_000
@@ -219,14 +219,8 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as scratch:
-        data = Path(scratch) / "synthetic.nq"
-        with data.open("w", encoding="utf-8") as out:
-            out.writelines(f'<urn:bulk:s{i}> <urn:bulk:p{i % 20}> "value {i}" '
-                           f'<urn:bulk:g{i % 10}> .\n' for i in range(options.triples))
-        seeded = Path(scratch) / "seeded"
-        seeded.mkdir()
-        with _service(here, seeded, data):
-            pass  # the store is loaded once, then copied for each round
+        data, seeded = seeded_store(Path(scratch), options.triples,
+                                    lambda folder, quads: _service(here, folder, quads))
         for load in (False, True):
             with _loaded(load):
                 for number in range(options.rounds):

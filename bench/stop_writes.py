@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bench.servers import Server, free_port
+from bench.servers import Server, free_port, seeded_store
 
 TOKEN = "bench-stop-token-0123456789"
 TRIPLES = 60_000
@@ -109,14 +109,8 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as scratch:
-        data = Path(scratch) / "synthetic.nq"
-        with data.open("w", encoding="utf-8") as out:
-            out.writelines(f'<urn:bulk:s{i}> <urn:bulk:p{i % 20}> "value {i}" '
-                           f'<urn:bulk:g{i % 10}> .\n' for i in range(options.triples))
-        seeded = Path(scratch) / "seeded"
-        seeded.mkdir()
-        with _service(here, seeded, data):
-            pass  # the store is loaded once, then copied for each version
+        data, seeded = seeded_store(Path(scratch), options.triples,
+                                    lambda folder, quads: _service(here, folder, quads))
         for label, tree in trees:
             folder = Path(scratch) / label
             shutil.copytree(seeded, folder)
