@@ -7,13 +7,14 @@ leaves no file, never half of one.
 
 from __future__ import annotations
 
+import io
 import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
+from kg.store.long_lines import read_nquads, too_long
 
 
 class BackupFailed(RuntimeError):
@@ -46,7 +47,9 @@ def backup(service: str, token: str, destination: Path) -> Summary:
     """Save the service's written graphs to destination (N-Quads), atomically."""
     body, headers = _call(service.rstrip("/") + "/admin/backup", token)
     try:
-        quads = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))
+        quads = list(read_nquads(io.BytesIO(body)))
+    except MemoryError as error:
+        raise BackupFailed(f"the backup does not parse: {too_long(error)}") from error
     except (SyntaxError, ValueError) as error:
         raise BackupFailed(f"the backup does not parse: {error}") from error
     expected = int(headers.get("dmkg-quads", "-1"))
@@ -73,7 +76,9 @@ def restore(service: str, token: str, source: Path) -> Summary:
     """Make the service's written graphs exactly those of a backup, in one transaction."""
     body = source.read_bytes()
     try:
-        quads = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))
+        quads = list(read_nquads(io.BytesIO(body)))
+    except MemoryError as error:
+        raise BackupFailed(f"{source} does not parse: {too_long(error)}") from error
     except (SyntaxError, ValueError) as error:
         raise BackupFailed(f"{source} does not parse: {error}") from error
     _call(service.rstrip("/") + "/admin/restore", token, body)

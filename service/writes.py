@@ -31,6 +31,7 @@ from kg.store import DatasetSpec, QuerySyntaxError, Writable
 from kg.store.base import PreparedWrite, guarded
 from kg.store.hidden_graphs import HIDDEN, graphs_of, hidden_named, is_hidden
 from kg.store.hidden_graphs import refusal as hidden_refusal
+from kg.store.long_lines import read_nquads, too_long
 from kg.surrogates import lone_surrogate, lone_surrogate_in
 from service.backup_file import write_backup
 from service.errors import INTERNAL_ERROR, QueryTimeout, ServiceError, service_error
@@ -319,6 +320,9 @@ def _parse(body: bytes, fmt: ox.RdfFormat, mimetype: str, graph: str,
             # store's own.
             hidden.update(g.value for g in (q.graph_name for q in quads)
                           if isinstance(g, ox.NamedNode) and is_hidden(g.value))
+    except MemoryError as error:  # a line or token longer than the parser's buffer
+        raise WriteRefused(413, f"the {mimetype} body does not parse: {too_long(error)}") \
+            from error
     except (SyntaxError, ValueError, TypeError, RuntimeError) as error:
         raise WriteRefused(400, _unparsed(f"the {mimetype} body", body, syntax, error)) \
             from error
@@ -566,8 +570,7 @@ def _replace(side: Writes, gate: CommitGate) -> None:
     """Stage the request's backup and replace the written graphs with it, unless the service
     stopped before the replacing began (then nothing was applied)."""
     try:
-        side.store.replace_written(ox.parse(_again(), format=ox.RdfFormat.N_QUADS),
-                                   begin=gate.enter)
+        side.store.replace_written(read_nquads(_again()), begin=gate.enter)
     except QueryTimeout as stopped:  # the stop closed the gate: the staged quads are gone
         raise WriteRefused(503, STOPPED[NOT_APPLIED].format(what="restore"),
                            [("Retry-After", "5")]) from stopped
@@ -582,13 +585,16 @@ def _checked_backup() -> tuple[int, set[str]]:
     refuse one that does not parse or holds a quad outside a named graph."""
     quads, graphs = 0, set()
     try:
-        parsed = ox.parse(_again(), format=ox.RdfFormat.N_QUADS)
+        # Lines too long for Oxigraph's parser are read by the long-line reader.
+        parsed = read_nquads(_again())
         while piece := list(islice(parsed, CHUNK)):
             quads += len(piece)
             for quad in piece:
                 if not isinstance(quad.graph_name, ox.NamedNode):
                     raise WriteRefused(400, "a backup holds named graphs only")
                 graphs.add(quad.graph_name.value)
+    except MemoryError as error:
+        raise WriteRefused(413, "the backup does not parse: " + too_long(error)) from error
     except (SyntaxError, ValueError) as error:
         surrogate = lone_surrogate_in(_again(), "text")
         raise WriteRefused(400, "the backup does not parse: " + (
