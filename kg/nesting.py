@@ -402,30 +402,49 @@ def check_rdf(data: bytes, syntax: str, limit: int = MAX_DEPTH) -> None:
         raise TooDeep("document", limit)
 
 
-# N-Quads, read as its parser reads it, in pieces of any size: a statement is one line, a
-# string runs to its closing quote (a backslash takes the next byte with it), an IRI to its
-# `>` or to the first byte an IRI cannot hold, a comment to the end of its line (`\r` or
-# `\n`). Each run
-# between bytes that matter is skipped by a pattern, without a step per byte.
+# N-Quads, read as its parser reads it, in pieces of any size: a statement is one line, which
+# a `\r`, a `\n` or both end (the parser counts each as one line); a string runs to its
+# closing quote (a backslash takes the next byte with it), an IRI to its `>`, a comment to the
+# end of its line. Each run between bytes that matter is skipped by a pattern, without a step
+# per byte. Where a line holds a byte that N-Quads cannot hold there (a bracket, a lone `>`
+# or `)`, an IRI that ends without its `>`), the parser refuses it with a 400 and reads no
+# further: the rest of the line is skipped, as a comment is.
 # Plain text, with the strings and the IRIs without brackets it holds whole.
-_NQ_PLAIN = re.compile(rb"""(?:[^\n"#<>()\[\]{}]++
+_NQ_PLAIN = re.compile(rb"""(?:[^\r\n"#<>()\[\]{}]++
                             |<[^<>"{}|^`\x00-\x20()\[\]]*+>
-                            |"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+")*+""", re.VERBOSE)
-_NQ_STRING = re.compile(rb"[^\"\\\n]*+(?:\\[^\n][^\"\\\n]*+)*+")
+                            |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*+")*+""", re.VERBOSE)
+_NQ_STRING = re.compile(rb"[^\"\\\r\n]*+(?:\\[^\r\n][^\"\\\r\n]*+)*+")
 _NQ_IRI = re.compile(rb"[^<>\"{}|^`\x00-\x20]*+")
-_NQ_COMMENT = re.compile(rb"[^\r\n]*+")
-_NQ_OPENS = {b"(": 1, b"[": 1, b"{": 1}
-_NQ_CLOSES = {b")": 1, b"]": 1, b"}": 1}
+_NQ_REST = re.compile(rb"[^\r\n]*+")
+# Each `<` weighs at most this much (`<<` is two of them), each other opening byte one.
+_NQ_PER_ANGLE = max(1, -(-QUOTED_WEIGHT // 2))
+
+
+def _may_nest(limit: int) -> re.Pattern[bytes]:
+    """What only a line that may nest deeper than limit holds: enough `<` (the bare
+    brackets the parser refuses weigh nothing), or an IRI with a bracket in it. A line
+    without either is skipped without a look at its bytes one by one."""
+    needed = -(-(limit + 1) // _NQ_PER_ANGLE)
+    # The last `<` of an odd run of them opens an IRI (`<<` before it is read first).
+    return re.compile(rb"""(?:[^\r\n<]*+<){%d}
+                         |[^\r\n]*?(?<!<)(?:<<)*+<(?!<)[^<>"{}|^`\x00-\x20()\[\]]*+[(\[]"""
+                      % needed, re.VERBOSE)
+
+
+def _line_ends(data: bytes, start: int, end: int) -> int:
+    """The lines ended between start and end (`\r\n` ends one)."""
+    return (data.count(b"\n", start, end) + data.count(b"\r", start, end)
+            - data.count(b"\r\n", start, end))
 
 
 class LineDepths:
     """The nesting of N-Quads text fed a piece at a time: the first line that nests deeper
     than limit, found with a piece and a few bytes in memory however long a line is.
 
-    Triple terms (`<<( … )>>`) and brackets count one level, `<< … >>` QUOTED_WEIGHT, and an
-    IRI one per `(` or `[` it holds (as sparql_depth reads them); each line starts at depth 0
-    (the parser refuses a statement that goes on past its line). A line without `<<` is
-    skipped whole, as the parser recurses on nothing else."""
+    Triple terms (`<<( … )>>`) count one level, `<< … >>` QUOTED_WEIGHT, and an IRI one per
+    `(` or `[` it holds (as sparql_depth reads them); each line starts at depth 0 (the parser
+    refuses a statement that goes on past its line). A line with too few opening bytes to
+    nest that deep is skipped whole, and one is read no further than the parser reads it."""
 
     def __init__(self, limit: int = MAX_DEPTH) -> None:
         self.limit = limit
@@ -434,6 +453,8 @@ class LineDepths:
         self._held = b""  # the end of a piece, read with the next one: `<`, `\`, `)>`…
         self._mode = ""  # within the line read so far: "" (none begun), plain, string, iri…
         self._depth = 0
+        self._after_cr = False  # the text so far ends with `\r`: a `\n` next ends no line
+        self._candidate = _may_nest(limit)
 
     def feed(self, piece: bytes) -> None:
         """Read the next piece of the text."""
@@ -448,16 +469,29 @@ class LineDepths:
 
     def _read(self, data: bytes, final: bool) -> None:
         self._held = b""
-        position = 0
+        position = 1 if self._after_cr and data.startswith(b"\n") else 0
+        if data:
+            self._after_cr = data.endswith(b"\r")
         if self._mode:  # a line begun in an earlier piece
-            position = self._scan(data, 0, final)
+            position = self._scan(data, position, final)
+        # The last line of the piece is read even if short: it may go on in the next.
+        last = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
         while position < len(data) and self.too_deep is None:
-            quoted = data.find(b"<<", position)
-            # The last line of the piece is read even without `<<`: it may come in the next.
-            last = data.rfind(b"\n", position) + 1
-            start = last if quoted < 0 or quoted >= last else data.rfind(b"\n", 0, quoted) + 1
-            start = max(start, position)
-            self._line += data.count(b"\n", position, start)
+            # The next whole line that holds `<<` (the parser recurses on nothing else) and
+            # may nest too deep; else the last line.
+            start, seen = max(last, position), position
+            quoted = data.find(b"<<", position, last)
+            while quoted >= 0:
+                begun = max(data.rfind(b"\n", seen, quoted), data.rfind(b"\r", seen, quoted),
+                            seen - 1) + 1
+                if self._candidate.match(data, begun, last):
+                    start = begun
+                    break
+                seen = _run(_NQ_REST, data, quoted)
+                quoted = data.find(b"<<", seen, last)
+            self._line += _line_ends(data, position, start)
+            if start == len(data):
+                break
             self._mode, self._depth = "plain", 0
             position = self._scan(data, start, final)
 
@@ -477,20 +511,23 @@ class LineDepths:
                         break
                     position += 1
                     continue
-                # Its closing quote, or a newline (the parser refuses the line there).
+                # Its closing quote, or the end of the line (the parser refuses it there).
                 mode, position = "plain", position + (data[position] == 0x22)
                 continue
             if mode == "iri":
                 run = _run(_NQ_IRI, data, position)
                 depth += data.count(b"(", position, run) + data.count(b"[", position, run)
                 position, mode = run, "plain" if run < end else "iri"
-                if mode == "plain" and data[position] == 0x3E:  # its `>`
-                    position += 1
                 if self._deepest(depth):
                     return end
+                if mode == "plain":  # its `>`, or a byte no IRI holds: refused there
+                    if data[position] != 0x3E:
+                        mode = "rest"
+                        continue
+                    position += 1
                 continue
-            if mode == "comment":  # to the end of its line, which a `\r` ends too
-                position = _run(_NQ_COMMENT, data, position)
+            if mode == "rest":  # a comment, or what follows a refused byte
+                position = _run(_NQ_REST, data, position)
                 if position == end:
                     break
                 mode = "plain"
@@ -498,10 +535,10 @@ class LineDepths:
             if position == end:
                 break
             byte = data[position:position + 1]
-            if byte == b"\n":
+            if byte in b"\r\n":
                 self._mode, self._depth = "", 0
                 self._line += 1
-                return position + 1
+                return position + 1 + (data[position:position + 2] == b"\r\n")
             ahead = data[position:position + 3]
             if not final and len(ahead) < 3 and byte in b"<>)":
                 self._held = data[position:]  # `<<(`, `)>>`, `>>` may go on in the next piece
@@ -510,7 +547,7 @@ class LineDepths:
             if byte == b'"':
                 mode, position = "string", position + 1
             elif byte == b"#":
-                mode, position = "comment", position + 1
+                mode, position = "rest", position + 1
             elif ahead.startswith(b"<<("):
                 depth, position = depth + 1, position + 3
             elif ahead.startswith(b"<<"):
@@ -521,12 +558,8 @@ class LineDepths:
                 depth, position = max(depth - 1, 0), position + 3
             elif ahead.startswith(b">>"):
                 depth, position = max(depth - QUOTED_WEIGHT, 0), position + 2
-            elif byte in _NQ_OPENS:
-                depth, position = depth + 1, position + 1
-            elif byte in _NQ_CLOSES:
-                depth, position = max(depth - 1, 0), position + 1
-            else:  # a lone `>`
-                position += 1
+            else:  # a bracket, a lone `)` or `>`: the parser refuses the line here
+                mode = "rest"
             if self._deepest(depth):
                 return end  # nothing more is read
         self._mode, self._depth = mode, depth
@@ -550,13 +583,17 @@ PIECE_BYTES = 1 << 20
 
 
 def first_too_deep(stream: IO[bytes], limit: int = MAX_DEPTH,
-                   seen: Callable[[bytes], object] | None = None) -> int | None:
+                   seen: Callable[[bytes], object] | None = None,
+                   passed: Callable[[], bool] | None = None) -> int | None:
     """Read N-Quads from stream to its end, a piece at a time; return the first line that
     nests deeper than limit, if any. seen, if given, is handed every piece read (to hash
-    the text in the same pass)."""
+    the text in the same pass). passed, if given, is asked after each piece whether the
+    time for the check is up: then raise TimeoutError (the rest is left unread)."""
     depths = LineDepths(limit)
     while piece := stream.read(PIECE_BYTES):
         depths.feed(piece)
         if seen is not None:
             seen(piece)
+        if passed is not None and passed():
+            raise TimeoutError("the nesting of the text was still being checked at the limit")
     return depths.end()

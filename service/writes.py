@@ -9,7 +9,9 @@ graphs of dist/ (ontology, facts, inferred): writes go to other named graphs onl
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, after_this_request, request
 from werkzeug.wrappers import Request
 
-from kg.nesting import MAX_DEPTH, TooDeep, check_rdf, first_too_deep
+from kg.nesting import MAX_DEPTH, PIECE_BYTES, TooDeep, check_rdf, first_too_deep
 from kg.sparql_reading import ReadQuery, in_client_text
 from kg.sparql_text import (
     UpdateSyntaxError,
@@ -520,10 +522,20 @@ def restore() -> Response:
     side.timing(restoring)
     # A backup may be larger than other bodies: the front reads it to a temporary file.
     request.max_content_length = services().settings.max_restore_bytes or None
-    # One pass over the body, a piece at a time, hashes it and measures its nesting.
-    hashed = hashlib.sha256()
-    too_deep = first_too_deep(request.stream, seen=hashed.update)
-    digest = restoring.details["sha256"] = hashed.hexdigest()
+    # One pass over the body, a piece at a time, hashes it and measures its nesting, within
+    # the time limit (a stop meanwhile hashes the body on its own: _Restore.details).
+    restoring.body = request.environ["wsgi.input"]
+    hashed, deadline = hashlib.sha256(), request_deadline()
+    try:
+        too_deep = first_too_deep(request.stream, seen=hashed.update, passed=deadline.passed)
+    except TimeoutError as error:
+        while piece := request.stream.read(PIECE_BYTES):  # the rest, for the record
+            hashed.update(piece)
+        cut = WriteCut(NOT_APPLIED, "restore", deadline.seconds)
+        side.record(who, "restore", "timed out", outcome=cut.outcome, reason=cut.message,
+                    stage="checking the nesting", sha256=hashed.hexdigest())
+        raise cut from error
+    digest = restoring.known["sha256"] = hashed.hexdigest()
     try:
         if request.mimetype != "application/n-quads":
             raise WriteRefused(415, "send the backup as application/n-quads")
@@ -532,7 +544,7 @@ def restore() -> Response:
             raise WriteRefused(400, f"line {too_deep} of the backup: "
                                     f"{TooDeep('quad', MAX_DEPTH)}")
         quads, graphs = _checked_backup()
-        restoring.details.update(quads=quads, graphs=len(graphs))
+        restoring.known.update(quads=quads, graphs=len(graphs))
         side.check_targets(graphs)
         with side.lock:
             side.restores += 1
@@ -561,9 +573,33 @@ class _Restore:
     what its records carry (the backup's sha256, quads and graphs, once known)."""
 
     gate: CommitGate
-    details: dict[str, Any] = field(default_factory=dict)
+    known: dict[str, Any] = field(default_factory=dict)
+    body: IO[bytes] | None = None  # the backup, once its first reading begins
     operation: str = "restore"
     what: str = "restore"
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """What its records carry: the sha256 (of the whole body, hashed now if its reading
+        has not ended), the quads and graphs ("unknown" until the backup is checked)."""
+        found = {"quads": "unknown", "graphs": "unknown", **self.known}
+        if "sha256" not in found and self.body is not None:
+            try:
+                found["sha256"] = _sha256_of(self.body)
+            except (OSError, ValueError):  # a body that is no file: the record goes on
+                found["sha256"] = "unknown"
+        return found
+
+
+def _sha256_of(body: IO[bytes]) -> str:
+    """The sha256 of a body being read by another thread, whose place in it is left as is."""
+    if isinstance(body, io.BytesIO):
+        return hashlib.sha256(body.getbuffer()).hexdigest()
+    digest, handle, offset = hashlib.sha256(), body.fileno(), 0
+    while piece := os.pread(handle, PIECE_BYTES, offset):
+        digest.update(piece)
+        offset += len(piece)
+    return digest.hexdigest()
 
 
 def _replace(side: Writes, gate: CommitGate) -> None:

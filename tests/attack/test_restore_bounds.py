@@ -172,3 +172,54 @@ def test_a_restore_meeting_an_error_of_the_servers_own_is_audited_as_failed(
                     headers={"Accept": "application/n-triples"})
     assert still.status == 200 and b"<urn:x>" in still.body
     assert _restore(server, body).status == 204
+
+
+# Lines the parser refuses at their first `(`, whose nesting check took the longest per byte.
+REFUSED_LINE = b"<urn:a> <urn:b> <<(" + b"(" * 50 + b"\n"
+# Valid lines, each holding triple terms: each is read by the check.
+VALID_LINE = b"<urn:s> <urn:p> <<( <urn:a> <urn:b> <<( <urn:c> <urn:d> <urn:e> )>> )>> <urn:g> .\n"
+
+
+def _restoring_server(folder: Path, **extra: str) -> LiveServer:
+    data = folder / "tiny.nt"
+    data.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    settings = write_settings(folder, TOKEN, DATA=str(data), **extra)
+    return LiveServer(folder, home=default_layout().root, settings=settings)
+
+
+def test_a_restore_whose_check_outlasts_the_time_limit_is_cut_and_audited(
+        tmp_path: Path) -> None:
+    body = VALID_LINE * ((64 << 20) // len(VALID_LINE))
+    with _restoring_server(tmp_path, QUERY_TIMEOUT="0.3") as server:
+        reply = _restore(server, body)
+        assert reply.status == 503, (reply.status, reply.text[:300])
+        assert "0.3 s time limit" in reply.text and "nothing was applied" in reply.text
+        records = [r for r in _audit(server) if r.get("operation") == "restore"]
+        assert [(r["status"], r["outcome"]) for r in records] == [("timed out", "not applied")]
+        assert records[0]["sha256"] == hashlib.sha256(body).hexdigest(), records
+        assert request("GET", f"{server.url}/admin/backup", None, AUTH).body == b""
+
+
+def test_a_restore_stopped_during_its_check_is_audited_with_its_sha256(tmp_path: Path) -> None:
+    body = REFUSED_LINE * ((160 << 20) // len(REFUSED_LINE))
+    answers: list[object] = []
+    with _restoring_server(tmp_path, QUERY_TIMEOUT="0") as server:
+        sender = threading.Thread(target=lambda: answers.append(_send(server, body)))
+        sender.start()
+        time.sleep(2.5)  # the body is read: its check is under way
+        assert not answers, answers
+        assert server.process is not None
+        server.process.terminate()
+        server.process.wait(timeout=30)
+        sender.join(timeout=60)
+        records = [r for r in _audit(server) if r.get("operation") == "restore"]
+    assert [r["status"] for r in records] == ["interrupted"], records
+    assert records[0]["sha256"] == hashlib.sha256(body).hexdigest(), records
+    assert (records[0]["quads"], records[0]["graphs"]) == ("unknown", "unknown"), records
+
+
+def _send(server: LiveServer, body: bytes) -> object:
+    try:
+        return _restore(server, body)
+    except OSError as cut:
+        return cut

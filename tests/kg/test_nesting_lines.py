@@ -4,6 +4,8 @@ the whole text shows, wherever the pieces end, and memory holds a piece however 
 from __future__ import annotations
 
 import io
+import re
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -33,9 +35,30 @@ TEXTS = [
     (b"<urn:a> <urn:b> <http://x/(a)(b)> " + b"<<( " * (MAX_DEPTH - 1) + b"\n", 1),
     (b"\n\n" + _deep(MAX_DEPTH + 50) + PLAIN, 3),
     (PLAIN + b"<urn:a> <urn:b> " + b"<< " * 26 + b"\n", 2),
-    # A comment ends at a carriage return, where the parser goes on reading.
-    (PLAIN + b"<urn:a> <urn:b> <urn:c> <urn:g> . # x\r" + b"<<( " * (MAX_DEPTH + 1) + b"\n", 2),
+    # A comment ends at a carriage return, which ends a line as the parser counts them.
+    (PLAIN + b"<urn:a> <urn:b> <urn:c> <urn:g> . # x\r" + b"<<( " * (MAX_DEPTH + 1) + b"\n", 3),
+    # Lines ended by `\r`, `\r\n` or `\n`: each is one line, as the parser counts them.
+    (PLAIN.replace(b"\n", b"\r") * 2 + _deep(MAX_DEPTH + 1), 3),
+    (PLAIN.replace(b"\n", b"\r\n") * 2 + b"\r" + _deep(MAX_DEPTH + 1), 4),
+    (_deep(MAX_DEPTH).replace(b"\n", b"\r") * 3 + _deep(MAX_DEPTH + 1).replace(b"\n", b"\r"), 4),
+    # A line is read no further than the first byte the parser refuses there: nothing after
+    # it is parsed.
+    (b"<urn:a> <urn:b> ( " + b"<<( " * (MAX_DEPTH + 1) + b"\n" + PLAIN, None),
+    (b"<urn:a> <urn:b> <a " + b"<<( " * (MAX_DEPTH + 1) + b"\n" + _deep(MAX_DEPTH + 1), 2),
+    (b"<urn:a> <urn:b> <<( " + b"(" * 200 + b"\n" + b"<a " * 300 + b"\n", None),
+    # Brackets in IRIs count, however the `<` before them are paired.
+    (b"<urn:a> <urn:b> <<<http://x/" + b"(" * (MAX_DEPTH - 3) + b"> .\n", 1),
 ]
+
+
+def _read_as_parsed(line: bytes) -> bytes:
+    """The line up to the first bracket or lone `>` outside strings and comments, or IRI
+    ended without its `>`, where the parser refuses it."""
+    refused = re.compile(rb"""(?:[^"#<>()\[\]{}]++|<<\(?|\)>>|>>|"(?:[^"\\]|\\.)*+"?
+                              |<[^<>"{}|^`\x00-\x20]*+>|\#.*)*+""", re.VERBOSE)
+    found = refused.match(line)
+    assert found is not None
+    return line[:found.end()]
 
 
 @pytest.mark.parametrize(("text", "line"), TEXTS)
@@ -47,8 +70,8 @@ def test_the_line_too_deep_is_found_wherever_the_pieces_end(text: bytes, line: i
         depths.feed(text[start:start + size])
     assert depths.end() == line
     # As each line read whole finds it.
-    whole = [number for number, read in enumerate(text.split(b"\n"), 1)
-             if sparql_depth(read.decode()) > MAX_DEPTH]
+    whole = [number for number, read in enumerate(re.split(rb"\r\n|\r|\n", text), 1)
+             if sparql_depth(_read_as_parsed(read).decode()) > MAX_DEPTH]
     assert (whole[0] if whole else None) == line
 
 
@@ -76,3 +99,63 @@ def test_one_long_line_is_checked_in_bounded_memory(tmp_path: Path, depth: int,
     assert found == line
     assert sum(seen) == backup.stat().st_size  # every piece handed on
     assert peak < 4 * PIECE_BYTES, f"the check held {peak} bytes"
+
+
+@pytest.mark.parametrize("line", [
+    b"<urn:a> <urn:b> ( <urn:c> <urn:g> .",
+    b"<urn:a> <urn:b> <<( [ <urn:c> <urn:g> .",
+    b"<urn:a> <urn:b> <<( <urn:s> <urn:p> { )>> <urn:g> .",
+    b"<urn:a> <urn:b> ) <urn:g> .",
+    b"<urn:a> <urn:b> > <urn:g> .",
+    b"<urn:a> <urn:b> <a <urn:g> .",
+])
+@pytest.mark.parametrize("end", [b"\n", b"\r", b"\r\n"])
+def test_a_line_the_check_reads_no_further_is_refused_there_by_the_parser(line: bytes,
+                                                                          end: bytes) -> None:
+    # Past the refused byte the line nests as deep as it likes: the parser never reads it.
+    text = (PLAIN.replace(b"\n", end) * 2 + line + b" <<( " * (MAX_DEPTH + 1) + end
+            + PLAIN.replace(b"\n", end))
+    assert first_too_deep(io.BytesIO(text)) is None
+    with pytest.raises(SyntaxError, match=r"^Parser error at line 3 "):
+        list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\r\n", b"\n"])
+def test_the_line_named_is_the_one_the_parser_names(end: bytes) -> None:
+    # The deep line ends with a byte the parser refuses, so that it names the line.
+    text = PLAIN.replace(b"\n", end) * 4 + _deep(MAX_DEPTH + 1).replace(b" .\n", b" ( .\n")
+    assert first_too_deep(io.BytesIO(text), seen=lambda piece: None) == 5
+    with pytest.raises(SyntaxError, match=r"^Parser error at line 5 "):
+        list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+
+
+def _seconds(text: bytes) -> float:
+    """The least time of three checks of text."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        assert first_too_deep(io.BytesIO(text)) is None
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+@pytest.mark.parametrize("line", [b"<u:a> <u:b> <<(" + b"(" * 50 + b"\n", b"<a " * 40 + b"\n",
+                                  b"<a " * 40])
+def test_lines_the_parser_refuses_cost_no_more_to_check_than_valid_ones(line: bytes) -> None:
+    size = 2 << 20
+    valid = (b"<urn:s> <urn:p> <<( <urn:a> <urn:b> <<( <urn:c> <urn:d> <urn:e> )>> )>> "
+             b"<urn:g> .\n")
+    assert _seconds(line * (size // len(line))) < 3 * _seconds(valid * (size // len(valid)))
+
+
+def test_the_check_stops_when_its_time_is_up() -> None:
+    asked = []
+
+    def passed() -> bool:
+        asked.append(True)
+        return len(asked) == 2
+
+    text = io.BytesIO(PLAIN * (3 * PIECE_BYTES // len(PLAIN)))
+    with pytest.raises(TimeoutError):
+        first_too_deep(text, passed=passed)
+    assert text.tell() == 2 * PIECE_BYTES  # the rest is left unread
