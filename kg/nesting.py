@@ -583,17 +583,13 @@ PIECE_BYTES = 1 << 20
 
 
 def first_too_deep(stream: IO[bytes], limit: int = MAX_DEPTH,
-                   seen: Callable[[bytes], object] | None = None,
-                   passed: Callable[[], bool] | None = None) -> int | None:
+                   seen: Callable[[bytes], object] | None = None) -> int | None:
     """Read N-Quads from stream to its end, a piece at a time; return the first line that
     nests deeper than limit, if any. seen, if given, is handed every piece read (to hash
-    the text in the same pass). passed, if given, is asked after each piece whether the
-    time for the check is up: then raise TimeoutError (the rest is left unread)."""
+    the text in the same pass)."""
     depths = LineDepths(limit)
     while piece := stream.read(PIECE_BYTES):
         depths.feed(piece)
         if seen is not None:
             seen(piece)
-        if passed is not None and passed():
-            raise TimeoutError("the nesting of the text was still being checked at the limit")
     return depths.end()
