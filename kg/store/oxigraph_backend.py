@@ -357,7 +357,8 @@ class OxigraphBackend(Backend):
     # inode, size and time, see kg.store.embedded).
     loaded_from: tuple[Path, list[int]] | None = None
     # The writable store's graph names (as union_note writes them), followed by its writes.
-    _graphs: set[str] | None = None
+    # Replaced, never changed in place: queries on other threads read it as it was.
+    _graphs: frozenset[str] | None = None
     # A write failed on the disk: RocksDB then refuses every write until it is reopened.
     failed = False
 
@@ -422,12 +423,14 @@ class OxigraphBackend(Backend):
         if graphs is None:
             self._graphs = union_note.graph_names(self.store)
             return
+        names = set(self._graphs)
         for graph in graphs:
             node = ox.NamedNode(graph)
             if self.store.contains_named_graph(node):
-                self._graphs.add(str(node))
+                names.add(str(node))
             else:
-                self._graphs.discard(str(node))
+                names.discard(str(node))
+        self._graphs = frozenset(names)
 
     # False between a write's commit and the end of its upkeep of the kept union; broken: a
     # rebuild after a failed upkeep failed too (it is tried again after each write).
@@ -690,7 +693,7 @@ class OxigraphBackend(Backend):
         """Follow the removal of the upkeep graph in the graph names."""
         self._upkeep_held = False
         if self._graphs is not None:
-            self._graphs.discard(str(union_upkeep.UPKEEP_NODE))
+            self._graphs = self._graphs - {str(union_upkeep.UPKEEP_NODE)}
 
     def _apply(self, change: union_graph.Change) -> None:
         """Apply a change of the kept union through the store's API."""

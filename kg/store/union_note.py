@@ -59,14 +59,14 @@ def held_elsewhere(store: ox.Store, triples: list[ox.Triple], graph: str) -> boo
     return False
 
 
-def graph_names(store: ox.Store) -> set[str]:
+def graph_names(store: ox.Store) -> frozenset[str]:
     """The store's graph names, read from its graph list, not from its quads (which can still
     take a while in a store with many recent writes: a writer keeps them up to date itself)."""
-    return {str(g) for g in store.named_graphs()
-            if not (isinstance(g, ox.NamedNode) and is_hidden(g.value))}
+    return frozenset(str(g) for g in store.named_graphs()
+                     if not (isinstance(g, ox.NamedNode) and is_hidden(g.value)))
 
 
-def graphs_key(names: set[str]) -> str:
+def graphs_key(names: frozenset[str]) -> str:
     """A digest of graph names."""
     digest = hashlib.sha256()
     for name in sorted(names):
@@ -121,7 +121,7 @@ def follows_upkeep(folder: Path) -> bool:
     return noted.get("union") == "changing" and noted.get("upkeep") is True
 
 
-def read(folder: Path, store: ox.Store, names: set[str] | None = None) -> Note | None:
+def read(folder: Path, store: ox.Store, names: frozenset[str] | None = None) -> Note | None:
     """Return the note, or None when it is not to be trusted (names: the store's graphs)."""
     noted = _noted(folder)
     try:
@@ -157,7 +157,7 @@ def _kept(kept: tuple[str, ...] | None) -> dict[str, list[str]]:
 
 
 def settle(folder: Path, store: ox.Store, is_set: bool,
-           kept: tuple[str, ...] | None = None, names: set[str] | None = None,
+           kept: tuple[str, ...] | None = None, names: frozenset[str] | None = None,
            apart: bool | None = None) -> Note | None:
     """Note whether the union is a set, for the store as it is now (names: its graphs, when
     known; apart: see Note), and return the note (None
