@@ -224,6 +224,15 @@ def data_targets(update: ReadQuery) -> set[str] | None:
     return targets if operations else None
 
 
+def data_triples(update: ReadQuery) -> int:
+    """Return about how many triples an update of INSERT DATA and DELETE DATA operations
+    alone adds and removes (read from its tokens, never fewer: each triple ends with a dot
+    or its block's brace), 0 for any other update."""
+    if data_targets(update) is None:
+        return 0
+    return sum(1 for token in update.tokens if _is(token, ".") or _is(token, "}"))
+
+
 def _data_block(found: tuple[Token, ...], index: int, targets: set[str]) -> int | None:
     """Add to targets the graphs of the data block opened before index; return where the
     block ends (past its brace), None for a token outside the shape data_targets reads."""

@@ -291,3 +291,16 @@ DATA_UPDATES = [
 def test_the_targets_of_data_alone_are_read_from_its_tokens(text: str,
                                                             expected: set[str] | None) -> None:
     assert data_targets(guarded(text, refuse_remote=False)) == expected
+
+
+def test_the_triples_of_data_alone_are_counted_never_fewer() -> None:
+    from kg.sparql_reading import read as read_query
+    from kg.sparql_text import data_triples
+    lines = "".join(f'<urn:s{i}> <urn:p> "v{i}" .\n' for i in range(50))
+    for text, least in ((f"INSERT DATA {{ GRAPH <urn:g> {{ {lines} }} }}", 50),
+                        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", 1),
+                        ("DELETE DATA { <urn:a> <urn:b> 1 . <urn:a> <urn:b> 2 } ; "
+                         "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 3 } }", 3)):
+        counted = data_triples(read_query(text))
+        assert least <= counted <= least + 3, (text, counted)
+    assert data_triples(read_query("INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }")) == 0
