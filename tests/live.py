@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import resource
 import signal
 import socket
@@ -15,12 +16,25 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+# Ports below the kernel's ephemeral range (32768 and up): no client's connection is given
+# one of them as its own end, which could take a server's port between its choice and its bind.
+PORTS = range(20000, 32768)
+
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        port = random.choice(PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # taken: another
+                continue
+            return port
+
+
+class PortTaken(RuntimeError):
+    """The server's port was taken before it could listen on it."""
 
 
 class LiveServer:
@@ -43,6 +57,15 @@ class LiveServer:
         self.descriptors = descriptors
 
     def __enter__(self) -> LiveServer:
+        for _ in range(3):
+            try:
+                return self._start()
+            except PortTaken:  # by another test's server between its choice and its bind
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        return self._start()
+
+    def _start(self) -> LiveServer:
         command = [sys.executable, "-m", "dmkg_cli",
                    *(["--home", str(self.home)] if self.home else []),
                    "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
@@ -56,7 +79,10 @@ class LiveServer:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited early:\n{self.log.read_text()}")
+                said = self.log.read_text()
+                if "Address already in use" in said:
+                    raise PortTaken(said)
+                raise RuntimeError(f"the server exited early:\n{said}")
             try:
                 with urllib.request.urlopen(self.url + "/sparql?format=ntriples", timeout=2):
                     return self
