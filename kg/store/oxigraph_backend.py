@@ -547,7 +547,8 @@ class OxigraphBackend(Backend):
     def _visible_graphs(self) -> list[ox.NamedNode]:
         """The named graphs a client sees (from the followed names, when the store has them)."""
         if self._graphs is not None:
-            return [ox.NamedNode(name[1:-1]) for name in self._graphs if name.startswith("<")]
+            return [ox.NamedNode(name[1:-1]) for name in self._graphs
+                    if name.startswith("<") and not is_hidden(name[1:-1])]
         return visible(self.store.named_graphs())
 
     def writer(self) -> Writable | None:
@@ -736,8 +737,8 @@ class OxigraphBackend(Backend):
         """The IRIs of the store's named graphs (followed by its writes: no quad is read)."""
         names = self._graphs if self._graphs is not None else \
             union_note.graph_names(self.store)
-        return sorted(name[1:-1] for name in names
-                      if name.startswith("<") and name[1:-1] != union_upkeep.UPKEEP)
+        return sorted(name[1:-1] for name in names if name.startswith("<")
+                      and name[1:-1] != union_upkeep.UPKEEP and not is_hidden(name[1:-1]))
 
     def flush(self) -> None:
         """Write the memtables of a store opened for writing to its files."""
